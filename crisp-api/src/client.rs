@@ -1,0 +1,536 @@
+//! The client handle, its configuration and the ways to build it.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use http::{HeaderMap, HeaderName, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::{Error, Result};
+use crate::pipeline::RetryPolicy;
+
+/// The default REST base URL.
+pub const DEFAULT_BASE_URL: &str = "https://api.crisp.chat/v1/";
+/// The default time allowed for one call, retries included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The kind of token the credentials belong to, sent as `X-Crisp-Tier`.
+///
+/// ```
+/// use crisp_api::Tier;
+/// assert_eq!("plugin".parse::<Tier>().unwrap(), Tier::Plugin);
+/// assert_eq!(Tier::User.as_str(), "user");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Tier {
+    /// A user (operator account) token. Crisp's default.
+    #[default]
+    User,
+    /// A website token.
+    Website,
+    /// A plugin (Marketplace) token.
+    Plugin,
+}
+
+impl Tier {
+    /// The header value: `user`, `website` or `plugin`.
+    ///
+    /// ```
+    /// assert_eq!(crisp_api::Tier::Website.as_str(), "website");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Tier::User => "user",
+            Tier::Website => "website",
+            Tier::Plugin => "plugin",
+        }
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Tier {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "user" => Ok(Tier::User),
+            "website" => Ok(Tier::Website),
+            "plugin" => Ok(Tier::Plugin),
+            other => Err(Error::invalid(format!("unknown tier `{other}`: expected user, website or plugin"))),
+        }
+    }
+}
+
+/// An async client for the Crisp REST API v1.
+///
+/// Cloning is cheap (one reference count); clones share the connection pool.
+/// Endpoints are grouped like the reference: [`website()`](Crisp::website),
+/// [`plugin()`](Crisp::plugin), [`plan()`](Crisp::plan), [`media()`](Crisp::media)
+/// and [`bucket()`](Crisp::bucket).
+///
+/// ```no_run
+/// # async fn run() -> crisp_api::Result<()> {
+/// use crisp_api::{Crisp, Tier};
+///
+/// let mut client = Crisp::new();
+/// client.set_tier(Tier::Plugin);
+/// client.authenticate("identifier", "key");
+/// let conversations = client.website().list_conversations("website-id", 1).await?;
+/// println!("{} conversations", conversations.len());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Crisp {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Clone)]
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: String,
+    pub(crate) tier: Tier,
+    pub(crate) identifier: Option<String>,
+    pub(crate) key: Option<SecretString>,
+    /// Precomputed once: `Basic base64(identifier:key)`, marked sensitive.
+    pub(crate) authorization: Option<HeaderValue>,
+    pub(crate) headers: HeaderMap,
+    pub(crate) timeout: Duration,
+    pub(crate) attempt_timeout: Option<Duration>,
+    pub(crate) retry: RetryPolicy,
+}
+
+impl fmt::Debug for Crisp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("Crisp")
+            .field("base_url", &inner.base_url)
+            .field("tier", &inner.tier)
+            .field("identifier", &inner.identifier)
+            .field("key", &inner.key.as_ref().map(|_| "[redacted]"))
+            .field("timeout", &inner.timeout)
+            .field("attempt_timeout", &inner.attempt_timeout)
+            .field("retry", &inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Crisp {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Crisp {
+    /// A client with the default configuration and no credentials yet; call
+    /// [`authenticate`](Crisp::authenticate) before sending requests.
+    ///
+    /// ```
+    /// let client = crisp_api::Crisp::new();
+    /// # let _ = client;
+    /// ```
+    ///
+    /// # Panics
+    /// Only if the TLS stack cannot be initialised, which does not happen with
+    /// the bundled rustls and ring provider. Use [`Crisp::builder`] to get an
+    /// error instead.
+    pub fn new() -> Self {
+        match Self::builder().build() {
+            Ok(client) => client,
+            Err(err) => panic!("the default HTTP client could not be built: {err}"),
+        }
+    }
+
+    /// Starts a [`CrispBuilder`] for full control over the configuration.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = crisp_api::Crisp::builder()
+    ///     .credentials("identifier", "key")
+    ///     .tier(crisp_api::Tier::Plugin)
+    ///     .timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), crisp_api::Error>(())
+    /// ```
+    pub fn builder() -> CrispBuilder {
+        CrispBuilder::default()
+    }
+
+    /// Builds a client from `CRISP_IDENTIFIER`, `CRISP_KEY`, `CRISP_TIER`
+    /// (default `user`) and `CRISP_REST_URL` (default the public API).
+    ///
+    /// ```no_run
+    /// let client = crisp_api::Crisp::from_env()?;
+    /// # let _ = client;
+    /// # Ok::<(), crisp_api::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let mut builder = Self::builder();
+        match (var("CRISP_IDENTIFIER"), var("CRISP_KEY")) {
+            (Some(identifier), Some(key)) => builder = builder.credentials(identifier, key),
+            (None, None) => {}
+            _ => return Err(Error::invalid("set both CRISP_IDENTIFIER and CRISP_KEY, or neither")),
+        }
+        if let Some(tier) = var("CRISP_TIER") {
+            builder = builder.tier(tier.parse()?);
+        }
+        if let Some(url) = var("CRISP_REST_URL") {
+            builder = builder.base_url(url);
+        }
+        builder.build()
+    }
+
+    /// Sets the tier sent as `X-Crisp-Tier` (the token kind of the credentials).
+    ///
+    /// ```
+    /// let mut client = crisp_api::Crisp::new();
+    /// client.set_tier(crisp_api::Tier::Plugin);
+    /// assert_eq!(client.tier(), crisp_api::Tier::Plugin);
+    /// ```
+    pub fn set_tier(&mut self, tier: Tier) -> &mut Self {
+        Arc::make_mut(&mut self.inner).tier = tier;
+        self
+    }
+
+    /// Sets the token identifier and key used for HTTP Basic authentication.
+    ///
+    /// ```
+    /// let mut client = crisp_api::Crisp::new();
+    /// client.authenticate("identifier", "key");
+    /// assert!(!format!("{client:?}").contains("\"key\""));
+    /// ```
+    pub fn authenticate(&mut self, identifier: impl Into<String>, key: impl Into<String>) -> &mut Self {
+        let inner = Arc::make_mut(&mut self.inner);
+        let identifier = identifier.into();
+        let key = SecretString::from(key.into());
+        inner.authorization = Some(basic_authorization(&identifier, &key));
+        inner.identifier = Some(identifier);
+        inner.key = Some(key);
+        self
+    }
+
+    /// The tier sent with every request.
+    ///
+    /// ```
+    /// assert_eq!(crisp_api::Crisp::new().tier(), crisp_api::Tier::User);
+    /// ```
+    pub fn tier(&self) -> Tier {
+        self.inner.tier
+    }
+
+    /// The REST base URL, ending with `/`.
+    ///
+    /// ```
+    /// assert_eq!(crisp_api::Crisp::new().base_url(), "https://api.crisp.chat/v1/");
+    /// ```
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The token identifier, if credentials are set.
+    ///
+    /// ```
+    /// assert_eq!(crisp_api::Crisp::new().identifier(), None);
+    /// ```
+    pub fn identifier(&self) -> Option<&str> {
+        self.inner.identifier.as_deref()
+    }
+
+    /// The endpoints of the `website` group.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// let website = client.website().get_website("website-id").await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "website")]
+    pub fn website(&self) -> crate::generated::website::WebsiteService {
+        crate::generated::website::WebsiteService { client: self.clone() }
+    }
+
+    /// The endpoints of the `plugin` group.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// let account = client.plugin().get_connect_account().await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "plugin")]
+    pub fn plugin(&self) -> crate::generated::plugin::PluginService {
+        crate::generated::plugin::PluginService { client: self.clone() }
+    }
+
+    /// The endpoints of the `plan` group.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// let plans = client.plan().list_all_active_plan_subscriptions().await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "plan")]
+    pub fn plan(&self) -> crate::generated::plan::PlanService {
+        crate::generated::plan::PlanService { client: self.clone() }
+    }
+
+    /// The endpoints of the `media` group.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// let medias = client.media().list_animation_medias(1).list_id("1").await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "media")]
+    pub fn media(&self) -> crate::generated::media::MediaService {
+        crate::generated::media::MediaService { client: self.clone() }
+    }
+
+    /// The endpoints of the `bucket` group.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// let request = crisp_api::models::BucketURLRequest::default();
+    /// client.bucket().generate_bucket_url(request).await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "bucket")]
+    pub fn bucket(&self) -> crate::generated::bucket::BucketService {
+        crate::generated::bucket::BucketService { client: self.clone() }
+    }
+}
+
+fn basic_authorization(identifier: &str, key: &SecretString) -> HeaderValue {
+    let mut raw = String::with_capacity(identifier.len() + key.expose_secret().len() + 1);
+    raw.push_str(identifier);
+    raw.push(':');
+    raw.push_str(key.expose_secret());
+    let encoded = base64::engine::general_purpose::STANDARD.encode(raw.as_bytes());
+    // Base64 output is always a valid header value.
+    let mut value = HeaderValue::from_str(&format!("Basic {encoded}")).unwrap_or_else(|_| HeaderValue::from_static(""));
+    value.set_sensitive(true);
+    value
+}
+
+/// Configures and builds a [`Crisp`] client.
+///
+/// ```
+/// use std::time::Duration;
+/// use crisp_api::{Crisp, RetryPolicy, Tier};
+///
+/// let client = Crisp::builder()
+///     .credentials("identifier", "key")
+///     .tier(Tier::Plugin)
+///     .base_url("http://127.0.0.1:8080/v1/")
+///     .timeout(Duration::from_secs(10))
+///     .attempt_timeout(Duration::from_secs(3))
+///     .retry(RetryPolicy::default().max_attempts(4))
+///     .header("x-request-source", "docs")
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), crisp_api::Error>(())
+/// ```
+#[derive(Default)]
+pub struct CrispBuilder {
+    identifier: Option<String>,
+    key: Option<SecretString>,
+    tier: Tier,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    attempt_timeout: Option<Duration>,
+    user_agent: Option<String>,
+    headers: Vec<(String, String)>,
+    retry: RetryPolicy,
+    http: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for CrispBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CrispBuilder")
+            .field("identifier", &self.identifier)
+            .field("key", &self.key.as_ref().map(|_| "[redacted]"))
+            .field("tier", &self.tier)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CrispBuilder {
+    /// The token identifier and key.
+    ///
+    /// ```
+    /// let builder = crisp_api::Crisp::builder().credentials("identifier", "key");
+    /// # let _ = builder;
+    /// ```
+    pub fn credentials(mut self, identifier: impl Into<String>, key: impl Into<String>) -> Self {
+        self.identifier = Some(identifier.into());
+        self.key = Some(SecretString::from(key.into()));
+        self
+    }
+
+    /// The token tier (default [`Tier::User`]).
+    ///
+    /// ```
+    /// let builder = crisp_api::Crisp::builder().tier(crisp_api::Tier::Website);
+    /// # let _ = builder;
+    /// ```
+    pub fn tier(mut self, tier: Tier) -> Self {
+        self.tier = tier;
+        self
+    }
+
+    /// The REST base URL (default `https://api.crisp.chat/v1/`); a missing
+    /// trailing `/` is added.
+    ///
+    /// ```
+    /// let builder = crisp_api::Crisp::builder().base_url("http://127.0.0.1:4000/v1");
+    /// # let _ = builder;
+    /// ```
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Time allowed for a whole call, retries and back-off included (default 10 s).
+    ///
+    /// ```
+    /// let builder = crisp_api::Crisp::builder().timeout(std::time::Duration::from_secs(30));
+    /// # let _ = builder;
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Time allowed for one attempt (default: the whole-call timeout).
+    ///
+    /// ```
+    /// let builder = crisp_api::Crisp::builder().attempt_timeout(std::time::Duration::from_secs(2));
+    /// # let _ = builder;
+    /// ```
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// Replaces the `User-Agent` (default `crisp-api-rust/<version>`).
+    ///
+    /// ```
+    /// let builder = crisp_api::Crisp::builder().user_agent("my-bot/1.0");
+    /// # let _ = builder;
+    /// ```
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Adds a header sent with every request, after the defaults.
+    ///
+    /// ```
+    /// let builder = crisp_api::Crisp::builder().header("x-trace", "1");
+    /// # let _ = builder;
+    /// ```
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The retry policy (default: up to 3 attempts for idempotent requests).
+    ///
+    /// ```
+    /// let builder = crisp_api::Crisp::builder().retry(crisp_api::RetryPolicy::none());
+    /// # let _ = builder;
+    /// ```
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Uses a caller-made `reqwest::Client` (for a proxy, custom TLS roots, ...).
+    /// Its own timeouts and user agent then apply as configured there.
+    ///
+    /// ```
+    /// let builder = crisp_api::Crisp::builder().http_client(reqwest::Client::new());
+    /// # let _ = builder;
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// ```
+    /// let client = crisp_api::Crisp::builder().build()?;
+    /// # let _ = client;
+    /// # Ok::<(), crisp_api::Error>(())
+    /// ```
+    pub fn build(self) -> Result<Crisp> {
+        let mut base_url = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+        if reqwest::Url::parse(&base_url).is_err() {
+            return Err(Error::invalid(format!("the base URL `{base_url}` is not a valid URL")));
+        }
+        if !base_url.ends_with('/') {
+            base_url.push('/');
+        }
+        let mut headers = HeaderMap::new();
+        for (name, value) in &self.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::invalid(format!("`{name}` is not a valid header name")))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| Error::invalid(format!("the value of header `{name}` is not a valid header value")))?;
+            headers.append(name, value);
+        }
+        let user_agent =
+            self.user_agent.unwrap_or_else(|| concat!("crisp-api-rust/", env!("CARGO_PKG_VERSION")).to_owned());
+        let http = match self.http {
+            Some(http) => http,
+            None => default_http_client(&user_agent)?,
+        };
+        let authorization = match (&self.identifier, &self.key) {
+            (Some(identifier), Some(key)) => Some(basic_authorization(identifier, key)),
+            _ => None,
+        };
+        Ok(Crisp {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                tier: self.tier,
+                identifier: self.identifier,
+                key: self.key,
+                authorization,
+                headers,
+                timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+                attempt_timeout: self.attempt_timeout,
+                retry: self.retry,
+            }),
+        })
+    }
+}
+
+/// reqwest over rustls with the ring provider and the webpki roots: no C
+/// toolchain, no process-wide crypto provider, the same roots everywhere.
+fn default_http_client(user_agent: &str) -> Result<reqwest::Client> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|err| Error::invalid(format!("TLS setup failed: {err}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    reqwest::Client::builder()
+        .user_agent(user_agent)
+        .tls_backend_preconfigured(tls)
+        .connect_timeout(DEFAULT_TIMEOUT)
+        .pool_idle_timeout(Duration::from_secs(45))
+        .build()
+        .map_err(|err| Error::invalid(format!("the HTTP client could not be built: {err}")))
+}

@@ -1,0 +1,770 @@
+//! The request pipeline, in one place: build → send → retry → decode envelope.
+//!
+//! Every generated endpoint method fills a [`Call`] (route, encoded path,
+//! query, body) and hands it to [`Call::execute`], so the behaviour below is
+//! the behaviour of all endpoints.
+//!
+//! Retries are a plain loop rather than a retry crate: the decision depends on
+//! what the attempt proved (did the request reach Crisp? did Crisp send
+//! `Retry-After`?) and on the whole-call deadline, which is clearer written
+//! out than threaded through a generic back-off combinator.
+
+use std::fmt::{self, Write as _};
+use std::marker::PhantomData;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::client::Crisp;
+use crate::error::{Error, ErrorKind, Result};
+
+/// When and how often a failed request is tried again.
+///
+/// Requests the spec marks idempotent (GET, HEAD, PUT, DELETE) are retried on
+/// connection errors, timeouts, 5xx answers and rate limits (429, 420). Other
+/// requests (POST, PATCH) are retried only when they provably never reached
+/// Crisp, unless the call opts in with `.idempotent()`. Delays grow
+/// exponentially with full jitter and honour `Retry-After`; the whole call
+/// stays within the client's timeout.
+///
+/// ```
+/// use std::time::Duration;
+/// let policy = crisp_api::RetryPolicy::default()
+///     .max_attempts(5)
+///     .initial_backoff(Duration::from_millis(100))
+///     .max_backoff(Duration::from_secs(2));
+/// # let _ = policy;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self { max_attempts: 3, initial_backoff: Duration::from_millis(250), max_backoff: Duration::from_secs(4) }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    ///
+    /// ```
+    /// let policy = crisp_api::RetryPolicy::none();
+    /// # let _ = policy;
+    /// ```
+    pub fn none() -> Self {
+        Self { max_attempts: 1, ..Self::default() }
+    }
+
+    /// Attempts in all, the first included (at least 1).
+    ///
+    /// ```
+    /// let policy = crisp_api::RetryPolicy::default().max_attempts(2);
+    /// # let _ = policy;
+    /// ```
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The ceiling of the first back-off delay; it doubles per attempt.
+    ///
+    /// ```
+    /// let policy = crisp_api::RetryPolicy::default().initial_backoff(std::time::Duration::from_millis(50));
+    /// # let _ = policy;
+    /// ```
+    pub fn initial_backoff(mut self, delay: Duration) -> Self {
+        self.initial_backoff = delay;
+        self
+    }
+
+    /// The largest back-off delay (a longer `Retry-After` still wins).
+    ///
+    /// ```
+    /// let policy = crisp_api::RetryPolicy::default().max_backoff(std::time::Duration::from_secs(1));
+    /// # let _ = policy;
+    /// ```
+    pub fn max_backoff(mut self, delay: Duration) -> Self {
+        self.max_backoff = delay;
+        self
+    }
+
+    /// Full jitter: a uniform delay between zero and the exponential ceiling.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling =
+            self.initial_backoff.saturating_mul(1u32 << attempt.saturating_sub(1).min(16)).min(self.max_backoff);
+        ceiling.mul_f64(fastrand::f64())
+    }
+}
+
+/// A decoded answer together with what came on the wire, for data the models
+/// do not (yet) describe.
+///
+/// ```no_run
+/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+/// let response = client.website().get_website("website-id").send_with_response().await?;
+/// println!("{} {:?}", response.status, response.data.name);
+/// let raw: serde_json::Value = response.raw_data()?;
+/// println!("every field Crisp sent: {raw}");
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Response<T> {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The raw body bytes.
+    pub body: Bytes,
+    /// The decoded `data` member of the envelope.
+    pub data: T,
+}
+
+impl<T> Response<T> {
+    /// The envelope's `data` as untyped JSON, including fields the model lacks.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// let response = client.website().get_website("website-id").send_with_response().await?;
+    /// let raw = response.raw_data()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn raw_data(&self) -> Result<serde_json::Value> {
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            #[serde(default)]
+            data: serde_json::Value,
+        }
+        serde_json::from_slice::<Raw>(&self.body).map(|raw| raw.data).map_err(|err| {
+            Error::new(ErrorKind::Decode {
+                status: self.status.as_u16(),
+                path: ".".into(),
+                message: err.to_string(),
+                body_snippet: snippet(&self.body),
+            })
+        })
+    }
+}
+
+/// One path parameter, as the generated code passes it.
+#[doc(hidden)]
+pub enum Segment<'a> {
+    /// A value that must stay one path segment: `/`, `?`, `#`, `%` and spaces are escaped.
+    One(&'a str),
+    /// A value that may span several segments (a helpdesk tree path): each part is escaped.
+    Many(&'a str),
+}
+
+/// Characters escaped in a path segment: everything but RFC 3986 unreserved
+/// characters and a few sub-delimiters Crisp ids use.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'@')
+    .remove(b':')
+    .remove(b'+');
+
+/// Characters escaped in a query value.
+const QUERY: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+#[derive(Clone)]
+enum Body {
+    None,
+    Bytes(Bytes),
+    Fields(serde_json::Map<String, serde_json::Value>),
+}
+
+/// A request being built by a generated endpoint method. Not used directly:
+/// every endpoint has its own builder type wrapping one.
+#[doc(hidden)]
+pub struct Call<T> {
+    client: Crisp,
+    method: Method,
+    route: &'static str,
+    path: String,
+    /// Where the page number sits in `path`, for paging streams.
+    page: Option<(usize, usize)>,
+    /// Query pairs, values already escaped; a setter called twice replaces its value.
+    query: Vec<(&'static str, String)>,
+    body: Body,
+    idempotent: bool,
+    invalid: Option<String>,
+    output: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Call<T> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            method: self.method.clone(),
+            route: self.route,
+            path: self.path.clone(),
+            page: self.page,
+            query: self.query.clone(),
+            body: self.body.clone(),
+            idempotent: self.idempotent,
+            invalid: self.invalid.clone(),
+            output: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Call<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call").field("method", &self.method).field("route", &self.route).finish_non_exhaustive()
+    }
+}
+
+impl<T> Call<T> {
+    /// Starts a request: fills the `{placeholders}` of `route` with `params`
+    /// in order, escaping each.
+    pub fn new(client: &Crisp, method: Method, route: &'static str, params: &[Segment<'_>], idempotent: bool) -> Self {
+        let mut path = String::with_capacity(route.len() + 48);
+        let mut invalid = None;
+        let mut page = None;
+        let mut params = params.iter();
+        let mut rest = route;
+        while let Some(open) = rest.find('{') {
+            path.push_str(&rest[..open]);
+            let close = rest[open..].find('}').map_or(rest.len(), |i| open + i);
+            let name = &rest[open + 1..close];
+            let start = path.len();
+            match params.next() {
+                Some(Segment::One(value)) if !value.is_empty() => {
+                    path.extend(percent_encoding::utf8_percent_encode(value, SEGMENT));
+                }
+                Some(Segment::Many(value)) if !value.trim_matches('/').is_empty() => {
+                    for (i, part) in value.trim_matches('/').split('/').enumerate() {
+                        if i > 0 {
+                            path.push('/');
+                        }
+                        path.extend(percent_encoding::utf8_percent_encode(part, SEGMENT));
+                    }
+                }
+                _ => {
+                    invalid.get_or_insert_with(|| format!("the path parameter `{name}` is empty"));
+                }
+            }
+            if name == "page_number" {
+                page = Some((start, path.len()));
+            }
+            rest = &rest[(close + 1).min(rest.len())..];
+        }
+        path.push_str(rest);
+        Self {
+            client: client.clone(),
+            method,
+            route,
+            path,
+            page,
+            query: Vec::new(),
+            body: Body::None,
+            idempotent,
+            invalid,
+            output: PhantomData,
+        }
+    }
+
+    fn set_query(&mut self, name: &'static str, escaped: String) {
+        match self.query.iter_mut().find(|(key, _)| *key == name) {
+            Some(pair) => pair.1 = escaped,
+            None => self.query.push((name, escaped)),
+        }
+    }
+
+    /// Sets a query parameter, sent as text.
+    pub fn query(&mut self, name: &'static str, value: impl fmt::Display) {
+        let mut raw = String::new();
+        let _ = write!(raw, "{value}");
+        self.set_query(name, percent_encoding::utf8_percent_encode(&raw, QUERY).to_string());
+    }
+
+    /// Sets a flag query parameter, sent as `1` or `0`.
+    pub fn query_flag(&mut self, name: &'static str, value: bool) {
+        self.set_query(name, if value { "1" } else { "0" }.to_owned());
+    }
+
+    /// Sets a query parameter holding JSON (arrays and objects are sent
+    /// JSON-encoded, as Crisp expects).
+    pub fn query_json(&mut self, name: &'static str, value: &impl Serialize) {
+        match serde_json::to_string(value) {
+            Ok(text) => self.query(name, text),
+            Err(err) => {
+                self.invalid.get_or_insert_with(|| format!("query parameter `{name}` could not be encoded: {err}"));
+            }
+        }
+    }
+
+    /// Sends `{}`: the reference expects a body but this call has no content.
+    pub fn body_empty(&mut self) {
+        self.body = Body::Bytes(Bytes::from_static(b"{}"));
+    }
+
+    /// Sends `value` as the JSON body.
+    pub fn body_json(&mut self, value: &impl Serialize) {
+        match serde_json::to_vec(value) {
+            Ok(bytes) => self.body = Body::Bytes(bytes.into()),
+            Err(err) => {
+                self.invalid.get_or_insert_with(|| format!("the body could not be encoded: {err}"));
+            }
+        }
+    }
+
+    /// Sets one member of an object body.
+    pub fn body_field(&mut self, name: &str, value: impl Serialize) {
+        let value = match serde_json::to_value(value) {
+            Ok(value) => value,
+            Err(err) => {
+                self.invalid.get_or_insert_with(|| format!("body field `{name}` could not be encoded: {err}"));
+                return;
+            }
+        };
+        match &mut self.body {
+            Body::Fields(map) => {
+                map.insert(name.to_owned(), value);
+            }
+            body => {
+                let mut map = serde_json::Map::new();
+                map.insert(name.to_owned(), value);
+                *body = Body::Fields(map);
+            }
+        }
+    }
+
+    /// Lets this call be retried like an idempotent request: the caller
+    /// accepts that a write may be applied twice.
+    pub fn mark_idempotent(&mut self) {
+        self.idempotent = true;
+    }
+
+    /// Runs the pipeline and returns the raw successful answer.
+    async fn execute(self) -> Result<(StatusCode, HeaderMap, Bytes)> {
+        let Self { client, method, route, path, query, body, idempotent, invalid, .. } = self;
+        let result = run(&client, &method, route, &path, &query, body, idempotent, invalid).await;
+        result.map_err(|err| err.at(&method, route))
+    }
+
+    /// Sends the request and decodes the envelope's `data` into `T`.
+    pub async fn send(self) -> Result<T>
+    where
+        T: DeserializeOwned,
+    {
+        let (method, route) = (self.method.clone(), self.route);
+        let (status, _, body) = self.execute().await?;
+        decode_data(status, &body).map_err(|err| err.at(&method, route))
+    }
+
+    /// Sends the request and returns the decoded data with the raw answer.
+    pub async fn send_with_response(self) -> Result<Response<T>>
+    where
+        T: DeserializeOwned,
+    {
+        let (method, route) = (self.method.clone(), self.route);
+        let (status, headers, body) = self.execute().await?;
+        let data = decode_data(status, &body).map_err(|err| err.at(&method, route))?;
+        Ok(Response { status, headers, body, data })
+    }
+
+    /// Sends a HEAD request: `true` on 2xx, `false` on 404.
+    pub async fn send_exists(self) -> Result<bool> {
+        let (method, route) = (self.method.clone(), self.route);
+        match self.execute().await {
+            Ok(_) => Ok(true),
+            Err(err) if err.status() == Some(404) => Ok(false),
+            Err(err) => Err(err.at(&method, route)),
+        }
+    }
+
+    /// The same request for another page number.
+    pub fn with_page(&self, page_number: u32) -> Self {
+        let mut next = self.clone();
+        if let Some((start, end)) = self.page {
+            let number = page_number.to_string();
+            next.path.replace_range(start..end, &number);
+            next.page = Some((start, start + number.len()));
+        }
+        next
+    }
+
+    /// The page number currently in the path.
+    pub fn page_number(&self) -> u32 {
+        self.page.and_then(|(start, end)| self.path[start..end].parse().ok()).unwrap_or(1)
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> Call<Vec<T>> {
+    /// Walks the pages from this call's page number on, item by item, and
+    /// ends at the first empty page.
+    pub fn into_item_stream(self) -> impl futures_util::Stream<Item = Result<T>> + Send + 'static {
+        use futures_util::{StreamExt as _, TryStreamExt as _, stream};
+        let first = self.page_number();
+        let pages = stream::try_unfold(Some((self, first)), |state| async move {
+            let Some((call, page)) = state else { return Ok(None) };
+            let items = call.with_page(page).send().await?;
+            if items.is_empty() {
+                return Ok(None);
+            }
+            // A server that never returns an empty page cannot loop forever.
+            let next = page.checked_add(1).map(|next| (call, next));
+            Ok(Some((items, next)))
+        });
+        pages.map_ok(|items| stream::iter(items.into_iter().map(Ok))).try_flatten().boxed()
+    }
+}
+
+/// What one attempt ended with, for the retry decision.
+enum Attempt {
+    Done(StatusCode, HeaderMap, Bytes),
+    Failed { error: Error, retryable: bool, reached_server: bool, retry_after: Option<Duration> },
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    client: &Crisp,
+    method: &Method,
+    route: &'static str,
+    path: &str,
+    query: &[(&'static str, String)],
+    body: Body,
+    idempotent: bool,
+    invalid: Option<String>,
+) -> Result<(StatusCode, HeaderMap, Bytes)> {
+    // Build: refuse before sending anything that cannot be right.
+    if let Some(message) = invalid {
+        return Err(Error::invalid(message));
+    }
+    let inner = &client.inner;
+    let Some(authorization) = inner.authorization.clone() else {
+        return Err(Error::invalid("no credentials: call `authenticate(identifier, key)` or set them on the builder"));
+    };
+    let body = match body {
+        Body::None => None,
+        Body::Bytes(bytes) => Some(bytes),
+        Body::Fields(map) => match serde_json::to_vec(&map) {
+            Ok(bytes) => Some(Bytes::from(bytes)),
+            Err(err) => return Err(Error::invalid(format!("the body could not be encoded: {err}"))),
+        },
+    };
+    let mut url = String::with_capacity(inner.base_url.len() + path.len() + 64);
+    url.push_str(&inner.base_url);
+    url.push_str(path);
+    for (i, (name, value)) in query.iter().enumerate() {
+        url.push(if i == 0 { '?' } else { '&' });
+        url.push_str(name);
+        url.push('=');
+        url.push_str(value);
+    }
+    let url = reqwest::Url::parse(&url).map_err(|err| Error::invalid(format!("the request URL is invalid: {err}")))?;
+
+    let span = tracing::debug_span!(
+        "crisp.request",
+        method = %method,
+        route = route,
+        status = tracing::field::Empty,
+        attempt = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    let deadline = started + inner.timeout;
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let attempt_timeout = inner.attempt_timeout.map_or(remaining, |t| t.min(remaining));
+
+        // Send.
+        let mut request = inner
+            .http
+            .request(method.clone(), url.clone())
+            .header(http::header::AUTHORIZATION, authorization.clone())
+            .header("x-crisp-tier", HeaderValue::from_static(inner.tier.as_str()));
+        if let Some(bytes) = &body {
+            request = request
+                .header(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(bytes.clone());
+        }
+        for (name, value) in &inner.headers {
+            request = request.header(name, value.clone());
+        }
+        let outcome = match tokio::time::timeout(attempt_timeout, send_once(request, method)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Attempt::Failed {
+                error: Error::new(ErrorKind::Timeout { after: attempt_timeout }),
+                retryable: true,
+                reached_server: true,
+                retry_after: None,
+            },
+        };
+
+        // Retry or finish.
+        let (error, retry_after) = match outcome {
+            Attempt::Done(status, headers, bytes) => {
+                record(&span, attempt, started, Some(status));
+                tracing::debug!(parent: &span, "crisp request done");
+                return Ok((status, headers, bytes));
+            }
+            Attempt::Failed { error, retryable, reached_server, retry_after } => {
+                record(&span, attempt, started, error.status().and_then(|s| StatusCode::from_u16(s).ok()));
+                let allowed = idempotent || !reached_server;
+                if !(retryable && allowed && attempt < inner.retry.max_attempts) {
+                    tracing::debug!(parent: &span, error = %error, "crisp request failed");
+                    return Err(error);
+                }
+                (error, retry_after)
+            }
+        };
+        let delay = inner.retry.backoff(attempt).max(retry_after.unwrap_or_default());
+        if Instant::now() + delay >= deadline {
+            tracing::debug!(parent: &span, error = %error, "crisp request failed; no time left to retry");
+            return Err(error);
+        }
+        tracing::debug!(parent: &span, error = %error, delay_ms = delay.as_millis() as u64, "crisp request will be retried");
+        tokio::time::sleep(delay).await;
+    }
+}
+
+fn record(span: &tracing::Span, attempt: u32, started: Instant, status: Option<StatusCode>) {
+    span.record("attempt", attempt);
+    span.record("duration_ms", started.elapsed().as_millis() as u64);
+    if let Some(status) = status {
+        span.record("status", status.as_u16());
+    }
+}
+
+/// One attempt: send, read the whole body, classify the status.
+async fn send_once(request: reqwest::RequestBuilder, method: &Method) -> Attempt {
+    let response = match request.send().await {
+        Ok(response) => response,
+        Err(source) => {
+            let before_sending = source.is_connect();
+            let error = Error::new(ErrorKind::Transport { source, before_sending });
+            return Attempt::Failed { error, retryable: true, reached_server: !before_sending, retry_after: None };
+        }
+    };
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = match response.bytes().await {
+        Ok(bytes) => bytes,
+        Err(source) => {
+            let error = Error::new(ErrorKind::Transport { source, before_sending: false });
+            return Attempt::Failed { error, retryable: true, reached_server: true, retry_after: None };
+        }
+    };
+    if status.is_success() {
+        // A 2xx with `"error": true` is still an error.
+        if method != Method::HEAD
+            && let Some(reason) = envelope_error(&bytes)
+        {
+            let error = Error::new(ErrorKind::Api { status: status.as_u16(), reason, body_snippet: None });
+            return Attempt::Failed { error, retryable: false, reached_server: true, retry_after: None };
+        }
+        return Attempt::Done(status, headers, bytes);
+    }
+    let code = status.as_u16();
+    let reason = envelope_reason(&bytes);
+    if code == 429 || code == 420 {
+        let retry_after = headers.get(http::header::RETRY_AFTER).and_then(parse_retry_after);
+        let error = Error::new(ErrorKind::RateLimited { status: code, retry_after, reason });
+        return Attempt::Failed { error, retryable: true, reached_server: true, retry_after };
+    }
+    let body_snippet = if reason.is_none() && !bytes.is_empty() { Some(snippet(&bytes)) } else { None };
+    let reason = reason.unwrap_or_else(|| if code >= 500 { "server_error" } else { "http_error" }.to_owned());
+    let error = Error::new(ErrorKind::Api { status: code, reason, body_snippet });
+    Attempt::Failed { error, retryable: code >= 500, reached_server: true, retry_after: None }
+}
+
+/// `Retry-After` in seconds (an HTTP date is not used by Crisp and is ignored).
+fn parse_retry_after(value: &HeaderValue) -> Option<Duration> {
+    let text = value.to_str().ok()?.trim();
+    let seconds: f64 = text.parse().ok()?;
+    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(3600.0)))
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorEnvelope {
+    #[serde(default)]
+    error: bool,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// The `reason` of a failed envelope, if the body is one.
+fn envelope_reason(bytes: &[u8]) -> Option<String> {
+    serde_json::from_slice::<ErrorEnvelope>(bytes).ok().and_then(|envelope| envelope.reason)
+}
+
+/// `Some(reason)` when a successful answer says `"error": true`. Only
+/// checked when the body starts like an envelope with the error flag set,
+/// so the common case costs one byte search.
+fn envelope_error(bytes: &[u8]) -> Option<String> {
+    let probe = &bytes[..bytes.len().min(64)];
+    if !probe.windows(12).any(|w| w == b"\"error\":true") && !probe.windows(13).any(|w| w == b"\"error\": true") {
+        return None;
+    }
+    match serde_json::from_slice::<ErrorEnvelope>(bytes) {
+        Ok(ErrorEnvelope { error: true, reason }) => Some(reason.unwrap_or_else(|| "error".to_owned())),
+        _ => None,
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(bound = "T: DeserializeOwned")]
+struct Envelope<T> {
+    #[serde(default = "Option::default")]
+    data: Option<T>,
+}
+
+/// Decodes `data` straight from the body bytes; on failure a second pass
+/// finds the JSON path of the problem.
+fn decode_data<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T> {
+    let failure = |path: String, message: String| {
+        Error::new(ErrorKind::Decode { status: status.as_u16(), path, message, body_snippet: snippet(bytes) })
+    };
+    match serde_json::from_slice::<Envelope<T>>(bytes) {
+        Ok(Envelope { data: Some(data) }) => Ok(data),
+        // `data` absent or null: acceptable for untyped or optional results.
+        Ok(Envelope { data: None }) => T::deserialize(serde_json::Value::Null)
+            .map_err(|_| failure("data".into(), "the answer has no `data`".into())),
+        Err(first) => {
+            let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+            match serde_path_to_error::deserialize::<_, Envelope<T>>(&mut deserializer) {
+                Err(err) => Err(failure(err.path().to_string(), err.inner().to_string())),
+                Ok(_) => Err(failure(".".into(), first.to_string())),
+            }
+        }
+    }
+}
+
+/// At most 512 bytes of the body, as text, cut on a character boundary.
+fn snippet(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]);
+    let mut text = text.into_owned();
+    if bytes.len() > 512 {
+        text.push('…');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> Crisp {
+        Crisp::builder().credentials("id", "key").build().unwrap()
+    }
+
+    #[test]
+    fn path_segments_are_escaped_and_kept_whole() {
+        let call: Call<()> = Call::new(
+            &client(),
+            Method::GET,
+            "website/{website_id}/conversation/{session_id}",
+            &[Segment::One("a/b?c#d%e f"), Segment::One("session_1")],
+            true,
+        );
+        assert_eq!(call.path, "website/a%2Fb%3Fc%23d%25e%20f/conversation/session_1");
+        assert!(call.invalid.is_none());
+    }
+
+    #[test]
+    fn empty_path_parameter_is_refused() {
+        let call: Call<()> = Call::new(&client(), Method::GET, "website/{website_id}", &[Segment::One("")], true);
+        assert_eq!(call.invalid.as_deref(), Some("the path parameter `website_id` is empty"));
+    }
+
+    #[test]
+    fn tree_paths_keep_their_slashes() {
+        let call: Call<()> = Call::new(
+            &client(),
+            Method::GET,
+            "website/{website_id}/helpdesk/tree/{tree_path}",
+            &[Segment::One("w"), Segment::Many("/guides/a b/")],
+            true,
+        );
+        assert_eq!(call.path, "website/w/helpdesk/tree/guides/a%20b");
+    }
+
+    #[test]
+    fn page_number_can_be_replaced() {
+        let call: Call<Vec<()>> = Call::new(
+            &client(),
+            Method::GET,
+            "website/{website_id}/conversations/{page_number}",
+            &[Segment::One("w"), Segment::One("9")],
+            true,
+        );
+        let next = call.with_page(10);
+        assert_eq!(next.path, "website/w/conversations/10");
+        assert_eq!(next.with_page(2).path, "website/w/conversations/2");
+        assert_eq!(next.page_number(), 10);
+    }
+
+    #[test]
+    fn query_values_are_escaped() {
+        let mut call: Call<()> = Call::new(&client(), Method::GET, "x", &[], true);
+        call.query("search_query", "a b&c=d");
+        call.query_flag("filter_unread", true);
+        call.query_json("ids", &["x", "y"]);
+        call.query_flag("filter_unread", false);
+        let pairs: Vec<String> = call.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(pairs, ["search_query=a%20b%26c%3Dd", "filter_unread=0", "ids=%5B%22x%22%2C%22y%22%5D"]);
+    }
+
+    #[test]
+    fn backoff_stays_under_its_ceiling() {
+        let policy =
+            RetryPolicy::default().initial_backoff(Duration::from_millis(100)).max_backoff(Duration::from_millis(300));
+        for attempt in 1..40 {
+            assert!(policy.backoff(attempt) <= Duration::from_millis(300));
+        }
+        assert!(policy.backoff(1) <= Duration::from_millis(100));
+    }
+
+    #[test]
+    fn retry_after_parses_seconds_only() {
+        assert_eq!(parse_retry_after(&HeaderValue::from_static("3")), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after(&HeaderValue::from_static("0.5")), Some(Duration::from_millis(500)));
+        assert_eq!(parse_retry_after(&HeaderValue::from_static("-1")), None);
+        assert_eq!(parse_retry_after(&HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT")), None);
+    }
+
+    #[test]
+    fn decode_reports_the_json_path() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Item {
+            #[allow(dead_code)]
+            count: u32,
+        }
+        let body = br#"{"error":false,"reason":"listed","data":[{"count":1},{"count":"x"}]}"#;
+        let err = decode_data::<Vec<Item>>(StatusCode::OK, body).unwrap_err();
+        match err.kind() {
+            ErrorKind::Decode { path, .. } => assert_eq!(path, "data[1].count"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn successful_answer_with_error_flag_is_an_error() {
+        assert_eq!(
+            envelope_error(br#"{"error":true,"reason":"invalid_data","data":{}}"#).as_deref(),
+            Some("invalid_data")
+        );
+        assert_eq!(envelope_error(br#"{"error":false,"reason":"ok","data":{}}"#), None);
+    }
+
+    #[test]
+    fn snippet_is_bounded() {
+        let body = vec![b'x'; 5000];
+        assert!(snippet(&body).len() <= 520);
+    }
+}

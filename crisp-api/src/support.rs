@@ -1,0 +1,256 @@
+//! Small building blocks the generated code is made of: open enums, lenient
+//! number decoding and the shape shared by every endpoint builder.
+
+use serde::{Deserialize, Deserializer};
+
+/// Declares a string enum that keeps values it does not know in `Other`, so
+/// a new value from Crisp never fails decoding.
+macro_rules! open_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $value:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+            /// A value this version does not know yet; match on
+            /// [`as_str`](Self::as_str) rather than on this variant, which
+            /// stops matching once the value gets its own variant.
+            Other(String),
+        }
+
+        impl $name {
+            /// The wire value.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $value,)*
+                    Self::Other(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                match value {
+                    $($value => Self::$variant,)*
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                match value.as_str() {
+                    $($value => Self::$variant,)*
+                    _ => Self::Other(value),
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                Ok(Self::from(value.as_ref()))
+            }
+        }
+    };
+}
+pub(crate) use open_enum;
+
+/// Declares the builder type of one endpoint: a newtype over [`Call`] with
+/// `send`, `send_with_response`, `idempotent` and `IntoFuture`.
+///
+/// [`Call`]: crate::pipeline::Call
+macro_rules! endpoint {
+    ($(#[$meta:meta])* $name:ident => $output:ty) => {
+        $(#[$meta])*
+        #[must_use = "a request does nothing until it is awaited or sent"]
+        #[derive(Clone, Debug)]
+        pub struct $name(pub(crate) $crate::pipeline::Call<$output>);
+
+        impl $name {
+            /// Sends the request and returns the decoded `data`; awaiting the
+            /// builder directly does the same.
+            ///
+            /// ```no_run
+            /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+            /// let website = client.website().get_website("website-id").send().await?;
+            /// # Ok(()) }
+            /// ```
+            pub async fn send(self) -> $crate::Result<$output> {
+                self.0.send().await
+            }
+
+            /// Sends the request and returns the decoded `data` with the
+            /// status, headers and raw body.
+            ///
+            /// ```no_run
+            /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+            /// let response = client.website().get_website("website-id").send_with_response().await?;
+            /// println!("{} bytes", response.body.len());
+            /// # Ok(()) }
+            /// ```
+            pub async fn send_with_response(self) -> $crate::Result<$crate::Response<$output>> {
+                self.0.send_with_response().await
+            }
+
+            /// Lets the retry policy apply to this call even though it is a
+            /// write: use it only when applying the write twice is harmless.
+            ///
+            /// ```no_run
+            /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+            /// client.website().change_conversation_state("website-id", "session-id", "resolved").idempotent().await?;
+            /// # Ok(()) }
+            /// ```
+            pub fn idempotent(mut self) -> Self {
+                self.0.mark_idempotent();
+                self
+            }
+        }
+
+        impl std::future::IntoFuture for $name {
+            type Output = $crate::Result<$output>;
+            type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.0.send())
+            }
+        }
+    };
+}
+pub(crate) use endpoint;
+
+/// Declares the builder type of a HEAD endpoint: awaiting it gives `true`
+/// when the resource exists and `false` on 404.
+macro_rules! exists_endpoint {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[must_use = "a request does nothing until it is awaited or sent"]
+        #[derive(Clone, Debug)]
+        pub struct $name(pub(crate) $crate::pipeline::Call<bool>);
+
+        impl $name {
+            /// Sends the request: `true` when it exists, `false` on 404.
+            ///
+            /// ```no_run
+            /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+            /// let exists = client.website().check_if_website_exists("example.com").send().await?;
+            /// # Ok(()) }
+            /// ```
+            pub async fn send(self) -> $crate::Result<bool> {
+                self.0.send_exists().await
+            }
+        }
+
+        impl std::future::IntoFuture for $name {
+            type Output = $crate::Result<bool>;
+            type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.0.send_exists())
+            }
+        }
+    };
+}
+pub(crate) use exists_endpoint;
+
+/// A number Crisp may send as an integer, a float or a numeric string.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum LooseNumber {
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    Text(String),
+    Flag(bool),
+}
+
+impl LooseNumber {
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            LooseNumber::Unsigned(v) => Some(*v as f64),
+            LooseNumber::Signed(v) => Some(*v as f64),
+            LooseNumber::Float(v) => Some(*v),
+            LooseNumber::Text(v) => v.trim().parse().ok(),
+            LooseNumber::Flag(v) => Some(f64::from(u8::from(*v))),
+        }
+    }
+}
+
+/// Decodes an optional epoch-millisecond timestamp that may arrive as a float or string.
+pub(crate) fn timestamp<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    Ok(match Option::<LooseNumber>::deserialize(deserializer)? {
+        None => None,
+        Some(LooseNumber::Unsigned(v)) => Some(v),
+        Some(other) => other.as_f64().filter(|v| *v >= 0.0).map(|v| v as u64),
+    })
+}
+
+/// Decodes an optional integer that may arrive as a float or string.
+pub(crate) fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    Ok(match Option::<LooseNumber>::deserialize(deserializer)? {
+        None => None,
+        Some(LooseNumber::Signed(v)) => Some(v),
+        Some(other) => other.as_f64().map(|v| v as i64),
+    })
+}
+
+/// Decodes an optional 0/1 flag that may arrive as a boolean (for models with `flag` fields).
+#[allow(dead_code)]
+pub(crate) fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u8>, D::Error> {
+    Ok(Option::<LooseNumber>::deserialize(deserializer)?.and_then(|v| v.as_f64()).map(|v| u8::from(v != 0.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(serde::Deserialize, Default)]
+    struct Numbers {
+        #[serde(default, deserialize_with = "super::timestamp")]
+        at: Option<u64>,
+        #[serde(default, deserialize_with = "super::integer")]
+        count: Option<i64>,
+        #[serde(default, deserialize_with = "super::flag")]
+        on: Option<u8>,
+    }
+
+    #[test]
+    fn numbers_are_decoded_leniently() {
+        let n: Numbers = serde_json::from_str(r#"{"at":1700000000000.0,"count":"12","on":true}"#).unwrap();
+        assert_eq!((n.at, n.count, n.on), (Some(1_700_000_000_000), Some(12), Some(1)));
+        let n: Numbers = serde_json::from_str(r#"{"at":null,"count":-3,"on":0}"#).unwrap();
+        assert_eq!((n.at, n.count, n.on), (None, Some(-3), Some(0)));
+        let n: Numbers = serde_json::from_str("{}").unwrap();
+        assert_eq!((n.at, n.count, n.on), (None, None, None));
+    }
+
+    super::open_enum! {
+        /// Test enum.
+        Color { Red => "red", Blue => "blue", }
+    }
+
+    #[test]
+    fn open_enums_keep_unknown_values() {
+        let colors: Vec<Color> = serde_json::from_str(r#"["red","green"]"#).unwrap();
+        assert_eq!(colors, vec![Color::Red, Color::Other("green".into())]);
+        assert_eq!(serde_json::to_string(&colors).unwrap(), r#"["red","green"]"#);
+        assert_eq!(Color::Blue.to_string(), "blue");
+    }
+}

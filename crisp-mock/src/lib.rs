@@ -1,0 +1,3 @@
+#[path = "generated/routes.rs"]
+pub mod route_table;
+pub mod routes;

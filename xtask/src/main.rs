@@ -1,0 +1,173 @@
+//! `cargo xtask codegen [--check]`: regenerates everything derived from
+//! `spec/` — the client's endpoint builders and models, the mock's route
+//! table, the endpoint-coverage test calls and the endpoint table in the docs.
+//! With `--check` it writes nothing and fails when a generated file is stale.
+
+mod rust;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct EndpointFile {
+    reference: String,
+    endpoints: Vec<Endpoint>,
+}
+
+#[derive(Deserialize, Clone)]
+struct Endpoint {
+    label: String,
+    name: String,
+    service: String,
+    group: String,
+    anchor: String,
+    method: String,
+    path: String,
+    path_params: Vec<Param>,
+    query: Vec<Param>,
+    body: Option<Body>,
+    response: String,
+    idempotent: bool,
+    paged: bool,
+    tiers: Vec<String>,
+}
+
+#[derive(Deserialize, Clone)]
+struct Param {
+    name: String,
+    #[serde(rename = "type")]
+    ty: String,
+    #[serde(default)]
+    required: bool,
+}
+
+#[derive(Deserialize, Clone)]
+struct Body {
+    kind: String,
+    #[serde(rename = "type")]
+    ty: Option<String>,
+    #[serde(default)]
+    fields: Vec<Param>,
+}
+
+#[derive(Deserialize, Clone)]
+struct TypeDef {
+    kind: String,
+    #[serde(default)]
+    fields: Vec<Field>,
+    #[serde(default)]
+    values: Vec<String>,
+    target: Option<String>,
+    #[serde(default)]
+    merged_from: Vec<String>,
+}
+
+#[derive(Deserialize, Clone)]
+struct Field {
+    name: String,
+    #[serde(rename = "type")]
+    ty: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+}
+
+struct Spec {
+    reference: String,
+    endpoints: Vec<Endpoint>,
+    types: BTreeMap<String, TypeDef>,
+}
+
+const SERVICES: [&str; 5] = ["website", "plugin", "plan", "media", "bucket"];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let check = args.iter().any(|a| a == "--check");
+    if args.first().map(String::as_str) != Some("codegen") {
+        eprintln!("usage: cargo xtask codegen [--check]");
+        return ExitCode::from(2);
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf();
+    let spec = match load(&root) {
+        Ok(spec) => spec,
+        Err(err) => {
+            eprintln!("spec error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let files = generate(&spec);
+    let mut stale = Vec::new();
+    for (relative, content) in &files {
+        let path = root.join(relative);
+        let content =
+            if relative.extension().is_some_and(|e| e == "rs") { rustfmt(&root, content) } else { content.clone() };
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current != content {
+            stale.push(relative.display().to_string());
+            if !check {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).expect("create output folder");
+                }
+                std::fs::write(&path, content).expect("write generated file");
+            }
+        }
+    }
+    if check && !stale.is_empty() {
+        eprintln!("generated files are stale; run `cargo xtask codegen`:\n  {}", stale.join("\n  "));
+        return ExitCode::FAILURE;
+    }
+    println!("{} generated files, {} {}", files.len(), stale.len(), if check { "stale" } else { "updated" });
+    ExitCode::SUCCESS
+}
+
+fn load(root: &Path) -> Result<Spec, String> {
+    let read = |name: &str| std::fs::read_to_string(root.join("spec").join(name)).map_err(|e| format!("{name}: {e}"));
+    let file: EndpointFile =
+        serde_json::from_str(&read("endpoints.json")?).map_err(|e| format!("endpoints.json: {e}"))?;
+    let types: BTreeMap<String, TypeDef> =
+        serde_json::from_str(&read("types.json")?).map_err(|e| format!("types.json: {e}"))?;
+    let mut seen = BTreeSet::new();
+    for endpoint in &file.endpoints {
+        if !seen.insert((endpoint.service.clone(), endpoint.name.clone())) {
+            return Err(format!("endpoint `{}` appears twice in service `{}`", endpoint.name, endpoint.service));
+        }
+        if !SERVICES.contains(&endpoint.service.as_str()) {
+            return Err(format!("endpoint `{}` has unknown service `{}`", endpoint.name, endpoint.service));
+        }
+    }
+    Ok(Spec { reference: file.reference, endpoints: file.endpoints, types })
+}
+
+fn rustfmt(root: &Path, source: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("rustfmt")
+        .args(["--edition", "2024", "--config-path"])
+        .arg(root.join("rustfmt.toml"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("rustfmt is installed");
+    child.stdin.take().expect("stdin").write_all(source.as_bytes()).expect("feed rustfmt");
+    let output = child.wait_with_output().expect("rustfmt runs");
+    if !output.status.success() {
+        panic!("rustfmt rejected generated code:\n{}", String::from_utf8_lossy(&output.stderr));
+    }
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    let gen_dir = PathBuf::from("crisp-api/src/generated");
+    files.push((gen_dir.join("mod.rs"), rust::module_index()));
+    files.push((gen_dir.join("models.rs"), rust::models(spec)));
+    for service in SERVICES {
+        let endpoints: Vec<&Endpoint> = spec.endpoints.iter().filter(|e| e.service == service).collect();
+        files.push((gen_dir.join(format!("{service}.rs")), rust::service(spec, service, &endpoints)));
+    }
+    files.push((PathBuf::from("crisp-mock/src/generated/routes.rs"), rust::mock_routes(spec)));
+    files.push((PathBuf::from("crisp-api/tests/generated/calls.rs"), rust::test_calls(spec)));
+    files.push((PathBuf::from("docs/endpoints.md"), rust::endpoint_table(spec)));
+    files
+}
