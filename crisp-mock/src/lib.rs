@@ -1,3 +1,542 @@
+//! A local simulator of the Crisp REST API v1.
+//!
+//! It serves every route of the project's spec on 127.0.0.1: it checks HTTP
+//! Basic credentials and the `X-Crisp-Tier` header, validates path parameters
+//! and bodies, and answers with Crisp-shaped envelopes. Websites,
+//! conversations, messages, metas, state, routing and people profiles are
+//! kept in memory, so what a test sends it can read back; other routes answer
+//! with examples built from the spec. Faults (statuses, delays, broken bodies,
+//! dropped connections, rate limits) can be injected per route or for all.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let mock = crisp_mock::MockServer::start().await?;
+//! println!("Crisp API at {} (identifier {})", mock.base_url(), mock.identifier());
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
 #[path = "generated/routes.rs"]
-pub mod route_table;
+mod route_table;
 pub mod routes;
+mod server;
+pub mod state;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+pub use route_table::ROUTES;
+
+/// The identifier the mock accepts by default.
+pub const DEFAULT_IDENTIFIER: &str = "crisp-mock-identifier";
+/// The key the mock accepts by default.
+pub const DEFAULT_KEY: &str = "crisp-mock-key";
+/// The id of the website the mock starts with.
+pub const DEFAULT_WEBSITE_ID: &str = "8c842203-7ed8-4e29-a608-7cf78a7d2fcc";
+
+/// How to start the mock.
+///
+/// ```
+/// let config = crisp_mock::MockConfig::default().credentials("id", "secret");
+/// assert_eq!(config.identifier, "id");
+/// ```
+#[derive(Clone, Debug)]
+pub struct MockConfig {
+    /// Address to listen on (default `127.0.0.1:0`, a free port).
+    pub listen: SocketAddr,
+    /// Accepted token identifier.
+    pub identifier: String,
+    /// Accepted token key.
+    pub key: String,
+    /// Id of the website the state starts with.
+    pub website_id: String,
+    /// Refuse (403) routes whose documented tiers exclude the request's tier.
+    /// The `website` tier is treated like `user`, whose routes it reaches.
+    pub enforce_tiers: bool,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            identifier: DEFAULT_IDENTIFIER.to_owned(),
+            key: DEFAULT_KEY.to_owned(),
+            website_id: DEFAULT_WEBSITE_ID.to_owned(),
+            enforce_tiers: true,
+        }
+    }
+}
+
+impl MockConfig {
+    /// Sets the accepted credentials.
+    ///
+    /// ```
+    /// let config = crisp_mock::MockConfig::default().credentials("id", "secret");
+    /// assert_eq!(config.key, "secret");
+    /// ```
+    pub fn credentials(mut self, identifier: impl Into<String>, key: impl Into<String>) -> Self {
+        self.identifier = identifier.into();
+        self.key = key.into();
+        self
+    }
+
+    /// Sets the listening address.
+    ///
+    /// ```
+    /// let config = crisp_mock::MockConfig::default().listen("127.0.0.1:0".parse().unwrap());
+    /// # let _ = config;
+    /// ```
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+}
+
+/// A request as the mock received it.
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Path as sent, percent-encoded, including `/v1/`.
+    pub path: String,
+    /// Raw query string, without `?`.
+    pub query: Option<String>,
+    /// Request headers.
+    pub headers: http::HeaderMap,
+    /// Request body.
+    pub body: Bytes,
+    /// `service.name` of the spec route it matched.
+    pub endpoint: Option<String>,
+}
+
+impl RecordedRequest {
+    /// Query pairs, percent-decoded, in order.
+    ///
+    /// ```
+    /// # let request = crisp_mock::RecordedRequest { method: "GET".into(), path: "/v1/x".into(),
+    /// #   query: Some("a=1&b=x%20y".into()), headers: Default::default(), body: Default::default(), endpoint: None };
+    /// assert_eq!(request.query_pairs(), vec![("a".to_owned(), "1".to_owned()), ("b".to_owned(), "x y".to_owned())]);
+    /// ```
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        parse_query(self.query.as_deref().unwrap_or(""))
+    }
+
+    /// The body as JSON, if it is JSON.
+    ///
+    /// ```
+    /// # let request = crisp_mock::RecordedRequest { method: "POST".into(), path: "/v1/x".into(),
+    /// #   query: None, headers: Default::default(), body: "{\"a\":1}".into(), endpoint: None };
+    /// assert_eq!(request.json().unwrap()["a"], 1);
+    /// ```
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (routes::decode(&key.replace('+', " ")), routes::decode(&value.replace('+', " ")))
+        })
+        .collect()
+}
+
+/// What an injected fault does to a request.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum FaultKind {
+    /// Answer this status with a Crisp error envelope.
+    Status(u16),
+    /// Answer 429 or 420, with `Retry-After` seconds when given.
+    RateLimit {
+        /// 429 or 420.
+        status: u16,
+        /// `Retry-After` in seconds.
+        retry_after: Option<u64>,
+    },
+    /// Answer 200 with a body that is not JSON.
+    MalformedJson,
+    /// Answer this status with an HTML page, as a proxy in front of the API would.
+    Html(u16),
+    /// Start a 200 answer and break the connection halfway through the body.
+    TruncatedBody,
+    /// Close the connection without answering.
+    DropConnection,
+    /// Answer normally, after this delay.
+    Delay(Duration),
+}
+
+/// A fault to inject, on one route or on all.
+///
+/// ```
+/// use std::time::Duration;
+/// use crisp_mock::Fault;
+/// let fault = Fault::status(503).on_route("website.get_conversation").times(2);
+/// let slow = Fault::delay(Duration::from_millis(200));
+/// # let _ = (fault, slow);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Fault {
+    /// What happens.
+    pub kind: FaultKind,
+    /// `service.name` of the route, or every route when `None`.
+    pub route: Option<String>,
+    /// How many requests it affects; `None` for all.
+    pub remaining: Option<usize>,
+}
+
+impl Fault {
+    fn new(kind: FaultKind) -> Self {
+        Self { kind, route: None, remaining: None }
+    }
+    /// Answers with `status` and a Crisp error envelope.
+    ///
+    /// ```
+    /// let fault = crisp_mock::Fault::status(500);
+    /// # let _ = fault;
+    /// ```
+    pub fn status(status: u16) -> Self {
+        Self::new(FaultKind::Status(status))
+    }
+    /// Answers 429 or 420 with an optional `Retry-After` (seconds).
+    ///
+    /// ```
+    /// let fault = crisp_mock::Fault::rate_limit(429, Some(1));
+    /// # let _ = fault;
+    /// ```
+    pub fn rate_limit(status: u16, retry_after: Option<u64>) -> Self {
+        Self::new(FaultKind::RateLimit { status, retry_after })
+    }
+    /// Answers 200 with a body that is not JSON.
+    ///
+    /// ```
+    /// let fault = crisp_mock::Fault::malformed_json();
+    /// # let _ = fault;
+    /// ```
+    pub fn malformed_json() -> Self {
+        Self::new(FaultKind::MalformedJson)
+    }
+    /// Answers `status` with an HTML error page.
+    ///
+    /// ```
+    /// let fault = crisp_mock::Fault::html(502);
+    /// # let _ = fault;
+    /// ```
+    pub fn html(status: u16) -> Self {
+        Self::new(FaultKind::Html(status))
+    }
+    /// Breaks the connection in the middle of a 200 body.
+    ///
+    /// ```
+    /// let fault = crisp_mock::Fault::truncated_body();
+    /// # let _ = fault;
+    /// ```
+    pub fn truncated_body() -> Self {
+        Self::new(FaultKind::TruncatedBody)
+    }
+    /// Closes the connection without answering.
+    ///
+    /// ```
+    /// let fault = crisp_mock::Fault::drop_connection();
+    /// # let _ = fault;
+    /// ```
+    pub fn drop_connection() -> Self {
+        Self::new(FaultKind::DropConnection)
+    }
+    /// Delays the answer.
+    ///
+    /// ```
+    /// let fault = crisp_mock::Fault::delay(std::time::Duration::from_secs(1));
+    /// # let _ = fault;
+    /// ```
+    pub fn delay(delay: Duration) -> Self {
+        Self::new(FaultKind::Delay(delay))
+    }
+    /// Limits the fault to one route, by `service.name` (e.g. `website.get_conversation`).
+    ///
+    /// ```
+    /// let fault = crisp_mock::Fault::status(500).on_route("website.list_conversations");
+    /// # let _ = fault;
+    /// ```
+    pub fn on_route(mut self, route: impl Into<String>) -> Self {
+        self.route = Some(route.into());
+        self
+    }
+    /// Limits the fault to the next `n` matching requests.
+    ///
+    /// ```
+    /// let fault = crisp_mock::Fault::status(503).times(1);
+    /// # let _ = fault;
+    /// ```
+    pub fn times(mut self, n: usize) -> Self {
+        self.remaining = Some(n);
+        self
+    }
+}
+
+pub(crate) struct Shared {
+    pub(crate) config: MockConfig,
+    pub(crate) state: Mutex<state::State>,
+    pub(crate) faults: Mutex<Vec<Fault>>,
+    pub(crate) requests: Mutex<Vec<RecordedRequest>>,
+}
+
+/// Locks a mutex, recovering the data if a thread panicked while holding it:
+/// the mock's data stays usable for the tests that inspect it.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    /// Takes the first fault that applies to `endpoint`, counting it down.
+    pub(crate) fn take_fault(&self, endpoint: Option<&str>) -> Option<FaultKind> {
+        let mut faults = lock(&self.faults);
+        let index = faults.iter().position(|f| f.route.as_deref().is_none_or(|r| Some(r) == endpoint))?;
+        let fault = &mut faults[index];
+        let kind = fault.kind.clone();
+        if let Some(remaining) = &mut fault.remaining {
+            *remaining = remaining.saturating_sub(1);
+            if *remaining == 0 {
+                faults.remove(index);
+            }
+        }
+        Some(kind)
+    }
+}
+
+/// A running mock. Dropping it stops the server.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mock = crisp_mock::MockServer::start().await?;
+/// assert!(mock.base_url().starts_with("http://127.0.0.1:"));
+/// mock.shutdown();
+/// # Ok(()) }
+/// ```
+pub struct MockServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServer").field("addr", &self.addr).finish_non_exhaustive()
+    }
+}
+
+impl MockServer {
+    /// Starts a mock with the default configuration on a free port of 127.0.0.1.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// # let _ = mock;
+    /// # Ok(()) }
+    /// ```
+    pub async fn start() -> std::io::Result<Self> {
+        Self::start_with(MockConfig::default()).await
+    }
+
+    /// Starts a mock with the given configuration.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let config = crisp_mock::MockConfig::default().credentials("id", "key");
+    /// let mock = crisp_mock::MockServer::start_with(config).await?;
+    /// assert_eq!(mock.identifier(), "id");
+    /// # Ok(()) }
+    /// ```
+    pub async fn start_with(config: MockConfig) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state::State::seeded(&config.website_id)),
+            config,
+            faults: Mutex::new(Vec::new()),
+            requests: Mutex::new(Vec::new()),
+        });
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(server::serve(listener, shared.clone(), stopped));
+        Ok(Self { addr, shared, stop })
+    }
+
+    /// The address the mock listens on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert!(mock.addr().ip().is_loopback());
+    /// # Ok(()) }
+    /// ```
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The REST base URL to give a client, `http://127.0.0.1:PORT/v1/`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert!(mock.base_url().ends_with("/v1/"));
+    /// # Ok(()) }
+    /// ```
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1/", self.addr)
+    }
+
+    /// The accepted identifier.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert_eq!(mock.identifier(), crisp_mock::DEFAULT_IDENTIFIER);
+    /// # Ok(()) }
+    /// ```
+    pub fn identifier(&self) -> &str {
+        &self.shared.config.identifier
+    }
+
+    /// The accepted key.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert_eq!(mock.key(), crisp_mock::DEFAULT_KEY);
+    /// # Ok(()) }
+    /// ```
+    pub fn key(&self) -> &str {
+        &self.shared.config.key
+    }
+
+    /// The id of the website the mock starts with.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert_eq!(mock.website_id(), crisp_mock::DEFAULT_WEBSITE_ID);
+    /// # Ok(()) }
+    /// ```
+    pub fn website_id(&self) -> &str {
+        &self.shared.config.website_id
+    }
+
+    /// Adds a fault; faults apply in the order they were added.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// mock.inject(crisp_mock::Fault::status(503).times(1));
+    /// # Ok(()) }
+    /// ```
+    pub fn inject(&self, fault: Fault) {
+        lock(&self.shared.faults).push(fault);
+    }
+
+    /// Removes every fault.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// mock.inject(crisp_mock::Fault::status(503));
+    /// mock.clear_faults();
+    /// # Ok(()) }
+    /// ```
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// The requests received so far, oldest first.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert!(mock.requests().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// Returns and forgets the requests received so far.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// let _ = mock.take_requests();
+    /// # Ok(()) }
+    /// ```
+    pub fn take_requests(&self) -> Vec<RecordedRequest> {
+        std::mem::take(&mut *lock(&self.shared.requests))
+    }
+
+    /// Counts received requests per `service.name` route.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert_eq!(mock.request_counts().get("website.get_website"), None);
+    /// # Ok(()) }
+    /// ```
+    pub fn request_counts(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for request in lock(&self.shared.requests).iter() {
+            *counts.entry(request.endpoint.clone().unwrap_or_default()).or_default() += 1;
+        }
+        counts
+    }
+
+    /// Runs `f` with the mock's state, to seed or inspect it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// let conversations = mock.with_state(|state| state.websites[mock.website_id()].conversations.len());
+    /// assert_eq!(conversations, 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn with_state<R>(&self, f: impl FnOnce(&mut state::State) -> R) -> R {
+        f(&mut lock(&self.shared.state))
+    }
+
+    /// Stops accepting connections and closes open ones.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// crisp_mock::MockServer::start().await?.shutdown();
+    /// # Ok(()) }
+    /// ```
+    pub fn shutdown(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

@@ -593,20 +593,21 @@ pub fn test_calls(spec: &Spec) -> String {
     let mut out = String::from(HEADER);
     out.push_str(
         "//! One call per spec endpoint through the public client, with every parameter set to its\n\
-         //! sample value (see `tests/every_endpoint.rs` for the rules).\n\n\
+         //! sample value (see `tests/every_endpoint.rs` for the rules). Typed bodies are decoded from\n\
+         //! the spec example of their model, which the test expects back on the wire.\n\n\
          use std::future::Future;\nuse std::pin::Pin;\n\n\
-         pub type Pending = Pin<Box<dyn Future<Output = crisp_api::Result<()>> + Send>>;\n\n\
-         pub fn every_endpoint_call(client: &crisp_api::Crisp) -> Vec<(&'static str, Pending)> {\n    vec![\n",
+         /// A call in flight.\n\
+         pub type Pending = Pin<Box<dyn Future<Output = crisp_api::Result<()>> + Send>>;\n\n",
     );
+    let mut typed = Vec::new();
+    out.push_str("/// `service.name` and the call, for every endpoint.\npub static EVERY_ENDPOINT_CALL: &[(&str, fn(crisp_api::Crisp) -> Pending)] = &[\n");
     for endpoint in &spec.endpoints {
         let mut args = Vec::new();
         for param in &endpoint.path_params {
             args.push(match param.ty.as_str() {
                 "integer" => "2".to_owned(),
                 "string" | "tree_path" => format!("\"{}-1\"", param.name),
-                model => {
-                    format!("\"{}\"", spec.types.get(model).and_then(|d| d.values.first().cloned()).unwrap_or_default())
-                }
+                model => format!("\"{}\"", spec.types.get(model).and_then(|d| d.values.first().cloned()).unwrap_or_default()),
             });
         }
         let mut chain = String::new();
@@ -621,7 +622,10 @@ pub fn test_calls(spec: &Spec) -> String {
             match body.kind.as_str() {
                 "map" => args.push("serde_json::json!({\"k\": \"v\"})".into()),
                 "type" => {
-                    args.push(format!("crisp_api::models::{}::default()", body.ty.as_deref().unwrap_or_default()))
+                    let ty = body.ty.as_deref().unwrap_or_default();
+                    let example = serde_json::to_string(&example_value(spec, ty, "", 0, &mut Vec::new())).expect("json");
+                    args.push(format!("serde_json::from_str::<crisp_api::models::{ty}>(r##\"{example}\"##).expect(\"example body\")"));
+                    typed.push((format!("{}.{}", endpoint.service, endpoint.name), example));
                 }
                 "fields" => {
                     for field in &body.fields {
@@ -637,14 +641,18 @@ pub fn test_calls(spec: &Spec) -> String {
         }
         let _ = writeln!(
             out,
-            "        (\"{service}.{name}\", {{ let client = client.clone(); Box::pin(async move {{ client.{service}().{method}({args}){chain}.send().await.map(drop) }}) }}),",
+            "    (\"{service}.{name}\", |client| Box::pin(async move {{ client.{service}().{method}({args}){chain}.send().await.map(drop) }})),",
             service = endpoint.service,
             name = endpoint.name,
             method = ident(&endpoint.name),
             args = args.join(", "),
         );
     }
-    out.push_str("    ]\n}\n");
+    out.push_str("];\n\n/// The body each typed-body endpoint sends, as JSON text.\npub static TYPED_BODIES: &[(&str, &str)] = &[\n");
+    for (name, example) in typed {
+        let _ = writeln!(out, "    (\"{name}\", r##\"{example}\"##),");
+    }
+    out.push_str("];\n");
     out
 }
 
@@ -661,7 +669,7 @@ fn example_value(spec: &Spec, ty: &str, field: &str, depth: usize, stack: &mut V
     match ty {
         "string" => json!(example_string(field)),
         "boolean" => json!(false),
-        "number" => json!(1),
+        "number" => json!(1.5),
         "integer" => json!(1),
         "timestamp" => json!(1_700_000_000_000u64),
         "flag" => json!(1),
@@ -716,6 +724,7 @@ pub fn mock_routes(spec: &Spec) -> String {
     out.push_str(
         "//! The route table of the mock: one entry per spec endpoint, with an example answer.\n\n\
          use crate::routes::{BodyKind, RouteSpec};\n\n\
+         /// Every route of the spec, in spec order.\n\
          pub static ROUTES: &[RouteSpec] = &[\n",
     );
     for endpoint in &spec.endpoints {

@@ -1,0 +1,282 @@
+//! The HTTP side of the mock: an accept loop on hyper (so a fault can drop a
+//! connection without answering) in front of an axum router that answers
+//! the Crisp routes.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State as AxumState;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
+use http_body_util::BodyExt as _;
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+
+use crate::routes::{BodyKind, Lookup, Matched, lookup};
+use crate::{FaultKind, RecordedRequest, Shared, lock, parse_query};
+
+pub(crate) async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let router = axum::Router::new().fallback(answer).with_state(shared.clone());
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(err) => {
+                    tracing::warn!(%err, "crisp-mock accept failed");
+                    continue;
+                }
+            },
+            _ = stop.changed() => return,
+        };
+        let service = MockService { router: router.clone(), shared: shared.clone() };
+        let mut stop = stop.clone();
+        tokio::spawn(async move {
+            let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            let connection = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::select! {
+                _ = connection => {}
+                _ = stop.changed() => {}
+            }
+        });
+    }
+}
+
+/// Reads and records each request, applies the faults that can only be done
+/// below HTTP (dropping the connection), then hands over to the router.
+#[derive(Clone)]
+struct MockService {
+    router: axum::Router,
+    shared: Arc<Shared>,
+}
+
+/// The error that makes hyper close the connection without an answer.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+impl hyper::service::Service<Request<hyper::body::Incoming>> for MockService {
+    type Response = Response;
+    type Error = Dropped;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Dropped>> + Send>>;
+
+    fn call(&self, request: Request<hyper::body::Incoming>) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let path = parts.uri.path().to_owned();
+            let endpoint = match lookup(parts.method.as_str(), path.strip_prefix("/v1/").unwrap_or("")) {
+                Lookup::Found(m) => Some(format!("{}.{}", m.route.service, m.route.name)),
+                _ => None,
+            };
+            lock(&this.shared.requests).push(RecordedRequest {
+                method: parts.method.to_string(),
+                path,
+                query: parts.uri.query().map(str::to_owned),
+                headers: parts.headers.clone(),
+                body: body.clone(),
+                endpoint: endpoint.clone(),
+            });
+            let fault = this.shared.take_fault(endpoint.as_deref());
+            if let Some(fault) = &fault {
+                match fault {
+                    FaultKind::DropConnection => return Err(Dropped),
+                    FaultKind::Delay(delay) => tokio::time::sleep(*delay).await,
+                    other => return Ok(fault_response(other)),
+                }
+            }
+            let request = Request::from_parts(parts, Body::from(body));
+            Ok(this.router.oneshot(request).await.unwrap_or_else(|never: Infallible| match never {}))
+        })
+    }
+}
+
+fn envelope(status: u16, reason: &str, data: Value) -> Response {
+    let error = status >= 400;
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = json!({"error": error, "reason": reason, "data": data});
+    (status, [(http::header::CONTENT_TYPE, "application/json; charset=utf-8")], body.to_string()).into_response()
+}
+
+fn fault_response(fault: &FaultKind) -> Response {
+    match fault {
+        FaultKind::Status(status) => {
+            let reason = match status {
+                400 => "invalid_data",
+                401 => "invalid_session",
+                403 => "not_allowed",
+                404 => "not_found",
+                s if *s >= 500 => "internal_error",
+                _ => "error",
+            };
+            envelope(*status, reason, json!({}))
+        }
+        FaultKind::RateLimit { status, retry_after } => {
+            let mut response = envelope(*status, "rate_limited", json!({}));
+            if let Some(seconds) = retry_after {
+                response.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from(*seconds));
+            }
+            response
+        }
+        FaultKind::MalformedJson => {
+            (StatusCode::OK, [(http::header::CONTENT_TYPE, "application/json")], "{\"error\":false,\"reason\":\"resolved\",\"data\":{\"sess")
+                .into_response()
+        }
+        FaultKind::Html(status) => (
+            StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY),
+            [(http::header::CONTENT_TYPE, "text/html")],
+            "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>",
+        )
+            .into_response(),
+        FaultKind::TruncatedBody => {
+            let head = Bytes::from_static(b"{\"error\":false,\"reason\":\"resolved\",\"data\":{\"session_id\":\"session_");
+            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![Ok(head), Err(std::io::Error::other("truncated by an injected fault"))];
+            let mut response = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+            response.headers_mut().insert(http::header::CONTENT_LENGTH, HeaderValue::from(4096u32));
+            response
+        }
+        FaultKind::DropConnection | FaultKind::Delay(_) => envelope(500, "internal_error", json!({})),
+    }
+}
+
+/// Checks Basic credentials against the configured pair; returns the tier.
+fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<&'static str, Response> {
+    let unauthorized = || envelope(401, "invalid_session", json!({"message": "check the token identifier, key and tier"}));
+    let credentials = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|v| base64::engine::general_purpose::STANDARD.decode(v.trim()).ok())
+        .and_then(|v| String::from_utf8(v).ok())
+        .ok_or_else(unauthorized)?;
+    let (identifier, key) = credentials.split_once(':').ok_or_else(unauthorized)?;
+    if identifier != shared.config.identifier || key != shared.config.key {
+        return Err(unauthorized());
+    }
+    match headers.get("x-crisp-tier").map(|v| v.to_str().unwrap_or("")) {
+        None | Some("user") => Ok("user"),
+        Some("website") => Ok("website"),
+        Some("plugin") => Ok("plugin"),
+        Some(_) => Err(envelope(400, "invalid_tier", json!({"message": "X-Crisp-Tier must be user, website or plugin"}))),
+    }
+}
+
+async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: Request<Body>) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let Some(path) = parts.uri.path().strip_prefix("/v1/") else {
+        return envelope(404, "route_not_found", json!({}));
+    };
+    let tier = match authenticate(&shared, &parts.headers) {
+        Ok(tier) => tier,
+        Err(response) => return response,
+    };
+    let matched = match lookup(parts.method.as_str(), path) {
+        Lookup::Found(matched) => matched,
+        Lookup::MethodNotAllowed => return envelope(405, "method_not_allowed", json!({})),
+        Lookup::NotFound => return envelope(404, "route_not_found", json!({})),
+    };
+    let route = matched.route;
+    let effective_tier = if tier == "website" { "user" } else { tier };
+    if shared.config.enforce_tiers && !route.tiers.is_empty() && !route.tiers.contains(&effective_tier) {
+        return envelope(403, "not_allowed", json!({"message": format!("the {tier} tier cannot use this route")}));
+    }
+    let page = match matched.params.iter().find(|(name, _)| *name == "page_number") {
+        Some((_, value)) => match value.parse::<usize>() {
+            Ok(page) if page >= 1 => page,
+            _ => return envelope(400, "invalid_data", json!({"message": "page_number must be a positive integer"})),
+        },
+        None => 1,
+    };
+    let json_body = match route.body {
+        BodyKind::None => Value::Null,
+        BodyKind::Empty | BodyKind::Object => match serde_json::from_slice::<Value>(&body) {
+            Ok(value @ Value::Object(_)) => value,
+            _ => return envelope(400, "invalid_data", json!({"message": "the body must be a JSON object"})),
+        },
+    };
+    if let Some(missing) = route.required_body_fields.iter().find(|f| json_body.get(**f).is_none()) {
+        return envelope(400, "invalid_data", json!({"message": format!("`{missing}` is required")}));
+    }
+    let query: BTreeMap<String, String> = parse_query(parts.uri.query().unwrap_or("")).into_iter().collect();
+    let (status, reason, data) = match stateful(&shared, &matched, page, &query, &json_body) {
+        Some(answer) => answer,
+        None => example_answer(route, page, &parts.method),
+    };
+    if parts.method == Method::HEAD {
+        return StatusCode::from_u16(status).unwrap_or(StatusCode::OK).into_response();
+    }
+    envelope(status, reason, data)
+}
+
+/// The spec example; later pages of a list are empty so paging ends.
+fn example_answer(route: &crate::routes::RouteSpec, page: usize, method: &Method) -> crate::state::Answer {
+    let data: Value = serde_json::from_str(route.example).unwrap_or(Value::Null);
+    let data = if route.paged && page > 1 && data.is_array() { json!([]) } else { data };
+    let reason = match *method {
+        Method::GET | Method::HEAD => "resolved",
+        Method::POST => "added",
+        Method::DELETE => "deleted",
+        _ => "updated",
+    };
+    (200, reason, data)
+}
+
+/// The routes the mock keeps state for.
+fn stateful(
+    shared: &Shared,
+    m: &Matched,
+    page: usize,
+    query: &BTreeMap<String, String>,
+    body: &Value,
+) -> Option<crate::state::Answer> {
+    let mut state = lock(&shared.state);
+    let (w, s, p, f) = (m.param("website_id"), m.param("session_id"), m.param("people_id"), m.param("fingerprint"));
+    let website = |state: &crate::state::State| match state.websites.get(w) {
+        Some(site) => (200, "resolved", Value::Object(site.fields.clone())),
+        None => (404, "website_not_found", json!({})),
+    };
+    Some(match m.route.name {
+        "get_website" => website(&state),
+        "check_if_website_exists" => {
+            let domain = query.get("domain").cloned().unwrap_or_default();
+            let found = state.websites.values().any(|site| site.fields["domain"] == domain.as_str());
+            if found { (200, "resolved", json!({})) } else { (404, "website_not_found", json!({})) }
+        }
+        "list_conversations" => state.list_conversations(w, page, query),
+        "create_new_conversation" => state.create_conversation(w),
+        "check_if_conversation_exists" | "get_conversation" => state.get_conversation(w, s),
+        "remove_conversation" => state.remove_conversation(w, s),
+        "get_messages_in_conversation" => state.get_messages(w, s, query),
+        "send_message_in_conversation" => state.send_message(w, s, body),
+        "get_message_in_conversation" => state.get_message(w, s, f),
+        "update_message_in_conversation" => state.update_message(w, s, f, body),
+        "remove_message_in_conversation" => state.remove_message(w, s, f),
+        "get_conversation_metas" => state.get_metas(w, s),
+        "update_conversation_metas" => state.update_metas(w, s, body),
+        "get_conversation_state" => state.get_state(w, s),
+        "change_conversation_state" => state.change_state(w, s, body),
+        "get_conversation_routing_assign" => state.get_routing(w, s),
+        "assign_conversation_routing" => state.assign_routing(w, s, body),
+        "list_people_profiles" => state.list_profiles(w, page),
+        "add_new_people_profile" => state.add_profile(w, body),
+        "check_if_people_profile_exists" | "get_people_profile" => state.get_profile(w, p),
+        "save_people_profile" => state.update_profile(w, p, body, true),
+        "update_people_profile" => state.update_profile(w, p, body, false),
+        "remove_people_profile" => state.remove_profile(w, p),
+        _ => return None,
+    })
+}
