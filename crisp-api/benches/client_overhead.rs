@@ -9,7 +9,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use crisp_api::models::{Conversation, ConversationMessageDispatched};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use serde::de::DeserializeOwned;
 use support::{Bodies, PER_PAGE, RawClient, SESSION_ID, WEBSITE_ID};
 
@@ -20,6 +21,13 @@ struct Envelope<T> {
 
 fn decode<T: DeserializeOwned>(bytes: &[u8]) -> T {
     serde_json::from_slice::<Envelope<T>>(bytes).expect("the envelope decodes").data
+}
+
+/// Short runs: the whole bench stays under two minutes.
+fn configure<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = c.benchmark_group(name);
+    group.measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1)).sample_size(30);
+    group
 }
 
 fn client_overhead(c: &mut Criterion) {
@@ -43,13 +51,7 @@ fn client_overhead(c: &mut Criterion) {
         assert_eq!(ours, raw.send_message(WEBSITE_ID, SESSION_ID, &message).await);
     });
 
-    let configure = |name: &str| {
-        let mut group = c.benchmark_group(name.to_owned());
-        group.measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1)).sample_size(30);
-        group
-    };
-
-    let mut group = configure("get_conversation");
+    let mut group = configure(c, "get_conversation");
     group.bench_function("crisp-api", |b| {
         b.to_async(&runtime).iter(|| async {
             crisp.website().get_conversation(WEBSITE_ID, SESSION_ID).await.expect("get_conversation")
@@ -59,7 +61,7 @@ fn client_overhead(c: &mut Criterion) {
     group.bench_function("decode-only", |b| b.iter(|| decode::<Conversation>(black_box(&bodies.conversation))));
     group.finish();
 
-    let mut group = configure("list_conversations");
+    let mut group = configure(c, "list_conversations");
     group.bench_function("crisp-api", |b| {
         b.to_async(&runtime).iter(|| async {
             crisp.website().list_conversations(WEBSITE_ID, 1).per_page(PER_PAGE).await.expect("list_conversations")
@@ -70,7 +72,7 @@ fn client_overhead(c: &mut Criterion) {
     group.bench_function("decode-only", |b| b.iter(|| decode::<Vec<Conversation>>(black_box(&bodies.conversations))));
     group.finish();
 
-    let mut group = configure("send_message");
+    let mut group = configure(c, "send_message");
     group.bench_function("crisp-api", |b| {
         b.to_async(&runtime).iter(|| async {
             crisp.website().send_message_in_conversation(WEBSITE_ID, SESSION_ID, &message).await.expect("send_message")

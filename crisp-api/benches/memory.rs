@@ -8,9 +8,12 @@ mod support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
+use crisp_api::Crisp;
+use crisp_api::models::ConversationMessageNew;
 use support::{PER_PAGE, RawClient, SESSION_ID, WEBSITE_ID};
 
 const CALLS: usize = 10_000;
@@ -152,84 +155,71 @@ fn per_route(label: &str, route: &str, s: &Stretch) {
     );
 }
 
+/// One call of the round-robin mix; returns how many items came back so the
+/// decoded values are used.
+async fn crisp_call(crisp: &Crisp, message: &ConversationMessageNew, i: usize) -> usize {
+    let website = crisp.website();
+    match i % 3 {
+        0 => {
+            website.get_conversation(WEBSITE_ID, SESSION_ID).await.expect("get_conversation").session_id.iter().count()
+        }
+        1 => website.list_conversations(WEBSITE_ID, 1).per_page(PER_PAGE).await.expect("list_conversations").len(),
+        _ => {
+            let sent = website.send_message_in_conversation(WEBSITE_ID, SESSION_ID, message).await.expect("send");
+            sent.fingerprint.iter().count()
+        }
+    }
+}
+
+async fn raw_call(raw: &RawClient, message: &ConversationMessageNew, i: usize) -> usize {
+    match i % 3 {
+        0 => raw.get_conversation(WEBSITE_ID, SESSION_ID).await.session_id.iter().count(),
+        1 => raw.list_conversations(WEBSITE_ID, 1, PER_PAGE).await.len(),
+        _ => raw.send_message(WEBSITE_ID, SESSION_ID, message).await.fingerprint.iter().count(),
+    }
+}
+
+/// Warm-up, then the mixed run, then each route alone.
+fn measure<F, Fut>(label: &str, runtime: &tokio::runtime::Runtime, call: F)
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = usize>,
+{
+    let mixed = runtime.block_on(async {
+        // One round of the three routes opens the connection and fills
+        // lazily built state before the peak is reset.
+        for i in 0..3 {
+            black_box(call(i).await);
+        }
+        let mark = Mark::now();
+        for i in 0..CALLS {
+            black_box(call(i).await);
+        }
+        stretch(mark)
+    });
+    report(label, &mixed);
+    for (route, offset) in [("get_conversation", 0), ("list_conversations", 1), ("send_message", 2)] {
+        let alone = runtime.block_on(async {
+            let mark = Mark::now();
+            for _ in 0..CALLS_PER_ROUTE {
+                black_box(call(offset).await);
+            }
+            stretch(mark)
+        });
+        per_route(label, route, &alone);
+    }
+}
+
 fn main() {
     let addr = support::start(|| IGNORED.with(|ignored| ignored.set(true)));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let message = support::message();
     println!("(MB = 10^6 bytes; server-thread allocations are not counted)");
 
-    {
-        let crisp = support::crisp_client(addr);
-        let website = || crisp.website();
-        let call = |i: usize| {
-            let message = &message;
-            async move {
-                match i % 3 {
-                    0 => drop(website().get_conversation(WEBSITE_ID, SESSION_ID).await.expect("get_conversation")),
-                    1 => drop(website().list_conversations(WEBSITE_ID, 1).per_page(PER_PAGE).await.expect("list")),
-                    _ => drop(
-                        website().send_message_in_conversation(WEBSITE_ID, SESSION_ID, message).await.expect("send"),
-                    ),
-                }
-            }
-        };
-        let mixed = runtime.block_on(async {
-            // Warm-up: one round of the three routes opens the connection and
-            // fills lazily built state before the peak is reset.
-            for i in 0..3 {
-                call(i).await;
-            }
-            let mark = Mark::now();
-            for i in 0..CALLS {
-                call(i).await;
-            }
-            stretch(mark)
-        });
-        report("crisp-api", &mixed);
-        for (route, offset) in [("get_conversation", 0), ("list_conversations", 1), ("send_message", 2)] {
-            let alone = runtime.block_on(async {
-                let mark = Mark::now();
-                for _ in 0..CALLS_PER_ROUTE {
-                    call(offset).await;
-                }
-                stretch(mark)
-            });
-            per_route("crisp-api", route, &alone);
-        }
-    }
+    let crisp = support::crisp_client(addr);
+    measure("crisp-api", &runtime, |i| crisp_call(&crisp, &message, i));
+    drop(crisp);
 
-    {
-        let raw = RawClient::new(addr);
-        let call = |i: usize| {
-            let (raw, message) = (&raw, &message);
-            async move {
-                match i % 3 {
-                    0 => drop(raw.get_conversation(WEBSITE_ID, SESSION_ID).await),
-                    1 => drop(raw.list_conversations(WEBSITE_ID, 1, PER_PAGE).await),
-                    _ => drop(raw.send_message(WEBSITE_ID, SESSION_ID, message).await),
-                }
-            }
-        };
-        let mixed = runtime.block_on(async {
-            for i in 0..3 {
-                call(i).await;
-            }
-            let mark = Mark::now();
-            for i in 0..CALLS {
-                call(i).await;
-            }
-            stretch(mark)
-        });
-        report("raw-hyper", &mixed);
-        for (route, offset) in [("get_conversation", 0), ("list_conversations", 1), ("send_message", 2)] {
-            let alone = runtime.block_on(async {
-                let mark = Mark::now();
-                for _ in 0..CALLS_PER_ROUTE {
-                    call(offset).await;
-                }
-                stretch(mark)
-            });
-            per_route("raw-hyper", route, &alone);
-        }
-    }
+    let raw = RawClient::new(addr);
+    measure("raw-hyper", &runtime, |i| raw_call(&raw, &message, i));
 }

@@ -14,7 +14,9 @@ fn main() -> ExitCode {
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
         let result = match arg.as_str() {
-            "--listen" => value("--listen").and_then(|v| v.parse().map_err(|e| format!("--listen {v}: {e}"))).map(|a| config.listen = a),
+            "--listen" => value("--listen")
+                .and_then(|v| v.parse().map_err(|e| format!("--listen {v}: {e}")))
+                .map(|a| config.listen = a),
             "--identifier" => value("--identifier").map(|v| config.identifier = v),
             "--key" => value("--key").map(|v| config.key = v),
             "--any-tier" => {

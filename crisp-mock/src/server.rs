@@ -21,7 +21,11 @@ use tower::ServiceExt as _;
 use crate::routes::{BodyKind, Lookup, Matched, lookup};
 use crate::{FaultKind, RecordedRequest, Shared, lock, parse_query};
 
-pub(crate) async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let router = axum::Router::new().fallback(answer).with_state(shared.clone());
     loop {
         let stream = tokio::select! {
@@ -154,7 +158,8 @@ fn fault_response(fault: &FaultKind) -> Response {
 
 /// Checks Basic credentials against the configured pair; returns the tier.
 fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<&'static str, Response> {
-    let unauthorized = || envelope(401, "invalid_session", json!({"message": "check the token identifier, key and tier"}));
+    let unauthorized =
+        || envelope(401, "invalid_session", json!({"message": "check the token identifier, key and tier"}));
     let credentials = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -170,7 +175,9 @@ fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<&'static str, Re
         None | Some("user") => Ok("user"),
         Some("website") => Ok("website"),
         Some("plugin") => Ok("plugin"),
-        Some(_) => Err(envelope(400, "invalid_tier", json!({"message": "X-Crisp-Tier must be user, website or plugin"}))),
+        Some(_) => {
+            Err(envelope(400, "invalid_tier", json!({"message": "X-Crisp-Tier must be user, website or plugin"})))
+        }
     }
 }
 
@@ -189,6 +196,17 @@ async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: Request<Body
         Lookup::MethodNotAllowed => return envelope(405, "method_not_allowed", json!({})),
         Lookup::NotFound => return envelope(404, "route_not_found", json!({})),
     };
+    let mut matched = matched;
+    let json_body_probe: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if !has_required_fields(matched.route, &json_body_probe) {
+        // Some reference entries share a method and path and differ by body
+        // (batch operations, widget actions): take the one the body fits.
+        if let Some(sibling) = crate::ROUTES.iter().find(|r| {
+            r.method == matched.route.method && r.path == matched.route.path && has_required_fields(r, &json_body_probe)
+        }) {
+            matched.route = sibling;
+        }
+    }
     let route = matched.route;
     let effective_tier = if tier == "website" { "user" } else { tier };
     if shared.config.enforce_tiers && !route.tiers.is_empty() && !route.tiers.contains(&effective_tier) {
@@ -220,6 +238,10 @@ async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: Request<Body
         return StatusCode::from_u16(status).unwrap_or(StatusCode::OK).into_response();
     }
     envelope(status, reason, data)
+}
+
+fn has_required_fields(route: &crate::routes::RouteSpec, body: &Value) -> bool {
+    route.required_body_fields.iter().all(|f| body.get(*f).is_some())
 }
 
 /// The spec example; later pages of a list are empty so paging ends.

@@ -58,7 +58,11 @@ impl State {
         meta.insert("nickname".into(), json!("Jane Doe"));
         meta.insert("email".into(), json!("jane.doe@example.com"));
         state.update_metas(website_id, &session_id, &Value::Object(meta));
-        state.send_message(website_id, &session_id, &json!({"type": "text", "from": "user", "origin": "chat", "content": "Hi! My order has not arrived."}));
+        state.send_message(
+            website_id,
+            &session_id,
+            &json!({"type": "text", "from": "user", "origin": "chat", "content": "Hi! My order has not arrived."}),
+        );
         state.send_message(website_id, &session_id, &json!({"type": "text", "from": "operator", "origin": "chat", "content": "Sorry about that, let me check."}));
         state.add_profile(website_id, &json!({"email": "jane.doe@example.com", "person": {"nickname": "Jane Doe"}}));
         state
@@ -79,10 +83,7 @@ impl State {
     }
 
     fn conversation_mut(&mut self, website_id: &str, session_id: &str) -> Result<&mut Conversation, Answer> {
-        self.website_mut(website_id)?
-            .conversations
-            .get_mut(session_id)
-            .ok_or((404, "session_not_found", json!({})))
+        self.website_mut(website_id)?.conversations.get_mut(session_id).ok_or((404, "session_not_found", json!({})))
     }
 
     /// Creates a conversation; answers `{session_id}`.
@@ -180,7 +181,9 @@ impl State {
         message.insert("timestamp".into(), json!(now));
         message.insert("read".into(), json!(""));
         message.insert("delivered".into(), json!(""));
-        message.entry("user").or_insert_with(|| json!({"nickname": if body["from"] == "operator" { "Support" } else { "Jane Doe" }}));
+        message
+            .entry("user")
+            .or_insert_with(|| json!({"nickname": if body["from"] == "operator" { "Support" } else { "Jane Doe" }}));
         if let Some(text) = body["content"].as_str() {
             conversation.fields.insert("last_message".into(), json!(text));
         }
@@ -333,8 +336,14 @@ impl State {
     pub fn list_profiles(&self, website_id: &str, page: usize) -> Answer {
         match self.websites.get(website_id) {
             Some(website) => {
-                let data: Vec<Value> =
-                    website.people.values().skip(page.saturating_sub(1) * 20).take(20).cloned().map(Value::Object).collect();
+                let data: Vec<Value> = website
+                    .people
+                    .values()
+                    .skip(page.saturating_sub(1) * 20)
+                    .take(20)
+                    .cloned()
+                    .map(Value::Object)
+                    .collect();
                 (200, "resolved", Value::Array(data))
             }
             None => (404, "website_not_found", json!({})),

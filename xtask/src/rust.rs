@@ -387,7 +387,9 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
         examples.push(path_example(param));
         match param.ty.as_str() {
             "integer" => {
-                args.push(format!("{name}: u32"));
+                // Page numbers are small; message fingerprints are large integers.
+                let int = if param.name == "page_number" { "u32" } else { "u64" };
+                args.push(format!("{name}: {int}"));
                 prelude.push(format!("let {name} = {name}.to_string();"));
                 segments.push(format!("Segment::One(&{name})"));
             }
@@ -584,6 +586,9 @@ fn sample_body_literal(spec: &Spec, param: &Param) -> String {
             Some(def) if def.kind == "alias" && def.target.as_deref() == Some("string") => {
                 format!("\"b-{}\"", param.name)
             }
+            Some(def) if def.kind == "alias" && def.target.as_deref() == Some("json") => {
+                "serde_json::json!({\"k\": \"v\"})".into()
+            }
             _ => format!("crisp_api::models::{t}::default()"),
         },
     }
@@ -607,7 +612,9 @@ pub fn test_calls(spec: &Spec) -> String {
             args.push(match param.ty.as_str() {
                 "integer" => "2".to_owned(),
                 "string" | "tree_path" => format!("\"{}-1\"", param.name),
-                model => format!("\"{}\"", spec.types.get(model).and_then(|d| d.values.first().cloned()).unwrap_or_default()),
+                model => {
+                    format!("\"{}\"", spec.types.get(model).and_then(|d| d.values.first().cloned()).unwrap_or_default())
+                }
             });
         }
         let mut chain = String::new();
@@ -623,8 +630,11 @@ pub fn test_calls(spec: &Spec) -> String {
                 "map" => args.push("serde_json::json!({\"k\": \"v\"})".into()),
                 "type" => {
                     let ty = body.ty.as_deref().unwrap_or_default();
-                    let example = serde_json::to_string(&example_value(spec, ty, "", 0, &mut Vec::new())).expect("json");
-                    args.push(format!("serde_json::from_str::<crisp_api::models::{ty}>(r##\"{example}\"##).expect(\"example body\")"));
+                    let example =
+                        serde_json::to_string(&example_value(spec, ty, "", 0, &mut Vec::new())).expect("json");
+                    args.push(format!(
+                        "serde_json::from_str::<crisp_api::models::{ty}>(r##\"{example}\"##).expect(\"example body\")"
+                    ));
                     typed.push((format!("{}.{}", endpoint.service, endpoint.name), example));
                 }
                 "fields" => {

@@ -1683,7 +1683,7 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         session_id: impl AsRef<str>,
-        fingerprint: u32,
+        fingerprint: u64,
     ) -> GetMessageInConversation {
         let fingerprint = fingerprint.to_string();
         let call = Call::new(
@@ -1713,7 +1713,7 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         session_id: impl AsRef<str>,
-        fingerprint: u32,
+        fingerprint: u64,
         content: impl Into<models::ConversationMessageContent>,
     ) -> UpdateMessageInConversation {
         let fingerprint = fingerprint.to_string();
@@ -1748,7 +1748,7 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         session_id: impl AsRef<str>,
-        fingerprint: u32,
+        fingerprint: u64,
     ) -> RemoveMessageInConversation {
         let fingerprint = fingerprint.to_string();
         let call = Call::new(

@@ -684,12 +684,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, fn(crisp_api::Crisp) -> Pending)] = &[
         Box::pin(async move {
             client
                 .website()
-                .update_message_in_conversation(
-                    "website_id-1",
-                    "session_id-1",
-                    2,
-                    crisp_api::models::ConversationMessageContent::default(),
-                )
+                .update_message_in_conversation("website_id-1", "session_id-1", 2, serde_json::json!({"k": "v"}))
                 .send()
                 .await
                 .map(drop)
