@@ -231,3 +231,55 @@ fn shares_route(endpoints: &[Value], endpoint: &Value, got: &RecordedRequest) ->
                 == Some(&format!("{}.{}", other["service"].as_str().unwrap(), other["name"].as_str().unwrap()))
     })
 }
+
+#[path = "generated/future_answers.rs"]
+mod future_answers;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_type_decodes_answers_with_unknown_fields_and_enum_values() {
+    let spec: Value = serde_json::from_str(SPEC).unwrap();
+    let mock = MockServer::start().await.unwrap();
+    let answers: BTreeMap<&str, &str> = future_answers::FUTURE_ANSWERS.iter().copied().collect();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for endpoint in spec["endpoints"].as_array().unwrap() {
+        let key = format!("{}.{}", endpoint["service"].as_str().unwrap(), endpoint["name"].as_str().unwrap());
+        let data: Value = serde_json::from_str(answers[key.as_str()]).unwrap();
+        let tier = match endpoint["tiers"].as_array().unwrap().first().and_then(Value::as_str) {
+            Some("plugin") => Tier::Plugin,
+            _ => Tier::User,
+        };
+        seed(&mock);
+        mock.set_answer(key.clone(), 200, data);
+        if let Err(err) =
+            calls::EVERY_ENDPOINT_CALL.iter().find(|(k, _)| *k == key).unwrap().1(client(&mock, tier)).await
+        {
+            failures.push(format!("{key}: {err}"));
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 229);
+    assert!(failures.is_empty(), "{} answers failed to decode:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test]
+async fn unknown_enum_values_and_fields_stay_reachable() {
+    let mock = MockServer::start().await.unwrap();
+    seed(&mock);
+    mock.set_answer(
+        "website.get_conversation",
+        200,
+        json!({"session_id": "session_id-1", "state": "snoozed", "created_at": 1.7e12, "brand_new_field": {"x": 1}}),
+    );
+    let response = client(&mock, Tier::User)
+        .website()
+        .get_conversation("website_id-1", "session_id-1")
+        .send_with_response()
+        .await
+        .unwrap();
+    let conversation = response.data.clone();
+    assert_eq!(conversation.state, Some(crisp_api::models::ConversationState::Other("snoozed".into())));
+    assert_eq!(conversation.state.as_ref().map(|s| s.as_str()), Some("snoozed"));
+    assert_eq!(conversation.created_at, Some(1_700_000_000_000));
+    assert_eq!(response.raw_data().unwrap()["brand_new_field"]["x"], 1);
+}

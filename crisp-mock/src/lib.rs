@@ -288,6 +288,7 @@ pub(crate) struct Shared {
     pub(crate) state: Mutex<state::State>,
     pub(crate) faults: Mutex<Vec<Fault>>,
     pub(crate) requests: Mutex<Vec<RecordedRequest>>,
+    pub(crate) answers: Mutex<BTreeMap<String, (u16, serde_json::Value)>>,
 }
 
 /// Locks a mutex, recovering the data if a thread panicked while holding it:
@@ -367,6 +368,7 @@ impl MockServer {
             config,
             faults: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
+            answers: Mutex::new(BTreeMap::new()),
         });
         let (stop, stopped) = tokio::sync::watch::channel(false);
         tokio::spawn(server::serve(listener, shared.clone(), stopped));
@@ -449,6 +451,33 @@ impl MockServer {
     /// ```
     pub fn inject(&self, fault: Fault) {
         lock(&self.shared.faults).push(fault);
+    }
+
+    /// Makes a route answer `data` with `status` (a Crisp envelope), before
+    /// any state or example; `status` ≥ 400 makes an error envelope.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// mock.set_answer("website.get_website", 200, serde_json::json!({"name": "Custom"}));
+    /// # Ok(()) }
+    /// ```
+    pub fn set_answer(&self, route: impl Into<String>, status: u16, data: serde_json::Value) {
+        lock(&self.shared.answers).insert(route.into(), (status, data));
+    }
+
+    /// Removes the answers set with [`set_answer`](Self::set_answer).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// mock.clear_answers();
+    /// # Ok(()) }
+    /// ```
+    pub fn clear_answers(&self) {
+        lock(&self.shared.answers).clear();
     }
 
     /// Removes every fault.

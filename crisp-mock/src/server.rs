@@ -230,9 +230,14 @@ async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: Request<Body
         return envelope(400, "invalid_data", json!({"message": format!("`{missing}` is required")}));
     }
     let query: BTreeMap<String, String> = parse_query(parts.uri.query().unwrap_or("")).into_iter().collect();
-    let (status, reason, data) = match stateful(&shared, &matched, page, &query, &json_body) {
-        Some(answer) => answer,
-        None => example_answer(route, page, &parts.method),
+    let key = format!("{}.{}", route.service, route.name);
+    let custom = lock(&shared.answers).get(&key).cloned();
+    let (status, reason, data) = match custom {
+        Some((status, data)) => (status, if status >= 400 { "error" } else { "resolved" }, data),
+        None => match stateful(&shared, &matched, page, &query, &json_body) {
+            Some(answer) => answer,
+            None => example_answer(route, page, &parts.method),
+        },
     };
     if parts.method == Method::HEAD {
         return StatusCode::from_u16(status).unwrap_or(StatusCode::OK).into_response();

@@ -168,6 +168,7 @@ fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
     }
     files.push((PathBuf::from("crisp-mock/src/generated/routes.rs"), rust::mock_routes(spec)));
     files.push((PathBuf::from("crisp-api/tests/generated/calls.rs"), rust::test_calls(spec)));
+    files.push((PathBuf::from("crisp-api/tests/generated/future_answers.rs"), rust::future_answers(spec)));
     files.push((PathBuf::from("docs/endpoints.md"), rust::endpoint_table(spec)));
     files
 }

@@ -631,7 +631,7 @@ pub fn test_calls(spec: &Spec) -> String {
                 "type" => {
                     let ty = body.ty.as_deref().unwrap_or_default();
                     let example =
-                        serde_json::to_string(&example_value(spec, ty, "", 0, &mut Vec::new())).expect("json");
+                        serde_json::to_string(&example_value(spec, ty, "", 0, &mut Vec::new(), false)).expect("json");
                     args.push(format!(
                         "serde_json::from_str::<crisp_api::models::{ty}>(r##\"{example}\"##).expect(\"example body\")"
                     ));
@@ -669,12 +669,15 @@ pub fn test_calls(spec: &Spec) -> String {
 // ---------------------------------------------------------------------------
 // Mock routes.
 
-fn example_value(spec: &Spec, ty: &str, field: &str, depth: usize, stack: &mut Vec<String>) -> Value {
+/// A spec-shaped example of `ty`. With `future`, every object also carries a
+/// field the spec does not know and every enum holds a value it does not
+/// know, as answers from a newer Crisp would.
+fn example_value(spec: &Spec, ty: &str, field: &str, depth: usize, stack: &mut Vec<String>, future: bool) -> Value {
     if let Some(inner) = is_list(ty) {
         if depth > 4 {
             return json!([]);
         }
-        return json!([example_value(spec, inner, field, depth + 1, stack)]);
+        return json!([example_value(spec, inner, field, depth + 1, stack, future)]);
     }
     match ty {
         "string" => json!(example_string(field)),
@@ -689,8 +692,9 @@ fn example_value(spec: &Spec, ty: &str, field: &str, depth: usize, stack: &mut V
         name => match spec.types.get(name) {
             None => json!({}),
             Some(def) => match def.kind.as_str() {
+                "enum" if future => json!("value-added-later"),
                 "enum" => json!(def.values.first().cloned().unwrap_or_default()),
-                "alias" => example_value(spec, def.target.as_deref().unwrap_or("json"), field, depth, stack),
+                "alias" => example_value(spec, def.target.as_deref().unwrap_or("json"), field, depth, stack, future),
                 _ => {
                     if depth > 4 || stack.iter().any(|s| s == name) {
                         return json!({});
@@ -698,7 +702,10 @@ fn example_value(spec: &Spec, ty: &str, field: &str, depth: usize, stack: &mut V
                     stack.push(name.to_owned());
                     let mut map = serde_json::Map::new();
                     for f in &def.fields {
-                        map.insert(f.name.clone(), example_value(spec, &f.ty, &f.name, depth + 1, stack));
+                        map.insert(f.name.clone(), example_value(spec, &f.ty, &f.name, depth + 1, stack, future));
+                    }
+                    if future {
+                        map.insert("field_added_later".into(), json!({"nested": [1, "two", null]}));
                     }
                     stack.pop();
                     Value::Object(map)
@@ -729,6 +736,28 @@ fn example_string(field: &str) -> String {
     }
 }
 
+pub fn future_answers(spec: &Spec) -> String {
+    let mut out = String::from(HEADER);
+    out.push_str(
+        "//! For every endpoint, an answer `data` from a newer Crisp: every object has an extra field and\n\
+         //! every enum an unknown value. Decoding must still succeed.\n\n\
+         /// `service.name` and the JSON `data` to answer with.\n\
+         pub static FUTURE_ANSWERS: &[(&str, &str)] = &[\n",
+    );
+    for endpoint in &spec.endpoints {
+        let example = example_value(spec, &endpoint.response, "", 0, &mut Vec::new(), true);
+        let _ = writeln!(
+            out,
+            "    (\"{}.{}\", r##\"{}\"##),",
+            endpoint.service,
+            endpoint.name,
+            serde_json::to_string(&example).expect("json")
+        );
+    }
+    out.push_str("];\n");
+    out
+}
+
 pub fn mock_routes(spec: &Spec) -> String {
     let mut out = String::from(HEADER);
     out.push_str(
@@ -738,7 +767,7 @@ pub fn mock_routes(spec: &Spec) -> String {
          pub static ROUTES: &[RouteSpec] = &[\n",
     );
     for endpoint in &spec.endpoints {
-        let example = example_value(spec, &endpoint.response, "", 0, &mut Vec::new());
+        let example = example_value(spec, &endpoint.response, "", 0, &mut Vec::new(), false);
         let example = serde_json::to_string(&example).expect("json");
         let (kind, required): (&str, Vec<String>) = match &endpoint.body {
             None => ("BodyKind::None", vec![]),
