@@ -85,6 +85,8 @@ fn client_overhead(c: &mut Criterion) {
         b.iter(|| decode::<ConversationMessageDispatched>(black_box(&bodies.dispatched)))
     });
     group.finish();
+
+    println!("server connections accepted: {}", support::connections());
 }
 
 criterion_group!(benches, client_overhead);

@@ -198,6 +198,7 @@ where
         stretch(mark)
     });
     report(label, &mixed);
+    println!("{label}: server connections accepted so far: {}", support::connections());
     for (route, offset) in [("get_conversation", 0), ("list_conversations", 1), ("send_message", 2)] {
         let alone = runtime.block_on(async {
             let mark = Mark::now();

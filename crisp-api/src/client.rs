@@ -285,7 +285,7 @@ impl Crisp {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let medias = client.media().list_animation_medias(1).list_id("1").await?;
+    /// let medias = client.media().list_animation_medias(1, "list-id").await?;
     /// # Ok(()) }
     /// ```
     #[cfg(feature = "media")]
@@ -456,7 +456,7 @@ impl CrispBuilder {
     /// Uses a caller-made `reqwest::Client` (for a proxy, custom TLS roots, ...).
     /// Its own timeouts and user agent then apply as configured there.
     ///
-    /// ```
+    /// ```no_run
     /// let builder = crisp_api::Crisp::builder().http_client(reqwest::Client::new());
     /// # let _ = builder;
     /// ```

@@ -543,7 +543,7 @@ fn record(span: &tracing::Span, attempt: u32, started: Instant, status: Option<S
 
 /// One attempt: send, read the whole body, classify the status.
 async fn send_once(request: reqwest::RequestBuilder, method: &Method) -> Attempt {
-    let response = match request.send().await {
+    let mut response = match request.send().await {
         Ok(response) => response,
         Err(source) => {
             let before_sending = source.is_connect();
@@ -552,7 +552,8 @@ async fn send_once(request: reqwest::RequestBuilder, method: &Method) -> Attempt
         }
     };
     let status = response.status();
-    let headers = response.headers().clone();
+    // Taken, not cloned: reading the body does not need them.
+    let headers = std::mem::take(response.headers_mut());
     let bytes = match response.bytes().await {
         Ok(bytes) => bytes,
         Err(source) => {

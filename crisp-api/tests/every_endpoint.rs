@@ -91,8 +91,10 @@ fn expected_body(endpoint: &Value, types: &Value, key: &str) -> Option<Value> {
 /// Entities the sample ids refer to, so the stateful routes answer 200.
 fn seed(mock: &MockServer) {
     mock.with_state(|state| {
-        let mut website = crisp_mock::state::Website::default();
-        website.fields = json!({"website_id": "website_id-1", "name": "Sample", "domain": "q-domain"}).as_object().cloned().unwrap();
+        let mut website = crisp_mock::state::Website {
+            fields: json!({"website_id": "website_id-1", "name": "Sample", "domain": "q-domain"}).as_object().cloned().unwrap(),
+            ..Default::default()
+        };
         let conversation = json!({"session_id": "session_id-1", "website_id": "website_id-1", "state": "pending", "meta": {}, "updated_at": 1});
         let message = json!({"fingerprint": 2, "type": "text", "from": "user", "origin": "chat", "content": "hi", "timestamp": 1});
         website.conversations.insert(

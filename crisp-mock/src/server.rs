@@ -157,9 +157,9 @@ fn fault_response(fault: &FaultKind) -> Response {
 }
 
 /// Checks Basic credentials against the configured pair; returns the tier.
-fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<&'static str, Response> {
+fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<&'static str, Box<Response>> {
     let unauthorized =
-        || envelope(401, "invalid_session", json!({"message": "check the token identifier, key and tier"}));
+        || Box::new(envelope(401, "invalid_session", json!({"message": "check the token identifier, key and tier"})));
     let credentials = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -175,9 +175,11 @@ fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<&'static str, Re
         None | Some("user") => Ok("user"),
         Some("website") => Ok("website"),
         Some("plugin") => Ok("plugin"),
-        Some(_) => {
-            Err(envelope(400, "invalid_tier", json!({"message": "X-Crisp-Tier must be user, website or plugin"})))
-        }
+        Some(_) => Err(Box::new(envelope(
+            400,
+            "invalid_tier",
+            json!({"message": "X-Crisp-Tier must be user, website or plugin"}),
+        ))),
     }
 }
 
@@ -189,7 +191,7 @@ async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: Request<Body
     };
     let tier = match authenticate(&shared, &parts.headers) {
         Ok(tier) => tier,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let matched = match lookup(parts.method.as_str(), path) {
         Lookup::Found(matched) => matched,

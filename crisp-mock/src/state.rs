@@ -219,7 +219,8 @@ impl State {
     fn message_index(c: &Conversation, fingerprint: &str) -> Option<usize> {
         c.messages.iter().position(|m| match &m["fingerprint"] {
             Value::String(text) => text == fingerprint,
-            other => other.to_string() == fingerprint,
+            Value::Number(number) => number.as_u64().is_some_and(|n| fingerprint.parse() == Ok(n)),
+            _ => false,
         })
     }
 

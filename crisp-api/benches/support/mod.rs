@@ -5,6 +5,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine as _;
 use bytes::Bytes;
@@ -141,6 +142,14 @@ fn conversation(i: usize) -> Value {
     })
 }
 
+static CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// Connections the server has accepted so far: a client that keeps its
+/// connection alive opens one.
+pub fn connections() -> usize {
+    CONNECTIONS.load(Ordering::Relaxed)
+}
+
 /// Starts the server on its own thread and current-thread runtime, for the
 /// rest of the process. `on_server_thread` runs first on that thread (the
 /// memory bench uses it to leave the server out of its counts).
@@ -163,6 +172,7 @@ pub fn start(on_server_thread: fn()) -> SocketAddr {
                 tx.send(listener.local_addr().expect("local address")).expect("the bench is waiting");
                 loop {
                     let Ok((stream, _)) = listener.accept().await else { continue };
+                    CONNECTIONS.fetch_add(1, Ordering::Relaxed);
                     let _ = stream.set_nodelay(true);
                     let bodies = bodies.clone();
                     tokio::spawn(async move {

@@ -26,26 +26,28 @@ impl MediaService {
     ///
     /// `GET media/animation/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-animation-medias) · tiers: user · idempotent: retried on transient failures.
     ///
-    /// Optional: [`list_id`](ListAnimationMedias::list_id), [`search_query`](ListAnimationMedias::search_query).
+    /// Optional: [`search_query`](ListAnimationMedias::search_query).
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.media().list_animation_medias(1).await?;
+    /// let result = client.media().list_animation_medias(1, "value").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_animation_medias(&self, page_number: u32) -> ListAnimationMedias {
+    pub fn list_animation_medias(&self, page_number: u32, list_id: impl AsRef<str>) -> ListAnimationMedias {
         let page_number = page_number.to_string();
-        let call = Call::new(
+        let mut call = Call::new(
             &self.client,
             Method::GET,
             "media/animation/list/{page_number}",
             &[Segment::One(&page_number)],
             true,
         );
-
+        {
+            call.query("list_id", list_id.as_ref());
+        }
         ListAnimationMedias(call)
     }
 }
@@ -55,7 +57,7 @@ endpoint! {
 ///
 /// ```no_run
 /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.media().list_animation_medias(1);
+/// let request = client.media().list_animation_medias(1, "value");
 /// let result = request.await?;
 /// # let _ = result;
 /// # Ok(()) }
@@ -64,26 +66,11 @@ ListAnimationMedias => serde_json::Value
 }
 
 impl ListAnimationMedias {
-    /// Sets the `list_id` query parameter.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.media().list_animation_medias(1).list_id("value").await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn list_id(mut self, list_id: impl AsRef<str>) -> Self {
-        let call = &mut self.0;
-        {
-            call.query("list_id", list_id.as_ref());
-        }
-        self
-    }
-
     /// Sets the `search_query` query parameter.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.media().list_animation_medias(1).search_query(serde_json::json!({})).await?;
+    /// client.media().list_animation_medias(1, "value").search_query(serde_json::json!({})).await?;
     /// # Ok(()) }
     /// ```
     pub fn search_query(mut self, search_query: impl serde::Serialize) -> Self {

@@ -4,6 +4,11 @@
 //! reachable through [`Response::raw_data`](crate::Response::raw_data).
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)]
+// With some service groups turned off, the open-enum macro may go unused.
+#![cfg_attr(
+    not(all(feature = "website", feature = "plugin", feature = "plan", feature = "media", feature = "bucket")),
+    allow(unused)
+)]
 
 use crate::support::open_enum;
 
@@ -15,7 +20,7 @@ use crate::support::open_enum;
 /// let value: BrowserInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, BrowserInfo::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BrowserInfo {
     /// `major`.
@@ -39,7 +44,7 @@ pub struct BrowserInfo {
 /// let value: BucketURLRequest = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, BucketURLRequest::default());
 /// ```
-#[cfg(any(feature = "bucket"))]
+#[cfg(feature = "bucket")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BucketURLRequest {
     /// `namespace`.
@@ -64,7 +69,7 @@ pub struct BucketURLRequest {
 /// let value: BucketURLRequestFile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, BucketURLRequestFile::default());
 /// ```
-#[cfg(any(feature = "bucket"))]
+#[cfg(feature = "bucket")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BucketURLRequestFile {
     /// `name`.
@@ -83,7 +88,7 @@ pub struct BucketURLRequestFile {
 /// let value: BucketURLRequestResource = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, BucketURLRequestResource::default());
 /// ```
-#[cfg(any(feature = "bucket"))]
+#[cfg(feature = "bucket")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BucketURLRequestResource {
     /// `type`.
@@ -102,7 +107,7 @@ pub struct BucketURLRequestResource {
 /// let value: ConnectionInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConnectionInfo::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionInfo {
     /// `isp`.
@@ -123,7 +128,7 @@ pub struct ConnectionInfo {
 /// let value: Conversation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, Conversation::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Conversation {
     /// `session_id`.
@@ -205,7 +210,7 @@ pub struct Conversation {
 /// let value: ConversationActive = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationActive::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationActive {
     /// `now`.
@@ -224,7 +229,7 @@ pub struct ConversationActive {
 /// let value: ConversationAssigned = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationAssigned::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationAssigned {
     /// `user_id`.
@@ -242,7 +247,7 @@ pub struct ConversationAssigned {
 /// let value: ConversationBlock = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationBlock::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationBlock {
     /// `blocked`.
@@ -260,7 +265,7 @@ pub struct ConversationBlock {
 /// let value: ConversationBrowsing = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationBrowsing::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationBrowsing {
     /// `browsing_id`.
@@ -284,7 +289,7 @@ pub struct ConversationBrowsing {
 /// let value: ConversationCall = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationCall::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCall {
     /// `call_id`.
@@ -300,7 +305,7 @@ pub struct ConversationCall {
 /// let value: ConversationCompose = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationCompose::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCompose {
     /// `operator`.
@@ -319,7 +324,7 @@ pub struct ConversationCompose {
 /// let value: ConversationComposeAtom = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationComposeAtom::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationComposeAtom {
     /// `type`.
@@ -347,7 +352,7 @@ pub struct ConversationComposeAtom {
 /// let value: ConversationComposeAtomUser = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationComposeAtomUser::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationComposeAtomUser {
     /// `user_id`.
@@ -371,7 +376,7 @@ pub struct ConversationComposeAtomUser {
 /// let value: ConversationComposeMessageNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationComposeMessageNew::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationComposeMessageNew {
     /// `type`.
@@ -391,7 +396,7 @@ pub struct ConversationComposeMessageNew {
     pub automated: Option<bool>,
 }
 
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 open_enum! {
 /// Crisp enumeration `ConversationComposeMessageNewType`; values this version does not know are kept in `Other`.
 ///
@@ -420,7 +425,7 @@ Stop => "stop",
 /// let value: ConversationEvent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationEvent::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationEvent {
     /// `text`.
@@ -447,7 +452,7 @@ pub struct ConversationEvent {
 /// let value: ConversationFile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationFile::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationFile {
     /// `name`.
@@ -477,7 +482,7 @@ pub struct ConversationFile {
 /// let value: ConversationMessage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationMessage::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessage {
     /// `session_id`.
@@ -551,7 +556,7 @@ pub struct ConversationMessage {
 /// let value: crisp_api::models::ConversationMessageContent = serde_json::from_str("null").unwrap();
 /// # let _ = value;
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 pub type ConversationMessageContent = serde_json::Value;
 
 /// Crisp model `ConversationMessageDispatched`.
@@ -564,7 +569,7 @@ pub type ConversationMessageContent = serde_json::Value;
 /// let value: ConversationMessageDispatched = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationMessageDispatched::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageDispatched {
     /// `fingerprint`.
@@ -584,7 +589,7 @@ pub struct ConversationMessageDispatched {
 /// let value: ConversationMessageNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationMessageNew::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageNew {
     /// `from`.
@@ -639,7 +644,7 @@ pub struct ConversationMessageNew {
 /// let value: ConversationMessageOriginal = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationMessageOriginal::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageOriginal {
     /// `original_id`.
@@ -655,7 +660,7 @@ pub struct ConversationMessageOriginal {
 /// let value: ConversationMessagePreview = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationMessagePreview::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessagePreview {
     /// `url`.
@@ -683,7 +688,7 @@ pub struct ConversationMessagePreview {
 /// let value: ConversationMessagePreviewInformation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationMessagePreviewInformation::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessagePreviewInformation {
     /// `excerpt`.
@@ -705,7 +710,7 @@ pub struct ConversationMessagePreviewInformation {
 /// let value: ConversationMessageReference = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationMessageReference::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageReference {
     /// `type`.
@@ -719,7 +724,7 @@ pub struct ConversationMessageReference {
     pub target: Option<String>,
 }
 
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 open_enum! {
 /// Crisp enumeration `ConversationMessageType`; values this version does not know are kept in `Other`.
 ///
@@ -760,7 +765,7 @@ Event => "event",
 /// let value: ConversationMessageUser = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationMessageUser::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageUser {
     /// `type`.
@@ -787,7 +792,7 @@ pub struct ConversationMessageUser {
 /// let value: ConversationMeta = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationMeta::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMeta {
     /// `nickname`.
@@ -838,7 +843,7 @@ pub struct ConversationMeta {
 /// let value: ConversationNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationNew::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationNew {
     /// `session_id`.
@@ -856,7 +861,7 @@ pub struct ConversationNew {
 /// let value: ConversationOriginal = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationOriginal::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationOriginal {
     /// `website_id`.
@@ -892,7 +897,7 @@ pub struct ConversationOriginal {
 /// let value: ConversationPage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationPage::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPage {
     /// `page_title`.
@@ -917,7 +922,7 @@ pub struct ConversationPage {
 /// let value: ConversationParticipant = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationParticipant::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationParticipant {
     /// `type`.
@@ -938,7 +943,7 @@ pub struct ConversationParticipant {
 /// let value: ConversationParticipants = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationParticipants::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationParticipants {
     /// `participants`.
@@ -956,7 +961,7 @@ pub struct ConversationParticipants {
 /// let value: ConversationParticipantsSave = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationParticipantsSave::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationParticipantsSave {
     /// `participants`.
@@ -978,7 +983,7 @@ pub struct ConversationParticipantsSave {
 /// let value: ConversationPreviewMessage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationPreviewMessage::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPreviewMessage {
     /// `type`.
@@ -1005,7 +1010,7 @@ pub struct ConversationPreviewMessage {
 /// let value: ConversationReadMessageMark = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationReadMessageMark::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationReadMessageMark {
     /// `from`.
@@ -1029,7 +1034,7 @@ pub struct ConversationReadMessageMark {
 /// let value: ConversationRelations = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationRelations::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRelations {
     /// `conversations`.
@@ -1045,7 +1050,7 @@ pub struct ConversationRelations {
 /// let value: ConversationRelationsConversations = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationRelationsConversations::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRelationsConversations {
     /// `parent`.
@@ -1066,7 +1071,7 @@ pub struct ConversationRelationsConversations {
 /// let value: ConversationRoutingAssign = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationRoutingAssign::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRoutingAssign {
     /// `assigned`.
@@ -1082,7 +1087,7 @@ pub struct ConversationRoutingAssign {
 /// let value: ConversationRoutingAssignAssigned = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationRoutingAssignAssigned::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRoutingAssignAssigned {
     /// `user_id`.
@@ -1100,7 +1105,7 @@ pub struct ConversationRoutingAssignAssigned {
 /// let value: ConversationRoutingAssignUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationRoutingAssignUpdate::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRoutingAssignUpdate {
     /// `assigned`.
@@ -1119,7 +1124,7 @@ pub struct ConversationRoutingAssignUpdate {
 /// let value: ConversationRoutingAssignUpdateAssigned = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationRoutingAssignUpdateAssigned::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRoutingAssignUpdateAssigned {
     /// `user_id`.
@@ -1137,7 +1142,7 @@ pub struct ConversationRoutingAssignUpdateAssigned {
 /// let value: ConversationSpam = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationSpam::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationSpam {
     /// `spam_id`.
@@ -1170,7 +1175,7 @@ pub struct ConversationSpam {
 /// let value: ConversationSpamContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationSpamContent::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationSpamContent {
     /// `spam_id`.
@@ -1196,7 +1201,7 @@ pub struct ConversationSpamContent {
     pub content: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 open_enum! {
 /// Crisp enumeration `ConversationState`; values this version does not know are kept in `Other`.
 ///
@@ -1227,7 +1232,7 @@ Resolved => "resolved",
 /// let value: ConversationStateData = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationStateData::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationStateData {
     /// `state`.
@@ -1245,7 +1250,7 @@ pub struct ConversationStateData {
 /// let value: ConversationSuggestedData = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationSuggestedData::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationSuggestedData {
     /// `key`.
@@ -1266,7 +1271,7 @@ pub struct ConversationSuggestedData {
 /// let value: ConversationSuggestedSegment = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationSuggestedSegment::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationSuggestedSegment {
     /// `segment`.
@@ -1285,7 +1290,7 @@ pub struct ConversationSuggestedSegment {
 /// let value: ConversationUnread = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationUnread::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationUnread {
     /// `operator`.
@@ -1306,7 +1311,7 @@ pub struct ConversationUnread {
 /// let value: ConversationUnreadMessageMark = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationUnreadMessageMark::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationUnreadMessageMark {
     /// `from`.
@@ -1322,7 +1327,7 @@ pub struct ConversationUnreadMessageMark {
 /// let value: ConversationVerification = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationVerification::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerification {
     /// `identity`.
@@ -1346,7 +1351,7 @@ pub struct ConversationVerification {
 /// let value: ConversationVerify = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationVerify::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerify {
     /// `verified`.
@@ -1357,7 +1362,7 @@ pub struct ConversationVerify {
     pub verifications: Option<Vec<ConversationVerification>>,
 }
 
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 open_enum! {
 /// Crisp enumeration `ConversationVerifyIdentity`; values this version does not know are kept in `Other`.
 ///
@@ -1386,7 +1391,7 @@ Phone => "phone",
 /// let value: ConversationVerifyIdentityRedeem = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationVerifyIdentityRedeem::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerifyIdentityRedeem {
     /// `identity`.
@@ -1410,7 +1415,7 @@ pub struct ConversationVerifyIdentityRedeem {
 /// let value: ConversationVerifyIdentityRequest = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationVerifyIdentityRequest::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerifyIdentityRequest {
     /// `identity`.
@@ -1430,7 +1435,7 @@ pub struct ConversationVerifyIdentityRequest {
 /// let value: crisp_api::models::ConversationVerifyMethod = serde_json::from_str("\"x\"").unwrap();
 /// # let _ = value;
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 pub type ConversationVerifyMethod = String;
 
 /// Crisp model `ConversationWidgetAction`.
@@ -1443,7 +1448,7 @@ pub type ConversationVerifyMethod = String;
 /// let value: ConversationWidgetAction = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationWidgetAction::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationWidgetAction {
     /// `correlation_id`.
@@ -1462,7 +1467,7 @@ pub struct ConversationWidgetAction {
 /// let value: ConversationWidgetActionStrategy = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationWidgetActionStrategy::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationWidgetActionStrategy {
     /// `attempts`.
@@ -1481,7 +1486,7 @@ pub struct ConversationWidgetActionStrategy {
 /// let value: Coordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, Coordinates::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Coordinates {
     /// `latitude`.
@@ -1500,7 +1505,7 @@ pub struct Coordinates {
 /// let value: DeviceInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, DeviceInfo::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeviceInfo {
     /// `capabilities`.
@@ -1528,7 +1533,7 @@ pub struct DeviceInfo {
 /// let value: EngineInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, EngineInfo::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EngineInfo {
     /// `name`.
@@ -1547,7 +1552,7 @@ pub struct EngineInfo {
 /// let value: GeolocationInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, GeolocationInfo::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GeolocationInfo {
     /// `country`.
@@ -1574,7 +1579,7 @@ pub struct GeolocationInfo {
 /// let value: Helpdesk = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, Helpdesk::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Helpdesk {
     /// `name`.
@@ -1585,7 +1590,7 @@ pub struct Helpdesk {
     pub url: Option<String>,
 }
 
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 open_enum! {
 /// Crisp enumeration `HelpdeskContentType`; values this version does not know are kept in `Other`.
 ///
@@ -1618,7 +1623,7 @@ News => "news",
 /// let value: HelpdeskDomain = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskDomain::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskDomain {
     /// `root`.
@@ -1645,7 +1650,7 @@ pub struct HelpdeskDomain {
 /// let value: HelpdeskDomainSetupFlow = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskDomainSetupFlow::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskDomainSetupFlow {
     /// `custom`.
@@ -1664,7 +1669,7 @@ pub struct HelpdeskDomainSetupFlow {
 /// let value: HelpdeskDomainSetupFlowSetup = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskDomainSetupFlowSetup::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskDomainSetupFlowSetup {
     /// `records`.
@@ -1680,7 +1685,7 @@ pub struct HelpdeskDomainSetupFlowSetup {
 /// let value: HelpdeskDomainSetupFlowSetupRecord = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskDomainSetupFlowSetupRecord::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskDomainSetupFlowSetupRecord {
     /// `type`.
@@ -1707,7 +1712,7 @@ pub struct HelpdeskDomainSetupFlowSetupRecord {
 /// let value: HelpdeskHistoryChange = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskHistoryChange::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChange {
     /// `change_id`.
@@ -1738,7 +1743,7 @@ pub struct HelpdeskHistoryChange {
 /// let value: HelpdeskHistoryChangeAuthor = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskHistoryChangeAuthor::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChangeAuthor {
     /// `email`.
@@ -1757,7 +1762,7 @@ pub struct HelpdeskHistoryChangeAuthor {
 /// let value: HelpdeskHistoryChangeEdits = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskHistoryChangeEdits::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChangeEdits {
     /// `insertions`.
@@ -1776,7 +1781,7 @@ pub struct HelpdeskHistoryChangeEdits {
 /// let value: HelpdeskHistoryChangeFile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskHistoryChangeFile::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChangeFile {
     /// `change`.
@@ -1803,7 +1808,7 @@ pub struct HelpdeskHistoryChangeFile {
 /// let value: HelpdeskLocale = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskLocale::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocale {
     /// `locale_id`.
@@ -1836,7 +1841,7 @@ pub struct HelpdeskLocale {
 /// let value: HelpdeskLocaleExternalImport = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskLocaleExternalImport::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleExternalImport {
     /// `helpdesk_url`.
@@ -1860,7 +1865,7 @@ pub struct HelpdeskLocaleExternalImport {
 /// let value: HelpdeskLocaleFeedbackItem = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskLocaleFeedbackItem::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItem {
     /// `rating`.
@@ -1888,7 +1893,7 @@ pub struct HelpdeskLocaleFeedbackItem {
 /// let value: HelpdeskLocaleFeedbackItemArticle = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskLocaleFeedbackItemArticle::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemArticle {
     /// `article_id`.
@@ -1910,7 +1915,7 @@ pub struct HelpdeskLocaleFeedbackItemArticle {
 /// let value: HelpdeskLocaleFeedbackItemSession = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskLocaleFeedbackItemSession::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSession {
     /// `session_id`.
@@ -1941,7 +1946,7 @@ pub struct HelpdeskLocaleFeedbackItemSession {
 /// let value: HelpdeskLocaleFeedbackItemSessionAssigned = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskLocaleFeedbackItemSessionAssigned::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSessionAssigned {
     /// `user_id`.
@@ -1957,7 +1962,7 @@ pub struct HelpdeskLocaleFeedbackItemSessionAssigned {
 /// let value: HelpdeskLocaleFeedbackItemSessionGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskLocaleFeedbackItemSessionGeolocation::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSessionGeolocation {
     /// `country`.
@@ -1982,7 +1987,7 @@ pub struct HelpdeskLocaleFeedbackItemSessionGeolocation {
 /// let value: HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates {
     /// `latitude`.
@@ -2003,7 +2008,7 @@ pub struct HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates {
 /// let value: HelpdeskLocaleFeedbackRatings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskLocaleFeedbackRatings::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackRatings {
     /// `ratings`.
@@ -2019,7 +2024,7 @@ pub struct HelpdeskLocaleFeedbackRatings {
 /// let value: HelpdeskLocaleFeedbackRatingsRatings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskLocaleFeedbackRatingsRatings::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackRatingsRatings {
     /// `helpful`.
@@ -2038,7 +2043,7 @@ pub struct HelpdeskLocaleFeedbackRatingsRatings {
 /// let value: HelpdeskLocaleStatistics = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskLocaleStatistics::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleStatistics {
     /// `articles`.
@@ -2063,7 +2068,7 @@ pub struct HelpdeskLocaleStatistics {
 /// let value: HelpdeskLocaleStatisticsContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskLocaleStatisticsContent::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleStatisticsContent {
     /// `entries`.
@@ -2084,7 +2089,7 @@ pub struct HelpdeskLocaleStatisticsContent {
 /// let value: HelpdeskPage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskPage::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskPage {
     /// `entity_id`.
@@ -2111,7 +2116,7 @@ pub struct HelpdeskPage {
 /// let value: HelpdeskRedirection = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskRedirection::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskRedirection {
     /// `redirection_id`.
@@ -2141,7 +2146,7 @@ pub struct HelpdeskRedirection {
 /// let value: HelpdeskRedirectionNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskRedirectionNew::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskRedirectionNew {
     /// `redirection_id`.
@@ -2157,7 +2162,7 @@ pub struct HelpdeskRedirectionNew {
 /// let value: HelpdeskRemoveVerify = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskRemoveVerify::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskRemoveVerify {
     /// `method`.
@@ -2178,7 +2183,7 @@ pub struct HelpdeskRemoveVerify {
 /// let value: HelpdeskSettings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskSettings::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettings {
     /// `name`.
@@ -2215,7 +2220,7 @@ pub struct HelpdeskSettings {
 /// let value: HelpdeskSettingsAccess = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskSettingsAccess::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsAccess {
     /// `restrict_mode`.
@@ -2237,7 +2242,7 @@ pub struct HelpdeskSettingsAccess {
 /// let value: HelpdeskSettingsAppearance = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskSettingsAppearance::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsAppearance {
     /// `color`.
@@ -2259,7 +2264,7 @@ pub struct HelpdeskSettingsAppearance {
 /// let value: HelpdeskSettingsAppearanceColor = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskSettingsAppearanceColor::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsAppearanceColor {
     /// `mode`.
@@ -2278,7 +2283,7 @@ pub struct HelpdeskSettingsAppearanceColor {
 /// let value: HelpdeskSettingsAppearanceLogos = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskSettingsAppearanceLogos::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsAppearanceLogos {
     /// `favicon`.
@@ -2300,7 +2305,7 @@ pub struct HelpdeskSettingsAppearanceLogos {
 /// let value: HelpdeskSettingsBehavior = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskSettingsBehavior::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsBehavior {
     /// `frequently_read`.
@@ -2352,7 +2357,7 @@ pub struct HelpdeskSettingsBehavior {
 /// let value: HelpdeskSettingsInclude = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskSettingsInclude::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsInclude {
     /// `html`.
@@ -2368,7 +2373,7 @@ pub struct HelpdeskSettingsInclude {
 /// let value: HelpdeskSettingsLocalization = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskSettingsLocalization::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsLocalization {
     /// `writing_locale`.
@@ -2390,7 +2395,7 @@ pub struct HelpdeskSettingsLocalization {
 /// let value: HelpdeskSettingsSection = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskSettingsSection::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsSection {
     /// `articles`.
@@ -2415,7 +2420,7 @@ pub struct HelpdeskSettingsSection {
 /// let value: HelpdeskSettingsService = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskSettingsService::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsService {
     /// `mcp_server`.
@@ -2433,7 +2438,7 @@ pub struct HelpdeskSettingsService {
 /// let value: HelpdeskTreeContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskTreeContent::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeContent {
     /// `content`.
@@ -2451,7 +2456,7 @@ pub struct HelpdeskTreeContent {
 /// let value: HelpdeskTreeEntry = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskTreeEntry::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeEntry {
     /// `type`.
@@ -2481,7 +2486,7 @@ pub struct HelpdeskTreeEntry {
 /// let value: HelpdeskTreeMetadata = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskTreeMetadata::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeMetadata {
     /// `format`.
@@ -2515,7 +2520,7 @@ pub struct HelpdeskTreeMetadata {
 /// let value: HelpdeskTreeMetadataAuthor = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskTreeMetadataAuthor::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeMetadataAuthor {
     /// `user_id`.
@@ -2533,7 +2538,7 @@ pub struct HelpdeskTreeMetadataAuthor {
 /// let value: HelpdeskTreePage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskTreePage::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreePage {
     /// `title`.
@@ -2554,7 +2559,7 @@ pub struct HelpdeskTreePage {
 /// let value: HelpdeskTreePathUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskTreePathUpdate::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreePathUpdate {
     /// `action`.
@@ -2576,7 +2581,7 @@ pub struct HelpdeskTreePathUpdate {
 /// let value: HelpdeskTreePathUpdatePath = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskTreePathUpdatePath::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreePathUpdatePath {
     /// `to`.
@@ -2592,7 +2597,7 @@ pub struct HelpdeskTreePathUpdatePath {
 /// let value: HelpdeskTreeState = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, HelpdeskTreeState::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeState {
     /// `published`.
@@ -2614,7 +2619,7 @@ pub struct HelpdeskTreeState {
 /// let value: OSInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, OSInfo::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OSInfo {
     /// `version`.
@@ -2635,7 +2640,7 @@ pub struct OSInfo {
 /// let value: PeopleCampaign = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleCampaign::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleCampaign {
     /// `campaign_id`.
@@ -2674,7 +2679,7 @@ pub struct PeopleCampaign {
 /// let value: PeopleData = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleData::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleData {
     /// `data`.
@@ -2692,7 +2697,7 @@ pub struct PeopleData {
 /// let value: PeopleEvent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleEvent::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleEvent {
     /// `text`.
@@ -2719,7 +2724,7 @@ pub struct PeopleEvent {
 /// let value: PeopleProfile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleProfile::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfile {
     /// `email`.
@@ -2762,7 +2767,7 @@ pub struct PeopleProfile {
 /// let value: PeopleProfileCardActive = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleProfileCardActive::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardActive {
     /// `now`.
@@ -2781,7 +2786,7 @@ pub struct PeopleProfileCardActive {
 /// let value: PeopleProfileCardCompany = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleProfileCardCompany::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardCompany {
     /// `name`.
@@ -2827,7 +2832,7 @@ pub struct PeopleProfileCardCompany {
 /// let value: PeopleProfileCardCompanyMetrics = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleProfileCardCompanyMetrics::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardCompanyMetrics {
     /// `employees`.
@@ -2852,7 +2857,7 @@ pub struct PeopleProfileCardCompanyMetrics {
 /// let value: PeopleProfileCardGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleProfileCardGeolocation::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardGeolocation {
     /// `country`.
@@ -2877,7 +2882,7 @@ pub struct PeopleProfileCardGeolocation {
 /// let value: PeopleProfileCardGeolocationCoordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleProfileCardGeolocationCoordinates::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardGeolocationCoordinates {
     /// `latitude`.
@@ -2896,7 +2901,7 @@ pub struct PeopleProfileCardGeolocationCoordinates {
 /// let value: PeopleProfileCardPerson = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleProfileCardPerson::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardPerson {
     /// `nickname`.
@@ -2945,7 +2950,7 @@ pub struct PeopleProfileCardPerson {
 /// let value: PeopleProfileCardPersonEmployment = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleProfileCardPersonEmployment::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardPersonEmployment {
     /// `name`.
@@ -2973,7 +2978,7 @@ pub struct PeopleProfileCardPersonEmployment {
 /// let value: PeopleProfileCardPersonProfile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleProfileCardPersonProfile::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardPersonProfile {
     /// `type`.
@@ -2997,7 +3002,7 @@ pub struct PeopleProfileCardPersonProfile {
 /// let value: PeopleProfileImport = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleProfileImport::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImport {
     /// `import_id`.
@@ -3015,7 +3020,7 @@ pub struct PeopleProfileImport {
 /// let value: PeopleProfileImportSetup = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleProfileImportSetup::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImportSetup {
     /// `url`.
@@ -3037,7 +3042,7 @@ pub struct PeopleProfileImportSetup {
 /// let value: PeopleProfileImportSetupMapping = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleProfileImportSetupMapping::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImportSetupMapping {
     /// `column`.
@@ -3056,7 +3061,7 @@ pub struct PeopleProfileImportSetupMapping {
 /// let value: PeopleProfileImportSetupOptions = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleProfileImportSetupOptions::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImportSetupOptions {
     /// `column_separator`.
@@ -3077,7 +3082,7 @@ pub struct PeopleProfileImportSetupOptions {
 /// let value: PeopleProfileNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleProfileNew::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileNew {
     /// `people_id`.
@@ -3095,7 +3100,7 @@ pub struct PeopleProfileNew {
 /// let value: PeopleProfileUpdateCard = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleProfileUpdateCard::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileUpdateCard {
     /// `email`.
@@ -3128,7 +3133,7 @@ pub struct PeopleProfileUpdateCard {
 /// let value: PeopleStatistics = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleStatistics::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleStatistics {
     /// `total`.
@@ -3146,7 +3151,7 @@ pub struct PeopleStatistics {
 /// let value: PeopleSubscription = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleSubscription::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSubscription {
     /// `email`.
@@ -3164,7 +3169,7 @@ pub struct PeopleSubscription {
 /// let value: PeopleSubscriptionUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleSubscriptionUpdate::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSubscriptionUpdate {
     /// `email`.
@@ -3182,7 +3187,7 @@ pub struct PeopleSubscriptionUpdate {
 /// let value: PeopleSuggestedDataKey = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleSuggestedDataKey::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSuggestedDataKey {
     /// `key`.
@@ -3203,7 +3208,7 @@ pub struct PeopleSuggestedDataKey {
 /// let value: PeopleSuggestedEvent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleSuggestedEvent::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSuggestedEvent {
     /// `text`.
@@ -3224,7 +3229,7 @@ pub struct PeopleSuggestedEvent {
 /// let value: PeopleSuggestedSegment = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PeopleSuggestedSegment::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSuggestedSegment {
     /// `segment`.
@@ -3245,7 +3250,7 @@ pub struct PeopleSuggestedSegment {
 /// let value: PlanSubscription = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PlanSubscription::default());
 /// ```
-#[cfg(any(feature = "plan"))]
+#[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscription {
     /// `id`.
@@ -3295,7 +3300,7 @@ pub struct PlanSubscription {
     pub owner: Option<PlanSubscriptionOwner>,
 }
 
-#[cfg(any(feature = "plan"))]
+#[cfg(feature = "plan")]
 open_enum! {
 /// Crisp enumeration `PlanSubscriptionBillPeriod`; values this version does not know are kept in `Other`.
 ///
@@ -3324,7 +3329,7 @@ Yearly => "yearly",
 /// let value: PlanSubscriptionCoupon = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PlanSubscriptionCoupon::default());
 /// ```
-#[cfg(any(feature = "plan"))]
+#[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionCoupon {
     /// `code`.
@@ -3349,7 +3354,7 @@ pub struct PlanSubscriptionCoupon {
 /// let value: PlanSubscriptionCouponPolicy = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PlanSubscriptionCouponPolicy::default());
 /// ```
-#[cfg(any(feature = "plan"))]
+#[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionCouponPolicy {
     /// `rebate_percent`.
@@ -3368,7 +3373,7 @@ pub struct PlanSubscriptionCouponPolicy {
 /// let value: PlanSubscriptionOwner = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PlanSubscriptionOwner::default());
 /// ```
-#[cfg(any(feature = "plan"))]
+#[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionOwner {
     /// `user_id`.
@@ -3393,7 +3398,7 @@ pub struct PlanSubscriptionOwner {
 /// let value: PlanSubscriptionWebsite = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PlanSubscriptionWebsite::default());
 /// ```
-#[cfg(any(feature = "plan"))]
+#[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionWebsite {
     /// `id`.
@@ -3420,7 +3425,7 @@ pub struct PlanSubscriptionWebsite {
 /// let value: PluginAttestProvenance = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginAttestProvenance::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenance {
     /// `payload`.
@@ -3442,7 +3447,7 @@ pub struct PluginAttestProvenance {
 /// let value: PluginAttestProvenancePayload = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginAttestProvenancePayload::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenancePayload {
     /// `website`.
@@ -3464,7 +3469,7 @@ pub struct PluginAttestProvenancePayload {
 /// let value: PluginAttestProvenancePayloadPlugin = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginAttestProvenancePayloadPlugin::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenancePayloadPlugin {
     /// `plugin_id`.
@@ -3480,7 +3485,7 @@ pub struct PluginAttestProvenancePayloadPlugin {
 /// let value: PluginAttestProvenancePayloadUser = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginAttestProvenancePayloadUser::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenancePayloadUser {
     /// `user_id`.
@@ -3499,7 +3504,7 @@ pub struct PluginAttestProvenancePayloadUser {
 /// let value: PluginAttestProvenancePayloadWebsite = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginAttestProvenancePayloadWebsite::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenancePayloadWebsite {
     /// `website_id`.
@@ -3517,7 +3522,7 @@ pub struct PluginAttestProvenancePayloadWebsite {
 /// let value: PluginBillUsage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginBillUsage::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginBillUsage {
     /// `name`.
@@ -3541,7 +3546,7 @@ pub struct PluginBillUsage {
 /// let value: PluginConnectAccount = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginConnectAccount::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectAccount {
     /// `plugin_id`.
@@ -3559,7 +3564,7 @@ pub struct PluginConnectAccount {
 /// let value: PluginConnectEndpoints = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginConnectEndpoints::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectEndpoints {
     /// `socket`.
@@ -3578,7 +3583,7 @@ pub struct PluginConnectEndpoints {
 /// let value: PluginConnectEndpointsRescue = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginConnectEndpointsRescue::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectEndpointsRescue {
     /// `socket`.
@@ -3597,7 +3602,7 @@ pub struct PluginConnectEndpointsRescue {
 /// let value: PluginConnectEndpointsSocket = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginConnectEndpointsSocket::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectEndpointsSocket {
     /// `app`.
@@ -3615,7 +3620,7 @@ pub struct PluginConnectEndpointsSocket {
 /// let value: PluginConnectWebsite = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginConnectWebsite::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectWebsite {
     /// `website_id`.
@@ -3646,7 +3651,7 @@ pub struct PluginConnectWebsite {
 /// let value: PluginConnectWebsitePlan = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginConnectWebsitePlan::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectWebsitePlan {
     /// `id`.
@@ -3670,7 +3675,7 @@ pub struct PluginConnectWebsitePlan {
 /// let value: PluginSubscription = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginSubscription::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscription {
     /// `id`.
@@ -3751,7 +3756,7 @@ pub struct PluginSubscription {
 /// let value: PluginSubscriptionChannelForward = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginSubscriptionChannelForward::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscriptionChannelForward {
     /// `namespace`.
@@ -3775,7 +3780,7 @@ pub struct PluginSubscriptionChannelForward {
 /// let value: PluginSubscriptionEventDispatch = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginSubscriptionEventDispatch::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscriptionEventDispatch {
     /// `name`.
@@ -3794,7 +3799,7 @@ pub struct PluginSubscriptionEventDispatch {
 /// let value: PluginSubscriptionPlan = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginSubscriptionPlan::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscriptionPlan {
     /// `id`.
@@ -3818,7 +3823,7 @@ pub struct PluginSubscriptionPlan {
 /// let value: PluginSubscriptionSettings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, PluginSubscriptionSettings::default());
 /// ```
-#[cfg(any(feature = "plugin"))]
+#[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscriptionSettings {
     /// `plugin_id`.
@@ -3852,7 +3857,7 @@ pub struct PluginSubscriptionSettings {
 /// let value: SystemInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, SystemInfo::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SystemInfo {
     /// `os`.
@@ -3879,7 +3884,7 @@ pub struct SystemInfo {
 /// let value: Website = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, Website::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Website {
     /// `website_id`.
@@ -3912,7 +3917,7 @@ pub struct Website {
 /// let value: WebsiteAnalyticsGeneratePoint = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteAnalyticsGeneratePoint::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAnalyticsGeneratePoint {
     /// `period`.
@@ -3948,7 +3953,7 @@ pub struct WebsiteAnalyticsGeneratePoint {
 /// let value: WebsiteAvailabilityOperator = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteAvailabilityOperator::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAvailabilityOperator {
     /// `user_id`.
@@ -3970,7 +3975,7 @@ pub struct WebsiteAvailabilityOperator {
 /// let value: WebsiteAvailabilityOperatorTime = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteAvailabilityOperatorTime::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAvailabilityOperatorTime {
     /// `for`.
@@ -3991,7 +3996,7 @@ pub struct WebsiteAvailabilityOperatorTime {
 /// let value: WebsiteAvailabilityStatus = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteAvailabilityStatus::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAvailabilityStatus {
     /// `status`.
@@ -4012,7 +4017,7 @@ pub struct WebsiteAvailabilityStatus {
 /// let value: WebsiteBatchBlockOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteBatchBlockOperation::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchBlockOperation {
     /// `sessions`.
@@ -4033,7 +4038,7 @@ pub struct WebsiteBatchBlockOperation {
 /// let value: WebsiteBatchConversationsDataOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteBatchConversationsDataOperation::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchConversationsDataOperation {
     /// `sessions`.
@@ -4054,7 +4059,7 @@ pub struct WebsiteBatchConversationsDataOperation {
 /// let value: WebsiteBatchConversationsOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteBatchConversationsOperation::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchConversationsOperation {
     /// `inbox_id`.
@@ -4075,7 +4080,7 @@ pub struct WebsiteBatchConversationsOperation {
 /// let value: WebsiteBatchConversationsSegmentsOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteBatchConversationsSegmentsOperation::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchConversationsSegmentsOperation {
     /// `sessions`.
@@ -4092,7 +4097,7 @@ pub struct WebsiteBatchConversationsSegmentsOperation {
 /// let value: crisp_api::models::WebsiteBatchDataPayload = serde_json::from_str("{}").unwrap();
 /// # let _ = value;
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 pub type WebsiteBatchDataPayload = serde_json::Map<String, serde_json::Value>;
 
 /// Crisp model `WebsiteBatchInboxOperation`.
@@ -4105,7 +4110,7 @@ pub type WebsiteBatchDataPayload = serde_json::Map<String, serde_json::Value>;
 /// let value: WebsiteBatchInboxOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteBatchInboxOperation::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchInboxOperation {
     /// `sessions`.
@@ -4124,7 +4129,7 @@ pub struct WebsiteBatchInboxOperation {
 /// let value: WebsiteBatchPeopleOperationInner = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteBatchPeopleOperationInner::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchPeopleOperationInner {
     /// `profiles`.
@@ -4145,7 +4150,7 @@ pub struct WebsiteBatchPeopleOperationInner {
 /// let value: WebsiteBatchReportOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteBatchReportOperation::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchReportOperation {
     /// `sessions`.
@@ -4166,7 +4171,7 @@ pub struct WebsiteBatchReportOperation {
 /// let value: WebsiteBatchRoutingOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteBatchRoutingOperation::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchRoutingOperation {
     /// `sessions`.
@@ -4185,7 +4190,7 @@ pub struct WebsiteBatchRoutingOperation {
 /// let value: WebsiteBatchRoutingOperationAssigned = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteBatchRoutingOperationAssigned::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchRoutingOperationAssigned {
     /// `user_id`.
@@ -4203,7 +4208,7 @@ pub struct WebsiteBatchRoutingOperationAssigned {
 /// let value: WebsiteCampaignExcerpt = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignExcerpt::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignExcerpt {
     /// `campaign_id`.
@@ -4263,7 +4268,7 @@ pub struct WebsiteCampaignExcerpt {
 /// let value: WebsiteCampaignItem = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignItem::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItem {
     /// `campaign_id`.
@@ -4339,7 +4344,7 @@ pub struct WebsiteCampaignItem {
 /// let value: WebsiteCampaignItemFlow = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignItemFlow::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemFlow {
     /// `launch_event`.
@@ -4367,7 +4372,7 @@ pub struct WebsiteCampaignItemFlow {
 /// let value: WebsiteCampaignItemOptions = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignItemOptions::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemOptions {
     /// `deliver_to_chatbox`.
@@ -4395,7 +4400,7 @@ pub struct WebsiteCampaignItemOptions {
 /// let value: WebsiteCampaignItemRecipients = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignItemRecipients::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemRecipients {
     /// `type`.
@@ -4420,7 +4425,7 @@ pub struct WebsiteCampaignItemRecipients {
 /// let value: WebsiteCampaignItemSender = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignItemSender::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemSender {
     /// `user_id`.
@@ -4436,7 +4441,7 @@ pub struct WebsiteCampaignItemSender {
 /// let value: WebsiteCampaignItemStatistics = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignItemStatistics::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemStatistics {
     /// `opened`.
@@ -4460,7 +4465,7 @@ pub struct WebsiteCampaignItemStatistics {
 /// let value: WebsiteCampaignNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignNew::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignNew {
     /// `campaign_id`.
@@ -4478,7 +4483,7 @@ pub struct WebsiteCampaignNew {
 /// let value: WebsiteCampaignRecipient = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignRecipient::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignRecipient {
     /// `people_id`.
@@ -4503,7 +4508,7 @@ pub struct WebsiteCampaignRecipient {
 /// let value: WebsiteCampaignRecipientPerson = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignRecipientPerson::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignRecipientPerson {
     /// `nickname`.
@@ -4524,7 +4529,7 @@ pub struct WebsiteCampaignRecipientPerson {
 /// let value: WebsiteCampaignStatistic = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignStatistic::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatistic {
     /// `type`.
@@ -4552,7 +4557,7 @@ pub struct WebsiteCampaignStatistic {
 /// let value: WebsiteCampaignStatisticProfile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignStatisticProfile::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfile {
     /// `people_id`.
@@ -4574,7 +4579,7 @@ pub struct WebsiteCampaignStatisticProfile {
 /// let value: WebsiteCampaignStatisticProfilePerson = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignStatisticProfilePerson::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfilePerson {
     /// `nickname`.
@@ -4596,7 +4601,7 @@ pub struct WebsiteCampaignStatisticProfilePerson {
 /// let value: WebsiteCampaignStatisticProfilePersonGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignStatisticProfilePersonGeolocation::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfilePersonGeolocation {
     /// `country`.
@@ -4621,7 +4626,7 @@ pub struct WebsiteCampaignStatisticProfilePersonGeolocation {
 /// let value: WebsiteCampaignStatisticProfilePersonGeolocationCoordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignStatisticProfilePersonGeolocationCoordinates::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfilePersonGeolocationCoordinates {
     /// `latitude`.
@@ -4642,7 +4647,7 @@ pub struct WebsiteCampaignStatisticProfilePersonGeolocationCoordinates {
 /// let value: WebsiteCampaignTemplateExcerpt = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignTemplateExcerpt::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignTemplateExcerpt {
     /// `template_id`.
@@ -4675,7 +4680,7 @@ pub struct WebsiteCampaignTemplateExcerpt {
 /// let value: WebsiteCampaignTemplateItem = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignTemplateItem::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignTemplateItem {
     /// `template_id`.
@@ -4711,7 +4716,7 @@ pub struct WebsiteCampaignTemplateItem {
 /// let value: WebsiteCampaignTemplateNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCampaignTemplateNew::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignTemplateNew {
     /// `template_id`.
@@ -4729,7 +4734,7 @@ pub struct WebsiteCampaignTemplateNew {
 /// let value: WebsiteConnectEndpoints = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteConnectEndpoints::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteConnectEndpoints {
     /// `socket`.
@@ -4748,7 +4753,7 @@ pub struct WebsiteConnectEndpoints {
 /// let value: WebsiteConnectEndpointsRescue = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteConnectEndpointsRescue::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteConnectEndpointsRescue {
     /// `socket`.
@@ -4767,7 +4772,7 @@ pub struct WebsiteConnectEndpointsRescue {
 /// let value: WebsiteConnectEndpointsSocket = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteConnectEndpointsSocket::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteConnectEndpointsSocket {
     /// `app`.
@@ -4788,7 +4793,7 @@ pub struct WebsiteConnectEndpointsSocket {
 /// let value: WebsiteCreate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteCreate::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCreate {
     /// `name`.
@@ -4807,7 +4812,7 @@ pub struct WebsiteCreate {
 /// let value: WebsiteFilter = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteFilter::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteFilter {
     /// `model`.
@@ -4834,7 +4839,7 @@ pub struct WebsiteFilter {
 /// let value: WebsiteInbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteInbox::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInbox {
     /// `inbox_id`.
@@ -4880,7 +4885,7 @@ pub struct WebsiteInbox {
 /// let value: WebsiteInboxCondition = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteInboxCondition::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInboxCondition {
     /// `model`.
@@ -4897,7 +4902,7 @@ pub struct WebsiteInboxCondition {
     pub query: Option<Vec<String>>,
 }
 
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 open_enum! {
 /// Crisp enumeration `WebsiteInboxConditionOperator`; values this version does not know are kept in `Other`.
 ///
@@ -4934,7 +4939,7 @@ Lt => "lt",
 /// let value: WebsiteInboxNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteInboxNew::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInboxNew {
     /// `inbox_id`.
@@ -4950,7 +4955,7 @@ pub struct WebsiteInboxNew {
 /// let value: WebsiteInboxOrder = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteInboxOrder::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInboxOrder {
     /// `inbox_id`.
@@ -4971,7 +4976,7 @@ pub struct WebsiteInboxOrder {
 /// let value: WebsiteInboxOrders = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteInboxOrders::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInboxOrders {
     /// `orders`.
@@ -4989,7 +4994,7 @@ pub struct WebsiteInboxOrders {
 /// let value: WebsiteOperator = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteOperator::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperator {
     /// `user_id`.
@@ -5037,7 +5042,7 @@ pub struct WebsiteOperator {
 /// let value: WebsiteOperatorEmail = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteOperatorEmail::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperatorEmail {
     /// `recipient`.
@@ -5065,7 +5070,7 @@ pub struct WebsiteOperatorEmail {
 /// let value: WebsiteOperatorEmailTarget = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteOperatorEmailTarget::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperatorEmailTarget {
     /// `label`.
@@ -5086,7 +5091,7 @@ pub struct WebsiteOperatorEmailTarget {
 /// let value: WebsiteOperatorListOne = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteOperatorListOne::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperatorListOne {
     /// `type`.
@@ -5107,7 +5112,7 @@ pub struct WebsiteOperatorListOne {
 /// let value: WebsiteOperatorsLastActiveListOne = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteOperatorsLastActiveListOne::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperatorsLastActiveListOne {
     /// `user_id`.
@@ -5132,7 +5137,7 @@ pub struct WebsiteOperatorsLastActiveListOne {
 /// let value: WebsiteRemoveVerify = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteRemoveVerify::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteRemoveVerify {
     /// `method`.
@@ -5153,7 +5158,7 @@ pub struct WebsiteRemoveVerify {
 /// let value: WebsiteSettings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteSettings::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettings {
     /// `website_id`.
@@ -5196,7 +5201,7 @@ pub struct WebsiteSettings {
 /// let value: WebsiteSettingsAudit = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteSettingsAudit::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsAudit {
     /// `log`.
@@ -5212,7 +5217,7 @@ pub struct WebsiteSettingsAudit {
 /// let value: WebsiteSettingsChatbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteSettingsChatbox::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsChatbox {
     /// `tile`.
@@ -5351,7 +5356,7 @@ pub struct WebsiteSettingsChatbox {
 /// let value: WebsiteSettingsContact = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteSettingsContact::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsContact {
     /// `email`.
@@ -5385,7 +5390,7 @@ pub struct WebsiteSettingsContact {
 /// let value: WebsiteSettingsEmails = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteSettingsEmails::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsEmails {
     /// `rating`.
@@ -5413,7 +5418,7 @@ pub struct WebsiteSettingsEmails {
 /// let value: WebsiteSettingsInbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteSettingsInbox::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsInbox {
     /// `lock_removal`.
@@ -5437,7 +5442,7 @@ pub struct WebsiteSettingsInbox {
 /// let value: WebsiteSettingsUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteSettingsUpdate::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdate {
     /// `website_id`.
@@ -5480,7 +5485,7 @@ pub struct WebsiteSettingsUpdate {
 /// let value: WebsiteSettingsUpdateAudit = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteSettingsUpdateAudit::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateAudit {
     /// `log`.
@@ -5496,7 +5501,7 @@ pub struct WebsiteSettingsUpdateAudit {
 /// let value: WebsiteSettingsUpdateChatbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteSettingsUpdateChatbox::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateChatbox {
     /// `tile`.
@@ -5635,7 +5640,7 @@ pub struct WebsiteSettingsUpdateChatbox {
 /// let value: WebsiteSettingsUpdateContact = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteSettingsUpdateContact::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateContact {
     /// `email`.
@@ -5669,7 +5674,7 @@ pub struct WebsiteSettingsUpdateContact {
 /// let value: WebsiteSettingsUpdateEmails = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteSettingsUpdateEmails::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateEmails {
     /// `rating`.
@@ -5697,7 +5702,7 @@ pub struct WebsiteSettingsUpdateEmails {
 /// let value: WebsiteSettingsUpdateInbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteSettingsUpdateInbox::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateInbox {
     /// `lock_removal`.
@@ -5721,7 +5726,7 @@ pub struct WebsiteSettingsUpdateInbox {
 /// let value: WebsiteTeam = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteTeam::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteTeam {
     /// `team_id`.
@@ -5754,7 +5759,7 @@ pub struct WebsiteTeam {
 /// let value: WebsiteTeamNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteTeamNew::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteTeamNew {
     /// `team_id`.
@@ -5772,7 +5777,7 @@ pub struct WebsiteTeamNew {
 /// let value: WebsiteVerifyKey = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteVerifyKey::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVerifyKey {
     /// `secret`.
@@ -5790,7 +5795,7 @@ pub struct WebsiteVerifyKey {
 /// let value: WebsiteVerifySettings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteVerifySettings::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVerifySettings {
     /// `enabled`.
@@ -5808,7 +5813,7 @@ pub struct WebsiteVerifySettings {
 /// let value: WebsiteVerifySettingsUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteVerifySettingsUpdate::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVerifySettingsUpdate {
     /// `enabled`.
@@ -5826,7 +5831,7 @@ pub struct WebsiteVerifySettingsUpdate {
 /// let value: WebsiteVisitor = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteVisitor::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitor {
     /// `session_id`.
@@ -5880,7 +5885,7 @@ pub struct WebsiteVisitor {
 /// let value: WebsiteVisitorCount = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteVisitorCount::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorCount {
     /// `count`.
@@ -5902,7 +5907,7 @@ pub struct WebsiteVisitorCount {
 /// let value: WebsiteVisitorGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteVisitorGeolocation::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorGeolocation {
     /// `coordinates`.
@@ -5927,7 +5932,7 @@ pub struct WebsiteVisitorGeolocation {
 /// let value: WebsiteVisitorGeolocationCoordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteVisitorGeolocationCoordinates::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorGeolocationCoordinates {
     /// `latitude`.
@@ -5946,7 +5951,7 @@ pub struct WebsiteVisitorGeolocationCoordinates {
 /// let value: WebsiteVisitorLastPage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteVisitorLastPage::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorLastPage {
     /// `page_title`.
@@ -5967,7 +5972,7 @@ pub struct WebsiteVisitorLastPage {
 /// let value: WebsiteVisitorsBlocked = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteVisitorsBlocked::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsBlocked {
     /// `rule`.
@@ -5988,7 +5993,7 @@ pub struct WebsiteVisitorsBlocked {
 /// let value: WebsiteVisitorsMapPoint = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteVisitorsMapPoint::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPoint {
     /// `visitors`.
@@ -6007,7 +6012,7 @@ pub struct WebsiteVisitorsMapPoint {
 /// let value: WebsiteVisitorsMapPointGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteVisitorsMapPointGeolocation::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointGeolocation {
     /// `coordinates`.
@@ -6032,7 +6037,7 @@ pub struct WebsiteVisitorsMapPointGeolocation {
 /// let value: WebsiteVisitorsMapPointGeolocationCoordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteVisitorsMapPointGeolocationCoordinates::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointGeolocationCoordinates {
     /// `latitude`.
@@ -6051,7 +6056,7 @@ pub struct WebsiteVisitorsMapPointGeolocationCoordinates {
 /// let value: WebsiteVisitorsMapPointVisitors = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteVisitorsMapPointVisitors::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointVisitors {
     /// `count`.
@@ -6073,7 +6078,7 @@ pub struct WebsiteVisitorsMapPointVisitors {
 /// let value: WebsiteVisitorsMapPointVisitorsSession = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteVisitorsMapPointVisitorsSession::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointVisitorsSession {
     /// `session_id`.
@@ -6118,7 +6123,7 @@ pub struct WebsiteVisitorsMapPointVisitorsSession {
 /// let value: WebsiteVisitorsToken = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, WebsiteVisitorsToken::default());
 /// ```
-#[cfg(any(feature = "website"))]
+#[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsToken {
     /// `session_id`.

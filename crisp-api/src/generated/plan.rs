@@ -157,28 +157,29 @@ impl PlanService {
     ///
     /// `GET plans/subscription/{website_id}/coupon` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-coupon-availability-for-website-plan-subscription) · tiers: user · idempotent: retried on transient failures.
     ///
-    /// Optional: [`code`](CheckCouponAvailabilityForWebsitePlanSubscription::code).
-    ///
     /// Returns `PlanSubscriptionCoupon`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plan().check_coupon_availability_for_website_plan_subscription("website-id").await?;
+    /// let result = client.plan().check_coupon_availability_for_website_plan_subscription("website-id", "value").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn check_coupon_availability_for_website_plan_subscription(
         &self,
         website_id: impl AsRef<str>,
+        code: impl AsRef<str>,
     ) -> CheckCouponAvailabilityForWebsitePlanSubscription {
-        let call = Call::new(
+        let mut call = Call::new(
             &self.client,
             Method::GET,
             "plans/subscription/{website_id}/coupon",
             &[Segment::One(website_id.as_ref())],
             true,
         );
-
+        {
+            call.query("code", code.as_ref());
+        }
         CheckCouponAvailabilityForWebsitePlanSubscription(call)
     }
 
@@ -285,29 +286,12 @@ endpoint! {
 ///
 /// ```no_run
 /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plan().check_coupon_availability_for_website_plan_subscription("website-id");
+/// let request = client.plan().check_coupon_availability_for_website_plan_subscription("website-id", "value");
 /// let result = request.await?;
 /// # let _ = result;
 /// # Ok(()) }
 /// ```
 CheckCouponAvailabilityForWebsitePlanSubscription => models::PlanSubscriptionCoupon
-}
-
-impl CheckCouponAvailabilityForWebsitePlanSubscription {
-    /// Sets the `code` query parameter.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.plan().check_coupon_availability_for_website_plan_subscription("website-id").code("value").await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn code(mut self, code: impl AsRef<str>) -> Self {
-        let call = &mut self.0;
-        {
-            call.query("code", code.as_ref());
-        }
-        self
-    }
 }
 
 endpoint! {

@@ -92,19 +92,21 @@ impl PluginService {
     ///
     /// `GET plugin/connect/websites/since` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-connect-websites-since) · tiers: plugin · idempotent: retried on transient failures.
     ///
-    /// Optional: [`filter_configured`](ListConnectWebsitesSince::filter_configured), [`include_plan`](ListConnectWebsitesSince::include_plan), [`date_since`](ListConnectWebsitesSince::date_since).
+    /// Optional: [`filter_configured`](ListConnectWebsitesSince::filter_configured), [`include_plan`](ListConnectWebsitesSince::include_plan).
     ///
     /// Returns `Vec<PluginConnectWebsite>`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plugin().list_connect_websites_since().await?;
+    /// let result = client.plugin().list_connect_websites_since("value").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_connect_websites_since(&self) -> ListConnectWebsitesSince {
-        let call = Call::new(&self.client, Method::GET, "plugin/connect/websites/since", &[], true);
-
+    pub fn list_connect_websites_since(&self, date_since: impl AsRef<str>) -> ListConnectWebsitesSince {
+        let mut call = Call::new(&self.client, Method::GET, "plugin/connect/websites/since", &[], true);
+        {
+            call.query("date_since", date_since.as_ref());
+        }
         ListConnectWebsitesSince(call)
     }
 
@@ -576,7 +578,7 @@ endpoint! {
 ///
 /// ```no_run
 /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().list_connect_websites_since();
+/// let request = client.plugin().list_connect_websites_since("value");
 /// let result = request.await?;
 /// # let _ = result;
 /// # Ok(()) }
@@ -589,7 +591,7 @@ impl ListConnectWebsitesSince {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.plugin().list_connect_websites_since().filter_configured(true).await?;
+    /// client.plugin().list_connect_websites_since("value").filter_configured(true).await?;
     /// # Ok(()) }
     /// ```
     pub fn filter_configured(mut self, filter_configured: bool) -> Self {
@@ -604,28 +606,13 @@ impl ListConnectWebsitesSince {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.plugin().list_connect_websites_since().include_plan(true).await?;
+    /// client.plugin().list_connect_websites_since("value").include_plan(true).await?;
     /// # Ok(()) }
     /// ```
     pub fn include_plan(mut self, include_plan: bool) -> Self {
         let call = &mut self.0;
         {
             call.query_flag("include_plan", include_plan);
-        }
-        self
-    }
-
-    /// Sets the `date_since` query parameter.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.plugin().list_connect_websites_since().date_since("value").await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn date_since(mut self, date_since: impl AsRef<str>) -> Self {
-        let call = &mut self.0;
-        {
-            call.query("date_since", date_since.as_ref());
         }
         self
     }

@@ -102,19 +102,19 @@ impl WebsiteService {
     ///
     /// `HEAD website` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-website-exists) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
-    /// Optional: [`domain`](CheckIfWebsiteExists::domain).
-    ///
     /// Returns `true` when it exists, `false` on 404.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let exists = client.website().check_if_website_exists().await?;
+    /// let exists = client.website().check_if_website_exists("value").await?;
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
-    pub fn check_if_website_exists(&self) -> CheckIfWebsiteExists {
-        let call = Call::new(&self.client, Method::HEAD, "website", &[], true);
-
+    pub fn check_if_website_exists(&self, domain: impl AsRef<str>) -> CheckIfWebsiteExists {
+        let mut call = Call::new(&self.client, Method::HEAD, "website", &[], true);
+        {
+            call.query("domain", domain.as_ref());
+        }
         CheckIfWebsiteExists(call)
     }
 
@@ -6001,29 +6001,12 @@ exists_endpoint! {
 ///
 /// ```no_run
 /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_website_exists();
+/// let request = client.website().check_if_website_exists("value");
 /// let exists = request.await?;
 /// # let _ = exists;
 /// # Ok(()) }
 /// ```
 CheckIfWebsiteExists
-}
-
-impl CheckIfWebsiteExists {
-    /// Sets the `domain` query parameter.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().check_if_website_exists().domain("value").await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn domain(mut self, domain: impl AsRef<str>) -> Self {
-        let call = &mut self.0;
-        {
-            call.query("domain", domain.as_ref());
-        }
-        self
-    }
 }
 
 endpoint! {

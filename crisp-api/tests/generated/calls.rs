@@ -9,8 +9,11 @@ use std::pin::Pin;
 /// A call in flight.
 pub type Pending = Pin<Box<dyn Future<Output = crisp_api::Result<()>> + Send>>;
 
+/// Starts one endpoint's call on a client.
+pub type StartCall = fn(crisp_api::Crisp) -> Pending;
+
 /// `service.name` and the call, for every endpoint.
-pub static EVERY_ENDPOINT_CALL: &[(&str, fn(crisp_api::Crisp) -> Pending)] = &[
+pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     ("bucket.generate_bucket_url", |client| {
         Box::pin(async move {
             client.bucket().generate_bucket_url(serde_json::from_str::<crisp_api::models::BucketURLRequest>(r##"{"file":{"name":"Jane Doe","type":"type"},"id":"id-0001","namespace":"namespace","resource":{"id":"id-0001","type":"type"}}"##).expect("example body")).send().await.map(drop)
@@ -20,8 +23,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, fn(crisp_api::Crisp) -> Pending)] = &[
         Box::pin(async move {
             client
                 .media()
-                .list_animation_medias(2)
-                .list_id("q-list_id")
+                .list_animation_medias(2, "q-list_id")
                 .search_query(serde_json::json!({"k": "v"}))
                 .send()
                 .await
@@ -56,8 +58,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, fn(crisp_api::Crisp) -> Pending)] = &[
         Box::pin(async move {
             client
                 .plan()
-                .check_coupon_availability_for_website_plan_subscription("website_id-1")
-                .code("q-code")
+                .check_coupon_availability_for_website_plan_subscription("website_id-1", "q-code")
                 .send()
                 .await
                 .map(drop)
@@ -90,10 +91,9 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, fn(crisp_api::Crisp) -> Pending)] = &[
         Box::pin(async move {
             client
                 .plugin()
-                .list_connect_websites_since()
+                .list_connect_websites_since("q-date_since")
                 .filter_configured(true)
                 .include_plan(true)
-                .date_since("q-date_since")
                 .send()
                 .await
                 .map(drop)
@@ -216,7 +216,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, fn(crisp_api::Crisp) -> Pending)] = &[
         )
     }),
     ("website.check_if_website_exists", |client| {
-        Box::pin(async move { client.website().check_if_website_exists().domain("q-domain").send().await.map(drop) })
+        Box::pin(async move { client.website().check_if_website_exists("q-domain").send().await.map(drop) })
     }),
     ("website.create_website", |client| {
         Box::pin(async move {
