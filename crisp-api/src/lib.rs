@@ -51,6 +51,11 @@ pub use pipeline::{Response, RetryPolicy};
 #[doc(hidden)]
 pub use pipeline::{Call, Segment};
 
+/// The README's examples, compiled as doc tests so they cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
+
 /// The endpoint builders of the `website` group (`client.website()`).
 #[cfg(feature = "website")]
 pub mod website {
