@@ -2,6 +2,12 @@
 //! the route table generated from the spec.
 
 /// What body a route expects.
+///
+/// ```
+/// use crisp_mock::{ROUTES, routes::BodyKind};
+/// let create = ROUTES.iter().find(|r| r.name == "create_new_conversation").unwrap();
+/// assert_eq!(create.body, BodyKind::Empty);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BodyKind {
     /// No body.
@@ -13,6 +19,12 @@ pub enum BodyKind {
 }
 
 /// One endpoint of the spec, as the mock serves it.
+///
+/// ```
+/// let route = crisp_mock::ROUTES.iter().find(|r| r.name == "list_conversations").unwrap();
+/// assert_eq!((route.method, route.path), ("GET", "website/{website_id}/conversations/{page_number}"));
+/// assert!(route.paged);
+/// ```
 #[derive(Debug)]
 pub struct RouteSpec {
     /// Service group (`website`, `plugin`, ...).
@@ -43,23 +55,23 @@ use crate::route_table::ROUTES;
 
 /// A route matched against a request path, with its path parameters.
 #[derive(Debug)]
-pub struct Matched {
+pub(crate) struct Matched {
     /// The spec route.
-    pub route: &'static RouteSpec,
+    pub(crate) route: &'static RouteSpec,
     /// Path parameters by name, percent-decoded.
-    pub params: Vec<(&'static str, String)>,
+    pub(crate) params: Vec<(&'static str, String)>,
 }
 
 impl Matched {
     /// A path parameter by name ("" when absent).
-    pub fn param(&self, name: &str) -> &str {
+    pub(crate) fn param(&self, name: &str) -> &str {
         self.params.iter().find(|(n, _)| *n == name).map_or("", |(_, v)| v.as_str())
     }
 }
 
 /// The outcome of looking a request up in the route table.
 #[derive(Debug)]
-pub enum Lookup {
+pub(crate) enum Lookup {
     /// A route with this method and path.
     Found(Matched),
     /// The path exists, but not for this method.
@@ -72,7 +84,7 @@ pub enum Lookup {
 /// percent-encoded). Routes with more literal segments win, so
 /// `conversations/suggest/segments/2` is not read as a page of conversations.
 /// A helpdesk `{tree_path}` placeholder, last in its route, takes the rest.
-pub fn lookup(method: &str, path: &str) -> Lookup {
+pub(crate) fn lookup(method: &str, path: &str) -> Lookup {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     let mut best: Option<(usize, Matched)> = None;
     let mut path_known = false;
@@ -116,7 +128,7 @@ fn match_path(template: &'static str, segments: &[&str]) -> Option<(usize, Vec<(
 }
 
 /// Percent-decodes one path segment.
-pub fn decode(segment: &str) -> String {
+pub(crate) fn decode(segment: &str) -> String {
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -8,9 +8,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde_json::{Map, Value, json};
 
 /// What a stateful handler answers: HTTP status, Crisp reason and data.
-pub type Answer = (u16, &'static str, Value);
+pub(crate) type Answer = (u16, &'static str, Value);
 
 /// One conversation and its messages.
+///
+/// ```
+/// let conversation = crisp_mock::state::Conversation {
+///     fields: serde_json::json!({"session_id": "session_1", "state": "pending"}).as_object().cloned().unwrap(),
+///     messages: vec![],
+/// };
+/// assert!(conversation.messages.is_empty());
+/// ```
 #[derive(Debug, Clone)]
 pub struct Conversation {
     /// Conversation fields as Crisp returns them (without messages).
@@ -20,6 +28,11 @@ pub struct Conversation {
 }
 
 /// One website and what it holds.
+///
+/// ```
+/// let website = crisp_mock::state::Website::default();
+/// assert!(website.conversations.is_empty());
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Website {
     /// Website fields.
@@ -30,7 +43,13 @@ pub struct Website {
     pub people: BTreeMap<String, Map<String, Value>>,
 }
 
-/// Everything the mock remembers.
+/// Everything the mock remembers; reach it with
+/// [`MockServer::with_state`](crate::MockServer::with_state) to seed or inspect it.
+///
+/// ```
+/// let state = crisp_mock::state::State::seeded("website-1");
+/// assert_eq!(state.websites["website-1"].conversations.len(), 1);
+/// ```
 #[derive(Debug, Default)]
 pub struct State {
     /// Websites by id.
@@ -44,6 +63,11 @@ const START_MS: u64 = 1_700_000_000_000;
 impl State {
     /// A state with one website holding one conversation with two messages
     /// and one people profile.
+    ///
+    /// ```
+    /// let state = crisp_mock::state::State::seeded("website-1");
+    /// assert_eq!(state.websites["website-1"].people.len(), 1);
+    /// ```
     pub fn seeded(website_id: &str) -> Self {
         let mut state = State { clock: AtomicU64::new(START_MS), ..State::default() };
         let mut website = Map::new();
@@ -87,7 +111,7 @@ impl State {
     }
 
     /// Creates a conversation; answers `{session_id}`.
-    pub fn create_conversation(&mut self, website_id: &str) -> Answer {
+    pub(crate) fn create_conversation(&mut self, website_id: &str) -> Answer {
         let now = self.now();
         let session_id = self.next_id("session_");
         let website = match self.website_mut(website_id) {
@@ -122,7 +146,7 @@ impl State {
 
     /// Conversations newest first, `per_page` at a time (default 20), with
     /// the resolved / not-resolved filters.
-    pub fn list_conversations(&self, website_id: &str, page: usize, query: &BTreeMap<String, String>) -> Answer {
+    pub(crate) fn list_conversations(&self, website_id: &str, page: usize, query: &BTreeMap<String, String>) -> Answer {
         let Some(website) = self.websites.get(website_id) else { return (404, "website_not_found", json!({})) };
         let per_page = query.get("per_page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(20).clamp(1, 50);
         let flag = |name: &str| query.get(name).is_some_and(|v| v == "1");
@@ -143,7 +167,7 @@ impl State {
     }
 
     /// One conversation.
-    pub fn get_conversation(&mut self, website_id: &str, session_id: &str) -> Answer {
+    pub(crate) fn get_conversation(&mut self, website_id: &str, session_id: &str) -> Answer {
         match self.conversation_mut(website_id, session_id) {
             Ok(c) => (200, "resolved", Value::Object(c.fields.clone())),
             Err(answer) => answer,
@@ -151,7 +175,7 @@ impl State {
     }
 
     /// Removes a conversation.
-    pub fn remove_conversation(&mut self, website_id: &str, session_id: &str) -> Answer {
+    pub(crate) fn remove_conversation(&mut self, website_id: &str, session_id: &str) -> Answer {
         match self.website_mut(website_id) {
             Ok(website) => match website.conversations.remove(session_id) {
                 Some(_) => (200, "deleted", json!({})),
@@ -162,7 +186,7 @@ impl State {
     }
 
     /// Stores a message; answers `{fingerprint}`.
-    pub fn send_message(&mut self, website_id: &str, session_id: &str, body: &Value) -> Answer {
+    pub(crate) fn send_message(&mut self, website_id: &str, session_id: &str, body: &Value) -> Answer {
         for field in ["type", "from", "origin", "content"] {
             if body.get(field).is_none_or(Value::is_null) {
                 return (400, "invalid_data", json!({"message": format!("`{field}` is required")}));
@@ -198,7 +222,12 @@ impl State {
     }
 
     /// Messages oldest first, optionally before a timestamp (40 at most, like Crisp's pages).
-    pub fn get_messages(&mut self, website_id: &str, session_id: &str, query: &BTreeMap<String, String>) -> Answer {
+    pub(crate) fn get_messages(
+        &mut self,
+        website_id: &str,
+        session_id: &str,
+        query: &BTreeMap<String, String>,
+    ) -> Answer {
         let before = query.get("timestamp_before").and_then(|v| v.parse::<u64>().ok());
         match self.conversation_mut(website_id, session_id) {
             Ok(c) => {
@@ -225,7 +254,7 @@ impl State {
     }
 
     /// One message by fingerprint.
-    pub fn get_message(&mut self, website_id: &str, session_id: &str, fingerprint: &str) -> Answer {
+    pub(crate) fn get_message(&mut self, website_id: &str, session_id: &str, fingerprint: &str) -> Answer {
         match self.conversation_mut(website_id, session_id) {
             Ok(c) => match Self::message_index(c, fingerprint) {
                 Some(i) => (200, "resolved", c.messages[i].clone()),
@@ -236,7 +265,13 @@ impl State {
     }
 
     /// Replaces a message's content.
-    pub fn update_message(&mut self, website_id: &str, session_id: &str, fingerprint: &str, body: &Value) -> Answer {
+    pub(crate) fn update_message(
+        &mut self,
+        website_id: &str,
+        session_id: &str,
+        fingerprint: &str,
+        body: &Value,
+    ) -> Answer {
         match self.conversation_mut(website_id, session_id) {
             Ok(c) => match Self::message_index(c, fingerprint) {
                 Some(i) => {
@@ -251,7 +286,7 @@ impl State {
     }
 
     /// Removes a message.
-    pub fn remove_message(&mut self, website_id: &str, session_id: &str, fingerprint: &str) -> Answer {
+    pub(crate) fn remove_message(&mut self, website_id: &str, session_id: &str, fingerprint: &str) -> Answer {
         match self.conversation_mut(website_id, session_id) {
             Ok(c) => match Self::message_index(c, fingerprint) {
                 Some(i) => {
@@ -265,7 +300,7 @@ impl State {
     }
 
     /// The conversation's meta.
-    pub fn get_metas(&mut self, website_id: &str, session_id: &str) -> Answer {
+    pub(crate) fn get_metas(&mut self, website_id: &str, session_id: &str) -> Answer {
         match self.conversation_mut(website_id, session_id) {
             Ok(c) => (200, "resolved", c.fields.get("meta").cloned().unwrap_or_else(|| json!({}))),
             Err(answer) => answer,
@@ -273,7 +308,7 @@ impl State {
     }
 
     /// Merges the given members into the conversation's meta.
-    pub fn update_metas(&mut self, website_id: &str, session_id: &str, body: &Value) -> Answer {
+    pub(crate) fn update_metas(&mut self, website_id: &str, session_id: &str, body: &Value) -> Answer {
         let now = self.now();
         match self.conversation_mut(website_id, session_id) {
             Ok(c) => {
@@ -291,7 +326,7 @@ impl State {
     }
 
     /// The conversation's state.
-    pub fn get_state(&mut self, website_id: &str, session_id: &str) -> Answer {
+    pub(crate) fn get_state(&mut self, website_id: &str, session_id: &str) -> Answer {
         match self.conversation_mut(website_id, session_id) {
             Ok(c) => (200, "resolved", json!({"state": c.fields["state"].clone()})),
             Err(answer) => answer,
@@ -299,7 +334,7 @@ impl State {
     }
 
     /// Changes the conversation's state (pending, unresolved or resolved).
-    pub fn change_state(&mut self, website_id: &str, session_id: &str, body: &Value) -> Answer {
+    pub(crate) fn change_state(&mut self, website_id: &str, session_id: &str, body: &Value) -> Answer {
         let Some(state) = body["state"].as_str().filter(|s| ["pending", "unresolved", "resolved"].contains(s)) else {
             return (400, "invalid_data", json!({"message": "`state` must be pending, unresolved or resolved"}));
         };
@@ -315,7 +350,7 @@ impl State {
     }
 
     /// The conversation's routing assignment.
-    pub fn get_routing(&mut self, website_id: &str, session_id: &str) -> Answer {
+    pub(crate) fn get_routing(&mut self, website_id: &str, session_id: &str) -> Answer {
         match self.conversation_mut(website_id, session_id) {
             Ok(c) => (200, "resolved", json!({"assigned": c.fields.get("assigned").cloned().unwrap_or(Value::Null)})),
             Err(answer) => answer,
@@ -323,7 +358,7 @@ impl State {
     }
 
     /// Assigns the conversation to an operator.
-    pub fn assign_routing(&mut self, website_id: &str, session_id: &str, body: &Value) -> Answer {
+    pub(crate) fn assign_routing(&mut self, website_id: &str, session_id: &str, body: &Value) -> Answer {
         match self.conversation_mut(website_id, session_id) {
             Ok(c) => {
                 c.fields.insert("assigned".into(), body.get("assigned").cloned().unwrap_or(Value::Null));
@@ -334,7 +369,7 @@ impl State {
     }
 
     /// People profiles, 20 per page.
-    pub fn list_profiles(&self, website_id: &str, page: usize) -> Answer {
+    pub(crate) fn list_profiles(&self, website_id: &str, page: usize) -> Answer {
         match self.websites.get(website_id) {
             Some(website) => {
                 let data: Vec<Value> = website
@@ -352,7 +387,7 @@ impl State {
     }
 
     /// Adds a people profile; answers `{people_id}`.
-    pub fn add_profile(&mut self, website_id: &str, body: &Value) -> Answer {
+    pub(crate) fn add_profile(&mut self, website_id: &str, body: &Value) -> Answer {
         if body["email"].as_str().is_none_or(str::is_empty) {
             return (400, "invalid_data", json!({"message": "`email` is required"}));
         }
@@ -374,7 +409,7 @@ impl State {
     }
 
     /// One people profile.
-    pub fn get_profile(&mut self, website_id: &str, people_id: &str) -> Answer {
+    pub(crate) fn get_profile(&mut self, website_id: &str, people_id: &str) -> Answer {
         match self.website_mut(website_id) {
             Ok(website) => match website.people.get(people_id) {
                 Some(profile) => (200, "resolved", Value::Object(profile.clone())),
@@ -385,7 +420,7 @@ impl State {
     }
 
     /// Replaces (`replace`) or merges a people profile.
-    pub fn update_profile(&mut self, website_id: &str, people_id: &str, body: &Value, replace: bool) -> Answer {
+    pub(crate) fn update_profile(&mut self, website_id: &str, people_id: &str, body: &Value, replace: bool) -> Answer {
         let now = self.now();
         match self.website_mut(website_id) {
             Ok(website) => match website.people.get_mut(people_id) {
@@ -410,7 +445,7 @@ impl State {
     }
 
     /// Removes a people profile.
-    pub fn remove_profile(&mut self, website_id: &str, people_id: &str) -> Answer {
+    pub(crate) fn remove_profile(&mut self, website_id: &str, people_id: &str) -> Answer {
         match self.website_mut(website_id) {
             Ok(website) => match website.people.remove(people_id) {
                 Some(_) => (200, "deleted", json!({})),
