@@ -56,6 +56,13 @@ pub use pipeline::{Call, Segment};
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeExamples;
 
+/// Real-time events, typed: the [`Event`](events::Event) enum over every event
+/// of the spec and [`MessageContent`](events::MessageContent) by message type.
+#[cfg(feature = "events")]
+pub mod events {
+    pub use crate::generated::events::*;
+}
+
 /// The endpoint builders of the `website` group (`client.website()`).
 #[cfg(feature = "website")]
 pub mod website {

@@ -31,3 +31,34 @@ impl ConversationMessageNew {
         Self { r#type: Some("note".to_owned()), ..Self::text(from, "chat", content) }
     }
 }
+
+/// `typed_content()` for models that carry a message `type` and `content`.
+#[cfg(feature = "events")]
+macro_rules! typed_content {
+    ($($(#[$cfg:meta])* $model:ident),* $(,)?) => {$(
+        $(#[$cfg])*
+        impl crate::models::$model {
+            /// The content read according to the message type: text, file,
+            /// picker, … or `Other` for types this version does not know.
+            ///
+            /// ```
+            #[doc = concat!("let message: crisp_api::models::", stringify!($model), " =")]
+            ///     serde_json::from_value(serde_json::json!({"type": "text", "content": "Hello"})).unwrap();
+            /// assert_eq!(message.typed_content().text(), Some("Hello"));
+            /// ```
+            pub fn typed_content(&self) -> crate::events::MessageContent {
+                let kind = self.r#type.as_ref().map(|t| t.to_string()).unwrap_or_default();
+                let content = self.content.clone().unwrap_or(serde_json::Value::Null);
+                crate::events::MessageContent::from_parts(&kind, &content)
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "events")]
+typed_content!(
+    #[cfg(feature = "website")]
+    ConversationMessage,
+    EventsMessageSend,
+    EventsMessageReceived
+);

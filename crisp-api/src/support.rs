@@ -3,7 +3,14 @@
 
 // With some service groups turned off, helpers only the others use are unused.
 #![cfg_attr(
-    not(all(feature = "website", feature = "plugin", feature = "plan", feature = "media", feature = "bucket")),
+    not(all(
+        feature = "website",
+        feature = "plugin",
+        feature = "plan",
+        feature = "media",
+        feature = "bucket",
+        feature = "events"
+    )),
     allow(unused)
 )]
 

@@ -74,10 +74,33 @@ struct Field {
     aliases: Vec<String>,
 }
 
+#[derive(Deserialize)]
+struct EventFile {
+    message_content: Vec<MessageContentKind>,
+    events: Vec<EventDef>,
+}
+
+#[derive(Deserialize, Clone)]
+struct MessageContentKind {
+    #[serde(rename = "type")]
+    kind: String,
+    content: String,
+}
+
+#[derive(Deserialize, Clone)]
+struct EventDef {
+    name: String,
+    label: String,
+    group: String,
+    payload: String,
+}
+
 struct Spec {
     reference: String,
     endpoints: Vec<Endpoint>,
     types: BTreeMap<String, TypeDef>,
+    events: Vec<EventDef>,
+    message_content: Vec<MessageContentKind>,
 }
 
 const SERVICES: [&str; 5] = ["website", "plugin", "plan", "media", "bucket"];
@@ -137,7 +160,20 @@ fn load(root: &Path) -> Result<Spec, String> {
             return Err(format!("endpoint `{}` has unknown service `{}`", endpoint.name, endpoint.service));
         }
     }
-    Ok(Spec { reference: file.reference, endpoints: file.endpoints, types })
+    let events: EventFile = serde_json::from_str(&read("events.json")?).map_err(|e| format!("events.json: {e}"))?;
+    let mut names = BTreeSet::new();
+    for event in &events.events {
+        if !names.insert(rust::pascal(&event.name)) {
+            return Err(format!("event `{}` gives a variant name another event has", event.name));
+        }
+    }
+    Ok(Spec {
+        reference: file.reference,
+        endpoints: file.endpoints,
+        types,
+        events: events.events,
+        message_content: events.message_content,
+    })
 }
 
 fn rustfmt(root: &Path, source: &str) -> String {
@@ -162,6 +198,7 @@ fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
     let gen_dir = PathBuf::from("crisp-api/src/generated");
     files.push((gen_dir.join("mod.rs"), rust::module_index()));
     files.push((gen_dir.join("models.rs"), rust::models(spec)));
+    files.push((gen_dir.join("events.rs"), rust::events(spec)));
     for service in SERVICES {
         let endpoints: Vec<&Endpoint> = spec.endpoints.iter().filter(|e| e.service == service).collect();
         files.push((gen_dir.join(format!("{service}.rs")), rust::service(spec, service, &endpoints)));
@@ -169,6 +206,7 @@ fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
     files.push((PathBuf::from("crisp-mock/src/generated/routes.rs"), rust::mock_routes(spec)));
     files.push((PathBuf::from("crisp-api/tests/generated/calls.rs"), rust::test_calls(spec)));
     files.push((PathBuf::from("crisp-api/tests/generated/future_answers.rs"), rust::future_answers(spec)));
+    files.push((PathBuf::from("crisp-api/tests/generated/event_samples.rs"), rust::event_samples(spec)));
     files.push((PathBuf::from("docs/endpoints.md"), rust::endpoint_table(spec)));
     files
 }

@@ -119,6 +119,13 @@ fn model_users(spec: &Spec) -> BTreeMap<String, BTreeSet<String>> {
             visit(spec, &root, &endpoint.service, &mut users);
         }
     }
+    for event in &spec.events {
+        visit(spec, &event.payload, "events", &mut users);
+    }
+    for kind in &spec.message_content {
+        visit(spec, &kind.content, "events", &mut users);
+        visit(spec, &kind.content, "website", &mut users);
+    }
     users
 }
 
@@ -147,7 +154,7 @@ fn reaches(spec: &Spec, from: &str, target: &str, seen: &mut BTreeSet<String>) -
 pub fn module_index() -> String {
     let mut out = String::from(HEADER);
     out.push_str("//! Code generated from the spec: endpoint builders per service and the models.\n\n");
-    out.push_str("pub mod models;\n");
+    out.push_str("pub mod models;\n#[cfg(feature = \"events\")]\npub mod events;\n");
     for service in SERVICES {
         let _ = writeln!(out, "#[cfg(feature = \"{service}\")]\npub mod {service};");
     }
@@ -174,7 +181,7 @@ pub fn models(spec: &Spec) -> String {
          //! reachable through [`Response::raw_data`](crate::Response::raw_data).\n\n\
          #![allow(clippy::doc_markdown, clippy::large_enum_variant)]\n\
          // With some service groups turned off, the open-enum macro may go unused.\n\
-         #![cfg_attr(not(all(feature = \"website\", feature = \"plugin\", feature = \"plan\", feature = \"media\", feature = \"bucket\")), allow(unused))]\n\n\
+         #![cfg_attr(not(all(feature = \"website\", feature = \"plugin\", feature = \"plan\", feature = \"media\", feature = \"bucket\", feature = \"events\")), allow(unused))]\n\n\
          use crate::support::open_enum;\n\n",
     );
     for (name, services) in &users {
@@ -557,6 +564,82 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
 }
 
 // ---------------------------------------------------------------------------
+// Events.
+
+pub fn events(spec: &Spec) -> String {
+    let mut out = String::from(HEADER);
+    out.push_str(
+        "//! Real-time events as one typed enum, the same whether they arrive over RTM or as Web Hooks,\n\
+         //! and message content by message type.\n\n\
+         #![allow(clippy::large_enum_variant)]\n\n\
+         use serde::Deserialize as _;\n\n\
+         use crate::models;\n\n",
+    );
+    let _ = writeln!(
+        out,
+        "/// Every event name the spec knows ({}), for subscribing to all of them.\n///\n/// ```\n/// assert!(crisp_api::events::EVENT_NAMES.contains(&\"message:send\"));\n/// ```\npub const EVENT_NAMES: &[&str] = &[{}];\n",
+        spec.events.len(),
+        spec.events.iter().map(|e| format!("\"{}\"", e.name)).collect::<Vec<_>>().join(", ")
+    );
+    out.push_str(
+        "/// A real-time event with its typed payload.\n///\n/// Events the spec does not know, and known events whose payload does not fit the model, arrive as\n/// [`Event::Unknown`] with their name and raw data, so nothing is lost.\n///\n/// ```\n/// use crisp_api::events::Event;\n/// let event = Event::from_parts(\"message:send\", serde_json::json!({\"type\": \"text\", \"content\": \"Hi\", \"brand_new\": 1}));\n/// assert_eq!(event.name(), \"message:send\");\n/// assert!(matches!(event, Event::MessageSend(_)));\n/// let unknown = Event::from_parts(\"rocket:launched\", serde_json::json!({\"speed\": 3}));\n/// assert!(matches!(unknown, Event::Unknown { .. }));\n/// ```\n#[derive(Clone, Debug, PartialEq)]\n#[non_exhaustive]\npub enum Event {\n",
+    );
+    let payload_type = |e: &crate::EventDef| rust_type(&e.payload, "models::");
+    for event in &spec.events {
+        let _ = writeln!(
+            out,
+            "/// `{}`: {} ({}).\n{}({}),",
+            event.name,
+            event.label,
+            event.group,
+            pascal(&event.name),
+            payload_type(event)
+        );
+    }
+    out.push_str("/// An event this version does not know, or whose payload did not fit its model.\nUnknown {\n/// The event name.\nname: String,\n/// The raw payload.\ndata: serde_json::Value,\n},\n}\n\n");
+    out.push_str("impl Event {\n/// The event name, as on the wire.\n///\n/// ```\n/// let event = crisp_api::events::Event::from_parts(\"session:set_state\", serde_json::json!({}));\n/// assert_eq!(event.name(), \"session:set_state\");\n/// ```\npub fn name(&self) -> &str {\nmatch self {\n");
+    for event in &spec.events {
+        let _ = writeln!(out, "Self::{}(_) => \"{}\",", pascal(&event.name), event.name);
+    }
+    out.push_str("Self::Unknown { name, .. } => name,\n}\n}\n\n");
+    out.push_str("/// Builds the typed event from its name and payload; never fails.\n///\n/// ```\n/// let event = crisp_api::events::Event::from_parts(\"session:set_state\", serde_json::json!({\"state\": \"resolved\"}));\n/// assert!(matches!(event, crisp_api::events::Event::SessionSetState(_)));\n/// ```\npub fn from_parts(name: &str, data: serde_json::Value) -> Self {\nmatch name {\n");
+    for event in &spec.events {
+        let _ = writeln!(
+            out,
+            "\"{}\" => match <{}>::deserialize(&data) {{ Ok(payload) => Self::{}(payload), Err(error) => Self::mismatch(name, data, &error) }},",
+            event.name,
+            payload_type(event),
+            pascal(&event.name)
+        );
+    }
+    out.push_str("_ => Self::Unknown { name: name.to_owned(), data },\n}\n}\n\nfn mismatch(name: &str, data: serde_json::Value, error: &serde_json::Error) -> Self {\ntracing::debug!(event = name, %error, \"event payload does not fit its model; kept as unknown\");\nSelf::Unknown { name: name.to_owned(), data }\n}\n}\n\n");
+
+    // Message content by type.
+    out.push_str("/// The content of a message, by message type.\n///\n/// ```\n/// use crisp_api::events::MessageContent;\n/// let content = MessageContent::from_parts(\"text\", &serde_json::json!(\"Hello\"));\n/// assert_eq!(content, MessageContent::Text(\"Hello\".into()));\n/// let new = MessageContent::from_parts(\"hologram\", &serde_json::json!({\"x\": 1}));\n/// assert!(matches!(new, MessageContent::Other { .. }));\n/// ```\n#[derive(Clone, Debug, PartialEq)]\n#[non_exhaustive]\npub enum MessageContent {\n");
+    for kind in &spec.message_content {
+        let _ = writeln!(
+            out,
+            "/// A `{}` message.\n{}({}),",
+            kind.kind,
+            pascal(&kind.kind),
+            rust_type(&kind.content, "models::")
+        );
+    }
+    out.push_str("/// A message type this version does not know, or content that did not fit its model.\nOther {\n/// The message `type`.\nkind: String,\n/// The raw content.\ncontent: serde_json::Value,\n},\n}\n\nimpl MessageContent {\n/// Reads `content` according to the message `type`; never fails.\n///\n/// ```\n/// let content = crisp_api::events::MessageContent::from_parts(\"file\", &serde_json::json!({\"name\": \"a.png\", \"url\": \"https://x/a.png\", \"type\": \"image/png\"}));\n/// assert!(matches!(content, crisp_api::events::MessageContent::File(_)));\n/// ```\npub fn from_parts(kind: &str, content: &serde_json::Value) -> Self {\nlet other = || Self::Other { kind: kind.to_owned(), content: content.clone() };\nmatch kind {\n");
+    for kind in &spec.message_content {
+        let _ = writeln!(
+            out,
+            "\"{}\" => <{}>::deserialize(content).map(Self::{}).unwrap_or_else(|_| other()),",
+            kind.kind,
+            rust_type(&kind.content, "models::"),
+            pascal(&kind.kind)
+        );
+    }
+    out.push_str("_ => other(),\n}\n}\n\n/// The text of a text or note message.\n///\n/// ```\n/// let content = crisp_api::events::MessageContent::Text(\"Hi\".into());\n/// assert_eq!(content.text(), Some(\"Hi\"));\n/// ```\npub fn text(&self) -> Option<&str> {\nmatch self {\nSelf::Text(text) | Self::Note(text) => Some(text),\n_ => None,\n}\n}\n}\n");
+    out
+}
+
+// ---------------------------------------------------------------------------
 // Sample values shared by the coverage test calls (and recomputed by the test
 // from the spec): the same rules on both sides.
 
@@ -759,6 +842,22 @@ pub fn future_answers(spec: &Spec) -> String {
             endpoint.name,
             serde_json::to_string(&example).expect("json")
         );
+    }
+    out.push_str("];\n");
+    out
+}
+
+pub fn event_samples(spec: &Spec) -> String {
+    let mut out = String::from(HEADER);
+    out.push_str(
+        "//! For every event, a payload shaped like its model, with an extra unknown field in every object\n\
+         //! and unknown values in every enum.\n\n\
+         /// Event name and JSON payload.\n\
+         pub static EVENT_SAMPLES: &[(&str, &str)] = &[\n",
+    );
+    for event in &spec.events {
+        let example = example_value(spec, &event.payload, "", 0, &mut Vec::new(), true);
+        let _ = writeln!(out, "    (\"{}\", r##\"{}\"##),", event.name, serde_json::to_string(&example).expect("json"));
     }
     out.push_str("];\n");
     out

@@ -3,6 +3,8 @@
 
 #[cfg(feature = "bucket")]
 pub mod bucket;
+#[cfg(feature = "events")]
+pub mod events;
 #[cfg(feature = "media")]
 pub mod media;
 pub mod models;

@@ -6,7 +6,14 @@
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)]
 // With some service groups turned off, the open-enum macro may go unused.
 #![cfg_attr(
-    not(all(feature = "website", feature = "plugin", feature = "plan", feature = "media", feature = "bucket")),
+    not(all(
+        feature = "website",
+        feature = "plugin",
+        feature = "plan",
+        feature = "media",
+        feature = "bucket",
+        feature = "events"
+    )),
     allow(unused)
 )]
 
@@ -20,7 +27,7 @@ use crate::support::open_enum;
 /// let value: BrowserInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, BrowserInfo::default());
 /// ```
-#[cfg(feature = "website")]
+#[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BrowserInfo {
     /// `major`.
@@ -107,7 +114,7 @@ pub struct BucketURLRequestResource {
 /// let value: ConnectionInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConnectionInfo::default());
 /// ```
-#[cfg(feature = "website")]
+#[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionInfo {
     /// `isp`.
@@ -221,6 +228,25 @@ pub struct ConversationActive {
     pub last: Option<f64>,
 }
 
+/// Crisp model `ConversationAnimationMessageContent`.
+///
+/// ```
+/// use crisp_api::models::ConversationAnimationMessageContent;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: ConversationAnimationMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, ConversationAnimationMessageContent::default());
+/// ```
+#[cfg(any(feature = "events", feature = "website"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConversationAnimationMessageContent {
+    /// `url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+}
+
 /// Crisp model `ConversationAssigned`.
 ///
 /// ```
@@ -235,6 +261,28 @@ pub struct ConversationAssigned {
     /// `user_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+}
+
+/// Crisp model `ConversationAudioMessageContent`.
+///
+/// ```
+/// use crisp_api::models::ConversationAudioMessageContent;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: ConversationAudioMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, ConversationAudioMessageContent::default());
+/// ```
+#[cfg(any(feature = "events", feature = "website"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConversationAudioMessageContent {
+    /// `url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `duration`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<f64>,
 }
 
 /// Crisp model `ConversationBlock`.
@@ -295,6 +343,69 @@ pub struct ConversationCall {
     /// `call_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
+}
+
+/// Crisp model `ConversationCarouselMessageContent`.
+///
+/// ```
+/// use crisp_api::models::ConversationCarouselMessageContent;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: ConversationCarouselMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, ConversationCarouselMessageContent::default());
+/// ```
+#[cfg(any(feature = "events", feature = "website"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConversationCarouselMessageContent {
+    /// `text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// `targets`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<ConversationCarouselMessageContentTarget>>,
+}
+
+/// Crisp model `ConversationCarouselMessageContentTarget`.
+///
+/// ```
+/// use crisp_api::models::ConversationCarouselMessageContentTarget;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: ConversationCarouselMessageContentTarget = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, ConversationCarouselMessageContentTarget::default());
+/// ```
+#[cfg(any(feature = "events", feature = "website"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConversationCarouselMessageContentTarget {
+    /// `title`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// `description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `image`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// `actions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<ConversationCarouselMessageContentTargetAction>>,
+}
+
+/// Crisp model `ConversationCarouselMessageContentTargetAction`.
+///
+/// ```
+/// use crisp_api::models::ConversationCarouselMessageContentTargetAction;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: ConversationCarouselMessageContentTargetAction = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, ConversationCarouselMessageContentTargetAction::default());
+/// ```
+#[cfg(any(feature = "events", feature = "website"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConversationCarouselMessageContentTargetAction {
+    /// `label`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// `url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// Crisp model `ConversationCompose`.
@@ -442,6 +553,53 @@ pub struct ConversationEvent {
     pub timestamp: Option<u64>,
 }
 
+/// Crisp model `ConversationEventMessageContent`.
+///
+/// ```
+/// use crisp_api::models::ConversationEventMessageContent;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: ConversationEventMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, ConversationEventMessageContent::default());
+/// ```
+#[cfg(any(feature = "events", feature = "website"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConversationEventMessageContent {
+    /// `namespace`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// `text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// Crisp model `ConversationFieldMessageContent`.
+///
+/// ```
+/// use crisp_api::models::ConversationFieldMessageContent;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: ConversationFieldMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, ConversationFieldMessageContent::default());
+/// ```
+#[cfg(any(feature = "events", feature = "website"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConversationFieldMessageContent {
+    /// `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// `explain`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain: Option<String>,
+    /// `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// `required`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
+}
+
 /// Crisp model `ConversationFile`.
 ///
 /// Used by `website::list_conversation_files`.
@@ -470,6 +628,28 @@ pub struct ConversationFile {
     /// `timestamp` (epoch milliseconds).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
+}
+
+/// Crisp model `ConversationFileMessageContent`.
+///
+/// ```
+/// use crisp_api::models::ConversationFileMessageContent;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: ConversationFileMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, ConversationFileMessageContent::default());
+/// ```
+#[cfg(any(feature = "events", feature = "website"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConversationFileMessageContent {
+    /// `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
 }
 
 /// Crisp model `ConversationMessage`.
@@ -765,7 +945,7 @@ Event => "event",
 /// let value: ConversationMessageUser = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, ConversationMessageUser::default());
 /// ```
-#[cfg(feature = "website")]
+#[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageUser {
     /// `type`.
@@ -973,6 +1153,78 @@ pub struct ConversationParticipantsSave {
     /// `origin`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
+}
+
+/// Crisp model `ConversationPickerMessageContent`.
+///
+/// ```
+/// use crisp_api::models::ConversationPickerMessageContent;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: ConversationPickerMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, ConversationPickerMessageContent::default());
+/// ```
+#[cfg(any(feature = "events", feature = "website"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConversationPickerMessageContent {
+    /// `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// `choices`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choices: Option<Vec<ConversationPickerMessageContentChoice>>,
+    /// `required`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
+}
+
+/// Crisp model `ConversationPickerMessageContentChoice`.
+///
+/// ```
+/// use crisp_api::models::ConversationPickerMessageContentChoice;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: ConversationPickerMessageContentChoice = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, ConversationPickerMessageContentChoice::default());
+/// ```
+#[cfg(any(feature = "events", feature = "website"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConversationPickerMessageContentChoice {
+    /// `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// `icon`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
+    /// `label`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// `selected`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected: Option<bool>,
+    /// `action`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<ConversationPickerMessageContentChoiceAction>,
+}
+
+/// Crisp model `ConversationPickerMessageContentChoiceAction`.
+///
+/// ```
+/// use crisp_api::models::ConversationPickerMessageContentChoiceAction;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: ConversationPickerMessageContentChoiceAction = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, ConversationPickerMessageContentChoiceAction::default());
+/// ```
+#[cfg(any(feature = "events", feature = "website"))]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConversationPickerMessageContentChoiceAction {
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `target`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 /// Crisp model `ConversationPreviewMessage`.
@@ -1201,7 +1453,7 @@ pub struct ConversationSpamContent {
     pub content: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-#[cfg(feature = "website")]
+#[cfg(any(feature = "events", feature = "website"))]
 open_enum! {
 /// Crisp enumeration `ConversationState`; values this version does not know are kept in `Other`.
 ///
@@ -1486,7 +1738,7 @@ pub struct ConversationWidgetActionStrategy {
 /// let value: Coordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, Coordinates::default());
 /// ```
-#[cfg(feature = "website")]
+#[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Coordinates {
     /// `latitude`.
@@ -1533,7 +1785,7 @@ pub struct DeviceInfo {
 /// let value: EngineInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, EngineInfo::default());
 /// ```
-#[cfg(feature = "website")]
+#[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EngineInfo {
     /// `name`.
@@ -1544,6 +1796,2793 @@ pub struct EngineInfo {
     pub version: Option<String>,
 }
 
+/// Crisp model `EventsBrowsingRequestInitiated`.
+///
+/// ```
+/// use crisp_api::models::EventsBrowsingRequestInitiated;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsBrowsingRequestInitiated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsBrowsingRequestInitiated::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsBrowsingRequestInitiated {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `browsing_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browsing_id: Option<String>,
+    /// `browsing_token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browsing_token: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsBrowsingRequestRejected`: the same shape as `EventsSessionGeneric`.
+///
+/// ```
+/// let value: crisp_api::models::EventsBrowsingRequestRejected = serde_json::from_str("{}").unwrap();
+/// # let _ = value;
+/// ```
+#[cfg(feature = "events")]
+pub type EventsBrowsingRequestRejected = EventsSessionGeneric;
+
+/// Crisp model `EventsBucketURLGenerated`.
+///
+/// ```
+/// use crisp_api::models::EventsBucketURLGenerated;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsBucketURLGenerated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsBucketURLGenerated::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsBucketURLGenerated {
+    /// `from`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `identifier`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    /// `resource`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<EventsBucketURLGeneratedResource>,
+    /// `policy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<EventsBucketURLGeneratedPolicy>,
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<EventsBucketURLGeneratedUrl>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsBucketURLGeneratedPolicy`.
+///
+/// ```
+/// use crisp_api::models::EventsBucketURLGeneratedPolicy;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsBucketURLGeneratedPolicy = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsBucketURLGeneratedPolicy::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsBucketURLGeneratedPolicy {
+    /// `size_limit`.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub size_limit: Option<i64>,
+}
+
+/// Crisp model `EventsBucketURLGeneratedResource`.
+///
+/// ```
+/// use crisp_api::models::EventsBucketURLGeneratedResource;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsBucketURLGeneratedResource = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsBucketURLGeneratedResource::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsBucketURLGeneratedResource {
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// Crisp model `EventsBucketURLGeneratedUrl`.
+///
+/// ```
+/// use crisp_api::models::EventsBucketURLGeneratedUrl;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsBucketURLGeneratedUrl = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsBucketURLGeneratedUrl::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsBucketURLGeneratedUrl {
+    /// `resource`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// `signed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<String>,
+}
+
+/// Crisp model `EventsCallRequestInitiated`.
+///
+/// ```
+/// use crisp_api::models::EventsCallRequestInitiated;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsCallRequestInitiated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsCallRequestInitiated::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsCallRequestInitiated {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `call_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_id: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsCallRequestRejected`.
+///
+/// ```
+/// use crisp_api::models::EventsCallRequestRejected;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsCallRequestRejected = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsCallRequestRejected::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsCallRequestRejected {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `call_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_id: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsCampaignDispatched`.
+///
+/// ```
+/// use crisp_api::models::EventsCampaignDispatched;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsCampaignDispatched = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsCampaignDispatched::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsCampaignDispatched {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `campaign_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsCampaignProgress`.
+///
+/// ```
+/// use crisp_api::models::EventsCampaignProgress;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsCampaignProgress = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsCampaignProgress::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsCampaignProgress {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `campaign_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<String>,
+    /// `progress`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<f64>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsCampaignRunning`.
+///
+/// ```
+/// use crisp_api::models::EventsCampaignRunning;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsCampaignRunning = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsCampaignRunning::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsCampaignRunning {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `campaign_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<String>,
+    /// `running`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub running: Option<bool>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsEmailSubscribe`.
+///
+/// ```
+/// use crisp_api::models::EventsEmailSubscribe;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsEmailSubscribe = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsEmailSubscribe::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsEmailSubscribe {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `subscribed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscribed: Option<bool>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsEmailTrackView`.
+///
+/// ```
+/// use crisp_api::models::EventsEmailTrackView;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsEmailTrackView = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsEmailTrackView::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsEmailTrackView {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `identifier`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    /// `mode`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsIdentityVerifyRequest`.
+///
+/// ```
+/// use crisp_api::models::EventsIdentityVerifyRequest;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsIdentityVerifyRequest = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsIdentityVerifyRequest::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsIdentityVerifyRequest {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `plugin_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `target`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// `code`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// `confirm_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_url: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+}
+
+/// Crisp model `EventsMediaAnimationListed`.
+///
+/// ```
+/// use crisp_api::models::EventsMediaAnimationListed;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsMediaAnimationListed = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsMediaAnimationListed::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsMediaAnimationListed {
+    /// `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<f64>,
+    /// `identifier`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    /// `results`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<Vec<EventsMediaAnimationResult>>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsMediaAnimationResult`.
+///
+/// ```
+/// use crisp_api::models::EventsMediaAnimationResult;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsMediaAnimationResult = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsMediaAnimationResult::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsMediaAnimationResult {
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Crisp model `EventsMessageAcknowledge`.
+///
+/// ```
+/// use crisp_api::models::EventsMessageAcknowledge;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsMessageAcknowledge = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsMessageAcknowledge::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsMessageAcknowledge {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `origin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// `fingerprints`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprints: Option<Vec<f64>>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+    /// `details`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<EventsReceiveMessageAcknowledgeDetails>,
+}
+
+/// Crisp model `EventsMessageAcknowledgeIgnored`.
+///
+/// ```
+/// use crisp_api::models::EventsMessageAcknowledgeIgnored;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsMessageAcknowledgeIgnored = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsMessageAcknowledgeIgnored::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsMessageAcknowledgeIgnored {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `origin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// `fingerprints`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprints: Option<Vec<f64>>,
+    /// `details`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<EventsMessageAcknowledgeIgnoredDetails>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsMessageAcknowledgeIgnoredDetails`.
+///
+/// ```
+/// use crisp_api::models::EventsMessageAcknowledgeIgnoredDetails;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsMessageAcknowledgeIgnoredDetails = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsMessageAcknowledgeIgnoredDetails::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsMessageAcknowledgeIgnoredDetails {
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `reason`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Crisp model `EventsMessageComposeReceive`.
+///
+/// ```
+/// use crisp_api::models::EventsMessageComposeReceive;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsMessageComposeReceive = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsMessageComposeReceive::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsMessageComposeReceive {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<EventsMessageComposeReceiveType>,
+    /// `excerpt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
+    /// `timestamp` (epoch milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
+    pub timestamp: Option<u64>,
+    /// `user`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<ConversationMessageUser>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+    /// `automated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automated: Option<bool>,
+}
+
+#[cfg(feature = "events")]
+open_enum! {
+/// Crisp enumeration `EventsMessageComposeReceiveType`; values this version does not know are kept in `Other`.
+///
+/// ```
+/// use crisp_api::models::EventsMessageComposeReceiveType;
+/// let value: EventsMessageComposeReceiveType = serde_json::from_str("\"start\"").unwrap();
+/// assert_eq!(value.as_str(), "start");
+/// let unknown: EventsMessageComposeReceiveType = serde_json::from_str("\"something-new\"").unwrap();
+/// assert_eq!(unknown, EventsMessageComposeReceiveType::Other("something-new".into()));
+/// ```
+EventsMessageComposeReceiveType {
+/// `start`
+Start => "start",
+/// `stop`
+Stop => "stop",
+}
+}
+
+/// Crisp model `EventsMessageComposeSend`.
+///
+/// ```
+/// use crisp_api::models::EventsMessageComposeSend;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsMessageComposeSend = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsMessageComposeSend::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsMessageComposeSend {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<EventsMessageComposeSendType>,
+    /// `excerpt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
+    /// `timestamp` (epoch milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
+    pub timestamp: Option<u64>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+    /// `automated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automated: Option<bool>,
+}
+
+#[cfg(feature = "events")]
+open_enum! {
+/// Crisp enumeration `EventsMessageComposeSendType`; values this version does not know are kept in `Other`.
+///
+/// ```
+/// use crisp_api::models::EventsMessageComposeSendType;
+/// let value: EventsMessageComposeSendType = serde_json::from_str("\"start\"").unwrap();
+/// assert_eq!(value.as_str(), "start");
+/// let unknown: EventsMessageComposeSendType = serde_json::from_str("\"something-new\"").unwrap();
+/// assert_eq!(unknown, EventsMessageComposeSendType::Other("something-new".into()));
+/// ```
+EventsMessageComposeSendType {
+/// `start`
+Start => "start",
+/// `stop`
+Stop => "stop",
+}
+}
+
+/// Crisp model `EventsMessageNotifyUnread`: the same shape as `EventsSessionGeneric`.
+///
+/// ```
+/// let value: crisp_api::models::EventsMessageNotifyUnread = serde_json::from_str("{}").unwrap();
+/// # let _ = value;
+/// ```
+#[cfg(feature = "events")]
+pub type EventsMessageNotifyUnread = EventsSessionGeneric;
+
+/// Crisp model `EventsMessageReceived`.
+///
+/// One of several shapes (EventsMessageSendText, EventsMessageReceivedNote, EventsMessageSendFile, EventsMessageSendAnimation, EventsMessageSendAudio, EventsMessageSendPicker, EventsMessageSendField, EventsMessageSendCarousel, EventsMessageReceivedEvent), told apart by their `type`: this struct has the fields of all of them.
+///
+/// ```
+/// use crisp_api::models::EventsMessageReceived;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsMessageReceived = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsMessageReceived::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsMessageReceived {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `from`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// `origin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// `fingerprint`.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub fingerprint: Option<i64>,
+    /// `timestamp` (epoch milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
+    pub timestamp: Option<u64>,
+    /// `user`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<ConversationMessageUser>,
+    /// `mentions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mentions: Option<Vec<String>>,
+    /// `stamped`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stamped: Option<bool>,
+    /// `automated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automated: Option<bool>,
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `content`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<serde_json::Value>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+    /// `references`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub references: Option<Vec<EventsReceiveCommonMessageReference>>,
+    /// `original`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<EventsReceiveCommonMessageOriginal>,
+    /// `properties`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<serde_json::Value>,
+    /// `edited`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited: Option<bool>,
+    /// `translated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translated: Option<bool>,
+}
+
+/// Crisp model `EventsMessageRemoved`.
+///
+/// ```
+/// use crisp_api::models::EventsMessageRemoved;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsMessageRemoved = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsMessageRemoved::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsMessageRemoved {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `fingerprint`.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub fingerprint: Option<i64>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsMessageSend`.
+///
+/// One of several shapes (EventsMessageSendText, EventsMessageSendFile, EventsMessageSendAnimation, EventsMessageSendAudio, EventsMessageSendPicker, EventsMessageSendField, EventsMessageSendCarousel), told apart by their `type`: this struct has the fields of all of them.
+///
+/// ```
+/// use crisp_api::models::EventsMessageSend;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsMessageSend = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsMessageSend::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsMessageSend {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `from`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// `origin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// `fingerprint`.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub fingerprint: Option<i64>,
+    /// `timestamp` (epoch milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
+    pub timestamp: Option<u64>,
+    /// `user`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<ConversationMessageUser>,
+    /// `mentions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mentions: Option<Vec<String>>,
+    /// `stamped`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stamped: Option<bool>,
+    /// `automated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automated: Option<bool>,
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `content`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<serde_json::Value>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+    /// `references`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub references: Option<Vec<EventsReceiveCommonMessageReference>>,
+    /// `original`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<EventsReceiveCommonMessageOriginal>,
+    /// `properties`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<serde_json::Value>,
+    /// `edited`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited: Option<bool>,
+    /// `translated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translated: Option<bool>,
+}
+
+/// Crisp model `EventsMessageUpdated`.
+///
+/// ```
+/// use crisp_api::models::EventsMessageUpdated;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsMessageUpdated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsMessageUpdated::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsMessageUpdated {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `fingerprint`.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub fingerprint: Option<i64>,
+    /// `content`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<serde_json::Value>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsOperator`.
+///
+/// ```
+/// use crisp_api::models::EventsOperator;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsOperator = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsOperator::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsOperator {
+    /// `user_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// `avatar`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+    /// `nickname`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
+}
+
+/// Crisp model `EventsPeopleBindSession`.
+///
+/// ```
+/// use crisp_api::models::EventsPeopleBindSession;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPeopleBindSession = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPeopleBindSession::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPeopleBindSession {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `people_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people_id: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsPeopleCompany`.
+///
+/// ```
+/// use crisp_api::models::EventsPeopleCompany;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPeopleCompany = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPeopleCompany::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPeopleCompany {
+    /// `description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `domain`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// `geolocation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geolocation: Option<GeolocationInfo>,
+    /// `legal_name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_name: Option<String>,
+    /// `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Crisp model `EventsPeopleEmployment`.
+///
+/// ```
+/// use crisp_api::models::EventsPeopleEmployment;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPeopleEmployment = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPeopleEmployment::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPeopleEmployment {
+    /// `domain`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `role`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// `title`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// Crisp model `EventsPeopleImportDone`.
+///
+/// ```
+/// use crisp_api::models::EventsPeopleImportDone;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPeopleImportDone = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPeopleImportDone::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPeopleImportDone {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `people_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people_id: Option<String>,
+    /// `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<bool>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+    /// `import_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<String>,
+}
+
+/// Crisp model `EventsPeopleImportProgress`.
+///
+/// ```
+/// use crisp_api::models::EventsPeopleImportProgress;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPeopleImportProgress = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPeopleImportProgress::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPeopleImportProgress {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `people_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people_id: Option<String>,
+    /// `progress`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<f64>,
+    /// `count`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<EventsPeopleImportProgressCount>,
+    /// `items`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<EventsPeopleImportProgressItems>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+    /// `import_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<String>,
+}
+
+/// Crisp model `EventsPeopleImportProgressCount`.
+///
+/// ```
+/// use crisp_api::models::EventsPeopleImportProgressCount;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPeopleImportProgressCount = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPeopleImportProgressCount::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPeopleImportProgressCount {
+    /// `skipped`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<f64>,
+    /// `remaining`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<f64>,
+    /// `total`.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub total: Option<i64>,
+}
+
+/// Crisp model `EventsPeopleImportProgressItems`.
+///
+/// ```
+/// use crisp_api::models::EventsPeopleImportProgressItems;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPeopleImportProgressItems = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPeopleImportProgressItems::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPeopleImportProgressItems {
+    /// `skipped`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<Vec<EventsPeopleImportProgressItemsSkipped>>,
+}
+
+/// Crisp model `EventsPeopleImportProgressItemsSkipped`.
+///
+/// ```
+/// use crisp_api::models::EventsPeopleImportProgressItemsSkipped;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPeopleImportProgressItemsSkipped = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPeopleImportProgressItemsSkipped::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPeopleImportProgressItemsSkipped {
+    /// `identifier`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    /// `reason`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Crisp model `EventsPeoplePerson`.
+///
+/// ```
+/// use crisp_api::models::EventsPeoplePerson;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPeoplePerson = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPeoplePerson::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPeoplePerson {
+    /// `geolocation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geolocation: Option<GeolocationInfo>,
+    /// `locales`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locales: Option<Vec<String>>,
+    /// `nickname`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
+    /// `timezone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<f64>,
+    /// `phone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// `avatar`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+    /// `employment`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employment: Option<EventsPeopleEmployment>,
+    /// `address`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// `website`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    /// `gender`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gender: Option<String>,
+}
+
+/// Crisp model `EventsPeopleProfileCreated`.
+///
+/// ```
+/// use crisp_api::models::EventsPeopleProfileCreated;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPeopleProfileCreated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPeopleProfileCreated::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPeopleProfileCreated {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `people_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people_id: Option<String>,
+    /// `email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsPeopleProfileRemoved`.
+///
+/// ```
+/// use crisp_api::models::EventsPeopleProfileRemoved;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPeopleProfileRemoved = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPeopleProfileRemoved::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPeopleProfileRemoved {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `people_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people_id: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+    /// `email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// Crisp model `EventsPeopleProfileUpdated`.
+///
+/// ```
+/// use crisp_api::models::EventsPeopleProfileUpdated;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPeopleProfileUpdated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPeopleProfileUpdated::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPeopleProfileUpdated {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `people_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people_id: Option<String>,
+    /// `email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `update`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<EventsPeopleProfileUpdatedUpdate>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsPeopleProfileUpdatedUpdate`.
+///
+/// ```
+/// use crisp_api::models::EventsPeopleProfileUpdatedUpdate;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPeopleProfileUpdatedUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPeopleProfileUpdatedUpdate::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPeopleProfileUpdatedUpdate {
+    /// `updated_at` (epoch milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
+    pub updated_at: Option<u64>,
+    /// `person`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<EventsPeoplePerson>,
+}
+
+/// Crisp model `EventsPeopleSyncProfile`.
+///
+/// ```
+/// use crisp_api::models::EventsPeopleSyncProfile;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPeopleSyncProfile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPeopleSyncProfile::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPeopleSyncProfile {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `people_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people_id: Option<String>,
+    /// `identity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<EventsPeopleSyncProfileIdentity>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsPeopleSyncProfileIdentity`.
+///
+/// ```
+/// use crisp_api::models::EventsPeopleSyncProfileIdentity;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPeopleSyncProfileIdentity = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPeopleSyncProfileIdentity::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPeopleSyncProfileIdentity {
+    /// `person`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<EventsPeoplePerson>,
+    /// `company`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<EventsPeopleCompany>,
+}
+
+/// Crisp model `EventsPlanSubscriptionUpdated`.
+///
+/// ```
+/// use crisp_api::models::EventsPlanSubscriptionUpdated;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPlanSubscriptionUpdated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPlanSubscriptionUpdated::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPlanSubscriptionUpdated {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `plan`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<EventsPlanSubscriptionUpdatedPlan>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsPlanSubscriptionUpdatedPlan`.
+///
+/// ```
+/// use crisp_api::models::EventsPlanSubscriptionUpdatedPlan;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPlanSubscriptionUpdatedPlan = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPlanSubscriptionUpdatedPlan::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPlanSubscriptionUpdatedPlan {
+    /// `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `price`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<f64>,
+    /// `trialing`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trialing: Option<bool>,
+}
+
+/// Crisp model `EventsPluginChannel`.
+///
+/// ```
+/// use crisp_api::models::EventsPluginChannel;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPluginChannel = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPluginChannel::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPluginChannel {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `plugin_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin_id: Option<String>,
+    /// `identifier`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    /// `namespace`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// `payload`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<serde_json::Value>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsPluginEvent`.
+///
+/// ```
+/// use crisp_api::models::EventsPluginEvent;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPluginEvent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPluginEvent::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPluginEvent {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `plugin_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin_id: Option<String>,
+    /// `urn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urn: Option<String>,
+    /// `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `data`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsPluginSettingsSaved`.
+///
+/// ```
+/// use crisp_api::models::EventsPluginSettingsSaved;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPluginSettingsSaved = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPluginSettingsSaved::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPluginSettingsSaved {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `plugin_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin_id: Option<String>,
+    /// `settings`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsPluginSubscriptionUpdated`.
+///
+/// ```
+/// use crisp_api::models::EventsPluginSubscriptionUpdated;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsPluginSubscriptionUpdated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsPluginSubscriptionUpdated::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsPluginSubscriptionUpdated {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `plugin_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin_id: Option<String>,
+    /// `bound`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bound: Option<bool>,
+    /// `target`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsReceiveCommonMessageOriginal`.
+///
+/// ```
+/// use crisp_api::models::EventsReceiveCommonMessageOriginal;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsReceiveCommonMessageOriginal = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsReceiveCommonMessageOriginal::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsReceiveCommonMessageOriginal {
+    /// `original_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_id: Option<String>,
+}
+
+/// Crisp model `EventsReceiveCommonMessageReference`.
+///
+/// ```
+/// use crisp_api::models::EventsReceiveCommonMessageReference;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsReceiveCommonMessageReference = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsReceiveCommonMessageReference::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsReceiveCommonMessageReference {
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `target`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+/// Crisp model `EventsReceiveMessageAcknowledgeDetails`.
+///
+/// ```
+/// use crisp_api::models::EventsReceiveMessageAcknowledgeDetails;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsReceiveMessageAcknowledgeDetails = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsReceiveMessageAcknowledgeDetails::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsReceiveMessageAcknowledgeDetails {
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `reason`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[cfg(feature = "events")]
+open_enum! {
+/// Crisp enumeration `EventsSessionAvailability`; values this version does not know are kept in `Other`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionAvailability;
+/// let value: EventsSessionAvailability = serde_json::from_str("\"online\"").unwrap();
+/// assert_eq!(value.as_str(), "online");
+/// let unknown: EventsSessionAvailability = serde_json::from_str("\"something-new\"").unwrap();
+/// assert_eq!(unknown, EventsSessionAvailability::Other("something-new".into()));
+/// ```
+EventsSessionAvailability {
+/// `online`
+Online => "online",
+/// `offline`
+Offline => "offline",
+}
+}
+
+/// Crisp model `EventsSessionError`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionError;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionError = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionError::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionError {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// `previous_value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_value: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionEvent`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionEvent;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionEvent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionEvent::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionEvent {
+    /// `text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// `data`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `color`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// `timestamp` (epoch milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
+    pub timestamp: Option<u64>,
+}
+
+/// Crisp model `EventsSessionGeneric`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionGeneric;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionGeneric = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionGeneric::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionGeneric {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+}
+
+/// Crisp model `EventsSessionPage`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionPage;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionPage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionPage::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionPage {
+    /// `page_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+    /// `page_title`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_title: Option<String>,
+    /// `timestamp` (epoch milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
+    pub timestamp: Option<u64>,
+    /// `page_referrer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_referrer: Option<String>,
+}
+
+/// Crisp model `EventsSessionParticipant`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionParticipant;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionParticipant = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionParticipant::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionParticipant {
+    /// `target`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+}
+
+/// Crisp model `EventsSessionRating`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionRating;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionRating = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionRating::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionRating {
+    /// `stars`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stars: Option<f64>,
+    /// `comment`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// Crisp model `EventsSessionRemoved`: the same shape as `EventsSessionGeneric`.
+///
+/// ```
+/// let value: crisp_api::models::EventsSessionRemoved = serde_json::from_str("{}").unwrap();
+/// # let _ = value;
+/// ```
+#[cfg(feature = "events")]
+pub type EventsSessionRemoved = EventsSessionGeneric;
+
+/// Crisp model `EventsSessionRequestInitiated`: the same shape as `EventsSessionGeneric`.
+///
+/// ```
+/// let value: crisp_api::models::EventsSessionRequestInitiated = serde_json::from_str("{}").unwrap();
+/// # let _ = value;
+/// ```
+#[cfg(feature = "events")]
+pub type EventsSessionRequestInitiated = EventsSessionGeneric;
+
+/// Crisp model `EventsSessionSetAddress`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetAddress;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetAddress = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetAddress::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetAddress {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `address`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSetAvatar`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetAvatar;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetAvatar = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetAvatar::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetAvatar {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `avatar`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSetBlock`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetBlock;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetBlock = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetBlock::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetBlock {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `is_blocked`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_blocked: Option<bool>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSetClosed`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetClosed;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetClosed = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetClosed::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetClosed {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `operator`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<EventsOperator>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSetData`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetData;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetData = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetData::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetData {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `data`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSetEmail`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetEmail;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetEmail = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetEmail::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetEmail {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSetInbox`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetInbox;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetInbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetInbox::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetInbox {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `previous_inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_inbox_id: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSetMentions`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetMentions;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetMentions = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetMentions::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetMentions {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `mentions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mentions: Option<Vec<String>>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSetNickname`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetNickname;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetNickname = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetNickname::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetNickname {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `nickname`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSetOpened`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetOpened;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetOpened = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetOpened::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetOpened {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `operator`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<EventsOperator>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSetOrigin`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetOrigin;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetOrigin = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetOrigin::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetOrigin {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `origin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSetParticipants`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetParticipants;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetParticipants = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetParticipants::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetParticipants {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `participants`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participants: Option<Vec<EventsSessionParticipant>>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSetPhone`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetPhone;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetPhone = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetPhone::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetPhone {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `phone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSetRouting`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetRouting;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetRouting = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetRouting::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetRouting {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `routing_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_id: Option<String>,
+    /// `previous_routing_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_routing_id: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSetSegments`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetSegments;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetSegments = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetSegments::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetSegments {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `segments`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segments: Option<Vec<String>>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSetState`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetState;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetState = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetState::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetState {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `state`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<ConversationState>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSetSubject`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSetSubject;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSetSubject = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSetSubject::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSetSubject {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `subject`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSyncCapabilities`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSyncCapabilities;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSyncCapabilities = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSyncCapabilities::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSyncCapabilities {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `capabilities`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Vec<String>>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSyncEvents`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSyncEvents;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSyncEvents = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSyncEvents::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSyncEvents {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `events`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<EventsSessionEvent>>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSyncGeolocation`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSyncGeolocation;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSyncGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSyncGeolocation::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSyncGeolocation {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `geolocation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geolocation: Option<GeolocationInfo>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSyncLocales`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSyncLocales;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSyncLocales = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSyncLocales::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSyncLocales {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `locales`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locales: Option<EventsSessionSyncLocalesLocales>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSyncLocalesLocales`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSyncLocalesLocales;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSyncLocalesLocales = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSyncLocalesLocales::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSyncLocalesLocales {
+    /// `locales`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locales: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSyncNetwork`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSyncNetwork;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSyncNetwork = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSyncNetwork::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSyncNetwork {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `network`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<EventsSessionSyncNetworkInfo>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSyncNetworkInfo`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSyncNetworkInfo;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSyncNetworkInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSyncNetworkInfo::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSyncNetworkInfo {
+    /// `ip`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// `connection`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<ConnectionInfo>,
+}
+
+/// Crisp model `EventsSessionSyncPages`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSyncPages;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSyncPages = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSyncPages::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSyncPages {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `pages`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<Vec<EventsSessionPage>>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSyncRating`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSyncRating;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSyncRating = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSyncRating::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSyncRating {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `rating`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<EventsSessionRating>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSyncSystem`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSyncSystem;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSyncSystem = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSyncSystem::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSyncSystem {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `system`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<SystemInfo>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSyncTimezone`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSyncTimezone;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSyncTimezone = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSyncTimezone::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSyncTimezone {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `timezone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<EventsSessionSyncTimezoneTimezone>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionSyncTimezoneTimezone`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSyncTimezoneTimezone;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSyncTimezoneTimezone = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSyncTimezoneTimezone::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSyncTimezoneTimezone {
+    /// `offset`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<f64>,
+}
+
+/// Crisp model `EventsSessionSyncTopic`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionSyncTopic;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionSyncTopic = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionSyncTopic::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionSyncTopic {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `topic`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionUpdateAvailability`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionUpdateAvailability;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionUpdateAvailability = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionUpdateAvailability::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionUpdateAvailability {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `availability`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<EventsSessionAvailability>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSessionUpdateVerify`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionUpdateVerify;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionUpdateVerify = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionUpdateVerify::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionUpdateVerify {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `is_verified`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_verified: Option<bool>,
+    /// `verifications`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifications: Option<Vec<EventsSessionVerification>>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+    /// `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Crisp model `EventsSessionVerification`.
+///
+/// ```
+/// use crisp_api::models::EventsSessionVerification;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSessionVerification = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSessionVerification::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSessionVerification {
+    /// `identity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// `method`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// `annotation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotation: Option<String>,
+}
+
+/// Crisp model `EventsSpamDecision`.
+///
+/// ```
+/// use crisp_api::models::EventsSpamDecision;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSpamDecision = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSpamDecision::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSpamDecision {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `spam_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spam_id: Option<String>,
+    /// `action`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsSpamMessage`.
+///
+/// ```
+/// use crisp_api::models::EventsSpamMessage;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsSpamMessage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsSpamMessage::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsSpamMessage {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `spam_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spam_id: Option<String>,
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `reason`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `metadata`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `headers`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `timestamp` (epoch milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
+    pub timestamp: Option<u64>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+open_enum! {
+/// Crisp enumeration `EventsStatusHealth`; values this version does not know are kept in `Other`.
+///
+/// ```
+/// use crisp_api::models::EventsStatusHealth;
+/// let value: EventsStatusHealth = serde_json::from_str("\"healthy\"").unwrap();
+/// assert_eq!(value.as_str(), "healthy");
+/// let unknown: EventsStatusHealth = serde_json::from_str("\"something-new\"").unwrap();
+/// assert_eq!(unknown, EventsStatusHealth::Other("something-new".into()));
+/// ```
+EventsStatusHealth {
+/// `healthy`
+Healthy => "healthy",
+/// `sick`
+Sick => "sick",
+/// `dead`
+Dead => "dead",
+}
+}
+
+/// Crisp model `EventsStatusHealthChanged`.
+///
+/// ```
+/// use crisp_api::models::EventsStatusHealthChanged;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsStatusHealthChanged = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsStatusHealthChanged::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsStatusHealthChanged {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `health`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<EventsStatusHealth>,
+    /// `nodes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<Vec<EventsStatusNode>>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsStatusNode`.
+///
+/// ```
+/// use crisp_api::models::EventsStatusNode;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsStatusNode = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsStatusNode::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsStatusNode {
+    /// `label`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// `replica`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica: Option<String>,
+}
+
+/// Crisp model `EventsWebsiteUpdateOperatorsAvailability`.
+///
+/// ```
+/// use crisp_api::models::EventsWebsiteUpdateOperatorsAvailability;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsWebsiteUpdateOperatorsAvailability = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsWebsiteUpdateOperatorsAvailability::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsWebsiteUpdateOperatorsAvailability {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `user_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// `availability`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<EventsWebsiteUpdateOperatorsAvailabilityAvailability>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsWebsiteUpdateOperatorsAvailabilityAvailability`.
+///
+/// ```
+/// use crisp_api::models::EventsWebsiteUpdateOperatorsAvailabilityAvailability;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsWebsiteUpdateOperatorsAvailabilityAvailability = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsWebsiteUpdateOperatorsAvailabilityAvailability::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsWebsiteUpdateOperatorsAvailabilityAvailability {
+    /// `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<EventsSessionAvailability>,
+}
+
+/// Crisp model `EventsWebsiteUpdateVisitorsCount`.
+///
+/// ```
+/// use crisp_api::models::EventsWebsiteUpdateVisitorsCount;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsWebsiteUpdateVisitorsCount = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsWebsiteUpdateVisitorsCount::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsWebsiteUpdateVisitorsCount {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `visitors_count`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitors_count: Option<f64>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsWebsiteUsersAvailable`.
+///
+/// ```
+/// use crisp_api::models::EventsWebsiteUsersAvailable;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsWebsiteUsersAvailable = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsWebsiteUsersAvailable::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsWebsiteUsersAvailable {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `available`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available: Option<bool>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+/// Crisp model `EventsWidgetActionProcessed`.
+///
+/// ```
+/// use crisp_api::models::EventsWidgetActionProcessed;
+/// // Unknown fields are ignored, absent ones are `None`.
+/// let value: EventsWidgetActionProcessed = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
+/// assert_eq!(value, EventsWidgetActionProcessed::default());
+/// ```
+#[cfg(feature = "events")]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventsWidgetActionProcessed {
+    /// `website_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_id: Option<String>,
+    /// `session_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// `inbox_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox_id: Option<String>,
+    /// `plugin_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin_id: Option<String>,
+    /// `correlation_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    /// `outcome`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<EventsWidgetActionProcessedOutcome>,
+    /// `result`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `routing_ids`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+open_enum! {
+/// Crisp enumeration `EventsWidgetActionProcessedOutcome`; values this version does not know are kept in `Other`.
+///
+/// ```
+/// use crisp_api::models::EventsWidgetActionProcessedOutcome;
+/// let value: EventsWidgetActionProcessedOutcome = serde_json::from_str("\"success\"").unwrap();
+/// assert_eq!(value.as_str(), "success");
+/// let unknown: EventsWidgetActionProcessedOutcome = serde_json::from_str("\"something-new\"").unwrap();
+/// assert_eq!(unknown, EventsWidgetActionProcessedOutcome::Other("something-new".into()));
+/// ```
+EventsWidgetActionProcessedOutcome {
+/// `success`
+Success => "success",
+/// `failure`
+Failure => "failure",
+}
+}
+
 /// Crisp model `GeolocationInfo`.
 ///
 /// ```
@@ -1552,7 +4591,7 @@ pub struct EngineInfo {
 /// let value: GeolocationInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, GeolocationInfo::default());
 /// ```
-#[cfg(feature = "website")]
+#[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GeolocationInfo {
     /// `country`.
@@ -2619,7 +5658,7 @@ pub struct HelpdeskTreeState {
 /// let value: OSInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, OSInfo::default());
 /// ```
-#[cfg(feature = "website")]
+#[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OSInfo {
     /// `version`.
@@ -3857,7 +6896,7 @@ pub struct PluginSubscriptionSettings {
 /// let value: SystemInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
 /// assert_eq!(value, SystemInfo::default());
 /// ```
-#[cfg(feature = "website")]
+#[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SystemInfo {
     /// `os`.
