@@ -63,6 +63,11 @@ pub mod events {
     pub use crate::generated::events::*;
 }
 
+#[cfg(feature = "rtm")]
+pub mod rtm;
+#[cfg(feature = "events")]
+pub mod webhook;
+
 /// The endpoint builders of the `website` group (`client.website()`).
 #[cfg(feature = "website")]
 pub mod website {

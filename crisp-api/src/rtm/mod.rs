@@ -1,0 +1,1 @@
+//! Real-time events over Socket.IO (RTM).

@@ -1,0 +1,1 @@
+//! Signed Web Hooks: verification, decoding and signing.
