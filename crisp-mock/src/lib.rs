@@ -21,8 +21,10 @@
 #[path = "generated/routes.rs"]
 mod route_table;
 pub mod routes;
+mod rtm;
 mod server;
 pub mod state;
+mod webhooks;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -32,6 +34,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 pub use route_table::ROUTES;
+pub use webhooks::{WebhookDelivery, WebhookTarget};
 
 /// The identifier the mock accepts by default.
 pub const DEFAULT_IDENTIFIER: &str = "crisp-mock-identifier";
@@ -59,6 +62,9 @@ pub struct MockConfig {
     /// Refuse (403) routes whose documented tiers exclude the request's tier.
     /// The `website` tier is treated like `user`, whose routes it reaches.
     pub enforce_tiers: bool,
+    /// How often the RTM server pings its clients (and how long it waits for
+    /// the answer).
+    pub rtm_ping_interval: Duration,
 }
 
 impl Default for MockConfig {
@@ -69,6 +75,7 @@ impl Default for MockConfig {
             key: DEFAULT_KEY.to_owned(),
             website_id: DEFAULT_WEBSITE_ID.to_owned(),
             enforce_tiers: true,
+            rtm_ping_interval: Duration::from_secs(25),
         }
     }
 }
@@ -285,6 +292,16 @@ impl Fault {
 
 pub(crate) struct Shared {
     pub(crate) config: MockConfig,
+    /// `http://127.0.0.1:PORT/rtm/`, what the `connect/endpoints` routes advertise.
+    pub(crate) rtm_url: String,
+    pub(crate) events: tokio::sync::mpsc::UnboundedSender<rtm::Outgoing>,
+    pub(crate) rtm_authentications: Mutex<Vec<Vec<String>>>,
+    pub(crate) rtm_refusals: std::sync::atomic::AtomicUsize,
+    pub(crate) webhook: Mutex<Option<WebhookTarget>>,
+    pub(crate) webhook_queue: tokio::sync::mpsc::UnboundedSender<webhooks::Delivery>,
+    pub(crate) webhook_deliveries: Mutex<Vec<WebhookDelivery>>,
+    /// Bumped to close every open connection at once.
+    pub(crate) cut: tokio::sync::watch::Sender<u64>,
     pub(crate) state: Mutex<state::State>,
     pub(crate) faults: Mutex<Vec<Fault>>,
     pub(crate) requests: Mutex<Vec<RecordedRequest>>,
@@ -298,6 +315,13 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
+    /// Sends the events the state raised to RTM subscribers and Web Hooks.
+    pub(crate) fn flush_events(&self, state: &mut state::State) {
+        for (name, data) in state.outbox.drain(..) {
+            let _ = self.events.send(rtm::Outgoing { name: name.to_owned(), data });
+        }
+    }
+
     /// Takes the first fault that applies to `endpoint`, counting it down.
     pub(crate) fn take_fault(&self, endpoint: Option<&str>) -> Option<FaultKind> {
         let mut faults = lock(&self.faults);
@@ -328,6 +352,8 @@ pub struct MockServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
     stop: tokio::sync::watch::Sender<bool>,
+    /// The server, dispatcher and delivery tasks; dropping the set aborts them.
+    _tasks: tokio::task::JoinSet<()>,
 }
 
 impl std::fmt::Debug for MockServer {
@@ -363,16 +389,30 @@ impl MockServer {
     pub async fn start_with(config: MockConfig) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
+        let (events, events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (webhook_queue, webhook_rx) = tokio::sync::mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             state: Mutex::new(state::State::seeded(&config.website_id)),
             config,
+            rtm_url: format!("http://{addr}{}/", rtm::RTM_PATH),
+            events,
+            rtm_authentications: Mutex::new(Vec::new()),
+            rtm_refusals: std::sync::atomic::AtomicUsize::new(0),
+            webhook: Mutex::new(None),
+            webhook_queue,
+            webhook_deliveries: Mutex::new(Vec::new()),
+            cut: tokio::sync::watch::channel(0).0,
             faults: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
             answers: Mutex::new(BTreeMap::new()),
         });
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        tokio::spawn(server::serve(listener, shared.clone(), stopped));
-        Ok(Self { addr, shared, stop })
+        let (rtm_layer, io) = rtm::layer(&shared);
+        let mut tasks = tokio::task::JoinSet::new();
+        tasks.spawn(rtm::dispatch(io, shared.clone(), events_rx));
+        tasks.spawn(webhooks::deliver(shared.clone(), webhook_rx));
+        tasks.spawn(server::serve(listener, shared.clone(), rtm_layer, stopped));
+        Ok(Self { addr, shared, stop, _tasks: tasks })
     }
 
     /// The address the mock listens on.
@@ -549,6 +589,118 @@ impl MockServer {
     /// ```
     pub fn with_state<R>(&self, f: impl FnOnce(&mut state::State) -> R) -> R {
         f(&mut lock(&self.shared.state))
+    }
+
+    /// The Socket.IO URL the `connect/endpoints` routes advertise,
+    /// `http://127.0.0.1:PORT/rtm/`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert!(mock.rtm_url().ends_with("/rtm/"));
+    /// # Ok(()) }
+    /// ```
+    pub fn rtm_url(&self) -> &str {
+        &self.shared.rtm_url
+    }
+
+    /// Raises an event as Crisp would: RTM sockets subscribed to `name`
+    /// receive it, and so does the Web Hook target. Events are delivered in
+    /// the order they are raised.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// mock.emit("website:users:available", serde_json::json!({"website_id": mock.website_id(), "available": true}));
+    /// # Ok(()) }
+    /// ```
+    pub fn emit(&self, name: impl Into<String>, data: serde_json::Value) {
+        let _ = self.shared.events.send(rtm::Outgoing { name: name.into(), data });
+    }
+
+    /// Acts as a visitor: sends `text` from the user side of a conversation
+    /// (a new one when `session_id` is `None`), which raises `message:send`.
+    /// Returns the session id. The same is reachable over HTTP as
+    /// `POST /mock/visitor/message` with `{"session_id"?, "content"}`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// let session_id = mock.visitor_says(None, "Hello, anyone there?");
+    /// assert!(session_id.starts_with("session_"));
+    /// # Ok(()) }
+    /// ```
+    pub fn visitor_says(&self, session_id: Option<&str>, text: &str) -> String {
+        server::visitor_message(&self.shared, session_id, text).unwrap_or_default()
+    }
+
+    /// Delivers every raised event as a signed Web Hook to `target` from now on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// mock.deliver_webhooks_to(crisp_mock::WebhookTarget::new("http://127.0.0.1:9/hooks", "secret"));
+    /// # Ok(()) }
+    /// ```
+    pub fn deliver_webhooks_to(&self, target: WebhookTarget) {
+        *lock(&self.shared.webhook) = Some(target);
+    }
+
+    /// The Web Hook delivery attempts made so far.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert!(mock.webhook_deliveries().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        lock(&self.shared.webhook_deliveries).clone()
+    }
+
+    /// The event lists of the RTM authentications accepted so far, oldest first.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert!(mock.rtm_authentications().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn rtm_authentications(&self) -> Vec<Vec<String>> {
+        lock(&self.shared.rtm_authentications).clone()
+    }
+
+    /// How many RTM authentications were refused.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert_eq!(mock.rtm_refusals(), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn rtm_refusals(&self) -> usize {
+        self.shared.rtm_refusals.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Cuts every open connection (REST and RTM) without a goodbye, as a
+    /// network failure would; the server keeps accepting new ones.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// mock.drop_connections();
+    /// # Ok(()) }
+    /// ```
+    pub fn drop_connections(&self) {
+        self.shared.cut.send_modify(|generation| *generation += 1);
     }
 
     /// Stops accepting connections and closes open ones.

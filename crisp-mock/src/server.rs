@@ -24,9 +24,14 @@ use crate::{FaultKind, RecordedRequest, Shared, lock, parse_query};
 pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     shared: Arc<Shared>,
+    rtm: socketioxide::layer::SocketIoLayer,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let router = axum::Router::new().fallback(answer).with_state(shared.clone());
+    let router = axum::Router::new()
+        .route("/mock/visitor/message", axum::routing::post(visitor))
+        .fallback(answer)
+        .layer(rtm)
+        .with_state(shared.clone());
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -40,12 +45,15 @@ pub(crate) async fn serve(
         };
         let service = MockService { router: router.clone(), shared: shared.clone() };
         let mut stop = stop.clone();
+        let mut cut = shared.cut.subscribe();
         tokio::spawn(async move {
             let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-            let connection = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            // With upgrades, so the RTM websocket can take the connection over.
+            let connection = builder.serve_connection_with_upgrades(hyper_util::rt::TokioIo::new(stream), service);
             tokio::select! {
                 _ = connection => {}
                 _ = stop.changed() => {}
+                _ = cut.changed() => {}
             }
         });
     }
@@ -78,6 +86,13 @@ impl hyper::service::Service<Request<hyper::body::Incoming>> for MockService {
 
     fn call(&self, request: Request<hyper::body::Incoming>) -> Self::Future {
         let this = self.clone();
+        if !request.uri().path().starts_with("/v1/") {
+            // RTM and the mock's own routes: no recording, no faults, body untouched.
+            return Box::pin(async move {
+                let request = request.map(Body::new);
+                Ok(this.router.oneshot(request).await.unwrap_or_else(|never: Infallible| match never {}))
+            });
+        }
         Box::pin(async move {
             let (parts, body) = request.into_parts();
             let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
@@ -193,6 +208,10 @@ async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: Request<Body
         Ok(tier) => tier,
         Err(response) => return *response,
     };
+    if parts.method == Method::GET && matches!(path, "user/connect/endpoints" | "website/connect/endpoints") {
+        // The RTM discovery routes of the user and website tiers.
+        return envelope(200, "resolved", connect_endpoints(&shared));
+    }
     let matched = match lookup(parts.method.as_str(), path) {
         Lookup::Found(matched) => matched,
         Lookup::MethodNotAllowed => return envelope(405, "method_not_allowed", json!({})),
@@ -273,13 +292,31 @@ fn stateful(
     body: &Value,
 ) -> Option<crate::state::Answer> {
     let mut state = lock(&shared.state);
+    let answer = stateful_answer(shared, &mut state, m, page, query, body);
+    shared.flush_events(&mut state);
+    answer
+}
+
+fn connect_endpoints(shared: &Shared) -> Value {
+    json!({"socket": {"app": shared.rtm_url, "stream": shared.rtm_url}, "rescue": {"socket": {"app": shared.rtm_url}}})
+}
+
+fn stateful_answer(
+    shared: &Shared,
+    state: &mut crate::state::State,
+    m: &Matched,
+    page: usize,
+    query: &BTreeMap<String, String>,
+    body: &Value,
+) -> Option<crate::state::Answer> {
     let (w, s, p, f) = (m.param("website_id"), m.param("session_id"), m.param("people_id"), m.param("fingerprint"));
     let website = |state: &crate::state::State| match state.websites.get(w) {
         Some(site) => (200, "resolved", Value::Object(site.fields.clone())),
         None => (404, "website_not_found", json!({})),
     };
     Some(match m.route.name {
-        "get_website" => website(&state),
+        "get_connect_endpoints" => (200, "resolved", connect_endpoints(shared)),
+        "get_website" => website(state),
         "check_if_website_exists" => {
             let domain = query.get("domain").cloned().unwrap_or_default();
             let found = state.websites.values().any(|site| site.fields["domain"] == domain.as_str());
@@ -308,4 +345,34 @@ fn stateful(
         "remove_people_profile" => state.remove_profile(w, p),
         _ => return None,
     })
+}
+
+/// `POST /mock/visitor/message` `{"session_id"?, "content", "website_id"?}`:
+/// a visitor writes, as the chat widget would.
+async fn visitor(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Response {
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return envelope(400, "invalid_data", json!({"message": "the body must be JSON"}));
+    };
+    let Some(text) = body["content"].as_str() else {
+        return envelope(400, "invalid_data", json!({"message": "`content` is required"}));
+    };
+    match visitor_message(&shared, body["session_id"].as_str(), text) {
+        Some(session_id) => envelope(200, "dispatched", json!({"session_id": session_id})),
+        None => envelope(404, "session_not_found", json!({})),
+    }
+}
+
+/// Sends a user message, creating the conversation when needed; `None` when
+/// the given session does not exist.
+pub(crate) fn visitor_message(shared: &Shared, session_id: Option<&str>, text: &str) -> Option<String> {
+    let website_id = shared.config.website_id.clone();
+    let mut state = lock(&shared.state);
+    let session_id = match session_id {
+        Some(id) => id.to_owned(),
+        None => state.create_conversation(&website_id).2["session_id"].as_str()?.to_owned(),
+    };
+    let message = json!({"type": "text", "from": "user", "origin": "chat", "content": text});
+    let (status, _, _) = state.send_message(&website_id, &session_id, &message);
+    shared.flush_events(&mut state);
+    (status == 200).then_some(session_id)
 }

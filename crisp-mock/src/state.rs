@@ -43,6 +43,9 @@ pub struct Website {
     pub people: BTreeMap<String, Map<String, Value>>,
 }
 
+/// An event raised by a change, waiting to be delivered over RTM and Web Hooks.
+pub(crate) type Raised = (&'static str, Value);
+
 /// Everything the mock remembers; reach it with
 /// [`MockServer::with_state`](crate::MockServer::with_state) to seed or inspect it.
 ///
@@ -56,6 +59,8 @@ pub struct State {
     pub websites: BTreeMap<String, Website>,
     clock: AtomicU64,
     counter: AtomicU64,
+    /// Events raised by changes since the server last took them.
+    pub(crate) outbox: Vec<Raised>,
 }
 
 const START_MS: u64 = 1_700_000_000_000;
@@ -89,6 +94,7 @@ impl State {
         );
         state.send_message(website_id, &session_id, &json!({"type": "text", "from": "operator", "origin": "chat", "content": "Sorry about that, let me check."}));
         state.add_profile(website_id, &json!({"email": "jane.doe@example.com", "person": {"nickname": "Jane Doe"}}));
+        state.outbox.clear();
         state
     }
 
@@ -100,6 +106,15 @@ impl State {
     fn next_id(&self, prefix: &str) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
         format!("{prefix}{n:08x}-0000-4000-8000-{n:012x}")
+    }
+
+    /// Queues a session event with the common session fields.
+    fn raise_session(&mut self, name: &'static str, website_id: &str, session_id: &str, extra: Value) {
+        let mut payload = json!({"website_id": website_id, "session_id": session_id, "inbox_id": null});
+        if let (Some(payload), Value::Object(extra)) = (payload.as_object_mut(), extra) {
+            payload.extend(extra);
+        }
+        self.outbox.push((name, payload));
     }
 
     fn website_mut(&mut self, website_id: &str) -> Result<&mut Website, Answer> {
@@ -178,7 +193,10 @@ impl State {
     pub(crate) fn remove_conversation(&mut self, website_id: &str, session_id: &str) -> Answer {
         match self.website_mut(website_id) {
             Ok(website) => match website.conversations.remove(session_id) {
-                Some(_) => (200, "deleted", json!({})),
+                Some(_) => {
+                    self.raise_session("session:removed", website_id, session_id, json!({}));
+                    (200, "deleted", json!({}))
+                }
                 None => (404, "session_not_found", json!({})),
             },
             Err(answer) => answer,
@@ -217,7 +235,12 @@ impl State {
             let count = unread.get(unread_key).and_then(Value::as_u64).unwrap_or(0) + 1;
             unread.insert(unread_key.into(), json!(count));
         }
+        let event = if body["from"] == "user" { "message:send" } else { "message:received" };
+        let mut payload = message.clone();
+        payload.remove("read");
+        payload.remove("delivered");
         conversation.messages.push(Value::Object(message));
+        self.raise_session(event, website_id, session_id, Value::Object(payload));
         (200, "dispatched", json!({"fingerprint": fingerprint}))
     }
 
@@ -277,6 +300,8 @@ impl State {
                 Some(i) => {
                     c.messages[i]["content"] = body["content"].clone();
                     c.messages[i]["edited"] = json!(true);
+                    let update = json!({"fingerprint": c.messages[i]["fingerprint"].clone(), "content": body["content"].clone()});
+                    self.raise_session("message:updated", website_id, session_id, update);
                     (200, "updated", json!({}))
                 }
                 None => (404, "message_not_found", json!({})),
@@ -290,7 +315,9 @@ impl State {
         match self.conversation_mut(website_id, session_id) {
             Ok(c) => match Self::message_index(c, fingerprint) {
                 Some(i) => {
-                    c.messages.remove(i);
+                    let removed = c.messages.remove(i);
+                    let fingerprint = json!({"fingerprint": removed["fingerprint"].clone()});
+                    self.raise_session("message:removed", website_id, session_id, fingerprint);
                     (200, "deleted", json!({}))
                 }
                 None => (404, "message_not_found", json!({})),
@@ -313,12 +340,31 @@ impl State {
         match self.conversation_mut(website_id, session_id) {
             Ok(c) => {
                 let meta = c.fields.entry("meta").or_insert_with(|| json!({}));
+                let mut changed = Vec::new();
                 if let (Some(meta), Some(update)) = (meta.as_object_mut(), body.as_object()) {
                     for (key, value) in update {
+                        if meta.get(key) != Some(value) {
+                            changed.push((key.clone(), value.clone()));
+                        }
                         meta.insert(key.clone(), value.clone());
                     }
                 }
                 c.fields.insert("updated_at".into(), json!(now));
+                for (key, value) in changed {
+                    let event = match key.as_str() {
+                        "nickname" => "session:set_nickname",
+                        "email" => "session:set_email",
+                        "phone" => "session:set_phone",
+                        "address" => "session:set_address",
+                        "subject" => "session:set_subject",
+                        "avatar" => "session:set_avatar",
+                        "origin" => "session:set_origin",
+                        "segments" => "session:set_segments",
+                        "data" => "session:set_data",
+                        _ => continue,
+                    };
+                    self.raise_session(event, website_id, session_id, json!({ key: value }));
+                }
                 (200, "updated", json!({}))
             }
             Err(answer) => answer,
@@ -343,6 +389,7 @@ impl State {
             Ok(c) => {
                 c.fields.insert("state".into(), json!(state));
                 c.fields.insert("updated_at".into(), json!(now));
+                self.raise_session("session:set_state", website_id, session_id, json!({"state": state}));
                 (200, "updated", json!({}))
             }
             Err(answer) => answer,
@@ -361,7 +408,10 @@ impl State {
     pub(crate) fn assign_routing(&mut self, website_id: &str, session_id: &str, body: &Value) -> Answer {
         match self.conversation_mut(website_id, session_id) {
             Ok(c) => {
-                c.fields.insert("assigned".into(), body.get("assigned").cloned().unwrap_or(Value::Null));
+                let assigned = body.get("assigned").cloned().unwrap_or(Value::Null);
+                let previous = c.fields.insert("assigned".into(), assigned.clone()).unwrap_or(Value::Null);
+                let routing = json!({"routing_id": assigned["user_id"].clone(), "previous_routing_id": previous["user_id"].clone()});
+                self.raise_session("session:set_routing", website_id, session_id, routing);
                 (200, "updated", json!({}))
             }
             Err(answer) => answer,
@@ -405,6 +455,8 @@ impl State {
         profile.insert("created_at".into(), json!(now));
         profile.insert("updated_at".into(), json!(now));
         website.people.insert(people_id.clone(), profile);
+        let created = json!({"website_id": website_id, "people_id": people_id, "email": body["email"].clone()});
+        self.outbox.push(("people:profile:created", created));
         (200, "added", json!({"people_id": people_id}))
     }
 
@@ -436,6 +488,10 @@ impl State {
                         }
                     }
                     profile.insert("updated_at".into(), json!(now));
+                    let email = profile.get("email").cloned().unwrap_or(Value::Null);
+                    let updated =
+                        json!({"website_id": website_id, "people_id": people_id, "email": email, "update": body});
+                    self.outbox.push(("people:profile:updated", updated));
                     (200, "updated", json!({}))
                 }
                 None => (404, "people_not_found", json!({})),
@@ -448,7 +504,12 @@ impl State {
     pub(crate) fn remove_profile(&mut self, website_id: &str, people_id: &str) -> Answer {
         match self.website_mut(website_id) {
             Ok(website) => match website.people.remove(people_id) {
-                Some(_) => (200, "deleted", json!({})),
+                Some(profile) => {
+                    let removed =
+                        json!({"website_id": website_id, "people_id": people_id, "email": profile.get("email")});
+                    self.outbox.push(("people:profile:removed", removed));
+                    (200, "deleted", json!({}))
+                }
                 None => (404, "people_not_found", json!({})),
             },
             Err(answer) => answer,

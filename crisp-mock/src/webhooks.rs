@@ -1,0 +1,147 @@
+//! Web Hook delivery: the mock posts each raised event, signed like Crisp
+//! (`X-Crisp-Request-Timestamp`, `X-Crisp-Signature` = hex HMAC-SHA256 of
+//! `[timestamp;body]`), to the configured URL, retrying failed deliveries.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use hmac::{Hmac, KeyInit, Mac};
+use http_body_util::Full;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tokio::sync::mpsc;
+
+use crate::{Shared, lock};
+
+/// Where the mock delivers Web Hooks.
+///
+/// ```
+/// let target = crisp_mock::WebhookTarget::new("http://127.0.0.1:9000/hooks", "signing-secret");
+/// assert_eq!(target.attempts, 5);
+/// ```
+#[derive(Clone)]
+pub struct WebhookTarget {
+    /// URL the events are posted to (http only: the mock talks to local servers).
+    pub url: String,
+    /// Signing secret.
+    pub secret: String,
+    /// Attempts per event, the first included.
+    pub attempts: u32,
+    /// Delay before the first retry; it doubles each time.
+    pub retry_delay: Duration,
+}
+
+impl std::fmt::Debug for WebhookTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookTarget")
+            .field("url", &self.url)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebhookTarget {
+    /// A target with 5 attempts and a 100 ms first retry delay.
+    ///
+    /// ```
+    /// let target = crisp_mock::WebhookTarget::new("http://127.0.0.1:9000/hooks", "secret");
+    /// # let _ = target;
+    /// ```
+    pub fn new(url: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self { url: url.into(), secret: secret.into(), attempts: 5, retry_delay: Duration::from_millis(100) }
+    }
+}
+
+/// One delivery attempt, as the mock made it.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mock = crisp_mock::MockServer::start().await?;
+/// for delivery in mock.webhook_deliveries() {
+///     println!("{} attempt {} -> {:?}", delivery.event, delivery.attempt, delivery.status);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct WebhookDelivery {
+    /// Event name.
+    pub event: String,
+    /// Attempt number, from 1.
+    pub attempt: u32,
+    /// HTTP status received, or `None` when the request failed.
+    pub status: Option<u16>,
+}
+
+pub(crate) struct Delivery {
+    event: String,
+    body: Bytes,
+}
+
+/// Queues an event for the Web Hook target, if one is set.
+pub(crate) fn enqueue(shared: &Shared, event: &str, data: &Value) {
+    if lock(&shared.webhook).is_none() {
+        return;
+    }
+    let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let body = json!({"website_id": data.get("website_id"), "event": event, "data": data, "timestamp": timestamp});
+    let _ = shared.webhook_queue.send(Delivery { event: event.to_owned(), body: Bytes::from(body.to_string()) });
+}
+
+/// Lowercase hex HMAC-SHA256 of `[timestamp;body]`.
+pub(crate) fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(b"[");
+    mac.update(timestamp.as_bytes());
+    mac.update(b";");
+    mac.update(body);
+    mac.update(b"]");
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Posts queued events one after the other, in order, with retries.
+pub(crate) async fn deliver(shared: Arc<Shared>, mut queue: mpsc::UnboundedReceiver<Delivery>) {
+    let client =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http::<Full<Bytes>>();
+    while let Some(delivery) = queue.recv().await {
+        let Some(target) = lock(&shared.webhook).clone() else { continue };
+        let mut delay = target.retry_delay;
+        for attempt in 1..=target.attempts.max(1) {
+            let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis()).to_string();
+            let request = http::Request::post(&target.url)
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .header("x-crisp-request-timestamp", &timestamp)
+                .header("x-crisp-signature", signature(&target.secret, &timestamp, &delivery.body))
+                .body(Full::new(delivery.body.clone()));
+            let status = match request {
+                Ok(request) => match tokio::time::timeout(Duration::from_secs(5), client.request(request)).await {
+                    Ok(Ok(response)) => Some(response.status().as_u16()),
+                    _ => None,
+                },
+                Err(_) => None,
+            };
+            lock(&shared.webhook_deliveries).push(WebhookDelivery { event: delivery.event.clone(), attempt, status });
+            if status.is_some_and(|s| (200..300).contains(&s)) {
+                break;
+            }
+            if attempt < target.attempts {
+                tokio::time::sleep(delay).await;
+                delay = delay.saturating_mul(2);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn signature_matches_an_independent_vector() {
+        // printf '[1700000000000;{"event":"message:send"}]' | openssl dgst -sha256 -hmac secret
+        assert_eq!(
+            super::signature("secret", "1700000000000", br#"{"event":"message:send"}"#),
+            "8ea663074b2c75e7486dc4f12d86922350ba776b759ac64d3524330accca959a"
+        );
+    }
+}
