@@ -45,7 +45,7 @@ pub(crate) async fn serve(
         };
         let service = MockService { router: router.clone(), shared: shared.clone() };
         let mut stop = stop.clone();
-        let mut cut = shared.cut.subscribe();
+        let stream = Cuttable::new(stream, shared.cut.subscribe());
         tokio::spawn(async move {
             let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
             // With upgrades, so the RTM websocket can take the connection over.
@@ -53,9 +53,79 @@ pub(crate) async fn serve(
             tokio::select! {
                 _ = connection => {}
                 _ = stop.changed() => {}
-                _ = cut.changed() => {}
             }
         });
+    }
+}
+
+/// A connection that fails all reads and writes once the mock cuts
+/// connections, whoever holds it by then (hyper, or the websocket after an
+/// upgrade), so a cut looks like a network failure to the client.
+struct Cuttable<S> {
+    inner: S,
+    cut: Pin<Box<dyn Future<Output = ()> + Send>>,
+    is_cut: bool,
+}
+
+impl<S> Cuttable<S> {
+    fn new(inner: S, mut cut: tokio::sync::watch::Receiver<u64>) -> Self {
+        cut.mark_unchanged();
+        let cut = Box::pin(async move {
+            // A closed sender means the mock is gone: cut as well.
+            let _ = cut.changed().await;
+        });
+        Self { inner, cut, is_cut: false }
+    }
+
+    fn check(&mut self, cx: &mut std::task::Context<'_>) -> bool {
+        if !self.is_cut && self.cut.as_mut().poll(cx).is_ready() {
+            self.is_cut = true;
+        }
+        self.is_cut
+    }
+}
+
+fn cut_error() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::ConnectionReset, "connection cut by the mock")
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Cuttable<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.check(cx) {
+            return std::task::Poll::Ready(Err(cut_error()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Cuttable<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        if self.check(cx) {
+            return std::task::Poll::Ready(Err(cut_error()));
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        if self.check(cx) {
+            return std::task::Poll::Ready(Err(cut_error()));
+        }
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
