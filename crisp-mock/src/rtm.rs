@@ -38,8 +38,11 @@ pub(crate) fn layer(shared: &Arc<Shared>) -> (SocketIoLayer, SocketIo) {
         .build_layer();
     let handler_shared = shared.clone();
     io.ns("/", move |socket: SocketRef| {
-        let shared = handler_shared.clone();
-        async move { on_connect(&socket, shared) }
+        // Registered before the handler's future is spawned, so an
+        // `authentication` sent right after the connection is accepted
+        // always finds its handler.
+        on_connect(&socket, handler_shared.clone());
+        async {}
     });
     (layer, io)
 }

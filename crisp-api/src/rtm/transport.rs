@@ -1,0 +1,116 @@
+//! Opening the websocket: TCP, TLS with rustls for `wss`, then the HTTP upgrade.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use reqwest::Url;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+use super::RtmError;
+
+pub(crate) type Socket = WebSocketStream<Transport>;
+
+/// A plain or TLS TCP stream.
+pub(crate) enum Transport {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Transport {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
+            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Transport {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Transport::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
+            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(stream) => Pin::new(stream).poll_flush(cx),
+            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
+            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+/// rustls with the ring provider and the webpki roots, like the REST client:
+/// no C toolchain, no process-wide provider.
+pub(crate) fn tls_config() -> Result<Arc<rustls::ClientConfig>, RtmError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|err| RtmError::InvalidInput { message: format!("TLS setup failed: {err}") })?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    // The websocket upgrade is an HTTP/1.1 request.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// Opens the websocket to `url` (`ws` or `wss`, as made by `websocket_url`).
+pub(crate) async fn open(url: &Url, tls: &Arc<rustls::ClientConfig>) -> Result<Socket, RtmError> {
+    let shown = url.as_str();
+    let fail = |reason: &str, err: Option<Box<dyn std::error::Error + Send + Sync>>| {
+        let reason = match &err {
+            Some(err) => format!("{reason}: {err}"),
+            None => reason.to_owned(),
+        };
+        RtmError::connect(shown, reason, err)
+    };
+    let port = url.port_or_known_default().ok_or_else(|| fail("the URL has no port", None))?;
+    // IPv6 hosts come bracketed in URLs.
+    let host = url.host_str().ok_or_else(|| fail("the URL has no host", None))?;
+    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    let tcp = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => TcpStream::connect((ip, port)).await,
+        Err(_) => TcpStream::connect((host, port)).await,
+    }
+    .map_err(|err| fail("the TCP connection failed", Some(err.into())))?;
+    // Small frames (pongs, binds) should leave at once.
+    let _ = tcp.set_nodelay(true);
+
+    let transport = if url.scheme() == "wss" {
+        let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+            .map_err(|err| fail("the host is not a valid TLS server name", Some(err.into())))?;
+        let stream = TlsConnector::from(tls.clone())
+            .connect(name, tcp)
+            .await
+            .map_err(|err| fail("the TLS handshake failed", Some(err.into())))?;
+        Transport::Tls(Box::new(stream))
+    } else {
+        Transport::Plain(tcp)
+    };
+
+    let mut request = shown.into_client_request().map_err(|err| fail("the URL is not usable", Some(err.into())))?;
+    request
+        .headers_mut()
+        .insert("user-agent", HeaderValue::from_static(concat!("crisp-api-rust/", env!("CARGO_PKG_VERSION"))));
+    let (socket, _) = tokio_tungstenite::client_async(request, transport)
+        .await
+        .map_err(|err| fail("the websocket upgrade failed", Some(err.into())))?;
+    Ok(socket)
+}
