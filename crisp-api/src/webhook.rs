@@ -8,7 +8,7 @@
 //!
 //! [`WebhookVerifier`] checks both, then [`WebhookVerifier::parse`] decodes the
 //! body into a [`WebhookPayload`] holding a typed [`Event`]. With the `axum`
-//! feature, the [`CrispWebhook`] extractor does all of it inside a handler.
+//! feature, the `CrispWebhook` extractor does all of it inside a handler.
 //! [`verify_widget`] checks widget action requests, which Crisp signs the same
 //! way, and [`sign`] and [`signed_headers`] produce genuine-looking requests for
 //! your tests.
@@ -81,7 +81,7 @@ pub const SIGNATURE_HEADER: HeaderName = HeaderName::from_static("x-crisp-signat
 /// ```
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 
-/// The largest body the [`CrispWebhook`] extractor reads: 1 MiB.
+/// The largest body the `CrispWebhook` extractor reads: 1 MiB.
 ///
 /// ```
 /// assert_eq!(crisp_api::webhook::DEFAULT_MAX_BODY_SIZE, 1 << 20);
@@ -243,7 +243,7 @@ fn human(d: Duration) -> String {
 ///
 /// Build one at start-up and share it: cloning is cheap and the secret is
 /// held once, in a [`SecretString`] that `Debug` does not show. With the
-/// `axum` feature, put it in the router state for [`CrispWebhook`].
+/// `axum` feature, put it in the router state for `CrispWebhook`.
 ///
 /// ```
 /// use std::time::Duration;
@@ -301,7 +301,7 @@ impl WebhookVerifier {
         self
     }
 
-    /// Sets the largest body the [`CrispWebhook`] extractor reads
+    /// Sets the largest body the `CrispWebhook` extractor reads
     /// ([`DEFAULT_MAX_BODY_SIZE`] unless set); larger ones are answered 413.
     ///
     /// ```
