@@ -515,8 +515,8 @@ impl CrispBuilder {
     }
 }
 
-/// reqwest over rustls with the ring provider and the webpki roots: no C
-/// toolchain, no process-wide crypto provider, the same roots everywhere.
+/// reqwest over rustls with the ring provider and the webpki roots: no
+/// OpenSSL or cmake, no process-wide crypto provider, the same roots everywhere.
 fn default_http_client(user_agent: &str) -> Result<reqwest::Client> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };

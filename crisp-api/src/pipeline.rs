@@ -11,12 +11,13 @@
 
 use std::fmt::{self, Write as _};
 use std::marker::PhantomData;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio::time::Instant;
 
 use crate::client::Crisp;
 use crate::error::{Error, ErrorKind, Result};
@@ -239,17 +240,25 @@ impl<T> Call<T> {
             let close = rest[open..].find('}').map_or(rest.len(), |i| open + i);
             let name = &rest[open + 1..close];
             let start = path.len();
+            // `.` and `..` would be folded away by URL normalisation and
+            // reach another route, so they are refused like empty values.
+            let plain = |part: &str| !part.is_empty() && part != "." && part != "..";
             match params.next() {
-                Some(Segment::One(value)) if !value.is_empty() => {
+                Some(Segment::One(value)) if plain(value) => {
                     path.extend(percent_encoding::utf8_percent_encode(value, SEGMENT));
                 }
-                Some(Segment::Many(value)) if !value.trim_matches('/').is_empty() => {
+                Some(Segment::Many(value)) if value.trim_matches('/').split('/').all(plain) => {
                     for (i, part) in value.trim_matches('/').split('/').enumerate() {
                         if i > 0 {
                             path.push('/');
                         }
                         path.extend(percent_encoding::utf8_percent_encode(part, SEGMENT));
                     }
+                }
+                Some(Segment::One(value) | Segment::Many(value)) if !value.is_empty() => {
+                    invalid.get_or_insert_with(|| {
+                        format!("the path parameter `{name}` is `{value}`, which would not stay a path segment")
+                    });
                 }
                 _ => {
                     invalid.get_or_insert_with(|| format!("the path parameter `{name}` is empty"));
@@ -402,20 +411,21 @@ impl<T> Call<T> {
     }
 }
 
-impl<T: DeserializeOwned + Send + 'static> Call<Vec<T>> {
+impl<T: DeserializeOwned + PartialEq + Clone + Send + 'static> Call<Vec<T>> {
     /// Walks the pages from this call's page number on, item by item, and
-    /// ends at the first empty page.
+    /// ends at the first empty page, or at a page identical to the one
+    /// before (a server ignoring the page number would otherwise repeat it
+    /// forever).
     pub fn into_item_stream(self) -> impl futures_util::Stream<Item = Result<T>> + Send + 'static {
         use futures_util::{StreamExt as _, TryStreamExt as _, stream};
         let first = self.page_number();
-        let pages = stream::try_unfold(Some((self, first)), |state| async move {
-            let Some((call, page)) = state else { return Ok(None) };
-            let items = call.with_page(page).send().await?;
-            if items.is_empty() {
+        let pages = stream::try_unfold(Some((self, first, Vec::new())), |state| async move {
+            let Some((call, page, previous)) = state else { return Ok(None) };
+            let items: Vec<T> = call.with_page(page).send().await?;
+            if items.is_empty() || items == previous {
                 return Ok(None);
             }
-            // A server that never returns an empty page cannot loop forever.
-            let next = page.checked_add(1).map(|next| (call, next));
+            let next = page.checked_add(1).map(|next| (call, next, items.clone()));
             Ok(Some((items, next)))
         });
         pages.map_ok(|items| stream::iter(items.into_iter().map(Ok))).try_flatten().boxed()
@@ -475,7 +485,7 @@ async fn run(
         duration_ms = tracing::field::Empty,
     );
     let started = Instant::now();
-    let deadline = started + inner.timeout;
+    let deadline = crate::support::instant_after(inner.timeout);
     let mut attempt = 0u32;
     loop {
         attempt += 1;
@@ -499,7 +509,10 @@ async fn run(
         let outcome = match tokio::time::timeout(attempt_timeout, send_once(request, method)).await {
             Ok(outcome) => outcome,
             Err(_) => Attempt::Failed {
-                error: Error::new(ErrorKind::Timeout { after: attempt_timeout }),
+                // Name the configured limit that ran out, not what was left of it.
+                error: Error::new(ErrorKind::Timeout {
+                    after: inner.attempt_timeout.filter(|t| *t == attempt_timeout).unwrap_or(inner.timeout),
+                }),
                 retryable: true,
                 reached_server: true,
                 retry_after: None,
@@ -524,7 +537,7 @@ async fn run(
             }
         };
         let delay = inner.retry.backoff(attempt).max(retry_after.unwrap_or_default());
-        if Instant::now() + delay >= deadline {
+        if crate::support::instant_after(delay) >= deadline {
             tracing::debug!(parent: &span, error = %error, "crisp request failed; no time left to retry");
             return Err(error);
         }
@@ -646,7 +659,8 @@ fn decode_data<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<
     }
 }
 
-/// At most 512 bytes of the body, as text, cut on a character boundary.
+/// At most 512 bytes of the body, as text; bytes that are not UTF-8 (a
+/// character cut at the limit included) show as U+FFFD.
 fn snippet(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]);
     let mut text = text.into_owned();
@@ -681,6 +695,35 @@ mod tests {
     fn empty_path_parameter_is_refused() {
         let call: Call<()> = Call::new(&client(), Method::GET, "website/{website_id}", &[Segment::One("")], true);
         assert_eq!(call.invalid.as_deref(), Some("the path parameter `website_id` is empty"));
+    }
+
+    #[test]
+    fn dot_segments_are_refused() {
+        for value in [".", ".."] {
+            let call: Call<()> =
+                Call::new(&client(), Method::DELETE, "website/{website_id}", &[Segment::One(value)], true);
+            assert!(call.invalid.as_deref().is_some_and(|m| m.contains("would not stay a path segment")), "{value}");
+        }
+        for value in ["guides/../x", "a//b", "./a"] {
+            let call: Call<()> = Call::new(&client(), Method::GET, "tree/{tree_path}", &[Segment::Many(value)], true);
+            assert!(call.invalid.is_some(), "{value}");
+        }
+        let call: Call<()> = Call::new(&client(), Method::GET, "x/{id}", &[Segment::One("...")], true);
+        assert_eq!(call.path, "x/...");
+    }
+
+    #[test]
+    fn huge_timeouts_do_not_overflow() {
+        let client = Crisp::builder()
+            .credentials("id", "key")
+            .base_url("http://127.0.0.1:9/v1/")
+            .timeout(Duration::MAX)
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let result = runtime.block_on(Call::<serde_json::Value>::new(&client, Method::GET, "x", &[], true).send());
+        assert!(result.is_err());
     }
 
     #[test]

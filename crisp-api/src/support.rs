@@ -185,6 +185,13 @@ macro_rules! exists_endpoint {
 }
 pub(crate) use exists_endpoint;
 
+/// `now + duration`, saturating a year ahead instead of overflowing, so a
+/// caller's `Duration::MAX` means "no limit" rather than a panic.
+pub(crate) fn instant_after(duration: std::time::Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(duration).or_else(|| now.checked_add(std::time::Duration::from_secs(86_400 * 365))).unwrap_or(now)
+}
+
 /// A number Crisp may send as an integer, a float or a numeric string.
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -226,10 +233,9 @@ pub(crate) fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Opti
     })
 }
 
-/// Decodes an optional 0/1 flag that may arrive as a boolean (for models with `flag` fields).
-#[allow(dead_code)]
-pub(crate) fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u8>, D::Error> {
-    Ok(Option::<LooseNumber>::deserialize(deserializer)?.and_then(|v| v.as_f64()).map(|v| u8::from(v != 0.0)))
+/// Decodes an optional float that may arrive as an integer or a numeric string.
+pub(crate) fn number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
+    Ok(Option::<LooseNumber>::deserialize(deserializer)?.and_then(|v| v.as_f64()))
 }
 
 #[cfg(test)]
@@ -240,18 +246,18 @@ mod tests {
         at: Option<u64>,
         #[serde(default, deserialize_with = "super::integer")]
         count: Option<i64>,
-        #[serde(default, deserialize_with = "super::flag")]
-        on: Option<u8>,
+        #[serde(default, deserialize_with = "super::number")]
+        ratio: Option<f64>,
     }
 
     #[test]
     fn numbers_are_decoded_leniently() {
-        let n: Numbers = serde_json::from_str(r#"{"at":1700000000000.0,"count":"12","on":true}"#).unwrap();
-        assert_eq!((n.at, n.count, n.on), (Some(1_700_000_000_000), Some(12), Some(1)));
-        let n: Numbers = serde_json::from_str(r#"{"at":null,"count":-3,"on":0}"#).unwrap();
-        assert_eq!((n.at, n.count, n.on), (None, Some(-3), Some(0)));
+        let n: Numbers = serde_json::from_str(r#"{"at":1700000000000.0,"count":"12","ratio":"0.5"}"#).unwrap();
+        assert_eq!((n.at, n.count, n.ratio), (Some(1_700_000_000_000), Some(12), Some(0.5)));
+        let n: Numbers = serde_json::from_str(r#"{"at":null,"count":true,"ratio":3}"#).unwrap();
+        assert_eq!((n.at, n.count, n.ratio), (None, Some(1), Some(3.0)));
         let n: Numbers = serde_json::from_str("{}").unwrap();
-        assert_eq!((n.at, n.count, n.on), (None, None, None));
+        assert_eq!((n.at, n.count, n.ratio), (None, None, None));
     }
 
     super::open_enum! {

@@ -271,7 +271,7 @@ async fn unknown_enum_values_and_fields_stay_reachable() {
     mock.set_answer(
         "website.get_conversation",
         200,
-        json!({"session_id": "session_id-1", "state": "snoozed", "created_at": 1.7e12, "brand_new_field": {"x": 1}}),
+        json!({"session_id": "session_id-1", "state": "snoozed", "created_at": 1.7e12, "status": "2", "brand_new_field": {"x": 1}}),
     );
     let response = client(&mock, Tier::User)
         .website()
@@ -283,5 +283,6 @@ async fn unknown_enum_values_and_fields_stay_reachable() {
     assert_eq!(conversation.state, Some(crisp_api::models::ConversationState::Other("snoozed".into())));
     assert_eq!(conversation.state.as_ref().map(|s| s.as_str()), Some("snoozed"));
     assert_eq!(conversation.created_at, Some(1_700_000_000_000));
+    assert_eq!(conversation.status, Some(2.0), "numbers may arrive as strings");
     assert_eq!(response.raw_data().unwrap()["brand_new_field"]["x"], 1);
 }

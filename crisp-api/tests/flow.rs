@@ -96,9 +96,8 @@ async fn pages_stream_item_by_item_until_an_empty_page() {
     let all: Vec<_> =
         client.website().list_conversations(website_id, 1).per_page(2).into_stream().try_collect().await.unwrap();
     assert_eq!(all.len(), 5, "4 new and the seeded one");
-    let mut ids: Vec<_> = all.iter().filter_map(|c| c.session_id.clone()).collect();
-    ids.dedup();
-    assert_eq!(ids.len(), 5);
+    let ids: std::collections::BTreeSet<_> = all.iter().filter_map(|c| c.session_id.clone()).collect();
+    assert_eq!(ids.len(), 5, "no conversation twice");
     // Pages 1, 2 and 3 hold items; page 4 is empty and ends the stream.
     assert_eq!(mock.request_counts().get("website.list_conversations"), Some(&4));
 }

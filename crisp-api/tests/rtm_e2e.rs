@@ -102,8 +102,15 @@ async fn bind_pop_stops_an_event() {
     let mut rtm =
         client(&mock, Tier::Plugin).rtm().events(["message:send", "people:profile:created"]).connect().await.unwrap();
     rtm.bind_pop(["message:send"]).await.unwrap();
-    // The pop travels on the socket before the next REST call reaches the mock.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Wait until the mock has applied the pop.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while mock.rtm_subscription_changes().is_empty() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the mock saw the pop");
+    assert_eq!(mock.rtm_subscription_changes(), [("socket:bind:pop", vec!["message:send".to_owned()])]);
     mock.visitor_says(None, "not delivered");
     mock.emit(
         "people:profile:created",
@@ -154,4 +161,24 @@ async fn a_burst_of_ten_thousand_events_arrives_complete_and_in_order() {
     .await
     .expect("all events within 60 s");
     assert_eq!(received, (0..COUNT).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn stopping_the_mock_cuts_rtm_sockets_too() {
+    let mock = MockServer::start().await.unwrap();
+    let rtm = client(&mock, Tier::Plugin)
+        .rtm()
+        .reconnect_backoff(Duration::from_secs(30), Duration::from_secs(60))
+        .connect()
+        .await
+        .unwrap();
+    let mut states = rtm.state_changes();
+    drop(mock);
+    let lost = tokio::time::timeout(Duration::from_secs(5), async {
+        while !matches!(*states.borrow_and_update(), ConnectionState::Reconnecting { .. }) {
+            states.changed().await.unwrap();
+        }
+    })
+    .await;
+    assert!(lost.is_ok(), "the client still thinks it is connected: {:?}", rtm.state());
 }

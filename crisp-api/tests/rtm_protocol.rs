@@ -299,6 +299,7 @@ async fn refusal_after_a_reconnection_ends_the_stream_with_the_error() {
 async fn pings_are_answered_with_pongs() {
     let server = Server::start().await;
     let url = server.url();
+    let (ponged_tx, ponged_rx) = tokio::sync::oneshot::channel();
     let script = tokio::spawn(async move {
         let mut peer = server.accept().await;
         peer.handshake(25_000, 20_000).await;
@@ -306,11 +307,12 @@ async fn pings_are_answered_with_pongs() {
             peer.send("2").await;
             peer.expect("3").await;
         }
+        let _ = ponged_tx.send(());
         peer.expect_goodbye().await;
     });
     let mut rtm = within("connect", client().rtm().url(url).connect()).await.unwrap();
     // The pongs go out while nobody reads the stream.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    within("three pongs", ponged_rx).await.unwrap();
     rtm.close().await;
     finish(script).await;
 }
@@ -485,13 +487,15 @@ async fn a_handle_close_lets_the_stream_drain_then_end() {
         let mut peer = server.accept().await;
         peer.handshake(25_000, 20_000).await;
         peer.emit("message:send", json!({})).await;
+        // Frames are handled in order: once the ping is answered, the event
+        // before it is in the client's buffer.
+        peer.send("2").await;
+        peer.expect("3").await;
         sent_tx.send(()).unwrap();
         peer.expect_goodbye().await;
     });
     let mut rtm = within("connect", client().rtm().url(url).connect()).await.unwrap();
     within("the event", sent_rx).await.unwrap();
-    // Let the event reach the buffer before closing.
-    tokio::time::sleep(Duration::from_millis(100)).await;
     within("close", rtm.handle().close()).await;
     assert!(matches!(next_event(&mut rtm).await, Event::MessageSend(_)));
     assert!(within("the end", rtm.next()).await.is_none());

@@ -297,6 +297,7 @@ pub(crate) struct Shared {
     pub(crate) events: tokio::sync::mpsc::UnboundedSender<rtm::Outgoing>,
     pub(crate) rtm_authentications: Mutex<Vec<Vec<String>>>,
     pub(crate) rtm_refusals: std::sync::atomic::AtomicUsize,
+    pub(crate) rtm_binds: Mutex<Vec<(&'static str, Vec<String>)>>,
     pub(crate) webhook: Mutex<Option<WebhookTarget>>,
     pub(crate) webhook_queue: tokio::sync::mpsc::UnboundedSender<webhooks::Delivery>,
     pub(crate) webhook_deliveries: Mutex<Vec<WebhookDelivery>>,
@@ -325,6 +326,8 @@ impl Shared {
     /// Takes the first fault that applies to `endpoint`, counting it down.
     pub(crate) fn take_fault(&self, endpoint: Option<&str>) -> Option<FaultKind> {
         let mut faults = lock(&self.faults);
+        // A fault for zero requests applies to none.
+        faults.retain(|f| f.remaining != Some(0));
         let index = faults.iter().position(|f| f.route.as_deref().is_none_or(|r| Some(r) == endpoint))?;
         let fault = &mut faults[index];
         let kind = fault.kind.clone();
@@ -398,6 +401,7 @@ impl MockServer {
             events,
             rtm_authentications: Mutex::new(Vec::new()),
             rtm_refusals: std::sync::atomic::AtomicUsize::new(0),
+            rtm_binds: Mutex::new(Vec::new()),
             webhook: Mutex::new(None),
             webhook_queue,
             webhook_deliveries: Mutex::new(Vec::new()),
@@ -676,6 +680,20 @@ impl MockServer {
         lock(&self.shared.rtm_authentications).clone()
     }
 
+    /// The subscription changes RTM clients made (`socket:bind:push` or
+    /// `socket:bind:pop`, with their events), oldest first.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert!(mock.rtm_subscription_changes().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn rtm_subscription_changes(&self) -> Vec<(&'static str, Vec<String>)> {
+        lock(&self.shared.rtm_binds).clone()
+    }
+
     /// How many RTM authentications were refused.
     ///
     /// ```
@@ -713,6 +731,8 @@ impl MockServer {
     /// ```
     pub fn shutdown(&self) {
         let _ = self.stop.send(true);
+        // Upgraded RTM sockets no longer belong to the accept loop: cut them too.
+        self.drop_connections();
     }
 }
 

@@ -55,8 +55,9 @@ fn event_names(data: &Value) -> Vec<String> {
 }
 
 fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
+    let auth_shared = shared.clone();
     socket.on("authentication", move |socket: SocketRef, Data::<Value>(data)| {
-        let shared = shared.clone();
+        let shared = auth_shared.clone();
         async move {
             let username = data["username"].as_str().unwrap_or_default();
             let password = data["password"].as_str().unwrap_or_default();
@@ -78,13 +79,23 @@ fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
     socket.on("socket:bind", async |_socket: SocketRef| {
         // The mock's token sees one fixed set of websites: nothing to re-associate.
     });
-    socket.on("socket:bind:push", async |socket: SocketRef, Data::<Value>(data)| {
-        if socket.rooms().iter().any(|room| room == AUTHENTICATED) {
-            socket.join(event_names(&data));
+    let push_shared = shared.clone();
+    socket.on("socket:bind:push", move |socket: SocketRef, Data::<Value>(data)| {
+        let shared = push_shared.clone();
+        async move {
+            if socket.rooms().iter().any(|room| room == AUTHENTICATED) {
+                socket.join(event_names(&data));
+                lock(&shared.rtm_binds).push(("socket:bind:push", event_names(&data)));
+            }
         }
     });
-    socket.on("socket:bind:pop", async |socket: SocketRef, Data::<Value>(data)| {
-        socket.leave(event_names(&data));
+    let pop_shared = shared.clone();
+    socket.on("socket:bind:pop", move |socket: SocketRef, Data::<Value>(data)| {
+        let shared = pop_shared.clone();
+        async move {
+            socket.leave(event_names(&data));
+            lock(&shared.rtm_binds).push(("socket:bind:pop", event_names(&data)));
+        }
     });
 }
 
@@ -94,15 +105,16 @@ fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
 pub(crate) async fn dispatch(io: SocketIo, shared: Arc<Shared>, mut events: mpsc::UnboundedReceiver<Outgoing>) {
     while let Some(Outgoing { name, data }) = events.recv().await {
         for socket in io.to(name.clone()).sockets() {
-            let mut waited = Duration::ZERO;
+            // A reader that stays stuck this long is given up on, so one
+            // socket cannot hold back every other delivery for ever.
+            let give_up = tokio::time::Instant::now() + Duration::from_secs(10);
             loop {
                 match socket.emit(&name, &data) {
                     Ok(()) => break,
                     Err(socketioxide::SendError::Socket(socketioxide::SocketError::InternalChannelFull))
-                        if waited < Duration::from_secs(10) =>
+                        if tokio::time::Instant::now() < give_up =>
                     {
                         tokio::time::sleep(Duration::from_millis(1)).await;
-                        waited += Duration::from_millis(1);
                     }
                     Err(err) => {
                         tracing::debug!(%err, event = %name, "crisp-mock could not emit an event");

@@ -304,8 +304,8 @@ async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: Request<Body
         return envelope(403, "not_allowed", json!({"message": format!("the {tier} tier cannot use this route")}));
     }
     let page = match matched.params.iter().find(|(name, _)| *name == "page_number") {
-        Some((_, value)) => match value.parse::<usize>() {
-            Ok(page) if page >= 1 => page,
+        Some((_, value)) => match value.parse::<u32>() {
+            Ok(page) if page >= 1 => page as usize,
             _ => return envelope(400, "invalid_data", json!({"message": "page_number must be a positive integer"})),
         },
         None => 1,
@@ -389,7 +389,8 @@ fn stateful_answer(
         "get_website" => website(state),
         "check_if_website_exists" => {
             let domain = query.get("domain").cloned().unwrap_or_default();
-            let found = state.websites.values().any(|site| site.fields["domain"] == domain.as_str());
+            let found =
+                state.websites.values().any(|site| site.fields.get("domain").is_some_and(|d| d == domain.as_str()));
             if found { (200, "resolved", json!({})) } else { (404, "website_not_found", json!({})) }
         }
         "list_conversations" => state.list_conversations(w, page, query),

@@ -168,13 +168,13 @@ impl State {
         let mut list: Vec<&Conversation> = website
             .conversations
             .values()
-            .filter(|c| !flag("filter_resolved") || c.fields["state"] == "resolved")
-            .filter(|c| !flag("filter_not_resolved") || c.fields["state"] != "resolved")
+            .filter(|c| !flag("filter_resolved") || c.fields.get("state").is_some_and(|s| s == "resolved"))
+            .filter(|c| !flag("filter_not_resolved") || c.fields.get("state").is_none_or(|s| s != "resolved"))
             .collect();
-        list.sort_by_key(|c| std::cmp::Reverse(c.fields["updated_at"].as_u64().unwrap_or(0)));
+        list.sort_by_key(|c| std::cmp::Reverse(c.fields.get("updated_at").and_then(Value::as_u64).unwrap_or(0)));
         let data: Vec<Value> = list
             .into_iter()
-            .skip(page.saturating_sub(1) * per_page)
+            .skip(page.saturating_sub(1).saturating_mul(per_page))
             .take(per_page)
             .map(|c| Value::Object(c.fields.clone()))
             .collect();
@@ -298,8 +298,10 @@ impl State {
         match self.conversation_mut(website_id, session_id) {
             Ok(c) => match Self::message_index(c, fingerprint) {
                 Some(i) => {
-                    c.messages[i]["content"] = body["content"].clone();
-                    c.messages[i]["edited"] = json!(true);
+                    if let Some(message) = c.messages[i].as_object_mut() {
+                        message.insert("content".into(), body["content"].clone());
+                        message.insert("edited".into(), json!(true));
+                    }
                     let update = json!({"fingerprint": c.messages[i]["fingerprint"].clone(), "content": body["content"].clone()});
                     self.raise_session("message:updated", website_id, session_id, update);
                     (200, "updated", json!({}))
@@ -374,7 +376,7 @@ impl State {
     /// The conversation's state.
     pub(crate) fn get_state(&mut self, website_id: &str, session_id: &str) -> Answer {
         match self.conversation_mut(website_id, session_id) {
-            Ok(c) => (200, "resolved", json!({"state": c.fields["state"].clone()})),
+            Ok(c) => (200, "resolved", json!({"state": c.fields.get("state")})),
             Err(answer) => answer,
         }
     }
@@ -425,7 +427,7 @@ impl State {
                 let data: Vec<Value> = website
                     .people
                     .values()
-                    .skip(page.saturating_sub(1) * 20)
+                    .skip(page.saturating_sub(1).saturating_mul(20))
                     .take(20)
                     .cloned()
                     .map(Value::Object)
@@ -447,7 +449,7 @@ impl State {
             Ok(website) => website,
             Err(answer) => return answer,
         };
-        if website.people.values().any(|p| p["email"] == body["email"]) {
+        if website.people.values().any(|p| p.get("email") == Some(&body["email"])) {
             return (409, "people_exists", json!({}));
         }
         let mut profile = body.as_object().cloned().unwrap_or_default();

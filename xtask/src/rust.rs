@@ -80,7 +80,8 @@ fn rust_type(ty: &str, prefix: &str) -> String {
         "number" => "f64".into(),
         "integer" => "i64".into(),
         "timestamp" => "u64".into(),
-        "flag" => "u8".into(),
+        // A 0/1 flag in a model: read leniently, like any integer.
+        "flag" => "i64".into(),
         "json" => "serde_json::Value".into(),
         "map" => "serde_json::Map<String, serde_json::Value>".into(),
         "exists" => "bool".into(),
@@ -267,8 +268,8 @@ fn render_struct(out: &mut String, spec: &Spec, name: &str, def: &TypeDef, cfg: 
         }
         match field.ty.as_str() {
             "timestamp" => attrs.push("deserialize_with = \"crate::support::timestamp\"".into()),
-            "integer" => attrs.push("deserialize_with = \"crate::support::integer\"".into()),
-            "flag" => attrs.push("deserialize_with = \"crate::support::flag\"".into()),
+            "integer" | "flag" => attrs.push("deserialize_with = \"crate::support::integer\"".into()),
+            "number" => attrs.push("deserialize_with = \"crate::support::number\"".into()),
             _ => {}
         }
         let unit = match field.ty.as_str() {

@@ -154,7 +154,7 @@ pub struct Conversation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ConversationState>,
     /// `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub status: Option<f64>,
     /// `is_verified`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -224,7 +224,7 @@ pub struct ConversationActive {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub now: Option<bool>,
     /// `last`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub last: Option<f64>,
 }
 
@@ -281,7 +281,7 @@ pub struct ConversationAudioMessageContent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// `duration`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub duration: Option<f64>,
 }
 
@@ -1546,10 +1546,10 @@ pub struct ConversationSuggestedSegment {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationUnread {
     /// `operator`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub operator: Option<f64>,
     /// `visitor`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub visitor: Option<f64>,
 }
 
@@ -1723,10 +1723,10 @@ pub struct ConversationWidgetAction {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationWidgetActionStrategy {
     /// `attempts`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub attempts: Option<f64>,
     /// `exhaustion`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub exhaustion: Option<f64>,
 }
 
@@ -1742,10 +1742,10 @@ pub struct ConversationWidgetActionStrategy {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Coordinates {
     /// `latitude`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
     /// `longitude`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
 
@@ -1770,7 +1770,7 @@ pub struct DeviceInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<SystemInfo>,
     /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub timezone: Option<f64>,
     /// `locales`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2023,7 +2023,7 @@ pub struct EventsCampaignProgress {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// `progress`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub progress: Option<f64>,
     /// `routing_ids`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2157,7 +2157,7 @@ pub struct EventsIdentityVerifyRequest {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMediaAnimationListed {
     /// `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub id: Option<f64>,
     /// `identifier`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2755,7 +2755,7 @@ pub struct EventsPeopleImportProgress {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
     /// `progress`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub progress: Option<f64>,
     /// `count`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2783,10 +2783,10 @@ pub struct EventsPeopleImportProgress {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportProgressCount {
     /// `skipped`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub skipped: Option<f64>,
     /// `remaining`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub remaining: Option<f64>,
     /// `total`.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
@@ -2849,7 +2849,7 @@ pub struct EventsPeoplePerson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub timezone: Option<f64>,
     /// `phone`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3058,7 +3058,7 @@ pub struct EventsPlanSubscriptionUpdatedPlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `price`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub price: Option<f64>,
     /// `trialing`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3396,7 +3396,7 @@ pub struct EventsSessionParticipant {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionRating {
     /// `stars`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub stars: Option<f64>,
     /// `comment`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4199,7 +4199,7 @@ pub struct EventsSessionSyncTimezone {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncTimezoneTimezone {
     /// `offset`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub offset: Option<f64>,
 }
 
@@ -4498,7 +4498,7 @@ pub struct EventsWebsiteUpdateVisitorsCount {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
     /// `visitors_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub visitors_count: Option<f64>,
     /// `routing_ids`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4805,10 +4805,10 @@ pub struct HelpdeskHistoryChangeAuthor {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChangeEdits {
     /// `insertions`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub insertions: Option<f64>,
     /// `deletions`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub deletions: Option<f64>,
 }
 
@@ -4863,10 +4863,10 @@ pub struct HelpdeskLocale {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistics: Option<HelpdeskLocaleStatistics>,
     /// `articles`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub articles: Option<f64>,
     /// `categories`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub categories: Option<f64>,
 }
 
@@ -5030,10 +5030,10 @@ pub struct HelpdeskLocaleFeedbackItemSessionGeolocation {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates {
     /// `latitude`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
     /// `longitude`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
 
@@ -5067,10 +5067,10 @@ pub struct HelpdeskLocaleFeedbackRatings {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackRatingsRatings {
     /// `helpful`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub helpful: Option<f64>,
     /// `unhelpful`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub unhelpful: Option<f64>,
 }
 
@@ -5111,10 +5111,10 @@ pub struct HelpdeskLocaleStatistics {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleStatisticsContent {
     /// `entries`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub entries: Option<f64>,
     /// `groups`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub groups: Option<f64>,
 }
 
@@ -5608,7 +5608,7 @@ pub struct HelpdeskTreePathUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<HelpdeskTreePathUpdatePath>,
     /// `position`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub position: Option<f64>,
 }
 
@@ -5785,7 +5785,7 @@ pub struct PeopleProfile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<PeopleProfileCardActive>,
     /// `score`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub score: Option<f64>,
     /// `created_at` (epoch milliseconds).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
@@ -5813,7 +5813,7 @@ pub struct PeopleProfileCardActive {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub now: Option<bool>,
     /// `last`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub last: Option<f64>,
 }
 
@@ -5844,7 +5844,7 @@ pub struct PeopleProfileCardCompany {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub timezone: Option<f64>,
     /// `phones`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5875,16 +5875,16 @@ pub struct PeopleProfileCardCompany {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardCompanyMetrics {
     /// `employees`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub employees: Option<f64>,
     /// `market_cap`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub market_cap: Option<f64>,
     /// `raised`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub raised: Option<f64>,
     /// `arr`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub arr: Option<f64>,
 }
 
@@ -5925,10 +5925,10 @@ pub struct PeopleProfileCardGeolocation {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardGeolocationCoordinates {
     /// `latitude`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
     /// `longitude`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
 
@@ -5965,7 +5965,7 @@ pub struct PeopleProfileCardPerson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub timezone: Option<f64>,
     /// `profiles`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6085,7 +6085,7 @@ pub struct PeopleProfileImportSetup {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImportSetupMapping {
     /// `column`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub column: Option<f64>,
     /// `field`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6158,7 +6158,7 @@ pub struct PeopleProfileUpdateCard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notepad: Option<String>,
     /// `active`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub active: Option<f64>,
 }
 
@@ -6299,7 +6299,7 @@ pub struct PlanSubscription {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `price`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub price: Option<f64>,
     /// `since`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6378,7 +6378,7 @@ pub struct PlanSubscriptionCoupon {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<PlanSubscriptionCouponPolicy>,
     /// `redeem_limit`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub redeem_limit: Option<f64>,
     /// `expire_at`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6397,10 +6397,10 @@ pub struct PlanSubscriptionCoupon {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionCouponPolicy {
     /// `rebate_percent`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub rebate_percent: Option<f64>,
     /// `trial_days`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub trial_days: Option<f64>,
 }
 
@@ -6568,10 +6568,10 @@ pub struct PluginBillUsage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `units`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub units: Option<f64>,
     /// `price`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub price: Option<f64>,
 }
 
@@ -6666,7 +6666,7 @@ pub struct PluginConnectWebsite {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
     /// `price`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub price: Option<f64>,
     /// `token`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6736,7 +6736,7 @@ pub struct PluginSubscription {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// `price`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub price: Option<f64>,
     /// `plans`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6848,7 +6848,7 @@ pub struct PluginSubscriptionPlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `price`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub price: Option<f64>,
 }
 
@@ -6963,22 +6963,22 @@ pub struct WebsiteAnalyticsGeneratePoint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
     /// `value`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub value: Option<f64>,
     /// `split_by`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split_by: Option<String>,
     /// `hits`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub hits: Option<f64>,
     /// `unique_hits`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub unique_hits: Option<f64>,
     /// `sum_value`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub sum_value: Option<f64>,
     /// `sum_hits`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub sum_hits: Option<f64>,
 }
 
@@ -7018,7 +7018,7 @@ pub struct WebsiteAvailabilityOperator {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAvailabilityOperatorTime {
     /// `for`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub r#for: Option<f64>,
     /// `since` (epoch milliseconds).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
@@ -7278,13 +7278,13 @@ pub struct WebsiteCampaignExcerpt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
     /// `progress`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub progress: Option<f64>,
     /// `targets`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub targets: Option<f64>,
     /// `reached`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub reached: Option<f64>,
     /// `created_at` (epoch milliseconds).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
@@ -7338,13 +7338,13 @@ pub struct WebsiteCampaignItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
     /// `progress`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub progress: Option<f64>,
     /// `targets`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub targets: Option<f64>,
     /// `reached`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub reached: Option<f64>,
     /// `created_at` (epoch milliseconds).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
@@ -7393,13 +7393,13 @@ pub struct WebsiteCampaignItemFlow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assert_filter: Option<Vec<WebsiteFilter>>,
     /// `assert_delay`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub assert_delay: Option<f64>,
     /// `deliver_once`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliver_once: Option<bool>,
     /// `deliver_delay`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub deliver_delay: Option<f64>,
 }
 
@@ -7484,13 +7484,13 @@ pub struct WebsiteCampaignItemSender {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemStatistics {
     /// `opened`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub opened: Option<f64>,
     /// `clicked`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub clicked: Option<f64>,
     /// `unsubscribed`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub unsubscribed: Option<f64>,
 }
 
@@ -7669,10 +7669,10 @@ pub struct WebsiteCampaignStatisticProfilePersonGeolocation {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfilePersonGeolocationCoordinates {
     /// `latitude`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
     /// `longitude`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
 
@@ -7891,7 +7891,7 @@ pub struct WebsiteInbox {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
     /// `order`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub order: Option<f64>,
     /// `operators`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8001,7 +8001,7 @@ pub struct WebsiteInboxOrder {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// `order`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub order: Option<f64>,
 }
 
@@ -8904,7 +8904,7 @@ pub struct WebsiteVisitor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<WebsiteVisitorGeolocation>,
     /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub timezone: Option<f64>,
     /// `capabilities`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8931,7 +8931,7 @@ pub struct WebsiteVisitorCount {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
     /// `active`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub active: Option<f64>,
     /// `limited`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8975,10 +8975,10 @@ pub struct WebsiteVisitorGeolocation {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorGeolocationCoordinates {
     /// `latitude`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
     /// `longitude`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
 
@@ -9018,7 +9018,7 @@ pub struct WebsiteVisitorsBlocked {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<Vec<String>>,
     /// `blocked`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub blocked: Option<f64>,
 }
 
@@ -9080,10 +9080,10 @@ pub struct WebsiteVisitorsMapPointGeolocation {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointGeolocationCoordinates {
     /// `latitude`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
     /// `longitude`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
 
@@ -9102,7 +9102,7 @@ pub struct WebsiteVisitorsMapPointVisitors {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
     /// `threshold`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub threshold: Option<f64>,
     /// `sessions`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9142,7 +9142,7 @@ pub struct WebsiteVisitorsMapPointVisitorsSession {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_page: Option<WebsiteVisitorLastPage>,
     /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub timezone: Option<f64>,
     /// `capabilities`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

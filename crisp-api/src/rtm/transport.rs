@@ -57,7 +57,7 @@ impl AsyncWrite for Transport {
 }
 
 /// rustls with the ring provider and the webpki roots, like the REST client:
-/// no C toolchain, no process-wide provider.
+/// no OpenSSL, no process-wide provider.
 pub(crate) fn tls_config() -> Result<Arc<rustls::ClientConfig>, RtmError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };

@@ -140,11 +140,7 @@ impl Conn {
     }
 }
 
-/// `now + duration`, saturating far in the future instead of overflowing.
-fn after(duration: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(duration).or_else(|| now.checked_add(Duration::from_secs(86_400 * 365))).unwrap_or(now)
-}
+use crate::support::instant_after as after;
 
 /// The official client's back-off: `min * 2^(attempt-1)`, at most `max`,
 /// then moved up or down by up to 75 % at random so that clients dropped
