@@ -1,7 +1,7 @@
 //! The key never shows: not in traces at any level, not in `Debug`, not in errors.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+#[path = "support/trace_capture.rs"]
+mod trace_capture;
 
 use base64::Engine as _;
 use crisp_api::{Crisp, RetryPolicy, Tier};
@@ -9,29 +9,9 @@ use crisp_mock::{Fault, MockConfig, MockServer};
 
 const KEY: &str = "k3y-that-must-never-leak-9f8e7d";
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn the_key_appears_nowhere() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = trace_capture::capture_traces();
 
     let mock = MockServer::start_with(MockConfig::default().credentials("identifier-1", KEY)).await.unwrap();
     let client = Crisp::builder()
@@ -66,7 +46,7 @@ async fn the_key_appears_nowhere() {
     let err = wrong.website().get_website(mock.website_id()).await.unwrap_err();
     texts.push(format!("{err} {err:?}"));
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("crisp.request"), "the request spans were captured");
     texts.push(logs);
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("identifier-1:{KEY}"));

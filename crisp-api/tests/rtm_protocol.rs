@@ -3,6 +3,9 @@
 //! changes, reconnection, dead-peer detection, back-pressure and shutdown.
 //! Every test is bounded in time and its servers stop on their own.
 
+#[path = "support/trace_capture.rs"]
+mod trace_capture;
+
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -722,30 +725,10 @@ async fn discovery_failures_are_typed() {
     assert!(requests.iter().all(|r| r.starts_with("GET /v1/user/connect/endpoints ")), "{requests:?}");
 }
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn the_key_appears_in_no_trace_debug_or_error() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
     // The test runtime is single-threaded, so the client's task logs here too.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = trace_capture::capture_traces();
 
     let server = Server::start().await;
     let url = server.url();
@@ -771,7 +754,7 @@ async fn the_key_appears_in_no_trace_debug_or_error() {
     texts.push(format!("{err} {err:?}"));
     finish(script).await;
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("crisp rtm authenticating"), "{logs}");
     assert!(logs.contains("crisp rtm reconnecting"), "{logs}");
     texts.push(logs);
