@@ -288,12 +288,15 @@ async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: Request<Body
         Lookup::NotFound => return envelope(404, "route_not_found", json!({})),
     };
     let mut matched = matched;
-    let json_body_probe: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    if !has_required_fields(matched.route, &json_body_probe) {
+    // Parsed once: used to pick among routes sharing a path, then validated.
+    let parsed_body: Option<Value> = serde_json::from_slice(&body).ok();
+    static NO_BODY: Value = Value::Null;
+    let json_body_probe = parsed_body.as_ref().unwrap_or(&NO_BODY);
+    if !has_required_fields(matched.route, json_body_probe) {
         // Some reference entries share a method and path and differ by body
         // (batch operations, widget actions): take the one the body fits.
         if let Some(sibling) = crate::ROUTES.iter().find(|r| {
-            r.method == matched.route.method && r.path == matched.route.path && has_required_fields(r, &json_body_probe)
+            r.method == matched.route.method && r.path == matched.route.path && has_required_fields(r, json_body_probe)
         }) {
             matched.route = sibling;
         }
@@ -312,8 +315,8 @@ async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: Request<Body
     };
     let json_body = match route.body {
         BodyKind::None => Value::Null,
-        BodyKind::Empty | BodyKind::Object => match serde_json::from_slice::<Value>(&body) {
-            Ok(value @ Value::Object(_)) => value,
+        BodyKind::Empty | BodyKind::Object => match parsed_body {
+            Some(value @ Value::Object(_)) => value,
             _ => return envelope(400, "invalid_data", json!({"message": "the body must be a JSON object"})),
         },
     };

@@ -181,9 +181,7 @@ pub fn models(spec: &Spec) -> String {
          //! model never fails to decode because Crisp added or omitted something; the raw JSON stays\n\
          //! reachable through [`Response::raw_data`](crate::Response::raw_data).\n\n\
          #![allow(clippy::doc_markdown, clippy::large_enum_variant)]\n\
-         // With some service groups turned off, the open-enum macro may go unused.\n\
-         #![cfg_attr(not(all(feature = \"website\", feature = \"plugin\", feature = \"plan\", feature = \"media\", feature = \"bucket\", feature = \"events\")), allow(unused))]\n\n\
-         use crate::support::open_enum;\n\n",
+\n",
     );
     for (name, services) in &users {
         let def = &spec.types[name];
@@ -220,7 +218,7 @@ fn render_enum(out: &mut String, name: &str, def: &TypeDef, cfg: &str, used_by: 
     let first = def.values.first().cloned().unwrap_or_default();
     let _ = write!(
         out,
-        "{cfg}open_enum! {{\n/// Crisp enumeration `{name}`; values this version does not know are kept in `Other`.{used_by}\n///\n/// ```\n/// use crisp_api::models::{name};\n/// let value: {name} = serde_json::from_str(\"\\\"{first}\\\"\").unwrap();\n/// assert_eq!(value.as_str(), \"{first}\");\n/// let unknown: {name} = serde_json::from_str(\"\\\"something-new\\\"\").unwrap();\n/// assert_eq!(unknown, {name}::Other(\"something-new\".into()));\n/// ```\n{name} {{\n"
+        "{cfg}crate::support::open_enum! {{\n/// Crisp enumeration `{name}`; values this version does not know are kept in `Other`.{used_by}\n///\n/// ```\n/// use crisp_api::models::{name};\n/// let value: {name} = serde_json::from_str(\"\\\"{first}\\\"\").unwrap();\n/// assert_eq!(value.as_str(), \"{first}\");\n/// let unknown: {name} = serde_json::from_str(\"\\\"something-new\\\"\").unwrap();\n/// assert_eq!(unknown, {name}::Other(\"something-new\".into()));\n/// ```\n{name} {{\n"
     );
     let mut used = BTreeSet::new();
     for value in &def.values {

@@ -4,20 +4,6 @@
 //! reachable through [`Response::raw_data`](crate::Response::raw_data).
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)]
-// With some service groups turned off, the open-enum macro may go unused.
-#![cfg_attr(
-    not(all(
-        feature = "website",
-        feature = "plugin",
-        feature = "plan",
-        feature = "media",
-        feature = "bucket",
-        feature = "events"
-    )),
-    allow(unused)
-)]
-
-use crate::support::open_enum;
 
 /// Crisp model `BrowserInfo`.
 ///
@@ -508,7 +494,7 @@ pub struct ConversationComposeMessageNew {
 }
 
 #[cfg(feature = "website")]
-open_enum! {
+crate::support::open_enum! {
 /// Crisp enumeration `ConversationComposeMessageNewType`; values this version does not know are kept in `Other`.
 ///
 /// ```
@@ -905,7 +891,7 @@ pub struct ConversationMessageReference {
 }
 
 #[cfg(feature = "website")]
-open_enum! {
+crate::support::open_enum! {
 /// Crisp enumeration `ConversationMessageType`; values this version does not know are kept in `Other`.
 ///
 /// ```
@@ -1454,7 +1440,7 @@ pub struct ConversationSpamContent {
 }
 
 #[cfg(any(feature = "events", feature = "website"))]
-open_enum! {
+crate::support::open_enum! {
 /// Crisp enumeration `ConversationState`; values this version does not know are kept in `Other`.
 ///
 /// ```
@@ -1615,7 +1601,7 @@ pub struct ConversationVerify {
 }
 
 #[cfg(feature = "website")]
-open_enum! {
+crate::support::open_enum! {
 /// Crisp enumeration `ConversationVerifyIdentity`; values this version does not know are kept in `Other`.
 ///
 /// ```
@@ -2317,7 +2303,7 @@ pub struct EventsMessageComposeReceive {
 }
 
 #[cfg(feature = "events")]
-open_enum! {
+crate::support::open_enum! {
 /// Crisp enumeration `EventsMessageComposeReceiveType`; values this version does not know are kept in `Other`.
 ///
 /// ```
@@ -2373,7 +2359,7 @@ pub struct EventsMessageComposeSend {
 }
 
 #[cfg(feature = "events")]
-open_enum! {
+crate::support::open_enum! {
 /// Crisp enumeration `EventsMessageComposeSendType`; values this version does not know are kept in `Other`.
 ///
 /// ```
@@ -3241,7 +3227,7 @@ pub struct EventsReceiveMessageAcknowledgeDetails {
 }
 
 #[cfg(feature = "events")]
-open_enum! {
+crate::support::open_enum! {
 /// Crisp enumeration `EventsSessionAvailability`; values this version does not know are kept in `Other`.
 ///
 /// ```
@@ -4378,7 +4364,7 @@ pub struct EventsSpamMessage {
 }
 
 #[cfg(feature = "events")]
-open_enum! {
+crate::support::open_enum! {
 /// Crisp enumeration `EventsStatusHealth`; values this version does not know are kept in `Other`.
 ///
 /// ```
@@ -4565,7 +4551,7 @@ pub struct EventsWidgetActionProcessed {
 }
 
 #[cfg(feature = "events")]
-open_enum! {
+crate::support::open_enum! {
 /// Crisp enumeration `EventsWidgetActionProcessedOutcome`; values this version does not know are kept in `Other`.
 ///
 /// ```
@@ -4630,7 +4616,7 @@ pub struct Helpdesk {
 }
 
 #[cfg(feature = "website")]
-open_enum! {
+crate::support::open_enum! {
 /// Crisp enumeration `HelpdeskContentType`; values this version does not know are kept in `Other`.
 ///
 /// ```
@@ -6340,7 +6326,7 @@ pub struct PlanSubscription {
 }
 
 #[cfg(feature = "plan")]
-open_enum! {
+crate::support::open_enum! {
 /// Crisp enumeration `PlanSubscriptionBillPeriod`; values this version does not know are kept in `Other`.
 ///
 /// ```
@@ -7942,7 +7928,7 @@ pub struct WebsiteInboxCondition {
 }
 
 #[cfg(feature = "website")]
-open_enum! {
+crate::support::open_enum! {
 /// Crisp enumeration `WebsiteInboxConditionOperator`; values this version does not know are kept in `Other`.
 ///
 /// ```

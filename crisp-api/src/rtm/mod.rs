@@ -584,11 +584,7 @@ impl RtmHandle {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let events: Vec<String> = events.into_iter().map(Into::into).collect();
-        if events.is_empty() {
-            return Ok(());
-        }
-        self.bind(BindOp::Push(events)).await
+        self.bind_events(events, BindOp::Push).await
     }
 
     /// Emits `socket:bind:pop`; see [`RtmClient::bind_pop`].
@@ -603,11 +599,7 @@ impl RtmHandle {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let events: Vec<String> = events.into_iter().map(Into::into).collect();
-        if events.is_empty() {
-            return Ok(());
-        }
-        self.bind(BindOp::Pop(events)).await
+        self.bind_events(events, BindOp::Pop).await
     }
 
     /// Closes the connection and waits until the background task stopped.
@@ -623,6 +615,19 @@ impl RtmHandle {
         let _ = self.commands.send(Command::Close).await;
         let mut state = self.state.clone();
         let _ = state.wait_for(|state| *state == ConnectionState::Closed).await;
+    }
+
+    /// A push or pop of `events`; nothing to send when there are none.
+    async fn bind_events<I, S>(&self, events: I, op: fn(Vec<String>) -> BindOp) -> Result<(), RtmError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let events: Vec<String> = events.into_iter().map(Into::into).collect();
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.bind(op(events)).await
     }
 
     /// Sends a subscription change and waits until the task has sent it, or
