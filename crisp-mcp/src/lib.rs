@@ -46,7 +46,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use catalog::Access;
 pub use options::{McpOptions, Toolsets, UnknownToolset};
-pub use server::CrispMcp;
+pub use server::{CrispMcp, TOOLSET_META};
 
 /// Why a server stopped.
 #[derive(Debug, thiserror::Error)]

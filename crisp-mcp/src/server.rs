@@ -8,8 +8,9 @@ use std::sync::Arc;
 use crisp_api::Crisp;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams, GetPromptResponse,
-    GetPromptResult, Implementation, JsonObject, ListPromptsResult, ListToolsResult, PaginatedRequestParams, Prompt,
-    PromptArgument, PromptMessage, Role, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+    GetPromptResult, Implementation, JsonObject, ListPromptsResult, ListToolsResult, MetaObject,
+    PaginatedRequestParams, Prompt, PromptArgument, PromptMessage, Role, ServerCapabilities, ServerConfig, Tool,
+    ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -20,6 +21,8 @@ use crate::generated::tools::TOOLS;
 use crate::options::McpOptions;
 
 const TRIAGE_PROMPT: &str = "triage_unresolved";
+/// The `_meta` key telling a client which toolset a tool belongs to.
+pub const TOOLSET_META: &str = "crisp/toolset";
 
 /// An MCP server over one Crisp client. Cheap to clone: the HTTP transport makes one per session.
 #[derive(Clone)]
@@ -41,6 +44,21 @@ impl std::fmt::Debug for CrispMcp {
 
 /// Why a known tool is not available, as a sentence for the model (and its user).
 fn refusal(def: &ToolDef, options: &McpOptions) -> Option<String> {
+    match def.access {
+        Access::Write | Access::Destructive if !options.allow_writes => {
+            return Some(format!(
+                "`{}` changes data in Crisp and this server is read-only; restart it with `--allow-writes` to allow changes",
+                def.name
+            ));
+        }
+        Access::Destructive if !options.allow_destructive => {
+            return Some(format!(
+                "`{}` is destructive (it removes data, touches many records or cannot be undone); restart the server with `--allow-destructive` to allow it",
+                def.name
+            ));
+        }
+        Access::Read | Access::Write | Access::Destructive => {}
+    }
     if !options.toolsets.selects(def.toolset, def.default) {
         return Some(format!(
             "`{}` is in the `{}` toolset, which this server does not expose; restart it with `--toolsets {}` (or `all`) to use it",
@@ -53,18 +71,7 @@ fn refusal(def: &ToolDef, options: &McpOptions) -> Option<String> {
             }
         ));
     }
-    match def.access {
-        Access::Read => None,
-        Access::Write | Access::Destructive if !options.allow_writes => Some(format!(
-            "`{}` changes data in Crisp and this server is read-only; restart it with `--allow-writes` to allow changes",
-            def.name
-        )),
-        Access::Destructive if !options.allow_destructive => Some(format!(
-            "`{}` is destructive (it removes data, touches many records or cannot be undone); restart the server with `--allow-destructive` to allow it",
-            def.name
-        )),
-        Access::Write | Access::Destructive => None,
-    }
+    None
 }
 
 fn tool_of(def: &'static ToolDef, website_id: Option<&str>) -> Tool {
@@ -83,7 +90,12 @@ fn tool_of(def: &'static ToolDef, website_id: Option<&str>) -> Tool {
         .destructive(def.access == Access::Destructive)
         .idempotent(def.idempotent)
         .open_world(false);
-    Tool::new(def.name, def.description, Arc::new(schema)).with_title(def.title).with_annotations(annotations)
+    let mut meta = JsonObject::new();
+    meta.insert(TOOLSET_META.into(), def.toolset.into());
+    Tool::new(def.name, def.description, Arc::new(schema))
+        .with_title(def.title)
+        .with_annotations(annotations)
+        .with_meta(MetaObject(meta))
 }
 
 fn error_result(message: impl Into<String>) -> CallToolResponse {
