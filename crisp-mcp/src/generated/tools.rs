@@ -1622,7 +1622,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         access: Access::Write,
         idempotent: false,
         default: true,
-        description: "Update Conversation Metas (Website Conversation). Use to set the visitor's nickname, email, phone, segments or custom data on a conversation. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
+        description: "Update Conversation Metas (Website Conversation). Use to set the visitor's nickname, email, phone, segments or custom data: body {\"email\": \"...\", \"segments\": [\"...\"]}. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"address\":{\"type\":\"string\"},\"avatar\":{\"type\":\"string\"},\"connection\":{\"properties\":{\"asn\":{\"type\":\"string\"},\"isp\":{\"type\":\"string\"}},\"type\":\"object\"},\"data\":{\"type\":\"object\"},\"device\":{\"properties\":{\"capabilities\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"geolocation\":{\"properties\":{\"city\":{\"type\":\"string\"},\"coordinates\":{\"type\":\"object\"},\"country\":{\"type\":\"string\"},\"region\":{\"type\":\"string\"}},\"type\":\"object\"},\"locales\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"system\":{\"properties\":{\"browser\":{\"type\":\"object\"},\"engine\":{\"type\":\"object\"},\"os\":{\"type\":\"object\"},\"useragent\":{\"type\":\"string\"}},\"type\":\"object\"},\"timezone\":{\"type\":\"number\"}},\"type\":\"object\"},\"email\":{\"type\":\"string\"},\"ip\":{\"type\":\"string\"},\"nickname\":{\"type\":\"string\"},\"origin\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"segments\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"subject\":{\"type\":\"string\"}},\"type\":\"object\"},\"session_id\":{\"type\":\"string\"},\"website_id\":{\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
     },
     ToolDef {
@@ -1718,7 +1718,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         access: Access::Write,
         idempotent: false,
         default: true,
-        description: "Change Conversation State (Website Conversation). Use to resolve, reopen or set a conversation pending (state: resolved, unresolved or pending). Changes data in Crisp. Returns Crisp's answer as compact JSON.",
+        description: "Change Conversation State (Website Conversation). Use to resolve, reopen or set a conversation pending: body {\"state\": \"resolved\"} (or \"unresolved\", \"pending\"). Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"origin\":{\"type\":\"string\"},\"state\":{\"enum\":[\"pending\",\"unresolved\",\"resolved\"],\"type\":\"string\"},\"user\":{\"properties\":{\"avatar\":{\"type\":\"string\"},\"nickname\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"}},\"required\":[\"state\"],\"type\":\"object\"},\"session_id\":{\"type\":\"string\"},\"website_id\":{\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
     },
     ToolDef {
