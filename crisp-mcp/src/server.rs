@@ -117,6 +117,11 @@ impl CrispMcp {
         Self { client, options: Arc::new(options), tools: Arc::new(tools) }
     }
 
+    /// The tools this server exposes, as `tools/list` answers them.
+    pub fn tools(&self) -> Vec<Tool> {
+        self.tools.iter().map(|(_, tool)| tool.clone()).collect()
+    }
+
     /// The names of the tools this server exposes.
     pub fn tool_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.tools.iter().map(|(def, _)| def.name)
