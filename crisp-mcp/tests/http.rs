@@ -137,3 +137,20 @@ async fn reads_writes_and_destructive_calls_over_http() {
     server.stop().await;
     assert!(mock.with_state(|s| s.websites[&website_id].people.contains_key(&people_id)), "the profile is still there");
 }
+
+#[tokio::test]
+async fn a_rate_limited_read_waits_as_crisp_asks_and_then_answers() {
+    let mock = MockServer::start().await.unwrap();
+    let session_id = seeded_session(&mock);
+    let server = HttpServer::start(&mock, McpOptions::new().website_id(mock.website_id())).await;
+    let client = server.connect().await;
+    mock.inject(crisp_mock::Fault::rate_limit(429, Some(1)).on_route("website.get_conversation").times(1));
+    let started = std::time::Instant::now();
+    let conversation = json(&call(&client, "get_conversation", json!({"session_id": session_id})).await);
+    assert_eq!(conversation["session_id"], session_id.as_str());
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900), "the client honoured Retry-After");
+    let attempts = mock.requests().iter().filter(|r| r.endpoint.as_deref() == Some("website.get_conversation")).count();
+    assert_eq!(attempts, 2, "the rate-limited attempt, then the retry");
+    client.cancel().await.unwrap();
+    server.stop().await;
+}

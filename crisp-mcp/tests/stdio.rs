@@ -282,3 +282,16 @@ fn crisp_api_basic(identifier: &str, key: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(format!("{identifier}:{key}"))
 }
+
+#[tokio::test]
+async fn an_unknown_toolset_is_refused_at_startup() {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_crisp-mcp"))
+        .args(["--toolsets", "conversations,tickets"])
+        .env_clear()
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown toolset `tickets`") && stderr.contains("helpdesk"), "{stderr}");
+}

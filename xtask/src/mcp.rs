@@ -271,6 +271,9 @@ fn returns(schemas: &Schemas<'_>, endpoint: &Endpoint) -> String {
     let response = endpoint.response.as_str();
     match response {
         "exists" => "Returns {\"exists\": true|false}.".into(),
+        "json" if endpoint.paged => {
+            "Returns {\"items\": [...], \"next_cursor\": \"page:N\" while more may follow}.".into()
+        }
         "json" => "Returns Crisp's answer as compact JSON.".into(),
         list if list.starts_with('[') => {
             let item = &list[1..list.len() - 1];
@@ -381,7 +384,7 @@ pub(crate) fn generate(spec: &Spec, root: &Path) -> Vec<(PathBuf, String)> {
         };
         let response = match endpoint.response.as_str() {
             "exists" => "Exists",
-            r if r.starts_with('[') => "List",
+            r if r.starts_with('[') || endpoint.paged => "List",
             _ => "Value",
         };
         let access_variant = match access {

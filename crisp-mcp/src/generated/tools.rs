@@ -32,11 +32,11 @@ pub(crate) static TOOLS: &[ToolDef] = &[
             QueryParam { name: "search_query", kind: QueryKind::Json },
         ],
         body: BodyKind::None,
-        response: ResponseKind::Value,
+        response: ResponseKind::List,
         access: Access::Read,
         idempotent: true,
         default: false,
-        description: "List Animation Medias (Media Animation). Answers one page; pass next_cursor as cursor to read the next. Returns Crisp's answer as compact JSON.",
+        description: "List Animation Medias (Media Animation). Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [...], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"type\":\"string\"},\"list_id\":{\"type\":\"string\"},\"search_query\":{\"description\":\"JSON, sent JSON-encoded\"}},\"required\":[\"list_id\"],\"type\":\"object\"}",
     },
     ToolDef {
