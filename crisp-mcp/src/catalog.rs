@@ -3,7 +3,7 @@
 
 /// What a tool may do, which decides whether a server exposes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Access {
+pub(crate) enum Access {
     /// GET and HEAD: always available.
     Read,
     /// Changes data: needs `allow_writes`.

@@ -44,7 +44,6 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
-pub use catalog::Access;
 pub use options::{McpOptions, Toolsets, UnknownToolset};
 pub use server::{CrispMcp, TOOLSET_META};
 

@@ -47,6 +47,11 @@ async fn main() -> ExitCode {
         eprintln!("crisp-mcp: --allow-destructive needs --allow-writes");
         return ExitCode::from(2);
     }
+    let has_key = std::env::var("CRISP_KEY").is_ok_and(|key| !key.trim().is_empty());
+    if !args.list_tools && !has_key {
+        eprintln!("crisp-mcp: set CRISP_IDENTIFIER and CRISP_KEY (and CRISP_TIER) to the token to act with");
+        return ExitCode::from(2);
+    }
     let client = match crisp_api::Crisp::from_env() {
         Ok(client) => client,
         Err(err) => {

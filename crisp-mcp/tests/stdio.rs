@@ -295,3 +295,19 @@ async fn an_unknown_toolset_is_refused_at_startup() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unknown toolset `tickets`") && stderr.contains("helpdesk"), "{stderr}");
 }
+
+#[tokio::test]
+async fn the_binary_will_not_serve_without_credentials() {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_crisp-mcp")).env_clear().output().await.unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("CRISP_KEY"));
+    let listed = tokio::process::Command::new(env!("CARGO_BIN_EXE_crisp-mcp"))
+        .args(["--list-tools", "--toolsets", "helpdesk"])
+        .env_clear()
+        .output()
+        .await
+        .unwrap();
+    assert!(listed.status.success());
+    let names = String::from_utf8_lossy(&listed.stdout).lines().map(str::to_owned).collect::<Vec<_>>();
+    assert!(names.contains(&"list_helpdesk_locales".to_owned()) && !names.contains(&"list_conversations".to_owned()));
+}
