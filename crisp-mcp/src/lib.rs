@@ -42,6 +42,7 @@ use crisp_api::Crisp;
 use rmcp::ServiceExt as _;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use secrecy::{ExposeSecret as _, SecretString};
 use tokio_util::sync::CancellationToken;
 
 pub use options::{McpOptions, Toolsets, UnknownToolset};
@@ -71,20 +72,62 @@ pub async fn serve_stdio(client: Crisp, options: McpOptions) -> Result<(), Serve
 
 /// An axum router serving MCP over Streamable HTTP at `/mcp`, to mount in your own server.
 ///
-/// It accepts only loopback `Host` headers (DNS-rebinding protection); put it behind your own
-/// authentication before exposing it further: whoever reaches it acts with the client's credentials.
+/// By default it accepts only loopback `Host` headers (DNS-rebinding protection) and no authentication:
+/// whoever reaches it acts with the client's credentials. Before exposing it further, set
+/// [`McpOptions::http_token`] (or put your own authentication in front) and [`McpOptions::http_allowed_hosts`].
 pub fn http_router(client: Crisp, options: McpOptions) -> axum::Router {
     router_with(client, options, CancellationToken::new())
 }
 
 fn router_with(client: Crisp, options: McpOptions, stop: CancellationToken) -> axum::Router {
+    let mut config = StreamableHttpServerConfig::default().with_cancellation_token(stop);
+    if !options.http_allowed_hosts.is_empty() {
+        config = config.with_allowed_hosts(options.http_allowed_hosts.clone());
+    }
+    let token = options.http_token.clone();
     let server = CrispMcp::new(client, options);
-    let service = StreamableHttpService::new(
-        move || Ok(server.clone()),
-        Arc::new(LocalSessionManager::default()),
-        StreamableHttpServerConfig::default().with_cancellation_token(stop),
-    );
-    axum::Router::new().nest_service("/mcp", service)
+    let service =
+        StreamableHttpService::new(move || Ok(server.clone()), Arc::new(LocalSessionManager::default()), config);
+    let router = axum::Router::new().nest_service("/mcp", service);
+    match token {
+        Some(token) => {
+            let token = Arc::new(token);
+            router.layer(axum::middleware::from_fn(
+                move |request: axum::extract::Request, next: axum::middleware::Next| {
+                    let token = Arc::clone(&token);
+                    async move {
+                        if bearer_matches(&request, &token) {
+                            next.run(request).await
+                        } else {
+                            let mut refused =
+                                axum::response::Response::new(axum::body::Body::from("a bearer token is required"));
+                            *refused.status_mut() = http::StatusCode::UNAUTHORIZED;
+                            refused
+                                .headers_mut()
+                                .insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Bearer"));
+                            refused
+                        }
+                    }
+                },
+            ))
+        }
+        None => router,
+    }
+}
+
+/// Whether the request carries `Authorization: Bearer {token}`, compared in constant time for equal lengths.
+fn bearer_matches(request: &axum::extract::Request, token: &SecretString) -> bool {
+    let expected = token.expose_secret().as_bytes();
+    let Some(given) = request
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    let given = given.trim().as_bytes();
+    given.len() == expected.len() && given.iter().zip(expected).fold(0u8, |diff, (a, b)| diff | (a ^ b)) == 0
 }
 
 /// Serves MCP over Streamable HTTP at `http://{addr}/mcp` until Ctrl-C.

@@ -1,5 +1,6 @@
 //! `crisp-mcp`: the MCP server as a program. Credentials come from the environment (`CRISP_IDENTIFIER`,
-//! `CRISP_KEY`, `CRISP_TIER`, `CRISP_REST_URL`), never from flags, so they stay out of process listings.
+//! `CRISP_KEY`, `CRISP_TIER`, `CRISP_REST_URL`), never from flags, so they stay out of process listings;
+//! so does the HTTP bearer token (`CRISP_MCP_HTTP_TOKEN`).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -26,6 +27,9 @@ struct Args {
     /// Serve Streamable HTTP at http://ADDR/mcp instead of stdio (e.g. 127.0.0.1:8765).
     #[arg(long, value_name = "ADDR")]
     http: Option<SocketAddr>,
+    /// With --http: a `Host` value to accept besides loopback names (repeatable), for a server reached by name.
+    #[arg(long, value_name = "HOST")]
+    allowed_host: Vec<String>,
     /// Print the tools these options expose, one per line, and exit.
     #[arg(long)]
     list_tools: bool,
@@ -65,6 +69,15 @@ async fn main() -> ExitCode {
         .allow_destructive(args.allow_destructive);
     if let Some(website_id) = args.website_id {
         options = options.website_id(website_id);
+    }
+    // Read from the environment only, like the key, so it never shows in a process listing.
+    if let Some(token) = std::env::var("CRISP_MCP_HTTP_TOKEN").ok().filter(|t| !t.trim().is_empty()) {
+        options = options.http_token(token);
+    }
+    if !args.allowed_host.is_empty() {
+        let mut hosts = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+        hosts.extend(args.allowed_host);
+        options = options.http_allowed_hosts(hosts);
     }
     if args.list_tools {
         for name in crisp_mcp::CrispMcp::new(client, options).tool_names() {

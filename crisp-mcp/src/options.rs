@@ -4,6 +4,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
+use secrecy::SecretString;
+
 use crate::generated::tools::TOOLSETS;
 
 /// Which toolsets are on.
@@ -110,7 +112,7 @@ impl fmt::Display for Toolsets {
 }
 
 /// How a server behaves. The default is the safe one: the curated toolsets, read-only.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct McpOptions {
     /// Which tools are listed and callable.
@@ -125,6 +127,26 @@ pub struct McpOptions {
     pub max_result_bytes: usize,
     /// The longest text kept in a result (message contents, notes), in characters.
     pub max_text_chars: usize,
+    /// Streamable HTTP only: the bearer token every request must carry (`Authorization: Bearer …`).
+    pub http_token: Option<SecretString>,
+    /// Streamable HTTP only: the `Host` values accepted, e.g. `mcp.example.com`. Empty means loopback names
+    /// only, which protects a local server from DNS rebinding.
+    pub http_allowed_hosts: Vec<String>,
+}
+
+impl fmt::Debug for McpOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("McpOptions")
+            .field("toolsets", &self.toolsets)
+            .field("allow_writes", &self.allow_writes)
+            .field("allow_destructive", &self.allow_destructive)
+            .field("website_id", &self.website_id)
+            .field("max_result_bytes", &self.max_result_bytes)
+            .field("max_text_chars", &self.max_text_chars)
+            .field("http_token", &self.http_token.as_ref().map(|_| "[redacted]"))
+            .field("http_allowed_hosts", &self.http_allowed_hosts)
+            .finish()
+    }
 }
 
 impl Default for McpOptions {
@@ -136,6 +158,8 @@ impl Default for McpOptions {
             website_id: None,
             max_result_bytes: 16 * 1024,
             max_text_chars: 2000,
+            http_token: None,
+            http_allowed_hosts: Vec::new(),
         }
     }
 }
@@ -161,6 +185,18 @@ impl McpOptions {
     /// Allows destructive tools (also needs [`allow_writes`](Self::allow_writes)).
     pub fn allow_destructive(mut self, allow: bool) -> Self {
         self.allow_destructive = allow;
+        self
+    }
+
+    /// Requires `Authorization: Bearer {token}` on every HTTP request.
+    pub fn http_token(mut self, token: impl Into<String>) -> Self {
+        self.http_token = Some(SecretString::from(token.into()));
+        self
+    }
+
+    /// Accepts these `Host` values over HTTP instead of loopback names only.
+    pub fn http_allowed_hosts(mut self, hosts: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.http_allowed_hosts = hosts.into_iter().map(Into::into).collect();
         self
     }
 

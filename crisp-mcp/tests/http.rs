@@ -154,3 +154,29 @@ async fn a_rate_limited_read_waits_as_crisp_asks_and_then_answers() {
     client.cancel().await.unwrap();
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_server_with_a_token_refuses_requests_without_it() {
+    let mock = MockServer::start().await.unwrap();
+    let options = McpOptions::new().http_token("correct-horse-battery");
+    assert!(!format!("{options:?}").contains("correct-horse"), "the token stays out of Debug");
+    let server = HttpServer::start(&mock, options).await;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    for token in [None, Some("wrong-horse-battery"), Some("correct-horse")] {
+        let mut config =
+            rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(server.url.clone());
+        if let Some(token) = token {
+            config = config.auth_header(token);
+        }
+        let refused = ().serve(StreamableHttpClientTransport::from_config(config)).await;
+        assert!(refused.is_err(), "the handshake succeeded with token {token:?}");
+    }
+    let config =
+        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(server.url.clone())
+            .auth_header("correct-horse-battery");
+    let client =
+        ().serve(StreamableHttpClientTransport::from_config(config)).await.expect("the right token is accepted");
+    assert!(!client.list_all_tools().await.unwrap().is_empty());
+    client.cancel().await.unwrap();
+    server.stop().await;
+}
