@@ -209,9 +209,6 @@ fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
     files.push((PathBuf::from("crisp-api/tests/generated/future_answers.rs"), rust::future_answers(spec)));
     files.push((PathBuf::from("crisp-api/tests/generated/event_samples.rs"), rust::event_samples(spec)));
     files.push((PathBuf::from("docs/endpoints.md"), rust::endpoint_table(spec)));
-    files.extend(mcp::generate(
-        spec,
-        Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace"),
-    ));
+    files.extend(mcp::generate(spec));
     files
 }

@@ -326,7 +326,8 @@ struct ToolRow {
 
 /// Generates the tool table (`crisp-mcp/src/generated/tools.rs`) and its human-readable list
 /// (`crisp-mcp/TOOLS.md`).
-pub(crate) fn generate(spec: &Spec, root: &Path) -> Vec<(PathBuf, String)> {
+pub(crate) fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace");
     let (file, summaries) = match load(root) {
         Ok(loaded) => loaded,
         Err(err) => panic!("spec error: {err}"),
