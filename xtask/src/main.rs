@@ -3,6 +3,7 @@
 //! table, the endpoint-coverage test calls and the endpoint table in the docs.
 //! With `--check` it writes nothing and fails when a generated file is stale.
 
+mod mcp;
 mod rust;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -208,5 +209,6 @@ fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
     files.push((PathBuf::from("crisp-api/tests/generated/future_answers.rs"), rust::future_answers(spec)));
     files.push((PathBuf::from("crisp-api/tests/generated/event_samples.rs"), rust::event_samples(spec)));
     files.push((PathBuf::from("docs/endpoints.md"), rust::endpoint_table(spec)));
+    files.extend(mcp::generate(spec));
     files
 }

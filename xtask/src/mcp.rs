@@ -1,0 +1,489 @@
+//! The MCP server's tool catalog: one tool per endpoint of `spec/endpoints.json`, with an input JSON schema
+//! derived from the typed request (`spec/types.json`), and the toolset, access level, default-set membership
+//! and model-facing description that `spec/mcp.json` decides.
+//!
+//! A new endpoint needs no edit in `spec/mcp.json`: its toolset comes from its group (or from the group's
+//! own name), its access from its method and label words, its description from its summary or label.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::{Endpoint, Param, Spec, TypeDef};
+
+/// Nesting depth at which body schemas stop describing fields and only say "object": deeper levels cost
+/// tokens in every `tools/list` for little help to the model.
+const MAX_SCHEMA_DEPTH: usize = 3;
+/// MCP clients commonly refuse tool names longer than this.
+const MAX_TOOL_NAME: usize = 64;
+/// How many fields a description names for a returned model.
+const RETURNED_FIELDS: usize = 12;
+
+#[derive(Deserialize)]
+struct McpFile {
+    toolsets: Toolsets,
+    default: DefaultSet,
+    access: AccessRules,
+    hidden: BTreeMap<String, String>,
+    hints: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct Toolsets {
+    by_group: BTreeMap<String, String>,
+    by_path_segment: Vec<SegmentRule>,
+    descriptions: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct SegmentRule {
+    group: String,
+    segments: Vec<String>,
+    toolset: String,
+}
+
+#[derive(Deserialize)]
+struct DefaultSet {
+    read_toolsets: Vec<String>,
+    tools: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct AccessRules {
+    destructive_label_words: Vec<String>,
+    destructive_tools: Vec<String>,
+}
+
+/// Reads `spec/mcp.json` and the optional one-line `summary` of each endpoint (kept out of the shared
+/// endpoint struct: only the MCP descriptions use it).
+/// Endpoint summaries by (service, name).
+type Summaries = BTreeMap<(String, String), String>;
+
+fn load(root: &Path) -> Result<(McpFile, Summaries), String> {
+    let read = |name: &str| std::fs::read_to_string(root.join("spec").join(name)).map_err(|e| format!("{name}: {e}"));
+    let file: McpFile = serde_json::from_str(&read("mcp.json")?).map_err(|e| format!("mcp.json: {e}"))?;
+    let raw: Value = serde_json::from_str(&read("endpoints.json")?).map_err(|e| format!("endpoints.json: {e}"))?;
+    let mut summaries = BTreeMap::new();
+    for endpoint in raw["endpoints"].as_array().into_iter().flatten() {
+        if let (Some(service), Some(name), Some(summary)) =
+            (endpoint["service"].as_str(), endpoint["name"].as_str(), endpoint["summary"].as_str())
+        {
+            summaries.insert((service.to_owned(), name.to_owned()), summary.trim().to_owned());
+        }
+    }
+    Ok((file, summaries))
+}
+
+/// The tool name: the endpoint name, prefixed by its service outside `website` (names are unique per
+/// service only, and `website` holds nearly every tool an assistant uses).
+fn tool_name(endpoint: &Endpoint) -> String {
+    if endpoint.service == "website" {
+        endpoint.name.clone()
+    } else {
+        format!("{}_{}", endpoint.service, endpoint.name)
+    }
+}
+
+fn toolset(file: &McpFile, endpoint: &Endpoint) -> String {
+    let segments: Vec<&str> = endpoint.path.split('/').collect();
+    for rule in &file.toolsets.by_path_segment {
+        if rule.group == endpoint.group && segments.iter().any(|s| rule.segments.iter().any(|w| w == s)) {
+            return rule.toolset.clone();
+        }
+    }
+    if let Some(toolset) = file.toolsets.by_group.get(&endpoint.group) {
+        return toolset.clone();
+    }
+    // A group the file does not know: its own name, without the service word ("Website Foo Bar" → "foo_bar").
+    let words: Vec<String> = endpoint.group.split_whitespace().map(str::to_lowercase).collect();
+    let words = if words.len() > 1 && words[0] == endpoint.service { &words[1..] } else { &words[..] };
+    words.join("_")
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Access {
+    Read,
+    Write,
+    Destructive,
+}
+
+fn access(file: &McpFile, endpoint: &Endpoint, name: &str) -> Access {
+    match endpoint.method.as_str() {
+        "GET" | "HEAD" => Access::Read,
+        "DELETE" => Access::Destructive,
+        _ => {
+            let label = endpoint.label.to_lowercase();
+            let destructive_word =
+                label.split_whitespace().any(|word| file.access.destructive_label_words.iter().any(|w| w == word));
+            if destructive_word || file.access.destructive_tools.iter().any(|t| t == name) {
+                Access::Destructive
+            } else {
+                Access::Write
+            }
+        }
+    }
+}
+
+struct Schemas<'a> {
+    types: &'a BTreeMap<String, TypeDef>,
+}
+
+impl Schemas<'_> {
+    fn resolve<'b>(&'b self, name: &str) -> Option<&'b TypeDef> {
+        let mut def = self.types.get(name)?;
+        let mut hops = 0;
+        while def.kind == "alias" && hops < 8 {
+            def = self.types.get(def.target.as_deref()?)?;
+            hops += 1;
+        }
+        Some(def)
+    }
+
+    /// The JSON schema of a type expression of the spec.
+    fn of(&self, ty: &str, depth: usize) -> Value {
+        match ty {
+            "string" => json!({"type": "string"}),
+            "boolean" => json!({"type": "boolean"}),
+            "number" => json!({"type": "number"}),
+            "integer" => json!({"type": "integer"}),
+            "timestamp" => json!({"type": "integer", "description": "epoch milliseconds"}),
+            "flag" => json!({"type": "integer", "enum": [0, 1]}),
+            "map" => json!({"type": "object"}),
+            "json" => json!({}),
+            list if list.starts_with('[') && list.ends_with(']') => {
+                json!({"type": "array", "items": self.of(&list[1..list.len() - 1], depth + 1)})
+            }
+            model => match self.resolve(model) {
+                Some(def) if def.kind == "enum" => json!({"type": "string", "enum": def.values}),
+                Some(def) if def.kind == "object" && depth < MAX_SCHEMA_DEPTH && !def.fields.is_empty() => {
+                    let mut properties = Map::new();
+                    for field in &def.fields {
+                        properties.insert(field.name.clone(), self.of(&field.ty, depth + 1));
+                    }
+                    json!({"type": "object", "properties": properties})
+                }
+                _ => json!({"type": "object"}),
+            },
+        }
+    }
+
+    fn fields_object(&self, fields: &[Param], depth: usize) -> Value {
+        let mut properties = Map::new();
+        let mut required = Vec::new();
+        for field in fields {
+            properties.insert(field.name.clone(), self.of(&field.ty, depth + 1));
+            if field.required {
+                required.push(field.name.clone());
+            }
+        }
+        let mut object = json!({"type": "object", "properties": properties});
+        if !required.is_empty() {
+            object["required"] = json!(required);
+        }
+        object
+    }
+
+    /// Field names of a returned model, for the description.
+    fn field_names(&self, model: &str) -> Vec<String> {
+        match self.resolve(model) {
+            Some(def) if def.kind == "object" => def.fields.iter().map(|f| f.name.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// How a tool sends its body, as the runtime sees it.
+fn body_kind(endpoint: &Endpoint) -> (&'static str, bool) {
+    match &endpoint.body {
+        None => ("None", false),
+        Some(body) if body.kind == "empty" => ("Empty", false),
+        Some(body) if body.kind == "type" => ("Object", true),
+        Some(body) if body.kind == "fields" => ("Object", body.fields.iter().any(|f| f.required)),
+        Some(_) => ("Object", false),
+    }
+}
+
+fn input_schema(schemas: &Schemas<'_>, endpoint: &Endpoint) -> Value {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for param in &endpoint.path_params {
+        if param.name == "page_number" && endpoint.paged {
+            properties.insert(
+                "cursor".into(),
+                json!({"type": "string", "description": "next_cursor of the previous page; omit for the first page"}),
+            );
+            continue;
+        }
+        let schema = match param.ty.as_str() {
+            "tree_path" => json!({"type": "string", "description": "a path in the helpdesk tree; may contain /"}),
+            "integer" => json!({"type": ["integer", "string"]}),
+            other => schemas.of(other, 1),
+        };
+        properties.insert(param.name.clone(), schema);
+        required.push(param.name.clone());
+    }
+    for param in &endpoint.query {
+        let schema = match param.ty.as_str() {
+            "flag" => json!({"type": "boolean"}),
+            "json" => json!({"description": "JSON, sent JSON-encoded"}),
+            other => schemas.of(other, 1),
+        };
+        properties.insert(param.name.clone(), schema);
+        if param.required {
+            required.push(param.name.clone());
+        }
+    }
+    if let Some(body) = &endpoint.body {
+        let schema = match body.kind.as_str() {
+            "type" => body.ty.as_deref().map(|ty| schemas.of(ty, 0)),
+            "fields" => Some(schemas.fields_object(&body.fields, 0)),
+            "map" => Some(json!({"type": "object"})),
+            _ => None,
+        };
+        if let Some(mut schema) = schema {
+            schema["description"] = json!("the JSON body of the request");
+            properties.insert("body".into(), schema);
+            if body_kind(endpoint).1 {
+                required.push("body".into());
+            }
+        }
+    }
+    let mut schema = json!({"type": "object", "properties": properties, "additionalProperties": false});
+    if !required.is_empty() {
+        schema["required"] = json!(required);
+    }
+    schema
+}
+
+fn returns(schemas: &Schemas<'_>, endpoint: &Endpoint) -> String {
+    let fields = |model: &str| {
+        let names = schemas.field_names(model);
+        if names.is_empty() {
+            String::new()
+        } else {
+            let more = if names.len() > RETURNED_FIELDS { ", …" } else { "" };
+            format!(" ({}{more})", names.into_iter().take(RETURNED_FIELDS).collect::<Vec<_>>().join(", "))
+        }
+    };
+    let response = endpoint.response.as_str();
+    match response {
+        "exists" => "Returns {\"exists\": true|false}.".into(),
+        "json" if endpoint.paged => {
+            "Returns {\"items\": [...], \"next_cursor\": \"page:N\" while more may follow}.".into()
+        }
+        "json" => "Returns Crisp's answer as compact JSON.".into(),
+        list if list.starts_with('[') => {
+            let item = &list[1..list.len() - 1];
+            let cursor = if endpoint.paged { ", \"next_cursor\": \"page:N\" while more may follow" } else { "" };
+            format!("Returns {{\"items\": [{item}{}]{cursor}}}.", fields(item))
+        }
+        "string" | "number" | "integer" | "boolean" | "timestamp" => format!("Returns a {response}."),
+        model => format!("Returns a {model}{}.", fields(model)),
+    }
+}
+
+fn description(
+    file: &McpFile,
+    summaries: &Summaries,
+    endpoint: &Endpoint,
+    name: &str,
+    access: Access,
+    schemas: &Schemas<'_>,
+) -> String {
+    let mut text = match summaries.get(&(endpoint.service.clone(), endpoint.name.clone())) {
+        Some(summary) => summary.trim_end_matches('.').to_owned(),
+        None => format!("{} ({})", endpoint.label, endpoint.group),
+    };
+    text.push_str(". ");
+    if let Some(hint) = file.hints.get(name) {
+        text.push_str(hint.trim_end_matches('.'));
+        text.push_str(". ");
+    }
+    match access {
+        Access::Read => {}
+        Access::Write => text.push_str("Changes data in Crisp. "),
+        Access::Destructive => text.push_str(
+            "Destructive: removes data, touches many records or cannot be undone; confirm with the user first. ",
+        ),
+    }
+    if endpoint.paged {
+        text.push_str("Answers one page; pass next_cursor as cursor to read the next. ");
+    }
+    text.push_str(&returns(schemas, endpoint));
+    text
+}
+
+struct ToolRow {
+    name: String,
+    toolset: String,
+    access: Access,
+    default: bool,
+    label: String,
+}
+
+/// Generates the tool table (`crisp-mcp/src/generated/tools.rs`) and its human-readable list
+/// (`crisp-mcp/TOOLS.md`).
+pub(crate) fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace");
+    let (file, summaries) = match load(root) {
+        Ok(loaded) => loaded,
+        Err(err) => panic!("spec error: {err}"),
+    };
+    let schemas = Schemas { types: &spec.types };
+    let mut rows = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut out = String::from(
+        "// @generated by `cargo xtask codegen` from spec/endpoints.json, spec/types.json and spec/mcp.json. Do not edit.\n\n\
+         use crate::catalog::{Access, BodyKind, PathParam, QueryKind, QueryParam, ResponseKind, ToolDef};\n\n\
+         /// Every tool, in spec order.\n\
+         pub(crate) static TOOLS: &[ToolDef] = &[\n",
+    );
+    for endpoint in &spec.endpoints {
+        let name = tool_name(endpoint);
+        if file.hidden.contains_key(&name) {
+            continue;
+        }
+        assert!(seen.insert(name.clone()), "tool name `{name}` is given to two endpoints");
+        assert!(
+            name.len() <= MAX_TOOL_NAME && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+            "tool name `{name}` is longer than {MAX_TOOL_NAME} characters or not [A-Za-z0-9_]"
+        );
+        let toolset = toolset(&file, endpoint);
+        let access = access(&file, endpoint, &name);
+        let default = file.default.tools.contains(&name)
+            || (access == Access::Read && file.default.read_toolsets.contains(&toolset));
+        let path_params: Vec<String> = endpoint
+            .path_params
+            .iter()
+            .map(|p| match p.ty.as_str() {
+                _ if p.name == "page_number" && endpoint.paged => "PathParam::Page".to_owned(),
+                "tree_path" => format!("PathParam::Many({:?})", p.name),
+                _ => format!("PathParam::One({:?})", p.name),
+            })
+            .collect();
+        let query: Vec<String> = endpoint
+            .query
+            .iter()
+            .map(|q| {
+                let kind = match q.ty.as_str() {
+                    "flag" => "Flag",
+                    "json" => "Json",
+                    "integer" | "timestamp" => "Integer",
+                    _ => "Text",
+                };
+                format!("QueryParam {{ name: {:?}, kind: QueryKind::{kind} }}", q.name)
+            })
+            .collect();
+        let (body, body_required) = body_kind(endpoint);
+        let body = if body == "Object" {
+            format!("BodyKind::Object {{ required: {body_required} }}")
+        } else {
+            format!("BodyKind::{body}")
+        };
+        let response = match endpoint.response.as_str() {
+            "exists" => "Exists",
+            r if r.starts_with('[') || endpoint.paged => "List",
+            _ => "Value",
+        };
+        let access_variant = match access {
+            Access::Read => "Read",
+            Access::Write => "Write",
+            Access::Destructive => "Destructive",
+        };
+        let schema = serde_json::to_string(&input_schema(&schemas, endpoint)).expect("schema serializes");
+        let description = description(&file, &summaries, endpoint, &name, access, &schemas);
+        let _ = writeln!(
+            out,
+            "ToolDef {{ name: {name:?}, title: {title:?}, toolset: {toolset:?}, method: {method:?}, route: {route:?}, \
+             path_params: &[{path}], query: &[{query}], body: {body}, response: ResponseKind::{response}, \
+             access: Access::{access_variant}, idempotent: {idempotent}, default: {default}, \
+             description: {description:?}, input_schema: {schema:?} }},",
+            title = endpoint.label,
+            method = endpoint.method,
+            route = endpoint.path,
+            path = path_params.join(", "),
+            query = query.join(", "),
+            idempotent = endpoint.idempotent,
+        );
+        rows.push(ToolRow { name, toolset, access, default, label: endpoint.label.clone() });
+    }
+    out.push_str(
+        "];\n\n/// Toolsets and what they hold, in display order.\npub(crate) static TOOLSETS: &[(&str, &str)] = &[\n",
+    );
+    let toolsets: BTreeSet<&str> = rows.iter().map(|r| r.toolset.as_str()).collect();
+    for toolset in &toolsets {
+        let about = file
+            .toolsets
+            .descriptions
+            .get(*toolset)
+            .cloned()
+            .unwrap_or_else(|| format!("Endpoints of the {toolset} section"));
+        let _ = writeln!(out, "({toolset:?}, {about:?}),");
+    }
+    out.push_str("];\n");
+    for name in &file.default.tools {
+        assert!(
+            rows.iter().any(|r| &r.name == name) || file.hidden.contains_key(name),
+            "default tool `{name}` is no tool"
+        );
+    }
+    vec![
+        (
+            PathBuf::from("crisp-mcp/src/generated/mod.rs"),
+            "// @generated by `cargo xtask codegen`. Do not edit.\n\npub(crate) mod tools;\n".into(),
+        ),
+        (PathBuf::from("crisp-mcp/src/generated/tools.rs"), out),
+        (PathBuf::from("crisp-mcp/TOOLS.md"), tools_markdown(&file, &rows, &toolsets)),
+    ]
+}
+
+fn tools_markdown(file: &McpFile, rows: &[ToolRow], toolsets: &BTreeSet<&str>) -> String {
+    let mut md = String::from(
+        "<!-- @generated by `cargo xtask codegen` from spec/. Do not edit. -->\n\n# MCP tools\n\n\
+         Every endpoint of the spec is one tool. Reads are always available; writes need `--allow-writes`; \
+         destructive writes also need `--allow-destructive`.\n\n| toolset | tools | reads | writes | destructive | in the default set |\n|---|---|---|---|---|---|\n",
+    );
+    for toolset in toolsets {
+        let of: Vec<&ToolRow> = rows.iter().filter(|r| r.toolset == *toolset).collect();
+        let count = |a: Access| of.iter().filter(|r| r.access == a).count();
+        let _ = writeln!(
+            md,
+            "| `{toolset}` | {} | {} | {} | {} | {} |",
+            of.len(),
+            count(Access::Read),
+            count(Access::Write),
+            count(Access::Destructive),
+            of.iter().filter(|r| r.default).count()
+        );
+    }
+    let _ = writeln!(md, "| all | {} | | | | {} |\n", rows.len(), rows.iter().filter(|r| r.default).count());
+    let _ = writeln!(md, "Not exposed:\n");
+    for (name, why) in &file.hidden {
+        let _ = writeln!(md, "- `{name}`: {why}.");
+    }
+    for toolset in toolsets {
+        let about = file.toolsets.descriptions.get(*toolset).map_or("", String::as_str);
+        let _ = writeln!(
+            md,
+            "\n## `{toolset}`\n\n{about}\n\n| tool | reference label | access | default |\n|---|---|---|---|"
+        );
+        for row in rows.iter().filter(|r| r.toolset == *toolset) {
+            let access = match row.access {
+                Access::Read => "read",
+                Access::Write => "write",
+                Access::Destructive => "destructive",
+            };
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {access} | {} |",
+                row.name,
+                row.label,
+                if row.default { "yes" } else { "" }
+            );
+        }
+    }
+    md
+}
