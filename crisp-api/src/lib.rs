@@ -15,7 +15,7 @@
 //! client.authenticate("identifier", "key");
 //!
 //! let conversations = client.website().list_conversations("website-id", 1).per_page(20).await?;
-//! let message = ConversationMessageNew::text("operator", "chat", "Hello!");
+//! let message = ConversationMessageNew::text(crisp_api::models::MessageFrom::Operator, crisp_api::models::MessageOrigin::Chat, "Hello!");
 //! client.website().send_message_in_conversation("website-id", "session-id", &message).await?;
 //! # let _ = conversations;
 //! # Ok(()) }

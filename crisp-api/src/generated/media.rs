@@ -22,9 +22,9 @@ pub struct MediaService {
 }
 
 impl MediaService {
-    /// List Animation Medias (Media Animation).
+    /// List Animation Medias.
     ///
-    /// `GET media/animation/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-animation-medias) · tiers: user · idempotent: retried on transient failures.
+    /// List Animation Medias (Media Animation) · `GET media/animation/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-animation-medias) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Optional: [`search_query`](ListAnimationMedias::search_query).
     ///
@@ -53,15 +53,7 @@ impl MediaService {
 }
 
 endpoint! {
-/// The request built by [`MediaService::list_animation_medias`](MediaService::list_animation_medias): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.media().list_animation_medias(1, "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`MediaService::list_animation_medias`](MediaService::list_animation_medias) (see its example): set options, then `.await` it.
 ListAnimationMedias => serde_json::Value
 }
 

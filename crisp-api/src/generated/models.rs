@@ -5,13 +5,29 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)]
 
+#[cfg(any(feature = "events", feature = "website"))]
+crate::support::open_enum! {
+/// Crisp enumeration `Availability`.
+///
+/// Values: `online`, `offline`; a value this version does not know is kept in `Other`.
+Availability {
+/// `online`
+Online => "online",
+/// `offline`
+Offline => "offline",
+}
+}
+
 /// Crisp model `BrowserInfo`.
 ///
-/// ```
-/// use crisp_api::models::BrowserInfo;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: BrowserInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, BrowserInfo::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "major": "major",
+///   "name": "Jane Doe",
+///   "version": "version"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -31,11 +47,21 @@ pub struct BrowserInfo {
 ///
 /// Used by `bucket::generate_bucket_url`.
 ///
-/// ```
-/// use crisp_api::models::BucketURLRequest;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: BucketURLRequest = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, BucketURLRequest::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "file": {
+///     "name": "Jane Doe",
+///     "type": "type"
+///   },
+///   "id": "id-0001",
+///   "namespace": "namespace",
+///   "resource": {
+///     "id": "id-0001",
+///     "type": "type"
+///   }
+/// }
 /// ```
 #[cfg(feature = "bucket")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -56,11 +82,13 @@ pub struct BucketURLRequest {
 
 /// Crisp model `BucketURLRequestFile`.
 ///
-/// ```
-/// use crisp_api::models::BucketURLRequestFile;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: BucketURLRequestFile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, BucketURLRequestFile::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "name": "Jane Doe",
+///   "type": "type"
+/// }
 /// ```
 #[cfg(feature = "bucket")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -75,11 +103,13 @@ pub struct BucketURLRequestFile {
 
 /// Crisp model `BucketURLRequestResource`.
 ///
-/// ```
-/// use crisp_api::models::BucketURLRequestResource;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: BucketURLRequestResource = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, BucketURLRequestResource::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "id": "id-0001",
+///   "type": "type"
+/// }
 /// ```
 #[cfg(feature = "bucket")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -94,11 +124,13 @@ pub struct BucketURLRequestResource {
 
 /// Crisp model `ConnectionInfo`.
 ///
-/// ```
-/// use crisp_api::models::ConnectionInfo;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConnectionInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConnectionInfo::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "asn": "asn",
+///   "isp": "isp"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -115,11 +147,136 @@ pub struct ConnectionInfo {
 ///
 /// Used by `website::list_conversations`, `website::get_conversation`.
 ///
-/// ```
-/// use crisp_api::models::Conversation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: Conversation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, Conversation::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "active": {
+///     "last": 3,
+///     "now": false
+///   },
+///   "assigned": {
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   },
+///   "availability": "online",
+///   "compose": {
+///     "operator": {
+///       "automated": false,
+///       "excerpt": "excerpt",
+///       "timestamp": 1700000000000,
+///       "type": "type",
+///       "user": {
+///         "avatar": "https://example.com/",
+///         "nickname": "Jane Doe",
+///         "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///       }
+///     },
+///     "visitor": {
+///       "automated": false,
+///       "excerpt": "excerpt",
+///       "timestamp": 1700000000000,
+///       "type": "type",
+///       "user": {
+///         "avatar": "https://example.com/",
+///         "nickname": "Jane Doe",
+///         "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///       }
+///     }
+///   },
+///   "created_at": 1700000000000,
+///   "inbox_id": "inbox-0001",
+///   "is_blocked": false,
+///   "is_verified": false,
+///   "last_message": "last message",
+///   "mentions": [
+///     "mentions"
+///   ],
+///   "meta": {
+///     "address": "address",
+///     "avatar": "https://example.com/",
+///     "connection": {
+///       "asn": "asn",
+///       "isp": "isp"
+///     },
+///     "data": {
+///       "key": "value"
+///     },
+///     "device": {
+///       "capabilities": [
+///         "capabilities"
+///       ],
+///       "geolocation": {
+///         "city": "city",
+///         "coordinates": {
+///           "latitude": 1.5,
+///           "longitude": 1.5
+///         },
+///         "country": "FR",
+///         "region": "region"
+///       },
+///       "locales": [
+///         "locales"
+///       ],
+///       "system": {
+///         "browser": {
+///           "major": "major",
+///           "name": "Jane Doe",
+///           "version": "version"
+///         },
+///         "engine": {
+///           "name": "Jane Doe",
+///           "version": "version"
+///         },
+///         "os": {
+///           "name": "Jane Doe",
+///           "version": "version"
+///         },
+///         "useragent": "useragent"
+///       },
+///       "timezone": -120
+///     },
+///     "email": "jane.doe@example.com",
+///     "ip": "ip",
+///     "nickname": "Jane Doe",
+///     "origin": "origin",
+///     "phone": "+33600000000",
+///     "segments": [
+///       "segments"
+///     ],
+///     "subject": "subject"
+///   },
+///   "participants": [
+///     {
+///       "target": "target",
+///       "type": "type"
+///     }
+///   ],
+///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+///   "preview_message": {
+///     "excerpt": "excerpt",
+///     "fingerprint": 163408415737326,
+///     "from": "user",
+///     "type": "text"
+///   },
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "state": "pending",
+///   "status": 3,
+///   "topic": "topic",
+///   "unread": {
+///     "operator": 3,
+///     "visitor": 3
+///   },
+///   "updated_at": 1700000000000,
+///   "verifications": [
+///     {
+///       "annotation": "annotation",
+///       "identity": "identity",
+///       "method": "method"
+///     }
+///   ],
+///   "waiting_since": 1700000000000,
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -136,21 +293,21 @@ pub struct Conversation {
     /// `people_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `state`.
+    /// `state`. One of [`ConversationState`](crate::models::ConversationState).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ConversationState>,
     /// `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub status: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub status: Option<i64>,
     /// `is_verified`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
     /// `is_blocked`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_blocked: Option<bool>,
-    /// `availability`.
+    /// `availability`. One of [`Availability`](crate::models::Availability).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub availability: Option<String>,
+    pub availability: Option<Availability>,
     /// `active`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<ConversationActive>,
@@ -184,24 +341,26 @@ pub struct Conversation {
     /// `meta`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ConversationMeta>,
-    /// `created_at` (epoch milliseconds).
+    /// `created_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// `updated_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `waiting_since` (epoch milliseconds).
+    /// `waiting_since`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub waiting_since: Option<u64>,
 }
 
 /// Crisp model `ConversationActive`.
 ///
-/// ```
-/// use crisp_api::models::ConversationActive;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationActive = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationActive::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "last": 3,
+///   "now": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -210,17 +369,19 @@ pub struct ConversationActive {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub now: Option<bool>,
     /// `last`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub last: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub last: Option<i64>,
 }
 
 /// Crisp model `ConversationAnimationMessageContent`.
 ///
-/// ```
-/// use crisp_api::models::ConversationAnimationMessageContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationAnimationMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationAnimationMessageContent::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "type": "type",
+///   "url": "https://example.com/"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -235,11 +396,12 @@ pub struct ConversationAnimationMessageContent {
 
 /// Crisp model `ConversationAssigned`.
 ///
-/// ```
-/// use crisp_api::models::ConversationAssigned;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationAssigned = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationAssigned::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -251,11 +413,14 @@ pub struct ConversationAssigned {
 
 /// Crisp model `ConversationAudioMessageContent`.
 ///
-/// ```
-/// use crisp_api::models::ConversationAudioMessageContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationAudioMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationAudioMessageContent::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "duration": 3,
+///   "type": "type",
+///   "url": "https://example.com/"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -267,19 +432,20 @@ pub struct ConversationAudioMessageContent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// `duration`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub duration: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub duration: Option<i64>,
 }
 
 /// Crisp model `ConversationBlock`.
 ///
 /// Used by `website::get_block_status_for_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationBlock;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationBlock = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationBlock::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "blocked": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -293,11 +459,14 @@ pub struct ConversationBlock {
 ///
 /// Used by `website::list_browsing_sessions_for_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationBrowsing;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationBrowsing = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationBrowsing::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "browsing_id": "browsing-0001",
+///   "browsing_token": "browsing token",
+///   "useragent": "useragent"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -317,11 +486,12 @@ pub struct ConversationBrowsing {
 ///
 /// Used by `website::initiate_new_call_session_for_conversation`, `website::get_ongoing_call_session_for_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationCall;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationCall = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationCall::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "call_id": "call-0001"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -333,11 +503,25 @@ pub struct ConversationCall {
 
 /// Crisp model `ConversationCarouselMessageContent`.
 ///
-/// ```
-/// use crisp_api::models::ConversationCarouselMessageContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationCarouselMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationCarouselMessageContent::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "targets": [
+///     {
+///       "actions": [
+///         {
+///           "label": "label",
+///           "url": "https://example.com/"
+///         }
+///       ],
+///       "description": "description",
+///       "image": "image",
+///       "title": "title"
+///     }
+///   ],
+///   "text": "Hello!"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -352,11 +536,20 @@ pub struct ConversationCarouselMessageContent {
 
 /// Crisp model `ConversationCarouselMessageContentTarget`.
 ///
-/// ```
-/// use crisp_api::models::ConversationCarouselMessageContentTarget;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationCarouselMessageContentTarget = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationCarouselMessageContentTarget::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "actions": [
+///     {
+///       "label": "label",
+///       "url": "https://example.com/"
+///     }
+///   ],
+///   "description": "description",
+///   "image": "image",
+///   "title": "title"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -377,11 +570,13 @@ pub struct ConversationCarouselMessageContentTarget {
 
 /// Crisp model `ConversationCarouselMessageContentTargetAction`.
 ///
-/// ```
-/// use crisp_api::models::ConversationCarouselMessageContentTargetAction;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationCarouselMessageContentTargetAction = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationCarouselMessageContentTargetAction::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "label": "label",
+///   "url": "https://example.com/"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -396,11 +591,33 @@ pub struct ConversationCarouselMessageContentTargetAction {
 
 /// Crisp model `ConversationCompose`.
 ///
-/// ```
-/// use crisp_api::models::ConversationCompose;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationCompose = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationCompose::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "operator": {
+///     "automated": false,
+///     "excerpt": "excerpt",
+///     "timestamp": 1700000000000,
+///     "type": "type",
+///     "user": {
+///       "avatar": "https://example.com/",
+///       "nickname": "Jane Doe",
+///       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///     }
+///   },
+///   "visitor": {
+///     "automated": false,
+///     "excerpt": "excerpt",
+///     "timestamp": 1700000000000,
+///     "type": "type",
+///     "user": {
+///       "avatar": "https://example.com/",
+///       "nickname": "Jane Doe",
+///       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///     }
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -415,11 +632,20 @@ pub struct ConversationCompose {
 
 /// Crisp model `ConversationComposeAtom`.
 ///
-/// ```
-/// use crisp_api::models::ConversationComposeAtom;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationComposeAtom = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationComposeAtom::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "automated": false,
+///   "excerpt": "excerpt",
+///   "timestamp": 1700000000000,
+///   "type": "type",
+///   "user": {
+///     "avatar": "https://example.com/",
+///     "nickname": "Jane Doe",
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -430,7 +656,7 @@ pub struct ConversationComposeAtom {
     /// `excerpt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// `user`.
@@ -443,11 +669,14 @@ pub struct ConversationComposeAtom {
 
 /// Crisp model `ConversationComposeAtomUser`.
 ///
-/// ```
-/// use crisp_api::models::ConversationComposeAtomUser;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationComposeAtomUser = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationComposeAtomUser::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "avatar": "https://example.com/",
+///   "nickname": "Jane Doe",
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -467,21 +696,26 @@ pub struct ConversationComposeAtomUser {
 ///
 /// Used by `website::compose_message_in_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationComposeMessageNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationComposeMessageNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationComposeMessageNew::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "automated": false,
+///   "excerpt": "excerpt",
+///   "from": "user",
+///   "stealth": false,
+///   "type": "start"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationComposeMessageNew {
-    /// `type`.
+    /// `type`. One of [`ConversationComposeMessageNewType`](crate::models::ConversationComposeMessageNewType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationComposeMessageNewType>,
-    /// `from`.
+    /// `from`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
+    pub from: Option<MessageFrom>,
     /// `excerpt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
@@ -495,15 +729,9 @@ pub struct ConversationComposeMessageNew {
 
 #[cfg(feature = "website")]
 crate::support::open_enum! {
-/// Crisp enumeration `ConversationComposeMessageNewType`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `ConversationComposeMessageNewType`.
 ///
-/// ```
-/// use crisp_api::models::ConversationComposeMessageNewType;
-/// let value: ConversationComposeMessageNewType = serde_json::from_str("\"start\"").unwrap();
-/// assert_eq!(value.as_str(), "start");
-/// let unknown: ConversationComposeMessageNewType = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, ConversationComposeMessageNewType::Other("something-new".into()));
-/// ```
+/// Values: `start`, `stop`; a value this version does not know is kept in `Other`.
 ConversationComposeMessageNewType {
 /// `start`
 Start => "start",
@@ -516,11 +744,17 @@ Stop => "stop",
 ///
 /// Used by `website::list_conversation_events`.
 ///
-/// ```
-/// use crisp_api::models::ConversationEvent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationEvent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationEvent::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "color": "color",
+///   "data": {
+///     "key": "value"
+///   },
+///   "text": "Hello!",
+///   "timestamp": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -534,18 +768,20 @@ pub struct ConversationEvent {
     /// `color`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
 
 /// Crisp model `ConversationEventMessageContent`.
 ///
-/// ```
-/// use crisp_api::models::ConversationEventMessageContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationEventMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationEventMessageContent::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "namespace": "namespace",
+///   "text": "Hello!"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -560,11 +796,16 @@ pub struct ConversationEventMessageContent {
 
 /// Crisp model `ConversationFieldMessageContent`.
 ///
-/// ```
-/// use crisp_api::models::ConversationFieldMessageContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationFieldMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationFieldMessageContent::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "explain": "explain",
+///   "id": "id-0001",
+///   "required": false,
+///   "text": "Hello!",
+///   "value": "value"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -590,11 +831,16 @@ pub struct ConversationFieldMessageContent {
 ///
 /// Used by `website::list_conversation_files`.
 ///
-/// ```
-/// use crisp_api::models::ConversationFile;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationFile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationFile::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "fingerprint": 163408415737326,
+///   "name": "Jane Doe",
+///   "timestamp": 1700000000000,
+///   "type": "type",
+///   "url": "https://example.com/"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -611,18 +857,21 @@ pub struct ConversationFile {
     /// `fingerprint`.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
 
 /// Crisp model `ConversationFileMessageContent`.
 ///
-/// ```
-/// use crisp_api::models::ConversationFileMessageContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationFileMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationFileMessageContent::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "name": "Jane Doe",
+///   "type": "type",
+///   "url": "https://example.com/"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -642,11 +891,63 @@ pub struct ConversationFileMessageContent {
 ///
 /// Used by `website::get_messages_in_conversation`, `website::get_message_in_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMessage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMessage::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "automated": false,
+///   "content": {},
+///   "delivered": "delivered",
+///   "edited": false,
+///   "fingerprint": 163408415737326,
+///   "from": "user",
+///   "ignored": {
+///     "key": "value"
+///   },
+///   "mentions": [
+///     "mentions"
+///   ],
+///   "origin": "chat",
+///   "original": {
+///     "original_id": "original-0001"
+///   },
+///   "preview": [
+///     {
+///       "preview": {
+///         "embed": "embed",
+///         "excerpt": "excerpt",
+///         "image": "image"
+///       },
+///       "stamped": false,
+///       "title": "title",
+///       "url": "https://example.com/",
+///       "website": "https://example.com/"
+///     }
+///   ],
+///   "properties": {
+///     "key": "value"
+///   },
+///   "read": "read",
+///   "references": [
+///     {
+///       "name": "Jane Doe",
+///       "target": "target",
+///       "type": "type"
+///     }
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "stamped": false,
+///   "timestamp": 1700000000000,
+///   "translated": false,
+///   "type": "text",
+///   "user": {
+///     "avatar": "https://example.com/",
+///     "nickname": "Jane Doe",
+///     "type": "type",
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   },
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -657,15 +958,15 @@ pub struct ConversationMessage {
     /// `website_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `type`.
+    /// `type`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationMessageType>,
-    /// `from`.
+    /// `from`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// `origin`.
+    pub from: Option<MessageFrom>,
+    /// `origin`. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
+    pub origin: Option<MessageOrigin>,
     /// `content`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<ConversationMessageContent>,
@@ -699,7 +1000,7 @@ pub struct ConversationMessage {
     /// `fingerprint`.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// `user`.
@@ -729,11 +1030,12 @@ pub type ConversationMessageContent = serde_json::Value;
 ///
 /// Used by `website::send_message_in_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessageDispatched;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMessageDispatched = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMessageDispatched::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "fingerprint": 163408415737326
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -749,21 +1051,52 @@ pub struct ConversationMessageDispatched {
 ///
 /// Used by `website::send_message_in_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessageNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMessageNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMessageNew::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "automated": false,
+///   "content": {},
+///   "fingerprint": 163408415737326,
+///   "from": "user",
+///   "mentions": [
+///     "mentions"
+///   ],
+///   "origin": "chat",
+///   "original": {
+///     "original_id": "original-0001"
+///   },
+///   "properties": {
+///     "key": "value"
+///   },
+///   "references": [
+///     {
+///       "name": "Jane Doe",
+///       "target": "target",
+///       "type": "type"
+///     }
+///   ],
+///   "stealth": false,
+///   "timestamp": 1700000000000,
+///   "translated": false,
+///   "type": "text",
+///   "user": {
+///     "avatar": "https://example.com/",
+///     "nickname": "Jane Doe",
+///     "type": "type",
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageNew {
-    /// `from`.
+    /// `from`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// `origin`.
+    pub from: Option<MessageFrom>,
+    /// `origin`. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
+    pub origin: Option<MessageOrigin>,
     /// `fingerprint`.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
@@ -779,7 +1112,7 @@ pub struct ConversationMessageNew {
     /// `properties`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// `stealth`.
@@ -791,9 +1124,9 @@ pub struct ConversationMessageNew {
     /// `automated`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
-    /// `type`.
+    /// `type`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
+    pub r#type: Option<ConversationMessageType>,
     /// `content`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
@@ -804,11 +1137,12 @@ pub struct ConversationMessageNew {
 
 /// Crisp model `ConversationMessageOriginal`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessageOriginal;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMessageOriginal = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMessageOriginal::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "original_id": "original-0001"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -820,11 +1154,20 @@ pub struct ConversationMessageOriginal {
 
 /// Crisp model `ConversationMessagePreview`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessagePreview;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMessagePreview = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMessagePreview::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "preview": {
+///     "embed": "embed",
+///     "excerpt": "excerpt",
+///     "image": "image"
+///   },
+///   "stamped": false,
+///   "title": "title",
+///   "url": "https://example.com/",
+///   "website": "https://example.com/"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -848,11 +1191,14 @@ pub struct ConversationMessagePreview {
 
 /// Crisp model `ConversationMessagePreviewInformation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessagePreviewInformation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMessagePreviewInformation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMessagePreviewInformation::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "embed": "embed",
+///   "excerpt": "excerpt",
+///   "image": "image"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -870,11 +1216,14 @@ pub struct ConversationMessagePreviewInformation {
 
 /// Crisp model `ConversationMessageReference`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessageReference;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMessageReference = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMessageReference::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "name": "Jane Doe",
+///   "target": "target",
+///   "type": "type"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -890,17 +1239,11 @@ pub struct ConversationMessageReference {
     pub target: Option<String>,
 }
 
-#[cfg(feature = "website")]
+#[cfg(any(feature = "events", feature = "website"))]
 crate::support::open_enum! {
-/// Crisp enumeration `ConversationMessageType`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `ConversationMessageType`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessageType;
-/// let value: ConversationMessageType = serde_json::from_str("\"text\"").unwrap();
-/// assert_eq!(value.as_str(), "text");
-/// let unknown: ConversationMessageType = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, ConversationMessageType::Other("something-new".into()));
-/// ```
+/// Values: `text`, `file`, `animation`, `audio`, `carousel`, `note`, `picker`, `field`, `event`; a value this version does not know is kept in `Other`.
 ConversationMessageType {
 /// `text`
 Text => "text",
@@ -925,11 +1268,15 @@ Event => "event",
 
 /// Crisp model `ConversationMessageUser`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessageUser;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMessageUser = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMessageUser::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "avatar": "https://example.com/",
+///   "nickname": "Jane Doe",
+///   "type": "type",
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -952,11 +1299,63 @@ pub struct ConversationMessageUser {
 ///
 /// Used by `website::get_conversation_metas`, `website::update_conversation_metas`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMeta;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMeta = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMeta::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "address": "address",
+///   "avatar": "https://example.com/",
+///   "connection": {
+///     "asn": "asn",
+///     "isp": "isp"
+///   },
+///   "data": {
+///     "key": "value"
+///   },
+///   "device": {
+///     "capabilities": [
+///       "capabilities"
+///     ],
+///     "geolocation": {
+///       "city": "city",
+///       "coordinates": {
+///         "latitude": 1.5,
+///         "longitude": 1.5
+///       },
+///       "country": "FR",
+///       "region": "region"
+///     },
+///     "locales": [
+///       "locales"
+///     ],
+///     "system": {
+///       "browser": {
+///         "major": "major",
+///         "name": "Jane Doe",
+///         "version": "version"
+///       },
+///       "engine": {
+///         "name": "Jane Doe",
+///         "version": "version"
+///       },
+///       "os": {
+///         "name": "Jane Doe",
+///         "version": "version"
+///       },
+///       "useragent": "useragent"
+///     },
+///     "timezone": -120
+///   },
+///   "email": "jane.doe@example.com",
+///   "ip": "ip",
+///   "nickname": "Jane Doe",
+///   "origin": "origin",
+///   "phone": "+33600000000",
+///   "segments": [
+///     "segments"
+///   ],
+///   "subject": "subject"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1003,11 +1402,12 @@ pub struct ConversationMeta {
 ///
 /// Used by `website::create_new_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationNew::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1021,11 +1421,20 @@ pub struct ConversationNew {
 ///
 /// Used by `website::get_original_message_in_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationOriginal;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationOriginal = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationOriginal::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "content": "Hello!",
+///   "headers": {
+///     "key": "value"
+///   },
+///   "original_id": "original-0001",
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "timestamp": 1700000000000,
+///   "type": "type",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1048,7 +1457,7 @@ pub struct ConversationOriginal {
     /// `content`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
@@ -1057,11 +1466,15 @@ pub struct ConversationOriginal {
 ///
 /// Used by `website::list_conversation_pages`.
 ///
-/// ```
-/// use crisp_api::models::ConversationPage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationPage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationPage::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "page_referrer": "page referrer",
+///   "page_title": "page title",
+///   "page_url": "page url",
+///   "timestamp": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1075,18 +1488,20 @@ pub struct ConversationPage {
     /// `page_referrer`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_referrer: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
 
 /// Crisp model `ConversationParticipant`.
 ///
-/// ```
-/// use crisp_api::models::ConversationParticipant;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationParticipant = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationParticipant::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "target": "target",
+///   "type": "type"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1103,11 +1518,17 @@ pub struct ConversationParticipant {
 ///
 /// Used by `website::get_conversation_participants`.
 ///
-/// ```
-/// use crisp_api::models::ConversationParticipants;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationParticipants = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationParticipants::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "participants": [
+///     {
+///       "target": "target",
+///       "type": "type"
+///     }
+///   ]
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1121,11 +1542,24 @@ pub struct ConversationParticipants {
 ///
 /// Used by `website::save_conversation_participants`.
 ///
-/// ```
-/// use crisp_api::models::ConversationParticipantsSave;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationParticipantsSave = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationParticipantsSave::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "origin": "origin",
+///   "participants": [
+///     {
+///       "target": "target",
+///       "type": "type"
+///     }
+///   ],
+///   "user": {
+///     "avatar": "https://example.com/",
+///     "nickname": "Jane Doe",
+///     "type": "type",
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1143,11 +1577,26 @@ pub struct ConversationParticipantsSave {
 
 /// Crisp model `ConversationPickerMessageContent`.
 ///
-/// ```
-/// use crisp_api::models::ConversationPickerMessageContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationPickerMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationPickerMessageContent::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "choices": [
+///     {
+///       "action": {
+///         "target": "target",
+///         "type": "type"
+///       },
+///       "icon": "icon",
+///       "label": "label",
+///       "selected": false,
+///       "value": "value"
+///     }
+///   ],
+///   "id": "id-0001",
+///   "required": false,
+///   "text": "Hello!"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1168,11 +1617,19 @@ pub struct ConversationPickerMessageContent {
 
 /// Crisp model `ConversationPickerMessageContentChoice`.
 ///
-/// ```
-/// use crisp_api::models::ConversationPickerMessageContentChoice;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationPickerMessageContentChoice = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationPickerMessageContentChoice::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "action": {
+///     "target": "target",
+///     "type": "type"
+///   },
+///   "icon": "icon",
+///   "label": "label",
+///   "selected": false,
+///   "value": "value"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1196,11 +1653,13 @@ pub struct ConversationPickerMessageContentChoice {
 
 /// Crisp model `ConversationPickerMessageContentChoiceAction`.
 ///
-/// ```
-/// use crisp_api::models::ConversationPickerMessageContentChoiceAction;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationPickerMessageContentChoiceAction = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationPickerMessageContentChoiceAction::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "target": "target",
+///   "type": "type"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1215,21 +1674,25 @@ pub struct ConversationPickerMessageContentChoiceAction {
 
 /// Crisp model `ConversationPreviewMessage`.
 ///
-/// ```
-/// use crisp_api::models::ConversationPreviewMessage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationPreviewMessage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationPreviewMessage::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "excerpt": "excerpt",
+///   "fingerprint": 163408415737326,
+///   "from": "user",
+///   "type": "text"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPreviewMessage {
-    /// `type`.
+    /// `type`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    /// `from`.
+    pub r#type: Option<ConversationMessageType>,
+    /// `from`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
+    pub from: Option<MessageFrom>,
     /// `excerpt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
@@ -1242,35 +1705,46 @@ pub struct ConversationPreviewMessage {
 ///
 /// Used by `website::mark_messages_as_read_in_conversation`, `website::mark_messages_as_delivered_in_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationReadMessageMark;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationReadMessageMark = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationReadMessageMark::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "fingerprints": [
+///     163408415737326
+///   ],
+///   "from": "user",
+///   "origin": "chat"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationReadMessageMark {
-    /// `from`.
+    /// `from`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// `origin`.
+    pub from: Option<MessageFrom>,
+    /// `origin`. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
+    pub origin: Option<MessageOrigin>,
     /// `fingerprints`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fingerprints: Option<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer_list")]
+    pub fingerprints: Option<Vec<i64>>,
 }
 
 /// Crisp model `ConversationRelations`.
 ///
 /// Used by `website::get_conversation_relations`.
 ///
-/// ```
-/// use crisp_api::models::ConversationRelations;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationRelations = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationRelations::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "conversations": {
+///     "children": [
+///       "children"
+///     ],
+///     "parent": "parent"
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1282,11 +1756,15 @@ pub struct ConversationRelations {
 
 /// Crisp model `ConversationRelationsConversations`.
 ///
-/// ```
-/// use crisp_api::models::ConversationRelationsConversations;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationRelationsConversations = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationRelationsConversations::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "children": [
+///     "children"
+///   ],
+///   "parent": "parent"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1303,11 +1781,14 @@ pub struct ConversationRelationsConversations {
 ///
 /// Used by `website::get_conversation_routing_assign`.
 ///
-/// ```
-/// use crisp_api::models::ConversationRoutingAssign;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationRoutingAssign = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationRoutingAssign::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "assigned": {
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1319,11 +1800,12 @@ pub struct ConversationRoutingAssign {
 
 /// Crisp model `ConversationRoutingAssignAssigned`.
 ///
-/// ```
-/// use crisp_api::models::ConversationRoutingAssignAssigned;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationRoutingAssignAssigned = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationRoutingAssignAssigned::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1337,11 +1819,15 @@ pub struct ConversationRoutingAssignAssigned {
 ///
 /// Used by `website::assign_conversation_routing`.
 ///
-/// ```
-/// use crisp_api::models::ConversationRoutingAssignUpdate;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationRoutingAssignUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationRoutingAssignUpdate::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "assigned": {
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   },
+///   "silent": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1356,11 +1842,12 @@ pub struct ConversationRoutingAssignUpdate {
 
 /// Crisp model `ConversationRoutingAssignUpdateAssigned`.
 ///
-/// ```
-/// use crisp_api::models::ConversationRoutingAssignUpdateAssigned;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationRoutingAssignUpdateAssigned = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationRoutingAssignUpdateAssigned::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1374,11 +1861,21 @@ pub struct ConversationRoutingAssignUpdateAssigned {
 ///
 /// Used by `website::list_spam_conversations`.
 ///
-/// ```
-/// use crisp_api::models::ConversationSpam;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationSpam = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationSpam::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "headers": {
+///     "key": "value"
+///   },
+///   "metadata": {
+///     "key": "value"
+///   },
+///   "reason": "reason",
+///   "spam_id": "spam-0001",
+///   "timestamp": 1700000000000,
+///   "type": "type"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1398,7 +1895,7 @@ pub struct ConversationSpam {
     /// `headers`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
@@ -1407,11 +1904,24 @@ pub struct ConversationSpam {
 ///
 /// Used by `website::resolve_spam_conversation_content`.
 ///
-/// ```
-/// use crisp_api::models::ConversationSpamContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationSpamContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationSpamContent::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "content": {
+///     "key": "value"
+///   },
+///   "headers": {
+///     "key": "value"
+///   },
+///   "metadata": {
+///     "key": "value"
+///   },
+///   "reason": "reason",
+///   "spam_id": "spam-0001",
+///   "timestamp": 1700000000000,
+///   "type": "type"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1431,7 +1941,7 @@ pub struct ConversationSpamContent {
     /// `headers`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// `content`.
@@ -1441,15 +1951,9 @@ pub struct ConversationSpamContent {
 
 #[cfg(any(feature = "events", feature = "website"))]
 crate::support::open_enum! {
-/// Crisp enumeration `ConversationState`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `ConversationState`.
 ///
-/// ```
-/// use crisp_api::models::ConversationState;
-/// let value: ConversationState = serde_json::from_str("\"pending\"").unwrap();
-/// assert_eq!(value.as_str(), "pending");
-/// let unknown: ConversationState = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, ConversationState::Other("something-new".into()));
-/// ```
+/// Values: `pending`, `unresolved`, `resolved`; a value this version does not know is kept in `Other`.
 ConversationState {
 /// `pending`
 Pending => "pending",
@@ -1464,16 +1968,17 @@ Resolved => "resolved",
 ///
 /// Used by `website::get_conversation_state`.
 ///
-/// ```
-/// use crisp_api::models::ConversationStateData;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationStateData = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationStateData::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "state": "pending"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationStateData {
-    /// `state`.
+    /// `state`. One of [`ConversationState`](crate::models::ConversationState).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ConversationState>,
 }
@@ -1482,11 +1987,13 @@ pub struct ConversationStateData {
 ///
 /// Used by `website::list_suggested_conversation_data_keys`.
 ///
-/// ```
-/// use crisp_api::models::ConversationSuggestedData;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationSuggestedData = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationSuggestedData::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "count": 42,
+///   "key": "key"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1503,11 +2010,13 @@ pub struct ConversationSuggestedData {
 ///
 /// Used by `website::list_suggested_conversation_segments`.
 ///
-/// ```
-/// use crisp_api::models::ConversationSuggestedSegment;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationSuggestedSegment = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationSuggestedSegment::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "count": 42,
+///   "segment": "segment"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1522,48 +2031,54 @@ pub struct ConversationSuggestedSegment {
 
 /// Crisp model `ConversationUnread`.
 ///
-/// ```
-/// use crisp_api::models::ConversationUnread;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationUnread = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationUnread::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "operator": 3,
+///   "visitor": 3
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationUnread {
     /// `operator`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub operator: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub operator: Option<i64>,
     /// `visitor`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub visitor: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub visitor: Option<i64>,
 }
 
 /// Crisp model `ConversationUnreadMessageMark`.
 ///
 /// Used by `website::mark_conversation_as_unread`.
 ///
-/// ```
-/// use crisp_api::models::ConversationUnreadMessageMark;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationUnreadMessageMark = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationUnreadMessageMark::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "from": "user"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationUnreadMessageMark {
-    /// `from`.
+    /// `from`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
+    pub from: Option<MessageFrom>,
 }
 
 /// Crisp model `ConversationVerification`.
 ///
-/// ```
-/// use crisp_api::models::ConversationVerification;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationVerification = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationVerification::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "annotation": "annotation",
+///   "identity": "identity",
+///   "method": "method"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1583,11 +2098,19 @@ pub struct ConversationVerification {
 ///
 /// Used by `website::get_verify_status_for_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationVerify;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationVerify = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationVerify::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "verifications": [
+///     {
+///       "annotation": "annotation",
+///       "identity": "identity",
+///       "method": "method"
+///     }
+///   ],
+///   "verified": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1602,15 +2125,9 @@ pub struct ConversationVerify {
 
 #[cfg(feature = "website")]
 crate::support::open_enum! {
-/// Crisp enumeration `ConversationVerifyIdentity`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `ConversationVerifyIdentity`.
 ///
-/// ```
-/// use crisp_api::models::ConversationVerifyIdentity;
-/// let value: ConversationVerifyIdentity = serde_json::from_str("\"email\"").unwrap();
-/// assert_eq!(value.as_str(), "email");
-/// let unknown: ConversationVerifyIdentity = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, ConversationVerifyIdentity::Other("something-new".into()));
-/// ```
+/// Values: `email`, `phone`; a value this version does not know is kept in `Other`.
 ConversationVerifyIdentity {
 /// `email`
 Email => "email",
@@ -1623,16 +2140,19 @@ Phone => "phone",
 ///
 /// Used by `website::redeem_identity_verification_link_for_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationVerifyIdentityRedeem;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationVerifyIdentityRedeem = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationVerifyIdentityRedeem::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "identity": "email",
+///   "recipient": "recipient",
+///   "token": "token"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerifyIdentityRedeem {
-    /// `identity`.
+    /// `identity`. One of [`ConversationVerifyIdentity`](crate::models::ConversationVerifyIdentity).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<ConversationVerifyIdentity>,
     /// `token`.
@@ -1647,16 +2167,19 @@ pub struct ConversationVerifyIdentityRedeem {
 ///
 /// Used by `website::request_identity_verification_for_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationVerifyIdentityRequest;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationVerifyIdentityRequest = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationVerifyIdentityRequest::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "identity": "email",
+///   "method": "method",
+///   "recipient": "recipient"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerifyIdentityRequest {
-    /// `identity`.
+    /// `identity`. One of [`ConversationVerifyIdentity`](crate::models::ConversationVerifyIdentity).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<ConversationVerifyIdentity>,
     /// `method`.
@@ -1680,11 +2203,16 @@ pub type ConversationVerifyMethod = String;
 ///
 /// Used by `website::deliver_widget_button_action_for_conversation`, `website::deliver_widget_data_fetch_action_for_conversation`, `website::deliver_widget_data_edit_action_for_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationWidgetAction;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationWidgetAction = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationWidgetAction::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "correlation_id": "correlation-0001",
+///   "strategy": {
+///     "attempts": 3,
+///     "exhaustion": 3
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1699,30 +2227,34 @@ pub struct ConversationWidgetAction {
 
 /// Crisp model `ConversationWidgetActionStrategy`.
 ///
-/// ```
-/// use crisp_api::models::ConversationWidgetActionStrategy;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationWidgetActionStrategy = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationWidgetActionStrategy::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "attempts": 3,
+///   "exhaustion": 3
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationWidgetActionStrategy {
     /// `attempts`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub attempts: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub attempts: Option<i64>,
     /// `exhaustion`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub exhaustion: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub exhaustion: Option<i64>,
 }
 
 /// Crisp model `Coordinates`.
 ///
-/// ```
-/// use crisp_api::models::Coordinates;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: Coordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, Coordinates::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "latitude": 1.5,
+///   "longitude": 1.5
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1737,11 +2269,43 @@ pub struct Coordinates {
 
 /// Crisp model `DeviceInfo`.
 ///
-/// ```
-/// use crisp_api::models::DeviceInfo;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: DeviceInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, DeviceInfo::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "capabilities": [
+///     "capabilities"
+///   ],
+///   "geolocation": {
+///     "city": "city",
+///     "coordinates": {
+///       "latitude": 1.5,
+///       "longitude": 1.5
+///     },
+///     "country": "FR",
+///     "region": "region"
+///   },
+///   "locales": [
+///     "locales"
+///   ],
+///   "system": {
+///     "browser": {
+///       "major": "major",
+///       "name": "Jane Doe",
+///       "version": "version"
+///     },
+///     "engine": {
+///       "name": "Jane Doe",
+///       "version": "version"
+///     },
+///     "os": {
+///       "name": "Jane Doe",
+///       "version": "version"
+///     },
+///     "useragent": "useragent"
+///   },
+///   "timezone": -120
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1756,8 +2320,8 @@ pub struct DeviceInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<SystemInfo>,
     /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub timezone: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub timezone: Option<i64>,
     /// `locales`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
@@ -1765,11 +2329,13 @@ pub struct DeviceInfo {
 
 /// Crisp model `EngineInfo`.
 ///
-/// ```
-/// use crisp_api::models::EngineInfo;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EngineInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EngineInfo::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "name": "Jane Doe",
+///   "version": "version"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1784,11 +2350,19 @@ pub struct EngineInfo {
 
 /// Crisp model `EventsBrowsingRequestInitiated`.
 ///
-/// ```
-/// use crisp_api::models::EventsBrowsingRequestInitiated;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsBrowsingRequestInitiated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsBrowsingRequestInitiated::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "browsing_id": "browsing-0001",
+///   "browsing_token": "browsing token",
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1824,11 +2398,29 @@ pub type EventsBrowsingRequestRejected = EventsSessionGeneric;
 
 /// Crisp model `EventsBucketURLGenerated`.
 ///
-/// ```
-/// use crisp_api::models::EventsBucketURLGenerated;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsBucketURLGenerated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsBucketURLGenerated::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "from": "from",
+///   "id": "id-0001",
+///   "identifier": "identifier",
+///   "policy": {
+///     "size_limit": 1048576
+///   },
+///   "resource": {
+///     "id": "id-0001",
+///     "type": "type"
+///   },
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "type": "type",
+///   "url": {
+///     "resource": "resource",
+///     "signed": "signed"
+///   }
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1861,11 +2453,12 @@ pub struct EventsBucketURLGenerated {
 
 /// Crisp model `EventsBucketURLGeneratedPolicy`.
 ///
-/// ```
-/// use crisp_api::models::EventsBucketURLGeneratedPolicy;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsBucketURLGeneratedPolicy = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsBucketURLGeneratedPolicy::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "size_limit": 1048576
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1877,11 +2470,13 @@ pub struct EventsBucketURLGeneratedPolicy {
 
 /// Crisp model `EventsBucketURLGeneratedResource`.
 ///
-/// ```
-/// use crisp_api::models::EventsBucketURLGeneratedResource;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsBucketURLGeneratedResource = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsBucketURLGeneratedResource::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "id": "id-0001",
+///   "type": "type"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1896,11 +2491,13 @@ pub struct EventsBucketURLGeneratedResource {
 
 /// Crisp model `EventsBucketURLGeneratedUrl`.
 ///
-/// ```
-/// use crisp_api::models::EventsBucketURLGeneratedUrl;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsBucketURLGeneratedUrl = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsBucketURLGeneratedUrl::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "resource": "resource",
+///   "signed": "signed"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1915,11 +2512,18 @@ pub struct EventsBucketURLGeneratedUrl {
 
 /// Crisp model `EventsCallRequestInitiated`.
 ///
-/// ```
-/// use crisp_api::models::EventsCallRequestInitiated;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsCallRequestInitiated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsCallRequestInitiated::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "call_id": "call-0001",
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1943,11 +2547,18 @@ pub struct EventsCallRequestInitiated {
 
 /// Crisp model `EventsCallRequestRejected`.
 ///
-/// ```
-/// use crisp_api::models::EventsCallRequestRejected;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsCallRequestRejected = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsCallRequestRejected::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "call_id": "call-0001",
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1971,11 +2582,16 @@ pub struct EventsCallRequestRejected {
 
 /// Crisp model `EventsCampaignDispatched`.
 ///
-/// ```
-/// use crisp_api::models::EventsCampaignDispatched;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsCampaignDispatched = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsCampaignDispatched::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "campaign_id": "campaign-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1993,11 +2609,17 @@ pub struct EventsCampaignDispatched {
 
 /// Crisp model `EventsCampaignProgress`.
 ///
-/// ```
-/// use crisp_api::models::EventsCampaignProgress;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsCampaignProgress = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsCampaignProgress::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "campaign_id": "campaign-0001",
+///   "progress": 50,
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2009,8 +2631,8 @@ pub struct EventsCampaignProgress {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// `progress`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub progress: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub progress: Option<i64>,
     /// `routing_ids`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
@@ -2018,11 +2640,17 @@ pub struct EventsCampaignProgress {
 
 /// Crisp model `EventsCampaignRunning`.
 ///
-/// ```
-/// use crisp_api::models::EventsCampaignRunning;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsCampaignRunning = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsCampaignRunning::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "campaign_id": "campaign-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "running": false,
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2043,11 +2671,17 @@ pub struct EventsCampaignRunning {
 
 /// Crisp model `EventsEmailSubscribe`.
 ///
-/// ```
-/// use crisp_api::models::EventsEmailSubscribe;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsEmailSubscribe = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsEmailSubscribe::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "email": "jane.doe@example.com",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "subscribed": false,
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2068,11 +2702,18 @@ pub struct EventsEmailSubscribe {
 
 /// Crisp model `EventsEmailTrackView`.
 ///
-/// ```
-/// use crisp_api::models::EventsEmailTrackView;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsEmailTrackView = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsEmailTrackView::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "identifier": "identifier",
+///   "mode": "mode",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "type": "type",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2096,11 +2737,21 @@ pub struct EventsEmailTrackView {
 
 /// Crisp model `EventsIdentityVerifyRequest`.
 ///
-/// ```
-/// use crisp_api::models::EventsIdentityVerifyRequest;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsIdentityVerifyRequest = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsIdentityVerifyRequest::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "code": "code",
+///   "confirm_url": "confirm url",
+///   "inbox_id": "inbox-0001",
+///   "plugin_id": "plugin-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "target": "target",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2133,18 +2784,29 @@ pub struct EventsIdentityVerifyRequest {
 
 /// Crisp model `EventsMediaAnimationListed`.
 ///
-/// ```
-/// use crisp_api::models::EventsMediaAnimationListed;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMediaAnimationListed = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMediaAnimationListed::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "id": 3,
+///   "identifier": "identifier",
+///   "results": [
+///     {
+///       "type": "type",
+///       "url": "https://example.com/"
+///     }
+///   ],
+///   "routing_ids": [
+///     "routing ids"
+///   ]
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMediaAnimationListed {
     /// `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub id: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub id: Option<i64>,
     /// `identifier`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
@@ -2158,11 +2820,13 @@ pub struct EventsMediaAnimationListed {
 
 /// Crisp model `EventsMediaAnimationResult`.
 ///
-/// ```
-/// use crisp_api::models::EventsMediaAnimationResult;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMediaAnimationResult = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMediaAnimationResult::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "type": "type",
+///   "url": "https://example.com/"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2177,11 +2841,25 @@ pub struct EventsMediaAnimationResult {
 
 /// Crisp model `EventsMessageAcknowledge`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageAcknowledge;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageAcknowledge = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageAcknowledge::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "details": {
+///     "reason": "reason",
+///     "type": "type"
+///   },
+///   "fingerprints": [
+///     163408415737326
+///   ],
+///   "inbox_id": "inbox-0001",
+///   "origin": "chat",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2195,12 +2873,12 @@ pub struct EventsMessageAcknowledge {
     /// `inbox_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `origin`.
+    /// `origin`. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
+    pub origin: Option<MessageOrigin>,
     /// `fingerprints`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fingerprints: Option<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer_list")]
+    pub fingerprints: Option<Vec<i64>>,
     /// `routing_ids`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
@@ -2211,11 +2889,25 @@ pub struct EventsMessageAcknowledge {
 
 /// Crisp model `EventsMessageAcknowledgeIgnored`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageAcknowledgeIgnored;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageAcknowledgeIgnored = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageAcknowledgeIgnored::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "details": {
+///     "reason": "reason",
+///     "type": "type"
+///   },
+///   "fingerprints": [
+///     163408415737326
+///   ],
+///   "inbox_id": "inbox-0001",
+///   "origin": "chat",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2229,12 +2921,12 @@ pub struct EventsMessageAcknowledgeIgnored {
     /// `inbox_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `origin`.
+    /// `origin`. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
+    pub origin: Option<MessageOrigin>,
     /// `fingerprints`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fingerprints: Option<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer_list")]
+    pub fingerprints: Option<Vec<i64>>,
     /// `details`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<EventsMessageAcknowledgeIgnoredDetails>,
@@ -2245,11 +2937,13 @@ pub struct EventsMessageAcknowledgeIgnored {
 
 /// Crisp model `EventsMessageAcknowledgeIgnoredDetails`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageAcknowledgeIgnoredDetails;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageAcknowledgeIgnoredDetails = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageAcknowledgeIgnoredDetails::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "reason": "reason",
+///   "type": "type"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2264,11 +2958,27 @@ pub struct EventsMessageAcknowledgeIgnoredDetails {
 
 /// Crisp model `EventsMessageComposeReceive`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageComposeReceive;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageComposeReceive = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageComposeReceive::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "automated": false,
+///   "excerpt": "excerpt",
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "timestamp": 1700000000000,
+///   "type": "start",
+///   "user": {
+///     "avatar": "https://example.com/",
+///     "nickname": "Jane Doe",
+///     "type": "type",
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   },
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2282,13 +2992,13 @@ pub struct EventsMessageComposeReceive {
     /// `inbox_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `type`.
+    /// `type`. One of [`EventsMessageComposeReceiveType`](crate::models::EventsMessageComposeReceiveType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<EventsMessageComposeReceiveType>,
     /// `excerpt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// `user`.
@@ -2304,15 +3014,9 @@ pub struct EventsMessageComposeReceive {
 
 #[cfg(feature = "events")]
 crate::support::open_enum! {
-/// Crisp enumeration `EventsMessageComposeReceiveType`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `EventsMessageComposeReceiveType`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageComposeReceiveType;
-/// let value: EventsMessageComposeReceiveType = serde_json::from_str("\"start\"").unwrap();
-/// assert_eq!(value.as_str(), "start");
-/// let unknown: EventsMessageComposeReceiveType = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, EventsMessageComposeReceiveType::Other("something-new".into()));
-/// ```
+/// Values: `start`, `stop`; a value this version does not know is kept in `Other`.
 EventsMessageComposeReceiveType {
 /// `start`
 Start => "start",
@@ -2323,11 +3027,21 @@ Stop => "stop",
 
 /// Crisp model `EventsMessageComposeSend`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageComposeSend;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageComposeSend = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageComposeSend::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "automated": false,
+///   "excerpt": "excerpt",
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "timestamp": 1700000000000,
+///   "type": "start",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2341,13 +3055,13 @@ pub struct EventsMessageComposeSend {
     /// `inbox_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `type`.
+    /// `type`. One of [`EventsMessageComposeSendType`](crate::models::EventsMessageComposeSendType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<EventsMessageComposeSendType>,
     /// `excerpt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// `routing_ids`.
@@ -2360,15 +3074,9 @@ pub struct EventsMessageComposeSend {
 
 #[cfg(feature = "events")]
 crate::support::open_enum! {
-/// Crisp enumeration `EventsMessageComposeSendType`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `EventsMessageComposeSendType`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageComposeSendType;
-/// let value: EventsMessageComposeSendType = serde_json::from_str("\"start\"").unwrap();
-/// assert_eq!(value.as_str(), "start");
-/// let unknown: EventsMessageComposeSendType = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, EventsMessageComposeSendType::Other("something-new".into()));
-/// ```
+/// Values: `start`, `stop`; a value this version does not know is kept in `Other`.
 EventsMessageComposeSendType {
 /// `start`
 Start => "start",
@@ -2390,11 +3098,47 @@ pub type EventsMessageNotifyUnread = EventsSessionGeneric;
 ///
 /// One of several shapes (EventsMessageSendText, EventsMessageReceivedNote, EventsMessageSendFile, EventsMessageSendAnimation, EventsMessageSendAudio, EventsMessageSendPicker, EventsMessageSendField, EventsMessageSendCarousel, EventsMessageReceivedEvent), told apart by their `type`: this struct has the fields of all of them.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageReceived;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageReceived = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageReceived::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "automated": false,
+///   "content": {},
+///   "edited": false,
+///   "fingerprint": 163408415737326,
+///   "from": "user",
+///   "inbox_id": "inbox-0001",
+///   "mentions": [
+///     "mentions"
+///   ],
+///   "origin": "chat",
+///   "original": {
+///     "original_id": "original-0001"
+///   },
+///   "properties": {},
+///   "references": [
+///     {
+///       "name": "Jane Doe",
+///       "target": "target",
+///       "type": "type"
+///     }
+///   ],
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "stamped": false,
+///   "timestamp": 1700000000000,
+///   "translated": false,
+///   "type": "text",
+///   "user": {
+///     "avatar": "https://example.com/",
+///     "nickname": "Jane Doe",
+///     "type": "type",
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   },
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2408,16 +3152,16 @@ pub struct EventsMessageReceived {
     /// `inbox_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `from`.
+    /// `from`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// `origin`.
+    pub from: Option<MessageFrom>,
+    /// `origin`. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
+    pub origin: Option<MessageOrigin>,
     /// `fingerprint`.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// `user`.
@@ -2432,9 +3176,9 @@ pub struct EventsMessageReceived {
     /// `automated`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
-    /// `type`.
+    /// `type`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
+    pub r#type: Option<ConversationMessageType>,
     /// `content`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
@@ -2460,11 +3204,18 @@ pub struct EventsMessageReceived {
 
 /// Crisp model `EventsMessageRemoved`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageRemoved;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageRemoved = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageRemoved::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "fingerprint": 163408415737326,
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2490,11 +3241,47 @@ pub struct EventsMessageRemoved {
 ///
 /// One of several shapes (EventsMessageSendText, EventsMessageSendFile, EventsMessageSendAnimation, EventsMessageSendAudio, EventsMessageSendPicker, EventsMessageSendField, EventsMessageSendCarousel), told apart by their `type`: this struct has the fields of all of them.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageSend;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageSend = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageSend::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "automated": false,
+///   "content": {},
+///   "edited": false,
+///   "fingerprint": 163408415737326,
+///   "from": "user",
+///   "inbox_id": "inbox-0001",
+///   "mentions": [
+///     "mentions"
+///   ],
+///   "origin": "chat",
+///   "original": {
+///     "original_id": "original-0001"
+///   },
+///   "properties": {},
+///   "references": [
+///     {
+///       "name": "Jane Doe",
+///       "target": "target",
+///       "type": "type"
+///     }
+///   ],
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "stamped": false,
+///   "timestamp": 1700000000000,
+///   "translated": false,
+///   "type": "text",
+///   "user": {
+///     "avatar": "https://example.com/",
+///     "nickname": "Jane Doe",
+///     "type": "type",
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   },
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2508,16 +3295,16 @@ pub struct EventsMessageSend {
     /// `inbox_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `from`.
+    /// `from`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// `origin`.
+    pub from: Option<MessageFrom>,
+    /// `origin`. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
+    pub origin: Option<MessageOrigin>,
     /// `fingerprint`.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// `user`.
@@ -2532,9 +3319,9 @@ pub struct EventsMessageSend {
     /// `automated`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
-    /// `type`.
+    /// `type`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
+    pub r#type: Option<ConversationMessageType>,
     /// `content`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
@@ -2560,11 +3347,19 @@ pub struct EventsMessageSend {
 
 /// Crisp model `EventsMessageUpdated`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageUpdated;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageUpdated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageUpdated::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "content": {},
+///   "fingerprint": 163408415737326,
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2591,11 +3386,14 @@ pub struct EventsMessageUpdated {
 
 /// Crisp model `EventsOperator`.
 ///
-/// ```
-/// use crisp_api::models::EventsOperator;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsOperator = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsOperator::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "avatar": "https://example.com/",
+///   "nickname": "Jane Doe",
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2613,11 +3411,18 @@ pub struct EventsOperator {
 
 /// Crisp model `EventsPeopleBindSession`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleBindSession;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleBindSession = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleBindSession::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2641,11 +3446,25 @@ pub struct EventsPeopleBindSession {
 
 /// Crisp model `EventsPeopleCompany`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleCompany;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleCompany = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleCompany::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "description": "description",
+///   "domain": "example.com",
+///   "geolocation": {
+///     "city": "city",
+///     "coordinates": {
+///       "latitude": 1.5,
+///       "longitude": 1.5
+///     },
+///     "country": "FR",
+///     "region": "region"
+///   },
+///   "legal_name": "legal name",
+///   "name": "Jane Doe",
+///   "url": "https://example.com/"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2672,11 +3491,15 @@ pub struct EventsPeopleCompany {
 
 /// Crisp model `EventsPeopleEmployment`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleEmployment;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleEmployment = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleEmployment::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "domain": "example.com",
+///   "name": "Jane Doe",
+///   "role": "role",
+///   "title": "title"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2697,11 +3520,18 @@ pub struct EventsPeopleEmployment {
 
 /// Crisp model `EventsPeopleImportDone`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleImportDone;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleImportDone = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleImportDone::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "error": false,
+///   "import_id": "import-0001",
+///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2725,11 +3555,31 @@ pub struct EventsPeopleImportDone {
 
 /// Crisp model `EventsPeopleImportProgress`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleImportProgress;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleImportProgress = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleImportProgress::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "count": {
+///     "remaining": 3,
+///     "skipped": 3,
+///     "total": 42
+///   },
+///   "import_id": "import-0001",
+///   "items": {
+///     "skipped": [
+///       {
+///         "identifier": "identifier",
+///         "reason": "reason"
+///       }
+///     ]
+///   },
+///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+///   "progress": 50,
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2741,8 +3591,8 @@ pub struct EventsPeopleImportProgress {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
     /// `progress`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub progress: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub progress: Option<i64>,
     /// `count`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<EventsPeopleImportProgressCount>,
@@ -2759,21 +3609,24 @@ pub struct EventsPeopleImportProgress {
 
 /// Crisp model `EventsPeopleImportProgressCount`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleImportProgressCount;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleImportProgressCount = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleImportProgressCount::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "remaining": 3,
+///   "skipped": 3,
+///   "total": 42
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportProgressCount {
     /// `skipped`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub skipped: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub skipped: Option<i64>,
     /// `remaining`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub remaining: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub remaining: Option<i64>,
     /// `total`.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub total: Option<i64>,
@@ -2781,11 +3634,17 @@ pub struct EventsPeopleImportProgressCount {
 
 /// Crisp model `EventsPeopleImportProgressItems`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleImportProgressItems;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleImportProgressItems = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleImportProgressItems::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "skipped": [
+///     {
+///       "identifier": "identifier",
+///       "reason": "reason"
+///     }
+///   ]
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2797,11 +3656,13 @@ pub struct EventsPeopleImportProgressItems {
 
 /// Crisp model `EventsPeopleImportProgressItemsSkipped`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleImportProgressItemsSkipped;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleImportProgressItemsSkipped = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleImportProgressItemsSkipped::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "identifier": "identifier",
+///   "reason": "reason"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2816,11 +3677,36 @@ pub struct EventsPeopleImportProgressItemsSkipped {
 
 /// Crisp model `EventsPeoplePerson`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeoplePerson;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeoplePerson = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeoplePerson::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "address": "address",
+///   "avatar": "https://example.com/",
+///   "employment": {
+///     "domain": "example.com",
+///     "name": "Jane Doe",
+///     "role": "role",
+///     "title": "title"
+///   },
+///   "gender": "gender",
+///   "geolocation": {
+///     "city": "city",
+///     "coordinates": {
+///       "latitude": 1.5,
+///       "longitude": 1.5
+///     },
+///     "country": "FR",
+///     "region": "region"
+///   },
+///   "locales": [
+///     "locales"
+///   ],
+///   "nickname": "Jane Doe",
+///   "phone": "+33600000000",
+///   "timezone": -120,
+///   "website": "https://example.com/"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2835,8 +3721,8 @@ pub struct EventsPeoplePerson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub timezone: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub timezone: Option<i64>,
     /// `phone`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
@@ -2859,11 +3745,17 @@ pub struct EventsPeoplePerson {
 
 /// Crisp model `EventsPeopleProfileCreated`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleProfileCreated;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleProfileCreated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleProfileCreated::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "email": "jane.doe@example.com",
+///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2884,11 +3776,17 @@ pub struct EventsPeopleProfileCreated {
 
 /// Crisp model `EventsPeopleProfileRemoved`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleProfileRemoved;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleProfileRemoved = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleProfileRemoved::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "email": "jane.doe@example.com",
+///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2909,11 +3807,47 @@ pub struct EventsPeopleProfileRemoved {
 
 /// Crisp model `EventsPeopleProfileUpdated`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleProfileUpdated;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleProfileUpdated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleProfileUpdated::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "email": "jane.doe@example.com",
+///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "update": {
+///     "person": {
+///       "address": "address",
+///       "avatar": "https://example.com/",
+///       "employment": {
+///         "domain": "example.com",
+///         "name": "Jane Doe",
+///         "role": "role",
+///         "title": "title"
+///       },
+///       "gender": "gender",
+///       "geolocation": {
+///         "city": "city",
+///         "coordinates": {
+///           "latitude": 1.5,
+///           "longitude": 1.5
+///         },
+///         "country": "FR",
+///         "region": "region"
+///       },
+///       "locales": [
+///         "locales"
+///       ],
+///       "nickname": "Jane Doe",
+///       "phone": "+33600000000",
+///       "timezone": -120,
+///       "website": "https://example.com/"
+///     },
+///     "updated_at": 1700000000000
+///   },
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2937,16 +3871,44 @@ pub struct EventsPeopleProfileUpdated {
 
 /// Crisp model `EventsPeopleProfileUpdatedUpdate`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleProfileUpdatedUpdate;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleProfileUpdatedUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleProfileUpdatedUpdate::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "person": {
+///     "address": "address",
+///     "avatar": "https://example.com/",
+///     "employment": {
+///       "domain": "example.com",
+///       "name": "Jane Doe",
+///       "role": "role",
+///       "title": "title"
+///     },
+///     "gender": "gender",
+///     "geolocation": {
+///       "city": "city",
+///       "coordinates": {
+///         "latitude": 1.5,
+///         "longitude": 1.5
+///       },
+///       "country": "FR",
+///       "region": "region"
+///     },
+///     "locales": [
+///       "locales"
+///     ],
+///     "nickname": "Jane Doe",
+///     "phone": "+33600000000",
+///     "timezone": -120,
+///     "website": "https://example.com/"
+///   },
+///   "updated_at": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleProfileUpdatedUpdate {
-    /// `updated_at` (epoch milliseconds).
+    /// `updated_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
     /// `person`.
@@ -2956,11 +3918,63 @@ pub struct EventsPeopleProfileUpdatedUpdate {
 
 /// Crisp model `EventsPeopleSyncProfile`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleSyncProfile;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleSyncProfile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleSyncProfile::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "identity": {
+///     "company": {
+///       "description": "description",
+///       "domain": "example.com",
+///       "geolocation": {
+///         "city": "city",
+///         "coordinates": {
+///           "latitude": 1.5,
+///           "longitude": 1.5
+///         },
+///         "country": "FR",
+///         "region": "region"
+///       },
+///       "legal_name": "legal name",
+///       "name": "Jane Doe",
+///       "url": "https://example.com/"
+///     },
+///     "person": {
+///       "address": "address",
+///       "avatar": "https://example.com/",
+///       "employment": {
+///         "domain": "example.com",
+///         "name": "Jane Doe",
+///         "role": "role",
+///         "title": "title"
+///       },
+///       "gender": "gender",
+///       "geolocation": {
+///         "city": "city",
+///         "coordinates": {
+///           "latitude": 1.5,
+///           "longitude": 1.5
+///         },
+///         "country": "FR",
+///         "region": "region"
+///       },
+///       "locales": [
+///         "locales"
+///       ],
+///       "nickname": "Jane Doe",
+///       "phone": "+33600000000",
+///       "timezone": -120,
+///       "website": "https://example.com/"
+///     }
+///   },
+///   "inbox_id": "inbox-0001",
+///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2987,11 +4001,54 @@ pub struct EventsPeopleSyncProfile {
 
 /// Crisp model `EventsPeopleSyncProfileIdentity`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleSyncProfileIdentity;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleSyncProfileIdentity = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleSyncProfileIdentity::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "company": {
+///     "description": "description",
+///     "domain": "example.com",
+///     "geolocation": {
+///       "city": "city",
+///       "coordinates": {
+///         "latitude": 1.5,
+///         "longitude": 1.5
+///       },
+///       "country": "FR",
+///       "region": "region"
+///     },
+///     "legal_name": "legal name",
+///     "name": "Jane Doe",
+///     "url": "https://example.com/"
+///   },
+///   "person": {
+///     "address": "address",
+///     "avatar": "https://example.com/",
+///     "employment": {
+///       "domain": "example.com",
+///       "name": "Jane Doe",
+///       "role": "role",
+///       "title": "title"
+///     },
+///     "gender": "gender",
+///     "geolocation": {
+///       "city": "city",
+///       "coordinates": {
+///         "latitude": 1.5,
+///         "longitude": 1.5
+///       },
+///       "country": "FR",
+///       "region": "region"
+///     },
+///     "locales": [
+///       "locales"
+///     ],
+///     "nickname": "Jane Doe",
+///     "phone": "+33600000000",
+///     "timezone": -120,
+///     "website": "https://example.com/"
+///   }
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3006,11 +4063,21 @@ pub struct EventsPeopleSyncProfileIdentity {
 
 /// Crisp model `EventsPlanSubscriptionUpdated`.
 ///
-/// ```
-/// use crisp_api::models::EventsPlanSubscriptionUpdated;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPlanSubscriptionUpdated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPlanSubscriptionUpdated::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "plan": {
+///     "id": "id-0001",
+///     "name": "Jane Doe",
+///     "price": 3,
+///     "trialing": false
+///   },
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3028,11 +4095,15 @@ pub struct EventsPlanSubscriptionUpdated {
 
 /// Crisp model `EventsPlanSubscriptionUpdatedPlan`.
 ///
-/// ```
-/// use crisp_api::models::EventsPlanSubscriptionUpdatedPlan;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPlanSubscriptionUpdatedPlan = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPlanSubscriptionUpdatedPlan::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "id": "id-0001",
+///   "name": "Jane Doe",
+///   "price": 3,
+///   "trialing": false
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3044,8 +4115,8 @@ pub struct EventsPlanSubscriptionUpdatedPlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `price`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub price: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub price: Option<i64>,
     /// `trialing`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trialing: Option<bool>,
@@ -3053,11 +4124,20 @@ pub struct EventsPlanSubscriptionUpdatedPlan {
 
 /// Crisp model `EventsPluginChannel`.
 ///
-/// ```
-/// use crisp_api::models::EventsPluginChannel;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPluginChannel = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPluginChannel::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "identifier": "identifier",
+///   "namespace": "namespace",
+///   "payload": {},
+///   "plugin_id": "plugin-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "type": "type",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3087,11 +4167,21 @@ pub struct EventsPluginChannel {
 
 /// Crisp model `EventsPluginEvent`.
 ///
-/// ```
-/// use crisp_api::models::EventsPluginEvent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPluginEvent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPluginEvent::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "data": {
+///     "key": "value"
+///   },
+///   "name": "Jane Doe",
+///   "plugin_id": "plugin-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "urn": "urn",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3118,11 +4208,19 @@ pub struct EventsPluginEvent {
 
 /// Crisp model `EventsPluginSettingsSaved`.
 ///
-/// ```
-/// use crisp_api::models::EventsPluginSettingsSaved;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPluginSettingsSaved = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPluginSettingsSaved::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "plugin_id": "plugin-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "settings": {
+///     "key": "value"
+///   },
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3143,11 +4241,18 @@ pub struct EventsPluginSettingsSaved {
 
 /// Crisp model `EventsPluginSubscriptionUpdated`.
 ///
-/// ```
-/// use crisp_api::models::EventsPluginSubscriptionUpdated;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPluginSubscriptionUpdated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPluginSubscriptionUpdated::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "bound": false,
+///   "plugin_id": "plugin-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "target": "target",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3171,11 +4276,12 @@ pub struct EventsPluginSubscriptionUpdated {
 
 /// Crisp model `EventsReceiveCommonMessageOriginal`.
 ///
-/// ```
-/// use crisp_api::models::EventsReceiveCommonMessageOriginal;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsReceiveCommonMessageOriginal = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsReceiveCommonMessageOriginal::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "original_id": "original-0001"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3187,11 +4293,14 @@ pub struct EventsReceiveCommonMessageOriginal {
 
 /// Crisp model `EventsReceiveCommonMessageReference`.
 ///
-/// ```
-/// use crisp_api::models::EventsReceiveCommonMessageReference;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsReceiveCommonMessageReference = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsReceiveCommonMessageReference::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "name": "Jane Doe",
+///   "target": "target",
+///   "type": "type"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3209,11 +4318,13 @@ pub struct EventsReceiveCommonMessageReference {
 
 /// Crisp model `EventsReceiveMessageAcknowledgeDetails`.
 ///
-/// ```
-/// use crisp_api::models::EventsReceiveMessageAcknowledgeDetails;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsReceiveMessageAcknowledgeDetails = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsReceiveMessageAcknowledgeDetails::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "reason": "reason",
+///   "type": "type"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3226,32 +4337,22 @@ pub struct EventsReceiveMessageAcknowledgeDetails {
     pub reason: Option<String>,
 }
 
-#[cfg(feature = "events")]
-crate::support::open_enum! {
-/// Crisp enumeration `EventsSessionAvailability`; values this version does not know are kept in `Other`.
-///
-/// ```
-/// use crisp_api::models::EventsSessionAvailability;
-/// let value: EventsSessionAvailability = serde_json::from_str("\"online\"").unwrap();
-/// assert_eq!(value.as_str(), "online");
-/// let unknown: EventsSessionAvailability = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, EventsSessionAvailability::Other("something-new".into()));
-/// ```
-EventsSessionAvailability {
-/// `online`
-Online => "online",
-/// `offline`
-Offline => "offline",
-}
-}
-
 /// Crisp model `EventsSessionError`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionError;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionError = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionError::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "previous_value": "previous value",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "type": "type",
+///   "value": "value",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3281,11 +4382,17 @@ pub struct EventsSessionError {
 
 /// Crisp model `EventsSessionEvent`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionEvent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionEvent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionEvent::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "color": "color",
+///   "data": {
+///     "key": "value"
+///   },
+///   "text": "Hello!",
+///   "timestamp": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3299,18 +4406,21 @@ pub struct EventsSessionEvent {
     /// `color`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
 
 /// Crisp model `EventsSessionGeneric`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionGeneric;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionGeneric = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionGeneric::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3328,11 +4438,15 @@ pub struct EventsSessionGeneric {
 
 /// Crisp model `EventsSessionPage`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionPage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionPage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionPage::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "page_referrer": "page referrer",
+///   "page_title": "page title",
+///   "page_url": "page url",
+///   "timestamp": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3343,7 +4457,7 @@ pub struct EventsSessionPage {
     /// `page_title`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_title: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// `page_referrer`.
@@ -3353,11 +4467,13 @@ pub struct EventsSessionPage {
 
 /// Crisp model `EventsSessionParticipant`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionParticipant;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionParticipant = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionParticipant::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "target": "target",
+///   "type": "type"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3372,18 +4488,20 @@ pub struct EventsSessionParticipant {
 
 /// Crisp model `EventsSessionRating`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionRating;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionRating = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionRating::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "comment": "comment",
+///   "stars": 3
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionRating {
     /// `stars`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub stars: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub stars: Option<i64>,
     /// `comment`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -3409,11 +4527,18 @@ pub type EventsSessionRequestInitiated = EventsSessionGeneric;
 
 /// Crisp model `EventsSessionSetAddress`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetAddress;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetAddress = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetAddress::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "address": "address",
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3437,11 +4562,18 @@ pub struct EventsSessionSetAddress {
 
 /// Crisp model `EventsSessionSetAvatar`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetAvatar;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetAvatar = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetAvatar::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "avatar": "https://example.com/",
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3465,11 +4597,18 @@ pub struct EventsSessionSetAvatar {
 
 /// Crisp model `EventsSessionSetBlock`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetBlock;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetBlock = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetBlock::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "is_blocked": false,
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3493,11 +4632,22 @@ pub struct EventsSessionSetBlock {
 
 /// Crisp model `EventsSessionSetClosed`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetClosed;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetClosed = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetClosed::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "operator": {
+///     "avatar": "https://example.com/",
+///     "nickname": "Jane Doe",
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   },
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3521,11 +4671,20 @@ pub struct EventsSessionSetClosed {
 
 /// Crisp model `EventsSessionSetData`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetData;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetData = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetData::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "data": {
+///     "key": "value"
+///   },
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3549,11 +4708,18 @@ pub struct EventsSessionSetData {
 
 /// Crisp model `EventsSessionSetEmail`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetEmail;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetEmail = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetEmail::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "email": "jane.doe@example.com",
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3577,11 +4743,18 @@ pub struct EventsSessionSetEmail {
 
 /// Crisp model `EventsSessionSetInbox`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetInbox;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetInbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetInbox::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "previous_inbox_id": "previous_inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3605,11 +4778,20 @@ pub struct EventsSessionSetInbox {
 
 /// Crisp model `EventsSessionSetMentions`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetMentions;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetMentions = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetMentions::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "mentions": [
+///     "mentions"
+///   ],
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3633,11 +4815,18 @@ pub struct EventsSessionSetMentions {
 
 /// Crisp model `EventsSessionSetNickname`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetNickname;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetNickname = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetNickname::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "nickname": "Jane Doe",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3661,11 +4850,22 @@ pub struct EventsSessionSetNickname {
 
 /// Crisp model `EventsSessionSetOpened`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetOpened;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetOpened = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetOpened::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "operator": {
+///     "avatar": "https://example.com/",
+///     "nickname": "Jane Doe",
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   },
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3689,11 +4889,18 @@ pub struct EventsSessionSetOpened {
 
 /// Crisp model `EventsSessionSetOrigin`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetOrigin;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetOrigin = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetOrigin::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "origin": "origin",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3717,11 +4924,23 @@ pub struct EventsSessionSetOrigin {
 
 /// Crisp model `EventsSessionSetParticipants`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetParticipants;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetParticipants = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetParticipants::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "participants": [
+///     {
+///       "target": "target",
+///       "type": "type"
+///     }
+///   ],
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3745,11 +4964,18 @@ pub struct EventsSessionSetParticipants {
 
 /// Crisp model `EventsSessionSetPhone`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetPhone;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetPhone = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetPhone::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "phone": "+33600000000",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3773,11 +4999,19 @@ pub struct EventsSessionSetPhone {
 
 /// Crisp model `EventsSessionSetRouting`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetRouting;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetRouting = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetRouting::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "previous_routing_id": "previous_routing-0001",
+///   "routing_id": "routing-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3804,11 +5038,20 @@ pub struct EventsSessionSetRouting {
 
 /// Crisp model `EventsSessionSetSegments`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetSegments;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetSegments = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetSegments::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "segments": [
+///     "segments"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3832,11 +5075,18 @@ pub struct EventsSessionSetSegments {
 
 /// Crisp model `EventsSessionSetState`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetState;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetState = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetState::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "state": "pending",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3850,7 +5100,7 @@ pub struct EventsSessionSetState {
     /// `inbox_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `state`.
+    /// `state`. One of [`ConversationState`](crate::models::ConversationState).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ConversationState>,
     /// `routing_ids`.
@@ -3860,11 +5110,18 @@ pub struct EventsSessionSetState {
 
 /// Crisp model `EventsSessionSetSubject`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetSubject;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetSubject = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetSubject::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "subject": "subject",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3888,11 +5145,20 @@ pub struct EventsSessionSetSubject {
 
 /// Crisp model `EventsSessionSyncCapabilities`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncCapabilities;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncCapabilities = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncCapabilities::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "capabilities": [
+///     "capabilities"
+///   ],
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3916,11 +5182,27 @@ pub struct EventsSessionSyncCapabilities {
 
 /// Crisp model `EventsSessionSyncEvents`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncEvents;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncEvents = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncEvents::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "events": [
+///     {
+///       "color": "color",
+///       "data": {
+///         "key": "value"
+///       },
+///       "text": "Hello!",
+///       "timestamp": 1700000000000
+///     }
+///   ],
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3944,11 +5226,26 @@ pub struct EventsSessionSyncEvents {
 
 /// Crisp model `EventsSessionSyncGeolocation`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncGeolocation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncGeolocation::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "geolocation": {
+///     "city": "city",
+///     "coordinates": {
+///       "latitude": 1.5,
+///       "longitude": 1.5
+///     },
+///     "country": "FR",
+///     "region": "region"
+///   },
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -3972,11 +5269,22 @@ pub struct EventsSessionSyncGeolocation {
 
 /// Crisp model `EventsSessionSyncLocales`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncLocales;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncLocales = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncLocales::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "locales": {
+///     "locales": [
+///       "locales"
+///     ]
+///   },
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4000,11 +5308,14 @@ pub struct EventsSessionSyncLocales {
 
 /// Crisp model `EventsSessionSyncLocalesLocales`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncLocalesLocales;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncLocalesLocales = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncLocalesLocales::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "locales": [
+///     "locales"
+///   ]
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4016,11 +5327,24 @@ pub struct EventsSessionSyncLocalesLocales {
 
 /// Crisp model `EventsSessionSyncNetwork`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncNetwork;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncNetwork = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncNetwork::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "network": {
+///     "connection": {
+///       "asn": "asn",
+///       "isp": "isp"
+///     },
+///     "ip": "ip"
+///   },
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4044,11 +5368,16 @@ pub struct EventsSessionSyncNetwork {
 
 /// Crisp model `EventsSessionSyncNetworkInfo`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncNetworkInfo;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncNetworkInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncNetworkInfo::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "connection": {
+///     "asn": "asn",
+///     "isp": "isp"
+///   },
+///   "ip": "ip"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4063,11 +5392,25 @@ pub struct EventsSessionSyncNetworkInfo {
 
 /// Crisp model `EventsSessionSyncPages`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncPages;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncPages = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncPages::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "pages": [
+///     {
+///       "page_referrer": "page referrer",
+///       "page_title": "page title",
+///       "page_url": "page url",
+///       "timestamp": 1700000000000
+///     }
+///   ],
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4091,11 +5434,21 @@ pub struct EventsSessionSyncPages {
 
 /// Crisp model `EventsSessionSyncRating`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncRating;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncRating = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncRating::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "rating": {
+///     "comment": "comment",
+///     "stars": 3
+///   },
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4119,11 +5472,33 @@ pub struct EventsSessionSyncRating {
 
 /// Crisp model `EventsSessionSyncSystem`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncSystem;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncSystem = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncSystem::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "system": {
+///     "browser": {
+///       "major": "major",
+///       "name": "Jane Doe",
+///       "version": "version"
+///     },
+///     "engine": {
+///       "name": "Jane Doe",
+///       "version": "version"
+///     },
+///     "os": {
+///       "name": "Jane Doe",
+///       "version": "version"
+///     },
+///     "useragent": "useragent"
+///   },
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4147,11 +5522,20 @@ pub struct EventsSessionSyncSystem {
 
 /// Crisp model `EventsSessionSyncTimezone`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncTimezone;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncTimezone = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncTimezone::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "timezone": {
+///     "offset": -120
+///   },
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4175,27 +5559,35 @@ pub struct EventsSessionSyncTimezone {
 
 /// Crisp model `EventsSessionSyncTimezoneTimezone`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncTimezoneTimezone;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncTimezoneTimezone = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncTimezoneTimezone::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "offset": -120
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncTimezoneTimezone {
     /// `offset`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub offset: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub offset: Option<i64>,
 }
 
 /// Crisp model `EventsSessionSyncTopic`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncTopic;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncTopic = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncTopic::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "topic": "topic",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4219,11 +5611,18 @@ pub struct EventsSessionSyncTopic {
 
 /// Crisp model `EventsSessionUpdateAvailability`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionUpdateAvailability;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionUpdateAvailability = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionUpdateAvailability::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "availability": "online",
+///   "inbox_id": "inbox-0001",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4237,9 +5636,9 @@ pub struct EventsSessionUpdateAvailability {
     /// `inbox_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `availability`.
+    /// `availability`. One of [`Availability`](crate::models::Availability).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub availability: Option<EventsSessionAvailability>,
+    pub availability: Option<Availability>,
     /// `routing_ids`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
@@ -4247,11 +5646,26 @@ pub struct EventsSessionUpdateAvailability {
 
 /// Crisp model `EventsSessionUpdateVerify`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionUpdateVerify;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionUpdateVerify = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionUpdateVerify::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "error": "error",
+///   "inbox_id": "inbox-0001",
+///   "is_verified": false,
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "verifications": [
+///     {
+///       "annotation": "annotation",
+///       "identity": "identity",
+///       "method": "method"
+///     }
+///   ],
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4281,11 +5695,14 @@ pub struct EventsSessionUpdateVerify {
 
 /// Crisp model `EventsSessionVerification`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionVerification;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionVerification = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionVerification::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "annotation": "annotation",
+///   "identity": "identity",
+///   "method": "method"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4303,11 +5720,17 @@ pub struct EventsSessionVerification {
 
 /// Crisp model `EventsSpamDecision`.
 ///
-/// ```
-/// use crisp_api::models::EventsSpamDecision;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSpamDecision = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSpamDecision::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "action": "action",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "spam_id": "spam-0001",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4328,11 +5751,25 @@ pub struct EventsSpamDecision {
 
 /// Crisp model `EventsSpamMessage`.
 ///
-/// ```
-/// use crisp_api::models::EventsSpamMessage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSpamMessage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSpamMessage::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "headers": {
+///     "key": "value"
+///   },
+///   "metadata": {
+///     "key": "value"
+///   },
+///   "reason": "reason",
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "spam_id": "spam-0001",
+///   "timestamp": 1700000000000,
+///   "type": "type",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4355,7 +5792,7 @@ pub struct EventsSpamMessage {
     /// `headers`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// `routing_ids`.
@@ -4365,15 +5802,9 @@ pub struct EventsSpamMessage {
 
 #[cfg(feature = "events")]
 crate::support::open_enum! {
-/// Crisp enumeration `EventsStatusHealth`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `EventsStatusHealth`.
 ///
-/// ```
-/// use crisp_api::models::EventsStatusHealth;
-/// let value: EventsStatusHealth = serde_json::from_str("\"healthy\"").unwrap();
-/// assert_eq!(value.as_str(), "healthy");
-/// let unknown: EventsStatusHealth = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, EventsStatusHealth::Other("something-new".into()));
-/// ```
+/// Values: `healthy`, `sick`, `dead`; a value this version does not know is kept in `Other`.
 EventsStatusHealth {
 /// `healthy`
 Healthy => "healthy",
@@ -4386,11 +5817,22 @@ Dead => "dead",
 
 /// Crisp model `EventsStatusHealthChanged`.
 ///
-/// ```
-/// use crisp_api::models::EventsStatusHealthChanged;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsStatusHealthChanged = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsStatusHealthChanged::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "health": "healthy",
+///   "nodes": [
+///     {
+///       "label": "label",
+///       "replica": "replica"
+///     }
+///   ],
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4398,7 +5840,7 @@ pub struct EventsStatusHealthChanged {
     /// `website_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `health`.
+    /// `health`. One of [`EventsStatusHealth`](crate::models::EventsStatusHealth).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health: Option<EventsStatusHealth>,
     /// `nodes`.
@@ -4411,11 +5853,13 @@ pub struct EventsStatusHealthChanged {
 
 /// Crisp model `EventsStatusNode`.
 ///
-/// ```
-/// use crisp_api::models::EventsStatusNode;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsStatusNode = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsStatusNode::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "label": "label",
+///   "replica": "replica"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4430,11 +5874,19 @@ pub struct EventsStatusNode {
 
 /// Crisp model `EventsWebsiteUpdateOperatorsAvailability`.
 ///
-/// ```
-/// use crisp_api::models::EventsWebsiteUpdateOperatorsAvailability;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsWebsiteUpdateOperatorsAvailability = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsWebsiteUpdateOperatorsAvailability::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "availability": {
+///     "type": "online"
+///   },
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4455,27 +5907,33 @@ pub struct EventsWebsiteUpdateOperatorsAvailability {
 
 /// Crisp model `EventsWebsiteUpdateOperatorsAvailabilityAvailability`.
 ///
-/// ```
-/// use crisp_api::models::EventsWebsiteUpdateOperatorsAvailabilityAvailability;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsWebsiteUpdateOperatorsAvailabilityAvailability = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsWebsiteUpdateOperatorsAvailabilityAvailability::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "type": "online"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsWebsiteUpdateOperatorsAvailabilityAvailability {
-    /// `type`.
+    /// `type`. One of [`Availability`](crate::models::Availability).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<EventsSessionAvailability>,
+    pub r#type: Option<Availability>,
 }
 
 /// Crisp model `EventsWebsiteUpdateVisitorsCount`.
 ///
-/// ```
-/// use crisp_api::models::EventsWebsiteUpdateVisitorsCount;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsWebsiteUpdateVisitorsCount = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsWebsiteUpdateVisitorsCount::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "visitors_count": 42,
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4484,8 +5942,8 @@ pub struct EventsWebsiteUpdateVisitorsCount {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
     /// `visitors_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub visitors_count: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub visitors_count: Option<i64>,
     /// `routing_ids`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
@@ -4493,11 +5951,16 @@ pub struct EventsWebsiteUpdateVisitorsCount {
 
 /// Crisp model `EventsWebsiteUsersAvailable`.
 ///
-/// ```
-/// use crisp_api::models::EventsWebsiteUsersAvailable;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsWebsiteUsersAvailable = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsWebsiteUsersAvailable::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "available": false,
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4515,11 +5978,23 @@ pub struct EventsWebsiteUsersAvailable {
 
 /// Crisp model `EventsWidgetActionProcessed`.
 ///
-/// ```
-/// use crisp_api::models::EventsWidgetActionProcessed;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsWidgetActionProcessed = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsWidgetActionProcessed::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "correlation_id": "correlation-0001",
+///   "inbox_id": "inbox-0001",
+///   "outcome": "success",
+///   "plugin_id": "plugin-0001",
+///   "result": {
+///     "key": "value"
+///   },
+///   "routing_ids": [
+///     "routing ids"
+///   ],
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4539,7 +6014,7 @@ pub struct EventsWidgetActionProcessed {
     /// `correlation_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
-    /// `outcome`.
+    /// `outcome`. One of [`EventsWidgetActionProcessedOutcome`](crate::models::EventsWidgetActionProcessedOutcome).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<EventsWidgetActionProcessedOutcome>,
     /// `result`.
@@ -4552,15 +6027,9 @@ pub struct EventsWidgetActionProcessed {
 
 #[cfg(feature = "events")]
 crate::support::open_enum! {
-/// Crisp enumeration `EventsWidgetActionProcessedOutcome`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `EventsWidgetActionProcessedOutcome`.
 ///
-/// ```
-/// use crisp_api::models::EventsWidgetActionProcessedOutcome;
-/// let value: EventsWidgetActionProcessedOutcome = serde_json::from_str("\"success\"").unwrap();
-/// assert_eq!(value.as_str(), "success");
-/// let unknown: EventsWidgetActionProcessedOutcome = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, EventsWidgetActionProcessedOutcome::Other("something-new".into()));
-/// ```
+/// Values: `success`, `failure`; a value this version does not know is kept in `Other`.
 EventsWidgetActionProcessedOutcome {
 /// `success`
 Success => "success",
@@ -4571,11 +6040,18 @@ Failure => "failure",
 
 /// Crisp model `GeolocationInfo`.
 ///
-/// ```
-/// use crisp_api::models::GeolocationInfo;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: GeolocationInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, GeolocationInfo::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "city": "city",
+///   "coordinates": {
+///     "latitude": 1.5,
+///     "longitude": 1.5
+///   },
+///   "country": "FR",
+///   "region": "region"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4598,11 +6074,13 @@ pub struct GeolocationInfo {
 ///
 /// Used by `website::resolve_helpdesk`.
 ///
-/// ```
-/// use crisp_api::models::Helpdesk;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: Helpdesk = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, Helpdesk::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "name": "Jane Doe",
+///   "url": "https://example.com/"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4617,15 +6095,9 @@ pub struct Helpdesk {
 
 #[cfg(feature = "website")]
 crate::support::open_enum! {
-/// Crisp enumeration `HelpdeskContentType`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `HelpdeskContentType`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskContentType;
-/// let value: HelpdeskContentType = serde_json::from_str("\"articles\"").unwrap();
-/// assert_eq!(value.as_str(), "articles");
-/// let unknown: HelpdeskContentType = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, HelpdeskContentType::Other("something-new".into()));
-/// ```
+/// Values: `articles`, `guides`, `references`, `news`; a value this version does not know is kept in `Other`.
 HelpdeskContentType {
 /// `articles`
 Articles => "articles",
@@ -4642,11 +6114,15 @@ News => "news",
 ///
 /// Used by `website::resolve_helpdesk_domain`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskDomain;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskDomain = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskDomain::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "basic": "basic",
+///   "custom": "custom",
+///   "root": "root",
+///   "verified": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4669,11 +6145,22 @@ pub struct HelpdeskDomain {
 ///
 /// Used by `website::generate_helpdesk_domain_setup_flow`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskDomainSetupFlow;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskDomainSetupFlow = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskDomainSetupFlow::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "custom": "custom",
+///   "setup": {
+///     "records": [
+///       {
+///         "name": "Jane Doe",
+///         "query": "query",
+///         "type": "type",
+///         "value": "value"
+///       }
+///     ]
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4688,11 +6175,19 @@ pub struct HelpdeskDomainSetupFlow {
 
 /// Crisp model `HelpdeskDomainSetupFlowSetup`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskDomainSetupFlowSetup;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskDomainSetupFlowSetup = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskDomainSetupFlowSetup::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "records": [
+///     {
+///       "name": "Jane Doe",
+///       "query": "query",
+///       "type": "type",
+///       "value": "value"
+///     }
+///   ]
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4704,11 +6199,15 @@ pub struct HelpdeskDomainSetupFlowSetup {
 
 /// Crisp model `HelpdeskDomainSetupFlowSetupRecord`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskDomainSetupFlowSetupRecord;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskDomainSetupFlowSetupRecord = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskDomainSetupFlowSetupRecord::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "name": "Jane Doe",
+///   "query": "query",
+///   "type": "type",
+///   "value": "value"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4731,11 +6230,44 @@ pub struct HelpdeskDomainSetupFlowSetupRecord {
 ///
 /// Used by `website::list_helpdesk_history_changes`, `website::resolve_helpdesk_history_change`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskHistoryChange;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskHistoryChange = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskHistoryChange::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "author": {
+///     "email": "jane.doe@example.com",
+///     "name": "Jane Doe"
+///   },
+///   "change_id": "change-0001",
+///   "created_at": 1700000000000,
+///   "edits": {
+///     "deletions": 3,
+///     "insertions": 3
+///   },
+///   "files": [
+///     {
+///       "change": "change",
+///       "content": "Hello!",
+///       "metadata": {
+///         "author": {
+///           "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///         },
+///         "color": "color",
+///         "description": "description",
+///         "format": "format",
+///         "image": "image",
+///         "state": {
+///           "featured": false,
+///           "hidden": false,
+///           "published": false
+///         },
+///         "title": "title"
+///       },
+///       "path": "path"
+///     }
+///   ],
+///   "message": "message"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4752,7 +6284,7 @@ pub struct HelpdeskHistoryChange {
     /// `edits`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edits: Option<HelpdeskHistoryChangeEdits>,
-    /// `created_at` (epoch milliseconds).
+    /// `created_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
     /// `files`.
@@ -4762,11 +6294,13 @@ pub struct HelpdeskHistoryChange {
 
 /// Crisp model `HelpdeskHistoryChangeAuthor`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskHistoryChangeAuthor;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskHistoryChangeAuthor = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskHistoryChangeAuthor::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "email": "jane.doe@example.com",
+///   "name": "Jane Doe"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4781,30 +6315,50 @@ pub struct HelpdeskHistoryChangeAuthor {
 
 /// Crisp model `HelpdeskHistoryChangeEdits`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskHistoryChangeEdits;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskHistoryChangeEdits = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskHistoryChangeEdits::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "deletions": 3,
+///   "insertions": 3
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChangeEdits {
     /// `insertions`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub insertions: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub insertions: Option<i64>,
     /// `deletions`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub deletions: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub deletions: Option<i64>,
 }
 
 /// Crisp model `HelpdeskHistoryChangeFile`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskHistoryChangeFile;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskHistoryChangeFile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskHistoryChangeFile::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "change": "change",
+///   "content": "Hello!",
+///   "metadata": {
+///     "author": {
+///       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///     },
+///     "color": "color",
+///     "description": "description",
+///     "format": "format",
+///     "image": "image",
+///     "state": {
+///       "featured": false,
+///       "hidden": false,
+///       "published": false
+///     },
+///     "title": "title"
+///   },
+///   "path": "path"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4827,11 +6381,34 @@ pub struct HelpdeskHistoryChangeFile {
 ///
 /// Used by `website::list_helpdesk_locales`, `website::resolve_helpdesk_locale`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocale;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocale = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocale::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "articles": 3,
+///   "categories": 3,
+///   "locale": "en",
+///   "locale_id": "locale-0001",
+///   "statistics": {
+///     "articles": {
+///       "entries": 3,
+///       "groups": 3
+///     },
+///     "guides": {
+///       "entries": 3,
+///       "groups": 3
+///     },
+///     "news": {
+///       "entries": 3,
+///       "groups": 3
+///     },
+///     "references": {
+///       "entries": 3,
+///       "groups": 3
+///     }
+///   },
+///   "url": "https://example.com/"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4849,22 +6426,27 @@ pub struct HelpdeskLocale {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistics: Option<HelpdeskLocaleStatistics>,
     /// `articles`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub articles: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub articles: Option<i64>,
     /// `categories`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub categories: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub categories: Option<i64>,
 }
 
 /// Crisp model `HelpdeskLocaleExternalImport`.
 ///
 /// Used by `website::import_external_helpdesk_to_locale`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleExternalImport;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleExternalImport = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleExternalImport::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "detect_locales": false,
+///   "helpdesk_url": "helpdesk url",
+///   "other_locales": [
+///     "other locales"
+///   ]
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4884,11 +6466,37 @@ pub struct HelpdeskLocaleExternalImport {
 ///
 /// Used by `website::list_helpdesk_locale_feedbacks`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleFeedbackItem;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleFeedbackItem = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleFeedbackItem::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "article": {
+///     "article_id": "article-0001",
+///     "title": "title",
+///     "url": "https://example.com/"
+///   },
+///   "comment": "comment",
+///   "created_at": 1700000000000,
+///   "rating": "rating",
+///   "session": {
+///     "assigned": {
+///       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///     },
+///     "avatar": "https://example.com/",
+///     "email": "jane.doe@example.com",
+///     "geolocation": {
+///       "city": "city",
+///       "coordinates": {
+///         "latitude": 1.5,
+///         "longitude": 1.5
+///       },
+///       "country": "FR",
+///       "region": "region"
+///     },
+///     "nickname": "Jane Doe",
+///     "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4905,18 +6513,21 @@ pub struct HelpdeskLocaleFeedbackItem {
     /// `session`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<HelpdeskLocaleFeedbackItemSession>,
-    /// `created_at` (epoch milliseconds).
+    /// `created_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
 }
 
 /// Crisp model `HelpdeskLocaleFeedbackItemArticle`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleFeedbackItemArticle;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleFeedbackItemArticle = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleFeedbackItemArticle::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "article_id": "article-0001",
+///   "title": "title",
+///   "url": "https://example.com/"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4934,11 +6545,27 @@ pub struct HelpdeskLocaleFeedbackItemArticle {
 
 /// Crisp model `HelpdeskLocaleFeedbackItemSession`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleFeedbackItemSession;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleFeedbackItemSession = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleFeedbackItemSession::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "assigned": {
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   },
+///   "avatar": "https://example.com/",
+///   "email": "jane.doe@example.com",
+///   "geolocation": {
+///     "city": "city",
+///     "coordinates": {
+///       "latitude": 1.5,
+///       "longitude": 1.5
+///     },
+///     "country": "FR",
+///     "region": "region"
+///   },
+///   "nickname": "Jane Doe",
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4965,11 +6592,12 @@ pub struct HelpdeskLocaleFeedbackItemSession {
 
 /// Crisp model `HelpdeskLocaleFeedbackItemSessionAssigned`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleFeedbackItemSessionAssigned;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleFeedbackItemSessionAssigned = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleFeedbackItemSessionAssigned::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4981,11 +6609,18 @@ pub struct HelpdeskLocaleFeedbackItemSessionAssigned {
 
 /// Crisp model `HelpdeskLocaleFeedbackItemSessionGeolocation`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleFeedbackItemSessionGeolocation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleFeedbackItemSessionGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleFeedbackItemSessionGeolocation::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "city": "city",
+///   "coordinates": {
+///     "latitude": 1.5,
+///     "longitude": 1.5
+///   },
+///   "country": "FR",
+///   "region": "region"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5006,11 +6641,13 @@ pub struct HelpdeskLocaleFeedbackItemSessionGeolocation {
 
 /// Crisp model `HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "latitude": 1.5,
+///   "longitude": 1.5
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5027,11 +6664,15 @@ pub struct HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates {
 ///
 /// Used by `website::map_helpdesk_locale_feedback_ratings`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleFeedbackRatings;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleFeedbackRatings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleFeedbackRatings::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "ratings": {
+///     "helpful": 3,
+///     "unhelpful": 3
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5043,30 +6684,48 @@ pub struct HelpdeskLocaleFeedbackRatings {
 
 /// Crisp model `HelpdeskLocaleFeedbackRatingsRatings`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleFeedbackRatingsRatings;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleFeedbackRatingsRatings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleFeedbackRatingsRatings::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "helpful": 3,
+///   "unhelpful": 3
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackRatingsRatings {
     /// `helpful`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub helpful: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub helpful: Option<i64>,
     /// `unhelpful`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub unhelpful: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub unhelpful: Option<i64>,
 }
 
 /// Crisp model `HelpdeskLocaleStatistics`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleStatistics;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleStatistics = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleStatistics::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "articles": {
+///     "entries": 3,
+///     "groups": 3
+///   },
+///   "guides": {
+///     "entries": 3,
+///     "groups": 3
+///   },
+///   "news": {
+///     "entries": 3,
+///     "groups": 3
+///   },
+///   "references": {
+///     "entries": 3,
+///     "groups": 3
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5087,32 +6746,38 @@ pub struct HelpdeskLocaleStatistics {
 
 /// Crisp model `HelpdeskLocaleStatisticsContent`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleStatisticsContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleStatisticsContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleStatisticsContent::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "entries": 3,
+///   "groups": 3
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleStatisticsContent {
     /// `entries`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub entries: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub entries: Option<i64>,
     /// `groups`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub groups: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub groups: Option<i64>,
 }
 
 /// Crisp model `HelpdeskPage`.
 ///
 /// Used by `website::list_helpdesk_pages`, `website::resolve_helpdesk_page_entity`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskPage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskPage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskPage::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "entity_id": "entity-0001",
+///   "title": "title",
+///   "tree_path": "tree path",
+///   "url": "https://example.com/"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5135,11 +6800,16 @@ pub struct HelpdeskPage {
 ///
 /// Used by `website::list_helpdesk_redirections`, `website::resolve_helpdesk_redirection`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskRedirection;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskRedirection = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskRedirection::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "created_at": 1700000000000,
+///   "path": "path",
+///   "redirection_id": "redirection-0001",
+///   "target": "target",
+///   "updated_at": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5153,10 +6823,10 @@ pub struct HelpdeskRedirection {
     /// `target`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// `created_at` (epoch milliseconds).
+    /// `created_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// `updated_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
 }
@@ -5165,11 +6835,12 @@ pub struct HelpdeskRedirection {
 ///
 /// Used by `website::add_helpdesk_redirection`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskRedirectionNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskRedirectionNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskRedirectionNew::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "redirection_id": "redirection-0001"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5181,11 +6852,13 @@ pub struct HelpdeskRedirectionNew {
 
 /// Crisp model `HelpdeskRemoveVerify`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskRemoveVerify;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskRemoveVerify = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskRemoveVerify::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "method": "method",
+///   "secret": "secret"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5202,11 +6875,61 @@ pub struct HelpdeskRemoveVerify {
 ///
 /// Used by `website::resolve_helpdesk_settings`, `website::save_helpdesk_settings`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettings;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettings::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "access": {
+///     "jwt_secret": "jwt secret",
+///     "password": "password",
+///     "restrict_mode": "restrict mode"
+///   },
+///   "appearance": {
+///     "banner": "banner",
+///     "color": {
+///       "mode": "mode",
+///       "mode_changeable": false
+///     },
+///     "logos": {
+///       "favicon": "favicon",
+///       "footer": "footer",
+///       "header": "header"
+///     }
+///   },
+///   "behavior": {
+///     "agent_chat_bar": false,
+///     "agent_copy_button": false,
+///     "ask_feedback": false,
+///     "forbid_indexing": false,
+///     "frequently_read": false,
+///     "locale_picker": false,
+///     "refer_link": false,
+///     "report_incorrect": false,
+///     "serve_markdown": false,
+///     "show_category_images": false,
+///     "show_chatbox": false,
+///     "status_health_dead": false,
+///     "table_of_contents": false
+///   },
+///   "include": {
+///     "html": "html"
+///   },
+///   "localization": {
+///     "translated_automatic": false,
+///     "translated_locales_readonly": false,
+///     "writing_locale": "writing locale"
+///   },
+///   "name": "Jane Doe",
+///   "section": {
+///     "articles": "articles",
+///     "guides": "guides",
+///     "news": "news",
+///     "references": "references"
+///   },
+///   "service": {
+///     "mcp_server": false
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5239,11 +6962,14 @@ pub struct HelpdeskSettings {
 
 /// Crisp model `HelpdeskSettingsAccess`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsAccess;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsAccess = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsAccess::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "jwt_secret": "jwt secret",
+///   "password": "password",
+///   "restrict_mode": "restrict mode"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5261,11 +6987,21 @@ pub struct HelpdeskSettingsAccess {
 
 /// Crisp model `HelpdeskSettingsAppearance`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsAppearance;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsAppearance = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsAppearance::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "banner": "banner",
+///   "color": {
+///     "mode": "mode",
+///     "mode_changeable": false
+///   },
+///   "logos": {
+///     "favicon": "favicon",
+///     "footer": "footer",
+///     "header": "header"
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5283,11 +7019,13 @@ pub struct HelpdeskSettingsAppearance {
 
 /// Crisp model `HelpdeskSettingsAppearanceColor`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsAppearanceColor;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsAppearanceColor = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsAppearanceColor::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "mode": "mode",
+///   "mode_changeable": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5302,11 +7040,14 @@ pub struct HelpdeskSettingsAppearanceColor {
 
 /// Crisp model `HelpdeskSettingsAppearanceLogos`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsAppearanceLogos;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsAppearanceLogos = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsAppearanceLogos::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "favicon": "favicon",
+///   "footer": "footer",
+///   "header": "header"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5324,11 +7065,24 @@ pub struct HelpdeskSettingsAppearanceLogos {
 
 /// Crisp model `HelpdeskSettingsBehavior`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsBehavior;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsBehavior = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsBehavior::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "agent_chat_bar": false,
+///   "agent_copy_button": false,
+///   "ask_feedback": false,
+///   "forbid_indexing": false,
+///   "frequently_read": false,
+///   "locale_picker": false,
+///   "refer_link": false,
+///   "report_incorrect": false,
+///   "serve_markdown": false,
+///   "show_category_images": false,
+///   "show_chatbox": false,
+///   "status_health_dead": false,
+///   "table_of_contents": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5376,11 +7130,12 @@ pub struct HelpdeskSettingsBehavior {
 
 /// Crisp model `HelpdeskSettingsInclude`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsInclude;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsInclude = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsInclude::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "html": "html"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5392,11 +7147,14 @@ pub struct HelpdeskSettingsInclude {
 
 /// Crisp model `HelpdeskSettingsLocalization`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsLocalization;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsLocalization = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsLocalization::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "translated_automatic": false,
+///   "translated_locales_readonly": false,
+///   "writing_locale": "writing locale"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5414,11 +7172,15 @@ pub struct HelpdeskSettingsLocalization {
 
 /// Crisp model `HelpdeskSettingsSection`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsSection;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsSection = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsSection::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "articles": "articles",
+///   "guides": "guides",
+///   "news": "news",
+///   "references": "references"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5439,11 +7201,12 @@ pub struct HelpdeskSettingsSection {
 
 /// Crisp model `HelpdeskSettingsService`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsService;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsService = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsService::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "mcp_server": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5457,11 +7220,12 @@ pub struct HelpdeskSettingsService {
 ///
 /// Used by `website::resolve_helpdesk_tree_content`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskTreeContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskTreeContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskTreeContent::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "content": "Hello!"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5475,11 +7239,22 @@ pub struct HelpdeskTreeContent {
 ///
 /// Used by `website::list_helpdesk_tree`, `website::resolve_helpdesk_tree_path`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskTreeEntry;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskTreeEntry = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskTreeEntry::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "children": [
+///     {}
+///   ],
+///   "slug": "slug",
+///   "state": {
+///     "featured": false,
+///     "hidden": false,
+///     "published": false
+///   },
+///   "title": "title",
+///   "type": "type"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5505,11 +7280,24 @@ pub struct HelpdeskTreeEntry {
 ///
 /// Used by `website::resolve_helpdesk_tree_metadata`, `website::update_helpdesk_tree_metadata`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskTreeMetadata;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskTreeMetadata = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskTreeMetadata::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "author": {
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   },
+///   "color": "color",
+///   "description": "description",
+///   "format": "format",
+///   "image": "image",
+///   "state": {
+///     "featured": false,
+///     "hidden": false,
+///     "published": false
+///   },
+///   "title": "title"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5539,11 +7327,12 @@ pub struct HelpdeskTreeMetadata {
 
 /// Crisp model `HelpdeskTreeMetadataAuthor`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskTreeMetadataAuthor;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskTreeMetadataAuthor = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskTreeMetadataAuthor::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5557,11 +7346,13 @@ pub struct HelpdeskTreeMetadataAuthor {
 ///
 /// Used by `website::resolve_helpdesk_tree_page`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskTreePage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskTreePage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskTreePage::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "title": "title",
+///   "url": "https://example.com/"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5578,11 +7369,16 @@ pub struct HelpdeskTreePage {
 ///
 /// Used by `website::update_helpdesk_tree_path`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskTreePathUpdate;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskTreePathUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskTreePathUpdate::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "action": "action",
+///   "path": {
+///     "to": "to"
+///   },
+///   "position": 3
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5594,17 +7390,18 @@ pub struct HelpdeskTreePathUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<HelpdeskTreePathUpdatePath>,
     /// `position`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub position: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub position: Option<i64>,
 }
 
 /// Crisp model `HelpdeskTreePathUpdatePath`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskTreePathUpdatePath;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskTreePathUpdatePath = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskTreePathUpdatePath::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "to": "to"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5616,11 +7413,14 @@ pub struct HelpdeskTreePathUpdatePath {
 
 /// Crisp model `HelpdeskTreeState`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskTreeState;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskTreeState = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskTreeState::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "featured": false,
+///   "hidden": false,
+///   "published": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5636,13 +7436,41 @@ pub struct HelpdeskTreeState {
     pub featured: Option<bool>,
 }
 
+#[cfg(any(feature = "events", feature = "website"))]
+crate::support::open_enum! {
+/// Crisp enumeration `MessageFrom`.
+///
+/// Values: `user`, `operator`; a value this version does not know is kept in `Other`.
+MessageFrom {
+/// `user`
+User => "user",
+/// `operator`
+Operator => "operator",
+}
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+crate::support::open_enum! {
+/// Crisp enumeration `MessageOrigin`.
+///
+/// Values: `chat`, `email`; a value this version does not know is kept in `Other`.
+MessageOrigin {
+/// `chat`
+Chat => "chat",
+/// `email`
+Email => "email",
+}
+}
+
 /// Crisp model `OSInfo`.
 ///
-/// ```
-/// use crisp_api::models::OSInfo;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: OSInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, OSInfo::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "name": "Jane Doe",
+///   "version": "version"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5659,11 +7487,21 @@ pub struct OSInfo {
 ///
 /// Used by `website::list_people_campaigns`.
 ///
-/// ```
-/// use crisp_api::models::PeopleCampaign;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleCampaign = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleCampaign::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "campaign_id": "campaign-0001",
+///   "created_at": 1700000000000,
+///   "dispatched_at": 1700000000000,
+///   "name": "Jane Doe",
+///   "occurred_at": 1700000000000,
+///   "statistics": [
+///     "statistics"
+///   ],
+///   "type": "type",
+///   "updated_at": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5677,16 +7515,16 @@ pub struct PeopleCampaign {
     /// `name`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `created_at` (epoch milliseconds).
+    /// `created_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// `updated_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `dispatched_at` (epoch milliseconds).
+    /// `dispatched_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub dispatched_at: Option<u64>,
-    /// `occurred_at` (epoch milliseconds).
+    /// `occurred_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub occurred_at: Option<u64>,
     /// `statistics`.
@@ -5698,11 +7536,14 @@ pub struct PeopleCampaign {
 ///
 /// Used by `website::get_people_data`.
 ///
-/// ```
-/// use crisp_api::models::PeopleData;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleData = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleData::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "data": {
+///     "key": "value"
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5716,11 +7557,15 @@ pub struct PeopleData {
 ///
 /// Used by `website::add_people_event`, `website::list_people_events`.
 ///
-/// ```
-/// use crisp_api::models::PeopleEvent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleEvent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleEvent::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "color": "color",
+///   "data": {},
+///   "text": "Hello!",
+///   "timestamp": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5734,7 +7579,7 @@ pub struct PeopleEvent {
     /// `color`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
@@ -5743,11 +7588,92 @@ pub struct PeopleEvent {
 ///
 /// Used by `website::list_people_profiles`, `website::get_people_profile`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfile;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfile::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "active": {
+///     "last": 3,
+///     "now": false
+///   },
+///   "company": {
+///     "description": "description",
+///     "domain": "example.com",
+///     "emails": [
+///       "emails"
+///     ],
+///     "geolocation": {
+///       "city": "city",
+///       "coordinates": {
+///         "latitude": 1.5,
+///         "longitude": 1.5
+///       },
+///       "country": "FR",
+///       "region": "region"
+///     },
+///     "legal_name": "legal name",
+///     "metrics": {
+///       "arr": 3,
+///       "employees": 3,
+///       "market_cap": 3,
+///       "raised": 3
+///     },
+///     "name": "Jane Doe",
+///     "phones": [
+///       "phones"
+///     ],
+///     "tags": [
+///       "tags"
+///     ],
+///     "timezone": -120,
+///     "url": "https://example.com/"
+///   },
+///   "created_at": 1700000000000,
+///   "email": "jane.doe@example.com",
+///   "notepad": "notepad",
+///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+///   "person": {
+///     "address": "address",
+///     "avatar": "https://example.com/",
+///     "description": "description",
+///     "employment": {
+///       "domain": "example.com",
+///       "name": "Jane Doe",
+///       "role": "role",
+///       "seniority": "seniority",
+///       "title": "title"
+///     },
+///     "gender": "gender",
+///     "geolocation": {
+///       "city": "city",
+///       "coordinates": {
+///         "latitude": 1.5,
+///         "longitude": 1.5
+///       },
+///       "country": "FR",
+///       "region": "region"
+///     },
+///     "locales": [
+///       "locales"
+///     ],
+///     "nickname": "Jane Doe",
+///     "phone": "+33600000000",
+///     "profiles": [
+///       {
+///         "handle": "handle",
+///         "type": "type",
+///         "url": "https://example.com/"
+///       }
+///     ],
+///     "timezone": -120,
+///     "website": "https://example.com/"
+///   },
+///   "score": 3,
+///   "segments": [
+///     "segments"
+///   ],
+///   "updated_at": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5771,12 +7697,12 @@ pub struct PeopleProfile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<PeopleProfileCardActive>,
     /// `score`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub score: Option<f64>,
-    /// `created_at` (epoch milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub score: Option<i64>,
+    /// `created_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// `updated_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
     /// `people_id`.
@@ -5786,11 +7712,13 @@ pub struct PeopleProfile {
 
 /// Crisp model `PeopleProfileCardActive`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileCardActive;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileCardActive = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileCardActive::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "last": 3,
+///   "now": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5799,17 +7727,47 @@ pub struct PeopleProfileCardActive {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub now: Option<bool>,
     /// `last`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub last: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub last: Option<i64>,
 }
 
 /// Crisp model `PeopleProfileCardCompany`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileCardCompany;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileCardCompany = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileCardCompany::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "description": "description",
+///   "domain": "example.com",
+///   "emails": [
+///     "emails"
+///   ],
+///   "geolocation": {
+///     "city": "city",
+///     "coordinates": {
+///       "latitude": 1.5,
+///       "longitude": 1.5
+///     },
+///     "country": "FR",
+///     "region": "region"
+///   },
+///   "legal_name": "legal name",
+///   "metrics": {
+///     "arr": 3,
+///     "employees": 3,
+///     "market_cap": 3,
+///     "raised": 3
+///   },
+///   "name": "Jane Doe",
+///   "phones": [
+///     "phones"
+///   ],
+///   "tags": [
+///     "tags"
+///   ],
+///   "timezone": -120,
+///   "url": "https://example.com/"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5830,8 +7788,8 @@ pub struct PeopleProfileCardCompany {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub timezone: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub timezone: Option<i64>,
     /// `phones`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phones: Option<Vec<String>>,
@@ -5851,36 +7809,47 @@ pub struct PeopleProfileCardCompany {
 
 /// Crisp model `PeopleProfileCardCompanyMetrics`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileCardCompanyMetrics;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileCardCompanyMetrics = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileCardCompanyMetrics::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "arr": 3,
+///   "employees": 3,
+///   "market_cap": 3,
+///   "raised": 3
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardCompanyMetrics {
     /// `employees`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub employees: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub employees: Option<i64>,
     /// `market_cap`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub market_cap: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub market_cap: Option<i64>,
     /// `raised`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub raised: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub raised: Option<i64>,
     /// `arr`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub arr: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub arr: Option<i64>,
 }
 
 /// Crisp model `PeopleProfileCardGeolocation`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileCardGeolocation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileCardGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileCardGeolocation::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "city": "city",
+///   "coordinates": {
+///     "latitude": 1.5,
+///     "longitude": 1.5
+///   },
+///   "country": "FR",
+///   "region": "region"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5901,11 +7870,13 @@ pub struct PeopleProfileCardGeolocation {
 
 /// Crisp model `PeopleProfileCardGeolocationCoordinates`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileCardGeolocationCoordinates;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileCardGeolocationCoordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileCardGeolocationCoordinates::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "latitude": 1.5,
+///   "longitude": 1.5
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5920,11 +7891,45 @@ pub struct PeopleProfileCardGeolocationCoordinates {
 
 /// Crisp model `PeopleProfileCardPerson`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileCardPerson;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileCardPerson = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileCardPerson::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "address": "address",
+///   "avatar": "https://example.com/",
+///   "description": "description",
+///   "employment": {
+///     "domain": "example.com",
+///     "name": "Jane Doe",
+///     "role": "role",
+///     "seniority": "seniority",
+///     "title": "title"
+///   },
+///   "gender": "gender",
+///   "geolocation": {
+///     "city": "city",
+///     "coordinates": {
+///       "latitude": 1.5,
+///       "longitude": 1.5
+///     },
+///     "country": "FR",
+///     "region": "region"
+///   },
+///   "locales": [
+///     "locales"
+///   ],
+///   "nickname": "Jane Doe",
+///   "phone": "+33600000000",
+///   "profiles": [
+///     {
+///       "handle": "handle",
+///       "type": "type",
+///       "url": "https://example.com/"
+///     }
+///   ],
+///   "timezone": -120,
+///   "website": "https://example.com/"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5951,8 +7956,8 @@ pub struct PeopleProfileCardPerson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub timezone: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub timezone: Option<i64>,
     /// `profiles`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profiles: Option<Vec<PeopleProfileCardPersonProfile>>,
@@ -5969,11 +7974,16 @@ pub struct PeopleProfileCardPerson {
 
 /// Crisp model `PeopleProfileCardPersonEmployment`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileCardPersonEmployment;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileCardPersonEmployment = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileCardPersonEmployment::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "domain": "example.com",
+///   "name": "Jane Doe",
+///   "role": "role",
+///   "seniority": "seniority",
+///   "title": "title"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -5997,11 +8007,14 @@ pub struct PeopleProfileCardPersonEmployment {
 
 /// Crisp model `PeopleProfileCardPersonProfile`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileCardPersonProfile;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileCardPersonProfile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileCardPersonProfile::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "handle": "handle",
+///   "type": "type",
+///   "url": "https://example.com/"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6021,11 +8034,12 @@ pub struct PeopleProfileCardPersonProfile {
 ///
 /// Used by `website::import_people_profiles`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileImport;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileImport = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileImport::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "import_id": "import-0001"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6039,11 +8053,22 @@ pub struct PeopleProfileImport {
 ///
 /// Used by `website::import_people_profiles`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileImportSetup;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileImportSetup = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileImportSetup::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "mapping": [
+///     {
+///       "column": 3,
+///       "field": "field"
+///     }
+///   ],
+///   "options": {
+///     "column_separator": "column separator",
+///     "skip_header": false
+///   },
+///   "url": "https://example.com/"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6061,18 +8086,20 @@ pub struct PeopleProfileImportSetup {
 
 /// Crisp model `PeopleProfileImportSetupMapping`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileImportSetupMapping;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileImportSetupMapping = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileImportSetupMapping::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "column": 3,
+///   "field": "field"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImportSetupMapping {
     /// `column`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub column: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub column: Option<i64>,
     /// `field`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
@@ -6080,11 +8107,13 @@ pub struct PeopleProfileImportSetupMapping {
 
 /// Crisp model `PeopleProfileImportSetupOptions`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileImportSetupOptions;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileImportSetupOptions = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileImportSetupOptions::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "column_separator": "column separator",
+///   "skip_header": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6101,11 +8130,12 @@ pub struct PeopleProfileImportSetupOptions {
 ///
 /// Used by `website::add_new_people_profile`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileNew::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6119,11 +8149,85 @@ pub struct PeopleProfileNew {
 ///
 /// Used by `website::add_new_people_profile`, `website::save_people_profile`, `website::update_people_profile`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileUpdateCard;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileUpdateCard = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileUpdateCard::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "active": 3,
+///   "company": {
+///     "description": "description",
+///     "domain": "example.com",
+///     "emails": [
+///       "emails"
+///     ],
+///     "geolocation": {
+///       "city": "city",
+///       "coordinates": {
+///         "latitude": 1.5,
+///         "longitude": 1.5
+///       },
+///       "country": "FR",
+///       "region": "region"
+///     },
+///     "legal_name": "legal name",
+///     "metrics": {
+///       "arr": 3,
+///       "employees": 3,
+///       "market_cap": 3,
+///       "raised": 3
+///     },
+///     "name": "Jane Doe",
+///     "phones": [
+///       "phones"
+///     ],
+///     "tags": [
+///       "tags"
+///     ],
+///     "timezone": -120,
+///     "url": "https://example.com/"
+///   },
+///   "email": "jane.doe@example.com",
+///   "notepad": "notepad",
+///   "person": {
+///     "address": "address",
+///     "avatar": "https://example.com/",
+///     "description": "description",
+///     "employment": {
+///       "domain": "example.com",
+///       "name": "Jane Doe",
+///       "role": "role",
+///       "seniority": "seniority",
+///       "title": "title"
+///     },
+///     "gender": "gender",
+///     "geolocation": {
+///       "city": "city",
+///       "coordinates": {
+///         "latitude": 1.5,
+///         "longitude": 1.5
+///       },
+///       "country": "FR",
+///       "region": "region"
+///     },
+///     "locales": [
+///       "locales"
+///     ],
+///     "nickname": "Jane Doe",
+///     "phone": "+33600000000",
+///     "profiles": [
+///       {
+///         "handle": "handle",
+///         "type": "type",
+///         "url": "https://example.com/"
+///       }
+///     ],
+///     "timezone": -120,
+///     "website": "https://example.com/"
+///   },
+///   "segments": [
+///     "segments"
+///   ]
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6144,19 +8248,20 @@ pub struct PeopleProfileUpdateCard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notepad: Option<String>,
     /// `active`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub active: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub active: Option<i64>,
 }
 
 /// Crisp model `PeopleStatistics`.
 ///
 /// Used by `website::get_people_statistics`.
 ///
-/// ```
-/// use crisp_api::models::PeopleStatistics;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleStatistics = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleStatistics::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "total": 42
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6170,11 +8275,12 @@ pub struct PeopleStatistics {
 ///
 /// Used by `website::get_people_subscription_status`.
 ///
-/// ```
-/// use crisp_api::models::PeopleSubscription;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleSubscription = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleSubscription::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "email": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6188,11 +8294,12 @@ pub struct PeopleSubscription {
 ///
 /// Used by `website::update_people_subscription_status`.
 ///
-/// ```
-/// use crisp_api::models::PeopleSubscriptionUpdate;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleSubscriptionUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleSubscriptionUpdate::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "email": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6206,11 +8313,13 @@ pub struct PeopleSubscriptionUpdate {
 ///
 /// Used by `website::list_suggested_people_data_keys`.
 ///
-/// ```
-/// use crisp_api::models::PeopleSuggestedDataKey;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleSuggestedDataKey = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleSuggestedDataKey::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "count": 42,
+///   "key": "key"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6227,11 +8336,13 @@ pub struct PeopleSuggestedDataKey {
 ///
 /// Used by `website::list_suggested_people_events`.
 ///
-/// ```
-/// use crisp_api::models::PeopleSuggestedEvent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleSuggestedEvent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleSuggestedEvent::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "count": 42,
+///   "text": "Hello!"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6248,11 +8359,13 @@ pub struct PeopleSuggestedEvent {
 ///
 /// Used by `website::list_suggested_people_segments`.
 ///
-/// ```
-/// use crisp_api::models::PeopleSuggestedSegment;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleSuggestedSegment = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleSuggestedSegment::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "count": 42,
+///   "segment": "segment"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6269,11 +8382,36 @@ pub struct PeopleSuggestedSegment {
 ///
 /// Used by `plan::list_all_active_plan_subscriptions`, `plan::get_plan_subscription_for_website`.
 ///
-/// ```
-/// use crisp_api::models::PlanSubscription;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PlanSubscription = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PlanSubscription::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "active": false,
+///   "bill_period": "monthly",
+///   "bill_valid_until": "bill valid until",
+///   "card_id": "card-0001",
+///   "coupon_redeemed": false,
+///   "id": "id-0001",
+///   "name": "Jane Doe",
+///   "owner": {
+///     "email": "jane.doe@example.com",
+///     "first_name": "Jane",
+///     "last_name": "Doe",
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   },
+///   "price": 3,
+///   "sandbox": false,
+///   "since": "since",
+///   "trial_end": "trial end",
+///   "trial_end_date": "trial end date",
+///   "trialing": false,
+///   "website": {
+///     "domain": "example.com",
+///     "id": "id-0001",
+///     "logo": "logo",
+///     "name": "Jane Doe"
+///   }
+/// }
 /// ```
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6285,8 +8423,8 @@ pub struct PlanSubscription {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `price`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub price: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub price: Option<i64>,
     /// `since`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
@@ -6299,7 +8437,7 @@ pub struct PlanSubscription {
     /// `trial_end_date`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_end_date: Option<String>,
-    /// `bill_period`.
+    /// `bill_period`. One of [`PlanSubscriptionBillPeriod`](crate::models::PlanSubscriptionBillPeriod).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_period: Option<PlanSubscriptionBillPeriod>,
     /// `bill_valid_until`.
@@ -6327,15 +8465,9 @@ pub struct PlanSubscription {
 
 #[cfg(feature = "plan")]
 crate::support::open_enum! {
-/// Crisp enumeration `PlanSubscriptionBillPeriod`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `PlanSubscriptionBillPeriod`.
 ///
-/// ```
-/// use crisp_api::models::PlanSubscriptionBillPeriod;
-/// let value: PlanSubscriptionBillPeriod = serde_json::from_str("\"monthly\"").unwrap();
-/// assert_eq!(value.as_str(), "monthly");
-/// let unknown: PlanSubscriptionBillPeriod = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, PlanSubscriptionBillPeriod::Other("something-new".into()));
-/// ```
+/// Values: `monthly`, `yearly`; a value this version does not know is kept in `Other`.
 PlanSubscriptionBillPeriod {
 /// `monthly`
 Monthly => "monthly",
@@ -6348,11 +8480,18 @@ Yearly => "yearly",
 ///
 /// Used by `plan::check_coupon_availability_for_website_plan_subscription`.
 ///
-/// ```
-/// use crisp_api::models::PlanSubscriptionCoupon;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PlanSubscriptionCoupon = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PlanSubscriptionCoupon::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "code": "code",
+///   "expire_at": "expire at",
+///   "policy": {
+///     "rebate_percent": 1.5,
+///     "trial_days": 3
+///   },
+///   "redeem_limit": 3
+/// }
 /// ```
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6364,8 +8503,8 @@ pub struct PlanSubscriptionCoupon {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<PlanSubscriptionCouponPolicy>,
     /// `redeem_limit`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub redeem_limit: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub redeem_limit: Option<i64>,
     /// `expire_at`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_at: Option<String>,
@@ -6373,11 +8512,13 @@ pub struct PlanSubscriptionCoupon {
 
 /// Crisp model `PlanSubscriptionCouponPolicy`.
 ///
-/// ```
-/// use crisp_api::models::PlanSubscriptionCouponPolicy;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PlanSubscriptionCouponPolicy = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PlanSubscriptionCouponPolicy::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "rebate_percent": 1.5,
+///   "trial_days": 3
+/// }
 /// ```
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6386,17 +8527,21 @@ pub struct PlanSubscriptionCouponPolicy {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub rebate_percent: Option<f64>,
     /// `trial_days`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub trial_days: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub trial_days: Option<i64>,
 }
 
 /// Crisp model `PlanSubscriptionOwner`.
 ///
-/// ```
-/// use crisp_api::models::PlanSubscriptionOwner;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PlanSubscriptionOwner = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PlanSubscriptionOwner::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "email": "jane.doe@example.com",
+///   "first_name": "Jane",
+///   "last_name": "Doe",
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6417,11 +8562,15 @@ pub struct PlanSubscriptionOwner {
 
 /// Crisp model `PlanSubscriptionWebsite`.
 ///
-/// ```
-/// use crisp_api::models::PlanSubscriptionWebsite;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PlanSubscriptionWebsite = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PlanSubscriptionWebsite::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "domain": "example.com",
+///   "id": "id-0001",
+///   "logo": "logo",
+///   "name": "Jane Doe"
+/// }
 /// ```
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6444,11 +8593,25 @@ pub struct PlanSubscriptionWebsite {
 ///
 /// Used by `plugin::get_plugin_attest_provenance`.
 ///
-/// ```
-/// use crisp_api::models::PluginAttestProvenance;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginAttestProvenance = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginAttestProvenance::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "expire_at": 1700000000000,
+///   "payload": {
+///     "plugin": {
+///       "plugin_id": "plugin-0001"
+///     },
+///     "user": {
+///       "role": "role",
+///       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///     },
+///     "website": {
+///       "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+///     }
+///   },
+///   "signed": "signed"
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6459,18 +8622,28 @@ pub struct PluginAttestProvenance {
     /// `signed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed: Option<String>,
-    /// `expire_at` (epoch milliseconds).
+    /// `expire_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub expire_at: Option<u64>,
 }
 
 /// Crisp model `PluginAttestProvenancePayload`.
 ///
-/// ```
-/// use crisp_api::models::PluginAttestProvenancePayload;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginAttestProvenancePayload = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginAttestProvenancePayload::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "plugin": {
+///     "plugin_id": "plugin-0001"
+///   },
+///   "user": {
+///     "role": "role",
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   },
+///   "website": {
+///     "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+///   }
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6488,11 +8661,12 @@ pub struct PluginAttestProvenancePayload {
 
 /// Crisp model `PluginAttestProvenancePayloadPlugin`.
 ///
-/// ```
-/// use crisp_api::models::PluginAttestProvenancePayloadPlugin;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginAttestProvenancePayloadPlugin = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginAttestProvenancePayloadPlugin::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "plugin_id": "plugin-0001"
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6504,11 +8678,13 @@ pub struct PluginAttestProvenancePayloadPlugin {
 
 /// Crisp model `PluginAttestProvenancePayloadUser`.
 ///
-/// ```
-/// use crisp_api::models::PluginAttestProvenancePayloadUser;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginAttestProvenancePayloadUser = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginAttestProvenancePayloadUser::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "role": "role",
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6523,11 +8699,12 @@ pub struct PluginAttestProvenancePayloadUser {
 
 /// Crisp model `PluginAttestProvenancePayloadWebsite`.
 ///
-/// ```
-/// use crisp_api::models::PluginAttestProvenancePayloadWebsite;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginAttestProvenancePayloadWebsite = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginAttestProvenancePayloadWebsite::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6541,11 +8718,14 @@ pub struct PluginAttestProvenancePayloadWebsite {
 ///
 /// Used by `plugin::get_plugin_usage_bills`.
 ///
-/// ```
-/// use crisp_api::models::PluginBillUsage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginBillUsage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginBillUsage::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "name": "Jane Doe",
+///   "price": 1.5,
+///   "units": 3
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6554,8 +8734,8 @@ pub struct PluginBillUsage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `units`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub units: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub units: Option<i64>,
     /// `price`.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub price: Option<f64>,
@@ -6565,11 +8745,12 @@ pub struct PluginBillUsage {
 ///
 /// Used by `plugin::get_connect_account`.
 ///
-/// ```
-/// use crisp_api::models::PluginConnectAccount;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginConnectAccount = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginConnectAccount::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "plugin_id": "plugin-0001"
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6583,11 +8764,22 @@ pub struct PluginConnectAccount {
 ///
 /// Used by `plugin::get_connect_endpoints`.
 ///
-/// ```
-/// use crisp_api::models::PluginConnectEndpoints;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginConnectEndpoints = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginConnectEndpoints::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "rescue": {
+///     "app": {
+///       "app": "app"
+///     },
+///     "socket": {
+///       "app": "app"
+///     }
+///   },
+///   "socket": {
+///     "app": "app"
+///   }
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6602,11 +8794,17 @@ pub struct PluginConnectEndpoints {
 
 /// Crisp model `PluginConnectEndpointsRescue`.
 ///
-/// ```
-/// use crisp_api::models::PluginConnectEndpointsRescue;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginConnectEndpointsRescue = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginConnectEndpointsRescue::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "app": {
+///     "app": "app"
+///   },
+///   "socket": {
+///     "app": "app"
+///   }
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6621,11 +8819,12 @@ pub struct PluginConnectEndpointsRescue {
 
 /// Crisp model `PluginConnectEndpointsSocket`.
 ///
-/// ```
-/// use crisp_api::models::PluginConnectEndpointsSocket;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginConnectEndpointsSocket = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginConnectEndpointsSocket::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "app": "app"
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6639,11 +8838,21 @@ pub struct PluginConnectEndpointsSocket {
 ///
 /// Used by `plugin::list_all_connect_websites`, `plugin::list_connect_websites_since`.
 ///
-/// ```
-/// use crisp_api::models::PluginConnectWebsite;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginConnectWebsite = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginConnectWebsite::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "difference": "difference",
+///   "plan": {
+///     "id": "id-0001",
+///     "name": "Jane Doe",
+///     "trialing": false
+///   },
+///   "price": 3,
+///   "settings": {},
+///   "token": "token",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6652,8 +8861,8 @@ pub struct PluginConnectWebsite {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
     /// `price`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub price: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub price: Option<i64>,
     /// `token`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -6670,11 +8879,14 @@ pub struct PluginConnectWebsite {
 
 /// Crisp model `PluginConnectWebsitePlan`.
 ///
-/// ```
-/// use crisp_api::models::PluginConnectWebsitePlan;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginConnectWebsitePlan = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginConnectWebsitePlan::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "id": "id-0001",
+///   "name": "Jane Doe",
+///   "trialing": false
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6694,11 +8906,39 @@ pub struct PluginConnectWebsitePlan {
 ///
 /// Used by `plugin::list_all_active_subscriptions`, `plugin::list_subscriptions_for_website`, `plugin::get_subscription_details`.
 ///
-/// ```
-/// use crisp_api::models::PluginSubscription;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginSubscription = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginSubscription::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "active": false,
+///   "bill_period": "bill period",
+///   "bill_valid_until": "bill valid until",
+///   "card_id": "card-0001",
+///   "category": "category",
+///   "configurable": false,
+///   "contact_url": "contact url",
+///   "help_url": "help url",
+///   "icon": "icon",
+///   "id": "id-0001",
+///   "name": "Jane Doe",
+///   "plans": [
+///     {
+///       "id": "id-0001",
+///       "name": "Jane Doe",
+///       "price": 3
+///     }
+///   ],
+///   "price": 3,
+///   "privacy_url": "privacy url",
+///   "since": "since",
+///   "summary": "summary",
+///   "terms_url": "terms url",
+///   "type": "type",
+///   "urn": "urn",
+///   "video_url": "video url",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc",
+///   "website_url": "website url"
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6722,8 +8962,8 @@ pub struct PluginSubscription {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// `price`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub price: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub price: Option<i64>,
     /// `plans`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plans: Option<Vec<PluginSubscriptionPlan>>,
@@ -6775,11 +9015,14 @@ pub struct PluginSubscription {
 ///
 /// Used by `plugin::forward_plugin_payload_to_channel`.
 ///
-/// ```
-/// use crisp_api::models::PluginSubscriptionChannelForward;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginSubscriptionChannelForward = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginSubscriptionChannelForward::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "identifier": "identifier",
+///   "namespace": "namespace",
+///   "payload": {}
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6799,11 +9042,13 @@ pub struct PluginSubscriptionChannelForward {
 ///
 /// Used by `plugin::dispatch_plugin_event`.
 ///
-/// ```
-/// use crisp_api::models::PluginSubscriptionEventDispatch;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginSubscriptionEventDispatch = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginSubscriptionEventDispatch::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "data": {},
+///   "name": "Jane Doe"
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6818,11 +9063,14 @@ pub struct PluginSubscriptionEventDispatch {
 
 /// Crisp model `PluginSubscriptionPlan`.
 ///
-/// ```
-/// use crisp_api::models::PluginSubscriptionPlan;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginSubscriptionPlan = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginSubscriptionPlan::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "id": "id-0001",
+///   "name": "Jane Doe",
+///   "price": 3
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6834,19 +9082,26 @@ pub struct PluginSubscriptionPlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `price`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub price: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub price: Option<i64>,
 }
 
 /// Crisp model `PluginSubscriptionSettings`.
 ///
 /// Used by `plugin::get_subscription_settings`.
 ///
-/// ```
-/// use crisp_api::models::PluginSubscriptionSettings;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginSubscriptionSettings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginSubscriptionSettings::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "callback_url": "callback url",
+///   "plugin_id": "plugin-0001",
+///   "schema": {},
+///   "settings": {},
+///   "settings_form_url": "settings form url",
+///   "token": "token",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6876,11 +9131,25 @@ pub struct PluginSubscriptionSettings {
 
 /// Crisp model `SystemInfo`.
 ///
-/// ```
-/// use crisp_api::models::SystemInfo;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: SystemInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, SystemInfo::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "browser": {
+///     "major": "major",
+///     "name": "Jane Doe",
+///     "version": "version"
+///   },
+///   "engine": {
+///     "name": "Jane Doe",
+///     "version": "version"
+///   },
+///   "os": {
+///     "name": "Jane Doe",
+///     "version": "version"
+///   },
+///   "useragent": "useragent"
+/// }
 /// ```
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6903,11 +9172,17 @@ pub struct SystemInfo {
 ///
 /// Used by `website::create_website`, `website::get_website`.
 ///
-/// ```
-/// use crisp_api::models::Website;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: Website = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, Website::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "domain": "example.com",
+///   "institutional": false,
+///   "logo": "logo",
+///   "name": "Jane Doe",
+///   "verified": false,
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6936,11 +9211,18 @@ pub struct Website {
 ///
 /// Used by `website::generate_analytics`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteAnalyticsGeneratePoint;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteAnalyticsGeneratePoint = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteAnalyticsGeneratePoint::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "hits": 42,
+///   "period": "period",
+///   "split_by": "split by",
+///   "sum_hits": 42,
+///   "sum_value": 3,
+///   "unique_hits": 42,
+///   "value": 3
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6949,34 +9231,40 @@ pub struct WebsiteAnalyticsGeneratePoint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
     /// `value`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub value: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub value: Option<i64>,
     /// `split_by`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split_by: Option<String>,
     /// `hits`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub hits: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub hits: Option<i64>,
     /// `unique_hits`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub unique_hits: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub unique_hits: Option<i64>,
     /// `sum_value`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub sum_value: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub sum_value: Option<i64>,
     /// `sum_hits`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub sum_hits: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub sum_hits: Option<i64>,
 }
 
 /// Crisp model `WebsiteAvailabilityOperator`.
 ///
 /// Used by `website::list_website_operator_availabilities`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteAvailabilityOperator;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteAvailabilityOperator = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteAvailabilityOperator::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "time": {
+///     "for": 3,
+///     "since": 1700000000000
+///   },
+///   "type": "type",
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -6994,19 +9282,21 @@ pub struct WebsiteAvailabilityOperator {
 
 /// Crisp model `WebsiteAvailabilityOperatorTime`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteAvailabilityOperatorTime;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteAvailabilityOperatorTime = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteAvailabilityOperatorTime::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "for": 3,
+///   "since": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAvailabilityOperatorTime {
     /// `for`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub r#for: Option<f64>,
-    /// `since` (epoch milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub r#for: Option<i64>,
+    /// `since`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub since: Option<u64>,
 }
@@ -7015,11 +9305,13 @@ pub struct WebsiteAvailabilityOperatorTime {
 ///
 /// Used by `website::get_website_availability_status`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteAvailabilityStatus;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteAvailabilityStatus = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteAvailabilityStatus::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "since": 1700000000000,
+///   "status": "status"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7027,7 +9319,7 @@ pub struct WebsiteAvailabilityStatus {
     /// `status`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// `since` (epoch milliseconds).
+    /// `since`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub since: Option<u64>,
 }
@@ -7036,11 +9328,15 @@ pub struct WebsiteAvailabilityStatus {
 ///
 /// Used by `website::batch_block_conversations`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchBlockOperation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchBlockOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchBlockOperation::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "blocked": false,
+///   "sessions": [
+///     "sessions"
+///   ]
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7057,11 +9353,17 @@ pub struct WebsiteBatchBlockOperation {
 ///
 /// Used by `website::batch_update_conversations_data`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchConversationsDataOperation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchConversationsDataOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchConversationsDataOperation::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "data": {
+///     "key": "value"
+///   },
+///   "sessions": [
+///     "sessions"
+///   ]
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7078,11 +9380,15 @@ pub struct WebsiteBatchConversationsDataOperation {
 ///
 /// Used by `website::batch_resolve_conversations`, `website::batch_unresolve_conversations`, `website::batch_read_conversations`, `website::batch_unread_conversations`, `website::batch_remove_conversations`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchConversationsOperation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchConversationsOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchConversationsOperation::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "sessions": [
+///     "sessions"
+///   ]
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7099,11 +9405,17 @@ pub struct WebsiteBatchConversationsOperation {
 ///
 /// Used by `website::batch_update_conversations_segments`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchConversationsSegmentsOperation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchConversationsSegmentsOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchConversationsSegmentsOperation::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "segments": [
+///     "segments"
+///   ],
+///   "sessions": [
+///     "sessions"
+///   ]
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7129,11 +9441,15 @@ pub type WebsiteBatchDataPayload = serde_json::Map<String, serde_json::Value>;
 ///
 /// Used by `website::batch_inbox_conversations`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchInboxOperation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchInboxOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchInboxOperation::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "sessions": [
+///     "sessions"
+///   ]
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7142,17 +9458,23 @@ pub struct WebsiteBatchInboxOperation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
     /// `inbox_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inbox_id: Option<String>,
+    ///
+    /// `None` leaves it out; `Some(None)` sends `null`, which Crisp reads as "clear it".
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::nullable")]
+    pub inbox_id: Option<Option<String>>,
 }
 
 /// Crisp model `WebsiteBatchPeopleOperationInner`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchPeopleOperationInner;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchPeopleOperationInner = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchPeopleOperationInner::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "profiles": [
+///     "profiles"
+///   ],
+///   "search": "search"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7169,11 +9491,15 @@ pub struct WebsiteBatchPeopleOperationInner {
 ///
 /// Used by `website::batch_report_conversations`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchReportOperation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchReportOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchReportOperation::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "flag": "flag",
+///   "sessions": [
+///     "sessions"
+///   ]
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7190,11 +9516,17 @@ pub struct WebsiteBatchReportOperation {
 ///
 /// Used by `website::batch_routing_conversations`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchRoutingOperation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchRoutingOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchRoutingOperation::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "assigned": {
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   },
+///   "sessions": [
+///     "sessions"
+///   ]
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7203,17 +9535,20 @@ pub struct WebsiteBatchRoutingOperation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
     /// `assigned`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assigned: Option<WebsiteBatchRoutingOperationAssigned>,
+    ///
+    /// `None` leaves it out; `Some(None)` sends `null`, which Crisp reads as "clear it".
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::nullable")]
+    pub assigned: Option<Option<WebsiteBatchRoutingOperationAssigned>>,
 }
 
 /// Crisp model `WebsiteBatchRoutingOperationAssigned`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchRoutingOperationAssigned;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchRoutingOperationAssigned = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchRoutingOperationAssigned::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7227,11 +9562,26 @@ pub struct WebsiteBatchRoutingOperationAssigned {
 ///
 /// Used by `website::list_campaigns`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignExcerpt;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignExcerpt = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignExcerpt::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "campaign_id": "campaign-0001",
+///   "created_at": 1700000000000,
+///   "dispatched": false,
+///   "dispatched_at": 1700000000000,
+///   "format": "format",
+///   "name": "Jane Doe",
+///   "progress": 50,
+///   "reached": 3,
+///   "ready": false,
+///   "running": false,
+///   "subject": "subject",
+///   "tag": "tag",
+///   "targets": 3,
+///   "type": "type",
+///   "updated_at": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7264,21 +9614,21 @@ pub struct WebsiteCampaignExcerpt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
     /// `progress`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub progress: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub progress: Option<i64>,
     /// `targets`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub targets: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub targets: Option<i64>,
     /// `reached`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub reached: Option<f64>,
-    /// `created_at` (epoch milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub reached: Option<i64>,
+    /// `created_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// `updated_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `dispatched_at` (epoch milliseconds).
+    /// `dispatched_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub dispatched_at: Option<u64>,
 }
@@ -7287,11 +9637,77 @@ pub struct WebsiteCampaignExcerpt {
 ///
 /// Used by `website::get_campaign`, `website::save_campaign`, `website::update_campaign`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignItem;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignItem = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignItem::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "campaign_id": "campaign-0001",
+///   "created_at": 1700000000000,
+///   "dispatched": false,
+///   "dispatched_at": 1700000000000,
+///   "flow": {
+///     "assert_delay": 3,
+///     "assert_filter": [
+///       {
+///         "criterion": "criterion",
+///         "model": "model",
+///         "operator": "operator",
+///         "query": {
+///           "key": "value"
+///         }
+///       }
+///     ],
+///     "deliver_delay": 3,
+///     "deliver_once": false,
+///     "launch_event": "launch event"
+///   },
+///   "format": "format",
+///   "message": "message",
+///   "name": "Jane Doe",
+///   "options": {
+///     "deliver_to_chatbox": false,
+///     "deliver_to_email": false,
+///     "sender_email_reply": false,
+///     "sender_name_website": false,
+///     "tracking": false
+///   },
+///   "progress": 50,
+///   "reached": 3,
+///   "ready": false,
+///   "recipients": {
+///     "filter": [
+///       {
+///         "criterion": "criterion",
+///         "model": "model",
+///         "operator": "operator",
+///         "query": {
+///           "key": "value"
+///         }
+///       }
+///     ],
+///     "people": [
+///       "people"
+///     ],
+///     "segments": [
+///       "segments"
+///     ],
+///     "type": "type"
+///   },
+///   "running": false,
+///   "sender": {
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   },
+///   "statistics": {
+///     "clicked": 3,
+///     "opened": 3,
+///     "unsubscribed": 3
+///   },
+///   "subject": "subject",
+///   "tag": "tag",
+///   "targets": 3,
+///   "type": "type",
+///   "updated_at": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7324,21 +9740,21 @@ pub struct WebsiteCampaignItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
     /// `progress`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub progress: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub progress: Option<i64>,
     /// `targets`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub targets: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub targets: Option<i64>,
     /// `reached`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub reached: Option<f64>,
-    /// `created_at` (epoch milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub reached: Option<i64>,
+    /// `created_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// `updated_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `dispatched_at` (epoch milliseconds).
+    /// `dispatched_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub dispatched_at: Option<u64>,
     /// `sender`.
@@ -7363,11 +9779,25 @@ pub struct WebsiteCampaignItem {
 
 /// Crisp model `WebsiteCampaignItemFlow`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignItemFlow;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignItemFlow = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignItemFlow::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "assert_delay": 3,
+///   "assert_filter": [
+///     {
+///       "criterion": "criterion",
+///       "model": "model",
+///       "operator": "operator",
+///       "query": {
+///         "key": "value"
+///       }
+///     }
+///   ],
+///   "deliver_delay": 3,
+///   "deliver_once": false,
+///   "launch_event": "launch event"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7379,23 +9809,28 @@ pub struct WebsiteCampaignItemFlow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assert_filter: Option<Vec<WebsiteFilter>>,
     /// `assert_delay`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub assert_delay: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub assert_delay: Option<i64>,
     /// `deliver_once`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliver_once: Option<bool>,
     /// `deliver_delay`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub deliver_delay: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub deliver_delay: Option<i64>,
 }
 
 /// Crisp model `WebsiteCampaignItemOptions`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignItemOptions;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignItemOptions = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignItemOptions::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "deliver_to_chatbox": false,
+///   "deliver_to_email": false,
+///   "sender_email_reply": false,
+///   "sender_name_website": false,
+///   "tracking": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7419,11 +9854,28 @@ pub struct WebsiteCampaignItemOptions {
 
 /// Crisp model `WebsiteCampaignItemRecipients`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignItemRecipients;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignItemRecipients = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignItemRecipients::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "filter": [
+///     {
+///       "criterion": "criterion",
+///       "model": "model",
+///       "operator": "operator",
+///       "query": {
+///         "key": "value"
+///       }
+///     }
+///   ],
+///   "people": [
+///     "people"
+///   ],
+///   "segments": [
+///     "segments"
+///   ],
+///   "type": "type"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7444,11 +9896,12 @@ pub struct WebsiteCampaignItemRecipients {
 
 /// Crisp model `WebsiteCampaignItemSender`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignItemSender;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignItemSender = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignItemSender::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7460,35 +9913,39 @@ pub struct WebsiteCampaignItemSender {
 
 /// Crisp model `WebsiteCampaignItemStatistics`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignItemStatistics;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignItemStatistics = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignItemStatistics::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "clicked": 3,
+///   "opened": 3,
+///   "unsubscribed": 3
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemStatistics {
     /// `opened`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub opened: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub opened: Option<i64>,
     /// `clicked`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub clicked: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub clicked: Option<i64>,
     /// `unsubscribed`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub unsubscribed: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub unsubscribed: Option<i64>,
 }
 
 /// Crisp model `WebsiteCampaignNew`.
 ///
 /// Used by `website::create_new_campaign`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignNew::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "campaign_id": "campaign-0001"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7502,11 +9959,18 @@ pub struct WebsiteCampaignNew {
 ///
 /// Used by `website::list_campaign_recipients`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignRecipient;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignRecipient = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignRecipient::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "email": "jane.doe@example.com",
+///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+///   "person": {
+///     "avatar": "https://example.com/",
+///     "nickname": "Jane Doe"
+///   },
+///   "subscribed": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7527,11 +9991,13 @@ pub struct WebsiteCampaignRecipient {
 
 /// Crisp model `WebsiteCampaignRecipientPerson`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignRecipientPerson;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignRecipientPerson = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignRecipientPerson::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "avatar": "https://example.com/",
+///   "nickname": "Jane Doe"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7548,11 +10014,34 @@ pub struct WebsiteCampaignRecipientPerson {
 ///
 /// Used by `website::list_campaign_statistics`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignStatistic;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignStatistic = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignStatistic::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "created_at": 1700000000000,
+///   "data": {
+///     "key": "value"
+///   },
+///   "profile": {
+///     "email": "jane.doe@example.com",
+///     "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+///     "person": {
+///       "avatar": "https://example.com/",
+///       "geolocation": {
+///         "city": "city",
+///         "coordinates": {
+///           "latitude": 1.5,
+///           "longitude": 1.5
+///         },
+///         "country": "FR",
+///         "region": "region"
+///       },
+///       "nickname": "Jane Doe"
+///     }
+///   },
+///   "type": "type",
+///   "updated_at": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7566,21 +10055,36 @@ pub struct WebsiteCampaignStatistic {
     /// `data`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `created_at` (epoch milliseconds).
+    /// `created_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// `updated_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
 }
 
 /// Crisp model `WebsiteCampaignStatisticProfile`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignStatisticProfile;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignStatisticProfile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignStatisticProfile::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "email": "jane.doe@example.com",
+///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+///   "person": {
+///     "avatar": "https://example.com/",
+///     "geolocation": {
+///       "city": "city",
+///       "coordinates": {
+///         "latitude": 1.5,
+///         "longitude": 1.5
+///       },
+///       "country": "FR",
+///       "region": "region"
+///     },
+///     "nickname": "Jane Doe"
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7598,11 +10102,22 @@ pub struct WebsiteCampaignStatisticProfile {
 
 /// Crisp model `WebsiteCampaignStatisticProfilePerson`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignStatisticProfilePerson;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignStatisticProfilePerson = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignStatisticProfilePerson::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "avatar": "https://example.com/",
+///   "geolocation": {
+///     "city": "city",
+///     "coordinates": {
+///       "latitude": 1.5,
+///       "longitude": 1.5
+///     },
+///     "country": "FR",
+///     "region": "region"
+///   },
+///   "nickname": "Jane Doe"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7620,11 +10135,18 @@ pub struct WebsiteCampaignStatisticProfilePerson {
 
 /// Crisp model `WebsiteCampaignStatisticProfilePersonGeolocation`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignStatisticProfilePersonGeolocation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignStatisticProfilePersonGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignStatisticProfilePersonGeolocation::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "city": "city",
+///   "coordinates": {
+///     "latitude": 1.5,
+///     "longitude": 1.5
+///   },
+///   "country": "FR",
+///   "region": "region"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7645,11 +10167,13 @@ pub struct WebsiteCampaignStatisticProfilePersonGeolocation {
 
 /// Crisp model `WebsiteCampaignStatisticProfilePersonGeolocationCoordinates`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignStatisticProfilePersonGeolocationCoordinates;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignStatisticProfilePersonGeolocationCoordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignStatisticProfilePersonGeolocationCoordinates::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "latitude": 1.5,
+///   "longitude": 1.5
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7666,11 +10190,17 @@ pub struct WebsiteCampaignStatisticProfilePersonGeolocationCoordinates {
 ///
 /// Used by `website::list_campaign_templates`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignTemplateExcerpt;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignTemplateExcerpt = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignTemplateExcerpt::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "created_at": 1700000000000,
+///   "format": "format",
+///   "name": "Jane Doe",
+///   "template_id": "template-0001",
+///   "type": "type",
+///   "updated_at": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7687,10 +10217,10 @@ pub struct WebsiteCampaignTemplateExcerpt {
     /// `format`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
-    /// `created_at` (epoch milliseconds).
+    /// `created_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// `updated_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
 }
@@ -7699,11 +10229,18 @@ pub struct WebsiteCampaignTemplateExcerpt {
 ///
 /// Used by `website::get_campaign_template`, `website::save_campaign_template`, `website::update_campaign_template`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignTemplateItem;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignTemplateItem = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignTemplateItem::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "content": "Hello!",
+///   "created_at": 1700000000000,
+///   "format": "format",
+///   "name": "Jane Doe",
+///   "template_id": "template-0001",
+///   "type": "type",
+///   "updated_at": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7720,10 +10257,10 @@ pub struct WebsiteCampaignTemplateItem {
     /// `format`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
-    /// `created_at` (epoch milliseconds).
+    /// `created_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// `updated_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
     /// `content`.
@@ -7735,11 +10272,12 @@ pub struct WebsiteCampaignTemplateItem {
 ///
 /// Used by `website::create_new_campaign_template`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignTemplateNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignTemplateNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignTemplateNew::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "template_id": "template-0001"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7753,11 +10291,25 @@ pub struct WebsiteCampaignTemplateNew {
 ///
 /// Used by `website::get_connect_endpoints`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteConnectEndpoints;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteConnectEndpoints = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteConnectEndpoints::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "rescue": {
+///     "app": {
+///       "app": "app",
+///       "stream": "stream"
+///     },
+///     "socket": {
+///       "app": "app",
+///       "stream": "stream"
+///     }
+///   },
+///   "socket": {
+///     "app": "app",
+///     "stream": "stream"
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7772,11 +10324,19 @@ pub struct WebsiteConnectEndpoints {
 
 /// Crisp model `WebsiteConnectEndpointsRescue`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteConnectEndpointsRescue;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteConnectEndpointsRescue = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteConnectEndpointsRescue::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "app": {
+///     "app": "app",
+///     "stream": "stream"
+///   },
+///   "socket": {
+///     "app": "app",
+///     "stream": "stream"
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7791,11 +10351,13 @@ pub struct WebsiteConnectEndpointsRescue {
 
 /// Crisp model `WebsiteConnectEndpointsSocket`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteConnectEndpointsSocket;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteConnectEndpointsSocket = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteConnectEndpointsSocket::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "app": "app",
+///   "stream": "stream"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7812,11 +10374,13 @@ pub struct WebsiteConnectEndpointsSocket {
 ///
 /// Used by `website::create_website`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCreate;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCreate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCreate::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "domain": "example.com",
+///   "name": "Jane Doe"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7831,11 +10395,17 @@ pub struct WebsiteCreate {
 
 /// Crisp model `WebsiteFilter`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteFilter;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteFilter = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteFilter::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "criterion": "criterion",
+///   "model": "model",
+///   "operator": "operator",
+///   "query": {
+///     "key": "value"
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7858,11 +10428,37 @@ pub struct WebsiteFilter {
 ///
 /// Used by `website::list_inboxes`, `website::create_new_inbox`, `website::get_inbox`, `website::save_inbox`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteInbox;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteInbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteInbox::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "conditions": [
+///     {
+///       "criterion": "criterion",
+///       "model": "model",
+///       "operator": "eq",
+///       "query": [
+///         "query"
+///       ]
+///     }
+///   ],
+///   "created_at": 1700000000000,
+///   "emoji": "emoji",
+///   "inbox_id": "inbox-0001",
+///   "name": "Jane Doe",
+///   "operator": "operator",
+///   "operators": [
+///     "operators"
+///   ],
+///   "order": 3,
+///   "team_operators": [
+///     "team operators"
+///   ],
+///   "teams": [
+///     "teams"
+///   ],
+///   "updated_at": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7877,8 +10473,8 @@ pub struct WebsiteInbox {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
     /// `order`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub order: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub order: Option<i64>,
     /// `operators`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operators: Option<Vec<String>>,
@@ -7894,21 +10490,27 @@ pub struct WebsiteInbox {
     /// `operator`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
-    /// `created_at` (epoch milliseconds).
+    /// `created_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// `updated_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
 }
 
 /// Crisp model `WebsiteInboxCondition`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteInboxCondition;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteInboxCondition = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteInboxCondition::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "criterion": "criterion",
+///   "model": "model",
+///   "operator": "eq",
+///   "query": [
+///     "query"
+///   ]
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7919,7 +10521,7 @@ pub struct WebsiteInboxCondition {
     /// `criterion`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub criterion: Option<String>,
-    /// `operator`.
+    /// `operator`. One of [`WebsiteInboxConditionOperator`](crate::models::WebsiteInboxConditionOperator).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<WebsiteInboxConditionOperator>,
     /// `query`.
@@ -7929,15 +10531,9 @@ pub struct WebsiteInboxCondition {
 
 #[cfg(feature = "website")]
 crate::support::open_enum! {
-/// Crisp enumeration `WebsiteInboxConditionOperator`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `WebsiteInboxConditionOperator`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteInboxConditionOperator;
-/// let value: WebsiteInboxConditionOperator = serde_json::from_str("\"eq\"").unwrap();
-/// assert_eq!(value.as_str(), "eq");
-/// let unknown: WebsiteInboxConditionOperator = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, WebsiteInboxConditionOperator::Other("something-new".into()));
-/// ```
+/// Values: `eq`, `neq`, `gte`, `lte`, `gt`, `lt`; a value this version does not know is kept in `Other`.
 WebsiteInboxConditionOperator {
 /// `eq`
 Eq => "eq",
@@ -7958,11 +10554,12 @@ Lt => "lt",
 ///
 /// Used by `website::create_new_inbox`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteInboxNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteInboxNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteInboxNew::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7974,11 +10571,13 @@ pub struct WebsiteInboxNew {
 
 /// Crisp model `WebsiteInboxOrder`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteInboxOrder;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteInboxOrder = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteInboxOrder::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "inbox_id": "inbox-0001",
+///   "order": 3
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -7987,19 +10586,25 @@ pub struct WebsiteInboxOrder {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// `order`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub order: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub order: Option<i64>,
 }
 
 /// Crisp model `WebsiteInboxOrders`.
 ///
 /// Used by `website::batch_order_inboxes`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteInboxOrders;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteInboxOrders = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteInboxOrders::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "orders": [
+///     {
+///       "inbox_id": "inbox-0001",
+///       "order": 3
+///     }
+///   ]
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8013,11 +10618,22 @@ pub struct WebsiteInboxOrders {
 ///
 /// Used by `website::get_website_operator`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteOperator;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteOperator = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteOperator::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "availability": "online",
+///   "avatar": "https://example.com/",
+///   "email": "jane.doe@example.com",
+///   "first_name": "Jane",
+///   "has_token": false,
+///   "identifier": "identifier",
+///   "key": "key",
+///   "last_name": "Doe",
+///   "role": "role",
+///   "title": "title",
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8043,9 +10659,9 @@ pub struct WebsiteOperator {
     /// `title`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `availability`.
+    /// `availability`. One of [`Availability`](crate::models::Availability).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub availability: Option<String>,
+    pub availability: Option<Availability>,
     /// `has_token`.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "hasToken")]
     pub has_token: Option<bool>,
@@ -8061,11 +10677,19 @@ pub struct WebsiteOperator {
 ///
 /// Used by `website::send_email_to_website_operators`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteOperatorEmail;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteOperatorEmail = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteOperatorEmail::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "message": "message",
+///   "recipient": "recipient",
+///   "subject": "subject",
+///   "target": {
+///     "label": "label",
+///     "url": "https://example.com/"
+///   },
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8089,11 +10713,13 @@ pub struct WebsiteOperatorEmail {
 
 /// Crisp model `WebsiteOperatorEmailTarget`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteOperatorEmailTarget;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteOperatorEmailTarget = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteOperatorEmailTarget::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "label": "label",
+///   "url": "https://example.com/"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8110,11 +10736,25 @@ pub struct WebsiteOperatorEmailTarget {
 ///
 /// Used by `website::list_website_operators`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteOperatorListOne;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteOperatorListOne = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteOperatorListOne::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "details": {
+///     "availability": "online",
+///     "avatar": "https://example.com/",
+///     "email": "jane.doe@example.com",
+///     "first_name": "Jane",
+///     "has_token": false,
+///     "identifier": "identifier",
+///     "key": "key",
+///     "last_name": "Doe",
+///     "role": "role",
+///     "title": "title",
+///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+///   },
+///   "type": "type"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8131,11 +10771,15 @@ pub struct WebsiteOperatorListOne {
 ///
 /// Used by `website::list_last_active_website_operators`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteOperatorsLastActiveListOne;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteOperatorsLastActiveListOne = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteOperatorsLastActiveListOne::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "avatar": "https://example.com/",
+///   "nickname": "Jane Doe",
+///   "timestamp": 1700000000000,
+///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8149,18 +10793,20 @@ pub struct WebsiteOperatorsLastActiveListOne {
     /// `nickname`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// `timestamp`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
 
 /// Crisp model `WebsiteRemoveVerify`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteRemoveVerify;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteRemoveVerify = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteRemoveVerify::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "method": "method",
+///   "secret": "secret"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8177,11 +10823,96 @@ pub struct WebsiteRemoveVerify {
 ///
 /// Used by `website::get_website_settings`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettings;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettings::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "audit": {
+///     "log": false
+///   },
+///   "chatbox": {
+///     "activity_metrics": false,
+///     "allowed_pages": [
+///       "allowed pages"
+///     ],
+///     "audio_record": false,
+///     "availability_tooltip": false,
+///     "blocked_countries": [
+///       "blocked countries"
+///     ],
+///     "blocked_ips": [
+///       "blocked ips"
+///     ],
+///     "blocked_locales": [
+///       "blocked locales"
+///     ],
+///     "blocked_pages": [
+///       "blocked pages"
+///     ],
+///     "check_domain": false,
+///     "color_mode": "color mode",
+///     "color_theme": "color theme",
+///     "conversations": false,
+///     "email_visitors": false,
+///     "file_transfer": false,
+///     "force_identify": false,
+///     "guard_level": "guard level",
+///     "helpdesk_link": false,
+///     "helpdesk_navigate": "helpdesk navigate",
+///     "helpdesk_only": false,
+///     "hide_on_away": false,
+///     "hide_on_mobile": false,
+///     "hide_vacation": false,
+///     "home": false,
+///     "ignore_privacy": false,
+///     "last_operator_face": false,
+///     "layout_theme": "layout theme",
+///     "locale": "en",
+///     "mode_initial": "mode initial",
+///     "ongoing_operator_face": false,
+///     "operator_privacy": false,
+///     "overlay_mode": false,
+///     "overlay_search": false,
+///     "phone_visitors": false,
+///     "position_reverse": false,
+///     "status_health_dead": false,
+///     "text_theme": "text theme",
+///     "tile": "tile",
+///     "visitor_compose": false,
+///     "visitor_privacy": false,
+///     "wait_game": false,
+///     "website_logo": false,
+///     "welcome_message": "welcome message"
+///   },
+///   "contact": {
+///     "email": "jane.doe@example.com",
+///     "instagram": "instagram",
+///     "messenger": "messenger",
+///     "phone": "+33600000000",
+///     "telegram": "telegram",
+///     "twitter": "twitter",
+///     "whatsapp": "whatsapp"
+///   },
+///   "domain": "example.com",
+///   "domain_alternates": [
+///     "domain alternates"
+///   ],
+///   "emails": {
+///     "enrich": false,
+///     "junk_filter": false,
+///     "rating": false,
+///     "trackers": false,
+///     "transcript": false
+///   },
+///   "inbox": {
+///     "force_operator_token": false,
+///     "locale": "en",
+///     "lock_removal": false
+///   },
+///   "logo": "logo",
+///   "name": "Jane Doe",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8220,11 +10951,12 @@ pub struct WebsiteSettings {
 
 /// Crisp model `WebsiteSettingsAudit`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsAudit;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsAudit = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsAudit::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "log": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8236,11 +10968,63 @@ pub struct WebsiteSettingsAudit {
 
 /// Crisp model `WebsiteSettingsChatbox`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsChatbox;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsChatbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsChatbox::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "activity_metrics": false,
+///   "allowed_pages": [
+///     "allowed pages"
+///   ],
+///   "audio_record": false,
+///   "availability_tooltip": false,
+///   "blocked_countries": [
+///     "blocked countries"
+///   ],
+///   "blocked_ips": [
+///     "blocked ips"
+///   ],
+///   "blocked_locales": [
+///     "blocked locales"
+///   ],
+///   "blocked_pages": [
+///     "blocked pages"
+///   ],
+///   "check_domain": false,
+///   "color_mode": "color mode",
+///   "color_theme": "color theme",
+///   "conversations": false,
+///   "email_visitors": false,
+///   "file_transfer": false,
+///   "force_identify": false,
+///   "guard_level": "guard level",
+///   "helpdesk_link": false,
+///   "helpdesk_navigate": "helpdesk navigate",
+///   "helpdesk_only": false,
+///   "hide_on_away": false,
+///   "hide_on_mobile": false,
+///   "hide_vacation": false,
+///   "home": false,
+///   "ignore_privacy": false,
+///   "last_operator_face": false,
+///   "layout_theme": "layout theme",
+///   "locale": "en",
+///   "mode_initial": "mode initial",
+///   "ongoing_operator_face": false,
+///   "operator_privacy": false,
+///   "overlay_mode": false,
+///   "overlay_search": false,
+///   "phone_visitors": false,
+///   "position_reverse": false,
+///   "status_health_dead": false,
+///   "text_theme": "text theme",
+///   "tile": "tile",
+///   "visitor_compose": false,
+///   "visitor_privacy": false,
+///   "wait_game": false,
+///   "website_logo": false,
+///   "welcome_message": "welcome message"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8375,11 +11159,18 @@ pub struct WebsiteSettingsChatbox {
 
 /// Crisp model `WebsiteSettingsContact`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsContact;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsContact = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsContact::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "email": "jane.doe@example.com",
+///   "instagram": "instagram",
+///   "messenger": "messenger",
+///   "phone": "+33600000000",
+///   "telegram": "telegram",
+///   "twitter": "twitter",
+///   "whatsapp": "whatsapp"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8409,11 +11200,16 @@ pub struct WebsiteSettingsContact {
 
 /// Crisp model `WebsiteSettingsEmails`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsEmails;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsEmails = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsEmails::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "enrich": false,
+///   "junk_filter": false,
+///   "rating": false,
+///   "trackers": false,
+///   "transcript": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8437,11 +11233,14 @@ pub struct WebsiteSettingsEmails {
 
 /// Crisp model `WebsiteSettingsInbox`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsInbox;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsInbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsInbox::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "force_operator_token": false,
+///   "locale": "en",
+///   "lock_removal": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8461,11 +11260,96 @@ pub struct WebsiteSettingsInbox {
 ///
 /// Used by `website::update_website_settings`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsUpdate;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsUpdate::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "audit": {
+///     "log": false
+///   },
+///   "chatbox": {
+///     "activity_metrics": false,
+///     "allowed_pages": [
+///       "allowed pages"
+///     ],
+///     "audio_record": false,
+///     "availability_tooltip": false,
+///     "blocked_countries": [
+///       "blocked countries"
+///     ],
+///     "blocked_ips": [
+///       "blocked ips"
+///     ],
+///     "blocked_locales": [
+///       "blocked locales"
+///     ],
+///     "blocked_pages": [
+///       "blocked pages"
+///     ],
+///     "check_domain": false,
+///     "color_mode": "color mode",
+///     "color_theme": "color theme",
+///     "conversations": false,
+///     "email_visitors": false,
+///     "file_transfer": false,
+///     "force_identify": false,
+///     "guard_level": "guard level",
+///     "helpdesk_link": false,
+///     "helpdesk_navigate": "helpdesk navigate",
+///     "helpdesk_only": false,
+///     "hide_on_away": false,
+///     "hide_on_mobile": false,
+///     "hide_vacation": false,
+///     "home": false,
+///     "ignore_privacy": false,
+///     "last_operator_face": false,
+///     "layout_theme": "layout theme",
+///     "locale": "en",
+///     "mode_initial": "mode initial",
+///     "ongoing_operator_face": false,
+///     "operator_privacy": false,
+///     "overlay_mode": false,
+///     "overlay_search": false,
+///     "phone_visitors": false,
+///     "position_reverse": false,
+///     "status_health_dead": false,
+///     "text_theme": "text theme",
+///     "tile": "tile",
+///     "visitor_compose": false,
+///     "visitor_privacy": false,
+///     "wait_game": false,
+///     "website_logo": false,
+///     "welcome_message": "welcome message"
+///   },
+///   "contact": {
+///     "email": "jane.doe@example.com",
+///     "instagram": "instagram",
+///     "messenger": "messenger",
+///     "phone": "+33600000000",
+///     "telegram": "telegram",
+///     "twitter": "twitter",
+///     "whatsapp": "whatsapp"
+///   },
+///   "domain": "example.com",
+///   "domain_alternates": [
+///     "domain alternates"
+///   ],
+///   "emails": {
+///     "enrich": false,
+///     "junk_filter": false,
+///     "rating": false,
+///     "trackers": false,
+///     "transcript": false
+///   },
+///   "inbox": {
+///     "force_operator_token": false,
+///     "locale": "en",
+///     "lock_removal": false
+///   },
+///   "logo": "logo",
+///   "name": "Jane Doe",
+///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8504,11 +11388,12 @@ pub struct WebsiteSettingsUpdate {
 
 /// Crisp model `WebsiteSettingsUpdateAudit`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsUpdateAudit;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsUpdateAudit = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsUpdateAudit::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "log": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8520,11 +11405,63 @@ pub struct WebsiteSettingsUpdateAudit {
 
 /// Crisp model `WebsiteSettingsUpdateChatbox`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsUpdateChatbox;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsUpdateChatbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsUpdateChatbox::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "activity_metrics": false,
+///   "allowed_pages": [
+///     "allowed pages"
+///   ],
+///   "audio_record": false,
+///   "availability_tooltip": false,
+///   "blocked_countries": [
+///     "blocked countries"
+///   ],
+///   "blocked_ips": [
+///     "blocked ips"
+///   ],
+///   "blocked_locales": [
+///     "blocked locales"
+///   ],
+///   "blocked_pages": [
+///     "blocked pages"
+///   ],
+///   "check_domain": false,
+///   "color_mode": "color mode",
+///   "color_theme": "color theme",
+///   "conversations": false,
+///   "email_visitors": false,
+///   "file_transfer": false,
+///   "force_identify": false,
+///   "guard_level": "guard level",
+///   "helpdesk_link": false,
+///   "helpdesk_navigate": "helpdesk navigate",
+///   "helpdesk_only": false,
+///   "hide_on_away": false,
+///   "hide_on_mobile": false,
+///   "hide_vacation": false,
+///   "home": false,
+///   "ignore_privacy": false,
+///   "last_operator_face": false,
+///   "layout_theme": "layout theme",
+///   "locale": "en",
+///   "mode_initial": "mode initial",
+///   "ongoing_operator_face": false,
+///   "operator_privacy": false,
+///   "overlay_mode": false,
+///   "overlay_search": false,
+///   "phone_visitors": false,
+///   "position_reverse": false,
+///   "status_health_dead": false,
+///   "text_theme": "text theme",
+///   "tile": "tile",
+///   "visitor_compose": false,
+///   "visitor_privacy": false,
+///   "wait_game": false,
+///   "website_logo": false,
+///   "welcome_message": "welcome message"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8659,11 +11596,18 @@ pub struct WebsiteSettingsUpdateChatbox {
 
 /// Crisp model `WebsiteSettingsUpdateContact`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsUpdateContact;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsUpdateContact = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsUpdateContact::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "email": "jane.doe@example.com",
+///   "instagram": "instagram",
+///   "messenger": "messenger",
+///   "phone": "+33600000000",
+///   "telegram": "telegram",
+///   "twitter": "twitter",
+///   "whatsapp": "whatsapp"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8693,11 +11637,16 @@ pub struct WebsiteSettingsUpdateContact {
 
 /// Crisp model `WebsiteSettingsUpdateEmails`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsUpdateEmails;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsUpdateEmails = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsUpdateEmails::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "enrich": false,
+///   "junk_filter": false,
+///   "rating": false,
+///   "trackers": false,
+///   "transcript": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8721,11 +11670,14 @@ pub struct WebsiteSettingsUpdateEmails {
 
 /// Crisp model `WebsiteSettingsUpdateInbox`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsUpdateInbox;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsUpdateInbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsUpdateInbox::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "force_operator_token": false,
+///   "locale": "en",
+///   "lock_removal": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8745,11 +11697,19 @@ pub struct WebsiteSettingsUpdateInbox {
 ///
 /// Used by `website::list_teams`, `website::create_new_team`, `website::get_team`, `website::save_team`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteTeam;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteTeam = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteTeam::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "created_at": 1700000000000,
+///   "emoji": "emoji",
+///   "name": "Jane Doe",
+///   "operators": [
+///     "operators"
+///   ],
+///   "team_id": "team-0001",
+///   "updated_at": 1700000000000
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8766,10 +11726,10 @@ pub struct WebsiteTeam {
     /// `operators`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operators: Option<Vec<String>>,
-    /// `created_at` (epoch milliseconds).
+    /// `created_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// `updated_at`. In epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
 }
@@ -8778,11 +11738,12 @@ pub struct WebsiteTeam {
 ///
 /// Used by `website::create_new_team`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteTeamNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteTeamNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteTeamNew::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "team_id": "team-0001"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8796,11 +11757,12 @@ pub struct WebsiteTeamNew {
 ///
 /// Used by `website::get_verify_key`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVerifyKey;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVerifyKey = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVerifyKey::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "secret": "secret"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8814,11 +11776,12 @@ pub struct WebsiteVerifyKey {
 ///
 /// Used by `website::get_verify_settings`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVerifySettings;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVerifySettings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVerifySettings::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "enabled": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8832,11 +11795,12 @@ pub struct WebsiteVerifySettings {
 ///
 /// Used by `website::update_verify_settings`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVerifySettingsUpdate;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVerifySettingsUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVerifySettingsUpdate::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "enabled": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8850,11 +11814,39 @@ pub struct WebsiteVerifySettingsUpdate {
 ///
 /// Used by `website::list_visitors`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitor;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitor = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitor::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "active": false,
+///   "avatar": "https://example.com/",
+///   "capabilities": [
+///     "capabilities"
+///   ],
+///   "email": "jane.doe@example.com",
+///   "geolocation": {
+///     "city": "city",
+///     "coordinates": {
+///       "latitude": 1.5,
+///       "longitude": 1.5
+///     },
+///     "country": "FR",
+///     "region": "region"
+///   },
+///   "inbox_id": "inbox-0001",
+///   "initiated": false,
+///   "last_page": {
+///     "page_title": "page title",
+///     "page_url": "page url"
+///   },
+///   "locales": [
+///     "locales"
+///   ],
+///   "nickname": "Jane Doe",
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "timezone": -120,
+///   "useragent": "useragent"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8890,8 +11882,8 @@ pub struct WebsiteVisitor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<WebsiteVisitorGeolocation>,
     /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub timezone: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub timezone: Option<i64>,
     /// `capabilities`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<String>>,
@@ -8904,11 +11896,14 @@ pub struct WebsiteVisitor {
 ///
 /// Used by `website::count_visitors`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorCount;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorCount = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorCount::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "active": 3,
+///   "count": 42,
+///   "limited": false
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8917,8 +11912,8 @@ pub struct WebsiteVisitorCount {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
     /// `active`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub active: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub active: Option<i64>,
     /// `limited`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limited: Option<bool>,
@@ -8926,11 +11921,18 @@ pub struct WebsiteVisitorCount {
 
 /// Crisp model `WebsiteVisitorGeolocation`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorGeolocation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorGeolocation::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "city": "city",
+///   "coordinates": {
+///     "latitude": 1.5,
+///     "longitude": 1.5
+///   },
+///   "country": "FR",
+///   "region": "region"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8951,11 +11953,13 @@ pub struct WebsiteVisitorGeolocation {
 
 /// Crisp model `WebsiteVisitorGeolocationCoordinates`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorGeolocationCoordinates;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorGeolocationCoordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorGeolocationCoordinates::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "latitude": 1.5,
+///   "longitude": 1.5
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8970,11 +11974,13 @@ pub struct WebsiteVisitorGeolocationCoordinates {
 
 /// Crisp model `WebsiteVisitorLastPage`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorLastPage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorLastPage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorLastPage::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "page_title": "page title",
+///   "page_url": "page url"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -8991,11 +11997,15 @@ pub struct WebsiteVisitorLastPage {
 ///
 /// Used by `website::count_blocked_visitors`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorsBlocked;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorsBlocked = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorsBlocked::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "blocked": 3,
+///   "rule": [
+///     "rule"
+///   ]
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -9004,19 +12014,53 @@ pub struct WebsiteVisitorsBlocked {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<Vec<String>>,
     /// `blocked`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub blocked: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub blocked: Option<i64>,
 }
 
 /// Crisp model `WebsiteVisitorsMapPoint`.
 ///
 /// Used by `website::pinpoint_visitors_on_map`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorsMapPoint;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorsMapPoint = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorsMapPoint::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "geolocation": {
+///     "city": "city",
+///     "coordinates": {
+///       "latitude": 1.5,
+///       "longitude": 1.5
+///     },
+///     "country": "FR",
+///     "region": "region"
+///   },
+///   "visitors": {
+///     "count": 42,
+///     "sessions": [
+///       {
+///         "active": false,
+///         "avatar": "https://example.com/",
+///         "capabilities": [
+///           "capabilities"
+///         ],
+///         "email": "jane.doe@example.com",
+///         "initiated": false,
+///         "last_page": {
+///           "page_title": "page title",
+///           "page_url": "page url"
+///         },
+///         "locales": [
+///           "locales"
+///         ],
+///         "nickname": "Jane Doe",
+///         "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///         "timezone": -120
+///       }
+///     ],
+///     "threshold": 3
+///   }
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -9031,11 +12075,18 @@ pub struct WebsiteVisitorsMapPoint {
 
 /// Crisp model `WebsiteVisitorsMapPointGeolocation`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorsMapPointGeolocation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorsMapPointGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorsMapPointGeolocation::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "city": "city",
+///   "coordinates": {
+///     "latitude": 1.5,
+///     "longitude": 1.5
+///   },
+///   "country": "FR",
+///   "region": "region"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -9056,11 +12107,13 @@ pub struct WebsiteVisitorsMapPointGeolocation {
 
 /// Crisp model `WebsiteVisitorsMapPointGeolocationCoordinates`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorsMapPointGeolocationCoordinates;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorsMapPointGeolocationCoordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorsMapPointGeolocationCoordinates::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "latitude": 1.5,
+///   "longitude": 1.5
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -9075,11 +12128,34 @@ pub struct WebsiteVisitorsMapPointGeolocationCoordinates {
 
 /// Crisp model `WebsiteVisitorsMapPointVisitors`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorsMapPointVisitors;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorsMapPointVisitors = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorsMapPointVisitors::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "count": 42,
+///   "sessions": [
+///     {
+///       "active": false,
+///       "avatar": "https://example.com/",
+///       "capabilities": [
+///         "capabilities"
+///       ],
+///       "email": "jane.doe@example.com",
+///       "initiated": false,
+///       "last_page": {
+///         "page_title": "page title",
+///         "page_url": "page url"
+///       },
+///       "locales": [
+///         "locales"
+///       ],
+///       "nickname": "Jane Doe",
+///       "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///       "timezone": -120
+///     }
+///   ],
+///   "threshold": 3
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -9088,8 +12164,8 @@ pub struct WebsiteVisitorsMapPointVisitors {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
     /// `threshold`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub threshold: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub threshold: Option<i64>,
     /// `sessions`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<WebsiteVisitorsMapPointVisitorsSession>>,
@@ -9097,11 +12173,28 @@ pub struct WebsiteVisitorsMapPointVisitors {
 
 /// Crisp model `WebsiteVisitorsMapPointVisitorsSession`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorsMapPointVisitorsSession;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorsMapPointVisitorsSession = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorsMapPointVisitorsSession::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "active": false,
+///   "avatar": "https://example.com/",
+///   "capabilities": [
+///     "capabilities"
+///   ],
+///   "email": "jane.doe@example.com",
+///   "initiated": false,
+///   "last_page": {
+///     "page_title": "page title",
+///     "page_url": "page url"
+///   },
+///   "locales": [
+///     "locales"
+///   ],
+///   "nickname": "Jane Doe",
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+///   "timezone": -120
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -9128,8 +12221,8 @@ pub struct WebsiteVisitorsMapPointVisitorsSession {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_page: Option<WebsiteVisitorLastPage>,
     /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub timezone: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub timezone: Option<i64>,
     /// `capabilities`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<String>>,
@@ -9142,11 +12235,12 @@ pub struct WebsiteVisitorsMapPointVisitorsSession {
 ///
 /// Used by `website::get_session_identifier_from_token`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorsToken;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorsToken = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorsToken::default());
+/// An example payload:
+///
+/// ```json
+/// {
+///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
+/// }
 /// ```
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -23,9 +23,9 @@ pub struct PluginService {
 }
 
 impl PluginService {
-    /// Get Connect Account (Plugin Connect).
+    /// Get Connect Account.
     ///
-    /// `GET plugin/connect/account` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-connect-account) · tiers: plugin · idempotent: retried on transient failures.
+    /// Get Connect Account (Plugin Connect) · `GET plugin/connect/account` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-connect-account) · tiers: plugin · idempotent: retried on transient failures.
     ///
     /// Returns `PluginConnectAccount`.
     ///
@@ -41,9 +41,9 @@ impl PluginService {
         GetConnectAccount(call)
     }
 
-    /// Check Connect Session Validity (Plugin Connect).
+    /// Check Connect Session Validity.
     ///
-    /// `HEAD plugin/connect/session` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-connect-session-validity) · tiers: plugin · idempotent: retried on transient failures.
+    /// Check Connect Session Validity (Plugin Connect) · `HEAD plugin/connect/session` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-connect-session-validity) · tiers: plugin · idempotent: retried on transient failures.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -59,9 +59,9 @@ impl PluginService {
         CheckConnectSessionValidity(call)
     }
 
-    /// List All Connect Websites (Plugin Connect).
+    /// List All Connect Websites.
     ///
-    /// `GET plugin/connect/websites/all/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-all-connect-websites) · tiers: plugin · idempotent: retried on transient failures.
+    /// List All Connect Websites (Plugin Connect) · `GET plugin/connect/websites/all/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-all-connect-websites) · tiers: plugin · idempotent: retried on transient failures.
     ///
     /// Optional: [`filter_configured`](ListAllConnectWebsites::filter_configured), [`include_plan`](ListAllConnectWebsites::include_plan).
     ///
@@ -88,9 +88,9 @@ impl PluginService {
         ListAllConnectWebsites(call)
     }
 
-    /// List Connect Websites Since (Plugin Connect).
+    /// List Connect Websites Since.
     ///
-    /// `GET plugin/connect/websites/since` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-connect-websites-since) · tiers: plugin · idempotent: retried on transient failures.
+    /// List Connect Websites Since (Plugin Connect) · `GET plugin/connect/websites/since` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-connect-websites-since) · tiers: plugin · idempotent: retried on transient failures.
     ///
     /// Optional: [`filter_configured`](ListConnectWebsitesSince::filter_configured), [`include_plan`](ListConnectWebsitesSince::include_plan).
     ///
@@ -110,9 +110,9 @@ impl PluginService {
         ListConnectWebsitesSince(call)
     }
 
-    /// Get Connect Endpoints (Plugin Connect).
+    /// Get Connect Endpoints.
     ///
-    /// `GET plugin/connect/endpoints` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-connect-endpoints) · tiers: plugin · idempotent: retried on transient failures.
+    /// Get Connect Endpoints (Plugin Connect) · `GET plugin/connect/endpoints` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-connect-endpoints) · tiers: plugin · idempotent: retried on transient failures.
     ///
     /// Returns `PluginConnectEndpoints`.
     ///
@@ -128,9 +128,9 @@ impl PluginService {
         GetConnectEndpoints(call)
     }
 
-    /// List All Active Subscriptions (Plugin Subscription).
+    /// List All Active Subscriptions.
     ///
-    /// `GET plugins/subscription` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-all-active-subscriptions) · tiers: user · idempotent: retried on transient failures.
+    /// List All Active Subscriptions (Plugin Subscription) · `GET plugins/subscription` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-all-active-subscriptions) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<PluginSubscription>`.
     ///
@@ -146,9 +146,9 @@ impl PluginService {
         ListAllActiveSubscriptions(call)
     }
 
-    /// List Subscriptions For A Website (Plugin Subscription).
+    /// List Subscriptions For A Website.
     ///
-    /// `GET plugins/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-subscriptions-for-a-website) · tiers: user · idempotent: retried on transient failures.
+    /// List Subscriptions For A Website (Plugin Subscription) · `GET plugins/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-subscriptions-for-a-website) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<PluginSubscription>`.
     ///
@@ -170,9 +170,9 @@ impl PluginService {
         ListSubscriptionsForWebsite(call)
     }
 
-    /// Get Subscription Details (Plugin Subscription).
+    /// Get Subscription Details.
     ///
-    /// `GET plugins/subscription/{website_id}/{plugin_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-subscription-details) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Subscription Details (Plugin Subscription) · `GET plugins/subscription/{website_id}/{plugin_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-subscription-details) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `PluginSubscription`.
     ///
@@ -198,9 +198,9 @@ impl PluginService {
         GetSubscriptionDetails(call)
     }
 
-    /// Subscribe Website To Plugin (Plugin Subscription).
+    /// Subscribe Website To Plugin.
     ///
-    /// `POST plugins/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#subscribe-website-to-plugin) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Subscribe Website To Plugin (Plugin Subscription) · `POST plugins/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#subscribe-website-to-plugin) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](SubscribeWebsiteToPlugin::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -230,9 +230,9 @@ impl PluginService {
         SubscribeWebsiteToPlugin(call)
     }
 
-    /// Unsubscribe Plugin From Website (Plugin Subscription).
+    /// Unsubscribe Plugin From Website.
     ///
-    /// `DELETE plugins/subscription/{website_id}/{plugin_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#unsubscribe-plugin-from-website) · tiers: user · idempotent: retried on transient failures.
+    /// Unsubscribe Plugin From Website (Plugin Subscription) · `DELETE plugins/subscription/{website_id}/{plugin_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#unsubscribe-plugin-from-website) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -258,9 +258,9 @@ impl PluginService {
         UnsubscribePluginFromWebsite(call)
     }
 
-    /// Get Subscription Settings (Plugin Subscription).
+    /// Get Subscription Settings.
     ///
-    /// `GET plugins/subscription/{website_id}/{plugin_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-subscription-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Subscription Settings (Plugin Subscription) · `GET plugins/subscription/{website_id}/{plugin_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-subscription-settings) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `PluginSubscriptionSettings`.
     ///
@@ -286,9 +286,9 @@ impl PluginService {
         GetSubscriptionSettings(call)
     }
 
-    /// Save Subscription Settings (Plugin Subscription).
+    /// Save Subscription Settings.
     ///
-    /// `PUT plugins/subscription/{website_id}/{plugin_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-subscription-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Save Subscription Settings (Plugin Subscription) · `PUT plugins/subscription/{website_id}/{plugin_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-subscription-settings) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -315,9 +315,9 @@ impl PluginService {
         SaveSubscriptionSettings(call)
     }
 
-    /// Update Subscription Settings (Plugin Subscription).
+    /// Update Subscription Settings.
     ///
-    /// `PATCH plugins/subscription/{website_id}/{plugin_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-subscription-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Subscription Settings (Plugin Subscription) · `PATCH plugins/subscription/{website_id}/{plugin_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-subscription-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateSubscriptionSettings::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -344,9 +344,9 @@ impl PluginService {
         UpdateSubscriptionSettings(call)
     }
 
-    /// Get Plugin Usage Bills (Plugin Subscription).
+    /// Get Plugin Usage Bills.
     ///
-    /// `GET plugins/subscription/{website_id}/{plugin_id}/bill/usage` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-plugin-usage-bills) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Plugin Usage Bills (Plugin Subscription) · `GET plugins/subscription/{website_id}/{plugin_id}/bill/usage` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-plugin-usage-bills) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<PluginBillUsage>`.
     ///
@@ -372,9 +372,9 @@ impl PluginService {
         GetPluginUsageBills(call)
     }
 
-    /// Report Plugin Usage To Bill (Plugin Subscription).
+    /// Report Plugin Usage To Bill.
     ///
-    /// `POST plugins/subscription/{website_id}/{plugin_id}/bill/usage` · [reference](https://docs.crisp.chat/references/rest-api/v1/#report-plugin-usage-to-bill) · tiers: plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Report Plugin Usage To Bill (Plugin Subscription) · `POST plugins/subscription/{website_id}/{plugin_id}/bill/usage` · [reference](https://docs.crisp.chat/references/rest-api/v1/#report-plugin-usage-to-bill) · tiers: plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ReportPluginUsageToBill::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -401,9 +401,9 @@ impl PluginService {
         ReportPluginUsageToBill(call)
     }
 
-    /// Get Plugin Attest Provenance (Plugin Subscription).
+    /// Get Plugin Attest Provenance.
     ///
-    /// `GET plugins/subscription/{website_id}/{plugin_id}/attest/provenance` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-plugin-attest-provenance) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Plugin Attest Provenance (Plugin Subscription) · `GET plugins/subscription/{website_id}/{plugin_id}/attest/provenance` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-plugin-attest-provenance) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `PluginAttestProvenance`.
     ///
@@ -429,9 +429,9 @@ impl PluginService {
         GetPluginAttestProvenance(call)
     }
 
-    /// Forward Plugin Payload To Channel (Plugin Subscription).
+    /// Forward Plugin Payload To Channel.
     ///
-    /// `POST plugins/subscription/{website_id}/{plugin_id}/channel` · [reference](https://docs.crisp.chat/references/rest-api/v1/#forward-plugin-payload-to-channel) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Forward Plugin Payload To Channel (Plugin Subscription) · `POST plugins/subscription/{website_id}/{plugin_id}/channel` · [reference](https://docs.crisp.chat/references/rest-api/v1/#forward-plugin-payload-to-channel) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ForwardPluginPayloadToChannel::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -458,9 +458,9 @@ impl PluginService {
         ForwardPluginPayloadToChannel(call)
     }
 
-    /// Dispatch Plugin Event (Plugin Subscription).
+    /// Dispatch Plugin Event.
     ///
-    /// `POST plugins/subscription/{website_id}/{plugin_id}/event` · [reference](https://docs.crisp.chat/references/rest-api/v1/#dispatch-plugin-event) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Dispatch Plugin Event (Plugin Subscription) · `POST plugins/subscription/{website_id}/{plugin_id}/event` · [reference](https://docs.crisp.chat/references/rest-api/v1/#dispatch-plugin-event) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](DispatchPluginEvent::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -489,41 +489,17 @@ impl PluginService {
 }
 
 endpoint! {
-/// The request built by [`PluginService::get_connect_account`](PluginService::get_connect_account): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().get_connect_account();
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::get_connect_account`](PluginService::get_connect_account) (see its example): set options, then `.await` it.
 GetConnectAccount => models::PluginConnectAccount
 }
 
 exists_endpoint! {
-/// The request built by [`PluginService::check_connect_session_validity`](PluginService::check_connect_session_validity): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().check_connect_session_validity();
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::check_connect_session_validity`](PluginService::check_connect_session_validity) (see its example): set options, then `.await` it.
 CheckConnectSessionValidity
 }
 
 endpoint! {
-/// The request built by [`PluginService::list_all_connect_websites`](PluginService::list_all_connect_websites): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().list_all_connect_websites(1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::list_all_connect_websites`](PluginService::list_all_connect_websites) (see its example): set options, then `.await` it.
 ListAllConnectWebsites => Vec<models::PluginConnectWebsite>
 }
 
@@ -574,15 +550,7 @@ impl ListAllConnectWebsites {
 }
 
 endpoint! {
-/// The request built by [`PluginService::list_connect_websites_since`](PluginService::list_connect_websites_since): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().list_connect_websites_since("value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::list_connect_websites_since`](PluginService::list_connect_websites_since) (see its example): set options, then `.await` it.
 ListConnectWebsitesSince => Vec<models::PluginConnectWebsite>
 }
 
@@ -619,183 +587,141 @@ impl ListConnectWebsitesSince {
 }
 
 endpoint! {
-/// The request built by [`PluginService::get_connect_endpoints`](PluginService::get_connect_endpoints): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().get_connect_endpoints();
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::get_connect_endpoints`](PluginService::get_connect_endpoints) (see its example): set options, then `.await` it.
 GetConnectEndpoints => models::PluginConnectEndpoints
 }
 
 endpoint! {
-/// The request built by [`PluginService::list_all_active_subscriptions`](PluginService::list_all_active_subscriptions): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().list_all_active_subscriptions();
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::list_all_active_subscriptions`](PluginService::list_all_active_subscriptions) (see its example): set options, then `.await` it.
 ListAllActiveSubscriptions => Vec<models::PluginSubscription>
 }
 
 endpoint! {
-/// The request built by [`PluginService::list_subscriptions_for_website`](PluginService::list_subscriptions_for_website): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().list_subscriptions_for_website("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::list_subscriptions_for_website`](PluginService::list_subscriptions_for_website) (see its example): set options, then `.await` it.
 ListSubscriptionsForWebsite => Vec<models::PluginSubscription>
 }
 
 endpoint! {
-/// The request built by [`PluginService::get_subscription_details`](PluginService::get_subscription_details): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().get_subscription_details("website-id", "plugin-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::get_subscription_details`](PluginService::get_subscription_details) (see its example): set options, then `.await` it.
 GetSubscriptionDetails => models::PluginSubscription
 }
 
 endpoint! {
-/// The request built by [`PluginService::subscribe_website_to_plugin`](PluginService::subscribe_website_to_plugin): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().subscribe_website_to_plugin("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::subscribe_website_to_plugin`](PluginService::subscribe_website_to_plugin) (see its example): set options, then `.await` it.
 SubscribeWebsiteToPlugin => serde_json::Value
 }
 
+impl SubscribeWebsiteToPlugin {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.plugin().subscribe_website_to_plugin("website-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`PluginService::unsubscribe_plugin_from_website`](PluginService::unsubscribe_plugin_from_website): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().unsubscribe_plugin_from_website("website-id", "plugin-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::unsubscribe_plugin_from_website`](PluginService::unsubscribe_plugin_from_website) (see its example): set options, then `.await` it.
 UnsubscribePluginFromWebsite => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`PluginService::get_subscription_settings`](PluginService::get_subscription_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().get_subscription_settings("website-id", "plugin-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::get_subscription_settings`](PluginService::get_subscription_settings) (see its example): set options, then `.await` it.
 GetSubscriptionSettings => models::PluginSubscriptionSettings
 }
 
 endpoint! {
-/// The request built by [`PluginService::save_subscription_settings`](PluginService::save_subscription_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().save_subscription_settings("website-id", "plugin-id", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::save_subscription_settings`](PluginService::save_subscription_settings) (see its example): set options, then `.await` it.
 SaveSubscriptionSettings => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`PluginService::update_subscription_settings`](PluginService::update_subscription_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().update_subscription_settings("website-id", "plugin-id", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::update_subscription_settings`](PluginService::update_subscription_settings) (see its example): set options, then `.await` it.
 UpdateSubscriptionSettings => serde_json::Value
 }
 
+impl UpdateSubscriptionSettings {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.plugin().update_subscription_settings("website-id", "plugin-id", serde_json::json!({})).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`PluginService::get_plugin_usage_bills`](PluginService::get_plugin_usage_bills): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().get_plugin_usage_bills("website-id", "plugin-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::get_plugin_usage_bills`](PluginService::get_plugin_usage_bills) (see its example): set options, then `.await` it.
 GetPluginUsageBills => Vec<models::PluginBillUsage>
 }
 
 endpoint! {
-/// The request built by [`PluginService::report_plugin_usage_to_bill`](PluginService::report_plugin_usage_to_bill): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().report_plugin_usage_to_bill("website-id", "plugin-id", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::report_plugin_usage_to_bill`](PluginService::report_plugin_usage_to_bill) (see its example): set options, then `.await` it.
 ReportPluginUsageToBill => serde_json::Value
 }
 
+impl ReportPluginUsageToBill {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.plugin().report_plugin_usage_to_bill("website-id", "plugin-id", serde_json::json!({})).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`PluginService::get_plugin_attest_provenance`](PluginService::get_plugin_attest_provenance): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().get_plugin_attest_provenance("website-id", "plugin-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::get_plugin_attest_provenance`](PluginService::get_plugin_attest_provenance) (see its example): set options, then `.await` it.
 GetPluginAttestProvenance => models::PluginAttestProvenance
 }
 
 endpoint! {
-/// The request built by [`PluginService::forward_plugin_payload_to_channel`](PluginService::forward_plugin_payload_to_channel): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().forward_plugin_payload_to_channel("website-id", "plugin-id", crisp_api::models::PluginSubscriptionChannelForward::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::forward_plugin_payload_to_channel`](PluginService::forward_plugin_payload_to_channel) (see its example): set options, then `.await` it.
 ForwardPluginPayloadToChannel => serde_json::Value
 }
 
+impl ForwardPluginPayloadToChannel {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.plugin().forward_plugin_payload_to_channel("website-id", "plugin-id", crisp_api::models::PluginSubscriptionChannelForward::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`PluginService::dispatch_plugin_event`](PluginService::dispatch_plugin_event): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().dispatch_plugin_event("website-id", "plugin-id", crisp_api::models::PluginSubscriptionEventDispatch::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::dispatch_plugin_event`](PluginService::dispatch_plugin_event) (see its example): set options, then `.await` it.
 DispatchPluginEvent => serde_json::Value
+}
+
+impl DispatchPluginEvent {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.plugin().dispatch_plugin_event("website-id", "plugin-id", crisp_api::models::PluginSubscriptionEventDispatch::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }

@@ -23,9 +23,9 @@ pub struct WebsiteService {
 }
 
 impl WebsiteService {
-    /// Generate Analytics (Website Analytics).
+    /// Generate Analytics.
     ///
-    /// `POST website/{website_id}/analytics/generate` · [reference](https://docs.crisp.chat/references/rest-api/v1/#generate-analytics) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Generate Analytics (Website Analytics) · `POST website/{website_id}/analytics/generate` · [reference](https://docs.crisp.chat/references/rest-api/v1/#generate-analytics) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](GenerateAnalytics::idempotent) is called.
     ///
     /// Returns `Vec<WebsiteAnalyticsGeneratePoint>`.
     ///
@@ -47,9 +47,9 @@ impl WebsiteService {
         GenerateAnalytics(call)
     }
 
-    /// Get Website Availability Status (Website Availability).
+    /// Get Website Availability Status.
     ///
-    /// `GET website/{website_id}/availability/status` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-availability-status) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Website Availability Status (Website Availability) · `GET website/{website_id}/availability/status` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-availability-status) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `WebsiteAvailabilityStatus`.
     ///
@@ -71,9 +71,9 @@ impl WebsiteService {
         GetWebsiteAvailabilityStatus(call)
     }
 
-    /// List Website Operator Availabilities (Website Availability).
+    /// List Website Operator Availabilities.
     ///
-    /// `GET website/{website_id}/availability/operators` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-website-operator-availabilities) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Website Operator Availabilities (Website Availability) · `GET website/{website_id}/availability/operators` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-website-operator-availabilities) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<WebsiteAvailabilityOperator>`.
     ///
@@ -98,9 +98,9 @@ impl WebsiteService {
         ListWebsiteOperatorAvailabilities(call)
     }
 
-    /// Check If Website Exists (Website Base).
+    /// Check If Website Exists.
     ///
-    /// `HEAD website` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-website-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Check If Website Exists (Website Base) · `HEAD website` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-website-exists) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -118,9 +118,9 @@ impl WebsiteService {
         CheckIfWebsiteExists(call)
     }
 
-    /// Create Website (Website Base).
+    /// Create Website.
     ///
-    /// `POST website` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-website) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Create Website (Website Base) · `POST website` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-website) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateWebsite::idempotent) is called.
     ///
     /// Returns `Website`.
     ///
@@ -136,9 +136,9 @@ impl WebsiteService {
         CreateWebsite(call)
     }
 
-    /// Get A Website (Website Base).
+    /// Get A Website.
     ///
-    /// `GET website/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-website) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get A Website (Website Base) · `GET website/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-website) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Website`.
     ///
@@ -155,9 +155,9 @@ impl WebsiteService {
         GetWebsite(call)
     }
 
-    /// Delete A Website (Website Base).
+    /// Delete A Website.
     ///
-    /// `DELETE website/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-a-website) · tiers: user · idempotent: retried on transient failures.
+    /// Delete A Website (Website Base) · `DELETE website/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-a-website) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -182,9 +182,9 @@ impl WebsiteService {
         DeleteWebsite(call)
     }
 
-    /// Abort Website Deletion (Website Base).
+    /// Abort Website Deletion.
     ///
-    /// `DELETE website/{website_id}/expunge` · [reference](https://docs.crisp.chat/references/rest-api/v1/#abort-website-deletion) · tiers: user · idempotent: retried on transient failures.
+    /// Abort Website Deletion (Website Base) · `DELETE website/{website_id}/expunge` · [reference](https://docs.crisp.chat/references/rest-api/v1/#abort-website-deletion) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -206,9 +206,9 @@ impl WebsiteService {
         AbortWebsiteDeletion(call)
     }
 
-    /// Batch Resolve Conversations (Website Batch).
+    /// Batch Resolve Conversations.
     ///
-    /// `PATCH website/{website_id}/batch/resolve` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-resolve-items) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Resolve Conversations (Website Batch) · `PATCH website/{website_id}/batch/resolve` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-resolve-items) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchResolveConversations::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -234,9 +234,9 @@ impl WebsiteService {
         BatchResolveConversations(call)
     }
 
-    /// Batch Unresolve Conversations (Website Batch).
+    /// Batch Unresolve Conversations.
     ///
-    /// `PATCH website/{website_id}/batch/unresolve` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-unresolve-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Unresolve Conversations (Website Batch) · `PATCH website/{website_id}/batch/unresolve` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-unresolve-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUnresolveConversations::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -262,9 +262,9 @@ impl WebsiteService {
         BatchUnresolveConversations(call)
     }
 
-    /// Batch Read Conversations (Website Batch).
+    /// Batch Read Conversations.
     ///
-    /// `PATCH website/{website_id}/batch/read` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-read-items) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Read Conversations (Website Batch) · `PATCH website/{website_id}/batch/read` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-read-items) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchReadConversations::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -290,9 +290,9 @@ impl WebsiteService {
         BatchReadConversations(call)
     }
 
-    /// Batch Unread Conversations (Website Batch).
+    /// Batch Unread Conversations.
     ///
-    /// `PATCH website/{website_id}/batch/unread` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-unread-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Unread Conversations (Website Batch) · `PATCH website/{website_id}/batch/unread` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-unread-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUnreadConversations::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -318,9 +318,9 @@ impl WebsiteService {
         BatchUnreadConversations(call)
     }
 
-    /// Batch Remove Conversations (Website Batch).
+    /// Batch Remove Conversations.
     ///
-    /// `PATCH website/{website_id}/batch/remove` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-remove-items) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Remove Conversations (Website Batch) · `PATCH website/{website_id}/batch/remove` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-remove-items) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchRemoveConversations::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -346,9 +346,9 @@ impl WebsiteService {
         BatchRemoveConversations(call)
     }
 
-    /// Batch Remove People (Website Batch).
+    /// Batch Remove People.
     ///
-    /// `PATCH website/{website_id}/batch/remove` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-remove-items) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Remove People (Website Batch) · `PATCH website/{website_id}/batch/remove` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-remove-items) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchRemovePeople::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -378,9 +378,9 @@ impl WebsiteService {
         BatchRemovePeople(call)
     }
 
-    /// Batch Report Conversations (Website Batch).
+    /// Batch Report Conversations.
     ///
-    /// `POST website/{website_id}/batch/report` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-report-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Report Conversations (Website Batch) · `POST website/{website_id}/batch/report` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-report-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchReportConversations::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -406,9 +406,9 @@ impl WebsiteService {
         BatchReportConversations(call)
     }
 
-    /// Batch Block Conversations (Website Batch).
+    /// Batch Block Conversations.
     ///
-    /// `PATCH website/{website_id}/batch/block` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-block-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Block Conversations (Website Batch) · `PATCH website/{website_id}/batch/block` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-block-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchBlockConversations::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -434,9 +434,9 @@ impl WebsiteService {
         BatchBlockConversations(call)
     }
 
-    /// Batch Routing Conversations (Website Batch).
+    /// Batch Routing Conversations.
     ///
-    /// `PATCH website/{website_id}/batch/routing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-routing-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Routing Conversations (Website Batch) · `PATCH website/{website_id}/batch/routing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-routing-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchRoutingConversations::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -462,9 +462,9 @@ impl WebsiteService {
         BatchRoutingConversations(call)
     }
 
-    /// Batch Inbox Conversations (Website Batch).
+    /// Batch Inbox Conversations.
     ///
-    /// `PATCH website/{website_id}/batch/inbox` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-inbox-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Inbox Conversations (Website Batch) · `PATCH website/{website_id}/batch/inbox` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-inbox-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchInboxConversations::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -490,9 +490,9 @@ impl WebsiteService {
         BatchInboxConversations(call)
     }
 
-    /// Batch Update Conversations Data (Website Batch).
+    /// Batch Update Conversations Data.
     ///
-    /// `PATCH website/{website_id}/batch/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-data-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Update Conversations Data (Website Batch) · `PATCH website/{website_id}/batch/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-data-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUpdateConversationsData::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -518,9 +518,9 @@ impl WebsiteService {
         BatchUpdateConversationsData(call)
     }
 
-    /// Batch Update People Data (Website Batch).
+    /// Batch Update People Data.
     ///
-    /// `PATCH website/{website_id}/batch/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-data-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Update People Data (Website Batch) · `PATCH website/{website_id}/batch/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-data-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUpdatePeopleData::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -555,9 +555,9 @@ impl WebsiteService {
         BatchUpdatePeopleData(call)
     }
 
-    /// Batch Update Conversations Segments (Website Batch).
+    /// Batch Update Conversations Segments.
     ///
-    /// `PATCH website/{website_id}/batch/segments` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-segments-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Update Conversations Segments (Website Batch) · `PATCH website/{website_id}/batch/segments` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-segments-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUpdateConversationsSegments::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -583,9 +583,9 @@ impl WebsiteService {
         BatchUpdateConversationsSegments(call)
     }
 
-    /// Batch Update People Segments (Website Batch).
+    /// Batch Update People Segments.
     ///
-    /// `PATCH website/{website_id}/batch/segments` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-segments-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Update People Segments (Website Batch) · `PATCH website/{website_id}/batch/segments` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-segments-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUpdatePeopleSegments::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -619,9 +619,9 @@ impl WebsiteService {
         BatchUpdatePeopleSegments(call)
     }
 
-    /// List Campaigns (Website Campaigns).
+    /// List Campaigns.
     ///
-    /// `GET website/{website_id}/campaigns/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaigns) · tiers: user · idempotent: retried on transient failures.
+    /// List Campaigns (Website Campaigns) · `GET website/{website_id}/campaigns/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaigns) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<WebsiteCampaignExcerpt>`.
     ///
@@ -646,9 +646,9 @@ impl WebsiteService {
         ListCampaigns(call)
     }
 
-    /// List Campaign Tags (Website Campaigns).
+    /// List Campaign Tags.
     ///
-    /// `GET website/{website_id}/campaigns/tags` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-tags) · tiers: user · idempotent: retried on transient failures.
+    /// List Campaign Tags (Website Campaigns) · `GET website/{website_id}/campaigns/tags` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-tags) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<String>`.
     ///
@@ -670,9 +670,9 @@ impl WebsiteService {
         ListCampaignTags(call)
     }
 
-    /// List Campaign Templates (Website Campaigns).
+    /// List Campaign Templates.
     ///
-    /// `GET website/{website_id}/campaigns/templates/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-templates) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Campaign Templates (Website Campaigns) · `GET website/{website_id}/campaigns/templates/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-templates) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<WebsiteCampaignTemplateExcerpt>`.
     ///
@@ -697,9 +697,9 @@ impl WebsiteService {
         ListCampaignTemplates(call)
     }
 
-    /// Create A New Campaign Template (Website Campaigns).
+    /// Create A New Campaign Template.
     ///
-    /// `POST website/{website_id}/campaigns/template` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-campaign-template) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Create A New Campaign Template (Website Campaigns) · `POST website/{website_id}/campaigns/template` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-campaign-template) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateNewCampaignTemplate::idempotent) is called.
     ///
     /// Returns `WebsiteCampaignTemplateNew`.
     ///
@@ -734,9 +734,9 @@ impl WebsiteService {
         CreateNewCampaignTemplate(call)
     }
 
-    /// Check If Campaign Template Exists (Website Campaigns).
+    /// Check If Campaign Template Exists.
     ///
-    /// `HEAD website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-campaign-template-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Check If Campaign Template Exists (Website Campaigns) · `HEAD website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-campaign-template-exists) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -762,9 +762,9 @@ impl WebsiteService {
         CheckIfCampaignTemplateExists(call)
     }
 
-    /// Get A Campaign Template (Website Campaigns).
+    /// Get A Campaign Template.
     ///
-    /// `GET website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-campaign-template) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get A Campaign Template (Website Campaigns) · `GET website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-campaign-template) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `WebsiteCampaignTemplateItem`.
     ///
@@ -790,9 +790,9 @@ impl WebsiteService {
         GetCampaignTemplate(call)
     }
 
-    /// Save A Campaign Template (Website Campaigns).
+    /// Save A Campaign Template.
     ///
-    /// `PUT website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-a-campaign-template) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Save A Campaign Template (Website Campaigns) · `PUT website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-a-campaign-template) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -819,9 +819,9 @@ impl WebsiteService {
         SaveCampaignTemplate(call)
     }
 
-    /// Update A Campaign Template (Website Campaigns).
+    /// Update A Campaign Template.
     ///
-    /// `PATCH website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-a-campaign-template) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update A Campaign Template (Website Campaigns) · `PATCH website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-a-campaign-template) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateCampaignTemplate::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -848,9 +848,9 @@ impl WebsiteService {
         UpdateCampaignTemplate(call)
     }
 
-    /// Remove A Campaign Template (Website Campaigns).
+    /// Remove A Campaign Template.
     ///
-    /// `DELETE website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-campaign-template) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Remove A Campaign Template (Website Campaigns) · `DELETE website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-campaign-template) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -876,9 +876,9 @@ impl WebsiteService {
         RemoveCampaignTemplate(call)
     }
 
-    /// Create A New Campaign (Website Campaign).
+    /// Create A New Campaign.
     ///
-    /// `POST website/{website_id}/campaign` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Create A New Campaign (Website Campaign) · `POST website/{website_id}/campaign` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateNewCampaign::idempotent) is called.
     ///
     /// Returns `WebsiteCampaignNew`.
     ///
@@ -913,9 +913,9 @@ impl WebsiteService {
         CreateNewCampaign(call)
     }
 
-    /// Check If Campaign Exists (Website Campaign).
+    /// Check If Campaign Exists.
     ///
-    /// `HEAD website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-campaign-exists) · tiers: user · idempotent: retried on transient failures.
+    /// Check If Campaign Exists (Website Campaign) · `HEAD website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-campaign-exists) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -941,9 +941,9 @@ impl WebsiteService {
         CheckIfCampaignExists(call)
     }
 
-    /// Get A Campaign (Website Campaign).
+    /// Get A Campaign.
     ///
-    /// `GET website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-campaign) · tiers: user · idempotent: retried on transient failures.
+    /// Get A Campaign (Website Campaign) · `GET website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-campaign) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `WebsiteCampaignItem`.
     ///
@@ -965,9 +965,9 @@ impl WebsiteService {
         GetCampaign(call)
     }
 
-    /// Save A Campaign (Website Campaign).
+    /// Save A Campaign.
     ///
-    /// `PUT website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-a-campaign) · tiers: user · idempotent: retried on transient failures.
+    /// Save A Campaign (Website Campaign) · `PUT website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-a-campaign) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -994,9 +994,9 @@ impl WebsiteService {
         SaveCampaign(call)
     }
 
-    /// Update A Campaign (Website Campaign).
+    /// Update A Campaign.
     ///
-    /// `PATCH website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update A Campaign (Website Campaign) · `PATCH website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateCampaign::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1023,9 +1023,9 @@ impl WebsiteService {
         UpdateCampaign(call)
     }
 
-    /// Remove A Campaign (Website Campaign).
+    /// Remove A Campaign.
     ///
-    /// `DELETE website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-campaign) · tiers: user · idempotent: retried on transient failures.
+    /// Remove A Campaign (Website Campaign) · `DELETE website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-campaign) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1047,9 +1047,9 @@ impl WebsiteService {
         RemoveCampaign(call)
     }
 
-    /// Dispatch A Campaign (Website Campaign).
+    /// Dispatch A Campaign.
     ///
-    /// `POST website/{website_id}/campaign/{campaign_id}/dispatch` · [reference](https://docs.crisp.chat/references/rest-api/v1/#dispatch-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Dispatch A Campaign (Website Campaign) · `POST website/{website_id}/campaign/{campaign_id}/dispatch` · [reference](https://docs.crisp.chat/references/rest-api/v1/#dispatch-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](DispatchCampaign::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1071,9 +1071,9 @@ impl WebsiteService {
         DispatchCampaign(call)
     }
 
-    /// Resume A Campaign (Website Campaign).
+    /// Resume A Campaign.
     ///
-    /// `POST website/{website_id}/campaign/{campaign_id}/resume` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resume-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Resume A Campaign (Website Campaign) · `POST website/{website_id}/campaign/{campaign_id}/resume` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resume-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ResumeCampaign::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1095,9 +1095,9 @@ impl WebsiteService {
         ResumeCampaign(call)
     }
 
-    /// Pause A Campaign (Website Campaign).
+    /// Pause A Campaign.
     ///
-    /// `POST website/{website_id}/campaign/{campaign_id}/pause` · [reference](https://docs.crisp.chat/references/rest-api/v1/#pause-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Pause A Campaign (Website Campaign) · `POST website/{website_id}/campaign/{campaign_id}/pause` · [reference](https://docs.crisp.chat/references/rest-api/v1/#pause-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](PauseCampaign::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1119,9 +1119,9 @@ impl WebsiteService {
         PauseCampaign(call)
     }
 
-    /// Test A Campaign (Website Campaign).
+    /// Test A Campaign.
     ///
-    /// `POST website/{website_id}/campaign/{campaign_id}/test` · [reference](https://docs.crisp.chat/references/rest-api/v1/#test-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Test A Campaign (Website Campaign) · `POST website/{website_id}/campaign/{campaign_id}/test` · [reference](https://docs.crisp.chat/references/rest-api/v1/#test-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](TestCampaign::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1143,9 +1143,9 @@ impl WebsiteService {
         TestCampaign(call)
     }
 
-    /// List Campaign Recipients (Website Campaign).
+    /// List Campaign Recipients.
     ///
-    /// `GET website/{website_id}/campaign/{campaign_id}/recipients/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-recipients) · tiers: user · idempotent: retried on transient failures.
+    /// List Campaign Recipients (Website Campaign) · `GET website/{website_id}/campaign/{campaign_id}/recipients/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-recipients) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<WebsiteCampaignRecipient>`.
     ///
@@ -1175,9 +1175,9 @@ impl WebsiteService {
         ListCampaignRecipients(call)
     }
 
-    /// List Campaign Statistics (Website Campaign).
+    /// List Campaign Statistics.
     ///
-    /// `GET website/{website_id}/campaign/{campaign_id}/statistics/{action}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-statistics) · tiers: user · idempotent: retried on transient failures.
+    /// List Campaign Statistics (Website Campaign) · `GET website/{website_id}/campaign/{campaign_id}/statistics/{action}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-statistics) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<WebsiteCampaignStatistic>`.
     ///
@@ -1213,9 +1213,9 @@ impl WebsiteService {
         ListCampaignStatistics(call)
     }
 
-    /// Get Connect Endpoints (Website Connect).
+    /// Get Connect Endpoints.
     ///
-    /// `GET website/{website_id}/connect/endpoints` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-connect-endpoints) · tiers: not documented · idempotent: retried on transient failures.
+    /// Get Connect Endpoints (Website Connect) · `GET website/{website_id}/connect/endpoints` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-connect-endpoints) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `WebsiteConnectEndpoints`.
     ///
@@ -1237,9 +1237,9 @@ impl WebsiteService {
         GetConnectEndpoints(call)
     }
 
-    /// List Conversations (Website Conversations).
+    /// List Conversations.
     ///
-    /// `GET website/{website_id}/conversations/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversations) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Conversations (Website Conversations) · `GET website/{website_id}/conversations/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversations) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Optional: [`per_page`](ListConversations::per_page), [`include_empty`](ListConversations::include_empty), [`filter_inbox_id`](ListConversations::filter_inbox_id), [`filter_unread`](ListConversations::filter_unread), [`filter_resolved`](ListConversations::filter_resolved), [`filter_not_resolved`](ListConversations::filter_not_resolved), [`filter_mention`](ListConversations::filter_mention), [`filter_assigned`](ListConversations::filter_assigned), [`filter_unassigned`](ListConversations::filter_unassigned), [`filter_date_start`](ListConversations::filter_date_start), [`filter_date_end`](ListConversations::filter_date_end), [`order_date_created`](ListConversations::order_date_created), [`order_date_updated`](ListConversations::order_date_updated), [`order_date_waiting`](ListConversations::order_date_waiting), [`search_type`](ListConversations::search_type), [`search_query`](ListConversations::search_query), [`search_operator`](ListConversations::search_operator).
     ///
@@ -1266,9 +1266,9 @@ impl WebsiteService {
         ListConversations(call)
     }
 
-    /// List Suggested Conversation Segments (Website Conversations).
+    /// List Suggested Conversation Segments.
     ///
-    /// `GET website/{website_id}/conversations/suggest/segments/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-conversation-segments) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Suggested Conversation Segments (Website Conversations) · `GET website/{website_id}/conversations/suggest/segments/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-conversation-segments) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<ConversationSuggestedSegment>`.
     ///
@@ -1297,9 +1297,9 @@ impl WebsiteService {
         ListSuggestedConversationSegments(call)
     }
 
-    /// Delete Suggested Conversation Segment (Website Conversations).
+    /// Delete Suggested Conversation Segment.
     ///
-    /// `DELETE website/{website_id}/conversations/suggest/segment` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-conversation-segment) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Delete Suggested Conversation Segment (Website Conversations) · `DELETE website/{website_id}/conversations/suggest/segment` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-conversation-segment) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1329,9 +1329,9 @@ impl WebsiteService {
         DeleteSuggestedConversationSegment(call)
     }
 
-    /// List Suggested Conversation Data Keys (Website Conversations).
+    /// List Suggested Conversation Data Keys.
     ///
-    /// `GET website/{website_id}/conversations/suggest/data/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-conversation-data-keys) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Suggested Conversation Data Keys (Website Conversations) · `GET website/{website_id}/conversations/suggest/data/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-conversation-data-keys) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<ConversationSuggestedData>`.
     ///
@@ -1360,9 +1360,9 @@ impl WebsiteService {
         ListSuggestedConversationDataKeys(call)
     }
 
-    /// Delete Suggested Conversation Data Key (Website Conversations).
+    /// Delete Suggested Conversation Data Key.
     ///
-    /// `DELETE website/{website_id}/conversations/suggest/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-conversation-data-key) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Delete Suggested Conversation Data Key (Website Conversations) · `DELETE website/{website_id}/conversations/suggest/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-conversation-data-key) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1392,9 +1392,9 @@ impl WebsiteService {
         DeleteSuggestedConversationDataKey(call)
     }
 
-    /// List Spam Conversations (Website Conversations).
+    /// List Spam Conversations.
     ///
-    /// `GET website/{website_id}/conversations/spams/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-spam-conversations) · tiers: user · idempotent: retried on transient failures.
+    /// List Spam Conversations (Website Conversations) · `GET website/{website_id}/conversations/spams/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-spam-conversations) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<ConversationSpam>`.
     ///
@@ -1419,9 +1419,9 @@ impl WebsiteService {
         ListSpamConversations(call)
     }
 
-    /// Resolve Spam Conversation Content (Website Conversations).
+    /// Resolve Spam Conversation Content.
     ///
-    /// `GET website/{website_id}/conversations/spam/{spam_id}/content` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-spam-conversation-content) · tiers: user · idempotent: retried on transient failures.
+    /// Resolve Spam Conversation Content (Website Conversations) · `GET website/{website_id}/conversations/spam/{spam_id}/content` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-spam-conversation-content) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `ConversationSpamContent`.
     ///
@@ -1447,9 +1447,9 @@ impl WebsiteService {
         ResolveSpamConversationContent(call)
     }
 
-    /// Submit Spam Conversation Decision (Website Conversations).
+    /// Submit Spam Conversation Decision.
     ///
-    /// `POST website/{website_id}/conversations/spam/{spam_id}/decision` · [reference](https://docs.crisp.chat/references/rest-api/v1/#submit-spam-conversation-decision) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Submit Spam Conversation Decision (Website Conversations) · `POST website/{website_id}/conversations/spam/{spam_id}/decision` · [reference](https://docs.crisp.chat/references/rest-api/v1/#submit-spam-conversation-decision) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](SubmitSpamConversationDecision::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1480,9 +1480,9 @@ impl WebsiteService {
         SubmitSpamConversationDecision(call)
     }
 
-    /// Create A New Conversation (Website Conversation).
+    /// Create A New Conversation.
     ///
-    /// `POST website/{website_id}/conversation` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Create A New Conversation (Website Conversation) · `POST website/{website_id}/conversation` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateNewConversation::idempotent) is called.
     ///
     /// Returns `ConversationNew`.
     ///
@@ -1504,9 +1504,9 @@ impl WebsiteService {
         CreateNewConversation(call)
     }
 
-    /// Check If Conversation Exists (Website Conversation).
+    /// Check If Conversation Exists.
     ///
-    /// `HEAD website/{website_id}/conversation/{session_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-conversation-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Check If Conversation Exists (Website Conversation) · `HEAD website/{website_id}/conversation/{session_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-conversation-exists) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -1532,9 +1532,9 @@ impl WebsiteService {
         CheckIfConversationExists(call)
     }
 
-    /// Get A Conversation (Website Conversation).
+    /// Get A Conversation.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get A Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Conversation`.
     ///
@@ -1556,9 +1556,9 @@ impl WebsiteService {
         GetConversation(call)
     }
 
-    /// Remove A Conversation (Website Conversation).
+    /// Remove A Conversation.
     ///
-    /// `DELETE website/{website_id}/conversation/{session_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Remove A Conversation (Website Conversation) · `DELETE website/{website_id}/conversation/{session_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1580,9 +1580,9 @@ impl WebsiteService {
         RemoveConversation(call)
     }
 
-    /// Initiate A Conversation With Existing Session (Website Conversation).
+    /// Initiate A Conversation With Existing Session.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/initiate` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initiate-a-conversation-with-existing-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Initiate A Conversation With Existing Session (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/initiate` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initiate-a-conversation-with-existing-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](InitiateConversationWithExistingSession::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1608,9 +1608,9 @@ impl WebsiteService {
         InitiateConversationWithExistingSession(call)
     }
 
-    /// Get Messages In Conversation (Website Conversation).
+    /// Get Messages In Conversation.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/messages` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-messages-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Messages In Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/messages` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-messages-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Optional: [`timestamp_before`](GetMessagesInConversation::timestamp_before), [`timestamp_after`](GetMessagesInConversation::timestamp_after), [`timestamp_around`](GetMessagesInConversation::timestamp_around).
     ///
@@ -1638,9 +1638,9 @@ impl WebsiteService {
         GetMessagesInConversation(call)
     }
 
-    /// Send A Message In Conversation (Website Conversation).
+    /// Send A Message In Conversation.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/message` · [reference](https://docs.crisp.chat/references/rest-api/v1/#send-a-message-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Send A Message In Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/message` · [reference](https://docs.crisp.chat/references/rest-api/v1/#send-a-message-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](SendMessageInConversation::idempotent) is called.
     ///
     /// Returns `ConversationMessageDispatched`.
     ///
@@ -1667,9 +1667,9 @@ impl WebsiteService {
         SendMessageInConversation(call)
     }
 
-    /// Get A Message In Conversation (Website Conversation).
+    /// Get A Message In Conversation.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/message/{fingerprint}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-message-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get A Message In Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/message/{fingerprint}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-message-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `ConversationMessage`.
     ///
@@ -1697,9 +1697,9 @@ impl WebsiteService {
         GetMessageInConversation(call)
     }
 
-    /// Update A Message In Conversation (Website Conversation).
+    /// Update A Message In Conversation.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/message/{fingerprint}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-a-message-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update A Message In Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/message/{fingerprint}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-a-message-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateMessageInConversation::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1732,9 +1732,9 @@ impl WebsiteService {
         UpdateMessageInConversation(call)
     }
 
-    /// Remove A Message In Conversation (Website Conversation).
+    /// Remove A Message In Conversation.
     ///
-    /// `DELETE website/{website_id}/conversation/{session_id}/message/{fingerprint}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-message-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Remove A Message In Conversation (Website Conversation) · `DELETE website/{website_id}/conversation/{session_id}/message/{fingerprint}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-message-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1762,9 +1762,9 @@ impl WebsiteService {
         RemoveMessageInConversation(call)
     }
 
-    /// Compose A Message In Conversation (Website Conversation).
+    /// Compose A Message In Conversation.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/compose` · [reference](https://docs.crisp.chat/references/rest-api/v1/#compose-a-message-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Compose A Message In Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/compose` · [reference](https://docs.crisp.chat/references/rest-api/v1/#compose-a-message-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ComposeMessageInConversation::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1791,9 +1791,9 @@ impl WebsiteService {
         ComposeMessageInConversation(call)
     }
 
-    /// Mark Messages As Read In Conversation (Website Conversation).
+    /// Mark Messages As Read In Conversation.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/read` · [reference](https://docs.crisp.chat/references/rest-api/v1/#mark-messages-as-read-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Mark Messages As Read In Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/read` · [reference](https://docs.crisp.chat/references/rest-api/v1/#mark-messages-as-read-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](MarkMessagesAsReadInConversation::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1820,9 +1820,9 @@ impl WebsiteService {
         MarkMessagesAsReadInConversation(call)
     }
 
-    /// Mark Conversation As Unread (Website Conversation).
+    /// Mark Conversation As Unread.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/unread` · [reference](https://docs.crisp.chat/references/rest-api/v1/#mark-conversation-as-unread) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Mark Conversation As Unread (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/unread` · [reference](https://docs.crisp.chat/references/rest-api/v1/#mark-conversation-as-unread) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](MarkConversationAsUnread::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1849,9 +1849,9 @@ impl WebsiteService {
         MarkConversationAsUnread(call)
     }
 
-    /// Mark Messages As Delivered In Conversation (Website Conversation).
+    /// Mark Messages As Delivered In Conversation.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/delivered` · [reference](https://docs.crisp.chat/references/rest-api/v1/#mark-messages-as-delivered-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Mark Messages As Delivered In Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/delivered` · [reference](https://docs.crisp.chat/references/rest-api/v1/#mark-messages-as-delivered-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](MarkMessagesAsDeliveredInConversation::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1878,9 +1878,9 @@ impl WebsiteService {
         MarkMessagesAsDeliveredInConversation(call)
     }
 
-    /// Update Conversation Open State (Website Conversation).
+    /// Update Conversation Open State.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/open` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-conversation-open-state) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Conversation Open State (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/open` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-conversation-open-state) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateConversationOpenState::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1910,9 +1910,9 @@ impl WebsiteService {
         UpdateConversationOpenState(call)
     }
 
-    /// Get Conversation Routing Assign (Website Conversation).
+    /// Get Conversation Routing Assign.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/routing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-routing-assign) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Conversation Routing Assign (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/routing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-routing-assign) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `ConversationRoutingAssign`.
     ///
@@ -1938,9 +1938,9 @@ impl WebsiteService {
         GetConversationRoutingAssign(call)
     }
 
-    /// Assign Conversation Routing (Website Conversation).
+    /// Assign Conversation Routing.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/routing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#assign-conversation-routing) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Assign Conversation Routing (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/routing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#assign-conversation-routing) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AssignConversationRouting::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1967,15 +1967,15 @@ impl WebsiteService {
         AssignConversationRouting(call)
     }
 
-    /// Update Conversation Inbox (Website Conversation).
+    /// Update Conversation Inbox.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/inbox` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-conversation-inbox) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Conversation Inbox (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/inbox` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-conversation-inbox) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateConversationInbox::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().update_conversation_inbox("website-id", "session-id", "value").await?;
+    /// let result = client.website().update_conversation_inbox("website-id", "session-id", Some("value")).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -1983,7 +1983,7 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         session_id: impl AsRef<str>,
-        inbox_id: impl Into<String>,
+        inbox_id: Option<&str>,
     ) -> UpdateConversationInbox {
         let mut call = Call::new(
             &self.client,
@@ -1994,15 +1994,14 @@ impl WebsiteService {
         );
         call.body_empty();
         {
-            let inbox_id: String = inbox_id.into();
             call.body_field("inbox_id", inbox_id);
         }
         UpdateConversationInbox(call)
     }
 
-    /// Get Conversation Metas (Website Conversation).
+    /// Get Conversation Metas.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/meta` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-metas) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Conversation Metas (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/meta` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-metas) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `ConversationMeta`.
     ///
@@ -2028,9 +2027,9 @@ impl WebsiteService {
         GetConversationMetas(call)
     }
 
-    /// Update Conversation Metas (Website Conversation).
+    /// Update Conversation Metas.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/meta` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-conversation-metas) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Conversation Metas (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/meta` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-conversation-metas) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateConversationMetas::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2057,9 +2056,9 @@ impl WebsiteService {
         UpdateConversationMetas(call)
     }
 
-    /// Get An Original Message In Conversation (Website Conversation).
+    /// Get An Original Message In Conversation.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/original/{original_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-an-original-message-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get An Original Message In Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/original/{original_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-an-original-message-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `ConversationOriginal`.
     ///
@@ -2086,9 +2085,9 @@ impl WebsiteService {
         GetOriginalMessageInConversation(call)
     }
 
-    /// List Conversation Pages (Website Conversation).
+    /// List Conversation Pages.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/pages/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversation-pages) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Conversation Pages (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/pages/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversation-pages) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<ConversationPage>`.
     ///
@@ -2118,9 +2117,9 @@ impl WebsiteService {
         ListConversationPages(call)
     }
 
-    /// List Conversation Events (Website Conversation).
+    /// List Conversation Events.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/events/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversation-events) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Conversation Events (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/events/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversation-events) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<ConversationEvent>`.
     ///
@@ -2150,9 +2149,9 @@ impl WebsiteService {
         ListConversationEvents(call)
     }
 
-    /// List Conversation Files (Website Conversation).
+    /// List Conversation Files.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/files/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversation-files) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Conversation Files (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/files/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversation-files) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<ConversationFile>`.
     ///
@@ -2182,9 +2181,9 @@ impl WebsiteService {
         ListConversationFiles(call)
     }
 
-    /// Get Conversation State (Website Conversation).
+    /// Get Conversation State.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/state` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-state) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Conversation State (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/state` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-state) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `ConversationStateData`.
     ///
@@ -2210,9 +2209,9 @@ impl WebsiteService {
         GetConversationState(call)
     }
 
-    /// Change Conversation State (Website Conversation).
+    /// Change Conversation State.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/state` · [reference](https://docs.crisp.chat/references/rest-api/v1/#change-conversation-state) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Change Conversation State (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/state` · [reference](https://docs.crisp.chat/references/rest-api/v1/#change-conversation-state) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ChangeConversationState::idempotent) is called.
     ///
     /// Optional: [`user`](ChangeConversationState::user), [`origin`](ChangeConversationState::origin).
     ///
@@ -2220,7 +2219,7 @@ impl WebsiteService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().change_conversation_state("website-id", "session-id", "pending").await?;
+    /// let result = client.website().change_conversation_state("website-id", "session-id", crisp_api::models::ConversationState::Pending).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -2228,7 +2227,7 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         session_id: impl AsRef<str>,
-        state: impl Into<models::ConversationState>,
+        state: models::ConversationState,
     ) -> ChangeConversationState {
         let mut call = Call::new(
             &self.client,
@@ -2239,15 +2238,14 @@ impl WebsiteService {
         );
         call.body_empty();
         {
-            let state: models::ConversationState = state.into();
             call.body_field("state", state);
         }
         ChangeConversationState(call)
     }
 
-    /// Get Conversation Relations (Website Conversation).
+    /// Get Conversation Relations.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/relations` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-relations) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Conversation Relations (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/relations` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-relations) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `ConversationRelations`.
     ///
@@ -2273,9 +2271,9 @@ impl WebsiteService {
         GetConversationRelations(call)
     }
 
-    /// Get Conversation Participants (Website Conversation).
+    /// Get Conversation Participants.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/participants` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-participants) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Conversation Participants (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/participants` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-participants) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `ConversationParticipants`.
     ///
@@ -2301,9 +2299,9 @@ impl WebsiteService {
         GetConversationParticipants(call)
     }
 
-    /// Save Conversation Participants (Website Conversation).
+    /// Save Conversation Participants.
     ///
-    /// `PUT website/{website_id}/conversation/{session_id}/participants` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-conversation-participants) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Save Conversation Participants (Website Conversation) · `PUT website/{website_id}/conversation/{session_id}/participants` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-conversation-participants) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2330,9 +2328,9 @@ impl WebsiteService {
         SaveConversationParticipants(call)
     }
 
-    /// Get Block Status For Conversation (Website Conversation).
+    /// Get Block Status For Conversation.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/block` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-block-status-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Block Status For Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/block` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-block-status-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `ConversationBlock`.
     ///
@@ -2358,9 +2356,9 @@ impl WebsiteService {
         GetBlockStatusForConversation(call)
     }
 
-    /// Block Incoming Messages For Conversation (Website Conversation).
+    /// Block Incoming Messages For Conversation.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/block` · [reference](https://docs.crisp.chat/references/rest-api/v1/#block-incoming-messages-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Block Incoming Messages For Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/block` · [reference](https://docs.crisp.chat/references/rest-api/v1/#block-incoming-messages-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](BlockIncomingMessagesForConversation::idempotent) is called.
     ///
     /// Optional: [`user`](BlockIncomingMessagesForConversation::user), [`origin`](BlockIncomingMessagesForConversation::origin).
     ///
@@ -2392,9 +2390,9 @@ impl WebsiteService {
         BlockIncomingMessagesForConversation(call)
     }
 
-    /// Get Verify Status For Conversation (Website Conversation).
+    /// Get Verify Status For Conversation.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/verify` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-verify-status-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Verify Status For Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/verify` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-verify-status-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `ConversationVerify`.
     ///
@@ -2420,9 +2418,9 @@ impl WebsiteService {
         GetVerifyStatusForConversation(call)
     }
 
-    /// Update Verify Status For Conversation (Website Conversation).
+    /// Update Verify Status For Conversation.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/verify` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-verify-status-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Verify Status For Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/verify` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-verify-status-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateVerifyStatusForConversation::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2452,9 +2450,9 @@ impl WebsiteService {
         UpdateVerifyStatusForConversation(call)
     }
 
-    /// Request Identity Verification For Conversation (Website Conversation).
+    /// Request Identity Verification For Conversation.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/verify/identity` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-identity-verification-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Request Identity Verification For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/verify/identity` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-identity-verification-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestIdentityVerificationForConversation::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2481,9 +2479,9 @@ impl WebsiteService {
         RequestIdentityVerificationForConversation(call)
     }
 
-    /// Redeem Identity Verification Link For Conversation (Website Conversation).
+    /// Redeem Identity Verification Link For Conversation.
     ///
-    /// `PUT website/{website_id}/conversation/{session_id}/verify/identity/link` · [reference](https://docs.crisp.chat/references/rest-api/v1/#redeem-identity-verification-link-for-conversation) · tiers: not documented · idempotent: retried on transient failures.
+    /// Redeem Identity Verification Link For Conversation (Website Conversation) · `PUT website/{website_id}/conversation/{session_id}/verify/identity/link` · [reference](https://docs.crisp.chat/references/rest-api/v1/#redeem-identity-verification-link-for-conversation) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2510,9 +2508,9 @@ impl WebsiteService {
         RedeemIdentityVerificationLinkForConversation(call)
     }
 
-    /// Request Email Transcript For Conversation (Website Conversation).
+    /// Request Email Transcript For Conversation.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/transcript` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-email-transcript-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Request Email Transcript For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/transcript` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-email-transcript-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestEmailTranscriptForConversation::idempotent) is called.
     ///
     /// Optional: [`email`](RequestEmailTranscriptForConversation::email).
     ///
@@ -2545,9 +2543,9 @@ impl WebsiteService {
         RequestEmailTranscriptForConversation(call)
     }
 
-    /// Request Chatbox Binding Purge For Conversation (Website Conversation).
+    /// Request Chatbox Binding Purge For Conversation.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/purge` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-chatbox-binding-purge-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Request Chatbox Binding Purge For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/purge` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-chatbox-binding-purge-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestChatboxBindingPurgeForConversation::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2573,9 +2571,9 @@ impl WebsiteService {
         RequestChatboxBindingPurgeForConversation(call)
     }
 
-    /// Request User Feedback For Conversation (Website Conversation).
+    /// Request User Feedback For Conversation.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/feedback` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-user-feedback-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Request User Feedback For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/feedback` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-user-feedback-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestUserFeedbackForConversation::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2601,9 +2599,9 @@ impl WebsiteService {
         RequestUserFeedbackForConversation(call)
     }
 
-    /// List Browsing Sessions For Conversation (Website Conversation).
+    /// List Browsing Sessions For Conversation.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/browsing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-browsing-sessions-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Browsing Sessions For Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/browsing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-browsing-sessions-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<ConversationBrowsing>`.
     ///
@@ -2629,9 +2627,9 @@ impl WebsiteService {
         ListBrowsingSessionsForConversation(call)
     }
 
-    /// Initiate Browsing Session For Conversation (Website Conversation).
+    /// Initiate Browsing Session For Conversation.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/browsing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initiate-browsing-session-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Initiate Browsing Session For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/browsing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initiate-browsing-session-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](InitiateBrowsingSessionForConversation::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2657,9 +2655,9 @@ impl WebsiteService {
         InitiateBrowsingSessionForConversation(call)
     }
 
-    /// Send Action To An Existing Browsing Session (Website Conversation).
+    /// Send Action To An Existing Browsing Session.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/browsing/{browsing_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#send-action-to-an-existing-browsing-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Send Action To An Existing Browsing Session (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/browsing/{browsing_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#send-action-to-an-existing-browsing-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](SendActionToExistingBrowsingSession::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2691,9 +2689,9 @@ impl WebsiteService {
         SendActionToExistingBrowsingSession(call)
     }
 
-    /// Assist Existing Browsing Session (Website Conversation).
+    /// Assist Existing Browsing Session.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/browsing/{browsing_id}/assist` · [reference](https://docs.crisp.chat/references/rest-api/v1/#assist-an-existing-browsing-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Assist Existing Browsing Session (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/browsing/{browsing_id}/assist` · [reference](https://docs.crisp.chat/references/rest-api/v1/#assist-an-existing-browsing-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AssistExistingBrowsingSession::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2721,9 +2719,9 @@ impl WebsiteService {
         AssistExistingBrowsingSession(call)
     }
 
-    /// Initiate New Call Session For Conversation (Website Conversation).
+    /// Initiate New Call Session For Conversation.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/call` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initiate-new-call-session-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Initiate New Call Session For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/call` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initiate-new-call-session-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](InitiateNewCallSessionForConversation::idempotent) is called.
     ///
     /// Optional: [`user`](InitiateNewCallSessionForConversation::user), [`origin`](InitiateNewCallSessionForConversation::origin).
     ///
@@ -2756,9 +2754,9 @@ impl WebsiteService {
         InitiateNewCallSessionForConversation(call)
     }
 
-    /// Get Ongoing Call Session For Conversation (Website Conversation).
+    /// Get Ongoing Call Session For Conversation.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/call` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-ongoing-call-session-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Ongoing Call Session For Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/call` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-ongoing-call-session-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `ConversationCall`.
     ///
@@ -2784,9 +2782,9 @@ impl WebsiteService {
         GetOngoingCallSessionForConversation(call)
     }
 
-    /// Abort Ongoing Call Session For Conversation (Website Conversation).
+    /// Abort Ongoing Call Session For Conversation.
     ///
-    /// `DELETE website/{website_id}/conversation/{session_id}/call/{call_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#abort-ongoing-call-session-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Abort Ongoing Call Session For Conversation (Website Conversation) · `DELETE website/{website_id}/conversation/{session_id}/call/{call_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#abort-ongoing-call-session-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Optional: [`user`](AbortOngoingCallSessionForConversation::user), [`origin`](AbortOngoingCallSessionForConversation::origin).
     ///
@@ -2815,9 +2813,9 @@ impl WebsiteService {
         AbortOngoingCallSessionForConversation(call)
     }
 
-    /// Transmit Signaling On Ongoing Call Session (Website Conversation).
+    /// Transmit Signaling On Ongoing Call Session.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/call/{call_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#transmit-signaling-on-ongoing-call-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Transmit Signaling On Ongoing Call Session (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/call/{call_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#transmit-signaling-on-ongoing-call-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](TransmitSignalingOnOngoingCallSession::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2845,9 +2843,9 @@ impl WebsiteService {
         TransmitSignalingOnOngoingCallSession(call)
     }
 
-    /// Request Tool Call For Conversation (Website Conversation).
+    /// Request Tool Call For Conversation.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/tool` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-tool-call-for-conversation) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Request Tool Call For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/tool` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-tool-call-for-conversation) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestToolCallForConversation::idempotent) is called.
     ///
     /// Optional: [`payload`](RequestToolCallForConversation::payload).
     ///
@@ -2880,9 +2878,9 @@ impl WebsiteService {
         RequestToolCallForConversation(call)
     }
 
-    /// Deliver Widget Button Action For Conversation (Website Conversation).
+    /// Deliver Widget Button Action For Conversation.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/widget/{plugin_id}/button` · [reference](https://docs.crisp.chat/references/rest-api/v1/#deliver-widget-button-action-for-conversation) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Deliver Widget Button Action For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/widget/{plugin_id}/button` · [reference](https://docs.crisp.chat/references/rest-api/v1/#deliver-widget-button-action-for-conversation) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](DeliverWidgetButtonActionForConversation::idempotent) is called.
     ///
     /// Optional: [`value`](DeliverWidgetButtonActionForConversation::value).
     ///
@@ -2926,9 +2924,9 @@ impl WebsiteService {
         DeliverWidgetButtonActionForConversation(call)
     }
 
-    /// Deliver Widget Data Fetch Action For Conversation (Website Conversation).
+    /// Deliver Widget Data Fetch Action For Conversation.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/widget/{plugin_id}/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#deliver-widget-data-action-for-conversation) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Deliver Widget Data Fetch Action For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/widget/{plugin_id}/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#deliver-widget-data-action-for-conversation) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](DeliverWidgetDataFetchActionForConversation::idempotent) is called.
     ///
     /// Returns `ConversationWidgetAction`.
     ///
@@ -2970,9 +2968,9 @@ impl WebsiteService {
         DeliverWidgetDataFetchActionForConversation(call)
     }
 
-    /// Deliver Widget Data Edit Action For Conversation (Website Conversation).
+    /// Deliver Widget Data Edit Action For Conversation.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/widget/{plugin_id}/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#deliver-widget-data-action-for-conversation) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Deliver Widget Data Edit Action For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/widget/{plugin_id}/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#deliver-widget-data-action-for-conversation) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](DeliverWidgetDataEditActionForConversation::idempotent) is called.
     ///
     /// Returns `ConversationWidgetAction`.
     ///
@@ -3014,9 +3012,9 @@ impl WebsiteService {
         DeliverWidgetDataEditActionForConversation(call)
     }
 
-    /// Schedule A Reminder For Conversation (Website Conversation).
+    /// Schedule A Reminder For Conversation.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/reminder` · [reference](https://docs.crisp.chat/references/rest-api/v1/#schedule-a-reminder-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Schedule A Reminder For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/reminder` · [reference](https://docs.crisp.chat/references/rest-api/v1/#schedule-a-reminder-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ScheduleReminderForConversation::idempotent) is called.
     ///
     /// Optional: [`user`](ScheduleReminderForConversation::user), [`origin`](ScheduleReminderForConversation::origin).
     ///
@@ -3054,9 +3052,9 @@ impl WebsiteService {
         ScheduleReminderForConversation(call)
     }
 
-    /// Report Conversation (Website Conversation).
+    /// Report Conversation.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/report` · [reference](https://docs.crisp.chat/references/rest-api/v1/#report-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Report Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/report` · [reference](https://docs.crisp.chat/references/rest-api/v1/#report-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ReportConversation::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3087,9 +3085,9 @@ impl WebsiteService {
         ReportConversation(call)
     }
 
-    /// Check If Helpdesk Exists (Website Helpdesk).
+    /// Check If Helpdesk Exists.
     ///
-    /// `HEAD website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-helpdesk-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Check If Helpdesk Exists (Website Helpdesk) · `HEAD website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-helpdesk-exists) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -3111,9 +3109,9 @@ impl WebsiteService {
         CheckIfHelpdeskExists(call)
     }
 
-    /// Resolve Helpdesk (Website Helpdesk).
+    /// Resolve Helpdesk.
     ///
-    /// `GET website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Resolve Helpdesk (Website Helpdesk) · `GET website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Helpdesk`.
     ///
@@ -3135,9 +3133,9 @@ impl WebsiteService {
         ResolveHelpdesk(call)
     }
 
-    /// Initialize Helpdesk (Website Helpdesk).
+    /// Initialize Helpdesk.
     ///
-    /// `POST website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initialize-helpdesk) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Initialize Helpdesk (Website Helpdesk) · `POST website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initialize-helpdesk) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](InitializeHelpdesk::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3172,9 +3170,9 @@ impl WebsiteService {
         InitializeHelpdesk(call)
     }
 
-    /// Delete Helpdesk (Website Helpdesk).
+    /// Delete Helpdesk.
     ///
-    /// `DELETE website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk) · tiers: user · idempotent: retried on transient failures.
+    /// Delete Helpdesk (Website Helpdesk) · `DELETE website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3204,9 +3202,9 @@ impl WebsiteService {
         DeleteHelpdesk(call)
     }
 
-    /// List Helpdesk Locales (Website Helpdesk).
+    /// List Helpdesk Locales.
     ///
-    /// `GET website/{website_id}/helpdesk/locales/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-locales) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Helpdesk Locales (Website Helpdesk) · `GET website/{website_id}/helpdesk/locales/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-locales) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<HelpdeskLocale>`.
     ///
@@ -3231,9 +3229,9 @@ impl WebsiteService {
         ListHelpdeskLocales(call)
     }
 
-    /// Add Helpdesk Locale (Website Helpdesk).
+    /// Add Helpdesk Locale.
     ///
-    /// `POST website/{website_id}/helpdesk/locale` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-helpdesk-locale) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Add Helpdesk Locale (Website Helpdesk) · `POST website/{website_id}/helpdesk/locale` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-helpdesk-locale) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AddHelpdeskLocale::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3259,9 +3257,9 @@ impl WebsiteService {
         AddHelpdeskLocale(call)
     }
 
-    /// Check If Helpdesk Locale Exists (Website Helpdesk).
+    /// Check If Helpdesk Locale Exists.
     ///
-    /// `HEAD website/{website_id}/helpdesk/locale/{locale}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-helpdesk-locale-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Check If Helpdesk Locale Exists (Website Helpdesk) · `HEAD website/{website_id}/helpdesk/locale/{locale}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-helpdesk-locale-exists) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -3287,9 +3285,9 @@ impl WebsiteService {
         CheckIfHelpdeskLocaleExists(call)
     }
 
-    /// Resolve Helpdesk Locale (Website Helpdesk).
+    /// Resolve Helpdesk Locale.
     ///
-    /// `GET website/{website_id}/helpdesk/locale/{locale}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-locale) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Locale (Website Helpdesk) · `GET website/{website_id}/helpdesk/locale/{locale}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-locale) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `HelpdeskLocale`.
     ///
@@ -3315,9 +3313,9 @@ impl WebsiteService {
         ResolveHelpdeskLocale(call)
     }
 
-    /// Delete Helpdesk Locale (Website Helpdesk).
+    /// Delete Helpdesk Locale.
     ///
-    /// `DELETE website/{website_id}/helpdesk/locale/{locale}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk-locale) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Delete Helpdesk Locale (Website Helpdesk) · `DELETE website/{website_id}/helpdesk/locale/{locale}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk-locale) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3339,9 +3337,9 @@ impl WebsiteService {
         DeleteHelpdeskLocale(call)
     }
 
-    /// List Helpdesk Pages (Website Helpdesk).
+    /// List Helpdesk Pages.
     ///
-    /// `GET website/{website_id}/helpdesk/page/list/{locale}/{content_type}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-pages) · tiers: not documented · idempotent: retried on transient failures.
+    /// List Helpdesk Pages (Website Helpdesk) · `GET website/{website_id}/helpdesk/page/list/{locale}/{content_type}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-pages) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<HelpdeskPage>`.
     ///
@@ -3349,7 +3347,7 @@ impl WebsiteService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().list_helpdesk_pages("website-id", "locale", "articles", 1).await?;
+    /// let result = client.website().list_helpdesk_pages("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -3357,10 +3355,9 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         page_number: u32,
     ) -> ListHelpdeskPages {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
@@ -3378,15 +3375,15 @@ impl WebsiteService {
         ListHelpdeskPages(call)
     }
 
-    /// Resolve Helpdesk Page Entity (Website Helpdesk).
+    /// Resolve Helpdesk Page Entity.
     ///
-    /// `GET website/{website_id}/helpdesk/page/entity/{locale}/{content_type}/{entity_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-page-entity) · tiers: not documented · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Page Entity (Website Helpdesk) · `GET website/{website_id}/helpdesk/page/entity/{locale}/{content_type}/{entity_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-page-entity) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `HelpdeskPage`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().resolve_helpdesk_page_entity("website-id", "locale", "articles", "entity-id").await?;
+    /// let result = client.website().resolve_helpdesk_page_entity("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "entity-id").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -3394,10 +3391,9 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         entity_id: impl AsRef<str>,
     ) -> ResolveHelpdeskPageEntity {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let call = Call::new(
             &self.client,
             Method::GET,
@@ -3414,9 +3410,9 @@ impl WebsiteService {
         ResolveHelpdeskPageEntity(call)
     }
 
-    /// List Helpdesk Tree (Website Helpdesk).
+    /// List Helpdesk Tree.
     ///
-    /// `GET website/{website_id}/helpdesk/tree/list/{locale}/{content_type}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-tree) · tiers: not documented · idempotent: retried on transient failures.
+    /// List Helpdesk Tree (Website Helpdesk) · `GET website/{website_id}/helpdesk/tree/list/{locale}/{content_type}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-tree) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Optional: [`sub_path`](ListHelpdeskTree::sub_path), [`search_title`](ListHelpdeskTree::search_title), [`filter_date_start`](ListHelpdeskTree::filter_date_start), [`filter_date_end`](ListHelpdeskTree::filter_date_end).
     ///
@@ -3426,7 +3422,7 @@ impl WebsiteService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().list_helpdesk_tree("website-id", "locale", "articles", 1).await?;
+    /// let result = client.website().list_helpdesk_tree("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -3434,10 +3430,9 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         page_number: u32,
     ) -> ListHelpdeskTree {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
@@ -3455,15 +3450,15 @@ impl WebsiteService {
         ListHelpdeskTree(call)
     }
 
-    /// Create Helpdesk Tree Path (Website Helpdesk).
+    /// Create Helpdesk Tree Path.
     ///
-    /// `POST website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-helpdesk-tree-path) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Create Helpdesk Tree Path (Website Helpdesk) · `POST website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-helpdesk-tree-path) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateHelpdeskTreePath::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().create_helpdesk_tree_path("website-id", "locale", "articles", "guides/getting-started").await?;
+    /// let result = client.website().create_helpdesk_tree_path("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -3471,10 +3466,9 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
     ) -> CreateHelpdeskTreePath {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let mut call = Call::new(
             &self.client,
             Method::POST,
@@ -3491,15 +3485,15 @@ impl WebsiteService {
         CreateHelpdeskTreePath(call)
     }
 
-    /// Resolve Helpdesk Tree Path (Website Helpdesk).
+    /// Resolve Helpdesk Tree Path.
     ///
-    /// `GET website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-path) · tiers: not documented · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Tree Path (Website Helpdesk) · `GET website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-path) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `HelpdeskTreeEntry`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().resolve_helpdesk_tree_path("website-id", "locale", "articles", "guides/getting-started").await?;
+    /// let result = client.website().resolve_helpdesk_tree_path("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -3507,10 +3501,9 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
     ) -> ResolveHelpdeskTreePath {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let call = Call::new(
             &self.client,
             Method::GET,
@@ -3527,15 +3520,15 @@ impl WebsiteService {
         ResolveHelpdeskTreePath(call)
     }
 
-    /// Update Helpdesk Tree Path (Website Helpdesk).
+    /// Update Helpdesk Tree Path.
     ///
-    /// `PATCH website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-helpdesk-tree-path) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Helpdesk Tree Path (Website Helpdesk) · `PATCH website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-helpdesk-tree-path) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateHelpdeskTreePath::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().update_helpdesk_tree_path("website-id", "locale", "articles", "guides/getting-started", crisp_api::models::HelpdeskTreePathUpdate::default()).await?;
+    /// let result = client.website().update_helpdesk_tree_path("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started", crisp_api::models::HelpdeskTreePathUpdate::default()).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -3543,11 +3536,10 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::HelpdeskTreePathUpdate>,
     ) -> UpdateHelpdeskTreePath {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
@@ -3564,15 +3556,15 @@ impl WebsiteService {
         UpdateHelpdeskTreePath(call)
     }
 
-    /// Delete Helpdesk Tree Path (Website Helpdesk).
+    /// Delete Helpdesk Tree Path.
     ///
-    /// `DELETE website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk-tree-path) · tiers: not documented · idempotent: retried on transient failures.
+    /// Delete Helpdesk Tree Path (Website Helpdesk) · `DELETE website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk-tree-path) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().delete_helpdesk_tree_path("website-id", "locale", "articles", "guides/getting-started").await?;
+    /// let result = client.website().delete_helpdesk_tree_path("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -3580,10 +3572,9 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
     ) -> DeleteHelpdeskTreePath {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let call = Call::new(
             &self.client,
             Method::DELETE,
@@ -3600,15 +3591,15 @@ impl WebsiteService {
         DeleteHelpdeskTreePath(call)
     }
 
-    /// Resolve Helpdesk Tree Content (Website Helpdesk).
+    /// Resolve Helpdesk Tree Content.
     ///
-    /// `GET website/{website_id}/helpdesk/tree/content/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-content) · tiers: not documented · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Tree Content (Website Helpdesk) · `GET website/{website_id}/helpdesk/tree/content/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-content) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `HelpdeskTreeContent`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().resolve_helpdesk_tree_content("website-id", "locale", "articles", "guides/getting-started").await?;
+    /// let result = client.website().resolve_helpdesk_tree_content("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -3616,10 +3607,9 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
     ) -> ResolveHelpdeskTreeContent {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let call = Call::new(
             &self.client,
             Method::GET,
@@ -3636,15 +3626,15 @@ impl WebsiteService {
         ResolveHelpdeskTreeContent(call)
     }
 
-    /// Save Helpdesk Tree Content (Website Helpdesk).
+    /// Save Helpdesk Tree Content.
     ///
-    /// `PUT website/{website_id}/helpdesk/tree/content/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-helpdesk-tree-content) · tiers: not documented · idempotent: retried on transient failures.
+    /// Save Helpdesk Tree Content (Website Helpdesk) · `PUT website/{website_id}/helpdesk/tree/content/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-helpdesk-tree-content) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().save_helpdesk_tree_content("website-id", "locale", "articles", "guides/getting-started", "value").await?;
+    /// let result = client.website().save_helpdesk_tree_content("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started", "value").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -3652,11 +3642,10 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
         content: impl Into<String>,
     ) -> SaveHelpdeskTreeContent {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let mut call = Call::new(
             &self.client,
             Method::PUT,
@@ -3677,15 +3666,15 @@ impl WebsiteService {
         SaveHelpdeskTreeContent(call)
     }
 
-    /// Resolve Helpdesk Tree Metadata (Website Helpdesk).
+    /// Resolve Helpdesk Tree Metadata.
     ///
-    /// `GET website/{website_id}/helpdesk/tree/metadata/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-metadata) · tiers: not documented · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Tree Metadata (Website Helpdesk) · `GET website/{website_id}/helpdesk/tree/metadata/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-metadata) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `HelpdeskTreeMetadata`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().resolve_helpdesk_tree_metadata("website-id", "locale", "articles", "guides/getting-started").await?;
+    /// let result = client.website().resolve_helpdesk_tree_metadata("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -3693,10 +3682,9 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
     ) -> ResolveHelpdeskTreeMetadata {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let call = Call::new(
             &self.client,
             Method::GET,
@@ -3713,15 +3701,15 @@ impl WebsiteService {
         ResolveHelpdeskTreeMetadata(call)
     }
 
-    /// Update Helpdesk Tree Metadata (Website Helpdesk).
+    /// Update Helpdesk Tree Metadata.
     ///
-    /// `PATCH website/{website_id}/helpdesk/tree/metadata/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-helpdesk-tree-metadata) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Helpdesk Tree Metadata (Website Helpdesk) · `PATCH website/{website_id}/helpdesk/tree/metadata/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-helpdesk-tree-metadata) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateHelpdeskTreeMetadata::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().update_helpdesk_tree_metadata("website-id", "locale", "articles", "guides/getting-started", crisp_api::models::HelpdeskTreeMetadata::default()).await?;
+    /// let result = client.website().update_helpdesk_tree_metadata("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started", crisp_api::models::HelpdeskTreeMetadata::default()).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -3729,11 +3717,10 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::HelpdeskTreeMetadata>,
     ) -> UpdateHelpdeskTreeMetadata {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
@@ -3750,15 +3737,15 @@ impl WebsiteService {
         UpdateHelpdeskTreeMetadata(call)
     }
 
-    /// Resolve Helpdesk Tree Page (Website Helpdesk).
+    /// Resolve Helpdesk Tree Page.
     ///
-    /// `GET website/{website_id}/helpdesk/tree/page/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-page) · tiers: not documented · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Tree Page (Website Helpdesk) · `GET website/{website_id}/helpdesk/tree/page/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-page) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `HelpdeskTreePage`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().resolve_helpdesk_tree_page("website-id", "locale", "articles", "guides/getting-started").await?;
+    /// let result = client.website().resolve_helpdesk_tree_page("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -3766,10 +3753,9 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
     ) -> ResolveHelpdeskTreePage {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let call = Call::new(
             &self.client,
             Method::GET,
@@ -3786,9 +3772,9 @@ impl WebsiteService {
         ResolveHelpdeskTreePage(call)
     }
 
-    /// List Helpdesk History Changes (Website Helpdesk).
+    /// List Helpdesk History Changes.
     ///
-    /// `GET website/{website_id}/helpdesk/history/changes/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-history-changes) · tiers: not documented · idempotent: retried on transient failures.
+    /// List Helpdesk History Changes (Website Helpdesk) · `GET website/{website_id}/helpdesk/history/changes/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-history-changes) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Optional: [`filter_locale`](ListHelpdeskHistoryChanges::filter_locale), [`filter_type`](ListHelpdeskHistoryChanges::filter_type), [`filter_tree_path`](ListHelpdeskHistoryChanges::filter_tree_path).
     ///
@@ -3819,9 +3805,9 @@ impl WebsiteService {
         ListHelpdeskHistoryChanges(call)
     }
 
-    /// Resolve Helpdesk History Change (Website Helpdesk).
+    /// Resolve Helpdesk History Change.
     ///
-    /// `GET website/{website_id}/helpdesk/history/change/{change_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-history-change) · tiers: not documented · idempotent: retried on transient failures.
+    /// Resolve Helpdesk History Change (Website Helpdesk) · `GET website/{website_id}/helpdesk/history/change/{change_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-history-change) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `HelpdeskHistoryChange`.
     ///
@@ -3847,9 +3833,9 @@ impl WebsiteService {
         ResolveHelpdeskHistoryChange(call)
     }
 
-    /// Cancel Helpdesk History Change (Website Helpdesk).
+    /// Cancel Helpdesk History Change.
     ///
-    /// `DELETE website/{website_id}/helpdesk/history/change/{change_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#cancel-helpdesk-history-change) · tiers: not documented · idempotent: retried on transient failures.
+    /// Cancel Helpdesk History Change (Website Helpdesk) · `DELETE website/{website_id}/helpdesk/history/change/{change_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#cancel-helpdesk-history-change) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3880,15 +3866,15 @@ impl WebsiteService {
         CancelHelpdeskHistoryChange(call)
     }
 
-    /// Request Helpdesk Content Refresh (Website Helpdesk).
+    /// Request Helpdesk Content Refresh.
     ///
-    /// `POST website/{website_id}/helpdesk/refresh/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-helpdesk-content-refresh) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Request Helpdesk Content Refresh (Website Helpdesk) · `POST website/{website_id}/helpdesk/refresh/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-helpdesk-content-refresh) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestHelpdeskContentRefresh::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().request_helpdesk_content_refresh("website-id", "locale", "articles").await?;
+    /// let result = client.website().request_helpdesk_content_refresh("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -3896,9 +3882,8 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
     ) -> RequestHelpdeskContentRefresh {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let mut call = Call::new(
             &self.client,
             Method::POST,
@@ -3910,9 +3895,9 @@ impl WebsiteService {
         RequestHelpdeskContentRefresh(call)
     }
 
-    /// Map Helpdesk Locale Feedback Ratings (Website Helpdesk).
+    /// Map Helpdesk Locale Feedback Ratings.
     ///
-    /// `GET website/{website_id}/helpdesk/feedback/ratings/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#map-helpdesk-locale-feedback-ratings) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Map Helpdesk Locale Feedback Ratings (Website Helpdesk) · `GET website/{website_id}/helpdesk/feedback/ratings/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#map-helpdesk-locale-feedback-ratings) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Optional: [`filter_date_start`](MapHelpdeskLocaleFeedbackRatings::filter_date_start), [`filter_date_end`](MapHelpdeskLocaleFeedbackRatings::filter_date_end).
     ///
@@ -3920,7 +3905,7 @@ impl WebsiteService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().map_helpdesk_locale_feedback_ratings("website-id", "locale", "articles").await?;
+    /// let result = client.website().map_helpdesk_locale_feedback_ratings("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -3928,9 +3913,8 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
     ) -> MapHelpdeskLocaleFeedbackRatings {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let call = Call::new(
             &self.client,
             Method::GET,
@@ -3942,9 +3926,9 @@ impl WebsiteService {
         MapHelpdeskLocaleFeedbackRatings(call)
     }
 
-    /// List Helpdesk Locale Feedbacks (Website Helpdesk).
+    /// List Helpdesk Locale Feedbacks.
     ///
-    /// `GET website/{website_id}/helpdesk/feedback/list/{locale}/{content_type}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-locale-feedbacks) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Helpdesk Locale Feedbacks (Website Helpdesk) · `GET website/{website_id}/helpdesk/feedback/list/{locale}/{content_type}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-locale-feedbacks) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Optional: [`filter_date_start`](ListHelpdeskLocaleFeedbacks::filter_date_start), [`filter_date_end`](ListHelpdeskLocaleFeedbacks::filter_date_end).
     ///
@@ -3954,7 +3938,7 @@ impl WebsiteService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().list_helpdesk_locale_feedbacks("website-id", "locale", "articles", 1).await?;
+    /// let result = client.website().list_helpdesk_locale_feedbacks("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -3962,10 +3946,9 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         page_number: u32,
     ) -> ListHelpdeskLocaleFeedbacks {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
@@ -3983,15 +3966,15 @@ impl WebsiteService {
         ListHelpdeskLocaleFeedbacks(call)
     }
 
-    /// Import External Helpdesk To Locale (Website Helpdesk).
+    /// Import External Helpdesk To Locale.
     ///
-    /// `POST website/{website_id}/helpdesk/import/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#import-external-helpdesk-to-locale) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Import External Helpdesk To Locale (Website Helpdesk) · `POST website/{website_id}/helpdesk/import/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#import-external-helpdesk-to-locale) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ImportExternalHelpdeskToLocale::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().import_external_helpdesk_to_locale("website-id", "locale", "articles", crisp_api::models::HelpdeskLocaleExternalImport::default()).await?;
+    /// let result = client.website().import_external_helpdesk_to_locale("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, crisp_api::models::HelpdeskLocaleExternalImport::default()).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -3999,10 +3982,9 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         body: impl std::borrow::Borrow<models::HelpdeskLocaleExternalImport>,
     ) -> ImportExternalHelpdeskToLocale {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let mut call = Call::new(
             &self.client,
             Method::POST,
@@ -4014,15 +3996,15 @@ impl WebsiteService {
         ImportExternalHelpdeskToLocale(call)
     }
 
-    /// Export Helpdesk Locale Articles (Website Helpdesk).
+    /// Export Helpdesk Locale Articles.
     ///
-    /// `POST website/{website_id}/helpdesk/export/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#export-helpdesk-locale-articles) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Export Helpdesk Locale Articles (Website Helpdesk) · `POST website/{website_id}/helpdesk/export/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#export-helpdesk-locale-articles) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ExportHelpdeskLocaleArticles::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().export_helpdesk_locale_articles("website-id", "locale", "articles").await?;
+    /// let result = client.website().export_helpdesk_locale_articles("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -4030,9 +4012,8 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
     ) -> ExportHelpdeskLocaleArticles {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let mut call = Call::new(
             &self.client,
             Method::POST,
@@ -4044,9 +4025,9 @@ impl WebsiteService {
         ExportHelpdeskLocaleArticles(call)
     }
 
-    /// List Helpdesk Redirections (Website Helpdesk).
+    /// List Helpdesk Redirections.
     ///
-    /// `GET website/{website_id}/helpdesk/redirections/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-redirections) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Helpdesk Redirections (Website Helpdesk) · `GET website/{website_id}/helpdesk/redirections/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-redirections) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<HelpdeskRedirection>`.
     ///
@@ -4075,9 +4056,9 @@ impl WebsiteService {
         ListHelpdeskRedirections(call)
     }
 
-    /// Add Helpdesk Redirection (Website Helpdesk).
+    /// Add Helpdesk Redirection.
     ///
-    /// `POST website/{website_id}/helpdesk/redirection` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-helpdesk-redirection) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Add Helpdesk Redirection (Website Helpdesk) · `POST website/{website_id}/helpdesk/redirection` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-helpdesk-redirection) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AddHelpdeskRedirection::idempotent) is called.
     ///
     /// Returns `HelpdeskRedirectionNew`.
     ///
@@ -4112,9 +4093,9 @@ impl WebsiteService {
         AddHelpdeskRedirection(call)
     }
 
-    /// Check If Helpdesk Redirection Exists (Website Helpdesk).
+    /// Check If Helpdesk Redirection Exists.
     ///
-    /// `HEAD website/{website_id}/helpdesk/redirection/{redirection_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-helpdesk-redirection-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Check If Helpdesk Redirection Exists (Website Helpdesk) · `HEAD website/{website_id}/helpdesk/redirection/{redirection_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-helpdesk-redirection-exists) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -4140,9 +4121,9 @@ impl WebsiteService {
         CheckIfHelpdeskRedirectionExists(call)
     }
 
-    /// Resolve Helpdesk Redirection (Website Helpdesk).
+    /// Resolve Helpdesk Redirection.
     ///
-    /// `GET website/{website_id}/helpdesk/redirection/{redirection_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-redirection) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Redirection (Website Helpdesk) · `GET website/{website_id}/helpdesk/redirection/{redirection_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-redirection) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `HelpdeskRedirection`.
     ///
@@ -4168,9 +4149,9 @@ impl WebsiteService {
         ResolveHelpdeskRedirection(call)
     }
 
-    /// Delete Helpdesk Redirection (Website Helpdesk).
+    /// Delete Helpdesk Redirection.
     ///
-    /// `DELETE website/{website_id}/helpdesk/redirection/{redirection_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk-redirection) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Delete Helpdesk Redirection (Website Helpdesk) · `DELETE website/{website_id}/helpdesk/redirection/{redirection_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk-redirection) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4196,9 +4177,9 @@ impl WebsiteService {
         DeleteHelpdeskRedirection(call)
     }
 
-    /// Resolve Helpdesk Settings (Website Helpdesk).
+    /// Resolve Helpdesk Settings.
     ///
-    /// `GET website/{website_id}/helpdesk/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Settings (Website Helpdesk) · `GET website/{website_id}/helpdesk/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-settings) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `HelpdeskSettings`.
     ///
@@ -4220,9 +4201,9 @@ impl WebsiteService {
         ResolveHelpdeskSettings(call)
     }
 
-    /// Save Helpdesk Settings (Website Helpdesk).
+    /// Save Helpdesk Settings.
     ///
-    /// `PATCH website/{website_id}/helpdesk/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-helpdesk-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Save Helpdesk Settings (Website Helpdesk) · `PATCH website/{website_id}/helpdesk/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-helpdesk-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](SaveHelpdeskSettings::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4248,9 +4229,9 @@ impl WebsiteService {
         SaveHelpdeskSettings(call)
     }
 
-    /// Resolve Helpdesk Domain (Website Helpdesk).
+    /// Resolve Helpdesk Domain.
     ///
-    /// `GET website/{website_id}/helpdesk/domain` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-domain) · tiers: user · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Domain (Website Helpdesk) · `GET website/{website_id}/helpdesk/domain` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-domain) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `HelpdeskDomain`.
     ///
@@ -4272,9 +4253,9 @@ impl WebsiteService {
         ResolveHelpdeskDomain(call)
     }
 
-    /// Request Helpdesk Domain Change (Website Helpdesk).
+    /// Request Helpdesk Domain Change.
     ///
-    /// `PATCH website/{website_id}/helpdesk/domain` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-helpdesk-domain-change) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Request Helpdesk Domain Change (Website Helpdesk) · `PATCH website/{website_id}/helpdesk/domain` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-helpdesk-domain-change) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestHelpdeskDomainChange::idempotent) is called.
     ///
     /// Optional: [`basic`](RequestHelpdeskDomainChange::basic), [`custom`](RequestHelpdeskDomainChange::custom).
     ///
@@ -4298,9 +4279,9 @@ impl WebsiteService {
         RequestHelpdeskDomainChange(call)
     }
 
-    /// Generate Helpdesk Domain Setup Flow (Website Helpdesk).
+    /// Generate Helpdesk Domain Setup Flow.
     ///
-    /// `GET website/{website_id}/helpdesk/domain/setup` · [reference](https://docs.crisp.chat/references/rest-api/v1/#generate-helpdesk-domain-setup-flow) · tiers: user · idempotent: retried on transient failures.
+    /// Generate Helpdesk Domain Setup Flow (Website Helpdesk) · `GET website/{website_id}/helpdesk/domain/setup` · [reference](https://docs.crisp.chat/references/rest-api/v1/#generate-helpdesk-domain-setup-flow) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Optional: [`custom`](GenerateHelpdeskDomainSetupFlow::custom).
     ///
@@ -4324,9 +4305,9 @@ impl WebsiteService {
         GenerateHelpdeskDomainSetupFlow(call)
     }
 
-    /// List Inboxes (Website Inbox).
+    /// List Inboxes.
     ///
-    /// `GET website/{website_id}/inboxes/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-website-inboxes) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Inboxes (Website Inbox) · `GET website/{website_id}/inboxes/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-website-inboxes) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<WebsiteInbox>`.
     ///
@@ -4351,9 +4332,9 @@ impl WebsiteService {
         ListInboxes(call)
     }
 
-    /// Batch Order Inboxes (Website Inbox).
+    /// Batch Order Inboxes.
     ///
-    /// `PATCH website/{website_id}/inboxes/batch/order` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-order-website-inboxes) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Order Inboxes (Website Inbox) · `PATCH website/{website_id}/inboxes/batch/order` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-order-website-inboxes) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchOrderInboxes::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4379,9 +4360,9 @@ impl WebsiteService {
         BatchOrderInboxes(call)
     }
 
-    /// Create A New Inbox (Website Inbox).
+    /// Create A New Inbox.
     ///
-    /// `POST website/{website_id}/inbox` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-website-inbox) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Create A New Inbox (Website Inbox) · `POST website/{website_id}/inbox` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-website-inbox) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateNewInbox::idempotent) is called.
     ///
     /// Returns `WebsiteInboxNew`.
     ///
@@ -4407,9 +4388,9 @@ impl WebsiteService {
         CreateNewInbox(call)
     }
 
-    /// Check If Inbox Exists (Website Inbox).
+    /// Check If Inbox Exists.
     ///
-    /// `HEAD website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-website-inbox-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Check If Inbox Exists (Website Inbox) · `HEAD website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-website-inbox-exists) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -4431,9 +4412,9 @@ impl WebsiteService {
         CheckIfInboxExists(call)
     }
 
-    /// Get Inbox (Website Inbox).
+    /// Get Inbox.
     ///
-    /// `GET website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-inbox) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Inbox (Website Inbox) · `GET website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-inbox) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `WebsiteInbox`.
     ///
@@ -4455,9 +4436,9 @@ impl WebsiteService {
         GetInbox(call)
     }
 
-    /// Save Inbox (Website Inbox).
+    /// Save Inbox.
     ///
-    /// `PUT website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-website-inbox) · tiers: user · idempotent: retried on transient failures.
+    /// Save Inbox (Website Inbox) · `PUT website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-website-inbox) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4484,9 +4465,9 @@ impl WebsiteService {
         SaveInbox(call)
     }
 
-    /// Delete Inbox (Website Inbox).
+    /// Delete Inbox.
     ///
-    /// `DELETE website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-website-inbox) · tiers: user · idempotent: retried on transient failures.
+    /// Delete Inbox (Website Inbox) · `DELETE website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-website-inbox) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4508,9 +4489,9 @@ impl WebsiteService {
         DeleteInbox(call)
     }
 
-    /// List Website Operators (Website Operator).
+    /// List Website Operators.
     ///
-    /// `GET website/{website_id}/operators/list` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-website-operators) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Website Operators (Website Operator) · `GET website/{website_id}/operators/list` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-website-operators) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<WebsiteOperatorListOne>`.
     ///
@@ -4532,9 +4513,9 @@ impl WebsiteService {
         ListWebsiteOperators(call)
     }
 
-    /// List Last Active Website Operators (Website Operator).
+    /// List Last Active Website Operators.
     ///
-    /// `GET website/{website_id}/operators/active` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-last-active-website-operators) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Last Active Website Operators (Website Operator) · `GET website/{website_id}/operators/active` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-last-active-website-operators) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<WebsiteOperatorsLastActiveListOne>`.
     ///
@@ -4556,9 +4537,9 @@ impl WebsiteService {
         ListLastActiveWebsiteOperators(call)
     }
 
-    /// Flush Last Active Website Operators (Website Operator).
+    /// Flush Last Active Website Operators.
     ///
-    /// `DELETE website/{website_id}/operators/active` · [reference](https://docs.crisp.chat/references/rest-api/v1/#flush-last-active-website-operators) · tiers: user · idempotent: retried on transient failures.
+    /// Flush Last Active Website Operators (Website Operator) · `DELETE website/{website_id}/operators/active` · [reference](https://docs.crisp.chat/references/rest-api/v1/#flush-last-active-website-operators) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4580,9 +4561,9 @@ impl WebsiteService {
         FlushLastActiveWebsiteOperators(call)
     }
 
-    /// Send Email To Website Operators (Website Operator).
+    /// Send Email To Website Operators.
     ///
-    /// `POST website/{website_id}/operators/email` · [reference](https://docs.crisp.chat/references/rest-api/v1/#send-email-to-website-operators) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Send Email To Website Operators (Website Operator) · `POST website/{website_id}/operators/email` · [reference](https://docs.crisp.chat/references/rest-api/v1/#send-email-to-website-operators) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](SendEmailToWebsiteOperators::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4608,9 +4589,9 @@ impl WebsiteService {
         SendEmailToWebsiteOperators(call)
     }
 
-    /// Get A Website Operator (Website Operator).
+    /// Get A Website Operator.
     ///
-    /// `GET website/{website_id}/operator/{user_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-website-operator) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get A Website Operator (Website Operator) · `GET website/{website_id}/operator/{user_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-website-operator) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `WebsiteOperator`.
     ///
@@ -4632,9 +4613,9 @@ impl WebsiteService {
         GetWebsiteOperator(call)
     }
 
-    /// Invite A Website Operator (Website Operator).
+    /// Invite A Website Operator.
     ///
-    /// `POST website/{website_id}/operator` · [reference](https://docs.crisp.chat/references/rest-api/v1/#invite-a-website-operator) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Invite A Website Operator (Website Operator) · `POST website/{website_id}/operator` · [reference](https://docs.crisp.chat/references/rest-api/v1/#invite-a-website-operator) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](InviteWebsiteOperator::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4673,9 +4654,9 @@ impl WebsiteService {
         InviteWebsiteOperator(call)
     }
 
-    /// Change Operator Membership (Website Operator).
+    /// Change Operator Membership.
     ///
-    /// `PATCH website/{website_id}/operator/{user_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#change-operator-membership) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Change Operator Membership (Website Operator) · `PATCH website/{website_id}/operator/{user_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#change-operator-membership) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ChangeOperatorMembership::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4711,9 +4692,9 @@ impl WebsiteService {
         ChangeOperatorMembership(call)
     }
 
-    /// Unlink Operator From Website (Website Operator).
+    /// Unlink Operator From Website.
     ///
-    /// `DELETE website/{website_id}/operator/{user_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#unlink-operator-from-website) · tiers: user · idempotent: retried on transient failures.
+    /// Unlink Operator From Website (Website Operator) · `DELETE website/{website_id}/operator/{user_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#unlink-operator-from-website) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4739,9 +4720,9 @@ impl WebsiteService {
         UnlinkOperatorFromWebsite(call)
     }
 
-    /// Get People Statistics (Website People).
+    /// Get People Statistics.
     ///
-    /// `GET website/{website_id}/people/stats` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-statistics) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get People Statistics (Website People) · `GET website/{website_id}/people/stats` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-statistics) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `PeopleStatistics`.
     ///
@@ -4763,9 +4744,9 @@ impl WebsiteService {
         GetPeopleStatistics(call)
     }
 
-    /// List Suggested People Segments (Website People).
+    /// List Suggested People Segments.
     ///
-    /// `GET website/{website_id}/people/suggest/segments/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-people-segments) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Suggested People Segments (Website People) · `GET website/{website_id}/people/suggest/segments/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-people-segments) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<PeopleSuggestedSegment>`.
     ///
@@ -4794,9 +4775,9 @@ impl WebsiteService {
         ListSuggestedPeopleSegments(call)
     }
 
-    /// Delete Suggested People Segment (Website People).
+    /// Delete Suggested People Segment.
     ///
-    /// `DELETE website/{website_id}/people/suggest/segment` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-people-segment) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Delete Suggested People Segment (Website People) · `DELETE website/{website_id}/people/suggest/segment` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-people-segment) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4826,9 +4807,9 @@ impl WebsiteService {
         DeleteSuggestedPeopleSegment(call)
     }
 
-    /// List Suggested People Data Keys (Website People).
+    /// List Suggested People Data Keys.
     ///
-    /// `GET website/{website_id}/people/suggest/data/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-people-data-keys) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Suggested People Data Keys (Website People) · `GET website/{website_id}/people/suggest/data/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-people-data-keys) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<PeopleSuggestedDataKey>`.
     ///
@@ -4857,9 +4838,9 @@ impl WebsiteService {
         ListSuggestedPeopleDataKeys(call)
     }
 
-    /// Delete Suggested People Data Key (Website People).
+    /// Delete Suggested People Data Key.
     ///
-    /// `DELETE website/{website_id}/people/suggest/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-people-data-key) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Delete Suggested People Data Key (Website People) · `DELETE website/{website_id}/people/suggest/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-people-data-key) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4889,9 +4870,9 @@ impl WebsiteService {
         DeleteSuggestedPeopleDataKey(call)
     }
 
-    /// List Suggested People Events (Website People).
+    /// List Suggested People Events.
     ///
-    /// `GET website/{website_id}/people/suggest/events/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-people-events) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Suggested People Events (Website People) · `GET website/{website_id}/people/suggest/events/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-people-events) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<PeopleSuggestedEvent>`.
     ///
@@ -4920,9 +4901,9 @@ impl WebsiteService {
         ListSuggestedPeopleEvents(call)
     }
 
-    /// Delete Suggested People Event (Website People).
+    /// Delete Suggested People Event.
     ///
-    /// `DELETE website/{website_id}/people/suggest/event` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-people-event) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Delete Suggested People Event (Website People) · `DELETE website/{website_id}/people/suggest/event` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-people-event) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4952,9 +4933,9 @@ impl WebsiteService {
         DeleteSuggestedPeopleEvent(call)
     }
 
-    /// List People Profiles (Website People).
+    /// List People Profiles.
     ///
-    /// `GET website/{website_id}/people/profiles/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-profiles) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List People Profiles (Website People) · `GET website/{website_id}/people/profiles/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-profiles) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Optional: [`sort_field`](ListPeopleProfiles::sort_field), [`sort_order`](ListPeopleProfiles::sort_order), [`search_operator`](ListPeopleProfiles::search_operator), [`search_filter`](ListPeopleProfiles::search_filter), [`search_text`](ListPeopleProfiles::search_text).
     ///
@@ -4981,9 +4962,9 @@ impl WebsiteService {
         ListPeopleProfiles(call)
     }
 
-    /// Add New People Profile (Website People).
+    /// Add New People Profile.
     ///
-    /// `POST website/{website_id}/people/profile` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-new-people-profile) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Add New People Profile (Website People) · `POST website/{website_id}/people/profile` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-new-people-profile) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AddNewPeopleProfile::idempotent) is called.
     ///
     /// Returns `PeopleProfileNew`.
     ///
@@ -5009,9 +4990,9 @@ impl WebsiteService {
         AddNewPeopleProfile(call)
     }
 
-    /// Check If People Profile Exists (Website People).
+    /// Check If People Profile Exists.
     ///
-    /// `HEAD website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-people-profile-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Check If People Profile Exists (Website People) · `HEAD website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-people-profile-exists) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -5037,9 +5018,9 @@ impl WebsiteService {
         CheckIfPeopleProfileExists(call)
     }
 
-    /// Get People Profile (Website People).
+    /// Get People Profile.
     ///
-    /// `GET website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-profile) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get People Profile (Website People) · `GET website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-profile) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `PeopleProfile`.
     ///
@@ -5061,9 +5042,9 @@ impl WebsiteService {
         GetPeopleProfile(call)
     }
 
-    /// Save People Profile (Website People).
+    /// Save People Profile.
     ///
-    /// `PUT website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-people-profile) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Save People Profile (Website People) · `PUT website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-people-profile) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5090,9 +5071,9 @@ impl WebsiteService {
         SavePeopleProfile(call)
     }
 
-    /// Update People Profile (Website People).
+    /// Update People Profile.
     ///
-    /// `PATCH website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-people-profile) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update People Profile (Website People) · `PATCH website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-people-profile) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdatePeopleProfile::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5119,9 +5100,9 @@ impl WebsiteService {
         UpdatePeopleProfile(call)
     }
 
-    /// Remove People Profile (Website People).
+    /// Remove People Profile.
     ///
-    /// `DELETE website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-people-profile) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Remove People Profile (Website People) · `DELETE website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-people-profile) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5147,9 +5128,9 @@ impl WebsiteService {
         RemovePeopleProfile(call)
     }
 
-    /// List People Conversations (Website People).
+    /// List People Conversations.
     ///
-    /// `GET website/{website_id}/people/conversations/{people_id}/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-conversations) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List People Conversations (Website People) · `GET website/{website_id}/people/conversations/{people_id}/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-conversations) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<String>`.
     ///
@@ -5179,9 +5160,9 @@ impl WebsiteService {
         ListPeopleConversations(call)
     }
 
-    /// List People Campaigns (Website People).
+    /// List People Campaigns.
     ///
-    /// `GET website/{website_id}/people/campaigns/{people_id}/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-campaigns) · tiers: user · idempotent: retried on transient failures.
+    /// List People Campaigns (Website People) · `GET website/{website_id}/people/campaigns/{people_id}/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-campaigns) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<PeopleCampaign>`.
     ///
@@ -5211,9 +5192,9 @@ impl WebsiteService {
         ListPeopleCampaigns(call)
     }
 
-    /// Add A People Event (Website People).
+    /// Add A People Event.
     ///
-    /// `POST website/{website_id}/people/events/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-a-people-event) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Add A People Event (Website People) · `POST website/{website_id}/people/events/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-a-people-event) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AddPeopleEvent::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5240,9 +5221,9 @@ impl WebsiteService {
         AddPeopleEvent(call)
     }
 
-    /// List People Events (Website People).
+    /// List People Events.
     ///
-    /// `GET website/{website_id}/people/events/{people_id}/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-events) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List People Events (Website People) · `GET website/{website_id}/people/events/{people_id}/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-events) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<PeopleEvent>`.
     ///
@@ -5272,9 +5253,9 @@ impl WebsiteService {
         ListPeopleEvents(call)
     }
 
-    /// Get People Data (Website People).
+    /// Get People Data.
     ///
-    /// `GET website/{website_id}/people/data/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-data) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get People Data (Website People) · `GET website/{website_id}/people/data/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-data) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `PeopleData`.
     ///
@@ -5296,9 +5277,9 @@ impl WebsiteService {
         GetPeopleData(call)
     }
 
-    /// Save People Data (Website People).
+    /// Save People Data.
     ///
-    /// `PUT website/{website_id}/people/data/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-people-data) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Save People Data (Website People) · `PUT website/{website_id}/people/data/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-people-data) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5325,9 +5306,9 @@ impl WebsiteService {
         SavePeopleData(call)
     }
 
-    /// Update People Data (Website People).
+    /// Update People Data.
     ///
-    /// `PATCH website/{website_id}/people/data/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-people-data) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update People Data (Website People) · `PATCH website/{website_id}/people/data/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-people-data) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdatePeopleData::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5354,9 +5335,9 @@ impl WebsiteService {
         UpdatePeopleData(call)
     }
 
-    /// Get People Subscription Status (Website People).
+    /// Get People Subscription Status.
     ///
-    /// `GET website/{website_id}/people/subscription/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-subscription-status) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get People Subscription Status (Website People) · `GET website/{website_id}/people/subscription/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-subscription-status) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `PeopleSubscription`.
     ///
@@ -5382,9 +5363,9 @@ impl WebsiteService {
         GetPeopleSubscriptionStatus(call)
     }
 
-    /// Update People Subscription Status (Website People).
+    /// Update People Subscription Status.
     ///
-    /// `PATCH website/{website_id}/people/subscription/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-people-subscription-status) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update People Subscription Status (Website People) · `PATCH website/{website_id}/people/subscription/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-people-subscription-status) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdatePeopleSubscriptionStatus::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5411,9 +5392,9 @@ impl WebsiteService {
         UpdatePeopleSubscriptionStatus(call)
     }
 
-    /// Export People Profiles (Website People).
+    /// Export People Profiles.
     ///
-    /// `POST website/{website_id}/people/export/profiles` · [reference](https://docs.crisp.chat/references/rest-api/v1/#export-people-profiles) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Export People Profiles (Website People) · `POST website/{website_id}/people/export/profiles` · [reference](https://docs.crisp.chat/references/rest-api/v1/#export-people-profiles) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ExportPeopleProfiles::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5435,9 +5416,9 @@ impl WebsiteService {
         ExportPeopleProfiles(call)
     }
 
-    /// Import People Profiles (Website People).
+    /// Import People Profiles.
     ///
-    /// `POST website/{website_id}/people/import/profiles` · [reference](https://docs.crisp.chat/references/rest-api/v1/#import-people-profiles) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Import People Profiles (Website People) · `POST website/{website_id}/people/import/profiles` · [reference](https://docs.crisp.chat/references/rest-api/v1/#import-people-profiles) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ImportPeopleProfiles::idempotent) is called.
     ///
     /// Returns `PeopleProfileImport`.
     ///
@@ -5463,9 +5444,9 @@ impl WebsiteService {
         ImportPeopleProfiles(call)
     }
 
-    /// Get Website Settings (Website Settings).
+    /// Get Website Settings.
     ///
-    /// `GET website/{website_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Website Settings (Website Settings) · `GET website/{website_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-settings) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `WebsiteSettings`.
     ///
@@ -5487,9 +5468,9 @@ impl WebsiteService {
         GetWebsiteSettings(call)
     }
 
-    /// Update Website Settings (Website Settings).
+    /// Update Website Settings.
     ///
-    /// `PATCH website/{website_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-website-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Website Settings (Website Settings) · `PATCH website/{website_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-website-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateWebsiteSettings::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5515,9 +5496,9 @@ impl WebsiteService {
         UpdateWebsiteSettings(call)
     }
 
-    /// List Teams (Website Teams).
+    /// List Teams.
     ///
-    /// `GET website/{website_id}/teams/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-teams) · tiers: not documented · idempotent: retried on transient failures.
+    /// List Teams (Website Teams) · `GET website/{website_id}/teams/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-teams) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<WebsiteTeam>`.
     ///
@@ -5542,9 +5523,9 @@ impl WebsiteService {
         ListTeams(call)
     }
 
-    /// Create A New Team (Website Teams).
+    /// Create A New Team.
     ///
-    /// `POST website/{website_id}/team` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-team) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Create A New Team (Website Teams) · `POST website/{website_id}/team` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-team) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateNewTeam::idempotent) is called.
     ///
     /// Returns `WebsiteTeamNew`.
     ///
@@ -5570,9 +5551,9 @@ impl WebsiteService {
         CreateNewTeam(call)
     }
 
-    /// Check If Team Exists (Website Teams).
+    /// Check If Team Exists.
     ///
-    /// `HEAD website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-team-exists) · tiers: not documented · idempotent: retried on transient failures.
+    /// Check If Team Exists (Website Teams) · `HEAD website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-team-exists) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -5594,9 +5575,9 @@ impl WebsiteService {
         CheckIfTeamExists(call)
     }
 
-    /// Get Team (Website Teams).
+    /// Get Team.
     ///
-    /// `GET website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-team) · tiers: not documented · idempotent: retried on transient failures.
+    /// Get Team (Website Teams) · `GET website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-team) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `WebsiteTeam`.
     ///
@@ -5618,9 +5599,9 @@ impl WebsiteService {
         GetTeam(call)
     }
 
-    /// Save Team (Website Teams).
+    /// Save Team.
     ///
-    /// `PUT website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-a-team) · tiers: not documented · idempotent: retried on transient failures.
+    /// Save Team (Website Teams) · `PUT website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-a-team) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5647,9 +5628,9 @@ impl WebsiteService {
         SaveTeam(call)
     }
 
-    /// Delete Team (Website Teams).
+    /// Delete Team.
     ///
-    /// `DELETE website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-team) · tiers: not documented · idempotent: retried on transient failures.
+    /// Delete Team (Website Teams) · `DELETE website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-team) · tiers: not documented · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5671,9 +5652,9 @@ impl WebsiteService {
         DeleteTeam(call)
     }
 
-    /// Get Verify Settings (Website Verify).
+    /// Get Verify Settings.
     ///
-    /// `GET website/{website_id}/verify/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-verify-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Verify Settings (Website Verify) · `GET website/{website_id}/verify/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-verify-settings) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `WebsiteVerifySettings`.
     ///
@@ -5695,9 +5676,9 @@ impl WebsiteService {
         GetVerifySettings(call)
     }
 
-    /// Update Verify Settings (Website Verify).
+    /// Update Verify Settings.
     ///
-    /// `PATCH website/{website_id}/verify/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-verify-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Verify Settings (Website Verify) · `PATCH website/{website_id}/verify/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-verify-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateVerifySettings::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5723,9 +5704,9 @@ impl WebsiteService {
         UpdateVerifySettings(call)
     }
 
-    /// Get Verify Key (Website Verify).
+    /// Get Verify Key.
     ///
-    /// `GET website/{website_id}/verify/key` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-verify-key) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Verify Key (Website Verify) · `GET website/{website_id}/verify/key` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-verify-key) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `WebsiteVerifyKey`.
     ///
@@ -5747,9 +5728,9 @@ impl WebsiteService {
         GetVerifyKey(call)
     }
 
-    /// Roll Verify Key (Website Verify).
+    /// Roll Verify Key.
     ///
-    /// `POST website/{website_id}/verify/key` · [reference](https://docs.crisp.chat/references/rest-api/v1/#roll-verify-key) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Roll Verify Key (Website Verify) · `POST website/{website_id}/verify/key` · [reference](https://docs.crisp.chat/references/rest-api/v1/#roll-verify-key) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](RollVerifyKey::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5771,9 +5752,9 @@ impl WebsiteService {
         RollVerifyKey(call)
     }
 
-    /// Count Visitors (Website Visitors).
+    /// Count Visitors.
     ///
-    /// `GET website/{website_id}/visitors/count` · [reference](https://docs.crisp.chat/references/rest-api/v1/#count-visitors) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Count Visitors (Website Visitors) · `GET website/{website_id}/visitors/count` · [reference](https://docs.crisp.chat/references/rest-api/v1/#count-visitors) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `WebsiteVisitorCount`.
     ///
@@ -5795,9 +5776,9 @@ impl WebsiteService {
         CountVisitors(call)
     }
 
-    /// List Visitors (Website Visitors).
+    /// List Visitors.
     ///
-    /// `GET website/{website_id}/visitors/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-visitors) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Visitors (Website Visitors) · `GET website/{website_id}/visitors/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-visitors) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<WebsiteVisitor>`.
     ///
@@ -5822,9 +5803,9 @@ impl WebsiteService {
         ListVisitors(call)
     }
 
-    /// Pinpoint Visitors On A Map (Website Visitors).
+    /// Pinpoint Visitors On A Map.
     ///
-    /// `GET website/{website_id}/visitors/map` · [reference](https://docs.crisp.chat/references/rest-api/v1/#pinpoint-visitors-on-a-map) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Pinpoint Visitors On A Map (Website Visitors) · `GET website/{website_id}/visitors/map` · [reference](https://docs.crisp.chat/references/rest-api/v1/#pinpoint-visitors-on-a-map) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Optional: [`center_longitude`](PinpointVisitorsOnMap::center_longitude), [`center_latitude`](PinpointVisitorsOnMap::center_latitude), [`center_radius`](PinpointVisitorsOnMap::center_radius).
     ///
@@ -5848,9 +5829,9 @@ impl WebsiteService {
         PinpointVisitorsOnMap(call)
     }
 
-    /// Get Session Identifier From Token (Website Visitors).
+    /// Get Session Identifier From Token.
     ///
-    /// `GET website/{website_id}/visitors/token/{token_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-session-identifier-from-token) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Session Identifier From Token (Website Visitors) · `GET website/{website_id}/visitors/token/{token_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-session-identifier-from-token) · tiers: user, plugin · idempotent: retried on transient failures.
     ///
     /// Returns `WebsiteVisitorsToken`.
     ///
@@ -5876,9 +5857,9 @@ impl WebsiteService {
         GetSessionIdentifierFromToken(call)
     }
 
-    /// Count Blocked Visitors (Website Visitors).
+    /// Count Blocked Visitors.
     ///
-    /// `GET website/{website_id}/visitors/blocked` · [reference](https://docs.crisp.chat/references/rest-api/v1/#count-blocked-visitors) · tiers: user · idempotent: retried on transient failures.
+    /// Count Blocked Visitors (Website Visitors) · `GET website/{website_id}/visitors/blocked` · [reference](https://docs.crisp.chat/references/rest-api/v1/#count-blocked-visitors) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `WebsiteVisitorsBlocked`.
     ///
@@ -5900,9 +5881,9 @@ impl WebsiteService {
         CountBlockedVisitors(call)
     }
 
-    /// Count Blocked Visitors In Rule (Website Visitors).
+    /// Count Blocked Visitors In Rule.
     ///
-    /// `GET website/{website_id}/visitors/blocked/{rule}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#count-blocked-visitors-in-rule) · tiers: user · idempotent: retried on transient failures.
+    /// Count Blocked Visitors In Rule (Website Visitors) · `GET website/{website_id}/visitors/blocked/{rule}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#count-blocked-visitors-in-rule) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `f64`.
     ///
@@ -5928,9 +5909,9 @@ impl WebsiteService {
         CountBlockedVisitorsInRule(call)
     }
 
-    /// Clear Blocked Visitors In Rule (Website Visitors).
+    /// Clear Blocked Visitors In Rule.
     ///
-    /// `DELETE website/{website_id}/visitors/blocked/{rule}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#clear-blocked-visitors-in-rule) · tiers: user · idempotent: retried on transient failures.
+    /// Clear Blocked Visitors In Rule (Website Visitors) · `DELETE website/{website_id}/visitors/blocked/{rule}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#clear-blocked-visitors-in-rule) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5958,301 +5939,341 @@ impl WebsiteService {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::generate_analytics`](WebsiteService::generate_analytics): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().generate_analytics("website-id", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::generate_analytics`](WebsiteService::generate_analytics) (see its example): set options, then `.await` it.
 GenerateAnalytics => Vec<models::WebsiteAnalyticsGeneratePoint>
 }
 
+impl GenerateAnalytics {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().generate_analytics("website-id", serde_json::json!({})).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::get_website_availability_status`](WebsiteService::get_website_availability_status): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_website_availability_status("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_website_availability_status`](WebsiteService::get_website_availability_status) (see its example): set options, then `.await` it.
 GetWebsiteAvailabilityStatus => models::WebsiteAvailabilityStatus
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_website_operator_availabilities`](WebsiteService::list_website_operator_availabilities): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_website_operator_availabilities("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_website_operator_availabilities`](WebsiteService::list_website_operator_availabilities) (see its example): set options, then `.await` it.
 ListWebsiteOperatorAvailabilities => Vec<models::WebsiteAvailabilityOperator>
 }
 
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_website_exists`](WebsiteService::check_if_website_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_website_exists("value");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_website_exists`](WebsiteService::check_if_website_exists) (see its example): set options, then `.await` it.
 CheckIfWebsiteExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::create_website`](WebsiteService::create_website): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().create_website(crisp_api::models::WebsiteCreate::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::create_website`](WebsiteService::create_website) (see its example): set options, then `.await` it.
 CreateWebsite => models::Website
 }
 
+impl CreateWebsite {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().create_website(crisp_api::models::WebsiteCreate::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::get_website`](WebsiteService::get_website): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_website("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_website`](WebsiteService::get_website) (see its example): set options, then `.await` it.
 GetWebsite => models::Website
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_website`](WebsiteService::delete_website): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_website("website-id", crisp_api::models::WebsiteRemoveVerify::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_website`](WebsiteService::delete_website) (see its example): set options, then `.await` it.
 DeleteWebsite => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::abort_website_deletion`](WebsiteService::abort_website_deletion): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().abort_website_deletion("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::abort_website_deletion`](WebsiteService::abort_website_deletion) (see its example): set options, then `.await` it.
 AbortWebsiteDeletion => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::batch_resolve_conversations`](WebsiteService::batch_resolve_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_resolve_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_resolve_conversations`](WebsiteService::batch_resolve_conversations) (see its example): set options, then `.await` it.
 BatchResolveConversations => serde_json::Value
 }
 
+impl BatchResolveConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_resolve_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_unresolve_conversations`](WebsiteService::batch_unresolve_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_unresolve_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_unresolve_conversations`](WebsiteService::batch_unresolve_conversations) (see its example): set options, then `.await` it.
 BatchUnresolveConversations => serde_json::Value
 }
 
+impl BatchUnresolveConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_unresolve_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_read_conversations`](WebsiteService::batch_read_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_read_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_read_conversations`](WebsiteService::batch_read_conversations) (see its example): set options, then `.await` it.
 BatchReadConversations => serde_json::Value
 }
 
+impl BatchReadConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_read_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_unread_conversations`](WebsiteService::batch_unread_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_unread_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_unread_conversations`](WebsiteService::batch_unread_conversations) (see its example): set options, then `.await` it.
 BatchUnreadConversations => serde_json::Value
 }
 
+impl BatchUnreadConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_unread_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_remove_conversations`](WebsiteService::batch_remove_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_remove_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_remove_conversations`](WebsiteService::batch_remove_conversations) (see its example): set options, then `.await` it.
 BatchRemoveConversations => serde_json::Value
 }
 
+impl BatchRemoveConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_remove_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_remove_people`](WebsiteService::batch_remove_people): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_remove_people("website-id", crisp_api::models::WebsiteBatchPeopleOperationInner::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_remove_people`](WebsiteService::batch_remove_people) (see its example): set options, then `.await` it.
 BatchRemovePeople => serde_json::Value
 }
 
+impl BatchRemovePeople {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_remove_people("website-id", crisp_api::models::WebsiteBatchPeopleOperationInner::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_report_conversations`](WebsiteService::batch_report_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_report_conversations("website-id", crisp_api::models::WebsiteBatchReportOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_report_conversations`](WebsiteService::batch_report_conversations) (see its example): set options, then `.await` it.
 BatchReportConversations => serde_json::Value
 }
 
+impl BatchReportConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_report_conversations("website-id", crisp_api::models::WebsiteBatchReportOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_block_conversations`](WebsiteService::batch_block_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_block_conversations("website-id", crisp_api::models::WebsiteBatchBlockOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_block_conversations`](WebsiteService::batch_block_conversations) (see its example): set options, then `.await` it.
 BatchBlockConversations => serde_json::Value
 }
 
+impl BatchBlockConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_block_conversations("website-id", crisp_api::models::WebsiteBatchBlockOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_routing_conversations`](WebsiteService::batch_routing_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_routing_conversations("website-id", crisp_api::models::WebsiteBatchRoutingOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_routing_conversations`](WebsiteService::batch_routing_conversations) (see its example): set options, then `.await` it.
 BatchRoutingConversations => serde_json::Value
 }
 
+impl BatchRoutingConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_routing_conversations("website-id", crisp_api::models::WebsiteBatchRoutingOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_inbox_conversations`](WebsiteService::batch_inbox_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_inbox_conversations("website-id", crisp_api::models::WebsiteBatchInboxOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_inbox_conversations`](WebsiteService::batch_inbox_conversations) (see its example): set options, then `.await` it.
 BatchInboxConversations => serde_json::Value
 }
 
+impl BatchInboxConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_inbox_conversations("website-id", crisp_api::models::WebsiteBatchInboxOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_update_conversations_data`](WebsiteService::batch_update_conversations_data): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_update_conversations_data("website-id", crisp_api::models::WebsiteBatchConversationsDataOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_update_conversations_data`](WebsiteService::batch_update_conversations_data) (see its example): set options, then `.await` it.
 BatchUpdateConversationsData => serde_json::Value
 }
 
+impl BatchUpdateConversationsData {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_update_conversations_data("website-id", crisp_api::models::WebsiteBatchConversationsDataOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_update_people_data`](WebsiteService::batch_update_people_data): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_update_people_data("website-id", crisp_api::models::WebsiteBatchPeopleOperationInner::default(), serde_json::Map::new());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_update_people_data`](WebsiteService::batch_update_people_data) (see its example): set options, then `.await` it.
 BatchUpdatePeopleData => serde_json::Value
 }
 
+impl BatchUpdatePeopleData {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_update_people_data("website-id", crisp_api::models::WebsiteBatchPeopleOperationInner::default(), serde_json::Map::new()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_update_conversations_segments`](WebsiteService::batch_update_conversations_segments): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_update_conversations_segments("website-id", crisp_api::models::WebsiteBatchConversationsSegmentsOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_update_conversations_segments`](WebsiteService::batch_update_conversations_segments) (see its example): set options, then `.await` it.
 BatchUpdateConversationsSegments => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::batch_update_people_segments`](WebsiteService::batch_update_people_segments): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_update_people_segments("website-id", crisp_api::models::WebsiteBatchPeopleOperationInner::default(), vec![]);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-BatchUpdatePeopleSegments => serde_json::Value
+impl BatchUpdateConversationsSegments {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_update_conversations_segments("website-id", crisp_api::models::WebsiteBatchConversationsSegmentsOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_campaigns`](WebsiteService::list_campaigns): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_campaigns("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_update_people_segments`](WebsiteService::batch_update_people_segments) (see its example): set options, then `.await` it.
+BatchUpdatePeopleSegments => serde_json::Value
+}
+
+impl BatchUpdatePeopleSegments {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_update_people_segments("website-id", crisp_api::models::WebsiteBatchPeopleOperationInner::default(), vec![]).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::list_campaigns`](WebsiteService::list_campaigns) (see its example): set options, then `.await` it.
 ListCampaigns => Vec<models::WebsiteCampaignExcerpt>
 }
 
@@ -6273,28 +6294,12 @@ impl ListCampaigns {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_campaign_tags`](WebsiteService::list_campaign_tags): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_campaign_tags("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_campaign_tags`](WebsiteService::list_campaign_tags) (see its example): set options, then `.await` it.
 ListCampaignTags => Vec<String>
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_campaign_templates`](WebsiteService::list_campaign_templates): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_campaign_templates("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_campaign_templates`](WebsiteService::list_campaign_templates) (see its example): set options, then `.await` it.
 ListCampaignTemplates => Vec<models::WebsiteCampaignTemplateExcerpt>
 }
 
@@ -6315,223 +6320,199 @@ impl ListCampaignTemplates {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::create_new_campaign_template`](WebsiteService::create_new_campaign_template): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().create_new_campaign_template("website-id", "value", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::create_new_campaign_template`](WebsiteService::create_new_campaign_template) (see its example): set options, then `.await` it.
 CreateNewCampaignTemplate => models::WebsiteCampaignTemplateNew
 }
 
+impl CreateNewCampaignTemplate {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().create_new_campaign_template("website-id", "value", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_campaign_template_exists`](WebsiteService::check_if_campaign_template_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_campaign_template_exists("website-id", "template-id");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_campaign_template_exists`](WebsiteService::check_if_campaign_template_exists) (see its example): set options, then `.await` it.
 CheckIfCampaignTemplateExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_campaign_template`](WebsiteService::get_campaign_template): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_campaign_template("website-id", "template-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_campaign_template`](WebsiteService::get_campaign_template) (see its example): set options, then `.await` it.
 GetCampaignTemplate => models::WebsiteCampaignTemplateItem
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_campaign_template`](WebsiteService::save_campaign_template): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_campaign_template("website-id", "template-id", crisp_api::models::WebsiteCampaignTemplateItem::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_campaign_template`](WebsiteService::save_campaign_template) (see its example): set options, then `.await` it.
 SaveCampaignTemplate => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_campaign_template`](WebsiteService::update_campaign_template): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_campaign_template("website-id", "template-id", crisp_api::models::WebsiteCampaignTemplateItem::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_campaign_template`](WebsiteService::update_campaign_template) (see its example): set options, then `.await` it.
 UpdateCampaignTemplate => serde_json::Value
 }
 
+impl UpdateCampaignTemplate {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_campaign_template("website-id", "template-id", crisp_api::models::WebsiteCampaignTemplateItem::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::remove_campaign_template`](WebsiteService::remove_campaign_template): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().remove_campaign_template("website-id", "template-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::remove_campaign_template`](WebsiteService::remove_campaign_template) (see its example): set options, then `.await` it.
 RemoveCampaignTemplate => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::create_new_campaign`](WebsiteService::create_new_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().create_new_campaign("website-id", "value", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::create_new_campaign`](WebsiteService::create_new_campaign) (see its example): set options, then `.await` it.
 CreateNewCampaign => models::WebsiteCampaignNew
 }
 
+impl CreateNewCampaign {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().create_new_campaign("website-id", "value", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_campaign_exists`](WebsiteService::check_if_campaign_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_campaign_exists("website-id", "campaign-id");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_campaign_exists`](WebsiteService::check_if_campaign_exists) (see its example): set options, then `.await` it.
 CheckIfCampaignExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_campaign`](WebsiteService::get_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_campaign("website-id", "campaign-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_campaign`](WebsiteService::get_campaign) (see its example): set options, then `.await` it.
 GetCampaign => models::WebsiteCampaignItem
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_campaign`](WebsiteService::save_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_campaign("website-id", "campaign-id", crisp_api::models::WebsiteCampaignItem::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_campaign`](WebsiteService::save_campaign) (see its example): set options, then `.await` it.
 SaveCampaign => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_campaign`](WebsiteService::update_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_campaign("website-id", "campaign-id", crisp_api::models::WebsiteCampaignItem::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_campaign`](WebsiteService::update_campaign) (see its example): set options, then `.await` it.
 UpdateCampaign => serde_json::Value
 }
 
+impl UpdateCampaign {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_campaign("website-id", "campaign-id", crisp_api::models::WebsiteCampaignItem::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::remove_campaign`](WebsiteService::remove_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().remove_campaign("website-id", "campaign-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::remove_campaign`](WebsiteService::remove_campaign) (see its example): set options, then `.await` it.
 RemoveCampaign => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::dispatch_campaign`](WebsiteService::dispatch_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().dispatch_campaign("website-id", "campaign-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::dispatch_campaign`](WebsiteService::dispatch_campaign) (see its example): set options, then `.await` it.
 DispatchCampaign => serde_json::Value
 }
 
+impl DispatchCampaign {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().dispatch_campaign("website-id", "campaign-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::resume_campaign`](WebsiteService::resume_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resume_campaign("website-id", "campaign-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resume_campaign`](WebsiteService::resume_campaign) (see its example): set options, then `.await` it.
 ResumeCampaign => serde_json::Value
 }
 
+impl ResumeCampaign {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().resume_campaign("website-id", "campaign-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::pause_campaign`](WebsiteService::pause_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().pause_campaign("website-id", "campaign-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::pause_campaign`](WebsiteService::pause_campaign) (see its example): set options, then `.await` it.
 PauseCampaign => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::test_campaign`](WebsiteService::test_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().test_campaign("website-id", "campaign-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-TestCampaign => serde_json::Value
+impl PauseCampaign {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().pause_campaign("website-id", "campaign-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_campaign_recipients`](WebsiteService::list_campaign_recipients): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_campaign_recipients("website-id", "campaign-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::test_campaign`](WebsiteService::test_campaign) (see its example): set options, then `.await` it.
+TestCampaign => serde_json::Value
+}
+
+impl TestCampaign {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().test_campaign("website-id", "campaign-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::list_campaign_recipients`](WebsiteService::list_campaign_recipients) (see its example): set options, then `.await` it.
 ListCampaignRecipients => Vec<models::WebsiteCampaignRecipient>
 }
 
@@ -6552,15 +6533,7 @@ impl ListCampaignRecipients {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_campaign_statistics`](WebsiteService::list_campaign_statistics): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_campaign_statistics("website-id", "campaign-id", "action", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_campaign_statistics`](WebsiteService::list_campaign_statistics) (see its example): set options, then `.await` it.
 ListCampaignStatistics => Vec<models::WebsiteCampaignStatistic>
 }
 
@@ -6581,28 +6554,12 @@ impl ListCampaignStatistics {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_connect_endpoints`](WebsiteService::get_connect_endpoints): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_connect_endpoints("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_connect_endpoints`](WebsiteService::get_connect_endpoints) (see its example): set options, then `.await` it.
 GetConnectEndpoints => models::WebsiteConnectEndpoints
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_conversations`](WebsiteService::list_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_conversations("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_conversations`](WebsiteService::list_conversations) (see its example): set options, then `.await` it.
 ListConversations => Vec<models::Conversation>
 }
 
@@ -6876,15 +6833,7 @@ impl ListConversations {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_suggested_conversation_segments`](WebsiteService::list_suggested_conversation_segments): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_suggested_conversation_segments("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_suggested_conversation_segments`](WebsiteService::list_suggested_conversation_segments) (see its example): set options, then `.await` it.
 ListSuggestedConversationSegments => Vec<models::ConversationSuggestedSegment>
 }
 
@@ -6905,28 +6854,12 @@ impl ListSuggestedConversationSegments {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_suggested_conversation_segment`](WebsiteService::delete_suggested_conversation_segment): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_suggested_conversation_segment("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_suggested_conversation_segment`](WebsiteService::delete_suggested_conversation_segment) (see its example): set options, then `.await` it.
 DeleteSuggestedConversationSegment => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_suggested_conversation_data_keys`](WebsiteService::list_suggested_conversation_data_keys): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_suggested_conversation_data_keys("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_suggested_conversation_data_keys`](WebsiteService::list_suggested_conversation_data_keys) (see its example): set options, then `.await` it.
 ListSuggestedConversationDataKeys => Vec<models::ConversationSuggestedData>
 }
 
@@ -6947,28 +6880,12 @@ impl ListSuggestedConversationDataKeys {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_suggested_conversation_data_key`](WebsiteService::delete_suggested_conversation_data_key): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_suggested_conversation_data_key("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_suggested_conversation_data_key`](WebsiteService::delete_suggested_conversation_data_key) (see its example): set options, then `.await` it.
 DeleteSuggestedConversationDataKey => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_spam_conversations`](WebsiteService::list_spam_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_spam_conversations("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_spam_conversations`](WebsiteService::list_spam_conversations) (see its example): set options, then `.await` it.
 ListSpamConversations => Vec<models::ConversationSpam>
 }
 
@@ -6989,106 +6906,84 @@ impl ListSpamConversations {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_spam_conversation_content`](WebsiteService::resolve_spam_conversation_content): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_spam_conversation_content("website-id", "spam-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_spam_conversation_content`](WebsiteService::resolve_spam_conversation_content) (see its example): set options, then `.await` it.
 ResolveSpamConversationContent => models::ConversationSpamContent
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::submit_spam_conversation_decision`](WebsiteService::submit_spam_conversation_decision): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().submit_spam_conversation_decision("website-id", "spam-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::submit_spam_conversation_decision`](WebsiteService::submit_spam_conversation_decision) (see its example): set options, then `.await` it.
 SubmitSpamConversationDecision => serde_json::Value
 }
 
+impl SubmitSpamConversationDecision {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().submit_spam_conversation_decision("website-id", "spam-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::create_new_conversation`](WebsiteService::create_new_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().create_new_conversation("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::create_new_conversation`](WebsiteService::create_new_conversation) (see its example): set options, then `.await` it.
 CreateNewConversation => models::ConversationNew
 }
 
+impl CreateNewConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().create_new_conversation("website-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_conversation_exists`](WebsiteService::check_if_conversation_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_conversation_exists("website-id", "session-id");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_conversation_exists`](WebsiteService::check_if_conversation_exists) (see its example): set options, then `.await` it.
 CheckIfConversationExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_conversation`](WebsiteService::get_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_conversation`](WebsiteService::get_conversation) (see its example): set options, then `.await` it.
 GetConversation => models::Conversation
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::remove_conversation`](WebsiteService::remove_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().remove_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::remove_conversation`](WebsiteService::remove_conversation) (see its example): set options, then `.await` it.
 RemoveConversation => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::initiate_conversation_with_existing_session`](WebsiteService::initiate_conversation_with_existing_session): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().initiate_conversation_with_existing_session("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::initiate_conversation_with_existing_session`](WebsiteService::initiate_conversation_with_existing_session) (see its example): set options, then `.await` it.
 InitiateConversationWithExistingSession => serde_json::Value
 }
 
+impl InitiateConversationWithExistingSession {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().initiate_conversation_with_existing_session("website-id", "session-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::get_messages_in_conversation`](WebsiteService::get_messages_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_messages_in_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_messages_in_conversation`](WebsiteService::get_messages_in_conversation) (see its example): set options, then `.await` it.
 GetMessagesInConversation => Vec<models::ConversationMessage>
 }
 
@@ -7140,210 +7035,222 @@ impl GetMessagesInConversation {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::send_message_in_conversation`](WebsiteService::send_message_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().send_message_in_conversation("website-id", "session-id", crisp_api::models::ConversationMessageNew::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::send_message_in_conversation`](WebsiteService::send_message_in_conversation) (see its example): set options, then `.await` it.
 SendMessageInConversation => models::ConversationMessageDispatched
 }
 
+impl SendMessageInConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().send_message_in_conversation("website-id", "session-id", crisp_api::models::ConversationMessageNew::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::get_message_in_conversation`](WebsiteService::get_message_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_message_in_conversation("website-id", "session-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_message_in_conversation`](WebsiteService::get_message_in_conversation) (see its example): set options, then `.await` it.
 GetMessageInConversation => models::ConversationMessage
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_message_in_conversation`](WebsiteService::update_message_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_message_in_conversation("website-id", "session-id", 1, crisp_api::models::ConversationMessageContent::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_message_in_conversation`](WebsiteService::update_message_in_conversation) (see its example): set options, then `.await` it.
 UpdateMessageInConversation => serde_json::Value
 }
 
+impl UpdateMessageInConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_message_in_conversation("website-id", "session-id", 1, crisp_api::models::ConversationMessageContent::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::remove_message_in_conversation`](WebsiteService::remove_message_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().remove_message_in_conversation("website-id", "session-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::remove_message_in_conversation`](WebsiteService::remove_message_in_conversation) (see its example): set options, then `.await` it.
 RemoveMessageInConversation => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::compose_message_in_conversation`](WebsiteService::compose_message_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().compose_message_in_conversation("website-id", "session-id", crisp_api::models::ConversationComposeMessageNew::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::compose_message_in_conversation`](WebsiteService::compose_message_in_conversation) (see its example): set options, then `.await` it.
 ComposeMessageInConversation => serde_json::Value
 }
 
+impl ComposeMessageInConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().compose_message_in_conversation("website-id", "session-id", crisp_api::models::ConversationComposeMessageNew::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::mark_messages_as_read_in_conversation`](WebsiteService::mark_messages_as_read_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().mark_messages_as_read_in_conversation("website-id", "session-id", crisp_api::models::ConversationReadMessageMark::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::mark_messages_as_read_in_conversation`](WebsiteService::mark_messages_as_read_in_conversation) (see its example): set options, then `.await` it.
 MarkMessagesAsReadInConversation => serde_json::Value
 }
 
+impl MarkMessagesAsReadInConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().mark_messages_as_read_in_conversation("website-id", "session-id", crisp_api::models::ConversationReadMessageMark::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::mark_conversation_as_unread`](WebsiteService::mark_conversation_as_unread): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().mark_conversation_as_unread("website-id", "session-id", crisp_api::models::ConversationUnreadMessageMark::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::mark_conversation_as_unread`](WebsiteService::mark_conversation_as_unread) (see its example): set options, then `.await` it.
 MarkConversationAsUnread => serde_json::Value
 }
 
+impl MarkConversationAsUnread {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().mark_conversation_as_unread("website-id", "session-id", crisp_api::models::ConversationUnreadMessageMark::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::mark_messages_as_delivered_in_conversation`](WebsiteService::mark_messages_as_delivered_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().mark_messages_as_delivered_in_conversation("website-id", "session-id", crisp_api::models::ConversationReadMessageMark::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::mark_messages_as_delivered_in_conversation`](WebsiteService::mark_messages_as_delivered_in_conversation) (see its example): set options, then `.await` it.
 MarkMessagesAsDeliveredInConversation => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::update_conversation_open_state`](WebsiteService::update_conversation_open_state): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_conversation_open_state("website-id", "session-id", true);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-UpdateConversationOpenState => serde_json::Value
+impl MarkMessagesAsDeliveredInConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().mark_messages_as_delivered_in_conversation("website-id", "session-id", crisp_api::models::ConversationReadMessageMark::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_conversation_routing_assign`](WebsiteService::get_conversation_routing_assign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_conversation_routing_assign("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_conversation_open_state`](WebsiteService::update_conversation_open_state) (see its example): set options, then `.await` it.
+UpdateConversationOpenState => serde_json::Value
+}
+
+impl UpdateConversationOpenState {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_conversation_open_state("website-id", "session-id", true).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::get_conversation_routing_assign`](WebsiteService::get_conversation_routing_assign) (see its example): set options, then `.await` it.
 GetConversationRoutingAssign => models::ConversationRoutingAssign
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::assign_conversation_routing`](WebsiteService::assign_conversation_routing): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().assign_conversation_routing("website-id", "session-id", crisp_api::models::ConversationRoutingAssignUpdate::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::assign_conversation_routing`](WebsiteService::assign_conversation_routing) (see its example): set options, then `.await` it.
 AssignConversationRouting => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::update_conversation_inbox`](WebsiteService::update_conversation_inbox): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_conversation_inbox("website-id", "session-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-UpdateConversationInbox => serde_json::Value
+impl AssignConversationRouting {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().assign_conversation_routing("website-id", "session-id", crisp_api::models::ConversationRoutingAssignUpdate::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_conversation_metas`](WebsiteService::get_conversation_metas): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_conversation_metas("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_conversation_inbox`](WebsiteService::update_conversation_inbox) (see its example): set options, then `.await` it.
+UpdateConversationInbox => serde_json::Value
+}
+
+impl UpdateConversationInbox {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_conversation_inbox("website-id", "session-id", Some("value")).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::get_conversation_metas`](WebsiteService::get_conversation_metas) (see its example): set options, then `.await` it.
 GetConversationMetas => models::ConversationMeta
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_conversation_metas`](WebsiteService::update_conversation_metas): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_conversation_metas("website-id", "session-id", crisp_api::models::ConversationMeta::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_conversation_metas`](WebsiteService::update_conversation_metas) (see its example): set options, then `.await` it.
 UpdateConversationMetas => serde_json::Value
 }
 
+impl UpdateConversationMetas {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_conversation_metas("website-id", "session-id", crisp_api::models::ConversationMeta::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::get_original_message_in_conversation`](WebsiteService::get_original_message_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_original_message_in_conversation("website-id", "session-id", "original-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_original_message_in_conversation`](WebsiteService::get_original_message_in_conversation) (see its example): set options, then `.await` it.
 GetOriginalMessageInConversation => models::ConversationOriginal
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_conversation_pages`](WebsiteService::list_conversation_pages): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_conversation_pages("website-id", "session-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_conversation_pages`](WebsiteService::list_conversation_pages) (see its example): set options, then `.await` it.
 ListConversationPages => Vec<models::ConversationPage>
 }
 
@@ -7364,15 +7271,7 @@ impl ListConversationPages {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_conversation_events`](WebsiteService::list_conversation_events): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_conversation_events("website-id", "session-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_conversation_events`](WebsiteService::list_conversation_events) (see its example): set options, then `.await` it.
 ListConversationEvents => Vec<models::ConversationEvent>
 }
 
@@ -7393,15 +7292,7 @@ impl ListConversationEvents {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_conversation_files`](WebsiteService::list_conversation_files): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_conversation_files("website-id", "session-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_conversation_files`](WebsiteService::list_conversation_files) (see its example): set options, then `.await` it.
 ListConversationFiles => Vec<models::ConversationFile>
 }
 
@@ -7422,28 +7313,12 @@ impl ListConversationFiles {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_conversation_state`](WebsiteService::get_conversation_state): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_conversation_state("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_conversation_state`](WebsiteService::get_conversation_state) (see its example): set options, then `.await` it.
 GetConversationState => models::ConversationStateData
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::change_conversation_state`](WebsiteService::change_conversation_state): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().change_conversation_state("website-id", "session-id", "pending");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::change_conversation_state`](WebsiteService::change_conversation_state) (see its example): set options, then `.await` it.
 ChangeConversationState => serde_json::Value
 }
 
@@ -7452,7 +7327,7 @@ impl ChangeConversationState {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().change_conversation_state("website-id", "session-id", "pending").user(crisp_api::models::ConversationMessageUser::default()).await?;
+    /// client.website().change_conversation_state("website-id", "session-id", crisp_api::models::ConversationState::Pending).user(crisp_api::models::ConversationMessageUser::default()).await?;
     /// # Ok(()) }
     /// ```
     pub fn user(mut self, user: impl Into<models::ConversationMessageUser>) -> Self {
@@ -7468,7 +7343,7 @@ impl ChangeConversationState {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().change_conversation_state("website-id", "session-id", "pending").origin("value").await?;
+    /// client.website().change_conversation_state("website-id", "session-id", crisp_api::models::ConversationState::Pending).origin("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn origin(mut self, origin: impl Into<String>) -> Self {
@@ -7479,70 +7354,42 @@ impl ChangeConversationState {
         }
         self
     }
+
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().change_conversation_state("website-id", "session-id", crisp_api::models::ConversationState::Pending).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_conversation_relations`](WebsiteService::get_conversation_relations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_conversation_relations("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_conversation_relations`](WebsiteService::get_conversation_relations) (see its example): set options, then `.await` it.
 GetConversationRelations => models::ConversationRelations
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_conversation_participants`](WebsiteService::get_conversation_participants): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_conversation_participants("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_conversation_participants`](WebsiteService::get_conversation_participants) (see its example): set options, then `.await` it.
 GetConversationParticipants => models::ConversationParticipants
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_conversation_participants`](WebsiteService::save_conversation_participants): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_conversation_participants("website-id", "session-id", crisp_api::models::ConversationParticipantsSave::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_conversation_participants`](WebsiteService::save_conversation_participants) (see its example): set options, then `.await` it.
 SaveConversationParticipants => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_block_status_for_conversation`](WebsiteService::get_block_status_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_block_status_for_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_block_status_for_conversation`](WebsiteService::get_block_status_for_conversation) (see its example): set options, then `.await` it.
 GetBlockStatusForConversation => models::ConversationBlock
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::block_incoming_messages_for_conversation`](WebsiteService::block_incoming_messages_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().block_incoming_messages_for_conversation("website-id", "session-id", true);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::block_incoming_messages_for_conversation`](WebsiteService::block_incoming_messages_for_conversation) (see its example): set options, then `.await` it.
 BlockIncomingMessagesForConversation => serde_json::Value
 }
 
@@ -7578,70 +7425,70 @@ impl BlockIncomingMessagesForConversation {
         }
         self
     }
+
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().block_incoming_messages_for_conversation("website-id", "session-id", true).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_verify_status_for_conversation`](WebsiteService::get_verify_status_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_verify_status_for_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_verify_status_for_conversation`](WebsiteService::get_verify_status_for_conversation) (see its example): set options, then `.await` it.
 GetVerifyStatusForConversation => models::ConversationVerify
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_verify_status_for_conversation`](WebsiteService::update_verify_status_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_verify_status_for_conversation("website-id", "session-id", true);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_verify_status_for_conversation`](WebsiteService::update_verify_status_for_conversation) (see its example): set options, then `.await` it.
 UpdateVerifyStatusForConversation => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::request_identity_verification_for_conversation`](WebsiteService::request_identity_verification_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().request_identity_verification_for_conversation("website-id", "session-id", crisp_api::models::ConversationVerifyIdentityRequest::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-RequestIdentityVerificationForConversation => serde_json::Value
+impl UpdateVerifyStatusForConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_verify_status_for_conversation("website-id", "session-id", true).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::redeem_identity_verification_link_for_conversation`](WebsiteService::redeem_identity_verification_link_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().redeem_identity_verification_link_for_conversation("website-id", "session-id", crisp_api::models::ConversationVerifyIdentityRedeem::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::request_identity_verification_for_conversation`](WebsiteService::request_identity_verification_for_conversation) (see its example): set options, then `.await` it.
+RequestIdentityVerificationForConversation => serde_json::Value
+}
+
+impl RequestIdentityVerificationForConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().request_identity_verification_for_conversation("website-id", "session-id", crisp_api::models::ConversationVerifyIdentityRequest::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::redeem_identity_verification_link_for_conversation`](WebsiteService::redeem_identity_verification_link_for_conversation) (see its example): set options, then `.await` it.
 RedeemIdentityVerificationLinkForConversation => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::request_email_transcript_for_conversation`](WebsiteService::request_email_transcript_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().request_email_transcript_for_conversation("website-id", "session-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::request_email_transcript_for_conversation`](WebsiteService::request_email_transcript_for_conversation) (see its example): set options, then `.await` it.
 RequestEmailTranscriptForConversation => serde_json::Value
 }
 
@@ -7661,96 +7508,122 @@ impl RequestEmailTranscriptForConversation {
         }
         self
     }
+
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().request_email_transcript_for_conversation("website-id", "session-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::request_chatbox_binding_purge_for_conversation`](WebsiteService::request_chatbox_binding_purge_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().request_chatbox_binding_purge_for_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::request_chatbox_binding_purge_for_conversation`](WebsiteService::request_chatbox_binding_purge_for_conversation) (see its example): set options, then `.await` it.
 RequestChatboxBindingPurgeForConversation => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::request_user_feedback_for_conversation`](WebsiteService::request_user_feedback_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().request_user_feedback_for_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-RequestUserFeedbackForConversation => serde_json::Value
+impl RequestChatboxBindingPurgeForConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().request_chatbox_binding_purge_for_conversation("website-id", "session-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_browsing_sessions_for_conversation`](WebsiteService::list_browsing_sessions_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_browsing_sessions_for_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::request_user_feedback_for_conversation`](WebsiteService::request_user_feedback_for_conversation) (see its example): set options, then `.await` it.
+RequestUserFeedbackForConversation => serde_json::Value
+}
+
+impl RequestUserFeedbackForConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().request_user_feedback_for_conversation("website-id", "session-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::list_browsing_sessions_for_conversation`](WebsiteService::list_browsing_sessions_for_conversation) (see its example): set options, then `.await` it.
 ListBrowsingSessionsForConversation => Vec<models::ConversationBrowsing>
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::initiate_browsing_session_for_conversation`](WebsiteService::initiate_browsing_session_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().initiate_browsing_session_for_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::initiate_browsing_session_for_conversation`](WebsiteService::initiate_browsing_session_for_conversation) (see its example): set options, then `.await` it.
 InitiateBrowsingSessionForConversation => serde_json::Value
 }
 
+impl InitiateBrowsingSessionForConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().initiate_browsing_session_for_conversation("website-id", "session-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::send_action_to_existing_browsing_session`](WebsiteService::send_action_to_existing_browsing_session): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().send_action_to_existing_browsing_session("website-id", "session-id", "browsing-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::send_action_to_existing_browsing_session`](WebsiteService::send_action_to_existing_browsing_session) (see its example): set options, then `.await` it.
 SendActionToExistingBrowsingSession => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::assist_existing_browsing_session`](WebsiteService::assist_existing_browsing_session): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().assist_existing_browsing_session("website-id", "session-id", "browsing-id", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-AssistExistingBrowsingSession => serde_json::Value
+impl SendActionToExistingBrowsingSession {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().send_action_to_existing_browsing_session("website-id", "session-id", "browsing-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::initiate_new_call_session_for_conversation`](WebsiteService::initiate_new_call_session_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().initiate_new_call_session_for_conversation("website-id", "session-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::assist_existing_browsing_session`](WebsiteService::assist_existing_browsing_session) (see its example): set options, then `.await` it.
+AssistExistingBrowsingSession => serde_json::Value
+}
+
+impl AssistExistingBrowsingSession {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().assist_existing_browsing_session("website-id", "session-id", "browsing-id", serde_json::json!({})).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::initiate_new_call_session_for_conversation`](WebsiteService::initiate_new_call_session_for_conversation) (see its example): set options, then `.await` it.
 InitiateNewCallSessionForConversation => models::ConversationCall
 }
 
@@ -7786,31 +7659,27 @@ impl InitiateNewCallSessionForConversation {
         }
         self
     }
+
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().initiate_new_call_session_for_conversation("website-id", "session-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_ongoing_call_session_for_conversation`](WebsiteService::get_ongoing_call_session_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_ongoing_call_session_for_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_ongoing_call_session_for_conversation`](WebsiteService::get_ongoing_call_session_for_conversation) (see its example): set options, then `.await` it.
 GetOngoingCallSessionForConversation => models::ConversationCall
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::abort_ongoing_call_session_for_conversation`](WebsiteService::abort_ongoing_call_session_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().abort_ongoing_call_session_for_conversation("website-id", "session-id", "call-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::abort_ongoing_call_session_for_conversation`](WebsiteService::abort_ongoing_call_session_for_conversation) (see its example): set options, then `.await` it.
 AbortOngoingCallSessionForConversation => serde_json::Value
 }
 
@@ -7849,28 +7718,26 @@ impl AbortOngoingCallSessionForConversation {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::transmit_signaling_on_ongoing_call_session`](WebsiteService::transmit_signaling_on_ongoing_call_session): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().transmit_signaling_on_ongoing_call_session("website-id", "session-id", "call-id", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::transmit_signaling_on_ongoing_call_session`](WebsiteService::transmit_signaling_on_ongoing_call_session) (see its example): set options, then `.await` it.
 TransmitSignalingOnOngoingCallSession => serde_json::Value
 }
 
+impl TransmitSignalingOnOngoingCallSession {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().transmit_signaling_on_ongoing_call_session("website-id", "session-id", "call-id", serde_json::json!({})).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::request_tool_call_for_conversation`](WebsiteService::request_tool_call_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().request_tool_call_for_conversation("website-id", "session-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::request_tool_call_for_conversation`](WebsiteService::request_tool_call_for_conversation) (see its example): set options, then `.await` it.
 RequestToolCallForConversation => serde_json::Value
 }
 
@@ -7890,18 +7757,22 @@ impl RequestToolCallForConversation {
         }
         self
     }
+
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().request_tool_call_for_conversation("website-id", "session-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::deliver_widget_button_action_for_conversation`](WebsiteService::deliver_widget_button_action_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().deliver_widget_button_action_for_conversation("website-id", "session-id", "plugin-id", "value", "value", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::deliver_widget_button_action_for_conversation`](WebsiteService::deliver_widget_button_action_for_conversation) (see its example): set options, then `.await` it.
 DeliverWidgetButtonActionForConversation => models::ConversationWidgetAction
 }
 
@@ -7921,44 +7792,60 @@ impl DeliverWidgetButtonActionForConversation {
         }
         self
     }
+
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().deliver_widget_button_action_for_conversation("website-id", "session-id", "plugin-id", "value", "value", serde_json::json!({})).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::deliver_widget_data_fetch_action_for_conversation`](WebsiteService::deliver_widget_data_fetch_action_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().deliver_widget_data_fetch_action_for_conversation("website-id", "session-id", "plugin-id", "value", "value", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::deliver_widget_data_fetch_action_for_conversation`](WebsiteService::deliver_widget_data_fetch_action_for_conversation) (see its example): set options, then `.await` it.
 DeliverWidgetDataFetchActionForConversation => models::ConversationWidgetAction
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::deliver_widget_data_edit_action_for_conversation`](WebsiteService::deliver_widget_data_edit_action_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().deliver_widget_data_edit_action_for_conversation("website-id", "session-id", "plugin-id", "value", "value", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-DeliverWidgetDataEditActionForConversation => models::ConversationWidgetAction
+impl DeliverWidgetDataFetchActionForConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().deliver_widget_data_fetch_action_for_conversation("website-id", "session-id", "plugin-id", "value", "value", serde_json::json!({})).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::schedule_reminder_for_conversation`](WebsiteService::schedule_reminder_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().schedule_reminder_for_conversation("website-id", "session-id", "value", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::deliver_widget_data_edit_action_for_conversation`](WebsiteService::deliver_widget_data_edit_action_for_conversation) (see its example): set options, then `.await` it.
+DeliverWidgetDataEditActionForConversation => models::ConversationWidgetAction
+}
+
+impl DeliverWidgetDataEditActionForConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().deliver_widget_data_edit_action_for_conversation("website-id", "session-id", "plugin-id", "value", "value", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::schedule_reminder_for_conversation`](WebsiteService::schedule_reminder_for_conversation) (see its example): set options, then `.await` it.
 ScheduleReminderForConversation => serde_json::Value
 }
 
@@ -7994,83 +7881,75 @@ impl ScheduleReminderForConversation {
         }
         self
     }
+
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().schedule_reminder_for_conversation("website-id", "session-id", "value", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::report_conversation`](WebsiteService::report_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().report_conversation("website-id", "session-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::report_conversation`](WebsiteService::report_conversation) (see its example): set options, then `.await` it.
 ReportConversation => serde_json::Value
 }
 
+impl ReportConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().report_conversation("website-id", "session-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_helpdesk_exists`](WebsiteService::check_if_helpdesk_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_helpdesk_exists("website-id");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_helpdesk_exists`](WebsiteService::check_if_helpdesk_exists) (see its example): set options, then `.await` it.
 CheckIfHelpdeskExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk`](WebsiteService::resolve_helpdesk): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk`](WebsiteService::resolve_helpdesk) (see its example): set options, then `.await` it.
 ResolveHelpdesk => models::Helpdesk
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::initialize_helpdesk`](WebsiteService::initialize_helpdesk): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().initialize_helpdesk("website-id", "value", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::initialize_helpdesk`](WebsiteService::initialize_helpdesk) (see its example): set options, then `.await` it.
 InitializeHelpdesk => serde_json::Value
 }
 
+impl InitializeHelpdesk {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().initialize_helpdesk("website-id", "value", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::delete_helpdesk`](WebsiteService::delete_helpdesk): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_helpdesk("website-id", crisp_api::models::HelpdeskRemoveVerify::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_helpdesk`](WebsiteService::delete_helpdesk) (see its example): set options, then `.await` it.
 DeleteHelpdesk => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_helpdesk_locales`](WebsiteService::list_helpdesk_locales): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_helpdesk_locales("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_helpdesk_locales`](WebsiteService::list_helpdesk_locales) (see its example): set options, then `.await` it.
 ListHelpdeskLocales => Vec<models::HelpdeskLocale>
 }
 
@@ -8091,67 +7970,41 @@ impl ListHelpdeskLocales {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::add_helpdesk_locale`](WebsiteService::add_helpdesk_locale): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().add_helpdesk_locale("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::add_helpdesk_locale`](WebsiteService::add_helpdesk_locale) (see its example): set options, then `.await` it.
 AddHelpdeskLocale => serde_json::Value
 }
 
+impl AddHelpdeskLocale {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().add_helpdesk_locale("website-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_helpdesk_locale_exists`](WebsiteService::check_if_helpdesk_locale_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_helpdesk_locale_exists("website-id", "locale");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_helpdesk_locale_exists`](WebsiteService::check_if_helpdesk_locale_exists) (see its example): set options, then `.await` it.
 CheckIfHelpdeskLocaleExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_locale`](WebsiteService::resolve_helpdesk_locale): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_locale("website-id", "locale");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_locale`](WebsiteService::resolve_helpdesk_locale) (see its example): set options, then `.await` it.
 ResolveHelpdeskLocale => models::HelpdeskLocale
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_helpdesk_locale`](WebsiteService::delete_helpdesk_locale): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_helpdesk_locale("website-id", "locale");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_helpdesk_locale`](WebsiteService::delete_helpdesk_locale) (see its example): set options, then `.await` it.
 DeleteHelpdeskLocale => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_helpdesk_pages`](WebsiteService::list_helpdesk_pages): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_helpdesk_pages("website-id", "locale", "articles", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_helpdesk_pages`](WebsiteService::list_helpdesk_pages) (see its example): set options, then `.await` it.
 ListHelpdeskPages => Vec<models::HelpdeskPage>
 }
 
@@ -8161,7 +8014,7 @@ impl ListHelpdeskPages {
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
     /// use futures_util::TryStreamExt as _;
-    /// let items: Vec<_> = client.website().list_helpdesk_pages("website-id", "locale", "articles", 1).into_stream().try_collect().await?;
+    /// let items: Vec<_> = client.website().list_helpdesk_pages("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).into_stream().try_collect().await?;
     /// # Ok(()) }
     /// ```
     pub fn into_stream(self) -> impl futures_util::Stream<Item = crate::Result<models::HelpdeskPage>> + Send + 'static {
@@ -8170,28 +8023,12 @@ impl ListHelpdeskPages {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_page_entity`](WebsiteService::resolve_helpdesk_page_entity): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_page_entity("website-id", "locale", "articles", "entity-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_page_entity`](WebsiteService::resolve_helpdesk_page_entity) (see its example): set options, then `.await` it.
 ResolveHelpdeskPageEntity => models::HelpdeskPage
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_helpdesk_tree`](WebsiteService::list_helpdesk_tree): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_helpdesk_tree("website-id", "locale", "articles", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_helpdesk_tree`](WebsiteService::list_helpdesk_tree) (see its example): set options, then `.await` it.
 ListHelpdeskTree => Vec<models::HelpdeskTreeEntry>
 }
 
@@ -8200,7 +8037,7 @@ impl ListHelpdeskTree {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().list_helpdesk_tree("website-id", "locale", "articles", 1).sub_path("value").await?;
+    /// client.website().list_helpdesk_tree("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).sub_path("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn sub_path(mut self, sub_path: impl AsRef<str>) -> Self {
@@ -8215,7 +8052,7 @@ impl ListHelpdeskTree {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().list_helpdesk_tree("website-id", "locale", "articles", 1).search_title("value").await?;
+    /// client.website().list_helpdesk_tree("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).search_title("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn search_title(mut self, search_title: impl AsRef<str>) -> Self {
@@ -8230,7 +8067,7 @@ impl ListHelpdeskTree {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().list_helpdesk_tree("website-id", "locale", "articles", 1).filter_date_start("value").await?;
+    /// client.website().list_helpdesk_tree("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).filter_date_start("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn filter_date_start(mut self, filter_date_start: impl AsRef<str>) -> Self {
@@ -8245,7 +8082,7 @@ impl ListHelpdeskTree {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().list_helpdesk_tree("website-id", "locale", "articles", 1).filter_date_end("value").await?;
+    /// client.website().list_helpdesk_tree("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).filter_date_end("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn filter_date_end(mut self, filter_date_end: impl AsRef<str>) -> Self {
@@ -8261,7 +8098,7 @@ impl ListHelpdeskTree {
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
     /// use futures_util::TryStreamExt as _;
-    /// let items: Vec<_> = client.website().list_helpdesk_tree("website-id", "locale", "articles", 1).into_stream().try_collect().await?;
+    /// let items: Vec<_> = client.website().list_helpdesk_tree("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).into_stream().try_collect().await?;
     /// # Ok(()) }
     /// ```
     pub fn into_stream(
@@ -8272,132 +8109,94 @@ impl ListHelpdeskTree {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::create_helpdesk_tree_path`](WebsiteService::create_helpdesk_tree_path): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().create_helpdesk_tree_path("website-id", "locale", "articles", "guides/getting-started");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::create_helpdesk_tree_path`](WebsiteService::create_helpdesk_tree_path) (see its example): set options, then `.await` it.
 CreateHelpdeskTreePath => serde_json::Value
 }
 
+impl CreateHelpdeskTreePath {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().create_helpdesk_tree_path("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_tree_path`](WebsiteService::resolve_helpdesk_tree_path): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_tree_path("website-id", "locale", "articles", "guides/getting-started");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_tree_path`](WebsiteService::resolve_helpdesk_tree_path) (see its example): set options, then `.await` it.
 ResolveHelpdeskTreePath => models::HelpdeskTreeEntry
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_helpdesk_tree_path`](WebsiteService::update_helpdesk_tree_path): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_helpdesk_tree_path("website-id", "locale", "articles", "guides/getting-started", crisp_api::models::HelpdeskTreePathUpdate::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_helpdesk_tree_path`](WebsiteService::update_helpdesk_tree_path) (see its example): set options, then `.await` it.
 UpdateHelpdeskTreePath => serde_json::Value
 }
 
+impl UpdateHelpdeskTreePath {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_helpdesk_tree_path("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started", crisp_api::models::HelpdeskTreePathUpdate::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::delete_helpdesk_tree_path`](WebsiteService::delete_helpdesk_tree_path): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_helpdesk_tree_path("website-id", "locale", "articles", "guides/getting-started");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_helpdesk_tree_path`](WebsiteService::delete_helpdesk_tree_path) (see its example): set options, then `.await` it.
 DeleteHelpdeskTreePath => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_tree_content`](WebsiteService::resolve_helpdesk_tree_content): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_tree_content("website-id", "locale", "articles", "guides/getting-started");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_tree_content`](WebsiteService::resolve_helpdesk_tree_content) (see its example): set options, then `.await` it.
 ResolveHelpdeskTreeContent => models::HelpdeskTreeContent
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_helpdesk_tree_content`](WebsiteService::save_helpdesk_tree_content): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_helpdesk_tree_content("website-id", "locale", "articles", "guides/getting-started", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_helpdesk_tree_content`](WebsiteService::save_helpdesk_tree_content) (see its example): set options, then `.await` it.
 SaveHelpdeskTreeContent => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_tree_metadata`](WebsiteService::resolve_helpdesk_tree_metadata): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_tree_metadata("website-id", "locale", "articles", "guides/getting-started");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_tree_metadata`](WebsiteService::resolve_helpdesk_tree_metadata) (see its example): set options, then `.await` it.
 ResolveHelpdeskTreeMetadata => models::HelpdeskTreeMetadata
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_helpdesk_tree_metadata`](WebsiteService::update_helpdesk_tree_metadata): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_helpdesk_tree_metadata("website-id", "locale", "articles", "guides/getting-started", crisp_api::models::HelpdeskTreeMetadata::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_helpdesk_tree_metadata`](WebsiteService::update_helpdesk_tree_metadata) (see its example): set options, then `.await` it.
 UpdateHelpdeskTreeMetadata => serde_json::Value
 }
 
+impl UpdateHelpdeskTreeMetadata {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_helpdesk_tree_metadata("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started", crisp_api::models::HelpdeskTreeMetadata::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_tree_page`](WebsiteService::resolve_helpdesk_tree_page): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_tree_page("website-id", "locale", "articles", "guides/getting-started");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_tree_page`](WebsiteService::resolve_helpdesk_tree_page) (see its example): set options, then `.await` it.
 ResolveHelpdeskTreePage => models::HelpdeskTreePage
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_helpdesk_history_changes`](WebsiteService::list_helpdesk_history_changes): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_helpdesk_history_changes("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_helpdesk_history_changes`](WebsiteService::list_helpdesk_history_changes) (see its example): set options, then `.await` it.
 ListHelpdeskHistoryChanges => Vec<models::HelpdeskHistoryChange>
 }
 
@@ -8463,54 +8262,36 @@ impl ListHelpdeskHistoryChanges {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_history_change`](WebsiteService::resolve_helpdesk_history_change): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_history_change("website-id", "change-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_history_change`](WebsiteService::resolve_helpdesk_history_change) (see its example): set options, then `.await` it.
 ResolveHelpdeskHistoryChange => models::HelpdeskHistoryChange
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::cancel_helpdesk_history_change`](WebsiteService::cancel_helpdesk_history_change): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().cancel_helpdesk_history_change("website-id", "change-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::cancel_helpdesk_history_change`](WebsiteService::cancel_helpdesk_history_change) (see its example): set options, then `.await` it.
 CancelHelpdeskHistoryChange => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::request_helpdesk_content_refresh`](WebsiteService::request_helpdesk_content_refresh): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().request_helpdesk_content_refresh("website-id", "locale", "articles");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::request_helpdesk_content_refresh`](WebsiteService::request_helpdesk_content_refresh) (see its example): set options, then `.await` it.
 RequestHelpdeskContentRefresh => serde_json::Value
 }
 
+impl RequestHelpdeskContentRefresh {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().request_helpdesk_content_refresh("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::map_helpdesk_locale_feedback_ratings`](WebsiteService::map_helpdesk_locale_feedback_ratings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().map_helpdesk_locale_feedback_ratings("website-id", "locale", "articles");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::map_helpdesk_locale_feedback_ratings`](WebsiteService::map_helpdesk_locale_feedback_ratings) (see its example): set options, then `.await` it.
 MapHelpdeskLocaleFeedbackRatings => models::HelpdeskLocaleFeedbackRatings
 }
 
@@ -8519,7 +8300,7 @@ impl MapHelpdeskLocaleFeedbackRatings {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().map_helpdesk_locale_feedback_ratings("website-id", "locale", "articles").filter_date_start("value").await?;
+    /// client.website().map_helpdesk_locale_feedback_ratings("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles).filter_date_start("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn filter_date_start(mut self, filter_date_start: impl AsRef<str>) -> Self {
@@ -8534,7 +8315,7 @@ impl MapHelpdeskLocaleFeedbackRatings {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().map_helpdesk_locale_feedback_ratings("website-id", "locale", "articles").filter_date_end("value").await?;
+    /// client.website().map_helpdesk_locale_feedback_ratings("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles).filter_date_end("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn filter_date_end(mut self, filter_date_end: impl AsRef<str>) -> Self {
@@ -8547,15 +8328,7 @@ impl MapHelpdeskLocaleFeedbackRatings {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_helpdesk_locale_feedbacks`](WebsiteService::list_helpdesk_locale_feedbacks): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_helpdesk_locale_feedbacks("website-id", "locale", "articles", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_helpdesk_locale_feedbacks`](WebsiteService::list_helpdesk_locale_feedbacks) (see its example): set options, then `.await` it.
 ListHelpdeskLocaleFeedbacks => Vec<models::HelpdeskLocaleFeedbackItem>
 }
 
@@ -8564,7 +8337,7 @@ impl ListHelpdeskLocaleFeedbacks {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().list_helpdesk_locale_feedbacks("website-id", "locale", "articles", 1).filter_date_start("value").await?;
+    /// client.website().list_helpdesk_locale_feedbacks("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).filter_date_start("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn filter_date_start(mut self, filter_date_start: impl AsRef<str>) -> Self {
@@ -8579,7 +8352,7 @@ impl ListHelpdeskLocaleFeedbacks {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().list_helpdesk_locale_feedbacks("website-id", "locale", "articles", 1).filter_date_end("value").await?;
+    /// client.website().list_helpdesk_locale_feedbacks("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).filter_date_end("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn filter_date_end(mut self, filter_date_end: impl AsRef<str>) -> Self {
@@ -8595,7 +8368,7 @@ impl ListHelpdeskLocaleFeedbacks {
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
     /// use futures_util::TryStreamExt as _;
-    /// let items: Vec<_> = client.website().list_helpdesk_locale_feedbacks("website-id", "locale", "articles", 1).into_stream().try_collect().await?;
+    /// let items: Vec<_> = client.website().list_helpdesk_locale_feedbacks("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).into_stream().try_collect().await?;
     /// # Ok(()) }
     /// ```
     pub fn into_stream(
@@ -8606,41 +8379,45 @@ impl ListHelpdeskLocaleFeedbacks {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::import_external_helpdesk_to_locale`](WebsiteService::import_external_helpdesk_to_locale): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().import_external_helpdesk_to_locale("website-id", "locale", "articles", crisp_api::models::HelpdeskLocaleExternalImport::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::import_external_helpdesk_to_locale`](WebsiteService::import_external_helpdesk_to_locale) (see its example): set options, then `.await` it.
 ImportExternalHelpdeskToLocale => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::export_helpdesk_locale_articles`](WebsiteService::export_helpdesk_locale_articles): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().export_helpdesk_locale_articles("website-id", "locale", "articles");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-ExportHelpdeskLocaleArticles => serde_json::Value
+impl ImportExternalHelpdeskToLocale {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().import_external_helpdesk_to_locale("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, crisp_api::models::HelpdeskLocaleExternalImport::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_helpdesk_redirections`](WebsiteService::list_helpdesk_redirections): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_helpdesk_redirections("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::export_helpdesk_locale_articles`](WebsiteService::export_helpdesk_locale_articles) (see its example): set options, then `.await` it.
+ExportHelpdeskLocaleArticles => serde_json::Value
+}
+
+impl ExportHelpdeskLocaleArticles {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().export_helpdesk_locale_articles("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::list_helpdesk_redirections`](WebsiteService::list_helpdesk_redirections) (see its example): set options, then `.await` it.
 ListHelpdeskRedirections => Vec<models::HelpdeskRedirection>
 }
 
@@ -8661,106 +8438,70 @@ impl ListHelpdeskRedirections {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::add_helpdesk_redirection`](WebsiteService::add_helpdesk_redirection): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().add_helpdesk_redirection("website-id", "value", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::add_helpdesk_redirection`](WebsiteService::add_helpdesk_redirection) (see its example): set options, then `.await` it.
 AddHelpdeskRedirection => models::HelpdeskRedirectionNew
 }
 
+impl AddHelpdeskRedirection {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().add_helpdesk_redirection("website-id", "value", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_helpdesk_redirection_exists`](WebsiteService::check_if_helpdesk_redirection_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_helpdesk_redirection_exists("website-id", "redirection-id");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_helpdesk_redirection_exists`](WebsiteService::check_if_helpdesk_redirection_exists) (see its example): set options, then `.await` it.
 CheckIfHelpdeskRedirectionExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_redirection`](WebsiteService::resolve_helpdesk_redirection): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_redirection("website-id", "redirection-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_redirection`](WebsiteService::resolve_helpdesk_redirection) (see its example): set options, then `.await` it.
 ResolveHelpdeskRedirection => models::HelpdeskRedirection
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_helpdesk_redirection`](WebsiteService::delete_helpdesk_redirection): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_helpdesk_redirection("website-id", "redirection-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_helpdesk_redirection`](WebsiteService::delete_helpdesk_redirection) (see its example): set options, then `.await` it.
 DeleteHelpdeskRedirection => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_settings`](WebsiteService::resolve_helpdesk_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_settings("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_settings`](WebsiteService::resolve_helpdesk_settings) (see its example): set options, then `.await` it.
 ResolveHelpdeskSettings => models::HelpdeskSettings
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_helpdesk_settings`](WebsiteService::save_helpdesk_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_helpdesk_settings("website-id", crisp_api::models::HelpdeskSettings::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_helpdesk_settings`](WebsiteService::save_helpdesk_settings) (see its example): set options, then `.await` it.
 SaveHelpdeskSettings => serde_json::Value
 }
 
+impl SaveHelpdeskSettings {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().save_helpdesk_settings("website-id", crisp_api::models::HelpdeskSettings::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_domain`](WebsiteService::resolve_helpdesk_domain): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_domain("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_domain`](WebsiteService::resolve_helpdesk_domain) (see its example): set options, then `.await` it.
 ResolveHelpdeskDomain => models::HelpdeskDomain
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::request_helpdesk_domain_change`](WebsiteService::request_helpdesk_domain_change): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().request_helpdesk_domain_change("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::request_helpdesk_domain_change`](WebsiteService::request_helpdesk_domain_change) (see its example): set options, then `.await` it.
 RequestHelpdeskDomainChange => serde_json::Value
 }
 
@@ -8796,18 +8537,22 @@ impl RequestHelpdeskDomainChange {
         }
         self
     }
+
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().request_helpdesk_domain_change("website-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::generate_helpdesk_domain_setup_flow`](WebsiteService::generate_helpdesk_domain_setup_flow): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().generate_helpdesk_domain_setup_flow("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::generate_helpdesk_domain_setup_flow`](WebsiteService::generate_helpdesk_domain_setup_flow) (see its example): set options, then `.await` it.
 GenerateHelpdeskDomainSetupFlow => models::HelpdeskDomainSetupFlow
 }
 
@@ -8829,15 +8574,7 @@ impl GenerateHelpdeskDomainSetupFlow {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_inboxes`](WebsiteService::list_inboxes): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_inboxes("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_inboxes`](WebsiteService::list_inboxes) (see its example): set options, then `.await` it.
 ListInboxes => Vec<models::WebsiteInbox>
 }
 
@@ -8856,210 +8593,152 @@ impl ListInboxes {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::batch_order_inboxes`](WebsiteService::batch_order_inboxes): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_order_inboxes("website-id", crisp_api::models::WebsiteInboxOrders::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_order_inboxes`](WebsiteService::batch_order_inboxes) (see its example): set options, then `.await` it.
 BatchOrderInboxes => serde_json::Value
 }
 
+impl BatchOrderInboxes {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_order_inboxes("website-id", crisp_api::models::WebsiteInboxOrders::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::create_new_inbox`](WebsiteService::create_new_inbox): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().create_new_inbox("website-id", crisp_api::models::WebsiteInbox::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::create_new_inbox`](WebsiteService::create_new_inbox) (see its example): set options, then `.await` it.
 CreateNewInbox => models::WebsiteInboxNew
 }
 
+impl CreateNewInbox {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().create_new_inbox("website-id", crisp_api::models::WebsiteInbox::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_inbox_exists`](WebsiteService::check_if_inbox_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_inbox_exists("website-id", "inbox-id");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_inbox_exists`](WebsiteService::check_if_inbox_exists) (see its example): set options, then `.await` it.
 CheckIfInboxExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_inbox`](WebsiteService::get_inbox): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_inbox("website-id", "inbox-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_inbox`](WebsiteService::get_inbox) (see its example): set options, then `.await` it.
 GetInbox => models::WebsiteInbox
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_inbox`](WebsiteService::save_inbox): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_inbox("website-id", "inbox-id", crisp_api::models::WebsiteInbox::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_inbox`](WebsiteService::save_inbox) (see its example): set options, then `.await` it.
 SaveInbox => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_inbox`](WebsiteService::delete_inbox): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_inbox("website-id", "inbox-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_inbox`](WebsiteService::delete_inbox) (see its example): set options, then `.await` it.
 DeleteInbox => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_website_operators`](WebsiteService::list_website_operators): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_website_operators("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_website_operators`](WebsiteService::list_website_operators) (see its example): set options, then `.await` it.
 ListWebsiteOperators => Vec<models::WebsiteOperatorListOne>
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_last_active_website_operators`](WebsiteService::list_last_active_website_operators): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_last_active_website_operators("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_last_active_website_operators`](WebsiteService::list_last_active_website_operators) (see its example): set options, then `.await` it.
 ListLastActiveWebsiteOperators => Vec<models::WebsiteOperatorsLastActiveListOne>
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::flush_last_active_website_operators`](WebsiteService::flush_last_active_website_operators): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().flush_last_active_website_operators("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::flush_last_active_website_operators`](WebsiteService::flush_last_active_website_operators) (see its example): set options, then `.await` it.
 FlushLastActiveWebsiteOperators => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::send_email_to_website_operators`](WebsiteService::send_email_to_website_operators): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().send_email_to_website_operators("website-id", crisp_api::models::WebsiteOperatorEmail::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::send_email_to_website_operators`](WebsiteService::send_email_to_website_operators) (see its example): set options, then `.await` it.
 SendEmailToWebsiteOperators => serde_json::Value
 }
 
+impl SendEmailToWebsiteOperators {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().send_email_to_website_operators("website-id", crisp_api::models::WebsiteOperatorEmail::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::get_website_operator`](WebsiteService::get_website_operator): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_website_operator("website-id", "user-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_website_operator`](WebsiteService::get_website_operator) (see its example): set options, then `.await` it.
 GetWebsiteOperator => models::WebsiteOperator
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::invite_website_operator`](WebsiteService::invite_website_operator): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().invite_website_operator("website-id", "value", "value", true);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::invite_website_operator`](WebsiteService::invite_website_operator) (see its example): set options, then `.await` it.
 InviteWebsiteOperator => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::change_operator_membership`](WebsiteService::change_operator_membership): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().change_operator_membership("website-id", "user-id", "value", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-ChangeOperatorMembership => serde_json::Value
+impl InviteWebsiteOperator {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().invite_website_operator("website-id", "value", "value", true).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::unlink_operator_from_website`](WebsiteService::unlink_operator_from_website): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().unlink_operator_from_website("website-id", "user-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::change_operator_membership`](WebsiteService::change_operator_membership) (see its example): set options, then `.await` it.
+ChangeOperatorMembership => serde_json::Value
+}
+
+impl ChangeOperatorMembership {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().change_operator_membership("website-id", "user-id", "value", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::unlink_operator_from_website`](WebsiteService::unlink_operator_from_website) (see its example): set options, then `.await` it.
 UnlinkOperatorFromWebsite => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_people_statistics`](WebsiteService::get_people_statistics): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_people_statistics("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_people_statistics`](WebsiteService::get_people_statistics) (see its example): set options, then `.await` it.
 GetPeopleStatistics => models::PeopleStatistics
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_suggested_people_segments`](WebsiteService::list_suggested_people_segments): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_suggested_people_segments("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_suggested_people_segments`](WebsiteService::list_suggested_people_segments) (see its example): set options, then `.await` it.
 ListSuggestedPeopleSegments => Vec<models::PeopleSuggestedSegment>
 }
 
@@ -9080,28 +8759,12 @@ impl ListSuggestedPeopleSegments {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_suggested_people_segment`](WebsiteService::delete_suggested_people_segment): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_suggested_people_segment("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_suggested_people_segment`](WebsiteService::delete_suggested_people_segment) (see its example): set options, then `.await` it.
 DeleteSuggestedPeopleSegment => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_suggested_people_data_keys`](WebsiteService::list_suggested_people_data_keys): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_suggested_people_data_keys("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_suggested_people_data_keys`](WebsiteService::list_suggested_people_data_keys) (see its example): set options, then `.await` it.
 ListSuggestedPeopleDataKeys => Vec<models::PeopleSuggestedDataKey>
 }
 
@@ -9122,28 +8785,12 @@ impl ListSuggestedPeopleDataKeys {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_suggested_people_data_key`](WebsiteService::delete_suggested_people_data_key): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_suggested_people_data_key("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_suggested_people_data_key`](WebsiteService::delete_suggested_people_data_key) (see its example): set options, then `.await` it.
 DeleteSuggestedPeopleDataKey => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_suggested_people_events`](WebsiteService::list_suggested_people_events): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_suggested_people_events("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_suggested_people_events`](WebsiteService::list_suggested_people_events) (see its example): set options, then `.await` it.
 ListSuggestedPeopleEvents => Vec<models::PeopleSuggestedEvent>
 }
 
@@ -9164,28 +8811,12 @@ impl ListSuggestedPeopleEvents {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_suggested_people_event`](WebsiteService::delete_suggested_people_event): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_suggested_people_event("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_suggested_people_event`](WebsiteService::delete_suggested_people_event) (see its example): set options, then `.await` it.
 DeleteSuggestedPeopleEvent => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_people_profiles`](WebsiteService::list_people_profiles): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_people_profiles("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_people_profiles`](WebsiteService::list_people_profiles) (see its example): set options, then `.await` it.
 ListPeopleProfiles => Vec<models::PeopleProfile>
 }
 
@@ -9281,93 +8912,65 @@ impl ListPeopleProfiles {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::add_new_people_profile`](WebsiteService::add_new_people_profile): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().add_new_people_profile("website-id", crisp_api::models::PeopleProfileUpdateCard::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::add_new_people_profile`](WebsiteService::add_new_people_profile) (see its example): set options, then `.await` it.
 AddNewPeopleProfile => models::PeopleProfileNew
 }
 
+impl AddNewPeopleProfile {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().add_new_people_profile("website-id", crisp_api::models::PeopleProfileUpdateCard::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_people_profile_exists`](WebsiteService::check_if_people_profile_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_people_profile_exists("website-id", "people-id");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_people_profile_exists`](WebsiteService::check_if_people_profile_exists) (see its example): set options, then `.await` it.
 CheckIfPeopleProfileExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_people_profile`](WebsiteService::get_people_profile): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_people_profile("website-id", "people-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_people_profile`](WebsiteService::get_people_profile) (see its example): set options, then `.await` it.
 GetPeopleProfile => models::PeopleProfile
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_people_profile`](WebsiteService::save_people_profile): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_people_profile("website-id", "people-id", crisp_api::models::PeopleProfileUpdateCard::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_people_profile`](WebsiteService::save_people_profile) (see its example): set options, then `.await` it.
 SavePeopleProfile => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_people_profile`](WebsiteService::update_people_profile): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_people_profile("website-id", "people-id", crisp_api::models::PeopleProfileUpdateCard::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_people_profile`](WebsiteService::update_people_profile) (see its example): set options, then `.await` it.
 UpdatePeopleProfile => serde_json::Value
 }
 
+impl UpdatePeopleProfile {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_people_profile("website-id", "people-id", crisp_api::models::PeopleProfileUpdateCard::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::remove_people_profile`](WebsiteService::remove_people_profile): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().remove_people_profile("website-id", "people-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::remove_people_profile`](WebsiteService::remove_people_profile) (see its example): set options, then `.await` it.
 RemovePeopleProfile => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_people_conversations`](WebsiteService::list_people_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_people_conversations("website-id", "people-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_people_conversations`](WebsiteService::list_people_conversations) (see its example): set options, then `.await` it.
 ListPeopleConversations => Vec<String>
 }
 
@@ -9386,15 +8989,7 @@ impl ListPeopleConversations {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_people_campaigns`](WebsiteService::list_people_campaigns): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_people_campaigns("website-id", "people-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_people_campaigns`](WebsiteService::list_people_campaigns) (see its example): set options, then `.await` it.
 ListPeopleCampaigns => Vec<models::PeopleCampaign>
 }
 
@@ -9415,28 +9010,26 @@ impl ListPeopleCampaigns {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::add_people_event`](WebsiteService::add_people_event): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().add_people_event("website-id", "people-id", crisp_api::models::PeopleEvent::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::add_people_event`](WebsiteService::add_people_event) (see its example): set options, then `.await` it.
 AddPeopleEvent => serde_json::Value
 }
 
+impl AddPeopleEvent {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().add_people_event("website-id", "people-id", crisp_api::models::PeopleEvent::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::list_people_events`](WebsiteService::list_people_events): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_people_events("website-id", "people-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_people_events`](WebsiteService::list_people_events) (see its example): set options, then `.await` it.
 ListPeopleEvents => Vec<models::PeopleEvent>
 }
 
@@ -9455,132 +9048,122 @@ impl ListPeopleEvents {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_people_data`](WebsiteService::get_people_data): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_people_data("website-id", "people-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_people_data`](WebsiteService::get_people_data) (see its example): set options, then `.await` it.
 GetPeopleData => models::PeopleData
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_people_data`](WebsiteService::save_people_data): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_people_data("website-id", "people-id", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_people_data`](WebsiteService::save_people_data) (see its example): set options, then `.await` it.
 SavePeopleData => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_people_data`](WebsiteService::update_people_data): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_people_data("website-id", "people-id", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_people_data`](WebsiteService::update_people_data) (see its example): set options, then `.await` it.
 UpdatePeopleData => serde_json::Value
 }
 
+impl UpdatePeopleData {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_people_data("website-id", "people-id", serde_json::json!({})).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::get_people_subscription_status`](WebsiteService::get_people_subscription_status): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_people_subscription_status("website-id", "people-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_people_subscription_status`](WebsiteService::get_people_subscription_status) (see its example): set options, then `.await` it.
 GetPeopleSubscriptionStatus => models::PeopleSubscription
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_people_subscription_status`](WebsiteService::update_people_subscription_status): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_people_subscription_status("website-id", "people-id", crisp_api::models::PeopleSubscriptionUpdate::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_people_subscription_status`](WebsiteService::update_people_subscription_status) (see its example): set options, then `.await` it.
 UpdatePeopleSubscriptionStatus => serde_json::Value
 }
 
+impl UpdatePeopleSubscriptionStatus {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_people_subscription_status("website-id", "people-id", crisp_api::models::PeopleSubscriptionUpdate::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::export_people_profiles`](WebsiteService::export_people_profiles): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().export_people_profiles("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::export_people_profiles`](WebsiteService::export_people_profiles) (see its example): set options, then `.await` it.
 ExportPeopleProfiles => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::import_people_profiles`](WebsiteService::import_people_profiles): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().import_people_profiles("website-id", crisp_api::models::PeopleProfileImportSetup::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-ImportPeopleProfiles => models::PeopleProfileImport
+impl ExportPeopleProfiles {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().export_people_profiles("website-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_website_settings`](WebsiteService::get_website_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_website_settings("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::import_people_profiles`](WebsiteService::import_people_profiles) (see its example): set options, then `.await` it.
+ImportPeopleProfiles => models::PeopleProfileImport
+}
+
+impl ImportPeopleProfiles {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().import_people_profiles("website-id", crisp_api::models::PeopleProfileImportSetup::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::get_website_settings`](WebsiteService::get_website_settings) (see its example): set options, then `.await` it.
 GetWebsiteSettings => models::WebsiteSettings
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_website_settings`](WebsiteService::update_website_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_website_settings("website-id", crisp_api::models::WebsiteSettingsUpdate::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_website_settings`](WebsiteService::update_website_settings) (see its example): set options, then `.await` it.
 UpdateWebsiteSettings => serde_json::Value
 }
 
+impl UpdateWebsiteSettings {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_website_settings("website-id", crisp_api::models::WebsiteSettingsUpdate::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::list_teams`](WebsiteService::list_teams): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_teams("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_teams`](WebsiteService::list_teams) (see its example): set options, then `.await` it.
 ListTeams => Vec<models::WebsiteTeam>
 }
 
@@ -9599,145 +9182,99 @@ impl ListTeams {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::create_new_team`](WebsiteService::create_new_team): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().create_new_team("website-id", crisp_api::models::WebsiteTeam::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::create_new_team`](WebsiteService::create_new_team) (see its example): set options, then `.await` it.
 CreateNewTeam => models::WebsiteTeamNew
 }
 
+impl CreateNewTeam {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().create_new_team("website-id", crisp_api::models::WebsiteTeam::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_team_exists`](WebsiteService::check_if_team_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_team_exists("website-id", "team-id");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_team_exists`](WebsiteService::check_if_team_exists) (see its example): set options, then `.await` it.
 CheckIfTeamExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_team`](WebsiteService::get_team): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_team("website-id", "team-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_team`](WebsiteService::get_team) (see its example): set options, then `.await` it.
 GetTeam => models::WebsiteTeam
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_team`](WebsiteService::save_team): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_team("website-id", "team-id", crisp_api::models::WebsiteTeam::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_team`](WebsiteService::save_team) (see its example): set options, then `.await` it.
 SaveTeam => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_team`](WebsiteService::delete_team): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_team("website-id", "team-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_team`](WebsiteService::delete_team) (see its example): set options, then `.await` it.
 DeleteTeam => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_verify_settings`](WebsiteService::get_verify_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_verify_settings("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_verify_settings`](WebsiteService::get_verify_settings) (see its example): set options, then `.await` it.
 GetVerifySettings => models::WebsiteVerifySettings
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_verify_settings`](WebsiteService::update_verify_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_verify_settings("website-id", crisp_api::models::WebsiteVerifySettingsUpdate::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_verify_settings`](WebsiteService::update_verify_settings) (see its example): set options, then `.await` it.
 UpdateVerifySettings => serde_json::Value
 }
 
+impl UpdateVerifySettings {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_verify_settings("website-id", crisp_api::models::WebsiteVerifySettingsUpdate::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::get_verify_key`](WebsiteService::get_verify_key): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_verify_key("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_verify_key`](WebsiteService::get_verify_key) (see its example): set options, then `.await` it.
 GetVerifyKey => models::WebsiteVerifyKey
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::roll_verify_key`](WebsiteService::roll_verify_key): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().roll_verify_key("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::roll_verify_key`](WebsiteService::roll_verify_key) (see its example): set options, then `.await` it.
 RollVerifyKey => serde_json::Value
 }
 
+impl RollVerifyKey {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().roll_verify_key("website-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::count_visitors`](WebsiteService::count_visitors): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().count_visitors("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::count_visitors`](WebsiteService::count_visitors) (see its example): set options, then `.await` it.
 CountVisitors => models::WebsiteVisitorCount
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_visitors`](WebsiteService::list_visitors): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_visitors("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_visitors`](WebsiteService::list_visitors) (see its example): set options, then `.await` it.
 ListVisitors => Vec<models::WebsiteVisitor>
 }
 
@@ -9758,15 +9295,7 @@ impl ListVisitors {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::pinpoint_visitors_on_map`](WebsiteService::pinpoint_visitors_on_map): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().pinpoint_visitors_on_map("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::pinpoint_visitors_on_map`](WebsiteService::pinpoint_visitors_on_map) (see its example): set options, then `.await` it.
 PinpointVisitorsOnMap => Vec<models::WebsiteVisitorsMapPoint>
 }
 
@@ -9775,10 +9304,10 @@ impl PinpointVisitorsOnMap {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().pinpoint_visitors_on_map("website-id").center_longitude(20).await?;
+    /// client.website().pinpoint_visitors_on_map("website-id").center_longitude(48.8566).await?;
     /// # Ok(()) }
     /// ```
-    pub fn center_longitude(mut self, center_longitude: u64) -> Self {
+    pub fn center_longitude(mut self, center_longitude: f64) -> Self {
         let call = &mut self.0;
         {
             call.query("center_longitude", center_longitude);
@@ -9790,10 +9319,10 @@ impl PinpointVisitorsOnMap {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().pinpoint_visitors_on_map("website-id").center_latitude(20).await?;
+    /// client.website().pinpoint_visitors_on_map("website-id").center_latitude(48.8566).await?;
     /// # Ok(()) }
     /// ```
-    pub fn center_latitude(mut self, center_latitude: u64) -> Self {
+    pub fn center_latitude(mut self, center_latitude: f64) -> Self {
         let call = &mut self.0;
         {
             call.query("center_latitude", center_latitude);
@@ -9805,10 +9334,10 @@ impl PinpointVisitorsOnMap {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().pinpoint_visitors_on_map("website-id").center_radius(20).await?;
+    /// client.website().pinpoint_visitors_on_map("website-id").center_radius(48.8566).await?;
     /// # Ok(()) }
     /// ```
-    pub fn center_radius(mut self, center_radius: u64) -> Self {
+    pub fn center_radius(mut self, center_radius: f64) -> Self {
         let call = &mut self.0;
         {
             call.query("center_radius", center_radius);
@@ -9818,53 +9347,21 @@ impl PinpointVisitorsOnMap {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_session_identifier_from_token`](WebsiteService::get_session_identifier_from_token): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_session_identifier_from_token("website-id", "token-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_session_identifier_from_token`](WebsiteService::get_session_identifier_from_token) (see its example): set options, then `.await` it.
 GetSessionIdentifierFromToken => models::WebsiteVisitorsToken
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::count_blocked_visitors`](WebsiteService::count_blocked_visitors): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().count_blocked_visitors("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::count_blocked_visitors`](WebsiteService::count_blocked_visitors) (see its example): set options, then `.await` it.
 CountBlockedVisitors => models::WebsiteVisitorsBlocked
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::count_blocked_visitors_in_rule`](WebsiteService::count_blocked_visitors_in_rule): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().count_blocked_visitors_in_rule("website-id", "rule");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::count_blocked_visitors_in_rule`](WebsiteService::count_blocked_visitors_in_rule) (see its example): set options, then `.await` it.
 CountBlockedVisitorsInRule => f64
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::clear_blocked_visitors_in_rule`](WebsiteService::clear_blocked_visitors_in_rule): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().clear_blocked_visitors_in_rule("website-id", "rule");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::clear_blocked_visitors_in_rule`](WebsiteService::clear_blocked_visitors_in_rule) (see its example): set options, then `.await` it.
 ClearBlockedVisitorsInRule => serde_json::Value
 }
