@@ -447,7 +447,14 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
     let mut examples = Vec::new();
     let mut prelude = Vec::new();
     let mut segments = Vec::new();
+    // One line per positional argument, for the method's doc.
+    let mut arg_docs = Vec::new();
+    let arg_doc = |param: &Param| {
+        let doc = field_doc(spec, &param.name, &param.ty, param.doc.as_deref(), false).replace("\n///", "\n///  ");
+        format!("/// - `{}`: {}", ident(&param.name), doc.trim_start_matches("/// "))
+    };
     for param in &endpoint.path_params {
+        arg_docs.push(arg_doc(param));
         let name = ident(&param.name);
         examples.push(path_example(spec, param));
         match param.ty.as_str() {
@@ -487,6 +494,7 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
         };
         let statement = format!("{{ call.{call}(\"{}\", {value}); }}", query.name);
         if query.required {
+            arg_docs.push(arg_doc(query));
             args.push(format!("{name}: {decl}"));
             examples.push(example.to_owned());
             after.push(statement);
@@ -494,8 +502,9 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
             optional_names.push(format!("[`{name}`]({struct_name}::{name})"));
             let _ = write!(
                 setters,
-                "/// Sets the `{q}` query parameter.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// client.{service}().{method_name}({{EXAMPLE_ARGS}}).{name}({example}).await?;\n/// # Ok(()) }}\n/// ```\npub fn {name}(mut self, {name}: {decl}) -> Self {{ let call = &mut self.0; {statement} self }}\n\n",
+                "{doc}\n///\n/// Sets the `{q}` query parameter.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// client.{service}().{method_name}({{EXAMPLE_ARGS}}).{name}({example}).await?;\n/// # Ok(()) }}\n/// ```\npub fn {name}(mut self, {name}: {decl}) -> Self {{ let call = &mut self.0; {statement} self }}\n\n",
                 q = query.name,
+                doc = field_doc(spec, &query.name, &query.ty, query.doc.as_deref(), false),
                 service = endpoint.service,
             );
         }
@@ -539,6 +548,11 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
                     };
                     let statement = format!("{{ {convert} call.body_field(\"{}\", {name}); }}", field.name);
                     if field.required {
+                        let mut line = arg_doc(field);
+                        if field.nullable {
+                            line.push_str(" `None` sends `null`.");
+                        }
+                        arg_docs.push(line);
                         args.push(format!("{name}: {decl}"));
                         examples.push(shape.doc_example);
                         after.push(statement);
@@ -546,8 +560,9 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
                         optional_names.push(format!("[`{name}`]({struct_name}::{name})"));
                         let _ = write!(
                             setters,
-                            "/// Sets the `{f}` body field.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// client.{service}().{method_name}({{EXAMPLE_ARGS}}).{name}({example}).await?;\n/// # Ok(()) }}\n/// ```\npub fn {name}(mut self, {name}: {decl}) -> Self {{ let call = &mut self.0; {statement} self }}\n\n",
+                            "{doc}\n///\n/// Sets the `{f}` body field.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// client.{service}().{method_name}({{EXAMPLE_ARGS}}).{name}({example}).await?;\n/// # Ok(()) }}\n/// ```\npub fn {name}(mut self, {name}: {decl}) -> Self {{ let call = &mut self.0; {statement} self }}\n\n",
                             f = field.name,
+                            doc = field_doc(spec, &field.name, &field.ty, field.doc.as_deref(), false),
                             service = endpoint.service,
                             example = shape.doc_example,
                         );
@@ -584,9 +599,10 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
     };
     let summary = endpoint.summary.clone().unwrap_or_else(|| format!("{}.", endpoint.label));
     let binding = if is_head { "exists" } else { "result" };
+    let arguments = if arg_docs.is_empty() { String::new() } else { format!("\n///\n/// Arguments:\n{}", arg_docs.join("\n")) };
     let _ = write!(
         methods,
-        "{summary_doc}\n///\n/// {label} ({group}) · `{method} {path}` · [reference]({link}) · tiers: {tiers} · {retry}.{optional}\n///\n/// Returns {returns}.{stream_note}\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// let {binding} = client.{service}().{method_name}({example_args}).await?;\n/// # let _ = {binding};\n/// # Ok(()) }}\n/// ```\npub fn {method_name}(&self{comma}{args}) -> {struct_name} {{\n{prelude}\nlet {mutable}call = Call::new(&self.client, Method::{method}, \"{path}\", &[{segments}], {idempotent});\n{after}\n{struct_name}(call)\n}}\n\n",
+        "{summary_doc}\n///\n/// {label} ({group}) · `{method} {path}` · [reference]({link}) · tiers: {tiers} · {retry}.{arguments}{optional}\n///\n/// Returns {returns}.{stream_note}\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// let {binding} = client.{service}().{method_name}({example_args}).await?;\n/// # let _ = {binding};\n/// # Ok(()) }}\n/// ```\npub fn {method_name}(&self{comma}{args}) -> {struct_name} {{\n{prelude}\nlet {mutable}call = Call::new(&self.client, Method::{method}, \"{path}\", &[{segments}], {idempotent});\n{after}\n{struct_name}(call)\n}}\n\n",
         summary_doc = doc_lines(&summary),
         label = endpoint.label,
         group = endpoint.group,

@@ -23,7 +23,7 @@ pub struct BucketService {
 }
 
 impl BucketService {
-    /// Generate Bucket URL.
+    /// Requests a signed upload URL for a file in a bucket namespace; the URL itself arrives asynchronously in the matching `bucket:url:<namespace>:generated` real-time event, correlated by `id`.
     ///
     /// Generate Bucket URL (Bucket URL) · `POST bucket/url/generate` · [reference](https://docs.crisp.chat/references/rest-api/v1/#bucket-url) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](GenerateBucketUrl::idempotent) is called.
     ///

@@ -22,9 +22,13 @@ pub struct MediaService {
 }
 
 impl MediaService {
-    /// List Animation Medias.
+    /// Searches the animation (GIF) library, one page (1-based) at a time, for a list identifier and a JSON search query; the results arrive asynchronously in the `media:animation:listed` real-time event.
     ///
     /// List Animation Medias (Media Animation) · `GET media/animation/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-animation-medias) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `page_number`: Page to read, starting at 1.
+    /// - `list_id`: Identifier the results event echoes back, to match the answer to this request.
     ///
     /// Optional: [`search_query`](ListAnimationMedias::search_query).
     ///
@@ -58,6 +62,8 @@ ListAnimationMedias => serde_json::Value
 }
 
 impl ListAnimationMedias {
+    /// Search query: a text or segment for `text` and `segment` searches, a list of filters for `filter` searches.
+    ///
     /// Sets the `search_query` query parameter.
     ///
     /// ```no_run

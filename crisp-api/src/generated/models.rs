@@ -7,13 +7,13 @@
 
 #[cfg(any(feature = "events", feature = "website"))]
 crate::support::open_enum! {
-/// Crisp enumeration `Availability`.
+/// Whether someone is reachable right now.
 ///
 /// Values: `online`, `offline`; a value this version does not know is kept in `Other`.
 Availability {
-/// `online`
+/// `online`: Connected and available.
 Online => "online",
-/// `offline`
+/// `offline`: Not connected, or not available.
 Offline => "offline",
 }
 }
@@ -32,13 +32,13 @@ Offline => "offline",
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BrowserInfo {
-    /// `major`.
+    /// Major version of the browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub major: Option<String>,
-    /// `version`.
+    /// Full version of the browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// `name`.
+    /// Name of the browser (for example `Chrome` or `Firefox`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -66,16 +66,16 @@ pub struct BrowserInfo {
 #[cfg(feature = "bucket")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BucketURLRequest {
-    /// `namespace`.
+    /// What the upload is for: `upload`, `avatar`, `website`, `campaign`, `helpdesk`, `status` or `processing`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    /// `id`.
+    /// Caller-chosen identifier, echoed in the generated event to correlate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `file`.
+    /// File to upload: its name and MIME type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<BucketURLRequestFile>,
-    /// `resource`.
+    /// Object the file is attached to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<BucketURLRequestResource>,
 }
@@ -93,10 +93,10 @@ pub struct BucketURLRequest {
 #[cfg(feature = "bucket")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BucketURLRequestFile {
-    /// `name`.
+    /// Name of the file to upload, with its extension.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `type`.
+    /// MIME type of the file to upload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
@@ -114,10 +114,10 @@ pub struct BucketURLRequestFile {
 #[cfg(feature = "bucket")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BucketURLRequestResource {
-    /// `type`.
+    /// Kind of object the file is attached to (for example `website`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `id`.
+    /// Identifier of the object the file is attached to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
@@ -135,10 +135,10 @@ pub struct BucketURLRequestResource {
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionInfo {
-    /// `isp`.
+    /// Internet service provider of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isp: Option<String>,
-    /// `asn`.
+    /// Autonomous system number of the visitor's network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asn: Option<String>,
 }
@@ -281,73 +281,73 @@ pub struct ConnectionInfo {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Conversation {
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `people_id`.
+    /// Identifier of the contact profile linked to the conversation, when the visitor is a known contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `state`. One of [`ConversationState`](crate::models::ConversationState).
+    /// State of the conversation: `pending`, `unresolved` or `resolved`. One of [`ConversationState`](crate::models::ConversationState).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ConversationState>,
-    /// `status`.
+    /// State of the conversation as a number: 0 pending, 1 unresolved, 2 resolved.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub status: Option<i64>,
-    /// `is_verified`.
+    /// Whether the visitor's identity is verified in this conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
-    /// `is_blocked`.
+    /// Whether incoming messages from this visitor are blocked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_blocked: Option<bool>,
-    /// `availability`. One of [`Availability`](crate::models::Availability).
+    /// Whether the visitor is connected to the chat box: `online` or `offline`. One of [`Availability`](crate::models::Availability).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<Availability>,
-    /// `active`.
+    /// Visitor activity: whether active now and when last active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<ConversationActive>,
-    /// `last_message`.
+    /// Excerpt of the last message of the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message: Option<String>,
-    /// `preview_message`.
+    /// Summary of the last message of the conversation: type, sender side, excerpt and fingerprint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_message: Option<ConversationPreviewMessage>,
-    /// `topic`.
+    /// Topic of the conversation, as free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
-    /// `verifications`.
+    /// Identity verifications done for the visitor, each with the identity, method and a note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verifications: Option<Vec<ConversationVerification>>,
-    /// `participants`.
+    /// External participants of the conversation (for example extra email recipients).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<ConversationParticipant>>,
-    /// `mentions`.
+    /// User identifiers of the operators mentioned in the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
-    /// `compose`.
+    /// Typing indicators of the conversation, for the operator side and the visitor side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compose: Option<ConversationCompose>,
-    /// `unread`.
+    /// Number of unread messages in the conversation, for the operator side and the visitor side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unread: Option<ConversationUnread>,
-    /// `assigned`.
+    /// Operator the conversation is assigned to, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned: Option<ConversationAssigned>,
-    /// `meta`.
+    /// Visitor details of the conversation: name, email, phone, segments, custom data, device and more.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ConversationMeta>,
-    /// `created_at`. In epoch milliseconds.
+    /// Time the conversation was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at`. In epoch milliseconds.
+    /// Time of the last change in the conversation (such as a new message), in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `waiting_since`. In epoch milliseconds.
+    /// Time since when the visitor has been waiting for an operator reply, in Unix epoch milliseconds; absent when nobody is waiting.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub waiting_since: Option<u64>,
 }
@@ -365,10 +365,10 @@ pub struct Conversation {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationActive {
-    /// `now`.
+    /// Whether the visitor is active on the website right now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub now: Option<bool>,
-    /// `last`.
+    /// Time the visitor was last active, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub last: Option<i64>,
 }
@@ -386,10 +386,10 @@ pub struct ConversationActive {
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationAnimationMessageContent {
-    /// `url`.
+    /// URL of the animated image (for example a GIF).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// `type`.
+    /// MIME type of the animation, for example `image/gif`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
@@ -406,7 +406,7 @@ pub struct ConversationAnimationMessageContent {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationAssigned {
-    /// `user_id`.
+    /// User identifier of the operator the conversation is assigned to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -425,13 +425,13 @@ pub struct ConversationAssigned {
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationAudioMessageContent {
-    /// `url`.
+    /// URL of the audio recording.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// `type`.
+    /// MIME type of the recording, for example `audio/webm` or `audio/mpeg`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `duration`.
+    /// Length of the audio recording, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub duration: Option<i64>,
 }
@@ -450,7 +450,7 @@ pub struct ConversationAudioMessageContent {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationBlock {
-    /// `blocked`.
+    /// Whether incoming messages from the visitor are blocked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked: Option<bool>,
 }
@@ -471,13 +471,13 @@ pub struct ConversationBlock {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationBrowsing {
-    /// `browsing_id`.
+    /// Identifier of the co-browsing session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browsing_id: Option<String>,
-    /// `browsing_token`.
+    /// Secret token to attach to the co-browsing stream.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browsing_token: Option<String>,
-    /// `useragent`.
+    /// User-Agent of the visitor's browser being shared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub useragent: Option<String>,
 }
@@ -496,7 +496,7 @@ pub struct ConversationBrowsing {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCall {
-    /// `call_id`.
+    /// Identifier of the call, used to signal on it or hang it up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
 }
@@ -526,10 +526,10 @@ pub struct ConversationCall {
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCarouselMessageContent {
-    /// `text`.
+    /// Introduction text shown above the cards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// `targets`.
+    /// Cards of the carousel, each with a title, description, image and buttons.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Vec<ConversationCarouselMessageContentTarget>>,
 }
@@ -554,16 +554,16 @@ pub struct ConversationCarouselMessageContent {
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCarouselMessageContentTarget {
-    /// `title`.
+    /// Heading of the carousel card, shown in bold above its text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `description`.
+    /// Text of the card, under its title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `image`.
+    /// URL of the card's image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
-    /// `actions`.
+    /// Buttons shown under the carousel card, each with a label and a URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actions: Option<Vec<ConversationCarouselMessageContentTargetAction>>,
 }
@@ -581,10 +581,10 @@ pub struct ConversationCarouselMessageContentTarget {
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCarouselMessageContentTargetAction {
-    /// `label`.
+    /// Text of the button.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// `url`.
+    /// URL opened when the button is clicked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -622,10 +622,10 @@ pub struct ConversationCarouselMessageContentTargetAction {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCompose {
-    /// `operator`.
+    /// Typing indicator of the operator side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<ConversationComposeAtom>,
-    /// `visitor`.
+    /// Typing indicator of the visitor side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor: Option<ConversationComposeAtom>,
 }
@@ -650,19 +650,19 @@ pub struct ConversationCompose {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationComposeAtom {
-    /// `type`.
+    /// Typing state: `start` (typing) or `stop`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `excerpt`.
+    /// Excerpt of the text being typed, when shared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time the typing state was last updated, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `user`.
+    /// Operator who is typing: user identifier, nickname and avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationComposeAtomUser>,
-    /// `automated`.
+    /// Whether the typing comes from an automation (bot or AI agent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
 }
@@ -681,13 +681,13 @@ pub struct ConversationComposeAtom {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationComposeAtomUser {
-    /// `user_id`.
+    /// User identifier of the operator typing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `nickname`.
+    /// Name of the operator typing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `avatar`.
+    /// URL of the typing operator's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
 }
@@ -710,19 +710,19 @@ pub struct ConversationComposeAtomUser {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationComposeMessageNew {
-    /// `type`. One of [`ConversationComposeMessageNewType`](crate::models::ConversationComposeMessageNewType).
+    /// Typing state to show: `start` or `stop`. One of [`ConversationComposeMessageNewType`](crate::models::ConversationComposeMessageNewType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationComposeMessageNewType>,
-    /// `from`. One of [`MessageFrom`](crate::models::MessageFrom).
+    /// Side that is typing: `user` or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MessageFrom>,
-    /// `excerpt`.
+    /// Excerpt of the text being typed, shown as a live preview.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// `stealth`.
+    /// When true, the typing indicator is not shown to the other side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stealth: Option<bool>,
-    /// `automated`.
+    /// Whether the typing comes from an automation (bot or AI agent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
 }
@@ -733,9 +733,9 @@ crate::support::open_enum! {
 ///
 /// Values: `start`, `stop`; a value this version does not know is kept in `Other`.
 ConversationComposeMessageNewType {
-/// `start`
+/// `start`: The side has started typing; the indicator is shown.
 Start => "start",
-/// `stop`
+/// `stop`: The side has stopped typing; the indicator is hidden.
 Stop => "stop",
 }
 }
@@ -759,16 +759,16 @@ Stop => "stop",
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationEvent {
-    /// `text`.
+    /// Name or text of the custom event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// `data`.
+    /// Custom data attached to the event, a flat JSON object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `color`.
+    /// Colour of the event marker, by name (for example `red`, `green`, `blue`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time the event happened, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
@@ -786,10 +786,10 @@ pub struct ConversationEvent {
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationEventMessageContent {
-    /// `namespace`.
+    /// Namespace of the event, which tells what happened (for example a state change).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    /// `text`.
+    /// Optional text shown with the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
@@ -810,19 +810,19 @@ pub struct ConversationEventMessageContent {
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationFieldMessageContent {
-    /// `id`.
+    /// Identifier of the field, chosen by the sender, returned with the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `text`.
+    /// Question or label shown above the input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// `explain`.
+    /// Help text (placeholder) shown in or under the input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explain: Option<String>,
-    /// `value`.
+    /// Value the visitor entered; empty until answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// `required`.
+    /// Whether the visitor must fill the field before continuing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
 }
@@ -845,19 +845,19 @@ pub struct ConversationFieldMessageContent {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationFile {
-    /// `name`.
+    /// Name of the file, with its extension.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `type`.
+    /// MIME type of the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `url`.
+    /// URL to download the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// `fingerprint`.
+    /// Fingerprint of the message that carried the file.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time the file was sent, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
@@ -876,13 +876,13 @@ pub struct ConversationFile {
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationFileMessageContent {
-    /// `name`.
+    /// File name shown to the recipient, with its extension.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `url`.
+    /// Public URL where the file can be downloaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// `type`.
+    /// MIME type of the file, for example `image/png` or `application/pdf`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
@@ -952,67 +952,67 @@ pub struct ConversationFileMessageContent {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessage {
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `type`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
+    /// Message type: `text`, `note`, `file`, `animation`, `audio`, `picker`, `field`, `carousel` or `event`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationMessageType>,
-    /// `from`. One of [`MessageFrom`](crate::models::MessageFrom).
+    /// Side that sent the message: `user` (the visitor or contact) or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MessageFrom>,
-    /// `origin`. One of [`MessageOrigin`](crate::models::MessageOrigin).
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<MessageOrigin>,
-    /// `content`.
+    /// Content of the message: a string for `text` and `note`, an object whose shape depends on `type` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<ConversationMessageContent>,
-    /// `preview`.
+    /// Link previews generated for URLs found in the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview: Option<Vec<ConversationMessagePreview>>,
-    /// `mentions`.
+    /// Identifiers of the operators mentioned (with @) in the message or conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
-    /// `read`.
+    /// Channel on which the message was read (for example `chat` or `email`); empty while it is unread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read: Option<String>,
-    /// `delivered`.
+    /// Channel to which the message was delivered (for example `chat` or `email`); empty while it is not delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered: Option<String>,
-    /// `ignored`.
+    /// Why the message was not delivered, when it was ignored (for example a blocked or invalid recipient).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignored: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `edited`.
+    /// Whether the message was edited after it was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited: Option<bool>,
-    /// `translated`.
+    /// Whether the message content was machine-translated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated: Option<bool>,
-    /// `automated`.
+    /// Whether the message or action was produced by an automation (bot, trigger or AI agent) rather than typed by a human.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
-    /// `stamped`.
+    /// Whether the message was stamped (acknowledged as stored) by the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamped: Option<bool>,
-    /// `fingerprint`.
+    /// Integer identifying the message within its conversation.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time the message was sent, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `user`.
+    /// Author of the message: type, user identifier, nickname and avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
-    /// `references`.
+    /// Links from the message to other objects (for example a helpdesk article or a URL), each with a type, name and target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<Vec<ConversationMessageReference>>,
-    /// `original`.
+    /// Reference to the original (raw) form of the message, when one is kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<ConversationMessageOriginal>,
-    /// `properties`.
+    /// Extra rendering properties of the message, as a JSON object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -1040,7 +1040,7 @@ pub type ConversationMessageContent = serde_json::Value;
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageDispatched {
-    /// `fingerprint`.
+    /// Fingerprint (integer identifier) given to the message just sent; use it to update, remove or track the message.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
 }
@@ -1091,46 +1091,46 @@ pub struct ConversationMessageDispatched {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageNew {
-    /// `from`. One of [`MessageFrom`](crate::models::MessageFrom).
+    /// Side that sent the message: `user` (the visitor or contact) or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MessageFrom>,
-    /// `origin`. One of [`MessageOrigin`](crate::models::MessageOrigin).
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<MessageOrigin>,
-    /// `fingerprint`.
+    /// Caller-chosen integer identifying the message in the conversation; the server picks one when it is absent.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `user`.
+    /// Operator the message is shown as sent by: identifier, nickname and avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
-    /// `references`.
+    /// Objects the message links to, each with a type, a display name and a target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<Vec<ConversationMessageReference>>,
-    /// `original`.
+    /// Reference to the original (raw) form of the message, when one is kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<ConversationMessageOriginal>,
-    /// `properties`.
+    /// Extra rendering properties of the message, as a JSON object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time to record for the message, in Unix epoch milliseconds; the server uses the current time when it is absent.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `stealth`.
+    /// When true, the message is delivered without alerting the other side (no notification).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stealth: Option<bool>,
-    /// `translated`.
+    /// Whether the message content was machine-translated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated: Option<bool>,
-    /// `automated`.
+    /// Whether the message or action was produced by an automation (bot, trigger or AI agent) rather than typed by a human.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
-    /// `type`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
+    /// Message type: `text`, `note`, `file`, `animation`, `audio`, `picker`, `field`, `carousel` or `event`; it decides the shape of `content`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationMessageType>,
-    /// `content`.
+    /// Content of the message: a string for `text` and `note`, an object whose shape depends on `type` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
-    /// `mentions`.
+    /// User identifiers of the operators mentioned in the message, who get notified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
 }
@@ -1147,7 +1147,7 @@ pub struct ConversationMessageNew {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageOriginal {
-    /// `original_id`.
+    /// Identifier of the original (raw) form of a message, to fetch with Get Original Message In Conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_id: Option<String>,
 }
@@ -1172,19 +1172,19 @@ pub struct ConversationMessageOriginal {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessagePreview {
-    /// `url`.
+    /// URL found in the message that the preview describes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// `website`.
+    /// Name of the website the link points to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
-    /// `title`.
+    /// Title of the linked page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `preview`.
+    /// Preview content of the linked page: excerpt, image and embeddable player.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview: Option<ConversationMessagePreviewInformation>,
-    /// `stamped`.
+    /// Whether the preview has been fetched and is complete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamped: Option<bool>,
 }
@@ -1203,13 +1203,13 @@ pub struct ConversationMessagePreview {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessagePreviewInformation {
-    /// `excerpt`.
+    /// Short text excerpt of the linked page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// `image`.
+    /// URL of the main image of the linked page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
-    /// `embed`.
+    /// URL of an embeddable player for the linked page (for example a video).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embed: Option<String>,
 }
@@ -1228,40 +1228,40 @@ pub struct ConversationMessagePreviewInformation {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageReference {
-    /// `type`.
+    /// Kind of object referenced (for example `url`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `name`.
+    /// Display name of the referenced object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `target`.
+    /// Where the reference points: a URL or an identifier, depending on `type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
 }
 
 #[cfg(any(feature = "events", feature = "website"))]
 crate::support::open_enum! {
-/// Crisp enumeration `ConversationMessageType`.
+/// The type of a message, which tells the shape of its `content`.
 ///
 /// Values: `text`, `file`, `animation`, `audio`, `carousel`, `note`, `picker`, `field`, `event`; a value this version does not know is kept in `Other`.
 ConversationMessageType {
-/// `text`
+/// `text`: Plain text message; `content` is a string (Markdown is rendered).
 Text => "text",
-/// `file`
+/// `file`: File attachment; `content` holds the file name, URL and MIME type.
 File => "file",
-/// `animation`
+/// `animation`: Animated image such as a GIF; `content` holds its URL and MIME type.
 Animation => "animation",
-/// `audio`
+/// `audio`: Audio recording; `content` holds its URL, MIME type and duration in seconds.
 Audio => "audio",
-/// `carousel`
+/// `carousel`: Carousel of cards with buttons; `content` holds an introduction text and the cards.
 Carousel => "carousel",
-/// `note`
+/// `note`: Private note between operators; `content` is a string the visitor never sees.
 Note => "note",
-/// `picker`
+/// `picker`: Choice question; `content` holds the question and the choices the visitor picks from.
 Picker => "picker",
-/// `field`
+/// `field`: Input field question; `content` holds the question and the value the visitor types.
 Field => "field",
-/// `event`
+/// `event`: Conversation event (such as a state change); `content` holds its namespace and text.
 Event => "event",
 }
 }
@@ -1281,16 +1281,16 @@ Event => "event",
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageUser {
-    /// `type`.
+    /// Kind of author, as a short code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `user_id`.
+    /// User identifier of the author, when the author is an operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `nickname`.
+    /// Name shown for the author of the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `avatar`.
+    /// URL of the author's avatar image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
 }
@@ -1360,40 +1360,40 @@ pub struct ConversationMessageUser {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMeta {
-    /// `nickname`.
+    /// Name of the visitor, as shown in the inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `email`.
+    /// Email address of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `phone`.
+    /// Phone number of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// `ip`.
+    /// IP address the visitor last connected from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
-    /// `avatar`.
+    /// URL of the visitor's avatar image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `data`.
+    /// Custom data of the conversation, a flat JSON object of keys to string, number or boolean values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `connection`.
+    /// Network the visitor connects through: internet provider and autonomous system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection: Option<ConnectionInfo>,
-    /// `device`.
+    /// Device details of the visitor: capabilities, location, system, time zone and languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<DeviceInfo>,
-    /// `segments`.
+    /// Segments (tags) of the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
-    /// `address`.
+    /// Postal address of the visitor, as free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// `subject`.
+    /// Subject of the conversation (for an email, its subject line).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// `origin`.
+    /// Channel the conversation started on: `chat`, `email` or a plugin URN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
 }
@@ -1412,7 +1412,7 @@ pub struct ConversationMeta {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationNew {
-    /// `session_id`.
+    /// Session identifier of the conversation just created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
 }
@@ -1439,25 +1439,25 @@ pub struct ConversationNew {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationOriginal {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `original_id`.
+    /// Identifier of this original message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_id: Option<String>,
-    /// `type`.
+    /// MIME type of the original content, for example `text/html` for an email body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `headers`.
+    /// Headers of the original message (for an email, its MIME headers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `content`.
+    /// Raw content of the original message, such as the full HTML of an email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time the original message was received, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
@@ -1479,16 +1479,16 @@ pub struct ConversationOriginal {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPage {
-    /// `page_title`.
+    /// Title of the page the visitor browsed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_title: Option<String>,
-    /// `page_url`.
+    /// URL of the page the visitor browsed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_url: Option<String>,
-    /// `page_referrer`.
+    /// URL of the page the visitor came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_referrer: Option<String>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time the visitor opened the page, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
@@ -1506,10 +1506,10 @@ pub struct ConversationPage {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationParticipant {
-    /// `type`.
+    /// Kind of participant (for example `email`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `target`.
+    /// Address of the participant, such as an email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
 }
@@ -1533,7 +1533,7 @@ pub struct ConversationParticipant {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationParticipants {
-    /// `participants`.
+    /// External participants of the conversation, each with a type and target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<ConversationParticipant>>,
 }
@@ -1564,13 +1564,13 @@ pub struct ConversationParticipants {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationParticipantsSave {
-    /// `participants`.
+    /// New list of external participants; it replaces the old one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<ConversationParticipant>>,
-    /// `user`.
+    /// Operator making the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
-    /// `origin`.
+    /// Channel the change is made from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
 }
@@ -1601,16 +1601,16 @@ pub struct ConversationParticipantsSave {
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPickerMessageContent {
-    /// `id`.
+    /// Identifier of the picker, chosen by the sender, returned with the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `text`.
+    /// Question shown above the choices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// `choices`.
+    /// Choices offered, each with a value, label, optional icon and selection state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub choices: Option<Vec<ConversationPickerMessageContentChoice>>,
-    /// `required`.
+    /// Whether the visitor must pick a choice before continuing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
 }
@@ -1634,19 +1634,19 @@ pub struct ConversationPickerMessageContent {
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPickerMessageContentChoice {
-    /// `value`.
+    /// Machine value of the choice, returned when it is picked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// `icon`.
+    /// Emoji shown before the label.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
-    /// `label`.
+    /// Text of the choice shown to the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// `selected`.
+    /// Whether this choice has been picked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected: Option<bool>,
-    /// `action`.
+    /// Optional action run when the choice is picked, such as opening a URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ConversationPickerMessageContentChoiceAction>,
 }
@@ -1664,10 +1664,10 @@ pub struct ConversationPickerMessageContentChoice {
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPickerMessageContentChoiceAction {
-    /// `type`.
+    /// Kind of action (for example `frame`, which opens the target URL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `target`.
+    /// Target of the action, typically a URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
 }
@@ -1687,16 +1687,16 @@ pub struct ConversationPickerMessageContentChoiceAction {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPreviewMessage {
-    /// `type`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
+    /// Type of the last message (`text`, `file`, `note`...). One of [`ConversationMessageType`](crate::models::ConversationMessageType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationMessageType>,
-    /// `from`. One of [`MessageFrom`](crate::models::MessageFrom).
+    /// Side that sent the last message: `user` or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MessageFrom>,
-    /// `excerpt`.
+    /// Short excerpt of the last message's text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// `fingerprint`.
+    /// Fingerprint (integer identifier) of the last message.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
 }
@@ -1719,13 +1719,13 @@ pub struct ConversationPreviewMessage {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationReadMessageMark {
-    /// `from`. One of [`MessageFrom`](crate::models::MessageFrom).
+    /// Side that has read the messages: `user` or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MessageFrom>,
-    /// `origin`. One of [`MessageOrigin`](crate::models::MessageOrigin).
+    /// Channel where the messages were read: `chat`, `email` or a plugin URN. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<MessageOrigin>,
-    /// `fingerprints`.
+    /// Fingerprints of the messages to mark; all messages when absent.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer_list")]
     pub fingerprints: Option<Vec<i64>>,
 }
@@ -1749,7 +1749,7 @@ pub struct ConversationReadMessageMark {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRelations {
-    /// `conversations`.
+    /// Conversations related to this one: its parent and its children.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversations: Option<ConversationRelationsConversations>,
 }
@@ -1769,10 +1769,10 @@ pub struct ConversationRelations {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRelationsConversations {
-    /// `parent`.
+    /// Session identifier of the parent conversation, when this one was split from or linked under it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
-    /// `children`.
+    /// Session identifiers of the conversations split from or linked under this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<String>>,
 }
@@ -1793,7 +1793,7 @@ pub struct ConversationRelationsConversations {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRoutingAssign {
-    /// `assigned`.
+    /// Operator the conversation is assigned to; absent when unassigned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned: Option<ConversationRoutingAssignAssigned>,
 }
@@ -1810,7 +1810,7 @@ pub struct ConversationRoutingAssign {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRoutingAssignAssigned {
-    /// `user_id`.
+    /// User identifier of the assigned operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -1832,10 +1832,10 @@ pub struct ConversationRoutingAssignAssigned {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRoutingAssignUpdate {
-    /// `assigned`.
+    /// Operator to assign the conversation to (by user identifier).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned: Option<ConversationRoutingAssignUpdateAssigned>,
-    /// `silent`.
+    /// When true, the assigned operator is not notified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silent: Option<bool>,
 }
@@ -1852,7 +1852,7 @@ pub struct ConversationRoutingAssignUpdate {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRoutingAssignUpdateAssigned {
-    /// `user_id`.
+    /// User identifier of the operator to assign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -1880,22 +1880,22 @@ pub struct ConversationRoutingAssignUpdateAssigned {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationSpam {
-    /// `spam_id`.
+    /// Identifier of the item held back by the spam filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spam_id: Option<String>,
-    /// `type`.
+    /// Channel the spam came through (for example `email`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `reason`.
+    /// Why the item was judged spam, as a short code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// `metadata`.
+    /// Extra facts about the spam item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `headers`.
+    /// Headers of the held-back message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time the item was caught, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
@@ -1926,40 +1926,40 @@ pub struct ConversationSpam {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationSpamContent {
-    /// `spam_id`.
+    /// Identifier of the item held back by the spam filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spam_id: Option<String>,
-    /// `type`.
+    /// Channel the spam came through (for example `email`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `reason`.
+    /// Why the item was judged spam, as a short code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// `metadata`.
+    /// Extra facts about the spam item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `headers`.
+    /// Headers of the held-back message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time the item was caught, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `content`.
+    /// Content of the held-back message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[cfg(any(feature = "events", feature = "website"))]
 crate::support::open_enum! {
-/// Crisp enumeration `ConversationState`.
+/// Where a conversation stands. There is no `closed`: a finished conversation is `resolved`.
 ///
 /// Values: `pending`, `unresolved`, `resolved`; a value this version does not know is kept in `Other`.
 ConversationState {
-/// `pending`
+/// `pending`: Waiting for a first reply from the team (new conversation).
 Pending => "pending",
-/// `unresolved`
+/// `unresolved`: Open: the team has replied and the conversation is ongoing.
 Unresolved => "unresolved",
-/// `resolved`
+/// `resolved`: Closed by an operator or automation; a new visitor message reopens it.
 Resolved => "resolved",
 }
 }
@@ -1978,7 +1978,7 @@ Resolved => "resolved",
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationStateData {
-    /// `state`. One of [`ConversationState`](crate::models::ConversationState).
+    /// State of the conversation: `pending`, `unresolved` or `resolved`. One of [`ConversationState`](crate::models::ConversationState).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ConversationState>,
 }
@@ -1998,10 +1998,10 @@ pub struct ConversationStateData {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationSuggestedData {
-    /// `key`.
+    /// Custom data key used on conversations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// `count`.
+    /// Number of conversations that use the key.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
 }
@@ -2021,10 +2021,10 @@ pub struct ConversationSuggestedData {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationSuggestedSegment {
-    /// `segment`.
+    /// Segment used on conversations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment: Option<String>,
-    /// `count`.
+    /// Number of conversations that carry the segment.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
 }
@@ -2042,10 +2042,10 @@ pub struct ConversationSuggestedSegment {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationUnread {
-    /// `operator`.
+    /// Number of messages the operators have not read yet.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub operator: Option<i64>,
-    /// `visitor`.
+    /// Number of messages the visitor has not read yet.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub visitor: Option<i64>,
 }
@@ -2064,7 +2064,7 @@ pub struct ConversationUnread {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationUnreadMessageMark {
-    /// `from`. One of [`MessageFrom`](crate::models::MessageFrom).
+    /// Side for which the conversation is marked unread: `user` or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MessageFrom>,
 }
@@ -2083,13 +2083,13 @@ pub struct ConversationUnreadMessageMark {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerification {
-    /// `identity`.
+    /// What was verified: `email` or `phone`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
-    /// `method`.
+    /// How it was verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
-    /// `annotation`.
+    /// Free-text note about the verification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotation: Option<String>,
 }
@@ -2115,10 +2115,10 @@ pub struct ConversationVerification {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerify {
-    /// `verified`.
+    /// Whether the visitor's identity is verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
-    /// `verifications`.
+    /// Verifications done, each with identity, method and note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verifications: Option<Vec<ConversationVerification>>,
 }
@@ -2129,9 +2129,9 @@ crate::support::open_enum! {
 ///
 /// Values: `email`, `phone`; a value this version does not know is kept in `Other`.
 ConversationVerifyIdentity {
-/// `email`
+/// `email`: The visitor proves they own an email address.
 Email => "email",
-/// `phone`
+/// `phone`: The visitor proves they own a phone number.
 Phone => "phone",
 }
 }
@@ -2152,13 +2152,13 @@ Phone => "phone",
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerifyIdentityRedeem {
-    /// `identity`. One of [`ConversationVerifyIdentity`](crate::models::ConversationVerifyIdentity).
+    /// What is being verified: `email` or `phone`. One of [`ConversationVerifyIdentity`](crate::models::ConversationVerifyIdentity).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<ConversationVerifyIdentity>,
-    /// `token`.
+    /// Verification token the visitor received.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// `recipient`.
+    /// Email address or phone number the token was sent to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<String>,
 }
@@ -2179,13 +2179,13 @@ pub struct ConversationVerifyIdentityRedeem {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerifyIdentityRequest {
-    /// `identity`. One of [`ConversationVerifyIdentity`](crate::models::ConversationVerifyIdentity).
+    /// What to verify: `email` or `phone`. One of [`ConversationVerifyIdentity`](crate::models::ConversationVerifyIdentity).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<ConversationVerifyIdentity>,
-    /// `method`.
+    /// How the verification challenge is sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<ConversationVerifyMethod>,
-    /// `recipient`.
+    /// Email address or phone number that receives the challenge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<String>,
 }
@@ -2217,10 +2217,10 @@ pub type ConversationVerifyMethod = String;
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationWidgetAction {
-    /// `correlation_id`.
+    /// Identifier to match the `widget:action:processed` event that answers this action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
-    /// `strategy`.
+    /// How delivery to the plugin is retried.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<ConversationWidgetActionStrategy>,
 }
@@ -2238,10 +2238,10 @@ pub struct ConversationWidgetAction {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationWidgetActionStrategy {
-    /// `attempts`.
+    /// Number of delivery attempts to the plugin.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub attempts: Option<i64>,
-    /// `exhaustion`.
+    /// Time after which delivery gives up.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub exhaustion: Option<i64>,
 }
@@ -2259,10 +2259,10 @@ pub struct ConversationWidgetActionStrategy {
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Coordinates {
-    /// `latitude`.
+    /// Latitude in decimal degrees (-90 to 90, north positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
-    /// `longitude`.
+    /// Longitude in decimal degrees (-180 to 180, east positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
@@ -2310,19 +2310,19 @@ pub struct Coordinates {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeviceInfo {
-    /// `capabilities`.
+    /// Features the visitor's chat box supports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<String>>,
-    /// `geolocation`.
+    /// Location of the visitor, found from their IP address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<GeolocationInfo>,
-    /// `system`.
+    /// Operating system, browser engine, browser and user agent of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<SystemInfo>,
-    /// `timezone`.
+    /// Time zone of the visitor's device, as an offset from UTC in minutes.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub timezone: Option<i64>,
-    /// `locales`.
+    /// Languages of the visitor's browser, as locale codes, preferred first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
 }
@@ -2340,10 +2340,10 @@ pub struct DeviceInfo {
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EngineInfo {
-    /// `name`.
+    /// Name of the rendering engine (for example `Blink`, `WebKit` or `Gecko`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `version`.
+    /// Version of the rendering engine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
@@ -2367,22 +2367,22 @@ pub struct EngineInfo {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsBrowsingRequestInitiated {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `browsing_id`.
+    /// Identifier of the co-browsing session the visitor accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browsing_id: Option<String>,
-    /// `browsing_token`.
+    /// Secret token to attach to the co-browsing stream.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browsing_token: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -2425,28 +2425,28 @@ pub type EventsBrowsingRequestRejected = EventsSessionGeneric;
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsBucketURLGenerated {
-    /// `from`.
+    /// Side the upload is made for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// `id`.
+    /// Identifier given in the request, to correlate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `identifier`.
+    /// Identifier of the uploader (user or plugin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// `resource`.
+    /// Object the upload is attached to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<EventsBucketURLGeneratedResource>,
-    /// `policy`.
+    /// Limits of the upload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<EventsBucketURLGeneratedPolicy>,
-    /// `type`.
+    /// MIME type of the file to upload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `url`.
+    /// Upload and download URLs of the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<EventsBucketURLGeneratedUrl>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -2463,7 +2463,7 @@ pub struct EventsBucketURLGenerated {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsBucketURLGeneratedPolicy {
-    /// `size_limit`.
+    /// Largest accepted file size, in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub size_limit: Option<i64>,
 }
@@ -2481,10 +2481,10 @@ pub struct EventsBucketURLGeneratedPolicy {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsBucketURLGeneratedResource {
-    /// `type`.
+    /// Kind of object the upload is attached to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `id`.
+    /// Identifier of the object the upload is attached to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
@@ -2502,10 +2502,10 @@ pub struct EventsBucketURLGeneratedResource {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsBucketURLGeneratedUrl {
-    /// `resource`.
+    /// Public URL of the file once uploaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
-    /// `signed`.
+    /// Signed URL to upload the file to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed: Option<String>,
 }
@@ -2528,19 +2528,19 @@ pub struct EventsBucketURLGeneratedUrl {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsCallRequestInitiated {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `call_id`.
+    /// Identifier of the call the visitor started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -2563,19 +2563,19 @@ pub struct EventsCallRequestInitiated {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsCallRequestRejected {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `call_id`.
+    /// Identifier of the call the visitor rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -2596,13 +2596,13 @@ pub struct EventsCallRequestRejected {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsCampaignDispatched {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `campaign_id`.
+    /// Identifier of the campaign, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -2624,16 +2624,16 @@ pub struct EventsCampaignDispatched {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsCampaignProgress {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `campaign_id`.
+    /// Identifier of the campaign, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
-    /// `progress`.
+    /// Sending progress of the campaign, as a percentage from 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub progress: Option<i64>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -2655,16 +2655,16 @@ pub struct EventsCampaignProgress {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsCampaignRunning {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `campaign_id`.
+    /// Identifier of the campaign, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
-    /// `running`.
+    /// Whether the campaign is now being sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -2686,16 +2686,16 @@ pub struct EventsCampaignRunning {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsEmailSubscribe {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `email`.
+    /// Email address whose subscription changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `subscribed`.
+    /// Whether the address is now subscribed to emails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscribed: Option<bool>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -2718,19 +2718,19 @@ pub struct EventsEmailSubscribe {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsEmailTrackView {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `type`.
+    /// Kind of email that was viewed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `identifier`.
+    /// Identifier of the viewed email (for example a campaign identifier).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// `mode`.
+    /// How the view was tracked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -2756,28 +2756,28 @@ pub struct EventsEmailTrackView {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsIdentityVerifyRequest {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `plugin_id`.
+    /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `target`.
+    /// Email address or phone number to verify.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// `code`.
+    /// Verification code to deliver to the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    /// `confirm_url`.
+    /// URL the visitor opens to confirm the verification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirm_url: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
 }
@@ -2804,16 +2804,16 @@ pub struct EventsIdentityVerifyRequest {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMediaAnimationListed {
-    /// `id`.
+    /// Identifier of the listing request, to correlate it.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub id: Option<i64>,
-    /// `identifier`.
+    /// Identifier of the account or plugin that asked for the listing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// `results`.
+    /// Animations found, each with a MIME type and URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<EventsMediaAnimationResult>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -2831,10 +2831,10 @@ pub struct EventsMediaAnimationListed {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMediaAnimationResult {
-    /// `type`.
+    /// MIME type of the animation (for example `image/gif`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `url`.
+    /// URL where the animated image can be loaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -2864,25 +2864,25 @@ pub struct EventsMediaAnimationResult {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageAcknowledge {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `origin`. One of [`MessageOrigin`](crate::models::MessageOrigin).
+    /// Channel where the acknowledgement happened: `chat`, `email` or a plugin URN. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<MessageOrigin>,
-    /// `fingerprints`.
+    /// Fingerprints of the messages acknowledged.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer_list")]
     pub fingerprints: Option<Vec<i64>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `details`.
+    /// Extra details about the acknowledgement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<EventsReceiveMessageAcknowledgeDetails>,
 }
@@ -2912,25 +2912,25 @@ pub struct EventsMessageAcknowledge {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageAcknowledgeIgnored {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `origin`. One of [`MessageOrigin`](crate::models::MessageOrigin).
+    /// Channel of the messages that were ignored. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<MessageOrigin>,
-    /// `fingerprints`.
+    /// Fingerprints of the messages that were not delivered.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer_list")]
     pub fingerprints: Option<Vec<i64>>,
-    /// `details`.
+    /// Why the messages were ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<EventsMessageAcknowledgeIgnoredDetails>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -2948,10 +2948,10 @@ pub struct EventsMessageAcknowledgeIgnored {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageAcknowledgeIgnoredDetails {
-    /// `type`.
+    /// Kind of delivery that was skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `reason`.
+    /// Why the messages were not delivered, as a short code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -2983,31 +2983,31 @@ pub struct EventsMessageAcknowledgeIgnoredDetails {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageComposeReceive {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `type`. One of [`EventsMessageComposeReceiveType`](crate::models::EventsMessageComposeReceiveType).
+    /// Typing state: `start` or `stop`. One of [`EventsMessageComposeReceiveType`](crate::models::EventsMessageComposeReceiveType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<EventsMessageComposeReceiveType>,
-    /// `excerpt`.
+    /// Excerpt of the text being typed, when shared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time of the typing update, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `user`.
+    /// Operator who is typing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `automated`.
+    /// Whether the typing comes from an automation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
 }
@@ -3018,9 +3018,9 @@ crate::support::open_enum! {
 ///
 /// Values: `start`, `stop`; a value this version does not know is kept in `Other`.
 EventsMessageComposeReceiveType {
-/// `start`
+/// `start`: The side has started typing; the indicator is shown.
 Start => "start",
-/// `stop`
+/// `stop`: The side has stopped typing; the indicator is hidden.
 Stop => "stop",
 }
 }
@@ -3046,28 +3046,28 @@ Stop => "stop",
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageComposeSend {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `type`. One of [`EventsMessageComposeSendType`](crate::models::EventsMessageComposeSendType).
+    /// Typing state: `start` or `stop`. One of [`EventsMessageComposeSendType`](crate::models::EventsMessageComposeSendType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<EventsMessageComposeSendType>,
-    /// `excerpt`.
+    /// Excerpt of the text being typed, when shared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time of the typing update, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `automated`.
+    /// Whether the typing comes from an automation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
 }
@@ -3078,9 +3078,9 @@ crate::support::open_enum! {
 ///
 /// Values: `start`, `stop`; a value this version does not know is kept in `Other`.
 EventsMessageComposeSendType {
-/// `start`
+/// `start`: The side has started typing; the indicator is shown.
 Start => "start",
-/// `stop`
+/// `stop`: The side has stopped typing; the indicator is hidden.
 Stop => "stop",
 }
 }
@@ -3143,61 +3143,61 @@ pub type EventsMessageNotifyUnread = EventsSessionGeneric;
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageReceived {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `from`. One of [`MessageFrom`](crate::models::MessageFrom).
+    /// Side that sent the message: `user` (the visitor or contact) or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MessageFrom>,
-    /// `origin`. One of [`MessageOrigin`](crate::models::MessageOrigin).
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<MessageOrigin>,
-    /// `fingerprint`.
+    /// Integer identifying the message within its conversation.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time the message was sent, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `user`.
+    /// Author of the message: type, user identifier, nickname and avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
-    /// `mentions`.
+    /// Identifiers of the operators mentioned (with @) in the message or conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
-    /// `stamped`.
+    /// Whether the message was stamped (acknowledged as stored) by the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamped: Option<bool>,
-    /// `automated`.
+    /// Whether the message or action was produced by an automation (bot, trigger or AI agent) rather than typed by a human.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
-    /// `type`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
+    /// Message type: `text`, `note`, `file`, `animation`, `audio`, `picker`, `field`, `carousel` or `event`; it decides the shape of `content`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationMessageType>,
-    /// `content`.
+    /// Content of the message sent to the visitor: a string for `text` and `note`, an object whose shape depends on `type` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `references`.
+    /// Links from the message to other objects (for example a helpdesk article or a URL), each with a type, name and target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<Vec<EventsReceiveCommonMessageReference>>,
-    /// `original`.
+    /// Reference to the original (raw) form of the message, when one is kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<EventsReceiveCommonMessageOriginal>,
-    /// `properties`.
+    /// Extra rendering properties of the message, as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Value>,
-    /// `edited`.
+    /// Whether the message was edited after it was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited: Option<bool>,
-    /// `translated`.
+    /// Whether the message content was machine-translated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated: Option<bool>,
 }
@@ -3220,19 +3220,19 @@ pub struct EventsMessageReceived {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageRemoved {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `fingerprint`.
+    /// Fingerprint of the message that was removed.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -3286,61 +3286,61 @@ pub struct EventsMessageRemoved {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageSend {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `from`. One of [`MessageFrom`](crate::models::MessageFrom).
+    /// Side that sent the message: `user` (the visitor or contact) or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MessageFrom>,
-    /// `origin`. One of [`MessageOrigin`](crate::models::MessageOrigin).
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<MessageOrigin>,
-    /// `fingerprint`.
+    /// Integer identifying the message within its conversation.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time the message was sent, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `user`.
+    /// Author of the message: type, user identifier, nickname and avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
-    /// `mentions`.
+    /// Identifiers of the operators mentioned (with @) in the message or conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
-    /// `stamped`.
+    /// Whether the message was stamped (acknowledged as stored) by the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamped: Option<bool>,
-    /// `automated`.
+    /// Whether the message or action was produced by an automation (bot, trigger or AI agent) rather than typed by a human.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
-    /// `type`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
+    /// Message type: `text`, `file`, `animation`, `audio`, `picker`, `field` or `carousel`; it decides the shape of `content`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationMessageType>,
-    /// `content`.
+    /// Content of the message the visitor sent: a string for `text`, an object whose shape depends on `type` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `references`.
+    /// Links from the message to other objects (for example a helpdesk article or a URL), each with a type, name and target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<Vec<EventsReceiveCommonMessageReference>>,
-    /// `original`.
+    /// Reference to the original (raw) form of the message, when one is kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<EventsReceiveCommonMessageOriginal>,
-    /// `properties`.
+    /// Extra rendering properties of the message, as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Value>,
-    /// `edited`.
+    /// Whether the message was edited after it was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited: Option<bool>,
-    /// `translated`.
+    /// Whether the message content was machine-translated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated: Option<bool>,
 }
@@ -3364,22 +3364,22 @@ pub struct EventsMessageSend {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageUpdated {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `fingerprint`.
+    /// Fingerprint of the message that changed.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `content`.
+    /// New content of the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -3398,13 +3398,13 @@ pub struct EventsMessageUpdated {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsOperator {
-    /// `user_id`.
+    /// User identifier of the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `avatar`.
+    /// URL of the operator's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `nickname`.
+    /// Name of the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
 }
@@ -3427,19 +3427,19 @@ pub struct EventsOperator {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleBindSession {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `people_id`.
+    /// Contact profile the conversation is now linked to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -3469,22 +3469,22 @@ pub struct EventsPeopleBindSession {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleCompany {
-    /// `description`.
+    /// Short description of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `domain`.
+    /// Web domain of the person's company (for example `example.com`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// `geolocation`.
+    /// Location of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<GeolocationInfo>,
-    /// `legal_name`.
+    /// Registered legal name of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_name: Option<String>,
-    /// `name`.
+    /// Trading name of the person's company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `url`.
+    /// Website URL of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -3504,16 +3504,16 @@ pub struct EventsPeopleCompany {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleEmployment {
-    /// `domain`.
+    /// Domain of the company the person works for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// `name`.
+    /// Name of the company the person works for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `role`.
+    /// Job role (function) of the person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// `title`.
+    /// Job title of the person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
@@ -3536,19 +3536,19 @@ pub struct EventsPeopleEmployment {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportDone {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `people_id`.
+    /// Contact profile concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `error`.
+    /// Whether the import ended with an error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<bool>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `import_id`.
+    /// Identifier of the contact import job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
 }
@@ -3584,25 +3584,25 @@ pub struct EventsPeopleImportDone {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportProgress {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `people_id`.
+    /// Contact profile concerned by the import step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `progress`.
+    /// Progress of the import, as a percentage from 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub progress: Option<i64>,
-    /// `count`.
+    /// Counts of the import: total, remaining and skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<EventsPeopleImportProgressCount>,
-    /// `items`.
+    /// Items skipped so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<EventsPeopleImportProgressItems>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `import_id`.
+    /// Identifier of the contact import job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
 }
@@ -3621,13 +3621,13 @@ pub struct EventsPeopleImportProgress {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportProgressCount {
-    /// `skipped`.
+    /// Number of rows skipped so far.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub skipped: Option<i64>,
-    /// `remaining`.
+    /// Number of items the import still has to process.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub remaining: Option<i64>,
-    /// `total`.
+    /// Total number of rows to import.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub total: Option<i64>,
 }
@@ -3649,7 +3649,7 @@ pub struct EventsPeopleImportProgressCount {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportProgressItems {
-    /// `skipped`.
+    /// Rows skipped so far, each with its identifier and the reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<Vec<EventsPeopleImportProgressItemsSkipped>>,
 }
@@ -3667,10 +3667,10 @@ pub struct EventsPeopleImportProgressItems {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportProgressItemsSkipped {
-    /// `identifier`.
+    /// Identifier of the skipped row (such as its email).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// `reason`.
+    /// Why the row was skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -3711,34 +3711,34 @@ pub struct EventsPeopleImportProgressItemsSkipped {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeoplePerson {
-    /// `geolocation`.
+    /// Location of the person: country, region, city and coordinates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<GeolocationInfo>,
-    /// `locales`.
+    /// Languages of the person, as locale codes such as `en` or `fr`, preferred first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
-    /// `nickname`.
+    /// Full name of the person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `timezone`.
+    /// Time zone of the person, as an offset from UTC in minutes.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub timezone: Option<i64>,
-    /// `phone`.
+    /// Phone number of the person, as a free-form string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// `avatar`.
+    /// URL of the person's avatar image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `employment`.
+    /// Where the person works: company name, domain, job title, role and seniority.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employment: Option<EventsPeopleEmployment>,
-    /// `address`.
+    /// Postal address of the person, as free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// `website`.
+    /// Personal website of the person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
-    /// `gender`.
+    /// Gender of the person: `male` or `female`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<String>,
 }
@@ -3760,16 +3760,16 @@ pub struct EventsPeoplePerson {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleProfileCreated {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `people_id`.
+    /// Identifier of the contact profile (a UUID) in the website's contact list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `email`.
+    /// Email address of the new contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -3791,16 +3791,16 @@ pub struct EventsPeopleProfileCreated {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleProfileRemoved {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `people_id`.
+    /// Identifier of the contact profile (a UUID) in the website's contact list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `email`.
+    /// Email address of the removed contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
@@ -3852,19 +3852,19 @@ pub struct EventsPeopleProfileRemoved {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleProfileUpdated {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `people_id`.
+    /// Identifier of the contact profile (a UUID) in the website's contact list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `email`.
+    /// Email address of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `update`.
+    /// What changed on the profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update: Option<EventsPeopleProfileUpdatedUpdate>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -3908,10 +3908,10 @@ pub struct EventsPeopleProfileUpdated {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleProfileUpdatedUpdate {
-    /// `updated_at`. In epoch milliseconds.
+    /// Time of the update, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `person`.
+    /// Personal details after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<EventsPeoplePerson>,
 }
@@ -3979,22 +3979,22 @@ pub struct EventsPeopleProfileUpdatedUpdate {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleSyncProfile {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `people_id`.
+    /// Identifier of the contact profile (a UUID) in the website's contact list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `identity`.
+    /// Profile details found for the visitor: person and company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<EventsPeopleSyncProfileIdentity>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4053,10 +4053,10 @@ pub struct EventsPeopleSyncProfile {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleSyncProfileIdentity {
-    /// `person`.
+    /// Personal details of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<EventsPeoplePerson>,
-    /// `company`.
+    /// Company details of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<EventsPeopleCompany>,
 }
@@ -4082,13 +4082,13 @@ pub struct EventsPeopleSyncProfileIdentity {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPlanSubscriptionUpdated {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `plan`.
+    /// Plan the website is now subscribed to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<EventsPlanSubscriptionUpdatedPlan>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4108,16 +4108,16 @@ pub struct EventsPlanSubscriptionUpdated {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPlanSubscriptionUpdatedPlan {
-    /// `id`.
+    /// Identifier of the new plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `name`.
+    /// Name of the new plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `price`.
+    /// Price of the new plan.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub price: Option<i64>,
-    /// `trialing`.
+    /// Whether the new plan is in its free trial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trialing: Option<bool>,
 }
@@ -4142,25 +4142,25 @@ pub struct EventsPlanSubscriptionUpdatedPlan {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPluginChannel {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `type`.
+    /// Kind of channel message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `plugin_id`.
+    /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
-    /// `identifier`.
+    /// Identifier given when the payload was forwarded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// `namespace`.
+    /// Channel namespace the payload was sent to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    /// `payload`.
+    /// Payload that was forwarded, as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<serde_json::Value>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4186,22 +4186,22 @@ pub struct EventsPluginChannel {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPluginEvent {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `plugin_id`.
+    /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
-    /// `urn`.
+    /// URN of the plugin that emitted the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urn: Option<String>,
-    /// `name`.
+    /// Name of the custom event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `data`.
+    /// Data carried by the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4225,16 +4225,16 @@ pub struct EventsPluginEvent {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPluginSettingsSaved {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `plugin_id`.
+    /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
-    /// `settings`.
+    /// Settings saved for the plugin on this website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4257,19 +4257,19 @@ pub struct EventsPluginSettingsSaved {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPluginSubscriptionUpdated {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `plugin_id`.
+    /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
-    /// `bound`.
+    /// Whether the plugin is now installed on the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bound: Option<bool>,
-    /// `target`.
+    /// What the subscription change applies to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4286,7 +4286,7 @@ pub struct EventsPluginSubscriptionUpdated {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsReceiveCommonMessageOriginal {
-    /// `original_id`.
+    /// Identifier of the original (raw) form of a message, to fetch with Get Original Message In Conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_id: Option<String>,
 }
@@ -4305,13 +4305,13 @@ pub struct EventsReceiveCommonMessageOriginal {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsReceiveCommonMessageReference {
-    /// `type`.
+    /// Kind of object referenced (for example `url`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `name`.
+    /// Display name of the referenced object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `target`.
+    /// Where the reference points: a URL or an identifier, depending on `type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
 }
@@ -4329,10 +4329,10 @@ pub struct EventsReceiveCommonMessageReference {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsReceiveMessageAcknowledgeDetails {
-    /// `type`.
+    /// Kind of acknowledgement detail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `reason`.
+    /// Reason code of the acknowledgement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -4357,25 +4357,25 @@ pub struct EventsReceiveMessageAcknowledgeDetails {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionError {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `type`.
+    /// Kind of error (what failed for the session).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `value`.
+    /// Value that caused the error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// `previous_value`.
+    /// Value before the failed change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_value: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4397,16 +4397,16 @@ pub struct EventsSessionError {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionEvent {
-    /// `text`.
+    /// Name or text of the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// `data`.
+    /// Custom data attached to the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `color`.
+    /// Colour of the event marker, by name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time the event happened, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
@@ -4425,13 +4425,13 @@ pub struct EventsSessionEvent {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionGeneric {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
 }
@@ -4451,16 +4451,16 @@ pub struct EventsSessionGeneric {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionPage {
-    /// `page_url`.
+    /// Full URL of the page the visitor opened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_url: Option<String>,
-    /// `page_title`.
+    /// Title of the page the visitor opened, from its HTML title tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_title: Option<String>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time the visitor opened the page, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `page_referrer`.
+    /// URL of the page the visitor came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_referrer: Option<String>,
 }
@@ -4478,10 +4478,10 @@ pub struct EventsSessionPage {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionParticipant {
-    /// `target`.
+    /// Address of the participant, such as an email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// `type`.
+    /// Kind of participant (for example `email`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
@@ -4499,10 +4499,10 @@ pub struct EventsSessionParticipant {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionRating {
-    /// `stars`.
+    /// Rating given by the visitor, from 1 to 5 stars.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub stars: Option<i64>,
-    /// `comment`.
+    /// Comment the visitor left with the rating.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
@@ -4543,19 +4543,19 @@ pub type EventsSessionRequestInitiated = EventsSessionGeneric;
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetAddress {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `address`.
+    /// New postal address of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4578,19 +4578,19 @@ pub struct EventsSessionSetAddress {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetAvatar {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `avatar`.
+    /// New avatar URL of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4613,19 +4613,19 @@ pub struct EventsSessionSetAvatar {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetBlock {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `is_blocked`.
+    /// Whether incoming messages from the visitor are now blocked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_blocked: Option<bool>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4652,19 +4652,19 @@ pub struct EventsSessionSetBlock {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetClosed {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `operator`.
+    /// Operator who closed the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<EventsOperator>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4689,19 +4689,19 @@ pub struct EventsSessionSetClosed {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetData {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `data`.
+    /// Custom data of the conversation after the change, a flat JSON object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4724,19 +4724,19 @@ pub struct EventsSessionSetData {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetEmail {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `email`.
+    /// New email address of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4759,19 +4759,19 @@ pub struct EventsSessionSetEmail {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetInbox {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Inbox the conversation is now in; null when in none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `previous_inbox_id`.
+    /// Identifier of the inbox the conversation was in before this change; null when it was in none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_inbox_id: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4796,19 +4796,19 @@ pub struct EventsSessionSetInbox {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetMentions {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `mentions`.
+    /// User identifiers of the operators now mentioned in the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4831,19 +4831,19 @@ pub struct EventsSessionSetMentions {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetNickname {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `nickname`.
+    /// New name of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4870,19 +4870,19 @@ pub struct EventsSessionSetNickname {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetOpened {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `operator`.
+    /// Operator who opened the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<EventsOperator>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4905,19 +4905,19 @@ pub struct EventsSessionSetOpened {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetOrigin {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `origin`.
+    /// New origin of the conversation: `chat`, `email` or a plugin URN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4945,19 +4945,19 @@ pub struct EventsSessionSetOrigin {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetParticipants {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `participants`.
+    /// External participants of the conversation after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<EventsSessionParticipant>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -4980,19 +4980,19 @@ pub struct EventsSessionSetParticipants {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetPhone {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `phone`.
+    /// New phone number of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5016,22 +5016,22 @@ pub struct EventsSessionSetPhone {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetRouting {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `routing_id`.
+    /// Identifier of the operator the conversation is now routed (assigned) to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_id: Option<String>,
-    /// `previous_routing_id`.
+    /// Identifier of the operator the conversation was routed to before this change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_routing_id: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5056,19 +5056,19 @@ pub struct EventsSessionSetRouting {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetSegments {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `segments`.
+    /// Segments of the conversation after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5091,19 +5091,19 @@ pub struct EventsSessionSetSegments {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetState {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `state`. One of [`ConversationState`](crate::models::ConversationState).
+    /// New state of the conversation: `pending`, `unresolved` or `resolved`. One of [`ConversationState`](crate::models::ConversationState).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ConversationState>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5126,19 +5126,19 @@ pub struct EventsSessionSetState {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetSubject {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `subject`.
+    /// New subject of the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5163,19 +5163,19 @@ pub struct EventsSessionSetSubject {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncCapabilities {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `capabilities`.
+    /// Features the visitor's chat box now supports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<String>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5207,19 +5207,19 @@ pub struct EventsSessionSyncCapabilities {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncEvents {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `events`.
+    /// Custom events pushed for the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<EventsSessionEvent>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5250,19 +5250,19 @@ pub struct EventsSessionSyncEvents {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncGeolocation {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `geolocation`.
+    /// Location of the visitor, found from their IP address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<GeolocationInfo>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5289,19 +5289,19 @@ pub struct EventsSessionSyncGeolocation {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncLocales {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `locales`.
+    /// Languages of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<EventsSessionSyncLocalesLocales>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5320,7 +5320,7 @@ pub struct EventsSessionSyncLocales {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncLocalesLocales {
-    /// `locales`.
+    /// Languages of the visitor's browser, as locale codes, preferred first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
 }
@@ -5349,19 +5349,19 @@ pub struct EventsSessionSyncLocalesLocales {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncNetwork {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `network`.
+    /// Network of the visitor: IP address and connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<EventsSessionSyncNetworkInfo>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5382,10 +5382,10 @@ pub struct EventsSessionSyncNetwork {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncNetworkInfo {
-    /// `ip`.
+    /// IP address of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
-    /// `connection`.
+    /// Internet provider and autonomous system of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection: Option<ConnectionInfo>,
 }
@@ -5415,19 +5415,19 @@ pub struct EventsSessionSyncNetworkInfo {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncPages {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `pages`.
+    /// Pages the visitor browsed, each with title, URL, referrer and time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pages: Option<Vec<EventsSessionPage>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5453,19 +5453,19 @@ pub struct EventsSessionSyncPages {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncRating {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `rating`.
+    /// Rating the visitor gave: stars and comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<EventsSessionRating>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5503,19 +5503,19 @@ pub struct EventsSessionSyncRating {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncSystem {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `system`.
+    /// Operating system, engine, browser and user agent of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<SystemInfo>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5540,19 +5540,19 @@ pub struct EventsSessionSyncSystem {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncTimezone {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `timezone`.
+    /// Time zone of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<EventsSessionSyncTimezoneTimezone>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5569,7 +5569,7 @@ pub struct EventsSessionSyncTimezone {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncTimezoneTimezone {
-    /// `offset`.
+    /// Offset of the visitor's time zone from UTC, in minutes.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub offset: Option<i64>,
 }
@@ -5592,19 +5592,19 @@ pub struct EventsSessionSyncTimezoneTimezone {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncTopic {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `topic`.
+    /// New topic of the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5627,19 +5627,19 @@ pub struct EventsSessionSyncTopic {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionUpdateAvailability {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `availability`. One of [`Availability`](crate::models::Availability).
+    /// New availability of the visitor: `online` or `offline`. One of [`Availability`](crate::models::Availability).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<Availability>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5670,25 +5670,25 @@ pub struct EventsSessionUpdateAvailability {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionUpdateVerify {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `is_verified`.
+    /// Whether the visitor's identity is now verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
-    /// `verifications`.
+    /// Verifications done for the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verifications: Option<Vec<EventsSessionVerification>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `error`.
+    /// Error code when the verification failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -5707,13 +5707,13 @@ pub struct EventsSessionUpdateVerify {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionVerification {
-    /// `identity`.
+    /// What was verified: `email` or `phone`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
-    /// `method`.
+    /// How it was verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
-    /// `annotation`.
+    /// Free-text note about how the verification was done.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotation: Option<String>,
 }
@@ -5735,16 +5735,16 @@ pub struct EventsSessionVerification {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSpamDecision {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `spam_id`.
+    /// Identifier of the item held back by the spam filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spam_id: Option<String>,
-    /// `action`.
+    /// Decision taken on the spam item (deliver it or confirm it as spam).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5774,28 +5774,28 @@ pub struct EventsSpamDecision {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSpamMessage {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `spam_id`.
+    /// Identifier of the item held back by the spam filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spam_id: Option<String>,
-    /// `type`.
+    /// Channel the spam came through (for example `email`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `reason`.
+    /// Why the item was judged spam.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// `metadata`.
+    /// Extra facts about the spam item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `headers`.
+    /// Headers of the held-back message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time the item was caught, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5806,11 +5806,11 @@ crate::support::open_enum! {
 ///
 /// Values: `healthy`, `sick`, `dead`; a value this version does not know is kept in `Other`.
 EventsStatusHealth {
-/// `healthy`
+/// `healthy`: Every monitored node of the status page is up.
 Healthy => "healthy",
-/// `sick`
+/// `sick`: Some monitored nodes are down or degraded.
 Sick => "sick",
-/// `dead`
+/// `dead`: The monitored service is down.
 Dead => "dead",
 }
 }
@@ -5837,16 +5837,16 @@ Dead => "dead",
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsStatusHealthChanged {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `health`. One of [`EventsStatusHealth`](crate::models::EventsStatusHealth).
+    /// New health of the monitored service: `healthy`, `sick` or `dead`. One of [`EventsStatusHealth`](crate::models::EventsStatusHealth).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health: Option<EventsStatusHealth>,
-    /// `nodes`.
+    /// Monitored nodes concerned, each with a label and replica.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nodes: Option<Vec<EventsStatusNode>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5864,10 +5864,10 @@ pub struct EventsStatusHealthChanged {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsStatusNode {
-    /// `label`.
+    /// Name of the monitored node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// `replica`.
+    /// Replica of the monitored node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replica: Option<String>,
 }
@@ -5891,16 +5891,16 @@ pub struct EventsStatusNode {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsWebsiteUpdateOperatorsAvailability {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `user_id`.
+    /// User identifier of the operator whose availability changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `availability`.
+    /// New availability of the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<EventsWebsiteUpdateOperatorsAvailabilityAvailability>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5917,7 +5917,7 @@ pub struct EventsWebsiteUpdateOperatorsAvailability {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsWebsiteUpdateOperatorsAvailabilityAvailability {
-    /// `type`. One of [`Availability`](crate::models::Availability).
+    /// New availability of the operator: `online` or `offline`. One of [`Availability`](crate::models::Availability).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<Availability>,
 }
@@ -5938,13 +5938,13 @@ pub struct EventsWebsiteUpdateOperatorsAvailabilityAvailability {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsWebsiteUpdateVisitorsCount {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `visitors_count`.
+    /// Number of visitors on the website now.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub visitors_count: Option<i64>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5965,13 +5965,13 @@ pub struct EventsWebsiteUpdateVisitorsCount {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsWebsiteUsersAvailable {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `available`.
+    /// Whether at least one operator is now available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available: Option<bool>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -5999,28 +5999,28 @@ pub struct EventsWebsiteUsersAvailable {
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsWidgetActionProcessed {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `plugin_id`.
+    /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
-    /// `correlation_id`.
+    /// Identifier returned when the widget action was delivered, to match this answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
-    /// `outcome`. One of [`EventsWidgetActionProcessedOutcome`](crate::models::EventsWidgetActionProcessedOutcome).
+    /// Result of the action: `success` or `failure`. One of [`EventsWidgetActionProcessedOutcome`](crate::models::EventsWidgetActionProcessedOutcome).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<EventsWidgetActionProcessedOutcome>,
-    /// `result`.
+    /// Data the plugin returned for the action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -6031,9 +6031,9 @@ crate::support::open_enum! {
 ///
 /// Values: `success`, `failure`; a value this version does not know is kept in `Other`.
 EventsWidgetActionProcessedOutcome {
-/// `success`
+/// `success`: The plugin handled the widget action; `result` holds its answer.
 Success => "success",
-/// `failure`
+/// `failure`: The plugin failed to handle the widget action.
 Failure => "failure",
 }
 }
@@ -6056,16 +6056,16 @@ Failure => "failure",
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GeolocationInfo {
-    /// `country`.
+    /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    /// `region`.
+    /// Region or state within the country, as a name or code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// `city`.
+    /// Name of the city or town.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// `coordinates`.
+    /// Latitude and longitude of the location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<Coordinates>,
 }
@@ -6085,10 +6085,10 @@ pub struct GeolocationInfo {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Helpdesk {
-    /// `name`.
+    /// Name of the helpdesk, shown in its header and browser tab.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `url`.
+    /// Public URL of the helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -6099,13 +6099,13 @@ crate::support::open_enum! {
 ///
 /// Values: `articles`, `guides`, `references`, `news`; a value this version does not know is kept in `Other`.
 HelpdeskContentType {
-/// `articles`
+/// `articles`: Knowledge base articles, grouped in categories.
 Articles => "articles",
-/// `guides`
+/// `guides`: Step-by-step guides.
 Guides => "guides",
-/// `references`
+/// `references`: Reference pages (for example API or product references).
 References => "references",
-/// `news`
+/// `news`: News posts and announcements.
 News => "news",
 }
 }
@@ -6127,16 +6127,16 @@ News => "news",
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskDomain {
-    /// `root`.
+    /// Root domain the helpdesk subdomains hang from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<String>,
-    /// `basic`.
+    /// Basic subdomain of the helpdesk (under the Crisp helpdesk domain).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basic: Option<String>,
-    /// `custom`.
+    /// Custom domain name that serves the helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom: Option<String>,
-    /// `verified`.
+    /// Whether the custom domain's DNS setup is verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
 }
@@ -6165,10 +6165,10 @@ pub struct HelpdeskDomain {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskDomainSetupFlow {
-    /// `custom`.
+    /// Custom domain the setup is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom: Option<String>,
-    /// `setup`.
+    /// DNS setup steps for the custom domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setup: Option<HelpdeskDomainSetupFlowSetup>,
 }
@@ -6192,7 +6192,7 @@ pub struct HelpdeskDomainSetupFlow {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskDomainSetupFlowSetup {
-    /// `records`.
+    /// DNS records to create: type, query, name and value of each.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<HelpdeskDomainSetupFlowSetupRecord>>,
 }
@@ -6212,16 +6212,16 @@ pub struct HelpdeskDomainSetupFlowSetup {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskDomainSetupFlowSetupRecord {
-    /// `type`.
+    /// DNS record type (for example `CNAME` or `TXT`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `query`.
+    /// Fully qualified name to query for the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
-    /// `name`.
+    /// Name (host) of the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `value`.
+    /// Value the record must hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -6272,22 +6272,22 @@ pub struct HelpdeskDomainSetupFlowSetupRecord {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChange {
-    /// `change_id`.
+    /// Identifier of the helpdesk history change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_id: Option<String>,
-    /// `message`.
+    /// Message describing the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// `author`.
+    /// Person who made the change: email and name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<HelpdeskHistoryChangeAuthor>,
-    /// `edits`.
+    /// Size of the change: lines inserted and deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edits: Option<HelpdeskHistoryChangeEdits>,
-    /// `created_at`. In epoch milliseconds.
+    /// Time the change was made, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `files`.
+    /// Files (pages) the change touched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<HelpdeskHistoryChangeFile>>,
 }
@@ -6305,10 +6305,10 @@ pub struct HelpdeskHistoryChange {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChangeAuthor {
-    /// `email`.
+    /// Email address of the author of the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `name`.
+    /// Name of the author of the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -6326,10 +6326,10 @@ pub struct HelpdeskHistoryChangeAuthor {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChangeEdits {
-    /// `insertions`.
+    /// Number of lines inserted by the change.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub insertions: Option<i64>,
-    /// `deletions`.
+    /// Number of lines deleted by the change.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub deletions: Option<i64>,
 }
@@ -6363,16 +6363,16 @@ pub struct HelpdeskHistoryChangeEdits {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChangeFile {
-    /// `change`.
+    /// Kind of change to the file (for example added, modified or removed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<String>,
-    /// `path`.
+    /// Tree path of the changed page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    /// `metadata`.
+    /// Metadata of the page after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<HelpdeskTreeMetadata>,
-    /// `content`.
+    /// Content of the page after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
@@ -6413,22 +6413,22 @@ pub struct HelpdeskHistoryChangeFile {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocale {
-    /// `locale_id`.
+    /// Identifier of the helpdesk language entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale_id: Option<String>,
-    /// `locale`.
+    /// Language of the helpdesk entry, as a locale code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// `url`.
+    /// Public URL of the helpdesk in this language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// `statistics`.
+    /// Counts of pages and folders per content type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistics: Option<HelpdeskLocaleStatistics>,
-    /// `articles`.
+    /// Number of articles in this language (older counter).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub articles: Option<i64>,
-    /// `categories`.
+    /// Number of categories in the helpdesk language.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub categories: Option<i64>,
 }
@@ -6451,13 +6451,13 @@ pub struct HelpdeskLocale {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleExternalImport {
-    /// `helpdesk_url`.
+    /// URL of the external helpdesk to import.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_url: Option<String>,
-    /// `detect_locales`.
+    /// Whether the import detects the other languages of the external helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detect_locales: Option<bool>,
-    /// `other_locales`.
+    /// Other languages (locale codes) to import besides the target one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_locales: Option<Vec<String>>,
 }
@@ -6501,19 +6501,19 @@ pub struct HelpdeskLocaleExternalImport {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItem {
-    /// `rating`.
+    /// Rating the reader gave the page: `helpful` or `unhelpful`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<String>,
-    /// `comment`.
+    /// Comment the reader left.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// `article`.
+    /// Helpdesk article the feedback is about: identifier, title and URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub article: Option<HelpdeskLocaleFeedbackItemArticle>,
-    /// `session`.
+    /// Visitor session that left the feedback: identity, location and assigned operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<HelpdeskLocaleFeedbackItemSession>,
-    /// `created_at`. In epoch milliseconds.
+    /// Time the feedback was left, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
 }
@@ -6532,13 +6532,13 @@ pub struct HelpdeskLocaleFeedbackItem {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemArticle {
-    /// `article_id`.
+    /// Identifier of the page the feedback is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub article_id: Option<String>,
-    /// `title`.
+    /// Heading of the page the reader rated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `url`.
+    /// Public URL of the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -6570,22 +6570,22 @@ pub struct HelpdeskLocaleFeedbackItemArticle {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSession {
-    /// `session_id`.
+    /// Session identifier of the reader's conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `nickname`.
+    /// Name of the reader, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `email`.
+    /// Email address of the reader, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `avatar`.
+    /// URL of the reader's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `geolocation`.
+    /// Location of the reader.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<HelpdeskLocaleFeedbackItemSessionGeolocation>,
-    /// `assigned`.
+    /// Operator assigned to the reader's conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned: Option<HelpdeskLocaleFeedbackItemSessionAssigned>,
 }
@@ -6602,7 +6602,7 @@ pub struct HelpdeskLocaleFeedbackItemSession {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSessionAssigned {
-    /// `user_id`.
+    /// User identifier of the assigned operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -6625,16 +6625,16 @@ pub struct HelpdeskLocaleFeedbackItemSessionAssigned {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSessionGeolocation {
-    /// `country`.
+    /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    /// `region`.
+    /// Region or state within the country, as a name or code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// `city`.
+    /// Name of the city or town.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// `coordinates`.
+    /// Latitude and longitude of the location, in decimal degrees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates>,
 }
@@ -6652,10 +6652,10 @@ pub struct HelpdeskLocaleFeedbackItemSessionGeolocation {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates {
-    /// `latitude`.
+    /// Latitude in decimal degrees (-90 to 90, north positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
-    /// `longitude`.
+    /// Longitude in decimal degrees (-180 to 180, east positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
@@ -6677,7 +6677,7 @@ pub struct HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackRatings {
-    /// `ratings`.
+    /// Counts of helpful and unhelpful ratings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratings: Option<HelpdeskLocaleFeedbackRatingsRatings>,
 }
@@ -6695,10 +6695,10 @@ pub struct HelpdeskLocaleFeedbackRatings {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackRatingsRatings {
-    /// `helpful`.
+    /// Number of readers who rated the pages helpful.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub helpful: Option<i64>,
-    /// `unhelpful`.
+    /// Number of readers who rated the pages unhelpful.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub unhelpful: Option<i64>,
 }
@@ -6730,16 +6730,16 @@ pub struct HelpdeskLocaleFeedbackRatingsRatings {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleStatistics {
-    /// `articles`.
+    /// Counts for the `articles` content type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub articles: Option<HelpdeskLocaleStatisticsContent>,
-    /// `guides`.
+    /// Counts for the `guides` content type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guides: Option<HelpdeskLocaleStatisticsContent>,
-    /// `references`.
+    /// Counts for the `references` content type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<HelpdeskLocaleStatisticsContent>,
-    /// `news`.
+    /// Counts for the `news` content type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub news: Option<HelpdeskLocaleStatisticsContent>,
 }
@@ -6757,10 +6757,10 @@ pub struct HelpdeskLocaleStatistics {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleStatisticsContent {
-    /// `entries`.
+    /// Number of pages of this content type.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub entries: Option<i64>,
-    /// `groups`.
+    /// Number of folders of this content type.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub groups: Option<i64>,
 }
@@ -6782,16 +6782,16 @@ pub struct HelpdeskLocaleStatisticsContent {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskPage {
-    /// `entity_id`.
+    /// Identifier of the page entity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
-    /// `title`.
+    /// Heading of the published page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `tree_path`.
+    /// Path of the page in the helpdesk tree.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tree_path: Option<String>,
-    /// `url`.
+    /// Public URL of the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -6814,19 +6814,19 @@ pub struct HelpdeskPage {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskRedirection {
-    /// `redirection_id`.
+    /// Identifier of the helpdesk redirection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirection_id: Option<String>,
-    /// `path`.
+    /// Helpdesk path that is redirected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    /// `target`.
+    /// URL or path the visitor is sent to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// `created_at`. In epoch milliseconds.
+    /// Time the redirection was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at`. In epoch milliseconds.
+    /// Time the redirection was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
 }
@@ -6845,7 +6845,7 @@ pub struct HelpdeskRedirection {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskRedirectionNew {
-    /// `redirection_id`.
+    /// Identifier of the helpdesk redirection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirection_id: Option<String>,
 }
@@ -6863,10 +6863,10 @@ pub struct HelpdeskRedirectionNew {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskRemoveVerify {
-    /// `method`.
+    /// Verification method: `password`, `token` (two-factor code) or `google`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
-    /// `secret`.
+    /// Secret for the chosen method (the password or the code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
@@ -6934,28 +6934,28 @@ pub struct HelpdeskRemoveVerify {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettings {
-    /// `name`.
+    /// Name of the helpdesk, shown in its header and browser tab.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `appearance`.
+    /// Look of the helpdesk: colour mode, logos and banner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appearance: Option<HelpdeskSettingsAppearance>,
-    /// `localization`.
+    /// Language settings of the helpdesk: writing language and automatic translation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub localization: Option<HelpdeskSettingsLocalization>,
-    /// `section`.
+    /// Display names of the helpdesk content types.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub section: Option<HelpdeskSettingsSection>,
-    /// `behavior`.
+    /// Behaviour switches of the helpdesk (feedback, chat box, indexing, table of contents...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub behavior: Option<HelpdeskSettingsBehavior>,
-    /// `service`.
+    /// Extra services of the helpdesk, such as its MCP server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<HelpdeskSettingsService>,
-    /// `include`.
+    /// Custom code injected into the helpdesk pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<HelpdeskSettingsInclude>,
-    /// `access`.
+    /// Access restriction of the helpdesk: mode, password or JWT secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<HelpdeskSettingsAccess>,
 }
@@ -6974,13 +6974,13 @@ pub struct HelpdeskSettings {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsAccess {
-    /// `restrict_mode`.
+    /// How access to the helpdesk is restricted (for example none, by password, or by JWT).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restrict_mode: Option<String>,
-    /// `password`.
+    /// Password readers must enter when the helpdesk is password-protected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
-    /// `jwt_secret`.
+    /// Secret used to check JSON Web Tokens when access to the helpdesk is restricted by JWT.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwt_secret: Option<String>,
 }
@@ -7006,13 +7006,13 @@ pub struct HelpdeskSettingsAccess {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsAppearance {
-    /// `color`.
+    /// Colour mode settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<HelpdeskSettingsAppearanceColor>,
-    /// `logos`.
+    /// Logo images of the helpdesk: favicon, header and footer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logos: Option<HelpdeskSettingsAppearanceLogos>,
-    /// `banner`.
+    /// URL of the banner image of the helpdesk home page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub banner: Option<String>,
 }
@@ -7030,10 +7030,10 @@ pub struct HelpdeskSettingsAppearance {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsAppearanceColor {
-    /// `mode`.
+    /// Colour mode of the helpdesk: `light` or `dark`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
-    /// `mode_changeable`.
+    /// Whether readers may switch between light and dark mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode_changeable: Option<bool>,
 }
@@ -7052,13 +7052,13 @@ pub struct HelpdeskSettingsAppearanceColor {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsAppearanceLogos {
-    /// `favicon`.
+    /// URL of the helpdesk's favicon.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub favicon: Option<String>,
-    /// `header`.
+    /// URL of the logo shown in the helpdesk header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
-    /// `footer`.
+    /// URL of the logo shown in the helpdesk footer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub footer: Option<String>,
 }
@@ -7087,43 +7087,43 @@ pub struct HelpdeskSettingsAppearanceLogos {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsBehavior {
-    /// `frequently_read`.
+    /// Whether the helpdesk shows a list of frequently read pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequently_read: Option<bool>,
-    /// `show_category_images`.
+    /// Whether category images are shown on the helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_category_images: Option<bool>,
-    /// `show_chatbox`.
+    /// Whether the Crisp chat box is shown on the helpdesk pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_chatbox: Option<bool>,
-    /// `ask_feedback`.
+    /// Whether readers are asked if a page was helpful.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ask_feedback: Option<bool>,
-    /// `report_incorrect`.
+    /// Whether readers can report incorrect content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_incorrect: Option<bool>,
-    /// `serve_markdown`.
+    /// Whether pages are also served as plain Markdown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serve_markdown: Option<bool>,
-    /// `agent_chat_bar`.
+    /// Whether a bar lets readers ask the AI agent a question from the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_chat_bar: Option<bool>,
-    /// `agent_copy_button`.
+    /// Whether a button lets readers copy a page for use with an AI assistant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_copy_button: Option<bool>,
-    /// `table_of_contents`.
+    /// Whether pages show a table of contents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table_of_contents: Option<bool>,
-    /// `locale_picker`.
+    /// Whether readers can switch the helpdesk language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale_picker: Option<bool>,
-    /// `refer_link`.
+    /// Whether the helpdesk shows a link referring to Crisp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refer_link: Option<bool>,
-    /// `forbid_indexing`.
+    /// Whether search engines are asked not to index the helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forbid_indexing: Option<bool>,
-    /// `status_health_dead`.
+    /// Whether a notice is shown when the website's status page reports the service as down.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_health_dead: Option<bool>,
 }
@@ -7140,7 +7140,7 @@ pub struct HelpdeskSettingsBehavior {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsInclude {
-    /// `html`.
+    /// Custom HTML injected into every helpdesk page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
 }
@@ -7159,13 +7159,13 @@ pub struct HelpdeskSettingsInclude {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsLocalization {
-    /// `writing_locale`.
+    /// Language (locale code) the helpdesk content is written in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub writing_locale: Option<String>,
-    /// `translated_automatic`.
+    /// Whether pages are machine-translated into the other helpdesk languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated_automatic: Option<bool>,
-    /// `translated_locales_readonly`.
+    /// Whether machine-translated languages are read-only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated_locales_readonly: Option<bool>,
 }
@@ -7185,16 +7185,16 @@ pub struct HelpdeskSettingsLocalization {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsSection {
-    /// `articles`.
+    /// Display name of the `articles` section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub articles: Option<String>,
-    /// `guides`.
+    /// Display name of the `guides` section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guides: Option<String>,
-    /// `references`.
+    /// Display name of the `references` section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<String>,
-    /// `news`.
+    /// Display name of the `news` section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub news: Option<String>,
 }
@@ -7211,7 +7211,7 @@ pub struct HelpdeskSettingsSection {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsService {
-    /// `mcp_server`.
+    /// Whether the helpdesk exposes an MCP server for AI assistants.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mcp_server: Option<bool>,
 }
@@ -7230,7 +7230,7 @@ pub struct HelpdeskSettingsService {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeContent {
-    /// `content`.
+    /// Body of the page, in Markdown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
@@ -7259,19 +7259,19 @@ pub struct HelpdeskTreeContent {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeEntry {
-    /// `type`.
+    /// Kind of entry: a page or a folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `slug`.
+    /// URL slug of the tree entry (the last segment of its path).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
-    /// `title`.
+    /// Heading of the page or folder, shown in the helpdesk navigation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `state`.
+    /// Publication state of the entry: published, hidden, featured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<HelpdeskTreeState>,
-    /// `children`.
+    /// Entries inside this folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<HelpdeskTreeEntry>>,
 }
@@ -7302,25 +7302,25 @@ pub struct HelpdeskTreeEntry {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeMetadata {
-    /// `format`.
+    /// Format of the page content (for example `markdown`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
-    /// `title`.
+    /// Heading of the page, shown on the page and in listings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `description`.
+    /// Short description of the page, used in listings and search results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `state`.
+    /// Publication state of the page: published, hidden, featured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<HelpdeskTreeState>,
-    /// `author`.
+    /// Operator shown as the page's author.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<HelpdeskTreeMetadataAuthor>,
-    /// `color`.
+    /// Accent colour of the page, as a hex code such as `#1972F5`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
-    /// `image`.
+    /// URL of the page's cover image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
 }
@@ -7337,7 +7337,7 @@ pub struct HelpdeskTreeMetadata {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeMetadataAuthor {
-    /// `user_id`.
+    /// User identifier of the author.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -7357,10 +7357,10 @@ pub struct HelpdeskTreeMetadataAuthor {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreePage {
-    /// `title`.
+    /// Heading of the published page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `url`.
+    /// Public URL of the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -7383,13 +7383,13 @@ pub struct HelpdeskTreePage {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreePathUpdate {
-    /// `action`.
+    /// What to do with the entry (for example move it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
-    /// `path`.
+    /// New location of the entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<HelpdeskTreePathUpdatePath>,
-    /// `position`.
+    /// New position among its siblings.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub position: Option<i64>,
 }
@@ -7406,7 +7406,7 @@ pub struct HelpdeskTreePathUpdate {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreePathUpdatePath {
-    /// `to`.
+    /// New tree path of the entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
@@ -7425,39 +7425,39 @@ pub struct HelpdeskTreePathUpdatePath {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeState {
-    /// `published`.
+    /// Whether the entry is published.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<bool>,
-    /// `hidden`.
+    /// Whether the page is hidden from the helpdesk listings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden: Option<bool>,
-    /// `featured`.
+    /// Whether the page is featured (highlighted) on the helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub featured: Option<bool>,
 }
 
 #[cfg(any(feature = "events", feature = "website"))]
 crate::support::open_enum! {
-/// Crisp enumeration `MessageFrom`.
+/// Which side of the conversation a message comes from.
 ///
 /// Values: `user`, `operator`; a value this version does not know is kept in `Other`.
 MessageFrom {
-/// `user`
+/// `user`: Sent by the visitor.
 User => "user",
-/// `operator`
+/// `operator`: Sent by an operator, a bot or a plugin on behalf of the website.
 Operator => "operator",
 }
 }
 
 #[cfg(any(feature = "events", feature = "website"))]
 crate::support::open_enum! {
-/// Crisp enumeration `MessageOrigin`.
+/// The channel a message went through. Plugins use their own `urn:…` origins, kept in `Other`.
 ///
 /// Values: `chat`, `email`; a value this version does not know is kept in `Other`.
 MessageOrigin {
-/// `chat`
+/// `chat`: Sent through the chatbox.
 Chat => "chat",
-/// `email`
+/// `email`: Sent or received by email.
 Email => "email",
 }
 }
@@ -7475,10 +7475,10 @@ Email => "email",
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OSInfo {
-    /// `version`.
+    /// Version of the operating system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// `name`.
+    /// Name of the operating system (for example `Mac OS` or `Windows`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -7506,28 +7506,28 @@ pub struct OSInfo {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleCampaign {
-    /// `campaign_id`.
+    /// Identifier of the campaign, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
-    /// `type`.
+    /// Kind of campaign: `one-shot` or `automated`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `name`.
+    /// Internal name of the campaign the contact received.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `created_at`. In epoch milliseconds.
+    /// Time the campaign was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at`. In epoch milliseconds.
+    /// Time the campaign was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `dispatched_at`. In epoch milliseconds.
+    /// Time the campaign was dispatched, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub dispatched_at: Option<u64>,
-    /// `occurred_at`. In epoch milliseconds.
+    /// Time the contact's last campaign action (open, click...) happened, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub occurred_at: Option<u64>,
-    /// `statistics`.
+    /// Actions the contact took on the campaign (for example `opened`, `clicked`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistics: Option<Vec<String>>,
 }
@@ -7548,7 +7548,7 @@ pub struct PeopleCampaign {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleData {
-    /// `data`.
+    /// Custom data of the contact, a flat JSON object of keys to string, number or boolean values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -7570,16 +7570,16 @@ pub struct PeopleData {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleEvent {
-    /// `text`.
+    /// Name of the event (for example `Signed up`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// `data`.
+    /// Custom data attached to the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Value>,
-    /// `color`.
+    /// Colour of the event marker, by name (for example `red`, `green`, `blue`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time the event happened, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
@@ -7678,34 +7678,34 @@ pub struct PeopleEvent {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfile {
-    /// `email`.
+    /// Email address of the contact, which identifies the profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `person`.
+    /// Personal details of the contact: name, avatar, gender, phone, address, employment, location, languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<PeopleProfileCardPerson>,
-    /// `company`.
+    /// Details of the company the contact works for: name, domain, location, metrics, contact points.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<PeopleProfileCardCompany>,
-    /// `segments`.
+    /// Segments (tags) of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
-    /// `notepad`.
+    /// Private notes about the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notepad: Option<String>,
-    /// `active`.
+    /// Contact activity: whether active now and when last active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<PeopleProfileCardActive>,
-    /// `score`.
+    /// Contact score (engagement rating) given to the profile, an integer.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub score: Option<i64>,
-    /// `created_at`. In epoch milliseconds.
+    /// Time the profile was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at`. In epoch milliseconds.
+    /// Time the profile was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `people_id`.
+    /// Identifier of the contact profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
 }
@@ -7723,10 +7723,10 @@ pub struct PeopleProfile {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardActive {
-    /// `now`.
+    /// Whether the contact is active right now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub now: Option<bool>,
-    /// `last`.
+    /// Time the contact was last active, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub last: Option<i64>,
 }
@@ -7772,37 +7772,37 @@ pub struct PeopleProfileCardActive {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardCompany {
-    /// `name`.
+    /// Trading name of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `legal_name`.
+    /// Registered legal name of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_name: Option<String>,
-    /// `domain`.
+    /// Web domain of the company (for example `example.com`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// `url`.
+    /// Website URL of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// `description`.
+    /// Short description of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `timezone`.
+    /// Time zone of the company, as an offset from UTC in minutes.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub timezone: Option<i64>,
-    /// `phones`.
+    /// Phone numbers of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phones: Option<Vec<String>>,
-    /// `emails`.
+    /// Email addresses of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emails: Option<Vec<String>>,
-    /// `geolocation`.
+    /// Location of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<PeopleProfileCardGeolocation>,
-    /// `metrics`.
+    /// Size figures of the company: employees, market capitalisation, funds raised and annual recurring revenue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<PeopleProfileCardCompanyMetrics>,
-    /// `tags`.
+    /// Tags describing the company (for example its industry).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
@@ -7822,16 +7822,16 @@ pub struct PeopleProfileCardCompany {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardCompanyMetrics {
-    /// `employees`.
+    /// Number of employees of the company.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub employees: Option<i64>,
-    /// `market_cap`.
+    /// Market capitalisation of the company, as a whole number.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub market_cap: Option<i64>,
-    /// `raised`.
+    /// Total funds raised by the company, as a whole number.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub raised: Option<i64>,
-    /// `arr`.
+    /// Annual recurring revenue of the company, as a whole number.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub arr: Option<i64>,
 }
@@ -7854,16 +7854,16 @@ pub struct PeopleProfileCardCompanyMetrics {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardGeolocation {
-    /// `country`.
+    /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    /// `region`.
+    /// Region or state within the country, as a name or code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// `city`.
+    /// Name of the city or town.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// `coordinates`.
+    /// Latitude and longitude of the location, in decimal degrees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<PeopleProfileCardGeolocationCoordinates>,
 }
@@ -7881,10 +7881,10 @@ pub struct PeopleProfileCardGeolocation {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardGeolocationCoordinates {
-    /// `latitude`.
+    /// Latitude in decimal degrees (-90 to 90, north positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
-    /// `longitude`.
+    /// Longitude in decimal degrees (-180 to 180, east positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
@@ -7934,40 +7934,40 @@ pub struct PeopleProfileCardGeolocationCoordinates {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardPerson {
-    /// `nickname`.
+    /// Full name of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `avatar`.
+    /// URL of the contact's avatar image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `gender`.
+    /// Gender of the person: `male` or `female`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<String>,
-    /// `phone`.
+    /// Phone number of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// `address`.
+    /// Postal address of the person, as free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// `description`.
+    /// Short biography of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `website`.
+    /// Personal website of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
-    /// `timezone`.
+    /// Time zone of the contact, as an offset from UTC in minutes.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub timezone: Option<i64>,
-    /// `profiles`.
+    /// Social network profiles of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profiles: Option<Vec<PeopleProfileCardPersonProfile>>,
-    /// `employment`.
+    /// Where the person works: company name, domain, job title, role and seniority.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employment: Option<PeopleProfileCardPersonEmployment>,
-    /// `geolocation`.
+    /// Location of the person: country, region, city and coordinates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<PeopleProfileCardGeolocation>,
-    /// `locales`.
+    /// Languages of the contact, as locale codes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
 }
@@ -7988,19 +7988,19 @@ pub struct PeopleProfileCardPerson {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardPersonEmployment {
-    /// `name`.
+    /// Name of the company the contact works for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `domain`.
+    /// Domain of the company the contact works for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// `title`.
+    /// Job title of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `role`.
+    /// Job role (function) of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// `seniority`.
+    /// Seniority level of the person in their job (for example `senior`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seniority: Option<String>,
 }
@@ -8019,13 +8019,13 @@ pub struct PeopleProfileCardPersonEmployment {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardPersonProfile {
-    /// `type`.
+    /// Social network of the profile (for example `twitter`, `linkedin`, `facebook`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `handle`.
+    /// User name of the person on the social network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handle: Option<String>,
-    /// `url`.
+    /// URL of the profile page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -8044,7 +8044,7 @@ pub struct PeopleProfileCardPersonProfile {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImport {
-    /// `import_id`.
+    /// Identifier of the import job just started; its progress comes as `people:import:progress` events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
 }
@@ -8073,13 +8073,13 @@ pub struct PeopleProfileImport {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImportSetup {
-    /// `url`.
+    /// URL of the file (CSV) to import, reachable by Crisp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// `mapping`.
+    /// How the file's columns map to profile fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mapping: Option<Vec<PeopleProfileImportSetupMapping>>,
-    /// `options`.
+    /// How the file is read: column separator and header row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<PeopleProfileImportSetupOptions>,
 }
@@ -8097,10 +8097,10 @@ pub struct PeopleProfileImportSetup {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImportSetupMapping {
-    /// `column`.
+    /// Index of the column in the import file.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub column: Option<i64>,
-    /// `field`.
+    /// Contact profile field the column fills (for example `email`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
@@ -8118,10 +8118,10 @@ pub struct PeopleProfileImportSetupMapping {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImportSetupOptions {
-    /// `column_separator`.
+    /// Character that separates columns in the import file (for example `,` or `;`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column_separator: Option<String>,
-    /// `skip_header`.
+    /// Whether the first line of the file is a header row to skip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_header: Option<bool>,
 }
@@ -8140,7 +8140,7 @@ pub struct PeopleProfileImportSetupOptions {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileNew {
-    /// `people_id`.
+    /// Identifier of the contact profile just created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
 }
@@ -8232,22 +8232,22 @@ pub struct PeopleProfileNew {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileUpdateCard {
-    /// `email`.
+    /// Email address of the contact, which identifies the profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `person`.
+    /// Personal details of the contact: name, avatar, gender, phone, address, employment, location, languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<PeopleProfileCardPerson>,
-    /// `company`.
+    /// Details of the company the contact works for: name, domain, location, metrics, contact points.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<PeopleProfileCardCompany>,
-    /// `segments`.
+    /// Segments (tags) of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
-    /// `notepad`.
+    /// Private notes about the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notepad: Option<String>,
-    /// `active`.
+    /// Time the contact was last active, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub active: Option<i64>,
 }
@@ -8266,7 +8266,7 @@ pub struct PeopleProfileUpdateCard {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleStatistics {
-    /// `total`.
+    /// Number of contact profiles the website has.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub total: Option<i64>,
 }
@@ -8285,7 +8285,7 @@ pub struct PeopleStatistics {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSubscription {
-    /// `email`.
+    /// Whether the contact is subscribed to emails from the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<bool>,
 }
@@ -8304,7 +8304,7 @@ pub struct PeopleSubscription {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSubscriptionUpdate {
-    /// `email`.
+    /// True to subscribe the contact to emails, false to unsubscribe them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<bool>,
 }
@@ -8324,10 +8324,10 @@ pub struct PeopleSubscriptionUpdate {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSuggestedDataKey {
-    /// `key`.
+    /// Custom data key used on contact profiles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// `count`.
+    /// Number of profiles that use the key.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
 }
@@ -8347,10 +8347,10 @@ pub struct PeopleSuggestedDataKey {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSuggestedEvent {
-    /// `text`.
+    /// Event name recorded on contact profiles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// `count`.
+    /// Number of times the event was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
 }
@@ -8370,10 +8370,10 @@ pub struct PeopleSuggestedEvent {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSuggestedSegment {
-    /// `segment`.
+    /// Segment used on contact profiles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment: Option<String>,
-    /// `count`.
+    /// Number of profiles that carry the segment.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
 }
@@ -8416,49 +8416,49 @@ pub struct PeopleSuggestedSegment {
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscription {
-    /// `id`.
+    /// Identifier of the plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `name`.
+    /// Display name of the Crisp plan (for example a paid tier).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `price`.
+    /// Price of the plan per billing period, as a whole amount.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub price: Option<i64>,
-    /// `since`.
+    /// Date the website subscribed to the plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
-    /// `trialing`.
+    /// Whether the subscription is in its free trial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trialing: Option<bool>,
-    /// `trial_end`.
+    /// Date the free trial ends, as a date string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_end: Option<String>,
-    /// `trial_end_date`.
+    /// Date the free trial ends, as a date string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_end_date: Option<String>,
-    /// `bill_period`. One of [`PlanSubscriptionBillPeriod`](crate::models::PlanSubscriptionBillPeriod).
+    /// Billing period: `monthly` or `yearly`. One of [`PlanSubscriptionBillPeriod`](crate::models::PlanSubscriptionBillPeriod).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_period: Option<PlanSubscriptionBillPeriod>,
-    /// `bill_valid_until`.
+    /// Date until which the current bill period is paid, as a date string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_valid_until: Option<String>,
-    /// `active`.
+    /// Whether the subscription is active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// `sandbox`.
+    /// Whether the subscription is a test (sandbox) one that is not billed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<bool>,
-    /// `website`.
+    /// Website the subscription belongs to: identifier, name, domain and logo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<PlanSubscriptionWebsite>,
-    /// `coupon_redeemed`.
+    /// Whether a coupon has been redeemed on the subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupon_redeemed: Option<bool>,
-    /// `card_id`.
+    /// Identifier of the payment card billed for the subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
-    /// `owner`.
+    /// Owner of the website, who pays for the subscription: user identifier, email and name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<PlanSubscriptionOwner>,
 }
@@ -8469,9 +8469,9 @@ crate::support::open_enum! {
 ///
 /// Values: `monthly`, `yearly`; a value this version does not know is kept in `Other`.
 PlanSubscriptionBillPeriod {
-/// `monthly`
+/// `monthly`: Billed every month.
 Monthly => "monthly",
-/// `yearly`
+/// `yearly`: Billed once a year.
 Yearly => "yearly",
 }
 }
@@ -8496,16 +8496,16 @@ Yearly => "yearly",
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionCoupon {
-    /// `code`.
+    /// The coupon string that was checked, as typed by the customer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    /// `policy`.
+    /// What the coupon grants: a price rebate and free trial days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<PlanSubscriptionCouponPolicy>,
-    /// `redeem_limit`.
+    /// How many times the coupon can be redeemed in total.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub redeem_limit: Option<i64>,
-    /// `expire_at`.
+    /// Date the coupon expires, as a date string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_at: Option<String>,
 }
@@ -8523,10 +8523,10 @@ pub struct PlanSubscriptionCoupon {
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionCouponPolicy {
-    /// `rebate_percent`.
+    /// Discount the coupon grants, as a percentage of the price.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub rebate_percent: Option<f64>,
-    /// `trial_days`.
+    /// Number of free trial days the coupon grants.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub trial_days: Option<i64>,
 }
@@ -8546,16 +8546,16 @@ pub struct PlanSubscriptionCouponPolicy {
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionOwner {
-    /// `user_id`.
+    /// User identifier of the owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `email`.
+    /// Email address of the owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `first_name`.
+    /// Given name of the person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
-    /// `last_name`.
+    /// Family name of the person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
 }
@@ -8575,16 +8575,16 @@ pub struct PlanSubscriptionOwner {
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionWebsite {
-    /// `id`.
+    /// Identifier of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `name`.
+    /// Display name of the subscribed website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `domain`.
+    /// Main domain of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// `logo`.
+    /// URL of the website's logo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
 }
@@ -8616,13 +8616,13 @@ pub struct PlanSubscriptionWebsite {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenance {
-    /// `payload`.
+    /// What the statement attests: the website, the user and the plugin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<PluginAttestProvenancePayload>,
-    /// `signed`.
+    /// Signature of the payload, to check that the statement is genuine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed: Option<String>,
-    /// `expire_at`. In epoch milliseconds.
+    /// Time the statement expires, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub expire_at: Option<u64>,
 }
@@ -8648,13 +8648,13 @@ pub struct PluginAttestProvenance {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenancePayload {
-    /// `website`.
+    /// Website the request is made for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<PluginAttestProvenancePayloadWebsite>,
-    /// `user`.
+    /// User the request is made by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<PluginAttestProvenancePayloadUser>,
-    /// `plugin`.
+    /// Plugin making the request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin: Option<PluginAttestProvenancePayloadPlugin>,
 }
@@ -8671,7 +8671,7 @@ pub struct PluginAttestProvenancePayload {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenancePayloadPlugin {
-    /// `plugin_id`.
+    /// Identifier of the plugin that made the attested request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
 }
@@ -8689,10 +8689,10 @@ pub struct PluginAttestProvenancePayloadPlugin {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenancePayloadUser {
-    /// `user_id`.
+    /// User identifier of the requester.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `role`.
+    /// Role of the requester on the website (for example `owner` or `member`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
 }
@@ -8709,7 +8709,7 @@ pub struct PluginAttestProvenancePayloadUser {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenancePayloadWebsite {
-    /// `website_id`.
+    /// Identifier of the website the attested request was made for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
 }
@@ -8730,13 +8730,13 @@ pub struct PluginAttestProvenancePayloadWebsite {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginBillUsage {
-    /// `name`.
+    /// Name of the billed usage item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `units`.
+    /// Number of units used.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub units: Option<i64>,
-    /// `price`.
+    /// Price of the usage item.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub price: Option<f64>,
 }
@@ -8755,7 +8755,7 @@ pub struct PluginBillUsage {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectAccount {
-    /// `plugin_id`.
+    /// Identifier of the plugin the credentials belong to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
 }
@@ -8784,10 +8784,10 @@ pub struct PluginConnectAccount {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectEndpoints {
-    /// `socket`.
+    /// Main real-time endpoint of the plugin tier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub socket: Option<PluginConnectEndpointsSocket>,
-    /// `rescue`.
+    /// Fallback endpoints to use when the main ones cannot be reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rescue: Option<PluginConnectEndpointsRescue>,
 }
@@ -8809,10 +8809,10 @@ pub struct PluginConnectEndpoints {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectEndpointsRescue {
-    /// `socket`.
+    /// Fallback real-time endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub socket: Option<PluginConnectEndpointsSocket>,
-    /// `app`.
+    /// Fallback real-time endpoint (alternative key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<PluginConnectEndpointsSocket>,
 }
@@ -8829,7 +8829,7 @@ pub struct PluginConnectEndpointsRescue {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectEndpointsSocket {
-    /// `app`.
+    /// URL of the real-time (Socket.IO) endpoint: its origin is the server and its path the Socket.IO path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<String>,
 }
@@ -8857,22 +8857,22 @@ pub struct PluginConnectEndpointsSocket {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectWebsite {
-    /// `website_id`.
+    /// Identifier of a website that has the plugin installed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `price`.
+    /// Price the website pays for the plugin.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub price: Option<i64>,
-    /// `token`.
+    /// Token the plugin uses for this website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// `settings`.
+    /// Settings saved by the plugin for this website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<serde_json::Value>,
-    /// `plan`.
+    /// Plan of the website (when requested): identifier, name and trial state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<PluginConnectWebsitePlan>,
-    /// `difference`.
+    /// What changed for this website since the given date (for example added, removed or updated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub difference: Option<String>,
 }
@@ -8891,13 +8891,13 @@ pub struct PluginConnectWebsite {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectWebsitePlan {
-    /// `id`.
+    /// Identifier of the website's Crisp plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `name`.
+    /// Name of the website's Crisp plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `trialing`.
+    /// Whether the website's plan is in its free trial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trialing: Option<bool>,
 }
@@ -8943,70 +8943,70 @@ pub struct PluginConnectWebsitePlan {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscription {
-    /// `id`.
+    /// Identifier of the plugin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `urn`.
+    /// Uniform resource name of the plugin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urn: Option<String>,
-    /// `type`.
+    /// Kind of plugin listing in the marketplace, as a short code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `category`.
+    /// Marketplace category of the plugin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
-    /// `name`.
+    /// Display name of the plugin in the marketplace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `summary`.
+    /// Short description of the plugin, as shown in the marketplace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    /// `price`.
+    /// Price of the plugin per billing period, as a whole amount.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub price: Option<i64>,
-    /// `plans`.
+    /// Plans the plugin offers, each with identifier, name and price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plans: Option<Vec<PluginSubscriptionPlan>>,
-    /// `icon`.
+    /// URL of the plugin's icon.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
-    /// `website_url`.
+    /// URL of the plugin's website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_url: Option<String>,
-    /// `contact_url`.
+    /// URL to contact the plugin's publisher.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_url: Option<String>,
-    /// `terms_url`.
+    /// URL of the plugin's terms of service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_url: Option<String>,
-    /// `privacy_url`.
+    /// URL of the plugin's privacy policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_url: Option<String>,
-    /// `help_url`.
+    /// URL of the plugin's help pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help_url: Option<String>,
-    /// `video_url`.
+    /// URL of a video presenting the plugin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_url: Option<String>,
-    /// `configurable`.
+    /// Whether the plugin has settings to configure for each website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configurable: Option<bool>,
-    /// `since`.
+    /// Date the website subscribed to the plugin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
-    /// `active`.
+    /// Whether the subscription is active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// `website_id`.
+    /// Website the plugin is installed on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `card_id`.
+    /// Identifier of the payment card billed for the subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
-    /// `bill_period`.
+    /// Billing period of the plugin: `monthly` or `yearly`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_period: Option<String>,
-    /// `bill_valid_until`.
+    /// Date until which the current bill period is paid, as a date string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_valid_until: Option<String>,
 }
@@ -9027,13 +9027,13 @@ pub struct PluginSubscription {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscriptionChannelForward {
-    /// `namespace`.
+    /// Channel namespace the payload is sent to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    /// `identifier`.
+    /// Identifier the receivers use to recognise the payload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// `payload`.
+    /// Data to forward, as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<serde_json::Value>,
 }
@@ -9053,10 +9053,10 @@ pub struct PluginSubscriptionChannelForward {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscriptionEventDispatch {
-    /// `name`.
+    /// Name of the event to emit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `data`.
+    /// Data carried by the event, as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Value>,
 }
@@ -9075,13 +9075,13 @@ pub struct PluginSubscriptionEventDispatch {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscriptionPlan {
-    /// `id`.
+    /// Identifier of the plugin plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `name`.
+    /// Name of the plugin plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `price`.
+    /// Price of the plugin plan.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub price: Option<i64>,
 }
@@ -9106,25 +9106,25 @@ pub struct PluginSubscriptionPlan {
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscriptionSettings {
-    /// `plugin_id`.
+    /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `token`.
+    /// Token the plugin uses for this website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// `schema`.
+    /// JSON Schema describing the plugin's settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<serde_json::Value>,
-    /// `settings`.
+    /// Settings saved by the plugin for this website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<serde_json::Value>,
-    /// `settings_form_url`.
+    /// URL of the plugin's settings form, shown in the Crisp app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings_form_url: Option<String>,
-    /// `callback_url`.
+    /// URL the plugin receives its web hooks at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
 }
@@ -9154,16 +9154,16 @@ pub struct PluginSubscriptionSettings {
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SystemInfo {
-    /// `os`.
+    /// Operating system of the visitor: name and version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os: Option<OSInfo>,
-    /// `engine`.
+    /// Rendering engine of the visitor's browser: name and version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<EngineInfo>,
-    /// `browser`.
+    /// Browser of the visitor: name, full version and major version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browser: Option<BrowserInfo>,
-    /// `useragent`.
+    /// Raw User-Agent header of the visitor's browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub useragent: Option<String>,
 }
@@ -9187,22 +9187,22 @@ pub struct SystemInfo {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Website {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<String>,
-    /// `name`.
+    /// Display name of the website, shown to operators and in the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `domain`.
+    /// Main domain of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// `logo`.
+    /// URL of the website's logo; may be empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
-    /// `verified`.
+    /// Whether ownership of the website's domain is verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
-    /// `institutional`.
+    /// Whether the website is an institutional (organisation-owned) workspace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub institutional: Option<bool>,
 }
@@ -9227,25 +9227,25 @@ pub struct Website {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAnalyticsGeneratePoint {
-    /// `period`.
+    /// Period the point covers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
-    /// `value`.
+    /// Value of the metric for this period (and split value).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub value: Option<i64>,
-    /// `split_by`.
+    /// Value of the split dimension this data point belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split_by: Option<String>,
-    /// `hits`.
+    /// Number of hits counted in the period.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub hits: Option<i64>,
-    /// `unique_hits`.
+    /// Number of distinct hits (unique visitors or sessions) counted in the period.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub unique_hits: Option<i64>,
-    /// `sum_value`.
+    /// Sum of the values over the whole query.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub sum_value: Option<i64>,
-    /// `sum_hits`.
+    /// Sum of the hits over the whole query.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub sum_hits: Option<i64>,
 }
@@ -9269,13 +9269,13 @@ pub struct WebsiteAnalyticsGeneratePoint {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAvailabilityOperator {
-    /// `user_id`.
+    /// User identifier of the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `type`.
+    /// Availability of the operator: `online`, `away` or `offline`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `time`.
+    /// How long the operator has had this availability.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<WebsiteAvailabilityOperatorTime>,
 }
@@ -9293,10 +9293,10 @@ pub struct WebsiteAvailabilityOperator {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAvailabilityOperatorTime {
-    /// `for`.
+    /// How long the current availability is set to last, as a whole number.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub r#for: Option<i64>,
-    /// `since`. In epoch milliseconds.
+    /// Time the current availability began, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub since: Option<u64>,
 }
@@ -9316,10 +9316,10 @@ pub struct WebsiteAvailabilityOperatorTime {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAvailabilityStatus {
-    /// `status`.
+    /// Availability of the website's team: `online`, `away` or `offline`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// `since`. In epoch milliseconds.
+    /// Time the current status began, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub since: Option<u64>,
 }
@@ -9341,10 +9341,10 @@ pub struct WebsiteAvailabilityStatus {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchBlockOperation {
-    /// `sessions`.
+    /// Session identifiers of the conversations to change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
-    /// `blocked`.
+    /// True to block incoming messages, false to unblock them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked: Option<bool>,
 }
@@ -9368,10 +9368,10 @@ pub struct WebsiteBatchBlockOperation {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchConversationsDataOperation {
-    /// `sessions`.
+    /// Session identifiers of the conversations to change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
-    /// `data`.
+    /// Custom data to merge into each conversation, a flat JSON object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<WebsiteBatchDataPayload>,
 }
@@ -9393,10 +9393,10 @@ pub struct WebsiteBatchConversationsDataOperation {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchConversationsOperation {
-    /// `inbox_id`.
+    /// Identifier of the inbox whose conversations are concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `sessions`.
+    /// Session identifiers of the conversations concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
 }
@@ -9420,10 +9420,10 @@ pub struct WebsiteBatchConversationsOperation {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchConversationsSegmentsOperation {
-    /// `sessions`.
+    /// Session identifiers of the conversations to change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
-    /// `segments`.
+    /// Segments to apply to each conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
 }
@@ -9454,10 +9454,10 @@ pub type WebsiteBatchDataPayload = serde_json::Map<String, serde_json::Value>;
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchInboxOperation {
-    /// `sessions`.
+    /// Session identifiers of the conversations to move.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
-    /// `inbox_id`.
+    /// Identifier of the inbox to move them to.
     ///
     /// `None` leaves it out; `Some(None)` sends `null`, which Crisp reads as "clear it".
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::nullable")]
@@ -9479,10 +9479,10 @@ pub struct WebsiteBatchInboxOperation {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchPeopleOperationInner {
-    /// `profiles`.
+    /// Identifiers of the contact profiles concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profiles: Option<Vec<String>>,
-    /// `search`.
+    /// Search selecting the contact profiles concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
 }
@@ -9504,10 +9504,10 @@ pub struct WebsiteBatchPeopleOperationInner {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchReportOperation {
-    /// `sessions`.
+    /// Session identifiers of the conversations to report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
-    /// `flag`.
+    /// Reason of the report (for example `spam` or `abuse`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flag: Option<String>,
 }
@@ -9531,10 +9531,10 @@ pub struct WebsiteBatchReportOperation {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchRoutingOperation {
-    /// `sessions`.
+    /// Session identifiers of the conversations to assign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
-    /// `assigned`.
+    /// Operator to assign the conversations to.
     ///
     /// `None` leaves it out; `Some(None)` sends `null`, which Crisp reads as "clear it".
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::nullable")]
@@ -9553,7 +9553,7 @@ pub struct WebsiteBatchRoutingOperation {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchRoutingOperationAssigned {
-    /// `user_id`.
+    /// User identifier of the operator to assign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -9586,49 +9586,49 @@ pub struct WebsiteBatchRoutingOperationAssigned {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignExcerpt {
-    /// `campaign_id`.
+    /// Identifier of the campaign, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
-    /// `type`.
+    /// Kind of campaign: `one-shot` (sent once) or `automated` (sent when a trigger fires).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `format`.
+    /// Format of the message: `markdown` or `html`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
-    /// `name`.
+    /// Internal name of the campaign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `subject`.
+    /// Subject line of the campaign email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// `tag`.
+    /// Tag used to group the campaign with others.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
-    /// `ready`.
+    /// Whether the campaign is fully set up and can be dispatched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready: Option<bool>,
-    /// `dispatched`.
+    /// Whether the campaign has been dispatched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispatched: Option<bool>,
-    /// `running`.
+    /// Whether the campaign is being sent right now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
-    /// `progress`.
+    /// Sending progress, as a percentage from 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub progress: Option<i64>,
-    /// `targets`.
+    /// Number of recipients the campaign targets.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub targets: Option<i64>,
-    /// `reached`.
+    /// Number of recipients the campaign has reached so far.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub reached: Option<i64>,
-    /// `created_at`. In epoch milliseconds.
+    /// Time the campaign was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at`. In epoch milliseconds.
+    /// Time the campaign was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `dispatched_at`. In epoch milliseconds.
+    /// Time the campaign was dispatched, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub dispatched_at: Option<u64>,
 }
@@ -9712,67 +9712,67 @@ pub struct WebsiteCampaignExcerpt {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItem {
-    /// `campaign_id`.
+    /// Identifier of the campaign, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
-    /// `type`.
+    /// Kind of campaign: `one-shot` (sent once) or `automated` (sent when a trigger fires).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `format`.
+    /// Format of the message: `markdown` or `html`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
-    /// `name`.
+    /// Internal name of the campaign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `subject`.
+    /// Subject line of the campaign email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// `tag`.
+    /// Tag used to group the campaign with others.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
-    /// `ready`.
+    /// Whether the campaign is fully set up and can be dispatched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready: Option<bool>,
-    /// `dispatched`.
+    /// Whether the campaign has been dispatched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispatched: Option<bool>,
-    /// `running`.
+    /// Whether the campaign is being sent right now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
-    /// `progress`.
+    /// Sending progress, as a percentage from 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub progress: Option<i64>,
-    /// `targets`.
+    /// Number of recipients the campaign targets.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub targets: Option<i64>,
-    /// `reached`.
+    /// Number of recipients the campaign has reached so far.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub reached: Option<i64>,
-    /// `created_at`. In epoch milliseconds.
+    /// Time the campaign was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at`. In epoch milliseconds.
+    /// Time the campaign was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `dispatched_at`. In epoch milliseconds.
+    /// Time the campaign was dispatched, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub dispatched_at: Option<u64>,
-    /// `sender`.
+    /// Operator the campaign is sent as.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender: Option<WebsiteCampaignItemSender>,
-    /// `recipients`.
+    /// Who receives the campaign: by segments, by contact identifiers, or by filters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipients: Option<WebsiteCampaignItemRecipients>,
-    /// `flow`.
+    /// Automation rules of an automated campaign: the triggering event, conditions and delays.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flow: Option<WebsiteCampaignItemFlow>,
-    /// `message`.
+    /// Body of the campaign message, in the campaign's format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// `options`.
+    /// Delivery options: channels, sender display and tracking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<WebsiteCampaignItemOptions>,
-    /// `statistics`.
+    /// Engagement counts: opened, clicked and unsubscribed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistics: Option<WebsiteCampaignItemStatistics>,
 }
@@ -9802,19 +9802,19 @@ pub struct WebsiteCampaignItem {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemFlow {
-    /// `launch_event`.
+    /// Name of the contact event that triggers the automated campaign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub launch_event: Option<String>,
-    /// `assert_filter`.
+    /// Filters the contact must match when the campaign triggers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assert_filter: Option<Vec<WebsiteFilter>>,
-    /// `assert_delay`.
+    /// Delay before the filters are checked after the trigger.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub assert_delay: Option<i64>,
-    /// `deliver_once`.
+    /// When true, a contact receives the automated campaign at most once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliver_once: Option<bool>,
-    /// `deliver_delay`.
+    /// Delay between the trigger and delivery.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub deliver_delay: Option<i64>,
 }
@@ -9835,19 +9835,19 @@ pub struct WebsiteCampaignItemFlow {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemOptions {
-    /// `deliver_to_chatbox`.
+    /// Whether the campaign is delivered as a chat box message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliver_to_chatbox: Option<bool>,
-    /// `deliver_to_email`.
+    /// Whether the campaign is delivered by email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliver_to_email: Option<bool>,
-    /// `sender_name_website`.
+    /// Whether the email shows the website name as sender instead of the operator's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_name_website: Option<bool>,
-    /// `sender_email_reply`.
+    /// Whether replies to the email go to the operator's own address instead of the Crisp inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_email_reply: Option<bool>,
-    /// `tracking`.
+    /// Whether opens and clicks of the campaign email are tracked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<bool>,
 }
@@ -9880,16 +9880,16 @@ pub struct WebsiteCampaignItemOptions {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemRecipients {
-    /// `type`.
+    /// How recipients are chosen: `all`, `segment`, `people` or `filter`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `segments`.
+    /// Segments whose contacts receive the campaign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
-    /// `people`.
+    /// Identifiers of the contacts who receive the campaign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people: Option<Vec<String>>,
-    /// `filter`.
+    /// Filters the recipients must match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<Vec<WebsiteFilter>>,
 }
@@ -9906,7 +9906,7 @@ pub struct WebsiteCampaignItemRecipients {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemSender {
-    /// `user_id`.
+    /// User identifier of the operator the campaign is sent as.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -9925,13 +9925,13 @@ pub struct WebsiteCampaignItemSender {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemStatistics {
-    /// `opened`.
+    /// Number of recipients who opened the campaign email.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub opened: Option<i64>,
-    /// `clicked`.
+    /// Number of recipients who clicked a link in the campaign.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub clicked: Option<i64>,
-    /// `unsubscribed`.
+    /// Number of recipients who unsubscribed through the campaign.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub unsubscribed: Option<i64>,
 }
@@ -9950,7 +9950,7 @@ pub struct WebsiteCampaignItemStatistics {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignNew {
-    /// `campaign_id`.
+    /// Identifier of the campaign just created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
 }
@@ -9975,16 +9975,16 @@ pub struct WebsiteCampaignNew {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignRecipient {
-    /// `people_id`.
+    /// Identifier of the recipient's contact profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `email`.
+    /// Email address of the recipient.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `person`.
+    /// Name and avatar of the recipient.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<WebsiteCampaignRecipientPerson>,
-    /// `subscribed`.
+    /// Whether the recipient is subscribed to campaign emails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscribed: Option<bool>,
 }
@@ -10002,10 +10002,10 @@ pub struct WebsiteCampaignRecipient {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignRecipientPerson {
-    /// `nickname`.
+    /// Name of the recipient.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `avatar`.
+    /// URL of the recipient's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
 }
@@ -10046,19 +10046,19 @@ pub struct WebsiteCampaignRecipientPerson {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatistic {
-    /// `type`.
+    /// Action recorded (for example `opened`, `clicked` or `unsubscribed`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `profile`.
+    /// Contact who performed the action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<WebsiteCampaignStatisticProfile>,
-    /// `data`.
+    /// Details of the action (for example the clicked URL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `created_at`. In epoch milliseconds.
+    /// Time the action was first recorded, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at`. In epoch milliseconds.
+    /// Time the action was last recorded, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
 }
@@ -10089,13 +10089,13 @@ pub struct WebsiteCampaignStatistic {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfile {
-    /// `people_id`.
+    /// Identifier of the contact profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `email`.
+    /// Email address of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `person`.
+    /// Name, avatar and location of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<WebsiteCampaignStatisticProfilePerson>,
 }
@@ -10122,13 +10122,13 @@ pub struct WebsiteCampaignStatisticProfile {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfilePerson {
-    /// `nickname`.
+    /// Name of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `avatar`.
+    /// URL of the contact's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `geolocation`.
+    /// Location of the contact when the action was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<WebsiteCampaignStatisticProfilePersonGeolocation>,
 }
@@ -10151,16 +10151,16 @@ pub struct WebsiteCampaignStatisticProfilePerson {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfilePersonGeolocation {
-    /// `country`.
+    /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    /// `region`.
+    /// Region or state within the country, as a name or code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// `city`.
+    /// Name of the city or town.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// `coordinates`.
+    /// Latitude and longitude of the location, in decimal degrees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<WebsiteCampaignStatisticProfilePersonGeolocationCoordinates>,
 }
@@ -10178,10 +10178,10 @@ pub struct WebsiteCampaignStatisticProfilePersonGeolocation {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfilePersonGeolocationCoordinates {
-    /// `latitude`.
+    /// Latitude in decimal degrees (-90 to 90, north positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
-    /// `longitude`.
+    /// Longitude in decimal degrees (-180 to 180, east positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
@@ -10205,22 +10205,22 @@ pub struct WebsiteCampaignStatisticProfilePersonGeolocationCoordinates {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignTemplateExcerpt {
-    /// `template_id`.
+    /// Identifier of the campaign template, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
-    /// `type`.
+    /// Kind of template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `name`.
+    /// Internal label of the template, shown to operators.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `format`.
+    /// Format of the template content: `markdown` or `html`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
-    /// `created_at`. In epoch milliseconds.
+    /// Time the template was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at`. In epoch milliseconds.
+    /// Time the template was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
 }
@@ -10245,25 +10245,25 @@ pub struct WebsiteCampaignTemplateExcerpt {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignTemplateItem {
-    /// `template_id`.
+    /// Identifier of the campaign template, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
-    /// `type`.
+    /// Kind of template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `name`.
+    /// Internal label of the template, shown to operators.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `format`.
+    /// Format of the template content: `markdown` or `html`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
-    /// `created_at`. In epoch milliseconds.
+    /// Time the template was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at`. In epoch milliseconds.
+    /// Time the template was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `content`.
+    /// Content of the template, in its format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
@@ -10282,7 +10282,7 @@ pub struct WebsiteCampaignTemplateItem {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignTemplateNew {
-    /// `template_id`.
+    /// Identifier of the template just created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
 }
@@ -10314,10 +10314,10 @@ pub struct WebsiteCampaignTemplateNew {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteConnectEndpoints {
-    /// `socket`.
+    /// Main real-time endpoints: Socket.IO app and stream.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub socket: Option<WebsiteConnectEndpointsSocket>,
-    /// `rescue`.
+    /// Fallback endpoints to use when the main ones cannot be reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rescue: Option<WebsiteConnectEndpointsRescue>,
 }
@@ -10341,10 +10341,10 @@ pub struct WebsiteConnectEndpoints {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteConnectEndpointsRescue {
-    /// `socket`.
+    /// Fallback real-time endpoints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub socket: Option<WebsiteConnectEndpointsSocket>,
-    /// `app`.
+    /// Fallback real-time endpoints (alternative key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<WebsiteConnectEndpointsSocket>,
 }
@@ -10362,10 +10362,10 @@ pub struct WebsiteConnectEndpointsRescue {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteConnectEndpointsSocket {
-    /// `app`.
+    /// URL of the real-time (Socket.IO) endpoint: its origin is the server and its path the Socket.IO path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<String>,
-    /// `stream`.
+    /// URL of the real-time streaming endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<String>,
 }
@@ -10385,10 +10385,10 @@ pub struct WebsiteConnectEndpointsSocket {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCreate {
-    /// `name`.
+    /// Name of the new website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `domain`.
+    /// Main domain of the new website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
 }
@@ -10410,16 +10410,16 @@ pub struct WebsiteCreate {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteFilter {
-    /// `model`.
+    /// Kind of object the filter applies to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// `criterion`.
+    /// Field the filter tests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub criterion: Option<String>,
-    /// `operator`.
+    /// Comparison operator (for example `eq`, `neq`, `gt`, `lt`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
-    /// `query`.
+    /// Values or settings the field is compared with, as a JSON object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -10463,37 +10463,37 @@ pub struct WebsiteFilter {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInbox {
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `name`.
+    /// Label of the inbox, shown to operators in the Crisp app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `emoji`.
+    /// Emoji shown with the inbox name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
-    /// `order`.
+    /// Position of the inbox in the list, lower first.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub order: Option<i64>,
-    /// `operators`.
+    /// User identifiers of the operators who are members of the inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operators: Option<Vec<String>>,
-    /// `teams`.
+    /// Identifiers of the teams whose members belong to the inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub teams: Option<Vec<String>>,
-    /// `team_operators`.
+    /// User identifiers of the operators who belong to the inbox through one of its teams.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_operators: Option<Vec<String>>,
-    /// `conditions`.
+    /// Routing conditions: conversations that match them are filed into this inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Vec<WebsiteInboxCondition>>,
-    /// `operator`.
+    /// How the routing `conditions` combine, as a logical operator such as `and` or `or`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
-    /// `created_at`. In epoch milliseconds.
+    /// Time the inbox was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at`. In epoch milliseconds.
+    /// Time the inbox was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
 }
@@ -10515,16 +10515,16 @@ pub struct WebsiteInbox {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInboxCondition {
-    /// `model`.
+    /// Kind of object the condition tests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// `criterion`.
+    /// Field the condition tests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub criterion: Option<String>,
-    /// `operator`. One of [`WebsiteInboxConditionOperator`](crate::models::WebsiteInboxConditionOperator).
+    /// Comparison operator: `eq`, `neq`, `gte`, `lte`, `gt` or `lt`. One of [`WebsiteInboxConditionOperator`](crate::models::WebsiteInboxConditionOperator).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<WebsiteInboxConditionOperator>,
-    /// `query`.
+    /// Values the field is compared with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<Vec<String>>,
 }
@@ -10535,17 +10535,17 @@ crate::support::open_enum! {
 ///
 /// Values: `eq`, `neq`, `gte`, `lte`, `gt`, `lt`; a value this version does not know is kept in `Other`.
 WebsiteInboxConditionOperator {
-/// `eq`
+/// `eq`: The field equals one of the values.
 Eq => "eq",
-/// `neq`
+/// `neq`: The field equals none of the values.
 Neq => "neq",
-/// `gte`
+/// `gte`: The field is greater than or equal to the value.
 Gte => "gte",
-/// `lte`
+/// `lte`: The field is less than or equal to the value.
 Lte => "lte",
-/// `gt`
+/// `gt`: The field is strictly greater than the value.
 Gt => "gt",
-/// `lt`
+/// `lt`: The field is strictly less than the value.
 Lt => "lt",
 }
 }
@@ -10564,7 +10564,7 @@ Lt => "lt",
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInboxNew {
-    /// `inbox_id`.
+    /// Identifier of the inbox just created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
 }
@@ -10582,10 +10582,10 @@ pub struct WebsiteInboxNew {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInboxOrder {
-    /// `inbox_id`.
+    /// Identifier of the inbox whose position is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `order`.
+    /// New position of the inbox, lower first.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub order: Option<i64>,
 }
@@ -10609,7 +10609,7 @@ pub struct WebsiteInboxOrder {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInboxOrders {
-    /// `orders`.
+    /// New positions of the inboxes, each an inbox identifier with its order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub orders: Option<Vec<WebsiteInboxOrder>>,
 }
@@ -10638,37 +10638,37 @@ pub struct WebsiteInboxOrders {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperator {
-    /// `user_id`.
+    /// Identifier of the Crisp user account (an operator), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "userID")]
     pub user_id: Option<String>,
-    /// `email`.
+    /// Email address of the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `avatar`.
+    /// URL of the operator's avatar image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `first_name`.
+    /// Given name of the person.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "firstName")]
     pub first_name: Option<String>,
-    /// `last_name`.
+    /// Family name of the person.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "lastName")]
     pub last_name: Option<String>,
-    /// `role`.
+    /// Role of the operator on the website: `owner` or `member`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// `title`.
+    /// Job title shown for the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `availability`. One of [`Availability`](crate::models::Availability).
+    /// Current availability of the operator: `online`, `away` or `offline`. One of [`Availability`](crate::models::Availability).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<Availability>,
-    /// `has_token`.
+    /// Whether the operator has an API token.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "hasToken")]
     pub has_token: Option<bool>,
-    /// `identifier`.
+    /// Identifier of the operator's API token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// `key`.
+    /// Key of the operator's API token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
@@ -10694,19 +10694,19 @@ pub struct WebsiteOperator {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperatorEmail {
-    /// `recipient`.
+    /// Who receives the email, as a short code: every operator, or a single operator named by `user_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<String>,
-    /// `user_id`.
+    /// User identifier of the operator who receives the email, when it goes to a single operator.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "userID")]
     pub user_id: Option<String>,
-    /// `subject`.
+    /// Subject line of the email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// `message`.
+    /// Body of the email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// `target`.
+    /// Optional link button added to the email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<WebsiteOperatorEmailTarget>,
 }
@@ -10724,10 +10724,10 @@ pub struct WebsiteOperatorEmail {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperatorEmailTarget {
-    /// `label`.
+    /// Text of the link button.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// `url`.
+    /// URL the link button opens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -10759,10 +10759,10 @@ pub struct WebsiteOperatorEmailTarget {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperatorListOne {
-    /// `type`.
+    /// Kind of team entry, as a short code (a joined member or a pending invitation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `details`.
+    /// Details of the member or invitation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<WebsiteOperator>,
 }
@@ -10784,16 +10784,16 @@ pub struct WebsiteOperatorListOne {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperatorsLastActiveListOne {
-    /// `user_id`.
+    /// User identifier of the operator.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "userID")]
     pub user_id: Option<String>,
-    /// `avatar`.
+    /// URL of the operator's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `nickname`.
+    /// Name of the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `timestamp`. In epoch milliseconds.
+    /// Time the operator was last active, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
@@ -10811,10 +10811,10 @@ pub struct WebsiteOperatorsLastActiveListOne {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteRemoveVerify {
-    /// `method`.
+    /// Verification method: `password`, `token` (two-factor code) or `google`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
-    /// `secret`.
+    /// Secret for the chosen method (the password or the code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
@@ -10917,34 +10917,34 @@ pub struct WebsiteRemoveVerify {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettings {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "websiteID")]
     pub website_id: Option<String>,
-    /// `name`.
+    /// Display name of the website, shown to operators and in the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `domain`.
+    /// Main domain of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// `domain_alternates`.
+    /// Other domains the website also runs on, besides its main domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain_alternates: Option<Vec<String>>,
-    /// `logo`.
+    /// URL of the website's logo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
-    /// `audit`.
+    /// Audit log settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<WebsiteSettingsAudit>,
-    /// `contact`.
+    /// Public contact channels of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<WebsiteSettingsContact>,
-    /// `inbox`.
+    /// Inbox options: removal lock, mandatory two-factor tokens and the language of automatic texts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox: Option<WebsiteSettingsInbox>,
-    /// `emails`.
+    /// Email settings: ratings, transcripts, trackers, junk filter and enrichment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emails: Option<WebsiteSettingsEmails>,
-    /// `chatbox`.
+    /// Chat box settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chatbox: Option<WebsiteSettingsChatbox>,
 }
@@ -10961,7 +10961,7 @@ pub struct WebsiteSettings {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsAudit {
-    /// `log`.
+    /// Whether audit logging of the website's activity is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<bool>,
 }
@@ -11029,130 +11029,130 @@ pub struct WebsiteSettingsAudit {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsChatbox {
-    /// `tile`.
+    /// Style of the chat box launcher button.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tile: Option<String>,
-    /// `conversations`.
+    /// Whether the chat box lets visitors see their earlier conversations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversations: Option<bool>,
-    /// `wait_game`.
+    /// Whether visitors can play a small game while waiting for a reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_game: Option<bool>,
-    /// `website_logo`.
+    /// Whether the website logo is shown in the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_logo: Option<bool>,
-    /// `last_operator_face`.
+    /// Whether the chat box shows the face of the operator who replied last.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_operator_face: Option<bool>,
-    /// `ongoing_operator_face`.
+    /// Whether the chat box shows the faces of the operators in the ongoing conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ongoing_operator_face: Option<bool>,
-    /// `activity_metrics`.
+    /// Whether the chat box shows how quickly the team usually replies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_metrics: Option<bool>,
-    /// `operator_privacy`.
+    /// Whether operators' personal details are hidden from visitors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_privacy: Option<bool>,
-    /// `visitor_privacy`.
+    /// Whether collection of visitor details (such as location and browsing) is limited for privacy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_privacy: Option<bool>,
-    /// `availability_tooltip`.
+    /// Whether a tooltip on the launcher tells whether the team is available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_tooltip: Option<bool>,
-    /// `hide_vacation`.
+    /// Whether the chat box is hidden while vacation mode is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_vacation: Option<bool>,
-    /// `hide_on_away`.
+    /// Whether the chat box is hidden while the team is away.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_on_away: Option<bool>,
-    /// `hide_on_mobile`.
+    /// Whether the chat box is hidden on mobile devices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_on_mobile: Option<bool>,
-    /// `position_reverse`.
+    /// Whether the chat box sits on the left of the page instead of the right.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_reverse: Option<bool>,
-    /// `email_visitors`.
+    /// Whether visitors are asked for their email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_visitors: Option<bool>,
-    /// `phone_visitors`.
+    /// Whether visitors are asked for their phone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_visitors: Option<bool>,
-    /// `force_identify`.
+    /// Whether visitors must identify themselves (give contact details) before chatting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_identify: Option<bool>,
-    /// `ignore_privacy`.
+    /// Whether the visitor's browser privacy requests (such as Do Not Track) are ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_privacy: Option<bool>,
-    /// `visitor_compose`.
+    /// Whether operators see what visitors are typing before they send it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_compose: Option<bool>,
-    /// `file_transfer`.
+    /// Whether visitors may send files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<bool>,
-    /// `audio_record`.
+    /// Whether visitors may record and send audio messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_record: Option<bool>,
-    /// `guard_level`.
+    /// Strength of the chat box's protection against spam and abuse.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard_level: Option<String>,
-    /// `mode_initial`.
+    /// Mode the chat box starts in when first opened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode_initial: Option<String>,
-    /// `home`.
+    /// Whether the chat box opens on a home screen before the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home: Option<bool>,
-    /// `overlay_search`.
+    /// Whether the chat box offers a search of the helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay_search: Option<bool>,
-    /// `overlay_mode`.
+    /// Whether the chat box opens as an overlay over the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay_mode: Option<bool>,
-    /// `helpdesk_link`.
+    /// Whether the chat box links to the website's helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_link: Option<bool>,
-    /// `helpdesk_only`.
+    /// Whether the chat box only offers the helpdesk, without chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_only: Option<bool>,
-    /// `helpdesk_navigate`.
+    /// How helpdesk pages open from the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_navigate: Option<String>,
-    /// `status_health_dead`.
+    /// Whether a notice is shown when the website's status page reports the service as down.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_health_dead: Option<bool>,
-    /// `check_domain`.
+    /// Whether the chat box only loads on the website's own domains.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_domain: Option<bool>,
-    /// `color_theme`.
+    /// Colour theme of the chat box, by name (for example `default`, `blue`, `red`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color_theme: Option<String>,
-    /// `color_mode`.
+    /// Light or dark colour mode of the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color_mode: Option<String>,
-    /// `layout_theme`.
+    /// Layout style of the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout_theme: Option<String>,
-    /// `text_theme`.
+    /// Wording style of the chat box's default texts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_theme: Option<String>,
-    /// `welcome_message`.
+    /// Greeting shown to visitors when they open the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub welcome_message: Option<String>,
-    /// `locale`.
+    /// Language (locale code) of the chat box; empty to follow the visitor's browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// `allowed_pages`.
+    /// URL patterns of the pages where the chat box may show; empty to allow all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_pages: Option<Vec<String>>,
-    /// `blocked_pages`.
+    /// URL patterns of the pages where the chat box is hidden.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_pages: Option<Vec<String>>,
-    /// `blocked_countries`.
+    /// Countries (ISO 3166-1 alpha-2 codes) whose visitors do not see the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_countries: Option<Vec<String>>,
-    /// `blocked_locales`.
+    /// Languages (locale codes) whose visitors do not see the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_locales: Option<Vec<String>>,
-    /// `blocked_ips`.
+    /// IP addresses or ranges whose visitors do not see the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_ips: Option<Vec<String>>,
 }
@@ -11175,25 +11175,25 @@ pub struct WebsiteSettingsChatbox {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsContact {
-    /// `email`.
+    /// Public contact email address of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `phone`.
+    /// Public contact phone number of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// `messenger`.
+    /// Facebook Messenger user name or page of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messenger: Option<String>,
-    /// `telegram`.
+    /// Telegram user name of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telegram: Option<String>,
-    /// `twitter`.
+    /// X (Twitter) handle of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twitter: Option<String>,
-    /// `whatsapp`.
+    /// WhatsApp number of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whatsapp: Option<String>,
-    /// `instagram`.
+    /// Instagram handle of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram: Option<String>,
 }
@@ -11214,19 +11214,19 @@ pub struct WebsiteSettingsContact {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsEmails {
-    /// `rating`.
+    /// Whether visitors are asked by email to rate the conversation once it is resolved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<bool>,
-    /// `transcript`.
+    /// Whether visitors can receive a transcript of their conversation by email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcript: Option<bool>,
-    /// `trackers`.
+    /// Whether open tracking is added to emails sent to visitors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trackers: Option<bool>,
-    /// `junk_filter`.
+    /// Whether the junk filter screens incoming emails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub junk_filter: Option<bool>,
-    /// `enrich`.
+    /// Whether contact profiles are enriched with public data found from their email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrich: Option<bool>,
 }
@@ -11245,13 +11245,13 @@ pub struct WebsiteSettingsEmails {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsInbox {
-    /// `lock_removal`.
+    /// Whether conversations are protected from removal by operators.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock_removal: Option<bool>,
-    /// `force_operator_token`.
+    /// Whether operators must use two-factor authentication (a token) to sign in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_operator_token: Option<bool>,
-    /// `locale`.
+    /// Language (locale code) of the texts the inbox sends to visitors, such as automatic emails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
 }
@@ -11354,34 +11354,34 @@ pub struct WebsiteSettingsInbox {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdate {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "websiteID")]
     pub website_id: Option<String>,
-    /// `name`.
+    /// Display name of the website, shown to operators and in the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `domain`.
+    /// Main domain of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// `domain_alternates`.
+    /// Other domains the website also runs on, besides its main domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain_alternates: Option<Vec<String>>,
-    /// `logo`.
+    /// URL of the website's logo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
-    /// `audit`.
+    /// Audit log settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<WebsiteSettingsUpdateAudit>,
-    /// `contact`.
+    /// Public contact channels of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<WebsiteSettingsUpdateContact>,
-    /// `inbox`.
+    /// Inbox options: removal lock, mandatory two-factor tokens and the language of automatic texts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox: Option<WebsiteSettingsUpdateInbox>,
-    /// `emails`.
+    /// Email settings: ratings, transcripts, trackers, junk filter and enrichment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emails: Option<WebsiteSettingsUpdateEmails>,
-    /// `chatbox`.
+    /// Chat box settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chatbox: Option<WebsiteSettingsUpdateChatbox>,
 }
@@ -11398,7 +11398,7 @@ pub struct WebsiteSettingsUpdate {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateAudit {
-    /// `log`.
+    /// Whether audit logging of the website's activity is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<bool>,
 }
@@ -11466,130 +11466,130 @@ pub struct WebsiteSettingsUpdateAudit {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateChatbox {
-    /// `tile`.
+    /// Style of the chat box launcher button.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tile: Option<String>,
-    /// `conversations`.
+    /// Whether the chat box lets visitors see their earlier conversations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversations: Option<bool>,
-    /// `wait_game`.
+    /// Whether visitors can play a small game while waiting for a reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_game: Option<bool>,
-    /// `website_logo`.
+    /// Whether the website logo is shown in the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_logo: Option<bool>,
-    /// `last_operator_face`.
+    /// Whether the chat box shows the face of the operator who replied last.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_operator_face: Option<bool>,
-    /// `ongoing_operator_face`.
+    /// Whether the chat box shows the faces of the operators in the ongoing conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ongoing_operator_face: Option<bool>,
-    /// `activity_metrics`.
+    /// Whether the chat box shows how quickly the team usually replies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_metrics: Option<bool>,
-    /// `operator_privacy`.
+    /// Whether operators' personal details are hidden from visitors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_privacy: Option<bool>,
-    /// `visitor_privacy`.
+    /// Whether collection of visitor details (such as location and browsing) is limited for privacy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_privacy: Option<bool>,
-    /// `availability_tooltip`.
+    /// Whether a tooltip on the launcher tells whether the team is available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_tooltip: Option<bool>,
-    /// `hide_vacation`.
+    /// Whether the chat box is hidden while vacation mode is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_vacation: Option<bool>,
-    /// `hide_on_away`.
+    /// Whether the chat box is hidden while the team is away.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_on_away: Option<bool>,
-    /// `hide_on_mobile`.
+    /// Whether the chat box is hidden on mobile devices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_on_mobile: Option<bool>,
-    /// `position_reverse`.
+    /// Whether the chat box sits on the left of the page instead of the right.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_reverse: Option<bool>,
-    /// `email_visitors`.
+    /// Whether visitors are asked for their email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_visitors: Option<bool>,
-    /// `phone_visitors`.
+    /// Whether visitors are asked for their phone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_visitors: Option<bool>,
-    /// `force_identify`.
+    /// Whether visitors must identify themselves (give contact details) before chatting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_identify: Option<bool>,
-    /// `ignore_privacy`.
+    /// Whether the visitor's browser privacy requests (such as Do Not Track) are ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_privacy: Option<bool>,
-    /// `visitor_compose`.
+    /// Whether operators see what visitors are typing before they send it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_compose: Option<bool>,
-    /// `file_transfer`.
+    /// Whether visitors may send files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<bool>,
-    /// `audio_record`.
+    /// Whether visitors may record and send audio messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_record: Option<bool>,
-    /// `guard_level`.
+    /// Strength of the chat box's protection against spam and abuse.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard_level: Option<String>,
-    /// `mode_initial`.
+    /// Mode the chat box starts in when first opened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode_initial: Option<String>,
-    /// `home`.
+    /// Whether the chat box opens on a home screen before the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home: Option<bool>,
-    /// `overlay_search`.
+    /// Whether the chat box offers a search of the helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay_search: Option<bool>,
-    /// `overlay_mode`.
+    /// Whether the chat box opens as an overlay over the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay_mode: Option<bool>,
-    /// `helpdesk_link`.
+    /// Whether the chat box links to the website's helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_link: Option<bool>,
-    /// `helpdesk_only`.
+    /// Whether the chat box only offers the helpdesk, without chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_only: Option<bool>,
-    /// `helpdesk_navigate`.
+    /// How helpdesk pages open from the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_navigate: Option<String>,
-    /// `status_health_dead`.
+    /// Whether a notice is shown when the website's status page reports the service as down.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_health_dead: Option<bool>,
-    /// `check_domain`.
+    /// Whether the chat box only loads on the website's own domains.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_domain: Option<bool>,
-    /// `color_theme`.
+    /// Colour theme of the chat box, by name (for example `default`, `blue`, `red`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color_theme: Option<String>,
-    /// `color_mode`.
+    /// Light or dark colour mode of the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color_mode: Option<String>,
-    /// `layout_theme`.
+    /// Layout style of the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout_theme: Option<String>,
-    /// `text_theme`.
+    /// Wording style of the chat box's default texts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_theme: Option<String>,
-    /// `welcome_message`.
+    /// Greeting shown to visitors when they open the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub welcome_message: Option<String>,
-    /// `locale`.
+    /// Language (locale code) of the chat box; empty to follow the visitor's browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// `allowed_pages`.
+    /// URL patterns of the pages where the chat box may show; empty to allow all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_pages: Option<Vec<String>>,
-    /// `blocked_pages`.
+    /// URL patterns of the pages where the chat box is hidden.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_pages: Option<Vec<String>>,
-    /// `blocked_countries`.
+    /// Countries (ISO 3166-1 alpha-2 codes) whose visitors do not see the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_countries: Option<Vec<String>>,
-    /// `blocked_locales`.
+    /// Languages (locale codes) whose visitors do not see the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_locales: Option<Vec<String>>,
-    /// `blocked_ips`.
+    /// IP addresses or ranges whose visitors do not see the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_ips: Option<Vec<String>>,
 }
@@ -11612,25 +11612,25 @@ pub struct WebsiteSettingsUpdateChatbox {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateContact {
-    /// `email`.
+    /// Public contact email address of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `phone`.
+    /// Public contact phone number of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// `messenger`.
+    /// Facebook Messenger user name or page of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messenger: Option<String>,
-    /// `telegram`.
+    /// Telegram user name of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telegram: Option<String>,
-    /// `twitter`.
+    /// X (Twitter) handle of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twitter: Option<String>,
-    /// `whatsapp`.
+    /// WhatsApp number of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whatsapp: Option<String>,
-    /// `instagram`.
+    /// Instagram handle of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram: Option<String>,
 }
@@ -11651,19 +11651,19 @@ pub struct WebsiteSettingsUpdateContact {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateEmails {
-    /// `rating`.
+    /// Whether visitors are asked by email to rate the conversation once it is resolved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<bool>,
-    /// `transcript`.
+    /// Whether visitors can receive a transcript of their conversation by email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcript: Option<bool>,
-    /// `trackers`.
+    /// Whether open tracking is added to emails sent to visitors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trackers: Option<bool>,
-    /// `junk_filter`.
+    /// Whether the junk filter screens incoming emails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub junk_filter: Option<bool>,
-    /// `enrich`.
+    /// Whether contact profiles are enriched with public data found from their email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrich: Option<bool>,
 }
@@ -11682,13 +11682,13 @@ pub struct WebsiteSettingsUpdateEmails {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateInbox {
-    /// `lock_removal`.
+    /// Whether conversations are protected from removal by operators.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock_removal: Option<bool>,
-    /// `force_operator_token`.
+    /// Whether operators must use two-factor authentication (a token) to sign in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_operator_token: Option<bool>,
-    /// `locale`.
+    /// Language (locale code) of the texts the inbox sends to visitors, such as automatic emails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
 }
@@ -11714,22 +11714,22 @@ pub struct WebsiteSettingsUpdateInbox {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteTeam {
-    /// `team_id`.
+    /// Identifier of the operator team.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_id: Option<String>,
-    /// `name`.
+    /// Label of the team, shown to operators in the Crisp app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `emoji`.
+    /// Emoji shown with the team name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
-    /// `operators`.
+    /// User identifiers of the team's members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operators: Option<Vec<String>>,
-    /// `created_at`. In epoch milliseconds.
+    /// Time the team was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at`. In epoch milliseconds.
+    /// Time the team was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
 }
@@ -11748,7 +11748,7 @@ pub struct WebsiteTeam {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteTeamNew {
-    /// `team_id`.
+    /// Identifier of the team just created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_id: Option<String>,
 }
@@ -11767,7 +11767,7 @@ pub struct WebsiteTeamNew {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVerifyKey {
-    /// `secret`.
+    /// Secret key used to sign user identities for verification; keep it private.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
@@ -11786,7 +11786,7 @@ pub struct WebsiteVerifyKey {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVerifySettings {
-    /// `enabled`.
+    /// Whether identity verification of chat box users is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
@@ -11805,7 +11805,7 @@ pub struct WebsiteVerifySettings {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVerifySettingsUpdate {
-    /// `enabled`.
+    /// True to enable identity verification of chat box users, false to disable it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
@@ -11851,43 +11851,43 @@ pub struct WebsiteVerifySettingsUpdate {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitor {
-    /// `session_id`.
+    /// Session identifier of the visitor's conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `nickname`.
+    /// Name of the visitor, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `email`.
+    /// Email address of the visitor, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `avatar`.
+    /// URL of the visitor's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `useragent`.
+    /// Raw User-Agent header of the visitor's browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub useragent: Option<String>,
-    /// `initiated`.
+    /// Whether the visitor has already started a conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initiated: Option<bool>,
-    /// `active`.
+    /// Whether the visitor is active right now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// `last_page`.
+    /// Last page the visitor viewed: title and URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_page: Option<WebsiteVisitorLastPage>,
-    /// `geolocation`.
+    /// Location of the visitor, found from their IP address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<WebsiteVisitorGeolocation>,
-    /// `timezone`.
+    /// Time zone of the visitor, as an offset from UTC in minutes.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub timezone: Option<i64>,
-    /// `capabilities`.
+    /// Features the visitor's chat box supports, as short codes (they gate features such as co-browsing or calls).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<String>>,
-    /// `locales`.
+    /// Languages of the person, as locale codes such as `en` or `fr`, preferred first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
 }
@@ -11908,13 +11908,13 @@ pub struct WebsiteVisitor {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorCount {
-    /// `count`.
+    /// Number of visitors on the website now.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
-    /// `active`.
+    /// Number of those visitors who are active.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub active: Option<i64>,
-    /// `limited`.
+    /// Whether the count was capped because the website has too many visitors to count exactly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limited: Option<bool>,
 }
@@ -11937,16 +11937,16 @@ pub struct WebsiteVisitorCount {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorGeolocation {
-    /// `coordinates`.
+    /// Latitude and longitude of the location, in decimal degrees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<WebsiteVisitorGeolocationCoordinates>,
-    /// `city`.
+    /// Name of the city or town.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// `region`.
+    /// Region or state within the country, as a name or code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// `country`.
+    /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
@@ -11964,10 +11964,10 @@ pub struct WebsiteVisitorGeolocation {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorGeolocationCoordinates {
-    /// `latitude`.
+    /// Latitude in decimal degrees (-90 to 90, north positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
-    /// `longitude`.
+    /// Longitude in decimal degrees (-180 to 180, east positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
@@ -11985,10 +11985,10 @@ pub struct WebsiteVisitorGeolocationCoordinates {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorLastPage {
-    /// `page_title`.
+    /// Title of the last page the visitor viewed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_title: Option<String>,
-    /// `page_url`.
+    /// URL of the last page the visitor viewed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_url: Option<String>,
 }
@@ -12010,10 +12010,10 @@ pub struct WebsiteVisitorLastPage {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsBlocked {
-    /// `rule`.
+    /// Blocking rules the count covers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<Vec<String>>,
-    /// `blocked`.
+    /// Number of visitors blocked.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub blocked: Option<i64>,
 }
@@ -12065,10 +12065,10 @@ pub struct WebsiteVisitorsBlocked {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPoint {
-    /// `visitors`.
+    /// Visitors at this map point: their count, the count threshold and their sessions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitors: Option<WebsiteVisitorsMapPointVisitors>,
-    /// `geolocation`.
+    /// Place of this map point: country, region, city and coordinates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<WebsiteVisitorsMapPointGeolocation>,
 }
@@ -12091,16 +12091,16 @@ pub struct WebsiteVisitorsMapPoint {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointGeolocation {
-    /// `coordinates`.
+    /// Latitude and longitude of the location, in decimal degrees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<WebsiteVisitorsMapPointGeolocationCoordinates>,
-    /// `city`.
+    /// Name of the city or town.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// `region`.
+    /// Region or state within the country, as a name or code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// `country`.
+    /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
@@ -12118,10 +12118,10 @@ pub struct WebsiteVisitorsMapPointGeolocation {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointGeolocationCoordinates {
-    /// `latitude`.
+    /// Latitude in decimal degrees (-90 to 90, north positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
-    /// `longitude`.
+    /// Longitude in decimal degrees (-180 to 180, east positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
@@ -12160,13 +12160,13 @@ pub struct WebsiteVisitorsMapPointGeolocationCoordinates {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointVisitors {
-    /// `count`.
+    /// Number of visitors at this map point.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
-    /// `threshold`.
+    /// Count above which visitor sessions are no longer listed individually at this map point.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub threshold: Option<i64>,
-    /// `sessions`.
+    /// Visitor sessions at this point, when there are not too many.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<WebsiteVisitorsMapPointVisitorsSession>>,
 }
@@ -12199,34 +12199,34 @@ pub struct WebsiteVisitorsMapPointVisitors {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointVisitorsSession {
-    /// `session_id`.
+    /// Session identifier of the visitor's conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// `nickname`.
+    /// Name of the visitor, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `email`.
+    /// Email address of the visitor, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `avatar`.
+    /// URL of the person's avatar image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `initiated`.
+    /// Whether the visitor has already started a conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initiated: Option<bool>,
-    /// `active`.
+    /// Whether the visitor is active right now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// `last_page`.
+    /// Last page the visitor viewed: title and URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_page: Option<WebsiteVisitorLastPage>,
-    /// `timezone`.
+    /// Time zone of the visitor, as an offset from UTC in minutes.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub timezone: Option<i64>,
-    /// `capabilities`.
+    /// Features the visitor's chat box supports, as short codes (they gate features such as co-browsing or calls).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<String>>,
-    /// `locales`.
+    /// Languages of the person, as locale codes such as `en` or `fr`, preferred first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
 }
@@ -12245,7 +12245,7 @@ pub struct WebsiteVisitorsMapPointVisitorsSession {
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsToken {
-    /// `session_id`.
+    /// Session identifier bound to the token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
 }

@@ -23,7 +23,7 @@ pub struct PlanService {
 }
 
 impl PlanService {
-    /// List All Active Plan Subscriptions.
+    /// Lists every active plan subscription of the websites the account owns, with plan, price, billing period and trial state.
     ///
     /// List All Active Plan Subscriptions (Plan Subscription) · `GET plans/subscription` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-all-active-plan-subscriptions) · tiers: user · idempotent: retried on transient failures.
     ///
@@ -41,9 +41,12 @@ impl PlanService {
         ListAllActivePlanSubscriptions(call)
     }
 
-    /// Get Plan Subscription For A Website.
+    /// Returns the plan subscription of one website: plan, price, billing period, trial state, coupon state and owner.
     ///
     /// Get Plan Subscription For A Website (Plan Subscription) · `GET plans/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-plan-subscription-for-a-website) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `PlanSubscription`.
     ///
@@ -65,9 +68,13 @@ impl PlanService {
         GetPlanSubscriptionForWebsite(call)
     }
 
-    /// Subscribe Website To Plan.
+    /// Subscribes a website to the plan with the given identifier.
     ///
     /// Subscribe Website To Plan (Plan Subscription) · `POST plans/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#subscribe-website-to-plan) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](SubscribeWebsiteToPlan::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plan_id`: Identifier of the plan to subscribe the website to.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -97,9 +104,12 @@ impl PlanService {
         SubscribeWebsiteToPlan(call)
     }
 
-    /// Unsubscribe Plan From Website.
+    /// Ends the paid plan subscription of a website.
     ///
     /// Unsubscribe Plan From Website (Plan Subscription) · `DELETE plans/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#unsubscribe-plan-from-website) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -121,9 +131,13 @@ impl PlanService {
         UnsubscribePlanFromWebsite(call)
     }
 
-    /// Change Bill Period For Website Plan Subscription.
+    /// Switches the billing period of a website's plan subscription to `monthly` or `yearly`.
     ///
     /// Change Bill Period For Website Plan Subscription (Plan Subscription) · `PATCH plans/subscription/{website_id}/bill/period` · [reference](https://docs.crisp.chat/references/rest-api/v1/#change-bill-period-for-website-plan-subscription) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ChangeBillPeriodForWebsitePlanSubscription::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `period`: Time bucket the data point covers, as a date string. One of [`PlanSubscriptionBillPeriod`](crate::models::PlanSubscriptionBillPeriod).
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -152,9 +166,13 @@ impl PlanService {
         ChangeBillPeriodForWebsitePlanSubscription(call)
     }
 
-    /// Check Coupon Availability For Website Plan Subscription.
+    /// Looks up a coupon code for a website's plan subscription and returns its policy (rebate percentage, trial days), redeem limit and expiry without redeeming it.
     ///
     /// Check Coupon Availability For Website Plan Subscription (Plan Subscription) · `GET plans/subscription/{website_id}/coupon` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-coupon-availability-for-website-plan-subscription) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `code`: Short code string whose meaning depends on the model (a coupon code or a verification code).
     ///
     /// Returns `PlanSubscriptionCoupon`.
     ///
@@ -182,9 +200,13 @@ impl PlanService {
         CheckCouponAvailabilityForWebsitePlanSubscription(call)
     }
 
-    /// Redeem Coupon For Website Plan Subscription.
+    /// Redeems a coupon code on a website's plan subscription.
     ///
     /// Redeem Coupon For Website Plan Subscription (Plan Subscription) · `PATCH plans/subscription/{website_id}/coupon` · [reference](https://docs.crisp.chat/references/rest-api/v1/#redeem-coupon-for-website-plan-subscription) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](RedeemCouponForWebsitePlanSubscription::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `code`: Short code string whose meaning depends on the model (a coupon code or a verification code).
     ///
     /// Returns `serde_json::Value`.
     ///

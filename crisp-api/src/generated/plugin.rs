@@ -23,7 +23,7 @@ pub struct PluginService {
 }
 
 impl PluginService {
-    /// Get Connect Account.
+    /// Returns the plugin account behind the current credentials, that is the plugin identifier the token belongs to.
     ///
     /// Get Connect Account (Plugin Connect) · `GET plugin/connect/account` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-connect-account) · tiers: plugin · idempotent: retried on transient failures.
     ///
@@ -41,7 +41,7 @@ impl PluginService {
         GetConnectAccount(call)
     }
 
-    /// Check Connect Session Validity.
+    /// Checks whether the current plugin credentials are valid (HEAD request); returns `true` when they are accepted.
     ///
     /// Check Connect Session Validity (Plugin Connect) · `HEAD plugin/connect/session` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-connect-session-validity) · tiers: plugin · idempotent: retried on transient failures.
     ///
@@ -59,9 +59,12 @@ impl PluginService {
         CheckConnectSessionValidity(call)
     }
 
-    /// List All Connect Websites.
+    /// Lists one page (1-based) of the websites that have the plugin installed, with each subscription's token, settings, price and optionally plan; can be limited to configured subscriptions.
     ///
     /// List All Connect Websites (Plugin Connect) · `GET plugin/connect/websites/all/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-all-connect-websites) · tiers: plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Optional: [`filter_configured`](ListAllConnectWebsites::filter_configured), [`include_plan`](ListAllConnectWebsites::include_plan).
     ///
@@ -88,9 +91,12 @@ impl PluginService {
         ListAllConnectWebsites(call)
     }
 
-    /// List Connect Websites Since.
+    /// Lists the websites where the plugin was installed, removed or reconfigured since a given date, each with a `difference` telling what changed.
     ///
     /// List Connect Websites Since (Plugin Connect) · `GET plugin/connect/websites/since` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-connect-websites-since) · tiers: plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `date_since`: Start of the window, as an ISO 8601 date: websites connected since then are listed.
     ///
     /// Optional: [`filter_configured`](ListConnectWebsitesSince::filter_configured), [`include_plan`](ListConnectWebsitesSince::include_plan).
     ///
@@ -110,7 +116,7 @@ impl PluginService {
         ListConnectWebsitesSince(call)
     }
 
-    /// Get Connect Endpoints.
+    /// Returns the real-time (RTM) socket endpoints a plugin connects to, with rescue endpoints to fall back on.
     ///
     /// Get Connect Endpoints (Plugin Connect) · `GET plugin/connect/endpoints` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-connect-endpoints) · tiers: plugin · idempotent: retried on transient failures.
     ///
@@ -128,7 +134,7 @@ impl PluginService {
         GetConnectEndpoints(call)
     }
 
-    /// List All Active Subscriptions.
+    /// Lists every active plugin subscription across the websites the account can access.
     ///
     /// List All Active Subscriptions (Plugin Subscription) · `GET plugins/subscription` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-all-active-subscriptions) · tiers: user · idempotent: retried on transient failures.
     ///
@@ -146,9 +152,12 @@ impl PluginService {
         ListAllActiveSubscriptions(call)
     }
 
-    /// List Subscriptions For A Website.
+    /// Lists the plugins a website is subscribed to, with their description, links, plans and billing state.
     ///
     /// List Subscriptions For A Website (Plugin Subscription) · `GET plugins/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-subscriptions-for-a-website) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `Vec<PluginSubscription>`.
     ///
@@ -170,9 +179,13 @@ impl PluginService {
         ListSubscriptionsForWebsite(call)
     }
 
-    /// Get Subscription Details.
+    /// Returns one plugin subscription of a website: plugin description, links, price, plans and billing state.
     ///
     /// Get Subscription Details (Plugin Subscription) · `GET plugins/subscription/{website_id}/{plugin_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-subscription-details) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `PluginSubscription`.
     ///
@@ -198,9 +211,13 @@ impl PluginService {
         GetSubscriptionDetails(call)
     }
 
-    /// Subscribe Website To Plugin.
+    /// Installs a plugin on a website by subscribing the website to the given plugin identifier.
     ///
     /// Subscribe Website To Plugin (Plugin Subscription) · `POST plugins/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#subscribe-website-to-plugin) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](SubscribeWebsiteToPlugin::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -230,9 +247,13 @@ impl PluginService {
         SubscribeWebsiteToPlugin(call)
     }
 
-    /// Unsubscribe Plugin From Website.
+    /// Uninstalls a plugin from a website by ending its subscription.
     ///
     /// Unsubscribe Plugin From Website (Plugin Subscription) · `DELETE plugins/subscription/{website_id}/{plugin_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#unsubscribe-plugin-from-website) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -258,9 +279,13 @@ impl PluginService {
         UnsubscribePluginFromWebsite(call)
     }
 
-    /// Get Subscription Settings.
+    /// Returns the settings a plugin keeps for one website, with their schema, the plugin token and the settings form and callback URLs.
     ///
     /// Get Subscription Settings (Plugin Subscription) · `GET plugins/subscription/{website_id}/{plugin_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-subscription-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `PluginSubscriptionSettings`.
     ///
@@ -286,9 +311,13 @@ impl PluginService {
         GetSubscriptionSettings(call)
     }
 
-    /// Save Subscription Settings.
+    /// Replaces the whole settings object a plugin keeps for one website with the given map.
     ///
     /// Save Subscription Settings (Plugin Subscription) · `PUT plugins/subscription/{website_id}/{plugin_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-subscription-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -315,9 +344,13 @@ impl PluginService {
         SaveSubscriptionSettings(call)
     }
 
-    /// Update Subscription Settings.
+    /// Merges the given keys into the settings object a plugin keeps for one website, leaving the other keys unchanged.
     ///
     /// Update Subscription Settings (Plugin Subscription) · `PATCH plugins/subscription/{website_id}/{plugin_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-subscription-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateSubscriptionSettings::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -344,9 +377,13 @@ impl PluginService {
         UpdateSubscriptionSettings(call)
     }
 
-    /// Get Plugin Usage Bills.
+    /// Lists the usage items reported for billing on a plugin subscription, each with its name, units and price.
     ///
     /// Get Plugin Usage Bills (Plugin Subscription) · `GET plugins/subscription/{website_id}/{plugin_id}/bill/usage` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-plugin-usage-bills) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `Vec<PluginBillUsage>`.
     ///
@@ -372,9 +409,13 @@ impl PluginService {
         GetPluginUsageBills(call)
     }
 
-    /// Report Plugin Usage To Bill.
+    /// Reports metered usage of a plugin on a website so that it is added to the website owner's next bill.
     ///
     /// Report Plugin Usage To Bill (Plugin Subscription) · `POST plugins/subscription/{website_id}/{plugin_id}/bill/usage` · [reference](https://docs.crisp.chat/references/rest-api/v1/#report-plugin-usage-to-bill) · tiers: plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ReportPluginUsageToBill::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -401,9 +442,13 @@ impl PluginService {
         ReportPluginUsageToBill(call)
     }
 
-    /// Get Plugin Attest Provenance.
+    /// Returns a signed statement that a request really comes from this plugin for this website and user, with its expiry (epoch ms).
     ///
     /// Get Plugin Attest Provenance (Plugin Subscription) · `GET plugins/subscription/{website_id}/{plugin_id}/attest/provenance` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-plugin-attest-provenance) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `PluginAttestProvenance`.
     ///
@@ -429,9 +474,13 @@ impl PluginService {
         GetPluginAttestProvenance(call)
     }
 
-    /// Forward Plugin Payload To Channel.
+    /// Forwards a payload from the plugin to a channel namespace of the website; subscribers receive it as a `plugin:channel` real-time event.
     ///
     /// Forward Plugin Payload To Channel (Plugin Subscription) · `POST plugins/subscription/{website_id}/{plugin_id}/channel` · [reference](https://docs.crisp.chat/references/rest-api/v1/#forward-plugin-payload-to-channel) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ForwardPluginPayloadToChannel::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -458,9 +507,13 @@ impl PluginService {
         ForwardPluginPayloadToChannel(call)
     }
 
-    /// Dispatch Plugin Event.
+    /// Emits a named custom event with a data payload on behalf of the plugin for a website; subscribers receive it as a `plugin:event` real-time event.
     ///
     /// Dispatch Plugin Event (Plugin Subscription) · `POST plugins/subscription/{website_id}/{plugin_id}/event` · [reference](https://docs.crisp.chat/references/rest-api/v1/#dispatch-plugin-event) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](DispatchPluginEvent::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -504,6 +557,8 @@ ListAllConnectWebsites => Vec<models::PluginConnectWebsite>
 }
 
 impl ListAllConnectWebsites {
+    /// Only websites where the plugin has been configured. `0` or `1`.
+    ///
     /// Sets the `filter_configured` query parameter.
     ///
     /// ```no_run
@@ -519,6 +574,8 @@ impl ListAllConnectWebsites {
         self
     }
 
+    /// Also return the plan each website is subscribed to. `0` or `1`.
+    ///
     /// Sets the `include_plan` query parameter.
     ///
     /// ```no_run
@@ -555,6 +612,8 @@ ListConnectWebsitesSince => Vec<models::PluginConnectWebsite>
 }
 
 impl ListConnectWebsitesSince {
+    /// Only websites where the plugin has been configured. `0` or `1`.
+    ///
     /// Sets the `filter_configured` query parameter.
     ///
     /// ```no_run
@@ -570,6 +629,8 @@ impl ListConnectWebsitesSince {
         self
     }
 
+    /// Also return the plan each website is subscribed to. `0` or `1`.
+    ///
     /// Sets the `include_plan` query parameter.
     ///
     /// ```no_run

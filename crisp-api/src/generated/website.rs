@@ -23,9 +23,12 @@ pub struct WebsiteService {
 }
 
 impl WebsiteService {
-    /// Generate Analytics.
+    /// Computes analytics for a website from a free-form query map and returns the data points, one per period or split value, with values and hit counts.
     ///
     /// Generate Analytics (Website Analytics) · `POST website/{website_id}/analytics/generate` · [reference](https://docs.crisp.chat/references/rest-api/v1/#generate-analytics) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](GenerateAnalytics::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `Vec<WebsiteAnalyticsGeneratePoint>`.
     ///
@@ -47,9 +50,12 @@ impl WebsiteService {
         GenerateAnalytics(call)
     }
 
-    /// Get Website Availability Status.
+    /// Returns whether the website's support team is currently `online` or `offline`, and since when (epoch ms).
     ///
     /// Get Website Availability Status (Website Availability) · `GET website/{website_id}/availability/status` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-availability-status) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteAvailabilityStatus`.
     ///
@@ -71,9 +77,12 @@ impl WebsiteService {
         GetWebsiteAvailabilityStatus(call)
     }
 
-    /// List Website Operator Availabilities.
+    /// Lists the availability of each operator of a website: their availability type and since when it holds (epoch ms).
     ///
     /// List Website Operator Availabilities (Website Availability) · `GET website/{website_id}/availability/operators` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-website-operator-availabilities) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `Vec<WebsiteAvailabilityOperator>`.
     ///
@@ -98,9 +107,12 @@ impl WebsiteService {
         ListWebsiteOperatorAvailabilities(call)
     }
 
-    /// Check If Website Exists.
+    /// Checks whether a website is registered for the given domain (HEAD request); returns `true` when it exists.
     ///
     /// Check If Website Exists (Website Base) · `HEAD website` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-website-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `domain`: Domain name, without scheme or path (for example `example.com`).
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -118,7 +130,7 @@ impl WebsiteService {
         CheckIfWebsiteExists(call)
     }
 
-    /// Create Website.
+    /// Creates a new website with a name and domain and returns it with its new `website_id`.
     ///
     /// Create Website (Website Base) · `POST website` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-website) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateWebsite::idempotent) is called.
     ///
@@ -136,9 +148,12 @@ impl WebsiteService {
         CreateWebsite(call)
     }
 
-    /// Get A Website.
+    /// Returns the base record of a website: identifier, name, domain, logo URL and verification state.
     ///
     /// Get A Website (Website Base) · `GET website/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-website) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `Website`.
     ///
@@ -155,9 +170,13 @@ impl WebsiteService {
         GetWebsite(call)
     }
 
-    /// Delete A Website.
+    /// Schedules the permanent deletion of a website and all its data, confirmed by a verification (method `password`, `token` or `google`, and its secret); the deletion is not immediate and can be aborted until it runs.
     ///
     /// Delete A Website (Website Base) · `DELETE website/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-a-website) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `verify`: Verification challenge proving the caller's identity.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -182,9 +201,12 @@ impl WebsiteService {
         DeleteWebsite(call)
     }
 
-    /// Abort Website Deletion.
+    /// Cancels a pending deletion of a website, keeping the website and its data.
     ///
     /// Abort Website Deletion (Website Base) · `DELETE website/{website_id}/expunge` · [reference](https://docs.crisp.chat/references/rest-api/v1/#abort-website-deletion) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -206,9 +228,12 @@ impl WebsiteService {
         AbortWebsiteDeletion(call)
     }
 
-    /// Batch Resolve Conversations.
+    /// Marks many conversations as resolved in one call: the listed sessions, or every conversation of an inbox.
     ///
     /// Batch Resolve Conversations (Website Batch) · `PATCH website/{website_id}/batch/resolve` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-resolve-items) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchResolveConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -234,9 +259,12 @@ impl WebsiteService {
         BatchResolveConversations(call)
     }
 
-    /// Batch Unresolve Conversations.
+    /// Marks many conversations as unresolved in one call: the listed sessions, or every conversation of an inbox.
     ///
     /// Batch Unresolve Conversations (Website Batch) · `PATCH website/{website_id}/batch/unresolve` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-unresolve-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUnresolveConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -262,9 +290,12 @@ impl WebsiteService {
         BatchUnresolveConversations(call)
     }
 
-    /// Batch Read Conversations.
+    /// Marks all messages of many conversations as read in one call: the listed sessions, or every conversation of an inbox.
     ///
     /// Batch Read Conversations (Website Batch) · `PATCH website/{website_id}/batch/read` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-read-items) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchReadConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -290,9 +321,12 @@ impl WebsiteService {
         BatchReadConversations(call)
     }
 
-    /// Batch Unread Conversations.
+    /// Marks many conversations as unread in one call: the listed sessions, or every conversation of an inbox.
     ///
     /// Batch Unread Conversations (Website Batch) · `PATCH website/{website_id}/batch/unread` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-unread-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUnreadConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -318,9 +352,12 @@ impl WebsiteService {
         BatchUnreadConversations(call)
     }
 
-    /// Batch Remove Conversations.
+    /// Permanently removes many conversations and their messages in one call: the listed sessions, or every conversation of an inbox.
     ///
     /// Batch Remove Conversations (Website Batch) · `PATCH website/{website_id}/batch/remove` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-remove-items) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchRemoveConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -346,9 +383,13 @@ impl WebsiteService {
         BatchRemoveConversations(call)
     }
 
-    /// Batch Remove People.
+    /// Permanently removes many contact profiles in one call, selected by a list of people identifiers or a search.
     ///
     /// Batch Remove People (Website Batch) · `PATCH website/{website_id}/batch/remove` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-remove-items) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchRemovePeople::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people`: Identifiers of the contact profiles targeted.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -378,9 +419,12 @@ impl WebsiteService {
         BatchRemovePeople(call)
     }
 
-    /// Batch Report Conversations.
+    /// Reports many conversations with the same flag (for example spam or abuse) in one call.
     ///
     /// Batch Report Conversations (Website Batch) · `POST website/{website_id}/batch/report` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-report-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchReportConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -406,9 +450,12 @@ impl WebsiteService {
         BatchReportConversations(call)
     }
 
-    /// Batch Block Conversations.
+    /// Blocks or unblocks incoming messages for many conversations in one call.
     ///
     /// Batch Block Conversations (Website Batch) · `PATCH website/{website_id}/batch/block` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-block-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchBlockConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -434,9 +481,12 @@ impl WebsiteService {
         BatchBlockConversations(call)
     }
 
-    /// Batch Routing Conversations.
+    /// Assigns many conversations to the same operator in one call.
     ///
     /// Batch Routing Conversations (Website Batch) · `PATCH website/{website_id}/batch/routing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-routing-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchRoutingConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -462,9 +512,12 @@ impl WebsiteService {
         BatchRoutingConversations(call)
     }
 
-    /// Batch Inbox Conversations.
+    /// Moves many conversations to the same inbox in one call.
     ///
     /// Batch Inbox Conversations (Website Batch) · `PATCH website/{website_id}/batch/inbox` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-inbox-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchInboxConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -490,9 +543,12 @@ impl WebsiteService {
         BatchInboxConversations(call)
     }
 
-    /// Batch Update Conversations Data.
+    /// Merges the same custom data map into many conversations in one call.
     ///
     /// Batch Update Conversations Data (Website Batch) · `PATCH website/{website_id}/batch/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-data-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUpdateConversationsData::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -518,9 +574,14 @@ impl WebsiteService {
         BatchUpdateConversationsData(call)
     }
 
-    /// Batch Update People Data.
+    /// Merges the same custom data map into many contact profiles in one call, selected by people identifiers or a search.
     ///
     /// Batch Update People Data (Website Batch) · `PATCH website/{website_id}/batch/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-data-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUpdatePeopleData::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people`: Identifiers of the contact profiles targeted.
+    /// - `data`: Custom data as a JSON object of keys to values.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -555,9 +616,12 @@ impl WebsiteService {
         BatchUpdatePeopleData(call)
     }
 
-    /// Batch Update Conversations Segments.
+    /// Applies the same segments (tags) to many conversations in one call.
     ///
     /// Batch Update Conversations Segments (Website Batch) · `PATCH website/{website_id}/batch/segments` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-segments-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUpdateConversationsSegments::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -583,9 +647,14 @@ impl WebsiteService {
         BatchUpdateConversationsSegments(call)
     }
 
-    /// Batch Update People Segments.
+    /// Applies the same segments (tags) to many contact profiles in one call, selected by people identifiers or a search.
     ///
     /// Batch Update People Segments (Website Batch) · `PATCH website/{website_id}/batch/segments` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-segments-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUpdatePeopleSegments::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people`: Identifiers of the contact profiles targeted.
+    /// - `segments`: Segments (free-form tags) attached to the object, used for filtering and targeting.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -619,9 +688,13 @@ impl WebsiteService {
         BatchUpdatePeopleSegments(call)
     }
 
-    /// List Campaigns.
+    /// Lists one page (1-based) of the website's campaigns, each with its type, state, progress and counts of targeted and reached recipients.
     ///
     /// List Campaigns (Website Campaigns) · `GET website/{website_id}/campaigns/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaigns) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<WebsiteCampaignExcerpt>`.
     ///
@@ -646,9 +719,12 @@ impl WebsiteService {
         ListCampaigns(call)
     }
 
-    /// List Campaign Tags.
+    /// Lists the tags used to group the website's campaigns, as strings.
     ///
     /// List Campaign Tags (Website Campaigns) · `GET website/{website_id}/campaigns/tags` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-tags) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `Vec<String>`.
     ///
@@ -670,9 +746,13 @@ impl WebsiteService {
         ListCampaignTags(call)
     }
 
-    /// List Campaign Templates.
+    /// Lists one page (1-based) of the website's campaign templates, without their content.
     ///
     /// List Campaign Templates (Website Campaigns) · `GET website/{website_id}/campaigns/templates/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-templates) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<WebsiteCampaignTemplateExcerpt>`.
     ///
@@ -697,9 +777,14 @@ impl WebsiteService {
         ListCampaignTemplates(call)
     }
 
-    /// Create A New Campaign Template.
+    /// Creates an empty campaign template with a name and content format, and returns its `template_id`.
     ///
     /// Create A New Campaign Template (Website Campaigns) · `POST website/{website_id}/campaigns/template` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-campaign-template) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateNewCampaignTemplate::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `format`: Format of the content: `markdown` or `html`.
+    /// - `name`: Human-readable name shown in the Crisp app and, where relevant, to visitors.
     ///
     /// Returns `WebsiteCampaignTemplateNew`.
     ///
@@ -734,9 +819,13 @@ impl WebsiteService {
         CreateNewCampaignTemplate(call)
     }
 
-    /// Check If Campaign Template Exists.
+    /// Checks whether a campaign template exists (HEAD request); returns `true` when it does.
     ///
     /// Check If Campaign Template Exists (Website Campaigns) · `HEAD website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-campaign-template-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `template_id`: Identifier of the campaign template, a UUID.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -762,9 +851,13 @@ impl WebsiteService {
         CheckIfCampaignTemplateExists(call)
     }
 
-    /// Get A Campaign Template.
+    /// Returns one campaign template with its content.
     ///
     /// Get A Campaign Template (Website Campaigns) · `GET website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-campaign-template) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `template_id`: Identifier of the campaign template, a UUID.
     ///
     /// Returns `WebsiteCampaignTemplateItem`.
     ///
@@ -790,9 +883,13 @@ impl WebsiteService {
         GetCampaignTemplate(call)
     }
 
-    /// Save A Campaign Template.
+    /// Replaces a campaign template with the given one.
     ///
     /// Save A Campaign Template (Website Campaigns) · `PUT website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-a-campaign-template) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `template_id`: Identifier of the campaign template, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -819,9 +916,13 @@ impl WebsiteService {
         SaveCampaignTemplate(call)
     }
 
-    /// Update A Campaign Template.
+    /// Changes the given fields of a campaign template, leaving the others unchanged.
     ///
     /// Update A Campaign Template (Website Campaigns) · `PATCH website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-a-campaign-template) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateCampaignTemplate::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `template_id`: Identifier of the campaign template, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -848,9 +949,13 @@ impl WebsiteService {
         UpdateCampaignTemplate(call)
     }
 
-    /// Remove A Campaign Template.
+    /// Permanently removes a campaign template.
     ///
     /// Remove A Campaign Template (Website Campaigns) · `DELETE website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-campaign-template) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `template_id`: Identifier of the campaign template, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -876,9 +981,14 @@ impl WebsiteService {
         RemoveCampaignTemplate(call)
     }
 
-    /// Create A New Campaign.
+    /// Creates a draft campaign of the given type with a name, and returns its `campaign_id`.
     ///
     /// Create A New Campaign (Website Campaign) · `POST website/{website_id}/campaign` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateNewCampaign::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `r#type`: Kind of the object, as a short code; the allowed values depend on the model.
+    /// - `name`: Human-readable name shown in the Crisp app and, where relevant, to visitors.
     ///
     /// Returns `WebsiteCampaignNew`.
     ///
@@ -913,9 +1023,13 @@ impl WebsiteService {
         CreateNewCampaign(call)
     }
 
-    /// Check If Campaign Exists.
+    /// Checks whether a campaign exists (HEAD request); returns `true` when it does.
     ///
     /// Check If Campaign Exists (Website Campaign) · `HEAD website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-campaign-exists) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -941,9 +1055,13 @@ impl WebsiteService {
         CheckIfCampaignExists(call)
     }
 
-    /// Get A Campaign.
+    /// Returns one campaign in full: sender, recipients, automation flow, message, delivery options and statistics.
     ///
     /// Get A Campaign (Website Campaign) · `GET website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-campaign) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `WebsiteCampaignItem`.
     ///
@@ -965,9 +1083,13 @@ impl WebsiteService {
         GetCampaign(call)
     }
 
-    /// Save A Campaign.
+    /// Replaces a campaign with the given one.
     ///
     /// Save A Campaign (Website Campaign) · `PUT website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-a-campaign) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -994,9 +1116,13 @@ impl WebsiteService {
         SaveCampaign(call)
     }
 
-    /// Update A Campaign.
+    /// Changes the given fields of a campaign, leaving the others unchanged.
     ///
     /// Update A Campaign (Website Campaign) · `PATCH website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateCampaign::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1023,9 +1149,13 @@ impl WebsiteService {
         UpdateCampaign(call)
     }
 
-    /// Remove A Campaign.
+    /// Permanently removes a campaign.
     ///
     /// Remove A Campaign (Website Campaign) · `DELETE website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-campaign) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1047,9 +1177,13 @@ impl WebsiteService {
         RemoveCampaign(call)
     }
 
-    /// Dispatch A Campaign.
+    /// Dispatches a campaign: starts sending it to its recipients; progress is reported by `campaign:progress` real-time events.
     ///
     /// Dispatch A Campaign (Website Campaign) · `POST website/{website_id}/campaign/{campaign_id}/dispatch` · [reference](https://docs.crisp.chat/references/rest-api/v1/#dispatch-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](DispatchCampaign::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1071,9 +1205,13 @@ impl WebsiteService {
         DispatchCampaign(call)
     }
 
-    /// Resume A Campaign.
+    /// Resumes sending a campaign that was paused.
     ///
     /// Resume A Campaign (Website Campaign) · `POST website/{website_id}/campaign/{campaign_id}/resume` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resume-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ResumeCampaign::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1095,9 +1233,13 @@ impl WebsiteService {
         ResumeCampaign(call)
     }
 
-    /// Pause A Campaign.
+    /// Pauses a campaign that is being sent; it can be resumed later.
     ///
     /// Pause A Campaign (Website Campaign) · `POST website/{website_id}/campaign/{campaign_id}/pause` · [reference](https://docs.crisp.chat/references/rest-api/v1/#pause-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](PauseCampaign::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1119,9 +1261,13 @@ impl WebsiteService {
         PauseCampaign(call)
     }
 
-    /// Test A Campaign.
+    /// Sends a test copy of a campaign without sending it to its recipients.
     ///
     /// Test A Campaign (Website Campaign) · `POST website/{website_id}/campaign/{campaign_id}/test` · [reference](https://docs.crisp.chat/references/rest-api/v1/#test-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](TestCampaign::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1143,9 +1289,14 @@ impl WebsiteService {
         TestCampaign(call)
     }
 
-    /// List Campaign Recipients.
+    /// Lists one page (1-based) of the contacts a campaign targets, with their email, name and subscription state.
     ///
     /// List Campaign Recipients (Website Campaign) · `GET website/{website_id}/campaign/{campaign_id}/recipients/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-recipients) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<WebsiteCampaignRecipient>`.
     ///
@@ -1175,9 +1326,15 @@ impl WebsiteService {
         ListCampaignRecipients(call)
     }
 
-    /// List Campaign Statistics.
+    /// Lists one page (1-based) of the recipients who performed one action on a campaign (for example opened or clicked), with the time of each record (epoch ms).
     ///
     /// List Campaign Statistics (Website Campaign) · `GET website/{website_id}/campaign/{campaign_id}/statistics/{action}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-statistics) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
+    /// - `action`: Action to perform or performed, as a short code or an action object.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<WebsiteCampaignStatistic>`.
     ///
@@ -1213,9 +1370,12 @@ impl WebsiteService {
         ListCampaignStatistics(call)
     }
 
-    /// Get Connect Endpoints.
+    /// Returns the real-time (RTM) socket endpoints to connect to for this website, with rescue endpoints to fall back on.
     ///
     /// Get Connect Endpoints (Website Connect) · `GET website/{website_id}/connect/endpoints` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-connect-endpoints) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteConnectEndpoints`.
     ///
@@ -1237,9 +1397,13 @@ impl WebsiteService {
         GetConnectEndpoints(call)
     }
 
-    /// List Conversations.
+    /// Lists one page (1-based) of the website's conversations, with optional filters (inbox, unread, resolved, mention, assignee, dates), ordering and a text, segment or filter search; `per_page` sets the page size (20 to 50, default 20).
     ///
     /// List Conversations (Website Conversations) · `GET website/{website_id}/conversations/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversations) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Optional: [`per_page`](ListConversations::per_page), [`include_empty`](ListConversations::include_empty), [`filter_inbox_id`](ListConversations::filter_inbox_id), [`filter_unread`](ListConversations::filter_unread), [`filter_resolved`](ListConversations::filter_resolved), [`filter_not_resolved`](ListConversations::filter_not_resolved), [`filter_mention`](ListConversations::filter_mention), [`filter_assigned`](ListConversations::filter_assigned), [`filter_unassigned`](ListConversations::filter_unassigned), [`filter_date_start`](ListConversations::filter_date_start), [`filter_date_end`](ListConversations::filter_date_end), [`order_date_created`](ListConversations::order_date_created), [`order_date_updated`](ListConversations::order_date_updated), [`order_date_waiting`](ListConversations::order_date_waiting), [`search_type`](ListConversations::search_type), [`search_query`](ListConversations::search_query), [`search_operator`](ListConversations::search_operator).
     ///
@@ -1266,9 +1430,13 @@ impl WebsiteService {
         ListConversations(call)
     }
 
-    /// List Suggested Conversation Segments.
+    /// Lists one page (1-based) of the segments used on conversations, each with how many conversations carry it.
     ///
     /// List Suggested Conversation Segments (Website Conversations) · `GET website/{website_id}/conversations/suggest/segments/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-conversation-segments) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<ConversationSuggestedSegment>`.
     ///
@@ -1297,9 +1465,13 @@ impl WebsiteService {
         ListSuggestedConversationSegments(call)
     }
 
-    /// Delete Suggested Conversation Segment.
+    /// Removes a segment from the suggestions offered for conversations.
     ///
     /// Delete Suggested Conversation Segment (Website Conversations) · `DELETE website/{website_id}/conversations/suggest/segment` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-conversation-segment) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `segment`: Name of the segment (tag).
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1329,9 +1501,13 @@ impl WebsiteService {
         DeleteSuggestedConversationSegment(call)
     }
 
-    /// List Suggested Conversation Data Keys.
+    /// Lists one page (1-based) of the custom data keys used on conversations, each with how many conversations carry it.
     ///
     /// List Suggested Conversation Data Keys (Website Conversations) · `GET website/{website_id}/conversations/suggest/data/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-conversation-data-keys) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<ConversationSuggestedData>`.
     ///
@@ -1360,9 +1536,13 @@ impl WebsiteService {
         ListSuggestedConversationDataKeys(call)
     }
 
-    /// Delete Suggested Conversation Data Key.
+    /// Removes a custom data key from the suggestions offered for conversations.
     ///
     /// Delete Suggested Conversation Data Key (Website Conversations) · `DELETE website/{website_id}/conversations/suggest/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-conversation-data-key) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `key`: Custom data key.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1392,9 +1572,13 @@ impl WebsiteService {
         DeleteSuggestedConversationDataKey(call)
     }
 
-    /// List Spam Conversations.
+    /// Lists one page (1-based) of the conversations held back as spam, with the reason and the time they were caught (epoch ms).
     ///
     /// List Spam Conversations (Website Conversations) · `GET website/{website_id}/conversations/spams/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-spam-conversations) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<ConversationSpam>`.
     ///
@@ -1419,9 +1603,13 @@ impl WebsiteService {
         ListSpamConversations(call)
     }
 
-    /// Resolve Spam Conversation Content.
+    /// Returns one spam item with the content that was held back.
     ///
     /// Resolve Spam Conversation Content (Website Conversations) · `GET website/{website_id}/conversations/spam/{spam_id}/content` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-spam-conversation-content) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `spam_id`: Identifier of the item held back by the spam filter.
     ///
     /// Returns `ConversationSpamContent`.
     ///
@@ -1447,9 +1635,14 @@ impl WebsiteService {
         ResolveSpamConversationContent(call)
     }
 
-    /// Submit Spam Conversation Decision.
+    /// Decides on a spam item: deliver it as a normal conversation or confirm it as spam.
     ///
     /// Submit Spam Conversation Decision (Website Conversations) · `POST website/{website_id}/conversations/spam/{spam_id}/decision` · [reference](https://docs.crisp.chat/references/rest-api/v1/#submit-spam-conversation-decision) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](SubmitSpamConversationDecision::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `spam_id`: Identifier of the item held back by the spam filter.
+    /// - `action`: Action to perform or performed, as a short code or an action object.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1480,9 +1673,12 @@ impl WebsiteService {
         SubmitSpamConversationDecision(call)
     }
 
-    /// Create A New Conversation.
+    /// Creates an empty conversation on the website and returns its new `session_id`.
     ///
     /// Create A New Conversation (Website Conversation) · `POST website/{website_id}/conversation` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateNewConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `ConversationNew`.
     ///
@@ -1504,9 +1700,13 @@ impl WebsiteService {
         CreateNewConversation(call)
     }
 
-    /// Check If Conversation Exists.
+    /// Checks whether a conversation exists (HEAD request); returns `true` when it does.
     ///
     /// Check If Conversation Exists (Website Conversation) · `HEAD website/{website_id}/conversation/{session_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-conversation-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -1532,9 +1732,13 @@ impl WebsiteService {
         CheckIfConversationExists(call)
     }
 
-    /// Get A Conversation.
+    /// Returns one conversation: state, assignee, unread counts, last message, participants and the visitor's metas.
     ///
     /// Get A Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `Conversation`.
     ///
@@ -1556,9 +1760,13 @@ impl WebsiteService {
         GetConversation(call)
     }
 
-    /// Remove A Conversation.
+    /// Permanently removes a conversation and all its messages.
     ///
     /// Remove A Conversation (Website Conversation) · `DELETE website/{website_id}/conversation/{session_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1580,9 +1788,13 @@ impl WebsiteService {
         RemoveConversation(call)
     }
 
-    /// Initiate A Conversation With Existing Session.
+    /// Initiates the conversation of an existing session, for example to write to a visitor before they have written.
     ///
     /// Initiate A Conversation With Existing Session (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/initiate` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initiate-a-conversation-with-existing-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](InitiateConversationWithExistingSession::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1608,9 +1820,13 @@ impl WebsiteService {
         InitiateConversationWithExistingSession(call)
     }
 
-    /// Get Messages In Conversation.
+    /// Returns one batch of messages of a conversation; pass `timestamp_before` (epoch ms) to page back to older messages.
     ///
     /// Get Messages In Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/messages` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-messages-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Optional: [`timestamp_before`](GetMessagesInConversation::timestamp_before), [`timestamp_after`](GetMessagesInConversation::timestamp_after), [`timestamp_around`](GetMessagesInConversation::timestamp_around).
     ///
@@ -1638,9 +1854,13 @@ impl WebsiteService {
         GetMessagesInConversation(call)
     }
 
-    /// Send A Message In Conversation.
+    /// Sends a message (text, note, file, animation, audio, picker, field, carousel or event) in a conversation and returns its fingerprint.
     ///
     /// Send A Message In Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/message` · [reference](https://docs.crisp.chat/references/rest-api/v1/#send-a-message-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](SendMessageInConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationMessageDispatched`.
     ///
@@ -1667,9 +1887,14 @@ impl WebsiteService {
         SendMessageInConversation(call)
     }
 
-    /// Get A Message In Conversation.
+    /// Returns one message of a conversation, identified by its fingerprint.
     ///
     /// Get A Message In Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/message/{fingerprint}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-message-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `fingerprint`: Fingerprint of the message: its identifier within the conversation.
     ///
     /// Returns `ConversationMessage`.
     ///
@@ -1697,9 +1922,15 @@ impl WebsiteService {
         GetMessageInConversation(call)
     }
 
-    /// Update A Message In Conversation.
+    /// Replaces the content of a message already sent in a conversation; the message is then marked as edited.
     ///
     /// Update A Message In Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/message/{fingerprint}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-a-message-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateMessageInConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `fingerprint`: Fingerprint of the message: its identifier within the conversation.
+    /// - `content`: Content of the message or page; its shape depends on the model and, for messages, on `type`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1732,9 +1963,14 @@ impl WebsiteService {
         UpdateMessageInConversation(call)
     }
 
-    /// Remove A Message In Conversation.
+    /// Permanently removes one message from a conversation.
     ///
     /// Remove A Message In Conversation (Website Conversation) · `DELETE website/{website_id}/conversation/{session_id}/message/{fingerprint}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-message-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `fingerprint`: Fingerprint of the message: its identifier within the conversation.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1762,9 +1998,13 @@ impl WebsiteService {
         RemoveMessageInConversation(call)
     }
 
-    /// Compose A Message In Conversation.
+    /// Shows or hides the typing indicator in a conversation (`start` or `stop`), optionally with an excerpt of the text being typed.
     ///
     /// Compose A Message In Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/compose` · [reference](https://docs.crisp.chat/references/rest-api/v1/#compose-a-message-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ComposeMessageInConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1791,9 +2031,13 @@ impl WebsiteService {
         ComposeMessageInConversation(call)
     }
 
-    /// Mark Messages As Read In Conversation.
+    /// Marks messages of a conversation as read for the operator or visitor side, all of them or the given fingerprints.
     ///
     /// Mark Messages As Read In Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/read` · [reference](https://docs.crisp.chat/references/rest-api/v1/#mark-messages-as-read-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](MarkMessagesAsReadInConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1820,9 +2064,13 @@ impl WebsiteService {
         MarkMessagesAsReadInConversation(call)
     }
 
-    /// Mark Conversation As Unread.
+    /// Marks a conversation as unread again for the operator or visitor side.
     ///
     /// Mark Conversation As Unread (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/unread` · [reference](https://docs.crisp.chat/references/rest-api/v1/#mark-conversation-as-unread) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](MarkConversationAsUnread::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1849,9 +2097,13 @@ impl WebsiteService {
         MarkConversationAsUnread(call)
     }
 
-    /// Mark Messages As Delivered In Conversation.
+    /// Marks messages of a conversation as delivered to the operator or visitor side, all of them or the given fingerprints.
     ///
     /// Mark Messages As Delivered In Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/delivered` · [reference](https://docs.crisp.chat/references/rest-api/v1/#mark-messages-as-delivered-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](MarkMessagesAsDeliveredInConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1878,9 +2130,14 @@ impl WebsiteService {
         MarkMessagesAsDeliveredInConversation(call)
     }
 
-    /// Update Conversation Open State.
+    /// Records whether the conversation is currently open (being viewed) or closed.
     ///
     /// Update Conversation Open State (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/open` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-conversation-open-state) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateConversationOpenState::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `opened`: Number of recipients who opened the campaign email.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1910,9 +2167,13 @@ impl WebsiteService {
         UpdateConversationOpenState(call)
     }
 
-    /// Get Conversation Routing Assign.
+    /// Returns the operator a conversation is assigned to, if any.
     ///
     /// Get Conversation Routing Assign (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/routing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-routing-assign) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationRoutingAssign`.
     ///
@@ -1938,9 +2199,13 @@ impl WebsiteService {
         GetConversationRoutingAssign(call)
     }
 
-    /// Assign Conversation Routing.
+    /// Assigns a conversation to an operator (by `user_id`), optionally silently, that is without notifying.
     ///
     /// Assign Conversation Routing (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/routing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#assign-conversation-routing) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AssignConversationRouting::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1967,9 +2232,14 @@ impl WebsiteService {
         AssignConversationRouting(call)
     }
 
-    /// Update Conversation Inbox.
+    /// Moves a conversation to another inbox.
     ///
     /// Update Conversation Inbox (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/inbox` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-conversation-inbox) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateConversationInbox::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `inbox_id`: Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox. `None` sends `null`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1999,9 +2269,13 @@ impl WebsiteService {
         UpdateConversationInbox(call)
     }
 
-    /// Get Conversation Metas.
+    /// Returns the visitor details of a conversation: name, email, phone, address, avatar, subject, segments, custom data, device and network.
     ///
     /// Get Conversation Metas (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/meta` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-metas) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationMeta`.
     ///
@@ -2027,9 +2301,13 @@ impl WebsiteService {
         GetConversationMetas(call)
     }
 
-    /// Update Conversation Metas.
+    /// Changes the given visitor details of a conversation (name, email, phone, segments, custom data...), leaving the others unchanged.
     ///
     /// Update Conversation Metas (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/meta` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-conversation-metas) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateConversationMetas::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2056,9 +2334,14 @@ impl WebsiteService {
         UpdateConversationMetas(call)
     }
 
-    /// Get An Original Message In Conversation.
+    /// Returns the original form of a message as it was received (for an email, its headers and raw content).
     ///
     /// Get An Original Message In Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/original/{original_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-an-original-message-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `original_id`: Identifier of the original (raw) form of a message, to fetch with Get Original Message In Conversation.
     ///
     /// Returns `ConversationOriginal`.
     ///
@@ -2085,9 +2368,14 @@ impl WebsiteService {
         GetOriginalMessageInConversation(call)
     }
 
-    /// List Conversation Pages.
+    /// Lists one page (1-based) of the web pages the visitor browsed during the conversation, with title, URL, referrer and time (epoch ms).
     ///
     /// List Conversation Pages (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/pages/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversation-pages) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<ConversationPage>`.
     ///
@@ -2117,9 +2405,14 @@ impl WebsiteService {
         ListConversationPages(call)
     }
 
-    /// List Conversation Events.
+    /// Lists one page (1-based) of the custom events recorded in the conversation, with their text, data, colour and time (epoch ms).
     ///
     /// List Conversation Events (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/events/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversation-events) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<ConversationEvent>`.
     ///
@@ -2149,9 +2442,14 @@ impl WebsiteService {
         ListConversationEvents(call)
     }
 
-    /// List Conversation Files.
+    /// Lists one page (1-based) of the files exchanged in the conversation, with name, MIME type, URL and time (epoch ms).
     ///
     /// List Conversation Files (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/files/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversation-files) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<ConversationFile>`.
     ///
@@ -2181,9 +2479,13 @@ impl WebsiteService {
         ListConversationFiles(call)
     }
 
-    /// Get Conversation State.
+    /// Returns the state of a conversation: `pending`, `unresolved` or `resolved`.
     ///
     /// Get Conversation State (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/state` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-state) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationStateData`.
     ///
@@ -2209,9 +2511,14 @@ impl WebsiteService {
         GetConversationState(call)
     }
 
-    /// Change Conversation State.
+    /// Sets the state of a conversation to `pending`, `unresolved` or `resolved`.
     ///
     /// Change Conversation State (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/state` · [reference](https://docs.crisp.chat/references/rest-api/v1/#change-conversation-state) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ChangeConversationState::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `state`: Current state of the object, from a closed set that depends on the model. One of [`ConversationState`](crate::models::ConversationState).
     ///
     /// Optional: [`user`](ChangeConversationState::user), [`origin`](ChangeConversationState::origin).
     ///
@@ -2243,9 +2550,13 @@ impl WebsiteService {
         ChangeConversationState(call)
     }
 
-    /// Get Conversation Relations.
+    /// Returns the conversations linked to this one: its parent conversation and its child conversations.
     ///
     /// Get Conversation Relations (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/relations` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-relations) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationRelations`.
     ///
@@ -2271,9 +2582,13 @@ impl WebsiteService {
         GetConversationRelations(call)
     }
 
-    /// Get Conversation Participants.
+    /// Returns the external participants of a conversation, such as extra email recipients.
     ///
     /// Get Conversation Participants (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/participants` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-participants) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationParticipants`.
     ///
@@ -2299,9 +2614,13 @@ impl WebsiteService {
         GetConversationParticipants(call)
     }
 
-    /// Save Conversation Participants.
+    /// Replaces the list of external participants of a conversation.
     ///
     /// Save Conversation Participants (Website Conversation) · `PUT website/{website_id}/conversation/{session_id}/participants` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-conversation-participants) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2328,9 +2647,13 @@ impl WebsiteService {
         SaveConversationParticipants(call)
     }
 
-    /// Get Block Status For Conversation.
+    /// Returns whether incoming messages from the visitor of this conversation are blocked.
     ///
     /// Get Block Status For Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/block` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-block-status-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationBlock`.
     ///
@@ -2356,9 +2679,14 @@ impl WebsiteService {
         GetBlockStatusForConversation(call)
     }
 
-    /// Block Incoming Messages For Conversation.
+    /// Blocks or unblocks incoming messages from the visitor of this conversation.
     ///
     /// Block Incoming Messages For Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/block` · [reference](https://docs.crisp.chat/references/rest-api/v1/#block-incoming-messages-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](BlockIncomingMessagesForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `blocked`: Whether, or how many, visitors or messages are blocked, depending on the model.
     ///
     /// Optional: [`user`](BlockIncomingMessagesForConversation::user), [`origin`](BlockIncomingMessagesForConversation::origin).
     ///
@@ -2390,9 +2718,13 @@ impl WebsiteService {
         BlockIncomingMessagesForConversation(call)
     }
 
-    /// Get Verify Status For Conversation.
+    /// Returns whether the visitor's identity is verified in this conversation, with each verification that was done.
     ///
     /// Get Verify Status For Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/verify` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-verify-status-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationVerify`.
     ///
@@ -2418,9 +2750,14 @@ impl WebsiteService {
         GetVerifyStatusForConversation(call)
     }
 
-    /// Update Verify Status For Conversation.
+    /// Marks the visitor's identity in this conversation as verified or not verified.
     ///
     /// Update Verify Status For Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/verify` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-verify-status-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateVerifyStatusForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `verified`: Whether the object (identity, domain or website) has been verified.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2450,9 +2787,13 @@ impl WebsiteService {
         UpdateVerifyStatusForConversation(call)
     }
 
-    /// Request Identity Verification For Conversation.
+    /// Asks the visitor to prove their email address or phone number, by sending a verification to the given recipient.
     ///
     /// Request Identity Verification For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/verify/identity` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-identity-verification-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestIdentityVerificationForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2479,9 +2820,13 @@ impl WebsiteService {
         RequestIdentityVerificationForConversation(call)
     }
 
-    /// Redeem Identity Verification Link For Conversation.
+    /// Completes an identity verification in a conversation with the token the visitor received.
     ///
     /// Redeem Identity Verification Link For Conversation (Website Conversation) · `PUT website/{website_id}/conversation/{session_id}/verify/identity/link` · [reference](https://docs.crisp.chat/references/rest-api/v1/#redeem-identity-verification-link-for-conversation) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2508,9 +2853,14 @@ impl WebsiteService {
         RedeemIdentityVerificationLinkForConversation(call)
     }
 
-    /// Request Email Transcript For Conversation.
+    /// Emails a transcript of the conversation to the visitor or operator, or to a given address.
     ///
     /// Request Email Transcript For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/transcript` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-email-transcript-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestEmailTranscriptForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `to`: Destination path in the helpdesk tree.
     ///
     /// Optional: [`email`](RequestEmailTranscriptForConversation::email).
     ///
@@ -2543,9 +2893,13 @@ impl WebsiteService {
         RequestEmailTranscriptForConversation(call)
     }
 
-    /// Request Chatbox Binding Purge For Conversation.
+    /// Requests a purge of the chat box binding of this conversation, detaching the conversation from the visitor's browser.
     ///
     /// Request Chatbox Binding Purge For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/purge` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-chatbox-binding-purge-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestChatboxBindingPurgeForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2571,9 +2925,13 @@ impl WebsiteService {
         RequestChatboxBindingPurgeForConversation(call)
     }
 
-    /// Request User Feedback For Conversation.
+    /// Asks the visitor to rate the support they received in this conversation.
     ///
     /// Request User Feedback For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/feedback` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-user-feedback-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestUserFeedbackForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2599,9 +2957,13 @@ impl WebsiteService {
         RequestUserFeedbackForConversation(call)
     }
 
-    /// List Browsing Sessions For Conversation.
+    /// Lists the live co-browsing sessions available for the visitor of this conversation.
     ///
     /// List Browsing Sessions For Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/browsing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-browsing-sessions-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `Vec<ConversationBrowsing>`.
     ///
@@ -2627,9 +2989,13 @@ impl WebsiteService {
         ListBrowsingSessionsForConversation(call)
     }
 
-    /// Initiate Browsing Session For Conversation.
+    /// Asks the visitor's browser to start a co-browsing session (screen sharing of the page they are on).
     ///
     /// Initiate Browsing Session For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/browsing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initiate-browsing-session-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](InitiateBrowsingSessionForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2655,9 +3021,15 @@ impl WebsiteService {
         InitiateBrowsingSessionForConversation(call)
     }
 
-    /// Send Action To An Existing Browsing Session.
+    /// Sends a control action (a string command) to a running co-browsing session.
     ///
     /// Send Action To An Existing Browsing Session (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/browsing/{browsing_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#send-action-to-an-existing-browsing-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](SendActionToExistingBrowsingSession::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `browsing_id`: Identifier of the co-browsing session.
+    /// - `action`: Action to perform or performed, as a short code or an action object.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2689,9 +3061,14 @@ impl WebsiteService {
         SendActionToExistingBrowsingSession(call)
     }
 
-    /// Assist Existing Browsing Session.
+    /// Sends an assistance payload (free-form map) to a running co-browsing session, for an operator guiding the visitor.
     ///
     /// Assist Existing Browsing Session (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/browsing/{browsing_id}/assist` · [reference](https://docs.crisp.chat/references/rest-api/v1/#assist-an-existing-browsing-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AssistExistingBrowsingSession::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `browsing_id`: Identifier of the co-browsing session.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2719,9 +3096,14 @@ impl WebsiteService {
         AssistExistingBrowsingSession(call)
     }
 
-    /// Initiate New Call Session For Conversation.
+    /// Starts a call with the visitor of a conversation in the given mode (the Node client defaults to `audio`) and returns the new `call_id`.
     ///
     /// Initiate New Call Session For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/call` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initiate-new-call-session-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](InitiateNewCallSessionForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `mode`: Mode setting as a short code; the values depend on the model.
     ///
     /// Optional: [`user`](InitiateNewCallSessionForConversation::user), [`origin`](InitiateNewCallSessionForConversation::origin).
     ///
@@ -2754,9 +3136,13 @@ impl WebsiteService {
         InitiateNewCallSessionForConversation(call)
     }
 
-    /// Get Ongoing Call Session For Conversation.
+    /// Returns the call currently running in a conversation, if any.
     ///
     /// Get Ongoing Call Session For Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/call` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-ongoing-call-session-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationCall`.
     ///
@@ -2782,9 +3168,14 @@ impl WebsiteService {
         GetOngoingCallSessionForConversation(call)
     }
 
-    /// Abort Ongoing Call Session For Conversation.
+    /// Hangs up a call running in a conversation.
     ///
     /// Abort Ongoing Call Session For Conversation (Website Conversation) · `DELETE website/{website_id}/conversation/{session_id}/call/{call_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#abort-ongoing-call-session-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `call_id`: Identifier of the audio or video call session.
     ///
     /// Optional: [`user`](AbortOngoingCallSessionForConversation::user), [`origin`](AbortOngoingCallSessionForConversation::origin).
     ///
@@ -2813,9 +3204,14 @@ impl WebsiteService {
         AbortOngoingCallSessionForConversation(call)
     }
 
-    /// Transmit Signaling On Ongoing Call Session.
+    /// Passes a WebRTC signaling payload to the other side of a call running in a conversation.
     ///
     /// Transmit Signaling On Ongoing Call Session (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/call/{call_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#transmit-signaling-on-ongoing-call-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](TransmitSignalingOnOngoingCallSession::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `call_id`: Identifier of the audio or video call session.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2843,9 +3239,14 @@ impl WebsiteService {
         TransmitSignalingOnOngoingCallSession(call)
     }
 
-    /// Request Tool Call For Conversation.
+    /// Requests that a tool command be run for this conversation, with an optional JSON payload.
     ///
     /// Request Tool Call For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/tool` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-tool-call-for-conversation) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestToolCallForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `command`: Name of the tool command to run.
     ///
     /// Optional: [`payload`](RequestToolCallForConversation::payload).
     ///
@@ -2878,9 +3279,17 @@ impl WebsiteService {
         RequestToolCallForConversation(call)
     }
 
-    /// Deliver Widget Button Action For Conversation.
+    /// Tells a plugin widget that a button was clicked in this conversation, and returns a correlation identifier and the retry strategy; the plugin's answer comes as a `widget:action:processed` event.
     ///
     /// Deliver Widget Button Action For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/widget/{plugin_id}/button` · [reference](https://docs.crisp.chat/references/rest-api/v1/#deliver-widget-button-action-for-conversation) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](DeliverWidgetButtonActionForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
+    /// - `section_id`: Identifier of the helpdesk section (a group of categories).
+    /// - `item_id`: Identifier of the widget item the action belongs to.
+    /// - `data`: Custom data as a JSON object of keys to values.
     ///
     /// Optional: [`value`](DeliverWidgetButtonActionForConversation::value).
     ///
@@ -2924,9 +3333,17 @@ impl WebsiteService {
         DeliverWidgetButtonActionForConversation(call)
     }
 
-    /// Deliver Widget Data Fetch Action For Conversation.
+    /// Asks a plugin widget to fetch the data of one widget item for this conversation, and returns a correlation identifier and the retry strategy.
     ///
     /// Deliver Widget Data Fetch Action For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/widget/{plugin_id}/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#deliver-widget-data-action-for-conversation) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](DeliverWidgetDataFetchActionForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
+    /// - `section_id`: Identifier of the helpdesk section (a group of categories).
+    /// - `item_id`: Identifier of the widget item the action belongs to.
+    /// - `data`: Custom data as a JSON object of keys to values.
     ///
     /// Returns `ConversationWidgetAction`.
     ///
@@ -2968,9 +3385,17 @@ impl WebsiteService {
         DeliverWidgetDataFetchActionForConversation(call)
     }
 
-    /// Deliver Widget Data Edit Action For Conversation.
+    /// Sends a new value typed into an editable plugin widget item for this conversation, and returns a correlation identifier and the retry strategy.
     ///
     /// Deliver Widget Data Edit Action For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/widget/{plugin_id}/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#deliver-widget-data-action-for-conversation) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](DeliverWidgetDataEditActionForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
+    /// - `section_id`: Identifier of the helpdesk section (a group of categories).
+    /// - `item_id`: Identifier of the widget item the action belongs to.
+    /// - `value`: Value carried by the object; its type and meaning depend on the model.
     ///
     /// Returns `ConversationWidgetAction`.
     ///
@@ -3012,9 +3437,15 @@ impl WebsiteService {
         DeliverWidgetDataEditActionForConversation(call)
     }
 
-    /// Schedule A Reminder For Conversation.
+    /// Schedules a reminder with a note on this conversation for a given date.
     ///
     /// Schedule A Reminder For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/reminder` · [reference](https://docs.crisp.chat/references/rest-api/v1/#schedule-a-reminder-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ScheduleReminderForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `date`: Date the reminder is due, as a date string.
+    /// - `note`: Text shown to the operator when the reminder fires.
     ///
     /// Optional: [`user`](ScheduleReminderForConversation::user), [`origin`](ScheduleReminderForConversation::origin).
     ///
@@ -3052,9 +3483,14 @@ impl WebsiteService {
         ScheduleReminderForConversation(call)
     }
 
-    /// Report Conversation.
+    /// Reports a conversation with a flag (for example spam or abuse).
     ///
     /// Report Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/report` · [reference](https://docs.crisp.chat/references/rest-api/v1/#report-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ReportConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `flag`: Reason of the report (for example `spam` or `abuse`).
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3085,9 +3521,12 @@ impl WebsiteService {
         ReportConversation(call)
     }
 
-    /// Check If Helpdesk Exists.
+    /// Checks whether the website has a helpdesk (knowledge base) (HEAD request); returns `true` when it does.
     ///
     /// Check If Helpdesk Exists (Website Helpdesk) · `HEAD website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-helpdesk-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -3109,9 +3548,12 @@ impl WebsiteService {
         CheckIfHelpdeskExists(call)
     }
 
-    /// Resolve Helpdesk.
+    /// Returns the website's helpdesk: its name and public URL.
     ///
     /// Resolve Helpdesk (Website Helpdesk) · `GET website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `Helpdesk`.
     ///
@@ -3133,9 +3575,14 @@ impl WebsiteService {
         ResolveHelpdesk(call)
     }
 
-    /// Initialize Helpdesk.
+    /// Creates the website's helpdesk with a name and a basic subdomain.
     ///
     /// Initialize Helpdesk (Website Helpdesk) · `POST website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initialize-helpdesk) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](InitializeHelpdesk::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `name`: Human-readable name shown in the Crisp app and, where relevant, to visitors.
+    /// - `domain_basic`: Domain name the helpdesk is first served on.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3170,9 +3617,13 @@ impl WebsiteService {
         InitializeHelpdesk(call)
     }
 
-    /// Delete Helpdesk.
+    /// Permanently deletes the website's helpdesk with all its locales and content; needs the owner's verification method and secret.
     ///
     /// Delete Helpdesk (Website Helpdesk) · `DELETE website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `verify`: Verification challenge proving the caller's identity.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3202,9 +3653,13 @@ impl WebsiteService {
         DeleteHelpdesk(call)
     }
 
-    /// List Helpdesk Locales.
+    /// Lists one page (1-based) of the helpdesk's languages, each with its URL and how many entries and groups each content type holds.
     ///
     /// List Helpdesk Locales (Website Helpdesk) · `GET website/{website_id}/helpdesk/locales/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-locales) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<HelpdeskLocale>`.
     ///
@@ -3229,9 +3684,13 @@ impl WebsiteService {
         ListHelpdeskLocales(call)
     }
 
-    /// Add Helpdesk Locale.
+    /// Adds a language, given as a locale code such as `fr`, to the helpdesk.
     ///
     /// Add Helpdesk Locale (Website Helpdesk) · `POST website/{website_id}/helpdesk/locale` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-helpdesk-locale) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AddHelpdeskLocale::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3257,9 +3716,13 @@ impl WebsiteService {
         AddHelpdeskLocale(call)
     }
 
-    /// Check If Helpdesk Locale Exists.
+    /// Checks whether the helpdesk has a given language (HEAD request); returns `true` when it does.
     ///
     /// Check If Helpdesk Locale Exists (Website Helpdesk) · `HEAD website/{website_id}/helpdesk/locale/{locale}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-helpdesk-locale-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -3285,9 +3748,13 @@ impl WebsiteService {
         CheckIfHelpdeskLocaleExists(call)
     }
 
-    /// Resolve Helpdesk Locale.
+    /// Returns one helpdesk language with its URL and content counts.
     ///
     /// Resolve Helpdesk Locale (Website Helpdesk) · `GET website/{website_id}/helpdesk/locale/{locale}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-locale) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
     ///
     /// Returns `HelpdeskLocale`.
     ///
@@ -3313,9 +3780,13 @@ impl WebsiteService {
         ResolveHelpdeskLocale(call)
     }
 
-    /// Delete Helpdesk Locale.
+    /// Permanently removes a language from the helpdesk with all its content.
     ///
     /// Delete Helpdesk Locale (Website Helpdesk) · `DELETE website/{website_id}/helpdesk/locale/{locale}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk-locale) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3337,9 +3808,15 @@ impl WebsiteService {
         DeleteHelpdeskLocale(call)
     }
 
-    /// List Helpdesk Pages.
+    /// Lists one page (1-based) of the published pages of one language and content type (`articles`, `guides`, `references` or `news`), with title, tree path and URL.
     ///
     /// List Helpdesk Pages (Website Helpdesk) · `GET website/{website_id}/helpdesk/page/list/{locale}/{content_type}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-pages) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<HelpdeskPage>`.
     ///
@@ -3375,9 +3852,15 @@ impl WebsiteService {
         ListHelpdeskPages(call)
     }
 
-    /// Resolve Helpdesk Page Entity.
+    /// Returns one helpdesk page, found by its entity identifier within a language and content type.
     ///
     /// Resolve Helpdesk Page Entity (Website Helpdesk) · `GET website/{website_id}/helpdesk/page/entity/{locale}/{content_type}/{entity_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-page-entity) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `entity_id`: Identifier of the helpdesk page entity, stable across moves in the tree.
     ///
     /// Returns `HelpdeskPage`.
     ///
@@ -3410,9 +3893,15 @@ impl WebsiteService {
         ResolveHelpdeskPageEntity(call)
     }
 
-    /// List Helpdesk Tree.
+    /// Lists one page (1-based) of the content tree of one language and content type, optionally under a sub-path, filtered by title or dates.
     ///
     /// List Helpdesk Tree (Website Helpdesk) · `GET website/{website_id}/helpdesk/tree/list/{locale}/{content_type}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-tree) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Optional: [`sub_path`](ListHelpdeskTree::sub_path), [`search_title`](ListHelpdeskTree::search_title), [`filter_date_start`](ListHelpdeskTree::filter_date_start), [`filter_date_end`](ListHelpdeskTree::filter_date_end).
     ///
@@ -3450,9 +3939,15 @@ impl WebsiteService {
         ListHelpdeskTree(call)
     }
 
-    /// Create Helpdesk Tree Path.
+    /// Creates an entry (page or folder) at the given tree path of one language and content type.
     ///
     /// Create Helpdesk Tree Path (Website Helpdesk) · `POST website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-helpdesk-tree-path) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateHelpdeskTreePath::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3485,9 +3980,15 @@ impl WebsiteService {
         CreateHelpdeskTreePath(call)
     }
 
-    /// Resolve Helpdesk Tree Path.
+    /// Returns the tree entry at a path: its type, slug, title, publication state and children.
     ///
     /// Resolve Helpdesk Tree Path (Website Helpdesk) · `GET website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-path) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
     ///
     /// Returns `HelpdeskTreeEntry`.
     ///
@@ -3520,9 +4021,15 @@ impl WebsiteService {
         ResolveHelpdeskTreePath(call)
     }
 
-    /// Update Helpdesk Tree Path.
+    /// Moves or reorders the tree entry at a path (new path and position).
     ///
     /// Update Helpdesk Tree Path (Website Helpdesk) · `PATCH website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-helpdesk-tree-path) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateHelpdeskTreePath::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3556,9 +4063,15 @@ impl WebsiteService {
         UpdateHelpdeskTreePath(call)
     }
 
-    /// Delete Helpdesk Tree Path.
+    /// Permanently removes the tree entry at a path, with everything under it.
     ///
     /// Delete Helpdesk Tree Path (Website Helpdesk) · `DELETE website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk-tree-path) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3591,9 +4104,15 @@ impl WebsiteService {
         DeleteHelpdeskTreePath(call)
     }
 
-    /// Resolve Helpdesk Tree Content.
+    /// Returns the content (body text) of the helpdesk page at a tree path.
     ///
     /// Resolve Helpdesk Tree Content (Website Helpdesk) · `GET website/{website_id}/helpdesk/tree/content/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-content) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
     ///
     /// Returns `HelpdeskTreeContent`.
     ///
@@ -3626,9 +4145,16 @@ impl WebsiteService {
         ResolveHelpdeskTreeContent(call)
     }
 
-    /// Save Helpdesk Tree Content.
+    /// Replaces the content (body text) of the helpdesk page at a tree path.
     ///
     /// Save Helpdesk Tree Content (Website Helpdesk) · `PUT website/{website_id}/helpdesk/tree/content/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-helpdesk-tree-content) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
+    /// - `content`: Content of the message or page; its shape depends on the model and, for messages, on `type`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3666,9 +4192,15 @@ impl WebsiteService {
         SaveHelpdeskTreeContent(call)
     }
 
-    /// Resolve Helpdesk Tree Metadata.
+    /// Returns the metadata of the helpdesk page at a tree path: format, title, description, state, author, colour and image.
     ///
     /// Resolve Helpdesk Tree Metadata (Website Helpdesk) · `GET website/{website_id}/helpdesk/tree/metadata/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-metadata) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
     ///
     /// Returns `HelpdeskTreeMetadata`.
     ///
@@ -3701,9 +4233,15 @@ impl WebsiteService {
         ResolveHelpdeskTreeMetadata(call)
     }
 
-    /// Update Helpdesk Tree Metadata.
+    /// Changes the given metadata of the helpdesk page at a tree path (title, description, state...).
     ///
     /// Update Helpdesk Tree Metadata (Website Helpdesk) · `PATCH website/{website_id}/helpdesk/tree/metadata/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-helpdesk-tree-metadata) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateHelpdeskTreeMetadata::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3737,9 +4275,15 @@ impl WebsiteService {
         UpdateHelpdeskTreeMetadata(call)
     }
 
-    /// Resolve Helpdesk Tree Page.
+    /// Returns the title and public URL of the helpdesk page at a tree path.
     ///
     /// Resolve Helpdesk Tree Page (Website Helpdesk) · `GET website/{website_id}/helpdesk/tree/page/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-page) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
     ///
     /// Returns `HelpdeskTreePage`.
     ///
@@ -3772,9 +4316,13 @@ impl WebsiteService {
         ResolveHelpdeskTreePage(call)
     }
 
-    /// List Helpdesk History Changes.
+    /// Lists one page (1-based) of the helpdesk change history, optionally filtered by language, content type or tree path.
     ///
     /// List Helpdesk History Changes (Website Helpdesk) · `GET website/{website_id}/helpdesk/history/changes/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-history-changes) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Optional: [`filter_locale`](ListHelpdeskHistoryChanges::filter_locale), [`filter_type`](ListHelpdeskHistoryChanges::filter_type), [`filter_tree_path`](ListHelpdeskHistoryChanges::filter_tree_path).
     ///
@@ -3805,9 +4353,13 @@ impl WebsiteService {
         ListHelpdeskHistoryChanges(call)
     }
 
-    /// Resolve Helpdesk History Change.
+    /// Returns one change of the helpdesk history: message, author, insertion and deletion counts, the files touched and the time (epoch ms).
     ///
     /// Resolve Helpdesk History Change (Website Helpdesk) · `GET website/{website_id}/helpdesk/history/change/{change_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-history-change) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `change_id`: Identifier of the helpdesk history change.
     ///
     /// Returns `HelpdeskHistoryChange`.
     ///
@@ -3833,9 +4385,14 @@ impl WebsiteService {
         ResolveHelpdeskHistoryChange(call)
     }
 
-    /// Cancel Helpdesk History Change.
+    /// Reverts or cancels one change of the helpdesk history.
     ///
     /// Cancel Helpdesk History Change (Website Helpdesk) · `DELETE website/{website_id}/helpdesk/history/change/{change_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#cancel-helpdesk-history-change) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `change_id`: Identifier of the helpdesk history change.
+    /// - `action`: Action to perform or performed, as a short code or an action object.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3866,9 +4423,14 @@ impl WebsiteService {
         CancelHelpdeskHistoryChange(call)
     }
 
-    /// Request Helpdesk Content Refresh.
+    /// Asks the helpdesk to refresh its published content for one language and content type.
     ///
     /// Request Helpdesk Content Refresh (Website Helpdesk) · `POST website/{website_id}/helpdesk/refresh/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-helpdesk-content-refresh) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestHelpdeskContentRefresh::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3895,9 +4457,14 @@ impl WebsiteService {
         RequestHelpdeskContentRefresh(call)
     }
 
-    /// Map Helpdesk Locale Feedback Ratings.
+    /// Returns how many readers rated the pages of one language and content type helpful or unhelpful, optionally within a date range.
     ///
     /// Map Helpdesk Locale Feedback Ratings (Website Helpdesk) · `GET website/{website_id}/helpdesk/feedback/ratings/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#map-helpdesk-locale-feedback-ratings) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
     ///
     /// Optional: [`filter_date_start`](MapHelpdeskLocaleFeedbackRatings::filter_date_start), [`filter_date_end`](MapHelpdeskLocaleFeedbackRatings::filter_date_end).
     ///
@@ -3926,9 +4493,15 @@ impl WebsiteService {
         MapHelpdeskLocaleFeedbackRatings(call)
     }
 
-    /// List Helpdesk Locale Feedbacks.
+    /// Lists one page (1-based) of reader feedback for one language and content type, with rating, comment, page and reader, optionally within a date range.
     ///
     /// List Helpdesk Locale Feedbacks (Website Helpdesk) · `GET website/{website_id}/helpdesk/feedback/list/{locale}/{content_type}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-locale-feedbacks) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Optional: [`filter_date_start`](ListHelpdeskLocaleFeedbacks::filter_date_start), [`filter_date_end`](ListHelpdeskLocaleFeedbacks::filter_date_end).
     ///
@@ -3966,9 +4539,14 @@ impl WebsiteService {
         ListHelpdeskLocaleFeedbacks(call)
     }
 
-    /// Import External Helpdesk To Locale.
+    /// Starts importing the content of an external helpdesk, found by its URL, into one language and content type.
     ///
     /// Import External Helpdesk To Locale (Website Helpdesk) · `POST website/{website_id}/helpdesk/import/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#import-external-helpdesk-to-locale) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ImportExternalHelpdeskToLocale::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3996,9 +4574,14 @@ impl WebsiteService {
         ImportExternalHelpdeskToLocale(call)
     }
 
-    /// Export Helpdesk Locale Articles.
+    /// Starts an export of the pages of one language and content type.
     ///
     /// Export Helpdesk Locale Articles (Website Helpdesk) · `POST website/{website_id}/helpdesk/export/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#export-helpdesk-locale-articles) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ExportHelpdeskLocaleArticles::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4025,9 +4608,13 @@ impl WebsiteService {
         ExportHelpdeskLocaleArticles(call)
     }
 
-    /// List Helpdesk Redirections.
+    /// Lists one page (1-based) of the helpdesk's URL redirections.
     ///
     /// List Helpdesk Redirections (Website Helpdesk) · `GET website/{website_id}/helpdesk/redirections/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-redirections) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<HelpdeskRedirection>`.
     ///
@@ -4056,9 +4643,14 @@ impl WebsiteService {
         ListHelpdeskRedirections(call)
     }
 
-    /// Add Helpdesk Redirection.
+    /// Adds a redirection from a helpdesk path to a target URL and returns its `redirection_id`.
     ///
     /// Add Helpdesk Redirection (Website Helpdesk) · `POST website/{website_id}/helpdesk/redirection` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-helpdesk-redirection) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AddHelpdeskRedirection::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `path`: Path inside the helpdesk (folders separated by `/`).
+    /// - `target`: What the object points to (a URL, an address or an identifier), depending on the model.
     ///
     /// Returns `HelpdeskRedirectionNew`.
     ///
@@ -4093,9 +4685,13 @@ impl WebsiteService {
         AddHelpdeskRedirection(call)
     }
 
-    /// Check If Helpdesk Redirection Exists.
+    /// Checks whether a helpdesk redirection exists (HEAD request); returns `true` when it does.
     ///
     /// Check If Helpdesk Redirection Exists (Website Helpdesk) · `HEAD website/{website_id}/helpdesk/redirection/{redirection_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-helpdesk-redirection-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `redirection_id`: Identifier of the helpdesk redirection.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -4121,9 +4717,13 @@ impl WebsiteService {
         CheckIfHelpdeskRedirectionExists(call)
     }
 
-    /// Resolve Helpdesk Redirection.
+    /// Returns one helpdesk redirection: source path, target and times (epoch ms).
     ///
     /// Resolve Helpdesk Redirection (Website Helpdesk) · `GET website/{website_id}/helpdesk/redirection/{redirection_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-redirection) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `redirection_id`: Identifier of the helpdesk redirection.
     ///
     /// Returns `HelpdeskRedirection`.
     ///
@@ -4149,9 +4749,13 @@ impl WebsiteService {
         ResolveHelpdeskRedirection(call)
     }
 
-    /// Delete Helpdesk Redirection.
+    /// Permanently removes a helpdesk redirection.
     ///
     /// Delete Helpdesk Redirection (Website Helpdesk) · `DELETE website/{website_id}/helpdesk/redirection/{redirection_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk-redirection) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `redirection_id`: Identifier of the helpdesk redirection.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4177,9 +4781,12 @@ impl WebsiteService {
         DeleteHelpdeskRedirection(call)
     }
 
-    /// Resolve Helpdesk Settings.
+    /// Returns the helpdesk settings: name, appearance, localization, section names, behaviour, services, custom HTML and access restriction.
     ///
     /// Resolve Helpdesk Settings (Website Helpdesk) · `GET website/{website_id}/helpdesk/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `HelpdeskSettings`.
     ///
@@ -4201,9 +4808,12 @@ impl WebsiteService {
         ResolveHelpdeskSettings(call)
     }
 
-    /// Save Helpdesk Settings.
+    /// Changes the given helpdesk settings, leaving the others unchanged.
     ///
     /// Save Helpdesk Settings (Website Helpdesk) · `PATCH website/{website_id}/helpdesk/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-helpdesk-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](SaveHelpdeskSettings::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4229,9 +4839,12 @@ impl WebsiteService {
         SaveHelpdeskSettings(call)
     }
 
-    /// Resolve Helpdesk Domain.
+    /// Returns the helpdesk's domains: the root domain, the basic subdomain, the custom domain and whether the custom domain is verified.
     ///
     /// Resolve Helpdesk Domain (Website Helpdesk) · `GET website/{website_id}/helpdesk/domain` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-domain) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `HelpdeskDomain`.
     ///
@@ -4253,9 +4866,12 @@ impl WebsiteService {
         ResolveHelpdeskDomain(call)
     }
 
-    /// Request Helpdesk Domain Change.
+    /// Changes the helpdesk's basic subdomain or custom domain.
     ///
     /// Request Helpdesk Domain Change (Website Helpdesk) · `PATCH website/{website_id}/helpdesk/domain` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-helpdesk-domain-change) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestHelpdeskDomainChange::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Optional: [`basic`](RequestHelpdeskDomainChange::basic), [`custom`](RequestHelpdeskDomainChange::custom).
     ///
@@ -4279,9 +4895,12 @@ impl WebsiteService {
         RequestHelpdeskDomainChange(call)
     }
 
-    /// Generate Helpdesk Domain Setup Flow.
+    /// Returns the DNS records to create so that a custom domain serves the helpdesk.
     ///
     /// Generate Helpdesk Domain Setup Flow (Website Helpdesk) · `GET website/{website_id}/helpdesk/domain/setup` · [reference](https://docs.crisp.chat/references/rest-api/v1/#generate-helpdesk-domain-setup-flow) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Optional: [`custom`](GenerateHelpdeskDomainSetupFlow::custom).
     ///
@@ -4305,9 +4924,13 @@ impl WebsiteService {
         GenerateHelpdeskDomainSetupFlow(call)
     }
 
-    /// List Inboxes.
+    /// Lists one page (1-based) of the website's inboxes, with their members, routing conditions and order.
     ///
     /// List Inboxes (Website Inbox) · `GET website/{website_id}/inboxes/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-website-inboxes) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<WebsiteInbox>`.
     ///
@@ -4332,9 +4955,12 @@ impl WebsiteService {
         ListInboxes(call)
     }
 
-    /// Batch Order Inboxes.
+    /// Sets the display order of several inboxes in one call.
     ///
     /// Batch Order Inboxes (Website Inbox) · `PATCH website/{website_id}/inboxes/batch/order` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-order-website-inboxes) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchOrderInboxes::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4360,9 +4986,12 @@ impl WebsiteService {
         BatchOrderInboxes(call)
     }
 
-    /// Create A New Inbox.
+    /// Creates an inbox with a name, emoji, members and routing conditions, and returns its `inbox_id`.
     ///
     /// Create A New Inbox (Website Inbox) · `POST website/{website_id}/inbox` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-website-inbox) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateNewInbox::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteInboxNew`.
     ///
@@ -4388,9 +5017,13 @@ impl WebsiteService {
         CreateNewInbox(call)
     }
 
-    /// Check If Inbox Exists.
+    /// Checks whether an inbox exists (HEAD request); returns `true` when it does.
     ///
     /// Check If Inbox Exists (Website Inbox) · `HEAD website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-website-inbox-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `inbox_id`: Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -4412,9 +5045,13 @@ impl WebsiteService {
         CheckIfInboxExists(call)
     }
 
-    /// Get Inbox.
+    /// Returns one inbox with its members, routing conditions, order and times (epoch ms).
     ///
     /// Get Inbox (Website Inbox) · `GET website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-inbox) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `inbox_id`: Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     ///
     /// Returns `WebsiteInbox`.
     ///
@@ -4436,9 +5073,13 @@ impl WebsiteService {
         GetInbox(call)
     }
 
-    /// Save Inbox.
+    /// Replaces an inbox with the given one.
     ///
     /// Save Inbox (Website Inbox) · `PUT website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-website-inbox) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `inbox_id`: Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4465,9 +5106,13 @@ impl WebsiteService {
         SaveInbox(call)
     }
 
-    /// Delete Inbox.
+    /// Permanently removes an inbox.
     ///
     /// Delete Inbox (Website Inbox) · `DELETE website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-website-inbox) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `inbox_id`: Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4489,9 +5134,12 @@ impl WebsiteService {
         DeleteInbox(call)
     }
 
-    /// List Website Operators.
+    /// Lists the members of the website's team, each as an entry type with the member's details (name, email, role, title, availability).
     ///
     /// List Website Operators (Website Operator) · `GET website/{website_id}/operators/list` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-website-operators) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `Vec<WebsiteOperatorListOne>`.
     ///
@@ -4513,9 +5161,12 @@ impl WebsiteService {
         ListWebsiteOperators(call)
     }
 
-    /// List Last Active Website Operators.
+    /// Lists the operators who were active most recently, with their name, avatar and last activity time (epoch ms).
     ///
     /// List Last Active Website Operators (Website Operator) · `GET website/{website_id}/operators/active` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-last-active-website-operators) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `Vec<WebsiteOperatorsLastActiveListOne>`.
     ///
@@ -4537,9 +5188,12 @@ impl WebsiteService {
         ListLastActiveWebsiteOperators(call)
     }
 
-    /// Flush Last Active Website Operators.
+    /// Clears the list of recently active operators of the website.
     ///
     /// Flush Last Active Website Operators (Website Operator) · `DELETE website/{website_id}/operators/active` · [reference](https://docs.crisp.chat/references/rest-api/v1/#flush-last-active-website-operators) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4561,9 +5215,12 @@ impl WebsiteService {
         FlushLastActiveWebsiteOperators(call)
     }
 
-    /// Send Email To Website Operators.
+    /// Sends an email to the website's operators, or to one of them, with a subject, message and optional link button.
     ///
     /// Send Email To Website Operators (Website Operator) · `POST website/{website_id}/operators/email` · [reference](https://docs.crisp.chat/references/rest-api/v1/#send-email-to-website-operators) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](SendEmailToWebsiteOperators::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4589,9 +5246,13 @@ impl WebsiteService {
         SendEmailToWebsiteOperators(call)
     }
 
-    /// Get A Website Operator.
+    /// Returns one member of the website's team: name, email, avatar, role, title and availability.
     ///
     /// Get A Website Operator (Website Operator) · `GET website/{website_id}/operator/{user_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-website-operator) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `user_id`: Identifier of the Crisp user account (an operator), a UUID.
     ///
     /// Returns `WebsiteOperator`.
     ///
@@ -4613,9 +5274,15 @@ impl WebsiteService {
         GetWebsiteOperator(call)
     }
 
-    /// Invite A Website Operator.
+    /// Invites someone by email to join the website's team with a given role; `verify` is a required boolean.
     ///
     /// Invite A Website Operator (Website Operator) · `POST website/{website_id}/operator` · [reference](https://docs.crisp.chat/references/rest-api/v1/#invite-a-website-operator) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](InviteWebsiteOperator::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `email`: Email address of the person.
+    /// - `role`: Role or job function of the person, as a short string.
+    /// - `verify`: Verification challenge proving the caller's identity.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4654,9 +5321,15 @@ impl WebsiteService {
         InviteWebsiteOperator(call)
     }
 
-    /// Change Operator Membership.
+    /// Changes the role and title of a member of the website's team.
     ///
     /// Change Operator Membership (Website Operator) · `PATCH website/{website_id}/operator/{user_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#change-operator-membership) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ChangeOperatorMembership::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `user_id`: Identifier of the Crisp user account (an operator), a UUID.
+    /// - `role`: Role or job function of the person, as a short string.
+    /// - `title`: Title shown to readers, as plain text.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4692,9 +5365,13 @@ impl WebsiteService {
         ChangeOperatorMembership(call)
     }
 
-    /// Unlink Operator From Website.
+    /// Removes a member from the website's team, revoking their access.
     ///
     /// Unlink Operator From Website (Website Operator) · `DELETE website/{website_id}/operator/{user_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#unlink-operator-from-website) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `user_id`: Identifier of the Crisp user account (an operator), a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4720,9 +5397,12 @@ impl WebsiteService {
         UnlinkOperatorFromWebsite(call)
     }
 
-    /// Get People Statistics.
+    /// Returns how many contact profiles the website has in total.
     ///
     /// Get People Statistics (Website People) · `GET website/{website_id}/people/stats` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-statistics) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `PeopleStatistics`.
     ///
@@ -4744,9 +5424,13 @@ impl WebsiteService {
         GetPeopleStatistics(call)
     }
 
-    /// List Suggested People Segments.
+    /// Lists one page (1-based) of the segments used on contact profiles, each with how many profiles carry it.
     ///
     /// List Suggested People Segments (Website People) · `GET website/{website_id}/people/suggest/segments/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-people-segments) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<PeopleSuggestedSegment>`.
     ///
@@ -4775,9 +5459,13 @@ impl WebsiteService {
         ListSuggestedPeopleSegments(call)
     }
 
-    /// Delete Suggested People Segment.
+    /// Removes a segment from the suggestions offered for contact profiles.
     ///
     /// Delete Suggested People Segment (Website People) · `DELETE website/{website_id}/people/suggest/segment` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-people-segment) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `segment`: Name of the segment (tag).
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4807,9 +5495,13 @@ impl WebsiteService {
         DeleteSuggestedPeopleSegment(call)
     }
 
-    /// List Suggested People Data Keys.
+    /// Lists one page (1-based) of the custom data keys used on contact profiles, each with how many profiles carry it.
     ///
     /// List Suggested People Data Keys (Website People) · `GET website/{website_id}/people/suggest/data/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-people-data-keys) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<PeopleSuggestedDataKey>`.
     ///
@@ -4838,9 +5530,13 @@ impl WebsiteService {
         ListSuggestedPeopleDataKeys(call)
     }
 
-    /// Delete Suggested People Data Key.
+    /// Removes a custom data key from the suggestions offered for contact profiles.
     ///
     /// Delete Suggested People Data Key (Website People) · `DELETE website/{website_id}/people/suggest/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-people-data-key) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `key`: Custom data key.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4870,9 +5566,13 @@ impl WebsiteService {
         DeleteSuggestedPeopleDataKey(call)
     }
 
-    /// List Suggested People Events.
+    /// Lists one page (1-based) of the event names recorded on contact profiles, each with how many times it occurs.
     ///
     /// List Suggested People Events (Website People) · `GET website/{website_id}/people/suggest/events/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-people-events) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<PeopleSuggestedEvent>`.
     ///
@@ -4901,9 +5601,13 @@ impl WebsiteService {
         ListSuggestedPeopleEvents(call)
     }
 
-    /// Delete Suggested People Event.
+    /// Removes an event name from the suggestions offered for contact profiles.
     ///
     /// Delete Suggested People Event (Website People) · `DELETE website/{website_id}/people/suggest/event` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-people-event) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `text`: Text shown to the reader, as plain text or Markdown.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4933,9 +5637,13 @@ impl WebsiteService {
         DeleteSuggestedPeopleEvent(call)
     }
 
-    /// List People Profiles.
+    /// Lists one page (1-based) of the website's contact profiles, optionally sorted and searched by text or by filters.
     ///
     /// List People Profiles (Website People) · `GET website/{website_id}/people/profiles/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-profiles) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Optional: [`sort_field`](ListPeopleProfiles::sort_field), [`sort_order`](ListPeopleProfiles::sort_order), [`search_operator`](ListPeopleProfiles::search_operator), [`search_filter`](ListPeopleProfiles::search_filter), [`search_text`](ListPeopleProfiles::search_text).
     ///
@@ -4962,9 +5670,12 @@ impl WebsiteService {
         ListPeopleProfiles(call)
     }
 
-    /// Add New People Profile.
+    /// Creates a contact profile (email, person, company, segments, notepad) and returns its `people_id`.
     ///
     /// Add New People Profile (Website People) · `POST website/{website_id}/people/profile` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-new-people-profile) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AddNewPeopleProfile::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `PeopleProfileNew`.
     ///
@@ -4990,9 +5701,13 @@ impl WebsiteService {
         AddNewPeopleProfile(call)
     }
 
-    /// Check If People Profile Exists.
+    /// Checks whether a contact profile exists (HEAD request); returns `true` when it does.
     ///
     /// Check If People Profile Exists (Website People) · `HEAD website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-people-profile-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -5018,9 +5733,13 @@ impl WebsiteService {
         CheckIfPeopleProfileExists(call)
     }
 
-    /// Get People Profile.
+    /// Returns one contact profile: email, person and company details, segments, notepad, activity, score and times (epoch ms).
     ///
     /// Get People Profile (Website People) · `GET website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-profile) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `PeopleProfile`.
     ///
@@ -5042,9 +5761,13 @@ impl WebsiteService {
         GetPeopleProfile(call)
     }
 
-    /// Save People Profile.
+    /// Replaces a contact profile with the given one.
     ///
     /// Save People Profile (Website People) · `PUT website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-people-profile) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5071,9 +5794,13 @@ impl WebsiteService {
         SavePeopleProfile(call)
     }
 
-    /// Update People Profile.
+    /// Changes the given fields of a contact profile, leaving the others unchanged.
     ///
     /// Update People Profile (Website People) · `PATCH website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-people-profile) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdatePeopleProfile::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5100,9 +5827,13 @@ impl WebsiteService {
         UpdatePeopleProfile(call)
     }
 
-    /// Remove People Profile.
+    /// Permanently removes a contact profile.
     ///
     /// Remove People Profile (Website People) · `DELETE website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-people-profile) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5128,9 +5859,14 @@ impl WebsiteService {
         RemovePeopleProfile(call)
     }
 
-    /// List People Conversations.
+    /// Lists one page (1-based) of the conversations of a contact, as session identifiers.
     ///
     /// List People Conversations (Website People) · `GET website/{website_id}/people/conversations/{people_id}/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-conversations) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<String>`.
     ///
@@ -5160,9 +5896,14 @@ impl WebsiteService {
         ListPeopleConversations(call)
     }
 
-    /// List People Campaigns.
+    /// Lists one page (1-based) of the campaigns a contact received, with what the contact did with each.
     ///
     /// List People Campaigns (Website People) · `GET website/{website_id}/people/campaigns/{people_id}/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-campaigns) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<PeopleCampaign>`.
     ///
@@ -5192,9 +5933,13 @@ impl WebsiteService {
         ListPeopleCampaigns(call)
     }
 
-    /// Add A People Event.
+    /// Records a custom event (text, data, colour) on a contact profile.
     ///
     /// Add A People Event (Website People) · `POST website/{website_id}/people/events/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-a-people-event) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AddPeopleEvent::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5221,9 +5966,14 @@ impl WebsiteService {
         AddPeopleEvent(call)
     }
 
-    /// List People Events.
+    /// Lists one page (1-based) of the custom events recorded on a contact profile, with their time (epoch ms).
     ///
     /// List People Events (Website People) · `GET website/{website_id}/people/events/{people_id}/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-events) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<PeopleEvent>`.
     ///
@@ -5253,9 +6003,13 @@ impl WebsiteService {
         ListPeopleEvents(call)
     }
 
-    /// Get People Data.
+    /// Returns the custom data map stored on a contact profile.
     ///
     /// Get People Data (Website People) · `GET website/{website_id}/people/data/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-data) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `PeopleData`.
     ///
@@ -5277,9 +6031,13 @@ impl WebsiteService {
         GetPeopleData(call)
     }
 
-    /// Save People Data.
+    /// Replaces the whole custom data map of a contact profile with the given map.
     ///
     /// Save People Data (Website People) · `PUT website/{website_id}/people/data/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-people-data) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5306,9 +6064,13 @@ impl WebsiteService {
         SavePeopleData(call)
     }
 
-    /// Update People Data.
+    /// Merges the given keys into the custom data map of a contact profile, leaving the other keys unchanged.
     ///
     /// Update People Data (Website People) · `PATCH website/{website_id}/people/data/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-people-data) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdatePeopleData::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5335,9 +6097,13 @@ impl WebsiteService {
         UpdatePeopleData(call)
     }
 
-    /// Get People Subscription Status.
+    /// Returns whether a contact is subscribed to emails (campaigns) from the website.
     ///
     /// Get People Subscription Status (Website People) · `GET website/{website_id}/people/subscription/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-subscription-status) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `PeopleSubscription`.
     ///
@@ -5363,9 +6129,13 @@ impl WebsiteService {
         GetPeopleSubscriptionStatus(call)
     }
 
-    /// Update People Subscription Status.
+    /// Subscribes a contact to, or unsubscribes them from, emails (campaigns) from the website.
     ///
     /// Update People Subscription Status (Website People) · `PATCH website/{website_id}/people/subscription/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-people-subscription-status) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdatePeopleSubscriptionStatus::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5392,9 +6162,12 @@ impl WebsiteService {
         UpdatePeopleSubscriptionStatus(call)
     }
 
-    /// Export People Profiles.
+    /// Starts an export of all the website's contact profiles, which runs in the background.
     ///
     /// Export People Profiles (Website People) · `POST website/{website_id}/people/export/profiles` · [reference](https://docs.crisp.chat/references/rest-api/v1/#export-people-profiles) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ExportPeopleProfiles::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5416,9 +6189,12 @@ impl WebsiteService {
         ExportPeopleProfiles(call)
     }
 
-    /// Import People Profiles.
+    /// Starts importing contact profiles from a CSV file at a URL with a column mapping, and returns the `import_id`; progress comes as `people:import:progress` events.
     ///
     /// Import People Profiles (Website People) · `POST website/{website_id}/people/import/profiles` · [reference](https://docs.crisp.chat/references/rest-api/v1/#import-people-profiles) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ImportPeopleProfiles::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `PeopleProfileImport`.
     ///
@@ -5444,9 +6220,12 @@ impl WebsiteService {
         ImportPeopleProfiles(call)
     }
 
-    /// Get Website Settings.
+    /// Returns the website's settings: name, domains, logo, contact channels, audit, inbox, email and chat box options.
     ///
     /// Get Website Settings (Website Settings) · `GET website/{website_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteSettings`.
     ///
@@ -5468,9 +6247,12 @@ impl WebsiteService {
         GetWebsiteSettings(call)
     }
 
-    /// Update Website Settings.
+    /// Changes the given website settings, leaving the others unchanged.
     ///
     /// Update Website Settings (Website Settings) · `PATCH website/{website_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-website-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateWebsiteSettings::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5496,9 +6278,13 @@ impl WebsiteService {
         UpdateWebsiteSettings(call)
     }
 
-    /// List Teams.
+    /// Lists one page (1-based) of the website's operator teams, with their members.
     ///
     /// List Teams (Website Teams) · `GET website/{website_id}/teams/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-teams) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<WebsiteTeam>`.
     ///
@@ -5523,9 +6309,12 @@ impl WebsiteService {
         ListTeams(call)
     }
 
-    /// Create A New Team.
+    /// Creates an operator team with a name, emoji and members, and returns its `team_id`.
     ///
     /// Create A New Team (Website Teams) · `POST website/{website_id}/team` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-team) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateNewTeam::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteTeamNew`.
     ///
@@ -5551,9 +6340,13 @@ impl WebsiteService {
         CreateNewTeam(call)
     }
 
-    /// Check If Team Exists.
+    /// Checks whether an operator team exists (HEAD request); returns `true` when it does.
     ///
     /// Check If Team Exists (Website Teams) · `HEAD website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-team-exists) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `team_id`: Identifier of the operator team.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -5575,9 +6368,13 @@ impl WebsiteService {
         CheckIfTeamExists(call)
     }
 
-    /// Get Team.
+    /// Returns one operator team with its members and times (epoch ms).
     ///
     /// Get Team (Website Teams) · `GET website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-team) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `team_id`: Identifier of the operator team.
     ///
     /// Returns `WebsiteTeam`.
     ///
@@ -5599,9 +6396,13 @@ impl WebsiteService {
         GetTeam(call)
     }
 
-    /// Save Team.
+    /// Replaces an operator team with the given one.
     ///
     /// Save Team (Website Teams) · `PUT website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-a-team) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `team_id`: Identifier of the operator team.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5628,9 +6429,13 @@ impl WebsiteService {
         SaveTeam(call)
     }
 
-    /// Delete Team.
+    /// Permanently removes an operator team; its members stay on the website.
     ///
     /// Delete Team (Website Teams) · `DELETE website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-team) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `team_id`: Identifier of the operator team.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5652,9 +6457,12 @@ impl WebsiteService {
         DeleteTeam(call)
     }
 
-    /// Get Verify Settings.
+    /// Returns whether identity verification of chat box users (signed emails) is enabled on the website.
     ///
     /// Get Verify Settings (Website Verify) · `GET website/{website_id}/verify/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-verify-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteVerifySettings`.
     ///
@@ -5676,9 +6484,12 @@ impl WebsiteService {
         GetVerifySettings(call)
     }
 
-    /// Update Verify Settings.
+    /// Enables or disables identity verification of chat box users on the website.
     ///
     /// Update Verify Settings (Website Verify) · `PATCH website/{website_id}/verify/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-verify-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateVerifySettings::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5704,9 +6515,12 @@ impl WebsiteService {
         UpdateVerifySettings(call)
     }
 
-    /// Get Verify Key.
+    /// Returns the secret key used to sign user identities (for example their email) for identity verification.
     ///
     /// Get Verify Key (Website Verify) · `GET website/{website_id}/verify/key` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-verify-key) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteVerifyKey`.
     ///
@@ -5728,9 +6542,12 @@ impl WebsiteService {
         GetVerifyKey(call)
     }
 
-    /// Roll Verify Key.
+    /// Replaces the identity verification secret key with a new one; signatures made with the old key stop being accepted.
     ///
     /// Roll Verify Key (Website Verify) · `POST website/{website_id}/verify/key` · [reference](https://docs.crisp.chat/references/rest-api/v1/#roll-verify-key) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](RollVerifyKey::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5752,9 +6569,12 @@ impl WebsiteService {
         RollVerifyKey(call)
     }
 
-    /// Count Visitors.
+    /// Returns how many visitors are on the website now, how many are active, and whether the count is limited.
     ///
     /// Count Visitors (Website Visitors) · `GET website/{website_id}/visitors/count` · [reference](https://docs.crisp.chat/references/rest-api/v1/#count-visitors) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteVisitorCount`.
     ///
@@ -5776,9 +6596,13 @@ impl WebsiteService {
         CountVisitors(call)
     }
 
-    /// List Visitors.
+    /// Lists one page (1-based) of the visitors now on the website, with their identity, last page, location and device details.
     ///
     /// List Visitors (Website Visitors) · `GET website/{website_id}/visitors/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-visitors) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<WebsiteVisitor>`.
     ///
@@ -5803,9 +6627,12 @@ impl WebsiteService {
         ListVisitors(call)
     }
 
-    /// Pinpoint Visitors On A Map.
+    /// Groups the current visitors by location around an optional centre point and radius, returning one map point per place with its visitors.
     ///
     /// Pinpoint Visitors On A Map (Website Visitors) · `GET website/{website_id}/visitors/map` · [reference](https://docs.crisp.chat/references/rest-api/v1/#pinpoint-visitors-on-a-map) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Optional: [`center_longitude`](PinpointVisitorsOnMap::center_longitude), [`center_latitude`](PinpointVisitorsOnMap::center_latitude), [`center_radius`](PinpointVisitorsOnMap::center_radius).
     ///
@@ -5829,9 +6656,13 @@ impl WebsiteService {
         PinpointVisitorsOnMap(call)
     }
 
-    /// Get Session Identifier From Token.
+    /// Returns the session identifier bound to a chat box token.
     ///
     /// Get Session Identifier From Token (Website Visitors) · `GET website/{website_id}/visitors/token/{token_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-session-identifier-from-token) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `token_id`: Token whose session identifier is looked up.
     ///
     /// Returns `WebsiteVisitorsToken`.
     ///
@@ -5857,9 +6688,12 @@ impl WebsiteService {
         GetSessionIdentifierFromToken(call)
     }
 
-    /// Count Blocked Visitors.
+    /// Returns how many visitors are blocked, with the blocking rules concerned.
     ///
     /// Count Blocked Visitors (Website Visitors) · `GET website/{website_id}/visitors/blocked` · [reference](https://docs.crisp.chat/references/rest-api/v1/#count-blocked-visitors) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteVisitorsBlocked`.
     ///
@@ -5881,9 +6715,13 @@ impl WebsiteService {
         CountBlockedVisitors(call)
     }
 
-    /// Count Blocked Visitors In Rule.
+    /// Returns how many visitors one blocking rule has blocked, as a bare number.
     ///
     /// Count Blocked Visitors In Rule (Website Visitors) · `GET website/{website_id}/visitors/blocked/{rule}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#count-blocked-visitors-in-rule) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `rule`: Blocking rules involved.
     ///
     /// Returns `f64`.
     ///
@@ -5909,9 +6747,13 @@ impl WebsiteService {
         CountBlockedVisitorsInRule(call)
     }
 
-    /// Clear Blocked Visitors In Rule.
+    /// Clears the visitors blocked by one rule, unblocking them.
     ///
     /// Clear Blocked Visitors In Rule (Website Visitors) · `DELETE website/{website_id}/visitors/blocked/{rule}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#clear-blocked-visitors-in-rule) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `rule`: Blocking rules involved.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -6564,6 +7406,8 @@ ListConversations => Vec<models::Conversation>
 }
 
 impl ListConversations {
+    /// Number of results per page (20 to 50; 20 when unset).
+    ///
     /// Sets the `per_page` query parameter.
     ///
     /// ```no_run
@@ -6579,6 +7423,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): include conversations that have no message yet. `0` or `1`.
+    ///
     /// Sets the `include_empty` query parameter.
     ///
     /// ```no_run
@@ -6594,6 +7440,8 @@ impl ListConversations {
         self
     }
 
+    /// Only list conversations of this inbox (identifier).
+    ///
     /// Sets the `filter_inbox_id` query parameter.
     ///
     /// ```no_run
@@ -6609,6 +7457,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): only list conversations that have unread messages. `0` or `1`.
+    ///
     /// Sets the `filter_unread` query parameter.
     ///
     /// ```no_run
@@ -6624,6 +7474,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): only list resolved conversations. `0` or `1`.
+    ///
     /// Sets the `filter_resolved` query parameter.
     ///
     /// ```no_run
@@ -6639,6 +7491,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): only list conversations that are not resolved. `0` or `1`.
+    ///
     /// Sets the `filter_not_resolved` query parameter.
     ///
     /// ```no_run
@@ -6654,6 +7508,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): only list conversations where the current operator is mentioned. `0` or `1`.
+    ///
     /// Sets the `filter_mention` query parameter.
     ///
     /// ```no_run
@@ -6669,6 +7525,8 @@ impl ListConversations {
         self
     }
 
+    /// Only list conversations assigned to this operator (user identifier).
+    ///
     /// Sets the `filter_assigned` query parameter.
     ///
     /// ```no_run
@@ -6684,6 +7542,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): only list conversations assigned to nobody. `0` or `1`.
+    ///
     /// Sets the `filter_unassigned` query parameter.
     ///
     /// ```no_run
@@ -6699,6 +7559,8 @@ impl ListConversations {
         self
     }
 
+    /// Only list items dated on or after this date (a date string).
+    ///
     /// Sets the `filter_date_start` query parameter.
     ///
     /// ```no_run
@@ -6714,6 +7576,8 @@ impl ListConversations {
         self
     }
 
+    /// Only list items dated on or before this date (a date string).
+    ///
     /// Sets the `filter_date_end` query parameter.
     ///
     /// ```no_run
@@ -6729,6 +7593,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): order by creation date instead of the default order. `0` or `1`.
+    ///
     /// Sets the `order_date_created` query parameter.
     ///
     /// ```no_run
@@ -6744,6 +7610,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): order by last update date instead of the default order. `0` or `1`.
+    ///
     /// Sets the `order_date_updated` query parameter.
     ///
     /// ```no_run
@@ -6759,6 +7627,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): order by how long the visitor has been waiting for a reply. `0` or `1`.
+    ///
     /// Sets the `order_date_waiting` query parameter.
     ///
     /// ```no_run
@@ -6774,6 +7644,8 @@ impl ListConversations {
         self
     }
 
+    /// Kind of search: `text` (full text), `segment` (by segment) or `filter` (structured filters).
+    ///
     /// Sets the `search_type` query parameter.
     ///
     /// ```no_run
@@ -6789,6 +7661,8 @@ impl ListConversations {
         self
     }
 
+    /// Search query: a text or segment for `text` and `segment` searches, a list of filters for `filter` searches.
+    ///
     /// Sets the `search_query` query parameter.
     ///
     /// ```no_run
@@ -6804,6 +7678,8 @@ impl ListConversations {
         self
     }
 
+    /// How filters combine in a `filter` search: `and` (all must match, the default) or `or` (any may match).
+    ///
     /// Sets the `search_operator` query parameter.
     ///
     /// ```no_run
@@ -6988,6 +7864,8 @@ GetMessagesInConversation => Vec<models::ConversationMessage>
 }
 
 impl GetMessagesInConversation {
+    /// Only messages sent before this time, in Unix epoch milliseconds: pass the oldest timestamp of a page to get the page before it.
+    ///
     /// Sets the `timestamp_before` query parameter.
     ///
     /// ```no_run
@@ -7003,6 +7881,8 @@ impl GetMessagesInConversation {
         self
     }
 
+    /// Only messages sent after this time, in Unix epoch milliseconds.
+    ///
     /// Sets the `timestamp_after` query parameter.
     ///
     /// ```no_run
@@ -7018,6 +7898,8 @@ impl GetMessagesInConversation {
         self
     }
 
+    /// Messages sent around this time, in Unix epoch milliseconds.
+    ///
     /// Sets the `timestamp_around` query parameter.
     ///
     /// ```no_run
@@ -7323,6 +8205,8 @@ ChangeConversationState => serde_json::Value
 }
 
 impl ChangeConversationState {
+    /// Author of the message or action: type, user identifier, nickname and avatar.
+    ///
     /// Sets the `user` body field.
     ///
     /// ```no_run
@@ -7339,6 +8223,8 @@ impl ChangeConversationState {
         self
     }
 
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`.
+    ///
     /// Sets the `origin` body field.
     ///
     /// ```no_run
@@ -7394,6 +8280,8 @@ BlockIncomingMessagesForConversation => serde_json::Value
 }
 
 impl BlockIncomingMessagesForConversation {
+    /// Author of the message or action: type, user identifier, nickname and avatar.
+    ///
     /// Sets the `user` body field.
     ///
     /// ```no_run
@@ -7410,6 +8298,8 @@ impl BlockIncomingMessagesForConversation {
         self
     }
 
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`.
+    ///
     /// Sets the `origin` body field.
     ///
     /// ```no_run
@@ -7493,6 +8383,8 @@ RequestEmailTranscriptForConversation => serde_json::Value
 }
 
 impl RequestEmailTranscriptForConversation {
+    /// Email address of the person.
+    ///
     /// Sets the `email` body field.
     ///
     /// ```no_run
@@ -7628,6 +8520,8 @@ InitiateNewCallSessionForConversation => models::ConversationCall
 }
 
 impl InitiateNewCallSessionForConversation {
+    /// Author of the message or action: type, user identifier, nickname and avatar.
+    ///
     /// Sets the `user` body field.
     ///
     /// ```no_run
@@ -7644,6 +8538,8 @@ impl InitiateNewCallSessionForConversation {
         self
     }
 
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`.
+    ///
     /// Sets the `origin` body field.
     ///
     /// ```no_run
@@ -7684,6 +8580,8 @@ AbortOngoingCallSessionForConversation => serde_json::Value
 }
 
 impl AbortOngoingCallSessionForConversation {
+    /// Author of the message or action: type, user identifier, nickname and avatar.
+    ///
     /// Sets the `user` body field.
     ///
     /// ```no_run
@@ -7700,6 +8598,8 @@ impl AbortOngoingCallSessionForConversation {
         self
     }
 
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`.
+    ///
     /// Sets the `origin` body field.
     ///
     /// ```no_run
@@ -7742,6 +8642,8 @@ RequestToolCallForConversation => serde_json::Value
 }
 
 impl RequestToolCallForConversation {
+    /// Payload carried, as JSON.
+    ///
     /// Sets the `payload` body field.
     ///
     /// ```no_run
@@ -7777,6 +8679,8 @@ DeliverWidgetButtonActionForConversation => models::ConversationWidgetAction
 }
 
 impl DeliverWidgetButtonActionForConversation {
+    /// Value carried by the object; its type and meaning depend on the model.
+    ///
     /// Sets the `value` body field.
     ///
     /// ```no_run
@@ -7850,6 +8754,8 @@ ScheduleReminderForConversation => serde_json::Value
 }
 
 impl ScheduleReminderForConversation {
+    /// Author of the message or action: type, user identifier, nickname and avatar.
+    ///
     /// Sets the `user` body field.
     ///
     /// ```no_run
@@ -7866,6 +8772,8 @@ impl ScheduleReminderForConversation {
         self
     }
 
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`.
+    ///
     /// Sets the `origin` body field.
     ///
     /// ```no_run
@@ -8033,6 +8941,8 @@ ListHelpdeskTree => Vec<models::HelpdeskTreeEntry>
 }
 
 impl ListHelpdeskTree {
+    /// Tree path to list below, instead of the root.
+    ///
     /// Sets the `sub_path` query parameter.
     ///
     /// ```no_run
@@ -8048,6 +8958,8 @@ impl ListHelpdeskTree {
         self
     }
 
+    /// Only entries whose title matches this text.
+    ///
     /// Sets the `search_title` query parameter.
     ///
     /// ```no_run
@@ -8063,6 +8975,8 @@ impl ListHelpdeskTree {
         self
     }
 
+    /// Only list items dated on or after this date (a date string).
+    ///
     /// Sets the `filter_date_start` query parameter.
     ///
     /// ```no_run
@@ -8078,6 +8992,8 @@ impl ListHelpdeskTree {
         self
     }
 
+    /// Only list items dated on or before this date (a date string).
+    ///
     /// Sets the `filter_date_end` query parameter.
     ///
     /// ```no_run
@@ -8201,6 +9117,8 @@ ListHelpdeskHistoryChanges => Vec<models::HelpdeskHistoryChange>
 }
 
 impl ListHelpdeskHistoryChanges {
+    /// Only changes to this language.
+    ///
     /// Sets the `filter_locale` query parameter.
     ///
     /// ```no_run
@@ -8216,6 +9134,8 @@ impl ListHelpdeskHistoryChanges {
         self
     }
 
+    /// Only changes of this kind.
+    ///
     /// Sets the `filter_type` query parameter.
     ///
     /// ```no_run
@@ -8231,6 +9151,8 @@ impl ListHelpdeskHistoryChanges {
         self
     }
 
+    /// Only changes below this tree path.
+    ///
     /// Sets the `filter_tree_path` query parameter.
     ///
     /// ```no_run
@@ -8296,6 +9218,8 @@ MapHelpdeskLocaleFeedbackRatings => models::HelpdeskLocaleFeedbackRatings
 }
 
 impl MapHelpdeskLocaleFeedbackRatings {
+    /// Only list items dated on or after this date (a date string).
+    ///
     /// Sets the `filter_date_start` query parameter.
     ///
     /// ```no_run
@@ -8311,6 +9235,8 @@ impl MapHelpdeskLocaleFeedbackRatings {
         self
     }
 
+    /// Only list items dated on or before this date (a date string).
+    ///
     /// Sets the `filter_date_end` query parameter.
     ///
     /// ```no_run
@@ -8333,6 +9259,8 @@ ListHelpdeskLocaleFeedbacks => Vec<models::HelpdeskLocaleFeedbackItem>
 }
 
 impl ListHelpdeskLocaleFeedbacks {
+    /// Only list items dated on or after this date (a date string).
+    ///
     /// Sets the `filter_date_start` query parameter.
     ///
     /// ```no_run
@@ -8348,6 +9276,8 @@ impl ListHelpdeskLocaleFeedbacks {
         self
     }
 
+    /// Only list items dated on or before this date (a date string).
+    ///
     /// Sets the `filter_date_end` query parameter.
     ///
     /// ```no_run
@@ -8506,6 +9436,8 @@ RequestHelpdeskDomainChange => serde_json::Value
 }
 
 impl RequestHelpdeskDomainChange {
+    /// Basic subdomain of the helpdesk (under the Crisp helpdesk domain).
+    ///
     /// Sets the `basic` body field.
     ///
     /// ```no_run
@@ -8522,6 +9454,8 @@ impl RequestHelpdeskDomainChange {
         self
     }
 
+    /// Custom domain name that serves the helpdesk.
+    ///
     /// Sets the `custom` body field.
     ///
     /// ```no_run
@@ -8557,6 +9491,8 @@ GenerateHelpdeskDomainSetupFlow => models::HelpdeskDomainSetupFlow
 }
 
 impl GenerateHelpdeskDomainSetupFlow {
+    /// Custom domain name that serves the helpdesk.
+    ///
     /// Sets the `custom` query parameter.
     ///
     /// ```no_run
@@ -8821,6 +9757,8 @@ ListPeopleProfiles => Vec<models::PeopleProfile>
 }
 
 impl ListPeopleProfiles {
+    /// Profile field to sort by.
+    ///
     /// Sets the `sort_field` query parameter.
     ///
     /// ```no_run
@@ -8836,6 +9774,8 @@ impl ListPeopleProfiles {
         self
     }
 
+    /// Sort direction.
+    ///
     /// Sets the `sort_order` query parameter.
     ///
     /// ```no_run
@@ -8851,6 +9791,8 @@ impl ListPeopleProfiles {
         self
     }
 
+    /// How filters combine in a `filter` search: `and` (all must match, the default) or `or` (any may match).
+    ///
     /// Sets the `search_operator` query parameter.
     ///
     /// ```no_run
@@ -8866,6 +9808,8 @@ impl ListPeopleProfiles {
         self
     }
 
+    /// Filter expression (JSON-encoded) the profiles must match.
+    ///
     /// Sets the `search_filter` query parameter.
     ///
     /// ```no_run
@@ -8881,6 +9825,8 @@ impl ListPeopleProfiles {
         self
     }
 
+    /// Free text the profiles must match.
+    ///
     /// Sets the `search_text` query parameter.
     ///
     /// ```no_run
@@ -9300,6 +10246,8 @@ PinpointVisitorsOnMap => Vec<models::WebsiteVisitorsMapPoint>
 }
 
 impl PinpointVisitorsOnMap {
+    /// Longitude of the centre of the area, in degrees (negative west of Greenwich).
+    ///
     /// Sets the `center_longitude` query parameter.
     ///
     /// ```no_run
@@ -9315,6 +10263,8 @@ impl PinpointVisitorsOnMap {
         self
     }
 
+    /// Latitude of the centre of the area, in degrees (negative south of the equator).
+    ///
     /// Sets the `center_latitude` query parameter.
     ///
     /// ```no_run
@@ -9330,6 +10280,8 @@ impl PinpointVisitorsOnMap {
         self
     }
 
+    /// Radius of the area around the centre.
+    ///
     /// Sets the `center_radius` query parameter.
     ///
     /// ```no_run
