@@ -40,6 +40,8 @@ mod client;
 mod error;
 mod generated;
 mod model_helpers;
+#[cfg(feature = "website")]
+mod paging;
 mod pipeline;
 mod support;
 

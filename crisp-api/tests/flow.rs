@@ -41,7 +41,7 @@ async fn create_send_and_read_back() {
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].content.as_ref().and_then(|c| c.as_str()), Some("Where is my parcel?"));
     assert_eq!(messages[0].fingerprint, Some(fingerprint));
-    let one = website.get_message_in_conversation(website_id, &session_id, fingerprint as u64).await.unwrap();
+    let one = website.get_message_in_conversation(website_id, &session_id, fingerprint).await.unwrap();
     assert_eq!(one.from, Some(crisp_api::models::MessageFrom::User));
 
     let after = website.list_conversations(website_id, 1).await.unwrap();

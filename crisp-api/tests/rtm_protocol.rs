@@ -630,7 +630,13 @@ async fn bad_input_is_refused_before_connecting() {
     assert!(matches!(&err, RtmError::InvalidInput { message } if message.contains("credentials")), "{err:?}");
     let err = client().rtm().url("ftp://127.0.0.1/").connect().await.unwrap_err();
     assert!(matches!(err, RtmError::InvalidInput { .. }), "{err:?}");
-    let err = client().rtm().url("http://127.0.0.1:1/").events(Vec::<crisp_api::events::EventName>::new()).connect().await.unwrap_err();
+    let err = client()
+        .rtm()
+        .url("http://127.0.0.1:1/")
+        .events(Vec::<crisp_api::events::EventName>::new())
+        .connect()
+        .await
+        .unwrap_err();
     assert!(matches!(err, RtmError::InvalidInput { .. }), "{err:?}");
 }
 

@@ -35,7 +35,18 @@ struct Endpoint {
     response: String,
     idempotent: bool,
     paged: bool,
+    /// A list paged by a timestamp cursor instead of a page number.
+    #[serde(default)]
+    cursor: Option<Cursor>,
     tiers: Vec<String>,
+}
+
+/// The query parameter that asks for older items, and the item field whose
+/// oldest value feeds it.
+#[derive(Deserialize, Clone)]
+struct Cursor {
+    query: String,
+    field: String,
 }
 
 #[derive(Deserialize, Clone)]

@@ -417,10 +417,35 @@ pub fn service(spec: &Spec, service: &str, endpoints: &[&Endpoint]) -> String {
         count = endpoints.len()
     );
     let mut builders = String::new();
+    let mut scoped = String::new();
     for endpoint in endpoints {
-        render_endpoint(spec, endpoint, &mut out, &mut builders);
+        let args = render_endpoint(spec, endpoint, &mut out, &mut builders);
+        if service == "website" && endpoint.path_params.first().is_some_and(|p| p.name == "website_id") {
+            render_scoped(endpoint, &args[1..], &mut scoped);
+        }
     }
     out.push_str("}\n\n");
+    if !scoped.is_empty() {
+        let _ = write!(
+            out,
+            "impl crate::Crisp {{\n\
+             /// The `website` endpoints for one website, so its id is not repeated on every call; the\n\
+             /// methods are those of [`WebsiteService`] that start with a `website_id`, without it.\n\
+             ///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n\
+             /// let site = client.for_website(\"website-id\");\n\
+             /// let conversations = site.list_conversations(1).await?;\n\
+             /// let website = site.get_website().await?;\n/// # let _ = (conversations, website);\n/// # Ok(()) }}\n/// ```\n\
+             pub fn for_website(&self, website_id: impl Into<String>) -> WebsiteScope {{\n\
+             WebsiteScope {{ service: self.website(), website_id: website_id.into() }}\n}}\n}}\n\n\
+             /// The `website` endpoints bound to one website; get it with\n\
+             /// [`Crisp::for_website`](crate::Crisp::for_website). Each method is documented, with its example,\n\
+             /// on [`WebsiteService`].\n\
+             #[derive(Clone, Debug)]\npub struct WebsiteScope {{\n    service: WebsiteService,\n    website_id: String,\n}}\n\n\
+             impl WebsiteScope {{\n\
+             /// The website these calls are about.\n\
+             pub fn website_id(&self) -> &str {{\n&self.website_id\n}}\n\n{scoped}}}\n\n"
+        );
+    }
     out.push_str(&builders);
     let mut imports = vec!["use http::Method;\n".to_owned()];
     if out.contains("models::") {
@@ -439,7 +464,24 @@ pub fn service(spec: &Spec, service: &str, endpoints: &[&Endpoint]) -> String {
     out.replacen("{IMPORTS}", &imports.join("\n"), 1)
 }
 
-fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, builders: &mut String) {
+/// A `WebsiteScope` method: the service method with the website id filled in.
+fn render_scoped(endpoint: &Endpoint, args: &[String], out: &mut String) {
+    let method_name = ident(&endpoint.name);
+    let names: Vec<&str> = args.iter().map(|a| a.split(':').next().unwrap_or_default()).collect();
+    let summary = endpoint.summary.clone().unwrap_or_else(|| format!("{}.", endpoint.label));
+    let _ = write!(
+        out,
+        "{}\n///\n/// [`WebsiteService::{method_name}`] for this website.\npub fn {method_name}(&self{comma}{args}) -> {struct_name} {{\nself.service.{method_name}(&self.website_id{comma}{names})\n}}\n\n",
+        doc_lines(&summary),
+        comma = if args.is_empty() { "" } else { ", " },
+        args = args.join(", "),
+        names = names.join(", "),
+        struct_name = endpoint_struct_name(endpoint),
+    );
+}
+
+/// Renders one endpoint's method and builder; returns the method's arguments.
+fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, builders: &mut String) -> Vec<String> {
     let struct_name = endpoint_struct_name(endpoint);
     let method_name = ident(&endpoint.name);
     let is_head = endpoint.response == "exists";
@@ -460,7 +502,7 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
         match param.ty.as_str() {
             "integer" => {
                 // Page numbers are small; message fingerprints are large integers.
-                let int = if param.name == "page_number" { "u32" } else { "u64" };
+                let int = if param.name == "page_number" { "u32" } else { "i64" };
                 args.push(format!("{name}: {int}"));
                 prelude.push(format!("let {name} = {name}.to_string();"));
                 segments.push(format!("Segment::One(&{name})"));
@@ -580,7 +622,7 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
     } else {
         format!("\n///\n/// Optional: {}.", optional_names.join(", "))
     };
-    let stream_note = if endpoint.paged && is_list(&endpoint.response).is_some() {
+    let stream_note = if (endpoint.paged || endpoint.cursor.is_some()) && is_list(&endpoint.response).is_some() {
         format!("\n///\n/// [`into_stream`]({struct_name}::into_stream) walks the following pages item by item.")
     } else {
         String::new()
@@ -599,7 +641,8 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
     };
     let summary = endpoint.summary.clone().unwrap_or_else(|| format!("{}.", endpoint.label));
     let binding = if is_head { "exists" } else { "result" };
-    let arguments = if arg_docs.is_empty() { String::new() } else { format!("\n///\n/// Arguments:\n{}", arg_docs.join("\n")) };
+    let arguments =
+        if arg_docs.is_empty() { String::new() } else { format!("\n///\n/// Arguments:\n{}", arg_docs.join("\n")) };
     let _ = write!(
         methods,
         "{summary_doc}\n///\n/// {label} ({group}) · `{method} {path}` · [reference]({link}) · tiers: {tiers} · {retry}.{arguments}{optional}\n///\n/// Returns {returns}.{stream_note}\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// let {binding} = client.{service}().{method_name}({example_args}).await?;\n/// # let _ = {binding};\n/// # Ok(()) }}\n/// ```\npub fn {method_name}(&self{comma}{args}) -> {struct_name} {{\n{prelude}\nlet {mutable}call = Call::new(&self.client, Method::{method}, \"{path}\", &[{segments}], {idempotent});\n{after}\n{struct_name}(call)\n}}\n\n",
@@ -643,9 +686,23 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
             service = endpoint.service,
         );
     }
+    if let Some(cursor) = &endpoint.cursor
+        && let Some(item) = is_list(&endpoint.response)
+    {
+        let item_type = rust_type(item, "models::");
+        let _ = write!(
+            extra,
+            "/// Every item, page after page going back in time: each page asks for what came before the oldest\n/// `{field}` so far (through `{query}`); a page keeps Crisp's order. It ends at an empty page or at a\n/// page with nothing older.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// use futures_util::StreamExt as _;\n/// let mut items = client.{service}().{method_name}({example_args}).into_stream();\n/// while let Some(item) = items.next().await {{\n///     let item = item?;\n///     # let _ = item;\n/// }}\n/// # Ok(()) }}\n/// ```\npub fn into_stream(self) -> impl futures_util::Stream<Item = crate::Result<{item_type}>> + Send + 'static {{ crate::paging::timestamp_cursor_stream(self.0, \"{query}\", |item| item.{field_ident}) }}\n\n",
+            field = cursor.field,
+            query = cursor.query,
+            field_ident = ident(&cursor.field),
+            service = endpoint.service,
+        );
+    }
     if !extra.is_empty() {
         let _ = write!(builders, "impl {struct_name} {{\n{extra}}}\n\n");
     }
+    args
 }
 
 // ---------------------------------------------------------------------------
@@ -1055,14 +1112,18 @@ pub fn endpoint_table(spec: &Spec) -> String {
     );
     let _ = writeln!(
         out,
-        "Every endpoint of the Crisp REST API v1 and the Rust method that calls it ({} in all). Paths are relative to\n`https://api.crisp.chat/v1/`. Methods marked ⟳ also offer `into_stream()` over pages.\n",
+        "Every endpoint of the Crisp REST API v1 and the Rust method that calls it ({} in all). Paths are relative to\n`https://api.crisp.chat/v1/`. Methods marked ⟳ also offer `into_stream()` over pages. Methods whose path starts\nwith `website/{{website_id}}` are also on `client.for_website(website_id)`, without that argument.\n",
         spec.endpoints.len()
     );
     for service in SERVICES {
         let _ =
             writeln!(out, "## `client.{service}()`\n\n| Reference label | Rust method | HTTP route |\n|---|---|---|");
         for endpoint in spec.endpoints.iter().filter(|e| e.service == service) {
-            let stream = if endpoint.paged && is_list(&endpoint.response).is_some() { " ⟳" } else { "" };
+            let stream = if (endpoint.paged || endpoint.cursor.is_some()) && is_list(&endpoint.response).is_some() {
+                " ⟳"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
                 "| [{}]({}) | `{}(…)`{stream} | `{} {}` |",

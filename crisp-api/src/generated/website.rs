@@ -1832,6 +1832,8 @@ impl WebsiteService {
     ///
     /// Returns `Vec<ConversationMessage>`.
     ///
+    /// [`into_stream`](GetMessagesInConversation::into_stream) walks the following pages item by item.
+    ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
     /// let result = client.website().get_messages_in_conversation("website-id", "session-id").await?;
@@ -1908,7 +1910,7 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         session_id: impl AsRef<str>,
-        fingerprint: u64,
+        fingerprint: i64,
     ) -> GetMessageInConversation {
         let fingerprint = fingerprint.to_string();
         let call = Call::new(
@@ -1944,7 +1946,7 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         session_id: impl AsRef<str>,
-        fingerprint: u64,
+        fingerprint: i64,
         content: impl Into<models::ConversationMessageContent>,
     ) -> UpdateMessageInConversation {
         let fingerprint = fingerprint.to_string();
@@ -1984,7 +1986,7 @@ impl WebsiteService {
         &self,
         website_id: impl AsRef<str>,
         session_id: impl AsRef<str>,
-        fingerprint: u64,
+        fingerprint: i64,
     ) -> RemoveMessageInConversation {
         let fingerprint = fingerprint.to_string();
         let call = Call::new(
@@ -6780,6 +6782,1832 @@ impl WebsiteService {
     }
 }
 
+impl crate::Crisp {
+    /// The `website` endpoints for one website, so its id is not repeated on every call; the
+    /// methods are those of [`WebsiteService`] that start with a `website_id`, without it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// let site = client.for_website("website-id");
+    /// let conversations = site.list_conversations(1).await?;
+    /// let website = site.get_website().await?;
+    /// # let _ = (conversations, website);
+    /// # Ok(()) }
+    /// ```
+    pub fn for_website(&self, website_id: impl Into<String>) -> WebsiteScope {
+        WebsiteScope { service: self.website(), website_id: website_id.into() }
+    }
+}
+
+/// The `website` endpoints bound to one website; get it with
+/// [`Crisp::for_website`](crate::Crisp::for_website). Each method is documented, with its example,
+/// on [`WebsiteService`].
+#[derive(Clone, Debug)]
+pub struct WebsiteScope {
+    service: WebsiteService,
+    website_id: String,
+}
+
+impl WebsiteScope {
+    /// The website these calls are about.
+    pub fn website_id(&self) -> &str {
+        &self.website_id
+    }
+
+    /// Computes analytics for a website from a free-form query map and returns the data points, one per period or split value, with values and hit counts.
+    ///
+    /// [`WebsiteService::generate_analytics`] for this website.
+    pub fn generate_analytics(&self, body: impl serde::Serialize) -> GenerateAnalytics {
+        self.service.generate_analytics(&self.website_id, body)
+    }
+
+    /// Returns whether the website's support team is currently `online` or `offline`, and since when (epoch ms).
+    ///
+    /// [`WebsiteService::get_website_availability_status`] for this website.
+    pub fn get_website_availability_status(&self) -> GetWebsiteAvailabilityStatus {
+        self.service.get_website_availability_status(&self.website_id)
+    }
+
+    /// Lists the availability of each operator of a website: their availability type and since when it holds (epoch ms).
+    ///
+    /// [`WebsiteService::list_website_operator_availabilities`] for this website.
+    pub fn list_website_operator_availabilities(&self) -> ListWebsiteOperatorAvailabilities {
+        self.service.list_website_operator_availabilities(&self.website_id)
+    }
+
+    /// Returns the base record of a website: identifier, name, domain, logo URL and verification state.
+    ///
+    /// [`WebsiteService::get_website`] for this website.
+    pub fn get_website(&self) -> GetWebsite {
+        self.service.get_website(&self.website_id)
+    }
+
+    /// Schedules the permanent deletion of a website and all its data, confirmed by a verification (method `password`, `token` or `google`, and its secret); the deletion is not immediate and can be aborted until it runs.
+    ///
+    /// [`WebsiteService::delete_website`] for this website.
+    pub fn delete_website(&self, verify: impl Into<models::WebsiteRemoveVerify>) -> DeleteWebsite {
+        self.service.delete_website(&self.website_id, verify)
+    }
+
+    /// Cancels a pending deletion of a website, keeping the website and its data.
+    ///
+    /// [`WebsiteService::abort_website_deletion`] for this website.
+    pub fn abort_website_deletion(&self) -> AbortWebsiteDeletion {
+        self.service.abort_website_deletion(&self.website_id)
+    }
+
+    /// Marks many conversations as resolved in one call: the listed sessions, or every conversation of an inbox.
+    ///
+    /// [`WebsiteService::batch_resolve_conversations`] for this website.
+    pub fn batch_resolve_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
+    ) -> BatchResolveConversations {
+        self.service.batch_resolve_conversations(&self.website_id, body)
+    }
+
+    /// Marks many conversations as unresolved in one call: the listed sessions, or every conversation of an inbox.
+    ///
+    /// [`WebsiteService::batch_unresolve_conversations`] for this website.
+    pub fn batch_unresolve_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
+    ) -> BatchUnresolveConversations {
+        self.service.batch_unresolve_conversations(&self.website_id, body)
+    }
+
+    /// Marks all messages of many conversations as read in one call: the listed sessions, or every conversation of an inbox.
+    ///
+    /// [`WebsiteService::batch_read_conversations`] for this website.
+    pub fn batch_read_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
+    ) -> BatchReadConversations {
+        self.service.batch_read_conversations(&self.website_id, body)
+    }
+
+    /// Marks many conversations as unread in one call: the listed sessions, or every conversation of an inbox.
+    ///
+    /// [`WebsiteService::batch_unread_conversations`] for this website.
+    pub fn batch_unread_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
+    ) -> BatchUnreadConversations {
+        self.service.batch_unread_conversations(&self.website_id, body)
+    }
+
+    /// Permanently removes many conversations and their messages in one call: the listed sessions, or every conversation of an inbox.
+    ///
+    /// [`WebsiteService::batch_remove_conversations`] for this website.
+    pub fn batch_remove_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
+    ) -> BatchRemoveConversations {
+        self.service.batch_remove_conversations(&self.website_id, body)
+    }
+
+    /// Permanently removes many contact profiles in one call, selected by a list of people identifiers or a search.
+    ///
+    /// [`WebsiteService::batch_remove_people`] for this website.
+    pub fn batch_remove_people(
+        &self,
+        people: impl Into<models::WebsiteBatchPeopleOperationInner>,
+    ) -> BatchRemovePeople {
+        self.service.batch_remove_people(&self.website_id, people)
+    }
+
+    /// Reports many conversations with the same flag (for example spam or abuse) in one call.
+    ///
+    /// [`WebsiteService::batch_report_conversations`] for this website.
+    pub fn batch_report_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchReportOperation>,
+    ) -> BatchReportConversations {
+        self.service.batch_report_conversations(&self.website_id, body)
+    }
+
+    /// Blocks or unblocks incoming messages for many conversations in one call.
+    ///
+    /// [`WebsiteService::batch_block_conversations`] for this website.
+    pub fn batch_block_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchBlockOperation>,
+    ) -> BatchBlockConversations {
+        self.service.batch_block_conversations(&self.website_id, body)
+    }
+
+    /// Assigns many conversations to the same operator in one call.
+    ///
+    /// [`WebsiteService::batch_routing_conversations`] for this website.
+    pub fn batch_routing_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchRoutingOperation>,
+    ) -> BatchRoutingConversations {
+        self.service.batch_routing_conversations(&self.website_id, body)
+    }
+
+    /// Moves many conversations to the same inbox in one call.
+    ///
+    /// [`WebsiteService::batch_inbox_conversations`] for this website.
+    pub fn batch_inbox_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchInboxOperation>,
+    ) -> BatchInboxConversations {
+        self.service.batch_inbox_conversations(&self.website_id, body)
+    }
+
+    /// Merges the same custom data map into many conversations in one call.
+    ///
+    /// [`WebsiteService::batch_update_conversations_data`] for this website.
+    pub fn batch_update_conversations_data(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchConversationsDataOperation>,
+    ) -> BatchUpdateConversationsData {
+        self.service.batch_update_conversations_data(&self.website_id, body)
+    }
+
+    /// Merges the same custom data map into many contact profiles in one call, selected by people identifiers or a search.
+    ///
+    /// [`WebsiteService::batch_update_people_data`] for this website.
+    pub fn batch_update_people_data(
+        &self,
+        people: impl Into<models::WebsiteBatchPeopleOperationInner>,
+        data: impl Into<models::WebsiteBatchDataPayload>,
+    ) -> BatchUpdatePeopleData {
+        self.service.batch_update_people_data(&self.website_id, people, data)
+    }
+
+    /// Applies the same segments (tags) to many conversations in one call.
+    ///
+    /// [`WebsiteService::batch_update_conversations_segments`] for this website.
+    pub fn batch_update_conversations_segments(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchConversationsSegmentsOperation>,
+    ) -> BatchUpdateConversationsSegments {
+        self.service.batch_update_conversations_segments(&self.website_id, body)
+    }
+
+    /// Applies the same segments (tags) to many contact profiles in one call, selected by people identifiers or a search.
+    ///
+    /// [`WebsiteService::batch_update_people_segments`] for this website.
+    pub fn batch_update_people_segments(
+        &self,
+        people: impl Into<models::WebsiteBatchPeopleOperationInner>,
+        segments: Vec<String>,
+    ) -> BatchUpdatePeopleSegments {
+        self.service.batch_update_people_segments(&self.website_id, people, segments)
+    }
+
+    /// Lists one page (1-based) of the website's campaigns, each with its type, state, progress and counts of targeted and reached recipients.
+    ///
+    /// [`WebsiteService::list_campaigns`] for this website.
+    pub fn list_campaigns(&self, page_number: u32) -> ListCampaigns {
+        self.service.list_campaigns(&self.website_id, page_number)
+    }
+
+    /// Lists the tags used to group the website's campaigns, as strings.
+    ///
+    /// [`WebsiteService::list_campaign_tags`] for this website.
+    pub fn list_campaign_tags(&self) -> ListCampaignTags {
+        self.service.list_campaign_tags(&self.website_id)
+    }
+
+    /// Lists one page (1-based) of the website's campaign templates, without their content.
+    ///
+    /// [`WebsiteService::list_campaign_templates`] for this website.
+    pub fn list_campaign_templates(&self, page_number: u32) -> ListCampaignTemplates {
+        self.service.list_campaign_templates(&self.website_id, page_number)
+    }
+
+    /// Creates an empty campaign template with a name and content format, and returns its `template_id`.
+    ///
+    /// [`WebsiteService::create_new_campaign_template`] for this website.
+    pub fn create_new_campaign_template(
+        &self,
+        format: impl Into<String>,
+        name: impl Into<String>,
+    ) -> CreateNewCampaignTemplate {
+        self.service.create_new_campaign_template(&self.website_id, format, name)
+    }
+
+    /// Checks whether a campaign template exists (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_campaign_template_exists`] for this website.
+    pub fn check_if_campaign_template_exists(&self, template_id: impl AsRef<str>) -> CheckIfCampaignTemplateExists {
+        self.service.check_if_campaign_template_exists(&self.website_id, template_id)
+    }
+
+    /// Returns one campaign template with its content.
+    ///
+    /// [`WebsiteService::get_campaign_template`] for this website.
+    pub fn get_campaign_template(&self, template_id: impl AsRef<str>) -> GetCampaignTemplate {
+        self.service.get_campaign_template(&self.website_id, template_id)
+    }
+
+    /// Replaces a campaign template with the given one.
+    ///
+    /// [`WebsiteService::save_campaign_template`] for this website.
+    pub fn save_campaign_template(
+        &self,
+        template_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::WebsiteCampaignTemplateItem>,
+    ) -> SaveCampaignTemplate {
+        self.service.save_campaign_template(&self.website_id, template_id, body)
+    }
+
+    /// Changes the given fields of a campaign template, leaving the others unchanged.
+    ///
+    /// [`WebsiteService::update_campaign_template`] for this website.
+    pub fn update_campaign_template(
+        &self,
+        template_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::WebsiteCampaignTemplateItem>,
+    ) -> UpdateCampaignTemplate {
+        self.service.update_campaign_template(&self.website_id, template_id, body)
+    }
+
+    /// Permanently removes a campaign template.
+    ///
+    /// [`WebsiteService::remove_campaign_template`] for this website.
+    pub fn remove_campaign_template(&self, template_id: impl AsRef<str>) -> RemoveCampaignTemplate {
+        self.service.remove_campaign_template(&self.website_id, template_id)
+    }
+
+    /// Creates a draft campaign of the given type with a name, and returns its `campaign_id`.
+    ///
+    /// [`WebsiteService::create_new_campaign`] for this website.
+    pub fn create_new_campaign(&self, r#type: impl Into<String>, name: impl Into<String>) -> CreateNewCampaign {
+        self.service.create_new_campaign(&self.website_id, r#type, name)
+    }
+
+    /// Checks whether a campaign exists (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_campaign_exists`] for this website.
+    pub fn check_if_campaign_exists(&self, campaign_id: impl AsRef<str>) -> CheckIfCampaignExists {
+        self.service.check_if_campaign_exists(&self.website_id, campaign_id)
+    }
+
+    /// Returns one campaign in full: sender, recipients, automation flow, message, delivery options and statistics.
+    ///
+    /// [`WebsiteService::get_campaign`] for this website.
+    pub fn get_campaign(&self, campaign_id: impl AsRef<str>) -> GetCampaign {
+        self.service.get_campaign(&self.website_id, campaign_id)
+    }
+
+    /// Replaces a campaign with the given one.
+    ///
+    /// [`WebsiteService::save_campaign`] for this website.
+    pub fn save_campaign(
+        &self,
+        campaign_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::WebsiteCampaignItem>,
+    ) -> SaveCampaign {
+        self.service.save_campaign(&self.website_id, campaign_id, body)
+    }
+
+    /// Changes the given fields of a campaign, leaving the others unchanged.
+    ///
+    /// [`WebsiteService::update_campaign`] for this website.
+    pub fn update_campaign(
+        &self,
+        campaign_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::WebsiteCampaignItem>,
+    ) -> UpdateCampaign {
+        self.service.update_campaign(&self.website_id, campaign_id, body)
+    }
+
+    /// Permanently removes a campaign.
+    ///
+    /// [`WebsiteService::remove_campaign`] for this website.
+    pub fn remove_campaign(&self, campaign_id: impl AsRef<str>) -> RemoveCampaign {
+        self.service.remove_campaign(&self.website_id, campaign_id)
+    }
+
+    /// Dispatches a campaign: starts sending it to its recipients; progress is reported by `campaign:progress` real-time events.
+    ///
+    /// [`WebsiteService::dispatch_campaign`] for this website.
+    pub fn dispatch_campaign(&self, campaign_id: impl AsRef<str>) -> DispatchCampaign {
+        self.service.dispatch_campaign(&self.website_id, campaign_id)
+    }
+
+    /// Resumes sending a campaign that was paused.
+    ///
+    /// [`WebsiteService::resume_campaign`] for this website.
+    pub fn resume_campaign(&self, campaign_id: impl AsRef<str>) -> ResumeCampaign {
+        self.service.resume_campaign(&self.website_id, campaign_id)
+    }
+
+    /// Pauses a campaign that is being sent; it can be resumed later.
+    ///
+    /// [`WebsiteService::pause_campaign`] for this website.
+    pub fn pause_campaign(&self, campaign_id: impl AsRef<str>) -> PauseCampaign {
+        self.service.pause_campaign(&self.website_id, campaign_id)
+    }
+
+    /// Sends a test copy of a campaign without sending it to its recipients.
+    ///
+    /// [`WebsiteService::test_campaign`] for this website.
+    pub fn test_campaign(&self, campaign_id: impl AsRef<str>) -> TestCampaign {
+        self.service.test_campaign(&self.website_id, campaign_id)
+    }
+
+    /// Lists one page (1-based) of the contacts a campaign targets, with their email, name and subscription state.
+    ///
+    /// [`WebsiteService::list_campaign_recipients`] for this website.
+    pub fn list_campaign_recipients(&self, campaign_id: impl AsRef<str>, page_number: u32) -> ListCampaignRecipients {
+        self.service.list_campaign_recipients(&self.website_id, campaign_id, page_number)
+    }
+
+    /// Lists one page (1-based) of the recipients who performed one action on a campaign (for example opened or clicked), with the time of each record (epoch ms).
+    ///
+    /// [`WebsiteService::list_campaign_statistics`] for this website.
+    pub fn list_campaign_statistics(
+        &self,
+        campaign_id: impl AsRef<str>,
+        action: impl AsRef<str>,
+        page_number: u32,
+    ) -> ListCampaignStatistics {
+        self.service.list_campaign_statistics(&self.website_id, campaign_id, action, page_number)
+    }
+
+    /// Returns the real-time (RTM) socket endpoints to connect to for this website, with rescue endpoints to fall back on.
+    ///
+    /// [`WebsiteService::get_connect_endpoints`] for this website.
+    pub fn get_connect_endpoints(&self) -> GetConnectEndpoints {
+        self.service.get_connect_endpoints(&self.website_id)
+    }
+
+    /// Lists one page (1-based) of the website's conversations, with optional filters (inbox, unread, resolved, mention, assignee, dates), ordering and a text, segment or filter search; `per_page` sets the page size (20 to 50, default 20).
+    ///
+    /// [`WebsiteService::list_conversations`] for this website.
+    pub fn list_conversations(&self, page_number: u32) -> ListConversations {
+        self.service.list_conversations(&self.website_id, page_number)
+    }
+
+    /// Lists one page (1-based) of the segments used on conversations, each with how many conversations carry it.
+    ///
+    /// [`WebsiteService::list_suggested_conversation_segments`] for this website.
+    pub fn list_suggested_conversation_segments(&self, page_number: u32) -> ListSuggestedConversationSegments {
+        self.service.list_suggested_conversation_segments(&self.website_id, page_number)
+    }
+
+    /// Removes a segment from the suggestions offered for conversations.
+    ///
+    /// [`WebsiteService::delete_suggested_conversation_segment`] for this website.
+    pub fn delete_suggested_conversation_segment(
+        &self,
+        segment: impl Into<String>,
+    ) -> DeleteSuggestedConversationSegment {
+        self.service.delete_suggested_conversation_segment(&self.website_id, segment)
+    }
+
+    /// Lists one page (1-based) of the custom data keys used on conversations, each with how many conversations carry it.
+    ///
+    /// [`WebsiteService::list_suggested_conversation_data_keys`] for this website.
+    pub fn list_suggested_conversation_data_keys(&self, page_number: u32) -> ListSuggestedConversationDataKeys {
+        self.service.list_suggested_conversation_data_keys(&self.website_id, page_number)
+    }
+
+    /// Removes a custom data key from the suggestions offered for conversations.
+    ///
+    /// [`WebsiteService::delete_suggested_conversation_data_key`] for this website.
+    pub fn delete_suggested_conversation_data_key(&self, key: impl Into<String>) -> DeleteSuggestedConversationDataKey {
+        self.service.delete_suggested_conversation_data_key(&self.website_id, key)
+    }
+
+    /// Lists one page (1-based) of the conversations held back as spam, with the reason and the time they were caught (epoch ms).
+    ///
+    /// [`WebsiteService::list_spam_conversations`] for this website.
+    pub fn list_spam_conversations(&self, page_number: u32) -> ListSpamConversations {
+        self.service.list_spam_conversations(&self.website_id, page_number)
+    }
+
+    /// Returns one spam item with the content that was held back.
+    ///
+    /// [`WebsiteService::resolve_spam_conversation_content`] for this website.
+    pub fn resolve_spam_conversation_content(&self, spam_id: impl AsRef<str>) -> ResolveSpamConversationContent {
+        self.service.resolve_spam_conversation_content(&self.website_id, spam_id)
+    }
+
+    /// Decides on a spam item: deliver it as a normal conversation or confirm it as spam.
+    ///
+    /// [`WebsiteService::submit_spam_conversation_decision`] for this website.
+    pub fn submit_spam_conversation_decision(
+        &self,
+        spam_id: impl AsRef<str>,
+        action: impl Into<String>,
+    ) -> SubmitSpamConversationDecision {
+        self.service.submit_spam_conversation_decision(&self.website_id, spam_id, action)
+    }
+
+    /// Creates an empty conversation on the website and returns its new `session_id`.
+    ///
+    /// [`WebsiteService::create_new_conversation`] for this website.
+    pub fn create_new_conversation(&self) -> CreateNewConversation {
+        self.service.create_new_conversation(&self.website_id)
+    }
+
+    /// Checks whether a conversation exists (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_conversation_exists`] for this website.
+    pub fn check_if_conversation_exists(&self, session_id: impl AsRef<str>) -> CheckIfConversationExists {
+        self.service.check_if_conversation_exists(&self.website_id, session_id)
+    }
+
+    /// Returns one conversation: state, assignee, unread counts, last message, participants and the visitor's metas.
+    ///
+    /// [`WebsiteService::get_conversation`] for this website.
+    pub fn get_conversation(&self, session_id: impl AsRef<str>) -> GetConversation {
+        self.service.get_conversation(&self.website_id, session_id)
+    }
+
+    /// Permanently removes a conversation and all its messages.
+    ///
+    /// [`WebsiteService::remove_conversation`] for this website.
+    pub fn remove_conversation(&self, session_id: impl AsRef<str>) -> RemoveConversation {
+        self.service.remove_conversation(&self.website_id, session_id)
+    }
+
+    /// Initiates the conversation of an existing session, for example to write to a visitor before they have written.
+    ///
+    /// [`WebsiteService::initiate_conversation_with_existing_session`] for this website.
+    pub fn initiate_conversation_with_existing_session(
+        &self,
+        session_id: impl AsRef<str>,
+    ) -> InitiateConversationWithExistingSession {
+        self.service.initiate_conversation_with_existing_session(&self.website_id, session_id)
+    }
+
+    /// Returns one batch of messages of a conversation; pass `timestamp_before` (epoch ms) to page back to older messages.
+    ///
+    /// [`WebsiteService::get_messages_in_conversation`] for this website.
+    pub fn get_messages_in_conversation(&self, session_id: impl AsRef<str>) -> GetMessagesInConversation {
+        self.service.get_messages_in_conversation(&self.website_id, session_id)
+    }
+
+    /// Sends a message (text, note, file, animation, audio, picker, field, carousel or event) in a conversation and returns its fingerprint.
+    ///
+    /// [`WebsiteService::send_message_in_conversation`] for this website.
+    pub fn send_message_in_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::ConversationMessageNew>,
+    ) -> SendMessageInConversation {
+        self.service.send_message_in_conversation(&self.website_id, session_id, body)
+    }
+
+    /// Returns one message of a conversation, identified by its fingerprint.
+    ///
+    /// [`WebsiteService::get_message_in_conversation`] for this website.
+    pub fn get_message_in_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        fingerprint: i64,
+    ) -> GetMessageInConversation {
+        self.service.get_message_in_conversation(&self.website_id, session_id, fingerprint)
+    }
+
+    /// Replaces the content of a message already sent in a conversation; the message is then marked as edited.
+    ///
+    /// [`WebsiteService::update_message_in_conversation`] for this website.
+    pub fn update_message_in_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        fingerprint: i64,
+        content: impl Into<models::ConversationMessageContent>,
+    ) -> UpdateMessageInConversation {
+        self.service.update_message_in_conversation(&self.website_id, session_id, fingerprint, content)
+    }
+
+    /// Permanently removes one message from a conversation.
+    ///
+    /// [`WebsiteService::remove_message_in_conversation`] for this website.
+    pub fn remove_message_in_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        fingerprint: i64,
+    ) -> RemoveMessageInConversation {
+        self.service.remove_message_in_conversation(&self.website_id, session_id, fingerprint)
+    }
+
+    /// Shows or hides the typing indicator in a conversation (`start` or `stop`), optionally with an excerpt of the text being typed.
+    ///
+    /// [`WebsiteService::compose_message_in_conversation`] for this website.
+    pub fn compose_message_in_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::ConversationComposeMessageNew>,
+    ) -> ComposeMessageInConversation {
+        self.service.compose_message_in_conversation(&self.website_id, session_id, body)
+    }
+
+    /// Marks messages of a conversation as read for the operator or visitor side, all of them or the given fingerprints.
+    ///
+    /// [`WebsiteService::mark_messages_as_read_in_conversation`] for this website.
+    pub fn mark_messages_as_read_in_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::ConversationReadMessageMark>,
+    ) -> MarkMessagesAsReadInConversation {
+        self.service.mark_messages_as_read_in_conversation(&self.website_id, session_id, body)
+    }
+
+    /// Marks a conversation as unread again for the operator or visitor side.
+    ///
+    /// [`WebsiteService::mark_conversation_as_unread`] for this website.
+    pub fn mark_conversation_as_unread(
+        &self,
+        session_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::ConversationUnreadMessageMark>,
+    ) -> MarkConversationAsUnread {
+        self.service.mark_conversation_as_unread(&self.website_id, session_id, body)
+    }
+
+    /// Marks messages of a conversation as delivered to the operator or visitor side, all of them or the given fingerprints.
+    ///
+    /// [`WebsiteService::mark_messages_as_delivered_in_conversation`] for this website.
+    pub fn mark_messages_as_delivered_in_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::ConversationReadMessageMark>,
+    ) -> MarkMessagesAsDeliveredInConversation {
+        self.service.mark_messages_as_delivered_in_conversation(&self.website_id, session_id, body)
+    }
+
+    /// Records whether the conversation is currently open (being viewed) or closed.
+    ///
+    /// [`WebsiteService::update_conversation_open_state`] for this website.
+    pub fn update_conversation_open_state(
+        &self,
+        session_id: impl AsRef<str>,
+        opened: bool,
+    ) -> UpdateConversationOpenState {
+        self.service.update_conversation_open_state(&self.website_id, session_id, opened)
+    }
+
+    /// Returns the operator a conversation is assigned to, if any.
+    ///
+    /// [`WebsiteService::get_conversation_routing_assign`] for this website.
+    pub fn get_conversation_routing_assign(&self, session_id: impl AsRef<str>) -> GetConversationRoutingAssign {
+        self.service.get_conversation_routing_assign(&self.website_id, session_id)
+    }
+
+    /// Assigns a conversation to an operator (by `user_id`), optionally silently, that is without notifying.
+    ///
+    /// [`WebsiteService::assign_conversation_routing`] for this website.
+    pub fn assign_conversation_routing(
+        &self,
+        session_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::ConversationRoutingAssignUpdate>,
+    ) -> AssignConversationRouting {
+        self.service.assign_conversation_routing(&self.website_id, session_id, body)
+    }
+
+    /// Moves a conversation to another inbox.
+    ///
+    /// [`WebsiteService::update_conversation_inbox`] for this website.
+    pub fn update_conversation_inbox(
+        &self,
+        session_id: impl AsRef<str>,
+        inbox_id: Option<&str>,
+    ) -> UpdateConversationInbox {
+        self.service.update_conversation_inbox(&self.website_id, session_id, inbox_id)
+    }
+
+    /// Returns the visitor details of a conversation: name, email, phone, address, avatar, subject, segments, custom data, device and network.
+    ///
+    /// [`WebsiteService::get_conversation_metas`] for this website.
+    pub fn get_conversation_metas(&self, session_id: impl AsRef<str>) -> GetConversationMetas {
+        self.service.get_conversation_metas(&self.website_id, session_id)
+    }
+
+    /// Changes the given visitor details of a conversation (name, email, phone, segments, custom data...), leaving the others unchanged.
+    ///
+    /// [`WebsiteService::update_conversation_metas`] for this website.
+    pub fn update_conversation_metas(
+        &self,
+        session_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::ConversationMeta>,
+    ) -> UpdateConversationMetas {
+        self.service.update_conversation_metas(&self.website_id, session_id, body)
+    }
+
+    /// Returns the original form of a message as it was received (for an email, its headers and raw content).
+    ///
+    /// [`WebsiteService::get_original_message_in_conversation`] for this website.
+    pub fn get_original_message_in_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        original_id: impl AsRef<str>,
+    ) -> GetOriginalMessageInConversation {
+        self.service.get_original_message_in_conversation(&self.website_id, session_id, original_id)
+    }
+
+    /// Lists one page (1-based) of the web pages the visitor browsed during the conversation, with title, URL, referrer and time (epoch ms).
+    ///
+    /// [`WebsiteService::list_conversation_pages`] for this website.
+    pub fn list_conversation_pages(&self, session_id: impl AsRef<str>, page_number: u32) -> ListConversationPages {
+        self.service.list_conversation_pages(&self.website_id, session_id, page_number)
+    }
+
+    /// Lists one page (1-based) of the custom events recorded in the conversation, with their text, data, colour and time (epoch ms).
+    ///
+    /// [`WebsiteService::list_conversation_events`] for this website.
+    pub fn list_conversation_events(&self, session_id: impl AsRef<str>, page_number: u32) -> ListConversationEvents {
+        self.service.list_conversation_events(&self.website_id, session_id, page_number)
+    }
+
+    /// Lists one page (1-based) of the files exchanged in the conversation, with name, MIME type, URL and time (epoch ms).
+    ///
+    /// [`WebsiteService::list_conversation_files`] for this website.
+    pub fn list_conversation_files(&self, session_id: impl AsRef<str>, page_number: u32) -> ListConversationFiles {
+        self.service.list_conversation_files(&self.website_id, session_id, page_number)
+    }
+
+    /// Returns the state of a conversation: `pending`, `unresolved` or `resolved`.
+    ///
+    /// [`WebsiteService::get_conversation_state`] for this website.
+    pub fn get_conversation_state(&self, session_id: impl AsRef<str>) -> GetConversationState {
+        self.service.get_conversation_state(&self.website_id, session_id)
+    }
+
+    /// Sets the state of a conversation to `pending`, `unresolved` or `resolved`.
+    ///
+    /// [`WebsiteService::change_conversation_state`] for this website.
+    pub fn change_conversation_state(
+        &self,
+        session_id: impl AsRef<str>,
+        state: models::ConversationState,
+    ) -> ChangeConversationState {
+        self.service.change_conversation_state(&self.website_id, session_id, state)
+    }
+
+    /// Returns the conversations linked to this one: its parent conversation and its child conversations.
+    ///
+    /// [`WebsiteService::get_conversation_relations`] for this website.
+    pub fn get_conversation_relations(&self, session_id: impl AsRef<str>) -> GetConversationRelations {
+        self.service.get_conversation_relations(&self.website_id, session_id)
+    }
+
+    /// Returns the external participants of a conversation, such as extra email recipients.
+    ///
+    /// [`WebsiteService::get_conversation_participants`] for this website.
+    pub fn get_conversation_participants(&self, session_id: impl AsRef<str>) -> GetConversationParticipants {
+        self.service.get_conversation_participants(&self.website_id, session_id)
+    }
+
+    /// Replaces the list of external participants of a conversation.
+    ///
+    /// [`WebsiteService::save_conversation_participants`] for this website.
+    pub fn save_conversation_participants(
+        &self,
+        session_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::ConversationParticipantsSave>,
+    ) -> SaveConversationParticipants {
+        self.service.save_conversation_participants(&self.website_id, session_id, body)
+    }
+
+    /// Returns whether incoming messages from the visitor of this conversation are blocked.
+    ///
+    /// [`WebsiteService::get_block_status_for_conversation`] for this website.
+    pub fn get_block_status_for_conversation(&self, session_id: impl AsRef<str>) -> GetBlockStatusForConversation {
+        self.service.get_block_status_for_conversation(&self.website_id, session_id)
+    }
+
+    /// Blocks or unblocks incoming messages from the visitor of this conversation.
+    ///
+    /// [`WebsiteService::block_incoming_messages_for_conversation`] for this website.
+    pub fn block_incoming_messages_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        blocked: bool,
+    ) -> BlockIncomingMessagesForConversation {
+        self.service.block_incoming_messages_for_conversation(&self.website_id, session_id, blocked)
+    }
+
+    /// Returns whether the visitor's identity is verified in this conversation, with each verification that was done.
+    ///
+    /// [`WebsiteService::get_verify_status_for_conversation`] for this website.
+    pub fn get_verify_status_for_conversation(&self, session_id: impl AsRef<str>) -> GetVerifyStatusForConversation {
+        self.service.get_verify_status_for_conversation(&self.website_id, session_id)
+    }
+
+    /// Marks the visitor's identity in this conversation as verified or not verified.
+    ///
+    /// [`WebsiteService::update_verify_status_for_conversation`] for this website.
+    pub fn update_verify_status_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        verified: bool,
+    ) -> UpdateVerifyStatusForConversation {
+        self.service.update_verify_status_for_conversation(&self.website_id, session_id, verified)
+    }
+
+    /// Asks the visitor to prove their email address or phone number, by sending a verification to the given recipient.
+    ///
+    /// [`WebsiteService::request_identity_verification_for_conversation`] for this website.
+    pub fn request_identity_verification_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::ConversationVerifyIdentityRequest>,
+    ) -> RequestIdentityVerificationForConversation {
+        self.service.request_identity_verification_for_conversation(&self.website_id, session_id, body)
+    }
+
+    /// Completes an identity verification in a conversation with the token the visitor received.
+    ///
+    /// [`WebsiteService::redeem_identity_verification_link_for_conversation`] for this website.
+    pub fn redeem_identity_verification_link_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::ConversationVerifyIdentityRedeem>,
+    ) -> RedeemIdentityVerificationLinkForConversation {
+        self.service.redeem_identity_verification_link_for_conversation(&self.website_id, session_id, body)
+    }
+
+    /// Emails a transcript of the conversation to the visitor or operator, or to a given address.
+    ///
+    /// [`WebsiteService::request_email_transcript_for_conversation`] for this website.
+    pub fn request_email_transcript_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        to: impl Into<String>,
+    ) -> RequestEmailTranscriptForConversation {
+        self.service.request_email_transcript_for_conversation(&self.website_id, session_id, to)
+    }
+
+    /// Requests a purge of the chat box binding of this conversation, detaching the conversation from the visitor's browser.
+    ///
+    /// [`WebsiteService::request_chatbox_binding_purge_for_conversation`] for this website.
+    pub fn request_chatbox_binding_purge_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+    ) -> RequestChatboxBindingPurgeForConversation {
+        self.service.request_chatbox_binding_purge_for_conversation(&self.website_id, session_id)
+    }
+
+    /// Asks the visitor to rate the support they received in this conversation.
+    ///
+    /// [`WebsiteService::request_user_feedback_for_conversation`] for this website.
+    pub fn request_user_feedback_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+    ) -> RequestUserFeedbackForConversation {
+        self.service.request_user_feedback_for_conversation(&self.website_id, session_id)
+    }
+
+    /// Lists the live co-browsing sessions available for the visitor of this conversation.
+    ///
+    /// [`WebsiteService::list_browsing_sessions_for_conversation`] for this website.
+    pub fn list_browsing_sessions_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+    ) -> ListBrowsingSessionsForConversation {
+        self.service.list_browsing_sessions_for_conversation(&self.website_id, session_id)
+    }
+
+    /// Asks the visitor's browser to start a co-browsing session (screen sharing of the page they are on).
+    ///
+    /// [`WebsiteService::initiate_browsing_session_for_conversation`] for this website.
+    pub fn initiate_browsing_session_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+    ) -> InitiateBrowsingSessionForConversation {
+        self.service.initiate_browsing_session_for_conversation(&self.website_id, session_id)
+    }
+
+    /// Sends a control action (a string command) to a running co-browsing session.
+    ///
+    /// [`WebsiteService::send_action_to_existing_browsing_session`] for this website.
+    pub fn send_action_to_existing_browsing_session(
+        &self,
+        session_id: impl AsRef<str>,
+        browsing_id: impl AsRef<str>,
+        action: impl Into<String>,
+    ) -> SendActionToExistingBrowsingSession {
+        self.service.send_action_to_existing_browsing_session(&self.website_id, session_id, browsing_id, action)
+    }
+
+    /// Sends an assistance payload (free-form map) to a running co-browsing session, for an operator guiding the visitor.
+    ///
+    /// [`WebsiteService::assist_existing_browsing_session`] for this website.
+    pub fn assist_existing_browsing_session(
+        &self,
+        session_id: impl AsRef<str>,
+        browsing_id: impl AsRef<str>,
+        body: impl serde::Serialize,
+    ) -> AssistExistingBrowsingSession {
+        self.service.assist_existing_browsing_session(&self.website_id, session_id, browsing_id, body)
+    }
+
+    /// Starts a call with the visitor of a conversation in the given mode (the Node client defaults to `audio`) and returns the new `call_id`.
+    ///
+    /// [`WebsiteService::initiate_new_call_session_for_conversation`] for this website.
+    pub fn initiate_new_call_session_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        mode: impl Into<String>,
+    ) -> InitiateNewCallSessionForConversation {
+        self.service.initiate_new_call_session_for_conversation(&self.website_id, session_id, mode)
+    }
+
+    /// Returns the call currently running in a conversation, if any.
+    ///
+    /// [`WebsiteService::get_ongoing_call_session_for_conversation`] for this website.
+    pub fn get_ongoing_call_session_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+    ) -> GetOngoingCallSessionForConversation {
+        self.service.get_ongoing_call_session_for_conversation(&self.website_id, session_id)
+    }
+
+    /// Hangs up a call running in a conversation.
+    ///
+    /// [`WebsiteService::abort_ongoing_call_session_for_conversation`] for this website.
+    pub fn abort_ongoing_call_session_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        call_id: impl AsRef<str>,
+    ) -> AbortOngoingCallSessionForConversation {
+        self.service.abort_ongoing_call_session_for_conversation(&self.website_id, session_id, call_id)
+    }
+
+    /// Passes a WebRTC signaling payload to the other side of a call running in a conversation.
+    ///
+    /// [`WebsiteService::transmit_signaling_on_ongoing_call_session`] for this website.
+    pub fn transmit_signaling_on_ongoing_call_session(
+        &self,
+        session_id: impl AsRef<str>,
+        call_id: impl AsRef<str>,
+        body: impl serde::Serialize,
+    ) -> TransmitSignalingOnOngoingCallSession {
+        self.service.transmit_signaling_on_ongoing_call_session(&self.website_id, session_id, call_id, body)
+    }
+
+    /// Requests that a tool command be run for this conversation, with an optional JSON payload.
+    ///
+    /// [`WebsiteService::request_tool_call_for_conversation`] for this website.
+    pub fn request_tool_call_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        command: impl Into<String>,
+    ) -> RequestToolCallForConversation {
+        self.service.request_tool_call_for_conversation(&self.website_id, session_id, command)
+    }
+
+    /// Tells a plugin widget that a button was clicked in this conversation, and returns a correlation identifier and the retry strategy; the plugin's answer comes as a `widget:action:processed` event.
+    ///
+    /// [`WebsiteService::deliver_widget_button_action_for_conversation`] for this website.
+    pub fn deliver_widget_button_action_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        plugin_id: impl AsRef<str>,
+        section_id: impl Into<String>,
+        item_id: impl Into<String>,
+        data: impl Into<serde_json::Value>,
+    ) -> DeliverWidgetButtonActionForConversation {
+        self.service.deliver_widget_button_action_for_conversation(
+            &self.website_id,
+            session_id,
+            plugin_id,
+            section_id,
+            item_id,
+            data,
+        )
+    }
+
+    /// Asks a plugin widget to fetch the data of one widget item for this conversation, and returns a correlation identifier and the retry strategy.
+    ///
+    /// [`WebsiteService::deliver_widget_data_fetch_action_for_conversation`] for this website.
+    pub fn deliver_widget_data_fetch_action_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        plugin_id: impl AsRef<str>,
+        section_id: impl Into<String>,
+        item_id: impl Into<String>,
+        data: impl Into<serde_json::Value>,
+    ) -> DeliverWidgetDataFetchActionForConversation {
+        self.service.deliver_widget_data_fetch_action_for_conversation(
+            &self.website_id,
+            session_id,
+            plugin_id,
+            section_id,
+            item_id,
+            data,
+        )
+    }
+
+    /// Sends a new value typed into an editable plugin widget item for this conversation, and returns a correlation identifier and the retry strategy.
+    ///
+    /// [`WebsiteService::deliver_widget_data_edit_action_for_conversation`] for this website.
+    pub fn deliver_widget_data_edit_action_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        plugin_id: impl AsRef<str>,
+        section_id: impl Into<String>,
+        item_id: impl Into<String>,
+        value: impl Into<String>,
+    ) -> DeliverWidgetDataEditActionForConversation {
+        self.service.deliver_widget_data_edit_action_for_conversation(
+            &self.website_id,
+            session_id,
+            plugin_id,
+            section_id,
+            item_id,
+            value,
+        )
+    }
+
+    /// Schedules a reminder with a note on this conversation for a given date.
+    ///
+    /// [`WebsiteService::schedule_reminder_for_conversation`] for this website.
+    pub fn schedule_reminder_for_conversation(
+        &self,
+        session_id: impl AsRef<str>,
+        date: impl Into<String>,
+        note: impl Into<String>,
+    ) -> ScheduleReminderForConversation {
+        self.service.schedule_reminder_for_conversation(&self.website_id, session_id, date, note)
+    }
+
+    /// Reports a conversation with a flag (for example spam or abuse).
+    ///
+    /// [`WebsiteService::report_conversation`] for this website.
+    pub fn report_conversation(&self, session_id: impl AsRef<str>, flag: impl Into<String>) -> ReportConversation {
+        self.service.report_conversation(&self.website_id, session_id, flag)
+    }
+
+    /// Checks whether the website has a helpdesk (knowledge base) (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_helpdesk_exists`] for this website.
+    pub fn check_if_helpdesk_exists(&self) -> CheckIfHelpdeskExists {
+        self.service.check_if_helpdesk_exists(&self.website_id)
+    }
+
+    /// Returns the website's helpdesk: its name and public URL.
+    ///
+    /// [`WebsiteService::resolve_helpdesk`] for this website.
+    pub fn resolve_helpdesk(&self) -> ResolveHelpdesk {
+        self.service.resolve_helpdesk(&self.website_id)
+    }
+
+    /// Creates the website's helpdesk with a name and a basic subdomain.
+    ///
+    /// [`WebsiteService::initialize_helpdesk`] for this website.
+    pub fn initialize_helpdesk(&self, name: impl Into<String>, domain_basic: impl Into<String>) -> InitializeHelpdesk {
+        self.service.initialize_helpdesk(&self.website_id, name, domain_basic)
+    }
+
+    /// Permanently deletes the website's helpdesk with all its locales and content; needs the owner's verification method and secret.
+    ///
+    /// [`WebsiteService::delete_helpdesk`] for this website.
+    pub fn delete_helpdesk(&self, verify: impl Into<models::HelpdeskRemoveVerify>) -> DeleteHelpdesk {
+        self.service.delete_helpdesk(&self.website_id, verify)
+    }
+
+    /// Lists one page (1-based) of the helpdesk's languages, each with its URL and how many entries and groups each content type holds.
+    ///
+    /// [`WebsiteService::list_helpdesk_locales`] for this website.
+    pub fn list_helpdesk_locales(&self, page_number: u32) -> ListHelpdeskLocales {
+        self.service.list_helpdesk_locales(&self.website_id, page_number)
+    }
+
+    /// Adds a language, given as a locale code such as `fr`, to the helpdesk.
+    ///
+    /// [`WebsiteService::add_helpdesk_locale`] for this website.
+    pub fn add_helpdesk_locale(&self, locale: impl Into<String>) -> AddHelpdeskLocale {
+        self.service.add_helpdesk_locale(&self.website_id, locale)
+    }
+
+    /// Checks whether the helpdesk has a given language (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_helpdesk_locale_exists`] for this website.
+    pub fn check_if_helpdesk_locale_exists(&self, locale: impl AsRef<str>) -> CheckIfHelpdeskLocaleExists {
+        self.service.check_if_helpdesk_locale_exists(&self.website_id, locale)
+    }
+
+    /// Returns one helpdesk language with its URL and content counts.
+    ///
+    /// [`WebsiteService::resolve_helpdesk_locale`] for this website.
+    pub fn resolve_helpdesk_locale(&self, locale: impl AsRef<str>) -> ResolveHelpdeskLocale {
+        self.service.resolve_helpdesk_locale(&self.website_id, locale)
+    }
+
+    /// Permanently removes a language from the helpdesk with all its content.
+    ///
+    /// [`WebsiteService::delete_helpdesk_locale`] for this website.
+    pub fn delete_helpdesk_locale(&self, locale: impl AsRef<str>) -> DeleteHelpdeskLocale {
+        self.service.delete_helpdesk_locale(&self.website_id, locale)
+    }
+
+    /// Lists one page (1-based) of the published pages of one language and content type (`articles`, `guides`, `references` or `news`), with title, tree path and URL.
+    ///
+    /// [`WebsiteService::list_helpdesk_pages`] for this website.
+    pub fn list_helpdesk_pages(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        page_number: u32,
+    ) -> ListHelpdeskPages {
+        self.service.list_helpdesk_pages(&self.website_id, locale, content_type, page_number)
+    }
+
+    /// Returns one helpdesk page, found by its entity identifier within a language and content type.
+    ///
+    /// [`WebsiteService::resolve_helpdesk_page_entity`] for this website.
+    pub fn resolve_helpdesk_page_entity(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        entity_id: impl AsRef<str>,
+    ) -> ResolveHelpdeskPageEntity {
+        self.service.resolve_helpdesk_page_entity(&self.website_id, locale, content_type, entity_id)
+    }
+
+    /// Lists one page (1-based) of the content tree of one language and content type, optionally under a sub-path, filtered by title or dates.
+    ///
+    /// [`WebsiteService::list_helpdesk_tree`] for this website.
+    pub fn list_helpdesk_tree(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        page_number: u32,
+    ) -> ListHelpdeskTree {
+        self.service.list_helpdesk_tree(&self.website_id, locale, content_type, page_number)
+    }
+
+    /// Creates an entry (page or folder) at the given tree path of one language and content type.
+    ///
+    /// [`WebsiteService::create_helpdesk_tree_path`] for this website.
+    pub fn create_helpdesk_tree_path(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+    ) -> CreateHelpdeskTreePath {
+        self.service.create_helpdesk_tree_path(&self.website_id, locale, content_type, tree_path)
+    }
+
+    /// Returns the tree entry at a path: its type, slug, title, publication state and children.
+    ///
+    /// [`WebsiteService::resolve_helpdesk_tree_path`] for this website.
+    pub fn resolve_helpdesk_tree_path(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+    ) -> ResolveHelpdeskTreePath {
+        self.service.resolve_helpdesk_tree_path(&self.website_id, locale, content_type, tree_path)
+    }
+
+    /// Moves or reorders the tree entry at a path (new path and position).
+    ///
+    /// [`WebsiteService::update_helpdesk_tree_path`] for this website.
+    pub fn update_helpdesk_tree_path(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::HelpdeskTreePathUpdate>,
+    ) -> UpdateHelpdeskTreePath {
+        self.service.update_helpdesk_tree_path(&self.website_id, locale, content_type, tree_path, body)
+    }
+
+    /// Permanently removes the tree entry at a path, with everything under it.
+    ///
+    /// [`WebsiteService::delete_helpdesk_tree_path`] for this website.
+    pub fn delete_helpdesk_tree_path(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+    ) -> DeleteHelpdeskTreePath {
+        self.service.delete_helpdesk_tree_path(&self.website_id, locale, content_type, tree_path)
+    }
+
+    /// Returns the content (body text) of the helpdesk page at a tree path.
+    ///
+    /// [`WebsiteService::resolve_helpdesk_tree_content`] for this website.
+    pub fn resolve_helpdesk_tree_content(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+    ) -> ResolveHelpdeskTreeContent {
+        self.service.resolve_helpdesk_tree_content(&self.website_id, locale, content_type, tree_path)
+    }
+
+    /// Replaces the content (body text) of the helpdesk page at a tree path.
+    ///
+    /// [`WebsiteService::save_helpdesk_tree_content`] for this website.
+    pub fn save_helpdesk_tree_content(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+        content: impl Into<String>,
+    ) -> SaveHelpdeskTreeContent {
+        self.service.save_helpdesk_tree_content(&self.website_id, locale, content_type, tree_path, content)
+    }
+
+    /// Returns the metadata of the helpdesk page at a tree path: format, title, description, state, author, colour and image.
+    ///
+    /// [`WebsiteService::resolve_helpdesk_tree_metadata`] for this website.
+    pub fn resolve_helpdesk_tree_metadata(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+    ) -> ResolveHelpdeskTreeMetadata {
+        self.service.resolve_helpdesk_tree_metadata(&self.website_id, locale, content_type, tree_path)
+    }
+
+    /// Changes the given metadata of the helpdesk page at a tree path (title, description, state...).
+    ///
+    /// [`WebsiteService::update_helpdesk_tree_metadata`] for this website.
+    pub fn update_helpdesk_tree_metadata(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::HelpdeskTreeMetadata>,
+    ) -> UpdateHelpdeskTreeMetadata {
+        self.service.update_helpdesk_tree_metadata(&self.website_id, locale, content_type, tree_path, body)
+    }
+
+    /// Returns the title and public URL of the helpdesk page at a tree path.
+    ///
+    /// [`WebsiteService::resolve_helpdesk_tree_page`] for this website.
+    pub fn resolve_helpdesk_tree_page(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+    ) -> ResolveHelpdeskTreePage {
+        self.service.resolve_helpdesk_tree_page(&self.website_id, locale, content_type, tree_path)
+    }
+
+    /// Lists one page (1-based) of the helpdesk change history, optionally filtered by language, content type or tree path.
+    ///
+    /// [`WebsiteService::list_helpdesk_history_changes`] for this website.
+    pub fn list_helpdesk_history_changes(&self, page_number: u32) -> ListHelpdeskHistoryChanges {
+        self.service.list_helpdesk_history_changes(&self.website_id, page_number)
+    }
+
+    /// Returns one change of the helpdesk history: message, author, insertion and deletion counts, the files touched and the time (epoch ms).
+    ///
+    /// [`WebsiteService::resolve_helpdesk_history_change`] for this website.
+    pub fn resolve_helpdesk_history_change(&self, change_id: impl AsRef<str>) -> ResolveHelpdeskHistoryChange {
+        self.service.resolve_helpdesk_history_change(&self.website_id, change_id)
+    }
+
+    /// Reverts or cancels one change of the helpdesk history.
+    ///
+    /// [`WebsiteService::cancel_helpdesk_history_change`] for this website.
+    pub fn cancel_helpdesk_history_change(
+        &self,
+        change_id: impl AsRef<str>,
+        action: impl Into<String>,
+    ) -> CancelHelpdeskHistoryChange {
+        self.service.cancel_helpdesk_history_change(&self.website_id, change_id, action)
+    }
+
+    /// Asks the helpdesk to refresh its published content for one language and content type.
+    ///
+    /// [`WebsiteService::request_helpdesk_content_refresh`] for this website.
+    pub fn request_helpdesk_content_refresh(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+    ) -> RequestHelpdeskContentRefresh {
+        self.service.request_helpdesk_content_refresh(&self.website_id, locale, content_type)
+    }
+
+    /// Returns how many readers rated the pages of one language and content type helpful or unhelpful, optionally within a date range.
+    ///
+    /// [`WebsiteService::map_helpdesk_locale_feedback_ratings`] for this website.
+    pub fn map_helpdesk_locale_feedback_ratings(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+    ) -> MapHelpdeskLocaleFeedbackRatings {
+        self.service.map_helpdesk_locale_feedback_ratings(&self.website_id, locale, content_type)
+    }
+
+    /// Lists one page (1-based) of reader feedback for one language and content type, with rating, comment, page and reader, optionally within a date range.
+    ///
+    /// [`WebsiteService::list_helpdesk_locale_feedbacks`] for this website.
+    pub fn list_helpdesk_locale_feedbacks(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        page_number: u32,
+    ) -> ListHelpdeskLocaleFeedbacks {
+        self.service.list_helpdesk_locale_feedbacks(&self.website_id, locale, content_type, page_number)
+    }
+
+    /// Starts importing the content of an external helpdesk, found by its URL, into one language and content type.
+    ///
+    /// [`WebsiteService::import_external_helpdesk_to_locale`] for this website.
+    pub fn import_external_helpdesk_to_locale(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        body: impl std::borrow::Borrow<models::HelpdeskLocaleExternalImport>,
+    ) -> ImportExternalHelpdeskToLocale {
+        self.service.import_external_helpdesk_to_locale(&self.website_id, locale, content_type, body)
+    }
+
+    /// Starts an export of the pages of one language and content type.
+    ///
+    /// [`WebsiteService::export_helpdesk_locale_articles`] for this website.
+    pub fn export_helpdesk_locale_articles(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+    ) -> ExportHelpdeskLocaleArticles {
+        self.service.export_helpdesk_locale_articles(&self.website_id, locale, content_type)
+    }
+
+    /// Lists one page (1-based) of the helpdesk's URL redirections.
+    ///
+    /// [`WebsiteService::list_helpdesk_redirections`] for this website.
+    pub fn list_helpdesk_redirections(&self, page_number: u32) -> ListHelpdeskRedirections {
+        self.service.list_helpdesk_redirections(&self.website_id, page_number)
+    }
+
+    /// Adds a redirection from a helpdesk path to a target URL and returns its `redirection_id`.
+    ///
+    /// [`WebsiteService::add_helpdesk_redirection`] for this website.
+    pub fn add_helpdesk_redirection(
+        &self,
+        path: impl Into<String>,
+        target: impl Into<String>,
+    ) -> AddHelpdeskRedirection {
+        self.service.add_helpdesk_redirection(&self.website_id, path, target)
+    }
+
+    /// Checks whether a helpdesk redirection exists (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_helpdesk_redirection_exists`] for this website.
+    pub fn check_if_helpdesk_redirection_exists(
+        &self,
+        redirection_id: impl AsRef<str>,
+    ) -> CheckIfHelpdeskRedirectionExists {
+        self.service.check_if_helpdesk_redirection_exists(&self.website_id, redirection_id)
+    }
+
+    /// Returns one helpdesk redirection: source path, target and times (epoch ms).
+    ///
+    /// [`WebsiteService::resolve_helpdesk_redirection`] for this website.
+    pub fn resolve_helpdesk_redirection(&self, redirection_id: impl AsRef<str>) -> ResolveHelpdeskRedirection {
+        self.service.resolve_helpdesk_redirection(&self.website_id, redirection_id)
+    }
+
+    /// Permanently removes a helpdesk redirection.
+    ///
+    /// [`WebsiteService::delete_helpdesk_redirection`] for this website.
+    pub fn delete_helpdesk_redirection(&self, redirection_id: impl AsRef<str>) -> DeleteHelpdeskRedirection {
+        self.service.delete_helpdesk_redirection(&self.website_id, redirection_id)
+    }
+
+    /// Returns the helpdesk settings: name, appearance, localization, section names, behaviour, services, custom HTML and access restriction.
+    ///
+    /// [`WebsiteService::resolve_helpdesk_settings`] for this website.
+    pub fn resolve_helpdesk_settings(&self) -> ResolveHelpdeskSettings {
+        self.service.resolve_helpdesk_settings(&self.website_id)
+    }
+
+    /// Changes the given helpdesk settings, leaving the others unchanged.
+    ///
+    /// [`WebsiteService::save_helpdesk_settings`] for this website.
+    pub fn save_helpdesk_settings(
+        &self,
+        body: impl std::borrow::Borrow<models::HelpdeskSettings>,
+    ) -> SaveHelpdeskSettings {
+        self.service.save_helpdesk_settings(&self.website_id, body)
+    }
+
+    /// Returns the helpdesk's domains: the root domain, the basic subdomain, the custom domain and whether the custom domain is verified.
+    ///
+    /// [`WebsiteService::resolve_helpdesk_domain`] for this website.
+    pub fn resolve_helpdesk_domain(&self) -> ResolveHelpdeskDomain {
+        self.service.resolve_helpdesk_domain(&self.website_id)
+    }
+
+    /// Changes the helpdesk's basic subdomain or custom domain.
+    ///
+    /// [`WebsiteService::request_helpdesk_domain_change`] for this website.
+    pub fn request_helpdesk_domain_change(&self) -> RequestHelpdeskDomainChange {
+        self.service.request_helpdesk_domain_change(&self.website_id)
+    }
+
+    /// Returns the DNS records to create so that a custom domain serves the helpdesk.
+    ///
+    /// [`WebsiteService::generate_helpdesk_domain_setup_flow`] for this website.
+    pub fn generate_helpdesk_domain_setup_flow(&self) -> GenerateHelpdeskDomainSetupFlow {
+        self.service.generate_helpdesk_domain_setup_flow(&self.website_id)
+    }
+
+    /// Lists one page (1-based) of the website's inboxes, with their members, routing conditions and order.
+    ///
+    /// [`WebsiteService::list_inboxes`] for this website.
+    pub fn list_inboxes(&self, page_number: u32) -> ListInboxes {
+        self.service.list_inboxes(&self.website_id, page_number)
+    }
+
+    /// Sets the display order of several inboxes in one call.
+    ///
+    /// [`WebsiteService::batch_order_inboxes`] for this website.
+    pub fn batch_order_inboxes(&self, body: impl std::borrow::Borrow<models::WebsiteInboxOrders>) -> BatchOrderInboxes {
+        self.service.batch_order_inboxes(&self.website_id, body)
+    }
+
+    /// Creates an inbox with a name, emoji, members and routing conditions, and returns its `inbox_id`.
+    ///
+    /// [`WebsiteService::create_new_inbox`] for this website.
+    pub fn create_new_inbox(&self, body: impl std::borrow::Borrow<models::WebsiteInbox>) -> CreateNewInbox {
+        self.service.create_new_inbox(&self.website_id, body)
+    }
+
+    /// Checks whether an inbox exists (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_inbox_exists`] for this website.
+    pub fn check_if_inbox_exists(&self, inbox_id: impl AsRef<str>) -> CheckIfInboxExists {
+        self.service.check_if_inbox_exists(&self.website_id, inbox_id)
+    }
+
+    /// Returns one inbox with its members, routing conditions, order and times (epoch ms).
+    ///
+    /// [`WebsiteService::get_inbox`] for this website.
+    pub fn get_inbox(&self, inbox_id: impl AsRef<str>) -> GetInbox {
+        self.service.get_inbox(&self.website_id, inbox_id)
+    }
+
+    /// Replaces an inbox with the given one.
+    ///
+    /// [`WebsiteService::save_inbox`] for this website.
+    pub fn save_inbox(
+        &self,
+        inbox_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::WebsiteInbox>,
+    ) -> SaveInbox {
+        self.service.save_inbox(&self.website_id, inbox_id, body)
+    }
+
+    /// Permanently removes an inbox.
+    ///
+    /// [`WebsiteService::delete_inbox`] for this website.
+    pub fn delete_inbox(&self, inbox_id: impl AsRef<str>) -> DeleteInbox {
+        self.service.delete_inbox(&self.website_id, inbox_id)
+    }
+
+    /// Lists the members of the website's team, each as an entry type with the member's details (name, email, role, title, availability).
+    ///
+    /// [`WebsiteService::list_website_operators`] for this website.
+    pub fn list_website_operators(&self) -> ListWebsiteOperators {
+        self.service.list_website_operators(&self.website_id)
+    }
+
+    /// Lists the operators who were active most recently, with their name, avatar and last activity time (epoch ms).
+    ///
+    /// [`WebsiteService::list_last_active_website_operators`] for this website.
+    pub fn list_last_active_website_operators(&self) -> ListLastActiveWebsiteOperators {
+        self.service.list_last_active_website_operators(&self.website_id)
+    }
+
+    /// Clears the list of recently active operators of the website.
+    ///
+    /// [`WebsiteService::flush_last_active_website_operators`] for this website.
+    pub fn flush_last_active_website_operators(&self) -> FlushLastActiveWebsiteOperators {
+        self.service.flush_last_active_website_operators(&self.website_id)
+    }
+
+    /// Sends an email to the website's operators, or to one of them, with a subject, message and optional link button.
+    ///
+    /// [`WebsiteService::send_email_to_website_operators`] for this website.
+    pub fn send_email_to_website_operators(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteOperatorEmail>,
+    ) -> SendEmailToWebsiteOperators {
+        self.service.send_email_to_website_operators(&self.website_id, body)
+    }
+
+    /// Returns one member of the website's team: name, email, avatar, role, title and availability.
+    ///
+    /// [`WebsiteService::get_website_operator`] for this website.
+    pub fn get_website_operator(&self, user_id: impl AsRef<str>) -> GetWebsiteOperator {
+        self.service.get_website_operator(&self.website_id, user_id)
+    }
+
+    /// Invites someone by email to join the website's team with a given role; `verify` is a required boolean.
+    ///
+    /// [`WebsiteService::invite_website_operator`] for this website.
+    pub fn invite_website_operator(
+        &self,
+        email: impl Into<String>,
+        role: impl Into<String>,
+        verify: bool,
+    ) -> InviteWebsiteOperator {
+        self.service.invite_website_operator(&self.website_id, email, role, verify)
+    }
+
+    /// Changes the role and title of a member of the website's team.
+    ///
+    /// [`WebsiteService::change_operator_membership`] for this website.
+    pub fn change_operator_membership(
+        &self,
+        user_id: impl AsRef<str>,
+        role: impl Into<String>,
+        title: impl Into<String>,
+    ) -> ChangeOperatorMembership {
+        self.service.change_operator_membership(&self.website_id, user_id, role, title)
+    }
+
+    /// Removes a member from the website's team, revoking their access.
+    ///
+    /// [`WebsiteService::unlink_operator_from_website`] for this website.
+    pub fn unlink_operator_from_website(&self, user_id: impl AsRef<str>) -> UnlinkOperatorFromWebsite {
+        self.service.unlink_operator_from_website(&self.website_id, user_id)
+    }
+
+    /// Returns how many contact profiles the website has in total.
+    ///
+    /// [`WebsiteService::get_people_statistics`] for this website.
+    pub fn get_people_statistics(&self) -> GetPeopleStatistics {
+        self.service.get_people_statistics(&self.website_id)
+    }
+
+    /// Lists one page (1-based) of the segments used on contact profiles, each with how many profiles carry it.
+    ///
+    /// [`WebsiteService::list_suggested_people_segments`] for this website.
+    pub fn list_suggested_people_segments(&self, page_number: u32) -> ListSuggestedPeopleSegments {
+        self.service.list_suggested_people_segments(&self.website_id, page_number)
+    }
+
+    /// Removes a segment from the suggestions offered for contact profiles.
+    ///
+    /// [`WebsiteService::delete_suggested_people_segment`] for this website.
+    pub fn delete_suggested_people_segment(&self, segment: impl Into<String>) -> DeleteSuggestedPeopleSegment {
+        self.service.delete_suggested_people_segment(&self.website_id, segment)
+    }
+
+    /// Lists one page (1-based) of the custom data keys used on contact profiles, each with how many profiles carry it.
+    ///
+    /// [`WebsiteService::list_suggested_people_data_keys`] for this website.
+    pub fn list_suggested_people_data_keys(&self, page_number: u32) -> ListSuggestedPeopleDataKeys {
+        self.service.list_suggested_people_data_keys(&self.website_id, page_number)
+    }
+
+    /// Removes a custom data key from the suggestions offered for contact profiles.
+    ///
+    /// [`WebsiteService::delete_suggested_people_data_key`] for this website.
+    pub fn delete_suggested_people_data_key(&self, key: impl Into<String>) -> DeleteSuggestedPeopleDataKey {
+        self.service.delete_suggested_people_data_key(&self.website_id, key)
+    }
+
+    /// Lists one page (1-based) of the event names recorded on contact profiles, each with how many times it occurs.
+    ///
+    /// [`WebsiteService::list_suggested_people_events`] for this website.
+    pub fn list_suggested_people_events(&self, page_number: u32) -> ListSuggestedPeopleEvents {
+        self.service.list_suggested_people_events(&self.website_id, page_number)
+    }
+
+    /// Removes an event name from the suggestions offered for contact profiles.
+    ///
+    /// [`WebsiteService::delete_suggested_people_event`] for this website.
+    pub fn delete_suggested_people_event(&self, text: impl Into<String>) -> DeleteSuggestedPeopleEvent {
+        self.service.delete_suggested_people_event(&self.website_id, text)
+    }
+
+    /// Lists one page (1-based) of the website's contact profiles, optionally sorted and searched by text or by filters.
+    ///
+    /// [`WebsiteService::list_people_profiles`] for this website.
+    pub fn list_people_profiles(&self, page_number: u32) -> ListPeopleProfiles {
+        self.service.list_people_profiles(&self.website_id, page_number)
+    }
+
+    /// Creates a contact profile (email, person, company, segments, notepad) and returns its `people_id`.
+    ///
+    /// [`WebsiteService::add_new_people_profile`] for this website.
+    pub fn add_new_people_profile(
+        &self,
+        body: impl std::borrow::Borrow<models::PeopleProfileUpdateCard>,
+    ) -> AddNewPeopleProfile {
+        self.service.add_new_people_profile(&self.website_id, body)
+    }
+
+    /// Checks whether a contact profile exists (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_people_profile_exists`] for this website.
+    pub fn check_if_people_profile_exists(&self, people_id: impl AsRef<str>) -> CheckIfPeopleProfileExists {
+        self.service.check_if_people_profile_exists(&self.website_id, people_id)
+    }
+
+    /// Returns one contact profile: email, person and company details, segments, notepad, activity, score and times (epoch ms).
+    ///
+    /// [`WebsiteService::get_people_profile`] for this website.
+    pub fn get_people_profile(&self, people_id: impl AsRef<str>) -> GetPeopleProfile {
+        self.service.get_people_profile(&self.website_id, people_id)
+    }
+
+    /// Replaces a contact profile with the given one.
+    ///
+    /// [`WebsiteService::save_people_profile`] for this website.
+    pub fn save_people_profile(
+        &self,
+        people_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::PeopleProfileUpdateCard>,
+    ) -> SavePeopleProfile {
+        self.service.save_people_profile(&self.website_id, people_id, body)
+    }
+
+    /// Changes the given fields of a contact profile, leaving the others unchanged.
+    ///
+    /// [`WebsiteService::update_people_profile`] for this website.
+    pub fn update_people_profile(
+        &self,
+        people_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::PeopleProfileUpdateCard>,
+    ) -> UpdatePeopleProfile {
+        self.service.update_people_profile(&self.website_id, people_id, body)
+    }
+
+    /// Permanently removes a contact profile.
+    ///
+    /// [`WebsiteService::remove_people_profile`] for this website.
+    pub fn remove_people_profile(&self, people_id: impl AsRef<str>) -> RemovePeopleProfile {
+        self.service.remove_people_profile(&self.website_id, people_id)
+    }
+
+    /// Lists one page (1-based) of the conversations of a contact, as session identifiers.
+    ///
+    /// [`WebsiteService::list_people_conversations`] for this website.
+    pub fn list_people_conversations(&self, people_id: impl AsRef<str>, page_number: u32) -> ListPeopleConversations {
+        self.service.list_people_conversations(&self.website_id, people_id, page_number)
+    }
+
+    /// Lists one page (1-based) of the campaigns a contact received, with what the contact did with each.
+    ///
+    /// [`WebsiteService::list_people_campaigns`] for this website.
+    pub fn list_people_campaigns(&self, people_id: impl AsRef<str>, page_number: u32) -> ListPeopleCampaigns {
+        self.service.list_people_campaigns(&self.website_id, people_id, page_number)
+    }
+
+    /// Records a custom event (text, data, colour) on a contact profile.
+    ///
+    /// [`WebsiteService::add_people_event`] for this website.
+    pub fn add_people_event(
+        &self,
+        people_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::PeopleEvent>,
+    ) -> AddPeopleEvent {
+        self.service.add_people_event(&self.website_id, people_id, body)
+    }
+
+    /// Lists one page (1-based) of the custom events recorded on a contact profile, with their time (epoch ms).
+    ///
+    /// [`WebsiteService::list_people_events`] for this website.
+    pub fn list_people_events(&self, people_id: impl AsRef<str>, page_number: u32) -> ListPeopleEvents {
+        self.service.list_people_events(&self.website_id, people_id, page_number)
+    }
+
+    /// Returns the custom data map stored on a contact profile.
+    ///
+    /// [`WebsiteService::get_people_data`] for this website.
+    pub fn get_people_data(&self, people_id: impl AsRef<str>) -> GetPeopleData {
+        self.service.get_people_data(&self.website_id, people_id)
+    }
+
+    /// Replaces the whole custom data map of a contact profile with the given map.
+    ///
+    /// [`WebsiteService::save_people_data`] for this website.
+    pub fn save_people_data(&self, people_id: impl AsRef<str>, body: impl serde::Serialize) -> SavePeopleData {
+        self.service.save_people_data(&self.website_id, people_id, body)
+    }
+
+    /// Merges the given keys into the custom data map of a contact profile, leaving the other keys unchanged.
+    ///
+    /// [`WebsiteService::update_people_data`] for this website.
+    pub fn update_people_data(&self, people_id: impl AsRef<str>, body: impl serde::Serialize) -> UpdatePeopleData {
+        self.service.update_people_data(&self.website_id, people_id, body)
+    }
+
+    /// Returns whether a contact is subscribed to emails (campaigns) from the website.
+    ///
+    /// [`WebsiteService::get_people_subscription_status`] for this website.
+    pub fn get_people_subscription_status(&self, people_id: impl AsRef<str>) -> GetPeopleSubscriptionStatus {
+        self.service.get_people_subscription_status(&self.website_id, people_id)
+    }
+
+    /// Subscribes a contact to, or unsubscribes them from, emails (campaigns) from the website.
+    ///
+    /// [`WebsiteService::update_people_subscription_status`] for this website.
+    pub fn update_people_subscription_status(
+        &self,
+        people_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::PeopleSubscriptionUpdate>,
+    ) -> UpdatePeopleSubscriptionStatus {
+        self.service.update_people_subscription_status(&self.website_id, people_id, body)
+    }
+
+    /// Starts an export of all the website's contact profiles, which runs in the background.
+    ///
+    /// [`WebsiteService::export_people_profiles`] for this website.
+    pub fn export_people_profiles(&self) -> ExportPeopleProfiles {
+        self.service.export_people_profiles(&self.website_id)
+    }
+
+    /// Starts importing contact profiles from a CSV file at a URL with a column mapping, and returns the `import_id`; progress comes as `people:import:progress` events.
+    ///
+    /// [`WebsiteService::import_people_profiles`] for this website.
+    pub fn import_people_profiles(
+        &self,
+        body: impl std::borrow::Borrow<models::PeopleProfileImportSetup>,
+    ) -> ImportPeopleProfiles {
+        self.service.import_people_profiles(&self.website_id, body)
+    }
+
+    /// Returns the website's settings: name, domains, logo, contact channels, audit, inbox, email and chat box options.
+    ///
+    /// [`WebsiteService::get_website_settings`] for this website.
+    pub fn get_website_settings(&self) -> GetWebsiteSettings {
+        self.service.get_website_settings(&self.website_id)
+    }
+
+    /// Changes the given website settings, leaving the others unchanged.
+    ///
+    /// [`WebsiteService::update_website_settings`] for this website.
+    pub fn update_website_settings(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteSettingsUpdate>,
+    ) -> UpdateWebsiteSettings {
+        self.service.update_website_settings(&self.website_id, body)
+    }
+
+    /// Lists one page (1-based) of the website's operator teams, with their members.
+    ///
+    /// [`WebsiteService::list_teams`] for this website.
+    pub fn list_teams(&self, page_number: u32) -> ListTeams {
+        self.service.list_teams(&self.website_id, page_number)
+    }
+
+    /// Creates an operator team with a name, emoji and members, and returns its `team_id`.
+    ///
+    /// [`WebsiteService::create_new_team`] for this website.
+    pub fn create_new_team(&self, body: impl std::borrow::Borrow<models::WebsiteTeam>) -> CreateNewTeam {
+        self.service.create_new_team(&self.website_id, body)
+    }
+
+    /// Checks whether an operator team exists (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_team_exists`] for this website.
+    pub fn check_if_team_exists(&self, team_id: impl AsRef<str>) -> CheckIfTeamExists {
+        self.service.check_if_team_exists(&self.website_id, team_id)
+    }
+
+    /// Returns one operator team with its members and times (epoch ms).
+    ///
+    /// [`WebsiteService::get_team`] for this website.
+    pub fn get_team(&self, team_id: impl AsRef<str>) -> GetTeam {
+        self.service.get_team(&self.website_id, team_id)
+    }
+
+    /// Replaces an operator team with the given one.
+    ///
+    /// [`WebsiteService::save_team`] for this website.
+    pub fn save_team(&self, team_id: impl AsRef<str>, body: impl std::borrow::Borrow<models::WebsiteTeam>) -> SaveTeam {
+        self.service.save_team(&self.website_id, team_id, body)
+    }
+
+    /// Permanently removes an operator team; its members stay on the website.
+    ///
+    /// [`WebsiteService::delete_team`] for this website.
+    pub fn delete_team(&self, team_id: impl AsRef<str>) -> DeleteTeam {
+        self.service.delete_team(&self.website_id, team_id)
+    }
+
+    /// Returns whether identity verification of chat box users (signed emails) is enabled on the website.
+    ///
+    /// [`WebsiteService::get_verify_settings`] for this website.
+    pub fn get_verify_settings(&self) -> GetVerifySettings {
+        self.service.get_verify_settings(&self.website_id)
+    }
+
+    /// Enables or disables identity verification of chat box users on the website.
+    ///
+    /// [`WebsiteService::update_verify_settings`] for this website.
+    pub fn update_verify_settings(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteVerifySettingsUpdate>,
+    ) -> UpdateVerifySettings {
+        self.service.update_verify_settings(&self.website_id, body)
+    }
+
+    /// Returns the secret key used to sign user identities (for example their email) for identity verification.
+    ///
+    /// [`WebsiteService::get_verify_key`] for this website.
+    pub fn get_verify_key(&self) -> GetVerifyKey {
+        self.service.get_verify_key(&self.website_id)
+    }
+
+    /// Replaces the identity verification secret key with a new one; signatures made with the old key stop being accepted.
+    ///
+    /// [`WebsiteService::roll_verify_key`] for this website.
+    pub fn roll_verify_key(&self) -> RollVerifyKey {
+        self.service.roll_verify_key(&self.website_id)
+    }
+
+    /// Returns how many visitors are on the website now, how many are active, and whether the count is limited.
+    ///
+    /// [`WebsiteService::count_visitors`] for this website.
+    pub fn count_visitors(&self) -> CountVisitors {
+        self.service.count_visitors(&self.website_id)
+    }
+
+    /// Lists one page (1-based) of the visitors now on the website, with their identity, last page, location and device details.
+    ///
+    /// [`WebsiteService::list_visitors`] for this website.
+    pub fn list_visitors(&self, page_number: u32) -> ListVisitors {
+        self.service.list_visitors(&self.website_id, page_number)
+    }
+
+    /// Groups the current visitors by location around an optional centre point and radius, returning one map point per place with its visitors.
+    ///
+    /// [`WebsiteService::pinpoint_visitors_on_map`] for this website.
+    pub fn pinpoint_visitors_on_map(&self) -> PinpointVisitorsOnMap {
+        self.service.pinpoint_visitors_on_map(&self.website_id)
+    }
+
+    /// Returns the session identifier bound to a chat box token.
+    ///
+    /// [`WebsiteService::get_session_identifier_from_token`] for this website.
+    pub fn get_session_identifier_from_token(&self, token_id: impl AsRef<str>) -> GetSessionIdentifierFromToken {
+        self.service.get_session_identifier_from_token(&self.website_id, token_id)
+    }
+
+    /// Returns how many visitors are blocked, with the blocking rules concerned.
+    ///
+    /// [`WebsiteService::count_blocked_visitors`] for this website.
+    pub fn count_blocked_visitors(&self) -> CountBlockedVisitors {
+        self.service.count_blocked_visitors(&self.website_id)
+    }
+
+    /// Returns how many visitors one blocking rule has blocked, as a bare number.
+    ///
+    /// [`WebsiteService::count_blocked_visitors_in_rule`] for this website.
+    pub fn count_blocked_visitors_in_rule(&self, rule: impl AsRef<str>) -> CountBlockedVisitorsInRule {
+        self.service.count_blocked_visitors_in_rule(&self.website_id, rule)
+    }
+
+    /// Clears the visitors blocked by one rule, unblocking them.
+    ///
+    /// [`WebsiteService::clear_blocked_visitors_in_rule`] for this website.
+    pub fn clear_blocked_visitors_in_rule(&self, rule: impl AsRef<str>) -> ClearBlockedVisitorsInRule {
+        self.service.clear_blocked_visitors_in_rule(&self.website_id, rule)
+    }
+}
+
 endpoint! {
 /// The request built by [`WebsiteService::generate_analytics`](WebsiteService::generate_analytics) (see its example): set options, then `.await` it.
 GenerateAnalytics => Vec<models::WebsiteAnalyticsGeneratePoint>
@@ -7913,6 +9741,26 @@ impl GetMessagesInConversation {
             call.query("timestamp_around", timestamp_around);
         }
         self
+    }
+
+    /// Every item, page after page going back in time: each page asks for what came before the oldest
+    /// `timestamp` so far (through `timestamp_before`); a page keeps Crisp's order. It ends at an empty page or at a
+    /// page with nothing older.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// use futures_util::StreamExt as _;
+    /// let mut items = client.website().get_messages_in_conversation("website-id", "session-id").into_stream();
+    /// while let Some(item) = items.next().await {
+    ///     let item = item?;
+    ///     # let _ = item;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn into_stream(
+        self,
+    ) -> impl futures_util::Stream<Item = crate::Result<models::ConversationMessage>> + Send + 'static {
+        crate::paging::timestamp_cursor_stream(self.0, "timestamp_before", |item| item.timestamp)
     }
 }
 
