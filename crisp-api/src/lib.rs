@@ -59,6 +59,24 @@
 //! A value this version does not know yet can still be sent, on purpose:
 //! `ConversationState::Other("snoozed".into())` or `"snoozed".parse()`.
 //!
+//! Identifiers read from Crisp are typed ([`models::WebsiteId`],
+//! [`models::SessionId`]). Methods take them, or plain text, but not the
+//! other kind, so swapped arguments do not compile:
+//!
+//! ```no_run
+//! # async fn run(client: crisp_api::Crisp, message: crisp_api::models::ConversationMessage) -> crisp_api::Result<()> {
+//! let (website_id, session_id) = (message.website_id.unwrap_or_default(), message.session_id.unwrap_or_default());
+//! client.website().get_conversation(&website_id, &session_id).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! ```compile_fail
+//! # async fn run(client: crisp_api::Crisp, message: crisp_api::models::ConversationMessage) -> crisp_api::Result<()> {
+//! let (website_id, session_id) = (message.website_id.unwrap_or_default(), message.session_id.unwrap_or_default());
+//! client.website().get_conversation(&session_id, &website_id).await?;
+//! # Ok(()) }
+//! ```
+//!
 //! Where `null` means something on a write (back to the default inbox,
 //! unassigned), the field is `Option<Option<T>>` in request models — `None`
 //! leaves it out, `Some(None)` sends `null` — and an `Option` argument on the

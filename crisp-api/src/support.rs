@@ -85,6 +85,125 @@ macro_rules! open_enum {
 }
 pub(crate) use open_enum;
 
+/// Declares an identifier newtype and the trait its arguments take.
+///
+/// The newtype is what responses carry, so an id read from Crisp keeps its
+/// kind. Methods take `impl AsXxx`, implemented for the newtype, `str` and
+/// `String` (and references to them), so literals need no wrapping while a
+/// session id given where a website id belongs does not compile. Serialized
+/// as the bare string.
+macro_rules! id_type {
+    ($(#[$meta:meta])* $name:ident, $arg:ident, $method:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps an identifier; Crisp decides whether it is valid.
+            pub fn new(id: impl Into<String>) -> Self {
+                Self(id.into())
+            }
+
+            /// The identifier as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The identifier as an owned `String`.
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(id: String) -> Self {
+                Self(id)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(id: &str) -> Self {
+                Self(id.to_owned())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> Self {
+                id.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        #[doc = concat!("What a method accepts as a [`", stringify!($name), "`]: the typed id, or text.")]
+        pub trait $arg {
+            /// The identifier as text.
+            fn $method(&self) -> &str;
+        }
+
+        impl $arg for $name {
+            fn $method(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl $arg for str {
+            fn $method(&self) -> &str {
+                self
+            }
+        }
+
+        impl $arg for String {
+            fn $method(&self) -> &str {
+                self
+            }
+        }
+
+        impl<T: $arg + ?Sized> $arg for &T {
+            fn $method(&self) -> &str {
+                (**self).$method()
+            }
+        }
+    };
+}
+pub(crate) use id_type;
+
 /// Declares the builder type of one endpoint: a newtype over [`Call`] with
 /// `send`, `send_with_response` and `IntoFuture`. The generator adds
 /// `idempotent()` to the writes only, where it changes something.

@@ -3,7 +3,7 @@
 //! says: method, path, query, body and headers. The expectation is computed
 //! here from `spec/endpoints.json` with these sample-value rules:
 //!
-//! - path: `integer` → `2`, strings → `{name}-1`, an enum → its first value;
+//! - path: `integer` → `2`, strings and ids → `{name}-1`, an enum → its first value;
 //! - query: flag → `1`, integer → `7`, timestamp → `1700000000000`,
 //!   number → `1.5`, json → `{"k":"v"}`, string → `q-{name}`;
 //! - body fields: string → `b-{name}`, boolean → `true`, number → `1.5`,
@@ -32,6 +32,7 @@ fn sample_path(param: &Value, types: &Value) -> String {
     match param["type"].as_str().unwrap() {
         "integer" => "2".into(),
         "string" | "tree_path" => format!("{name}-1"),
+        id if types[id]["kind"] == "id" => format!("{name}-1"),
         model => types[model]["values"][0].as_str().unwrap().to_owned(),
     }
 }

@@ -36,7 +36,7 @@ async fn setup() -> Setup {
         .unwrap();
     let session_id = client.website().create_new_conversation(mock.website_id()).await.unwrap().session_id.unwrap();
     mock.take_requests();
-    Setup { mock, client, session_id }
+    Setup { mock, client, session_id: session_id.into() }
 }
 
 impl Setup {

@@ -161,7 +161,8 @@ async fn the_messages_stream_walks_back_over_pages() {
     let session_id = client.website().create_new_conversation(&website_id).await.unwrap().session_id.unwrap();
     // 100 messages one second apart: the mock answers 40 per page, so 3 pages.
     mock.with_state(|state| {
-        let conversation = state.websites.get_mut(&website_id).unwrap().conversations.get_mut(&session_id).unwrap();
+        let conversation =
+            state.websites.get_mut(&website_id).unwrap().conversations.get_mut(session_id.as_str()).unwrap();
         conversation.messages = (1..=100u64)
             .map(|i| {
                 json!({"type": "text", "from": "user", "origin": "chat", "content": format!("#{i}"),
@@ -180,7 +181,7 @@ async fn the_messages_stream_walks_back_over_pages() {
         .unwrap();
 
     let fingerprints: Vec<i64> = messages.iter().filter_map(|m| m.fingerprint).collect();
-    let mut expected: Vec<i64> = (61..=100).chain(21..=60).chain(1..=20).map(|i| 1_000 + i).collect();
+    let expected: Vec<i64> = (61..=100).chain(21..=60).chain(1..=20).map(|i| 1_000 + i).collect();
     assert_eq!(fingerprints, expected, "newest page first, each page oldest first, nothing twice");
     let cursors: Vec<Option<String>> = mock.requests().iter().map(|r| r.query.clone()).collect();
     assert_eq!(

@@ -194,6 +194,16 @@ pub fn models(spec: &Spec) -> String {
             .unwrap_or_default();
         match def.kind.as_str() {
             "enum" => render_enum(&mut out, name, def, &cfg, &used_by),
+            "id" => {
+                let summary = def.doc.clone().unwrap_or_else(|| format!("A Crisp `{name}`."));
+                let _ = write!(
+                    out,
+                    "crate::support::id_type! {{\n{}\n///\n/// Responses give it typed; methods taking one also take a `&str` or a `String`, but not another\n/// kind of identifier, so the arguments of a call cannot be swapped unnoticed.\n{name}, {arg}, {method}\n}}\n\n",
+                    doc_lines(&summary),
+                    arg = id_trait(name),
+                    method = id_method(name),
+                );
+            }
             "alias" => {
                 let target = def.target.as_deref().unwrap_or("json");
                 let _ = write!(
@@ -248,6 +258,20 @@ pub fn enum_variants(def: &TypeDef) -> Vec<(String, String)> {
 fn first_variant(spec: &Spec, model: &str, prefix: &str) -> String {
     let variant = spec.types.get(model).and_then(|d| enum_variants(d).into_iter().next()).map(|(_, v)| v);
     format!("{prefix}{model}::{}", variant.unwrap_or_else(|| "Other(String::new())".into()))
+}
+
+fn is_id(spec: &Spec, ty: &str) -> bool {
+    spec.types.get(ty).is_some_and(|d| d.kind == "id")
+}
+
+/// The argument trait of an identifier type: `WebsiteId` → `AsWebsiteId`.
+fn id_trait(name: &str) -> String {
+    format!("As{name}")
+}
+
+/// Its method: `WebsiteId` → `as_website_id`.
+fn id_method(name: &str) -> String {
+    format!("as_{}", snake(name))
 }
 
 fn is_enum(spec: &Spec, ty: &str) -> bool {
@@ -389,6 +413,7 @@ fn path_example(spec: &Spec, param: &Param) -> String {
         "integer" => "1".into(),
         "tree_path" => "\"guides/getting-started\"".into(),
         "string" => format!("\"{}\"", param.name.replace('_', "-")),
+        t if is_id(spec, t) => format!("\"{}\"", param.name.replace('_', "-")),
         model => first_variant(spec, model, "crisp_api::models::"),
     }
 }
@@ -435,15 +460,15 @@ pub fn service(spec: &Spec, service: &str, endpoints: &[&Endpoint]) -> String {
              /// let site = client.for_website(\"website-id\");\n\
              /// let conversations = site.list_conversations(1).await?;\n\
              /// let website = site.get_website().await?;\n/// # let _ = (conversations, website);\n/// # Ok(()) }}\n/// ```\n\
-             pub fn for_website(&self, website_id: impl Into<String>) -> WebsiteScope {{\n\
-             WebsiteScope {{ service: self.website(), website_id: website_id.into() }}\n}}\n}}\n\n\
+             pub fn for_website(&self, website_id: impl models::AsWebsiteId) -> WebsiteScope {{\n\
+             WebsiteScope {{ service: self.website(), website_id: models::WebsiteId::new(website_id.as_website_id()) }}\n}}\n}}\n\n\
              /// The `website` endpoints bound to one website; get it with\n\
              /// [`Crisp::for_website`](crate::Crisp::for_website). Each method is documented, with its example,\n\
              /// on [`WebsiteService`].\n\
-             #[derive(Clone, Debug)]\npub struct WebsiteScope {{\n    service: WebsiteService,\n    website_id: String,\n}}\n\n\
+             #[derive(Clone, Debug)]\npub struct WebsiteScope {{\n    service: WebsiteService,\n    website_id: models::WebsiteId,\n}}\n\n\
              impl WebsiteScope {{\n\
              /// The website these calls are about.\n\
-             pub fn website_id(&self) -> &str {{\n&self.website_id\n}}\n\n{scoped}}}\n\n"
+             pub fn website_id(&self) -> &models::WebsiteId {{\n&self.website_id\n}}\n\n{scoped}}}\n\n"
         );
     }
     out.push_str(&builders);
@@ -514,6 +539,10 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
             "tree_path" => {
                 args.push(format!("{name}: impl AsRef<str>"));
                 segments.push(format!("Segment::Many({name}.as_ref())"));
+            }
+            model if is_id(spec, model) => {
+                args.push(format!("{name}: impl models::{}", id_trait(model)));
+                segments.push(format!("Segment::One({name}.{}())", id_method(model)));
             }
             model => {
                 args.push(format!("{name}: models::{model}"));
@@ -856,6 +885,7 @@ pub fn test_calls(spec: &Spec) -> String {
             args.push(match param.ty.as_str() {
                 "integer" => "2".to_owned(),
                 "string" | "tree_path" => format!("\"{}-1\"", param.name),
+                t if is_id(spec, t) => format!("\"{}-1\"", param.name),
                 model => first_variant(spec, model, "crisp_api::models::"),
             });
         }
@@ -934,6 +964,7 @@ fn example_value(spec: &Spec, ty: &str, field: &str, depth: usize, stack: &mut V
         name => match spec.types.get(name) {
             None => json!({}),
             Some(def) => match def.kind.as_str() {
+                "id" => json!(example_string(field)),
                 "enum" if future => json!("value-added-later"),
                 "enum" => json!(def.values.first().cloned().unwrap_or_default()),
                 "alias" => example_value(spec, def.target.as_deref().unwrap_or("json"), field, depth, stack, future),

@@ -283,10 +283,10 @@ pub struct ConnectionInfo {
 pub struct Conversation {
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -954,10 +954,10 @@ pub struct ConversationFileMessageContent {
 pub struct ConversationMessage {
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Message type: `text`, `note`, `file`, `animation`, `audio`, `picker`, `field`, `carousel` or `event`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationMessageType>,
@@ -1414,7 +1414,7 @@ pub struct ConversationMeta {
 pub struct ConversationNew {
     /// Session identifier of the conversation just created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
 }
 
 /// Crisp model `ConversationOriginal`.
@@ -1441,10 +1441,10 @@ pub struct ConversationNew {
 pub struct ConversationOriginal {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of this original message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_id: Option<String>,
@@ -2369,10 +2369,10 @@ pub struct EngineInfo {
 pub struct EventsBrowsingRequestInitiated {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -2530,10 +2530,10 @@ pub struct EventsBucketURLGeneratedUrl {
 pub struct EventsCallRequestInitiated {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -2565,10 +2565,10 @@ pub struct EventsCallRequestInitiated {
 pub struct EventsCallRequestRejected {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -2598,7 +2598,7 @@ pub struct EventsCallRequestRejected {
 pub struct EventsCampaignDispatched {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the campaign, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
@@ -2626,7 +2626,7 @@ pub struct EventsCampaignDispatched {
 pub struct EventsCampaignProgress {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the campaign, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
@@ -2657,7 +2657,7 @@ pub struct EventsCampaignProgress {
 pub struct EventsCampaignRunning {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the campaign, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
@@ -2688,7 +2688,7 @@ pub struct EventsCampaignRunning {
 pub struct EventsEmailSubscribe {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Email address whose subscription changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
@@ -2720,7 +2720,7 @@ pub struct EventsEmailSubscribe {
 pub struct EventsEmailTrackView {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Kind of email that was viewed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
@@ -2758,13 +2758,13 @@ pub struct EventsEmailTrackView {
 pub struct EventsIdentityVerifyRequest {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Email address or phone number to verify.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
@@ -2866,10 +2866,10 @@ pub struct EventsMediaAnimationResult {
 pub struct EventsMessageAcknowledge {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -2914,10 +2914,10 @@ pub struct EventsMessageAcknowledge {
 pub struct EventsMessageAcknowledgeIgnored {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -2985,10 +2985,10 @@ pub struct EventsMessageAcknowledgeIgnoredDetails {
 pub struct EventsMessageComposeReceive {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -3048,10 +3048,10 @@ Stop => "stop",
 pub struct EventsMessageComposeSend {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -3145,10 +3145,10 @@ pub type EventsMessageNotifyUnread = EventsSessionGeneric;
 pub struct EventsMessageReceived {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -3222,10 +3222,10 @@ pub struct EventsMessageReceived {
 pub struct EventsMessageRemoved {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -3288,10 +3288,10 @@ pub struct EventsMessageRemoved {
 pub struct EventsMessageSend {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -3366,10 +3366,10 @@ pub struct EventsMessageSend {
 pub struct EventsMessageUpdated {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -3429,10 +3429,10 @@ pub struct EventsOperator {
 pub struct EventsPeopleBindSession {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -3538,7 +3538,7 @@ pub struct EventsPeopleEmployment {
 pub struct EventsPeopleImportDone {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Contact profile concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
@@ -3586,7 +3586,7 @@ pub struct EventsPeopleImportDone {
 pub struct EventsPeopleImportProgress {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Contact profile concerned by the import step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
@@ -3762,7 +3762,7 @@ pub struct EventsPeoplePerson {
 pub struct EventsPeopleProfileCreated {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the contact profile (a UUID) in the website's contact list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
@@ -3793,7 +3793,7 @@ pub struct EventsPeopleProfileCreated {
 pub struct EventsPeopleProfileRemoved {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the contact profile (a UUID) in the website's contact list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
@@ -3854,7 +3854,7 @@ pub struct EventsPeopleProfileRemoved {
 pub struct EventsPeopleProfileUpdated {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the contact profile (a UUID) in the website's contact list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
@@ -3981,10 +3981,10 @@ pub struct EventsPeopleProfileUpdatedUpdate {
 pub struct EventsPeopleSyncProfile {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -4084,7 +4084,7 @@ pub struct EventsPeopleSyncProfileIdentity {
 pub struct EventsPlanSubscriptionUpdated {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Plan the website is now subscribed to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<EventsPlanSubscriptionUpdatedPlan>,
@@ -4144,7 +4144,7 @@ pub struct EventsPlanSubscriptionUpdatedPlan {
 pub struct EventsPluginChannel {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Kind of channel message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
@@ -4188,7 +4188,7 @@ pub struct EventsPluginChannel {
 pub struct EventsPluginEvent {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
@@ -4227,7 +4227,7 @@ pub struct EventsPluginEvent {
 pub struct EventsPluginSettingsSaved {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
@@ -4259,7 +4259,7 @@ pub struct EventsPluginSettingsSaved {
 pub struct EventsPluginSubscriptionUpdated {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
@@ -4359,10 +4359,10 @@ pub struct EventsReceiveMessageAcknowledgeDetails {
 pub struct EventsSessionError {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -4427,10 +4427,10 @@ pub struct EventsSessionEvent {
 pub struct EventsSessionGeneric {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -4545,10 +4545,10 @@ pub type EventsSessionRequestInitiated = EventsSessionGeneric;
 pub struct EventsSessionSetAddress {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -4580,10 +4580,10 @@ pub struct EventsSessionSetAddress {
 pub struct EventsSessionSetAvatar {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -4615,10 +4615,10 @@ pub struct EventsSessionSetAvatar {
 pub struct EventsSessionSetBlock {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -4654,10 +4654,10 @@ pub struct EventsSessionSetBlock {
 pub struct EventsSessionSetClosed {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -4691,10 +4691,10 @@ pub struct EventsSessionSetClosed {
 pub struct EventsSessionSetData {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -4726,10 +4726,10 @@ pub struct EventsSessionSetData {
 pub struct EventsSessionSetEmail {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -4761,10 +4761,10 @@ pub struct EventsSessionSetEmail {
 pub struct EventsSessionSetInbox {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Inbox the conversation is now in; null when in none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -4798,10 +4798,10 @@ pub struct EventsSessionSetInbox {
 pub struct EventsSessionSetMentions {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -4833,10 +4833,10 @@ pub struct EventsSessionSetMentions {
 pub struct EventsSessionSetNickname {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -4872,10 +4872,10 @@ pub struct EventsSessionSetNickname {
 pub struct EventsSessionSetOpened {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -4907,10 +4907,10 @@ pub struct EventsSessionSetOpened {
 pub struct EventsSessionSetOrigin {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -4947,10 +4947,10 @@ pub struct EventsSessionSetOrigin {
 pub struct EventsSessionSetParticipants {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -4982,10 +4982,10 @@ pub struct EventsSessionSetParticipants {
 pub struct EventsSessionSetPhone {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5018,10 +5018,10 @@ pub struct EventsSessionSetPhone {
 pub struct EventsSessionSetRouting {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5058,10 +5058,10 @@ pub struct EventsSessionSetRouting {
 pub struct EventsSessionSetSegments {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5093,10 +5093,10 @@ pub struct EventsSessionSetSegments {
 pub struct EventsSessionSetState {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5128,10 +5128,10 @@ pub struct EventsSessionSetState {
 pub struct EventsSessionSetSubject {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5165,10 +5165,10 @@ pub struct EventsSessionSetSubject {
 pub struct EventsSessionSyncCapabilities {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5209,10 +5209,10 @@ pub struct EventsSessionSyncCapabilities {
 pub struct EventsSessionSyncEvents {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5252,10 +5252,10 @@ pub struct EventsSessionSyncEvents {
 pub struct EventsSessionSyncGeolocation {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5291,10 +5291,10 @@ pub struct EventsSessionSyncGeolocation {
 pub struct EventsSessionSyncLocales {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5351,10 +5351,10 @@ pub struct EventsSessionSyncLocalesLocales {
 pub struct EventsSessionSyncNetwork {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5417,10 +5417,10 @@ pub struct EventsSessionSyncNetworkInfo {
 pub struct EventsSessionSyncPages {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5455,10 +5455,10 @@ pub struct EventsSessionSyncPages {
 pub struct EventsSessionSyncRating {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5505,10 +5505,10 @@ pub struct EventsSessionSyncRating {
 pub struct EventsSessionSyncSystem {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5542,10 +5542,10 @@ pub struct EventsSessionSyncSystem {
 pub struct EventsSessionSyncTimezone {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5594,10 +5594,10 @@ pub struct EventsSessionSyncTimezoneTimezone {
 pub struct EventsSessionSyncTopic {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5629,10 +5629,10 @@ pub struct EventsSessionSyncTopic {
 pub struct EventsSessionUpdateAvailability {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5672,10 +5672,10 @@ pub struct EventsSessionUpdateAvailability {
 pub struct EventsSessionUpdateVerify {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -5737,7 +5737,7 @@ pub struct EventsSessionVerification {
 pub struct EventsSpamDecision {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the item held back by the spam filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spam_id: Option<String>,
@@ -5776,7 +5776,7 @@ pub struct EventsSpamDecision {
 pub struct EventsSpamMessage {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the item held back by the spam filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spam_id: Option<String>,
@@ -5839,7 +5839,7 @@ Dead => "dead",
 pub struct EventsStatusHealthChanged {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// New health of the monitored service: `healthy`, `sick` or `dead`. One of [`EventsStatusHealth`](crate::models::EventsStatusHealth).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health: Option<EventsStatusHealth>,
@@ -5893,7 +5893,7 @@ pub struct EventsStatusNode {
 pub struct EventsWebsiteUpdateOperatorsAvailability {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// User identifier of the operator whose availability changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
@@ -5940,7 +5940,7 @@ pub struct EventsWebsiteUpdateOperatorsAvailabilityAvailability {
 pub struct EventsWebsiteUpdateVisitorsCount {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Number of visitors on the website now.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub visitors_count: Option<i64>,
@@ -5967,7 +5967,7 @@ pub struct EventsWebsiteUpdateVisitorsCount {
 pub struct EventsWebsiteUsersAvailable {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Whether at least one operator is now available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available: Option<bool>,
@@ -6001,10 +6001,10 @@ pub struct EventsWebsiteUsersAvailable {
 pub struct EventsWidgetActionProcessed {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -6572,7 +6572,7 @@ pub struct HelpdeskLocaleFeedbackItemArticle {
 pub struct HelpdeskLocaleFeedbackItemSession {
     /// Session identifier of the reader's conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Name of the reader, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
@@ -8711,7 +8711,7 @@ pub struct PluginAttestProvenancePayloadUser {
 pub struct PluginAttestProvenancePayloadWebsite {
     /// Identifier of the website the attested request was made for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
 }
 
 /// Crisp model `PluginBillUsage`.
@@ -8859,7 +8859,7 @@ pub struct PluginConnectEndpointsSocket {
 pub struct PluginConnectWebsite {
     /// Identifier of a website that has the plugin installed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Price the website pays for the plugin.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub price: Option<i64>,
@@ -8999,7 +8999,7 @@ pub struct PluginSubscription {
     pub active: Option<bool>,
     /// Website the plugin is installed on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Identifier of the payment card billed for the subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
@@ -9111,7 +9111,7 @@ pub struct PluginSubscriptionSettings {
     pub plugin_id: Option<String>,
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Token the plugin uses for this website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -9127,6 +9127,14 @@ pub struct PluginSubscriptionSettings {
     /// URL the plugin receives its web hooks at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
+}
+
+crate::support::id_type! {
+/// The identifier of a conversation (`session_…`).
+///
+/// Responses give it typed; methods taking one also take a `&str` or a `String`, but not another
+/// kind of identifier, so the arguments of a call cannot be swapped unnoticed.
+SessionId, AsSessionId, as_session_id
 }
 
 /// Crisp model `SystemInfo`.
@@ -9189,7 +9197,7 @@ pub struct SystemInfo {
 pub struct Website {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Display name of the website, shown to operators and in the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -10424,6 +10432,14 @@ pub struct WebsiteFilter {
     pub query: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+crate::support::id_type! {
+/// The identifier of a Crisp website (a UUID).
+///
+/// Responses give it typed; methods taking one also take a `&str` or a `String`, but not another
+/// kind of identifier, so the arguments of a call cannot be swapped unnoticed.
+WebsiteId, AsWebsiteId, as_website_id
+}
+
 /// Crisp model `WebsiteInbox`.
 ///
 /// Used by `website::list_inboxes`, `website::create_new_inbox`, `website::get_inbox`, `website::save_inbox`.
@@ -10919,7 +10935,7 @@ pub struct WebsiteRemoveVerify {
 pub struct WebsiteSettings {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "websiteID")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Display name of the website, shown to operators and in the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -11356,7 +11372,7 @@ pub struct WebsiteSettingsInbox {
 pub struct WebsiteSettingsUpdate {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "websiteID")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
     /// Display name of the website, shown to operators and in the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -11853,7 +11869,7 @@ pub struct WebsiteVerifySettingsUpdate {
 pub struct WebsiteVisitor {
     /// Session identifier of the visitor's conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
@@ -12201,7 +12217,7 @@ pub struct WebsiteVisitorsMapPointVisitors {
 pub struct WebsiteVisitorsMapPointVisitorsSession {
     /// Session identifier of the visitor's conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Name of the visitor, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
@@ -12247,5 +12263,5 @@ pub struct WebsiteVisitorsMapPointVisitorsSession {
 pub struct WebsiteVisitorsToken {
     /// Session identifier bound to the token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
 }

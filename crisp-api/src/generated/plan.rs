@@ -56,12 +56,15 @@ impl PlanService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_plan_subscription_for_website(&self, website_id: impl AsRef<str>) -> GetPlanSubscriptionForWebsite {
+    pub fn get_plan_subscription_for_website(
+        &self,
+        website_id: impl models::AsWebsiteId,
+    ) -> GetPlanSubscriptionForWebsite {
         let call = Call::new(
             &self.client,
             Method::GET,
             "plans/subscription/{website_id}",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -86,14 +89,14 @@ impl PlanService {
     /// ```
     pub fn subscribe_website_to_plan(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plan_id: impl Into<String>,
     ) -> SubscribeWebsiteToPlan {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "plans/subscription/{website_id}",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -119,12 +122,12 @@ impl PlanService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn unsubscribe_plan_from_website(&self, website_id: impl AsRef<str>) -> UnsubscribePlanFromWebsite {
+    pub fn unsubscribe_plan_from_website(&self, website_id: impl models::AsWebsiteId) -> UnsubscribePlanFromWebsite {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "plans/subscription/{website_id}",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -149,14 +152,14 @@ impl PlanService {
     /// ```
     pub fn change_bill_period_for_website_plan_subscription(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         period: models::PlanSubscriptionBillPeriod,
     ) -> ChangeBillPeriodForWebsitePlanSubscription {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "plans/subscription/{website_id}/bill/period",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -184,14 +187,14 @@ impl PlanService {
     /// ```
     pub fn check_coupon_availability_for_website_plan_subscription(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         code: impl AsRef<str>,
     ) -> CheckCouponAvailabilityForWebsitePlanSubscription {
         let mut call = Call::new(
             &self.client,
             Method::GET,
             "plans/subscription/{website_id}/coupon",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
         {
@@ -218,14 +221,14 @@ impl PlanService {
     /// ```
     pub fn redeem_coupon_for_website_plan_subscription(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         code: impl Into<String>,
     ) -> RedeemCouponForWebsitePlanSubscription {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "plans/subscription/{website_id}/coupon",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();

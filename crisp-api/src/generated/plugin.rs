@@ -167,12 +167,12 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_subscriptions_for_website(&self, website_id: impl AsRef<str>) -> ListSubscriptionsForWebsite {
+    pub fn list_subscriptions_for_website(&self, website_id: impl models::AsWebsiteId) -> ListSubscriptionsForWebsite {
         let call = Call::new(
             &self.client,
             Method::GET,
             "plugins/subscription/{website_id}",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -197,14 +197,14 @@ impl PluginService {
     /// ```
     pub fn get_subscription_details(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
     ) -> GetSubscriptionDetails {
         let call = Call::new(
             &self.client,
             Method::GET,
             "plugins/subscription/{website_id}/{plugin_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             true,
         );
 
@@ -229,14 +229,14 @@ impl PluginService {
     /// ```
     pub fn subscribe_website_to_plugin(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl Into<String>,
     ) -> SubscribeWebsiteToPlugin {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "plugins/subscription/{website_id}",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -265,14 +265,14 @@ impl PluginService {
     /// ```
     pub fn unsubscribe_plugin_from_website(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
     ) -> UnsubscribePluginFromWebsite {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "plugins/subscription/{website_id}/{plugin_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             true,
         );
 
@@ -297,14 +297,14 @@ impl PluginService {
     /// ```
     pub fn get_subscription_settings(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
     ) -> GetSubscriptionSettings {
         let call = Call::new(
             &self.client,
             Method::GET,
             "plugins/subscription/{website_id}/{plugin_id}/settings",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             true,
         );
 
@@ -329,7 +329,7 @@ impl PluginService {
     /// ```
     pub fn save_subscription_settings(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
         body: impl serde::Serialize,
     ) -> SaveSubscriptionSettings {
@@ -337,7 +337,7 @@ impl PluginService {
             &self.client,
             Method::PUT,
             "plugins/subscription/{website_id}/{plugin_id}/settings",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             true,
         );
         call.body_json(&body);
@@ -362,7 +362,7 @@ impl PluginService {
     /// ```
     pub fn update_subscription_settings(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
         body: impl serde::Serialize,
     ) -> UpdateSubscriptionSettings {
@@ -370,7 +370,7 @@ impl PluginService {
             &self.client,
             Method::PATCH,
             "plugins/subscription/{website_id}/{plugin_id}/settings",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             false,
         );
         call.body_json(&body);
@@ -395,14 +395,14 @@ impl PluginService {
     /// ```
     pub fn get_plugin_usage_bills(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
     ) -> GetPluginUsageBills {
         let call = Call::new(
             &self.client,
             Method::GET,
             "plugins/subscription/{website_id}/{plugin_id}/bill/usage",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             true,
         );
 
@@ -427,7 +427,7 @@ impl PluginService {
     /// ```
     pub fn report_plugin_usage_to_bill(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
         body: impl serde::Serialize,
     ) -> ReportPluginUsageToBill {
@@ -435,7 +435,7 @@ impl PluginService {
             &self.client,
             Method::POST,
             "plugins/subscription/{website_id}/{plugin_id}/bill/usage",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             false,
         );
         call.body_json(&body);
@@ -460,14 +460,14 @@ impl PluginService {
     /// ```
     pub fn get_plugin_attest_provenance(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
     ) -> GetPluginAttestProvenance {
         let call = Call::new(
             &self.client,
             Method::GET,
             "plugins/subscription/{website_id}/{plugin_id}/attest/provenance",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             true,
         );
 
@@ -492,7 +492,7 @@ impl PluginService {
     /// ```
     pub fn forward_plugin_payload_to_channel(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::PluginSubscriptionChannelForward>,
     ) -> ForwardPluginPayloadToChannel {
@@ -500,7 +500,7 @@ impl PluginService {
             &self.client,
             Method::POST,
             "plugins/subscription/{website_id}/{plugin_id}/channel",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             false,
         );
         call.body_json(body.borrow());
@@ -525,7 +525,7 @@ impl PluginService {
     /// ```
     pub fn dispatch_plugin_event(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::PluginSubscriptionEventDispatch>,
     ) -> DispatchPluginEvent {
@@ -533,7 +533,7 @@ impl PluginService {
             &self.client,
             Method::POST,
             "plugins/subscription/{website_id}/{plugin_id}/event",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             false,
         );
         call.body_json(body.borrow());

@@ -38,12 +38,16 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn generate_analytics(&self, website_id: impl AsRef<str>, body: impl serde::Serialize) -> GenerateAnalytics {
+    pub fn generate_analytics(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        body: impl serde::Serialize,
+    ) -> GenerateAnalytics {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/analytics/generate",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(&body);
@@ -65,12 +69,15 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_website_availability_status(&self, website_id: impl AsRef<str>) -> GetWebsiteAvailabilityStatus {
+    pub fn get_website_availability_status(
+        &self,
+        website_id: impl models::AsWebsiteId,
+    ) -> GetWebsiteAvailabilityStatus {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/availability/status",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -94,13 +101,13 @@ impl WebsiteService {
     /// ```
     pub fn list_website_operator_availabilities(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
     ) -> ListWebsiteOperatorAvailabilities {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/availability/operators",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -163,9 +170,14 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_website(&self, website_id: impl AsRef<str>) -> GetWebsite {
-        let call =
-            Call::new(&self.client, Method::GET, "website/{website_id}", &[Segment::One(website_id.as_ref())], true);
+    pub fn get_website(&self, website_id: impl models::AsWebsiteId) -> GetWebsite {
+        let call = Call::new(
+            &self.client,
+            Method::GET,
+            "website/{website_id}",
+            &[Segment::One(website_id.as_website_id())],
+            true,
+        );
 
         GetWebsite(call)
     }
@@ -188,11 +200,16 @@ impl WebsiteService {
     /// ```
     pub fn delete_website(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         verify: impl Into<models::WebsiteRemoveVerify>,
     ) -> DeleteWebsite {
-        let mut call =
-            Call::new(&self.client, Method::DELETE, "website/{website_id}", &[Segment::One(website_id.as_ref())], true);
+        let mut call = Call::new(
+            &self.client,
+            Method::DELETE,
+            "website/{website_id}",
+            &[Segment::One(website_id.as_website_id())],
+            true,
+        );
         call.body_empty();
         {
             let verify: models::WebsiteRemoveVerify = verify.into();
@@ -216,12 +233,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn abort_website_deletion(&self, website_id: impl AsRef<str>) -> AbortWebsiteDeletion {
+    pub fn abort_website_deletion(&self, website_id: impl models::AsWebsiteId) -> AbortWebsiteDeletion {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/expunge",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -245,14 +262,14 @@ impl WebsiteService {
     /// ```
     pub fn batch_resolve_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
     ) -> BatchResolveConversations {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/resolve",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -276,14 +293,14 @@ impl WebsiteService {
     /// ```
     pub fn batch_unresolve_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
     ) -> BatchUnresolveConversations {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/unresolve",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -307,14 +324,14 @@ impl WebsiteService {
     /// ```
     pub fn batch_read_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
     ) -> BatchReadConversations {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/read",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -338,14 +355,14 @@ impl WebsiteService {
     /// ```
     pub fn batch_unread_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
     ) -> BatchUnreadConversations {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/unread",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -369,14 +386,14 @@ impl WebsiteService {
     /// ```
     pub fn batch_remove_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
     ) -> BatchRemoveConversations {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/remove",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -401,14 +418,14 @@ impl WebsiteService {
     /// ```
     pub fn batch_remove_people(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people: impl Into<models::WebsiteBatchPeopleOperationInner>,
     ) -> BatchRemovePeople {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/remove",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -436,14 +453,14 @@ impl WebsiteService {
     /// ```
     pub fn batch_report_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchReportOperation>,
     ) -> BatchReportConversations {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/batch/report",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -467,14 +484,14 @@ impl WebsiteService {
     /// ```
     pub fn batch_block_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchBlockOperation>,
     ) -> BatchBlockConversations {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/block",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -498,14 +515,14 @@ impl WebsiteService {
     /// ```
     pub fn batch_routing_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchRoutingOperation>,
     ) -> BatchRoutingConversations {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/routing",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -529,14 +546,14 @@ impl WebsiteService {
     /// ```
     pub fn batch_inbox_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchInboxOperation>,
     ) -> BatchInboxConversations {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/inbox",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -560,14 +577,14 @@ impl WebsiteService {
     /// ```
     pub fn batch_update_conversations_data(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsDataOperation>,
     ) -> BatchUpdateConversationsData {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/data",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -593,7 +610,7 @@ impl WebsiteService {
     /// ```
     pub fn batch_update_people_data(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people: impl Into<models::WebsiteBatchPeopleOperationInner>,
         data: impl Into<models::WebsiteBatchDataPayload>,
     ) -> BatchUpdatePeopleData {
@@ -601,7 +618,7 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/data",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -633,14 +650,14 @@ impl WebsiteService {
     /// ```
     pub fn batch_update_conversations_segments(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsSegmentsOperation>,
     ) -> BatchUpdateConversationsSegments {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/segments",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -666,7 +683,7 @@ impl WebsiteService {
     /// ```
     pub fn batch_update_people_segments(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people: impl Into<models::WebsiteBatchPeopleOperationInner>,
         segments: Vec<String>,
     ) -> BatchUpdatePeopleSegments {
@@ -674,7 +691,7 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/segments",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -706,13 +723,13 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_campaigns(&self, website_id: impl AsRef<str>, page_number: u32) -> ListCampaigns {
+    pub fn list_campaigns(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListCampaigns {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/campaigns/list/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
@@ -734,12 +751,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_campaign_tags(&self, website_id: impl AsRef<str>) -> ListCampaignTags {
+    pub fn list_campaign_tags(&self, website_id: impl models::AsWebsiteId) -> ListCampaignTags {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/campaigns/tags",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -764,13 +781,17 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_campaign_templates(&self, website_id: impl AsRef<str>, page_number: u32) -> ListCampaignTemplates {
+    pub fn list_campaign_templates(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        page_number: u32,
+    ) -> ListCampaignTemplates {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/campaigns/templates/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
@@ -796,7 +817,7 @@ impl WebsiteService {
     /// ```
     pub fn create_new_campaign_template(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         format: impl Into<String>,
         name: impl Into<String>,
     ) -> CreateNewCampaignTemplate {
@@ -804,7 +825,7 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/campaigns/template",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -837,14 +858,14 @@ impl WebsiteService {
     /// ```
     pub fn check_if_campaign_template_exists(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         template_id: impl AsRef<str>,
     ) -> CheckIfCampaignTemplateExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/campaigns/template/{template_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(template_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(template_id.as_ref())],
             true,
         );
 
@@ -869,14 +890,14 @@ impl WebsiteService {
     /// ```
     pub fn get_campaign_template(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         template_id: impl AsRef<str>,
     ) -> GetCampaignTemplate {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/campaigns/template/{template_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(template_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(template_id.as_ref())],
             true,
         );
 
@@ -901,7 +922,7 @@ impl WebsiteService {
     /// ```
     pub fn save_campaign_template(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         template_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::WebsiteCampaignTemplateItem>,
     ) -> SaveCampaignTemplate {
@@ -909,7 +930,7 @@ impl WebsiteService {
             &self.client,
             Method::PUT,
             "website/{website_id}/campaigns/template/{template_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(template_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(template_id.as_ref())],
             true,
         );
         call.body_json(body.borrow());
@@ -934,7 +955,7 @@ impl WebsiteService {
     /// ```
     pub fn update_campaign_template(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         template_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::WebsiteCampaignTemplateItem>,
     ) -> UpdateCampaignTemplate {
@@ -942,7 +963,7 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/campaigns/template/{template_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(template_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(template_id.as_ref())],
             false,
         );
         call.body_json(body.borrow());
@@ -967,14 +988,14 @@ impl WebsiteService {
     /// ```
     pub fn remove_campaign_template(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         template_id: impl AsRef<str>,
     ) -> RemoveCampaignTemplate {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/campaigns/template/{template_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(template_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(template_id.as_ref())],
             true,
         );
 
@@ -1000,7 +1021,7 @@ impl WebsiteService {
     /// ```
     pub fn create_new_campaign(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         r#type: impl Into<String>,
         name: impl Into<String>,
     ) -> CreateNewCampaign {
@@ -1008,7 +1029,7 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/campaign",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -1041,14 +1062,14 @@ impl WebsiteService {
     /// ```
     pub fn check_if_campaign_exists(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         campaign_id: impl AsRef<str>,
     ) -> CheckIfCampaignExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/campaign/{campaign_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             true,
         );
 
@@ -1071,12 +1092,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_campaign(&self, website_id: impl AsRef<str>, campaign_id: impl AsRef<str>) -> GetCampaign {
+    pub fn get_campaign(&self, website_id: impl models::AsWebsiteId, campaign_id: impl AsRef<str>) -> GetCampaign {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/campaign/{campaign_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             true,
         );
 
@@ -1101,7 +1122,7 @@ impl WebsiteService {
     /// ```
     pub fn save_campaign(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         campaign_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::WebsiteCampaignItem>,
     ) -> SaveCampaign {
@@ -1109,7 +1130,7 @@ impl WebsiteService {
             &self.client,
             Method::PUT,
             "website/{website_id}/campaign/{campaign_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             true,
         );
         call.body_json(body.borrow());
@@ -1134,7 +1155,7 @@ impl WebsiteService {
     /// ```
     pub fn update_campaign(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         campaign_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::WebsiteCampaignItem>,
     ) -> UpdateCampaign {
@@ -1142,7 +1163,7 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/campaign/{campaign_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             false,
         );
         call.body_json(body.borrow());
@@ -1165,12 +1186,16 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn remove_campaign(&self, website_id: impl AsRef<str>, campaign_id: impl AsRef<str>) -> RemoveCampaign {
+    pub fn remove_campaign(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        campaign_id: impl AsRef<str>,
+    ) -> RemoveCampaign {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/campaign/{campaign_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             true,
         );
 
@@ -1193,12 +1218,16 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn dispatch_campaign(&self, website_id: impl AsRef<str>, campaign_id: impl AsRef<str>) -> DispatchCampaign {
+    pub fn dispatch_campaign(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        campaign_id: impl AsRef<str>,
+    ) -> DispatchCampaign {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/campaign/{campaign_id}/dispatch",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             false,
         );
         call.body_empty();
@@ -1221,12 +1250,16 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn resume_campaign(&self, website_id: impl AsRef<str>, campaign_id: impl AsRef<str>) -> ResumeCampaign {
+    pub fn resume_campaign(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        campaign_id: impl AsRef<str>,
+    ) -> ResumeCampaign {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/campaign/{campaign_id}/resume",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             false,
         );
         call.body_empty();
@@ -1249,12 +1282,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn pause_campaign(&self, website_id: impl AsRef<str>, campaign_id: impl AsRef<str>) -> PauseCampaign {
+    pub fn pause_campaign(&self, website_id: impl models::AsWebsiteId, campaign_id: impl AsRef<str>) -> PauseCampaign {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/campaign/{campaign_id}/pause",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             false,
         );
         call.body_empty();
@@ -1277,12 +1310,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn test_campaign(&self, website_id: impl AsRef<str>, campaign_id: impl AsRef<str>) -> TestCampaign {
+    pub fn test_campaign(&self, website_id: impl models::AsWebsiteId, campaign_id: impl AsRef<str>) -> TestCampaign {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/campaign/{campaign_id}/test",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             false,
         );
         call.body_empty();
@@ -1310,7 +1343,7 @@ impl WebsiteService {
     /// ```
     pub fn list_campaign_recipients(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         campaign_id: impl AsRef<str>,
         page_number: u32,
     ) -> ListCampaignRecipients {
@@ -1319,7 +1352,7 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/campaign/{campaign_id}/recipients/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref()), Segment::One(&page_number)],
             true,
         );
 
@@ -1348,7 +1381,7 @@ impl WebsiteService {
     /// ```
     pub fn list_campaign_statistics(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         campaign_id: impl AsRef<str>,
         action: impl AsRef<str>,
         page_number: u32,
@@ -1359,7 +1392,7 @@ impl WebsiteService {
             Method::GET,
             "website/{website_id}/campaign/{campaign_id}/statistics/{action}/{page_number}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(campaign_id.as_ref()),
                 Segment::One(action.as_ref()),
                 Segment::One(&page_number),
@@ -1385,12 +1418,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_connect_endpoints(&self, website_id: impl AsRef<str>) -> GetConnectEndpoints {
+    pub fn get_connect_endpoints(&self, website_id: impl models::AsWebsiteId) -> GetConnectEndpoints {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/connect/endpoints",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -1417,13 +1450,13 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_conversations(&self, website_id: impl AsRef<str>, page_number: u32) -> ListConversations {
+    pub fn list_conversations(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListConversations {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversations/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
@@ -1450,7 +1483,7 @@ impl WebsiteService {
     /// ```
     pub fn list_suggested_conversation_segments(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         page_number: u32,
     ) -> ListSuggestedConversationSegments {
         let page_number = page_number.to_string();
@@ -1458,7 +1491,7 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/conversations/suggest/segments/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
@@ -1483,14 +1516,14 @@ impl WebsiteService {
     /// ```
     pub fn delete_suggested_conversation_segment(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         segment: impl Into<String>,
     ) -> DeleteSuggestedConversationSegment {
         let mut call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/conversations/suggest/segment",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
         call.body_empty();
@@ -1521,7 +1554,7 @@ impl WebsiteService {
     /// ```
     pub fn list_suggested_conversation_data_keys(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         page_number: u32,
     ) -> ListSuggestedConversationDataKeys {
         let page_number = page_number.to_string();
@@ -1529,7 +1562,7 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/conversations/suggest/data/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
@@ -1554,14 +1587,14 @@ impl WebsiteService {
     /// ```
     pub fn delete_suggested_conversation_data_key(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         key: impl Into<String>,
     ) -> DeleteSuggestedConversationDataKey {
         let mut call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/conversations/suggest/data",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
         call.body_empty();
@@ -1590,13 +1623,17 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_spam_conversations(&self, website_id: impl AsRef<str>, page_number: u32) -> ListSpamConversations {
+    pub fn list_spam_conversations(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        page_number: u32,
+    ) -> ListSpamConversations {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversations/spams/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
@@ -1621,14 +1658,14 @@ impl WebsiteService {
     /// ```
     pub fn resolve_spam_conversation_content(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         spam_id: impl AsRef<str>,
     ) -> ResolveSpamConversationContent {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversations/spam/{spam_id}/content",
-            &[Segment::One(website_id.as_ref()), Segment::One(spam_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(spam_id.as_ref())],
             true,
         );
 
@@ -1654,7 +1691,7 @@ impl WebsiteService {
     /// ```
     pub fn submit_spam_conversation_decision(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         spam_id: impl AsRef<str>,
         action: impl Into<String>,
     ) -> SubmitSpamConversationDecision {
@@ -1662,7 +1699,7 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/conversations/spam/{spam_id}/decision",
-            &[Segment::One(website_id.as_ref()), Segment::One(spam_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(spam_id.as_ref())],
             false,
         );
         call.body_empty();
@@ -1688,12 +1725,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn create_new_conversation(&self, website_id: impl AsRef<str>) -> CreateNewConversation {
+    pub fn create_new_conversation(&self, website_id: impl models::AsWebsiteId) -> CreateNewConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -1718,14 +1755,14 @@ impl WebsiteService {
     /// ```
     pub fn check_if_conversation_exists(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> CheckIfConversationExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/conversation/{session_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
@@ -1748,12 +1785,16 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_conversation(&self, website_id: impl AsRef<str>, session_id: impl AsRef<str>) -> GetConversation {
+    pub fn get_conversation(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
+    ) -> GetConversation {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
@@ -1776,12 +1817,16 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn remove_conversation(&self, website_id: impl AsRef<str>, session_id: impl AsRef<str>) -> RemoveConversation {
+    pub fn remove_conversation(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
+    ) -> RemoveConversation {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/conversation/{session_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
@@ -1806,14 +1851,14 @@ impl WebsiteService {
     /// ```
     pub fn initiate_conversation_with_existing_session(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> InitiateConversationWithExistingSession {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/initiate",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -1842,14 +1887,14 @@ impl WebsiteService {
     /// ```
     pub fn get_messages_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetMessagesInConversation {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/messages",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
@@ -1874,15 +1919,15 @@ impl WebsiteService {
     /// ```
     pub fn send_message_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationMessageNew>,
     ) -> SendMessageInConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/message",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -1908,8 +1953,8 @@ impl WebsiteService {
     /// ```
     pub fn get_message_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         fingerprint: i64,
     ) -> GetMessageInConversation {
         let fingerprint = fingerprint.to_string();
@@ -1917,7 +1962,11 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/message/{fingerprint}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(&fingerprint)],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(&fingerprint),
+            ],
             true,
         );
 
@@ -1944,8 +1993,8 @@ impl WebsiteService {
     /// ```
     pub fn update_message_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         fingerprint: i64,
         content: impl Into<models::ConversationMessageContent>,
     ) -> UpdateMessageInConversation {
@@ -1954,7 +2003,11 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/message/{fingerprint}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(&fingerprint)],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(&fingerprint),
+            ],
             false,
         );
         call.body_empty();
@@ -1984,8 +2037,8 @@ impl WebsiteService {
     /// ```
     pub fn remove_message_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         fingerprint: i64,
     ) -> RemoveMessageInConversation {
         let fingerprint = fingerprint.to_string();
@@ -1993,7 +2046,11 @@ impl WebsiteService {
             &self.client,
             Method::DELETE,
             "website/{website_id}/conversation/{session_id}/message/{fingerprint}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(&fingerprint)],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(&fingerprint),
+            ],
             true,
         );
 
@@ -2018,15 +2075,15 @@ impl WebsiteService {
     /// ```
     pub fn compose_message_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationComposeMessageNew>,
     ) -> ComposeMessageInConversation {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/compose",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -2051,15 +2108,15 @@ impl WebsiteService {
     /// ```
     pub fn mark_messages_as_read_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationReadMessageMark>,
     ) -> MarkMessagesAsReadInConversation {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/read",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -2084,15 +2141,15 @@ impl WebsiteService {
     /// ```
     pub fn mark_conversation_as_unread(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationUnreadMessageMark>,
     ) -> MarkConversationAsUnread {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/unread",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -2117,15 +2174,15 @@ impl WebsiteService {
     /// ```
     pub fn mark_messages_as_delivered_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationReadMessageMark>,
     ) -> MarkMessagesAsDeliveredInConversation {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/delivered",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -2151,15 +2208,15 @@ impl WebsiteService {
     /// ```
     pub fn update_conversation_open_state(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         opened: bool,
     ) -> UpdateConversationOpenState {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/open",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -2187,14 +2244,14 @@ impl WebsiteService {
     /// ```
     pub fn get_conversation_routing_assign(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetConversationRoutingAssign {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/routing",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
@@ -2219,15 +2276,15 @@ impl WebsiteService {
     /// ```
     pub fn assign_conversation_routing(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationRoutingAssignUpdate>,
     ) -> AssignConversationRouting {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/routing",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -2253,15 +2310,15 @@ impl WebsiteService {
     /// ```
     pub fn update_conversation_inbox(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         inbox_id: Option<&str>,
     ) -> UpdateConversationInbox {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/inbox",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -2289,14 +2346,14 @@ impl WebsiteService {
     /// ```
     pub fn get_conversation_metas(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetConversationMetas {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/meta",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
@@ -2321,15 +2378,15 @@ impl WebsiteService {
     /// ```
     pub fn update_conversation_metas(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationMeta>,
     ) -> UpdateConversationMetas {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/meta",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -2355,15 +2412,19 @@ impl WebsiteService {
     /// ```
     pub fn get_original_message_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         original_id: impl AsRef<str>,
     ) -> GetOriginalMessageInConversation {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/original/{original_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(original_id.as_ref())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(original_id.as_ref()),
+            ],
             true,
         );
 
@@ -2391,8 +2452,8 @@ impl WebsiteService {
     /// ```
     pub fn list_conversation_pages(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         page_number: u32,
     ) -> ListConversationPages {
         let page_number = page_number.to_string();
@@ -2400,7 +2461,11 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/pages/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(&page_number)],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(&page_number),
+            ],
             true,
         );
 
@@ -2428,8 +2493,8 @@ impl WebsiteService {
     /// ```
     pub fn list_conversation_events(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         page_number: u32,
     ) -> ListConversationEvents {
         let page_number = page_number.to_string();
@@ -2437,7 +2502,11 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/events/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(&page_number)],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(&page_number),
+            ],
             true,
         );
 
@@ -2465,8 +2534,8 @@ impl WebsiteService {
     /// ```
     pub fn list_conversation_files(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         page_number: u32,
     ) -> ListConversationFiles {
         let page_number = page_number.to_string();
@@ -2474,7 +2543,11 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/files/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(&page_number)],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(&page_number),
+            ],
             true,
         );
 
@@ -2499,14 +2572,14 @@ impl WebsiteService {
     /// ```
     pub fn get_conversation_state(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetConversationState {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/state",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
@@ -2534,15 +2607,15 @@ impl WebsiteService {
     /// ```
     pub fn change_conversation_state(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         state: models::ConversationState,
     ) -> ChangeConversationState {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/state",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -2570,14 +2643,14 @@ impl WebsiteService {
     /// ```
     pub fn get_conversation_relations(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetConversationRelations {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/relations",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
@@ -2602,14 +2675,14 @@ impl WebsiteService {
     /// ```
     pub fn get_conversation_participants(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetConversationParticipants {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/participants",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
@@ -2634,15 +2707,15 @@ impl WebsiteService {
     /// ```
     pub fn save_conversation_participants(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationParticipantsSave>,
     ) -> SaveConversationParticipants {
         let mut call = Call::new(
             &self.client,
             Method::PUT,
             "website/{website_id}/conversation/{session_id}/participants",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
         call.body_json(body.borrow());
@@ -2667,14 +2740,14 @@ impl WebsiteService {
     /// ```
     pub fn get_block_status_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetBlockStatusForConversation {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/block",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
@@ -2702,15 +2775,15 @@ impl WebsiteService {
     /// ```
     pub fn block_incoming_messages_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         blocked: bool,
     ) -> BlockIncomingMessagesForConversation {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/block",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -2738,14 +2811,14 @@ impl WebsiteService {
     /// ```
     pub fn get_verify_status_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetVerifyStatusForConversation {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/verify",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
@@ -2771,15 +2844,15 @@ impl WebsiteService {
     /// ```
     pub fn update_verify_status_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         verified: bool,
     ) -> UpdateVerifyStatusForConversation {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/verify",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -2807,15 +2880,15 @@ impl WebsiteService {
     /// ```
     pub fn request_identity_verification_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationVerifyIdentityRequest>,
     ) -> RequestIdentityVerificationForConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/verify/identity",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -2840,15 +2913,15 @@ impl WebsiteService {
     /// ```
     pub fn redeem_identity_verification_link_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationVerifyIdentityRedeem>,
     ) -> RedeemIdentityVerificationLinkForConversation {
         let mut call = Call::new(
             &self.client,
             Method::PUT,
             "website/{website_id}/conversation/{session_id}/verify/identity/link",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
         call.body_json(body.borrow());
@@ -2876,15 +2949,15 @@ impl WebsiteService {
     /// ```
     pub fn request_email_transcript_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         to: impl Into<String>,
     ) -> RequestEmailTranscriptForConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/transcript",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -2913,14 +2986,14 @@ impl WebsiteService {
     /// ```
     pub fn request_chatbox_binding_purge_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> RequestChatboxBindingPurgeForConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/purge",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -2945,14 +3018,14 @@ impl WebsiteService {
     /// ```
     pub fn request_user_feedback_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> RequestUserFeedbackForConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/feedback",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -2977,14 +3050,14 @@ impl WebsiteService {
     /// ```
     pub fn list_browsing_sessions_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> ListBrowsingSessionsForConversation {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/browsing",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
@@ -3009,14 +3082,14 @@ impl WebsiteService {
     /// ```
     pub fn initiate_browsing_session_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> InitiateBrowsingSessionForConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/browsing",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -3043,8 +3116,8 @@ impl WebsiteService {
     /// ```
     pub fn send_action_to_existing_browsing_session(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         browsing_id: impl AsRef<str>,
         action: impl Into<String>,
     ) -> SendActionToExistingBrowsingSession {
@@ -3052,7 +3125,11 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/browsing/{browsing_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(browsing_id.as_ref())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(browsing_id.as_ref()),
+            ],
             false,
         );
         call.body_empty();
@@ -3082,8 +3159,8 @@ impl WebsiteService {
     /// ```
     pub fn assist_existing_browsing_session(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         browsing_id: impl AsRef<str>,
         body: impl serde::Serialize,
     ) -> AssistExistingBrowsingSession {
@@ -3091,7 +3168,11 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/browsing/{browsing_id}/assist",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(browsing_id.as_ref())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(browsing_id.as_ref()),
+            ],
             false,
         );
         call.body_json(&body);
@@ -3119,15 +3200,15 @@ impl WebsiteService {
     /// ```
     pub fn initiate_new_call_session_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         mode: impl Into<String>,
     ) -> InitiateNewCallSessionForConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/call",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -3156,14 +3237,14 @@ impl WebsiteService {
     /// ```
     pub fn get_ongoing_call_session_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetOngoingCallSessionForConversation {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/call",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
@@ -3191,15 +3272,19 @@ impl WebsiteService {
     /// ```
     pub fn abort_ongoing_call_session_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         call_id: impl AsRef<str>,
     ) -> AbortOngoingCallSessionForConversation {
         let mut call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/conversation/{session_id}/call/{call_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(call_id.as_ref())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(call_id.as_ref()),
+            ],
             true,
         );
         call.body_empty();
@@ -3225,8 +3310,8 @@ impl WebsiteService {
     /// ```
     pub fn transmit_signaling_on_ongoing_call_session(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         call_id: impl AsRef<str>,
         body: impl serde::Serialize,
     ) -> TransmitSignalingOnOngoingCallSession {
@@ -3234,7 +3319,11 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/call/{call_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(call_id.as_ref())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(call_id.as_ref()),
+            ],
             false,
         );
         call.body_json(&body);
@@ -3262,15 +3351,15 @@ impl WebsiteService {
     /// ```
     pub fn request_tool_call_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         command: impl Into<String>,
     ) -> RequestToolCallForConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/tool",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -3305,8 +3394,8 @@ impl WebsiteService {
     /// ```
     pub fn deliver_widget_button_action_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         plugin_id: impl AsRef<str>,
         section_id: impl Into<String>,
         item_id: impl Into<String>,
@@ -3316,7 +3405,11 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/widget/{plugin_id}/button",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(plugin_id.as_ref()),
+            ],
             false,
         );
         call.body_empty();
@@ -3357,8 +3450,8 @@ impl WebsiteService {
     /// ```
     pub fn deliver_widget_data_fetch_action_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         plugin_id: impl AsRef<str>,
         section_id: impl Into<String>,
         item_id: impl Into<String>,
@@ -3368,7 +3461,11 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/widget/{plugin_id}/data",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(plugin_id.as_ref()),
+            ],
             false,
         );
         call.body_empty();
@@ -3409,8 +3506,8 @@ impl WebsiteService {
     /// ```
     pub fn deliver_widget_data_edit_action_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         plugin_id: impl AsRef<str>,
         section_id: impl Into<String>,
         item_id: impl Into<String>,
@@ -3420,7 +3517,11 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/widget/{plugin_id}/data",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(plugin_id.as_ref()),
+            ],
             false,
         );
         call.body_empty();
@@ -3461,8 +3562,8 @@ impl WebsiteService {
     /// ```
     pub fn schedule_reminder_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         date: impl Into<String>,
         note: impl Into<String>,
     ) -> ScheduleReminderForConversation {
@@ -3470,7 +3571,7 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/reminder",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -3504,15 +3605,15 @@ impl WebsiteService {
     /// ```
     pub fn report_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         flag: impl Into<String>,
     ) -> ReportConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/report",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -3538,12 +3639,12 @@ impl WebsiteService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
-    pub fn check_if_helpdesk_exists(&self, website_id: impl AsRef<str>) -> CheckIfHelpdeskExists {
+    pub fn check_if_helpdesk_exists(&self, website_id: impl models::AsWebsiteId) -> CheckIfHelpdeskExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/helpdesk",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -3565,12 +3666,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn resolve_helpdesk(&self, website_id: impl AsRef<str>) -> ResolveHelpdesk {
+    pub fn resolve_helpdesk(&self, website_id: impl models::AsWebsiteId) -> ResolveHelpdesk {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -3596,7 +3697,7 @@ impl WebsiteService {
     /// ```
     pub fn initialize_helpdesk(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         name: impl Into<String>,
         domain_basic: impl Into<String>,
     ) -> InitializeHelpdesk {
@@ -3604,7 +3705,7 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/helpdesk",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -3637,14 +3738,14 @@ impl WebsiteService {
     /// ```
     pub fn delete_helpdesk(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         verify: impl Into<models::HelpdeskRemoveVerify>,
     ) -> DeleteHelpdesk {
         let mut call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/helpdesk",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
         call.body_empty();
@@ -3673,13 +3774,13 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_helpdesk_locales(&self, website_id: impl AsRef<str>, page_number: u32) -> ListHelpdeskLocales {
+    pub fn list_helpdesk_locales(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListHelpdeskLocales {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/locales/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
@@ -3702,12 +3803,16 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn add_helpdesk_locale(&self, website_id: impl AsRef<str>, locale: impl Into<String>) -> AddHelpdeskLocale {
+    pub fn add_helpdesk_locale(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        locale: impl Into<String>,
+    ) -> AddHelpdeskLocale {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/helpdesk/locale",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -3736,14 +3841,14 @@ impl WebsiteService {
     /// ```
     pub fn check_if_helpdesk_locale_exists(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
     ) -> CheckIfHelpdeskLocaleExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/helpdesk/locale/{locale}",
-            &[Segment::One(website_id.as_ref()), Segment::One(locale.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(locale.as_ref())],
             true,
         );
 
@@ -3768,14 +3873,14 @@ impl WebsiteService {
     /// ```
     pub fn resolve_helpdesk_locale(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
     ) -> ResolveHelpdeskLocale {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/locale/{locale}",
-            &[Segment::One(website_id.as_ref()), Segment::One(locale.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(locale.as_ref())],
             true,
         );
 
@@ -3798,12 +3903,16 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn delete_helpdesk_locale(&self, website_id: impl AsRef<str>, locale: impl AsRef<str>) -> DeleteHelpdeskLocale {
+    pub fn delete_helpdesk_locale(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        locale: impl AsRef<str>,
+    ) -> DeleteHelpdeskLocale {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/helpdesk/locale/{locale}",
-            &[Segment::One(website_id.as_ref()), Segment::One(locale.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(locale.as_ref())],
             true,
         );
 
@@ -3832,7 +3941,7 @@ impl WebsiteService {
     /// ```
     pub fn list_helpdesk_pages(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
         page_number: u32,
@@ -3843,7 +3952,7 @@ impl WebsiteService {
             Method::GET,
             "website/{website_id}/helpdesk/page/list/{locale}/{content_type}/{page_number}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::One(&page_number),
@@ -3874,7 +3983,7 @@ impl WebsiteService {
     /// ```
     pub fn resolve_helpdesk_page_entity(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
         entity_id: impl AsRef<str>,
@@ -3884,7 +3993,7 @@ impl WebsiteService {
             Method::GET,
             "website/{website_id}/helpdesk/page/entity/{locale}/{content_type}/{entity_id}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::One(entity_id.as_ref()),
@@ -3919,7 +4028,7 @@ impl WebsiteService {
     /// ```
     pub fn list_helpdesk_tree(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
         page_number: u32,
@@ -3930,7 +4039,7 @@ impl WebsiteService {
             Method::GET,
             "website/{website_id}/helpdesk/tree/list/{locale}/{content_type}/{page_number}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::One(&page_number),
@@ -3961,7 +4070,7 @@ impl WebsiteService {
     /// ```
     pub fn create_helpdesk_tree_path(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
@@ -3971,7 +4080,7 @@ impl WebsiteService {
             Method::POST,
             "website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -4002,7 +4111,7 @@ impl WebsiteService {
     /// ```
     pub fn resolve_helpdesk_tree_path(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
@@ -4012,7 +4121,7 @@ impl WebsiteService {
             Method::GET,
             "website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -4043,7 +4152,7 @@ impl WebsiteService {
     /// ```
     pub fn update_helpdesk_tree_path(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
@@ -4054,7 +4163,7 @@ impl WebsiteService {
             Method::PATCH,
             "website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -4085,7 +4194,7 @@ impl WebsiteService {
     /// ```
     pub fn delete_helpdesk_tree_path(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
@@ -4095,7 +4204,7 @@ impl WebsiteService {
             Method::DELETE,
             "website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -4126,7 +4235,7 @@ impl WebsiteService {
     /// ```
     pub fn resolve_helpdesk_tree_content(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
@@ -4136,7 +4245,7 @@ impl WebsiteService {
             Method::GET,
             "website/{website_id}/helpdesk/tree/content/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -4168,7 +4277,7 @@ impl WebsiteService {
     /// ```
     pub fn save_helpdesk_tree_content(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
@@ -4179,7 +4288,7 @@ impl WebsiteService {
             Method::PUT,
             "website/{website_id}/helpdesk/tree/content/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -4214,7 +4323,7 @@ impl WebsiteService {
     /// ```
     pub fn resolve_helpdesk_tree_metadata(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
@@ -4224,7 +4333,7 @@ impl WebsiteService {
             Method::GET,
             "website/{website_id}/helpdesk/tree/metadata/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -4255,7 +4364,7 @@ impl WebsiteService {
     /// ```
     pub fn update_helpdesk_tree_metadata(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
@@ -4266,7 +4375,7 @@ impl WebsiteService {
             Method::PATCH,
             "website/{website_id}/helpdesk/tree/metadata/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -4297,7 +4406,7 @@ impl WebsiteService {
     /// ```
     pub fn resolve_helpdesk_tree_page(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
@@ -4307,7 +4416,7 @@ impl WebsiteService {
             Method::GET,
             "website/{website_id}/helpdesk/tree/page/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -4340,7 +4449,7 @@ impl WebsiteService {
     /// ```
     pub fn list_helpdesk_history_changes(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         page_number: u32,
     ) -> ListHelpdeskHistoryChanges {
         let page_number = page_number.to_string();
@@ -4348,7 +4457,7 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/history/changes/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
@@ -4373,14 +4482,14 @@ impl WebsiteService {
     /// ```
     pub fn resolve_helpdesk_history_change(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         change_id: impl AsRef<str>,
     ) -> ResolveHelpdeskHistoryChange {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/history/change/{change_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(change_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(change_id.as_ref())],
             true,
         );
 
@@ -4406,7 +4515,7 @@ impl WebsiteService {
     /// ```
     pub fn cancel_helpdesk_history_change(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         change_id: impl AsRef<str>,
         action: impl Into<String>,
     ) -> CancelHelpdeskHistoryChange {
@@ -4414,7 +4523,7 @@ impl WebsiteService {
             &self.client,
             Method::DELETE,
             "website/{website_id}/helpdesk/history/change/{change_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(change_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(change_id.as_ref())],
             true,
         );
         call.body_empty();
@@ -4444,7 +4553,7 @@ impl WebsiteService {
     /// ```
     pub fn request_helpdesk_content_refresh(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
     ) -> RequestHelpdeskContentRefresh {
@@ -4452,7 +4561,11 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/helpdesk/refresh/{locale}/{content_type}",
-            &[Segment::One(website_id.as_ref()), Segment::One(locale.as_ref()), Segment::One(content_type.as_str())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(locale.as_ref()),
+                Segment::One(content_type.as_str()),
+            ],
             false,
         );
         call.body_empty();
@@ -4480,7 +4593,7 @@ impl WebsiteService {
     /// ```
     pub fn map_helpdesk_locale_feedback_ratings(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
     ) -> MapHelpdeskLocaleFeedbackRatings {
@@ -4488,7 +4601,11 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/feedback/ratings/{locale}/{content_type}",
-            &[Segment::One(website_id.as_ref()), Segment::One(locale.as_ref()), Segment::One(content_type.as_str())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(locale.as_ref()),
+                Segment::One(content_type.as_str()),
+            ],
             true,
         );
 
@@ -4519,7 +4636,7 @@ impl WebsiteService {
     /// ```
     pub fn list_helpdesk_locale_feedbacks(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
         page_number: u32,
@@ -4530,7 +4647,7 @@ impl WebsiteService {
             Method::GET,
             "website/{website_id}/helpdesk/feedback/list/{locale}/{content_type}/{page_number}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::One(&page_number),
@@ -4560,7 +4677,7 @@ impl WebsiteService {
     /// ```
     pub fn import_external_helpdesk_to_locale(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
         body: impl std::borrow::Borrow<models::HelpdeskLocaleExternalImport>,
@@ -4569,7 +4686,11 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/helpdesk/import/{locale}/{content_type}",
-            &[Segment::One(website_id.as_ref()), Segment::One(locale.as_ref()), Segment::One(content_type.as_str())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(locale.as_ref()),
+                Segment::One(content_type.as_str()),
+            ],
             false,
         );
         call.body_json(body.borrow());
@@ -4595,7 +4716,7 @@ impl WebsiteService {
     /// ```
     pub fn export_helpdesk_locale_articles(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
         content_type: models::HelpdeskContentType,
     ) -> ExportHelpdeskLocaleArticles {
@@ -4603,7 +4724,11 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/helpdesk/export/{locale}/{content_type}",
-            &[Segment::One(website_id.as_ref()), Segment::One(locale.as_ref()), Segment::One(content_type.as_str())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(locale.as_ref()),
+                Segment::One(content_type.as_str()),
+            ],
             false,
         );
         call.body_empty();
@@ -4630,7 +4755,7 @@ impl WebsiteService {
     /// ```
     pub fn list_helpdesk_redirections(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         page_number: u32,
     ) -> ListHelpdeskRedirections {
         let page_number = page_number.to_string();
@@ -4638,7 +4763,7 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/redirections/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
@@ -4664,7 +4789,7 @@ impl WebsiteService {
     /// ```
     pub fn add_helpdesk_redirection(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         path: impl Into<String>,
         target: impl Into<String>,
     ) -> AddHelpdeskRedirection {
@@ -4672,7 +4797,7 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/helpdesk/redirection",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -4705,14 +4830,14 @@ impl WebsiteService {
     /// ```
     pub fn check_if_helpdesk_redirection_exists(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         redirection_id: impl AsRef<str>,
     ) -> CheckIfHelpdeskRedirectionExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/helpdesk/redirection/{redirection_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(redirection_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(redirection_id.as_ref())],
             true,
         );
 
@@ -4737,14 +4862,14 @@ impl WebsiteService {
     /// ```
     pub fn resolve_helpdesk_redirection(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         redirection_id: impl AsRef<str>,
     ) -> ResolveHelpdeskRedirection {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/redirection/{redirection_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(redirection_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(redirection_id.as_ref())],
             true,
         );
 
@@ -4769,14 +4894,14 @@ impl WebsiteService {
     /// ```
     pub fn delete_helpdesk_redirection(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         redirection_id: impl AsRef<str>,
     ) -> DeleteHelpdeskRedirection {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/helpdesk/redirection/{redirection_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(redirection_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(redirection_id.as_ref())],
             true,
         );
 
@@ -4798,12 +4923,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn resolve_helpdesk_settings(&self, website_id: impl AsRef<str>) -> ResolveHelpdeskSettings {
+    pub fn resolve_helpdesk_settings(&self, website_id: impl models::AsWebsiteId) -> ResolveHelpdeskSettings {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/settings",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -4827,14 +4952,14 @@ impl WebsiteService {
     /// ```
     pub fn save_helpdesk_settings(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::HelpdeskSettings>,
     ) -> SaveHelpdeskSettings {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/helpdesk/settings",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -4856,12 +4981,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn resolve_helpdesk_domain(&self, website_id: impl AsRef<str>) -> ResolveHelpdeskDomain {
+    pub fn resolve_helpdesk_domain(&self, website_id: impl models::AsWebsiteId) -> ResolveHelpdeskDomain {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/domain",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -4885,12 +5010,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn request_helpdesk_domain_change(&self, website_id: impl AsRef<str>) -> RequestHelpdeskDomainChange {
+    pub fn request_helpdesk_domain_change(&self, website_id: impl models::AsWebsiteId) -> RequestHelpdeskDomainChange {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/helpdesk/domain",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -4914,12 +5039,15 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn generate_helpdesk_domain_setup_flow(&self, website_id: impl AsRef<str>) -> GenerateHelpdeskDomainSetupFlow {
+    pub fn generate_helpdesk_domain_setup_flow(
+        &self,
+        website_id: impl models::AsWebsiteId,
+    ) -> GenerateHelpdeskDomainSetupFlow {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/domain/setup",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -4944,13 +5072,13 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_inboxes(&self, website_id: impl AsRef<str>, page_number: u32) -> ListInboxes {
+    pub fn list_inboxes(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListInboxes {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/inboxes/list/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
@@ -4974,14 +5102,14 @@ impl WebsiteService {
     /// ```
     pub fn batch_order_inboxes(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteInboxOrders>,
     ) -> BatchOrderInboxes {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/inboxes/batch/order",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -5005,14 +5133,14 @@ impl WebsiteService {
     /// ```
     pub fn create_new_inbox(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteInbox>,
     ) -> CreateNewInbox {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/inbox",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -5035,12 +5163,16 @@ impl WebsiteService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
-    pub fn check_if_inbox_exists(&self, website_id: impl AsRef<str>, inbox_id: impl AsRef<str>) -> CheckIfInboxExists {
+    pub fn check_if_inbox_exists(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        inbox_id: impl AsRef<str>,
+    ) -> CheckIfInboxExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/inbox/{inbox_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(inbox_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(inbox_id.as_ref())],
             true,
         );
 
@@ -5063,12 +5195,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_inbox(&self, website_id: impl AsRef<str>, inbox_id: impl AsRef<str>) -> GetInbox {
+    pub fn get_inbox(&self, website_id: impl models::AsWebsiteId, inbox_id: impl AsRef<str>) -> GetInbox {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/inbox/{inbox_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(inbox_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(inbox_id.as_ref())],
             true,
         );
 
@@ -5093,7 +5225,7 @@ impl WebsiteService {
     /// ```
     pub fn save_inbox(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         inbox_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::WebsiteInbox>,
     ) -> SaveInbox {
@@ -5101,7 +5233,7 @@ impl WebsiteService {
             &self.client,
             Method::PUT,
             "website/{website_id}/inbox/{inbox_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(inbox_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(inbox_id.as_ref())],
             true,
         );
         call.body_json(body.borrow());
@@ -5124,12 +5256,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn delete_inbox(&self, website_id: impl AsRef<str>, inbox_id: impl AsRef<str>) -> DeleteInbox {
+    pub fn delete_inbox(&self, website_id: impl models::AsWebsiteId, inbox_id: impl AsRef<str>) -> DeleteInbox {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/inbox/{inbox_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(inbox_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(inbox_id.as_ref())],
             true,
         );
 
@@ -5151,12 +5283,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_website_operators(&self, website_id: impl AsRef<str>) -> ListWebsiteOperators {
+    pub fn list_website_operators(&self, website_id: impl models::AsWebsiteId) -> ListWebsiteOperators {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/operators/list",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -5178,12 +5310,15 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_last_active_website_operators(&self, website_id: impl AsRef<str>) -> ListLastActiveWebsiteOperators {
+    pub fn list_last_active_website_operators(
+        &self,
+        website_id: impl models::AsWebsiteId,
+    ) -> ListLastActiveWebsiteOperators {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/operators/active",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -5205,12 +5340,15 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn flush_last_active_website_operators(&self, website_id: impl AsRef<str>) -> FlushLastActiveWebsiteOperators {
+    pub fn flush_last_active_website_operators(
+        &self,
+        website_id: impl models::AsWebsiteId,
+    ) -> FlushLastActiveWebsiteOperators {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/operators/active",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -5234,14 +5372,14 @@ impl WebsiteService {
     /// ```
     pub fn send_email_to_website_operators(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteOperatorEmail>,
     ) -> SendEmailToWebsiteOperators {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/operators/email",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -5264,12 +5402,16 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_website_operator(&self, website_id: impl AsRef<str>, user_id: impl AsRef<str>) -> GetWebsiteOperator {
+    pub fn get_website_operator(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        user_id: impl AsRef<str>,
+    ) -> GetWebsiteOperator {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/operator/{user_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(user_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(user_id.as_ref())],
             true,
         );
 
@@ -5296,7 +5438,7 @@ impl WebsiteService {
     /// ```
     pub fn invite_website_operator(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         email: impl Into<String>,
         role: impl Into<String>,
         verify: bool,
@@ -5305,7 +5447,7 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/operator",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -5343,7 +5485,7 @@ impl WebsiteService {
     /// ```
     pub fn change_operator_membership(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         user_id: impl AsRef<str>,
         role: impl Into<String>,
         title: impl Into<String>,
@@ -5352,7 +5494,7 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/operator/{user_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(user_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(user_id.as_ref())],
             false,
         );
         call.body_empty();
@@ -5385,14 +5527,14 @@ impl WebsiteService {
     /// ```
     pub fn unlink_operator_from_website(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         user_id: impl AsRef<str>,
     ) -> UnlinkOperatorFromWebsite {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/operator/{user_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(user_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(user_id.as_ref())],
             true,
         );
 
@@ -5414,12 +5556,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_people_statistics(&self, website_id: impl AsRef<str>) -> GetPeopleStatistics {
+    pub fn get_people_statistics(&self, website_id: impl models::AsWebsiteId) -> GetPeopleStatistics {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/people/stats",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -5446,7 +5588,7 @@ impl WebsiteService {
     /// ```
     pub fn list_suggested_people_segments(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         page_number: u32,
     ) -> ListSuggestedPeopleSegments {
         let page_number = page_number.to_string();
@@ -5454,7 +5596,7 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/people/suggest/segments/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
@@ -5479,14 +5621,14 @@ impl WebsiteService {
     /// ```
     pub fn delete_suggested_people_segment(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         segment: impl Into<String>,
     ) -> DeleteSuggestedPeopleSegment {
         let mut call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/people/suggest/segment",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
         call.body_empty();
@@ -5517,7 +5659,7 @@ impl WebsiteService {
     /// ```
     pub fn list_suggested_people_data_keys(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         page_number: u32,
     ) -> ListSuggestedPeopleDataKeys {
         let page_number = page_number.to_string();
@@ -5525,7 +5667,7 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/people/suggest/data/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
@@ -5550,14 +5692,14 @@ impl WebsiteService {
     /// ```
     pub fn delete_suggested_people_data_key(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         key: impl Into<String>,
     ) -> DeleteSuggestedPeopleDataKey {
         let mut call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/people/suggest/data",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
         call.body_empty();
@@ -5588,7 +5730,7 @@ impl WebsiteService {
     /// ```
     pub fn list_suggested_people_events(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         page_number: u32,
     ) -> ListSuggestedPeopleEvents {
         let page_number = page_number.to_string();
@@ -5596,7 +5738,7 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/people/suggest/events/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
@@ -5621,14 +5763,14 @@ impl WebsiteService {
     /// ```
     pub fn delete_suggested_people_event(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         text: impl Into<String>,
     ) -> DeleteSuggestedPeopleEvent {
         let mut call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/people/suggest/event",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
         call.body_empty();
@@ -5659,13 +5801,13 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_people_profiles(&self, website_id: impl AsRef<str>, page_number: u32) -> ListPeopleProfiles {
+    pub fn list_people_profiles(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListPeopleProfiles {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/people/profiles/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
@@ -5689,14 +5831,14 @@ impl WebsiteService {
     /// ```
     pub fn add_new_people_profile(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::PeopleProfileUpdateCard>,
     ) -> AddNewPeopleProfile {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/people/profile",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -5721,14 +5863,14 @@ impl WebsiteService {
     /// ```
     pub fn check_if_people_profile_exists(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
     ) -> CheckIfPeopleProfileExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/people/profile/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             true,
         );
 
@@ -5751,12 +5893,16 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_people_profile(&self, website_id: impl AsRef<str>, people_id: impl AsRef<str>) -> GetPeopleProfile {
+    pub fn get_people_profile(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        people_id: impl AsRef<str>,
+    ) -> GetPeopleProfile {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/people/profile/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             true,
         );
 
@@ -5781,7 +5927,7 @@ impl WebsiteService {
     /// ```
     pub fn save_people_profile(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::PeopleProfileUpdateCard>,
     ) -> SavePeopleProfile {
@@ -5789,7 +5935,7 @@ impl WebsiteService {
             &self.client,
             Method::PUT,
             "website/{website_id}/people/profile/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             true,
         );
         call.body_json(body.borrow());
@@ -5814,7 +5960,7 @@ impl WebsiteService {
     /// ```
     pub fn update_people_profile(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::PeopleProfileUpdateCard>,
     ) -> UpdatePeopleProfile {
@@ -5822,7 +5968,7 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/people/profile/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             false,
         );
         call.body_json(body.borrow());
@@ -5847,14 +5993,14 @@ impl WebsiteService {
     /// ```
     pub fn remove_people_profile(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
     ) -> RemovePeopleProfile {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/people/profile/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             true,
         );
 
@@ -5882,7 +6028,7 @@ impl WebsiteService {
     /// ```
     pub fn list_people_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         page_number: u32,
     ) -> ListPeopleConversations {
@@ -5891,7 +6037,7 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/people/conversations/{people_id}/list/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref()), Segment::One(&page_number)],
             true,
         );
 
@@ -5919,7 +6065,7 @@ impl WebsiteService {
     /// ```
     pub fn list_people_campaigns(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         page_number: u32,
     ) -> ListPeopleCampaigns {
@@ -5928,7 +6074,7 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/people/campaigns/{people_id}/list/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref()), Segment::One(&page_number)],
             true,
         );
 
@@ -5953,7 +6099,7 @@ impl WebsiteService {
     /// ```
     pub fn add_people_event(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::PeopleEvent>,
     ) -> AddPeopleEvent {
@@ -5961,7 +6107,7 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/people/events/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             false,
         );
         call.body_json(body.borrow());
@@ -5989,7 +6135,7 @@ impl WebsiteService {
     /// ```
     pub fn list_people_events(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         page_number: u32,
     ) -> ListPeopleEvents {
@@ -5998,7 +6144,7 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/people/events/{people_id}/list/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref()), Segment::One(&page_number)],
             true,
         );
 
@@ -6021,12 +6167,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_people_data(&self, website_id: impl AsRef<str>, people_id: impl AsRef<str>) -> GetPeopleData {
+    pub fn get_people_data(&self, website_id: impl models::AsWebsiteId, people_id: impl AsRef<str>) -> GetPeopleData {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/people/data/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             true,
         );
 
@@ -6051,7 +6197,7 @@ impl WebsiteService {
     /// ```
     pub fn save_people_data(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         body: impl serde::Serialize,
     ) -> SavePeopleData {
@@ -6059,7 +6205,7 @@ impl WebsiteService {
             &self.client,
             Method::PUT,
             "website/{website_id}/people/data/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             true,
         );
         call.body_json(&body);
@@ -6084,7 +6230,7 @@ impl WebsiteService {
     /// ```
     pub fn update_people_data(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         body: impl serde::Serialize,
     ) -> UpdatePeopleData {
@@ -6092,7 +6238,7 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/people/data/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             false,
         );
         call.body_json(&body);
@@ -6117,14 +6263,14 @@ impl WebsiteService {
     /// ```
     pub fn get_people_subscription_status(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
     ) -> GetPeopleSubscriptionStatus {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/people/subscription/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             true,
         );
 
@@ -6149,7 +6295,7 @@ impl WebsiteService {
     /// ```
     pub fn update_people_subscription_status(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::PeopleSubscriptionUpdate>,
     ) -> UpdatePeopleSubscriptionStatus {
@@ -6157,7 +6303,7 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/people/subscription/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             false,
         );
         call.body_json(body.borrow());
@@ -6179,12 +6325,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn export_people_profiles(&self, website_id: impl AsRef<str>) -> ExportPeopleProfiles {
+    pub fn export_people_profiles(&self, website_id: impl models::AsWebsiteId) -> ExportPeopleProfiles {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/people/export/profiles",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -6208,14 +6354,14 @@ impl WebsiteService {
     /// ```
     pub fn import_people_profiles(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::PeopleProfileImportSetup>,
     ) -> ImportPeopleProfiles {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/people/import/profiles",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -6237,12 +6383,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_website_settings(&self, website_id: impl AsRef<str>) -> GetWebsiteSettings {
+    pub fn get_website_settings(&self, website_id: impl models::AsWebsiteId) -> GetWebsiteSettings {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/settings",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -6266,14 +6412,14 @@ impl WebsiteService {
     /// ```
     pub fn update_website_settings(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteSettingsUpdate>,
     ) -> UpdateWebsiteSettings {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/settings",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -6298,13 +6444,13 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_teams(&self, website_id: impl AsRef<str>, page_number: u32) -> ListTeams {
+    pub fn list_teams(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListTeams {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/teams/list/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
@@ -6328,14 +6474,14 @@ impl WebsiteService {
     /// ```
     pub fn create_new_team(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteTeam>,
     ) -> CreateNewTeam {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/team",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -6358,12 +6504,16 @@ impl WebsiteService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
-    pub fn check_if_team_exists(&self, website_id: impl AsRef<str>, team_id: impl AsRef<str>) -> CheckIfTeamExists {
+    pub fn check_if_team_exists(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        team_id: impl AsRef<str>,
+    ) -> CheckIfTeamExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/team/{team_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(team_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(team_id.as_ref())],
             true,
         );
 
@@ -6386,12 +6536,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_team(&self, website_id: impl AsRef<str>, team_id: impl AsRef<str>) -> GetTeam {
+    pub fn get_team(&self, website_id: impl models::AsWebsiteId, team_id: impl AsRef<str>) -> GetTeam {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/team/{team_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(team_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(team_id.as_ref())],
             true,
         );
 
@@ -6416,7 +6566,7 @@ impl WebsiteService {
     /// ```
     pub fn save_team(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         team_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::WebsiteTeam>,
     ) -> SaveTeam {
@@ -6424,7 +6574,7 @@ impl WebsiteService {
             &self.client,
             Method::PUT,
             "website/{website_id}/team/{team_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(team_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(team_id.as_ref())],
             true,
         );
         call.body_json(body.borrow());
@@ -6447,12 +6597,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn delete_team(&self, website_id: impl AsRef<str>, team_id: impl AsRef<str>) -> DeleteTeam {
+    pub fn delete_team(&self, website_id: impl models::AsWebsiteId, team_id: impl AsRef<str>) -> DeleteTeam {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/team/{team_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(team_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(team_id.as_ref())],
             true,
         );
 
@@ -6474,12 +6624,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_verify_settings(&self, website_id: impl AsRef<str>) -> GetVerifySettings {
+    pub fn get_verify_settings(&self, website_id: impl models::AsWebsiteId) -> GetVerifySettings {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/verify/settings",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -6503,14 +6653,14 @@ impl WebsiteService {
     /// ```
     pub fn update_verify_settings(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteVerifySettingsUpdate>,
     ) -> UpdateVerifySettings {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/verify/settings",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
@@ -6532,12 +6682,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_verify_key(&self, website_id: impl AsRef<str>) -> GetVerifyKey {
+    pub fn get_verify_key(&self, website_id: impl models::AsWebsiteId) -> GetVerifyKey {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/verify/key",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -6559,12 +6709,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn roll_verify_key(&self, website_id: impl AsRef<str>) -> RollVerifyKey {
+    pub fn roll_verify_key(&self, website_id: impl models::AsWebsiteId) -> RollVerifyKey {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/verify/key",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -6586,12 +6736,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn count_visitors(&self, website_id: impl AsRef<str>) -> CountVisitors {
+    pub fn count_visitors(&self, website_id: impl models::AsWebsiteId) -> CountVisitors {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/visitors/count",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -6616,13 +6766,13 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_visitors(&self, website_id: impl AsRef<str>, page_number: u32) -> ListVisitors {
+    pub fn list_visitors(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListVisitors {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/visitors/list/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
@@ -6646,12 +6796,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn pinpoint_visitors_on_map(&self, website_id: impl AsRef<str>) -> PinpointVisitorsOnMap {
+    pub fn pinpoint_visitors_on_map(&self, website_id: impl models::AsWebsiteId) -> PinpointVisitorsOnMap {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/visitors/map",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -6676,14 +6826,14 @@ impl WebsiteService {
     /// ```
     pub fn get_session_identifier_from_token(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         token_id: impl AsRef<str>,
     ) -> GetSessionIdentifierFromToken {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/visitors/token/{token_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(token_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(token_id.as_ref())],
             true,
         );
 
@@ -6705,12 +6855,12 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn count_blocked_visitors(&self, website_id: impl AsRef<str>) -> CountBlockedVisitors {
+    pub fn count_blocked_visitors(&self, website_id: impl models::AsWebsiteId) -> CountBlockedVisitors {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/visitors/blocked",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
@@ -6735,14 +6885,14 @@ impl WebsiteService {
     /// ```
     pub fn count_blocked_visitors_in_rule(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         rule: impl AsRef<str>,
     ) -> CountBlockedVisitorsInRule {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/visitors/blocked/{rule}",
-            &[Segment::One(website_id.as_ref()), Segment::One(rule.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(rule.as_ref())],
             true,
         );
 
@@ -6767,14 +6917,14 @@ impl WebsiteService {
     /// ```
     pub fn clear_blocked_visitors_in_rule(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         rule: impl AsRef<str>,
     ) -> ClearBlockedVisitorsInRule {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/visitors/blocked/{rule}",
-            &[Segment::One(website_id.as_ref()), Segment::One(rule.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(rule.as_ref())],
             true,
         );
 
@@ -6794,8 +6944,8 @@ impl crate::Crisp {
     /// # let _ = (conversations, website);
     /// # Ok(()) }
     /// ```
-    pub fn for_website(&self, website_id: impl Into<String>) -> WebsiteScope {
-        WebsiteScope { service: self.website(), website_id: website_id.into() }
+    pub fn for_website(&self, website_id: impl models::AsWebsiteId) -> WebsiteScope {
+        WebsiteScope { service: self.website(), website_id: models::WebsiteId::new(website_id.as_website_id()) }
     }
 }
 
@@ -6805,12 +6955,12 @@ impl crate::Crisp {
 #[derive(Clone, Debug)]
 pub struct WebsiteScope {
     service: WebsiteService,
-    website_id: String,
+    website_id: models::WebsiteId,
 }
 
 impl WebsiteScope {
     /// The website these calls are about.
-    pub fn website_id(&self) -> &str {
+    pub fn website_id(&self) -> &models::WebsiteId {
         &self.website_id
     }
 
@@ -7250,21 +7400,21 @@ impl WebsiteScope {
     /// Checks whether a conversation exists (HEAD request); returns `true` when it does.
     ///
     /// [`WebsiteService::check_if_conversation_exists`] for this website.
-    pub fn check_if_conversation_exists(&self, session_id: impl AsRef<str>) -> CheckIfConversationExists {
+    pub fn check_if_conversation_exists(&self, session_id: impl models::AsSessionId) -> CheckIfConversationExists {
         self.service.check_if_conversation_exists(&self.website_id, session_id)
     }
 
     /// Returns one conversation: state, assignee, unread counts, last message, participants and the visitor's metas.
     ///
     /// [`WebsiteService::get_conversation`] for this website.
-    pub fn get_conversation(&self, session_id: impl AsRef<str>) -> GetConversation {
+    pub fn get_conversation(&self, session_id: impl models::AsSessionId) -> GetConversation {
         self.service.get_conversation(&self.website_id, session_id)
     }
 
     /// Permanently removes a conversation and all its messages.
     ///
     /// [`WebsiteService::remove_conversation`] for this website.
-    pub fn remove_conversation(&self, session_id: impl AsRef<str>) -> RemoveConversation {
+    pub fn remove_conversation(&self, session_id: impl models::AsSessionId) -> RemoveConversation {
         self.service.remove_conversation(&self.website_id, session_id)
     }
 
@@ -7273,7 +7423,7 @@ impl WebsiteScope {
     /// [`WebsiteService::initiate_conversation_with_existing_session`] for this website.
     pub fn initiate_conversation_with_existing_session(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
     ) -> InitiateConversationWithExistingSession {
         self.service.initiate_conversation_with_existing_session(&self.website_id, session_id)
     }
@@ -7281,7 +7431,7 @@ impl WebsiteScope {
     /// Returns one batch of messages of a conversation; pass `timestamp_before` (epoch ms) to page back to older messages.
     ///
     /// [`WebsiteService::get_messages_in_conversation`] for this website.
-    pub fn get_messages_in_conversation(&self, session_id: impl AsRef<str>) -> GetMessagesInConversation {
+    pub fn get_messages_in_conversation(&self, session_id: impl models::AsSessionId) -> GetMessagesInConversation {
         self.service.get_messages_in_conversation(&self.website_id, session_id)
     }
 
@@ -7290,7 +7440,7 @@ impl WebsiteScope {
     /// [`WebsiteService::send_message_in_conversation`] for this website.
     pub fn send_message_in_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationMessageNew>,
     ) -> SendMessageInConversation {
         self.service.send_message_in_conversation(&self.website_id, session_id, body)
@@ -7301,7 +7451,7 @@ impl WebsiteScope {
     /// [`WebsiteService::get_message_in_conversation`] for this website.
     pub fn get_message_in_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         fingerprint: i64,
     ) -> GetMessageInConversation {
         self.service.get_message_in_conversation(&self.website_id, session_id, fingerprint)
@@ -7312,7 +7462,7 @@ impl WebsiteScope {
     /// [`WebsiteService::update_message_in_conversation`] for this website.
     pub fn update_message_in_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         fingerprint: i64,
         content: impl Into<models::ConversationMessageContent>,
     ) -> UpdateMessageInConversation {
@@ -7324,7 +7474,7 @@ impl WebsiteScope {
     /// [`WebsiteService::remove_message_in_conversation`] for this website.
     pub fn remove_message_in_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         fingerprint: i64,
     ) -> RemoveMessageInConversation {
         self.service.remove_message_in_conversation(&self.website_id, session_id, fingerprint)
@@ -7335,7 +7485,7 @@ impl WebsiteScope {
     /// [`WebsiteService::compose_message_in_conversation`] for this website.
     pub fn compose_message_in_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationComposeMessageNew>,
     ) -> ComposeMessageInConversation {
         self.service.compose_message_in_conversation(&self.website_id, session_id, body)
@@ -7346,7 +7496,7 @@ impl WebsiteScope {
     /// [`WebsiteService::mark_messages_as_read_in_conversation`] for this website.
     pub fn mark_messages_as_read_in_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationReadMessageMark>,
     ) -> MarkMessagesAsReadInConversation {
         self.service.mark_messages_as_read_in_conversation(&self.website_id, session_id, body)
@@ -7357,7 +7507,7 @@ impl WebsiteScope {
     /// [`WebsiteService::mark_conversation_as_unread`] for this website.
     pub fn mark_conversation_as_unread(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationUnreadMessageMark>,
     ) -> MarkConversationAsUnread {
         self.service.mark_conversation_as_unread(&self.website_id, session_id, body)
@@ -7368,7 +7518,7 @@ impl WebsiteScope {
     /// [`WebsiteService::mark_messages_as_delivered_in_conversation`] for this website.
     pub fn mark_messages_as_delivered_in_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationReadMessageMark>,
     ) -> MarkMessagesAsDeliveredInConversation {
         self.service.mark_messages_as_delivered_in_conversation(&self.website_id, session_id, body)
@@ -7379,7 +7529,7 @@ impl WebsiteScope {
     /// [`WebsiteService::update_conversation_open_state`] for this website.
     pub fn update_conversation_open_state(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         opened: bool,
     ) -> UpdateConversationOpenState {
         self.service.update_conversation_open_state(&self.website_id, session_id, opened)
@@ -7388,7 +7538,10 @@ impl WebsiteScope {
     /// Returns the operator a conversation is assigned to, if any.
     ///
     /// [`WebsiteService::get_conversation_routing_assign`] for this website.
-    pub fn get_conversation_routing_assign(&self, session_id: impl AsRef<str>) -> GetConversationRoutingAssign {
+    pub fn get_conversation_routing_assign(
+        &self,
+        session_id: impl models::AsSessionId,
+    ) -> GetConversationRoutingAssign {
         self.service.get_conversation_routing_assign(&self.website_id, session_id)
     }
 
@@ -7397,7 +7550,7 @@ impl WebsiteScope {
     /// [`WebsiteService::assign_conversation_routing`] for this website.
     pub fn assign_conversation_routing(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationRoutingAssignUpdate>,
     ) -> AssignConversationRouting {
         self.service.assign_conversation_routing(&self.website_id, session_id, body)
@@ -7408,7 +7561,7 @@ impl WebsiteScope {
     /// [`WebsiteService::update_conversation_inbox`] for this website.
     pub fn update_conversation_inbox(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         inbox_id: Option<&str>,
     ) -> UpdateConversationInbox {
         self.service.update_conversation_inbox(&self.website_id, session_id, inbox_id)
@@ -7417,7 +7570,7 @@ impl WebsiteScope {
     /// Returns the visitor details of a conversation: name, email, phone, address, avatar, subject, segments, custom data, device and network.
     ///
     /// [`WebsiteService::get_conversation_metas`] for this website.
-    pub fn get_conversation_metas(&self, session_id: impl AsRef<str>) -> GetConversationMetas {
+    pub fn get_conversation_metas(&self, session_id: impl models::AsSessionId) -> GetConversationMetas {
         self.service.get_conversation_metas(&self.website_id, session_id)
     }
 
@@ -7426,7 +7579,7 @@ impl WebsiteScope {
     /// [`WebsiteService::update_conversation_metas`] for this website.
     pub fn update_conversation_metas(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationMeta>,
     ) -> UpdateConversationMetas {
         self.service.update_conversation_metas(&self.website_id, session_id, body)
@@ -7437,7 +7590,7 @@ impl WebsiteScope {
     /// [`WebsiteService::get_original_message_in_conversation`] for this website.
     pub fn get_original_message_in_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         original_id: impl AsRef<str>,
     ) -> GetOriginalMessageInConversation {
         self.service.get_original_message_in_conversation(&self.website_id, session_id, original_id)
@@ -7446,28 +7599,40 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the web pages the visitor browsed during the conversation, with title, URL, referrer and time (epoch ms).
     ///
     /// [`WebsiteService::list_conversation_pages`] for this website.
-    pub fn list_conversation_pages(&self, session_id: impl AsRef<str>, page_number: u32) -> ListConversationPages {
+    pub fn list_conversation_pages(
+        &self,
+        session_id: impl models::AsSessionId,
+        page_number: u32,
+    ) -> ListConversationPages {
         self.service.list_conversation_pages(&self.website_id, session_id, page_number)
     }
 
     /// Lists one page (1-based) of the custom events recorded in the conversation, with their text, data, colour and time (epoch ms).
     ///
     /// [`WebsiteService::list_conversation_events`] for this website.
-    pub fn list_conversation_events(&self, session_id: impl AsRef<str>, page_number: u32) -> ListConversationEvents {
+    pub fn list_conversation_events(
+        &self,
+        session_id: impl models::AsSessionId,
+        page_number: u32,
+    ) -> ListConversationEvents {
         self.service.list_conversation_events(&self.website_id, session_id, page_number)
     }
 
     /// Lists one page (1-based) of the files exchanged in the conversation, with name, MIME type, URL and time (epoch ms).
     ///
     /// [`WebsiteService::list_conversation_files`] for this website.
-    pub fn list_conversation_files(&self, session_id: impl AsRef<str>, page_number: u32) -> ListConversationFiles {
+    pub fn list_conversation_files(
+        &self,
+        session_id: impl models::AsSessionId,
+        page_number: u32,
+    ) -> ListConversationFiles {
         self.service.list_conversation_files(&self.website_id, session_id, page_number)
     }
 
     /// Returns the state of a conversation: `pending`, `unresolved` or `resolved`.
     ///
     /// [`WebsiteService::get_conversation_state`] for this website.
-    pub fn get_conversation_state(&self, session_id: impl AsRef<str>) -> GetConversationState {
+    pub fn get_conversation_state(&self, session_id: impl models::AsSessionId) -> GetConversationState {
         self.service.get_conversation_state(&self.website_id, session_id)
     }
 
@@ -7476,7 +7641,7 @@ impl WebsiteScope {
     /// [`WebsiteService::change_conversation_state`] for this website.
     pub fn change_conversation_state(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         state: models::ConversationState,
     ) -> ChangeConversationState {
         self.service.change_conversation_state(&self.website_id, session_id, state)
@@ -7485,14 +7650,14 @@ impl WebsiteScope {
     /// Returns the conversations linked to this one: its parent conversation and its child conversations.
     ///
     /// [`WebsiteService::get_conversation_relations`] for this website.
-    pub fn get_conversation_relations(&self, session_id: impl AsRef<str>) -> GetConversationRelations {
+    pub fn get_conversation_relations(&self, session_id: impl models::AsSessionId) -> GetConversationRelations {
         self.service.get_conversation_relations(&self.website_id, session_id)
     }
 
     /// Returns the external participants of a conversation, such as extra email recipients.
     ///
     /// [`WebsiteService::get_conversation_participants`] for this website.
-    pub fn get_conversation_participants(&self, session_id: impl AsRef<str>) -> GetConversationParticipants {
+    pub fn get_conversation_participants(&self, session_id: impl models::AsSessionId) -> GetConversationParticipants {
         self.service.get_conversation_participants(&self.website_id, session_id)
     }
 
@@ -7501,7 +7666,7 @@ impl WebsiteScope {
     /// [`WebsiteService::save_conversation_participants`] for this website.
     pub fn save_conversation_participants(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationParticipantsSave>,
     ) -> SaveConversationParticipants {
         self.service.save_conversation_participants(&self.website_id, session_id, body)
@@ -7510,7 +7675,10 @@ impl WebsiteScope {
     /// Returns whether incoming messages from the visitor of this conversation are blocked.
     ///
     /// [`WebsiteService::get_block_status_for_conversation`] for this website.
-    pub fn get_block_status_for_conversation(&self, session_id: impl AsRef<str>) -> GetBlockStatusForConversation {
+    pub fn get_block_status_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+    ) -> GetBlockStatusForConversation {
         self.service.get_block_status_for_conversation(&self.website_id, session_id)
     }
 
@@ -7519,7 +7687,7 @@ impl WebsiteScope {
     /// [`WebsiteService::block_incoming_messages_for_conversation`] for this website.
     pub fn block_incoming_messages_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         blocked: bool,
     ) -> BlockIncomingMessagesForConversation {
         self.service.block_incoming_messages_for_conversation(&self.website_id, session_id, blocked)
@@ -7528,7 +7696,10 @@ impl WebsiteScope {
     /// Returns whether the visitor's identity is verified in this conversation, with each verification that was done.
     ///
     /// [`WebsiteService::get_verify_status_for_conversation`] for this website.
-    pub fn get_verify_status_for_conversation(&self, session_id: impl AsRef<str>) -> GetVerifyStatusForConversation {
+    pub fn get_verify_status_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+    ) -> GetVerifyStatusForConversation {
         self.service.get_verify_status_for_conversation(&self.website_id, session_id)
     }
 
@@ -7537,7 +7708,7 @@ impl WebsiteScope {
     /// [`WebsiteService::update_verify_status_for_conversation`] for this website.
     pub fn update_verify_status_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         verified: bool,
     ) -> UpdateVerifyStatusForConversation {
         self.service.update_verify_status_for_conversation(&self.website_id, session_id, verified)
@@ -7548,7 +7719,7 @@ impl WebsiteScope {
     /// [`WebsiteService::request_identity_verification_for_conversation`] for this website.
     pub fn request_identity_verification_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationVerifyIdentityRequest>,
     ) -> RequestIdentityVerificationForConversation {
         self.service.request_identity_verification_for_conversation(&self.website_id, session_id, body)
@@ -7559,7 +7730,7 @@ impl WebsiteScope {
     /// [`WebsiteService::redeem_identity_verification_link_for_conversation`] for this website.
     pub fn redeem_identity_verification_link_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationVerifyIdentityRedeem>,
     ) -> RedeemIdentityVerificationLinkForConversation {
         self.service.redeem_identity_verification_link_for_conversation(&self.website_id, session_id, body)
@@ -7570,7 +7741,7 @@ impl WebsiteScope {
     /// [`WebsiteService::request_email_transcript_for_conversation`] for this website.
     pub fn request_email_transcript_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         to: impl Into<String>,
     ) -> RequestEmailTranscriptForConversation {
         self.service.request_email_transcript_for_conversation(&self.website_id, session_id, to)
@@ -7581,7 +7752,7 @@ impl WebsiteScope {
     /// [`WebsiteService::request_chatbox_binding_purge_for_conversation`] for this website.
     pub fn request_chatbox_binding_purge_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
     ) -> RequestChatboxBindingPurgeForConversation {
         self.service.request_chatbox_binding_purge_for_conversation(&self.website_id, session_id)
     }
@@ -7591,7 +7762,7 @@ impl WebsiteScope {
     /// [`WebsiteService::request_user_feedback_for_conversation`] for this website.
     pub fn request_user_feedback_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
     ) -> RequestUserFeedbackForConversation {
         self.service.request_user_feedback_for_conversation(&self.website_id, session_id)
     }
@@ -7601,7 +7772,7 @@ impl WebsiteScope {
     /// [`WebsiteService::list_browsing_sessions_for_conversation`] for this website.
     pub fn list_browsing_sessions_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
     ) -> ListBrowsingSessionsForConversation {
         self.service.list_browsing_sessions_for_conversation(&self.website_id, session_id)
     }
@@ -7611,7 +7782,7 @@ impl WebsiteScope {
     /// [`WebsiteService::initiate_browsing_session_for_conversation`] for this website.
     pub fn initiate_browsing_session_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
     ) -> InitiateBrowsingSessionForConversation {
         self.service.initiate_browsing_session_for_conversation(&self.website_id, session_id)
     }
@@ -7621,7 +7792,7 @@ impl WebsiteScope {
     /// [`WebsiteService::send_action_to_existing_browsing_session`] for this website.
     pub fn send_action_to_existing_browsing_session(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         browsing_id: impl AsRef<str>,
         action: impl Into<String>,
     ) -> SendActionToExistingBrowsingSession {
@@ -7633,7 +7804,7 @@ impl WebsiteScope {
     /// [`WebsiteService::assist_existing_browsing_session`] for this website.
     pub fn assist_existing_browsing_session(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         browsing_id: impl AsRef<str>,
         body: impl serde::Serialize,
     ) -> AssistExistingBrowsingSession {
@@ -7645,7 +7816,7 @@ impl WebsiteScope {
     /// [`WebsiteService::initiate_new_call_session_for_conversation`] for this website.
     pub fn initiate_new_call_session_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         mode: impl Into<String>,
     ) -> InitiateNewCallSessionForConversation {
         self.service.initiate_new_call_session_for_conversation(&self.website_id, session_id, mode)
@@ -7656,7 +7827,7 @@ impl WebsiteScope {
     /// [`WebsiteService::get_ongoing_call_session_for_conversation`] for this website.
     pub fn get_ongoing_call_session_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
     ) -> GetOngoingCallSessionForConversation {
         self.service.get_ongoing_call_session_for_conversation(&self.website_id, session_id)
     }
@@ -7666,7 +7837,7 @@ impl WebsiteScope {
     /// [`WebsiteService::abort_ongoing_call_session_for_conversation`] for this website.
     pub fn abort_ongoing_call_session_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         call_id: impl AsRef<str>,
     ) -> AbortOngoingCallSessionForConversation {
         self.service.abort_ongoing_call_session_for_conversation(&self.website_id, session_id, call_id)
@@ -7677,7 +7848,7 @@ impl WebsiteScope {
     /// [`WebsiteService::transmit_signaling_on_ongoing_call_session`] for this website.
     pub fn transmit_signaling_on_ongoing_call_session(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         call_id: impl AsRef<str>,
         body: impl serde::Serialize,
     ) -> TransmitSignalingOnOngoingCallSession {
@@ -7689,7 +7860,7 @@ impl WebsiteScope {
     /// [`WebsiteService::request_tool_call_for_conversation`] for this website.
     pub fn request_tool_call_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         command: impl Into<String>,
     ) -> RequestToolCallForConversation {
         self.service.request_tool_call_for_conversation(&self.website_id, session_id, command)
@@ -7700,7 +7871,7 @@ impl WebsiteScope {
     /// [`WebsiteService::deliver_widget_button_action_for_conversation`] for this website.
     pub fn deliver_widget_button_action_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         plugin_id: impl AsRef<str>,
         section_id: impl Into<String>,
         item_id: impl Into<String>,
@@ -7721,7 +7892,7 @@ impl WebsiteScope {
     /// [`WebsiteService::deliver_widget_data_fetch_action_for_conversation`] for this website.
     pub fn deliver_widget_data_fetch_action_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         plugin_id: impl AsRef<str>,
         section_id: impl Into<String>,
         item_id: impl Into<String>,
@@ -7742,7 +7913,7 @@ impl WebsiteScope {
     /// [`WebsiteService::deliver_widget_data_edit_action_for_conversation`] for this website.
     pub fn deliver_widget_data_edit_action_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         plugin_id: impl AsRef<str>,
         section_id: impl Into<String>,
         item_id: impl Into<String>,
@@ -7763,7 +7934,7 @@ impl WebsiteScope {
     /// [`WebsiteService::schedule_reminder_for_conversation`] for this website.
     pub fn schedule_reminder_for_conversation(
         &self,
-        session_id: impl AsRef<str>,
+        session_id: impl models::AsSessionId,
         date: impl Into<String>,
         note: impl Into<String>,
     ) -> ScheduleReminderForConversation {
@@ -7773,7 +7944,11 @@ impl WebsiteScope {
     /// Reports a conversation with a flag (for example spam or abuse).
     ///
     /// [`WebsiteService::report_conversation`] for this website.
-    pub fn report_conversation(&self, session_id: impl AsRef<str>, flag: impl Into<String>) -> ReportConversation {
+    pub fn report_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        flag: impl Into<String>,
+    ) -> ReportConversation {
         self.service.report_conversation(&self.website_id, session_id, flag)
     }
 
