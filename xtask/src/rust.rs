@@ -296,15 +296,17 @@ fn render_struct(out: &mut String, spec: &Spec, name: &str, def: &TypeDef, cfg: 
         )
     };
     let summary = def.doc.clone().unwrap_or_else(|| format!("Crisp model `{name}`."));
+    // One attribute for the whole block rather than one per line: fewer
+    // attributes for rustc to carry through every pass.
     let example = serde_json::to_string_pretty(&example_value(spec, name, "", 0, &mut Vec::new(), false))
         .expect("json")
         .lines()
-        .map(|l| format!("/// {l}"))
+        .map(|l| format!(" {l}"))
         .collect::<Vec<_>>()
         .join("\n");
     let _ = write!(
         out,
-        "{}{merged}{used_by}\n///\n/// An example payload:\n///\n/// ```json\n{example}\n/// ```\n{cfg}#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]\npub struct {name} {{\n",
+        "{}{merged}{used_by}\n///\n/// An example payload:\n#[doc = r##\"\n ```json\n{example}\n ```\"##]\n{cfg}#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]\npub struct {name} {{\n",
         doc_lines(&summary)
     );
     let mut seen = BTreeSet::new();
@@ -496,7 +498,7 @@ fn render_scoped(endpoint: &Endpoint, args: &[String], out: &mut String) {
     let summary = endpoint.summary.clone().unwrap_or_else(|| format!("{}.", endpoint.label));
     let _ = write!(
         out,
-        "{}\n///\n/// [`WebsiteService::{method_name}`] for this website.\npub fn {method_name}(&self{comma}{args}) -> {struct_name} {{\nself.service.{method_name}(&self.website_id{comma}{names})\n}}\n\n",
+        "{}\n///\n/// [`WebsiteService::{method_name}`] for this website.\n#[inline]\npub fn {method_name}(&self{comma}{args}) -> {struct_name} {{\nself.service.{method_name}(&self.website_id{comma}{names})\n}}\n\n",
         doc_lines(&summary),
         comma = if args.is_empty() { "" } else { ", " },
         args = args.join(", "),

@@ -21,14 +21,14 @@ Offline => "offline",
 /// Crisp model `BrowserInfo`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "major": "major",
-///   "name": "Jane Doe",
-///   "version": "version"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "major": "major",
+   "name": "Jane Doe",
+   "version": "version"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BrowserInfo {
@@ -48,21 +48,21 @@ pub struct BrowserInfo {
 /// Used by `bucket::generate_bucket_url`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "file": {
-///     "name": "Jane Doe",
-///     "type": "type"
-///   },
-///   "id": "id-0001",
-///   "namespace": "namespace",
-///   "resource": {
-///     "id": "id-0001",
-///     "type": "type"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "file": {
+     "name": "Jane Doe",
+     "type": "type"
+   },
+   "id": "id-0001",
+   "namespace": "namespace",
+   "resource": {
+     "id": "id-0001",
+     "type": "type"
+   }
+ }
+ ```"##]
 #[cfg(feature = "bucket")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BucketURLRequest {
@@ -83,13 +83,13 @@ pub struct BucketURLRequest {
 /// Crisp model `BucketURLRequestFile`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "name": "Jane Doe",
-///   "type": "type"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "bucket")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BucketURLRequestFile {
@@ -104,13 +104,13 @@ pub struct BucketURLRequestFile {
 /// Crisp model `BucketURLRequestResource`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "id": "id-0001",
-///   "type": "type"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "id": "id-0001",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "bucket")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BucketURLRequestResource {
@@ -125,13 +125,13 @@ pub struct BucketURLRequestResource {
 /// Crisp model `ConnectionInfo`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "asn": "asn",
-///   "isp": "isp"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "asn": "asn",
+   "isp": "isp"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionInfo {
@@ -148,136 +148,136 @@ pub struct ConnectionInfo {
 /// Used by `website::list_conversations`, `website::get_conversation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "active": {
-///     "last": 3,
-///     "now": false
-///   },
-///   "assigned": {
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   },
-///   "availability": "online",
-///   "compose": {
-///     "operator": {
-///       "automated": false,
-///       "excerpt": "excerpt",
-///       "timestamp": 1700000000000,
-///       "type": "type",
-///       "user": {
-///         "avatar": "https://example.com/",
-///         "nickname": "Jane Doe",
-///         "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///       }
-///     },
-///     "visitor": {
-///       "automated": false,
-///       "excerpt": "excerpt",
-///       "timestamp": 1700000000000,
-///       "type": "type",
-///       "user": {
-///         "avatar": "https://example.com/",
-///         "nickname": "Jane Doe",
-///         "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///       }
-///     }
-///   },
-///   "created_at": 1700000000000,
-///   "inbox_id": "inbox-0001",
-///   "is_blocked": false,
-///   "is_verified": false,
-///   "last_message": "last message",
-///   "mentions": [
-///     "mentions"
-///   ],
-///   "meta": {
-///     "address": "address",
-///     "avatar": "https://example.com/",
-///     "connection": {
-///       "asn": "asn",
-///       "isp": "isp"
-///     },
-///     "data": {
-///       "key": "value"
-///     },
-///     "device": {
-///       "capabilities": [
-///         "capabilities"
-///       ],
-///       "geolocation": {
-///         "city": "city",
-///         "coordinates": {
-///           "latitude": 1.5,
-///           "longitude": 1.5
-///         },
-///         "country": "FR",
-///         "region": "region"
-///       },
-///       "locales": [
-///         "locales"
-///       ],
-///       "system": {
-///         "browser": {
-///           "major": "major",
-///           "name": "Jane Doe",
-///           "version": "version"
-///         },
-///         "engine": {
-///           "name": "Jane Doe",
-///           "version": "version"
-///         },
-///         "os": {
-///           "name": "Jane Doe",
-///           "version": "version"
-///         },
-///         "useragent": "useragent"
-///       },
-///       "timezone": -120
-///     },
-///     "email": "jane.doe@example.com",
-///     "ip": "ip",
-///     "nickname": "Jane Doe",
-///     "origin": "origin",
-///     "phone": "+33600000000",
-///     "segments": [
-///       "segments"
-///     ],
-///     "subject": "subject"
-///   },
-///   "participants": [
-///     {
-///       "target": "target",
-///       "type": "type"
-///     }
-///   ],
-///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
-///   "preview_message": {
-///     "excerpt": "excerpt",
-///     "fingerprint": 163408415737326,
-///     "from": "user",
-///     "type": "text"
-///   },
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "state": "pending",
-///   "status": 3,
-///   "topic": "topic",
-///   "unread": {
-///     "operator": 3,
-///     "visitor": 3
-///   },
-///   "updated_at": 1700000000000,
-///   "verifications": [
-///     {
-///       "annotation": "annotation",
-///       "identity": "identity",
-///       "method": "method"
-///     }
-///   ],
-///   "waiting_since": 1700000000000,
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "active": {
+     "last": 3,
+     "now": false
+   },
+   "assigned": {
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "availability": "online",
+   "compose": {
+     "operator": {
+       "automated": false,
+       "excerpt": "excerpt",
+       "timestamp": 1700000000000,
+       "type": "type",
+       "user": {
+         "avatar": "https://example.com/",
+         "nickname": "Jane Doe",
+         "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+       }
+     },
+     "visitor": {
+       "automated": false,
+       "excerpt": "excerpt",
+       "timestamp": 1700000000000,
+       "type": "type",
+       "user": {
+         "avatar": "https://example.com/",
+         "nickname": "Jane Doe",
+         "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+       }
+     }
+   },
+   "created_at": 1700000000000,
+   "inbox_id": "inbox-0001",
+   "is_blocked": false,
+   "is_verified": false,
+   "last_message": "last message",
+   "mentions": [
+     "mentions"
+   ],
+   "meta": {
+     "address": "address",
+     "avatar": "https://example.com/",
+     "connection": {
+       "asn": "asn",
+       "isp": "isp"
+     },
+     "data": {
+       "key": "value"
+     },
+     "device": {
+       "capabilities": [
+         "capabilities"
+       ],
+       "geolocation": {
+         "city": "city",
+         "coordinates": {
+           "latitude": 1.5,
+           "longitude": 1.5
+         },
+         "country": "FR",
+         "region": "region"
+       },
+       "locales": [
+         "locales"
+       ],
+       "system": {
+         "browser": {
+           "major": "major",
+           "name": "Jane Doe",
+           "version": "version"
+         },
+         "engine": {
+           "name": "Jane Doe",
+           "version": "version"
+         },
+         "os": {
+           "name": "Jane Doe",
+           "version": "version"
+         },
+         "useragent": "useragent"
+       },
+       "timezone": -120
+     },
+     "email": "jane.doe@example.com",
+     "ip": "ip",
+     "nickname": "Jane Doe",
+     "origin": "origin",
+     "phone": "+33600000000",
+     "segments": [
+       "segments"
+     ],
+     "subject": "subject"
+   },
+   "participants": [
+     {
+       "target": "target",
+       "type": "type"
+     }
+   ],
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "preview_message": {
+     "excerpt": "excerpt",
+     "fingerprint": 163408415737326,
+     "from": "user",
+     "type": "text"
+   },
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "state": "pending",
+   "status": 3,
+   "topic": "topic",
+   "unread": {
+     "operator": 3,
+     "visitor": 3
+   },
+   "updated_at": 1700000000000,
+   "verifications": [
+     {
+       "annotation": "annotation",
+       "identity": "identity",
+       "method": "method"
+     }
+   ],
+   "waiting_since": 1700000000000,
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Conversation {
@@ -355,13 +355,13 @@ pub struct Conversation {
 /// Crisp model `ConversationActive`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "last": 3,
-///   "now": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "last": 3,
+   "now": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationActive {
@@ -376,13 +376,13 @@ pub struct ConversationActive {
 /// Crisp model `ConversationAnimationMessageContent`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "type": "type",
-///   "url": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "type": "type",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationAnimationMessageContent {
@@ -397,12 +397,12 @@ pub struct ConversationAnimationMessageContent {
 /// Crisp model `ConversationAssigned`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationAssigned {
@@ -414,14 +414,14 @@ pub struct ConversationAssigned {
 /// Crisp model `ConversationAudioMessageContent`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "duration": 3,
-///   "type": "type",
-///   "url": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "duration": 3,
+   "type": "type",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationAudioMessageContent {
@@ -441,12 +441,12 @@ pub struct ConversationAudioMessageContent {
 /// Used by `website::get_block_status_for_conversation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "blocked": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "blocked": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationBlock {
@@ -460,14 +460,14 @@ pub struct ConversationBlock {
 /// Used by `website::list_browsing_sessions_for_conversation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "browsing_id": "browsing-0001",
-///   "browsing_token": "browsing token",
-///   "useragent": "useragent"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "browsing_id": "browsing-0001",
+   "browsing_token": "browsing token",
+   "useragent": "useragent"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationBrowsing {
@@ -487,12 +487,12 @@ pub struct ConversationBrowsing {
 /// Used by `website::initiate_new_call_session_for_conversation`, `website::get_ongoing_call_session_for_conversation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "call_id": "call-0001"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "call_id": "call-0001"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCall {
@@ -504,25 +504,25 @@ pub struct ConversationCall {
 /// Crisp model `ConversationCarouselMessageContent`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "targets": [
-///     {
-///       "actions": [
-///         {
-///           "label": "label",
-///           "url": "https://example.com/"
-///         }
-///       ],
-///       "description": "description",
-///       "image": "image",
-///       "title": "title"
-///     }
-///   ],
-///   "text": "Hello!"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "targets": [
+     {
+       "actions": [
+         {
+           "label": "label",
+           "url": "https://example.com/"
+         }
+       ],
+       "description": "description",
+       "image": "image",
+       "title": "title"
+     }
+   ],
+   "text": "Hello!"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCarouselMessageContent {
@@ -537,20 +537,20 @@ pub struct ConversationCarouselMessageContent {
 /// Crisp model `ConversationCarouselMessageContentTarget`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "actions": [
-///     {
-///       "label": "label",
-///       "url": "https://example.com/"
-///     }
-///   ],
-///   "description": "description",
-///   "image": "image",
-///   "title": "title"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "actions": [
+     {
+       "label": "label",
+       "url": "https://example.com/"
+     }
+   ],
+   "description": "description",
+   "image": "image",
+   "title": "title"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCarouselMessageContentTarget {
@@ -571,13 +571,13 @@ pub struct ConversationCarouselMessageContentTarget {
 /// Crisp model `ConversationCarouselMessageContentTargetAction`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "label": "label",
-///   "url": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "label": "label",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCarouselMessageContentTargetAction {
@@ -592,33 +592,33 @@ pub struct ConversationCarouselMessageContentTargetAction {
 /// Crisp model `ConversationCompose`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "operator": {
-///     "automated": false,
-///     "excerpt": "excerpt",
-///     "timestamp": 1700000000000,
-///     "type": "type",
-///     "user": {
-///       "avatar": "https://example.com/",
-///       "nickname": "Jane Doe",
-///       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///     }
-///   },
-///   "visitor": {
-///     "automated": false,
-///     "excerpt": "excerpt",
-///     "timestamp": 1700000000000,
-///     "type": "type",
-///     "user": {
-///       "avatar": "https://example.com/",
-///       "nickname": "Jane Doe",
-///       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///     }
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "operator": {
+     "automated": false,
+     "excerpt": "excerpt",
+     "timestamp": 1700000000000,
+     "type": "type",
+     "user": {
+       "avatar": "https://example.com/",
+       "nickname": "Jane Doe",
+       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+     }
+   },
+   "visitor": {
+     "automated": false,
+     "excerpt": "excerpt",
+     "timestamp": 1700000000000,
+     "type": "type",
+     "user": {
+       "avatar": "https://example.com/",
+       "nickname": "Jane Doe",
+       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+     }
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCompose {
@@ -633,20 +633,20 @@ pub struct ConversationCompose {
 /// Crisp model `ConversationComposeAtom`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "automated": false,
-///   "excerpt": "excerpt",
-///   "timestamp": 1700000000000,
-///   "type": "type",
-///   "user": {
-///     "avatar": "https://example.com/",
-///     "nickname": "Jane Doe",
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "automated": false,
+   "excerpt": "excerpt",
+   "timestamp": 1700000000000,
+   "type": "type",
+   "user": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationComposeAtom {
@@ -670,14 +670,14 @@ pub struct ConversationComposeAtom {
 /// Crisp model `ConversationComposeAtomUser`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "avatar": "https://example.com/",
-///   "nickname": "Jane Doe",
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "avatar": "https://example.com/",
+   "nickname": "Jane Doe",
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationComposeAtomUser {
@@ -697,16 +697,16 @@ pub struct ConversationComposeAtomUser {
 /// Used by `website::compose_message_in_conversation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "automated": false,
-///   "excerpt": "excerpt",
-///   "from": "user",
-///   "stealth": false,
-///   "type": "start"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "automated": false,
+   "excerpt": "excerpt",
+   "from": "user",
+   "stealth": false,
+   "type": "start"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationComposeMessageNew {
@@ -745,17 +745,17 @@ Stop => "stop",
 /// Used by `website::list_conversation_events`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "color": "color",
-///   "data": {
-///     "key": "value"
-///   },
-///   "text": "Hello!",
-///   "timestamp": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "color": "color",
+   "data": {
+     "key": "value"
+   },
+   "text": "Hello!",
+   "timestamp": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationEvent {
@@ -776,13 +776,13 @@ pub struct ConversationEvent {
 /// Crisp model `ConversationEventMessageContent`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "namespace": "namespace",
-///   "text": "Hello!"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "namespace": "namespace",
+   "text": "Hello!"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationEventMessageContent {
@@ -797,16 +797,16 @@ pub struct ConversationEventMessageContent {
 /// Crisp model `ConversationFieldMessageContent`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "explain": "explain",
-///   "id": "id-0001",
-///   "required": false,
-///   "text": "Hello!",
-///   "value": "value"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "explain": "explain",
+   "id": "id-0001",
+   "required": false,
+   "text": "Hello!",
+   "value": "value"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationFieldMessageContent {
@@ -832,16 +832,16 @@ pub struct ConversationFieldMessageContent {
 /// Used by `website::list_conversation_files`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "fingerprint": 163408415737326,
-///   "name": "Jane Doe",
-///   "timestamp": 1700000000000,
-///   "type": "type",
-///   "url": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "fingerprint": 163408415737326,
+   "name": "Jane Doe",
+   "timestamp": 1700000000000,
+   "type": "type",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationFile {
@@ -865,14 +865,14 @@ pub struct ConversationFile {
 /// Crisp model `ConversationFileMessageContent`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "name": "Jane Doe",
-///   "type": "type",
-///   "url": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "type": "type",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationFileMessageContent {
@@ -892,63 +892,63 @@ pub struct ConversationFileMessageContent {
 /// Used by `website::get_messages_in_conversation`, `website::get_message_in_conversation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "automated": false,
-///   "content": {},
-///   "delivered": "delivered",
-///   "edited": false,
-///   "fingerprint": 163408415737326,
-///   "from": "user",
-///   "ignored": {
-///     "key": "value"
-///   },
-///   "mentions": [
-///     "mentions"
-///   ],
-///   "origin": "chat",
-///   "original": {
-///     "original_id": "original-0001"
-///   },
-///   "preview": [
-///     {
-///       "preview": {
-///         "embed": "embed",
-///         "excerpt": "excerpt",
-///         "image": "image"
-///       },
-///       "stamped": false,
-///       "title": "title",
-///       "url": "https://example.com/",
-///       "website": "https://example.com/"
-///     }
-///   ],
-///   "properties": {
-///     "key": "value"
-///   },
-///   "read": "read",
-///   "references": [
-///     {
-///       "name": "Jane Doe",
-///       "target": "target",
-///       "type": "type"
-///     }
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "stamped": false,
-///   "timestamp": 1700000000000,
-///   "translated": false,
-///   "type": "text",
-///   "user": {
-///     "avatar": "https://example.com/",
-///     "nickname": "Jane Doe",
-///     "type": "type",
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   },
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "automated": false,
+   "content": {},
+   "delivered": "delivered",
+   "edited": false,
+   "fingerprint": 163408415737326,
+   "from": "user",
+   "ignored": {
+     "key": "value"
+   },
+   "mentions": [
+     "mentions"
+   ],
+   "origin": "chat",
+   "original": {
+     "original_id": "original-0001"
+   },
+   "preview": [
+     {
+       "preview": {
+         "embed": "embed",
+         "excerpt": "excerpt",
+         "image": "image"
+       },
+       "stamped": false,
+       "title": "title",
+       "url": "https://example.com/",
+       "website": "https://example.com/"
+     }
+   ],
+   "properties": {
+     "key": "value"
+   },
+   "read": "read",
+   "references": [
+     {
+       "name": "Jane Doe",
+       "target": "target",
+       "type": "type"
+     }
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "stamped": false,
+   "timestamp": 1700000000000,
+   "translated": false,
+   "type": "text",
+   "user": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "type": "type",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessage {
@@ -1031,12 +1031,12 @@ pub type ConversationMessageContent = serde_json::Value;
 /// Used by `website::send_message_in_conversation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "fingerprint": 163408415737326
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "fingerprint": 163408415737326
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageDispatched {
@@ -1052,42 +1052,42 @@ pub struct ConversationMessageDispatched {
 /// Used by `website::send_message_in_conversation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "automated": false,
-///   "content": {},
-///   "fingerprint": 163408415737326,
-///   "from": "user",
-///   "mentions": [
-///     "mentions"
-///   ],
-///   "origin": "chat",
-///   "original": {
-///     "original_id": "original-0001"
-///   },
-///   "properties": {
-///     "key": "value"
-///   },
-///   "references": [
-///     {
-///       "name": "Jane Doe",
-///       "target": "target",
-///       "type": "type"
-///     }
-///   ],
-///   "stealth": false,
-///   "timestamp": 1700000000000,
-///   "translated": false,
-///   "type": "text",
-///   "user": {
-///     "avatar": "https://example.com/",
-///     "nickname": "Jane Doe",
-///     "type": "type",
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "automated": false,
+   "content": {},
+   "fingerprint": 163408415737326,
+   "from": "user",
+   "mentions": [
+     "mentions"
+   ],
+   "origin": "chat",
+   "original": {
+     "original_id": "original-0001"
+   },
+   "properties": {
+     "key": "value"
+   },
+   "references": [
+     {
+       "name": "Jane Doe",
+       "target": "target",
+       "type": "type"
+     }
+   ],
+   "stealth": false,
+   "timestamp": 1700000000000,
+   "translated": false,
+   "type": "text",
+   "user": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "type": "type",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageNew {
@@ -1138,12 +1138,12 @@ pub struct ConversationMessageNew {
 /// Crisp model `ConversationMessageOriginal`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "original_id": "original-0001"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "original_id": "original-0001"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageOriginal {
@@ -1155,20 +1155,20 @@ pub struct ConversationMessageOriginal {
 /// Crisp model `ConversationMessagePreview`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "preview": {
-///     "embed": "embed",
-///     "excerpt": "excerpt",
-///     "image": "image"
-///   },
-///   "stamped": false,
-///   "title": "title",
-///   "url": "https://example.com/",
-///   "website": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "preview": {
+     "embed": "embed",
+     "excerpt": "excerpt",
+     "image": "image"
+   },
+   "stamped": false,
+   "title": "title",
+   "url": "https://example.com/",
+   "website": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessagePreview {
@@ -1192,14 +1192,14 @@ pub struct ConversationMessagePreview {
 /// Crisp model `ConversationMessagePreviewInformation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "embed": "embed",
-///   "excerpt": "excerpt",
-///   "image": "image"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "embed": "embed",
+   "excerpt": "excerpt",
+   "image": "image"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessagePreviewInformation {
@@ -1217,14 +1217,14 @@ pub struct ConversationMessagePreviewInformation {
 /// Crisp model `ConversationMessageReference`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "name": "Jane Doe",
-///   "target": "target",
-///   "type": "type"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "target": "target",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageReference {
@@ -1269,15 +1269,15 @@ Event => "event",
 /// Crisp model `ConversationMessageUser`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "avatar": "https://example.com/",
-///   "nickname": "Jane Doe",
-///   "type": "type",
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "avatar": "https://example.com/",
+   "nickname": "Jane Doe",
+   "type": "type",
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageUser {
@@ -1300,63 +1300,63 @@ pub struct ConversationMessageUser {
 /// Used by `website::get_conversation_metas`, `website::update_conversation_metas`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "address": "address",
-///   "avatar": "https://example.com/",
-///   "connection": {
-///     "asn": "asn",
-///     "isp": "isp"
-///   },
-///   "data": {
-///     "key": "value"
-///   },
-///   "device": {
-///     "capabilities": [
-///       "capabilities"
-///     ],
-///     "geolocation": {
-///       "city": "city",
-///       "coordinates": {
-///         "latitude": 1.5,
-///         "longitude": 1.5
-///       },
-///       "country": "FR",
-///       "region": "region"
-///     },
-///     "locales": [
-///       "locales"
-///     ],
-///     "system": {
-///       "browser": {
-///         "major": "major",
-///         "name": "Jane Doe",
-///         "version": "version"
-///       },
-///       "engine": {
-///         "name": "Jane Doe",
-///         "version": "version"
-///       },
-///       "os": {
-///         "name": "Jane Doe",
-///         "version": "version"
-///       },
-///       "useragent": "useragent"
-///     },
-///     "timezone": -120
-///   },
-///   "email": "jane.doe@example.com",
-///   "ip": "ip",
-///   "nickname": "Jane Doe",
-///   "origin": "origin",
-///   "phone": "+33600000000",
-///   "segments": [
-///     "segments"
-///   ],
-///   "subject": "subject"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "address": "address",
+   "avatar": "https://example.com/",
+   "connection": {
+     "asn": "asn",
+     "isp": "isp"
+   },
+   "data": {
+     "key": "value"
+   },
+   "device": {
+     "capabilities": [
+       "capabilities"
+     ],
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "locales": [
+       "locales"
+     ],
+     "system": {
+       "browser": {
+         "major": "major",
+         "name": "Jane Doe",
+         "version": "version"
+       },
+       "engine": {
+         "name": "Jane Doe",
+         "version": "version"
+       },
+       "os": {
+         "name": "Jane Doe",
+         "version": "version"
+       },
+       "useragent": "useragent"
+     },
+     "timezone": -120
+   },
+   "email": "jane.doe@example.com",
+   "ip": "ip",
+   "nickname": "Jane Doe",
+   "origin": "origin",
+   "phone": "+33600000000",
+   "segments": [
+     "segments"
+   ],
+   "subject": "subject"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMeta {
@@ -1403,12 +1403,12 @@ pub struct ConversationMeta {
 /// Used by `website::create_new_conversation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationNew {
@@ -1422,20 +1422,20 @@ pub struct ConversationNew {
 /// Used by `website::get_original_message_in_conversation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "content": "Hello!",
-///   "headers": {
-///     "key": "value"
-///   },
-///   "original_id": "original-0001",
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "timestamp": 1700000000000,
-///   "type": "type",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "content": "Hello!",
+   "headers": {
+     "key": "value"
+   },
+   "original_id": "original-0001",
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "timestamp": 1700000000000,
+   "type": "type",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationOriginal {
@@ -1467,15 +1467,15 @@ pub struct ConversationOriginal {
 /// Used by `website::list_conversation_pages`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "page_referrer": "page referrer",
-///   "page_title": "page title",
-///   "page_url": "page url",
-///   "timestamp": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "page_referrer": "page referrer",
+   "page_title": "page title",
+   "page_url": "page url",
+   "timestamp": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPage {
@@ -1496,13 +1496,13 @@ pub struct ConversationPage {
 /// Crisp model `ConversationParticipant`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "target": "target",
-///   "type": "type"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "target": "target",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationParticipant {
@@ -1519,17 +1519,17 @@ pub struct ConversationParticipant {
 /// Used by `website::get_conversation_participants`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "participants": [
-///     {
-///       "target": "target",
-///       "type": "type"
-///     }
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "participants": [
+     {
+       "target": "target",
+       "type": "type"
+     }
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationParticipants {
@@ -1543,24 +1543,24 @@ pub struct ConversationParticipants {
 /// Used by `website::save_conversation_participants`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "origin": "origin",
-///   "participants": [
-///     {
-///       "target": "target",
-///       "type": "type"
-///     }
-///   ],
-///   "user": {
-///     "avatar": "https://example.com/",
-///     "nickname": "Jane Doe",
-///     "type": "type",
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "origin": "origin",
+   "participants": [
+     {
+       "target": "target",
+       "type": "type"
+     }
+   ],
+   "user": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "type": "type",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationParticipantsSave {
@@ -1578,26 +1578,26 @@ pub struct ConversationParticipantsSave {
 /// Crisp model `ConversationPickerMessageContent`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "choices": [
-///     {
-///       "action": {
-///         "target": "target",
-///         "type": "type"
-///       },
-///       "icon": "icon",
-///       "label": "label",
-///       "selected": false,
-///       "value": "value"
-///     }
-///   ],
-///   "id": "id-0001",
-///   "required": false,
-///   "text": "Hello!"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "choices": [
+     {
+       "action": {
+         "target": "target",
+         "type": "type"
+       },
+       "icon": "icon",
+       "label": "label",
+       "selected": false,
+       "value": "value"
+     }
+   ],
+   "id": "id-0001",
+   "required": false,
+   "text": "Hello!"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPickerMessageContent {
@@ -1618,19 +1618,19 @@ pub struct ConversationPickerMessageContent {
 /// Crisp model `ConversationPickerMessageContentChoice`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "action": {
-///     "target": "target",
-///     "type": "type"
-///   },
-///   "icon": "icon",
-///   "label": "label",
-///   "selected": false,
-///   "value": "value"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "action": {
+     "target": "target",
+     "type": "type"
+   },
+   "icon": "icon",
+   "label": "label",
+   "selected": false,
+   "value": "value"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPickerMessageContentChoice {
@@ -1654,13 +1654,13 @@ pub struct ConversationPickerMessageContentChoice {
 /// Crisp model `ConversationPickerMessageContentChoiceAction`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "target": "target",
-///   "type": "type"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "target": "target",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPickerMessageContentChoiceAction {
@@ -1675,15 +1675,15 @@ pub struct ConversationPickerMessageContentChoiceAction {
 /// Crisp model `ConversationPreviewMessage`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "excerpt": "excerpt",
-///   "fingerprint": 163408415737326,
-///   "from": "user",
-///   "type": "text"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "excerpt": "excerpt",
+   "fingerprint": 163408415737326,
+   "from": "user",
+   "type": "text"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPreviewMessage {
@@ -1706,16 +1706,16 @@ pub struct ConversationPreviewMessage {
 /// Used by `website::mark_messages_as_read_in_conversation`, `website::mark_messages_as_delivered_in_conversation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "fingerprints": [
-///     163408415737326
-///   ],
-///   "from": "user",
-///   "origin": "chat"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "fingerprints": [
+     163408415737326
+   ],
+   "from": "user",
+   "origin": "chat"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationReadMessageMark {
@@ -1735,17 +1735,17 @@ pub struct ConversationReadMessageMark {
 /// Used by `website::get_conversation_relations`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "conversations": {
-///     "children": [
-///       "children"
-///     ],
-///     "parent": "parent"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "conversations": {
+     "children": [
+       "children"
+     ],
+     "parent": "parent"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRelations {
@@ -1757,15 +1757,15 @@ pub struct ConversationRelations {
 /// Crisp model `ConversationRelationsConversations`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "children": [
-///     "children"
-///   ],
-///   "parent": "parent"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "children": [
+     "children"
+   ],
+   "parent": "parent"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRelationsConversations {
@@ -1782,14 +1782,14 @@ pub struct ConversationRelationsConversations {
 /// Used by `website::get_conversation_routing_assign`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "assigned": {
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "assigned": {
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRoutingAssign {
@@ -1801,12 +1801,12 @@ pub struct ConversationRoutingAssign {
 /// Crisp model `ConversationRoutingAssignAssigned`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRoutingAssignAssigned {
@@ -1820,15 +1820,15 @@ pub struct ConversationRoutingAssignAssigned {
 /// Used by `website::assign_conversation_routing`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "assigned": {
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   },
-///   "silent": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "assigned": {
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "silent": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRoutingAssignUpdate {
@@ -1843,12 +1843,12 @@ pub struct ConversationRoutingAssignUpdate {
 /// Crisp model `ConversationRoutingAssignUpdateAssigned`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRoutingAssignUpdateAssigned {
@@ -1862,21 +1862,21 @@ pub struct ConversationRoutingAssignUpdateAssigned {
 /// Used by `website::list_spam_conversations`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "headers": {
-///     "key": "value"
-///   },
-///   "metadata": {
-///     "key": "value"
-///   },
-///   "reason": "reason",
-///   "spam_id": "spam-0001",
-///   "timestamp": 1700000000000,
-///   "type": "type"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "headers": {
+     "key": "value"
+   },
+   "metadata": {
+     "key": "value"
+   },
+   "reason": "reason",
+   "spam_id": "spam-0001",
+   "timestamp": 1700000000000,
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationSpam {
@@ -1905,24 +1905,24 @@ pub struct ConversationSpam {
 /// Used by `website::resolve_spam_conversation_content`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "content": {
-///     "key": "value"
-///   },
-///   "headers": {
-///     "key": "value"
-///   },
-///   "metadata": {
-///     "key": "value"
-///   },
-///   "reason": "reason",
-///   "spam_id": "spam-0001",
-///   "timestamp": 1700000000000,
-///   "type": "type"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "content": {
+     "key": "value"
+   },
+   "headers": {
+     "key": "value"
+   },
+   "metadata": {
+     "key": "value"
+   },
+   "reason": "reason",
+   "spam_id": "spam-0001",
+   "timestamp": 1700000000000,
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationSpamContent {
@@ -1969,12 +1969,12 @@ Resolved => "resolved",
 /// Used by `website::get_conversation_state`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "state": "pending"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "state": "pending"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationStateData {
@@ -1988,13 +1988,13 @@ pub struct ConversationStateData {
 /// Used by `website::list_suggested_conversation_data_keys`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "count": 42,
-///   "key": "key"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "count": 42,
+   "key": "key"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationSuggestedData {
@@ -2011,13 +2011,13 @@ pub struct ConversationSuggestedData {
 /// Used by `website::list_suggested_conversation_segments`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "count": 42,
-///   "segment": "segment"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "count": 42,
+   "segment": "segment"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationSuggestedSegment {
@@ -2032,13 +2032,13 @@ pub struct ConversationSuggestedSegment {
 /// Crisp model `ConversationUnread`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "operator": 3,
-///   "visitor": 3
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "operator": 3,
+   "visitor": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationUnread {
@@ -2055,12 +2055,12 @@ pub struct ConversationUnread {
 /// Used by `website::mark_conversation_as_unread`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "from": "user"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "from": "user"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationUnreadMessageMark {
@@ -2072,14 +2072,14 @@ pub struct ConversationUnreadMessageMark {
 /// Crisp model `ConversationVerification`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "annotation": "annotation",
-///   "identity": "identity",
-///   "method": "method"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "annotation": "annotation",
+   "identity": "identity",
+   "method": "method"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerification {
@@ -2099,19 +2099,19 @@ pub struct ConversationVerification {
 /// Used by `website::get_verify_status_for_conversation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "verifications": [
-///     {
-///       "annotation": "annotation",
-///       "identity": "identity",
-///       "method": "method"
-///     }
-///   ],
-///   "verified": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "verifications": [
+     {
+       "annotation": "annotation",
+       "identity": "identity",
+       "method": "method"
+     }
+   ],
+   "verified": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerify {
@@ -2141,14 +2141,14 @@ Phone => "phone",
 /// Used by `website::redeem_identity_verification_link_for_conversation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "identity": "email",
-///   "recipient": "recipient",
-///   "token": "token"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "identity": "email",
+   "recipient": "recipient",
+   "token": "token"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerifyIdentityRedeem {
@@ -2168,14 +2168,14 @@ pub struct ConversationVerifyIdentityRedeem {
 /// Used by `website::request_identity_verification_for_conversation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "identity": "email",
-///   "method": "method",
-///   "recipient": "recipient"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "identity": "email",
+   "method": "method",
+   "recipient": "recipient"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerifyIdentityRequest {
@@ -2204,16 +2204,16 @@ pub type ConversationVerifyMethod = String;
 /// Used by `website::deliver_widget_button_action_for_conversation`, `website::deliver_widget_data_fetch_action_for_conversation`, `website::deliver_widget_data_edit_action_for_conversation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "correlation_id": "correlation-0001",
-///   "strategy": {
-///     "attempts": 3,
-///     "exhaustion": 3
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "correlation_id": "correlation-0001",
+   "strategy": {
+     "attempts": 3,
+     "exhaustion": 3
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationWidgetAction {
@@ -2228,13 +2228,13 @@ pub struct ConversationWidgetAction {
 /// Crisp model `ConversationWidgetActionStrategy`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "attempts": 3,
-///   "exhaustion": 3
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "attempts": 3,
+   "exhaustion": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationWidgetActionStrategy {
@@ -2249,13 +2249,13 @@ pub struct ConversationWidgetActionStrategy {
 /// Crisp model `Coordinates`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "latitude": 1.5,
-///   "longitude": 1.5
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "latitude": 1.5,
+   "longitude": 1.5
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Coordinates {
@@ -2270,43 +2270,43 @@ pub struct Coordinates {
 /// Crisp model `DeviceInfo`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "capabilities": [
-///     "capabilities"
-///   ],
-///   "geolocation": {
-///     "city": "city",
-///     "coordinates": {
-///       "latitude": 1.5,
-///       "longitude": 1.5
-///     },
-///     "country": "FR",
-///     "region": "region"
-///   },
-///   "locales": [
-///     "locales"
-///   ],
-///   "system": {
-///     "browser": {
-///       "major": "major",
-///       "name": "Jane Doe",
-///       "version": "version"
-///     },
-///     "engine": {
-///       "name": "Jane Doe",
-///       "version": "version"
-///     },
-///     "os": {
-///       "name": "Jane Doe",
-///       "version": "version"
-///     },
-///     "useragent": "useragent"
-///   },
-///   "timezone": -120
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "capabilities": [
+     "capabilities"
+   ],
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "locales": [
+     "locales"
+   ],
+   "system": {
+     "browser": {
+       "major": "major",
+       "name": "Jane Doe",
+       "version": "version"
+     },
+     "engine": {
+       "name": "Jane Doe",
+       "version": "version"
+     },
+     "os": {
+       "name": "Jane Doe",
+       "version": "version"
+     },
+     "useragent": "useragent"
+   },
+   "timezone": -120
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeviceInfo {
@@ -2330,13 +2330,13 @@ pub struct DeviceInfo {
 /// Crisp model `EngineInfo`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "name": "Jane Doe",
-///   "version": "version"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "version": "version"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EngineInfo {
@@ -2351,19 +2351,19 @@ pub struct EngineInfo {
 /// Crisp model `EventsBrowsingRequestInitiated`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "browsing_id": "browsing-0001",
-///   "browsing_token": "browsing token",
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "browsing_id": "browsing-0001",
+   "browsing_token": "browsing token",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsBrowsingRequestInitiated {
@@ -2399,29 +2399,29 @@ pub type EventsBrowsingRequestRejected = EventsSessionGeneric;
 /// Crisp model `EventsBucketURLGenerated`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "from": "from",
-///   "id": "id-0001",
-///   "identifier": "identifier",
-///   "policy": {
-///     "size_limit": 1048576
-///   },
-///   "resource": {
-///     "id": "id-0001",
-///     "type": "type"
-///   },
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "type": "type",
-///   "url": {
-///     "resource": "resource",
-///     "signed": "signed"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "from": "from",
+   "id": "id-0001",
+   "identifier": "identifier",
+   "policy": {
+     "size_limit": 1048576
+   },
+   "resource": {
+     "id": "id-0001",
+     "type": "type"
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "type": "type",
+   "url": {
+     "resource": "resource",
+     "signed": "signed"
+   }
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsBucketURLGenerated {
@@ -2454,12 +2454,12 @@ pub struct EventsBucketURLGenerated {
 /// Crisp model `EventsBucketURLGeneratedPolicy`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "size_limit": 1048576
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "size_limit": 1048576
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsBucketURLGeneratedPolicy {
@@ -2471,13 +2471,13 @@ pub struct EventsBucketURLGeneratedPolicy {
 /// Crisp model `EventsBucketURLGeneratedResource`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "id": "id-0001",
-///   "type": "type"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "id": "id-0001",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsBucketURLGeneratedResource {
@@ -2492,13 +2492,13 @@ pub struct EventsBucketURLGeneratedResource {
 /// Crisp model `EventsBucketURLGeneratedUrl`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "resource": "resource",
-///   "signed": "signed"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "resource": "resource",
+   "signed": "signed"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsBucketURLGeneratedUrl {
@@ -2513,18 +2513,18 @@ pub struct EventsBucketURLGeneratedUrl {
 /// Crisp model `EventsCallRequestInitiated`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "call_id": "call-0001",
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "call_id": "call-0001",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsCallRequestInitiated {
@@ -2548,18 +2548,18 @@ pub struct EventsCallRequestInitiated {
 /// Crisp model `EventsCallRequestRejected`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "call_id": "call-0001",
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "call_id": "call-0001",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsCallRequestRejected {
@@ -2583,16 +2583,16 @@ pub struct EventsCallRequestRejected {
 /// Crisp model `EventsCampaignDispatched`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "campaign_id": "campaign-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "campaign_id": "campaign-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsCampaignDispatched {
@@ -2610,17 +2610,17 @@ pub struct EventsCampaignDispatched {
 /// Crisp model `EventsCampaignProgress`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "campaign_id": "campaign-0001",
-///   "progress": 50,
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "campaign_id": "campaign-0001",
+   "progress": 50,
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsCampaignProgress {
@@ -2641,17 +2641,17 @@ pub struct EventsCampaignProgress {
 /// Crisp model `EventsCampaignRunning`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "campaign_id": "campaign-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "running": false,
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "campaign_id": "campaign-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "running": false,
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsCampaignRunning {
@@ -2672,17 +2672,17 @@ pub struct EventsCampaignRunning {
 /// Crisp model `EventsEmailSubscribe`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "email": "jane.doe@example.com",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "subscribed": false,
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "subscribed": false,
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsEmailSubscribe {
@@ -2703,18 +2703,18 @@ pub struct EventsEmailSubscribe {
 /// Crisp model `EventsEmailTrackView`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "identifier": "identifier",
-///   "mode": "mode",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "type": "type",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "identifier": "identifier",
+   "mode": "mode",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "type": "type",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsEmailTrackView {
@@ -2738,21 +2738,21 @@ pub struct EventsEmailTrackView {
 /// Crisp model `EventsIdentityVerifyRequest`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "code": "code",
-///   "confirm_url": "confirm url",
-///   "inbox_id": "inbox-0001",
-///   "plugin_id": "plugin-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "target": "target",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "code": "code",
+   "confirm_url": "confirm url",
+   "inbox_id": "inbox-0001",
+   "plugin_id": "plugin-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "target": "target",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsIdentityVerifyRequest {
@@ -2785,22 +2785,22 @@ pub struct EventsIdentityVerifyRequest {
 /// Crisp model `EventsMediaAnimationListed`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "id": 3,
-///   "identifier": "identifier",
-///   "results": [
-///     {
-///       "type": "type",
-///       "url": "https://example.com/"
-///     }
-///   ],
-///   "routing_ids": [
-///     "routing ids"
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "id": 3,
+   "identifier": "identifier",
+   "results": [
+     {
+       "type": "type",
+       "url": "https://example.com/"
+     }
+   ],
+   "routing_ids": [
+     "routing ids"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMediaAnimationListed {
@@ -2821,13 +2821,13 @@ pub struct EventsMediaAnimationListed {
 /// Crisp model `EventsMediaAnimationResult`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "type": "type",
-///   "url": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "type": "type",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMediaAnimationResult {
@@ -2842,25 +2842,25 @@ pub struct EventsMediaAnimationResult {
 /// Crisp model `EventsMessageAcknowledge`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "details": {
-///     "reason": "reason",
-///     "type": "type"
-///   },
-///   "fingerprints": [
-///     163408415737326
-///   ],
-///   "inbox_id": "inbox-0001",
-///   "origin": "chat",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "details": {
+     "reason": "reason",
+     "type": "type"
+   },
+   "fingerprints": [
+     163408415737326
+   ],
+   "inbox_id": "inbox-0001",
+   "origin": "chat",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageAcknowledge {
@@ -2890,25 +2890,25 @@ pub struct EventsMessageAcknowledge {
 /// Crisp model `EventsMessageAcknowledgeIgnored`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "details": {
-///     "reason": "reason",
-///     "type": "type"
-///   },
-///   "fingerprints": [
-///     163408415737326
-///   ],
-///   "inbox_id": "inbox-0001",
-///   "origin": "chat",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "details": {
+     "reason": "reason",
+     "type": "type"
+   },
+   "fingerprints": [
+     163408415737326
+   ],
+   "inbox_id": "inbox-0001",
+   "origin": "chat",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageAcknowledgeIgnored {
@@ -2938,13 +2938,13 @@ pub struct EventsMessageAcknowledgeIgnored {
 /// Crisp model `EventsMessageAcknowledgeIgnoredDetails`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "reason": "reason",
-///   "type": "type"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "reason": "reason",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageAcknowledgeIgnoredDetails {
@@ -2959,27 +2959,27 @@ pub struct EventsMessageAcknowledgeIgnoredDetails {
 /// Crisp model `EventsMessageComposeReceive`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "automated": false,
-///   "excerpt": "excerpt",
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "timestamp": 1700000000000,
-///   "type": "start",
-///   "user": {
-///     "avatar": "https://example.com/",
-///     "nickname": "Jane Doe",
-///     "type": "type",
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   },
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "automated": false,
+   "excerpt": "excerpt",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "timestamp": 1700000000000,
+   "type": "start",
+   "user": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "type": "type",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageComposeReceive {
@@ -3028,21 +3028,21 @@ Stop => "stop",
 /// Crisp model `EventsMessageComposeSend`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "automated": false,
-///   "excerpt": "excerpt",
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "timestamp": 1700000000000,
-///   "type": "start",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "automated": false,
+   "excerpt": "excerpt",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "timestamp": 1700000000000,
+   "type": "start",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageComposeSend {
@@ -3099,47 +3099,47 @@ pub type EventsMessageNotifyUnread = EventsSessionGeneric;
 /// One of several shapes (EventsMessageSendText, EventsMessageReceivedNote, EventsMessageSendFile, EventsMessageSendAnimation, EventsMessageSendAudio, EventsMessageSendPicker, EventsMessageSendField, EventsMessageSendCarousel, EventsMessageReceivedEvent), told apart by their `type`: this struct has the fields of all of them.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "automated": false,
-///   "content": {},
-///   "edited": false,
-///   "fingerprint": 163408415737326,
-///   "from": "user",
-///   "inbox_id": "inbox-0001",
-///   "mentions": [
-///     "mentions"
-///   ],
-///   "origin": "chat",
-///   "original": {
-///     "original_id": "original-0001"
-///   },
-///   "properties": {},
-///   "references": [
-///     {
-///       "name": "Jane Doe",
-///       "target": "target",
-///       "type": "type"
-///     }
-///   ],
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "stamped": false,
-///   "timestamp": 1700000000000,
-///   "translated": false,
-///   "type": "text",
-///   "user": {
-///     "avatar": "https://example.com/",
-///     "nickname": "Jane Doe",
-///     "type": "type",
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   },
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "automated": false,
+   "content": {},
+   "edited": false,
+   "fingerprint": 163408415737326,
+   "from": "user",
+   "inbox_id": "inbox-0001",
+   "mentions": [
+     "mentions"
+   ],
+   "origin": "chat",
+   "original": {
+     "original_id": "original-0001"
+   },
+   "properties": {},
+   "references": [
+     {
+       "name": "Jane Doe",
+       "target": "target",
+       "type": "type"
+     }
+   ],
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "stamped": false,
+   "timestamp": 1700000000000,
+   "translated": false,
+   "type": "text",
+   "user": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "type": "type",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageReceived {
@@ -3205,18 +3205,18 @@ pub struct EventsMessageReceived {
 /// Crisp model `EventsMessageRemoved`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "fingerprint": 163408415737326,
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "fingerprint": 163408415737326,
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageRemoved {
@@ -3242,47 +3242,47 @@ pub struct EventsMessageRemoved {
 /// One of several shapes (EventsMessageSendText, EventsMessageSendFile, EventsMessageSendAnimation, EventsMessageSendAudio, EventsMessageSendPicker, EventsMessageSendField, EventsMessageSendCarousel), told apart by their `type`: this struct has the fields of all of them.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "automated": false,
-///   "content": {},
-///   "edited": false,
-///   "fingerprint": 163408415737326,
-///   "from": "user",
-///   "inbox_id": "inbox-0001",
-///   "mentions": [
-///     "mentions"
-///   ],
-///   "origin": "chat",
-///   "original": {
-///     "original_id": "original-0001"
-///   },
-///   "properties": {},
-///   "references": [
-///     {
-///       "name": "Jane Doe",
-///       "target": "target",
-///       "type": "type"
-///     }
-///   ],
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "stamped": false,
-///   "timestamp": 1700000000000,
-///   "translated": false,
-///   "type": "text",
-///   "user": {
-///     "avatar": "https://example.com/",
-///     "nickname": "Jane Doe",
-///     "type": "type",
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   },
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "automated": false,
+   "content": {},
+   "edited": false,
+   "fingerprint": 163408415737326,
+   "from": "user",
+   "inbox_id": "inbox-0001",
+   "mentions": [
+     "mentions"
+   ],
+   "origin": "chat",
+   "original": {
+     "original_id": "original-0001"
+   },
+   "properties": {},
+   "references": [
+     {
+       "name": "Jane Doe",
+       "target": "target",
+       "type": "type"
+     }
+   ],
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "stamped": false,
+   "timestamp": 1700000000000,
+   "translated": false,
+   "type": "text",
+   "user": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "type": "type",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageSend {
@@ -3348,19 +3348,19 @@ pub struct EventsMessageSend {
 /// Crisp model `EventsMessageUpdated`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "content": {},
-///   "fingerprint": 163408415737326,
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "content": {},
+   "fingerprint": 163408415737326,
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageUpdated {
@@ -3387,14 +3387,14 @@ pub struct EventsMessageUpdated {
 /// Crisp model `EventsOperator`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "avatar": "https://example.com/",
-///   "nickname": "Jane Doe",
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "avatar": "https://example.com/",
+   "nickname": "Jane Doe",
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsOperator {
@@ -3412,18 +3412,18 @@ pub struct EventsOperator {
 /// Crisp model `EventsPeopleBindSession`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleBindSession {
@@ -3447,25 +3447,25 @@ pub struct EventsPeopleBindSession {
 /// Crisp model `EventsPeopleCompany`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "description": "description",
-///   "domain": "example.com",
-///   "geolocation": {
-///     "city": "city",
-///     "coordinates": {
-///       "latitude": 1.5,
-///       "longitude": 1.5
-///     },
-///     "country": "FR",
-///     "region": "region"
-///   },
-///   "legal_name": "legal name",
-///   "name": "Jane Doe",
-///   "url": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "description": "description",
+   "domain": "example.com",
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "legal_name": "legal name",
+   "name": "Jane Doe",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleCompany {
@@ -3492,15 +3492,15 @@ pub struct EventsPeopleCompany {
 /// Crisp model `EventsPeopleEmployment`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "domain": "example.com",
-///   "name": "Jane Doe",
-///   "role": "role",
-///   "title": "title"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "domain": "example.com",
+   "name": "Jane Doe",
+   "role": "role",
+   "title": "title"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleEmployment {
@@ -3521,18 +3521,18 @@ pub struct EventsPeopleEmployment {
 /// Crisp model `EventsPeopleImportDone`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "error": false,
-///   "import_id": "import-0001",
-///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "error": false,
+   "import_id": "import-0001",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportDone {
@@ -3556,31 +3556,31 @@ pub struct EventsPeopleImportDone {
 /// Crisp model `EventsPeopleImportProgress`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "count": {
-///     "remaining": 3,
-///     "skipped": 3,
-///     "total": 42
-///   },
-///   "import_id": "import-0001",
-///   "items": {
-///     "skipped": [
-///       {
-///         "identifier": "identifier",
-///         "reason": "reason"
-///       }
-///     ]
-///   },
-///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
-///   "progress": 50,
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "count": {
+     "remaining": 3,
+     "skipped": 3,
+     "total": 42
+   },
+   "import_id": "import-0001",
+   "items": {
+     "skipped": [
+       {
+         "identifier": "identifier",
+         "reason": "reason"
+       }
+     ]
+   },
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "progress": 50,
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportProgress {
@@ -3610,14 +3610,14 @@ pub struct EventsPeopleImportProgress {
 /// Crisp model `EventsPeopleImportProgressCount`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "remaining": 3,
-///   "skipped": 3,
-///   "total": 42
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "remaining": 3,
+   "skipped": 3,
+   "total": 42
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportProgressCount {
@@ -3635,17 +3635,17 @@ pub struct EventsPeopleImportProgressCount {
 /// Crisp model `EventsPeopleImportProgressItems`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "skipped": [
-///     {
-///       "identifier": "identifier",
-///       "reason": "reason"
-///     }
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "skipped": [
+     {
+       "identifier": "identifier",
+       "reason": "reason"
+     }
+   ]
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportProgressItems {
@@ -3657,13 +3657,13 @@ pub struct EventsPeopleImportProgressItems {
 /// Crisp model `EventsPeopleImportProgressItemsSkipped`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "identifier": "identifier",
-///   "reason": "reason"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "identifier": "identifier",
+   "reason": "reason"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportProgressItemsSkipped {
@@ -3678,36 +3678,36 @@ pub struct EventsPeopleImportProgressItemsSkipped {
 /// Crisp model `EventsPeoplePerson`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "address": "address",
-///   "avatar": "https://example.com/",
-///   "employment": {
-///     "domain": "example.com",
-///     "name": "Jane Doe",
-///     "role": "role",
-///     "title": "title"
-///   },
-///   "gender": "gender",
-///   "geolocation": {
-///     "city": "city",
-///     "coordinates": {
-///       "latitude": 1.5,
-///       "longitude": 1.5
-///     },
-///     "country": "FR",
-///     "region": "region"
-///   },
-///   "locales": [
-///     "locales"
-///   ],
-///   "nickname": "Jane Doe",
-///   "phone": "+33600000000",
-///   "timezone": -120,
-///   "website": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "address": "address",
+   "avatar": "https://example.com/",
+   "employment": {
+     "domain": "example.com",
+     "name": "Jane Doe",
+     "role": "role",
+     "title": "title"
+   },
+   "gender": "gender",
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "locales": [
+     "locales"
+   ],
+   "nickname": "Jane Doe",
+   "phone": "+33600000000",
+   "timezone": -120,
+   "website": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeoplePerson {
@@ -3746,17 +3746,17 @@ pub struct EventsPeoplePerson {
 /// Crisp model `EventsPeopleProfileCreated`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "email": "jane.doe@example.com",
-///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleProfileCreated {
@@ -3777,17 +3777,17 @@ pub struct EventsPeopleProfileCreated {
 /// Crisp model `EventsPeopleProfileRemoved`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "email": "jane.doe@example.com",
-///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleProfileRemoved {
@@ -3808,47 +3808,47 @@ pub struct EventsPeopleProfileRemoved {
 /// Crisp model `EventsPeopleProfileUpdated`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "email": "jane.doe@example.com",
-///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "update": {
-///     "person": {
-///       "address": "address",
-///       "avatar": "https://example.com/",
-///       "employment": {
-///         "domain": "example.com",
-///         "name": "Jane Doe",
-///         "role": "role",
-///         "title": "title"
-///       },
-///       "gender": "gender",
-///       "geolocation": {
-///         "city": "city",
-///         "coordinates": {
-///           "latitude": 1.5,
-///           "longitude": 1.5
-///         },
-///         "country": "FR",
-///         "region": "region"
-///       },
-///       "locales": [
-///         "locales"
-///       ],
-///       "nickname": "Jane Doe",
-///       "phone": "+33600000000",
-///       "timezone": -120,
-///       "website": "https://example.com/"
-///     },
-///     "updated_at": 1700000000000
-///   },
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "update": {
+     "person": {
+       "address": "address",
+       "avatar": "https://example.com/",
+       "employment": {
+         "domain": "example.com",
+         "name": "Jane Doe",
+         "role": "role",
+         "title": "title"
+       },
+       "gender": "gender",
+       "geolocation": {
+         "city": "city",
+         "coordinates": {
+           "latitude": 1.5,
+           "longitude": 1.5
+         },
+         "country": "FR",
+         "region": "region"
+       },
+       "locales": [
+         "locales"
+       ],
+       "nickname": "Jane Doe",
+       "phone": "+33600000000",
+       "timezone": -120,
+       "website": "https://example.com/"
+     },
+     "updated_at": 1700000000000
+   },
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleProfileUpdated {
@@ -3872,39 +3872,39 @@ pub struct EventsPeopleProfileUpdated {
 /// Crisp model `EventsPeopleProfileUpdatedUpdate`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "person": {
-///     "address": "address",
-///     "avatar": "https://example.com/",
-///     "employment": {
-///       "domain": "example.com",
-///       "name": "Jane Doe",
-///       "role": "role",
-///       "title": "title"
-///     },
-///     "gender": "gender",
-///     "geolocation": {
-///       "city": "city",
-///       "coordinates": {
-///         "latitude": 1.5,
-///         "longitude": 1.5
-///       },
-///       "country": "FR",
-///       "region": "region"
-///     },
-///     "locales": [
-///       "locales"
-///     ],
-///     "nickname": "Jane Doe",
-///     "phone": "+33600000000",
-///     "timezone": -120,
-///     "website": "https://example.com/"
-///   },
-///   "updated_at": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "person": {
+     "address": "address",
+     "avatar": "https://example.com/",
+     "employment": {
+       "domain": "example.com",
+       "name": "Jane Doe",
+       "role": "role",
+       "title": "title"
+     },
+     "gender": "gender",
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "locales": [
+       "locales"
+     ],
+     "nickname": "Jane Doe",
+     "phone": "+33600000000",
+     "timezone": -120,
+     "website": "https://example.com/"
+   },
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleProfileUpdatedUpdate {
@@ -3919,63 +3919,63 @@ pub struct EventsPeopleProfileUpdatedUpdate {
 /// Crisp model `EventsPeopleSyncProfile`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "identity": {
-///     "company": {
-///       "description": "description",
-///       "domain": "example.com",
-///       "geolocation": {
-///         "city": "city",
-///         "coordinates": {
-///           "latitude": 1.5,
-///           "longitude": 1.5
-///         },
-///         "country": "FR",
-///         "region": "region"
-///       },
-///       "legal_name": "legal name",
-///       "name": "Jane Doe",
-///       "url": "https://example.com/"
-///     },
-///     "person": {
-///       "address": "address",
-///       "avatar": "https://example.com/",
-///       "employment": {
-///         "domain": "example.com",
-///         "name": "Jane Doe",
-///         "role": "role",
-///         "title": "title"
-///       },
-///       "gender": "gender",
-///       "geolocation": {
-///         "city": "city",
-///         "coordinates": {
-///           "latitude": 1.5,
-///           "longitude": 1.5
-///         },
-///         "country": "FR",
-///         "region": "region"
-///       },
-///       "locales": [
-///         "locales"
-///       ],
-///       "nickname": "Jane Doe",
-///       "phone": "+33600000000",
-///       "timezone": -120,
-///       "website": "https://example.com/"
-///     }
-///   },
-///   "inbox_id": "inbox-0001",
-///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "identity": {
+     "company": {
+       "description": "description",
+       "domain": "example.com",
+       "geolocation": {
+         "city": "city",
+         "coordinates": {
+           "latitude": 1.5,
+           "longitude": 1.5
+         },
+         "country": "FR",
+         "region": "region"
+       },
+       "legal_name": "legal name",
+       "name": "Jane Doe",
+       "url": "https://example.com/"
+     },
+     "person": {
+       "address": "address",
+       "avatar": "https://example.com/",
+       "employment": {
+         "domain": "example.com",
+         "name": "Jane Doe",
+         "role": "role",
+         "title": "title"
+       },
+       "gender": "gender",
+       "geolocation": {
+         "city": "city",
+         "coordinates": {
+           "latitude": 1.5,
+           "longitude": 1.5
+         },
+         "country": "FR",
+         "region": "region"
+       },
+       "locales": [
+         "locales"
+       ],
+       "nickname": "Jane Doe",
+       "phone": "+33600000000",
+       "timezone": -120,
+       "website": "https://example.com/"
+     }
+   },
+   "inbox_id": "inbox-0001",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleSyncProfile {
@@ -4002,54 +4002,54 @@ pub struct EventsPeopleSyncProfile {
 /// Crisp model `EventsPeopleSyncProfileIdentity`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "company": {
-///     "description": "description",
-///     "domain": "example.com",
-///     "geolocation": {
-///       "city": "city",
-///       "coordinates": {
-///         "latitude": 1.5,
-///         "longitude": 1.5
-///       },
-///       "country": "FR",
-///       "region": "region"
-///     },
-///     "legal_name": "legal name",
-///     "name": "Jane Doe",
-///     "url": "https://example.com/"
-///   },
-///   "person": {
-///     "address": "address",
-///     "avatar": "https://example.com/",
-///     "employment": {
-///       "domain": "example.com",
-///       "name": "Jane Doe",
-///       "role": "role",
-///       "title": "title"
-///     },
-///     "gender": "gender",
-///     "geolocation": {
-///       "city": "city",
-///       "coordinates": {
-///         "latitude": 1.5,
-///         "longitude": 1.5
-///       },
-///       "country": "FR",
-///       "region": "region"
-///     },
-///     "locales": [
-///       "locales"
-///     ],
-///     "nickname": "Jane Doe",
-///     "phone": "+33600000000",
-///     "timezone": -120,
-///     "website": "https://example.com/"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "company": {
+     "description": "description",
+     "domain": "example.com",
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "legal_name": "legal name",
+     "name": "Jane Doe",
+     "url": "https://example.com/"
+   },
+   "person": {
+     "address": "address",
+     "avatar": "https://example.com/",
+     "employment": {
+       "domain": "example.com",
+       "name": "Jane Doe",
+       "role": "role",
+       "title": "title"
+     },
+     "gender": "gender",
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "locales": [
+       "locales"
+     ],
+     "nickname": "Jane Doe",
+     "phone": "+33600000000",
+     "timezone": -120,
+     "website": "https://example.com/"
+   }
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleSyncProfileIdentity {
@@ -4064,21 +4064,21 @@ pub struct EventsPeopleSyncProfileIdentity {
 /// Crisp model `EventsPlanSubscriptionUpdated`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "plan": {
-///     "id": "id-0001",
-///     "name": "Jane Doe",
-///     "price": 3,
-///     "trialing": false
-///   },
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "plan": {
+     "id": "id-0001",
+     "name": "Jane Doe",
+     "price": 3,
+     "trialing": false
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPlanSubscriptionUpdated {
@@ -4096,15 +4096,15 @@ pub struct EventsPlanSubscriptionUpdated {
 /// Crisp model `EventsPlanSubscriptionUpdatedPlan`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "id": "id-0001",
-///   "name": "Jane Doe",
-///   "price": 3,
-///   "trialing": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "id": "id-0001",
+   "name": "Jane Doe",
+   "price": 3,
+   "trialing": false
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPlanSubscriptionUpdatedPlan {
@@ -4125,20 +4125,20 @@ pub struct EventsPlanSubscriptionUpdatedPlan {
 /// Crisp model `EventsPluginChannel`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "identifier": "identifier",
-///   "namespace": "namespace",
-///   "payload": {},
-///   "plugin_id": "plugin-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "type": "type",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "identifier": "identifier",
+   "namespace": "namespace",
+   "payload": {},
+   "plugin_id": "plugin-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "type": "type",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPluginChannel {
@@ -4168,21 +4168,21 @@ pub struct EventsPluginChannel {
 /// Crisp model `EventsPluginEvent`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "data": {
-///     "key": "value"
-///   },
-///   "name": "Jane Doe",
-///   "plugin_id": "plugin-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "urn": "urn",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "data": {
+     "key": "value"
+   },
+   "name": "Jane Doe",
+   "plugin_id": "plugin-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "urn": "urn",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPluginEvent {
@@ -4209,19 +4209,19 @@ pub struct EventsPluginEvent {
 /// Crisp model `EventsPluginSettingsSaved`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "plugin_id": "plugin-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "settings": {
-///     "key": "value"
-///   },
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "plugin_id": "plugin-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "settings": {
+     "key": "value"
+   },
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPluginSettingsSaved {
@@ -4242,18 +4242,18 @@ pub struct EventsPluginSettingsSaved {
 /// Crisp model `EventsPluginSubscriptionUpdated`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "bound": false,
-///   "plugin_id": "plugin-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "target": "target",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "bound": false,
+   "plugin_id": "plugin-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "target": "target",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPluginSubscriptionUpdated {
@@ -4277,12 +4277,12 @@ pub struct EventsPluginSubscriptionUpdated {
 /// Crisp model `EventsReceiveCommonMessageOriginal`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "original_id": "original-0001"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "original_id": "original-0001"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsReceiveCommonMessageOriginal {
@@ -4294,14 +4294,14 @@ pub struct EventsReceiveCommonMessageOriginal {
 /// Crisp model `EventsReceiveCommonMessageReference`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "name": "Jane Doe",
-///   "target": "target",
-///   "type": "type"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "target": "target",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsReceiveCommonMessageReference {
@@ -4319,13 +4319,13 @@ pub struct EventsReceiveCommonMessageReference {
 /// Crisp model `EventsReceiveMessageAcknowledgeDetails`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "reason": "reason",
-///   "type": "type"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "reason": "reason",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsReceiveMessageAcknowledgeDetails {
@@ -4340,20 +4340,20 @@ pub struct EventsReceiveMessageAcknowledgeDetails {
 /// Crisp model `EventsSessionError`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "previous_value": "previous value",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "type": "type",
-///   "value": "value",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "previous_value": "previous value",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "type": "type",
+   "value": "value",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionError {
@@ -4383,17 +4383,17 @@ pub struct EventsSessionError {
 /// Crisp model `EventsSessionEvent`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "color": "color",
-///   "data": {
-///     "key": "value"
-///   },
-///   "text": "Hello!",
-///   "timestamp": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "color": "color",
+   "data": {
+     "key": "value"
+   },
+   "text": "Hello!",
+   "timestamp": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionEvent {
@@ -4414,14 +4414,14 @@ pub struct EventsSessionEvent {
 /// Crisp model `EventsSessionGeneric`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionGeneric {
@@ -4439,15 +4439,15 @@ pub struct EventsSessionGeneric {
 /// Crisp model `EventsSessionPage`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "page_referrer": "page referrer",
-///   "page_title": "page title",
-///   "page_url": "page url",
-///   "timestamp": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "page_referrer": "page referrer",
+   "page_title": "page title",
+   "page_url": "page url",
+   "timestamp": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionPage {
@@ -4468,13 +4468,13 @@ pub struct EventsSessionPage {
 /// Crisp model `EventsSessionParticipant`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "target": "target",
-///   "type": "type"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "target": "target",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionParticipant {
@@ -4489,13 +4489,13 @@ pub struct EventsSessionParticipant {
 /// Crisp model `EventsSessionRating`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "comment": "comment",
-///   "stars": 3
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "comment": "comment",
+   "stars": 3
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionRating {
@@ -4528,18 +4528,18 @@ pub type EventsSessionRequestInitiated = EventsSessionGeneric;
 /// Crisp model `EventsSessionSetAddress`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "address": "address",
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "address": "address",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetAddress {
@@ -4563,18 +4563,18 @@ pub struct EventsSessionSetAddress {
 /// Crisp model `EventsSessionSetAvatar`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "avatar": "https://example.com/",
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "avatar": "https://example.com/",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetAvatar {
@@ -4598,18 +4598,18 @@ pub struct EventsSessionSetAvatar {
 /// Crisp model `EventsSessionSetBlock`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "is_blocked": false,
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "is_blocked": false,
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetBlock {
@@ -4633,22 +4633,22 @@ pub struct EventsSessionSetBlock {
 /// Crisp model `EventsSessionSetClosed`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "operator": {
-///     "avatar": "https://example.com/",
-///     "nickname": "Jane Doe",
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   },
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "operator": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetClosed {
@@ -4672,20 +4672,20 @@ pub struct EventsSessionSetClosed {
 /// Crisp model `EventsSessionSetData`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "data": {
-///     "key": "value"
-///   },
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "data": {
+     "key": "value"
+   },
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetData {
@@ -4709,18 +4709,18 @@ pub struct EventsSessionSetData {
 /// Crisp model `EventsSessionSetEmail`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "email": "jane.doe@example.com",
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetEmail {
@@ -4744,18 +4744,18 @@ pub struct EventsSessionSetEmail {
 /// Crisp model `EventsSessionSetInbox`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "previous_inbox_id": "previous_inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "previous_inbox_id": "previous_inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetInbox {
@@ -4779,20 +4779,20 @@ pub struct EventsSessionSetInbox {
 /// Crisp model `EventsSessionSetMentions`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "mentions": [
-///     "mentions"
-///   ],
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "mentions": [
+     "mentions"
+   ],
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetMentions {
@@ -4816,18 +4816,18 @@ pub struct EventsSessionSetMentions {
 /// Crisp model `EventsSessionSetNickname`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "nickname": "Jane Doe",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "nickname": "Jane Doe",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetNickname {
@@ -4851,22 +4851,22 @@ pub struct EventsSessionSetNickname {
 /// Crisp model `EventsSessionSetOpened`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "operator": {
-///     "avatar": "https://example.com/",
-///     "nickname": "Jane Doe",
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   },
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "operator": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetOpened {
@@ -4890,18 +4890,18 @@ pub struct EventsSessionSetOpened {
 /// Crisp model `EventsSessionSetOrigin`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "origin": "origin",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "origin": "origin",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetOrigin {
@@ -4925,23 +4925,23 @@ pub struct EventsSessionSetOrigin {
 /// Crisp model `EventsSessionSetParticipants`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "participants": [
-///     {
-///       "target": "target",
-///       "type": "type"
-///     }
-///   ],
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "participants": [
+     {
+       "target": "target",
+       "type": "type"
+     }
+   ],
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetParticipants {
@@ -4965,18 +4965,18 @@ pub struct EventsSessionSetParticipants {
 /// Crisp model `EventsSessionSetPhone`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "phone": "+33600000000",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "phone": "+33600000000",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetPhone {
@@ -5000,19 +5000,19 @@ pub struct EventsSessionSetPhone {
 /// Crisp model `EventsSessionSetRouting`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "previous_routing_id": "previous_routing-0001",
-///   "routing_id": "routing-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "previous_routing_id": "previous_routing-0001",
+   "routing_id": "routing-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetRouting {
@@ -5039,20 +5039,20 @@ pub struct EventsSessionSetRouting {
 /// Crisp model `EventsSessionSetSegments`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "segments": [
-///     "segments"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "segments": [
+     "segments"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetSegments {
@@ -5076,18 +5076,18 @@ pub struct EventsSessionSetSegments {
 /// Crisp model `EventsSessionSetState`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "state": "pending",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "state": "pending",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetState {
@@ -5111,18 +5111,18 @@ pub struct EventsSessionSetState {
 /// Crisp model `EventsSessionSetSubject`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "subject": "subject",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "subject": "subject",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetSubject {
@@ -5146,20 +5146,20 @@ pub struct EventsSessionSetSubject {
 /// Crisp model `EventsSessionSyncCapabilities`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "capabilities": [
-///     "capabilities"
-///   ],
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "capabilities": [
+     "capabilities"
+   ],
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncCapabilities {
@@ -5183,27 +5183,27 @@ pub struct EventsSessionSyncCapabilities {
 /// Crisp model `EventsSessionSyncEvents`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "events": [
-///     {
-///       "color": "color",
-///       "data": {
-///         "key": "value"
-///       },
-///       "text": "Hello!",
-///       "timestamp": 1700000000000
-///     }
-///   ],
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "events": [
+     {
+       "color": "color",
+       "data": {
+         "key": "value"
+       },
+       "text": "Hello!",
+       "timestamp": 1700000000000
+     }
+   ],
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncEvents {
@@ -5227,26 +5227,26 @@ pub struct EventsSessionSyncEvents {
 /// Crisp model `EventsSessionSyncGeolocation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "geolocation": {
-///     "city": "city",
-///     "coordinates": {
-///       "latitude": 1.5,
-///       "longitude": 1.5
-///     },
-///     "country": "FR",
-///     "region": "region"
-///   },
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncGeolocation {
@@ -5270,22 +5270,22 @@ pub struct EventsSessionSyncGeolocation {
 /// Crisp model `EventsSessionSyncLocales`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "locales": {
-///     "locales": [
-///       "locales"
-///     ]
-///   },
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "locales": {
+     "locales": [
+       "locales"
+     ]
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncLocales {
@@ -5309,14 +5309,14 @@ pub struct EventsSessionSyncLocales {
 /// Crisp model `EventsSessionSyncLocalesLocales`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "locales": [
-///     "locales"
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "locales": [
+     "locales"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncLocalesLocales {
@@ -5328,24 +5328,24 @@ pub struct EventsSessionSyncLocalesLocales {
 /// Crisp model `EventsSessionSyncNetwork`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "network": {
-///     "connection": {
-///       "asn": "asn",
-///       "isp": "isp"
-///     },
-///     "ip": "ip"
-///   },
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "network": {
+     "connection": {
+       "asn": "asn",
+       "isp": "isp"
+     },
+     "ip": "ip"
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncNetwork {
@@ -5369,16 +5369,16 @@ pub struct EventsSessionSyncNetwork {
 /// Crisp model `EventsSessionSyncNetworkInfo`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "connection": {
-///     "asn": "asn",
-///     "isp": "isp"
-///   },
-///   "ip": "ip"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "connection": {
+     "asn": "asn",
+     "isp": "isp"
+   },
+   "ip": "ip"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncNetworkInfo {
@@ -5393,25 +5393,25 @@ pub struct EventsSessionSyncNetworkInfo {
 /// Crisp model `EventsSessionSyncPages`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "pages": [
-///     {
-///       "page_referrer": "page referrer",
-///       "page_title": "page title",
-///       "page_url": "page url",
-///       "timestamp": 1700000000000
-///     }
-///   ],
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "pages": [
+     {
+       "page_referrer": "page referrer",
+       "page_title": "page title",
+       "page_url": "page url",
+       "timestamp": 1700000000000
+     }
+   ],
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncPages {
@@ -5435,21 +5435,21 @@ pub struct EventsSessionSyncPages {
 /// Crisp model `EventsSessionSyncRating`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "rating": {
-///     "comment": "comment",
-///     "stars": 3
-///   },
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "rating": {
+     "comment": "comment",
+     "stars": 3
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncRating {
@@ -5473,33 +5473,33 @@ pub struct EventsSessionSyncRating {
 /// Crisp model `EventsSessionSyncSystem`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "system": {
-///     "browser": {
-///       "major": "major",
-///       "name": "Jane Doe",
-///       "version": "version"
-///     },
-///     "engine": {
-///       "name": "Jane Doe",
-///       "version": "version"
-///     },
-///     "os": {
-///       "name": "Jane Doe",
-///       "version": "version"
-///     },
-///     "useragent": "useragent"
-///   },
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "system": {
+     "browser": {
+       "major": "major",
+       "name": "Jane Doe",
+       "version": "version"
+     },
+     "engine": {
+       "name": "Jane Doe",
+       "version": "version"
+     },
+     "os": {
+       "name": "Jane Doe",
+       "version": "version"
+     },
+     "useragent": "useragent"
+   },
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncSystem {
@@ -5523,20 +5523,20 @@ pub struct EventsSessionSyncSystem {
 /// Crisp model `EventsSessionSyncTimezone`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "timezone": {
-///     "offset": -120
-///   },
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "timezone": {
+     "offset": -120
+   },
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncTimezone {
@@ -5560,12 +5560,12 @@ pub struct EventsSessionSyncTimezone {
 /// Crisp model `EventsSessionSyncTimezoneTimezone`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "offset": -120
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "offset": -120
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncTimezoneTimezone {
@@ -5577,18 +5577,18 @@ pub struct EventsSessionSyncTimezoneTimezone {
 /// Crisp model `EventsSessionSyncTopic`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "topic": "topic",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "topic": "topic",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncTopic {
@@ -5612,18 +5612,18 @@ pub struct EventsSessionSyncTopic {
 /// Crisp model `EventsSessionUpdateAvailability`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "availability": "online",
-///   "inbox_id": "inbox-0001",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "availability": "online",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionUpdateAvailability {
@@ -5647,26 +5647,26 @@ pub struct EventsSessionUpdateAvailability {
 /// Crisp model `EventsSessionUpdateVerify`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "error": "error",
-///   "inbox_id": "inbox-0001",
-///   "is_verified": false,
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "verifications": [
-///     {
-///       "annotation": "annotation",
-///       "identity": "identity",
-///       "method": "method"
-///     }
-///   ],
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "error": "error",
+   "inbox_id": "inbox-0001",
+   "is_verified": false,
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "verifications": [
+     {
+       "annotation": "annotation",
+       "identity": "identity",
+       "method": "method"
+     }
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionUpdateVerify {
@@ -5696,14 +5696,14 @@ pub struct EventsSessionUpdateVerify {
 /// Crisp model `EventsSessionVerification`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "annotation": "annotation",
-///   "identity": "identity",
-///   "method": "method"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "annotation": "annotation",
+   "identity": "identity",
+   "method": "method"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionVerification {
@@ -5721,17 +5721,17 @@ pub struct EventsSessionVerification {
 /// Crisp model `EventsSpamDecision`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "action": "action",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "spam_id": "spam-0001",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "action": "action",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "spam_id": "spam-0001",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSpamDecision {
@@ -5752,25 +5752,25 @@ pub struct EventsSpamDecision {
 /// Crisp model `EventsSpamMessage`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "headers": {
-///     "key": "value"
-///   },
-///   "metadata": {
-///     "key": "value"
-///   },
-///   "reason": "reason",
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "spam_id": "spam-0001",
-///   "timestamp": 1700000000000,
-///   "type": "type",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "headers": {
+     "key": "value"
+   },
+   "metadata": {
+     "key": "value"
+   },
+   "reason": "reason",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "spam_id": "spam-0001",
+   "timestamp": 1700000000000,
+   "type": "type",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSpamMessage {
@@ -5818,22 +5818,22 @@ Dead => "dead",
 /// Crisp model `EventsStatusHealthChanged`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "health": "healthy",
-///   "nodes": [
-///     {
-///       "label": "label",
-///       "replica": "replica"
-///     }
-///   ],
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "health": "healthy",
+   "nodes": [
+     {
+       "label": "label",
+       "replica": "replica"
+     }
+   ],
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsStatusHealthChanged {
@@ -5854,13 +5854,13 @@ pub struct EventsStatusHealthChanged {
 /// Crisp model `EventsStatusNode`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "label": "label",
-///   "replica": "replica"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "label": "label",
+   "replica": "replica"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsStatusNode {
@@ -5875,19 +5875,19 @@ pub struct EventsStatusNode {
 /// Crisp model `EventsWebsiteUpdateOperatorsAvailability`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "availability": {
-///     "type": "online"
-///   },
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "availability": {
+     "type": "online"
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsWebsiteUpdateOperatorsAvailability {
@@ -5908,12 +5908,12 @@ pub struct EventsWebsiteUpdateOperatorsAvailability {
 /// Crisp model `EventsWebsiteUpdateOperatorsAvailabilityAvailability`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "type": "online"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "type": "online"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsWebsiteUpdateOperatorsAvailabilityAvailability {
@@ -5925,16 +5925,16 @@ pub struct EventsWebsiteUpdateOperatorsAvailabilityAvailability {
 /// Crisp model `EventsWebsiteUpdateVisitorsCount`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "visitors_count": 42,
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "routing_ids": [
+     "routing ids"
+   ],
+   "visitors_count": 42,
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsWebsiteUpdateVisitorsCount {
@@ -5952,16 +5952,16 @@ pub struct EventsWebsiteUpdateVisitorsCount {
 /// Crisp model `EventsWebsiteUsersAvailable`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "available": false,
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "available": false,
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsWebsiteUsersAvailable {
@@ -5979,23 +5979,23 @@ pub struct EventsWebsiteUsersAvailable {
 /// Crisp model `EventsWidgetActionProcessed`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "correlation_id": "correlation-0001",
-///   "inbox_id": "inbox-0001",
-///   "outcome": "success",
-///   "plugin_id": "plugin-0001",
-///   "result": {
-///     "key": "value"
-///   },
-///   "routing_ids": [
-///     "routing ids"
-///   ],
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "correlation_id": "correlation-0001",
+   "inbox_id": "inbox-0001",
+   "outcome": "success",
+   "plugin_id": "plugin-0001",
+   "result": {
+     "key": "value"
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsWidgetActionProcessed {
@@ -6041,18 +6041,18 @@ Failure => "failure",
 /// Crisp model `GeolocationInfo`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "city": "city",
-///   "coordinates": {
-///     "latitude": 1.5,
-///     "longitude": 1.5
-///   },
-///   "country": "FR",
-///   "region": "region"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "city": "city",
+   "coordinates": {
+     "latitude": 1.5,
+     "longitude": 1.5
+   },
+   "country": "FR",
+   "region": "region"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GeolocationInfo {
@@ -6075,13 +6075,13 @@ pub struct GeolocationInfo {
 /// Used by `website::resolve_helpdesk`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "name": "Jane Doe",
-///   "url": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Helpdesk {
@@ -6115,15 +6115,15 @@ News => "news",
 /// Used by `website::resolve_helpdesk_domain`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "basic": "basic",
-///   "custom": "custom",
-///   "root": "root",
-///   "verified": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "basic": "basic",
+   "custom": "custom",
+   "root": "root",
+   "verified": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskDomain {
@@ -6146,22 +6146,22 @@ pub struct HelpdeskDomain {
 /// Used by `website::generate_helpdesk_domain_setup_flow`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "custom": "custom",
-///   "setup": {
-///     "records": [
-///       {
-///         "name": "Jane Doe",
-///         "query": "query",
-///         "type": "type",
-///         "value": "value"
-///       }
-///     ]
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "custom": "custom",
+   "setup": {
+     "records": [
+       {
+         "name": "Jane Doe",
+         "query": "query",
+         "type": "type",
+         "value": "value"
+       }
+     ]
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskDomainSetupFlow {
@@ -6176,19 +6176,19 @@ pub struct HelpdeskDomainSetupFlow {
 /// Crisp model `HelpdeskDomainSetupFlowSetup`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "records": [
-///     {
-///       "name": "Jane Doe",
-///       "query": "query",
-///       "type": "type",
-///       "value": "value"
-///     }
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "records": [
+     {
+       "name": "Jane Doe",
+       "query": "query",
+       "type": "type",
+       "value": "value"
+     }
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskDomainSetupFlowSetup {
@@ -6200,15 +6200,15 @@ pub struct HelpdeskDomainSetupFlowSetup {
 /// Crisp model `HelpdeskDomainSetupFlowSetupRecord`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "name": "Jane Doe",
-///   "query": "query",
-///   "type": "type",
-///   "value": "value"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "query": "query",
+   "type": "type",
+   "value": "value"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskDomainSetupFlowSetupRecord {
@@ -6231,44 +6231,44 @@ pub struct HelpdeskDomainSetupFlowSetupRecord {
 /// Used by `website::list_helpdesk_history_changes`, `website::resolve_helpdesk_history_change`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "author": {
-///     "email": "jane.doe@example.com",
-///     "name": "Jane Doe"
-///   },
-///   "change_id": "change-0001",
-///   "created_at": 1700000000000,
-///   "edits": {
-///     "deletions": 3,
-///     "insertions": 3
-///   },
-///   "files": [
-///     {
-///       "change": "change",
-///       "content": "Hello!",
-///       "metadata": {
-///         "author": {
-///           "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///         },
-///         "color": "color",
-///         "description": "description",
-///         "format": "format",
-///         "image": "image",
-///         "state": {
-///           "featured": false,
-///           "hidden": false,
-///           "published": false
-///         },
-///         "title": "title"
-///       },
-///       "path": "path"
-///     }
-///   ],
-///   "message": "message"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "author": {
+     "email": "jane.doe@example.com",
+     "name": "Jane Doe"
+   },
+   "change_id": "change-0001",
+   "created_at": 1700000000000,
+   "edits": {
+     "deletions": 3,
+     "insertions": 3
+   },
+   "files": [
+     {
+       "change": "change",
+       "content": "Hello!",
+       "metadata": {
+         "author": {
+           "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+         },
+         "color": "color",
+         "description": "description",
+         "format": "format",
+         "image": "image",
+         "state": {
+           "featured": false,
+           "hidden": false,
+           "published": false
+         },
+         "title": "title"
+       },
+       "path": "path"
+     }
+   ],
+   "message": "message"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChange {
@@ -6295,13 +6295,13 @@ pub struct HelpdeskHistoryChange {
 /// Crisp model `HelpdeskHistoryChangeAuthor`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "email": "jane.doe@example.com",
-///   "name": "Jane Doe"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "name": "Jane Doe"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChangeAuthor {
@@ -6316,13 +6316,13 @@ pub struct HelpdeskHistoryChangeAuthor {
 /// Crisp model `HelpdeskHistoryChangeEdits`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "deletions": 3,
-///   "insertions": 3
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "deletions": 3,
+   "insertions": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChangeEdits {
@@ -6337,29 +6337,29 @@ pub struct HelpdeskHistoryChangeEdits {
 /// Crisp model `HelpdeskHistoryChangeFile`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "change": "change",
-///   "content": "Hello!",
-///   "metadata": {
-///     "author": {
-///       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///     },
-///     "color": "color",
-///     "description": "description",
-///     "format": "format",
-///     "image": "image",
-///     "state": {
-///       "featured": false,
-///       "hidden": false,
-///       "published": false
-///     },
-///     "title": "title"
-///   },
-///   "path": "path"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "change": "change",
+   "content": "Hello!",
+   "metadata": {
+     "author": {
+       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+     },
+     "color": "color",
+     "description": "description",
+     "format": "format",
+     "image": "image",
+     "state": {
+       "featured": false,
+       "hidden": false,
+       "published": false
+     },
+     "title": "title"
+   },
+   "path": "path"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChangeFile {
@@ -6382,34 +6382,34 @@ pub struct HelpdeskHistoryChangeFile {
 /// Used by `website::list_helpdesk_locales`, `website::resolve_helpdesk_locale`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "articles": 3,
-///   "categories": 3,
-///   "locale": "en",
-///   "locale_id": "locale-0001",
-///   "statistics": {
-///     "articles": {
-///       "entries": 3,
-///       "groups": 3
-///     },
-///     "guides": {
-///       "entries": 3,
-///       "groups": 3
-///     },
-///     "news": {
-///       "entries": 3,
-///       "groups": 3
-///     },
-///     "references": {
-///       "entries": 3,
-///       "groups": 3
-///     }
-///   },
-///   "url": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "articles": 3,
+   "categories": 3,
+   "locale": "en",
+   "locale_id": "locale-0001",
+   "statistics": {
+     "articles": {
+       "entries": 3,
+       "groups": 3
+     },
+     "guides": {
+       "entries": 3,
+       "groups": 3
+     },
+     "news": {
+       "entries": 3,
+       "groups": 3
+     },
+     "references": {
+       "entries": 3,
+       "groups": 3
+     }
+   },
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocale {
@@ -6438,16 +6438,16 @@ pub struct HelpdeskLocale {
 /// Used by `website::import_external_helpdesk_to_locale`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "detect_locales": false,
-///   "helpdesk_url": "helpdesk url",
-///   "other_locales": [
-///     "other locales"
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "detect_locales": false,
+   "helpdesk_url": "helpdesk url",
+   "other_locales": [
+     "other locales"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleExternalImport {
@@ -6467,37 +6467,37 @@ pub struct HelpdeskLocaleExternalImport {
 /// Used by `website::list_helpdesk_locale_feedbacks`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "article": {
-///     "article_id": "article-0001",
-///     "title": "title",
-///     "url": "https://example.com/"
-///   },
-///   "comment": "comment",
-///   "created_at": 1700000000000,
-///   "rating": "rating",
-///   "session": {
-///     "assigned": {
-///       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///     },
-///     "avatar": "https://example.com/",
-///     "email": "jane.doe@example.com",
-///     "geolocation": {
-///       "city": "city",
-///       "coordinates": {
-///         "latitude": 1.5,
-///         "longitude": 1.5
-///       },
-///       "country": "FR",
-///       "region": "region"
-///     },
-///     "nickname": "Jane Doe",
-///     "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "article": {
+     "article_id": "article-0001",
+     "title": "title",
+     "url": "https://example.com/"
+   },
+   "comment": "comment",
+   "created_at": 1700000000000,
+   "rating": "rating",
+   "session": {
+     "assigned": {
+       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+     },
+     "avatar": "https://example.com/",
+     "email": "jane.doe@example.com",
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "nickname": "Jane Doe",
+     "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItem {
@@ -6521,14 +6521,14 @@ pub struct HelpdeskLocaleFeedbackItem {
 /// Crisp model `HelpdeskLocaleFeedbackItemArticle`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "article_id": "article-0001",
-///   "title": "title",
-///   "url": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "article_id": "article-0001",
+   "title": "title",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemArticle {
@@ -6546,27 +6546,27 @@ pub struct HelpdeskLocaleFeedbackItemArticle {
 /// Crisp model `HelpdeskLocaleFeedbackItemSession`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "assigned": {
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   },
-///   "avatar": "https://example.com/",
-///   "email": "jane.doe@example.com",
-///   "geolocation": {
-///     "city": "city",
-///     "coordinates": {
-///       "latitude": 1.5,
-///       "longitude": 1.5
-///     },
-///     "country": "FR",
-///     "region": "region"
-///   },
-///   "nickname": "Jane Doe",
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "assigned": {
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "avatar": "https://example.com/",
+   "email": "jane.doe@example.com",
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "nickname": "Jane Doe",
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSession {
@@ -6593,12 +6593,12 @@ pub struct HelpdeskLocaleFeedbackItemSession {
 /// Crisp model `HelpdeskLocaleFeedbackItemSessionAssigned`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSessionAssigned {
@@ -6610,18 +6610,18 @@ pub struct HelpdeskLocaleFeedbackItemSessionAssigned {
 /// Crisp model `HelpdeskLocaleFeedbackItemSessionGeolocation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "city": "city",
-///   "coordinates": {
-///     "latitude": 1.5,
-///     "longitude": 1.5
-///   },
-///   "country": "FR",
-///   "region": "region"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "city": "city",
+   "coordinates": {
+     "latitude": 1.5,
+     "longitude": 1.5
+   },
+   "country": "FR",
+   "region": "region"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSessionGeolocation {
@@ -6642,13 +6642,13 @@ pub struct HelpdeskLocaleFeedbackItemSessionGeolocation {
 /// Crisp model `HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "latitude": 1.5,
-///   "longitude": 1.5
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "latitude": 1.5,
+   "longitude": 1.5
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates {
@@ -6665,15 +6665,15 @@ pub struct HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates {
 /// Used by `website::map_helpdesk_locale_feedback_ratings`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "ratings": {
-///     "helpful": 3,
-///     "unhelpful": 3
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "ratings": {
+     "helpful": 3,
+     "unhelpful": 3
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackRatings {
@@ -6685,13 +6685,13 @@ pub struct HelpdeskLocaleFeedbackRatings {
 /// Crisp model `HelpdeskLocaleFeedbackRatingsRatings`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "helpful": 3,
-///   "unhelpful": 3
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "helpful": 3,
+   "unhelpful": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackRatingsRatings {
@@ -6706,27 +6706,27 @@ pub struct HelpdeskLocaleFeedbackRatingsRatings {
 /// Crisp model `HelpdeskLocaleStatistics`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "articles": {
-///     "entries": 3,
-///     "groups": 3
-///   },
-///   "guides": {
-///     "entries": 3,
-///     "groups": 3
-///   },
-///   "news": {
-///     "entries": 3,
-///     "groups": 3
-///   },
-///   "references": {
-///     "entries": 3,
-///     "groups": 3
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "articles": {
+     "entries": 3,
+     "groups": 3
+   },
+   "guides": {
+     "entries": 3,
+     "groups": 3
+   },
+   "news": {
+     "entries": 3,
+     "groups": 3
+   },
+   "references": {
+     "entries": 3,
+     "groups": 3
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleStatistics {
@@ -6747,13 +6747,13 @@ pub struct HelpdeskLocaleStatistics {
 /// Crisp model `HelpdeskLocaleStatisticsContent`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "entries": 3,
-///   "groups": 3
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "entries": 3,
+   "groups": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleStatisticsContent {
@@ -6770,15 +6770,15 @@ pub struct HelpdeskLocaleStatisticsContent {
 /// Used by `website::list_helpdesk_pages`, `website::resolve_helpdesk_page_entity`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "entity_id": "entity-0001",
-///   "title": "title",
-///   "tree_path": "tree path",
-///   "url": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "entity_id": "entity-0001",
+   "title": "title",
+   "tree_path": "tree path",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskPage {
@@ -6801,16 +6801,16 @@ pub struct HelpdeskPage {
 /// Used by `website::list_helpdesk_redirections`, `website::resolve_helpdesk_redirection`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "created_at": 1700000000000,
-///   "path": "path",
-///   "redirection_id": "redirection-0001",
-///   "target": "target",
-///   "updated_at": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "created_at": 1700000000000,
+   "path": "path",
+   "redirection_id": "redirection-0001",
+   "target": "target",
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskRedirection {
@@ -6836,12 +6836,12 @@ pub struct HelpdeskRedirection {
 /// Used by `website::add_helpdesk_redirection`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "redirection_id": "redirection-0001"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "redirection_id": "redirection-0001"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskRedirectionNew {
@@ -6853,13 +6853,13 @@ pub struct HelpdeskRedirectionNew {
 /// Crisp model `HelpdeskRemoveVerify`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "method": "method",
-///   "secret": "secret"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "method": "method",
+   "secret": "secret"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskRemoveVerify {
@@ -6876,61 +6876,61 @@ pub struct HelpdeskRemoveVerify {
 /// Used by `website::resolve_helpdesk_settings`, `website::save_helpdesk_settings`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "access": {
-///     "jwt_secret": "jwt secret",
-///     "password": "password",
-///     "restrict_mode": "restrict mode"
-///   },
-///   "appearance": {
-///     "banner": "banner",
-///     "color": {
-///       "mode": "mode",
-///       "mode_changeable": false
-///     },
-///     "logos": {
-///       "favicon": "favicon",
-///       "footer": "footer",
-///       "header": "header"
-///     }
-///   },
-///   "behavior": {
-///     "agent_chat_bar": false,
-///     "agent_copy_button": false,
-///     "ask_feedback": false,
-///     "forbid_indexing": false,
-///     "frequently_read": false,
-///     "locale_picker": false,
-///     "refer_link": false,
-///     "report_incorrect": false,
-///     "serve_markdown": false,
-///     "show_category_images": false,
-///     "show_chatbox": false,
-///     "status_health_dead": false,
-///     "table_of_contents": false
-///   },
-///   "include": {
-///     "html": "html"
-///   },
-///   "localization": {
-///     "translated_automatic": false,
-///     "translated_locales_readonly": false,
-///     "writing_locale": "writing locale"
-///   },
-///   "name": "Jane Doe",
-///   "section": {
-///     "articles": "articles",
-///     "guides": "guides",
-///     "news": "news",
-///     "references": "references"
-///   },
-///   "service": {
-///     "mcp_server": false
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "access": {
+     "jwt_secret": "jwt secret",
+     "password": "password",
+     "restrict_mode": "restrict mode"
+   },
+   "appearance": {
+     "banner": "banner",
+     "color": {
+       "mode": "mode",
+       "mode_changeable": false
+     },
+     "logos": {
+       "favicon": "favicon",
+       "footer": "footer",
+       "header": "header"
+     }
+   },
+   "behavior": {
+     "agent_chat_bar": false,
+     "agent_copy_button": false,
+     "ask_feedback": false,
+     "forbid_indexing": false,
+     "frequently_read": false,
+     "locale_picker": false,
+     "refer_link": false,
+     "report_incorrect": false,
+     "serve_markdown": false,
+     "show_category_images": false,
+     "show_chatbox": false,
+     "status_health_dead": false,
+     "table_of_contents": false
+   },
+   "include": {
+     "html": "html"
+   },
+   "localization": {
+     "translated_automatic": false,
+     "translated_locales_readonly": false,
+     "writing_locale": "writing locale"
+   },
+   "name": "Jane Doe",
+   "section": {
+     "articles": "articles",
+     "guides": "guides",
+     "news": "news",
+     "references": "references"
+   },
+   "service": {
+     "mcp_server": false
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettings {
@@ -6963,14 +6963,14 @@ pub struct HelpdeskSettings {
 /// Crisp model `HelpdeskSettingsAccess`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "jwt_secret": "jwt secret",
-///   "password": "password",
-///   "restrict_mode": "restrict mode"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "jwt_secret": "jwt secret",
+   "password": "password",
+   "restrict_mode": "restrict mode"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsAccess {
@@ -6988,21 +6988,21 @@ pub struct HelpdeskSettingsAccess {
 /// Crisp model `HelpdeskSettingsAppearance`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "banner": "banner",
-///   "color": {
-///     "mode": "mode",
-///     "mode_changeable": false
-///   },
-///   "logos": {
-///     "favicon": "favicon",
-///     "footer": "footer",
-///     "header": "header"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "banner": "banner",
+   "color": {
+     "mode": "mode",
+     "mode_changeable": false
+   },
+   "logos": {
+     "favicon": "favicon",
+     "footer": "footer",
+     "header": "header"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsAppearance {
@@ -7020,13 +7020,13 @@ pub struct HelpdeskSettingsAppearance {
 /// Crisp model `HelpdeskSettingsAppearanceColor`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "mode": "mode",
-///   "mode_changeable": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "mode": "mode",
+   "mode_changeable": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsAppearanceColor {
@@ -7041,14 +7041,14 @@ pub struct HelpdeskSettingsAppearanceColor {
 /// Crisp model `HelpdeskSettingsAppearanceLogos`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "favicon": "favicon",
-///   "footer": "footer",
-///   "header": "header"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "favicon": "favicon",
+   "footer": "footer",
+   "header": "header"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsAppearanceLogos {
@@ -7066,24 +7066,24 @@ pub struct HelpdeskSettingsAppearanceLogos {
 /// Crisp model `HelpdeskSettingsBehavior`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "agent_chat_bar": false,
-///   "agent_copy_button": false,
-///   "ask_feedback": false,
-///   "forbid_indexing": false,
-///   "frequently_read": false,
-///   "locale_picker": false,
-///   "refer_link": false,
-///   "report_incorrect": false,
-///   "serve_markdown": false,
-///   "show_category_images": false,
-///   "show_chatbox": false,
-///   "status_health_dead": false,
-///   "table_of_contents": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "agent_chat_bar": false,
+   "agent_copy_button": false,
+   "ask_feedback": false,
+   "forbid_indexing": false,
+   "frequently_read": false,
+   "locale_picker": false,
+   "refer_link": false,
+   "report_incorrect": false,
+   "serve_markdown": false,
+   "show_category_images": false,
+   "show_chatbox": false,
+   "status_health_dead": false,
+   "table_of_contents": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsBehavior {
@@ -7131,12 +7131,12 @@ pub struct HelpdeskSettingsBehavior {
 /// Crisp model `HelpdeskSettingsInclude`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "html": "html"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "html": "html"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsInclude {
@@ -7148,14 +7148,14 @@ pub struct HelpdeskSettingsInclude {
 /// Crisp model `HelpdeskSettingsLocalization`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "translated_automatic": false,
-///   "translated_locales_readonly": false,
-///   "writing_locale": "writing locale"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "translated_automatic": false,
+   "translated_locales_readonly": false,
+   "writing_locale": "writing locale"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsLocalization {
@@ -7173,15 +7173,15 @@ pub struct HelpdeskSettingsLocalization {
 /// Crisp model `HelpdeskSettingsSection`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "articles": "articles",
-///   "guides": "guides",
-///   "news": "news",
-///   "references": "references"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "articles": "articles",
+   "guides": "guides",
+   "news": "news",
+   "references": "references"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsSection {
@@ -7202,12 +7202,12 @@ pub struct HelpdeskSettingsSection {
 /// Crisp model `HelpdeskSettingsService`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "mcp_server": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "mcp_server": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsService {
@@ -7221,12 +7221,12 @@ pub struct HelpdeskSettingsService {
 /// Used by `website::resolve_helpdesk_tree_content`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "content": "Hello!"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "content": "Hello!"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeContent {
@@ -7240,22 +7240,22 @@ pub struct HelpdeskTreeContent {
 /// Used by `website::list_helpdesk_tree`, `website::resolve_helpdesk_tree_path`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "children": [
-///     {}
-///   ],
-///   "slug": "slug",
-///   "state": {
-///     "featured": false,
-///     "hidden": false,
-///     "published": false
-///   },
-///   "title": "title",
-///   "type": "type"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "children": [
+     {}
+   ],
+   "slug": "slug",
+   "state": {
+     "featured": false,
+     "hidden": false,
+     "published": false
+   },
+   "title": "title",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeEntry {
@@ -7281,24 +7281,24 @@ pub struct HelpdeskTreeEntry {
 /// Used by `website::resolve_helpdesk_tree_metadata`, `website::update_helpdesk_tree_metadata`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "author": {
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   },
-///   "color": "color",
-///   "description": "description",
-///   "format": "format",
-///   "image": "image",
-///   "state": {
-///     "featured": false,
-///     "hidden": false,
-///     "published": false
-///   },
-///   "title": "title"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "author": {
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "color": "color",
+   "description": "description",
+   "format": "format",
+   "image": "image",
+   "state": {
+     "featured": false,
+     "hidden": false,
+     "published": false
+   },
+   "title": "title"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeMetadata {
@@ -7328,12 +7328,12 @@ pub struct HelpdeskTreeMetadata {
 /// Crisp model `HelpdeskTreeMetadataAuthor`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeMetadataAuthor {
@@ -7347,13 +7347,13 @@ pub struct HelpdeskTreeMetadataAuthor {
 /// Used by `website::resolve_helpdesk_tree_page`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "title": "title",
-///   "url": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "title": "title",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreePage {
@@ -7370,16 +7370,16 @@ pub struct HelpdeskTreePage {
 /// Used by `website::update_helpdesk_tree_path`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "action": "action",
-///   "path": {
-///     "to": "to"
-///   },
-///   "position": 3
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "action": "action",
+   "path": {
+     "to": "to"
+   },
+   "position": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreePathUpdate {
@@ -7397,12 +7397,12 @@ pub struct HelpdeskTreePathUpdate {
 /// Crisp model `HelpdeskTreePathUpdatePath`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "to": "to"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "to": "to"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreePathUpdatePath {
@@ -7414,14 +7414,14 @@ pub struct HelpdeskTreePathUpdatePath {
 /// Crisp model `HelpdeskTreeState`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "featured": false,
-///   "hidden": false,
-///   "published": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "featured": false,
+   "hidden": false,
+   "published": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeState {
@@ -7465,13 +7465,13 @@ Email => "email",
 /// Crisp model `OSInfo`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "name": "Jane Doe",
-///   "version": "version"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "version": "version"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OSInfo {
@@ -7488,21 +7488,21 @@ pub struct OSInfo {
 /// Used by `website::list_people_campaigns`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "campaign_id": "campaign-0001",
-///   "created_at": 1700000000000,
-///   "dispatched_at": 1700000000000,
-///   "name": "Jane Doe",
-///   "occurred_at": 1700000000000,
-///   "statistics": [
-///     "statistics"
-///   ],
-///   "type": "type",
-///   "updated_at": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "campaign_id": "campaign-0001",
+   "created_at": 1700000000000,
+   "dispatched_at": 1700000000000,
+   "name": "Jane Doe",
+   "occurred_at": 1700000000000,
+   "statistics": [
+     "statistics"
+   ],
+   "type": "type",
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleCampaign {
@@ -7537,14 +7537,14 @@ pub struct PeopleCampaign {
 /// Used by `website::get_people_data`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "data": {
-///     "key": "value"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "data": {
+     "key": "value"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleData {
@@ -7558,15 +7558,15 @@ pub struct PeopleData {
 /// Used by `website::add_people_event`, `website::list_people_events`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "color": "color",
-///   "data": {},
-///   "text": "Hello!",
-///   "timestamp": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "color": "color",
+   "data": {},
+   "text": "Hello!",
+   "timestamp": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleEvent {
@@ -7589,92 +7589,92 @@ pub struct PeopleEvent {
 /// Used by `website::list_people_profiles`, `website::get_people_profile`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "active": {
-///     "last": 3,
-///     "now": false
-///   },
-///   "company": {
-///     "description": "description",
-///     "domain": "example.com",
-///     "emails": [
-///       "emails"
-///     ],
-///     "geolocation": {
-///       "city": "city",
-///       "coordinates": {
-///         "latitude": 1.5,
-///         "longitude": 1.5
-///       },
-///       "country": "FR",
-///       "region": "region"
-///     },
-///     "legal_name": "legal name",
-///     "metrics": {
-///       "arr": 3,
-///       "employees": 3,
-///       "market_cap": 3,
-///       "raised": 3
-///     },
-///     "name": "Jane Doe",
-///     "phones": [
-///       "phones"
-///     ],
-///     "tags": [
-///       "tags"
-///     ],
-///     "timezone": -120,
-///     "url": "https://example.com/"
-///   },
-///   "created_at": 1700000000000,
-///   "email": "jane.doe@example.com",
-///   "notepad": "notepad",
-///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
-///   "person": {
-///     "address": "address",
-///     "avatar": "https://example.com/",
-///     "description": "description",
-///     "employment": {
-///       "domain": "example.com",
-///       "name": "Jane Doe",
-///       "role": "role",
-///       "seniority": "seniority",
-///       "title": "title"
-///     },
-///     "gender": "gender",
-///     "geolocation": {
-///       "city": "city",
-///       "coordinates": {
-///         "latitude": 1.5,
-///         "longitude": 1.5
-///       },
-///       "country": "FR",
-///       "region": "region"
-///     },
-///     "locales": [
-///       "locales"
-///     ],
-///     "nickname": "Jane Doe",
-///     "phone": "+33600000000",
-///     "profiles": [
-///       {
-///         "handle": "handle",
-///         "type": "type",
-///         "url": "https://example.com/"
-///       }
-///     ],
-///     "timezone": -120,
-///     "website": "https://example.com/"
-///   },
-///   "score": 3,
-///   "segments": [
-///     "segments"
-///   ],
-///   "updated_at": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "active": {
+     "last": 3,
+     "now": false
+   },
+   "company": {
+     "description": "description",
+     "domain": "example.com",
+     "emails": [
+       "emails"
+     ],
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "legal_name": "legal name",
+     "metrics": {
+       "arr": 3,
+       "employees": 3,
+       "market_cap": 3,
+       "raised": 3
+     },
+     "name": "Jane Doe",
+     "phones": [
+       "phones"
+     ],
+     "tags": [
+       "tags"
+     ],
+     "timezone": -120,
+     "url": "https://example.com/"
+   },
+   "created_at": 1700000000000,
+   "email": "jane.doe@example.com",
+   "notepad": "notepad",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "person": {
+     "address": "address",
+     "avatar": "https://example.com/",
+     "description": "description",
+     "employment": {
+       "domain": "example.com",
+       "name": "Jane Doe",
+       "role": "role",
+       "seniority": "seniority",
+       "title": "title"
+     },
+     "gender": "gender",
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "locales": [
+       "locales"
+     ],
+     "nickname": "Jane Doe",
+     "phone": "+33600000000",
+     "profiles": [
+       {
+         "handle": "handle",
+         "type": "type",
+         "url": "https://example.com/"
+       }
+     ],
+     "timezone": -120,
+     "website": "https://example.com/"
+   },
+   "score": 3,
+   "segments": [
+     "segments"
+   ],
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfile {
@@ -7713,13 +7713,13 @@ pub struct PeopleProfile {
 /// Crisp model `PeopleProfileCardActive`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "last": 3,
-///   "now": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "last": 3,
+   "now": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardActive {
@@ -7734,41 +7734,41 @@ pub struct PeopleProfileCardActive {
 /// Crisp model `PeopleProfileCardCompany`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "description": "description",
-///   "domain": "example.com",
-///   "emails": [
-///     "emails"
-///   ],
-///   "geolocation": {
-///     "city": "city",
-///     "coordinates": {
-///       "latitude": 1.5,
-///       "longitude": 1.5
-///     },
-///     "country": "FR",
-///     "region": "region"
-///   },
-///   "legal_name": "legal name",
-///   "metrics": {
-///     "arr": 3,
-///     "employees": 3,
-///     "market_cap": 3,
-///     "raised": 3
-///   },
-///   "name": "Jane Doe",
-///   "phones": [
-///     "phones"
-///   ],
-///   "tags": [
-///     "tags"
-///   ],
-///   "timezone": -120,
-///   "url": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "description": "description",
+   "domain": "example.com",
+   "emails": [
+     "emails"
+   ],
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "legal_name": "legal name",
+   "metrics": {
+     "arr": 3,
+     "employees": 3,
+     "market_cap": 3,
+     "raised": 3
+   },
+   "name": "Jane Doe",
+   "phones": [
+     "phones"
+   ],
+   "tags": [
+     "tags"
+   ],
+   "timezone": -120,
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardCompany {
@@ -7810,15 +7810,15 @@ pub struct PeopleProfileCardCompany {
 /// Crisp model `PeopleProfileCardCompanyMetrics`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "arr": 3,
-///   "employees": 3,
-///   "market_cap": 3,
-///   "raised": 3
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "arr": 3,
+   "employees": 3,
+   "market_cap": 3,
+   "raised": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardCompanyMetrics {
@@ -7839,18 +7839,18 @@ pub struct PeopleProfileCardCompanyMetrics {
 /// Crisp model `PeopleProfileCardGeolocation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "city": "city",
-///   "coordinates": {
-///     "latitude": 1.5,
-///     "longitude": 1.5
-///   },
-///   "country": "FR",
-///   "region": "region"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "city": "city",
+   "coordinates": {
+     "latitude": 1.5,
+     "longitude": 1.5
+   },
+   "country": "FR",
+   "region": "region"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardGeolocation {
@@ -7871,13 +7871,13 @@ pub struct PeopleProfileCardGeolocation {
 /// Crisp model `PeopleProfileCardGeolocationCoordinates`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "latitude": 1.5,
-///   "longitude": 1.5
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "latitude": 1.5,
+   "longitude": 1.5
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardGeolocationCoordinates {
@@ -7892,45 +7892,45 @@ pub struct PeopleProfileCardGeolocationCoordinates {
 /// Crisp model `PeopleProfileCardPerson`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "address": "address",
-///   "avatar": "https://example.com/",
-///   "description": "description",
-///   "employment": {
-///     "domain": "example.com",
-///     "name": "Jane Doe",
-///     "role": "role",
-///     "seniority": "seniority",
-///     "title": "title"
-///   },
-///   "gender": "gender",
-///   "geolocation": {
-///     "city": "city",
-///     "coordinates": {
-///       "latitude": 1.5,
-///       "longitude": 1.5
-///     },
-///     "country": "FR",
-///     "region": "region"
-///   },
-///   "locales": [
-///     "locales"
-///   ],
-///   "nickname": "Jane Doe",
-///   "phone": "+33600000000",
-///   "profiles": [
-///     {
-///       "handle": "handle",
-///       "type": "type",
-///       "url": "https://example.com/"
-///     }
-///   ],
-///   "timezone": -120,
-///   "website": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "address": "address",
+   "avatar": "https://example.com/",
+   "description": "description",
+   "employment": {
+     "domain": "example.com",
+     "name": "Jane Doe",
+     "role": "role",
+     "seniority": "seniority",
+     "title": "title"
+   },
+   "gender": "gender",
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "locales": [
+     "locales"
+   ],
+   "nickname": "Jane Doe",
+   "phone": "+33600000000",
+   "profiles": [
+     {
+       "handle": "handle",
+       "type": "type",
+       "url": "https://example.com/"
+     }
+   ],
+   "timezone": -120,
+   "website": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardPerson {
@@ -7975,16 +7975,16 @@ pub struct PeopleProfileCardPerson {
 /// Crisp model `PeopleProfileCardPersonEmployment`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "domain": "example.com",
-///   "name": "Jane Doe",
-///   "role": "role",
-///   "seniority": "seniority",
-///   "title": "title"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "domain": "example.com",
+   "name": "Jane Doe",
+   "role": "role",
+   "seniority": "seniority",
+   "title": "title"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardPersonEmployment {
@@ -8008,14 +8008,14 @@ pub struct PeopleProfileCardPersonEmployment {
 /// Crisp model `PeopleProfileCardPersonProfile`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "handle": "handle",
-///   "type": "type",
-///   "url": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "handle": "handle",
+   "type": "type",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardPersonProfile {
@@ -8035,12 +8035,12 @@ pub struct PeopleProfileCardPersonProfile {
 /// Used by `website::import_people_profiles`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "import_id": "import-0001"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "import_id": "import-0001"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImport {
@@ -8054,22 +8054,22 @@ pub struct PeopleProfileImport {
 /// Used by `website::import_people_profiles`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "mapping": [
-///     {
-///       "column": 3,
-///       "field": "field"
-///     }
-///   ],
-///   "options": {
-///     "column_separator": "column separator",
-///     "skip_header": false
-///   },
-///   "url": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "mapping": [
+     {
+       "column": 3,
+       "field": "field"
+     }
+   ],
+   "options": {
+     "column_separator": "column separator",
+     "skip_header": false
+   },
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImportSetup {
@@ -8087,13 +8087,13 @@ pub struct PeopleProfileImportSetup {
 /// Crisp model `PeopleProfileImportSetupMapping`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "column": 3,
-///   "field": "field"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "column": 3,
+   "field": "field"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImportSetupMapping {
@@ -8108,13 +8108,13 @@ pub struct PeopleProfileImportSetupMapping {
 /// Crisp model `PeopleProfileImportSetupOptions`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "column_separator": "column separator",
-///   "skip_header": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "column_separator": "column separator",
+   "skip_header": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImportSetupOptions {
@@ -8131,12 +8131,12 @@ pub struct PeopleProfileImportSetupOptions {
 /// Used by `website::add_new_people_profile`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileNew {
@@ -8150,85 +8150,85 @@ pub struct PeopleProfileNew {
 /// Used by `website::add_new_people_profile`, `website::save_people_profile`, `website::update_people_profile`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "active": 3,
-///   "company": {
-///     "description": "description",
-///     "domain": "example.com",
-///     "emails": [
-///       "emails"
-///     ],
-///     "geolocation": {
-///       "city": "city",
-///       "coordinates": {
-///         "latitude": 1.5,
-///         "longitude": 1.5
-///       },
-///       "country": "FR",
-///       "region": "region"
-///     },
-///     "legal_name": "legal name",
-///     "metrics": {
-///       "arr": 3,
-///       "employees": 3,
-///       "market_cap": 3,
-///       "raised": 3
-///     },
-///     "name": "Jane Doe",
-///     "phones": [
-///       "phones"
-///     ],
-///     "tags": [
-///       "tags"
-///     ],
-///     "timezone": -120,
-///     "url": "https://example.com/"
-///   },
-///   "email": "jane.doe@example.com",
-///   "notepad": "notepad",
-///   "person": {
-///     "address": "address",
-///     "avatar": "https://example.com/",
-///     "description": "description",
-///     "employment": {
-///       "domain": "example.com",
-///       "name": "Jane Doe",
-///       "role": "role",
-///       "seniority": "seniority",
-///       "title": "title"
-///     },
-///     "gender": "gender",
-///     "geolocation": {
-///       "city": "city",
-///       "coordinates": {
-///         "latitude": 1.5,
-///         "longitude": 1.5
-///       },
-///       "country": "FR",
-///       "region": "region"
-///     },
-///     "locales": [
-///       "locales"
-///     ],
-///     "nickname": "Jane Doe",
-///     "phone": "+33600000000",
-///     "profiles": [
-///       {
-///         "handle": "handle",
-///         "type": "type",
-///         "url": "https://example.com/"
-///       }
-///     ],
-///     "timezone": -120,
-///     "website": "https://example.com/"
-///   },
-///   "segments": [
-///     "segments"
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "active": 3,
+   "company": {
+     "description": "description",
+     "domain": "example.com",
+     "emails": [
+       "emails"
+     ],
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "legal_name": "legal name",
+     "metrics": {
+       "arr": 3,
+       "employees": 3,
+       "market_cap": 3,
+       "raised": 3
+     },
+     "name": "Jane Doe",
+     "phones": [
+       "phones"
+     ],
+     "tags": [
+       "tags"
+     ],
+     "timezone": -120,
+     "url": "https://example.com/"
+   },
+   "email": "jane.doe@example.com",
+   "notepad": "notepad",
+   "person": {
+     "address": "address",
+     "avatar": "https://example.com/",
+     "description": "description",
+     "employment": {
+       "domain": "example.com",
+       "name": "Jane Doe",
+       "role": "role",
+       "seniority": "seniority",
+       "title": "title"
+     },
+     "gender": "gender",
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "locales": [
+       "locales"
+     ],
+     "nickname": "Jane Doe",
+     "phone": "+33600000000",
+     "profiles": [
+       {
+         "handle": "handle",
+         "type": "type",
+         "url": "https://example.com/"
+       }
+     ],
+     "timezone": -120,
+     "website": "https://example.com/"
+   },
+   "segments": [
+     "segments"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileUpdateCard {
@@ -8257,12 +8257,12 @@ pub struct PeopleProfileUpdateCard {
 /// Used by `website::get_people_statistics`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "total": 42
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "total": 42
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleStatistics {
@@ -8276,12 +8276,12 @@ pub struct PeopleStatistics {
 /// Used by `website::get_people_subscription_status`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "email": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "email": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSubscription {
@@ -8295,12 +8295,12 @@ pub struct PeopleSubscription {
 /// Used by `website::update_people_subscription_status`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "email": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "email": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSubscriptionUpdate {
@@ -8314,13 +8314,13 @@ pub struct PeopleSubscriptionUpdate {
 /// Used by `website::list_suggested_people_data_keys`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "count": 42,
-///   "key": "key"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "count": 42,
+   "key": "key"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSuggestedDataKey {
@@ -8337,13 +8337,13 @@ pub struct PeopleSuggestedDataKey {
 /// Used by `website::list_suggested_people_events`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "count": 42,
-///   "text": "Hello!"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "count": 42,
+   "text": "Hello!"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSuggestedEvent {
@@ -8360,13 +8360,13 @@ pub struct PeopleSuggestedEvent {
 /// Used by `website::list_suggested_people_segments`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "count": 42,
-///   "segment": "segment"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "count": 42,
+   "segment": "segment"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSuggestedSegment {
@@ -8383,36 +8383,36 @@ pub struct PeopleSuggestedSegment {
 /// Used by `plan::list_all_active_plan_subscriptions`, `plan::get_plan_subscription_for_website`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "active": false,
-///   "bill_period": "monthly",
-///   "bill_valid_until": "bill valid until",
-///   "card_id": "card-0001",
-///   "coupon_redeemed": false,
-///   "id": "id-0001",
-///   "name": "Jane Doe",
-///   "owner": {
-///     "email": "jane.doe@example.com",
-///     "first_name": "Jane",
-///     "last_name": "Doe",
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   },
-///   "price": 3,
-///   "sandbox": false,
-///   "since": "since",
-///   "trial_end": "trial end",
-///   "trial_end_date": "trial end date",
-///   "trialing": false,
-///   "website": {
-///     "domain": "example.com",
-///     "id": "id-0001",
-///     "logo": "logo",
-///     "name": "Jane Doe"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "active": false,
+   "bill_period": "monthly",
+   "bill_valid_until": "bill valid until",
+   "card_id": "card-0001",
+   "coupon_redeemed": false,
+   "id": "id-0001",
+   "name": "Jane Doe",
+   "owner": {
+     "email": "jane.doe@example.com",
+     "first_name": "Jane",
+     "last_name": "Doe",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "price": 3,
+   "sandbox": false,
+   "since": "since",
+   "trial_end": "trial end",
+   "trial_end_date": "trial end date",
+   "trialing": false,
+   "website": {
+     "domain": "example.com",
+     "id": "id-0001",
+     "logo": "logo",
+     "name": "Jane Doe"
+   }
+ }
+ ```"##]
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscription {
@@ -8481,18 +8481,18 @@ Yearly => "yearly",
 /// Used by `plan::check_coupon_availability_for_website_plan_subscription`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "code": "code",
-///   "expire_at": "expire at",
-///   "policy": {
-///     "rebate_percent": 1.5,
-///     "trial_days": 3
-///   },
-///   "redeem_limit": 3
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "code": "code",
+   "expire_at": "expire at",
+   "policy": {
+     "rebate_percent": 1.5,
+     "trial_days": 3
+   },
+   "redeem_limit": 3
+ }
+ ```"##]
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionCoupon {
@@ -8513,13 +8513,13 @@ pub struct PlanSubscriptionCoupon {
 /// Crisp model `PlanSubscriptionCouponPolicy`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "rebate_percent": 1.5,
-///   "trial_days": 3
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "rebate_percent": 1.5,
+   "trial_days": 3
+ }
+ ```"##]
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionCouponPolicy {
@@ -8534,15 +8534,15 @@ pub struct PlanSubscriptionCouponPolicy {
 /// Crisp model `PlanSubscriptionOwner`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "email": "jane.doe@example.com",
-///   "first_name": "Jane",
-///   "last_name": "Doe",
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "first_name": "Jane",
+   "last_name": "Doe",
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionOwner {
@@ -8563,15 +8563,15 @@ pub struct PlanSubscriptionOwner {
 /// Crisp model `PlanSubscriptionWebsite`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "domain": "example.com",
-///   "id": "id-0001",
-///   "logo": "logo",
-///   "name": "Jane Doe"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "domain": "example.com",
+   "id": "id-0001",
+   "logo": "logo",
+   "name": "Jane Doe"
+ }
+ ```"##]
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionWebsite {
@@ -8594,25 +8594,25 @@ pub struct PlanSubscriptionWebsite {
 /// Used by `plugin::get_plugin_attest_provenance`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "expire_at": 1700000000000,
-///   "payload": {
-///     "plugin": {
-///       "plugin_id": "plugin-0001"
-///     },
-///     "user": {
-///       "role": "role",
-///       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///     },
-///     "website": {
-///       "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-///     }
-///   },
-///   "signed": "signed"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "expire_at": 1700000000000,
+   "payload": {
+     "plugin": {
+       "plugin_id": "plugin-0001"
+     },
+     "user": {
+       "role": "role",
+       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+     },
+     "website": {
+       "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+     }
+   },
+   "signed": "signed"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenance {
@@ -8630,21 +8630,21 @@ pub struct PluginAttestProvenance {
 /// Crisp model `PluginAttestProvenancePayload`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "plugin": {
-///     "plugin_id": "plugin-0001"
-///   },
-///   "user": {
-///     "role": "role",
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   },
-///   "website": {
-///     "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "plugin": {
+     "plugin_id": "plugin-0001"
+   },
+   "user": {
+     "role": "role",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "website": {
+     "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+   }
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenancePayload {
@@ -8662,12 +8662,12 @@ pub struct PluginAttestProvenancePayload {
 /// Crisp model `PluginAttestProvenancePayloadPlugin`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "plugin_id": "plugin-0001"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "plugin_id": "plugin-0001"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenancePayloadPlugin {
@@ -8679,13 +8679,13 @@ pub struct PluginAttestProvenancePayloadPlugin {
 /// Crisp model `PluginAttestProvenancePayloadUser`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "role": "role",
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "role": "role",
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenancePayloadUser {
@@ -8700,12 +8700,12 @@ pub struct PluginAttestProvenancePayloadUser {
 /// Crisp model `PluginAttestProvenancePayloadWebsite`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenancePayloadWebsite {
@@ -8719,14 +8719,14 @@ pub struct PluginAttestProvenancePayloadWebsite {
 /// Used by `plugin::get_plugin_usage_bills`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "name": "Jane Doe",
-///   "price": 1.5,
-///   "units": 3
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "price": 1.5,
+   "units": 3
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginBillUsage {
@@ -8746,12 +8746,12 @@ pub struct PluginBillUsage {
 /// Used by `plugin::get_connect_account`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "plugin_id": "plugin-0001"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "plugin_id": "plugin-0001"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectAccount {
@@ -8765,22 +8765,22 @@ pub struct PluginConnectAccount {
 /// Used by `plugin::get_connect_endpoints`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "rescue": {
-///     "app": {
-///       "app": "app"
-///     },
-///     "socket": {
-///       "app": "app"
-///     }
-///   },
-///   "socket": {
-///     "app": "app"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "rescue": {
+     "app": {
+       "app": "app"
+     },
+     "socket": {
+       "app": "app"
+     }
+   },
+   "socket": {
+     "app": "app"
+   }
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectEndpoints {
@@ -8795,17 +8795,17 @@ pub struct PluginConnectEndpoints {
 /// Crisp model `PluginConnectEndpointsRescue`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "app": {
-///     "app": "app"
-///   },
-///   "socket": {
-///     "app": "app"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "app": {
+     "app": "app"
+   },
+   "socket": {
+     "app": "app"
+   }
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectEndpointsRescue {
@@ -8820,12 +8820,12 @@ pub struct PluginConnectEndpointsRescue {
 /// Crisp model `PluginConnectEndpointsSocket`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "app": "app"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "app": "app"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectEndpointsSocket {
@@ -8839,21 +8839,21 @@ pub struct PluginConnectEndpointsSocket {
 /// Used by `plugin::list_all_connect_websites`, `plugin::list_connect_websites_since`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "difference": "difference",
-///   "plan": {
-///     "id": "id-0001",
-///     "name": "Jane Doe",
-///     "trialing": false
-///   },
-///   "price": 3,
-///   "settings": {},
-///   "token": "token",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "difference": "difference",
+   "plan": {
+     "id": "id-0001",
+     "name": "Jane Doe",
+     "trialing": false
+   },
+   "price": 3,
+   "settings": {},
+   "token": "token",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectWebsite {
@@ -8880,14 +8880,14 @@ pub struct PluginConnectWebsite {
 /// Crisp model `PluginConnectWebsitePlan`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "id": "id-0001",
-///   "name": "Jane Doe",
-///   "trialing": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "id": "id-0001",
+   "name": "Jane Doe",
+   "trialing": false
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectWebsitePlan {
@@ -8907,39 +8907,39 @@ pub struct PluginConnectWebsitePlan {
 /// Used by `plugin::list_all_active_subscriptions`, `plugin::list_subscriptions_for_website`, `plugin::get_subscription_details`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "active": false,
-///   "bill_period": "bill period",
-///   "bill_valid_until": "bill valid until",
-///   "card_id": "card-0001",
-///   "category": "category",
-///   "configurable": false,
-///   "contact_url": "contact url",
-///   "help_url": "help url",
-///   "icon": "icon",
-///   "id": "id-0001",
-///   "name": "Jane Doe",
-///   "plans": [
-///     {
-///       "id": "id-0001",
-///       "name": "Jane Doe",
-///       "price": 3
-///     }
-///   ],
-///   "price": 3,
-///   "privacy_url": "privacy url",
-///   "since": "since",
-///   "summary": "summary",
-///   "terms_url": "terms url",
-///   "type": "type",
-///   "urn": "urn",
-///   "video_url": "video url",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc",
-///   "website_url": "website url"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "active": false,
+   "bill_period": "bill period",
+   "bill_valid_until": "bill valid until",
+   "card_id": "card-0001",
+   "category": "category",
+   "configurable": false,
+   "contact_url": "contact url",
+   "help_url": "help url",
+   "icon": "icon",
+   "id": "id-0001",
+   "name": "Jane Doe",
+   "plans": [
+     {
+       "id": "id-0001",
+       "name": "Jane Doe",
+       "price": 3
+     }
+   ],
+   "price": 3,
+   "privacy_url": "privacy url",
+   "since": "since",
+   "summary": "summary",
+   "terms_url": "terms url",
+   "type": "type",
+   "urn": "urn",
+   "video_url": "video url",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc",
+   "website_url": "website url"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscription {
@@ -9016,14 +9016,14 @@ pub struct PluginSubscription {
 /// Used by `plugin::forward_plugin_payload_to_channel`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "identifier": "identifier",
-///   "namespace": "namespace",
-///   "payload": {}
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "identifier": "identifier",
+   "namespace": "namespace",
+   "payload": {}
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscriptionChannelForward {
@@ -9043,13 +9043,13 @@ pub struct PluginSubscriptionChannelForward {
 /// Used by `plugin::dispatch_plugin_event`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "data": {},
-///   "name": "Jane Doe"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "data": {},
+   "name": "Jane Doe"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscriptionEventDispatch {
@@ -9064,14 +9064,14 @@ pub struct PluginSubscriptionEventDispatch {
 /// Crisp model `PluginSubscriptionPlan`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "id": "id-0001",
-///   "name": "Jane Doe",
-///   "price": 3
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "id": "id-0001",
+   "name": "Jane Doe",
+   "price": 3
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscriptionPlan {
@@ -9091,18 +9091,18 @@ pub struct PluginSubscriptionPlan {
 /// Used by `plugin::get_subscription_settings`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "callback_url": "callback url",
-///   "plugin_id": "plugin-0001",
-///   "schema": {},
-///   "settings": {},
-///   "settings_form_url": "settings form url",
-///   "token": "token",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "callback_url": "callback url",
+   "plugin_id": "plugin-0001",
+   "schema": {},
+   "settings": {},
+   "settings_form_url": "settings form url",
+   "token": "token",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscriptionSettings {
@@ -9140,25 +9140,25 @@ SessionId, AsSessionId, as_session_id
 /// Crisp model `SystemInfo`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "browser": {
-///     "major": "major",
-///     "name": "Jane Doe",
-///     "version": "version"
-///   },
-///   "engine": {
-///     "name": "Jane Doe",
-///     "version": "version"
-///   },
-///   "os": {
-///     "name": "Jane Doe",
-///     "version": "version"
-///   },
-///   "useragent": "useragent"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "browser": {
+     "major": "major",
+     "name": "Jane Doe",
+     "version": "version"
+   },
+   "engine": {
+     "name": "Jane Doe",
+     "version": "version"
+   },
+   "os": {
+     "name": "Jane Doe",
+     "version": "version"
+   },
+   "useragent": "useragent"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SystemInfo {
@@ -9181,17 +9181,17 @@ pub struct SystemInfo {
 /// Used by `website::create_website`, `website::get_website`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "domain": "example.com",
-///   "institutional": false,
-///   "logo": "logo",
-///   "name": "Jane Doe",
-///   "verified": false,
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "domain": "example.com",
+   "institutional": false,
+   "logo": "logo",
+   "name": "Jane Doe",
+   "verified": false,
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Website {
@@ -9220,18 +9220,18 @@ pub struct Website {
 /// Used by `website::generate_analytics`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "hits": 42,
-///   "period": "period",
-///   "split_by": "split by",
-///   "sum_hits": 42,
-///   "sum_value": 3,
-///   "unique_hits": 42,
-///   "value": 3
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "hits": 42,
+   "period": "period",
+   "split_by": "split by",
+   "sum_hits": 42,
+   "sum_value": 3,
+   "unique_hits": 42,
+   "value": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAnalyticsGeneratePoint {
@@ -9263,17 +9263,17 @@ pub struct WebsiteAnalyticsGeneratePoint {
 /// Used by `website::list_website_operator_availabilities`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "time": {
-///     "for": 3,
-///     "since": 1700000000000
-///   },
-///   "type": "type",
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "time": {
+     "for": 3,
+     "since": 1700000000000
+   },
+   "type": "type",
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAvailabilityOperator {
@@ -9291,13 +9291,13 @@ pub struct WebsiteAvailabilityOperator {
 /// Crisp model `WebsiteAvailabilityOperatorTime`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "for": 3,
-///   "since": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "for": 3,
+   "since": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAvailabilityOperatorTime {
@@ -9314,13 +9314,13 @@ pub struct WebsiteAvailabilityOperatorTime {
 /// Used by `website::get_website_availability_status`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "since": 1700000000000,
-///   "status": "status"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "since": 1700000000000,
+   "status": "status"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAvailabilityStatus {
@@ -9337,15 +9337,15 @@ pub struct WebsiteAvailabilityStatus {
 /// Used by `website::batch_block_conversations`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "blocked": false,
-///   "sessions": [
-///     "sessions"
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "blocked": false,
+   "sessions": [
+     "sessions"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchBlockOperation {
@@ -9362,17 +9362,17 @@ pub struct WebsiteBatchBlockOperation {
 /// Used by `website::batch_update_conversations_data`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "data": {
-///     "key": "value"
-///   },
-///   "sessions": [
-///     "sessions"
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "data": {
+     "key": "value"
+   },
+   "sessions": [
+     "sessions"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchConversationsDataOperation {
@@ -9389,15 +9389,15 @@ pub struct WebsiteBatchConversationsDataOperation {
 /// Used by `website::batch_resolve_conversations`, `website::batch_unresolve_conversations`, `website::batch_read_conversations`, `website::batch_unread_conversations`, `website::batch_remove_conversations`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "sessions": [
-///     "sessions"
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "sessions": [
+     "sessions"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchConversationsOperation {
@@ -9414,17 +9414,17 @@ pub struct WebsiteBatchConversationsOperation {
 /// Used by `website::batch_update_conversations_segments`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "segments": [
-///     "segments"
-///   ],
-///   "sessions": [
-///     "sessions"
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "segments": [
+     "segments"
+   ],
+   "sessions": [
+     "sessions"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchConversationsSegmentsOperation {
@@ -9450,15 +9450,15 @@ pub type WebsiteBatchDataPayload = serde_json::Map<String, serde_json::Value>;
 /// Used by `website::batch_inbox_conversations`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "sessions": [
-///     "sessions"
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "sessions": [
+     "sessions"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchInboxOperation {
@@ -9475,15 +9475,15 @@ pub struct WebsiteBatchInboxOperation {
 /// Crisp model `WebsiteBatchPeopleOperationInner`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "profiles": [
-///     "profiles"
-///   ],
-///   "search": "search"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "profiles": [
+     "profiles"
+   ],
+   "search": "search"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchPeopleOperationInner {
@@ -9500,15 +9500,15 @@ pub struct WebsiteBatchPeopleOperationInner {
 /// Used by `website::batch_report_conversations`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "flag": "flag",
-///   "sessions": [
-///     "sessions"
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "flag": "flag",
+   "sessions": [
+     "sessions"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchReportOperation {
@@ -9525,17 +9525,17 @@ pub struct WebsiteBatchReportOperation {
 /// Used by `website::batch_routing_conversations`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "assigned": {
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   },
-///   "sessions": [
-///     "sessions"
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "assigned": {
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "sessions": [
+     "sessions"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchRoutingOperation {
@@ -9552,12 +9552,12 @@ pub struct WebsiteBatchRoutingOperation {
 /// Crisp model `WebsiteBatchRoutingOperationAssigned`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchRoutingOperationAssigned {
@@ -9571,26 +9571,26 @@ pub struct WebsiteBatchRoutingOperationAssigned {
 /// Used by `website::list_campaigns`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "campaign_id": "campaign-0001",
-///   "created_at": 1700000000000,
-///   "dispatched": false,
-///   "dispatched_at": 1700000000000,
-///   "format": "format",
-///   "name": "Jane Doe",
-///   "progress": 50,
-///   "reached": 3,
-///   "ready": false,
-///   "running": false,
-///   "subject": "subject",
-///   "tag": "tag",
-///   "targets": 3,
-///   "type": "type",
-///   "updated_at": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "campaign_id": "campaign-0001",
+   "created_at": 1700000000000,
+   "dispatched": false,
+   "dispatched_at": 1700000000000,
+   "format": "format",
+   "name": "Jane Doe",
+   "progress": 50,
+   "reached": 3,
+   "ready": false,
+   "running": false,
+   "subject": "subject",
+   "tag": "tag",
+   "targets": 3,
+   "type": "type",
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignExcerpt {
@@ -9646,77 +9646,77 @@ pub struct WebsiteCampaignExcerpt {
 /// Used by `website::get_campaign`, `website::save_campaign`, `website::update_campaign`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "campaign_id": "campaign-0001",
-///   "created_at": 1700000000000,
-///   "dispatched": false,
-///   "dispatched_at": 1700000000000,
-///   "flow": {
-///     "assert_delay": 3,
-///     "assert_filter": [
-///       {
-///         "criterion": "criterion",
-///         "model": "model",
-///         "operator": "operator",
-///         "query": {
-///           "key": "value"
-///         }
-///       }
-///     ],
-///     "deliver_delay": 3,
-///     "deliver_once": false,
-///     "launch_event": "launch event"
-///   },
-///   "format": "format",
-///   "message": "message",
-///   "name": "Jane Doe",
-///   "options": {
-///     "deliver_to_chatbox": false,
-///     "deliver_to_email": false,
-///     "sender_email_reply": false,
-///     "sender_name_website": false,
-///     "tracking": false
-///   },
-///   "progress": 50,
-///   "reached": 3,
-///   "ready": false,
-///   "recipients": {
-///     "filter": [
-///       {
-///         "criterion": "criterion",
-///         "model": "model",
-///         "operator": "operator",
-///         "query": {
-///           "key": "value"
-///         }
-///       }
-///     ],
-///     "people": [
-///       "people"
-///     ],
-///     "segments": [
-///       "segments"
-///     ],
-///     "type": "type"
-///   },
-///   "running": false,
-///   "sender": {
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   },
-///   "statistics": {
-///     "clicked": 3,
-///     "opened": 3,
-///     "unsubscribed": 3
-///   },
-///   "subject": "subject",
-///   "tag": "tag",
-///   "targets": 3,
-///   "type": "type",
-///   "updated_at": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "campaign_id": "campaign-0001",
+   "created_at": 1700000000000,
+   "dispatched": false,
+   "dispatched_at": 1700000000000,
+   "flow": {
+     "assert_delay": 3,
+     "assert_filter": [
+       {
+         "criterion": "criterion",
+         "model": "model",
+         "operator": "operator",
+         "query": {
+           "key": "value"
+         }
+       }
+     ],
+     "deliver_delay": 3,
+     "deliver_once": false,
+     "launch_event": "launch event"
+   },
+   "format": "format",
+   "message": "message",
+   "name": "Jane Doe",
+   "options": {
+     "deliver_to_chatbox": false,
+     "deliver_to_email": false,
+     "sender_email_reply": false,
+     "sender_name_website": false,
+     "tracking": false
+   },
+   "progress": 50,
+   "reached": 3,
+   "ready": false,
+   "recipients": {
+     "filter": [
+       {
+         "criterion": "criterion",
+         "model": "model",
+         "operator": "operator",
+         "query": {
+           "key": "value"
+         }
+       }
+     ],
+     "people": [
+       "people"
+     ],
+     "segments": [
+       "segments"
+     ],
+     "type": "type"
+   },
+   "running": false,
+   "sender": {
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "statistics": {
+     "clicked": 3,
+     "opened": 3,
+     "unsubscribed": 3
+   },
+   "subject": "subject",
+   "tag": "tag",
+   "targets": 3,
+   "type": "type",
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItem {
@@ -9788,25 +9788,25 @@ pub struct WebsiteCampaignItem {
 /// Crisp model `WebsiteCampaignItemFlow`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "assert_delay": 3,
-///   "assert_filter": [
-///     {
-///       "criterion": "criterion",
-///       "model": "model",
-///       "operator": "operator",
-///       "query": {
-///         "key": "value"
-///       }
-///     }
-///   ],
-///   "deliver_delay": 3,
-///   "deliver_once": false,
-///   "launch_event": "launch event"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "assert_delay": 3,
+   "assert_filter": [
+     {
+       "criterion": "criterion",
+       "model": "model",
+       "operator": "operator",
+       "query": {
+         "key": "value"
+       }
+     }
+   ],
+   "deliver_delay": 3,
+   "deliver_once": false,
+   "launch_event": "launch event"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemFlow {
@@ -9830,16 +9830,16 @@ pub struct WebsiteCampaignItemFlow {
 /// Crisp model `WebsiteCampaignItemOptions`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "deliver_to_chatbox": false,
-///   "deliver_to_email": false,
-///   "sender_email_reply": false,
-///   "sender_name_website": false,
-///   "tracking": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "deliver_to_chatbox": false,
+   "deliver_to_email": false,
+   "sender_email_reply": false,
+   "sender_name_website": false,
+   "tracking": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemOptions {
@@ -9863,28 +9863,28 @@ pub struct WebsiteCampaignItemOptions {
 /// Crisp model `WebsiteCampaignItemRecipients`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "filter": [
-///     {
-///       "criterion": "criterion",
-///       "model": "model",
-///       "operator": "operator",
-///       "query": {
-///         "key": "value"
-///       }
-///     }
-///   ],
-///   "people": [
-///     "people"
-///   ],
-///   "segments": [
-///     "segments"
-///   ],
-///   "type": "type"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "filter": [
+     {
+       "criterion": "criterion",
+       "model": "model",
+       "operator": "operator",
+       "query": {
+         "key": "value"
+       }
+     }
+   ],
+   "people": [
+     "people"
+   ],
+   "segments": [
+     "segments"
+   ],
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemRecipients {
@@ -9905,12 +9905,12 @@ pub struct WebsiteCampaignItemRecipients {
 /// Crisp model `WebsiteCampaignItemSender`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemSender {
@@ -9922,14 +9922,14 @@ pub struct WebsiteCampaignItemSender {
 /// Crisp model `WebsiteCampaignItemStatistics`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "clicked": 3,
-///   "opened": 3,
-///   "unsubscribed": 3
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "clicked": 3,
+   "opened": 3,
+   "unsubscribed": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemStatistics {
@@ -9949,12 +9949,12 @@ pub struct WebsiteCampaignItemStatistics {
 /// Used by `website::create_new_campaign`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "campaign_id": "campaign-0001"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "campaign_id": "campaign-0001"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignNew {
@@ -9968,18 +9968,18 @@ pub struct WebsiteCampaignNew {
 /// Used by `website::list_campaign_recipients`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "email": "jane.doe@example.com",
-///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
-///   "person": {
-///     "avatar": "https://example.com/",
-///     "nickname": "Jane Doe"
-///   },
-///   "subscribed": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "person": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe"
+   },
+   "subscribed": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignRecipient {
@@ -10000,13 +10000,13 @@ pub struct WebsiteCampaignRecipient {
 /// Crisp model `WebsiteCampaignRecipientPerson`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "avatar": "https://example.com/",
-///   "nickname": "Jane Doe"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "avatar": "https://example.com/",
+   "nickname": "Jane Doe"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignRecipientPerson {
@@ -10023,34 +10023,34 @@ pub struct WebsiteCampaignRecipientPerson {
 /// Used by `website::list_campaign_statistics`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "created_at": 1700000000000,
-///   "data": {
-///     "key": "value"
-///   },
-///   "profile": {
-///     "email": "jane.doe@example.com",
-///     "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
-///     "person": {
-///       "avatar": "https://example.com/",
-///       "geolocation": {
-///         "city": "city",
-///         "coordinates": {
-///           "latitude": 1.5,
-///           "longitude": 1.5
-///         },
-///         "country": "FR",
-///         "region": "region"
-///       },
-///       "nickname": "Jane Doe"
-///     }
-///   },
-///   "type": "type",
-///   "updated_at": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "created_at": 1700000000000,
+   "data": {
+     "key": "value"
+   },
+   "profile": {
+     "email": "jane.doe@example.com",
+     "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+     "person": {
+       "avatar": "https://example.com/",
+       "geolocation": {
+         "city": "city",
+         "coordinates": {
+           "latitude": 1.5,
+           "longitude": 1.5
+         },
+         "country": "FR",
+         "region": "region"
+       },
+       "nickname": "Jane Doe"
+     }
+   },
+   "type": "type",
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatistic {
@@ -10074,26 +10074,26 @@ pub struct WebsiteCampaignStatistic {
 /// Crisp model `WebsiteCampaignStatisticProfile`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "email": "jane.doe@example.com",
-///   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
-///   "person": {
-///     "avatar": "https://example.com/",
-///     "geolocation": {
-///       "city": "city",
-///       "coordinates": {
-///         "latitude": 1.5,
-///         "longitude": 1.5
-///       },
-///       "country": "FR",
-///       "region": "region"
-///     },
-///     "nickname": "Jane Doe"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "person": {
+     "avatar": "https://example.com/",
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "nickname": "Jane Doe"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfile {
@@ -10111,22 +10111,22 @@ pub struct WebsiteCampaignStatisticProfile {
 /// Crisp model `WebsiteCampaignStatisticProfilePerson`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "avatar": "https://example.com/",
-///   "geolocation": {
-///     "city": "city",
-///     "coordinates": {
-///       "latitude": 1.5,
-///       "longitude": 1.5
-///     },
-///     "country": "FR",
-///     "region": "region"
-///   },
-///   "nickname": "Jane Doe"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "avatar": "https://example.com/",
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "nickname": "Jane Doe"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfilePerson {
@@ -10144,18 +10144,18 @@ pub struct WebsiteCampaignStatisticProfilePerson {
 /// Crisp model `WebsiteCampaignStatisticProfilePersonGeolocation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "city": "city",
-///   "coordinates": {
-///     "latitude": 1.5,
-///     "longitude": 1.5
-///   },
-///   "country": "FR",
-///   "region": "region"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "city": "city",
+   "coordinates": {
+     "latitude": 1.5,
+     "longitude": 1.5
+   },
+   "country": "FR",
+   "region": "region"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfilePersonGeolocation {
@@ -10176,13 +10176,13 @@ pub struct WebsiteCampaignStatisticProfilePersonGeolocation {
 /// Crisp model `WebsiteCampaignStatisticProfilePersonGeolocationCoordinates`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "latitude": 1.5,
-///   "longitude": 1.5
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "latitude": 1.5,
+   "longitude": 1.5
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfilePersonGeolocationCoordinates {
@@ -10199,17 +10199,17 @@ pub struct WebsiteCampaignStatisticProfilePersonGeolocationCoordinates {
 /// Used by `website::list_campaign_templates`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "created_at": 1700000000000,
-///   "format": "format",
-///   "name": "Jane Doe",
-///   "template_id": "template-0001",
-///   "type": "type",
-///   "updated_at": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "created_at": 1700000000000,
+   "format": "format",
+   "name": "Jane Doe",
+   "template_id": "template-0001",
+   "type": "type",
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignTemplateExcerpt {
@@ -10238,18 +10238,18 @@ pub struct WebsiteCampaignTemplateExcerpt {
 /// Used by `website::get_campaign_template`, `website::save_campaign_template`, `website::update_campaign_template`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "content": "Hello!",
-///   "created_at": 1700000000000,
-///   "format": "format",
-///   "name": "Jane Doe",
-///   "template_id": "template-0001",
-///   "type": "type",
-///   "updated_at": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "content": "Hello!",
+   "created_at": 1700000000000,
+   "format": "format",
+   "name": "Jane Doe",
+   "template_id": "template-0001",
+   "type": "type",
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignTemplateItem {
@@ -10281,12 +10281,12 @@ pub struct WebsiteCampaignTemplateItem {
 /// Used by `website::create_new_campaign_template`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "template_id": "template-0001"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "template_id": "template-0001"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignTemplateNew {
@@ -10300,25 +10300,25 @@ pub struct WebsiteCampaignTemplateNew {
 /// Used by `website::get_connect_endpoints`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "rescue": {
-///     "app": {
-///       "app": "app",
-///       "stream": "stream"
-///     },
-///     "socket": {
-///       "app": "app",
-///       "stream": "stream"
-///     }
-///   },
-///   "socket": {
-///     "app": "app",
-///     "stream": "stream"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "rescue": {
+     "app": {
+       "app": "app",
+       "stream": "stream"
+     },
+     "socket": {
+       "app": "app",
+       "stream": "stream"
+     }
+   },
+   "socket": {
+     "app": "app",
+     "stream": "stream"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteConnectEndpoints {
@@ -10333,19 +10333,19 @@ pub struct WebsiteConnectEndpoints {
 /// Crisp model `WebsiteConnectEndpointsRescue`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "app": {
-///     "app": "app",
-///     "stream": "stream"
-///   },
-///   "socket": {
-///     "app": "app",
-///     "stream": "stream"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "app": {
+     "app": "app",
+     "stream": "stream"
+   },
+   "socket": {
+     "app": "app",
+     "stream": "stream"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteConnectEndpointsRescue {
@@ -10360,13 +10360,13 @@ pub struct WebsiteConnectEndpointsRescue {
 /// Crisp model `WebsiteConnectEndpointsSocket`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "app": "app",
-///   "stream": "stream"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "app": "app",
+   "stream": "stream"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteConnectEndpointsSocket {
@@ -10383,13 +10383,13 @@ pub struct WebsiteConnectEndpointsSocket {
 /// Used by `website::create_website`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "domain": "example.com",
-///   "name": "Jane Doe"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "domain": "example.com",
+   "name": "Jane Doe"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCreate {
@@ -10404,17 +10404,17 @@ pub struct WebsiteCreate {
 /// Crisp model `WebsiteFilter`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "criterion": "criterion",
-///   "model": "model",
-///   "operator": "operator",
-///   "query": {
-///     "key": "value"
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "criterion": "criterion",
+   "model": "model",
+   "operator": "operator",
+   "query": {
+     "key": "value"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteFilter {
@@ -10445,37 +10445,37 @@ WebsiteId, AsWebsiteId, as_website_id
 /// Used by `website::list_inboxes`, `website::create_new_inbox`, `website::get_inbox`, `website::save_inbox`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "conditions": [
-///     {
-///       "criterion": "criterion",
-///       "model": "model",
-///       "operator": "eq",
-///       "query": [
-///         "query"
-///       ]
-///     }
-///   ],
-///   "created_at": 1700000000000,
-///   "emoji": "emoji",
-///   "inbox_id": "inbox-0001",
-///   "name": "Jane Doe",
-///   "operator": "operator",
-///   "operators": [
-///     "operators"
-///   ],
-///   "order": 3,
-///   "team_operators": [
-///     "team operators"
-///   ],
-///   "teams": [
-///     "teams"
-///   ],
-///   "updated_at": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "conditions": [
+     {
+       "criterion": "criterion",
+       "model": "model",
+       "operator": "eq",
+       "query": [
+         "query"
+       ]
+     }
+   ],
+   "created_at": 1700000000000,
+   "emoji": "emoji",
+   "inbox_id": "inbox-0001",
+   "name": "Jane Doe",
+   "operator": "operator",
+   "operators": [
+     "operators"
+   ],
+   "order": 3,
+   "team_operators": [
+     "team operators"
+   ],
+   "teams": [
+     "teams"
+   ],
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInbox {
@@ -10517,17 +10517,17 @@ pub struct WebsiteInbox {
 /// Crisp model `WebsiteInboxCondition`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "criterion": "criterion",
-///   "model": "model",
-///   "operator": "eq",
-///   "query": [
-///     "query"
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "criterion": "criterion",
+   "model": "model",
+   "operator": "eq",
+   "query": [
+     "query"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInboxCondition {
@@ -10571,12 +10571,12 @@ Lt => "lt",
 /// Used by `website::create_new_inbox`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInboxNew {
@@ -10588,13 +10588,13 @@ pub struct WebsiteInboxNew {
 /// Crisp model `WebsiteInboxOrder`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "inbox_id": "inbox-0001",
-///   "order": 3
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "order": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInboxOrder {
@@ -10611,17 +10611,17 @@ pub struct WebsiteInboxOrder {
 /// Used by `website::batch_order_inboxes`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "orders": [
-///     {
-///       "inbox_id": "inbox-0001",
-///       "order": 3
-///     }
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "orders": [
+     {
+       "inbox_id": "inbox-0001",
+       "order": 3
+     }
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInboxOrders {
@@ -10635,22 +10635,22 @@ pub struct WebsiteInboxOrders {
 /// Used by `website::get_website_operator`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "availability": "online",
-///   "avatar": "https://example.com/",
-///   "email": "jane.doe@example.com",
-///   "first_name": "Jane",
-///   "has_token": false,
-///   "identifier": "identifier",
-///   "key": "key",
-///   "last_name": "Doe",
-///   "role": "role",
-///   "title": "title",
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "availability": "online",
+   "avatar": "https://example.com/",
+   "email": "jane.doe@example.com",
+   "first_name": "Jane",
+   "has_token": false,
+   "identifier": "identifier",
+   "key": "key",
+   "last_name": "Doe",
+   "role": "role",
+   "title": "title",
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperator {
@@ -10694,19 +10694,19 @@ pub struct WebsiteOperator {
 /// Used by `website::send_email_to_website_operators`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "message": "message",
-///   "recipient": "recipient",
-///   "subject": "subject",
-///   "target": {
-///     "label": "label",
-///     "url": "https://example.com/"
-///   },
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "message": "message",
+   "recipient": "recipient",
+   "subject": "subject",
+   "target": {
+     "label": "label",
+     "url": "https://example.com/"
+   },
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperatorEmail {
@@ -10730,13 +10730,13 @@ pub struct WebsiteOperatorEmail {
 /// Crisp model `WebsiteOperatorEmailTarget`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "label": "label",
-///   "url": "https://example.com/"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "label": "label",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperatorEmailTarget {
@@ -10753,25 +10753,25 @@ pub struct WebsiteOperatorEmailTarget {
 /// Used by `website::list_website_operators`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "details": {
-///     "availability": "online",
-///     "avatar": "https://example.com/",
-///     "email": "jane.doe@example.com",
-///     "first_name": "Jane",
-///     "has_token": false,
-///     "identifier": "identifier",
-///     "key": "key",
-///     "last_name": "Doe",
-///     "role": "role",
-///     "title": "title",
-///     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-///   },
-///   "type": "type"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "details": {
+     "availability": "online",
+     "avatar": "https://example.com/",
+     "email": "jane.doe@example.com",
+     "first_name": "Jane",
+     "has_token": false,
+     "identifier": "identifier",
+     "key": "key",
+     "last_name": "Doe",
+     "role": "role",
+     "title": "title",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperatorListOne {
@@ -10788,15 +10788,15 @@ pub struct WebsiteOperatorListOne {
 /// Used by `website::list_last_active_website_operators`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "avatar": "https://example.com/",
-///   "nickname": "Jane Doe",
-///   "timestamp": 1700000000000,
-///   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "avatar": "https://example.com/",
+   "nickname": "Jane Doe",
+   "timestamp": 1700000000000,
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperatorsLastActiveListOne {
@@ -10817,13 +10817,13 @@ pub struct WebsiteOperatorsLastActiveListOne {
 /// Crisp model `WebsiteRemoveVerify`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "method": "method",
-///   "secret": "secret"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "method": "method",
+   "secret": "secret"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteRemoveVerify {
@@ -10840,96 +10840,96 @@ pub struct WebsiteRemoveVerify {
 /// Used by `website::get_website_settings`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "audit": {
-///     "log": false
-///   },
-///   "chatbox": {
-///     "activity_metrics": false,
-///     "allowed_pages": [
-///       "allowed pages"
-///     ],
-///     "audio_record": false,
-///     "availability_tooltip": false,
-///     "blocked_countries": [
-///       "blocked countries"
-///     ],
-///     "blocked_ips": [
-///       "blocked ips"
-///     ],
-///     "blocked_locales": [
-///       "blocked locales"
-///     ],
-///     "blocked_pages": [
-///       "blocked pages"
-///     ],
-///     "check_domain": false,
-///     "color_mode": "color mode",
-///     "color_theme": "color theme",
-///     "conversations": false,
-///     "email_visitors": false,
-///     "file_transfer": false,
-///     "force_identify": false,
-///     "guard_level": "guard level",
-///     "helpdesk_link": false,
-///     "helpdesk_navigate": "helpdesk navigate",
-///     "helpdesk_only": false,
-///     "hide_on_away": false,
-///     "hide_on_mobile": false,
-///     "hide_vacation": false,
-///     "home": false,
-///     "ignore_privacy": false,
-///     "last_operator_face": false,
-///     "layout_theme": "layout theme",
-///     "locale": "en",
-///     "mode_initial": "mode initial",
-///     "ongoing_operator_face": false,
-///     "operator_privacy": false,
-///     "overlay_mode": false,
-///     "overlay_search": false,
-///     "phone_visitors": false,
-///     "position_reverse": false,
-///     "status_health_dead": false,
-///     "text_theme": "text theme",
-///     "tile": "tile",
-///     "visitor_compose": false,
-///     "visitor_privacy": false,
-///     "wait_game": false,
-///     "website_logo": false,
-///     "welcome_message": "welcome message"
-///   },
-///   "contact": {
-///     "email": "jane.doe@example.com",
-///     "instagram": "instagram",
-///     "messenger": "messenger",
-///     "phone": "+33600000000",
-///     "telegram": "telegram",
-///     "twitter": "twitter",
-///     "whatsapp": "whatsapp"
-///   },
-///   "domain": "example.com",
-///   "domain_alternates": [
-///     "domain alternates"
-///   ],
-///   "emails": {
-///     "enrich": false,
-///     "junk_filter": false,
-///     "rating": false,
-///     "trackers": false,
-///     "transcript": false
-///   },
-///   "inbox": {
-///     "force_operator_token": false,
-///     "locale": "en",
-///     "lock_removal": false
-///   },
-///   "logo": "logo",
-///   "name": "Jane Doe",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "audit": {
+     "log": false
+   },
+   "chatbox": {
+     "activity_metrics": false,
+     "allowed_pages": [
+       "allowed pages"
+     ],
+     "audio_record": false,
+     "availability_tooltip": false,
+     "blocked_countries": [
+       "blocked countries"
+     ],
+     "blocked_ips": [
+       "blocked ips"
+     ],
+     "blocked_locales": [
+       "blocked locales"
+     ],
+     "blocked_pages": [
+       "blocked pages"
+     ],
+     "check_domain": false,
+     "color_mode": "color mode",
+     "color_theme": "color theme",
+     "conversations": false,
+     "email_visitors": false,
+     "file_transfer": false,
+     "force_identify": false,
+     "guard_level": "guard level",
+     "helpdesk_link": false,
+     "helpdesk_navigate": "helpdesk navigate",
+     "helpdesk_only": false,
+     "hide_on_away": false,
+     "hide_on_mobile": false,
+     "hide_vacation": false,
+     "home": false,
+     "ignore_privacy": false,
+     "last_operator_face": false,
+     "layout_theme": "layout theme",
+     "locale": "en",
+     "mode_initial": "mode initial",
+     "ongoing_operator_face": false,
+     "operator_privacy": false,
+     "overlay_mode": false,
+     "overlay_search": false,
+     "phone_visitors": false,
+     "position_reverse": false,
+     "status_health_dead": false,
+     "text_theme": "text theme",
+     "tile": "tile",
+     "visitor_compose": false,
+     "visitor_privacy": false,
+     "wait_game": false,
+     "website_logo": false,
+     "welcome_message": "welcome message"
+   },
+   "contact": {
+     "email": "jane.doe@example.com",
+     "instagram": "instagram",
+     "messenger": "messenger",
+     "phone": "+33600000000",
+     "telegram": "telegram",
+     "twitter": "twitter",
+     "whatsapp": "whatsapp"
+   },
+   "domain": "example.com",
+   "domain_alternates": [
+     "domain alternates"
+   ],
+   "emails": {
+     "enrich": false,
+     "junk_filter": false,
+     "rating": false,
+     "trackers": false,
+     "transcript": false
+   },
+   "inbox": {
+     "force_operator_token": false,
+     "locale": "en",
+     "lock_removal": false
+   },
+   "logo": "logo",
+   "name": "Jane Doe",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettings {
@@ -10968,12 +10968,12 @@ pub struct WebsiteSettings {
 /// Crisp model `WebsiteSettingsAudit`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "log": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "log": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsAudit {
@@ -10985,63 +10985,63 @@ pub struct WebsiteSettingsAudit {
 /// Crisp model `WebsiteSettingsChatbox`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "activity_metrics": false,
-///   "allowed_pages": [
-///     "allowed pages"
-///   ],
-///   "audio_record": false,
-///   "availability_tooltip": false,
-///   "blocked_countries": [
-///     "blocked countries"
-///   ],
-///   "blocked_ips": [
-///     "blocked ips"
-///   ],
-///   "blocked_locales": [
-///     "blocked locales"
-///   ],
-///   "blocked_pages": [
-///     "blocked pages"
-///   ],
-///   "check_domain": false,
-///   "color_mode": "color mode",
-///   "color_theme": "color theme",
-///   "conversations": false,
-///   "email_visitors": false,
-///   "file_transfer": false,
-///   "force_identify": false,
-///   "guard_level": "guard level",
-///   "helpdesk_link": false,
-///   "helpdesk_navigate": "helpdesk navigate",
-///   "helpdesk_only": false,
-///   "hide_on_away": false,
-///   "hide_on_mobile": false,
-///   "hide_vacation": false,
-///   "home": false,
-///   "ignore_privacy": false,
-///   "last_operator_face": false,
-///   "layout_theme": "layout theme",
-///   "locale": "en",
-///   "mode_initial": "mode initial",
-///   "ongoing_operator_face": false,
-///   "operator_privacy": false,
-///   "overlay_mode": false,
-///   "overlay_search": false,
-///   "phone_visitors": false,
-///   "position_reverse": false,
-///   "status_health_dead": false,
-///   "text_theme": "text theme",
-///   "tile": "tile",
-///   "visitor_compose": false,
-///   "visitor_privacy": false,
-///   "wait_game": false,
-///   "website_logo": false,
-///   "welcome_message": "welcome message"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "activity_metrics": false,
+   "allowed_pages": [
+     "allowed pages"
+   ],
+   "audio_record": false,
+   "availability_tooltip": false,
+   "blocked_countries": [
+     "blocked countries"
+   ],
+   "blocked_ips": [
+     "blocked ips"
+   ],
+   "blocked_locales": [
+     "blocked locales"
+   ],
+   "blocked_pages": [
+     "blocked pages"
+   ],
+   "check_domain": false,
+   "color_mode": "color mode",
+   "color_theme": "color theme",
+   "conversations": false,
+   "email_visitors": false,
+   "file_transfer": false,
+   "force_identify": false,
+   "guard_level": "guard level",
+   "helpdesk_link": false,
+   "helpdesk_navigate": "helpdesk navigate",
+   "helpdesk_only": false,
+   "hide_on_away": false,
+   "hide_on_mobile": false,
+   "hide_vacation": false,
+   "home": false,
+   "ignore_privacy": false,
+   "last_operator_face": false,
+   "layout_theme": "layout theme",
+   "locale": "en",
+   "mode_initial": "mode initial",
+   "ongoing_operator_face": false,
+   "operator_privacy": false,
+   "overlay_mode": false,
+   "overlay_search": false,
+   "phone_visitors": false,
+   "position_reverse": false,
+   "status_health_dead": false,
+   "text_theme": "text theme",
+   "tile": "tile",
+   "visitor_compose": false,
+   "visitor_privacy": false,
+   "wait_game": false,
+   "website_logo": false,
+   "welcome_message": "welcome message"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsChatbox {
@@ -11176,18 +11176,18 @@ pub struct WebsiteSettingsChatbox {
 /// Crisp model `WebsiteSettingsContact`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "email": "jane.doe@example.com",
-///   "instagram": "instagram",
-///   "messenger": "messenger",
-///   "phone": "+33600000000",
-///   "telegram": "telegram",
-///   "twitter": "twitter",
-///   "whatsapp": "whatsapp"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "instagram": "instagram",
+   "messenger": "messenger",
+   "phone": "+33600000000",
+   "telegram": "telegram",
+   "twitter": "twitter",
+   "whatsapp": "whatsapp"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsContact {
@@ -11217,16 +11217,16 @@ pub struct WebsiteSettingsContact {
 /// Crisp model `WebsiteSettingsEmails`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "enrich": false,
-///   "junk_filter": false,
-///   "rating": false,
-///   "trackers": false,
-///   "transcript": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "enrich": false,
+   "junk_filter": false,
+   "rating": false,
+   "trackers": false,
+   "transcript": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsEmails {
@@ -11250,14 +11250,14 @@ pub struct WebsiteSettingsEmails {
 /// Crisp model `WebsiteSettingsInbox`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "force_operator_token": false,
-///   "locale": "en",
-///   "lock_removal": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "force_operator_token": false,
+   "locale": "en",
+   "lock_removal": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsInbox {
@@ -11277,96 +11277,96 @@ pub struct WebsiteSettingsInbox {
 /// Used by `website::update_website_settings`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "audit": {
-///     "log": false
-///   },
-///   "chatbox": {
-///     "activity_metrics": false,
-///     "allowed_pages": [
-///       "allowed pages"
-///     ],
-///     "audio_record": false,
-///     "availability_tooltip": false,
-///     "blocked_countries": [
-///       "blocked countries"
-///     ],
-///     "blocked_ips": [
-///       "blocked ips"
-///     ],
-///     "blocked_locales": [
-///       "blocked locales"
-///     ],
-///     "blocked_pages": [
-///       "blocked pages"
-///     ],
-///     "check_domain": false,
-///     "color_mode": "color mode",
-///     "color_theme": "color theme",
-///     "conversations": false,
-///     "email_visitors": false,
-///     "file_transfer": false,
-///     "force_identify": false,
-///     "guard_level": "guard level",
-///     "helpdesk_link": false,
-///     "helpdesk_navigate": "helpdesk navigate",
-///     "helpdesk_only": false,
-///     "hide_on_away": false,
-///     "hide_on_mobile": false,
-///     "hide_vacation": false,
-///     "home": false,
-///     "ignore_privacy": false,
-///     "last_operator_face": false,
-///     "layout_theme": "layout theme",
-///     "locale": "en",
-///     "mode_initial": "mode initial",
-///     "ongoing_operator_face": false,
-///     "operator_privacy": false,
-///     "overlay_mode": false,
-///     "overlay_search": false,
-///     "phone_visitors": false,
-///     "position_reverse": false,
-///     "status_health_dead": false,
-///     "text_theme": "text theme",
-///     "tile": "tile",
-///     "visitor_compose": false,
-///     "visitor_privacy": false,
-///     "wait_game": false,
-///     "website_logo": false,
-///     "welcome_message": "welcome message"
-///   },
-///   "contact": {
-///     "email": "jane.doe@example.com",
-///     "instagram": "instagram",
-///     "messenger": "messenger",
-///     "phone": "+33600000000",
-///     "telegram": "telegram",
-///     "twitter": "twitter",
-///     "whatsapp": "whatsapp"
-///   },
-///   "domain": "example.com",
-///   "domain_alternates": [
-///     "domain alternates"
-///   ],
-///   "emails": {
-///     "enrich": false,
-///     "junk_filter": false,
-///     "rating": false,
-///     "trackers": false,
-///     "transcript": false
-///   },
-///   "inbox": {
-///     "force_operator_token": false,
-///     "locale": "en",
-///     "lock_removal": false
-///   },
-///   "logo": "logo",
-///   "name": "Jane Doe",
-///   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "audit": {
+     "log": false
+   },
+   "chatbox": {
+     "activity_metrics": false,
+     "allowed_pages": [
+       "allowed pages"
+     ],
+     "audio_record": false,
+     "availability_tooltip": false,
+     "blocked_countries": [
+       "blocked countries"
+     ],
+     "blocked_ips": [
+       "blocked ips"
+     ],
+     "blocked_locales": [
+       "blocked locales"
+     ],
+     "blocked_pages": [
+       "blocked pages"
+     ],
+     "check_domain": false,
+     "color_mode": "color mode",
+     "color_theme": "color theme",
+     "conversations": false,
+     "email_visitors": false,
+     "file_transfer": false,
+     "force_identify": false,
+     "guard_level": "guard level",
+     "helpdesk_link": false,
+     "helpdesk_navigate": "helpdesk navigate",
+     "helpdesk_only": false,
+     "hide_on_away": false,
+     "hide_on_mobile": false,
+     "hide_vacation": false,
+     "home": false,
+     "ignore_privacy": false,
+     "last_operator_face": false,
+     "layout_theme": "layout theme",
+     "locale": "en",
+     "mode_initial": "mode initial",
+     "ongoing_operator_face": false,
+     "operator_privacy": false,
+     "overlay_mode": false,
+     "overlay_search": false,
+     "phone_visitors": false,
+     "position_reverse": false,
+     "status_health_dead": false,
+     "text_theme": "text theme",
+     "tile": "tile",
+     "visitor_compose": false,
+     "visitor_privacy": false,
+     "wait_game": false,
+     "website_logo": false,
+     "welcome_message": "welcome message"
+   },
+   "contact": {
+     "email": "jane.doe@example.com",
+     "instagram": "instagram",
+     "messenger": "messenger",
+     "phone": "+33600000000",
+     "telegram": "telegram",
+     "twitter": "twitter",
+     "whatsapp": "whatsapp"
+   },
+   "domain": "example.com",
+   "domain_alternates": [
+     "domain alternates"
+   ],
+   "emails": {
+     "enrich": false,
+     "junk_filter": false,
+     "rating": false,
+     "trackers": false,
+     "transcript": false
+   },
+   "inbox": {
+     "force_operator_token": false,
+     "locale": "en",
+     "lock_removal": false
+   },
+   "logo": "logo",
+   "name": "Jane Doe",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdate {
@@ -11405,12 +11405,12 @@ pub struct WebsiteSettingsUpdate {
 /// Crisp model `WebsiteSettingsUpdateAudit`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "log": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "log": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateAudit {
@@ -11422,63 +11422,63 @@ pub struct WebsiteSettingsUpdateAudit {
 /// Crisp model `WebsiteSettingsUpdateChatbox`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "activity_metrics": false,
-///   "allowed_pages": [
-///     "allowed pages"
-///   ],
-///   "audio_record": false,
-///   "availability_tooltip": false,
-///   "blocked_countries": [
-///     "blocked countries"
-///   ],
-///   "blocked_ips": [
-///     "blocked ips"
-///   ],
-///   "blocked_locales": [
-///     "blocked locales"
-///   ],
-///   "blocked_pages": [
-///     "blocked pages"
-///   ],
-///   "check_domain": false,
-///   "color_mode": "color mode",
-///   "color_theme": "color theme",
-///   "conversations": false,
-///   "email_visitors": false,
-///   "file_transfer": false,
-///   "force_identify": false,
-///   "guard_level": "guard level",
-///   "helpdesk_link": false,
-///   "helpdesk_navigate": "helpdesk navigate",
-///   "helpdesk_only": false,
-///   "hide_on_away": false,
-///   "hide_on_mobile": false,
-///   "hide_vacation": false,
-///   "home": false,
-///   "ignore_privacy": false,
-///   "last_operator_face": false,
-///   "layout_theme": "layout theme",
-///   "locale": "en",
-///   "mode_initial": "mode initial",
-///   "ongoing_operator_face": false,
-///   "operator_privacy": false,
-///   "overlay_mode": false,
-///   "overlay_search": false,
-///   "phone_visitors": false,
-///   "position_reverse": false,
-///   "status_health_dead": false,
-///   "text_theme": "text theme",
-///   "tile": "tile",
-///   "visitor_compose": false,
-///   "visitor_privacy": false,
-///   "wait_game": false,
-///   "website_logo": false,
-///   "welcome_message": "welcome message"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "activity_metrics": false,
+   "allowed_pages": [
+     "allowed pages"
+   ],
+   "audio_record": false,
+   "availability_tooltip": false,
+   "blocked_countries": [
+     "blocked countries"
+   ],
+   "blocked_ips": [
+     "blocked ips"
+   ],
+   "blocked_locales": [
+     "blocked locales"
+   ],
+   "blocked_pages": [
+     "blocked pages"
+   ],
+   "check_domain": false,
+   "color_mode": "color mode",
+   "color_theme": "color theme",
+   "conversations": false,
+   "email_visitors": false,
+   "file_transfer": false,
+   "force_identify": false,
+   "guard_level": "guard level",
+   "helpdesk_link": false,
+   "helpdesk_navigate": "helpdesk navigate",
+   "helpdesk_only": false,
+   "hide_on_away": false,
+   "hide_on_mobile": false,
+   "hide_vacation": false,
+   "home": false,
+   "ignore_privacy": false,
+   "last_operator_face": false,
+   "layout_theme": "layout theme",
+   "locale": "en",
+   "mode_initial": "mode initial",
+   "ongoing_operator_face": false,
+   "operator_privacy": false,
+   "overlay_mode": false,
+   "overlay_search": false,
+   "phone_visitors": false,
+   "position_reverse": false,
+   "status_health_dead": false,
+   "text_theme": "text theme",
+   "tile": "tile",
+   "visitor_compose": false,
+   "visitor_privacy": false,
+   "wait_game": false,
+   "website_logo": false,
+   "welcome_message": "welcome message"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateChatbox {
@@ -11613,18 +11613,18 @@ pub struct WebsiteSettingsUpdateChatbox {
 /// Crisp model `WebsiteSettingsUpdateContact`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "email": "jane.doe@example.com",
-///   "instagram": "instagram",
-///   "messenger": "messenger",
-///   "phone": "+33600000000",
-///   "telegram": "telegram",
-///   "twitter": "twitter",
-///   "whatsapp": "whatsapp"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "instagram": "instagram",
+   "messenger": "messenger",
+   "phone": "+33600000000",
+   "telegram": "telegram",
+   "twitter": "twitter",
+   "whatsapp": "whatsapp"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateContact {
@@ -11654,16 +11654,16 @@ pub struct WebsiteSettingsUpdateContact {
 /// Crisp model `WebsiteSettingsUpdateEmails`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "enrich": false,
-///   "junk_filter": false,
-///   "rating": false,
-///   "trackers": false,
-///   "transcript": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "enrich": false,
+   "junk_filter": false,
+   "rating": false,
+   "trackers": false,
+   "transcript": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateEmails {
@@ -11687,14 +11687,14 @@ pub struct WebsiteSettingsUpdateEmails {
 /// Crisp model `WebsiteSettingsUpdateInbox`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "force_operator_token": false,
-///   "locale": "en",
-///   "lock_removal": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "force_operator_token": false,
+   "locale": "en",
+   "lock_removal": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateInbox {
@@ -11714,19 +11714,19 @@ pub struct WebsiteSettingsUpdateInbox {
 /// Used by `website::list_teams`, `website::create_new_team`, `website::get_team`, `website::save_team`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "created_at": 1700000000000,
-///   "emoji": "emoji",
-///   "name": "Jane Doe",
-///   "operators": [
-///     "operators"
-///   ],
-///   "team_id": "team-0001",
-///   "updated_at": 1700000000000
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "created_at": 1700000000000,
+   "emoji": "emoji",
+   "name": "Jane Doe",
+   "operators": [
+     "operators"
+   ],
+   "team_id": "team-0001",
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteTeam {
@@ -11755,12 +11755,12 @@ pub struct WebsiteTeam {
 /// Used by `website::create_new_team`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "team_id": "team-0001"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "team_id": "team-0001"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteTeamNew {
@@ -11774,12 +11774,12 @@ pub struct WebsiteTeamNew {
 /// Used by `website::get_verify_key`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "secret": "secret"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "secret": "secret"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVerifyKey {
@@ -11793,12 +11793,12 @@ pub struct WebsiteVerifyKey {
 /// Used by `website::get_verify_settings`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "enabled": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "enabled": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVerifySettings {
@@ -11812,12 +11812,12 @@ pub struct WebsiteVerifySettings {
 /// Used by `website::update_verify_settings`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "enabled": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "enabled": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVerifySettingsUpdate {
@@ -11831,39 +11831,39 @@ pub struct WebsiteVerifySettingsUpdate {
 /// Used by `website::list_visitors`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "active": false,
-///   "avatar": "https://example.com/",
-///   "capabilities": [
-///     "capabilities"
-///   ],
-///   "email": "jane.doe@example.com",
-///   "geolocation": {
-///     "city": "city",
-///     "coordinates": {
-///       "latitude": 1.5,
-///       "longitude": 1.5
-///     },
-///     "country": "FR",
-///     "region": "region"
-///   },
-///   "inbox_id": "inbox-0001",
-///   "initiated": false,
-///   "last_page": {
-///     "page_title": "page title",
-///     "page_url": "page url"
-///   },
-///   "locales": [
-///     "locales"
-///   ],
-///   "nickname": "Jane Doe",
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "timezone": -120,
-///   "useragent": "useragent"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "active": false,
+   "avatar": "https://example.com/",
+   "capabilities": [
+     "capabilities"
+   ],
+   "email": "jane.doe@example.com",
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "inbox_id": "inbox-0001",
+   "initiated": false,
+   "last_page": {
+     "page_title": "page title",
+     "page_url": "page url"
+   },
+   "locales": [
+     "locales"
+   ],
+   "nickname": "Jane Doe",
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "timezone": -120,
+   "useragent": "useragent"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitor {
@@ -11913,14 +11913,14 @@ pub struct WebsiteVisitor {
 /// Used by `website::count_visitors`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "active": 3,
-///   "count": 42,
-///   "limited": false
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "active": 3,
+   "count": 42,
+   "limited": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorCount {
@@ -11938,18 +11938,18 @@ pub struct WebsiteVisitorCount {
 /// Crisp model `WebsiteVisitorGeolocation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "city": "city",
-///   "coordinates": {
-///     "latitude": 1.5,
-///     "longitude": 1.5
-///   },
-///   "country": "FR",
-///   "region": "region"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "city": "city",
+   "coordinates": {
+     "latitude": 1.5,
+     "longitude": 1.5
+   },
+   "country": "FR",
+   "region": "region"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorGeolocation {
@@ -11970,13 +11970,13 @@ pub struct WebsiteVisitorGeolocation {
 /// Crisp model `WebsiteVisitorGeolocationCoordinates`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "latitude": 1.5,
-///   "longitude": 1.5
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "latitude": 1.5,
+   "longitude": 1.5
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorGeolocationCoordinates {
@@ -11991,13 +11991,13 @@ pub struct WebsiteVisitorGeolocationCoordinates {
 /// Crisp model `WebsiteVisitorLastPage`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "page_title": "page title",
-///   "page_url": "page url"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "page_title": "page title",
+   "page_url": "page url"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorLastPage {
@@ -12014,15 +12014,15 @@ pub struct WebsiteVisitorLastPage {
 /// Used by `website::count_blocked_visitors`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "blocked": 3,
-///   "rule": [
-///     "rule"
-///   ]
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "blocked": 3,
+   "rule": [
+     "rule"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsBlocked {
@@ -12039,45 +12039,45 @@ pub struct WebsiteVisitorsBlocked {
 /// Used by `website::pinpoint_visitors_on_map`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "geolocation": {
-///     "city": "city",
-///     "coordinates": {
-///       "latitude": 1.5,
-///       "longitude": 1.5
-///     },
-///     "country": "FR",
-///     "region": "region"
-///   },
-///   "visitors": {
-///     "count": 42,
-///     "sessions": [
-///       {
-///         "active": false,
-///         "avatar": "https://example.com/",
-///         "capabilities": [
-///           "capabilities"
-///         ],
-///         "email": "jane.doe@example.com",
-///         "initiated": false,
-///         "last_page": {
-///           "page_title": "page title",
-///           "page_url": "page url"
-///         },
-///         "locales": [
-///           "locales"
-///         ],
-///         "nickname": "Jane Doe",
-///         "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///         "timezone": -120
-///       }
-///     ],
-///     "threshold": 3
-///   }
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "visitors": {
+     "count": 42,
+     "sessions": [
+       {
+         "active": false,
+         "avatar": "https://example.com/",
+         "capabilities": [
+           "capabilities"
+         ],
+         "email": "jane.doe@example.com",
+         "initiated": false,
+         "last_page": {
+           "page_title": "page title",
+           "page_url": "page url"
+         },
+         "locales": [
+           "locales"
+         ],
+         "nickname": "Jane Doe",
+         "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+         "timezone": -120
+       }
+     ],
+     "threshold": 3
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPoint {
@@ -12092,18 +12092,18 @@ pub struct WebsiteVisitorsMapPoint {
 /// Crisp model `WebsiteVisitorsMapPointGeolocation`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "city": "city",
-///   "coordinates": {
-///     "latitude": 1.5,
-///     "longitude": 1.5
-///   },
-///   "country": "FR",
-///   "region": "region"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "city": "city",
+   "coordinates": {
+     "latitude": 1.5,
+     "longitude": 1.5
+   },
+   "country": "FR",
+   "region": "region"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointGeolocation {
@@ -12124,13 +12124,13 @@ pub struct WebsiteVisitorsMapPointGeolocation {
 /// Crisp model `WebsiteVisitorsMapPointGeolocationCoordinates`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "latitude": 1.5,
-///   "longitude": 1.5
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "latitude": 1.5,
+   "longitude": 1.5
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointGeolocationCoordinates {
@@ -12145,34 +12145,34 @@ pub struct WebsiteVisitorsMapPointGeolocationCoordinates {
 /// Crisp model `WebsiteVisitorsMapPointVisitors`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "count": 42,
-///   "sessions": [
-///     {
-///       "active": false,
-///       "avatar": "https://example.com/",
-///       "capabilities": [
-///         "capabilities"
-///       ],
-///       "email": "jane.doe@example.com",
-///       "initiated": false,
-///       "last_page": {
-///         "page_title": "page title",
-///         "page_url": "page url"
-///       },
-///       "locales": [
-///         "locales"
-///       ],
-///       "nickname": "Jane Doe",
-///       "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///       "timezone": -120
-///     }
-///   ],
-///   "threshold": 3
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "count": 42,
+   "sessions": [
+     {
+       "active": false,
+       "avatar": "https://example.com/",
+       "capabilities": [
+         "capabilities"
+       ],
+       "email": "jane.doe@example.com",
+       "initiated": false,
+       "last_page": {
+         "page_title": "page title",
+         "page_url": "page url"
+       },
+       "locales": [
+         "locales"
+       ],
+       "nickname": "Jane Doe",
+       "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+       "timezone": -120
+     }
+   ],
+   "threshold": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointVisitors {
@@ -12190,28 +12190,28 @@ pub struct WebsiteVisitorsMapPointVisitors {
 /// Crisp model `WebsiteVisitorsMapPointVisitorsSession`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "active": false,
-///   "avatar": "https://example.com/",
-///   "capabilities": [
-///     "capabilities"
-///   ],
-///   "email": "jane.doe@example.com",
-///   "initiated": false,
-///   "last_page": {
-///     "page_title": "page title",
-///     "page_url": "page url"
-///   },
-///   "locales": [
-///     "locales"
-///   ],
-///   "nickname": "Jane Doe",
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-///   "timezone": -120
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "active": false,
+   "avatar": "https://example.com/",
+   "capabilities": [
+     "capabilities"
+   ],
+   "email": "jane.doe@example.com",
+   "initiated": false,
+   "last_page": {
+     "page_title": "page title",
+     "page_url": "page url"
+   },
+   "locales": [
+     "locales"
+   ],
+   "nickname": "Jane Doe",
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "timezone": -120
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointVisitorsSession {
@@ -12252,12 +12252,12 @@ pub struct WebsiteVisitorsMapPointVisitorsSession {
 /// Used by `website::get_session_identifier_from_token`.
 ///
 /// An example payload:
-///
-/// ```json
-/// {
-///   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
-/// }
-/// ```
+#[doc = r##"
+ ```json
+ {
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsToken {

@@ -6967,6 +6967,7 @@ impl WebsiteScope {
     /// Computes analytics for a website from a free-form query map and returns the data points, one per period or split value, with values and hit counts.
     ///
     /// [`WebsiteService::generate_analytics`] for this website.
+    #[inline]
     pub fn generate_analytics(&self, body: impl serde::Serialize) -> GenerateAnalytics {
         self.service.generate_analytics(&self.website_id, body)
     }
@@ -6974,6 +6975,7 @@ impl WebsiteScope {
     /// Returns whether the website's support team is currently `online` or `offline`, and since when (epoch ms).
     ///
     /// [`WebsiteService::get_website_availability_status`] for this website.
+    #[inline]
     pub fn get_website_availability_status(&self) -> GetWebsiteAvailabilityStatus {
         self.service.get_website_availability_status(&self.website_id)
     }
@@ -6981,6 +6983,7 @@ impl WebsiteScope {
     /// Lists the availability of each operator of a website: their availability type and since when it holds (epoch ms).
     ///
     /// [`WebsiteService::list_website_operator_availabilities`] for this website.
+    #[inline]
     pub fn list_website_operator_availabilities(&self) -> ListWebsiteOperatorAvailabilities {
         self.service.list_website_operator_availabilities(&self.website_id)
     }
@@ -6988,6 +6991,7 @@ impl WebsiteScope {
     /// Returns the base record of a website: identifier, name, domain, logo URL and verification state.
     ///
     /// [`WebsiteService::get_website`] for this website.
+    #[inline]
     pub fn get_website(&self) -> GetWebsite {
         self.service.get_website(&self.website_id)
     }
@@ -6995,6 +6999,7 @@ impl WebsiteScope {
     /// Schedules the permanent deletion of a website and all its data, confirmed by a verification (method `password`, `token` or `google`, and its secret); the deletion is not immediate and can be aborted until it runs.
     ///
     /// [`WebsiteService::delete_website`] for this website.
+    #[inline]
     pub fn delete_website(&self, verify: impl Into<models::WebsiteRemoveVerify>) -> DeleteWebsite {
         self.service.delete_website(&self.website_id, verify)
     }
@@ -7002,6 +7007,7 @@ impl WebsiteScope {
     /// Cancels a pending deletion of a website, keeping the website and its data.
     ///
     /// [`WebsiteService::abort_website_deletion`] for this website.
+    #[inline]
     pub fn abort_website_deletion(&self) -> AbortWebsiteDeletion {
         self.service.abort_website_deletion(&self.website_id)
     }
@@ -7009,6 +7015,7 @@ impl WebsiteScope {
     /// Marks many conversations as resolved in one call: the listed sessions, or every conversation of an inbox.
     ///
     /// [`WebsiteService::batch_resolve_conversations`] for this website.
+    #[inline]
     pub fn batch_resolve_conversations(
         &self,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
@@ -7019,6 +7026,7 @@ impl WebsiteScope {
     /// Marks many conversations as unresolved in one call: the listed sessions, or every conversation of an inbox.
     ///
     /// [`WebsiteService::batch_unresolve_conversations`] for this website.
+    #[inline]
     pub fn batch_unresolve_conversations(
         &self,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
@@ -7029,6 +7037,7 @@ impl WebsiteScope {
     /// Marks all messages of many conversations as read in one call: the listed sessions, or every conversation of an inbox.
     ///
     /// [`WebsiteService::batch_read_conversations`] for this website.
+    #[inline]
     pub fn batch_read_conversations(
         &self,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
@@ -7039,6 +7048,7 @@ impl WebsiteScope {
     /// Marks many conversations as unread in one call: the listed sessions, or every conversation of an inbox.
     ///
     /// [`WebsiteService::batch_unread_conversations`] for this website.
+    #[inline]
     pub fn batch_unread_conversations(
         &self,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
@@ -7049,6 +7059,7 @@ impl WebsiteScope {
     /// Permanently removes many conversations and their messages in one call: the listed sessions, or every conversation of an inbox.
     ///
     /// [`WebsiteService::batch_remove_conversations`] for this website.
+    #[inline]
     pub fn batch_remove_conversations(
         &self,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
@@ -7059,6 +7070,7 @@ impl WebsiteScope {
     /// Permanently removes many contact profiles in one call, selected by a list of people identifiers or a search.
     ///
     /// [`WebsiteService::batch_remove_people`] for this website.
+    #[inline]
     pub fn batch_remove_people(
         &self,
         people: impl Into<models::WebsiteBatchPeopleOperationInner>,
@@ -7069,6 +7081,7 @@ impl WebsiteScope {
     /// Reports many conversations with the same flag (for example spam or abuse) in one call.
     ///
     /// [`WebsiteService::batch_report_conversations`] for this website.
+    #[inline]
     pub fn batch_report_conversations(
         &self,
         body: impl std::borrow::Borrow<models::WebsiteBatchReportOperation>,
@@ -7079,6 +7092,7 @@ impl WebsiteScope {
     /// Blocks or unblocks incoming messages for many conversations in one call.
     ///
     /// [`WebsiteService::batch_block_conversations`] for this website.
+    #[inline]
     pub fn batch_block_conversations(
         &self,
         body: impl std::borrow::Borrow<models::WebsiteBatchBlockOperation>,
@@ -7089,6 +7103,7 @@ impl WebsiteScope {
     /// Assigns many conversations to the same operator in one call.
     ///
     /// [`WebsiteService::batch_routing_conversations`] for this website.
+    #[inline]
     pub fn batch_routing_conversations(
         &self,
         body: impl std::borrow::Borrow<models::WebsiteBatchRoutingOperation>,
@@ -7099,6 +7114,7 @@ impl WebsiteScope {
     /// Moves many conversations to the same inbox in one call.
     ///
     /// [`WebsiteService::batch_inbox_conversations`] for this website.
+    #[inline]
     pub fn batch_inbox_conversations(
         &self,
         body: impl std::borrow::Borrow<models::WebsiteBatchInboxOperation>,
@@ -7109,6 +7125,7 @@ impl WebsiteScope {
     /// Merges the same custom data map into many conversations in one call.
     ///
     /// [`WebsiteService::batch_update_conversations_data`] for this website.
+    #[inline]
     pub fn batch_update_conversations_data(
         &self,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsDataOperation>,
@@ -7119,6 +7136,7 @@ impl WebsiteScope {
     /// Merges the same custom data map into many contact profiles in one call, selected by people identifiers or a search.
     ///
     /// [`WebsiteService::batch_update_people_data`] for this website.
+    #[inline]
     pub fn batch_update_people_data(
         &self,
         people: impl Into<models::WebsiteBatchPeopleOperationInner>,
@@ -7130,6 +7148,7 @@ impl WebsiteScope {
     /// Applies the same segments (tags) to many conversations in one call.
     ///
     /// [`WebsiteService::batch_update_conversations_segments`] for this website.
+    #[inline]
     pub fn batch_update_conversations_segments(
         &self,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsSegmentsOperation>,
@@ -7140,6 +7159,7 @@ impl WebsiteScope {
     /// Applies the same segments (tags) to many contact profiles in one call, selected by people identifiers or a search.
     ///
     /// [`WebsiteService::batch_update_people_segments`] for this website.
+    #[inline]
     pub fn batch_update_people_segments(
         &self,
         people: impl Into<models::WebsiteBatchPeopleOperationInner>,
@@ -7151,6 +7171,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the website's campaigns, each with its type, state, progress and counts of targeted and reached recipients.
     ///
     /// [`WebsiteService::list_campaigns`] for this website.
+    #[inline]
     pub fn list_campaigns(&self, page_number: u32) -> ListCampaigns {
         self.service.list_campaigns(&self.website_id, page_number)
     }
@@ -7158,6 +7179,7 @@ impl WebsiteScope {
     /// Lists the tags used to group the website's campaigns, as strings.
     ///
     /// [`WebsiteService::list_campaign_tags`] for this website.
+    #[inline]
     pub fn list_campaign_tags(&self) -> ListCampaignTags {
         self.service.list_campaign_tags(&self.website_id)
     }
@@ -7165,6 +7187,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the website's campaign templates, without their content.
     ///
     /// [`WebsiteService::list_campaign_templates`] for this website.
+    #[inline]
     pub fn list_campaign_templates(&self, page_number: u32) -> ListCampaignTemplates {
         self.service.list_campaign_templates(&self.website_id, page_number)
     }
@@ -7172,6 +7195,7 @@ impl WebsiteScope {
     /// Creates an empty campaign template with a name and content format, and returns its `template_id`.
     ///
     /// [`WebsiteService::create_new_campaign_template`] for this website.
+    #[inline]
     pub fn create_new_campaign_template(
         &self,
         format: impl Into<String>,
@@ -7183,6 +7207,7 @@ impl WebsiteScope {
     /// Checks whether a campaign template exists (HEAD request); returns `true` when it does.
     ///
     /// [`WebsiteService::check_if_campaign_template_exists`] for this website.
+    #[inline]
     pub fn check_if_campaign_template_exists(&self, template_id: impl AsRef<str>) -> CheckIfCampaignTemplateExists {
         self.service.check_if_campaign_template_exists(&self.website_id, template_id)
     }
@@ -7190,6 +7215,7 @@ impl WebsiteScope {
     /// Returns one campaign template with its content.
     ///
     /// [`WebsiteService::get_campaign_template`] for this website.
+    #[inline]
     pub fn get_campaign_template(&self, template_id: impl AsRef<str>) -> GetCampaignTemplate {
         self.service.get_campaign_template(&self.website_id, template_id)
     }
@@ -7197,6 +7223,7 @@ impl WebsiteScope {
     /// Replaces a campaign template with the given one.
     ///
     /// [`WebsiteService::save_campaign_template`] for this website.
+    #[inline]
     pub fn save_campaign_template(
         &self,
         template_id: impl AsRef<str>,
@@ -7208,6 +7235,7 @@ impl WebsiteScope {
     /// Changes the given fields of a campaign template, leaving the others unchanged.
     ///
     /// [`WebsiteService::update_campaign_template`] for this website.
+    #[inline]
     pub fn update_campaign_template(
         &self,
         template_id: impl AsRef<str>,
@@ -7219,6 +7247,7 @@ impl WebsiteScope {
     /// Permanently removes a campaign template.
     ///
     /// [`WebsiteService::remove_campaign_template`] for this website.
+    #[inline]
     pub fn remove_campaign_template(&self, template_id: impl AsRef<str>) -> RemoveCampaignTemplate {
         self.service.remove_campaign_template(&self.website_id, template_id)
     }
@@ -7226,6 +7255,7 @@ impl WebsiteScope {
     /// Creates a draft campaign of the given type with a name, and returns its `campaign_id`.
     ///
     /// [`WebsiteService::create_new_campaign`] for this website.
+    #[inline]
     pub fn create_new_campaign(&self, r#type: impl Into<String>, name: impl Into<String>) -> CreateNewCampaign {
         self.service.create_new_campaign(&self.website_id, r#type, name)
     }
@@ -7233,6 +7263,7 @@ impl WebsiteScope {
     /// Checks whether a campaign exists (HEAD request); returns `true` when it does.
     ///
     /// [`WebsiteService::check_if_campaign_exists`] for this website.
+    #[inline]
     pub fn check_if_campaign_exists(&self, campaign_id: impl AsRef<str>) -> CheckIfCampaignExists {
         self.service.check_if_campaign_exists(&self.website_id, campaign_id)
     }
@@ -7240,6 +7271,7 @@ impl WebsiteScope {
     /// Returns one campaign in full: sender, recipients, automation flow, message, delivery options and statistics.
     ///
     /// [`WebsiteService::get_campaign`] for this website.
+    #[inline]
     pub fn get_campaign(&self, campaign_id: impl AsRef<str>) -> GetCampaign {
         self.service.get_campaign(&self.website_id, campaign_id)
     }
@@ -7247,6 +7279,7 @@ impl WebsiteScope {
     /// Replaces a campaign with the given one.
     ///
     /// [`WebsiteService::save_campaign`] for this website.
+    #[inline]
     pub fn save_campaign(
         &self,
         campaign_id: impl AsRef<str>,
@@ -7258,6 +7291,7 @@ impl WebsiteScope {
     /// Changes the given fields of a campaign, leaving the others unchanged.
     ///
     /// [`WebsiteService::update_campaign`] for this website.
+    #[inline]
     pub fn update_campaign(
         &self,
         campaign_id: impl AsRef<str>,
@@ -7269,6 +7303,7 @@ impl WebsiteScope {
     /// Permanently removes a campaign.
     ///
     /// [`WebsiteService::remove_campaign`] for this website.
+    #[inline]
     pub fn remove_campaign(&self, campaign_id: impl AsRef<str>) -> RemoveCampaign {
         self.service.remove_campaign(&self.website_id, campaign_id)
     }
@@ -7276,6 +7311,7 @@ impl WebsiteScope {
     /// Dispatches a campaign: starts sending it to its recipients; progress is reported by `campaign:progress` real-time events.
     ///
     /// [`WebsiteService::dispatch_campaign`] for this website.
+    #[inline]
     pub fn dispatch_campaign(&self, campaign_id: impl AsRef<str>) -> DispatchCampaign {
         self.service.dispatch_campaign(&self.website_id, campaign_id)
     }
@@ -7283,6 +7319,7 @@ impl WebsiteScope {
     /// Resumes sending a campaign that was paused.
     ///
     /// [`WebsiteService::resume_campaign`] for this website.
+    #[inline]
     pub fn resume_campaign(&self, campaign_id: impl AsRef<str>) -> ResumeCampaign {
         self.service.resume_campaign(&self.website_id, campaign_id)
     }
@@ -7290,6 +7327,7 @@ impl WebsiteScope {
     /// Pauses a campaign that is being sent; it can be resumed later.
     ///
     /// [`WebsiteService::pause_campaign`] for this website.
+    #[inline]
     pub fn pause_campaign(&self, campaign_id: impl AsRef<str>) -> PauseCampaign {
         self.service.pause_campaign(&self.website_id, campaign_id)
     }
@@ -7297,6 +7335,7 @@ impl WebsiteScope {
     /// Sends a test copy of a campaign without sending it to its recipients.
     ///
     /// [`WebsiteService::test_campaign`] for this website.
+    #[inline]
     pub fn test_campaign(&self, campaign_id: impl AsRef<str>) -> TestCampaign {
         self.service.test_campaign(&self.website_id, campaign_id)
     }
@@ -7304,6 +7343,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the contacts a campaign targets, with their email, name and subscription state.
     ///
     /// [`WebsiteService::list_campaign_recipients`] for this website.
+    #[inline]
     pub fn list_campaign_recipients(&self, campaign_id: impl AsRef<str>, page_number: u32) -> ListCampaignRecipients {
         self.service.list_campaign_recipients(&self.website_id, campaign_id, page_number)
     }
@@ -7311,6 +7351,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the recipients who performed one action on a campaign (for example opened or clicked), with the time of each record (epoch ms).
     ///
     /// [`WebsiteService::list_campaign_statistics`] for this website.
+    #[inline]
     pub fn list_campaign_statistics(
         &self,
         campaign_id: impl AsRef<str>,
@@ -7323,6 +7364,7 @@ impl WebsiteScope {
     /// Returns the real-time (RTM) socket endpoints to connect to for this website, with rescue endpoints to fall back on.
     ///
     /// [`WebsiteService::get_connect_endpoints`] for this website.
+    #[inline]
     pub fn get_connect_endpoints(&self) -> GetConnectEndpoints {
         self.service.get_connect_endpoints(&self.website_id)
     }
@@ -7330,6 +7372,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the website's conversations, with optional filters (inbox, unread, resolved, mention, assignee, dates), ordering and a text, segment or filter search; `per_page` sets the page size (20 to 50, default 20).
     ///
     /// [`WebsiteService::list_conversations`] for this website.
+    #[inline]
     pub fn list_conversations(&self, page_number: u32) -> ListConversations {
         self.service.list_conversations(&self.website_id, page_number)
     }
@@ -7337,6 +7380,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the segments used on conversations, each with how many conversations carry it.
     ///
     /// [`WebsiteService::list_suggested_conversation_segments`] for this website.
+    #[inline]
     pub fn list_suggested_conversation_segments(&self, page_number: u32) -> ListSuggestedConversationSegments {
         self.service.list_suggested_conversation_segments(&self.website_id, page_number)
     }
@@ -7344,6 +7388,7 @@ impl WebsiteScope {
     /// Removes a segment from the suggestions offered for conversations.
     ///
     /// [`WebsiteService::delete_suggested_conversation_segment`] for this website.
+    #[inline]
     pub fn delete_suggested_conversation_segment(
         &self,
         segment: impl Into<String>,
@@ -7354,6 +7399,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the custom data keys used on conversations, each with how many conversations carry it.
     ///
     /// [`WebsiteService::list_suggested_conversation_data_keys`] for this website.
+    #[inline]
     pub fn list_suggested_conversation_data_keys(&self, page_number: u32) -> ListSuggestedConversationDataKeys {
         self.service.list_suggested_conversation_data_keys(&self.website_id, page_number)
     }
@@ -7361,6 +7407,7 @@ impl WebsiteScope {
     /// Removes a custom data key from the suggestions offered for conversations.
     ///
     /// [`WebsiteService::delete_suggested_conversation_data_key`] for this website.
+    #[inline]
     pub fn delete_suggested_conversation_data_key(&self, key: impl Into<String>) -> DeleteSuggestedConversationDataKey {
         self.service.delete_suggested_conversation_data_key(&self.website_id, key)
     }
@@ -7368,6 +7415,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the conversations held back as spam, with the reason and the time they were caught (epoch ms).
     ///
     /// [`WebsiteService::list_spam_conversations`] for this website.
+    #[inline]
     pub fn list_spam_conversations(&self, page_number: u32) -> ListSpamConversations {
         self.service.list_spam_conversations(&self.website_id, page_number)
     }
@@ -7375,6 +7423,7 @@ impl WebsiteScope {
     /// Returns one spam item with the content that was held back.
     ///
     /// [`WebsiteService::resolve_spam_conversation_content`] for this website.
+    #[inline]
     pub fn resolve_spam_conversation_content(&self, spam_id: impl AsRef<str>) -> ResolveSpamConversationContent {
         self.service.resolve_spam_conversation_content(&self.website_id, spam_id)
     }
@@ -7382,6 +7431,7 @@ impl WebsiteScope {
     /// Decides on a spam item: deliver it as a normal conversation or confirm it as spam.
     ///
     /// [`WebsiteService::submit_spam_conversation_decision`] for this website.
+    #[inline]
     pub fn submit_spam_conversation_decision(
         &self,
         spam_id: impl AsRef<str>,
@@ -7393,6 +7443,7 @@ impl WebsiteScope {
     /// Creates an empty conversation on the website and returns its new `session_id`.
     ///
     /// [`WebsiteService::create_new_conversation`] for this website.
+    #[inline]
     pub fn create_new_conversation(&self) -> CreateNewConversation {
         self.service.create_new_conversation(&self.website_id)
     }
@@ -7400,6 +7451,7 @@ impl WebsiteScope {
     /// Checks whether a conversation exists (HEAD request); returns `true` when it does.
     ///
     /// [`WebsiteService::check_if_conversation_exists`] for this website.
+    #[inline]
     pub fn check_if_conversation_exists(&self, session_id: impl models::AsSessionId) -> CheckIfConversationExists {
         self.service.check_if_conversation_exists(&self.website_id, session_id)
     }
@@ -7407,6 +7459,7 @@ impl WebsiteScope {
     /// Returns one conversation: state, assignee, unread counts, last message, participants and the visitor's metas.
     ///
     /// [`WebsiteService::get_conversation`] for this website.
+    #[inline]
     pub fn get_conversation(&self, session_id: impl models::AsSessionId) -> GetConversation {
         self.service.get_conversation(&self.website_id, session_id)
     }
@@ -7414,6 +7467,7 @@ impl WebsiteScope {
     /// Permanently removes a conversation and all its messages.
     ///
     /// [`WebsiteService::remove_conversation`] for this website.
+    #[inline]
     pub fn remove_conversation(&self, session_id: impl models::AsSessionId) -> RemoveConversation {
         self.service.remove_conversation(&self.website_id, session_id)
     }
@@ -7421,6 +7475,7 @@ impl WebsiteScope {
     /// Initiates the conversation of an existing session, for example to write to a visitor before they have written.
     ///
     /// [`WebsiteService::initiate_conversation_with_existing_session`] for this website.
+    #[inline]
     pub fn initiate_conversation_with_existing_session(
         &self,
         session_id: impl models::AsSessionId,
@@ -7431,6 +7486,7 @@ impl WebsiteScope {
     /// Returns one batch of messages of a conversation; pass `timestamp_before` (epoch ms) to page back to older messages.
     ///
     /// [`WebsiteService::get_messages_in_conversation`] for this website.
+    #[inline]
     pub fn get_messages_in_conversation(&self, session_id: impl models::AsSessionId) -> GetMessagesInConversation {
         self.service.get_messages_in_conversation(&self.website_id, session_id)
     }
@@ -7438,6 +7494,7 @@ impl WebsiteScope {
     /// Sends a message (text, note, file, animation, audio, picker, field, carousel or event) in a conversation and returns its fingerprint.
     ///
     /// [`WebsiteService::send_message_in_conversation`] for this website.
+    #[inline]
     pub fn send_message_in_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7449,6 +7506,7 @@ impl WebsiteScope {
     /// Returns one message of a conversation, identified by its fingerprint.
     ///
     /// [`WebsiteService::get_message_in_conversation`] for this website.
+    #[inline]
     pub fn get_message_in_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7460,6 +7518,7 @@ impl WebsiteScope {
     /// Replaces the content of a message already sent in a conversation; the message is then marked as edited.
     ///
     /// [`WebsiteService::update_message_in_conversation`] for this website.
+    #[inline]
     pub fn update_message_in_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7472,6 +7531,7 @@ impl WebsiteScope {
     /// Permanently removes one message from a conversation.
     ///
     /// [`WebsiteService::remove_message_in_conversation`] for this website.
+    #[inline]
     pub fn remove_message_in_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7483,6 +7543,7 @@ impl WebsiteScope {
     /// Shows or hides the typing indicator in a conversation (`start` or `stop`), optionally with an excerpt of the text being typed.
     ///
     /// [`WebsiteService::compose_message_in_conversation`] for this website.
+    #[inline]
     pub fn compose_message_in_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7494,6 +7555,7 @@ impl WebsiteScope {
     /// Marks messages of a conversation as read for the operator or visitor side, all of them or the given fingerprints.
     ///
     /// [`WebsiteService::mark_messages_as_read_in_conversation`] for this website.
+    #[inline]
     pub fn mark_messages_as_read_in_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7505,6 +7567,7 @@ impl WebsiteScope {
     /// Marks a conversation as unread again for the operator or visitor side.
     ///
     /// [`WebsiteService::mark_conversation_as_unread`] for this website.
+    #[inline]
     pub fn mark_conversation_as_unread(
         &self,
         session_id: impl models::AsSessionId,
@@ -7516,6 +7579,7 @@ impl WebsiteScope {
     /// Marks messages of a conversation as delivered to the operator or visitor side, all of them or the given fingerprints.
     ///
     /// [`WebsiteService::mark_messages_as_delivered_in_conversation`] for this website.
+    #[inline]
     pub fn mark_messages_as_delivered_in_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7527,6 +7591,7 @@ impl WebsiteScope {
     /// Records whether the conversation is currently open (being viewed) or closed.
     ///
     /// [`WebsiteService::update_conversation_open_state`] for this website.
+    #[inline]
     pub fn update_conversation_open_state(
         &self,
         session_id: impl models::AsSessionId,
@@ -7538,6 +7603,7 @@ impl WebsiteScope {
     /// Returns the operator a conversation is assigned to, if any.
     ///
     /// [`WebsiteService::get_conversation_routing_assign`] for this website.
+    #[inline]
     pub fn get_conversation_routing_assign(
         &self,
         session_id: impl models::AsSessionId,
@@ -7548,6 +7614,7 @@ impl WebsiteScope {
     /// Assigns a conversation to an operator (by `user_id`), optionally silently, that is without notifying.
     ///
     /// [`WebsiteService::assign_conversation_routing`] for this website.
+    #[inline]
     pub fn assign_conversation_routing(
         &self,
         session_id: impl models::AsSessionId,
@@ -7559,6 +7626,7 @@ impl WebsiteScope {
     /// Moves a conversation to another inbox.
     ///
     /// [`WebsiteService::update_conversation_inbox`] for this website.
+    #[inline]
     pub fn update_conversation_inbox(
         &self,
         session_id: impl models::AsSessionId,
@@ -7570,6 +7638,7 @@ impl WebsiteScope {
     /// Returns the visitor details of a conversation: name, email, phone, address, avatar, subject, segments, custom data, device and network.
     ///
     /// [`WebsiteService::get_conversation_metas`] for this website.
+    #[inline]
     pub fn get_conversation_metas(&self, session_id: impl models::AsSessionId) -> GetConversationMetas {
         self.service.get_conversation_metas(&self.website_id, session_id)
     }
@@ -7577,6 +7646,7 @@ impl WebsiteScope {
     /// Changes the given visitor details of a conversation (name, email, phone, segments, custom data...), leaving the others unchanged.
     ///
     /// [`WebsiteService::update_conversation_metas`] for this website.
+    #[inline]
     pub fn update_conversation_metas(
         &self,
         session_id: impl models::AsSessionId,
@@ -7588,6 +7658,7 @@ impl WebsiteScope {
     /// Returns the original form of a message as it was received (for an email, its headers and raw content).
     ///
     /// [`WebsiteService::get_original_message_in_conversation`] for this website.
+    #[inline]
     pub fn get_original_message_in_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7599,6 +7670,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the web pages the visitor browsed during the conversation, with title, URL, referrer and time (epoch ms).
     ///
     /// [`WebsiteService::list_conversation_pages`] for this website.
+    #[inline]
     pub fn list_conversation_pages(
         &self,
         session_id: impl models::AsSessionId,
@@ -7610,6 +7682,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the custom events recorded in the conversation, with their text, data, colour and time (epoch ms).
     ///
     /// [`WebsiteService::list_conversation_events`] for this website.
+    #[inline]
     pub fn list_conversation_events(
         &self,
         session_id: impl models::AsSessionId,
@@ -7621,6 +7694,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the files exchanged in the conversation, with name, MIME type, URL and time (epoch ms).
     ///
     /// [`WebsiteService::list_conversation_files`] for this website.
+    #[inline]
     pub fn list_conversation_files(
         &self,
         session_id: impl models::AsSessionId,
@@ -7632,6 +7706,7 @@ impl WebsiteScope {
     /// Returns the state of a conversation: `pending`, `unresolved` or `resolved`.
     ///
     /// [`WebsiteService::get_conversation_state`] for this website.
+    #[inline]
     pub fn get_conversation_state(&self, session_id: impl models::AsSessionId) -> GetConversationState {
         self.service.get_conversation_state(&self.website_id, session_id)
     }
@@ -7639,6 +7714,7 @@ impl WebsiteScope {
     /// Sets the state of a conversation to `pending`, `unresolved` or `resolved`.
     ///
     /// [`WebsiteService::change_conversation_state`] for this website.
+    #[inline]
     pub fn change_conversation_state(
         &self,
         session_id: impl models::AsSessionId,
@@ -7650,6 +7726,7 @@ impl WebsiteScope {
     /// Returns the conversations linked to this one: its parent conversation and its child conversations.
     ///
     /// [`WebsiteService::get_conversation_relations`] for this website.
+    #[inline]
     pub fn get_conversation_relations(&self, session_id: impl models::AsSessionId) -> GetConversationRelations {
         self.service.get_conversation_relations(&self.website_id, session_id)
     }
@@ -7657,6 +7734,7 @@ impl WebsiteScope {
     /// Returns the external participants of a conversation, such as extra email recipients.
     ///
     /// [`WebsiteService::get_conversation_participants`] for this website.
+    #[inline]
     pub fn get_conversation_participants(&self, session_id: impl models::AsSessionId) -> GetConversationParticipants {
         self.service.get_conversation_participants(&self.website_id, session_id)
     }
@@ -7664,6 +7742,7 @@ impl WebsiteScope {
     /// Replaces the list of external participants of a conversation.
     ///
     /// [`WebsiteService::save_conversation_participants`] for this website.
+    #[inline]
     pub fn save_conversation_participants(
         &self,
         session_id: impl models::AsSessionId,
@@ -7675,6 +7754,7 @@ impl WebsiteScope {
     /// Returns whether incoming messages from the visitor of this conversation are blocked.
     ///
     /// [`WebsiteService::get_block_status_for_conversation`] for this website.
+    #[inline]
     pub fn get_block_status_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7685,6 +7765,7 @@ impl WebsiteScope {
     /// Blocks or unblocks incoming messages from the visitor of this conversation.
     ///
     /// [`WebsiteService::block_incoming_messages_for_conversation`] for this website.
+    #[inline]
     pub fn block_incoming_messages_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7696,6 +7777,7 @@ impl WebsiteScope {
     /// Returns whether the visitor's identity is verified in this conversation, with each verification that was done.
     ///
     /// [`WebsiteService::get_verify_status_for_conversation`] for this website.
+    #[inline]
     pub fn get_verify_status_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7706,6 +7788,7 @@ impl WebsiteScope {
     /// Marks the visitor's identity in this conversation as verified or not verified.
     ///
     /// [`WebsiteService::update_verify_status_for_conversation`] for this website.
+    #[inline]
     pub fn update_verify_status_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7717,6 +7800,7 @@ impl WebsiteScope {
     /// Asks the visitor to prove their email address or phone number, by sending a verification to the given recipient.
     ///
     /// [`WebsiteService::request_identity_verification_for_conversation`] for this website.
+    #[inline]
     pub fn request_identity_verification_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7728,6 +7812,7 @@ impl WebsiteScope {
     /// Completes an identity verification in a conversation with the token the visitor received.
     ///
     /// [`WebsiteService::redeem_identity_verification_link_for_conversation`] for this website.
+    #[inline]
     pub fn redeem_identity_verification_link_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7739,6 +7824,7 @@ impl WebsiteScope {
     /// Emails a transcript of the conversation to the visitor or operator, or to a given address.
     ///
     /// [`WebsiteService::request_email_transcript_for_conversation`] for this website.
+    #[inline]
     pub fn request_email_transcript_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7750,6 +7836,7 @@ impl WebsiteScope {
     /// Requests a purge of the chat box binding of this conversation, detaching the conversation from the visitor's browser.
     ///
     /// [`WebsiteService::request_chatbox_binding_purge_for_conversation`] for this website.
+    #[inline]
     pub fn request_chatbox_binding_purge_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7760,6 +7847,7 @@ impl WebsiteScope {
     /// Asks the visitor to rate the support they received in this conversation.
     ///
     /// [`WebsiteService::request_user_feedback_for_conversation`] for this website.
+    #[inline]
     pub fn request_user_feedback_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7770,6 +7858,7 @@ impl WebsiteScope {
     /// Lists the live co-browsing sessions available for the visitor of this conversation.
     ///
     /// [`WebsiteService::list_browsing_sessions_for_conversation`] for this website.
+    #[inline]
     pub fn list_browsing_sessions_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7780,6 +7869,7 @@ impl WebsiteScope {
     /// Asks the visitor's browser to start a co-browsing session (screen sharing of the page they are on).
     ///
     /// [`WebsiteService::initiate_browsing_session_for_conversation`] for this website.
+    #[inline]
     pub fn initiate_browsing_session_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7790,6 +7880,7 @@ impl WebsiteScope {
     /// Sends a control action (a string command) to a running co-browsing session.
     ///
     /// [`WebsiteService::send_action_to_existing_browsing_session`] for this website.
+    #[inline]
     pub fn send_action_to_existing_browsing_session(
         &self,
         session_id: impl models::AsSessionId,
@@ -7802,6 +7893,7 @@ impl WebsiteScope {
     /// Sends an assistance payload (free-form map) to a running co-browsing session, for an operator guiding the visitor.
     ///
     /// [`WebsiteService::assist_existing_browsing_session`] for this website.
+    #[inline]
     pub fn assist_existing_browsing_session(
         &self,
         session_id: impl models::AsSessionId,
@@ -7814,6 +7906,7 @@ impl WebsiteScope {
     /// Starts a call with the visitor of a conversation in the given mode (the Node client defaults to `audio`) and returns the new `call_id`.
     ///
     /// [`WebsiteService::initiate_new_call_session_for_conversation`] for this website.
+    #[inline]
     pub fn initiate_new_call_session_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7825,6 +7918,7 @@ impl WebsiteScope {
     /// Returns the call currently running in a conversation, if any.
     ///
     /// [`WebsiteService::get_ongoing_call_session_for_conversation`] for this website.
+    #[inline]
     pub fn get_ongoing_call_session_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7835,6 +7929,7 @@ impl WebsiteScope {
     /// Hangs up a call running in a conversation.
     ///
     /// [`WebsiteService::abort_ongoing_call_session_for_conversation`] for this website.
+    #[inline]
     pub fn abort_ongoing_call_session_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7846,6 +7941,7 @@ impl WebsiteScope {
     /// Passes a WebRTC signaling payload to the other side of a call running in a conversation.
     ///
     /// [`WebsiteService::transmit_signaling_on_ongoing_call_session`] for this website.
+    #[inline]
     pub fn transmit_signaling_on_ongoing_call_session(
         &self,
         session_id: impl models::AsSessionId,
@@ -7858,6 +7954,7 @@ impl WebsiteScope {
     /// Requests that a tool command be run for this conversation, with an optional JSON payload.
     ///
     /// [`WebsiteService::request_tool_call_for_conversation`] for this website.
+    #[inline]
     pub fn request_tool_call_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7869,6 +7966,7 @@ impl WebsiteScope {
     /// Tells a plugin widget that a button was clicked in this conversation, and returns a correlation identifier and the retry strategy; the plugin's answer comes as a `widget:action:processed` event.
     ///
     /// [`WebsiteService::deliver_widget_button_action_for_conversation`] for this website.
+    #[inline]
     pub fn deliver_widget_button_action_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7890,6 +7988,7 @@ impl WebsiteScope {
     /// Asks a plugin widget to fetch the data of one widget item for this conversation, and returns a correlation identifier and the retry strategy.
     ///
     /// [`WebsiteService::deliver_widget_data_fetch_action_for_conversation`] for this website.
+    #[inline]
     pub fn deliver_widget_data_fetch_action_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7911,6 +8010,7 @@ impl WebsiteScope {
     /// Sends a new value typed into an editable plugin widget item for this conversation, and returns a correlation identifier and the retry strategy.
     ///
     /// [`WebsiteService::deliver_widget_data_edit_action_for_conversation`] for this website.
+    #[inline]
     pub fn deliver_widget_data_edit_action_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7932,6 +8032,7 @@ impl WebsiteScope {
     /// Schedules a reminder with a note on this conversation for a given date.
     ///
     /// [`WebsiteService::schedule_reminder_for_conversation`] for this website.
+    #[inline]
     pub fn schedule_reminder_for_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7944,6 +8045,7 @@ impl WebsiteScope {
     /// Reports a conversation with a flag (for example spam or abuse).
     ///
     /// [`WebsiteService::report_conversation`] for this website.
+    #[inline]
     pub fn report_conversation(
         &self,
         session_id: impl models::AsSessionId,
@@ -7955,6 +8057,7 @@ impl WebsiteScope {
     /// Checks whether the website has a helpdesk (knowledge base) (HEAD request); returns `true` when it does.
     ///
     /// [`WebsiteService::check_if_helpdesk_exists`] for this website.
+    #[inline]
     pub fn check_if_helpdesk_exists(&self) -> CheckIfHelpdeskExists {
         self.service.check_if_helpdesk_exists(&self.website_id)
     }
@@ -7962,6 +8065,7 @@ impl WebsiteScope {
     /// Returns the website's helpdesk: its name and public URL.
     ///
     /// [`WebsiteService::resolve_helpdesk`] for this website.
+    #[inline]
     pub fn resolve_helpdesk(&self) -> ResolveHelpdesk {
         self.service.resolve_helpdesk(&self.website_id)
     }
@@ -7969,6 +8073,7 @@ impl WebsiteScope {
     /// Creates the website's helpdesk with a name and a basic subdomain.
     ///
     /// [`WebsiteService::initialize_helpdesk`] for this website.
+    #[inline]
     pub fn initialize_helpdesk(&self, name: impl Into<String>, domain_basic: impl Into<String>) -> InitializeHelpdesk {
         self.service.initialize_helpdesk(&self.website_id, name, domain_basic)
     }
@@ -7976,6 +8081,7 @@ impl WebsiteScope {
     /// Permanently deletes the website's helpdesk with all its locales and content; needs the owner's verification method and secret.
     ///
     /// [`WebsiteService::delete_helpdesk`] for this website.
+    #[inline]
     pub fn delete_helpdesk(&self, verify: impl Into<models::HelpdeskRemoveVerify>) -> DeleteHelpdesk {
         self.service.delete_helpdesk(&self.website_id, verify)
     }
@@ -7983,6 +8089,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the helpdesk's languages, each with its URL and how many entries and groups each content type holds.
     ///
     /// [`WebsiteService::list_helpdesk_locales`] for this website.
+    #[inline]
     pub fn list_helpdesk_locales(&self, page_number: u32) -> ListHelpdeskLocales {
         self.service.list_helpdesk_locales(&self.website_id, page_number)
     }
@@ -7990,6 +8097,7 @@ impl WebsiteScope {
     /// Adds a language, given as a locale code such as `fr`, to the helpdesk.
     ///
     /// [`WebsiteService::add_helpdesk_locale`] for this website.
+    #[inline]
     pub fn add_helpdesk_locale(&self, locale: impl Into<String>) -> AddHelpdeskLocale {
         self.service.add_helpdesk_locale(&self.website_id, locale)
     }
@@ -7997,6 +8105,7 @@ impl WebsiteScope {
     /// Checks whether the helpdesk has a given language (HEAD request); returns `true` when it does.
     ///
     /// [`WebsiteService::check_if_helpdesk_locale_exists`] for this website.
+    #[inline]
     pub fn check_if_helpdesk_locale_exists(&self, locale: impl AsRef<str>) -> CheckIfHelpdeskLocaleExists {
         self.service.check_if_helpdesk_locale_exists(&self.website_id, locale)
     }
@@ -8004,6 +8113,7 @@ impl WebsiteScope {
     /// Returns one helpdesk language with its URL and content counts.
     ///
     /// [`WebsiteService::resolve_helpdesk_locale`] for this website.
+    #[inline]
     pub fn resolve_helpdesk_locale(&self, locale: impl AsRef<str>) -> ResolveHelpdeskLocale {
         self.service.resolve_helpdesk_locale(&self.website_id, locale)
     }
@@ -8011,6 +8121,7 @@ impl WebsiteScope {
     /// Permanently removes a language from the helpdesk with all its content.
     ///
     /// [`WebsiteService::delete_helpdesk_locale`] for this website.
+    #[inline]
     pub fn delete_helpdesk_locale(&self, locale: impl AsRef<str>) -> DeleteHelpdeskLocale {
         self.service.delete_helpdesk_locale(&self.website_id, locale)
     }
@@ -8018,6 +8129,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the published pages of one language and content type (`articles`, `guides`, `references` or `news`), with title, tree path and URL.
     ///
     /// [`WebsiteService::list_helpdesk_pages`] for this website.
+    #[inline]
     pub fn list_helpdesk_pages(
         &self,
         locale: impl AsRef<str>,
@@ -8030,6 +8142,7 @@ impl WebsiteScope {
     /// Returns one helpdesk page, found by its entity identifier within a language and content type.
     ///
     /// [`WebsiteService::resolve_helpdesk_page_entity`] for this website.
+    #[inline]
     pub fn resolve_helpdesk_page_entity(
         &self,
         locale: impl AsRef<str>,
@@ -8042,6 +8155,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the content tree of one language and content type, optionally under a sub-path, filtered by title or dates.
     ///
     /// [`WebsiteService::list_helpdesk_tree`] for this website.
+    #[inline]
     pub fn list_helpdesk_tree(
         &self,
         locale: impl AsRef<str>,
@@ -8054,6 +8168,7 @@ impl WebsiteScope {
     /// Creates an entry (page or folder) at the given tree path of one language and content type.
     ///
     /// [`WebsiteService::create_helpdesk_tree_path`] for this website.
+    #[inline]
     pub fn create_helpdesk_tree_path(
         &self,
         locale: impl AsRef<str>,
@@ -8066,6 +8181,7 @@ impl WebsiteScope {
     /// Returns the tree entry at a path: its type, slug, title, publication state and children.
     ///
     /// [`WebsiteService::resolve_helpdesk_tree_path`] for this website.
+    #[inline]
     pub fn resolve_helpdesk_tree_path(
         &self,
         locale: impl AsRef<str>,
@@ -8078,6 +8194,7 @@ impl WebsiteScope {
     /// Moves or reorders the tree entry at a path (new path and position).
     ///
     /// [`WebsiteService::update_helpdesk_tree_path`] for this website.
+    #[inline]
     pub fn update_helpdesk_tree_path(
         &self,
         locale: impl AsRef<str>,
@@ -8091,6 +8208,7 @@ impl WebsiteScope {
     /// Permanently removes the tree entry at a path, with everything under it.
     ///
     /// [`WebsiteService::delete_helpdesk_tree_path`] for this website.
+    #[inline]
     pub fn delete_helpdesk_tree_path(
         &self,
         locale: impl AsRef<str>,
@@ -8103,6 +8221,7 @@ impl WebsiteScope {
     /// Returns the content (body text) of the helpdesk page at a tree path.
     ///
     /// [`WebsiteService::resolve_helpdesk_tree_content`] for this website.
+    #[inline]
     pub fn resolve_helpdesk_tree_content(
         &self,
         locale: impl AsRef<str>,
@@ -8115,6 +8234,7 @@ impl WebsiteScope {
     /// Replaces the content (body text) of the helpdesk page at a tree path.
     ///
     /// [`WebsiteService::save_helpdesk_tree_content`] for this website.
+    #[inline]
     pub fn save_helpdesk_tree_content(
         &self,
         locale: impl AsRef<str>,
@@ -8128,6 +8248,7 @@ impl WebsiteScope {
     /// Returns the metadata of the helpdesk page at a tree path: format, title, description, state, author, colour and image.
     ///
     /// [`WebsiteService::resolve_helpdesk_tree_metadata`] for this website.
+    #[inline]
     pub fn resolve_helpdesk_tree_metadata(
         &self,
         locale: impl AsRef<str>,
@@ -8140,6 +8261,7 @@ impl WebsiteScope {
     /// Changes the given metadata of the helpdesk page at a tree path (title, description, state...).
     ///
     /// [`WebsiteService::update_helpdesk_tree_metadata`] for this website.
+    #[inline]
     pub fn update_helpdesk_tree_metadata(
         &self,
         locale: impl AsRef<str>,
@@ -8153,6 +8275,7 @@ impl WebsiteScope {
     /// Returns the title and public URL of the helpdesk page at a tree path.
     ///
     /// [`WebsiteService::resolve_helpdesk_tree_page`] for this website.
+    #[inline]
     pub fn resolve_helpdesk_tree_page(
         &self,
         locale: impl AsRef<str>,
@@ -8165,6 +8288,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the helpdesk change history, optionally filtered by language, content type or tree path.
     ///
     /// [`WebsiteService::list_helpdesk_history_changes`] for this website.
+    #[inline]
     pub fn list_helpdesk_history_changes(&self, page_number: u32) -> ListHelpdeskHistoryChanges {
         self.service.list_helpdesk_history_changes(&self.website_id, page_number)
     }
@@ -8172,6 +8296,7 @@ impl WebsiteScope {
     /// Returns one change of the helpdesk history: message, author, insertion and deletion counts, the files touched and the time (epoch ms).
     ///
     /// [`WebsiteService::resolve_helpdesk_history_change`] for this website.
+    #[inline]
     pub fn resolve_helpdesk_history_change(&self, change_id: impl AsRef<str>) -> ResolveHelpdeskHistoryChange {
         self.service.resolve_helpdesk_history_change(&self.website_id, change_id)
     }
@@ -8179,6 +8304,7 @@ impl WebsiteScope {
     /// Reverts or cancels one change of the helpdesk history.
     ///
     /// [`WebsiteService::cancel_helpdesk_history_change`] for this website.
+    #[inline]
     pub fn cancel_helpdesk_history_change(
         &self,
         change_id: impl AsRef<str>,
@@ -8190,6 +8316,7 @@ impl WebsiteScope {
     /// Asks the helpdesk to refresh its published content for one language and content type.
     ///
     /// [`WebsiteService::request_helpdesk_content_refresh`] for this website.
+    #[inline]
     pub fn request_helpdesk_content_refresh(
         &self,
         locale: impl AsRef<str>,
@@ -8201,6 +8328,7 @@ impl WebsiteScope {
     /// Returns how many readers rated the pages of one language and content type helpful or unhelpful, optionally within a date range.
     ///
     /// [`WebsiteService::map_helpdesk_locale_feedback_ratings`] for this website.
+    #[inline]
     pub fn map_helpdesk_locale_feedback_ratings(
         &self,
         locale: impl AsRef<str>,
@@ -8212,6 +8340,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of reader feedback for one language and content type, with rating, comment, page and reader, optionally within a date range.
     ///
     /// [`WebsiteService::list_helpdesk_locale_feedbacks`] for this website.
+    #[inline]
     pub fn list_helpdesk_locale_feedbacks(
         &self,
         locale: impl AsRef<str>,
@@ -8224,6 +8353,7 @@ impl WebsiteScope {
     /// Starts importing the content of an external helpdesk, found by its URL, into one language and content type.
     ///
     /// [`WebsiteService::import_external_helpdesk_to_locale`] for this website.
+    #[inline]
     pub fn import_external_helpdesk_to_locale(
         &self,
         locale: impl AsRef<str>,
@@ -8236,6 +8366,7 @@ impl WebsiteScope {
     /// Starts an export of the pages of one language and content type.
     ///
     /// [`WebsiteService::export_helpdesk_locale_articles`] for this website.
+    #[inline]
     pub fn export_helpdesk_locale_articles(
         &self,
         locale: impl AsRef<str>,
@@ -8247,6 +8378,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the helpdesk's URL redirections.
     ///
     /// [`WebsiteService::list_helpdesk_redirections`] for this website.
+    #[inline]
     pub fn list_helpdesk_redirections(&self, page_number: u32) -> ListHelpdeskRedirections {
         self.service.list_helpdesk_redirections(&self.website_id, page_number)
     }
@@ -8254,6 +8386,7 @@ impl WebsiteScope {
     /// Adds a redirection from a helpdesk path to a target URL and returns its `redirection_id`.
     ///
     /// [`WebsiteService::add_helpdesk_redirection`] for this website.
+    #[inline]
     pub fn add_helpdesk_redirection(
         &self,
         path: impl Into<String>,
@@ -8265,6 +8398,7 @@ impl WebsiteScope {
     /// Checks whether a helpdesk redirection exists (HEAD request); returns `true` when it does.
     ///
     /// [`WebsiteService::check_if_helpdesk_redirection_exists`] for this website.
+    #[inline]
     pub fn check_if_helpdesk_redirection_exists(
         &self,
         redirection_id: impl AsRef<str>,
@@ -8275,6 +8409,7 @@ impl WebsiteScope {
     /// Returns one helpdesk redirection: source path, target and times (epoch ms).
     ///
     /// [`WebsiteService::resolve_helpdesk_redirection`] for this website.
+    #[inline]
     pub fn resolve_helpdesk_redirection(&self, redirection_id: impl AsRef<str>) -> ResolveHelpdeskRedirection {
         self.service.resolve_helpdesk_redirection(&self.website_id, redirection_id)
     }
@@ -8282,6 +8417,7 @@ impl WebsiteScope {
     /// Permanently removes a helpdesk redirection.
     ///
     /// [`WebsiteService::delete_helpdesk_redirection`] for this website.
+    #[inline]
     pub fn delete_helpdesk_redirection(&self, redirection_id: impl AsRef<str>) -> DeleteHelpdeskRedirection {
         self.service.delete_helpdesk_redirection(&self.website_id, redirection_id)
     }
@@ -8289,6 +8425,7 @@ impl WebsiteScope {
     /// Returns the helpdesk settings: name, appearance, localization, section names, behaviour, services, custom HTML and access restriction.
     ///
     /// [`WebsiteService::resolve_helpdesk_settings`] for this website.
+    #[inline]
     pub fn resolve_helpdesk_settings(&self) -> ResolveHelpdeskSettings {
         self.service.resolve_helpdesk_settings(&self.website_id)
     }
@@ -8296,6 +8433,7 @@ impl WebsiteScope {
     /// Changes the given helpdesk settings, leaving the others unchanged.
     ///
     /// [`WebsiteService::save_helpdesk_settings`] for this website.
+    #[inline]
     pub fn save_helpdesk_settings(
         &self,
         body: impl std::borrow::Borrow<models::HelpdeskSettings>,
@@ -8306,6 +8444,7 @@ impl WebsiteScope {
     /// Returns the helpdesk's domains: the root domain, the basic subdomain, the custom domain and whether the custom domain is verified.
     ///
     /// [`WebsiteService::resolve_helpdesk_domain`] for this website.
+    #[inline]
     pub fn resolve_helpdesk_domain(&self) -> ResolveHelpdeskDomain {
         self.service.resolve_helpdesk_domain(&self.website_id)
     }
@@ -8313,6 +8452,7 @@ impl WebsiteScope {
     /// Changes the helpdesk's basic subdomain or custom domain.
     ///
     /// [`WebsiteService::request_helpdesk_domain_change`] for this website.
+    #[inline]
     pub fn request_helpdesk_domain_change(&self) -> RequestHelpdeskDomainChange {
         self.service.request_helpdesk_domain_change(&self.website_id)
     }
@@ -8320,6 +8460,7 @@ impl WebsiteScope {
     /// Returns the DNS records to create so that a custom domain serves the helpdesk.
     ///
     /// [`WebsiteService::generate_helpdesk_domain_setup_flow`] for this website.
+    #[inline]
     pub fn generate_helpdesk_domain_setup_flow(&self) -> GenerateHelpdeskDomainSetupFlow {
         self.service.generate_helpdesk_domain_setup_flow(&self.website_id)
     }
@@ -8327,6 +8468,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the website's inboxes, with their members, routing conditions and order.
     ///
     /// [`WebsiteService::list_inboxes`] for this website.
+    #[inline]
     pub fn list_inboxes(&self, page_number: u32) -> ListInboxes {
         self.service.list_inboxes(&self.website_id, page_number)
     }
@@ -8334,6 +8476,7 @@ impl WebsiteScope {
     /// Sets the display order of several inboxes in one call.
     ///
     /// [`WebsiteService::batch_order_inboxes`] for this website.
+    #[inline]
     pub fn batch_order_inboxes(&self, body: impl std::borrow::Borrow<models::WebsiteInboxOrders>) -> BatchOrderInboxes {
         self.service.batch_order_inboxes(&self.website_id, body)
     }
@@ -8341,6 +8484,7 @@ impl WebsiteScope {
     /// Creates an inbox with a name, emoji, members and routing conditions, and returns its `inbox_id`.
     ///
     /// [`WebsiteService::create_new_inbox`] for this website.
+    #[inline]
     pub fn create_new_inbox(&self, body: impl std::borrow::Borrow<models::WebsiteInbox>) -> CreateNewInbox {
         self.service.create_new_inbox(&self.website_id, body)
     }
@@ -8348,6 +8492,7 @@ impl WebsiteScope {
     /// Checks whether an inbox exists (HEAD request); returns `true` when it does.
     ///
     /// [`WebsiteService::check_if_inbox_exists`] for this website.
+    #[inline]
     pub fn check_if_inbox_exists(&self, inbox_id: impl AsRef<str>) -> CheckIfInboxExists {
         self.service.check_if_inbox_exists(&self.website_id, inbox_id)
     }
@@ -8355,6 +8500,7 @@ impl WebsiteScope {
     /// Returns one inbox with its members, routing conditions, order and times (epoch ms).
     ///
     /// [`WebsiteService::get_inbox`] for this website.
+    #[inline]
     pub fn get_inbox(&self, inbox_id: impl AsRef<str>) -> GetInbox {
         self.service.get_inbox(&self.website_id, inbox_id)
     }
@@ -8362,6 +8508,7 @@ impl WebsiteScope {
     /// Replaces an inbox with the given one.
     ///
     /// [`WebsiteService::save_inbox`] for this website.
+    #[inline]
     pub fn save_inbox(
         &self,
         inbox_id: impl AsRef<str>,
@@ -8373,6 +8520,7 @@ impl WebsiteScope {
     /// Permanently removes an inbox.
     ///
     /// [`WebsiteService::delete_inbox`] for this website.
+    #[inline]
     pub fn delete_inbox(&self, inbox_id: impl AsRef<str>) -> DeleteInbox {
         self.service.delete_inbox(&self.website_id, inbox_id)
     }
@@ -8380,6 +8528,7 @@ impl WebsiteScope {
     /// Lists the members of the website's team, each as an entry type with the member's details (name, email, role, title, availability).
     ///
     /// [`WebsiteService::list_website_operators`] for this website.
+    #[inline]
     pub fn list_website_operators(&self) -> ListWebsiteOperators {
         self.service.list_website_operators(&self.website_id)
     }
@@ -8387,6 +8536,7 @@ impl WebsiteScope {
     /// Lists the operators who were active most recently, with their name, avatar and last activity time (epoch ms).
     ///
     /// [`WebsiteService::list_last_active_website_operators`] for this website.
+    #[inline]
     pub fn list_last_active_website_operators(&self) -> ListLastActiveWebsiteOperators {
         self.service.list_last_active_website_operators(&self.website_id)
     }
@@ -8394,6 +8544,7 @@ impl WebsiteScope {
     /// Clears the list of recently active operators of the website.
     ///
     /// [`WebsiteService::flush_last_active_website_operators`] for this website.
+    #[inline]
     pub fn flush_last_active_website_operators(&self) -> FlushLastActiveWebsiteOperators {
         self.service.flush_last_active_website_operators(&self.website_id)
     }
@@ -8401,6 +8552,7 @@ impl WebsiteScope {
     /// Sends an email to the website's operators, or to one of them, with a subject, message and optional link button.
     ///
     /// [`WebsiteService::send_email_to_website_operators`] for this website.
+    #[inline]
     pub fn send_email_to_website_operators(
         &self,
         body: impl std::borrow::Borrow<models::WebsiteOperatorEmail>,
@@ -8411,6 +8563,7 @@ impl WebsiteScope {
     /// Returns one member of the website's team: name, email, avatar, role, title and availability.
     ///
     /// [`WebsiteService::get_website_operator`] for this website.
+    #[inline]
     pub fn get_website_operator(&self, user_id: impl AsRef<str>) -> GetWebsiteOperator {
         self.service.get_website_operator(&self.website_id, user_id)
     }
@@ -8418,6 +8571,7 @@ impl WebsiteScope {
     /// Invites someone by email to join the website's team with a given role; `verify` is a required boolean.
     ///
     /// [`WebsiteService::invite_website_operator`] for this website.
+    #[inline]
     pub fn invite_website_operator(
         &self,
         email: impl Into<String>,
@@ -8430,6 +8584,7 @@ impl WebsiteScope {
     /// Changes the role and title of a member of the website's team.
     ///
     /// [`WebsiteService::change_operator_membership`] for this website.
+    #[inline]
     pub fn change_operator_membership(
         &self,
         user_id: impl AsRef<str>,
@@ -8442,6 +8597,7 @@ impl WebsiteScope {
     /// Removes a member from the website's team, revoking their access.
     ///
     /// [`WebsiteService::unlink_operator_from_website`] for this website.
+    #[inline]
     pub fn unlink_operator_from_website(&self, user_id: impl AsRef<str>) -> UnlinkOperatorFromWebsite {
         self.service.unlink_operator_from_website(&self.website_id, user_id)
     }
@@ -8449,6 +8605,7 @@ impl WebsiteScope {
     /// Returns how many contact profiles the website has in total.
     ///
     /// [`WebsiteService::get_people_statistics`] for this website.
+    #[inline]
     pub fn get_people_statistics(&self) -> GetPeopleStatistics {
         self.service.get_people_statistics(&self.website_id)
     }
@@ -8456,6 +8613,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the segments used on contact profiles, each with how many profiles carry it.
     ///
     /// [`WebsiteService::list_suggested_people_segments`] for this website.
+    #[inline]
     pub fn list_suggested_people_segments(&self, page_number: u32) -> ListSuggestedPeopleSegments {
         self.service.list_suggested_people_segments(&self.website_id, page_number)
     }
@@ -8463,6 +8621,7 @@ impl WebsiteScope {
     /// Removes a segment from the suggestions offered for contact profiles.
     ///
     /// [`WebsiteService::delete_suggested_people_segment`] for this website.
+    #[inline]
     pub fn delete_suggested_people_segment(&self, segment: impl Into<String>) -> DeleteSuggestedPeopleSegment {
         self.service.delete_suggested_people_segment(&self.website_id, segment)
     }
@@ -8470,6 +8629,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the custom data keys used on contact profiles, each with how many profiles carry it.
     ///
     /// [`WebsiteService::list_suggested_people_data_keys`] for this website.
+    #[inline]
     pub fn list_suggested_people_data_keys(&self, page_number: u32) -> ListSuggestedPeopleDataKeys {
         self.service.list_suggested_people_data_keys(&self.website_id, page_number)
     }
@@ -8477,6 +8637,7 @@ impl WebsiteScope {
     /// Removes a custom data key from the suggestions offered for contact profiles.
     ///
     /// [`WebsiteService::delete_suggested_people_data_key`] for this website.
+    #[inline]
     pub fn delete_suggested_people_data_key(&self, key: impl Into<String>) -> DeleteSuggestedPeopleDataKey {
         self.service.delete_suggested_people_data_key(&self.website_id, key)
     }
@@ -8484,6 +8645,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the event names recorded on contact profiles, each with how many times it occurs.
     ///
     /// [`WebsiteService::list_suggested_people_events`] for this website.
+    #[inline]
     pub fn list_suggested_people_events(&self, page_number: u32) -> ListSuggestedPeopleEvents {
         self.service.list_suggested_people_events(&self.website_id, page_number)
     }
@@ -8491,6 +8653,7 @@ impl WebsiteScope {
     /// Removes an event name from the suggestions offered for contact profiles.
     ///
     /// [`WebsiteService::delete_suggested_people_event`] for this website.
+    #[inline]
     pub fn delete_suggested_people_event(&self, text: impl Into<String>) -> DeleteSuggestedPeopleEvent {
         self.service.delete_suggested_people_event(&self.website_id, text)
     }
@@ -8498,6 +8661,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the website's contact profiles, optionally sorted and searched by text or by filters.
     ///
     /// [`WebsiteService::list_people_profiles`] for this website.
+    #[inline]
     pub fn list_people_profiles(&self, page_number: u32) -> ListPeopleProfiles {
         self.service.list_people_profiles(&self.website_id, page_number)
     }
@@ -8505,6 +8669,7 @@ impl WebsiteScope {
     /// Creates a contact profile (email, person, company, segments, notepad) and returns its `people_id`.
     ///
     /// [`WebsiteService::add_new_people_profile`] for this website.
+    #[inline]
     pub fn add_new_people_profile(
         &self,
         body: impl std::borrow::Borrow<models::PeopleProfileUpdateCard>,
@@ -8515,6 +8680,7 @@ impl WebsiteScope {
     /// Checks whether a contact profile exists (HEAD request); returns `true` when it does.
     ///
     /// [`WebsiteService::check_if_people_profile_exists`] for this website.
+    #[inline]
     pub fn check_if_people_profile_exists(&self, people_id: impl AsRef<str>) -> CheckIfPeopleProfileExists {
         self.service.check_if_people_profile_exists(&self.website_id, people_id)
     }
@@ -8522,6 +8688,7 @@ impl WebsiteScope {
     /// Returns one contact profile: email, person and company details, segments, notepad, activity, score and times (epoch ms).
     ///
     /// [`WebsiteService::get_people_profile`] for this website.
+    #[inline]
     pub fn get_people_profile(&self, people_id: impl AsRef<str>) -> GetPeopleProfile {
         self.service.get_people_profile(&self.website_id, people_id)
     }
@@ -8529,6 +8696,7 @@ impl WebsiteScope {
     /// Replaces a contact profile with the given one.
     ///
     /// [`WebsiteService::save_people_profile`] for this website.
+    #[inline]
     pub fn save_people_profile(
         &self,
         people_id: impl AsRef<str>,
@@ -8540,6 +8708,7 @@ impl WebsiteScope {
     /// Changes the given fields of a contact profile, leaving the others unchanged.
     ///
     /// [`WebsiteService::update_people_profile`] for this website.
+    #[inline]
     pub fn update_people_profile(
         &self,
         people_id: impl AsRef<str>,
@@ -8551,6 +8720,7 @@ impl WebsiteScope {
     /// Permanently removes a contact profile.
     ///
     /// [`WebsiteService::remove_people_profile`] for this website.
+    #[inline]
     pub fn remove_people_profile(&self, people_id: impl AsRef<str>) -> RemovePeopleProfile {
         self.service.remove_people_profile(&self.website_id, people_id)
     }
@@ -8558,6 +8728,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the conversations of a contact, as session identifiers.
     ///
     /// [`WebsiteService::list_people_conversations`] for this website.
+    #[inline]
     pub fn list_people_conversations(&self, people_id: impl AsRef<str>, page_number: u32) -> ListPeopleConversations {
         self.service.list_people_conversations(&self.website_id, people_id, page_number)
     }
@@ -8565,6 +8736,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the campaigns a contact received, with what the contact did with each.
     ///
     /// [`WebsiteService::list_people_campaigns`] for this website.
+    #[inline]
     pub fn list_people_campaigns(&self, people_id: impl AsRef<str>, page_number: u32) -> ListPeopleCampaigns {
         self.service.list_people_campaigns(&self.website_id, people_id, page_number)
     }
@@ -8572,6 +8744,7 @@ impl WebsiteScope {
     /// Records a custom event (text, data, colour) on a contact profile.
     ///
     /// [`WebsiteService::add_people_event`] for this website.
+    #[inline]
     pub fn add_people_event(
         &self,
         people_id: impl AsRef<str>,
@@ -8583,6 +8756,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the custom events recorded on a contact profile, with their time (epoch ms).
     ///
     /// [`WebsiteService::list_people_events`] for this website.
+    #[inline]
     pub fn list_people_events(&self, people_id: impl AsRef<str>, page_number: u32) -> ListPeopleEvents {
         self.service.list_people_events(&self.website_id, people_id, page_number)
     }
@@ -8590,6 +8764,7 @@ impl WebsiteScope {
     /// Returns the custom data map stored on a contact profile.
     ///
     /// [`WebsiteService::get_people_data`] for this website.
+    #[inline]
     pub fn get_people_data(&self, people_id: impl AsRef<str>) -> GetPeopleData {
         self.service.get_people_data(&self.website_id, people_id)
     }
@@ -8597,6 +8772,7 @@ impl WebsiteScope {
     /// Replaces the whole custom data map of a contact profile with the given map.
     ///
     /// [`WebsiteService::save_people_data`] for this website.
+    #[inline]
     pub fn save_people_data(&self, people_id: impl AsRef<str>, body: impl serde::Serialize) -> SavePeopleData {
         self.service.save_people_data(&self.website_id, people_id, body)
     }
@@ -8604,6 +8780,7 @@ impl WebsiteScope {
     /// Merges the given keys into the custom data map of a contact profile, leaving the other keys unchanged.
     ///
     /// [`WebsiteService::update_people_data`] for this website.
+    #[inline]
     pub fn update_people_data(&self, people_id: impl AsRef<str>, body: impl serde::Serialize) -> UpdatePeopleData {
         self.service.update_people_data(&self.website_id, people_id, body)
     }
@@ -8611,6 +8788,7 @@ impl WebsiteScope {
     /// Returns whether a contact is subscribed to emails (campaigns) from the website.
     ///
     /// [`WebsiteService::get_people_subscription_status`] for this website.
+    #[inline]
     pub fn get_people_subscription_status(&self, people_id: impl AsRef<str>) -> GetPeopleSubscriptionStatus {
         self.service.get_people_subscription_status(&self.website_id, people_id)
     }
@@ -8618,6 +8796,7 @@ impl WebsiteScope {
     /// Subscribes a contact to, or unsubscribes them from, emails (campaigns) from the website.
     ///
     /// [`WebsiteService::update_people_subscription_status`] for this website.
+    #[inline]
     pub fn update_people_subscription_status(
         &self,
         people_id: impl AsRef<str>,
@@ -8629,6 +8808,7 @@ impl WebsiteScope {
     /// Starts an export of all the website's contact profiles, which runs in the background.
     ///
     /// [`WebsiteService::export_people_profiles`] for this website.
+    #[inline]
     pub fn export_people_profiles(&self) -> ExportPeopleProfiles {
         self.service.export_people_profiles(&self.website_id)
     }
@@ -8636,6 +8816,7 @@ impl WebsiteScope {
     /// Starts importing contact profiles from a CSV file at a URL with a column mapping, and returns the `import_id`; progress comes as `people:import:progress` events.
     ///
     /// [`WebsiteService::import_people_profiles`] for this website.
+    #[inline]
     pub fn import_people_profiles(
         &self,
         body: impl std::borrow::Borrow<models::PeopleProfileImportSetup>,
@@ -8646,6 +8827,7 @@ impl WebsiteScope {
     /// Returns the website's settings: name, domains, logo, contact channels, audit, inbox, email and chat box options.
     ///
     /// [`WebsiteService::get_website_settings`] for this website.
+    #[inline]
     pub fn get_website_settings(&self) -> GetWebsiteSettings {
         self.service.get_website_settings(&self.website_id)
     }
@@ -8653,6 +8835,7 @@ impl WebsiteScope {
     /// Changes the given website settings, leaving the others unchanged.
     ///
     /// [`WebsiteService::update_website_settings`] for this website.
+    #[inline]
     pub fn update_website_settings(
         &self,
         body: impl std::borrow::Borrow<models::WebsiteSettingsUpdate>,
@@ -8663,6 +8846,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the website's operator teams, with their members.
     ///
     /// [`WebsiteService::list_teams`] for this website.
+    #[inline]
     pub fn list_teams(&self, page_number: u32) -> ListTeams {
         self.service.list_teams(&self.website_id, page_number)
     }
@@ -8670,6 +8854,7 @@ impl WebsiteScope {
     /// Creates an operator team with a name, emoji and members, and returns its `team_id`.
     ///
     /// [`WebsiteService::create_new_team`] for this website.
+    #[inline]
     pub fn create_new_team(&self, body: impl std::borrow::Borrow<models::WebsiteTeam>) -> CreateNewTeam {
         self.service.create_new_team(&self.website_id, body)
     }
@@ -8677,6 +8862,7 @@ impl WebsiteScope {
     /// Checks whether an operator team exists (HEAD request); returns `true` when it does.
     ///
     /// [`WebsiteService::check_if_team_exists`] for this website.
+    #[inline]
     pub fn check_if_team_exists(&self, team_id: impl AsRef<str>) -> CheckIfTeamExists {
         self.service.check_if_team_exists(&self.website_id, team_id)
     }
@@ -8684,6 +8870,7 @@ impl WebsiteScope {
     /// Returns one operator team with its members and times (epoch ms).
     ///
     /// [`WebsiteService::get_team`] for this website.
+    #[inline]
     pub fn get_team(&self, team_id: impl AsRef<str>) -> GetTeam {
         self.service.get_team(&self.website_id, team_id)
     }
@@ -8691,6 +8878,7 @@ impl WebsiteScope {
     /// Replaces an operator team with the given one.
     ///
     /// [`WebsiteService::save_team`] for this website.
+    #[inline]
     pub fn save_team(&self, team_id: impl AsRef<str>, body: impl std::borrow::Borrow<models::WebsiteTeam>) -> SaveTeam {
         self.service.save_team(&self.website_id, team_id, body)
     }
@@ -8698,6 +8886,7 @@ impl WebsiteScope {
     /// Permanently removes an operator team; its members stay on the website.
     ///
     /// [`WebsiteService::delete_team`] for this website.
+    #[inline]
     pub fn delete_team(&self, team_id: impl AsRef<str>) -> DeleteTeam {
         self.service.delete_team(&self.website_id, team_id)
     }
@@ -8705,6 +8894,7 @@ impl WebsiteScope {
     /// Returns whether identity verification of chat box users (signed emails) is enabled on the website.
     ///
     /// [`WebsiteService::get_verify_settings`] for this website.
+    #[inline]
     pub fn get_verify_settings(&self) -> GetVerifySettings {
         self.service.get_verify_settings(&self.website_id)
     }
@@ -8712,6 +8902,7 @@ impl WebsiteScope {
     /// Enables or disables identity verification of chat box users on the website.
     ///
     /// [`WebsiteService::update_verify_settings`] for this website.
+    #[inline]
     pub fn update_verify_settings(
         &self,
         body: impl std::borrow::Borrow<models::WebsiteVerifySettingsUpdate>,
@@ -8722,6 +8913,7 @@ impl WebsiteScope {
     /// Returns the secret key used to sign user identities (for example their email) for identity verification.
     ///
     /// [`WebsiteService::get_verify_key`] for this website.
+    #[inline]
     pub fn get_verify_key(&self) -> GetVerifyKey {
         self.service.get_verify_key(&self.website_id)
     }
@@ -8729,6 +8921,7 @@ impl WebsiteScope {
     /// Replaces the identity verification secret key with a new one; signatures made with the old key stop being accepted.
     ///
     /// [`WebsiteService::roll_verify_key`] for this website.
+    #[inline]
     pub fn roll_verify_key(&self) -> RollVerifyKey {
         self.service.roll_verify_key(&self.website_id)
     }
@@ -8736,6 +8929,7 @@ impl WebsiteScope {
     /// Returns how many visitors are on the website now, how many are active, and whether the count is limited.
     ///
     /// [`WebsiteService::count_visitors`] for this website.
+    #[inline]
     pub fn count_visitors(&self) -> CountVisitors {
         self.service.count_visitors(&self.website_id)
     }
@@ -8743,6 +8937,7 @@ impl WebsiteScope {
     /// Lists one page (1-based) of the visitors now on the website, with their identity, last page, location and device details.
     ///
     /// [`WebsiteService::list_visitors`] for this website.
+    #[inline]
     pub fn list_visitors(&self, page_number: u32) -> ListVisitors {
         self.service.list_visitors(&self.website_id, page_number)
     }
@@ -8750,6 +8945,7 @@ impl WebsiteScope {
     /// Groups the current visitors by location around an optional centre point and radius, returning one map point per place with its visitors.
     ///
     /// [`WebsiteService::pinpoint_visitors_on_map`] for this website.
+    #[inline]
     pub fn pinpoint_visitors_on_map(&self) -> PinpointVisitorsOnMap {
         self.service.pinpoint_visitors_on_map(&self.website_id)
     }
@@ -8757,6 +8953,7 @@ impl WebsiteScope {
     /// Returns the session identifier bound to a chat box token.
     ///
     /// [`WebsiteService::get_session_identifier_from_token`] for this website.
+    #[inline]
     pub fn get_session_identifier_from_token(&self, token_id: impl AsRef<str>) -> GetSessionIdentifierFromToken {
         self.service.get_session_identifier_from_token(&self.website_id, token_id)
     }
@@ -8764,6 +8961,7 @@ impl WebsiteScope {
     /// Returns how many visitors are blocked, with the blocking rules concerned.
     ///
     /// [`WebsiteService::count_blocked_visitors`] for this website.
+    #[inline]
     pub fn count_blocked_visitors(&self) -> CountBlockedVisitors {
         self.service.count_blocked_visitors(&self.website_id)
     }
@@ -8771,6 +8969,7 @@ impl WebsiteScope {
     /// Returns how many visitors one blocking rule has blocked, as a bare number.
     ///
     /// [`WebsiteService::count_blocked_visitors_in_rule`] for this website.
+    #[inline]
     pub fn count_blocked_visitors_in_rule(&self, rule: impl AsRef<str>) -> CountBlockedVisitorsInRule {
         self.service.count_blocked_visitors_in_rule(&self.website_id, rule)
     }
@@ -8778,6 +8977,7 @@ impl WebsiteScope {
     /// Clears the visitors blocked by one rule, unblocking them.
     ///
     /// [`WebsiteService::clear_blocked_visitors_in_rule`] for this website.
+    #[inline]
     pub fn clear_blocked_visitors_in_rule(&self, rule: impl AsRef<str>) -> ClearBlockedVisitorsInRule {
         self.service.clear_blocked_visitors_in_rule(&self.website_id, rule)
     }
