@@ -23,7 +23,7 @@ fn main() {
             .base_url(mock.base_url())
             .build()
             .unwrap();
-        let mut rtm = client.rtm().events(["message:send"]).connect().await.unwrap();
+        let mut rtm = client.rtm().events([crisp_api::events::EventName::MessageSend]).connect().await.unwrap();
         let payload = |i: usize| {
             json!({"website_id": mock.website_id(), "session_id": "session_bench", "inbox_id": null, "type": "text",
                    "from": "user", "origin": "chat", "content": format!("message number {i}"), "fingerprint": i,

@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
 
-    let mut rtm = client.rtm().events(["message:send"]).connect().await?;
+    let mut rtm = client.rtm().events([crisp_api::events::EventName::MessageSend]).connect().await?;
     println!("Listening to message:send over RTM");
 
     if let Some(mock) = &mock {
@@ -61,7 +61,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let question = message.typed_content().text().unwrap_or("(not text)").to_owned();
         println!("visitor  [{session_id}] {question}");
-        let answer = ConversationMessageNew::text("operator", "chat", reply_to(&message));
+        let answer = ConversationMessageNew::text(
+            crisp_api::models::MessageFrom::Operator,
+            crisp_api::models::MessageOrigin::Chat,
+            reply_to(&message),
+        );
         client.website().send_message_in_conversation(&website_id, &session_id, &answer).await?;
         println!("bot      [{session_id}] {}", answer.content.as_ref().and_then(|c| c.as_str()).unwrap_or_default());
         answered += 1;

@@ -49,7 +49,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         website.create_new_conversation(&website_id).await?.session_id.ok_or("no session id in the answer")?;
     println!("\nStarted conversation {session_id}");
 
-    let message = ConversationMessageNew::text("operator", "chat", "Hello from crisp-api for Rust!");
+    let message = ConversationMessageNew::text(
+        crisp_api::models::MessageFrom::Operator,
+        crisp_api::models::MessageOrigin::Chat,
+        "Hello from crisp-api for Rust!",
+    );
     let sent = website.send_message_in_conversation(&website_id, &session_id, &message).await?;
     println!("Sent a message (fingerprint {})", sent.fingerprint.unwrap_or_default());
 
@@ -57,7 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("Read back {} message(s):", messages.len());
     for message in &messages {
         let text = message.content.as_ref().and_then(|c| c.as_str()).unwrap_or("(not text)");
-        println!("  [{}] {text}", message.from.as_deref().unwrap_or("?"));
+        println!("  [{}] {text}", message.from.as_ref().map_or("?", |from| from.as_str()));
     }
     Ok(())
 }

@@ -18,6 +18,10 @@ use serde::{Deserialize, Deserializer};
 
 /// Declares a string enum that keeps values it does not know in `Other`, so
 /// a new value from Crisp never fails decoding.
+///
+/// There is deliberately no `From<&str>`: where the API takes one of these,
+/// a misspelt value must not compile. A value the enum does not know yet is
+/// still sendable, explicitly, as `Other(..)` or through `str::parse`.
 macro_rules! open_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $value:literal,)* }) => {
         $(#[$meta])*
@@ -41,8 +45,9 @@ macro_rules! open_enum {
             }
         }
 
-        impl From<&str> for $name {
-            fn from(value: &str) -> Self {
+        impl $name {
+            /// The variant for a wire value; unknown values go to `Other`.
+            fn from_wire(value: &str) -> Self {
                 match value {
                     $($value => Self::$variant,)*
                     other => Self::Other(other.to_owned()),
@@ -50,19 +55,11 @@ macro_rules! open_enum {
             }
         }
 
-        impl From<String> for $name {
-            fn from(value: String) -> Self {
-                match value.as_str() {
-                    $($value => Self::$variant,)*
-                    _ => Self::Other(value),
-                }
-            }
-        }
-
         impl std::str::FromStr for $name {
             type Err = std::convert::Infallible;
+            /// Never fails: a value this version does not know becomes `Other`.
             fn from_str(value: &str) -> Result<Self, Self::Err> {
-                Ok(Self::from(value))
+                Ok(Self::from_wire(value))
             }
         }
 
@@ -81,15 +78,135 @@ macro_rules! open_enum {
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                Ok(Self::from(value.as_ref()))
+                Ok(Self::from_wire(value.as_ref()))
             }
         }
     };
 }
 pub(crate) use open_enum;
 
+/// Declares an identifier newtype and the trait its arguments take.
+///
+/// The newtype is what responses carry, so an id read from Crisp keeps its
+/// kind. Methods take `impl AsXxx`, implemented for the newtype, `str` and
+/// `String` (and references to them), so literals need no wrapping while a
+/// session id given where a website id belongs does not compile. Serialized
+/// as the bare string.
+macro_rules! id_type {
+    ($(#[$meta:meta])* $name:ident, $arg:ident, $method:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps an identifier; Crisp decides whether it is valid.
+            pub fn new(id: impl Into<String>) -> Self {
+                Self(id.into())
+            }
+
+            /// The identifier as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The identifier as an owned `String`.
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(id: String) -> Self {
+                Self(id)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(id: &str) -> Self {
+                Self(id.to_owned())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> Self {
+                id.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        #[doc = concat!("What a method accepts as a [`", stringify!($name), "`]: the typed id, or text.")]
+        pub trait $arg {
+            /// The identifier as text.
+            fn $method(&self) -> &str;
+        }
+
+        impl $arg for $name {
+            fn $method(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl $arg for str {
+            fn $method(&self) -> &str {
+                self
+            }
+        }
+
+        impl $arg for String {
+            fn $method(&self) -> &str {
+                self
+            }
+        }
+
+        impl<T: $arg + ?Sized> $arg for &T {
+            fn $method(&self) -> &str {
+                (**self).$method()
+            }
+        }
+    };
+}
+pub(crate) use id_type;
+
 /// Declares the builder type of one endpoint: a newtype over [`Call`] with
-/// `send`, `send_with_response`, `idempotent` and `IntoFuture`.
+/// `send`, `send_with_response` and `IntoFuture`. The generator adds
+/// `idempotent()` to the writes only, where it changes something.
 ///
 /// [`Call`]: crate::pipeline::Call
 macro_rules! endpoint {
@@ -101,41 +218,16 @@ macro_rules! endpoint {
 
         impl $name {
             /// Sends the request and returns the decoded `data`; awaiting the
-            /// builder directly does the same.
-            ///
-            /// ```no_run
-            /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-            /// let website = client.website().get_website("website-id").send().await?;
-            /// # Ok(()) }
-            /// ```
+            /// builder directly does the same (the method that built this
+            /// request shows it).
             pub async fn send(self) -> $crate::Result<$output> {
                 self.0.send().await
             }
 
             /// Sends the request and returns the decoded `data` with the
-            /// status, headers and raw body.
-            ///
-            /// ```no_run
-            /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-            /// let response = client.website().get_website("website-id").send_with_response().await?;
-            /// println!("{} bytes", response.body.len());
-            /// # Ok(()) }
-            /// ```
+            /// status, headers and raw body (the crate root shows it).
             pub async fn send_with_response(self) -> $crate::Result<$crate::Response<$output>> {
                 self.0.send_with_response().await
-            }
-
-            /// Lets the retry policy apply to this call even though it is a
-            /// write: use it only when applying the write twice is harmless.
-            ///
-            /// ```no_run
-            /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-            /// client.website().change_conversation_state("website-id", "session-id", "resolved").idempotent().await?;
-            /// # Ok(()) }
-            /// ```
-            pub fn idempotent(mut self) -> Self {
-                self.0.mark_idempotent();
-                self
             }
         }
 
@@ -161,13 +253,8 @@ macro_rules! exists_endpoint {
         pub struct $name(pub(crate) $crate::pipeline::Call<bool>);
 
         impl $name {
-            /// Sends the request: `true` when it exists, `false` on 404.
-            ///
-            /// ```no_run
-            /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-            /// let exists = client.website().check_if_conversation_exists("website-id", "session-id").send().await?;
-            /// # Ok(()) }
-            /// ```
+            /// Sends the request: `true` when it exists, `false` on 404;
+            /// awaiting the builder directly does the same.
             pub async fn send(self) -> $crate::Result<bool> {
                 self.0.send_exists().await
             }
@@ -201,6 +288,8 @@ enum LooseNumber {
     Float(f64),
     Text(String),
     Flag(bool),
+    /// Anything else (an object, a list): read as no number rather than an error.
+    Ignored(serde::de::IgnoredAny),
 }
 
 impl LooseNumber {
@@ -211,6 +300,7 @@ impl LooseNumber {
             LooseNumber::Float(v) => Some(*v),
             LooseNumber::Text(v) => v.trim().parse().ok(),
             LooseNumber::Flag(v) => Some(f64::from(u8::from(*v))),
+            LooseNumber::Ignored(_) => None,
         }
     }
 }
@@ -231,6 +321,29 @@ pub(crate) fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Opti
         Some(LooseNumber::Signed(v)) => Some(v),
         Some(other) => other.as_f64().map(|v| v as i64),
     })
+}
+
+/// Decodes a list of integers, each of which may arrive as a float or string;
+/// an element that is no number at all is dropped rather than failing the model.
+pub(crate) fn integer_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<i64>>, D::Error> {
+    Ok(Option::<Vec<LooseNumber>>::deserialize(deserializer)?.map(|items| {
+        items
+            .into_iter()
+            .filter_map(|item| match item {
+                LooseNumber::Signed(v) => Some(v),
+                other => other.as_f64().map(|v| v as i64),
+            })
+            .collect()
+    }))
+}
+
+/// Decodes a field where `null` means something: absent stays `None`, `null`
+/// becomes `Some(None)`, a value `Some(Some(value))`. Serde's derive alone
+/// folds `null` into `None`, which would lose the difference on a round trip.
+pub(crate) fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Decodes an optional float that may arrive as an integer or a numeric string.
@@ -260,6 +373,33 @@ mod tests {
         assert_eq!((n.at, n.count, n.ratio), (None, None, None));
     }
 
+    #[derive(serde::Deserialize, serde::Serialize, Default, Debug, PartialEq)]
+    struct Write {
+        #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::nullable")]
+        inbox_id: Option<Option<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::integer_list")]
+        fingerprints: Option<Vec<i64>>,
+    }
+
+    #[test]
+    fn null_and_absent_stay_apart_both_ways() {
+        for (text, value) in [
+            ("{}", Write::default()),
+            (r#"{"inbox_id":null}"#, Write { inbox_id: Some(None), ..Write::default() }),
+            (r#"{"inbox_id":"sales"}"#, Write { inbox_id: Some(Some("sales".into())), ..Write::default() }),
+        ] {
+            assert_eq!(serde_json::from_str::<Write>(text).unwrap(), value);
+            assert_eq!(serde_json::to_string(&value).unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn integer_lists_are_decoded_leniently_and_encoded_as_integers() {
+        let w: Write = serde_json::from_str(r#"{"fingerprints":[163408415737326.0,"2",3,{}]}"#).unwrap();
+        assert_eq!(w.fingerprints, Some(vec![163_408_415_737_326, 2, 3]));
+        assert_eq!(serde_json::to_string(&w).unwrap(), r#"{"fingerprints":[163408415737326,2,3]}"#);
+    }
+
     super::open_enum! {
         /// Test enum.
         Color { Red => "red", Blue => "blue", }
@@ -269,6 +409,7 @@ mod tests {
     fn open_enums_keep_unknown_values() {
         let colors: Vec<Color> = serde_json::from_str(r#"["red","green"]"#).unwrap();
         assert_eq!(colors, vec![Color::Red, Color::Other("green".into())]);
+        assert_eq!("blue".parse::<Color>(), Ok(Color::Blue));
         assert_eq!(serde_json::to_string(&colors).unwrap(), r#"["red","green"]"#);
         assert_eq!(Color::Blue.to_string(), "blue");
     }

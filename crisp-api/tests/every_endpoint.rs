@@ -3,9 +3,9 @@
 //! says: method, path, query, body and headers. The expectation is computed
 //! here from `spec/endpoints.json` with these sample-value rules:
 //!
-//! - path: `integer` → `2`, strings → `{name}-1`, an enum → its first value;
+//! - path: `integer` → `2`, strings and ids → `{name}-1`, an enum → its first value;
 //! - query: flag → `1`, integer → `7`, timestamp → `1700000000000`,
-//!   json → `{"k":"v"}`, string → `q-{name}`;
+//!   number → `1.5`, json → `{"k":"v"}`, string → `q-{name}`;
 //! - body fields: string → `b-{name}`, boolean → `true`, number → `1.5`,
 //!   integer → `3`, timestamp → `1700000000000`, flag → `1`, json and map →
 //!   `{"k":"v"}`, `[string]` → `["x"]`, other lists → `[]`, an enum → its first
@@ -32,6 +32,7 @@ fn sample_path(param: &Value, types: &Value) -> String {
     match param["type"].as_str().unwrap() {
         "integer" => "2".into(),
         "string" | "tree_path" => format!("{name}-1"),
+        id if types[id]["kind"] == "id" => format!("{name}-1"),
         model => types[model]["values"][0].as_str().unwrap().to_owned(),
     }
 }
@@ -41,6 +42,7 @@ fn sample_query(param: &Value) -> String {
         "flag" => "1".into(),
         "integer" => "7".into(),
         "timestamp" => "1700000000000".into(),
+        "number" => "1.5".into(),
         "json" => r#"{"k":"v"}"#.into(),
         _ => format!("q-{}", param["name"].as_str().unwrap()),
     }
@@ -283,6 +285,6 @@ async fn unknown_enum_values_and_fields_stay_reachable() {
     assert_eq!(conversation.state, Some(crisp_api::models::ConversationState::Other("snoozed".into())));
     assert_eq!(conversation.state.as_ref().map(|s| s.as_str()), Some("snoozed"));
     assert_eq!(conversation.created_at, Some(1_700_000_000_000));
-    assert_eq!(conversation.status, Some(2.0), "numbers may arrive as strings");
+    assert_eq!(conversation.status, Some(2), "numbers may arrive as strings");
     assert_eq!(response.raw_data().unwrap()["brand_new_field"]["x"], 1);
 }

@@ -36,7 +36,7 @@ async fn setup() -> Setup {
         .unwrap();
     let session_id = client.website().create_new_conversation(mock.website_id()).await.unwrap().session_id.unwrap();
     mock.take_requests();
-    Setup { mock, client, session_id }
+    Setup { mock, client, session_id: session_id.into() }
 }
 
 impl Setup {
@@ -45,7 +45,11 @@ impl Setup {
     }
 
     async fn post(&self) -> crisp_api::Result<()> {
-        let message = ConversationMessageNew::text("operator", "chat", "Hello");
+        let message = ConversationMessageNew::text(
+            crisp_api::models::MessageFrom::Operator,
+            crisp_api::models::MessageOrigin::Chat,
+            "Hello",
+        );
         self.client
             .website()
             .send_message_in_conversation(self.mock.website_id(), &self.session_id, message)
@@ -246,7 +250,11 @@ async fn a_write_that_never_reached_the_server_is_retried() {
         tokio::time::sleep(Duration::from_millis(60)).await;
         MockServer::start_with(crisp_mock::MockConfig::default().listen(addr)).await.unwrap()
     });
-    let message = ConversationMessageNew::text("operator", "chat", "hi");
+    let message = ConversationMessageNew::text(
+        crisp_api::models::MessageFrom::Operator,
+        crisp_api::models::MessageOrigin::Chat,
+        "hi",
+    );
     let result =
         client.website().send_message_in_conversation(crisp_mock::DEFAULT_WEBSITE_ID, "session_x", message).await;
     let mock = late_mock.await.unwrap();
@@ -270,7 +278,11 @@ async fn a_write_that_never_reached_the_server_is_retried() {
 async fn a_write_opted_in_as_idempotent_is_retried() {
     let s = setup().await;
     s.mock.inject(Fault::status(503).on_route(POST).times(1));
-    let message = ConversationMessageNew::text("operator", "chat", "Hello");
+    let message = ConversationMessageNew::text(
+        crisp_api::models::MessageFrom::Operator,
+        crisp_api::models::MessageOrigin::Chat,
+        "Hello",
+    );
     s.client
         .website()
         .send_message_in_conversation(s.mock.website_id(), &s.session_id, message)

@@ -28,7 +28,11 @@ async fn create_send_and_read_back() {
         .send_message_in_conversation(
             website_id,
             &session_id,
-            ConversationMessageNew::text("user", "chat", "Where is my parcel?"),
+            ConversationMessageNew::text(
+                crisp_api::models::MessageFrom::User,
+                crisp_api::models::MessageOrigin::Chat,
+                "Where is my parcel?",
+            ),
         )
         .await
         .unwrap();
@@ -37,8 +41,8 @@ async fn create_send_and_read_back() {
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].content.as_ref().and_then(|c| c.as_str()), Some("Where is my parcel?"));
     assert_eq!(messages[0].fingerprint, Some(fingerprint));
-    let one = website.get_message_in_conversation(website_id, &session_id, fingerprint as u64).await.unwrap();
-    assert_eq!(one.from.as_deref(), Some("user"));
+    let one = website.get_message_in_conversation(website_id, &session_id, fingerprint).await.unwrap();
+    assert_eq!(one.from, Some(crisp_api::models::MessageFrom::User));
 
     let after = website.list_conversations(website_id, 1).await.unwrap();
     assert_eq!(after.len(), before.len() + 1);
@@ -60,10 +64,20 @@ async fn metas_state_and_routing_are_kept() {
     let read = website.get_conversation_metas(website_id, &session_id).await.unwrap();
     assert_eq!((read.nickname.as_deref(), read.email.as_deref()), (Some("Ada"), Some("ada@example.com")));
 
-    website.change_conversation_state(website_id, &session_id, "resolved").await.unwrap();
+    website
+        .change_conversation_state(website_id, &session_id, crisp_api::models::ConversationState::Resolved)
+        .await
+        .unwrap();
     let state = website.get_conversation_state(website_id, &session_id).await.unwrap();
     assert_eq!(state.state.map(|s| s.as_str().to_owned()).as_deref(), Some("resolved"));
-    let err = website.change_conversation_state(website_id, &session_id, "asleep").await.unwrap_err();
+    let err = website
+        .change_conversation_state(
+            website_id,
+            &session_id,
+            crisp_api::models::ConversationState::Other("asleep".into()),
+        )
+        .await
+        .unwrap_err();
     assert_eq!((err.status(), err.reason()), (Some(400), Some("invalid_data")));
 
     let resolved = website.list_conversations(website_id, 1).filter_resolved(true).await.unwrap();

@@ -26,21 +26,37 @@ async fn rest_changes_arrive_as_typed_events_for_every_tier() {
     for tier in [Tier::Plugin, Tier::User, Tier::Website] {
         // The endpoint comes from `{tier}/connect/endpoints`.
         let client = client(&mock, tier);
-        let mut rtm =
-            client.rtm().events(["message:send", "message:received", "session:set_state"]).connect().await.unwrap();
+        let mut rtm = client
+            .rtm()
+            .events([
+                crisp_api::events::EventName::MessageSend,
+                crisp_api::events::EventName::MessageReceived,
+                crisp_api::events::EventName::SessionSetState,
+            ])
+            .connect()
+            .await
+            .unwrap();
         assert_eq!(rtm.state(), ConnectionState::Authenticated);
 
         let session_id = mock.visitor_says(None, "Hello?");
-        let reply = crisp_api::models::ConversationMessageNew::text("operator", "chat", "Hi!");
+        let reply = crisp_api::models::ConversationMessageNew::text(
+            crisp_api::models::MessageFrom::Operator,
+            crisp_api::models::MessageOrigin::Chat,
+            "Hi!",
+        );
         client.website().send_message_in_conversation(mock.website_id(), &session_id, &reply).await.unwrap();
-        client.website().change_conversation_state(mock.website_id(), &session_id, "resolved").await.unwrap();
+        client
+            .website()
+            .change_conversation_state(mock.website_id(), &session_id, crisp_api::models::ConversationState::Resolved)
+            .await
+            .unwrap();
 
         match next_event(&mut rtm).await {
             Event::MessageSend(message) => assert_eq!(message.typed_content().text(), Some("Hello?")),
             other => panic!("{other:?}"),
         }
         match next_event(&mut rtm).await {
-            Event::MessageReceived(message) => assert_eq!(message.from.as_deref(), Some("operator")),
+            Event::MessageReceived(message) => assert_eq!(message.from, Some(crisp_api::models::MessageFrom::Operator)),
             other => panic!("{other:?}"),
         }
         match next_event(&mut rtm).await {
@@ -60,13 +76,13 @@ async fn a_dropped_connection_is_re_established_and_re_authenticated() {
     let mock = MockServer::start().await.unwrap();
     let mut rtm = client(&mock, Tier::Plugin)
         .rtm()
-        .events(["message:send"])
+        .events([crisp_api::events::EventName::MessageSend])
         .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(100))
         .connect()
         .await
         .unwrap();
     // Subscribe to one more event; it must survive the reconnection.
-    rtm.bind_push(["session:set_state"]).await.unwrap();
+    rtm.bind_push([crisp_api::events::EventName::SessionSetState]).await.unwrap();
     let mut states = rtm.state_changes();
 
     mock.drop_connections();
@@ -92,16 +108,24 @@ async fn a_dropped_connection_is_re_established_and_re_authenticated() {
     let session_id = mock.visitor_says(None, "Still there?");
     assert!(matches!(next_event(&mut rtm).await, Event::MessageSend(_)));
     let client = client(&mock, Tier::Plugin);
-    client.website().change_conversation_state(mock.website_id(), &session_id, "resolved").await.unwrap();
+    client
+        .website()
+        .change_conversation_state(mock.website_id(), &session_id, crisp_api::models::ConversationState::Resolved)
+        .await
+        .unwrap();
     assert!(matches!(next_event(&mut rtm).await, Event::SessionSetState(_)));
 }
 
 #[tokio::test]
 async fn bind_pop_stops_an_event() {
     let mock = MockServer::start().await.unwrap();
-    let mut rtm =
-        client(&mock, Tier::Plugin).rtm().events(["message:send", "people:profile:created"]).connect().await.unwrap();
-    rtm.bind_pop(["message:send"]).await.unwrap();
+    let mut rtm = client(&mock, Tier::Plugin)
+        .rtm()
+        .events([crisp_api::events::EventName::MessageSend, crisp_api::events::EventName::PeopleProfileCreated])
+        .connect()
+        .await
+        .unwrap();
+    rtm.bind_pop([crisp_api::events::EventName::MessageSend]).await.unwrap();
     // Wait until the mock has applied the pop.
     tokio::time::timeout(Duration::from_secs(5), async {
         while mock.rtm_subscription_changes().is_empty() {
@@ -139,7 +163,8 @@ async fn refused_credentials_end_in_a_typed_error() {
 #[tokio::test]
 async fn a_burst_of_ten_thousand_events_arrives_complete_and_in_order() {
     let mock = MockServer::start().await.unwrap();
-    let mut rtm = client(&mock, Tier::Plugin).rtm().events(["message:send"]).connect().await.unwrap();
+    let mut rtm =
+        client(&mock, Tier::Plugin).rtm().events([crisp_api::events::EventName::MessageSend]).connect().await.unwrap();
     const COUNT: u64 = 10_000;
     for i in 0..COUNT {
         mock.emit(

@@ -186,9 +186,16 @@ async fn events_arrive_typed() {
         peer.expect_goodbye().await;
     });
 
-    let mut rtm = within("connect", client().rtm().events(["message:send", "session:set_state"]).url(url).connect())
-        .await
-        .unwrap();
+    let mut rtm = within(
+        "connect",
+        client()
+            .rtm()
+            .events([crisp_api::events::EventName::MessageSend, crisp_api::events::EventName::SessionSetState])
+            .url(url)
+            .connect(),
+    )
+    .await
+    .unwrap();
     assert_eq!(rtm.state(), ConnectionState::Authenticated);
     match next_event(&mut rtm).await {
         Event::MessageSend(message) => {
@@ -351,7 +358,7 @@ async fn reconnects_and_resubscribes_the_current_events() {
         "connect",
         client()
             .rtm()
-            .events(["message:send", "message:received"])
+            .events([crisp_api::events::EventName::MessageSend, crisp_api::events::EventName::MessageReceived])
             .url(url)
             .reconnect_backoff(Duration::from_millis(10), Duration::from_millis(50))
             .connect(),
@@ -371,8 +378,8 @@ async fn reconnects_and_resubscribes_the_current_events() {
         seen
     });
 
-    rtm.bind_push(["session:set_state"]).await.unwrap();
-    rtm.handle().bind_pop(["message:received"]).await.unwrap();
+    rtm.bind_push([crisp_api::events::EventName::SessionSetState]).await.unwrap();
+    rtm.handle().bind_pop([crisp_api::events::EventName::MessageReceived]).await.unwrap();
     rtm.rebind().await.unwrap();
     assert_eq!(rtm.subscriptions(), ["message:send", "session:set_state"]);
     within("the binds", bound_rx).await.unwrap();
@@ -407,7 +414,7 @@ async fn subscription_changes_while_disconnected_apply_on_reconnection() {
         "connect",
         client()
             .rtm()
-            .events(["message:send"])
+            .events([crisp_api::events::EventName::MessageSend])
             .url(url)
             .reconnect_backoff(Duration::from_millis(5), Duration::from_millis(20))
             .connect(),
@@ -415,7 +422,7 @@ async fn subscription_changes_while_disconnected_apply_on_reconnection() {
     .await
     .unwrap();
     within("the drop", gone_rx).await.unwrap();
-    rtm.bind_push(["message:received"]).await.unwrap();
+    rtm.bind_push([crisp_api::events::EventName::MessageReceived]).await.unwrap();
     changed_tx.send(()).unwrap();
     let mut changes = rtm.state_changes();
     within("authenticated again", changes.wait_for(|s| *s == ConnectionState::Authenticated)).await.unwrap();
@@ -475,7 +482,7 @@ async fn close_ends_the_stream_and_the_task() {
     assert_eq!(rtm.state(), ConnectionState::Closed);
     assert_eq!(*changes.borrow_and_update(), ConnectionState::Closed);
     assert!(rtm.next().await.is_none(), "the stream goes on after close");
-    assert!(matches!(handle.bind_push(["x"]).await, Err(RtmError::Closed)));
+    assert!(matches!(handle.bind_push([crisp_api::events::EventName::Other("x".into())]).await, Err(RtmError::Closed)));
     assert!(matches!(handle.rebind().await, Err(RtmError::Closed)));
     within("a second close", handle.close()).await;
     finish(script).await;
@@ -623,7 +630,13 @@ async fn bad_input_is_refused_before_connecting() {
     assert!(matches!(&err, RtmError::InvalidInput { message } if message.contains("credentials")), "{err:?}");
     let err = client().rtm().url("ftp://127.0.0.1/").connect().await.unwrap_err();
     assert!(matches!(err, RtmError::InvalidInput { .. }), "{err:?}");
-    let err = client().rtm().url("http://127.0.0.1:1/").events(Vec::<String>::new()).connect().await.unwrap_err();
+    let err = client()
+        .rtm()
+        .url("http://127.0.0.1:1/")
+        .events(Vec::<crisp_api::events::EventName>::new())
+        .connect()
+        .await
+        .unwrap_err();
     assert!(matches!(err, RtmError::InvalidInput { .. }), "{err:?}");
 }
 

@@ -72,9 +72,17 @@ async fn rest_changes_arrive_as_verified_typed_hooks() {
         .unwrap();
 
     let session_id = mock.visitor_says(None, "Is anyone there?");
-    let reply = crisp_api::models::ConversationMessageNew::text("operator", "chat", "Yes, hello!");
+    let reply = crisp_api::models::ConversationMessageNew::text(
+        crisp_api::models::MessageFrom::Operator,
+        crisp_api::models::MessageOrigin::Chat,
+        "Yes, hello!",
+    );
     client.website().send_message_in_conversation(mock.website_id(), &session_id, &reply).await.unwrap();
-    client.website().change_conversation_state(mock.website_id(), &session_id, "resolved").await.unwrap();
+    client
+        .website()
+        .change_conversation_state(mock.website_id(), &session_id, crisp_api::models::ConversationState::Resolved)
+        .await
+        .unwrap();
 
     let events = wait_for(&app, 3).await;
     let names: Vec<&str> = events.iter().map(Event::name).collect();

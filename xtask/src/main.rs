@@ -21,6 +21,9 @@ struct EndpointFile {
 #[derive(Deserialize, Clone)]
 struct Endpoint {
     label: String,
+    /// One line for humans: what the endpoint does (falls back to the label).
+    #[serde(default)]
+    summary: Option<String>,
     name: String,
     service: String,
     group: String,
@@ -33,7 +36,18 @@ struct Endpoint {
     response: String,
     idempotent: bool,
     paged: bool,
+    /// A list paged by a timestamp cursor instead of a page number.
+    #[serde(default)]
+    cursor: Option<Cursor>,
     tiers: Vec<String>,
+}
+
+/// The query parameter that asks for older items, and the item field whose
+/// oldest value feeds it.
+#[derive(Deserialize, Clone)]
+struct Cursor {
+    query: String,
+    field: String,
 }
 
 #[derive(Deserialize, Clone)]
@@ -43,6 +57,11 @@ struct Param {
     ty: String,
     #[serde(default)]
     required: bool,
+    /// `null` has a meaning on the wire (e.g. "back to the default").
+    #[serde(default)]
+    nullable: bool,
+    #[serde(default)]
+    doc: Option<String>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -64,6 +83,11 @@ struct TypeDef {
     target: Option<String>,
     #[serde(default)]
     merged_from: Vec<String>,
+    #[serde(default)]
+    doc: Option<String>,
+    /// One line per enum value.
+    #[serde(default)]
+    value_docs: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -73,6 +97,10 @@ struct Field {
     ty: String,
     #[serde(default)]
     aliases: Vec<String>,
+    #[serde(default)]
+    nullable: bool,
+    #[serde(default)]
+    doc: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -208,6 +236,7 @@ fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
     files.push((PathBuf::from("crisp-api/tests/generated/calls.rs"), rust::test_calls(spec)));
     files.push((PathBuf::from("crisp-api/tests/generated/future_answers.rs"), rust::future_answers(spec)));
     files.push((PathBuf::from("crisp-api/tests/generated/event_samples.rs"), rust::event_samples(spec)));
+    files.push((PathBuf::from("crisp-api/tests/generated/model_samples.rs"), rust::model_samples(spec)));
     files.push((PathBuf::from("docs/endpoints.md"), rust::endpoint_table(spec)));
     files.extend(mcp::generate(spec));
     files

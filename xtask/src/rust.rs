@@ -194,6 +194,16 @@ pub fn models(spec: &Spec) -> String {
             .unwrap_or_default();
         match def.kind.as_str() {
             "enum" => render_enum(&mut out, name, def, &cfg, &used_by),
+            "id" => {
+                let summary = def.doc.clone().unwrap_or_else(|| format!("A Crisp `{name}`."));
+                let _ = write!(
+                    out,
+                    "crate::support::id_type! {{\n{}\n///\n/// Responses give it typed; methods taking one also take a `&str` or a `String`, but not another\n/// kind of identifier, so the arguments of a call cannot be swapped unnoticed.\n{name}, {arg}, {method}\n}}\n\n",
+                    doc_lines(&summary),
+                    arg = id_trait(name),
+                    method = id_method(name),
+                );
+            }
             "alias" => {
                 let target = def.target.as_deref().unwrap_or("json");
                 let _ = write!(
@@ -215,20 +225,65 @@ pub fn models(spec: &Spec) -> String {
 }
 
 fn render_enum(out: &mut String, name: &str, def: &TypeDef, cfg: &str, used_by: &str) {
-    let first = def.values.first().cloned().unwrap_or_default();
+    let summary = def.doc.clone().unwrap_or_else(|| format!("Crisp enumeration `{name}`."));
+    let values = def.values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
     let _ = write!(
         out,
-        "{cfg}crate::support::open_enum! {{\n/// Crisp enumeration `{name}`; values this version does not know are kept in `Other`.{used_by}\n///\n/// ```\n/// use crisp_api::models::{name};\n/// let value: {name} = serde_json::from_str(\"\\\"{first}\\\"\").unwrap();\n/// assert_eq!(value.as_str(), \"{first}\");\n/// let unknown: {name} = serde_json::from_str(\"\\\"something-new\\\"\").unwrap();\n/// assert_eq!(unknown, {name}::Other(\"something-new\".into()));\n/// ```\n{name} {{\n"
+        "{cfg}crate::support::open_enum! {{\n{}\n///\n/// Values: {values}; a value this version does not know is kept in `Other`.{used_by}\n{name} {{\n",
+        doc_lines(&summary)
     );
-    let mut used = BTreeSet::new();
-    for value in &def.values {
-        let mut variant = pascal(value);
-        while !used.insert(variant.clone()) {
-            variant.push('_');
-        }
-        let _ = writeln!(out, "/// `{value}`\n{variant} => \"{value}\",");
+    for (value, variant) in enum_variants(def) {
+        let doc = def.value_docs.get(&value).map(|d| format!("`{value}`: {d}")).unwrap_or_else(|| format!("`{value}`"));
+        let _ = writeln!(out, "{}\n{variant} => \"{value}\",", doc_lines(&doc));
     }
     out.push_str("}\n}\n\n");
+}
+
+/// `(wire value, variant name)` of an enum, variant names made unique.
+pub fn enum_variants(def: &TypeDef) -> Vec<(String, String)> {
+    let mut used = BTreeSet::new();
+    def.values
+        .iter()
+        .map(|value| {
+            let mut variant = pascal(value);
+            while !used.insert(variant.clone()) {
+                variant.push('_');
+            }
+            (value.clone(), variant)
+        })
+        .collect()
+}
+
+/// The first variant of an enum model as a Rust path, for examples and samples.
+fn first_variant(spec: &Spec, model: &str, prefix: &str) -> String {
+    let variant = spec.types.get(model).and_then(|d| enum_variants(d).into_iter().next()).map(|(_, v)| v);
+    format!("{prefix}{model}::{}", variant.unwrap_or_else(|| "Other(String::new())".into()))
+}
+
+fn is_id(spec: &Spec, ty: &str) -> bool {
+    spec.types.get(ty).is_some_and(|d| d.kind == "id")
+}
+
+/// The argument trait of an identifier type: `WebsiteId` → `AsWebsiteId`.
+fn id_trait(name: &str) -> String {
+    format!("As{name}")
+}
+
+/// Its method: `WebsiteId` → `as_website_id`.
+fn id_method(name: &str) -> String {
+    format!("as_{}", snake(name))
+}
+
+fn is_enum(spec: &Spec, ty: &str) -> bool {
+    spec.types.get(ty).is_some_and(|d| d.kind == "enum")
+}
+
+/// Doc-comment lines for a possibly multi-line text.
+fn doc_lines(text: &str) -> String {
+    text.lines()
+        .map(|l| if l.is_empty() { "///".to_owned() } else { format!("/// {l}") })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn render_struct(out: &mut String, spec: &Spec, name: &str, def: &TypeDef, cfg: &str, used_by: &str) {
@@ -240,9 +295,19 @@ fn render_struct(out: &mut String, spec: &Spec, name: &str, def: &TypeDef, cfg: 
             def.merged_from.join(", ")
         )
     };
+    let summary = def.doc.clone().unwrap_or_else(|| format!("Crisp model `{name}`."));
+    // One attribute for the whole block rather than one per line: fewer
+    // attributes for rustc to carry through every pass.
+    let example = serde_json::to_string_pretty(&example_value(spec, name, "", 0, &mut Vec::new(), false))
+        .expect("json")
+        .lines()
+        .map(|l| format!(" {l}"))
+        .collect::<Vec<_>>()
+        .join("\n");
     let _ = write!(
         out,
-        "/// Crisp model `{name}`.{merged}{used_by}\n///\n/// ```\n/// use crisp_api::models::{name};\n/// // Unknown fields are ignored, absent ones are `None`.\n/// let value: {name} = serde_json::from_str(r#\"{{\"field_from_the_future\": 1}}\"#).unwrap();\n/// assert_eq!(value, {name}::default());\n/// ```\n{cfg}#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]\npub struct {name} {{\n"
+        "{}{merged}{used_by}\n///\n/// An example payload:\n#[doc = r##\"\n ```json\n{example}\n ```\"##]\n{cfg}#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]\npub struct {name} {{\n",
+        doc_lines(&summary)
     );
     let mut seen = BTreeSet::new();
     for field in &def.fields {
@@ -265,24 +330,38 @@ fn render_struct(out: &mut String, spec: &Spec, name: &str, def: &TypeDef, cfg: 
             attrs.push(format!("alias = \"{alias}\""));
         }
         match field.ty.as_str() {
+            _ if field.nullable => {
+                attrs.push("deserialize_with = \"crate::support::nullable\"".into());
+                ty = format!("Option<{ty}>");
+            }
             "timestamp" => attrs.push("deserialize_with = \"crate::support::timestamp\"".into()),
             "integer" | "flag" => attrs.push("deserialize_with = \"crate::support::integer\"".into()),
             "number" => attrs.push("deserialize_with = \"crate::support::number\"".into()),
+            "[integer]" => attrs.push("deserialize_with = \"crate::support::integer_list\"".into()),
             _ => {}
         }
-        let unit = match field.ty.as_str() {
-            "timestamp" => " (epoch milliseconds)",
-            "flag" => " (0 or 1)",
-            _ => "",
-        };
-        let _ = write!(
-            out,
-            "/// `{}`{unit}.\n#[serde({})]\npub {field_ident}: Option<{ty}>,\n",
-            field.name,
-            attrs.join(", ")
-        );
+        let doc = field_doc(spec, &field.name, &field.ty, field.doc.as_deref(), field.nullable);
+        let _ = write!(out, "{doc}\n#[serde({})]\npub {field_ident}: Option<{ty}>,\n", attrs.join(", "));
     }
     out.push_str("}\n\n");
+}
+
+/// The doc of a model field or parameter: its spec `doc`, or its wire name,
+/// then its unit or allowed values when the type tells them.
+fn field_doc(spec: &Spec, name: &str, ty: &str, doc: Option<&str>, nullable: bool) -> String {
+    let mut text = doc.map(str::to_owned).unwrap_or_else(|| format!("`{name}`."));
+    let inner = is_list(ty).unwrap_or(ty);
+    let unit = match inner {
+        "timestamp" if !text.contains("millisecond") => " In epoch milliseconds.".to_owned(),
+        "flag" => " `0` or `1`.".to_owned(),
+        t if is_enum(spec, t) => format!(" One of [`{t}`](crate::models::{t})."),
+        _ => String::new(),
+    };
+    text.push_str(&unit);
+    if nullable {
+        text.push_str("\n\n`None` leaves it out; `Some(None)` sends `null`, which Crisp reads as \"clear it\".");
+    }
+    doc_lines(&text)
 }
 
 /// How a parameter is passed to a generated method, and how the generated
@@ -304,9 +383,9 @@ fn arg_shape(spec: &Spec, ty: &str) -> ArgShape {
         "json" => ("impl Into<serde_json::Value>".into(), "serde_json::json!({})".into()),
         "map" => ("serde_json::Map<String, serde_json::Value>".into(), "serde_json::Map::new()".into()),
         t if is_list(t).is_some() => (rust_type(t, "crate::models::"), "vec![]".into()),
+        t if is_enum(spec, t) => (model(t), first_variant(spec, t, "crisp_api::models::")),
         t => {
             let example = match spec.types.get(t) {
-                Some(def) if def.kind == "enum" => format!("\"{}\"", def.values.first().cloned().unwrap_or_default()),
                 Some(def) if def.kind == "alias" && def.target.as_deref() == Some("map") => {
                     "serde_json::Map::new()".into()
                 }
@@ -324,18 +403,20 @@ fn query_decl(ty: &str) -> (&'static str, &'static str, &'static str) {
     match ty {
         "flag" => ("bool", "query_flag", "true"),
         "integer" => ("u64", "query", "20"),
+        "number" => ("f64", "query", "48.8566"),
         "timestamp" => ("u64", "query", "1_700_000_000_000"),
         "json" => ("impl serde::Serialize", "query_json", "serde_json::json!({})"),
         _ => ("impl AsRef<str>", "query", "\"value\""),
     }
 }
 
-fn path_example(param: &Param) -> String {
+fn path_example(spec: &Spec, param: &Param) -> String {
     match param.ty.as_str() {
         "integer" => "1".into(),
         "tree_path" => "\"guides/getting-started\"".into(),
         "string" => format!("\"{}\"", param.name.replace('_', "-")),
-        _ => "\"articles\"".into(),
+        t if is_id(spec, t) => format!("\"{}\"", param.name.replace('_', "-")),
+        model => first_variant(spec, model, "crisp_api::models::"),
     }
 }
 
@@ -363,10 +444,35 @@ pub fn service(spec: &Spec, service: &str, endpoints: &[&Endpoint]) -> String {
         count = endpoints.len()
     );
     let mut builders = String::new();
+    let mut scoped = String::new();
     for endpoint in endpoints {
-        render_endpoint(spec, endpoint, &mut out, &mut builders);
+        let args = render_endpoint(spec, endpoint, &mut out, &mut builders);
+        if service == "website" && endpoint.path_params.first().is_some_and(|p| p.name == "website_id") {
+            render_scoped(endpoint, &args[1..], &mut scoped);
+        }
     }
     out.push_str("}\n\n");
+    if !scoped.is_empty() {
+        let _ = write!(
+            out,
+            "impl crate::Crisp {{\n\
+             /// The `website` endpoints for one website, so its id is not repeated on every call; the\n\
+             /// methods are those of [`WebsiteService`] that start with a `website_id`, without it.\n\
+             ///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n\
+             /// let site = client.for_website(\"website-id\");\n\
+             /// let conversations = site.list_conversations(1).await?;\n\
+             /// let website = site.get_website().await?;\n/// # let _ = (conversations, website);\n/// # Ok(()) }}\n/// ```\n\
+             pub fn for_website(&self, website_id: impl models::AsWebsiteId) -> WebsiteScope {{\n\
+             WebsiteScope {{ service: self.website(), website_id: models::WebsiteId::new(website_id.as_website_id()) }}\n}}\n}}\n\n\
+             /// The `website` endpoints bound to one website; get it with\n\
+             /// [`Crisp::for_website`](crate::Crisp::for_website). Each method is documented, with its example,\n\
+             /// on [`WebsiteService`].\n\
+             #[derive(Clone, Debug)]\npub struct WebsiteScope {{\n    service: WebsiteService,\n    website_id: models::WebsiteId,\n}}\n\n\
+             impl WebsiteScope {{\n\
+             /// The website these calls are about.\n\
+             pub fn website_id(&self) -> &models::WebsiteId {{\n&self.website_id\n}}\n\n{scoped}}}\n\n"
+        );
+    }
     out.push_str(&builders);
     let mut imports = vec!["use http::Method;\n".to_owned()];
     if out.contains("models::") {
@@ -385,7 +491,24 @@ pub fn service(spec: &Spec, service: &str, endpoints: &[&Endpoint]) -> String {
     out.replacen("{IMPORTS}", &imports.join("\n"), 1)
 }
 
-fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, builders: &mut String) {
+/// A `WebsiteScope` method: the service method with the website id filled in.
+fn render_scoped(endpoint: &Endpoint, args: &[String], out: &mut String) {
+    let method_name = ident(&endpoint.name);
+    let names: Vec<&str> = args.iter().map(|a| a.split(':').next().unwrap_or_default()).collect();
+    let summary = endpoint.summary.clone().unwrap_or_else(|| format!("{}.", endpoint.label));
+    let _ = write!(
+        out,
+        "{}\n///\n/// [`WebsiteService::{method_name}`] for this website.\n#[inline]\npub fn {method_name}(&self{comma}{args}) -> {struct_name} {{\nself.service.{method_name}(&self.website_id{comma}{names})\n}}\n\n",
+        doc_lines(&summary),
+        comma = if args.is_empty() { "" } else { ", " },
+        args = args.join(", "),
+        names = names.join(", "),
+        struct_name = endpoint_struct_name(endpoint),
+    );
+}
+
+/// Renders one endpoint's method and builder; returns the method's arguments.
+fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, builders: &mut String) -> Vec<String> {
     let struct_name = endpoint_struct_name(endpoint);
     let method_name = ident(&endpoint.name);
     let is_head = endpoint.response == "exists";
@@ -393,13 +516,20 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
     let mut examples = Vec::new();
     let mut prelude = Vec::new();
     let mut segments = Vec::new();
+    // One line per positional argument, for the method's doc.
+    let mut arg_docs = Vec::new();
+    let arg_doc = |param: &Param| {
+        let doc = field_doc(spec, &param.name, &param.ty, param.doc.as_deref(), false).replace("\n///", "\n///  ");
+        format!("/// - `{}`: {}", ident(&param.name), doc.trim_start_matches("/// "))
+    };
     for param in &endpoint.path_params {
+        arg_docs.push(arg_doc(param));
         let name = ident(&param.name);
-        examples.push(path_example(param));
+        examples.push(path_example(spec, param));
         match param.ty.as_str() {
             "integer" => {
                 // Page numbers are small; message fingerprints are large integers.
-                let int = if param.name == "page_number" { "u32" } else { "u64" };
+                let int = if param.name == "page_number" { "u32" } else { "i64" };
                 args.push(format!("{name}: {int}"));
                 prelude.push(format!("let {name} = {name}.to_string();"));
                 segments.push(format!("Segment::One(&{name})"));
@@ -412,9 +542,12 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
                 args.push(format!("{name}: impl AsRef<str>"));
                 segments.push(format!("Segment::Many({name}.as_ref())"));
             }
+            model if is_id(spec, model) => {
+                args.push(format!("{name}: impl models::{}", id_trait(model)));
+                segments.push(format!("Segment::One({name}.{}())", id_method(model)));
+            }
             model => {
-                args.push(format!("{name}: impl Into<models::{model}>"));
-                prelude.push(format!("let {name}: models::{model} = {name}.into();"));
+                args.push(format!("{name}: models::{model}"));
                 segments.push(format!("Segment::One({name}.as_str())"));
             }
         }
@@ -434,6 +567,7 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
         };
         let statement = format!("{{ call.{call}(\"{}\", {value}); }}", query.name);
         if query.required {
+            arg_docs.push(arg_doc(query));
             args.push(format!("{name}: {decl}"));
             examples.push(example.to_owned());
             after.push(statement);
@@ -441,8 +575,9 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
             optional_names.push(format!("[`{name}`]({struct_name}::{name})"));
             let _ = write!(
                 setters,
-                "/// Sets the `{q}` query parameter.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// client.{service}().{method_name}({{EXAMPLE_ARGS}}).{name}({example}).await?;\n/// # Ok(()) }}\n/// ```\npub fn {name}(mut self, {name}: {decl}) -> Self {{ let call = &mut self.0; {statement} self }}\n\n",
+                "{doc}\n///\n/// Sets the `{q}` query parameter.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// client.{service}().{method_name}({{EXAMPLE_ARGS}}).{name}({example}).await?;\n/// # Ok(()) }}\n/// ```\npub fn {name}(mut self, {name}: {decl}) -> Self {{ let call = &mut self.0; {statement} self }}\n\n",
                 q = query.name,
+                doc = field_doc(spec, &query.name, &query.ty, query.doc.as_deref(), false),
                 service = endpoint.service,
             );
         }
@@ -466,7 +601,14 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
                 after.push("call.body_empty();".into());
                 for field in &body.fields {
                     let name = ident(&field.name);
-                    let shape = arg_shape(spec, &field.ty);
+                    let mut shape = arg_shape(spec, &field.ty);
+                    if field.nullable {
+                        // `None` sends `null`, which the API gives a meaning.
+                        shape = ArgShape {
+                            decl: format!("Option<{}>", if field.ty == "string" { "&str" } else { &shape.decl }),
+                            doc_example: format!("Some({})", shape.doc_example),
+                        };
+                    }
                     let decl = shape.decl.replace("crate::models::", "models::");
                     let value = if decl.starts_with("impl Into") { format!("{name}.into()") } else { name.clone() };
                     let convert = if decl.starts_with("impl Into") {
@@ -479,6 +621,11 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
                     };
                     let statement = format!("{{ {convert} call.body_field(\"{}\", {name}); }}", field.name);
                     if field.required {
+                        let mut line = arg_doc(field);
+                        if field.nullable {
+                            line.push_str(" `None` sends `null`.");
+                        }
+                        arg_docs.push(line);
                         args.push(format!("{name}: {decl}"));
                         examples.push(shape.doc_example);
                         after.push(statement);
@@ -486,8 +633,9 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
                         optional_names.push(format!("[`{name}`]({struct_name}::{name})"));
                         let _ = write!(
                             setters,
-                            "/// Sets the `{f}` body field.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// client.{service}().{method_name}({{EXAMPLE_ARGS}}).{name}({example}).await?;\n/// # Ok(()) }}\n/// ```\npub fn {name}(mut self, {name}: {decl}) -> Self {{ let call = &mut self.0; {statement} self }}\n\n",
+                            "{doc}\n///\n/// Sets the `{f}` body field.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// client.{service}().{method_name}({{EXAMPLE_ARGS}}).{name}({example}).await?;\n/// # Ok(()) }}\n/// ```\npub fn {name}(mut self, {name}: {decl}) -> Self {{ let call = &mut self.0; {statement} self }}\n\n",
                             f = field.name,
+                            doc = field_doc(spec, &field.name, &field.ty, field.doc.as_deref(), false),
                             service = endpoint.service,
                             example = shape.doc_example,
                         );
@@ -505,7 +653,7 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
     } else {
         format!("\n///\n/// Optional: {}.", optional_names.join(", "))
     };
-    let stream_note = if endpoint.paged && is_list(&endpoint.response).is_some() {
+    let stream_note = if (endpoint.paged || endpoint.cursor.is_some()) && is_list(&endpoint.response).is_some() {
         format!("\n///\n/// [`into_stream`]({struct_name}::into_stream) walks the following pages item by item.")
     } else {
         String::new()
@@ -516,14 +664,20 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
         format!("`{}`", output.replace("models::", ""))
     };
     let retry = if endpoint.idempotent {
-        "idempotent: retried on transient failures"
+        "idempotent: retried on transient failures".to_owned()
     } else {
-        "a write: retried only when it never reached Crisp, unless `.idempotent()` is called"
+        format!(
+            "a write: retried only when it never reached Crisp, unless [`idempotent`]({struct_name}::idempotent) is called"
+        )
     };
+    let summary = endpoint.summary.clone().unwrap_or_else(|| format!("{}.", endpoint.label));
     let binding = if is_head { "exists" } else { "result" };
+    let arguments =
+        if arg_docs.is_empty() { String::new() } else { format!("\n///\n/// Arguments:\n{}", arg_docs.join("\n")) };
     let _ = write!(
         methods,
-        "/// {label} ({group}).\n///\n/// `{method} {path}` · [reference]({link}) · tiers: {tiers} · {retry}.{optional}\n///\n/// Returns {returns}.{stream_note}\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// let {binding} = client.{service}().{method_name}({example_args}).await?;\n/// # let _ = {binding};\n/// # Ok(()) }}\n/// ```\npub fn {method_name}(&self{comma}{args}) -> {struct_name} {{\n{prelude}\nlet {mutable}call = Call::new(&self.client, Method::{method}, \"{path}\", &[{segments}], {idempotent});\n{after}\n{struct_name}(call)\n}}\n\n",
+        "{summary_doc}\n///\n/// {label} ({group}) · `{method} {path}` · [reference]({link}) · tiers: {tiers} · {retry}.{arguments}{optional}\n///\n/// Returns {returns}.{stream_note}\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// let {binding} = client.{service}().{method_name}({example_args}).await?;\n/// # let _ = {binding};\n/// # Ok(()) }}\n/// ```\npub fn {method_name}(&self{comma}{args}) -> {struct_name} {{\n{prelude}\nlet {mutable}call = Call::new(&self.client, Method::{method}, \"{path}\", &[{segments}], {idempotent});\n{after}\n{struct_name}(call)\n}}\n\n",
+        summary_doc = doc_lines(&summary),
         label = endpoint.label,
         group = endpoint.group,
         method = endpoint.method,
@@ -542,11 +696,17 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
     let target = if is_head { String::new() } else { format!(" => {output}") };
     let _ = write!(
         builders,
-        "{macro_name}! {{\n/// The request built by [`{svc}::{method_name}`]({svc}::{method_name}): set options, then `.await` it.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// let request = client.{service}().{method_name}({example_args});\n/// let {binding} = request.await?;\n/// # let _ = {binding};\n/// # Ok(()) }}\n/// ```\n{struct_name}{target}\n}}\n\n",
+        "{macro_name}! {{\n/// The request built by [`{svc}::{method_name}`]({svc}::{method_name}) (see its example): set options, then `.await` it.\n{struct_name}{target}\n}}\n\n",
         svc = format!("{}Service", pascal(&endpoint.service)),
-        service = endpoint.service,
     );
     let mut extra = setters;
+    if !endpoint.idempotent {
+        let _ = write!(
+            extra,
+            "/// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// client.{service}().{method_name}({example_args}).idempotent().await?;\n/// # Ok(()) }}\n/// ```\npub fn idempotent(mut self) -> Self {{ self.0.mark_idempotent(); self }}\n\n",
+            service = endpoint.service,
+        );
+    }
     if endpoint.paged
         && let Some(item) = is_list(&endpoint.response)
     {
@@ -557,9 +717,23 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
             service = endpoint.service,
         );
     }
+    if let Some(cursor) = &endpoint.cursor
+        && let Some(item) = is_list(&endpoint.response)
+    {
+        let item_type = rust_type(item, "models::");
+        let _ = write!(
+            extra,
+            "/// Every item, page after page going back in time: each page asks for what came before the oldest\n/// `{field}` so far (through `{query}`); a page keeps Crisp's order. It ends at an empty page or at a\n/// page with nothing older.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// use futures_util::StreamExt as _;\n/// let mut items = client.{service}().{method_name}({example_args}).into_stream();\n/// while let Some(item) = items.next().await {{\n///     let item = item?;\n///     # let _ = item;\n/// }}\n/// # Ok(()) }}\n/// ```\npub fn into_stream(self) -> impl futures_util::Stream<Item = crate::Result<{item_type}>> + Send + 'static {{ crate::paging::timestamp_cursor_stream(self.0, \"{query}\", |item| item.{field_ident}) }}\n\n",
+            field = cursor.field,
+            query = cursor.query,
+            field_ident = ident(&cursor.field),
+            service = endpoint.service,
+        );
+    }
     if !extra.is_empty() {
         let _ = write!(builders, "impl {struct_name} {{\n{extra}}}\n\n");
     }
+    args
 }
 
 // ---------------------------------------------------------------------------
@@ -580,6 +754,14 @@ pub fn events(spec: &Spec) -> String {
         spec.events.len(),
         spec.events.iter().map(|e| format!("\"{}\"", e.name)).collect::<Vec<_>>().join(", ")
     );
+    let _ = write!(
+        out,
+        "crate::support::open_enum! {{\n/// The name of a real-time event, for subscribing: a typo is a compile error, and a name this\n/// version does not know yet can still be given as [`EventName::Other`] (or parsed with `str::parse`).\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> Result<(), crisp_api::rtm::RtmError> {{\n/// use crisp_api::events::EventName;\n/// let rtm = client.rtm().events([EventName::MessageSend, EventName::Other(\"message:future\".into())]).connect().await?;\n/// # Ok(()) }}\n/// ```\n///\n/// A misspelt name does not compile:\n///\n/// ```compile_fail\n/// # async fn run(client: crisp_api::Crisp) -> Result<(), crisp_api::rtm::RtmError> {{\n/// use crisp_api::events::EventName;\n/// let rtm = client.rtm().events([EventName::MesageSend]).connect().await?;\n/// # Ok(()) }}\n/// ```\n///\n/// Nor does a bare string:\n///\n/// ```compile_fail\n/// # async fn run(client: crisp_api::Crisp) -> Result<(), crisp_api::rtm::RtmError> {{\n/// let rtm = client.rtm().events([\"message:send\"]).connect().await?;\n/// # Ok(()) }}\n/// ```\nEventName {{\n"
+    );
+    for event in &spec.events {
+        let _ = writeln!(out, "/// `{}`: {}.\n{} => \"{}\",", event.name, event.label, pascal(&event.name), event.name);
+    }
+    out.push_str("}\n}\n\n");
     out.push_str(
         "/// A real-time event with its typed payload.\n///\n/// Events the spec does not know, and known events whose payload does not fit the model, arrive as\n/// [`Event::Unknown`] with their name and raw data, so nothing is lost.\n///\n/// ```\n/// use crisp_api::events::Event;\n/// let event = Event::from_parts(\"message:send\", serde_json::json!({\"type\": \"text\", \"content\": \"Hi\", \"brand_new\": 1}));\n/// assert_eq!(event.name(), \"message:send\");\n/// assert!(matches!(event, Event::MessageSend(_)));\n/// let unknown = Event::from_parts(\"rocket:launched\", serde_json::json!({\"speed\": 3}));\n/// assert!(matches!(unknown, Event::Unknown { .. }));\n/// ```\n#[derive(Clone, Debug, PartialEq)]\n#[non_exhaustive]\npub enum Event {\n",
     );
@@ -647,12 +829,17 @@ fn sample_query_literal(param: &Param) -> String {
         "flag" => "true".into(),
         "integer" => "7".into(),
         "timestamp" => "1_700_000_000_000".into(),
+        "number" => "1.5".into(),
         "json" => "serde_json::json!({\"k\": \"v\"})".into(),
         _ => format!("\"q-{}\"", param.name),
     }
 }
 
 fn sample_body_literal(spec: &Spec, param: &Param) -> String {
+    if param.nullable {
+        let inner = Param { nullable: false, ..param.clone() };
+        return format!("Some({})", sample_body_literal(spec, &inner));
+    }
     match param.ty.as_str() {
         "string" => format!("\"b-{}\"", param.name),
         "boolean" => "true".into(),
@@ -665,7 +852,7 @@ fn sample_body_literal(spec: &Spec, param: &Param) -> String {
         "[string]" => "vec![\"x\".to_owned()]".into(),
         t if is_list(t).is_some() => "vec![]".into(),
         t => match spec.types.get(t) {
-            Some(def) if def.kind == "enum" => format!("\"{}\"", def.values.first().cloned().unwrap_or_default()),
+            Some(def) if def.kind == "enum" => first_variant(spec, t, "crisp_api::models::"),
             Some(def) if def.kind == "alias" && def.target.as_deref() == Some("map") => {
                 "serde_json::json!({\"k\": \"v\"}).as_object().cloned().unwrap_or_default()".into()
             }
@@ -700,9 +887,8 @@ pub fn test_calls(spec: &Spec) -> String {
             args.push(match param.ty.as_str() {
                 "integer" => "2".to_owned(),
                 "string" | "tree_path" => format!("\"{}-1\"", param.name),
-                model => {
-                    format!("\"{}\"", spec.types.get(model).and_then(|d| d.values.first().cloned()).unwrap_or_default())
-                }
+                t if is_id(spec, t) => format!("\"{}-1\"", param.name),
+                model => first_variant(spec, model, "crisp_api::models::"),
             });
         }
         let mut chain = String::new();
@@ -771,7 +957,7 @@ fn example_value(spec: &Spec, ty: &str, field: &str, depth: usize, stack: &mut V
         "string" => json!(example_string(field)),
         "boolean" => json!(false),
         "number" => json!(1.5),
-        "integer" => json!(1),
+        "integer" => json!(example_integer(field)),
         "timestamp" => json!(1_700_000_000_000u64),
         "flag" => json!(1),
         "json" => json!({}),
@@ -780,6 +966,7 @@ fn example_value(spec: &Spec, ty: &str, field: &str, depth: usize, stack: &mut V
         name => match spec.types.get(name) {
             None => json!({}),
             Some(def) => match def.kind.as_str() {
+                "id" => json!(example_string(field)),
                 "enum" if future => json!("value-added-later"),
                 "enum" => json!(def.values.first().cloned().unwrap_or_default()),
                 "alias" => example_value(spec, def.target.as_deref().unwrap_or("json"), field, depth, stack, future),
@@ -789,7 +976,12 @@ fn example_value(spec: &Spec, ty: &str, field: &str, depth: usize, stack: &mut V
                     }
                     stack.push(name.to_owned());
                     let mut map = serde_json::Map::new();
+                    let mut seen = BTreeSet::new();
                     for f in &def.fields {
+                        // The struct keeps the first of two spellings with the same Rust name.
+                        if !seen.insert(ident(&f.name)) {
+                            continue;
+                        }
                         map.insert(f.name.clone(), example_value(spec, &f.ty, &f.name, depth + 1, stack, future));
                     }
                     if future {
@@ -800,6 +992,21 @@ fn example_value(spec: &Spec, ty: &str, field: &str, depth: usize, stack: &mut V
                 }
             },
         },
+    }
+}
+
+/// A plausible integer for a field, so examples read like real payloads
+/// (fingerprints are large, which is where floats would lose digits).
+fn example_integer(field: &str) -> i64 {
+    match field {
+        "fingerprint" | "fingerprints" => 163_408_415_737_326,
+        "per_page" => 20,
+        "page_number" => 1,
+        "timezone" | "offset" => -120,
+        f if f.contains("count") || f.contains("total") || f.contains("hits") => 42,
+        f if f.contains("size") => 1_048_576,
+        "progress" | "percent" => 50,
+        _ => 3,
     }
 }
 
@@ -840,6 +1047,34 @@ pub fn future_answers(spec: &Spec) -> String {
             endpoint.service,
             endpoint.name,
             serde_json::to_string(&example).expect("json")
+        );
+    }
+    out.push_str("];\n");
+    out
+}
+
+pub fn model_samples(spec: &Spec) -> String {
+    let mut out = String::from(HEADER);
+    out.push_str(
+        "//! Every object model of the spec with two payloads: its spec example, which must come back\n\
+         //! unchanged from a decode and encode, and the same from a newer Crisp (an extra field in every\n\
+         //! object, an unknown value in every enum), which must still decode.\n\n\
+         /// Model name, spec example, newer-Crisp example and the check to run on them.\n\
+         pub static MODEL_SAMPLES: &[(&str, &str, &str, super::Check)] = &[\n",
+    );
+    // Only the models some endpoint or event reaches are generated.
+    for name in model_users(spec).keys() {
+        let def = &spec.types[name];
+        if def.kind != "object" {
+            continue;
+        }
+        let example = example_value(spec, name, "", 0, &mut Vec::new(), false);
+        let future = example_value(spec, name, "", 0, &mut Vec::new(), true);
+        let _ = writeln!(
+            out,
+            "    (\"{name}\", r##\"{}\"##, r##\"{}\"##, super::check::<crisp_api::models::{name}>),",
+            serde_json::to_string(&example).expect("json"),
+            serde_json::to_string(&future).expect("json"),
         );
     }
     out.push_str("];\n");
@@ -910,14 +1145,18 @@ pub fn endpoint_table(spec: &Spec) -> String {
     );
     let _ = writeln!(
         out,
-        "Every endpoint of the Crisp REST API v1 and the Rust method that calls it ({} in all). Paths are relative to\n`https://api.crisp.chat/v1/`. Methods marked ⟳ also offer `into_stream()` over pages.\n",
+        "Every endpoint of the Crisp REST API v1 and the Rust method that calls it ({} in all). Paths are relative to\n`https://api.crisp.chat/v1/`. Methods marked ⟳ also offer `into_stream()` over pages. Methods whose path starts\nwith `website/{{website_id}}` are also on `client.for_website(website_id)`, without that argument.\n",
         spec.endpoints.len()
     );
     for service in SERVICES {
         let _ =
             writeln!(out, "## `client.{service}()`\n\n| Reference label | Rust method | HTTP route |\n|---|---|---|");
         for endpoint in spec.endpoints.iter().filter(|e| e.service == service) {
-            let stream = if endpoint.paged && is_list(&endpoint.response).is_some() { " ⟳" } else { "" };
+            let stream = if (endpoint.paged || endpoint.cursor.is_some()) && is_list(&endpoint.response).is_some() {
+                " ⟳"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
                 "| [{}]({}) | `{}(…)`{stream} | `{} {}` |",

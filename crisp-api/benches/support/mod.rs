@@ -236,7 +236,11 @@ pub fn crisp_client(addr: SocketAddr) -> Crisp {
 
 /// The message both clients send.
 pub fn message() -> ConversationMessageNew {
-    ConversationMessageNew::text("operator", "chat", "Hello")
+    ConversationMessageNew::text(
+        crisp_api::models::MessageFrom::Operator,
+        crisp_api::models::MessageOrigin::Chat,
+        "Hello",
+    )
 }
 
 #[derive(serde::Deserialize)]

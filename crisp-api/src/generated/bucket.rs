@@ -23,9 +23,9 @@ pub struct BucketService {
 }
 
 impl BucketService {
-    /// Generate Bucket URL (Bucket URL).
+    /// Requests a signed upload URL for a file in a bucket namespace; the URL itself arrives asynchronously in the matching `bucket:url:<namespace>:generated` real-time event, correlated by `id`.
     ///
-    /// `POST bucket/url/generate` · [reference](https://docs.crisp.chat/references/rest-api/v1/#bucket-url) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Generate Bucket URL (Bucket URL) · `POST bucket/url/generate` · [reference](https://docs.crisp.chat/references/rest-api/v1/#bucket-url) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](GenerateBucketUrl::idempotent) is called.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -43,14 +43,20 @@ impl BucketService {
 }
 
 endpoint! {
-/// The request built by [`BucketService::generate_bucket_url`](BucketService::generate_bucket_url): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.bucket().generate_bucket_url(crisp_api::models::BucketURLRequest::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`BucketService::generate_bucket_url`](BucketService::generate_bucket_url) (see its example): set options, then `.await` it.
 GenerateBucketUrl => serde_json::Value
+}
+
+impl GenerateBucketUrl {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.bucket().generate_bucket_url(crisp_api::models::BucketURLRequest::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }

@@ -98,6 +98,201 @@ pub const EVENT_NAMES: &[&str] = &[
     "widget:action:processed",
 ];
 
+crate::support::open_enum! {
+/// The name of a real-time event, for subscribing: a typo is a compile error, and a name this
+/// version does not know yet can still be given as [`EventName::Other`] (or parsed with `str::parse`).
+///
+/// ```no_run
+/// # async fn run(client: crisp_api::Crisp) -> Result<(), crisp_api::rtm::RtmError> {
+/// use crisp_api::events::EventName;
+/// let rtm = client.rtm().events([EventName::MessageSend, EventName::Other("message:future".into())]).connect().await?;
+/// # Ok(()) }
+/// ```
+///
+/// A misspelt name does not compile:
+///
+/// ```compile_fail
+/// # async fn run(client: crisp_api::Crisp) -> Result<(), crisp_api::rtm::RtmError> {
+/// use crisp_api::events::EventName;
+/// let rtm = client.rtm().events([EventName::MesageSend]).connect().await?;
+/// # Ok(()) }
+/// ```
+///
+/// Nor does a bare string:
+///
+/// ```compile_fail
+/// # async fn run(client: crisp_api::Crisp) -> Result<(), crisp_api::rtm::RtmError> {
+/// let rtm = client.rtm().events(["message:send"]).connect().await?;
+/// # Ok(()) }
+/// ```
+EventName {
+/// `session:update_availability`: Session Update Availability.
+SessionUpdateAvailability => "session:update_availability",
+/// `session:update_verify`: Session Update Verify.
+SessionUpdateVerify => "session:update_verify",
+/// `session:request:initiated`: Session Request Initiated.
+SessionRequestInitiated => "session:request:initiated",
+/// `session:set_email`: Session Set Email.
+SessionSetEmail => "session:set_email",
+/// `session:set_phone`: Session Set Phone.
+SessionSetPhone => "session:set_phone",
+/// `session:set_address`: Session Set Address.
+SessionSetAddress => "session:set_address",
+/// `session:set_subject`: Session Set Subject.
+SessionSetSubject => "session:set_subject",
+/// `session:set_avatar`: Session Set Avatar.
+SessionSetAvatar => "session:set_avatar",
+/// `session:set_nickname`: Session Set Nickname.
+SessionSetNickname => "session:set_nickname",
+/// `session:set_origin`: Session Set Origin.
+SessionSetOrigin => "session:set_origin",
+/// `session:set_data`: Session Set Data.
+SessionSetData => "session:set_data",
+/// `session:sync:pages`: Session Sync Pages.
+SessionSyncPages => "session:sync:pages",
+/// `session:sync:events`: Session Sync Events.
+SessionSyncEvents => "session:sync:events",
+/// `session:sync:capabilities`: Session Sync Capabilities.
+SessionSyncCapabilities => "session:sync:capabilities",
+/// `session:sync:geolocation`: Session Sync Geolocation.
+SessionSyncGeolocation => "session:sync:geolocation",
+/// `session:sync:system`: Session Sync System.
+SessionSyncSystem => "session:sync:system",
+/// `session:sync:network`: Session Sync Network.
+SessionSyncNetwork => "session:sync:network",
+/// `session:sync:timezone`: Session Sync Timezone.
+SessionSyncTimezone => "session:sync:timezone",
+/// `session:sync:locales`: Session Sync Locales.
+SessionSyncLocales => "session:sync:locales",
+/// `session:sync:rating`: Session Sync Rating.
+SessionSyncRating => "session:sync:rating",
+/// `session:sync:topic`: Session Sync Topic.
+SessionSyncTopic => "session:sync:topic",
+/// `session:set_state`: Session Set State.
+SessionSetState => "session:set_state",
+/// `session:set_block`: Session Set Block.
+SessionSetBlock => "session:set_block",
+/// `session:set_segments`: Session Set Segments.
+SessionSetSegments => "session:set_segments",
+/// `session:set_opened`: Session Set Opened.
+SessionSetOpened => "session:set_opened",
+/// `session:set_closed`: Session Set Closed.
+SessionSetClosed => "session:set_closed",
+/// `session:set_participants`: Session Set Participants.
+SessionSetParticipants => "session:set_participants",
+/// `session:set_mentions`: Session Set Mentions.
+SessionSetMentions => "session:set_mentions",
+/// `session:set_routing`: Session Set Routing.
+SessionSetRouting => "session:set_routing",
+/// `session:set_inbox`: Session Set Inbox.
+SessionSetInbox => "session:set_inbox",
+/// `session:removed`: Session Removed.
+SessionRemoved => "session:removed",
+/// `session:error`: Session Error.
+SessionError => "session:error",
+/// `message:updated`: Message Updated.
+MessageUpdated => "message:updated",
+/// `message:send`: Message Send.
+MessageSend => "message:send",
+/// `message:received`: Message Received.
+MessageReceived => "message:received",
+/// `message:removed`: Message Removed.
+MessageRemoved => "message:removed",
+/// `message:compose:send`: Message Compose Send.
+MessageComposeSend => "message:compose:send",
+/// `message:compose:receive`: Message Compose Receive.
+MessageComposeReceive => "message:compose:receive",
+/// `message:acknowledge:read:send`: Message Acknowledge Read Send.
+MessageAcknowledgeReadSend => "message:acknowledge:read:send",
+/// `message:acknowledge:read:received`: Message Acknowledge Read Received.
+MessageAcknowledgeReadReceived => "message:acknowledge:read:received",
+/// `message:acknowledge:unread:send`: Message Acknowledge Unread Send.
+MessageAcknowledgeUnreadSend => "message:acknowledge:unread:send",
+/// `message:acknowledge:delivered`: Message Acknowledge Delivered.
+MessageAcknowledgeDelivered => "message:acknowledge:delivered",
+/// `message:acknowledge:ignored`: Message Acknowledge Ignored.
+MessageAcknowledgeIgnored => "message:acknowledge:ignored",
+/// `message:notify:unread:send`: Message Notify Unread Send.
+MessageNotifyUnreadSend => "message:notify:unread:send",
+/// `message:notify:unread:received`: Message Notify Unread Received.
+MessageNotifyUnreadReceived => "message:notify:unread:received",
+/// `spam:message`: Spam Message.
+SpamMessage => "spam:message",
+/// `spam:decision`: Spam Decision.
+SpamDecision => "spam:decision",
+/// `people:profile:created`: People Profile Created.
+PeopleProfileCreated => "people:profile:created",
+/// `people:profile:updated`: People Profile Updated.
+PeopleProfileUpdated => "people:profile:updated",
+/// `people:profile:removed`: People Profile Removed.
+PeopleProfileRemoved => "people:profile:removed",
+/// `people:bind:session`: People Bind Session.
+PeopleBindSession => "people:bind:session",
+/// `people:sync:profile`: People Sync Profile.
+PeopleSyncProfile => "people:sync:profile",
+/// `people:import:progress`: People Import Progress.
+PeopleImportProgress => "people:import:progress",
+/// `people:import:done`: People Import Done.
+PeopleImportDone => "people:import:done",
+/// `campaign:progress`: Campaign Progress.
+CampaignProgress => "campaign:progress",
+/// `campaign:dispatched`: Campaign Dispatched.
+CampaignDispatched => "campaign:dispatched",
+/// `campaign:running`: Campaign Running.
+CampaignRunning => "campaign:running",
+/// `browsing:request:initiated`: Browsing Request Initiated.
+BrowsingRequestInitiated => "browsing:request:initiated",
+/// `browsing:request:rejected`: Browsing Request Rejected.
+BrowsingRequestRejected => "browsing:request:rejected",
+/// `call:request:initiated`: Call Request Initiated.
+CallRequestInitiated => "call:request:initiated",
+/// `call:request:rejected`: Call Request Rejected.
+CallRequestRejected => "call:request:rejected",
+/// `identity:verify:request`: Identity Verify Request.
+IdentityVerifyRequest => "identity:verify:request",
+/// `status:health:changed`: Status Health Changed.
+StatusHealthChanged => "status:health:changed",
+/// `website:update_visitors_count`: Website Update Visitors Count.
+WebsiteUpdateVisitorsCount => "website:update_visitors_count",
+/// `website:update_operators_availability`: Website Update Operators Availability.
+WebsiteUpdateOperatorsAvailability => "website:update_operators_availability",
+/// `website:users:available`: Website Users Available.
+WebsiteUsersAvailable => "website:users:available",
+/// `bucket:url:upload:generated`: Bucket URL Upload Generated.
+BucketUrlUploadGenerated => "bucket:url:upload:generated",
+/// `bucket:url:avatar:generated`: Bucket URL Avatar Generated.
+BucketUrlAvatarGenerated => "bucket:url:avatar:generated",
+/// `bucket:url:website:generated`: Bucket URL Website Generated.
+BucketUrlWebsiteGenerated => "bucket:url:website:generated",
+/// `bucket:url:campaign:generated`: Bucket URL Campaign Generated.
+BucketUrlCampaignGenerated => "bucket:url:campaign:generated",
+/// `bucket:url:helpdesk:generated`: Bucket URL Helpdesk Generated.
+BucketUrlHelpdeskGenerated => "bucket:url:helpdesk:generated",
+/// `bucket:url:status:generated`: Bucket URL Status Generated.
+BucketUrlStatusGenerated => "bucket:url:status:generated",
+/// `bucket:url:processing:generated`: Bucket URL Processing Generated.
+BucketUrlProcessingGenerated => "bucket:url:processing:generated",
+/// `media:animation:listed`: Media Animation Listed.
+MediaAnimationListed => "media:animation:listed",
+/// `email:subscribe`: Email Subscribe.
+EmailSubscribe => "email:subscribe",
+/// `email:track:view`: Email Track View.
+EmailTrackView => "email:track:view",
+/// `plugin:channel`: Plugin Channel.
+PluginChannel => "plugin:channel",
+/// `plugin:event`: Plugin Event.
+PluginEvent => "plugin:event",
+/// `plugin:subscription:updated`: Plugin Subscription Updated.
+PluginSubscriptionUpdated => "plugin:subscription:updated",
+/// `plugin:settings:saved`: Plugin Settings Saved.
+PluginSettingsSaved => "plugin:settings:saved",
+/// `plan:subscription:updated`: Plan Subscription Updated.
+PlanSubscriptionUpdated => "plan:subscription:updated",
+/// `widget:action:processed`: Widget Action Processed.
+WidgetActionProcessed => "widget:action:processed",
+}
+}
+
 /// A real-time event with its typed payload.
 ///
 /// Events the spec does not know, and known events whose payload does not fit the model, arrive as

@@ -22,9 +22,13 @@ pub struct MediaService {
 }
 
 impl MediaService {
-    /// List Animation Medias (Media Animation).
+    /// Searches the animation (GIF) library, one page (1-based) at a time, for a list identifier and a JSON search query; the results arrive asynchronously in the `media:animation:listed` real-time event.
     ///
-    /// `GET media/animation/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-animation-medias) · tiers: user · idempotent: retried on transient failures.
+    /// List Animation Medias (Media Animation) · `GET media/animation/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-animation-medias) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `page_number`: Page to read, starting at 1.
+    /// - `list_id`: Identifier the results event echoes back, to match the answer to this request.
     ///
     /// Optional: [`search_query`](ListAnimationMedias::search_query).
     ///
@@ -53,19 +57,13 @@ impl MediaService {
 }
 
 endpoint! {
-/// The request built by [`MediaService::list_animation_medias`](MediaService::list_animation_medias): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.media().list_animation_medias(1, "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`MediaService::list_animation_medias`](MediaService::list_animation_medias) (see its example): set options, then `.await` it.
 ListAnimationMedias => serde_json::Value
 }
 
 impl ListAnimationMedias {
+    /// Search query: a text or segment for `text` and `segment` searches, a list of filters for `filter` searches.
+    ///
     /// Sets the `search_query` query parameter.
     ///
     /// ```no_run

@@ -5,24 +5,40 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)]
 
+#[cfg(any(feature = "events", feature = "website"))]
+crate::support::open_enum! {
+/// Whether someone is reachable right now.
+///
+/// Values: `online`, `offline`; a value this version does not know is kept in `Other`.
+Availability {
+/// `online`: Connected and available.
+Online => "online",
+/// `offline`: Not connected, or not available.
+Offline => "offline",
+}
+}
+
 /// Crisp model `BrowserInfo`.
 ///
-/// ```
-/// use crisp_api::models::BrowserInfo;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: BrowserInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, BrowserInfo::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "major": "major",
+   "name": "Jane Doe",
+   "version": "version"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BrowserInfo {
-    /// `major`.
+    /// Major version of the browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub major: Option<String>,
-    /// `version`.
+    /// Full version of the browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// `name`.
+    /// Name of the browser (for example `Chrome` or `Firefox`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -31,82 +47,98 @@ pub struct BrowserInfo {
 ///
 /// Used by `bucket::generate_bucket_url`.
 ///
-/// ```
-/// use crisp_api::models::BucketURLRequest;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: BucketURLRequest = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, BucketURLRequest::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "file": {
+     "name": "Jane Doe",
+     "type": "type"
+   },
+   "id": "id-0001",
+   "namespace": "namespace",
+   "resource": {
+     "id": "id-0001",
+     "type": "type"
+   }
+ }
+ ```"##]
 #[cfg(feature = "bucket")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BucketURLRequest {
-    /// `namespace`.
+    /// What the upload is for: `upload`, `avatar`, `website`, `campaign`, `helpdesk`, `status` or `processing`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    /// `id`.
+    /// Caller-chosen identifier, echoed in the generated event to correlate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `file`.
+    /// File to upload: its name and MIME type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<BucketURLRequestFile>,
-    /// `resource`.
+    /// Object the file is attached to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<BucketURLRequestResource>,
 }
 
 /// Crisp model `BucketURLRequestFile`.
 ///
-/// ```
-/// use crisp_api::models::BucketURLRequestFile;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: BucketURLRequestFile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, BucketURLRequestFile::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "bucket")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BucketURLRequestFile {
-    /// `name`.
+    /// Name of the file to upload, with its extension.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `type`.
+    /// MIME type of the file to upload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
 
 /// Crisp model `BucketURLRequestResource`.
 ///
-/// ```
-/// use crisp_api::models::BucketURLRequestResource;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: BucketURLRequestResource = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, BucketURLRequestResource::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "id": "id-0001",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "bucket")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BucketURLRequestResource {
-    /// `type`.
+    /// Kind of object the file is attached to (for example `website`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `id`.
+    /// Identifier of the object the file is attached to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 /// Crisp model `ConnectionInfo`.
 ///
-/// ```
-/// use crisp_api::models::ConnectionInfo;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConnectionInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConnectionInfo::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "asn": "asn",
+   "isp": "isp"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionInfo {
-    /// `isp`.
+    /// Internet service provider of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isp: Option<String>,
-    /// `asn`.
+    /// Autonomous system number of the visitor's network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asn: Option<String>,
 }
@@ -115,176 +147,310 @@ pub struct ConnectionInfo {
 ///
 /// Used by `website::list_conversations`, `website::get_conversation`.
 ///
-/// ```
-/// use crisp_api::models::Conversation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: Conversation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, Conversation::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "active": {
+     "last": 3,
+     "now": false
+   },
+   "assigned": {
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "availability": "online",
+   "compose": {
+     "operator": {
+       "automated": false,
+       "excerpt": "excerpt",
+       "timestamp": 1700000000000,
+       "type": "type",
+       "user": {
+         "avatar": "https://example.com/",
+         "nickname": "Jane Doe",
+         "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+       }
+     },
+     "visitor": {
+       "automated": false,
+       "excerpt": "excerpt",
+       "timestamp": 1700000000000,
+       "type": "type",
+       "user": {
+         "avatar": "https://example.com/",
+         "nickname": "Jane Doe",
+         "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+       }
+     }
+   },
+   "created_at": 1700000000000,
+   "inbox_id": "inbox-0001",
+   "is_blocked": false,
+   "is_verified": false,
+   "last_message": "last message",
+   "mentions": [
+     "mentions"
+   ],
+   "meta": {
+     "address": "address",
+     "avatar": "https://example.com/",
+     "connection": {
+       "asn": "asn",
+       "isp": "isp"
+     },
+     "data": {
+       "key": "value"
+     },
+     "device": {
+       "capabilities": [
+         "capabilities"
+       ],
+       "geolocation": {
+         "city": "city",
+         "coordinates": {
+           "latitude": 1.5,
+           "longitude": 1.5
+         },
+         "country": "FR",
+         "region": "region"
+       },
+       "locales": [
+         "locales"
+       ],
+       "system": {
+         "browser": {
+           "major": "major",
+           "name": "Jane Doe",
+           "version": "version"
+         },
+         "engine": {
+           "name": "Jane Doe",
+           "version": "version"
+         },
+         "os": {
+           "name": "Jane Doe",
+           "version": "version"
+         },
+         "useragent": "useragent"
+       },
+       "timezone": -120
+     },
+     "email": "jane.doe@example.com",
+     "ip": "ip",
+     "nickname": "Jane Doe",
+     "origin": "origin",
+     "phone": "+33600000000",
+     "segments": [
+       "segments"
+     ],
+     "subject": "subject"
+   },
+   "participants": [
+     {
+       "target": "target",
+       "type": "type"
+     }
+   ],
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "preview_message": {
+     "excerpt": "excerpt",
+     "fingerprint": 163408415737326,
+     "from": "user",
+     "type": "text"
+   },
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "state": "pending",
+   "status": 3,
+   "topic": "topic",
+   "unread": {
+     "operator": 3,
+     "visitor": 3
+   },
+   "updated_at": 1700000000000,
+   "verifications": [
+     {
+       "annotation": "annotation",
+       "identity": "identity",
+       "method": "method"
+     }
+   ],
+   "waiting_since": 1700000000000,
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Conversation {
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `website_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `inbox_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `people_id`.
+    /// Identifier of the contact profile linked to the conversation, when the visitor is a known contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `state`.
+    /// State of the conversation: `pending`, `unresolved` or `resolved`. One of [`ConversationState`](crate::models::ConversationState).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ConversationState>,
-    /// `status`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub status: Option<f64>,
-    /// `is_verified`.
+    /// State of the conversation as a number: 0 pending, 1 unresolved, 2 resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub status: Option<i64>,
+    /// Whether the visitor's identity is verified in this conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
-    /// `is_blocked`.
+    /// Whether incoming messages from this visitor are blocked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_blocked: Option<bool>,
-    /// `availability`.
+    /// Whether the visitor is connected to the chat box: `online` or `offline`. One of [`Availability`](crate::models::Availability).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub availability: Option<String>,
-    /// `active`.
+    pub availability: Option<Availability>,
+    /// Visitor activity: whether active now and when last active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<ConversationActive>,
-    /// `last_message`.
+    /// Excerpt of the last message of the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message: Option<String>,
-    /// `preview_message`.
+    /// Summary of the last message of the conversation: type, sender side, excerpt and fingerprint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_message: Option<ConversationPreviewMessage>,
-    /// `topic`.
+    /// Topic of the conversation, as free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
-    /// `verifications`.
+    /// Identity verifications done for the visitor, each with the identity, method and a note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verifications: Option<Vec<ConversationVerification>>,
-    /// `participants`.
+    /// External participants of the conversation (for example extra email recipients).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<ConversationParticipant>>,
-    /// `mentions`.
+    /// User identifiers of the operators mentioned in the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
-    /// `compose`.
+    /// Typing indicators of the conversation, for the operator side and the visitor side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compose: Option<ConversationCompose>,
-    /// `unread`.
+    /// Number of unread messages in the conversation, for the operator side and the visitor side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unread: Option<ConversationUnread>,
-    /// `assigned`.
+    /// Operator the conversation is assigned to, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned: Option<ConversationAssigned>,
-    /// `meta`.
+    /// Visitor details of the conversation: name, email, phone, segments, custom data, device and more.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ConversationMeta>,
-    /// `created_at` (epoch milliseconds).
+    /// Time the conversation was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// Time of the last change in the conversation (such as a new message), in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `waiting_since` (epoch milliseconds).
+    /// Time since when the visitor has been waiting for an operator reply, in Unix epoch milliseconds; absent when nobody is waiting.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub waiting_since: Option<u64>,
 }
 
 /// Crisp model `ConversationActive`.
 ///
-/// ```
-/// use crisp_api::models::ConversationActive;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationActive = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationActive::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "last": 3,
+   "now": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationActive {
-    /// `now`.
+    /// Whether the visitor is active on the website right now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub now: Option<bool>,
-    /// `last`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub last: Option<f64>,
+    /// Time the visitor was last active, in Unix epoch milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub last: Option<i64>,
 }
 
 /// Crisp model `ConversationAnimationMessageContent`.
 ///
-/// ```
-/// use crisp_api::models::ConversationAnimationMessageContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationAnimationMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationAnimationMessageContent::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "type": "type",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationAnimationMessageContent {
-    /// `url`.
+    /// URL of the animated image (for example a GIF).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// `type`.
+    /// MIME type of the animation, for example `image/gif`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
 
 /// Crisp model `ConversationAssigned`.
 ///
-/// ```
-/// use crisp_api::models::ConversationAssigned;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationAssigned = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationAssigned::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationAssigned {
-    /// `user_id`.
+    /// User identifier of the operator the conversation is assigned to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
 /// Crisp model `ConversationAudioMessageContent`.
 ///
-/// ```
-/// use crisp_api::models::ConversationAudioMessageContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationAudioMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationAudioMessageContent::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "duration": 3,
+   "type": "type",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationAudioMessageContent {
-    /// `url`.
+    /// URL of the audio recording.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// `type`.
+    /// MIME type of the recording, for example `audio/webm` or `audio/mpeg`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `duration`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub duration: Option<f64>,
+    /// Length of the audio recording, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub duration: Option<i64>,
 }
 
 /// Crisp model `ConversationBlock`.
 ///
 /// Used by `website::get_block_status_for_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationBlock;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationBlock = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationBlock::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "blocked": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationBlock {
-    /// `blocked`.
+    /// Whether incoming messages from the visitor are blocked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked: Option<bool>,
 }
@@ -293,22 +459,25 @@ pub struct ConversationBlock {
 ///
 /// Used by `website::list_browsing_sessions_for_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationBrowsing;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationBrowsing = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationBrowsing::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "browsing_id": "browsing-0001",
+   "browsing_token": "browsing token",
+   "useragent": "useragent"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationBrowsing {
-    /// `browsing_id`.
+    /// Identifier of the co-browsing session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browsing_id: Option<String>,
-    /// `browsing_token`.
+    /// Secret token to attach to the co-browsing stream.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browsing_token: Option<String>,
-    /// `useragent`.
+    /// User-Agent of the visitor's browser being shared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub useragent: Option<String>,
 }
@@ -317,148 +486,208 @@ pub struct ConversationBrowsing {
 ///
 /// Used by `website::initiate_new_call_session_for_conversation`, `website::get_ongoing_call_session_for_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationCall;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationCall = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationCall::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "call_id": "call-0001"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCall {
-    /// `call_id`.
+    /// Identifier of the call, used to signal on it or hang it up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
 }
 
 /// Crisp model `ConversationCarouselMessageContent`.
 ///
-/// ```
-/// use crisp_api::models::ConversationCarouselMessageContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationCarouselMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationCarouselMessageContent::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "targets": [
+     {
+       "actions": [
+         {
+           "label": "label",
+           "url": "https://example.com/"
+         }
+       ],
+       "description": "description",
+       "image": "image",
+       "title": "title"
+     }
+   ],
+   "text": "Hello!"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCarouselMessageContent {
-    /// `text`.
+    /// Introduction text shown above the cards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// `targets`.
+    /// Cards of the carousel, each with a title, description, image and buttons.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Vec<ConversationCarouselMessageContentTarget>>,
 }
 
 /// Crisp model `ConversationCarouselMessageContentTarget`.
 ///
-/// ```
-/// use crisp_api::models::ConversationCarouselMessageContentTarget;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationCarouselMessageContentTarget = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationCarouselMessageContentTarget::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "actions": [
+     {
+       "label": "label",
+       "url": "https://example.com/"
+     }
+   ],
+   "description": "description",
+   "image": "image",
+   "title": "title"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCarouselMessageContentTarget {
-    /// `title`.
+    /// Heading of the carousel card, shown in bold above its text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `description`.
+    /// Text of the card, under its title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `image`.
+    /// URL of the card's image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
-    /// `actions`.
+    /// Buttons shown under the carousel card, each with a label and a URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actions: Option<Vec<ConversationCarouselMessageContentTargetAction>>,
 }
 
 /// Crisp model `ConversationCarouselMessageContentTargetAction`.
 ///
-/// ```
-/// use crisp_api::models::ConversationCarouselMessageContentTargetAction;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationCarouselMessageContentTargetAction = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationCarouselMessageContentTargetAction::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "label": "label",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCarouselMessageContentTargetAction {
-    /// `label`.
+    /// Text of the button.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// `url`.
+    /// URL opened when the button is clicked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
 /// Crisp model `ConversationCompose`.
 ///
-/// ```
-/// use crisp_api::models::ConversationCompose;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationCompose = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationCompose::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "operator": {
+     "automated": false,
+     "excerpt": "excerpt",
+     "timestamp": 1700000000000,
+     "type": "type",
+     "user": {
+       "avatar": "https://example.com/",
+       "nickname": "Jane Doe",
+       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+     }
+   },
+   "visitor": {
+     "automated": false,
+     "excerpt": "excerpt",
+     "timestamp": 1700000000000,
+     "type": "type",
+     "user": {
+       "avatar": "https://example.com/",
+       "nickname": "Jane Doe",
+       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+     }
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationCompose {
-    /// `operator`.
+    /// Typing indicator of the operator side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<ConversationComposeAtom>,
-    /// `visitor`.
+    /// Typing indicator of the visitor side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor: Option<ConversationComposeAtom>,
 }
 
 /// Crisp model `ConversationComposeAtom`.
 ///
-/// ```
-/// use crisp_api::models::ConversationComposeAtom;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationComposeAtom = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationComposeAtom::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "automated": false,
+   "excerpt": "excerpt",
+   "timestamp": 1700000000000,
+   "type": "type",
+   "user": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationComposeAtom {
-    /// `type`.
+    /// Typing state: `start` (typing) or `stop`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `excerpt`.
+    /// Excerpt of the text being typed, when shared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time the typing state was last updated, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `user`.
+    /// Operator who is typing: user identifier, nickname and avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationComposeAtomUser>,
-    /// `automated`.
+    /// Whether the typing comes from an automation (bot or AI agent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
 }
 
 /// Crisp model `ConversationComposeAtomUser`.
 ///
-/// ```
-/// use crisp_api::models::ConversationComposeAtomUser;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationComposeAtomUser = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationComposeAtomUser::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "avatar": "https://example.com/",
+   "nickname": "Jane Doe",
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationComposeAtomUser {
-    /// `user_id`.
+    /// User identifier of the operator typing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `nickname`.
+    /// Name of the operator typing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `avatar`.
+    /// URL of the typing operator's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
 }
@@ -467,47 +696,46 @@ pub struct ConversationComposeAtomUser {
 ///
 /// Used by `website::compose_message_in_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationComposeMessageNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationComposeMessageNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationComposeMessageNew::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "automated": false,
+   "excerpt": "excerpt",
+   "from": "user",
+   "stealth": false,
+   "type": "start"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationComposeMessageNew {
-    /// `type`.
+    /// Typing state to show: `start` or `stop`. One of [`ConversationComposeMessageNewType`](crate::models::ConversationComposeMessageNewType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationComposeMessageNewType>,
-    /// `from`.
+    /// Side that is typing: `user` or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// `excerpt`.
+    pub from: Option<MessageFrom>,
+    /// Excerpt of the text being typed, shown as a live preview.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// `stealth`.
+    /// When true, the typing indicator is not shown to the other side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stealth: Option<bool>,
-    /// `automated`.
+    /// Whether the typing comes from an automation (bot or AI agent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
 }
 
 #[cfg(feature = "website")]
 crate::support::open_enum! {
-/// Crisp enumeration `ConversationComposeMessageNewType`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `ConversationComposeMessageNewType`.
 ///
-/// ```
-/// use crisp_api::models::ConversationComposeMessageNewType;
-/// let value: ConversationComposeMessageNewType = serde_json::from_str("\"start\"").unwrap();
-/// assert_eq!(value.as_str(), "start");
-/// let unknown: ConversationComposeMessageNewType = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, ConversationComposeMessageNewType::Other("something-new".into()));
-/// ```
+/// Values: `start`, `stop`; a value this version does not know is kept in `Other`.
 ConversationComposeMessageNewType {
-/// `start`
+/// `start`: The side has started typing; the indicator is shown.
 Start => "start",
-/// `stop`
+/// `stop`: The side has stopped typing; the indicator is hidden.
 Stop => "stop",
 }
 }
@@ -516,72 +744,85 @@ Stop => "stop",
 ///
 /// Used by `website::list_conversation_events`.
 ///
-/// ```
-/// use crisp_api::models::ConversationEvent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationEvent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationEvent::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "color": "color",
+   "data": {
+     "key": "value"
+   },
+   "text": "Hello!",
+   "timestamp": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationEvent {
-    /// `text`.
+    /// Name or text of the custom event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// `data`.
+    /// Custom data attached to the event, a flat JSON object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `color`.
+    /// Colour of the event marker, by name (for example `red`, `green`, `blue`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time the event happened, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
 
 /// Crisp model `ConversationEventMessageContent`.
 ///
-/// ```
-/// use crisp_api::models::ConversationEventMessageContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationEventMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationEventMessageContent::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "namespace": "namespace",
+   "text": "Hello!"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationEventMessageContent {
-    /// `namespace`.
+    /// Namespace of the event, which tells what happened (for example a state change).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    /// `text`.
+    /// Optional text shown with the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
 /// Crisp model `ConversationFieldMessageContent`.
 ///
-/// ```
-/// use crisp_api::models::ConversationFieldMessageContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationFieldMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationFieldMessageContent::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "explain": "explain",
+   "id": "id-0001",
+   "required": false,
+   "text": "Hello!",
+   "value": "value"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationFieldMessageContent {
-    /// `id`.
+    /// Identifier of the field, chosen by the sender, returned with the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `text`.
+    /// Question or label shown above the input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// `explain`.
+    /// Help text (placeholder) shown in or under the input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explain: Option<String>,
-    /// `value`.
+    /// Value the visitor entered; empty until answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// `required`.
+    /// Whether the visitor must fill the field before continuing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
 }
@@ -590,50 +831,58 @@ pub struct ConversationFieldMessageContent {
 ///
 /// Used by `website::list_conversation_files`.
 ///
-/// ```
-/// use crisp_api::models::ConversationFile;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationFile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationFile::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "fingerprint": 163408415737326,
+   "name": "Jane Doe",
+   "timestamp": 1700000000000,
+   "type": "type",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationFile {
-    /// `name`.
+    /// Name of the file, with its extension.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `type`.
+    /// MIME type of the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `url`.
+    /// URL to download the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// `fingerprint`.
+    /// Fingerprint of the message that carried the file.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time the file was sent, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
 
 /// Crisp model `ConversationFileMessageContent`.
 ///
-/// ```
-/// use crisp_api::models::ConversationFileMessageContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationFileMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationFileMessageContent::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "type": "type",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationFileMessageContent {
-    /// `name`.
+    /// File name shown to the recipient, with its extension.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `url`.
+    /// Public URL where the file can be downloaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// `type`.
+    /// MIME type of the file, for example `image/png` or `application/pdf`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
@@ -642,76 +891,128 @@ pub struct ConversationFileMessageContent {
 ///
 /// Used by `website::get_messages_in_conversation`, `website::get_message_in_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMessage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMessage::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "automated": false,
+   "content": {},
+   "delivered": "delivered",
+   "edited": false,
+   "fingerprint": 163408415737326,
+   "from": "user",
+   "ignored": {
+     "key": "value"
+   },
+   "mentions": [
+     "mentions"
+   ],
+   "origin": "chat",
+   "original": {
+     "original_id": "original-0001"
+   },
+   "preview": [
+     {
+       "preview": {
+         "embed": "embed",
+         "excerpt": "excerpt",
+         "image": "image"
+       },
+       "stamped": false,
+       "title": "title",
+       "url": "https://example.com/",
+       "website": "https://example.com/"
+     }
+   ],
+   "properties": {
+     "key": "value"
+   },
+   "read": "read",
+   "references": [
+     {
+       "name": "Jane Doe",
+       "target": "target",
+       "type": "type"
+     }
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "stamped": false,
+   "timestamp": 1700000000000,
+   "translated": false,
+   "type": "text",
+   "user": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "type": "type",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessage {
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `website_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `type`.
+    pub website_id: Option<WebsiteId>,
+    /// Message type: `text`, `note`, `file`, `animation`, `audio`, `picker`, `field`, `carousel` or `event`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationMessageType>,
-    /// `from`.
+    /// Side that sent the message: `user` (the visitor or contact) or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// `origin`.
+    pub from: Option<MessageFrom>,
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
-    /// `content`.
+    pub origin: Option<MessageOrigin>,
+    /// Content of the message: a string for `text` and `note`, an object whose shape depends on `type` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<ConversationMessageContent>,
-    /// `preview`.
+    /// Link previews generated for URLs found in the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview: Option<Vec<ConversationMessagePreview>>,
-    /// `mentions`.
+    /// Identifiers of the operators mentioned (with @) in the message or conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
-    /// `read`.
+    /// Channel on which the message was read (for example `chat` or `email`); empty while it is unread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read: Option<String>,
-    /// `delivered`.
+    /// Channel to which the message was delivered (for example `chat` or `email`); empty while it is not delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered: Option<String>,
-    /// `ignored`.
+    /// Why the message was not delivered, when it was ignored (for example a blocked or invalid recipient).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignored: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `edited`.
+    /// Whether the message was edited after it was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited: Option<bool>,
-    /// `translated`.
+    /// Whether the message content was machine-translated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated: Option<bool>,
-    /// `automated`.
+    /// Whether the message or action was produced by an automation (bot, trigger or AI agent) rather than typed by a human.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
-    /// `stamped`.
+    /// Whether the message was stamped (acknowledged as stored) by the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamped: Option<bool>,
-    /// `fingerprint`.
+    /// Integer identifying the message within its conversation.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time the message was sent, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `user`.
+    /// Author of the message: type, user identifier, nickname and avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
-    /// `references`.
+    /// Links from the message to other objects (for example a helpdesk article or a URL), each with a type, name and target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<Vec<ConversationMessageReference>>,
-    /// `original`.
+    /// Reference to the original (raw) form of the message, when one is kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<ConversationMessageOriginal>,
-    /// `properties`.
+    /// Extra rendering properties of the message, as a JSON object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -729,16 +1030,17 @@ pub type ConversationMessageContent = serde_json::Value;
 ///
 /// Used by `website::send_message_in_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessageDispatched;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMessageDispatched = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMessageDispatched::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "fingerprint": 163408415737326
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageDispatched {
-    /// `fingerprint`.
+    /// Fingerprint (integer identifier) given to the message just sent; use it to update, remove or track the message.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
 }
@@ -749,201 +1051,246 @@ pub struct ConversationMessageDispatched {
 ///
 /// Used by `website::send_message_in_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessageNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMessageNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMessageNew::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "automated": false,
+   "content": {},
+   "fingerprint": 163408415737326,
+   "from": "user",
+   "mentions": [
+     "mentions"
+   ],
+   "origin": "chat",
+   "original": {
+     "original_id": "original-0001"
+   },
+   "properties": {
+     "key": "value"
+   },
+   "references": [
+     {
+       "name": "Jane Doe",
+       "target": "target",
+       "type": "type"
+     }
+   ],
+   "stealth": false,
+   "timestamp": 1700000000000,
+   "translated": false,
+   "type": "text",
+   "user": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "type": "type",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageNew {
-    /// `from`.
+    /// Side that sent the message: `user` (the visitor or contact) or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// `origin`.
+    pub from: Option<MessageFrom>,
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
-    /// `fingerprint`.
+    pub origin: Option<MessageOrigin>,
+    /// Caller-chosen integer identifying the message in the conversation; the server picks one when it is absent.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `user`.
+    /// Operator the message is shown as sent by: identifier, nickname and avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
-    /// `references`.
+    /// Objects the message links to, each with a type, a display name and a target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<Vec<ConversationMessageReference>>,
-    /// `original`.
+    /// Reference to the original (raw) form of the message, when one is kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<ConversationMessageOriginal>,
-    /// `properties`.
+    /// Extra rendering properties of the message, as a JSON object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time to record for the message, in Unix epoch milliseconds; the server uses the current time when it is absent.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `stealth`.
+    /// When true, the message is delivered without alerting the other side (no notification).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stealth: Option<bool>,
-    /// `translated`.
+    /// Whether the message content was machine-translated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated: Option<bool>,
-    /// `automated`.
+    /// Whether the message or action was produced by an automation (bot, trigger or AI agent) rather than typed by a human.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
-    /// `type`.
+    /// Message type: `text`, `note`, `file`, `animation`, `audio`, `picker`, `field`, `carousel` or `event`; it decides the shape of `content`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    /// `content`.
+    pub r#type: Option<ConversationMessageType>,
+    /// Content of the message: a string for `text` and `note`, an object whose shape depends on `type` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
-    /// `mentions`.
+    /// User identifiers of the operators mentioned in the message, who get notified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
 }
 
 /// Crisp model `ConversationMessageOriginal`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessageOriginal;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMessageOriginal = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMessageOriginal::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "original_id": "original-0001"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageOriginal {
-    /// `original_id`.
+    /// Identifier of the original (raw) form of a message, to fetch with Get Original Message In Conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_id: Option<String>,
 }
 
 /// Crisp model `ConversationMessagePreview`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessagePreview;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMessagePreview = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMessagePreview::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "preview": {
+     "embed": "embed",
+     "excerpt": "excerpt",
+     "image": "image"
+   },
+   "stamped": false,
+   "title": "title",
+   "url": "https://example.com/",
+   "website": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessagePreview {
-    /// `url`.
+    /// URL found in the message that the preview describes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// `website`.
+    /// Name of the website the link points to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
-    /// `title`.
+    /// Title of the linked page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `preview`.
+    /// Preview content of the linked page: excerpt, image and embeddable player.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview: Option<ConversationMessagePreviewInformation>,
-    /// `stamped`.
+    /// Whether the preview has been fetched and is complete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamped: Option<bool>,
 }
 
 /// Crisp model `ConversationMessagePreviewInformation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessagePreviewInformation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMessagePreviewInformation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMessagePreviewInformation::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "embed": "embed",
+   "excerpt": "excerpt",
+   "image": "image"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessagePreviewInformation {
-    /// `excerpt`.
+    /// Short text excerpt of the linked page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// `image`.
+    /// URL of the main image of the linked page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
-    /// `embed`.
+    /// URL of an embeddable player for the linked page (for example a video).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embed: Option<String>,
 }
 
 /// Crisp model `ConversationMessageReference`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessageReference;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMessageReference = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMessageReference::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "target": "target",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageReference {
-    /// `type`.
+    /// Kind of object referenced (for example `url`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `name`.
+    /// Display name of the referenced object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `target`.
+    /// Where the reference points: a URL or an identifier, depending on `type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
 }
 
-#[cfg(feature = "website")]
+#[cfg(any(feature = "events", feature = "website"))]
 crate::support::open_enum! {
-/// Crisp enumeration `ConversationMessageType`; values this version does not know are kept in `Other`.
+/// The type of a message, which tells the shape of its `content`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessageType;
-/// let value: ConversationMessageType = serde_json::from_str("\"text\"").unwrap();
-/// assert_eq!(value.as_str(), "text");
-/// let unknown: ConversationMessageType = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, ConversationMessageType::Other("something-new".into()));
-/// ```
+/// Values: `text`, `file`, `animation`, `audio`, `carousel`, `note`, `picker`, `field`, `event`; a value this version does not know is kept in `Other`.
 ConversationMessageType {
-/// `text`
+/// `text`: Plain text message; `content` is a string (Markdown is rendered).
 Text => "text",
-/// `file`
+/// `file`: File attachment; `content` holds the file name, URL and MIME type.
 File => "file",
-/// `animation`
+/// `animation`: Animated image such as a GIF; `content` holds its URL and MIME type.
 Animation => "animation",
-/// `audio`
+/// `audio`: Audio recording; `content` holds its URL, MIME type and duration in seconds.
 Audio => "audio",
-/// `carousel`
+/// `carousel`: Carousel of cards with buttons; `content` holds an introduction text and the cards.
 Carousel => "carousel",
-/// `note`
+/// `note`: Private note between operators; `content` is a string the visitor never sees.
 Note => "note",
-/// `picker`
+/// `picker`: Choice question; `content` holds the question and the choices the visitor picks from.
 Picker => "picker",
-/// `field`
+/// `field`: Input field question; `content` holds the question and the value the visitor types.
 Field => "field",
-/// `event`
+/// `event`: Conversation event (such as a state change); `content` holds its namespace and text.
 Event => "event",
 }
 }
 
 /// Crisp model `ConversationMessageUser`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMessageUser;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMessageUser = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMessageUser::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "avatar": "https://example.com/",
+   "nickname": "Jane Doe",
+   "type": "type",
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageUser {
-    /// `type`.
+    /// Kind of author, as a short code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `user_id`.
+    /// User identifier of the author, when the author is an operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `nickname`.
+    /// Name shown for the author of the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `avatar`.
+    /// URL of the author's avatar image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
 }
@@ -952,49 +1299,101 @@ pub struct ConversationMessageUser {
 ///
 /// Used by `website::get_conversation_metas`, `website::update_conversation_metas`.
 ///
-/// ```
-/// use crisp_api::models::ConversationMeta;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationMeta = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationMeta::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "address": "address",
+   "avatar": "https://example.com/",
+   "connection": {
+     "asn": "asn",
+     "isp": "isp"
+   },
+   "data": {
+     "key": "value"
+   },
+   "device": {
+     "capabilities": [
+       "capabilities"
+     ],
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "locales": [
+       "locales"
+     ],
+     "system": {
+       "browser": {
+         "major": "major",
+         "name": "Jane Doe",
+         "version": "version"
+       },
+       "engine": {
+         "name": "Jane Doe",
+         "version": "version"
+       },
+       "os": {
+         "name": "Jane Doe",
+         "version": "version"
+       },
+       "useragent": "useragent"
+     },
+     "timezone": -120
+   },
+   "email": "jane.doe@example.com",
+   "ip": "ip",
+   "nickname": "Jane Doe",
+   "origin": "origin",
+   "phone": "+33600000000",
+   "segments": [
+     "segments"
+   ],
+   "subject": "subject"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMeta {
-    /// `nickname`.
+    /// Name of the visitor, as shown in the inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `email`.
+    /// Email address of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `phone`.
+    /// Phone number of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// `ip`.
+    /// IP address the visitor last connected from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
-    /// `avatar`.
+    /// URL of the visitor's avatar image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `data`.
+    /// Custom data of the conversation, a flat JSON object of keys to string, number or boolean values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `connection`.
+    /// Network the visitor connects through: internet provider and autonomous system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection: Option<ConnectionInfo>,
-    /// `device`.
+    /// Device details of the visitor: capabilities, location, system, time zone and languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<DeviceInfo>,
-    /// `segments`.
+    /// Segments (tags) of the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
-    /// `address`.
+    /// Postal address of the visitor, as free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// `subject`.
+    /// Subject of the conversation (for an email, its subject line).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// `origin`.
+    /// Channel the conversation started on: `chat`, `email` or a plugin URN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
 }
@@ -1003,52 +1402,62 @@ pub struct ConversationMeta {
 ///
 /// Used by `website::create_new_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationNew::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationNew {
-    /// `session_id`.
+    /// Session identifier of the conversation just created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
 }
 
 /// Crisp model `ConversationOriginal`.
 ///
 /// Used by `website::get_original_message_in_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationOriginal;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationOriginal = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationOriginal::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "content": "Hello!",
+   "headers": {
+     "key": "value"
+   },
+   "original_id": "original-0001",
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "timestamp": 1700000000000,
+   "type": "type",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationOriginal {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `original_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of this original message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_id: Option<String>,
-    /// `type`.
+    /// MIME type of the original content, for example `text/html` for an email body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `headers`.
+    /// Headers of the original message (for an email, its MIME headers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `content`.
+    /// Raw content of the original message, such as the full HTML of an email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time the original message was received, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
@@ -1057,44 +1466,50 @@ pub struct ConversationOriginal {
 ///
 /// Used by `website::list_conversation_pages`.
 ///
-/// ```
-/// use crisp_api::models::ConversationPage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationPage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationPage::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "page_referrer": "page referrer",
+   "page_title": "page title",
+   "page_url": "page url",
+   "timestamp": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPage {
-    /// `page_title`.
+    /// Title of the page the visitor browsed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_title: Option<String>,
-    /// `page_url`.
+    /// URL of the page the visitor browsed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_url: Option<String>,
-    /// `page_referrer`.
+    /// URL of the page the visitor came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_referrer: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time the visitor opened the page, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
 
 /// Crisp model `ConversationParticipant`.
 ///
-/// ```
-/// use crisp_api::models::ConversationParticipant;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationParticipant = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationParticipant::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "target": "target",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationParticipant {
-    /// `type`.
+    /// Kind of participant (for example `email`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `target`.
+    /// Address of the participant, such as an email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
 }
@@ -1103,16 +1518,22 @@ pub struct ConversationParticipant {
 ///
 /// Used by `website::get_conversation_participants`.
 ///
-/// ```
-/// use crisp_api::models::ConversationParticipants;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationParticipants = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationParticipants::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "participants": [
+     {
+       "target": "target",
+       "type": "type"
+     }
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationParticipants {
-    /// `participants`.
+    /// External participants of the conversation, each with a type and target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<ConversationParticipant>>,
 }
@@ -1121,119 +1542,161 @@ pub struct ConversationParticipants {
 ///
 /// Used by `website::save_conversation_participants`.
 ///
-/// ```
-/// use crisp_api::models::ConversationParticipantsSave;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationParticipantsSave = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationParticipantsSave::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "origin": "origin",
+   "participants": [
+     {
+       "target": "target",
+       "type": "type"
+     }
+   ],
+   "user": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "type": "type",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationParticipantsSave {
-    /// `participants`.
+    /// New list of external participants; it replaces the old one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<ConversationParticipant>>,
-    /// `user`.
+    /// Operator making the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
-    /// `origin`.
+    /// Channel the change is made from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
 }
 
 /// Crisp model `ConversationPickerMessageContent`.
 ///
-/// ```
-/// use crisp_api::models::ConversationPickerMessageContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationPickerMessageContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationPickerMessageContent::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "choices": [
+     {
+       "action": {
+         "target": "target",
+         "type": "type"
+       },
+       "icon": "icon",
+       "label": "label",
+       "selected": false,
+       "value": "value"
+     }
+   ],
+   "id": "id-0001",
+   "required": false,
+   "text": "Hello!"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPickerMessageContent {
-    /// `id`.
+    /// Identifier of the picker, chosen by the sender, returned with the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `text`.
+    /// Question shown above the choices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// `choices`.
+    /// Choices offered, each with a value, label, optional icon and selection state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub choices: Option<Vec<ConversationPickerMessageContentChoice>>,
-    /// `required`.
+    /// Whether the visitor must pick a choice before continuing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
 }
 
 /// Crisp model `ConversationPickerMessageContentChoice`.
 ///
-/// ```
-/// use crisp_api::models::ConversationPickerMessageContentChoice;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationPickerMessageContentChoice = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationPickerMessageContentChoice::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "action": {
+     "target": "target",
+     "type": "type"
+   },
+   "icon": "icon",
+   "label": "label",
+   "selected": false,
+   "value": "value"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPickerMessageContentChoice {
-    /// `value`.
+    /// Machine value of the choice, returned when it is picked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// `icon`.
+    /// Emoji shown before the label.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
-    /// `label`.
+    /// Text of the choice shown to the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// `selected`.
+    /// Whether this choice has been picked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected: Option<bool>,
-    /// `action`.
+    /// Optional action run when the choice is picked, such as opening a URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ConversationPickerMessageContentChoiceAction>,
 }
 
 /// Crisp model `ConversationPickerMessageContentChoiceAction`.
 ///
-/// ```
-/// use crisp_api::models::ConversationPickerMessageContentChoiceAction;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationPickerMessageContentChoiceAction = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationPickerMessageContentChoiceAction::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "target": "target",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPickerMessageContentChoiceAction {
-    /// `type`.
+    /// Kind of action (for example `frame`, which opens the target URL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `target`.
+    /// Target of the action, typically a URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
 }
 
 /// Crisp model `ConversationPreviewMessage`.
 ///
-/// ```
-/// use crisp_api::models::ConversationPreviewMessage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationPreviewMessage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationPreviewMessage::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "excerpt": "excerpt",
+   "fingerprint": 163408415737326,
+   "from": "user",
+   "type": "text"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationPreviewMessage {
-    /// `type`.
+    /// Type of the last message (`text`, `file`, `note`...). One of [`ConversationMessageType`](crate::models::ConversationMessageType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    /// `from`.
+    pub r#type: Option<ConversationMessageType>,
+    /// Side that sent the last message: `user` or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// `excerpt`.
+    pub from: Option<MessageFrom>,
+    /// Short excerpt of the last message's text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// `fingerprint`.
+    /// Fingerprint (integer identifier) of the last message.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
 }
@@ -1242,59 +1705,74 @@ pub struct ConversationPreviewMessage {
 ///
 /// Used by `website::mark_messages_as_read_in_conversation`, `website::mark_messages_as_delivered_in_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationReadMessageMark;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationReadMessageMark = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationReadMessageMark::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "fingerprints": [
+     163408415737326
+   ],
+   "from": "user",
+   "origin": "chat"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationReadMessageMark {
-    /// `from`.
+    /// Side that has read the messages: `user` or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// `origin`.
+    pub from: Option<MessageFrom>,
+    /// Channel where the messages were read: `chat`, `email` or a plugin URN. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
-    /// `fingerprints`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fingerprints: Option<Vec<f64>>,
+    pub origin: Option<MessageOrigin>,
+    /// Fingerprints of the messages to mark; all messages when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer_list")]
+    pub fingerprints: Option<Vec<i64>>,
 }
 
 /// Crisp model `ConversationRelations`.
 ///
 /// Used by `website::get_conversation_relations`.
 ///
-/// ```
-/// use crisp_api::models::ConversationRelations;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationRelations = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationRelations::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "conversations": {
+     "children": [
+       "children"
+     ],
+     "parent": "parent"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRelations {
-    /// `conversations`.
+    /// Conversations related to this one: its parent and its children.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversations: Option<ConversationRelationsConversations>,
 }
 
 /// Crisp model `ConversationRelationsConversations`.
 ///
-/// ```
-/// use crisp_api::models::ConversationRelationsConversations;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationRelationsConversations = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationRelationsConversations::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "children": [
+     "children"
+   ],
+   "parent": "parent"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRelationsConversations {
-    /// `parent`.
+    /// Session identifier of the parent conversation, when this one was split from or linked under it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
-    /// `children`.
+    /// Session identifiers of the conversations split from or linked under this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<String>>,
 }
@@ -1303,32 +1781,36 @@ pub struct ConversationRelationsConversations {
 ///
 /// Used by `website::get_conversation_routing_assign`.
 ///
-/// ```
-/// use crisp_api::models::ConversationRoutingAssign;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationRoutingAssign = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationRoutingAssign::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "assigned": {
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRoutingAssign {
-    /// `assigned`.
+    /// Operator the conversation is assigned to; absent when unassigned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned: Option<ConversationRoutingAssignAssigned>,
 }
 
 /// Crisp model `ConversationRoutingAssignAssigned`.
 ///
-/// ```
-/// use crisp_api::models::ConversationRoutingAssignAssigned;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationRoutingAssignAssigned = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationRoutingAssignAssigned::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRoutingAssignAssigned {
-    /// `user_id`.
+    /// User identifier of the assigned operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -1337,35 +1819,40 @@ pub struct ConversationRoutingAssignAssigned {
 ///
 /// Used by `website::assign_conversation_routing`.
 ///
-/// ```
-/// use crisp_api::models::ConversationRoutingAssignUpdate;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationRoutingAssignUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationRoutingAssignUpdate::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "assigned": {
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "silent": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRoutingAssignUpdate {
-    /// `assigned`.
+    /// Operator to assign the conversation to (by user identifier).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned: Option<ConversationRoutingAssignUpdateAssigned>,
-    /// `silent`.
+    /// When true, the assigned operator is not notified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silent: Option<bool>,
 }
 
 /// Crisp model `ConversationRoutingAssignUpdateAssigned`.
 ///
-/// ```
-/// use crisp_api::models::ConversationRoutingAssignUpdateAssigned;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationRoutingAssignUpdateAssigned = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationRoutingAssignUpdateAssigned::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationRoutingAssignUpdateAssigned {
-    /// `user_id`.
+    /// User identifier of the operator to assign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -1374,31 +1861,41 @@ pub struct ConversationRoutingAssignUpdateAssigned {
 ///
 /// Used by `website::list_spam_conversations`.
 ///
-/// ```
-/// use crisp_api::models::ConversationSpam;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationSpam = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationSpam::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "headers": {
+     "key": "value"
+   },
+   "metadata": {
+     "key": "value"
+   },
+   "reason": "reason",
+   "spam_id": "spam-0001",
+   "timestamp": 1700000000000,
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationSpam {
-    /// `spam_id`.
+    /// Identifier of the item held back by the spam filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spam_id: Option<String>,
-    /// `type`.
+    /// Channel the spam came through (for example `email`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `reason`.
+    /// Why the item was judged spam, as a short code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// `metadata`.
+    /// Extra facts about the spam item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `headers`.
+    /// Headers of the held-back message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time the item was caught, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
@@ -1407,55 +1904,62 @@ pub struct ConversationSpam {
 ///
 /// Used by `website::resolve_spam_conversation_content`.
 ///
-/// ```
-/// use crisp_api::models::ConversationSpamContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationSpamContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationSpamContent::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "content": {
+     "key": "value"
+   },
+   "headers": {
+     "key": "value"
+   },
+   "metadata": {
+     "key": "value"
+   },
+   "reason": "reason",
+   "spam_id": "spam-0001",
+   "timestamp": 1700000000000,
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationSpamContent {
-    /// `spam_id`.
+    /// Identifier of the item held back by the spam filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spam_id: Option<String>,
-    /// `type`.
+    /// Channel the spam came through (for example `email`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `reason`.
+    /// Why the item was judged spam, as a short code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// `metadata`.
+    /// Extra facts about the spam item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `headers`.
+    /// Headers of the held-back message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time the item was caught, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `content`.
+    /// Content of the held-back message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[cfg(any(feature = "events", feature = "website"))]
 crate::support::open_enum! {
-/// Crisp enumeration `ConversationState`; values this version does not know are kept in `Other`.
+/// Where a conversation stands. There is no `closed`: a finished conversation is `resolved`.
 ///
-/// ```
-/// use crisp_api::models::ConversationState;
-/// let value: ConversationState = serde_json::from_str("\"pending\"").unwrap();
-/// assert_eq!(value.as_str(), "pending");
-/// let unknown: ConversationState = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, ConversationState::Other("something-new".into()));
-/// ```
+/// Values: `pending`, `unresolved`, `resolved`; a value this version does not know is kept in `Other`.
 ConversationState {
-/// `pending`
+/// `pending`: Waiting for a first reply from the team (new conversation).
 Pending => "pending",
-/// `unresolved`
+/// `unresolved`: Open: the team has replied and the conversation is ongoing.
 Unresolved => "unresolved",
-/// `resolved`
+/// `resolved`: Closed by an operator or automation; a new visitor message reopens it.
 Resolved => "resolved",
 }
 }
@@ -1464,16 +1968,17 @@ Resolved => "resolved",
 ///
 /// Used by `website::get_conversation_state`.
 ///
-/// ```
-/// use crisp_api::models::ConversationStateData;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationStateData = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationStateData::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "state": "pending"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationStateData {
-    /// `state`.
+    /// State of the conversation: `pending`, `unresolved` or `resolved`. One of [`ConversationState`](crate::models::ConversationState).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ConversationState>,
 }
@@ -1482,19 +1987,21 @@ pub struct ConversationStateData {
 ///
 /// Used by `website::list_suggested_conversation_data_keys`.
 ///
-/// ```
-/// use crisp_api::models::ConversationSuggestedData;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationSuggestedData = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationSuggestedData::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "count": 42,
+   "key": "key"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationSuggestedData {
-    /// `key`.
+    /// Custom data key used on conversations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// `count`.
+    /// Number of conversations that use the key.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
 }
@@ -1503,78 +2010,86 @@ pub struct ConversationSuggestedData {
 ///
 /// Used by `website::list_suggested_conversation_segments`.
 ///
-/// ```
-/// use crisp_api::models::ConversationSuggestedSegment;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationSuggestedSegment = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationSuggestedSegment::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "count": 42,
+   "segment": "segment"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationSuggestedSegment {
-    /// `segment`.
+    /// Segment used on conversations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment: Option<String>,
-    /// `count`.
+    /// Number of conversations that carry the segment.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
 }
 
 /// Crisp model `ConversationUnread`.
 ///
-/// ```
-/// use crisp_api::models::ConversationUnread;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationUnread = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationUnread::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "operator": 3,
+   "visitor": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationUnread {
-    /// `operator`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub operator: Option<f64>,
-    /// `visitor`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub visitor: Option<f64>,
+    /// Number of messages the operators have not read yet.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub operator: Option<i64>,
+    /// Number of messages the visitor has not read yet.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub visitor: Option<i64>,
 }
 
 /// Crisp model `ConversationUnreadMessageMark`.
 ///
 /// Used by `website::mark_conversation_as_unread`.
 ///
-/// ```
-/// use crisp_api::models::ConversationUnreadMessageMark;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationUnreadMessageMark = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationUnreadMessageMark::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "from": "user"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationUnreadMessageMark {
-    /// `from`.
+    /// Side for which the conversation is marked unread: `user` or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
+    pub from: Option<MessageFrom>,
 }
 
 /// Crisp model `ConversationVerification`.
 ///
-/// ```
-/// use crisp_api::models::ConversationVerification;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationVerification = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationVerification::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "annotation": "annotation",
+   "identity": "identity",
+   "method": "method"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerification {
-    /// `identity`.
+    /// What was verified: `email` or `phone`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
-    /// `method`.
+    /// How it was verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
-    /// `annotation`.
+    /// Free-text note about the verification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotation: Option<String>,
 }
@@ -1583,38 +2098,40 @@ pub struct ConversationVerification {
 ///
 /// Used by `website::get_verify_status_for_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationVerify;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationVerify = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationVerify::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "verifications": [
+     {
+       "annotation": "annotation",
+       "identity": "identity",
+       "method": "method"
+     }
+   ],
+   "verified": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerify {
-    /// `verified`.
+    /// Whether the visitor's identity is verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
-    /// `verifications`.
+    /// Verifications done, each with identity, method and note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verifications: Option<Vec<ConversationVerification>>,
 }
 
 #[cfg(feature = "website")]
 crate::support::open_enum! {
-/// Crisp enumeration `ConversationVerifyIdentity`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `ConversationVerifyIdentity`.
 ///
-/// ```
-/// use crisp_api::models::ConversationVerifyIdentity;
-/// let value: ConversationVerifyIdentity = serde_json::from_str("\"email\"").unwrap();
-/// assert_eq!(value.as_str(), "email");
-/// let unknown: ConversationVerifyIdentity = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, ConversationVerifyIdentity::Other("something-new".into()));
-/// ```
+/// Values: `email`, `phone`; a value this version does not know is kept in `Other`.
 ConversationVerifyIdentity {
-/// `email`
+/// `email`: The visitor proves they own an email address.
 Email => "email",
-/// `phone`
+/// `phone`: The visitor proves they own a phone number.
 Phone => "phone",
 }
 }
@@ -1623,22 +2140,25 @@ Phone => "phone",
 ///
 /// Used by `website::redeem_identity_verification_link_for_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationVerifyIdentityRedeem;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationVerifyIdentityRedeem = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationVerifyIdentityRedeem::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "identity": "email",
+   "recipient": "recipient",
+   "token": "token"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerifyIdentityRedeem {
-    /// `identity`.
+    /// What is being verified: `email` or `phone`. One of [`ConversationVerifyIdentity`](crate::models::ConversationVerifyIdentity).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<ConversationVerifyIdentity>,
-    /// `token`.
+    /// Verification token the visitor received.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// `recipient`.
+    /// Email address or phone number the token was sent to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<String>,
 }
@@ -1647,22 +2167,25 @@ pub struct ConversationVerifyIdentityRedeem {
 ///
 /// Used by `website::request_identity_verification_for_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationVerifyIdentityRequest;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationVerifyIdentityRequest = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationVerifyIdentityRequest::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "identity": "email",
+   "method": "method",
+   "recipient": "recipient"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationVerifyIdentityRequest {
-    /// `identity`.
+    /// What to verify: `email` or `phone`. One of [`ConversationVerifyIdentity`](crate::models::ConversationVerifyIdentity).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<ConversationVerifyIdentity>,
-    /// `method`.
+    /// How the verification challenge is sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<ConversationVerifyMethod>,
-    /// `recipient`.
+    /// Email address or phone number that receives the challenge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<String>,
 }
@@ -1680,135 +2203,186 @@ pub type ConversationVerifyMethod = String;
 ///
 /// Used by `website::deliver_widget_button_action_for_conversation`, `website::deliver_widget_data_fetch_action_for_conversation`, `website::deliver_widget_data_edit_action_for_conversation`.
 ///
-/// ```
-/// use crisp_api::models::ConversationWidgetAction;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationWidgetAction = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationWidgetAction::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "correlation_id": "correlation-0001",
+   "strategy": {
+     "attempts": 3,
+     "exhaustion": 3
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationWidgetAction {
-    /// `correlation_id`.
+    /// Identifier to match the `widget:action:processed` event that answers this action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
-    /// `strategy`.
+    /// How delivery to the plugin is retried.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<ConversationWidgetActionStrategy>,
 }
 
 /// Crisp model `ConversationWidgetActionStrategy`.
 ///
-/// ```
-/// use crisp_api::models::ConversationWidgetActionStrategy;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: ConversationWidgetActionStrategy = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, ConversationWidgetActionStrategy::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "attempts": 3,
+   "exhaustion": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationWidgetActionStrategy {
-    /// `attempts`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub attempts: Option<f64>,
-    /// `exhaustion`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub exhaustion: Option<f64>,
+    /// Number of delivery attempts to the plugin.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub attempts: Option<i64>,
+    /// Time after which delivery gives up.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub exhaustion: Option<i64>,
 }
 
 /// Crisp model `Coordinates`.
 ///
-/// ```
-/// use crisp_api::models::Coordinates;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: Coordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, Coordinates::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "latitude": 1.5,
+   "longitude": 1.5
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Coordinates {
-    /// `latitude`.
+    /// Latitude in decimal degrees (-90 to 90, north positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
-    /// `longitude`.
+    /// Longitude in decimal degrees (-180 to 180, east positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
 
 /// Crisp model `DeviceInfo`.
 ///
-/// ```
-/// use crisp_api::models::DeviceInfo;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: DeviceInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, DeviceInfo::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "capabilities": [
+     "capabilities"
+   ],
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "locales": [
+     "locales"
+   ],
+   "system": {
+     "browser": {
+       "major": "major",
+       "name": "Jane Doe",
+       "version": "version"
+     },
+     "engine": {
+       "name": "Jane Doe",
+       "version": "version"
+     },
+     "os": {
+       "name": "Jane Doe",
+       "version": "version"
+     },
+     "useragent": "useragent"
+   },
+   "timezone": -120
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeviceInfo {
-    /// `capabilities`.
+    /// Features the visitor's chat box supports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<String>>,
-    /// `geolocation`.
+    /// Location of the visitor, found from their IP address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<GeolocationInfo>,
-    /// `system`.
+    /// Operating system, browser engine, browser and user agent of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<SystemInfo>,
-    /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub timezone: Option<f64>,
-    /// `locales`.
+    /// Time zone of the visitor's device, as an offset from UTC in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub timezone: Option<i64>,
+    /// Languages of the visitor's browser, as locale codes, preferred first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
 }
 
 /// Crisp model `EngineInfo`.
 ///
-/// ```
-/// use crisp_api::models::EngineInfo;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EngineInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EngineInfo::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "version": "version"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EngineInfo {
-    /// `name`.
+    /// Name of the rendering engine (for example `Blink`, `WebKit` or `Gecko`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `version`.
+    /// Version of the rendering engine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
 
 /// Crisp model `EventsBrowsingRequestInitiated`.
 ///
-/// ```
-/// use crisp_api::models::EventsBrowsingRequestInitiated;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsBrowsingRequestInitiated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsBrowsingRequestInitiated::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "browsing_id": "browsing-0001",
+   "browsing_token": "browsing token",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsBrowsingRequestInitiated {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `browsing_id`.
+    /// Identifier of the co-browsing session the visitor accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browsing_id: Option<String>,
-    /// `browsing_token`.
+    /// Secret token to attach to the co-browsing stream.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browsing_token: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -1824,555 +2398,689 @@ pub type EventsBrowsingRequestRejected = EventsSessionGeneric;
 
 /// Crisp model `EventsBucketURLGenerated`.
 ///
-/// ```
-/// use crisp_api::models::EventsBucketURLGenerated;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsBucketURLGenerated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsBucketURLGenerated::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "from": "from",
+   "id": "id-0001",
+   "identifier": "identifier",
+   "policy": {
+     "size_limit": 1048576
+   },
+   "resource": {
+     "id": "id-0001",
+     "type": "type"
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "type": "type",
+   "url": {
+     "resource": "resource",
+     "signed": "signed"
+   }
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsBucketURLGenerated {
-    /// `from`.
+    /// Side the upload is made for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
-    /// `id`.
+    /// Identifier given in the request, to correlate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `identifier`.
+    /// Identifier of the uploader (user or plugin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// `resource`.
+    /// Object the upload is attached to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<EventsBucketURLGeneratedResource>,
-    /// `policy`.
+    /// Limits of the upload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<EventsBucketURLGeneratedPolicy>,
-    /// `type`.
+    /// MIME type of the file to upload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `url`.
+    /// Upload and download URLs of the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<EventsBucketURLGeneratedUrl>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsBucketURLGeneratedPolicy`.
 ///
-/// ```
-/// use crisp_api::models::EventsBucketURLGeneratedPolicy;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsBucketURLGeneratedPolicy = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsBucketURLGeneratedPolicy::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "size_limit": 1048576
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsBucketURLGeneratedPolicy {
-    /// `size_limit`.
+    /// Largest accepted file size, in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub size_limit: Option<i64>,
 }
 
 /// Crisp model `EventsBucketURLGeneratedResource`.
 ///
-/// ```
-/// use crisp_api::models::EventsBucketURLGeneratedResource;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsBucketURLGeneratedResource = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsBucketURLGeneratedResource::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "id": "id-0001",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsBucketURLGeneratedResource {
-    /// `type`.
+    /// Kind of object the upload is attached to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `id`.
+    /// Identifier of the object the upload is attached to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 /// Crisp model `EventsBucketURLGeneratedUrl`.
 ///
-/// ```
-/// use crisp_api::models::EventsBucketURLGeneratedUrl;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsBucketURLGeneratedUrl = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsBucketURLGeneratedUrl::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "resource": "resource",
+   "signed": "signed"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsBucketURLGeneratedUrl {
-    /// `resource`.
+    /// Public URL of the file once uploaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
-    /// `signed`.
+    /// Signed URL to upload the file to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed: Option<String>,
 }
 
 /// Crisp model `EventsCallRequestInitiated`.
 ///
-/// ```
-/// use crisp_api::models::EventsCallRequestInitiated;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsCallRequestInitiated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsCallRequestInitiated::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "call_id": "call-0001",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsCallRequestInitiated {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `call_id`.
+    /// Identifier of the call the visitor started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsCallRequestRejected`.
 ///
-/// ```
-/// use crisp_api::models::EventsCallRequestRejected;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsCallRequestRejected = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsCallRequestRejected::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "call_id": "call-0001",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsCallRequestRejected {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `call_id`.
+    /// Identifier of the call the visitor rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsCampaignDispatched`.
 ///
-/// ```
-/// use crisp_api::models::EventsCampaignDispatched;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsCampaignDispatched = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsCampaignDispatched::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "campaign_id": "campaign-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsCampaignDispatched {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `campaign_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the campaign, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsCampaignProgress`.
 ///
-/// ```
-/// use crisp_api::models::EventsCampaignProgress;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsCampaignProgress = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsCampaignProgress::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "campaign_id": "campaign-0001",
+   "progress": 50,
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsCampaignProgress {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `campaign_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the campaign, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
-    /// `progress`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub progress: Option<f64>,
-    /// `routing_ids`.
+    /// Sending progress of the campaign, as a percentage from 0 to 100.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub progress: Option<i64>,
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsCampaignRunning`.
 ///
-/// ```
-/// use crisp_api::models::EventsCampaignRunning;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsCampaignRunning = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsCampaignRunning::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "campaign_id": "campaign-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "running": false,
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsCampaignRunning {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `campaign_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the campaign, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
-    /// `running`.
+    /// Whether the campaign is now being sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsEmailSubscribe`.
 ///
-/// ```
-/// use crisp_api::models::EventsEmailSubscribe;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsEmailSubscribe = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsEmailSubscribe::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "subscribed": false,
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsEmailSubscribe {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `email`.
+    pub website_id: Option<WebsiteId>,
+    /// Email address whose subscription changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `subscribed`.
+    /// Whether the address is now subscribed to emails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscribed: Option<bool>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsEmailTrackView`.
 ///
-/// ```
-/// use crisp_api::models::EventsEmailTrackView;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsEmailTrackView = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsEmailTrackView::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "identifier": "identifier",
+   "mode": "mode",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "type": "type",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsEmailTrackView {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `type`.
+    pub website_id: Option<WebsiteId>,
+    /// Kind of email that was viewed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `identifier`.
+    /// Identifier of the viewed email (for example a campaign identifier).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// `mode`.
+    /// How the view was tracked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsIdentityVerifyRequest`.
 ///
-/// ```
-/// use crisp_api::models::EventsIdentityVerifyRequest;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsIdentityVerifyRequest = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsIdentityVerifyRequest::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "code": "code",
+   "confirm_url": "confirm url",
+   "inbox_id": "inbox-0001",
+   "plugin_id": "plugin-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "target": "target",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsIdentityVerifyRequest {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `plugin_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
-    /// `session_id`.
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `target`.
+    pub session_id: Option<SessionId>,
+    /// Email address or phone number to verify.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// `code`.
+    /// Verification code to deliver to the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    /// `confirm_url`.
+    /// URL the visitor opens to confirm the verification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirm_url: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
 }
 
 /// Crisp model `EventsMediaAnimationListed`.
 ///
-/// ```
-/// use crisp_api::models::EventsMediaAnimationListed;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMediaAnimationListed = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMediaAnimationListed::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "id": 3,
+   "identifier": "identifier",
+   "results": [
+     {
+       "type": "type",
+       "url": "https://example.com/"
+     }
+   ],
+   "routing_ids": [
+     "routing ids"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMediaAnimationListed {
-    /// `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub id: Option<f64>,
-    /// `identifier`.
+    /// Identifier of the listing request, to correlate it.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub id: Option<i64>,
+    /// Identifier of the account or plugin that asked for the listing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// `results`.
+    /// Animations found, each with a MIME type and URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<EventsMediaAnimationResult>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsMediaAnimationResult`.
 ///
-/// ```
-/// use crisp_api::models::EventsMediaAnimationResult;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMediaAnimationResult = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMediaAnimationResult::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "type": "type",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMediaAnimationResult {
-    /// `type`.
+    /// MIME type of the animation (for example `image/gif`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `url`.
+    /// URL where the animated image can be loaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
 /// Crisp model `EventsMessageAcknowledge`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageAcknowledge;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageAcknowledge = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageAcknowledge::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "details": {
+     "reason": "reason",
+     "type": "type"
+   },
+   "fingerprints": [
+     163408415737326
+   ],
+   "inbox_id": "inbox-0001",
+   "origin": "chat",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageAcknowledge {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `origin`.
+    /// Channel where the acknowledgement happened: `chat`, `email` or a plugin URN. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
-    /// `fingerprints`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fingerprints: Option<Vec<f64>>,
-    /// `routing_ids`.
+    pub origin: Option<MessageOrigin>,
+    /// Fingerprints of the messages acknowledged.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer_list")]
+    pub fingerprints: Option<Vec<i64>>,
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `details`.
+    /// Extra details about the acknowledgement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<EventsReceiveMessageAcknowledgeDetails>,
 }
 
 /// Crisp model `EventsMessageAcknowledgeIgnored`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageAcknowledgeIgnored;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageAcknowledgeIgnored = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageAcknowledgeIgnored::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "details": {
+     "reason": "reason",
+     "type": "type"
+   },
+   "fingerprints": [
+     163408415737326
+   ],
+   "inbox_id": "inbox-0001",
+   "origin": "chat",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageAcknowledgeIgnored {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `origin`.
+    /// Channel of the messages that were ignored. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
-    /// `fingerprints`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fingerprints: Option<Vec<f64>>,
-    /// `details`.
+    pub origin: Option<MessageOrigin>,
+    /// Fingerprints of the messages that were not delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer_list")]
+    pub fingerprints: Option<Vec<i64>>,
+    /// Why the messages were ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<EventsMessageAcknowledgeIgnoredDetails>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsMessageAcknowledgeIgnoredDetails`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageAcknowledgeIgnoredDetails;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageAcknowledgeIgnoredDetails = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageAcknowledgeIgnoredDetails::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "reason": "reason",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageAcknowledgeIgnoredDetails {
-    /// `type`.
+    /// Kind of delivery that was skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `reason`.
+    /// Why the messages were not delivered, as a short code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
 /// Crisp model `EventsMessageComposeReceive`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageComposeReceive;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageComposeReceive = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageComposeReceive::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "automated": false,
+   "excerpt": "excerpt",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "timestamp": 1700000000000,
+   "type": "start",
+   "user": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "type": "type",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageComposeReceive {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `type`.
+    /// Typing state: `start` or `stop`. One of [`EventsMessageComposeReceiveType`](crate::models::EventsMessageComposeReceiveType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<EventsMessageComposeReceiveType>,
-    /// `excerpt`.
+    /// Excerpt of the text being typed, when shared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time of the typing update, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `user`.
+    /// Operator who is typing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `automated`.
+    /// Whether the typing comes from an automation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
 }
 
 #[cfg(feature = "events")]
 crate::support::open_enum! {
-/// Crisp enumeration `EventsMessageComposeReceiveType`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `EventsMessageComposeReceiveType`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageComposeReceiveType;
-/// let value: EventsMessageComposeReceiveType = serde_json::from_str("\"start\"").unwrap();
-/// assert_eq!(value.as_str(), "start");
-/// let unknown: EventsMessageComposeReceiveType = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, EventsMessageComposeReceiveType::Other("something-new".into()));
-/// ```
+/// Values: `start`, `stop`; a value this version does not know is kept in `Other`.
 EventsMessageComposeReceiveType {
-/// `start`
+/// `start`: The side has started typing; the indicator is shown.
 Start => "start",
-/// `stop`
+/// `stop`: The side has stopped typing; the indicator is hidden.
 Stop => "stop",
 }
 }
 
 /// Crisp model `EventsMessageComposeSend`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageComposeSend;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageComposeSend = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageComposeSend::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "automated": false,
+   "excerpt": "excerpt",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "timestamp": 1700000000000,
+   "type": "start",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageComposeSend {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `type`.
+    /// Typing state: `start` or `stop`. One of [`EventsMessageComposeSendType`](crate::models::EventsMessageComposeSendType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<EventsMessageComposeSendType>,
-    /// `excerpt`.
+    /// Excerpt of the text being typed, when shared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time of the typing update, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `automated`.
+    /// Whether the typing comes from an automation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
 }
 
 #[cfg(feature = "events")]
 crate::support::open_enum! {
-/// Crisp enumeration `EventsMessageComposeSendType`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `EventsMessageComposeSendType`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageComposeSendType;
-/// let value: EventsMessageComposeSendType = serde_json::from_str("\"start\"").unwrap();
-/// assert_eq!(value.as_str(), "start");
-/// let unknown: EventsMessageComposeSendType = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, EventsMessageComposeSendType::Other("something-new".into()));
-/// ```
+/// Values: `start`, `stop`; a value this version does not know is kept in `Other`.
 EventsMessageComposeSendType {
-/// `start`
+/// `start`: The side has started typing; the indicator is shown.
 Start => "start",
-/// `stop`
+/// `stop`: The side has stopped typing; the indicator is hidden.
 Stop => "stop",
 }
 }
@@ -2390,98 +3098,141 @@ pub type EventsMessageNotifyUnread = EventsSessionGeneric;
 ///
 /// One of several shapes (EventsMessageSendText, EventsMessageReceivedNote, EventsMessageSendFile, EventsMessageSendAnimation, EventsMessageSendAudio, EventsMessageSendPicker, EventsMessageSendField, EventsMessageSendCarousel, EventsMessageReceivedEvent), told apart by their `type`: this struct has the fields of all of them.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageReceived;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageReceived = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageReceived::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "automated": false,
+   "content": {},
+   "edited": false,
+   "fingerprint": 163408415737326,
+   "from": "user",
+   "inbox_id": "inbox-0001",
+   "mentions": [
+     "mentions"
+   ],
+   "origin": "chat",
+   "original": {
+     "original_id": "original-0001"
+   },
+   "properties": {},
+   "references": [
+     {
+       "name": "Jane Doe",
+       "target": "target",
+       "type": "type"
+     }
+   ],
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "stamped": false,
+   "timestamp": 1700000000000,
+   "translated": false,
+   "type": "text",
+   "user": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "type": "type",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageReceived {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `from`.
+    /// Side that sent the message: `user` (the visitor or contact) or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// `origin`.
+    pub from: Option<MessageFrom>,
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
-    /// `fingerprint`.
+    pub origin: Option<MessageOrigin>,
+    /// Integer identifying the message within its conversation.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time the message was sent, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `user`.
+    /// Author of the message: type, user identifier, nickname and avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
-    /// `mentions`.
+    /// Identifiers of the operators mentioned (with @) in the message or conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
-    /// `stamped`.
+    /// Whether the message was stamped (acknowledged as stored) by the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamped: Option<bool>,
-    /// `automated`.
+    /// Whether the message or action was produced by an automation (bot, trigger or AI agent) rather than typed by a human.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
-    /// `type`.
+    /// Message type: `text`, `note`, `file`, `animation`, `audio`, `picker`, `field`, `carousel` or `event`; it decides the shape of `content`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    /// `content`.
+    pub r#type: Option<ConversationMessageType>,
+    /// Content of the message sent to the visitor: a string for `text` and `note`, an object whose shape depends on `type` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `references`.
+    /// Links from the message to other objects (for example a helpdesk article or a URL), each with a type, name and target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<Vec<EventsReceiveCommonMessageReference>>,
-    /// `original`.
+    /// Reference to the original (raw) form of the message, when one is kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<EventsReceiveCommonMessageOriginal>,
-    /// `properties`.
+    /// Extra rendering properties of the message, as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Value>,
-    /// `edited`.
+    /// Whether the message was edited after it was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited: Option<bool>,
-    /// `translated`.
+    /// Whether the message content was machine-translated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated: Option<bool>,
 }
 
 /// Crisp model `EventsMessageRemoved`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageRemoved;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageRemoved = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageRemoved::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "fingerprint": 163408415737326,
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageRemoved {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `fingerprint`.
+    /// Fingerprint of the message that was removed.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
@@ -2490,901 +3241,1268 @@ pub struct EventsMessageRemoved {
 ///
 /// One of several shapes (EventsMessageSendText, EventsMessageSendFile, EventsMessageSendAnimation, EventsMessageSendAudio, EventsMessageSendPicker, EventsMessageSendField, EventsMessageSendCarousel), told apart by their `type`: this struct has the fields of all of them.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageSend;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageSend = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageSend::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "automated": false,
+   "content": {},
+   "edited": false,
+   "fingerprint": 163408415737326,
+   "from": "user",
+   "inbox_id": "inbox-0001",
+   "mentions": [
+     "mentions"
+   ],
+   "origin": "chat",
+   "original": {
+     "original_id": "original-0001"
+   },
+   "properties": {},
+   "references": [
+     {
+       "name": "Jane Doe",
+       "target": "target",
+       "type": "type"
+     }
+   ],
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "stamped": false,
+   "timestamp": 1700000000000,
+   "translated": false,
+   "type": "text",
+   "user": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "type": "type",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageSend {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `from`.
+    /// Side that sent the message: `user` (the visitor or contact) or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// `origin`.
+    pub from: Option<MessageFrom>,
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`. One of [`MessageOrigin`](crate::models::MessageOrigin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
-    /// `fingerprint`.
+    pub origin: Option<MessageOrigin>,
+    /// Integer identifying the message within its conversation.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time the message was sent, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `user`.
+    /// Author of the message: type, user identifier, nickname and avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
-    /// `mentions`.
+    /// Identifiers of the operators mentioned (with @) in the message or conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
-    /// `stamped`.
+    /// Whether the message was stamped (acknowledged as stored) by the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamped: Option<bool>,
-    /// `automated`.
+    /// Whether the message or action was produced by an automation (bot, trigger or AI agent) rather than typed by a human.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
-    /// `type`.
+    /// Message type: `text`, `file`, `animation`, `audio`, `picker`, `field` or `carousel`; it decides the shape of `content`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    /// `content`.
+    pub r#type: Option<ConversationMessageType>,
+    /// Content of the message the visitor sent: a string for `text`, an object whose shape depends on `type` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `references`.
+    /// Links from the message to other objects (for example a helpdesk article or a URL), each with a type, name and target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<Vec<EventsReceiveCommonMessageReference>>,
-    /// `original`.
+    /// Reference to the original (raw) form of the message, when one is kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<EventsReceiveCommonMessageOriginal>,
-    /// `properties`.
+    /// Extra rendering properties of the message, as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Value>,
-    /// `edited`.
+    /// Whether the message was edited after it was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited: Option<bool>,
-    /// `translated`.
+    /// Whether the message content was machine-translated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated: Option<bool>,
 }
 
 /// Crisp model `EventsMessageUpdated`.
 ///
-/// ```
-/// use crisp_api::models::EventsMessageUpdated;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsMessageUpdated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsMessageUpdated::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "content": {},
+   "fingerprint": 163408415737326,
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsMessageUpdated {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `fingerprint`.
+    /// Fingerprint of the message that changed.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
-    /// `content`.
+    /// New content of the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsOperator`.
 ///
-/// ```
-/// use crisp_api::models::EventsOperator;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsOperator = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsOperator::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "avatar": "https://example.com/",
+   "nickname": "Jane Doe",
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsOperator {
-    /// `user_id`.
+    /// User identifier of the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `avatar`.
+    /// URL of the operator's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `nickname`.
+    /// Name of the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
 }
 
 /// Crisp model `EventsPeopleBindSession`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleBindSession;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleBindSession = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleBindSession::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleBindSession {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `people_id`.
+    /// Contact profile the conversation is now linked to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsPeopleCompany`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleCompany;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleCompany = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleCompany::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "description": "description",
+   "domain": "example.com",
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "legal_name": "legal name",
+   "name": "Jane Doe",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleCompany {
-    /// `description`.
+    /// Short description of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `domain`.
+    /// Web domain of the person's company (for example `example.com`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// `geolocation`.
+    /// Location of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<GeolocationInfo>,
-    /// `legal_name`.
+    /// Registered legal name of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_name: Option<String>,
-    /// `name`.
+    /// Trading name of the person's company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `url`.
+    /// Website URL of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
 /// Crisp model `EventsPeopleEmployment`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleEmployment;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleEmployment = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleEmployment::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "domain": "example.com",
+   "name": "Jane Doe",
+   "role": "role",
+   "title": "title"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleEmployment {
-    /// `domain`.
+    /// Domain of the company the person works for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// `name`.
+    /// Name of the company the person works for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `role`.
+    /// Job role (function) of the person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// `title`.
+    /// Job title of the person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
 /// Crisp model `EventsPeopleImportDone`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleImportDone;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleImportDone = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleImportDone::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "error": false,
+   "import_id": "import-0001",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportDone {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `people_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Contact profile concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `error`.
+    /// Whether the import ended with an error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<bool>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `import_id`.
+    /// Identifier of the contact import job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
 }
 
 /// Crisp model `EventsPeopleImportProgress`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleImportProgress;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleImportProgress = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleImportProgress::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "count": {
+     "remaining": 3,
+     "skipped": 3,
+     "total": 42
+   },
+   "import_id": "import-0001",
+   "items": {
+     "skipped": [
+       {
+         "identifier": "identifier",
+         "reason": "reason"
+       }
+     ]
+   },
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "progress": 50,
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportProgress {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `people_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Contact profile concerned by the import step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `progress`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub progress: Option<f64>,
-    /// `count`.
+    /// Progress of the import, as a percentage from 0 to 100.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub progress: Option<i64>,
+    /// Counts of the import: total, remaining and skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<EventsPeopleImportProgressCount>,
-    /// `items`.
+    /// Items skipped so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<EventsPeopleImportProgressItems>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `import_id`.
+    /// Identifier of the contact import job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
 }
 
 /// Crisp model `EventsPeopleImportProgressCount`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleImportProgressCount;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleImportProgressCount = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleImportProgressCount::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "remaining": 3,
+   "skipped": 3,
+   "total": 42
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportProgressCount {
-    /// `skipped`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub skipped: Option<f64>,
-    /// `remaining`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub remaining: Option<f64>,
-    /// `total`.
+    /// Number of rows skipped so far.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub skipped: Option<i64>,
+    /// Number of items the import still has to process.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub remaining: Option<i64>,
+    /// Total number of rows to import.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub total: Option<i64>,
 }
 
 /// Crisp model `EventsPeopleImportProgressItems`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleImportProgressItems;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleImportProgressItems = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleImportProgressItems::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "skipped": [
+     {
+       "identifier": "identifier",
+       "reason": "reason"
+     }
+   ]
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportProgressItems {
-    /// `skipped`.
+    /// Rows skipped so far, each with its identifier and the reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<Vec<EventsPeopleImportProgressItemsSkipped>>,
 }
 
 /// Crisp model `EventsPeopleImportProgressItemsSkipped`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleImportProgressItemsSkipped;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleImportProgressItemsSkipped = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleImportProgressItemsSkipped::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "identifier": "identifier",
+   "reason": "reason"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleImportProgressItemsSkipped {
-    /// `identifier`.
+    /// Identifier of the skipped row (such as its email).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// `reason`.
+    /// Why the row was skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
 /// Crisp model `EventsPeoplePerson`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeoplePerson;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeoplePerson = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeoplePerson::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "address": "address",
+   "avatar": "https://example.com/",
+   "employment": {
+     "domain": "example.com",
+     "name": "Jane Doe",
+     "role": "role",
+     "title": "title"
+   },
+   "gender": "gender",
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "locales": [
+     "locales"
+   ],
+   "nickname": "Jane Doe",
+   "phone": "+33600000000",
+   "timezone": -120,
+   "website": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeoplePerson {
-    /// `geolocation`.
+    /// Location of the person: country, region, city and coordinates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<GeolocationInfo>,
-    /// `locales`.
+    /// Languages of the person, as locale codes such as `en` or `fr`, preferred first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
-    /// `nickname`.
+    /// Full name of the person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub timezone: Option<f64>,
-    /// `phone`.
+    /// Time zone of the person, as an offset from UTC in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub timezone: Option<i64>,
+    /// Phone number of the person, as a free-form string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// `avatar`.
+    /// URL of the person's avatar image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `employment`.
+    /// Where the person works: company name, domain, job title, role and seniority.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employment: Option<EventsPeopleEmployment>,
-    /// `address`.
+    /// Postal address of the person, as free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// `website`.
+    /// Personal website of the person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
-    /// `gender`.
+    /// Gender of the person: `male` or `female`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<String>,
 }
 
 /// Crisp model `EventsPeopleProfileCreated`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleProfileCreated;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleProfileCreated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleProfileCreated::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleProfileCreated {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `people_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the contact profile (a UUID) in the website's contact list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `email`.
+    /// Email address of the new contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsPeopleProfileRemoved`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleProfileRemoved;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleProfileRemoved = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleProfileRemoved::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleProfileRemoved {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `people_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the contact profile (a UUID) in the website's contact list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `email`.
+    /// Email address of the removed contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
 /// Crisp model `EventsPeopleProfileUpdated`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleProfileUpdated;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleProfileUpdated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleProfileUpdated::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "update": {
+     "person": {
+       "address": "address",
+       "avatar": "https://example.com/",
+       "employment": {
+         "domain": "example.com",
+         "name": "Jane Doe",
+         "role": "role",
+         "title": "title"
+       },
+       "gender": "gender",
+       "geolocation": {
+         "city": "city",
+         "coordinates": {
+           "latitude": 1.5,
+           "longitude": 1.5
+         },
+         "country": "FR",
+         "region": "region"
+       },
+       "locales": [
+         "locales"
+       ],
+       "nickname": "Jane Doe",
+       "phone": "+33600000000",
+       "timezone": -120,
+       "website": "https://example.com/"
+     },
+     "updated_at": 1700000000000
+   },
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleProfileUpdated {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `people_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the contact profile (a UUID) in the website's contact list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `email`.
+    /// Email address of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `update`.
+    /// What changed on the profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update: Option<EventsPeopleProfileUpdatedUpdate>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsPeopleProfileUpdatedUpdate`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleProfileUpdatedUpdate;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleProfileUpdatedUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleProfileUpdatedUpdate::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "person": {
+     "address": "address",
+     "avatar": "https://example.com/",
+     "employment": {
+       "domain": "example.com",
+       "name": "Jane Doe",
+       "role": "role",
+       "title": "title"
+     },
+     "gender": "gender",
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "locales": [
+       "locales"
+     ],
+     "nickname": "Jane Doe",
+     "phone": "+33600000000",
+     "timezone": -120,
+     "website": "https://example.com/"
+   },
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleProfileUpdatedUpdate {
-    /// `updated_at` (epoch milliseconds).
+    /// Time of the update, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `person`.
+    /// Personal details after the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<EventsPeoplePerson>,
 }
 
 /// Crisp model `EventsPeopleSyncProfile`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleSyncProfile;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleSyncProfile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleSyncProfile::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "identity": {
+     "company": {
+       "description": "description",
+       "domain": "example.com",
+       "geolocation": {
+         "city": "city",
+         "coordinates": {
+           "latitude": 1.5,
+           "longitude": 1.5
+         },
+         "country": "FR",
+         "region": "region"
+       },
+       "legal_name": "legal name",
+       "name": "Jane Doe",
+       "url": "https://example.com/"
+     },
+     "person": {
+       "address": "address",
+       "avatar": "https://example.com/",
+       "employment": {
+         "domain": "example.com",
+         "name": "Jane Doe",
+         "role": "role",
+         "title": "title"
+       },
+       "gender": "gender",
+       "geolocation": {
+         "city": "city",
+         "coordinates": {
+           "latitude": 1.5,
+           "longitude": 1.5
+         },
+         "country": "FR",
+         "region": "region"
+       },
+       "locales": [
+         "locales"
+       ],
+       "nickname": "Jane Doe",
+       "phone": "+33600000000",
+       "timezone": -120,
+       "website": "https://example.com/"
+     }
+   },
+   "inbox_id": "inbox-0001",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleSyncProfile {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `people_id`.
+    /// Identifier of the contact profile (a UUID) in the website's contact list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `identity`.
+    /// Profile details found for the visitor: person and company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<EventsPeopleSyncProfileIdentity>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsPeopleSyncProfileIdentity`.
 ///
-/// ```
-/// use crisp_api::models::EventsPeopleSyncProfileIdentity;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPeopleSyncProfileIdentity = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPeopleSyncProfileIdentity::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "company": {
+     "description": "description",
+     "domain": "example.com",
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "legal_name": "legal name",
+     "name": "Jane Doe",
+     "url": "https://example.com/"
+   },
+   "person": {
+     "address": "address",
+     "avatar": "https://example.com/",
+     "employment": {
+       "domain": "example.com",
+       "name": "Jane Doe",
+       "role": "role",
+       "title": "title"
+     },
+     "gender": "gender",
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "locales": [
+       "locales"
+     ],
+     "nickname": "Jane Doe",
+     "phone": "+33600000000",
+     "timezone": -120,
+     "website": "https://example.com/"
+   }
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPeopleSyncProfileIdentity {
-    /// `person`.
+    /// Personal details of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<EventsPeoplePerson>,
-    /// `company`.
+    /// Company details of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<EventsPeopleCompany>,
 }
 
 /// Crisp model `EventsPlanSubscriptionUpdated`.
 ///
-/// ```
-/// use crisp_api::models::EventsPlanSubscriptionUpdated;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPlanSubscriptionUpdated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPlanSubscriptionUpdated::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "plan": {
+     "id": "id-0001",
+     "name": "Jane Doe",
+     "price": 3,
+     "trialing": false
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPlanSubscriptionUpdated {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `plan`.
+    pub website_id: Option<WebsiteId>,
+    /// Plan the website is now subscribed to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<EventsPlanSubscriptionUpdatedPlan>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsPlanSubscriptionUpdatedPlan`.
 ///
-/// ```
-/// use crisp_api::models::EventsPlanSubscriptionUpdatedPlan;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPlanSubscriptionUpdatedPlan = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPlanSubscriptionUpdatedPlan::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "id": "id-0001",
+   "name": "Jane Doe",
+   "price": 3,
+   "trialing": false
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPlanSubscriptionUpdatedPlan {
-    /// `id`.
+    /// Identifier of the new plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `name`.
+    /// Name of the new plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `price`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub price: Option<f64>,
-    /// `trialing`.
+    /// Price of the new plan.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub price: Option<i64>,
+    /// Whether the new plan is in its free trial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trialing: Option<bool>,
 }
 
 /// Crisp model `EventsPluginChannel`.
 ///
-/// ```
-/// use crisp_api::models::EventsPluginChannel;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPluginChannel = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPluginChannel::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "identifier": "identifier",
+   "namespace": "namespace",
+   "payload": {},
+   "plugin_id": "plugin-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "type": "type",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPluginChannel {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `type`.
+    pub website_id: Option<WebsiteId>,
+    /// Kind of channel message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `plugin_id`.
+    /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
-    /// `identifier`.
+    /// Identifier given when the payload was forwarded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// `namespace`.
+    /// Channel namespace the payload was sent to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    /// `payload`.
+    /// Payload that was forwarded, as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<serde_json::Value>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsPluginEvent`.
 ///
-/// ```
-/// use crisp_api::models::EventsPluginEvent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPluginEvent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPluginEvent::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "data": {
+     "key": "value"
+   },
+   "name": "Jane Doe",
+   "plugin_id": "plugin-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "urn": "urn",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPluginEvent {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `plugin_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
-    /// `urn`.
+    /// URN of the plugin that emitted the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urn: Option<String>,
-    /// `name`.
+    /// Name of the custom event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `data`.
+    /// Data carried by the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsPluginSettingsSaved`.
 ///
-/// ```
-/// use crisp_api::models::EventsPluginSettingsSaved;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPluginSettingsSaved = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPluginSettingsSaved::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "plugin_id": "plugin-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "settings": {
+     "key": "value"
+   },
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPluginSettingsSaved {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `plugin_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
-    /// `settings`.
+    /// Settings saved for the plugin on this website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsPluginSubscriptionUpdated`.
 ///
-/// ```
-/// use crisp_api::models::EventsPluginSubscriptionUpdated;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsPluginSubscriptionUpdated = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsPluginSubscriptionUpdated::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "bound": false,
+   "plugin_id": "plugin-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "target": "target",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsPluginSubscriptionUpdated {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `plugin_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
-    /// `bound`.
+    /// Whether the plugin is now installed on the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bound: Option<bool>,
-    /// `target`.
+    /// What the subscription change applies to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsReceiveCommonMessageOriginal`.
 ///
-/// ```
-/// use crisp_api::models::EventsReceiveCommonMessageOriginal;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsReceiveCommonMessageOriginal = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsReceiveCommonMessageOriginal::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "original_id": "original-0001"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsReceiveCommonMessageOriginal {
-    /// `original_id`.
+    /// Identifier of the original (raw) form of a message, to fetch with Get Original Message In Conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_id: Option<String>,
 }
 
 /// Crisp model `EventsReceiveCommonMessageReference`.
 ///
-/// ```
-/// use crisp_api::models::EventsReceiveCommonMessageReference;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsReceiveCommonMessageReference = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsReceiveCommonMessageReference::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "target": "target",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsReceiveCommonMessageReference {
-    /// `type`.
+    /// Kind of object referenced (for example `url`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `name`.
+    /// Display name of the referenced object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `target`.
+    /// Where the reference points: a URL or an identifier, depending on `type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
 }
 
 /// Crisp model `EventsReceiveMessageAcknowledgeDetails`.
 ///
-/// ```
-/// use crisp_api::models::EventsReceiveMessageAcknowledgeDetails;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsReceiveMessageAcknowledgeDetails = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsReceiveMessageAcknowledgeDetails::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "reason": "reason",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsReceiveMessageAcknowledgeDetails {
-    /// `type`.
+    /// Kind of acknowledgement detail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `reason`.
+    /// Reason code of the acknowledgement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
-#[cfg(feature = "events")]
-crate::support::open_enum! {
-/// Crisp enumeration `EventsSessionAvailability`; values this version does not know are kept in `Other`.
-///
-/// ```
-/// use crisp_api::models::EventsSessionAvailability;
-/// let value: EventsSessionAvailability = serde_json::from_str("\"online\"").unwrap();
-/// assert_eq!(value.as_str(), "online");
-/// let unknown: EventsSessionAvailability = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, EventsSessionAvailability::Other("something-new".into()));
-/// ```
-EventsSessionAvailability {
-/// `online`
-Online => "online",
-/// `offline`
-Offline => "offline",
-}
-}
-
 /// Crisp model `EventsSessionError`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionError;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionError = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionError::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "previous_value": "previous value",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "type": "type",
+   "value": "value",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionError {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `type`.
+    /// Kind of error (what failed for the session).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `value`.
+    /// Value that caused the error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// `previous_value`.
+    /// Value before the failed change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_value: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionEvent`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionEvent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionEvent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionEvent::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "color": "color",
+   "data": {
+     "key": "value"
+   },
+   "text": "Hello!",
+   "timestamp": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionEvent {
-    /// `text`.
+    /// Name or text of the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// `data`.
+    /// Custom data attached to the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `color`.
+    /// Colour of the event marker, by name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time the event happened, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
 
 /// Crisp model `EventsSessionGeneric`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionGeneric;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionGeneric = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionGeneric::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionGeneric {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
 }
 
 /// Crisp model `EventsSessionPage`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionPage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionPage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionPage::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "page_referrer": "page referrer",
+   "page_title": "page title",
+   "page_url": "page url",
+   "timestamp": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionPage {
-    /// `page_url`.
+    /// Full URL of the page the visitor opened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_url: Option<String>,
-    /// `page_title`.
+    /// Title of the page the visitor opened, from its HTML title tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_title: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time the visitor opened the page, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `page_referrer`.
+    /// URL of the page the visitor came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_referrer: Option<String>,
 }
 
 /// Crisp model `EventsSessionParticipant`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionParticipant;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionParticipant = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionParticipant::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "target": "target",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionParticipant {
-    /// `target`.
+    /// Address of the participant, such as an email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// `type`.
+    /// Kind of participant (for example `email`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
 
 /// Crisp model `EventsSessionRating`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionRating;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionRating = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionRating::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "comment": "comment",
+   "stars": 3
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionRating {
-    /// `stars`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub stars: Option<f64>,
-    /// `comment`.
+    /// Rating given by the visitor, from 1 to 5 stars.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub stars: Option<i64>,
+    /// Comment the visitor left with the rating.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
@@ -3409,1187 +4527,1545 @@ pub type EventsSessionRequestInitiated = EventsSessionGeneric;
 
 /// Crisp model `EventsSessionSetAddress`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetAddress;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetAddress = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetAddress::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "address": "address",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetAddress {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `address`.
+    /// New postal address of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSetAvatar`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetAvatar;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetAvatar = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetAvatar::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "avatar": "https://example.com/",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetAvatar {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `avatar`.
+    /// New avatar URL of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSetBlock`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetBlock;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetBlock = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetBlock::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "is_blocked": false,
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetBlock {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `is_blocked`.
+    /// Whether incoming messages from the visitor are now blocked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_blocked: Option<bool>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSetClosed`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetClosed;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetClosed = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetClosed::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "operator": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetClosed {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `operator`.
+    /// Operator who closed the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<EventsOperator>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSetData`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetData;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetData = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetData::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "data": {
+     "key": "value"
+   },
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetData {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `data`.
+    /// Custom data of the conversation after the change, a flat JSON object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSetEmail`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetEmail;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetEmail = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetEmail::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetEmail {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `email`.
+    /// New email address of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSetInbox`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetInbox;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetInbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetInbox::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "previous_inbox_id": "previous_inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetInbox {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Inbox the conversation is now in; null when in none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `previous_inbox_id`.
+    /// Identifier of the inbox the conversation was in before this change; null when it was in none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_inbox_id: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSetMentions`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetMentions;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetMentions = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetMentions::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "mentions": [
+     "mentions"
+   ],
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetMentions {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `mentions`.
+    /// User identifiers of the operators now mentioned in the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSetNickname`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetNickname;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetNickname = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetNickname::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "nickname": "Jane Doe",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetNickname {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `nickname`.
+    /// New name of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSetOpened`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetOpened;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetOpened = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetOpened::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "operator": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetOpened {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `operator`.
+    /// Operator who opened the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<EventsOperator>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSetOrigin`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetOrigin;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetOrigin = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetOrigin::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "origin": "origin",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetOrigin {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `origin`.
+    /// New origin of the conversation: `chat`, `email` or a plugin URN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSetParticipants`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetParticipants;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetParticipants = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetParticipants::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "participants": [
+     {
+       "target": "target",
+       "type": "type"
+     }
+   ],
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetParticipants {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `participants`.
+    /// External participants of the conversation after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<EventsSessionParticipant>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSetPhone`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetPhone;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetPhone = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetPhone::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "phone": "+33600000000",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetPhone {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `phone`.
+    /// New phone number of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSetRouting`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetRouting;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetRouting = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetRouting::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "previous_routing_id": "previous_routing-0001",
+   "routing_id": "routing-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetRouting {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `routing_id`.
+    /// Identifier of the operator the conversation is now routed (assigned) to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_id: Option<String>,
-    /// `previous_routing_id`.
+    /// Identifier of the operator the conversation was routed to before this change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_routing_id: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSetSegments`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetSegments;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetSegments = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetSegments::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "segments": [
+     "segments"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetSegments {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `segments`.
+    /// Segments of the conversation after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSetState`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetState;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetState = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetState::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "state": "pending",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetState {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `state`.
+    /// New state of the conversation: `pending`, `unresolved` or `resolved`. One of [`ConversationState`](crate::models::ConversationState).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ConversationState>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSetSubject`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSetSubject;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSetSubject = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSetSubject::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "subject": "subject",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSetSubject {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `subject`.
+    /// New subject of the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSyncCapabilities`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncCapabilities;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncCapabilities = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncCapabilities::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "capabilities": [
+     "capabilities"
+   ],
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncCapabilities {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `capabilities`.
+    /// Features the visitor's chat box now supports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<String>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSyncEvents`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncEvents;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncEvents = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncEvents::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "events": [
+     {
+       "color": "color",
+       "data": {
+         "key": "value"
+       },
+       "text": "Hello!",
+       "timestamp": 1700000000000
+     }
+   ],
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncEvents {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `events`.
+    /// Custom events pushed for the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<EventsSessionEvent>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSyncGeolocation`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncGeolocation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncGeolocation::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncGeolocation {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `geolocation`.
+    /// Location of the visitor, found from their IP address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<GeolocationInfo>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSyncLocales`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncLocales;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncLocales = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncLocales::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "locales": {
+     "locales": [
+       "locales"
+     ]
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncLocales {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `locales`.
+    /// Languages of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<EventsSessionSyncLocalesLocales>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSyncLocalesLocales`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncLocalesLocales;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncLocalesLocales = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncLocalesLocales::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "locales": [
+     "locales"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncLocalesLocales {
-    /// `locales`.
+    /// Languages of the visitor's browser, as locale codes, preferred first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSyncNetwork`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncNetwork;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncNetwork = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncNetwork::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "network": {
+     "connection": {
+       "asn": "asn",
+       "isp": "isp"
+     },
+     "ip": "ip"
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncNetwork {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `network`.
+    /// Network of the visitor: IP address and connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<EventsSessionSyncNetworkInfo>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSyncNetworkInfo`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncNetworkInfo;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncNetworkInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncNetworkInfo::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "connection": {
+     "asn": "asn",
+     "isp": "isp"
+   },
+   "ip": "ip"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncNetworkInfo {
-    /// `ip`.
+    /// IP address of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
-    /// `connection`.
+    /// Internet provider and autonomous system of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection: Option<ConnectionInfo>,
 }
 
 /// Crisp model `EventsSessionSyncPages`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncPages;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncPages = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncPages::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "pages": [
+     {
+       "page_referrer": "page referrer",
+       "page_title": "page title",
+       "page_url": "page url",
+       "timestamp": 1700000000000
+     }
+   ],
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncPages {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `pages`.
+    /// Pages the visitor browsed, each with title, URL, referrer and time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pages: Option<Vec<EventsSessionPage>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSyncRating`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncRating;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncRating = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncRating::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "rating": {
+     "comment": "comment",
+     "stars": 3
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncRating {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `rating`.
+    /// Rating the visitor gave: stars and comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<EventsSessionRating>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSyncSystem`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncSystem;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncSystem = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncSystem::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "system": {
+     "browser": {
+       "major": "major",
+       "name": "Jane Doe",
+       "version": "version"
+     },
+     "engine": {
+       "name": "Jane Doe",
+       "version": "version"
+     },
+     "os": {
+       "name": "Jane Doe",
+       "version": "version"
+     },
+     "useragent": "useragent"
+   },
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncSystem {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `system`.
+    /// Operating system, engine, browser and user agent of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<SystemInfo>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSyncTimezone`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncTimezone;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncTimezone = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncTimezone::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "timezone": {
+     "offset": -120
+   },
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncTimezone {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `timezone`.
+    /// Time zone of the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<EventsSessionSyncTimezoneTimezone>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionSyncTimezoneTimezone`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncTimezoneTimezone;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncTimezoneTimezone = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncTimezoneTimezone::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "offset": -120
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncTimezoneTimezone {
-    /// `offset`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub offset: Option<f64>,
+    /// Offset of the visitor's time zone from UTC, in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub offset: Option<i64>,
 }
 
 /// Crisp model `EventsSessionSyncTopic`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionSyncTopic;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionSyncTopic = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionSyncTopic::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "topic": "topic",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionSyncTopic {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `topic`.
+    /// New topic of the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionUpdateAvailability`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionUpdateAvailability;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionUpdateAvailability = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionUpdateAvailability::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "availability": "online",
+   "inbox_id": "inbox-0001",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionUpdateAvailability {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `availability`.
+    /// New availability of the visitor: `online` or `offline`. One of [`Availability`](crate::models::Availability).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub availability: Option<EventsSessionAvailability>,
-    /// `routing_ids`.
+    pub availability: Option<Availability>,
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSessionUpdateVerify`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionUpdateVerify;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionUpdateVerify = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionUpdateVerify::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "error": "error",
+   "inbox_id": "inbox-0001",
+   "is_verified": false,
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "verifications": [
+     {
+       "annotation": "annotation",
+       "identity": "identity",
+       "method": "method"
+     }
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionUpdateVerify {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `is_verified`.
+    /// Whether the visitor's identity is now verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
-    /// `verifications`.
+    /// Verifications done for the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verifications: Option<Vec<EventsSessionVerification>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
-    /// `error`.
+    /// Error code when the verification failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 /// Crisp model `EventsSessionVerification`.
 ///
-/// ```
-/// use crisp_api::models::EventsSessionVerification;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSessionVerification = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSessionVerification::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "annotation": "annotation",
+   "identity": "identity",
+   "method": "method"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSessionVerification {
-    /// `identity`.
+    /// What was verified: `email` or `phone`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
-    /// `method`.
+    /// How it was verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
-    /// `annotation`.
+    /// Free-text note about how the verification was done.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotation: Option<String>,
 }
 
 /// Crisp model `EventsSpamDecision`.
 ///
-/// ```
-/// use crisp_api::models::EventsSpamDecision;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSpamDecision = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSpamDecision::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "action": "action",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "spam_id": "spam-0001",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSpamDecision {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `spam_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the item held back by the spam filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spam_id: Option<String>,
-    /// `action`.
+    /// Decision taken on the spam item (deliver it or confirm it as spam).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsSpamMessage`.
 ///
-/// ```
-/// use crisp_api::models::EventsSpamMessage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsSpamMessage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsSpamMessage::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "headers": {
+     "key": "value"
+   },
+   "metadata": {
+     "key": "value"
+   },
+   "reason": "reason",
+   "routing_ids": [
+     "routing ids"
+   ],
+   "spam_id": "spam-0001",
+   "timestamp": 1700000000000,
+   "type": "type",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsSpamMessage {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `spam_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the item held back by the spam filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spam_id: Option<String>,
-    /// `type`.
+    /// Channel the spam came through (for example `email`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `reason`.
+    /// Why the item was judged spam.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// `metadata`.
+    /// Extra facts about the spam item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `headers`.
+    /// Headers of the held-back message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time the item was caught, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 #[cfg(feature = "events")]
 crate::support::open_enum! {
-/// Crisp enumeration `EventsStatusHealth`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `EventsStatusHealth`.
 ///
-/// ```
-/// use crisp_api::models::EventsStatusHealth;
-/// let value: EventsStatusHealth = serde_json::from_str("\"healthy\"").unwrap();
-/// assert_eq!(value.as_str(), "healthy");
-/// let unknown: EventsStatusHealth = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, EventsStatusHealth::Other("something-new".into()));
-/// ```
+/// Values: `healthy`, `sick`, `dead`; a value this version does not know is kept in `Other`.
 EventsStatusHealth {
-/// `healthy`
+/// `healthy`: Every monitored node of the status page is up.
 Healthy => "healthy",
-/// `sick`
+/// `sick`: Some monitored nodes are down or degraded.
 Sick => "sick",
-/// `dead`
+/// `dead`: The monitored service is down.
 Dead => "dead",
 }
 }
 
 /// Crisp model `EventsStatusHealthChanged`.
 ///
-/// ```
-/// use crisp_api::models::EventsStatusHealthChanged;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsStatusHealthChanged = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsStatusHealthChanged::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "health": "healthy",
+   "nodes": [
+     {
+       "label": "label",
+       "replica": "replica"
+     }
+   ],
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsStatusHealthChanged {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `health`.
+    pub website_id: Option<WebsiteId>,
+    /// New health of the monitored service: `healthy`, `sick` or `dead`. One of [`EventsStatusHealth`](crate::models::EventsStatusHealth).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health: Option<EventsStatusHealth>,
-    /// `nodes`.
+    /// Monitored nodes concerned, each with a label and replica.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nodes: Option<Vec<EventsStatusNode>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsStatusNode`.
 ///
-/// ```
-/// use crisp_api::models::EventsStatusNode;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsStatusNode = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsStatusNode::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "label": "label",
+   "replica": "replica"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsStatusNode {
-    /// `label`.
+    /// Name of the monitored node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// `replica`.
+    /// Replica of the monitored node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replica: Option<String>,
 }
 
 /// Crisp model `EventsWebsiteUpdateOperatorsAvailability`.
 ///
-/// ```
-/// use crisp_api::models::EventsWebsiteUpdateOperatorsAvailability;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsWebsiteUpdateOperatorsAvailability = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsWebsiteUpdateOperatorsAvailability::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "availability": {
+     "type": "online"
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsWebsiteUpdateOperatorsAvailability {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `user_id`.
+    pub website_id: Option<WebsiteId>,
+    /// User identifier of the operator whose availability changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `availability`.
+    /// New availability of the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<EventsWebsiteUpdateOperatorsAvailabilityAvailability>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsWebsiteUpdateOperatorsAvailabilityAvailability`.
 ///
-/// ```
-/// use crisp_api::models::EventsWebsiteUpdateOperatorsAvailabilityAvailability;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsWebsiteUpdateOperatorsAvailabilityAvailability = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsWebsiteUpdateOperatorsAvailabilityAvailability::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "type": "online"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsWebsiteUpdateOperatorsAvailabilityAvailability {
-    /// `type`.
+    /// New availability of the operator: `online` or `offline`. One of [`Availability`](crate::models::Availability).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<EventsSessionAvailability>,
+    pub r#type: Option<Availability>,
 }
 
 /// Crisp model `EventsWebsiteUpdateVisitorsCount`.
 ///
-/// ```
-/// use crisp_api::models::EventsWebsiteUpdateVisitorsCount;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsWebsiteUpdateVisitorsCount = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsWebsiteUpdateVisitorsCount::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "routing_ids": [
+     "routing ids"
+   ],
+   "visitors_count": 42,
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsWebsiteUpdateVisitorsCount {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `visitors_count`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub visitors_count: Option<f64>,
-    /// `routing_ids`.
+    pub website_id: Option<WebsiteId>,
+    /// Number of visitors on the website now.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub visitors_count: Option<i64>,
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsWebsiteUsersAvailable`.
 ///
-/// ```
-/// use crisp_api::models::EventsWebsiteUsersAvailable;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsWebsiteUsersAvailable = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsWebsiteUsersAvailable::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "available": false,
+   "routing_ids": [
+     "routing ids"
+   ],
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsWebsiteUsersAvailable {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `available`.
+    pub website_id: Option<WebsiteId>,
+    /// Whether at least one operator is now available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available: Option<bool>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 /// Crisp model `EventsWidgetActionProcessed`.
 ///
-/// ```
-/// use crisp_api::models::EventsWidgetActionProcessed;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: EventsWidgetActionProcessed = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, EventsWidgetActionProcessed::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "correlation_id": "correlation-0001",
+   "inbox_id": "inbox-0001",
+   "outcome": "success",
+   "plugin_id": "plugin-0001",
+   "result": {
+     "key": "value"
+   },
+   "routing_ids": [
+     "routing ids"
+   ],
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "events")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsWidgetActionProcessed {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `session_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the conversation session, a string starting with `session_`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `plugin_id`.
+    /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
-    /// `correlation_id`.
+    /// Identifier returned when the widget action was delivered, to match this answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
-    /// `outcome`.
+    /// Result of the action: `success` or `failure`. One of [`EventsWidgetActionProcessedOutcome`](crate::models::EventsWidgetActionProcessedOutcome).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<EventsWidgetActionProcessedOutcome>,
-    /// `result`.
+    /// Data the plugin returned for the action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `routing_ids`.
+    /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
 }
 
 #[cfg(feature = "events")]
 crate::support::open_enum! {
-/// Crisp enumeration `EventsWidgetActionProcessedOutcome`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `EventsWidgetActionProcessedOutcome`.
 ///
-/// ```
-/// use crisp_api::models::EventsWidgetActionProcessedOutcome;
-/// let value: EventsWidgetActionProcessedOutcome = serde_json::from_str("\"success\"").unwrap();
-/// assert_eq!(value.as_str(), "success");
-/// let unknown: EventsWidgetActionProcessedOutcome = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, EventsWidgetActionProcessedOutcome::Other("something-new".into()));
-/// ```
+/// Values: `success`, `failure`; a value this version does not know is kept in `Other`.
 EventsWidgetActionProcessedOutcome {
-/// `success`
+/// `success`: The plugin handled the widget action; `result` holds its answer.
 Success => "success",
-/// `failure`
+/// `failure`: The plugin failed to handle the widget action.
 Failure => "failure",
 }
 }
 
 /// Crisp model `GeolocationInfo`.
 ///
-/// ```
-/// use crisp_api::models::GeolocationInfo;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: GeolocationInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, GeolocationInfo::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "city": "city",
+   "coordinates": {
+     "latitude": 1.5,
+     "longitude": 1.5
+   },
+   "country": "FR",
+   "region": "region"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GeolocationInfo {
-    /// `country`.
+    /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    /// `region`.
+    /// Region or state within the country, as a name or code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// `city`.
+    /// Name of the city or town.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// `coordinates`.
+    /// Latitude and longitude of the location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<Coordinates>,
 }
@@ -4598,42 +6074,38 @@ pub struct GeolocationInfo {
 ///
 /// Used by `website::resolve_helpdesk`.
 ///
-/// ```
-/// use crisp_api::models::Helpdesk;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: Helpdesk = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, Helpdesk::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Helpdesk {
-    /// `name`.
+    /// Name of the helpdesk, shown in its header and browser tab.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `url`.
+    /// Public URL of the helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
 #[cfg(feature = "website")]
 crate::support::open_enum! {
-/// Crisp enumeration `HelpdeskContentType`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `HelpdeskContentType`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskContentType;
-/// let value: HelpdeskContentType = serde_json::from_str("\"articles\"").unwrap();
-/// assert_eq!(value.as_str(), "articles");
-/// let unknown: HelpdeskContentType = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, HelpdeskContentType::Other("something-new".into()));
-/// ```
+/// Values: `articles`, `guides`, `references`, `news`; a value this version does not know is kept in `Other`.
 HelpdeskContentType {
-/// `articles`
+/// `articles`: Knowledge base articles, grouped in categories.
 Articles => "articles",
-/// `guides`
+/// `guides`: Step-by-step guides.
 Guides => "guides",
-/// `references`
+/// `references`: Reference pages (for example API or product references).
 References => "references",
-/// `news`
+/// `news`: News posts and announcements.
 News => "news",
 }
 }
@@ -4642,25 +6114,29 @@ News => "news",
 ///
 /// Used by `website::resolve_helpdesk_domain`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskDomain;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskDomain = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskDomain::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "basic": "basic",
+   "custom": "custom",
+   "root": "root",
+   "verified": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskDomain {
-    /// `root`.
+    /// Root domain the helpdesk subdomains hang from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<String>,
-    /// `basic`.
+    /// Basic subdomain of the helpdesk (under the Crisp helpdesk domain).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basic: Option<String>,
-    /// `custom`.
+    /// Custom domain name that serves the helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom: Option<String>,
-    /// `verified`.
+    /// Whether the custom domain's DNS setup is verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
 }
@@ -4669,60 +6145,83 @@ pub struct HelpdeskDomain {
 ///
 /// Used by `website::generate_helpdesk_domain_setup_flow`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskDomainSetupFlow;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskDomainSetupFlow = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskDomainSetupFlow::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "custom": "custom",
+   "setup": {
+     "records": [
+       {
+         "name": "Jane Doe",
+         "query": "query",
+         "type": "type",
+         "value": "value"
+       }
+     ]
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskDomainSetupFlow {
-    /// `custom`.
+    /// Custom domain the setup is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom: Option<String>,
-    /// `setup`.
+    /// DNS setup steps for the custom domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setup: Option<HelpdeskDomainSetupFlowSetup>,
 }
 
 /// Crisp model `HelpdeskDomainSetupFlowSetup`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskDomainSetupFlowSetup;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskDomainSetupFlowSetup = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskDomainSetupFlowSetup::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "records": [
+     {
+       "name": "Jane Doe",
+       "query": "query",
+       "type": "type",
+       "value": "value"
+     }
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskDomainSetupFlowSetup {
-    /// `records`.
+    /// DNS records to create: type, query, name and value of each.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<HelpdeskDomainSetupFlowSetupRecord>>,
 }
 
 /// Crisp model `HelpdeskDomainSetupFlowSetupRecord`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskDomainSetupFlowSetupRecord;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskDomainSetupFlowSetupRecord = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskDomainSetupFlowSetupRecord::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "query": "query",
+   "type": "type",
+   "value": "value"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskDomainSetupFlowSetupRecord {
-    /// `type`.
+    /// DNS record type (for example `CNAME` or `TXT`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `query`.
+    /// Fully qualified name to query for the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
-    /// `name`.
+    /// Name (host) of the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `value`.
+    /// Value the record must hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -4731,94 +6230,149 @@ pub struct HelpdeskDomainSetupFlowSetupRecord {
 ///
 /// Used by `website::list_helpdesk_history_changes`, `website::resolve_helpdesk_history_change`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskHistoryChange;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskHistoryChange = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskHistoryChange::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "author": {
+     "email": "jane.doe@example.com",
+     "name": "Jane Doe"
+   },
+   "change_id": "change-0001",
+   "created_at": 1700000000000,
+   "edits": {
+     "deletions": 3,
+     "insertions": 3
+   },
+   "files": [
+     {
+       "change": "change",
+       "content": "Hello!",
+       "metadata": {
+         "author": {
+           "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+         },
+         "color": "color",
+         "description": "description",
+         "format": "format",
+         "image": "image",
+         "state": {
+           "featured": false,
+           "hidden": false,
+           "published": false
+         },
+         "title": "title"
+       },
+       "path": "path"
+     }
+   ],
+   "message": "message"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChange {
-    /// `change_id`.
+    /// Identifier of the helpdesk history change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_id: Option<String>,
-    /// `message`.
+    /// Message describing the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// `author`.
+    /// Person who made the change: email and name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<HelpdeskHistoryChangeAuthor>,
-    /// `edits`.
+    /// Size of the change: lines inserted and deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edits: Option<HelpdeskHistoryChangeEdits>,
-    /// `created_at` (epoch milliseconds).
+    /// Time the change was made, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `files`.
+    /// Files (pages) the change touched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<HelpdeskHistoryChangeFile>>,
 }
 
 /// Crisp model `HelpdeskHistoryChangeAuthor`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskHistoryChangeAuthor;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskHistoryChangeAuthor = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskHistoryChangeAuthor::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "name": "Jane Doe"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChangeAuthor {
-    /// `email`.
+    /// Email address of the author of the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `name`.
+    /// Name of the author of the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 /// Crisp model `HelpdeskHistoryChangeEdits`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskHistoryChangeEdits;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskHistoryChangeEdits = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskHistoryChangeEdits::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "deletions": 3,
+   "insertions": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChangeEdits {
-    /// `insertions`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub insertions: Option<f64>,
-    /// `deletions`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub deletions: Option<f64>,
+    /// Number of lines inserted by the change.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub insertions: Option<i64>,
+    /// Number of lines deleted by the change.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub deletions: Option<i64>,
 }
 
 /// Crisp model `HelpdeskHistoryChangeFile`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskHistoryChangeFile;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskHistoryChangeFile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskHistoryChangeFile::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "change": "change",
+   "content": "Hello!",
+   "metadata": {
+     "author": {
+       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+     },
+     "color": "color",
+     "description": "description",
+     "format": "format",
+     "image": "image",
+     "state": {
+       "featured": false,
+       "hidden": false,
+       "published": false
+     },
+     "title": "title"
+   },
+   "path": "path"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskHistoryChangeFile {
-    /// `change`.
+    /// Kind of change to the file (for example added, modified or removed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<String>,
-    /// `path`.
+    /// Tree path of the changed page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    /// `metadata`.
+    /// Metadata of the page after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<HelpdeskTreeMetadata>,
-    /// `content`.
+    /// Content of the page after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
@@ -4827,55 +6381,83 @@ pub struct HelpdeskHistoryChangeFile {
 ///
 /// Used by `website::list_helpdesk_locales`, `website::resolve_helpdesk_locale`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocale;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocale = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocale::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "articles": 3,
+   "categories": 3,
+   "locale": "en",
+   "locale_id": "locale-0001",
+   "statistics": {
+     "articles": {
+       "entries": 3,
+       "groups": 3
+     },
+     "guides": {
+       "entries": 3,
+       "groups": 3
+     },
+     "news": {
+       "entries": 3,
+       "groups": 3
+     },
+     "references": {
+       "entries": 3,
+       "groups": 3
+     }
+   },
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocale {
-    /// `locale_id`.
+    /// Identifier of the helpdesk language entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale_id: Option<String>,
-    /// `locale`.
+    /// Language of the helpdesk entry, as a locale code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// `url`.
+    /// Public URL of the helpdesk in this language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// `statistics`.
+    /// Counts of pages and folders per content type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistics: Option<HelpdeskLocaleStatistics>,
-    /// `articles`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub articles: Option<f64>,
-    /// `categories`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub categories: Option<f64>,
+    /// Number of articles in this language (older counter).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub articles: Option<i64>,
+    /// Number of categories in the helpdesk language.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub categories: Option<i64>,
 }
 
 /// Crisp model `HelpdeskLocaleExternalImport`.
 ///
 /// Used by `website::import_external_helpdesk_to_locale`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleExternalImport;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleExternalImport = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleExternalImport::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "detect_locales": false,
+   "helpdesk_url": "helpdesk url",
+   "other_locales": [
+     "other locales"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleExternalImport {
-    /// `helpdesk_url`.
+    /// URL of the external helpdesk to import.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_url: Option<String>,
-    /// `detect_locales`.
+    /// Whether the import detects the other languages of the external helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detect_locales: Option<bool>,
-    /// `other_locales`.
+    /// Other languages (locale codes) to import besides the target one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_locales: Option<Vec<String>>,
 }
@@ -4884,141 +6466,196 @@ pub struct HelpdeskLocaleExternalImport {
 ///
 /// Used by `website::list_helpdesk_locale_feedbacks`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleFeedbackItem;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleFeedbackItem = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleFeedbackItem::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "article": {
+     "article_id": "article-0001",
+     "title": "title",
+     "url": "https://example.com/"
+   },
+   "comment": "comment",
+   "created_at": 1700000000000,
+   "rating": "rating",
+   "session": {
+     "assigned": {
+       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+     },
+     "avatar": "https://example.com/",
+     "email": "jane.doe@example.com",
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "nickname": "Jane Doe",
+     "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItem {
-    /// `rating`.
+    /// Rating the reader gave the page: `helpful` or `unhelpful`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<String>,
-    /// `comment`.
+    /// Comment the reader left.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// `article`.
+    /// Helpdesk article the feedback is about: identifier, title and URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub article: Option<HelpdeskLocaleFeedbackItemArticle>,
-    /// `session`.
+    /// Visitor session that left the feedback: identity, location and assigned operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<HelpdeskLocaleFeedbackItemSession>,
-    /// `created_at` (epoch milliseconds).
+    /// Time the feedback was left, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
 }
 
 /// Crisp model `HelpdeskLocaleFeedbackItemArticle`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleFeedbackItemArticle;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleFeedbackItemArticle = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleFeedbackItemArticle::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "article_id": "article-0001",
+   "title": "title",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemArticle {
-    /// `article_id`.
+    /// Identifier of the page the feedback is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub article_id: Option<String>,
-    /// `title`.
+    /// Heading of the page the reader rated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `url`.
+    /// Public URL of the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
 /// Crisp model `HelpdeskLocaleFeedbackItemSession`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleFeedbackItemSession;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleFeedbackItemSession = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleFeedbackItemSession::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "assigned": {
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "avatar": "https://example.com/",
+   "email": "jane.doe@example.com",
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "nickname": "Jane Doe",
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSession {
-    /// `session_id`.
+    /// Session identifier of the reader's conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `nickname`.
+    pub session_id: Option<SessionId>,
+    /// Name of the reader, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `email`.
+    /// Email address of the reader, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `avatar`.
+    /// URL of the reader's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `geolocation`.
+    /// Location of the reader.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<HelpdeskLocaleFeedbackItemSessionGeolocation>,
-    /// `assigned`.
+    /// Operator assigned to the reader's conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned: Option<HelpdeskLocaleFeedbackItemSessionAssigned>,
 }
 
 /// Crisp model `HelpdeskLocaleFeedbackItemSessionAssigned`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleFeedbackItemSessionAssigned;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleFeedbackItemSessionAssigned = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleFeedbackItemSessionAssigned::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSessionAssigned {
-    /// `user_id`.
+    /// User identifier of the assigned operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
 /// Crisp model `HelpdeskLocaleFeedbackItemSessionGeolocation`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleFeedbackItemSessionGeolocation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleFeedbackItemSessionGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleFeedbackItemSessionGeolocation::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "city": "city",
+   "coordinates": {
+     "latitude": 1.5,
+     "longitude": 1.5
+   },
+   "country": "FR",
+   "region": "region"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSessionGeolocation {
-    /// `country`.
+    /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    /// `region`.
+    /// Region or state within the country, as a name or code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// `city`.
+    /// Name of the city or town.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// `coordinates`.
+    /// Latitude and longitude of the location, in decimal degrees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates>,
 }
 
 /// Crisp model `HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "latitude": 1.5,
+   "longitude": 1.5
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates {
-    /// `latitude`.
+    /// Latitude in decimal degrees (-90 to 90, north positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
-    /// `longitude`.
+    /// Longitude in decimal degrees (-180 to 180, east positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
@@ -5027,106 +6664,134 @@ pub struct HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates {
 ///
 /// Used by `website::map_helpdesk_locale_feedback_ratings`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleFeedbackRatings;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleFeedbackRatings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleFeedbackRatings::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "ratings": {
+     "helpful": 3,
+     "unhelpful": 3
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackRatings {
-    /// `ratings`.
+    /// Counts of helpful and unhelpful ratings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratings: Option<HelpdeskLocaleFeedbackRatingsRatings>,
 }
 
 /// Crisp model `HelpdeskLocaleFeedbackRatingsRatings`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleFeedbackRatingsRatings;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleFeedbackRatingsRatings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleFeedbackRatingsRatings::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "helpful": 3,
+   "unhelpful": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleFeedbackRatingsRatings {
-    /// `helpful`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub helpful: Option<f64>,
-    /// `unhelpful`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub unhelpful: Option<f64>,
+    /// Number of readers who rated the pages helpful.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub helpful: Option<i64>,
+    /// Number of readers who rated the pages unhelpful.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub unhelpful: Option<i64>,
 }
 
 /// Crisp model `HelpdeskLocaleStatistics`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleStatistics;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleStatistics = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleStatistics::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "articles": {
+     "entries": 3,
+     "groups": 3
+   },
+   "guides": {
+     "entries": 3,
+     "groups": 3
+   },
+   "news": {
+     "entries": 3,
+     "groups": 3
+   },
+   "references": {
+     "entries": 3,
+     "groups": 3
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleStatistics {
-    /// `articles`.
+    /// Counts for the `articles` content type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub articles: Option<HelpdeskLocaleStatisticsContent>,
-    /// `guides`.
+    /// Counts for the `guides` content type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guides: Option<HelpdeskLocaleStatisticsContent>,
-    /// `references`.
+    /// Counts for the `references` content type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<HelpdeskLocaleStatisticsContent>,
-    /// `news`.
+    /// Counts for the `news` content type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub news: Option<HelpdeskLocaleStatisticsContent>,
 }
 
 /// Crisp model `HelpdeskLocaleStatisticsContent`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskLocaleStatisticsContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskLocaleStatisticsContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskLocaleStatisticsContent::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "entries": 3,
+   "groups": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskLocaleStatisticsContent {
-    /// `entries`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub entries: Option<f64>,
-    /// `groups`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub groups: Option<f64>,
+    /// Number of pages of this content type.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub entries: Option<i64>,
+    /// Number of folders of this content type.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub groups: Option<i64>,
 }
 
 /// Crisp model `HelpdeskPage`.
 ///
 /// Used by `website::list_helpdesk_pages`, `website::resolve_helpdesk_page_entity`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskPage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskPage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskPage::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "entity_id": "entity-0001",
+   "title": "title",
+   "tree_path": "tree path",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskPage {
-    /// `entity_id`.
+    /// Identifier of the page entity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
-    /// `title`.
+    /// Heading of the published page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `tree_path`.
+    /// Path of the page in the helpdesk tree.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tree_path: Option<String>,
-    /// `url`.
+    /// Public URL of the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -5135,28 +6800,33 @@ pub struct HelpdeskPage {
 ///
 /// Used by `website::list_helpdesk_redirections`, `website::resolve_helpdesk_redirection`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskRedirection;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskRedirection = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskRedirection::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "created_at": 1700000000000,
+   "path": "path",
+   "redirection_id": "redirection-0001",
+   "target": "target",
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskRedirection {
-    /// `redirection_id`.
+    /// Identifier of the helpdesk redirection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirection_id: Option<String>,
-    /// `path`.
+    /// Helpdesk path that is redirected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    /// `target`.
+    /// URL or path the visitor is sent to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// `created_at` (epoch milliseconds).
+    /// Time the redirection was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// Time the redirection was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
 }
@@ -5165,35 +6835,38 @@ pub struct HelpdeskRedirection {
 ///
 /// Used by `website::add_helpdesk_redirection`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskRedirectionNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskRedirectionNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskRedirectionNew::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "redirection_id": "redirection-0001"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskRedirectionNew {
-    /// `redirection_id`.
+    /// Identifier of the helpdesk redirection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirection_id: Option<String>,
 }
 
 /// Crisp model `HelpdeskRemoveVerify`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskRemoveVerify;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskRemoveVerify = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskRemoveVerify::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "method": "method",
+   "secret": "secret"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskRemoveVerify {
-    /// `method`.
+    /// Verification method: `password`, `token` (two-factor code) or `google`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
-    /// `secret`.
+    /// Secret for the chosen method (the password or the code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
@@ -5202,253 +6875,343 @@ pub struct HelpdeskRemoveVerify {
 ///
 /// Used by `website::resolve_helpdesk_settings`, `website::save_helpdesk_settings`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettings;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettings::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "access": {
+     "jwt_secret": "jwt secret",
+     "password": "password",
+     "restrict_mode": "restrict mode"
+   },
+   "appearance": {
+     "banner": "banner",
+     "color": {
+       "mode": "mode",
+       "mode_changeable": false
+     },
+     "logos": {
+       "favicon": "favicon",
+       "footer": "footer",
+       "header": "header"
+     }
+   },
+   "behavior": {
+     "agent_chat_bar": false,
+     "agent_copy_button": false,
+     "ask_feedback": false,
+     "forbid_indexing": false,
+     "frequently_read": false,
+     "locale_picker": false,
+     "refer_link": false,
+     "report_incorrect": false,
+     "serve_markdown": false,
+     "show_category_images": false,
+     "show_chatbox": false,
+     "status_health_dead": false,
+     "table_of_contents": false
+   },
+   "include": {
+     "html": "html"
+   },
+   "localization": {
+     "translated_automatic": false,
+     "translated_locales_readonly": false,
+     "writing_locale": "writing locale"
+   },
+   "name": "Jane Doe",
+   "section": {
+     "articles": "articles",
+     "guides": "guides",
+     "news": "news",
+     "references": "references"
+   },
+   "service": {
+     "mcp_server": false
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettings {
-    /// `name`.
+    /// Name of the helpdesk, shown in its header and browser tab.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `appearance`.
+    /// Look of the helpdesk: colour mode, logos and banner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appearance: Option<HelpdeskSettingsAppearance>,
-    /// `localization`.
+    /// Language settings of the helpdesk: writing language and automatic translation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub localization: Option<HelpdeskSettingsLocalization>,
-    /// `section`.
+    /// Display names of the helpdesk content types.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub section: Option<HelpdeskSettingsSection>,
-    /// `behavior`.
+    /// Behaviour switches of the helpdesk (feedback, chat box, indexing, table of contents...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub behavior: Option<HelpdeskSettingsBehavior>,
-    /// `service`.
+    /// Extra services of the helpdesk, such as its MCP server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<HelpdeskSettingsService>,
-    /// `include`.
+    /// Custom code injected into the helpdesk pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<HelpdeskSettingsInclude>,
-    /// `access`.
+    /// Access restriction of the helpdesk: mode, password or JWT secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<HelpdeskSettingsAccess>,
 }
 
 /// Crisp model `HelpdeskSettingsAccess`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsAccess;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsAccess = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsAccess::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "jwt_secret": "jwt secret",
+   "password": "password",
+   "restrict_mode": "restrict mode"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsAccess {
-    /// `restrict_mode`.
+    /// How access to the helpdesk is restricted (for example none, by password, or by JWT).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restrict_mode: Option<String>,
-    /// `password`.
+    /// Password readers must enter when the helpdesk is password-protected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
-    /// `jwt_secret`.
+    /// Secret used to check JSON Web Tokens when access to the helpdesk is restricted by JWT.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwt_secret: Option<String>,
 }
 
 /// Crisp model `HelpdeskSettingsAppearance`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsAppearance;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsAppearance = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsAppearance::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "banner": "banner",
+   "color": {
+     "mode": "mode",
+     "mode_changeable": false
+   },
+   "logos": {
+     "favicon": "favicon",
+     "footer": "footer",
+     "header": "header"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsAppearance {
-    /// `color`.
+    /// Colour mode settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<HelpdeskSettingsAppearanceColor>,
-    /// `logos`.
+    /// Logo images of the helpdesk: favicon, header and footer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logos: Option<HelpdeskSettingsAppearanceLogos>,
-    /// `banner`.
+    /// URL of the banner image of the helpdesk home page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub banner: Option<String>,
 }
 
 /// Crisp model `HelpdeskSettingsAppearanceColor`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsAppearanceColor;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsAppearanceColor = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsAppearanceColor::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "mode": "mode",
+   "mode_changeable": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsAppearanceColor {
-    /// `mode`.
+    /// Colour mode of the helpdesk: `light` or `dark`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
-    /// `mode_changeable`.
+    /// Whether readers may switch between light and dark mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode_changeable: Option<bool>,
 }
 
 /// Crisp model `HelpdeskSettingsAppearanceLogos`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsAppearanceLogos;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsAppearanceLogos = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsAppearanceLogos::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "favicon": "favicon",
+   "footer": "footer",
+   "header": "header"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsAppearanceLogos {
-    /// `favicon`.
+    /// URL of the helpdesk's favicon.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub favicon: Option<String>,
-    /// `header`.
+    /// URL of the logo shown in the helpdesk header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
-    /// `footer`.
+    /// URL of the logo shown in the helpdesk footer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub footer: Option<String>,
 }
 
 /// Crisp model `HelpdeskSettingsBehavior`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsBehavior;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsBehavior = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsBehavior::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "agent_chat_bar": false,
+   "agent_copy_button": false,
+   "ask_feedback": false,
+   "forbid_indexing": false,
+   "frequently_read": false,
+   "locale_picker": false,
+   "refer_link": false,
+   "report_incorrect": false,
+   "serve_markdown": false,
+   "show_category_images": false,
+   "show_chatbox": false,
+   "status_health_dead": false,
+   "table_of_contents": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsBehavior {
-    /// `frequently_read`.
+    /// Whether the helpdesk shows a list of frequently read pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequently_read: Option<bool>,
-    /// `show_category_images`.
+    /// Whether category images are shown on the helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_category_images: Option<bool>,
-    /// `show_chatbox`.
+    /// Whether the Crisp chat box is shown on the helpdesk pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_chatbox: Option<bool>,
-    /// `ask_feedback`.
+    /// Whether readers are asked if a page was helpful.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ask_feedback: Option<bool>,
-    /// `report_incorrect`.
+    /// Whether readers can report incorrect content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_incorrect: Option<bool>,
-    /// `serve_markdown`.
+    /// Whether pages are also served as plain Markdown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serve_markdown: Option<bool>,
-    /// `agent_chat_bar`.
+    /// Whether a bar lets readers ask the AI agent a question from the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_chat_bar: Option<bool>,
-    /// `agent_copy_button`.
+    /// Whether a button lets readers copy a page for use with an AI assistant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_copy_button: Option<bool>,
-    /// `table_of_contents`.
+    /// Whether pages show a table of contents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table_of_contents: Option<bool>,
-    /// `locale_picker`.
+    /// Whether readers can switch the helpdesk language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale_picker: Option<bool>,
-    /// `refer_link`.
+    /// Whether the helpdesk shows a link referring to Crisp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refer_link: Option<bool>,
-    /// `forbid_indexing`.
+    /// Whether search engines are asked not to index the helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forbid_indexing: Option<bool>,
-    /// `status_health_dead`.
+    /// Whether a notice is shown when the website's status page reports the service as down.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_health_dead: Option<bool>,
 }
 
 /// Crisp model `HelpdeskSettingsInclude`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsInclude;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsInclude = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsInclude::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "html": "html"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsInclude {
-    /// `html`.
+    /// Custom HTML injected into every helpdesk page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
 }
 
 /// Crisp model `HelpdeskSettingsLocalization`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsLocalization;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsLocalization = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsLocalization::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "translated_automatic": false,
+   "translated_locales_readonly": false,
+   "writing_locale": "writing locale"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsLocalization {
-    /// `writing_locale`.
+    /// Language (locale code) the helpdesk content is written in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub writing_locale: Option<String>,
-    /// `translated_automatic`.
+    /// Whether pages are machine-translated into the other helpdesk languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated_automatic: Option<bool>,
-    /// `translated_locales_readonly`.
+    /// Whether machine-translated languages are read-only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated_locales_readonly: Option<bool>,
 }
 
 /// Crisp model `HelpdeskSettingsSection`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsSection;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsSection = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsSection::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "articles": "articles",
+   "guides": "guides",
+   "news": "news",
+   "references": "references"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsSection {
-    /// `articles`.
+    /// Display name of the `articles` section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub articles: Option<String>,
-    /// `guides`.
+    /// Display name of the `guides` section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guides: Option<String>,
-    /// `references`.
+    /// Display name of the `references` section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<String>,
-    /// `news`.
+    /// Display name of the `news` section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub news: Option<String>,
 }
 
 /// Crisp model `HelpdeskSettingsService`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskSettingsService;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskSettingsService = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskSettingsService::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "mcp_server": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskSettingsService {
-    /// `mcp_server`.
+    /// Whether the helpdesk exposes an MCP server for AI assistants.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mcp_server: Option<bool>,
 }
@@ -5457,16 +7220,17 @@ pub struct HelpdeskSettingsService {
 ///
 /// Used by `website::resolve_helpdesk_tree_content`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskTreeContent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskTreeContent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskTreeContent::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "content": "Hello!"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeContent {
-    /// `content`.
+    /// Body of the page, in Markdown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
@@ -5475,28 +7239,39 @@ pub struct HelpdeskTreeContent {
 ///
 /// Used by `website::list_helpdesk_tree`, `website::resolve_helpdesk_tree_path`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskTreeEntry;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskTreeEntry = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskTreeEntry::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "children": [
+     {}
+   ],
+   "slug": "slug",
+   "state": {
+     "featured": false,
+     "hidden": false,
+     "published": false
+   },
+   "title": "title",
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeEntry {
-    /// `type`.
+    /// Kind of entry: a page or a folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `slug`.
+    /// URL slug of the tree entry (the last segment of its path).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
-    /// `title`.
+    /// Heading of the page or folder, shown in the helpdesk navigation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `state`.
+    /// Publication state of the entry: published, hidden, featured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<HelpdeskTreeState>,
-    /// `children`.
+    /// Entries inside this folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<HelpdeskTreeEntry>>,
 }
@@ -5505,50 +7280,64 @@ pub struct HelpdeskTreeEntry {
 ///
 /// Used by `website::resolve_helpdesk_tree_metadata`, `website::update_helpdesk_tree_metadata`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskTreeMetadata;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskTreeMetadata = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskTreeMetadata::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "author": {
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "color": "color",
+   "description": "description",
+   "format": "format",
+   "image": "image",
+   "state": {
+     "featured": false,
+     "hidden": false,
+     "published": false
+   },
+   "title": "title"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeMetadata {
-    /// `format`.
+    /// Format of the page content (for example `markdown`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
-    /// `title`.
+    /// Heading of the page, shown on the page and in listings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `description`.
+    /// Short description of the page, used in listings and search results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `state`.
+    /// Publication state of the page: published, hidden, featured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<HelpdeskTreeState>,
-    /// `author`.
+    /// Operator shown as the page's author.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<HelpdeskTreeMetadataAuthor>,
-    /// `color`.
+    /// Accent colour of the page, as a hex code such as `#1972F5`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
-    /// `image`.
+    /// URL of the page's cover image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
 }
 
 /// Crisp model `HelpdeskTreeMetadataAuthor`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskTreeMetadataAuthor;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskTreeMetadataAuthor = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskTreeMetadataAuthor::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeMetadataAuthor {
-    /// `user_id`.
+    /// User identifier of the author.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -5557,19 +7346,21 @@ pub struct HelpdeskTreeMetadataAuthor {
 ///
 /// Used by `website::resolve_helpdesk_tree_page`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskTreePage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskTreePage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskTreePage::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "title": "title",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreePage {
-    /// `title`.
+    /// Heading of the published page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `url`.
+    /// Public URL of the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -5578,79 +7369,116 @@ pub struct HelpdeskTreePage {
 ///
 /// Used by `website::update_helpdesk_tree_path`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskTreePathUpdate;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskTreePathUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskTreePathUpdate::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "action": "action",
+   "path": {
+     "to": "to"
+   },
+   "position": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreePathUpdate {
-    /// `action`.
+    /// What to do with the entry (for example move it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
-    /// `path`.
+    /// New location of the entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<HelpdeskTreePathUpdatePath>,
-    /// `position`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub position: Option<f64>,
+    /// New position among its siblings.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub position: Option<i64>,
 }
 
 /// Crisp model `HelpdeskTreePathUpdatePath`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskTreePathUpdatePath;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskTreePathUpdatePath = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskTreePathUpdatePath::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "to": "to"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreePathUpdatePath {
-    /// `to`.
+    /// New tree path of the entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
 
 /// Crisp model `HelpdeskTreeState`.
 ///
-/// ```
-/// use crisp_api::models::HelpdeskTreeState;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: HelpdeskTreeState = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, HelpdeskTreeState::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "featured": false,
+   "hidden": false,
+   "published": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HelpdeskTreeState {
-    /// `published`.
+    /// Whether the entry is published.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<bool>,
-    /// `hidden`.
+    /// Whether the page is hidden from the helpdesk listings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden: Option<bool>,
-    /// `featured`.
+    /// Whether the page is featured (highlighted) on the helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub featured: Option<bool>,
 }
 
+#[cfg(any(feature = "events", feature = "website"))]
+crate::support::open_enum! {
+/// Which side of the conversation a message comes from.
+///
+/// Values: `user`, `operator`; a value this version does not know is kept in `Other`.
+MessageFrom {
+/// `user`: Sent by the visitor.
+User => "user",
+/// `operator`: Sent by an operator, a bot or a plugin on behalf of the website.
+Operator => "operator",
+}
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+crate::support::open_enum! {
+/// The channel a message went through. Plugins use their own `urn:…` origins, kept in `Other`.
+///
+/// Values: `chat`, `email`; a value this version does not know is kept in `Other`.
+MessageOrigin {
+/// `chat`: Sent through the chatbox.
+Chat => "chat",
+/// `email`: Sent or received by email.
+Email => "email",
+}
+}
+
 /// Crisp model `OSInfo`.
 ///
-/// ```
-/// use crisp_api::models::OSInfo;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: OSInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, OSInfo::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "version": "version"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OSInfo {
-    /// `version`.
+    /// Version of the operating system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// `name`.
+    /// Name of the operating system (for example `Mac OS` or `Windows`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -5659,37 +7487,47 @@ pub struct OSInfo {
 ///
 /// Used by `website::list_people_campaigns`.
 ///
-/// ```
-/// use crisp_api::models::PeopleCampaign;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleCampaign = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleCampaign::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "campaign_id": "campaign-0001",
+   "created_at": 1700000000000,
+   "dispatched_at": 1700000000000,
+   "name": "Jane Doe",
+   "occurred_at": 1700000000000,
+   "statistics": [
+     "statistics"
+   ],
+   "type": "type",
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleCampaign {
-    /// `campaign_id`.
+    /// Identifier of the campaign, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
-    /// `type`.
+    /// Kind of campaign: `one-shot` or `automated`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `name`.
+    /// Internal name of the campaign the contact received.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `created_at` (epoch milliseconds).
+    /// Time the campaign was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// Time the campaign was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `dispatched_at` (epoch milliseconds).
+    /// Time the campaign was dispatched, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub dispatched_at: Option<u64>,
-    /// `occurred_at` (epoch milliseconds).
+    /// Time the contact's last campaign action (open, click...) happened, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub occurred_at: Option<u64>,
-    /// `statistics`.
+    /// Actions the contact took on the campaign (for example `opened`, `clicked`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistics: Option<Vec<String>>,
 }
@@ -5698,16 +7536,19 @@ pub struct PeopleCampaign {
 ///
 /// Used by `website::get_people_data`.
 ///
-/// ```
-/// use crisp_api::models::PeopleData;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleData = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleData::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "data": {
+     "key": "value"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleData {
-    /// `data`.
+    /// Custom data of the contact, a flat JSON object of keys to string, number or boolean values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -5716,25 +7557,29 @@ pub struct PeopleData {
 ///
 /// Used by `website::add_people_event`, `website::list_people_events`.
 ///
-/// ```
-/// use crisp_api::models::PeopleEvent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleEvent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleEvent::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "color": "color",
+   "data": {},
+   "text": "Hello!",
+   "timestamp": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleEvent {
-    /// `text`.
+    /// Name of the event (for example `Signed up`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// `data`.
+    /// Custom data attached to the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Value>,
-    /// `color`.
+    /// Colour of the event marker, by name (for example `red`, `green`, `blue`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time the event happened, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
@@ -5743,276 +7588,444 @@ pub struct PeopleEvent {
 ///
 /// Used by `website::list_people_profiles`, `website::get_people_profile`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfile;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfile::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "active": {
+     "last": 3,
+     "now": false
+   },
+   "company": {
+     "description": "description",
+     "domain": "example.com",
+     "emails": [
+       "emails"
+     ],
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "legal_name": "legal name",
+     "metrics": {
+       "arr": 3,
+       "employees": 3,
+       "market_cap": 3,
+       "raised": 3
+     },
+     "name": "Jane Doe",
+     "phones": [
+       "phones"
+     ],
+     "tags": [
+       "tags"
+     ],
+     "timezone": -120,
+     "url": "https://example.com/"
+   },
+   "created_at": 1700000000000,
+   "email": "jane.doe@example.com",
+   "notepad": "notepad",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "person": {
+     "address": "address",
+     "avatar": "https://example.com/",
+     "description": "description",
+     "employment": {
+       "domain": "example.com",
+       "name": "Jane Doe",
+       "role": "role",
+       "seniority": "seniority",
+       "title": "title"
+     },
+     "gender": "gender",
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "locales": [
+       "locales"
+     ],
+     "nickname": "Jane Doe",
+     "phone": "+33600000000",
+     "profiles": [
+       {
+         "handle": "handle",
+         "type": "type",
+         "url": "https://example.com/"
+       }
+     ],
+     "timezone": -120,
+     "website": "https://example.com/"
+   },
+   "score": 3,
+   "segments": [
+     "segments"
+   ],
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfile {
-    /// `email`.
+    /// Email address of the contact, which identifies the profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `person`.
+    /// Personal details of the contact: name, avatar, gender, phone, address, employment, location, languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<PeopleProfileCardPerson>,
-    /// `company`.
+    /// Details of the company the contact works for: name, domain, location, metrics, contact points.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<PeopleProfileCardCompany>,
-    /// `segments`.
+    /// Segments (tags) of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
-    /// `notepad`.
+    /// Private notes about the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notepad: Option<String>,
-    /// `active`.
+    /// Contact activity: whether active now and when last active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<PeopleProfileCardActive>,
-    /// `score`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub score: Option<f64>,
-    /// `created_at` (epoch milliseconds).
+    /// Contact score (engagement rating) given to the profile, an integer.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub score: Option<i64>,
+    /// Time the profile was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// Time the profile was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `people_id`.
+    /// Identifier of the contact profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
 }
 
 /// Crisp model `PeopleProfileCardActive`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileCardActive;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileCardActive = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileCardActive::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "last": 3,
+   "now": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardActive {
-    /// `now`.
+    /// Whether the contact is active right now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub now: Option<bool>,
-    /// `last`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub last: Option<f64>,
+    /// Time the contact was last active, in Unix epoch milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub last: Option<i64>,
 }
 
 /// Crisp model `PeopleProfileCardCompany`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileCardCompany;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileCardCompany = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileCardCompany::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "description": "description",
+   "domain": "example.com",
+   "emails": [
+     "emails"
+   ],
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "legal_name": "legal name",
+   "metrics": {
+     "arr": 3,
+     "employees": 3,
+     "market_cap": 3,
+     "raised": 3
+   },
+   "name": "Jane Doe",
+   "phones": [
+     "phones"
+   ],
+   "tags": [
+     "tags"
+   ],
+   "timezone": -120,
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardCompany {
-    /// `name`.
+    /// Trading name of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `legal_name`.
+    /// Registered legal name of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_name: Option<String>,
-    /// `domain`.
+    /// Web domain of the company (for example `example.com`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// `url`.
+    /// Website URL of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// `description`.
+    /// Short description of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub timezone: Option<f64>,
-    /// `phones`.
+    /// Time zone of the company, as an offset from UTC in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub timezone: Option<i64>,
+    /// Phone numbers of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phones: Option<Vec<String>>,
-    /// `emails`.
+    /// Email addresses of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emails: Option<Vec<String>>,
-    /// `geolocation`.
+    /// Location of the company.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<PeopleProfileCardGeolocation>,
-    /// `metrics`.
+    /// Size figures of the company: employees, market capitalisation, funds raised and annual recurring revenue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<PeopleProfileCardCompanyMetrics>,
-    /// `tags`.
+    /// Tags describing the company (for example its industry).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
 
 /// Crisp model `PeopleProfileCardCompanyMetrics`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileCardCompanyMetrics;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileCardCompanyMetrics = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileCardCompanyMetrics::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "arr": 3,
+   "employees": 3,
+   "market_cap": 3,
+   "raised": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardCompanyMetrics {
-    /// `employees`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub employees: Option<f64>,
-    /// `market_cap`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub market_cap: Option<f64>,
-    /// `raised`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub raised: Option<f64>,
-    /// `arr`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub arr: Option<f64>,
+    /// Number of employees of the company.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub employees: Option<i64>,
+    /// Market capitalisation of the company, as a whole number.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub market_cap: Option<i64>,
+    /// Total funds raised by the company, as a whole number.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub raised: Option<i64>,
+    /// Annual recurring revenue of the company, as a whole number.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub arr: Option<i64>,
 }
 
 /// Crisp model `PeopleProfileCardGeolocation`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileCardGeolocation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileCardGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileCardGeolocation::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "city": "city",
+   "coordinates": {
+     "latitude": 1.5,
+     "longitude": 1.5
+   },
+   "country": "FR",
+   "region": "region"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardGeolocation {
-    /// `country`.
+    /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    /// `region`.
+    /// Region or state within the country, as a name or code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// `city`.
+    /// Name of the city or town.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// `coordinates`.
+    /// Latitude and longitude of the location, in decimal degrees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<PeopleProfileCardGeolocationCoordinates>,
 }
 
 /// Crisp model `PeopleProfileCardGeolocationCoordinates`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileCardGeolocationCoordinates;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileCardGeolocationCoordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileCardGeolocationCoordinates::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "latitude": 1.5,
+   "longitude": 1.5
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardGeolocationCoordinates {
-    /// `latitude`.
+    /// Latitude in decimal degrees (-90 to 90, north positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
-    /// `longitude`.
+    /// Longitude in decimal degrees (-180 to 180, east positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
 
 /// Crisp model `PeopleProfileCardPerson`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileCardPerson;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileCardPerson = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileCardPerson::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "address": "address",
+   "avatar": "https://example.com/",
+   "description": "description",
+   "employment": {
+     "domain": "example.com",
+     "name": "Jane Doe",
+     "role": "role",
+     "seniority": "seniority",
+     "title": "title"
+   },
+   "gender": "gender",
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "locales": [
+     "locales"
+   ],
+   "nickname": "Jane Doe",
+   "phone": "+33600000000",
+   "profiles": [
+     {
+       "handle": "handle",
+       "type": "type",
+       "url": "https://example.com/"
+     }
+   ],
+   "timezone": -120,
+   "website": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardPerson {
-    /// `nickname`.
+    /// Full name of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `avatar`.
+    /// URL of the contact's avatar image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `gender`.
+    /// Gender of the person: `male` or `female`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<String>,
-    /// `phone`.
+    /// Phone number of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// `address`.
+    /// Postal address of the person, as free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// `description`.
+    /// Short biography of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `website`.
+    /// Personal website of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
-    /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub timezone: Option<f64>,
-    /// `profiles`.
+    /// Time zone of the contact, as an offset from UTC in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub timezone: Option<i64>,
+    /// Social network profiles of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profiles: Option<Vec<PeopleProfileCardPersonProfile>>,
-    /// `employment`.
+    /// Where the person works: company name, domain, job title, role and seniority.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employment: Option<PeopleProfileCardPersonEmployment>,
-    /// `geolocation`.
+    /// Location of the person: country, region, city and coordinates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<PeopleProfileCardGeolocation>,
-    /// `locales`.
+    /// Languages of the contact, as locale codes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
 }
 
 /// Crisp model `PeopleProfileCardPersonEmployment`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileCardPersonEmployment;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileCardPersonEmployment = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileCardPersonEmployment::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "domain": "example.com",
+   "name": "Jane Doe",
+   "role": "role",
+   "seniority": "seniority",
+   "title": "title"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardPersonEmployment {
-    /// `name`.
+    /// Name of the company the contact works for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `domain`.
+    /// Domain of the company the contact works for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// `title`.
+    /// Job title of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `role`.
+    /// Job role (function) of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// `seniority`.
+    /// Seniority level of the person in their job (for example `senior`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seniority: Option<String>,
 }
 
 /// Crisp model `PeopleProfileCardPersonProfile`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileCardPersonProfile;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileCardPersonProfile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileCardPersonProfile::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "handle": "handle",
+   "type": "type",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileCardPersonProfile {
-    /// `type`.
+    /// Social network of the profile (for example `twitter`, `linkedin`, `facebook`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `handle`.
+    /// User name of the person on the social network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handle: Option<String>,
-    /// `url`.
+    /// URL of the profile page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -6021,16 +8034,17 @@ pub struct PeopleProfileCardPersonProfile {
 ///
 /// Used by `website::import_people_profiles`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileImport;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileImport = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileImport::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "import_id": "import-0001"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImport {
-    /// `import_id`.
+    /// Identifier of the import job just started; its progress comes as `people:import:progress` events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
 }
@@ -6039,60 +8053,75 @@ pub struct PeopleProfileImport {
 ///
 /// Used by `website::import_people_profiles`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileImportSetup;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileImportSetup = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileImportSetup::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "mapping": [
+     {
+       "column": 3,
+       "field": "field"
+     }
+   ],
+   "options": {
+     "column_separator": "column separator",
+     "skip_header": false
+   },
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImportSetup {
-    /// `url`.
+    /// URL of the file (CSV) to import, reachable by Crisp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// `mapping`.
+    /// How the file's columns map to profile fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mapping: Option<Vec<PeopleProfileImportSetupMapping>>,
-    /// `options`.
+    /// How the file is read: column separator and header row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<PeopleProfileImportSetupOptions>,
 }
 
 /// Crisp model `PeopleProfileImportSetupMapping`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileImportSetupMapping;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileImportSetupMapping = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileImportSetupMapping::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "column": 3,
+   "field": "field"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImportSetupMapping {
-    /// `column`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub column: Option<f64>,
-    /// `field`.
+    /// Index of the column in the import file.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub column: Option<i64>,
+    /// Contact profile field the column fills (for example `email`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
 
 /// Crisp model `PeopleProfileImportSetupOptions`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileImportSetupOptions;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileImportSetupOptions = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileImportSetupOptions::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "column_separator": "column separator",
+   "skip_header": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileImportSetupOptions {
-    /// `column_separator`.
+    /// Character that separates columns in the import file (for example `,` or `;`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column_separator: Option<String>,
-    /// `skip_header`.
+    /// Whether the first line of the file is a header row to skip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_header: Option<bool>,
 }
@@ -6101,16 +8130,17 @@ pub struct PeopleProfileImportSetupOptions {
 ///
 /// Used by `website::add_new_people_profile`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileNew::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileNew {
-    /// `people_id`.
+    /// Identifier of the contact profile just created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
 }
@@ -6119,49 +8149,124 @@ pub struct PeopleProfileNew {
 ///
 /// Used by `website::add_new_people_profile`, `website::save_people_profile`, `website::update_people_profile`.
 ///
-/// ```
-/// use crisp_api::models::PeopleProfileUpdateCard;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleProfileUpdateCard = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleProfileUpdateCard::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "active": 3,
+   "company": {
+     "description": "description",
+     "domain": "example.com",
+     "emails": [
+       "emails"
+     ],
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "legal_name": "legal name",
+     "metrics": {
+       "arr": 3,
+       "employees": 3,
+       "market_cap": 3,
+       "raised": 3
+     },
+     "name": "Jane Doe",
+     "phones": [
+       "phones"
+     ],
+     "tags": [
+       "tags"
+     ],
+     "timezone": -120,
+     "url": "https://example.com/"
+   },
+   "email": "jane.doe@example.com",
+   "notepad": "notepad",
+   "person": {
+     "address": "address",
+     "avatar": "https://example.com/",
+     "description": "description",
+     "employment": {
+       "domain": "example.com",
+       "name": "Jane Doe",
+       "role": "role",
+       "seniority": "seniority",
+       "title": "title"
+     },
+     "gender": "gender",
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "locales": [
+       "locales"
+     ],
+     "nickname": "Jane Doe",
+     "phone": "+33600000000",
+     "profiles": [
+       {
+         "handle": "handle",
+         "type": "type",
+         "url": "https://example.com/"
+       }
+     ],
+     "timezone": -120,
+     "website": "https://example.com/"
+   },
+   "segments": [
+     "segments"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleProfileUpdateCard {
-    /// `email`.
+    /// Email address of the contact, which identifies the profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `person`.
+    /// Personal details of the contact: name, avatar, gender, phone, address, employment, location, languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<PeopleProfileCardPerson>,
-    /// `company`.
+    /// Details of the company the contact works for: name, domain, location, metrics, contact points.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<PeopleProfileCardCompany>,
-    /// `segments`.
+    /// Segments (tags) of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
-    /// `notepad`.
+    /// Private notes about the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notepad: Option<String>,
-    /// `active`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub active: Option<f64>,
+    /// Time the contact was last active, in Unix epoch milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub active: Option<i64>,
 }
 
 /// Crisp model `PeopleStatistics`.
 ///
 /// Used by `website::get_people_statistics`.
 ///
-/// ```
-/// use crisp_api::models::PeopleStatistics;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleStatistics = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleStatistics::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "total": 42
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleStatistics {
-    /// `total`.
+    /// Number of contact profiles the website has.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub total: Option<i64>,
 }
@@ -6170,16 +8275,17 @@ pub struct PeopleStatistics {
 ///
 /// Used by `website::get_people_subscription_status`.
 ///
-/// ```
-/// use crisp_api::models::PeopleSubscription;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleSubscription = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleSubscription::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "email": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSubscription {
-    /// `email`.
+    /// Whether the contact is subscribed to emails from the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<bool>,
 }
@@ -6188,16 +8294,17 @@ pub struct PeopleSubscription {
 ///
 /// Used by `website::update_people_subscription_status`.
 ///
-/// ```
-/// use crisp_api::models::PeopleSubscriptionUpdate;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleSubscriptionUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleSubscriptionUpdate::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "email": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSubscriptionUpdate {
-    /// `email`.
+    /// True to subscribe the contact to emails, false to unsubscribe them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<bool>,
 }
@@ -6206,19 +8313,21 @@ pub struct PeopleSubscriptionUpdate {
 ///
 /// Used by `website::list_suggested_people_data_keys`.
 ///
-/// ```
-/// use crisp_api::models::PeopleSuggestedDataKey;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleSuggestedDataKey = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleSuggestedDataKey::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "count": 42,
+   "key": "key"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSuggestedDataKey {
-    /// `key`.
+    /// Custom data key used on contact profiles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// `count`.
+    /// Number of profiles that use the key.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
 }
@@ -6227,19 +8336,21 @@ pub struct PeopleSuggestedDataKey {
 ///
 /// Used by `website::list_suggested_people_events`.
 ///
-/// ```
-/// use crisp_api::models::PeopleSuggestedEvent;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleSuggestedEvent = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleSuggestedEvent::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "count": 42,
+   "text": "Hello!"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSuggestedEvent {
-    /// `text`.
+    /// Event name recorded on contact profiles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// `count`.
+    /// Number of times the event was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
 }
@@ -6248,19 +8359,21 @@ pub struct PeopleSuggestedEvent {
 ///
 /// Used by `website::list_suggested_people_segments`.
 ///
-/// ```
-/// use crisp_api::models::PeopleSuggestedSegment;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PeopleSuggestedSegment = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PeopleSuggestedSegment::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "count": 42,
+   "segment": "segment"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeopleSuggestedSegment {
-    /// `segment`.
+    /// Segment used on contact profiles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment: Option<String>,
-    /// `count`.
+    /// Number of profiles that carry the segment.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
 }
@@ -6269,77 +8382,96 @@ pub struct PeopleSuggestedSegment {
 ///
 /// Used by `plan::list_all_active_plan_subscriptions`, `plan::get_plan_subscription_for_website`.
 ///
-/// ```
-/// use crisp_api::models::PlanSubscription;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PlanSubscription = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PlanSubscription::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "active": false,
+   "bill_period": "monthly",
+   "bill_valid_until": "bill valid until",
+   "card_id": "card-0001",
+   "coupon_redeemed": false,
+   "id": "id-0001",
+   "name": "Jane Doe",
+   "owner": {
+     "email": "jane.doe@example.com",
+     "first_name": "Jane",
+     "last_name": "Doe",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "price": 3,
+   "sandbox": false,
+   "since": "since",
+   "trial_end": "trial end",
+   "trial_end_date": "trial end date",
+   "trialing": false,
+   "website": {
+     "domain": "example.com",
+     "id": "id-0001",
+     "logo": "logo",
+     "name": "Jane Doe"
+   }
+ }
+ ```"##]
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscription {
-    /// `id`.
+    /// Identifier of the plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `name`.
+    /// Display name of the Crisp plan (for example a paid tier).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `price`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub price: Option<f64>,
-    /// `since`.
+    /// Price of the plan per billing period, as a whole amount.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub price: Option<i64>,
+    /// Date the website subscribed to the plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
-    /// `trialing`.
+    /// Whether the subscription is in its free trial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trialing: Option<bool>,
-    /// `trial_end`.
+    /// Date the free trial ends, as a date string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_end: Option<String>,
-    /// `trial_end_date`.
+    /// Date the free trial ends, as a date string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_end_date: Option<String>,
-    /// `bill_period`.
+    /// Billing period: `monthly` or `yearly`. One of [`PlanSubscriptionBillPeriod`](crate::models::PlanSubscriptionBillPeriod).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_period: Option<PlanSubscriptionBillPeriod>,
-    /// `bill_valid_until`.
+    /// Date until which the current bill period is paid, as a date string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_valid_until: Option<String>,
-    /// `active`.
+    /// Whether the subscription is active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// `sandbox`.
+    /// Whether the subscription is a test (sandbox) one that is not billed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<bool>,
-    /// `website`.
+    /// Website the subscription belongs to: identifier, name, domain and logo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<PlanSubscriptionWebsite>,
-    /// `coupon_redeemed`.
+    /// Whether a coupon has been redeemed on the subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupon_redeemed: Option<bool>,
-    /// `card_id`.
+    /// Identifier of the payment card billed for the subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
-    /// `owner`.
+    /// Owner of the website, who pays for the subscription: user identifier, email and name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<PlanSubscriptionOwner>,
 }
 
 #[cfg(feature = "plan")]
 crate::support::open_enum! {
-/// Crisp enumeration `PlanSubscriptionBillPeriod`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `PlanSubscriptionBillPeriod`.
 ///
-/// ```
-/// use crisp_api::models::PlanSubscriptionBillPeriod;
-/// let value: PlanSubscriptionBillPeriod = serde_json::from_str("\"monthly\"").unwrap();
-/// assert_eq!(value.as_str(), "monthly");
-/// let unknown: PlanSubscriptionBillPeriod = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, PlanSubscriptionBillPeriod::Other("something-new".into()));
-/// ```
+/// Values: `monthly`, `yearly`; a value this version does not know is kept in `Other`.
 PlanSubscriptionBillPeriod {
-/// `monthly`
+/// `monthly`: Billed every month.
 Monthly => "monthly",
-/// `yearly`
+/// `yearly`: Billed once a year.
 Yearly => "yearly",
 }
 }
@@ -6348,94 +8480,111 @@ Yearly => "yearly",
 ///
 /// Used by `plan::check_coupon_availability_for_website_plan_subscription`.
 ///
-/// ```
-/// use crisp_api::models::PlanSubscriptionCoupon;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PlanSubscriptionCoupon = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PlanSubscriptionCoupon::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "code": "code",
+   "expire_at": "expire at",
+   "policy": {
+     "rebate_percent": 1.5,
+     "trial_days": 3
+   },
+   "redeem_limit": 3
+ }
+ ```"##]
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionCoupon {
-    /// `code`.
+    /// The coupon string that was checked, as typed by the customer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    /// `policy`.
+    /// What the coupon grants: a price rebate and free trial days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<PlanSubscriptionCouponPolicy>,
-    /// `redeem_limit`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub redeem_limit: Option<f64>,
-    /// `expire_at`.
+    /// How many times the coupon can be redeemed in total.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub redeem_limit: Option<i64>,
+    /// Date the coupon expires, as a date string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_at: Option<String>,
 }
 
 /// Crisp model `PlanSubscriptionCouponPolicy`.
 ///
-/// ```
-/// use crisp_api::models::PlanSubscriptionCouponPolicy;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PlanSubscriptionCouponPolicy = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PlanSubscriptionCouponPolicy::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "rebate_percent": 1.5,
+   "trial_days": 3
+ }
+ ```"##]
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionCouponPolicy {
-    /// `rebate_percent`.
+    /// Discount the coupon grants, as a percentage of the price.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub rebate_percent: Option<f64>,
-    /// `trial_days`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub trial_days: Option<f64>,
+    /// Number of free trial days the coupon grants.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub trial_days: Option<i64>,
 }
 
 /// Crisp model `PlanSubscriptionOwner`.
 ///
-/// ```
-/// use crisp_api::models::PlanSubscriptionOwner;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PlanSubscriptionOwner = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PlanSubscriptionOwner::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "first_name": "Jane",
+   "last_name": "Doe",
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionOwner {
-    /// `user_id`.
+    /// User identifier of the owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `email`.
+    /// Email address of the owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `first_name`.
+    /// Given name of the person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
-    /// `last_name`.
+    /// Family name of the person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
 }
 
 /// Crisp model `PlanSubscriptionWebsite`.
 ///
-/// ```
-/// use crisp_api::models::PlanSubscriptionWebsite;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PlanSubscriptionWebsite = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PlanSubscriptionWebsite::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "domain": "example.com",
+   "id": "id-0001",
+   "logo": "logo",
+   "name": "Jane Doe"
+ }
+ ```"##]
 #[cfg(feature = "plan")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSubscriptionWebsite {
-    /// `id`.
+    /// Identifier of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `name`.
+    /// Display name of the subscribed website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `domain`.
+    /// Main domain of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// `logo`.
+    /// URL of the website's logo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
 }
@@ -6444,119 +8593,150 @@ pub struct PlanSubscriptionWebsite {
 ///
 /// Used by `plugin::get_plugin_attest_provenance`.
 ///
-/// ```
-/// use crisp_api::models::PluginAttestProvenance;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginAttestProvenance = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginAttestProvenance::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "expire_at": 1700000000000,
+   "payload": {
+     "plugin": {
+       "plugin_id": "plugin-0001"
+     },
+     "user": {
+       "role": "role",
+       "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+     },
+     "website": {
+       "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+     }
+   },
+   "signed": "signed"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenance {
-    /// `payload`.
+    /// What the statement attests: the website, the user and the plugin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<PluginAttestProvenancePayload>,
-    /// `signed`.
+    /// Signature of the payload, to check that the statement is genuine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed: Option<String>,
-    /// `expire_at` (epoch milliseconds).
+    /// Time the statement expires, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub expire_at: Option<u64>,
 }
 
 /// Crisp model `PluginAttestProvenancePayload`.
 ///
-/// ```
-/// use crisp_api::models::PluginAttestProvenancePayload;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginAttestProvenancePayload = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginAttestProvenancePayload::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "plugin": {
+     "plugin_id": "plugin-0001"
+   },
+   "user": {
+     "role": "role",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "website": {
+     "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+   }
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenancePayload {
-    /// `website`.
+    /// Website the request is made for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<PluginAttestProvenancePayloadWebsite>,
-    /// `user`.
+    /// User the request is made by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<PluginAttestProvenancePayloadUser>,
-    /// `plugin`.
+    /// Plugin making the request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin: Option<PluginAttestProvenancePayloadPlugin>,
 }
 
 /// Crisp model `PluginAttestProvenancePayloadPlugin`.
 ///
-/// ```
-/// use crisp_api::models::PluginAttestProvenancePayloadPlugin;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginAttestProvenancePayloadPlugin = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginAttestProvenancePayloadPlugin::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "plugin_id": "plugin-0001"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenancePayloadPlugin {
-    /// `plugin_id`.
+    /// Identifier of the plugin that made the attested request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
 }
 
 /// Crisp model `PluginAttestProvenancePayloadUser`.
 ///
-/// ```
-/// use crisp_api::models::PluginAttestProvenancePayloadUser;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginAttestProvenancePayloadUser = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginAttestProvenancePayloadUser::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "role": "role",
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenancePayloadUser {
-    /// `user_id`.
+    /// User identifier of the requester.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `role`.
+    /// Role of the requester on the website (for example `owner` or `member`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
 }
 
 /// Crisp model `PluginAttestProvenancePayloadWebsite`.
 ///
-/// ```
-/// use crisp_api::models::PluginAttestProvenancePayloadWebsite;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginAttestProvenancePayloadWebsite = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginAttestProvenancePayloadWebsite::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginAttestProvenancePayloadWebsite {
-    /// `website_id`.
+    /// Identifier of the website the attested request was made for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
+    pub website_id: Option<WebsiteId>,
 }
 
 /// Crisp model `PluginBillUsage`.
 ///
 /// Used by `plugin::get_plugin_usage_bills`.
 ///
-/// ```
-/// use crisp_api::models::PluginBillUsage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginBillUsage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginBillUsage::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "name": "Jane Doe",
+   "price": 1.5,
+   "units": 3
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginBillUsage {
-    /// `name`.
+    /// Name of the billed usage item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `units`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub units: Option<f64>,
-    /// `price`.
+    /// Number of units used.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub units: Option<i64>,
+    /// Price of the usage item.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub price: Option<f64>,
 }
@@ -6565,16 +8745,17 @@ pub struct PluginBillUsage {
 ///
 /// Used by `plugin::get_connect_account`.
 ///
-/// ```
-/// use crisp_api::models::PluginConnectAccount;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginConnectAccount = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginConnectAccount::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "plugin_id": "plugin-0001"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectAccount {
-    /// `plugin_id`.
+    /// Identifier of the plugin the credentials belong to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
 }
@@ -6583,54 +8764,72 @@ pub struct PluginConnectAccount {
 ///
 /// Used by `plugin::get_connect_endpoints`.
 ///
-/// ```
-/// use crisp_api::models::PluginConnectEndpoints;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginConnectEndpoints = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginConnectEndpoints::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "rescue": {
+     "app": {
+       "app": "app"
+     },
+     "socket": {
+       "app": "app"
+     }
+   },
+   "socket": {
+     "app": "app"
+   }
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectEndpoints {
-    /// `socket`.
+    /// Main real-time endpoint of the plugin tier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub socket: Option<PluginConnectEndpointsSocket>,
-    /// `rescue`.
+    /// Fallback endpoints to use when the main ones cannot be reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rescue: Option<PluginConnectEndpointsRescue>,
 }
 
 /// Crisp model `PluginConnectEndpointsRescue`.
 ///
-/// ```
-/// use crisp_api::models::PluginConnectEndpointsRescue;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginConnectEndpointsRescue = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginConnectEndpointsRescue::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "app": {
+     "app": "app"
+   },
+   "socket": {
+     "app": "app"
+   }
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectEndpointsRescue {
-    /// `socket`.
+    /// Fallback real-time endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub socket: Option<PluginConnectEndpointsSocket>,
-    /// `app`.
+    /// Fallback real-time endpoint (alternative key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<PluginConnectEndpointsSocket>,
 }
 
 /// Crisp model `PluginConnectEndpointsSocket`.
 ///
-/// ```
-/// use crisp_api::models::PluginConnectEndpointsSocket;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginConnectEndpointsSocket = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginConnectEndpointsSocket::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "app": "app"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectEndpointsSocket {
-    /// `app`.
+    /// URL of the real-time (Socket.IO) endpoint: its origin is the server and its path the Socket.IO path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<String>,
 }
@@ -6639,53 +8838,66 @@ pub struct PluginConnectEndpointsSocket {
 ///
 /// Used by `plugin::list_all_connect_websites`, `plugin::list_connect_websites_since`.
 ///
-/// ```
-/// use crisp_api::models::PluginConnectWebsite;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginConnectWebsite = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginConnectWebsite::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "difference": "difference",
+   "plan": {
+     "id": "id-0001",
+     "name": "Jane Doe",
+     "trialing": false
+   },
+   "price": 3,
+   "settings": {},
+   "token": "token",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectWebsite {
-    /// `website_id`.
+    /// Identifier of a website that has the plugin installed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `price`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub price: Option<f64>,
-    /// `token`.
+    pub website_id: Option<WebsiteId>,
+    /// Price the website pays for the plugin.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub price: Option<i64>,
+    /// Token the plugin uses for this website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// `settings`.
+    /// Settings saved by the plugin for this website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<serde_json::Value>,
-    /// `plan`.
+    /// Plan of the website (when requested): identifier, name and trial state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<PluginConnectWebsitePlan>,
-    /// `difference`.
+    /// What changed for this website since the given date (for example added, removed or updated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub difference: Option<String>,
 }
 
 /// Crisp model `PluginConnectWebsitePlan`.
 ///
-/// ```
-/// use crisp_api::models::PluginConnectWebsitePlan;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginConnectWebsitePlan = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginConnectWebsitePlan::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "id": "id-0001",
+   "name": "Jane Doe",
+   "trialing": false
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginConnectWebsitePlan {
-    /// `id`.
+    /// Identifier of the website's Crisp plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `name`.
+    /// Name of the website's Crisp plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `trialing`.
+    /// Whether the website's plan is in its free trial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trialing: Option<bool>,
 }
@@ -6694,79 +8906,107 @@ pub struct PluginConnectWebsitePlan {
 ///
 /// Used by `plugin::list_all_active_subscriptions`, `plugin::list_subscriptions_for_website`, `plugin::get_subscription_details`.
 ///
-/// ```
-/// use crisp_api::models::PluginSubscription;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginSubscription = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginSubscription::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "active": false,
+   "bill_period": "bill period",
+   "bill_valid_until": "bill valid until",
+   "card_id": "card-0001",
+   "category": "category",
+   "configurable": false,
+   "contact_url": "contact url",
+   "help_url": "help url",
+   "icon": "icon",
+   "id": "id-0001",
+   "name": "Jane Doe",
+   "plans": [
+     {
+       "id": "id-0001",
+       "name": "Jane Doe",
+       "price": 3
+     }
+   ],
+   "price": 3,
+   "privacy_url": "privacy url",
+   "since": "since",
+   "summary": "summary",
+   "terms_url": "terms url",
+   "type": "type",
+   "urn": "urn",
+   "video_url": "video url",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc",
+   "website_url": "website url"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscription {
-    /// `id`.
+    /// Identifier of the plugin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `urn`.
+    /// Uniform resource name of the plugin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urn: Option<String>,
-    /// `type`.
+    /// Kind of plugin listing in the marketplace, as a short code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `category`.
+    /// Marketplace category of the plugin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
-    /// `name`.
+    /// Display name of the plugin in the marketplace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `summary`.
+    /// Short description of the plugin, as shown in the marketplace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    /// `price`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub price: Option<f64>,
-    /// `plans`.
+    /// Price of the plugin per billing period, as a whole amount.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub price: Option<i64>,
+    /// Plans the plugin offers, each with identifier, name and price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plans: Option<Vec<PluginSubscriptionPlan>>,
-    /// `icon`.
+    /// URL of the plugin's icon.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
-    /// `website_url`.
+    /// URL of the plugin's website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_url: Option<String>,
-    /// `contact_url`.
+    /// URL to contact the plugin's publisher.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_url: Option<String>,
-    /// `terms_url`.
+    /// URL of the plugin's terms of service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_url: Option<String>,
-    /// `privacy_url`.
+    /// URL of the plugin's privacy policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_url: Option<String>,
-    /// `help_url`.
+    /// URL of the plugin's help pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help_url: Option<String>,
-    /// `video_url`.
+    /// URL of a video presenting the plugin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_url: Option<String>,
-    /// `configurable`.
+    /// Whether the plugin has settings to configure for each website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configurable: Option<bool>,
-    /// `since`.
+    /// Date the website subscribed to the plugin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
-    /// `active`.
+    /// Whether the subscription is active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// `website_id`.
+    /// Website the plugin is installed on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `card_id`.
+    pub website_id: Option<WebsiteId>,
+    /// Identifier of the payment card billed for the subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
-    /// `bill_period`.
+    /// Billing period of the plugin: `monthly` or `yearly`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_period: Option<String>,
-    /// `bill_valid_until`.
+    /// Date until which the current bill period is paid, as a date string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_valid_until: Option<String>,
 }
@@ -6775,22 +9015,25 @@ pub struct PluginSubscription {
 ///
 /// Used by `plugin::forward_plugin_payload_to_channel`.
 ///
-/// ```
-/// use crisp_api::models::PluginSubscriptionChannelForward;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginSubscriptionChannelForward = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginSubscriptionChannelForward::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "identifier": "identifier",
+   "namespace": "namespace",
+   "payload": {}
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscriptionChannelForward {
-    /// `namespace`.
+    /// Channel namespace the payload is sent to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    /// `identifier`.
+    /// Identifier the receivers use to recognise the payload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// `payload`.
+    /// Data to forward, as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<serde_json::Value>,
 }
@@ -6799,102 +9042,136 @@ pub struct PluginSubscriptionChannelForward {
 ///
 /// Used by `plugin::dispatch_plugin_event`.
 ///
-/// ```
-/// use crisp_api::models::PluginSubscriptionEventDispatch;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginSubscriptionEventDispatch = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginSubscriptionEventDispatch::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "data": {},
+   "name": "Jane Doe"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscriptionEventDispatch {
-    /// `name`.
+    /// Name of the event to emit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `data`.
+    /// Data carried by the event, as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Value>,
 }
 
 /// Crisp model `PluginSubscriptionPlan`.
 ///
-/// ```
-/// use crisp_api::models::PluginSubscriptionPlan;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginSubscriptionPlan = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginSubscriptionPlan::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "id": "id-0001",
+   "name": "Jane Doe",
+   "price": 3
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscriptionPlan {
-    /// `id`.
+    /// Identifier of the plugin plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `name`.
+    /// Name of the plugin plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `price`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub price: Option<f64>,
+    /// Price of the plugin plan.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub price: Option<i64>,
 }
 
 /// Crisp model `PluginSubscriptionSettings`.
 ///
 /// Used by `plugin::get_subscription_settings`.
 ///
-/// ```
-/// use crisp_api::models::PluginSubscriptionSettings;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: PluginSubscriptionSettings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, PluginSubscriptionSettings::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "callback_url": "callback url",
+   "plugin_id": "plugin-0001",
+   "schema": {},
+   "settings": {},
+   "settings_form_url": "settings form url",
+   "token": "token",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "plugin")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PluginSubscriptionSettings {
-    /// `plugin_id`.
+    /// Identifier of the plugin (marketplace integration), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `token`.
+    pub website_id: Option<WebsiteId>,
+    /// Token the plugin uses for this website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// `schema`.
+    /// JSON Schema describing the plugin's settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<serde_json::Value>,
-    /// `settings`.
+    /// Settings saved by the plugin for this website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<serde_json::Value>,
-    /// `settings_form_url`.
+    /// URL of the plugin's settings form, shown in the Crisp app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings_form_url: Option<String>,
-    /// `callback_url`.
+    /// URL the plugin receives its web hooks at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
 }
 
+crate::support::id_type! {
+/// The identifier of a conversation (`session_…`).
+///
+/// Responses give it typed; methods taking one also take a `&str` or a `String`, but not another
+/// kind of identifier, so the arguments of a call cannot be swapped unnoticed.
+SessionId, AsSessionId, as_session_id
+}
+
 /// Crisp model `SystemInfo`.
 ///
-/// ```
-/// use crisp_api::models::SystemInfo;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: SystemInfo = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, SystemInfo::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "browser": {
+     "major": "major",
+     "name": "Jane Doe",
+     "version": "version"
+   },
+   "engine": {
+     "name": "Jane Doe",
+     "version": "version"
+   },
+   "os": {
+     "name": "Jane Doe",
+     "version": "version"
+   },
+   "useragent": "useragent"
+ }
+ ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SystemInfo {
-    /// `os`.
+    /// Operating system of the visitor: name and version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os: Option<OSInfo>,
-    /// `engine`.
+    /// Rendering engine of the visitor's browser: name and version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<EngineInfo>,
-    /// `browser`.
+    /// Browser of the visitor: name, full version and major version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browser: Option<BrowserInfo>,
-    /// `useragent`.
+    /// Raw User-Agent header of the visitor's browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub useragent: Option<String>,
 }
@@ -6903,31 +9180,37 @@ pub struct SystemInfo {
 ///
 /// Used by `website::create_website`, `website::get_website`.
 ///
-/// ```
-/// use crisp_api::models::Website;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: Website = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, Website::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "domain": "example.com",
+   "institutional": false,
+   "logo": "logo",
+   "name": "Jane Doe",
+   "verified": false,
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Website {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website_id: Option<String>,
-    /// `name`.
+    pub website_id: Option<WebsiteId>,
+    /// Display name of the website, shown to operators and in the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `domain`.
+    /// Main domain of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// `logo`.
+    /// URL of the website's logo; may be empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
-    /// `verified`.
+    /// Whether ownership of the website's domain is verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
-    /// `institutional`.
+    /// Whether the website is an institutional (organisation-owned) workspace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub institutional: Option<bool>,
 }
@@ -6936,77 +9219,92 @@ pub struct Website {
 ///
 /// Used by `website::generate_analytics`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteAnalyticsGeneratePoint;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteAnalyticsGeneratePoint = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteAnalyticsGeneratePoint::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "hits": 42,
+   "period": "period",
+   "split_by": "split by",
+   "sum_hits": 42,
+   "sum_value": 3,
+   "unique_hits": 42,
+   "value": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAnalyticsGeneratePoint {
-    /// `period`.
+    /// Period the point covers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
-    /// `value`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub value: Option<f64>,
-    /// `split_by`.
+    /// Value of the metric for this period (and split value).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub value: Option<i64>,
+    /// Value of the split dimension this data point belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split_by: Option<String>,
-    /// `hits`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub hits: Option<f64>,
-    /// `unique_hits`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub unique_hits: Option<f64>,
-    /// `sum_value`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub sum_value: Option<f64>,
-    /// `sum_hits`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub sum_hits: Option<f64>,
+    /// Number of hits counted in the period.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub hits: Option<i64>,
+    /// Number of distinct hits (unique visitors or sessions) counted in the period.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub unique_hits: Option<i64>,
+    /// Sum of the values over the whole query.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub sum_value: Option<i64>,
+    /// Sum of the hits over the whole query.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub sum_hits: Option<i64>,
 }
 
 /// Crisp model `WebsiteAvailabilityOperator`.
 ///
 /// Used by `website::list_website_operator_availabilities`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteAvailabilityOperator;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteAvailabilityOperator = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteAvailabilityOperator::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "time": {
+     "for": 3,
+     "since": 1700000000000
+   },
+   "type": "type",
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAvailabilityOperator {
-    /// `user_id`.
+    /// User identifier of the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `type`.
+    /// Availability of the operator: `online`, `away` or `offline`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `time`.
+    /// How long the operator has had this availability.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<WebsiteAvailabilityOperatorTime>,
 }
 
 /// Crisp model `WebsiteAvailabilityOperatorTime`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteAvailabilityOperatorTime;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteAvailabilityOperatorTime = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteAvailabilityOperatorTime::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "for": 3,
+   "since": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAvailabilityOperatorTime {
-    /// `for`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub r#for: Option<f64>,
-    /// `since` (epoch milliseconds).
+    /// How long the current availability is set to last, as a whole number.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub r#for: Option<i64>,
+    /// Time the current availability began, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub since: Option<u64>,
 }
@@ -7015,19 +9313,21 @@ pub struct WebsiteAvailabilityOperatorTime {
 ///
 /// Used by `website::get_website_availability_status`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteAvailabilityStatus;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteAvailabilityStatus = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteAvailabilityStatus::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "since": 1700000000000,
+   "status": "status"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteAvailabilityStatus {
-    /// `status`.
+    /// Availability of the website's team: `online`, `away` or `offline`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// `since` (epoch milliseconds).
+    /// Time the current status began, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub since: Option<u64>,
 }
@@ -7036,19 +9336,23 @@ pub struct WebsiteAvailabilityStatus {
 ///
 /// Used by `website::batch_block_conversations`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchBlockOperation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchBlockOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchBlockOperation::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "blocked": false,
+   "sessions": [
+     "sessions"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchBlockOperation {
-    /// `sessions`.
+    /// Session identifiers of the conversations to change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
-    /// `blocked`.
+    /// True to block incoming messages, false to unblock them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked: Option<bool>,
 }
@@ -7057,19 +9361,25 @@ pub struct WebsiteBatchBlockOperation {
 ///
 /// Used by `website::batch_update_conversations_data`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchConversationsDataOperation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchConversationsDataOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchConversationsDataOperation::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "data": {
+     "key": "value"
+   },
+   "sessions": [
+     "sessions"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchConversationsDataOperation {
-    /// `sessions`.
+    /// Session identifiers of the conversations to change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
-    /// `data`.
+    /// Custom data to merge into each conversation, a flat JSON object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<WebsiteBatchDataPayload>,
 }
@@ -7078,19 +9388,23 @@ pub struct WebsiteBatchConversationsDataOperation {
 ///
 /// Used by `website::batch_resolve_conversations`, `website::batch_unresolve_conversations`, `website::batch_read_conversations`, `website::batch_unread_conversations`, `website::batch_remove_conversations`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchConversationsOperation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchConversationsOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchConversationsOperation::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "sessions": [
+     "sessions"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchConversationsOperation {
-    /// `inbox_id`.
+    /// Identifier of the inbox whose conversations are concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `sessions`.
+    /// Session identifiers of the conversations concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
 }
@@ -7099,19 +9413,25 @@ pub struct WebsiteBatchConversationsOperation {
 ///
 /// Used by `website::batch_update_conversations_segments`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchConversationsSegmentsOperation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchConversationsSegmentsOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchConversationsSegmentsOperation::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "segments": [
+     "segments"
+   ],
+   "sessions": [
+     "sessions"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchConversationsSegmentsOperation {
-    /// `sessions`.
+    /// Session identifiers of the conversations to change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
-    /// `segments`.
+    /// Segments to apply to each conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
 }
@@ -7129,38 +9449,48 @@ pub type WebsiteBatchDataPayload = serde_json::Map<String, serde_json::Value>;
 ///
 /// Used by `website::batch_inbox_conversations`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchInboxOperation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchInboxOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchInboxOperation::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "sessions": [
+     "sessions"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchInboxOperation {
-    /// `sessions`.
+    /// Session identifiers of the conversations to move.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
-    /// `inbox_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inbox_id: Option<String>,
+    /// Identifier of the inbox to move them to.
+    ///
+    /// `None` leaves it out; `Some(None)` sends `null`, which Crisp reads as "clear it".
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::nullable")]
+    pub inbox_id: Option<Option<String>>,
 }
 
 /// Crisp model `WebsiteBatchPeopleOperationInner`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchPeopleOperationInner;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchPeopleOperationInner = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchPeopleOperationInner::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "profiles": [
+     "profiles"
+   ],
+   "search": "search"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchPeopleOperationInner {
-    /// `profiles`.
+    /// Identifiers of the contact profiles concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profiles: Option<Vec<String>>,
-    /// `search`.
+    /// Search selecting the contact profiles concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
 }
@@ -7169,19 +9499,23 @@ pub struct WebsiteBatchPeopleOperationInner {
 ///
 /// Used by `website::batch_report_conversations`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchReportOperation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchReportOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchReportOperation::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "flag": "flag",
+   "sessions": [
+     "sessions"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchReportOperation {
-    /// `sessions`.
+    /// Session identifiers of the conversations to report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
-    /// `flag`.
+    /// Reason of the report (for example `spam` or `abuse`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flag: Option<String>,
 }
@@ -7190,35 +9524,44 @@ pub struct WebsiteBatchReportOperation {
 ///
 /// Used by `website::batch_routing_conversations`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchRoutingOperation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchRoutingOperation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchRoutingOperation::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "assigned": {
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "sessions": [
+     "sessions"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchRoutingOperation {
-    /// `sessions`.
+    /// Session identifiers of the conversations to assign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
-    /// `assigned`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assigned: Option<WebsiteBatchRoutingOperationAssigned>,
+    /// Operator to assign the conversations to.
+    ///
+    /// `None` leaves it out; `Some(None)` sends `null`, which Crisp reads as "clear it".
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::nullable")]
+    pub assigned: Option<Option<WebsiteBatchRoutingOperationAssigned>>,
 }
 
 /// Crisp model `WebsiteBatchRoutingOperationAssigned`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteBatchRoutingOperationAssigned;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteBatchRoutingOperationAssigned = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteBatchRoutingOperationAssigned::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteBatchRoutingOperationAssigned {
-    /// `user_id`.
+    /// User identifier of the operator to assign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
@@ -7227,58 +9570,73 @@ pub struct WebsiteBatchRoutingOperationAssigned {
 ///
 /// Used by `website::list_campaigns`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignExcerpt;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignExcerpt = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignExcerpt::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "campaign_id": "campaign-0001",
+   "created_at": 1700000000000,
+   "dispatched": false,
+   "dispatched_at": 1700000000000,
+   "format": "format",
+   "name": "Jane Doe",
+   "progress": 50,
+   "reached": 3,
+   "ready": false,
+   "running": false,
+   "subject": "subject",
+   "tag": "tag",
+   "targets": 3,
+   "type": "type",
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignExcerpt {
-    /// `campaign_id`.
+    /// Identifier of the campaign, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
-    /// `type`.
+    /// Kind of campaign: `one-shot` (sent once) or `automated` (sent when a trigger fires).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `format`.
+    /// Format of the message: `markdown` or `html`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
-    /// `name`.
+    /// Internal name of the campaign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `subject`.
+    /// Subject line of the campaign email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// `tag`.
+    /// Tag used to group the campaign with others.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
-    /// `ready`.
+    /// Whether the campaign is fully set up and can be dispatched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready: Option<bool>,
-    /// `dispatched`.
+    /// Whether the campaign has been dispatched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispatched: Option<bool>,
-    /// `running`.
+    /// Whether the campaign is being sent right now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
-    /// `progress`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub progress: Option<f64>,
-    /// `targets`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub targets: Option<f64>,
-    /// `reached`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub reached: Option<f64>,
-    /// `created_at` (epoch milliseconds).
+    /// Sending progress, as a percentage from 0 to 100.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub progress: Option<i64>,
+    /// Number of recipients the campaign targets.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub targets: Option<i64>,
+    /// Number of recipients the campaign has reached so far.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub reached: Option<i64>,
+    /// Time the campaign was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// Time the campaign was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `dispatched_at` (epoch milliseconds).
+    /// Time the campaign was dispatched, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub dispatched_at: Option<u64>,
 }
@@ -7287,213 +9645,320 @@ pub struct WebsiteCampaignExcerpt {
 ///
 /// Used by `website::get_campaign`, `website::save_campaign`, `website::update_campaign`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignItem;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignItem = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignItem::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "campaign_id": "campaign-0001",
+   "created_at": 1700000000000,
+   "dispatched": false,
+   "dispatched_at": 1700000000000,
+   "flow": {
+     "assert_delay": 3,
+     "assert_filter": [
+       {
+         "criterion": "criterion",
+         "model": "model",
+         "operator": "operator",
+         "query": {
+           "key": "value"
+         }
+       }
+     ],
+     "deliver_delay": 3,
+     "deliver_once": false,
+     "launch_event": "launch event"
+   },
+   "format": "format",
+   "message": "message",
+   "name": "Jane Doe",
+   "options": {
+     "deliver_to_chatbox": false,
+     "deliver_to_email": false,
+     "sender_email_reply": false,
+     "sender_name_website": false,
+     "tracking": false
+   },
+   "progress": 50,
+   "reached": 3,
+   "ready": false,
+   "recipients": {
+     "filter": [
+       {
+         "criterion": "criterion",
+         "model": "model",
+         "operator": "operator",
+         "query": {
+           "key": "value"
+         }
+       }
+     ],
+     "people": [
+       "people"
+     ],
+     "segments": [
+       "segments"
+     ],
+     "type": "type"
+   },
+   "running": false,
+   "sender": {
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "statistics": {
+     "clicked": 3,
+     "opened": 3,
+     "unsubscribed": 3
+   },
+   "subject": "subject",
+   "tag": "tag",
+   "targets": 3,
+   "type": "type",
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItem {
-    /// `campaign_id`.
+    /// Identifier of the campaign, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
-    /// `type`.
+    /// Kind of campaign: `one-shot` (sent once) or `automated` (sent when a trigger fires).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `format`.
+    /// Format of the message: `markdown` or `html`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
-    /// `name`.
+    /// Internal name of the campaign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `subject`.
+    /// Subject line of the campaign email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// `tag`.
+    /// Tag used to group the campaign with others.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
-    /// `ready`.
+    /// Whether the campaign is fully set up and can be dispatched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready: Option<bool>,
-    /// `dispatched`.
+    /// Whether the campaign has been dispatched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispatched: Option<bool>,
-    /// `running`.
+    /// Whether the campaign is being sent right now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
-    /// `progress`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub progress: Option<f64>,
-    /// `targets`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub targets: Option<f64>,
-    /// `reached`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub reached: Option<f64>,
-    /// `created_at` (epoch milliseconds).
+    /// Sending progress, as a percentage from 0 to 100.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub progress: Option<i64>,
+    /// Number of recipients the campaign targets.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub targets: Option<i64>,
+    /// Number of recipients the campaign has reached so far.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub reached: Option<i64>,
+    /// Time the campaign was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// Time the campaign was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `dispatched_at` (epoch milliseconds).
+    /// Time the campaign was dispatched, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub dispatched_at: Option<u64>,
-    /// `sender`.
+    /// Operator the campaign is sent as.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender: Option<WebsiteCampaignItemSender>,
-    /// `recipients`.
+    /// Who receives the campaign: by segments, by contact identifiers, or by filters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipients: Option<WebsiteCampaignItemRecipients>,
-    /// `flow`.
+    /// Automation rules of an automated campaign: the triggering event, conditions and delays.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flow: Option<WebsiteCampaignItemFlow>,
-    /// `message`.
+    /// Body of the campaign message, in the campaign's format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// `options`.
+    /// Delivery options: channels, sender display and tracking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<WebsiteCampaignItemOptions>,
-    /// `statistics`.
+    /// Engagement counts: opened, clicked and unsubscribed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistics: Option<WebsiteCampaignItemStatistics>,
 }
 
 /// Crisp model `WebsiteCampaignItemFlow`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignItemFlow;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignItemFlow = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignItemFlow::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "assert_delay": 3,
+   "assert_filter": [
+     {
+       "criterion": "criterion",
+       "model": "model",
+       "operator": "operator",
+       "query": {
+         "key": "value"
+       }
+     }
+   ],
+   "deliver_delay": 3,
+   "deliver_once": false,
+   "launch_event": "launch event"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemFlow {
-    /// `launch_event`.
+    /// Name of the contact event that triggers the automated campaign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub launch_event: Option<String>,
-    /// `assert_filter`.
+    /// Filters the contact must match when the campaign triggers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assert_filter: Option<Vec<WebsiteFilter>>,
-    /// `assert_delay`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub assert_delay: Option<f64>,
-    /// `deliver_once`.
+    /// Delay before the filters are checked after the trigger.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub assert_delay: Option<i64>,
+    /// When true, a contact receives the automated campaign at most once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliver_once: Option<bool>,
-    /// `deliver_delay`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub deliver_delay: Option<f64>,
+    /// Delay between the trigger and delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub deliver_delay: Option<i64>,
 }
 
 /// Crisp model `WebsiteCampaignItemOptions`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignItemOptions;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignItemOptions = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignItemOptions::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "deliver_to_chatbox": false,
+   "deliver_to_email": false,
+   "sender_email_reply": false,
+   "sender_name_website": false,
+   "tracking": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemOptions {
-    /// `deliver_to_chatbox`.
+    /// Whether the campaign is delivered as a chat box message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliver_to_chatbox: Option<bool>,
-    /// `deliver_to_email`.
+    /// Whether the campaign is delivered by email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliver_to_email: Option<bool>,
-    /// `sender_name_website`.
+    /// Whether the email shows the website name as sender instead of the operator's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_name_website: Option<bool>,
-    /// `sender_email_reply`.
+    /// Whether replies to the email go to the operator's own address instead of the Crisp inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_email_reply: Option<bool>,
-    /// `tracking`.
+    /// Whether opens and clicks of the campaign email are tracked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<bool>,
 }
 
 /// Crisp model `WebsiteCampaignItemRecipients`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignItemRecipients;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignItemRecipients = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignItemRecipients::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "filter": [
+     {
+       "criterion": "criterion",
+       "model": "model",
+       "operator": "operator",
+       "query": {
+         "key": "value"
+       }
+     }
+   ],
+   "people": [
+     "people"
+   ],
+   "segments": [
+     "segments"
+   ],
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemRecipients {
-    /// `type`.
+    /// How recipients are chosen: `all`, `segment`, `people` or `filter`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `segments`.
+    /// Segments whose contacts receive the campaign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
-    /// `people`.
+    /// Identifiers of the contacts who receive the campaign.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people: Option<Vec<String>>,
-    /// `filter`.
+    /// Filters the recipients must match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<Vec<WebsiteFilter>>,
 }
 
 /// Crisp model `WebsiteCampaignItemSender`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignItemSender;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignItemSender = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignItemSender::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemSender {
-    /// `user_id`.
+    /// User identifier of the operator the campaign is sent as.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
 /// Crisp model `WebsiteCampaignItemStatistics`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignItemStatistics;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignItemStatistics = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignItemStatistics::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "clicked": 3,
+   "opened": 3,
+   "unsubscribed": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignItemStatistics {
-    /// `opened`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub opened: Option<f64>,
-    /// `clicked`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub clicked: Option<f64>,
-    /// `unsubscribed`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub unsubscribed: Option<f64>,
+    /// Number of recipients who opened the campaign email.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub opened: Option<i64>,
+    /// Number of recipients who clicked a link in the campaign.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub clicked: Option<i64>,
+    /// Number of recipients who unsubscribed through the campaign.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub unsubscribed: Option<i64>,
 }
 
 /// Crisp model `WebsiteCampaignNew`.
 ///
 /// Used by `website::create_new_campaign`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignNew::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "campaign_id": "campaign-0001"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignNew {
-    /// `campaign_id`.
+    /// Identifier of the campaign just created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
 }
@@ -7502,44 +9967,53 @@ pub struct WebsiteCampaignNew {
 ///
 /// Used by `website::list_campaign_recipients`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignRecipient;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignRecipient = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignRecipient::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "person": {
+     "avatar": "https://example.com/",
+     "nickname": "Jane Doe"
+   },
+   "subscribed": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignRecipient {
-    /// `people_id`.
+    /// Identifier of the recipient's contact profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `email`.
+    /// Email address of the recipient.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `person`.
+    /// Name and avatar of the recipient.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<WebsiteCampaignRecipientPerson>,
-    /// `subscribed`.
+    /// Whether the recipient is subscribed to campaign emails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscribed: Option<bool>,
 }
 
 /// Crisp model `WebsiteCampaignRecipientPerson`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignRecipientPerson;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignRecipientPerson = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignRecipientPerson::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "avatar": "https://example.com/",
+   "nickname": "Jane Doe"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignRecipientPerson {
-    /// `nickname`.
+    /// Name of the recipient.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `avatar`.
+    /// URL of the recipient's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
 }
@@ -7548,116 +10022,174 @@ pub struct WebsiteCampaignRecipientPerson {
 ///
 /// Used by `website::list_campaign_statistics`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignStatistic;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignStatistic = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignStatistic::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "created_at": 1700000000000,
+   "data": {
+     "key": "value"
+   },
+   "profile": {
+     "email": "jane.doe@example.com",
+     "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+     "person": {
+       "avatar": "https://example.com/",
+       "geolocation": {
+         "city": "city",
+         "coordinates": {
+           "latitude": 1.5,
+           "longitude": 1.5
+         },
+         "country": "FR",
+         "region": "region"
+       },
+       "nickname": "Jane Doe"
+     }
+   },
+   "type": "type",
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatistic {
-    /// `type`.
+    /// Action recorded (for example `opened`, `clicked` or `unsubscribed`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `profile`.
+    /// Contact who performed the action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<WebsiteCampaignStatisticProfile>,
-    /// `data`.
+    /// Details of the action (for example the clicked URL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    /// `created_at` (epoch milliseconds).
+    /// Time the action was first recorded, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// Time the action was last recorded, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
 }
 
 /// Crisp model `WebsiteCampaignStatisticProfile`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignStatisticProfile;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignStatisticProfile = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignStatisticProfile::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+   "person": {
+     "avatar": "https://example.com/",
+     "geolocation": {
+       "city": "city",
+       "coordinates": {
+         "latitude": 1.5,
+         "longitude": 1.5
+       },
+       "country": "FR",
+       "region": "region"
+     },
+     "nickname": "Jane Doe"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfile {
-    /// `people_id`.
+    /// Identifier of the contact profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
-    /// `email`.
+    /// Email address of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `person`.
+    /// Name, avatar and location of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<WebsiteCampaignStatisticProfilePerson>,
 }
 
 /// Crisp model `WebsiteCampaignStatisticProfilePerson`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignStatisticProfilePerson;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignStatisticProfilePerson = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignStatisticProfilePerson::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "avatar": "https://example.com/",
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "nickname": "Jane Doe"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfilePerson {
-    /// `nickname`.
+    /// Name of the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `avatar`.
+    /// URL of the contact's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `geolocation`.
+    /// Location of the contact when the action was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<WebsiteCampaignStatisticProfilePersonGeolocation>,
 }
 
 /// Crisp model `WebsiteCampaignStatisticProfilePersonGeolocation`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignStatisticProfilePersonGeolocation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignStatisticProfilePersonGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignStatisticProfilePersonGeolocation::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "city": "city",
+   "coordinates": {
+     "latitude": 1.5,
+     "longitude": 1.5
+   },
+   "country": "FR",
+   "region": "region"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfilePersonGeolocation {
-    /// `country`.
+    /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    /// `region`.
+    /// Region or state within the country, as a name or code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// `city`.
+    /// Name of the city or town.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// `coordinates`.
+    /// Latitude and longitude of the location, in decimal degrees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<WebsiteCampaignStatisticProfilePersonGeolocationCoordinates>,
 }
 
 /// Crisp model `WebsiteCampaignStatisticProfilePersonGeolocationCoordinates`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignStatisticProfilePersonGeolocationCoordinates;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignStatisticProfilePersonGeolocationCoordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignStatisticProfilePersonGeolocationCoordinates::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "latitude": 1.5,
+   "longitude": 1.5
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignStatisticProfilePersonGeolocationCoordinates {
-    /// `latitude`.
+    /// Latitude in decimal degrees (-90 to 90, north positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
-    /// `longitude`.
+    /// Longitude in decimal degrees (-180 to 180, east positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
@@ -7666,31 +10198,37 @@ pub struct WebsiteCampaignStatisticProfilePersonGeolocationCoordinates {
 ///
 /// Used by `website::list_campaign_templates`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignTemplateExcerpt;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignTemplateExcerpt = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignTemplateExcerpt::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "created_at": 1700000000000,
+   "format": "format",
+   "name": "Jane Doe",
+   "template_id": "template-0001",
+   "type": "type",
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignTemplateExcerpt {
-    /// `template_id`.
+    /// Identifier of the campaign template, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
-    /// `type`.
+    /// Kind of template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `name`.
+    /// Internal label of the template, shown to operators.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `format`.
+    /// Format of the template content: `markdown` or `html`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
-    /// `created_at` (epoch milliseconds).
+    /// Time the template was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// Time the template was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
 }
@@ -7699,34 +10237,41 @@ pub struct WebsiteCampaignTemplateExcerpt {
 ///
 /// Used by `website::get_campaign_template`, `website::save_campaign_template`, `website::update_campaign_template`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignTemplateItem;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignTemplateItem = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignTemplateItem::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "content": "Hello!",
+   "created_at": 1700000000000,
+   "format": "format",
+   "name": "Jane Doe",
+   "template_id": "template-0001",
+   "type": "type",
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignTemplateItem {
-    /// `template_id`.
+    /// Identifier of the campaign template, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
-    /// `type`.
+    /// Kind of template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `name`.
+    /// Internal label of the template, shown to operators.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `format`.
+    /// Format of the template content: `markdown` or `html`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
-    /// `created_at` (epoch milliseconds).
+    /// Time the template was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// Time the template was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
-    /// `content`.
+    /// Content of the template, in its format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
@@ -7735,16 +10280,17 @@ pub struct WebsiteCampaignTemplateItem {
 ///
 /// Used by `website::create_new_campaign_template`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCampaignTemplateNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCampaignTemplateNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCampaignTemplateNew::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "template_id": "template-0001"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCampaignTemplateNew {
-    /// `template_id`.
+    /// Identifier of the template just created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
 }
@@ -7753,57 +10299,81 @@ pub struct WebsiteCampaignTemplateNew {
 ///
 /// Used by `website::get_connect_endpoints`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteConnectEndpoints;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteConnectEndpoints = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteConnectEndpoints::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "rescue": {
+     "app": {
+       "app": "app",
+       "stream": "stream"
+     },
+     "socket": {
+       "app": "app",
+       "stream": "stream"
+     }
+   },
+   "socket": {
+     "app": "app",
+     "stream": "stream"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteConnectEndpoints {
-    /// `socket`.
+    /// Main real-time endpoints: Socket.IO app and stream.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub socket: Option<WebsiteConnectEndpointsSocket>,
-    /// `rescue`.
+    /// Fallback endpoints to use when the main ones cannot be reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rescue: Option<WebsiteConnectEndpointsRescue>,
 }
 
 /// Crisp model `WebsiteConnectEndpointsRescue`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteConnectEndpointsRescue;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteConnectEndpointsRescue = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteConnectEndpointsRescue::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "app": {
+     "app": "app",
+     "stream": "stream"
+   },
+   "socket": {
+     "app": "app",
+     "stream": "stream"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteConnectEndpointsRescue {
-    /// `socket`.
+    /// Fallback real-time endpoints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub socket: Option<WebsiteConnectEndpointsSocket>,
-    /// `app`.
+    /// Fallback real-time endpoints (alternative key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<WebsiteConnectEndpointsSocket>,
 }
 
 /// Crisp model `WebsiteConnectEndpointsSocket`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteConnectEndpointsSocket;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteConnectEndpointsSocket = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteConnectEndpointsSocket::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "app": "app",
+   "stream": "stream"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteConnectEndpointsSocket {
-    /// `app`.
+    /// URL of the real-time (Socket.IO) endpoint: its origin is the server and its path the Socket.IO path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<String>,
-    /// `stream`.
+    /// URL of the real-time streaming endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<String>,
 }
@@ -7812,144 +10382,186 @@ pub struct WebsiteConnectEndpointsSocket {
 ///
 /// Used by `website::create_website`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteCreate;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteCreate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteCreate::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "domain": "example.com",
+   "name": "Jane Doe"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteCreate {
-    /// `name`.
+    /// Name of the new website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `domain`.
+    /// Main domain of the new website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
 }
 
 /// Crisp model `WebsiteFilter`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteFilter;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteFilter = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteFilter::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "criterion": "criterion",
+   "model": "model",
+   "operator": "operator",
+   "query": {
+     "key": "value"
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteFilter {
-    /// `model`.
+    /// Kind of object the filter applies to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// `criterion`.
+    /// Field the filter tests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub criterion: Option<String>,
-    /// `operator`.
+    /// Comparison operator (for example `eq`, `neq`, `gt`, `lt`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
-    /// `query`.
+    /// Values or settings the field is compared with, as a JSON object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+crate::support::id_type! {
+/// The identifier of a Crisp website (a UUID).
+///
+/// Responses give it typed; methods taking one also take a `&str` or a `String`, but not another
+/// kind of identifier, so the arguments of a call cannot be swapped unnoticed.
+WebsiteId, AsWebsiteId, as_website_id
 }
 
 /// Crisp model `WebsiteInbox`.
 ///
 /// Used by `website::list_inboxes`, `website::create_new_inbox`, `website::get_inbox`, `website::save_inbox`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteInbox;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteInbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteInbox::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "conditions": [
+     {
+       "criterion": "criterion",
+       "model": "model",
+       "operator": "eq",
+       "query": [
+         "query"
+       ]
+     }
+   ],
+   "created_at": 1700000000000,
+   "emoji": "emoji",
+   "inbox_id": "inbox-0001",
+   "name": "Jane Doe",
+   "operator": "operator",
+   "operators": [
+     "operators"
+   ],
+   "order": 3,
+   "team_operators": [
+     "team operators"
+   ],
+   "teams": [
+     "teams"
+   ],
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInbox {
-    /// `inbox_id`.
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `name`.
+    /// Label of the inbox, shown to operators in the Crisp app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `emoji`.
+    /// Emoji shown with the inbox name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
-    /// `order`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub order: Option<f64>,
-    /// `operators`.
+    /// Position of the inbox in the list, lower first.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub order: Option<i64>,
+    /// User identifiers of the operators who are members of the inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operators: Option<Vec<String>>,
-    /// `teams`.
+    /// Identifiers of the teams whose members belong to the inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub teams: Option<Vec<String>>,
-    /// `team_operators`.
+    /// User identifiers of the operators who belong to the inbox through one of its teams.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_operators: Option<Vec<String>>,
-    /// `conditions`.
+    /// Routing conditions: conversations that match them are filed into this inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Vec<WebsiteInboxCondition>>,
-    /// `operator`.
+    /// How the routing `conditions` combine, as a logical operator such as `and` or `or`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
-    /// `created_at` (epoch milliseconds).
+    /// Time the inbox was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// Time the inbox was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
 }
 
 /// Crisp model `WebsiteInboxCondition`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteInboxCondition;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteInboxCondition = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteInboxCondition::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "criterion": "criterion",
+   "model": "model",
+   "operator": "eq",
+   "query": [
+     "query"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInboxCondition {
-    /// `model`.
+    /// Kind of object the condition tests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// `criterion`.
+    /// Field the condition tests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub criterion: Option<String>,
-    /// `operator`.
+    /// Comparison operator: `eq`, `neq`, `gte`, `lte`, `gt` or `lt`. One of [`WebsiteInboxConditionOperator`](crate::models::WebsiteInboxConditionOperator).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<WebsiteInboxConditionOperator>,
-    /// `query`.
+    /// Values the field is compared with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<Vec<String>>,
 }
 
 #[cfg(feature = "website")]
 crate::support::open_enum! {
-/// Crisp enumeration `WebsiteInboxConditionOperator`; values this version does not know are kept in `Other`.
+/// Crisp enumeration `WebsiteInboxConditionOperator`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteInboxConditionOperator;
-/// let value: WebsiteInboxConditionOperator = serde_json::from_str("\"eq\"").unwrap();
-/// assert_eq!(value.as_str(), "eq");
-/// let unknown: WebsiteInboxConditionOperator = serde_json::from_str("\"something-new\"").unwrap();
-/// assert_eq!(unknown, WebsiteInboxConditionOperator::Other("something-new".into()));
-/// ```
+/// Values: `eq`, `neq`, `gte`, `lte`, `gt`, `lt`; a value this version does not know is kept in `Other`.
 WebsiteInboxConditionOperator {
-/// `eq`
+/// `eq`: The field equals one of the values.
 Eq => "eq",
-/// `neq`
+/// `neq`: The field equals none of the values.
 Neq => "neq",
-/// `gte`
+/// `gte`: The field is greater than or equal to the value.
 Gte => "gte",
-/// `lte`
+/// `lte`: The field is less than or equal to the value.
 Lte => "lte",
-/// `gt`
+/// `gt`: The field is strictly greater than the value.
 Gt => "gt",
-/// `lt`
+/// `lt`: The field is strictly less than the value.
 Lt => "lt",
 }
 }
@@ -7958,53 +10570,62 @@ Lt => "lt",
 ///
 /// Used by `website::create_new_inbox`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteInboxNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteInboxNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteInboxNew::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInboxNew {
-    /// `inbox_id`.
+    /// Identifier of the inbox just created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
 }
 
 /// Crisp model `WebsiteInboxOrder`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteInboxOrder;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteInboxOrder = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteInboxOrder::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "inbox_id": "inbox-0001",
+   "order": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInboxOrder {
-    /// `inbox_id`.
+    /// Identifier of the inbox whose position is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `order`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub order: Option<f64>,
+    /// New position of the inbox, lower first.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub order: Option<i64>,
 }
 
 /// Crisp model `WebsiteInboxOrders`.
 ///
 /// Used by `website::batch_order_inboxes`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteInboxOrders;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteInboxOrders = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteInboxOrders::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "orders": [
+     {
+       "inbox_id": "inbox-0001",
+       "order": 3
+     }
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteInboxOrders {
-    /// `orders`.
+    /// New positions of the inboxes, each an inbox identifier with its order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub orders: Option<Vec<WebsiteInboxOrder>>,
 }
@@ -8013,46 +10634,57 @@ pub struct WebsiteInboxOrders {
 ///
 /// Used by `website::get_website_operator`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteOperator;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteOperator = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteOperator::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "availability": "online",
+   "avatar": "https://example.com/",
+   "email": "jane.doe@example.com",
+   "first_name": "Jane",
+   "has_token": false,
+   "identifier": "identifier",
+   "key": "key",
+   "last_name": "Doe",
+   "role": "role",
+   "title": "title",
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperator {
-    /// `user_id`.
+    /// Identifier of the Crisp user account (an operator), a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "userID")]
     pub user_id: Option<String>,
-    /// `email`.
+    /// Email address of the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `avatar`.
+    /// URL of the operator's avatar image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `first_name`.
+    /// Given name of the person.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "firstName")]
     pub first_name: Option<String>,
-    /// `last_name`.
+    /// Family name of the person.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "lastName")]
     pub last_name: Option<String>,
-    /// `role`.
+    /// Role of the operator on the website: `owner` or `member`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// `title`.
+    /// Job title shown for the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `availability`.
+    /// Current availability of the operator: `online`, `away` or `offline`. One of [`Availability`](crate::models::Availability).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub availability: Option<String>,
-    /// `has_token`.
+    pub availability: Option<Availability>,
+    /// Whether the operator has an API token.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "hasToken")]
     pub has_token: Option<bool>,
-    /// `identifier`.
+    /// Identifier of the operator's API token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// `key`.
+    /// Key of the operator's API token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
@@ -8061,47 +10693,57 @@ pub struct WebsiteOperator {
 ///
 /// Used by `website::send_email_to_website_operators`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteOperatorEmail;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteOperatorEmail = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteOperatorEmail::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "message": "message",
+   "recipient": "recipient",
+   "subject": "subject",
+   "target": {
+     "label": "label",
+     "url": "https://example.com/"
+   },
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperatorEmail {
-    /// `recipient`.
+    /// Who receives the email, as a short code: every operator, or a single operator named by `user_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<String>,
-    /// `user_id`.
+    /// User identifier of the operator who receives the email, when it goes to a single operator.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "userID")]
     pub user_id: Option<String>,
-    /// `subject`.
+    /// Subject line of the email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// `message`.
+    /// Body of the email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// `target`.
+    /// Optional link button added to the email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<WebsiteOperatorEmailTarget>,
 }
 
 /// Crisp model `WebsiteOperatorEmailTarget`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteOperatorEmailTarget;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteOperatorEmailTarget = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteOperatorEmailTarget::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "label": "label",
+   "url": "https://example.com/"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperatorEmailTarget {
-    /// `label`.
+    /// Text of the link button.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// `url`.
+    /// URL the link button opens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -8110,19 +10752,33 @@ pub struct WebsiteOperatorEmailTarget {
 ///
 /// Used by `website::list_website_operators`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteOperatorListOne;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteOperatorListOne = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteOperatorListOne::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "details": {
+     "availability": "online",
+     "avatar": "https://example.com/",
+     "email": "jane.doe@example.com",
+     "first_name": "Jane",
+     "has_token": false,
+     "identifier": "identifier",
+     "key": "key",
+     "last_name": "Doe",
+     "role": "role",
+     "title": "title",
+     "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+   },
+   "type": "type"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperatorListOne {
-    /// `type`.
+    /// Kind of team entry, as a short code (a joined member or a pending invitation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `details`.
+    /// Details of the member or invitation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<WebsiteOperator>,
 }
@@ -8131,44 +10787,50 @@ pub struct WebsiteOperatorListOne {
 ///
 /// Used by `website::list_last_active_website_operators`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteOperatorsLastActiveListOne;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteOperatorsLastActiveListOne = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteOperatorsLastActiveListOne::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "avatar": "https://example.com/",
+   "nickname": "Jane Doe",
+   "timestamp": 1700000000000,
+   "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteOperatorsLastActiveListOne {
-    /// `user_id`.
+    /// User identifier of the operator.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "userID")]
     pub user_id: Option<String>,
-    /// `avatar`.
+    /// URL of the operator's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `nickname`.
+    /// Name of the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `timestamp` (epoch milliseconds).
+    /// Time the operator was last active, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
 }
 
 /// Crisp model `WebsiteRemoveVerify`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteRemoveVerify;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteRemoveVerify = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteRemoveVerify::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "method": "method",
+   "secret": "secret"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteRemoveVerify {
-    /// `method`.
+    /// Verification method: `password`, `token` (two-factor code) or `google`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
-    /// `secret`.
+    /// Secret for the chosen method (the password or the code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
@@ -8177,282 +10839,435 @@ pub struct WebsiteRemoveVerify {
 ///
 /// Used by `website::get_website_settings`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettings;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettings::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "audit": {
+     "log": false
+   },
+   "chatbox": {
+     "activity_metrics": false,
+     "allowed_pages": [
+       "allowed pages"
+     ],
+     "audio_record": false,
+     "availability_tooltip": false,
+     "blocked_countries": [
+       "blocked countries"
+     ],
+     "blocked_ips": [
+       "blocked ips"
+     ],
+     "blocked_locales": [
+       "blocked locales"
+     ],
+     "blocked_pages": [
+       "blocked pages"
+     ],
+     "check_domain": false,
+     "color_mode": "color mode",
+     "color_theme": "color theme",
+     "conversations": false,
+     "email_visitors": false,
+     "file_transfer": false,
+     "force_identify": false,
+     "guard_level": "guard level",
+     "helpdesk_link": false,
+     "helpdesk_navigate": "helpdesk navigate",
+     "helpdesk_only": false,
+     "hide_on_away": false,
+     "hide_on_mobile": false,
+     "hide_vacation": false,
+     "home": false,
+     "ignore_privacy": false,
+     "last_operator_face": false,
+     "layout_theme": "layout theme",
+     "locale": "en",
+     "mode_initial": "mode initial",
+     "ongoing_operator_face": false,
+     "operator_privacy": false,
+     "overlay_mode": false,
+     "overlay_search": false,
+     "phone_visitors": false,
+     "position_reverse": false,
+     "status_health_dead": false,
+     "text_theme": "text theme",
+     "tile": "tile",
+     "visitor_compose": false,
+     "visitor_privacy": false,
+     "wait_game": false,
+     "website_logo": false,
+     "welcome_message": "welcome message"
+   },
+   "contact": {
+     "email": "jane.doe@example.com",
+     "instagram": "instagram",
+     "messenger": "messenger",
+     "phone": "+33600000000",
+     "telegram": "telegram",
+     "twitter": "twitter",
+     "whatsapp": "whatsapp"
+   },
+   "domain": "example.com",
+   "domain_alternates": [
+     "domain alternates"
+   ],
+   "emails": {
+     "enrich": false,
+     "junk_filter": false,
+     "rating": false,
+     "trackers": false,
+     "transcript": false
+   },
+   "inbox": {
+     "force_operator_token": false,
+     "locale": "en",
+     "lock_removal": false
+   },
+   "logo": "logo",
+   "name": "Jane Doe",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettings {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "websiteID")]
-    pub website_id: Option<String>,
-    /// `name`.
+    pub website_id: Option<WebsiteId>,
+    /// Display name of the website, shown to operators and in the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `domain`.
+    /// Main domain of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// `domain_alternates`.
+    /// Other domains the website also runs on, besides its main domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain_alternates: Option<Vec<String>>,
-    /// `logo`.
+    /// URL of the website's logo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
-    /// `audit`.
+    /// Audit log settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<WebsiteSettingsAudit>,
-    /// `contact`.
+    /// Public contact channels of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<WebsiteSettingsContact>,
-    /// `inbox`.
+    /// Inbox options: removal lock, mandatory two-factor tokens and the language of automatic texts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox: Option<WebsiteSettingsInbox>,
-    /// `emails`.
+    /// Email settings: ratings, transcripts, trackers, junk filter and enrichment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emails: Option<WebsiteSettingsEmails>,
-    /// `chatbox`.
+    /// Chat box settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chatbox: Option<WebsiteSettingsChatbox>,
 }
 
 /// Crisp model `WebsiteSettingsAudit`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsAudit;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsAudit = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsAudit::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "log": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsAudit {
-    /// `log`.
+    /// Whether audit logging of the website's activity is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<bool>,
 }
 
 /// Crisp model `WebsiteSettingsChatbox`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsChatbox;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsChatbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsChatbox::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "activity_metrics": false,
+   "allowed_pages": [
+     "allowed pages"
+   ],
+   "audio_record": false,
+   "availability_tooltip": false,
+   "blocked_countries": [
+     "blocked countries"
+   ],
+   "blocked_ips": [
+     "blocked ips"
+   ],
+   "blocked_locales": [
+     "blocked locales"
+   ],
+   "blocked_pages": [
+     "blocked pages"
+   ],
+   "check_domain": false,
+   "color_mode": "color mode",
+   "color_theme": "color theme",
+   "conversations": false,
+   "email_visitors": false,
+   "file_transfer": false,
+   "force_identify": false,
+   "guard_level": "guard level",
+   "helpdesk_link": false,
+   "helpdesk_navigate": "helpdesk navigate",
+   "helpdesk_only": false,
+   "hide_on_away": false,
+   "hide_on_mobile": false,
+   "hide_vacation": false,
+   "home": false,
+   "ignore_privacy": false,
+   "last_operator_face": false,
+   "layout_theme": "layout theme",
+   "locale": "en",
+   "mode_initial": "mode initial",
+   "ongoing_operator_face": false,
+   "operator_privacy": false,
+   "overlay_mode": false,
+   "overlay_search": false,
+   "phone_visitors": false,
+   "position_reverse": false,
+   "status_health_dead": false,
+   "text_theme": "text theme",
+   "tile": "tile",
+   "visitor_compose": false,
+   "visitor_privacy": false,
+   "wait_game": false,
+   "website_logo": false,
+   "welcome_message": "welcome message"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsChatbox {
-    /// `tile`.
+    /// Style of the chat box launcher button.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tile: Option<String>,
-    /// `conversations`.
+    /// Whether the chat box lets visitors see their earlier conversations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversations: Option<bool>,
-    /// `wait_game`.
+    /// Whether visitors can play a small game while waiting for a reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_game: Option<bool>,
-    /// `website_logo`.
+    /// Whether the website logo is shown in the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_logo: Option<bool>,
-    /// `last_operator_face`.
+    /// Whether the chat box shows the face of the operator who replied last.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_operator_face: Option<bool>,
-    /// `ongoing_operator_face`.
+    /// Whether the chat box shows the faces of the operators in the ongoing conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ongoing_operator_face: Option<bool>,
-    /// `activity_metrics`.
+    /// Whether the chat box shows how quickly the team usually replies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_metrics: Option<bool>,
-    /// `operator_privacy`.
+    /// Whether operators' personal details are hidden from visitors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_privacy: Option<bool>,
-    /// `visitor_privacy`.
+    /// Whether collection of visitor details (such as location and browsing) is limited for privacy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_privacy: Option<bool>,
-    /// `availability_tooltip`.
+    /// Whether a tooltip on the launcher tells whether the team is available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_tooltip: Option<bool>,
-    /// `hide_vacation`.
+    /// Whether the chat box is hidden while vacation mode is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_vacation: Option<bool>,
-    /// `hide_on_away`.
+    /// Whether the chat box is hidden while the team is away.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_on_away: Option<bool>,
-    /// `hide_on_mobile`.
+    /// Whether the chat box is hidden on mobile devices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_on_mobile: Option<bool>,
-    /// `position_reverse`.
+    /// Whether the chat box sits on the left of the page instead of the right.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_reverse: Option<bool>,
-    /// `email_visitors`.
+    /// Whether visitors are asked for their email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_visitors: Option<bool>,
-    /// `phone_visitors`.
+    /// Whether visitors are asked for their phone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_visitors: Option<bool>,
-    /// `force_identify`.
+    /// Whether visitors must identify themselves (give contact details) before chatting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_identify: Option<bool>,
-    /// `ignore_privacy`.
+    /// Whether the visitor's browser privacy requests (such as Do Not Track) are ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_privacy: Option<bool>,
-    /// `visitor_compose`.
+    /// Whether operators see what visitors are typing before they send it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_compose: Option<bool>,
-    /// `file_transfer`.
+    /// Whether visitors may send files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<bool>,
-    /// `audio_record`.
+    /// Whether visitors may record and send audio messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_record: Option<bool>,
-    /// `guard_level`.
+    /// Strength of the chat box's protection against spam and abuse.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard_level: Option<String>,
-    /// `mode_initial`.
+    /// Mode the chat box starts in when first opened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode_initial: Option<String>,
-    /// `home`.
+    /// Whether the chat box opens on a home screen before the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home: Option<bool>,
-    /// `overlay_search`.
+    /// Whether the chat box offers a search of the helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay_search: Option<bool>,
-    /// `overlay_mode`.
+    /// Whether the chat box opens as an overlay over the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay_mode: Option<bool>,
-    /// `helpdesk_link`.
+    /// Whether the chat box links to the website's helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_link: Option<bool>,
-    /// `helpdesk_only`.
+    /// Whether the chat box only offers the helpdesk, without chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_only: Option<bool>,
-    /// `helpdesk_navigate`.
+    /// How helpdesk pages open from the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_navigate: Option<String>,
-    /// `status_health_dead`.
+    /// Whether a notice is shown when the website's status page reports the service as down.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_health_dead: Option<bool>,
-    /// `check_domain`.
+    /// Whether the chat box only loads on the website's own domains.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_domain: Option<bool>,
-    /// `color_theme`.
+    /// Colour theme of the chat box, by name (for example `default`, `blue`, `red`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color_theme: Option<String>,
-    /// `color_mode`.
+    /// Light or dark colour mode of the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color_mode: Option<String>,
-    /// `layout_theme`.
+    /// Layout style of the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout_theme: Option<String>,
-    /// `text_theme`.
+    /// Wording style of the chat box's default texts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_theme: Option<String>,
-    /// `welcome_message`.
+    /// Greeting shown to visitors when they open the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub welcome_message: Option<String>,
-    /// `locale`.
+    /// Language (locale code) of the chat box; empty to follow the visitor's browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// `allowed_pages`.
+    /// URL patterns of the pages where the chat box may show; empty to allow all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_pages: Option<Vec<String>>,
-    /// `blocked_pages`.
+    /// URL patterns of the pages where the chat box is hidden.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_pages: Option<Vec<String>>,
-    /// `blocked_countries`.
+    /// Countries (ISO 3166-1 alpha-2 codes) whose visitors do not see the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_countries: Option<Vec<String>>,
-    /// `blocked_locales`.
+    /// Languages (locale codes) whose visitors do not see the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_locales: Option<Vec<String>>,
-    /// `blocked_ips`.
+    /// IP addresses or ranges whose visitors do not see the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_ips: Option<Vec<String>>,
 }
 
 /// Crisp model `WebsiteSettingsContact`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsContact;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsContact = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsContact::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "instagram": "instagram",
+   "messenger": "messenger",
+   "phone": "+33600000000",
+   "telegram": "telegram",
+   "twitter": "twitter",
+   "whatsapp": "whatsapp"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsContact {
-    /// `email`.
+    /// Public contact email address of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `phone`.
+    /// Public contact phone number of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// `messenger`.
+    /// Facebook Messenger user name or page of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messenger: Option<String>,
-    /// `telegram`.
+    /// Telegram user name of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telegram: Option<String>,
-    /// `twitter`.
+    /// X (Twitter) handle of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twitter: Option<String>,
-    /// `whatsapp`.
+    /// WhatsApp number of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whatsapp: Option<String>,
-    /// `instagram`.
+    /// Instagram handle of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram: Option<String>,
 }
 
 /// Crisp model `WebsiteSettingsEmails`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsEmails;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsEmails = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsEmails::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "enrich": false,
+   "junk_filter": false,
+   "rating": false,
+   "trackers": false,
+   "transcript": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsEmails {
-    /// `rating`.
+    /// Whether visitors are asked by email to rate the conversation once it is resolved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<bool>,
-    /// `transcript`.
+    /// Whether visitors can receive a transcript of their conversation by email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcript: Option<bool>,
-    /// `trackers`.
+    /// Whether open tracking is added to emails sent to visitors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trackers: Option<bool>,
-    /// `junk_filter`.
+    /// Whether the junk filter screens incoming emails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub junk_filter: Option<bool>,
-    /// `enrich`.
+    /// Whether contact profiles are enriched with public data found from their email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrich: Option<bool>,
 }
 
 /// Crisp model `WebsiteSettingsInbox`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsInbox;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsInbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsInbox::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "force_operator_token": false,
+   "locale": "en",
+   "lock_removal": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsInbox {
-    /// `lock_removal`.
+    /// Whether conversations are protected from removal by operators.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock_removal: Option<bool>,
-    /// `force_operator_token`.
+    /// Whether operators must use two-factor authentication (a token) to sign in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_operator_token: Option<bool>,
-    /// `locale`.
+    /// Language (locale code) of the texts the inbox sends to visitors, such as automatic emails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
 }
@@ -8461,282 +11276,435 @@ pub struct WebsiteSettingsInbox {
 ///
 /// Used by `website::update_website_settings`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsUpdate;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsUpdate::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "audit": {
+     "log": false
+   },
+   "chatbox": {
+     "activity_metrics": false,
+     "allowed_pages": [
+       "allowed pages"
+     ],
+     "audio_record": false,
+     "availability_tooltip": false,
+     "blocked_countries": [
+       "blocked countries"
+     ],
+     "blocked_ips": [
+       "blocked ips"
+     ],
+     "blocked_locales": [
+       "blocked locales"
+     ],
+     "blocked_pages": [
+       "blocked pages"
+     ],
+     "check_domain": false,
+     "color_mode": "color mode",
+     "color_theme": "color theme",
+     "conversations": false,
+     "email_visitors": false,
+     "file_transfer": false,
+     "force_identify": false,
+     "guard_level": "guard level",
+     "helpdesk_link": false,
+     "helpdesk_navigate": "helpdesk navigate",
+     "helpdesk_only": false,
+     "hide_on_away": false,
+     "hide_on_mobile": false,
+     "hide_vacation": false,
+     "home": false,
+     "ignore_privacy": false,
+     "last_operator_face": false,
+     "layout_theme": "layout theme",
+     "locale": "en",
+     "mode_initial": "mode initial",
+     "ongoing_operator_face": false,
+     "operator_privacy": false,
+     "overlay_mode": false,
+     "overlay_search": false,
+     "phone_visitors": false,
+     "position_reverse": false,
+     "status_health_dead": false,
+     "text_theme": "text theme",
+     "tile": "tile",
+     "visitor_compose": false,
+     "visitor_privacy": false,
+     "wait_game": false,
+     "website_logo": false,
+     "welcome_message": "welcome message"
+   },
+   "contact": {
+     "email": "jane.doe@example.com",
+     "instagram": "instagram",
+     "messenger": "messenger",
+     "phone": "+33600000000",
+     "telegram": "telegram",
+     "twitter": "twitter",
+     "whatsapp": "whatsapp"
+   },
+   "domain": "example.com",
+   "domain_alternates": [
+     "domain alternates"
+   ],
+   "emails": {
+     "enrich": false,
+     "junk_filter": false,
+     "rating": false,
+     "trackers": false,
+     "transcript": false
+   },
+   "inbox": {
+     "force_operator_token": false,
+     "locale": "en",
+     "lock_removal": false
+   },
+   "logo": "logo",
+   "name": "Jane Doe",
+   "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdate {
-    /// `website_id`.
+    /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "websiteID")]
-    pub website_id: Option<String>,
-    /// `name`.
+    pub website_id: Option<WebsiteId>,
+    /// Display name of the website, shown to operators and in the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `domain`.
+    /// Main domain of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// `domain_alternates`.
+    /// Other domains the website also runs on, besides its main domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain_alternates: Option<Vec<String>>,
-    /// `logo`.
+    /// URL of the website's logo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
-    /// `audit`.
+    /// Audit log settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<WebsiteSettingsUpdateAudit>,
-    /// `contact`.
+    /// Public contact channels of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<WebsiteSettingsUpdateContact>,
-    /// `inbox`.
+    /// Inbox options: removal lock, mandatory two-factor tokens and the language of automatic texts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox: Option<WebsiteSettingsUpdateInbox>,
-    /// `emails`.
+    /// Email settings: ratings, transcripts, trackers, junk filter and enrichment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emails: Option<WebsiteSettingsUpdateEmails>,
-    /// `chatbox`.
+    /// Chat box settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chatbox: Option<WebsiteSettingsUpdateChatbox>,
 }
 
 /// Crisp model `WebsiteSettingsUpdateAudit`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsUpdateAudit;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsUpdateAudit = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsUpdateAudit::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "log": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateAudit {
-    /// `log`.
+    /// Whether audit logging of the website's activity is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<bool>,
 }
 
 /// Crisp model `WebsiteSettingsUpdateChatbox`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsUpdateChatbox;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsUpdateChatbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsUpdateChatbox::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "activity_metrics": false,
+   "allowed_pages": [
+     "allowed pages"
+   ],
+   "audio_record": false,
+   "availability_tooltip": false,
+   "blocked_countries": [
+     "blocked countries"
+   ],
+   "blocked_ips": [
+     "blocked ips"
+   ],
+   "blocked_locales": [
+     "blocked locales"
+   ],
+   "blocked_pages": [
+     "blocked pages"
+   ],
+   "check_domain": false,
+   "color_mode": "color mode",
+   "color_theme": "color theme",
+   "conversations": false,
+   "email_visitors": false,
+   "file_transfer": false,
+   "force_identify": false,
+   "guard_level": "guard level",
+   "helpdesk_link": false,
+   "helpdesk_navigate": "helpdesk navigate",
+   "helpdesk_only": false,
+   "hide_on_away": false,
+   "hide_on_mobile": false,
+   "hide_vacation": false,
+   "home": false,
+   "ignore_privacy": false,
+   "last_operator_face": false,
+   "layout_theme": "layout theme",
+   "locale": "en",
+   "mode_initial": "mode initial",
+   "ongoing_operator_face": false,
+   "operator_privacy": false,
+   "overlay_mode": false,
+   "overlay_search": false,
+   "phone_visitors": false,
+   "position_reverse": false,
+   "status_health_dead": false,
+   "text_theme": "text theme",
+   "tile": "tile",
+   "visitor_compose": false,
+   "visitor_privacy": false,
+   "wait_game": false,
+   "website_logo": false,
+   "welcome_message": "welcome message"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateChatbox {
-    /// `tile`.
+    /// Style of the chat box launcher button.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tile: Option<String>,
-    /// `conversations`.
+    /// Whether the chat box lets visitors see their earlier conversations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversations: Option<bool>,
-    /// `wait_game`.
+    /// Whether visitors can play a small game while waiting for a reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_game: Option<bool>,
-    /// `website_logo`.
+    /// Whether the website logo is shown in the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_logo: Option<bool>,
-    /// `last_operator_face`.
+    /// Whether the chat box shows the face of the operator who replied last.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_operator_face: Option<bool>,
-    /// `ongoing_operator_face`.
+    /// Whether the chat box shows the faces of the operators in the ongoing conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ongoing_operator_face: Option<bool>,
-    /// `activity_metrics`.
+    /// Whether the chat box shows how quickly the team usually replies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_metrics: Option<bool>,
-    /// `operator_privacy`.
+    /// Whether operators' personal details are hidden from visitors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_privacy: Option<bool>,
-    /// `visitor_privacy`.
+    /// Whether collection of visitor details (such as location and browsing) is limited for privacy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_privacy: Option<bool>,
-    /// `availability_tooltip`.
+    /// Whether a tooltip on the launcher tells whether the team is available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_tooltip: Option<bool>,
-    /// `hide_vacation`.
+    /// Whether the chat box is hidden while vacation mode is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_vacation: Option<bool>,
-    /// `hide_on_away`.
+    /// Whether the chat box is hidden while the team is away.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_on_away: Option<bool>,
-    /// `hide_on_mobile`.
+    /// Whether the chat box is hidden on mobile devices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_on_mobile: Option<bool>,
-    /// `position_reverse`.
+    /// Whether the chat box sits on the left of the page instead of the right.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_reverse: Option<bool>,
-    /// `email_visitors`.
+    /// Whether visitors are asked for their email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_visitors: Option<bool>,
-    /// `phone_visitors`.
+    /// Whether visitors are asked for their phone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_visitors: Option<bool>,
-    /// `force_identify`.
+    /// Whether visitors must identify themselves (give contact details) before chatting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_identify: Option<bool>,
-    /// `ignore_privacy`.
+    /// Whether the visitor's browser privacy requests (such as Do Not Track) are ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_privacy: Option<bool>,
-    /// `visitor_compose`.
+    /// Whether operators see what visitors are typing before they send it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_compose: Option<bool>,
-    /// `file_transfer`.
+    /// Whether visitors may send files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<bool>,
-    /// `audio_record`.
+    /// Whether visitors may record and send audio messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_record: Option<bool>,
-    /// `guard_level`.
+    /// Strength of the chat box's protection against spam and abuse.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard_level: Option<String>,
-    /// `mode_initial`.
+    /// Mode the chat box starts in when first opened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode_initial: Option<String>,
-    /// `home`.
+    /// Whether the chat box opens on a home screen before the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home: Option<bool>,
-    /// `overlay_search`.
+    /// Whether the chat box offers a search of the helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay_search: Option<bool>,
-    /// `overlay_mode`.
+    /// Whether the chat box opens as an overlay over the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay_mode: Option<bool>,
-    /// `helpdesk_link`.
+    /// Whether the chat box links to the website's helpdesk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_link: Option<bool>,
-    /// `helpdesk_only`.
+    /// Whether the chat box only offers the helpdesk, without chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_only: Option<bool>,
-    /// `helpdesk_navigate`.
+    /// How helpdesk pages open from the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_navigate: Option<String>,
-    /// `status_health_dead`.
+    /// Whether a notice is shown when the website's status page reports the service as down.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_health_dead: Option<bool>,
-    /// `check_domain`.
+    /// Whether the chat box only loads on the website's own domains.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_domain: Option<bool>,
-    /// `color_theme`.
+    /// Colour theme of the chat box, by name (for example `default`, `blue`, `red`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color_theme: Option<String>,
-    /// `color_mode`.
+    /// Light or dark colour mode of the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color_mode: Option<String>,
-    /// `layout_theme`.
+    /// Layout style of the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout_theme: Option<String>,
-    /// `text_theme`.
+    /// Wording style of the chat box's default texts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_theme: Option<String>,
-    /// `welcome_message`.
+    /// Greeting shown to visitors when they open the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub welcome_message: Option<String>,
-    /// `locale`.
+    /// Language (locale code) of the chat box; empty to follow the visitor's browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// `allowed_pages`.
+    /// URL patterns of the pages where the chat box may show; empty to allow all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_pages: Option<Vec<String>>,
-    /// `blocked_pages`.
+    /// URL patterns of the pages where the chat box is hidden.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_pages: Option<Vec<String>>,
-    /// `blocked_countries`.
+    /// Countries (ISO 3166-1 alpha-2 codes) whose visitors do not see the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_countries: Option<Vec<String>>,
-    /// `blocked_locales`.
+    /// Languages (locale codes) whose visitors do not see the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_locales: Option<Vec<String>>,
-    /// `blocked_ips`.
+    /// IP addresses or ranges whose visitors do not see the chat box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_ips: Option<Vec<String>>,
 }
 
 /// Crisp model `WebsiteSettingsUpdateContact`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsUpdateContact;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsUpdateContact = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsUpdateContact::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "email": "jane.doe@example.com",
+   "instagram": "instagram",
+   "messenger": "messenger",
+   "phone": "+33600000000",
+   "telegram": "telegram",
+   "twitter": "twitter",
+   "whatsapp": "whatsapp"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateContact {
-    /// `email`.
+    /// Public contact email address of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `phone`.
+    /// Public contact phone number of the website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// `messenger`.
+    /// Facebook Messenger user name or page of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messenger: Option<String>,
-    /// `telegram`.
+    /// Telegram user name of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telegram: Option<String>,
-    /// `twitter`.
+    /// X (Twitter) handle of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twitter: Option<String>,
-    /// `whatsapp`.
+    /// WhatsApp number of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whatsapp: Option<String>,
-    /// `instagram`.
+    /// Instagram handle of the website, offered as a contact channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram: Option<String>,
 }
 
 /// Crisp model `WebsiteSettingsUpdateEmails`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsUpdateEmails;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsUpdateEmails = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsUpdateEmails::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "enrich": false,
+   "junk_filter": false,
+   "rating": false,
+   "trackers": false,
+   "transcript": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateEmails {
-    /// `rating`.
+    /// Whether visitors are asked by email to rate the conversation once it is resolved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<bool>,
-    /// `transcript`.
+    /// Whether visitors can receive a transcript of their conversation by email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcript: Option<bool>,
-    /// `trackers`.
+    /// Whether open tracking is added to emails sent to visitors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trackers: Option<bool>,
-    /// `junk_filter`.
+    /// Whether the junk filter screens incoming emails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub junk_filter: Option<bool>,
-    /// `enrich`.
+    /// Whether contact profiles are enriched with public data found from their email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrich: Option<bool>,
 }
 
 /// Crisp model `WebsiteSettingsUpdateInbox`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteSettingsUpdateInbox;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteSettingsUpdateInbox = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteSettingsUpdateInbox::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "force_operator_token": false,
+   "locale": "en",
+   "lock_removal": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteSettingsUpdateInbox {
-    /// `lock_removal`.
+    /// Whether conversations are protected from removal by operators.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock_removal: Option<bool>,
-    /// `force_operator_token`.
+    /// Whether operators must use two-factor authentication (a token) to sign in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_operator_token: Option<bool>,
-    /// `locale`.
+    /// Language (locale code) of the texts the inbox sends to visitors, such as automatic emails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
 }
@@ -8745,31 +11713,39 @@ pub struct WebsiteSettingsUpdateInbox {
 ///
 /// Used by `website::list_teams`, `website::create_new_team`, `website::get_team`, `website::save_team`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteTeam;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteTeam = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteTeam::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "created_at": 1700000000000,
+   "emoji": "emoji",
+   "name": "Jane Doe",
+   "operators": [
+     "operators"
+   ],
+   "team_id": "team-0001",
+   "updated_at": 1700000000000
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteTeam {
-    /// `team_id`.
+    /// Identifier of the operator team.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_id: Option<String>,
-    /// `name`.
+    /// Label of the team, shown to operators in the Crisp app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `emoji`.
+    /// Emoji shown with the team name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
-    /// `operators`.
+    /// User identifiers of the team's members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operators: Option<Vec<String>>,
-    /// `created_at` (epoch milliseconds).
+    /// Time the team was created, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
-    /// `updated_at` (epoch milliseconds).
+    /// Time the team was last changed, in Unix epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
 }
@@ -8778,16 +11754,17 @@ pub struct WebsiteTeam {
 ///
 /// Used by `website::create_new_team`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteTeamNew;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteTeamNew = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteTeamNew::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "team_id": "team-0001"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteTeamNew {
-    /// `team_id`.
+    /// Identifier of the team just created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_id: Option<String>,
 }
@@ -8796,16 +11773,17 @@ pub struct WebsiteTeamNew {
 ///
 /// Used by `website::get_verify_key`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVerifyKey;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVerifyKey = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVerifyKey::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "secret": "secret"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVerifyKey {
-    /// `secret`.
+    /// Secret key used to sign user identities for verification; keep it private.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
@@ -8814,16 +11792,17 @@ pub struct WebsiteVerifyKey {
 ///
 /// Used by `website::get_verify_settings`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVerifySettings;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVerifySettings = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVerifySettings::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "enabled": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVerifySettings {
-    /// `enabled`.
+    /// Whether identity verification of chat box users is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
@@ -8832,16 +11811,17 @@ pub struct WebsiteVerifySettings {
 ///
 /// Used by `website::update_verify_settings`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVerifySettingsUpdate;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVerifySettingsUpdate = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVerifySettingsUpdate::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "enabled": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVerifySettingsUpdate {
-    /// `enabled`.
+    /// True to enable identity verification of chat box users, false to disable it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
@@ -8850,52 +11830,80 @@ pub struct WebsiteVerifySettingsUpdate {
 ///
 /// Used by `website::list_visitors`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitor;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitor = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitor::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "active": false,
+   "avatar": "https://example.com/",
+   "capabilities": [
+     "capabilities"
+   ],
+   "email": "jane.doe@example.com",
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "inbox_id": "inbox-0001",
+   "initiated": false,
+   "last_page": {
+     "page_title": "page title",
+     "page_url": "page url"
+   },
+   "locales": [
+     "locales"
+   ],
+   "nickname": "Jane Doe",
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "timezone": -120,
+   "useragent": "useragent"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitor {
-    /// `session_id`.
+    /// Session identifier of the visitor's conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `inbox_id`.
+    pub session_id: Option<SessionId>,
+    /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
-    /// `nickname`.
+    /// Name of the visitor, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `email`.
+    /// Email address of the visitor, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `avatar`.
+    /// URL of the visitor's avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `useragent`.
+    /// Raw User-Agent header of the visitor's browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub useragent: Option<String>,
-    /// `initiated`.
+    /// Whether the visitor has already started a conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initiated: Option<bool>,
-    /// `active`.
+    /// Whether the visitor is active right now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// `last_page`.
+    /// Last page the visitor viewed: title and URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_page: Option<WebsiteVisitorLastPage>,
-    /// `geolocation`.
+    /// Location of the visitor, found from their IP address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<WebsiteVisitorGeolocation>,
-    /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub timezone: Option<f64>,
-    /// `capabilities`.
+    /// Time zone of the visitor, as an offset from UTC in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub timezone: Option<i64>,
+    /// Features the visitor's chat box supports, as short codes (they gate features such as co-browsing or calls).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<String>>,
-    /// `locales`.
+    /// Languages of the person, as locale codes such as `en` or `fr`, preferred first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
 }
@@ -8904,85 +11912,99 @@ pub struct WebsiteVisitor {
 ///
 /// Used by `website::count_visitors`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorCount;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorCount = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorCount::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "active": 3,
+   "count": 42,
+   "limited": false
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorCount {
-    /// `count`.
+    /// Number of visitors on the website now.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
-    /// `active`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub active: Option<f64>,
-    /// `limited`.
+    /// Number of those visitors who are active.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub active: Option<i64>,
+    /// Whether the count was capped because the website has too many visitors to count exactly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limited: Option<bool>,
 }
 
 /// Crisp model `WebsiteVisitorGeolocation`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorGeolocation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorGeolocation::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "city": "city",
+   "coordinates": {
+     "latitude": 1.5,
+     "longitude": 1.5
+   },
+   "country": "FR",
+   "region": "region"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorGeolocation {
-    /// `coordinates`.
+    /// Latitude and longitude of the location, in decimal degrees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<WebsiteVisitorGeolocationCoordinates>,
-    /// `city`.
+    /// Name of the city or town.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// `region`.
+    /// Region or state within the country, as a name or code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// `country`.
+    /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
 
 /// Crisp model `WebsiteVisitorGeolocationCoordinates`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorGeolocationCoordinates;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorGeolocationCoordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorGeolocationCoordinates::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "latitude": 1.5,
+   "longitude": 1.5
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorGeolocationCoordinates {
-    /// `latitude`.
+    /// Latitude in decimal degrees (-90 to 90, north positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
-    /// `longitude`.
+    /// Longitude in decimal degrees (-180 to 180, east positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
 
 /// Crisp model `WebsiteVisitorLastPage`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorLastPage;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorLastPage = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorLastPage::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "page_title": "page title",
+   "page_url": "page url"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorLastPage {
-    /// `page_title`.
+    /// Title of the last page the visitor viewed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_title: Option<String>,
-    /// `page_url`.
+    /// URL of the last page the visitor viewed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_url: Option<String>,
 }
@@ -8991,149 +12013,236 @@ pub struct WebsiteVisitorLastPage {
 ///
 /// Used by `website::count_blocked_visitors`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorsBlocked;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorsBlocked = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorsBlocked::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "blocked": 3,
+   "rule": [
+     "rule"
+   ]
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsBlocked {
-    /// `rule`.
+    /// Blocking rules the count covers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<Vec<String>>,
-    /// `blocked`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub blocked: Option<f64>,
+    /// Number of visitors blocked.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub blocked: Option<i64>,
 }
 
 /// Crisp model `WebsiteVisitorsMapPoint`.
 ///
 /// Used by `website::pinpoint_visitors_on_map`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorsMapPoint;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorsMapPoint = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorsMapPoint::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "geolocation": {
+     "city": "city",
+     "coordinates": {
+       "latitude": 1.5,
+       "longitude": 1.5
+     },
+     "country": "FR",
+     "region": "region"
+   },
+   "visitors": {
+     "count": 42,
+     "sessions": [
+       {
+         "active": false,
+         "avatar": "https://example.com/",
+         "capabilities": [
+           "capabilities"
+         ],
+         "email": "jane.doe@example.com",
+         "initiated": false,
+         "last_page": {
+           "page_title": "page title",
+           "page_url": "page url"
+         },
+         "locales": [
+           "locales"
+         ],
+         "nickname": "Jane Doe",
+         "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+         "timezone": -120
+       }
+     ],
+     "threshold": 3
+   }
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPoint {
-    /// `visitors`.
+    /// Visitors at this map point: their count, the count threshold and their sessions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitors: Option<WebsiteVisitorsMapPointVisitors>,
-    /// `geolocation`.
+    /// Place of this map point: country, region, city and coordinates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<WebsiteVisitorsMapPointGeolocation>,
 }
 
 /// Crisp model `WebsiteVisitorsMapPointGeolocation`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorsMapPointGeolocation;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorsMapPointGeolocation = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorsMapPointGeolocation::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "city": "city",
+   "coordinates": {
+     "latitude": 1.5,
+     "longitude": 1.5
+   },
+   "country": "FR",
+   "region": "region"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointGeolocation {
-    /// `coordinates`.
+    /// Latitude and longitude of the location, in decimal degrees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<WebsiteVisitorsMapPointGeolocationCoordinates>,
-    /// `city`.
+    /// Name of the city or town.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// `region`.
+    /// Region or state within the country, as a name or code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// `country`.
+    /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
 
 /// Crisp model `WebsiteVisitorsMapPointGeolocationCoordinates`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorsMapPointGeolocationCoordinates;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorsMapPointGeolocationCoordinates = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorsMapPointGeolocationCoordinates::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "latitude": 1.5,
+   "longitude": 1.5
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointGeolocationCoordinates {
-    /// `latitude`.
+    /// Latitude in decimal degrees (-90 to 90, north positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
-    /// `longitude`.
+    /// Longitude in decimal degrees (-180 to 180, east positive).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
 }
 
 /// Crisp model `WebsiteVisitorsMapPointVisitors`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorsMapPointVisitors;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorsMapPointVisitors = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorsMapPointVisitors::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "count": 42,
+   "sessions": [
+     {
+       "active": false,
+       "avatar": "https://example.com/",
+       "capabilities": [
+         "capabilities"
+       ],
+       "email": "jane.doe@example.com",
+       "initiated": false,
+       "last_page": {
+         "page_title": "page title",
+         "page_url": "page url"
+       },
+       "locales": [
+         "locales"
+       ],
+       "nickname": "Jane Doe",
+       "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+       "timezone": -120
+     }
+   ],
+   "threshold": 3
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointVisitors {
-    /// `count`.
+    /// Number of visitors at this map point.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
-    /// `threshold`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub threshold: Option<f64>,
-    /// `sessions`.
+    /// Count above which visitor sessions are no longer listed individually at this map point.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub threshold: Option<i64>,
+    /// Visitor sessions at this point, when there are not too many.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<WebsiteVisitorsMapPointVisitorsSession>>,
 }
 
 /// Crisp model `WebsiteVisitorsMapPointVisitorsSession`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorsMapPointVisitorsSession;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorsMapPointVisitorsSession = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorsMapPointVisitorsSession::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "active": false,
+   "avatar": "https://example.com/",
+   "capabilities": [
+     "capabilities"
+   ],
+   "email": "jane.doe@example.com",
+   "initiated": false,
+   "last_page": {
+     "page_title": "page title",
+     "page_url": "page url"
+   },
+   "locales": [
+     "locales"
+   ],
+   "nickname": "Jane Doe",
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+   "timezone": -120
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsMapPointVisitorsSession {
-    /// `session_id`.
+    /// Session identifier of the visitor's conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// `nickname`.
+    pub session_id: Option<SessionId>,
+    /// Name of the visitor, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    /// `email`.
+    /// Email address of the visitor, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `avatar`.
+    /// URL of the person's avatar image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `initiated`.
+    /// Whether the visitor has already started a conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initiated: Option<bool>,
-    /// `active`.
+    /// Whether the visitor is active right now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    /// `last_page`.
+    /// Last page the visitor viewed: title and URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_page: Option<WebsiteVisitorLastPage>,
-    /// `timezone`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
-    pub timezone: Option<f64>,
-    /// `capabilities`.
+    /// Time zone of the visitor, as an offset from UTC in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
+    pub timezone: Option<i64>,
+    /// Features the visitor's chat box supports, as short codes (they gate features such as co-browsing or calls).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<String>>,
-    /// `locales`.
+    /// Languages of the person, as locale codes such as `en` or `fr`, preferred first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
 }
@@ -9142,16 +12251,17 @@ pub struct WebsiteVisitorsMapPointVisitorsSession {
 ///
 /// Used by `website::get_session_identifier_from_token`.
 ///
-/// ```
-/// use crisp_api::models::WebsiteVisitorsToken;
-/// // Unknown fields are ignored, absent ones are `None`.
-/// let value: WebsiteVisitorsToken = serde_json::from_str(r#"{"field_from_the_future": 1}"#).unwrap();
-/// assert_eq!(value, WebsiteVisitorsToken::default());
-/// ```
+/// An example payload:
+#[doc = r##"
+ ```json
+ {
+   "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
+ }
+ ```"##]
 #[cfg(feature = "website")]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebsiteVisitorsToken {
-    /// `session_id`.
+    /// Session identifier bound to the token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
 }

@@ -23,9 +23,9 @@ pub struct PlanService {
 }
 
 impl PlanService {
-    /// List All Active Plan Subscriptions (Plan Subscription).
+    /// Lists every active plan subscription of the websites the account owns, with plan, price, billing period and trial state.
     ///
-    /// `GET plans/subscription` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-all-active-plan-subscriptions) · tiers: user · idempotent: retried on transient failures.
+    /// List All Active Plan Subscriptions (Plan Subscription) · `GET plans/subscription` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-all-active-plan-subscriptions) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<PlanSubscription>`.
     ///
@@ -41,9 +41,12 @@ impl PlanService {
         ListAllActivePlanSubscriptions(call)
     }
 
-    /// Get Plan Subscription For A Website (Plan Subscription).
+    /// Returns the plan subscription of one website: plan, price, billing period, trial state, coupon state and owner.
     ///
-    /// `GET plans/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-plan-subscription-for-a-website) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Plan Subscription For A Website (Plan Subscription) · `GET plans/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-plan-subscription-for-a-website) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `PlanSubscription`.
     ///
@@ -53,21 +56,28 @@ impl PlanService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_plan_subscription_for_website(&self, website_id: impl AsRef<str>) -> GetPlanSubscriptionForWebsite {
+    pub fn get_plan_subscription_for_website(
+        &self,
+        website_id: impl models::AsWebsiteId,
+    ) -> GetPlanSubscriptionForWebsite {
         let call = Call::new(
             &self.client,
             Method::GET,
             "plans/subscription/{website_id}",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         GetPlanSubscriptionForWebsite(call)
     }
 
-    /// Subscribe Website To Plan (Plan Subscription).
+    /// Subscribes a website to the plan with the given identifier.
     ///
-    /// `POST plans/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#subscribe-website-to-plan) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Subscribe Website To Plan (Plan Subscription) · `POST plans/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#subscribe-website-to-plan) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](SubscribeWebsiteToPlan::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plan_id`: Identifier of the plan to subscribe the website to.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -79,14 +89,14 @@ impl PlanService {
     /// ```
     pub fn subscribe_website_to_plan(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plan_id: impl Into<String>,
     ) -> SubscribeWebsiteToPlan {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "plans/subscription/{website_id}",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -97,9 +107,12 @@ impl PlanService {
         SubscribeWebsiteToPlan(call)
     }
 
-    /// Unsubscribe Plan From Website (Plan Subscription).
+    /// Ends the paid plan subscription of a website.
     ///
-    /// `DELETE plans/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#unsubscribe-plan-from-website) · tiers: user · idempotent: retried on transient failures.
+    /// Unsubscribe Plan From Website (Plan Subscription) · `DELETE plans/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#unsubscribe-plan-from-website) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -109,53 +122,60 @@ impl PlanService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn unsubscribe_plan_from_website(&self, website_id: impl AsRef<str>) -> UnsubscribePlanFromWebsite {
+    pub fn unsubscribe_plan_from_website(&self, website_id: impl models::AsWebsiteId) -> UnsubscribePlanFromWebsite {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "plans/subscription/{website_id}",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         UnsubscribePlanFromWebsite(call)
     }
 
-    /// Change Bill Period For Website Plan Subscription (Plan Subscription).
+    /// Switches the billing period of a website's plan subscription to `monthly` or `yearly`.
     ///
-    /// `PATCH plans/subscription/{website_id}/bill/period` · [reference](https://docs.crisp.chat/references/rest-api/v1/#change-bill-period-for-website-plan-subscription) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Change Bill Period For Website Plan Subscription (Plan Subscription) · `PATCH plans/subscription/{website_id}/bill/period` · [reference](https://docs.crisp.chat/references/rest-api/v1/#change-bill-period-for-website-plan-subscription) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ChangeBillPeriodForWebsitePlanSubscription::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `period`: Time bucket the data point covers, as a date string. One of [`PlanSubscriptionBillPeriod`](crate::models::PlanSubscriptionBillPeriod).
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plan().change_bill_period_for_website_plan_subscription("website-id", "monthly").await?;
+    /// let result = client.plan().change_bill_period_for_website_plan_subscription("website-id", crisp_api::models::PlanSubscriptionBillPeriod::Monthly).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn change_bill_period_for_website_plan_subscription(
         &self,
-        website_id: impl AsRef<str>,
-        period: impl Into<models::PlanSubscriptionBillPeriod>,
+        website_id: impl models::AsWebsiteId,
+        period: models::PlanSubscriptionBillPeriod,
     ) -> ChangeBillPeriodForWebsitePlanSubscription {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "plans/subscription/{website_id}/bill/period",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
         {
-            let period: models::PlanSubscriptionBillPeriod = period.into();
             call.body_field("period", period);
         }
         ChangeBillPeriodForWebsitePlanSubscription(call)
     }
 
-    /// Check Coupon Availability For Website Plan Subscription (Plan Subscription).
+    /// Looks up a coupon code for a website's plan subscription and returns its policy (rebate percentage, trial days), redeem limit and expiry without redeeming it.
     ///
-    /// `GET plans/subscription/{website_id}/coupon` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-coupon-availability-for-website-plan-subscription) · tiers: user · idempotent: retried on transient failures.
+    /// Check Coupon Availability For Website Plan Subscription (Plan Subscription) · `GET plans/subscription/{website_id}/coupon` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-coupon-availability-for-website-plan-subscription) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `code`: Short code string whose meaning depends on the model (a coupon code or a verification code).
     ///
     /// Returns `PlanSubscriptionCoupon`.
     ///
@@ -167,14 +187,14 @@ impl PlanService {
     /// ```
     pub fn check_coupon_availability_for_website_plan_subscription(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         code: impl AsRef<str>,
     ) -> CheckCouponAvailabilityForWebsitePlanSubscription {
         let mut call = Call::new(
             &self.client,
             Method::GET,
             "plans/subscription/{website_id}/coupon",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
         {
@@ -183,9 +203,13 @@ impl PlanService {
         CheckCouponAvailabilityForWebsitePlanSubscription(call)
     }
 
-    /// Redeem Coupon For Website Plan Subscription (Plan Subscription).
+    /// Redeems a coupon code on a website's plan subscription.
     ///
-    /// `PATCH plans/subscription/{website_id}/coupon` · [reference](https://docs.crisp.chat/references/rest-api/v1/#redeem-coupon-for-website-plan-subscription) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Redeem Coupon For Website Plan Subscription (Plan Subscription) · `PATCH plans/subscription/{website_id}/coupon` · [reference](https://docs.crisp.chat/references/rest-api/v1/#redeem-coupon-for-website-plan-subscription) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](RedeemCouponForWebsitePlanSubscription::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `code`: Short code string whose meaning depends on the model (a coupon code or a verification code).
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -197,14 +221,14 @@ impl PlanService {
     /// ```
     pub fn redeem_coupon_for_website_plan_subscription(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         code: impl Into<String>,
     ) -> RedeemCouponForWebsitePlanSubscription {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "plans/subscription/{website_id}/coupon",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -217,92 +241,78 @@ impl PlanService {
 }
 
 endpoint! {
-/// The request built by [`PlanService::list_all_active_plan_subscriptions`](PlanService::list_all_active_plan_subscriptions): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plan().list_all_active_plan_subscriptions();
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PlanService::list_all_active_plan_subscriptions`](PlanService::list_all_active_plan_subscriptions) (see its example): set options, then `.await` it.
 ListAllActivePlanSubscriptions => Vec<models::PlanSubscription>
 }
 
 endpoint! {
-/// The request built by [`PlanService::get_plan_subscription_for_website`](PlanService::get_plan_subscription_for_website): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plan().get_plan_subscription_for_website("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PlanService::get_plan_subscription_for_website`](PlanService::get_plan_subscription_for_website) (see its example): set options, then `.await` it.
 GetPlanSubscriptionForWebsite => models::PlanSubscription
 }
 
 endpoint! {
-/// The request built by [`PlanService::subscribe_website_to_plan`](PlanService::subscribe_website_to_plan): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plan().subscribe_website_to_plan("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PlanService::subscribe_website_to_plan`](PlanService::subscribe_website_to_plan) (see its example): set options, then `.await` it.
 SubscribeWebsiteToPlan => serde_json::Value
 }
 
+impl SubscribeWebsiteToPlan {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.plan().subscribe_website_to_plan("website-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`PlanService::unsubscribe_plan_from_website`](PlanService::unsubscribe_plan_from_website): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plan().unsubscribe_plan_from_website("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PlanService::unsubscribe_plan_from_website`](PlanService::unsubscribe_plan_from_website) (see its example): set options, then `.await` it.
 UnsubscribePlanFromWebsite => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`PlanService::change_bill_period_for_website_plan_subscription`](PlanService::change_bill_period_for_website_plan_subscription): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plan().change_bill_period_for_website_plan_subscription("website-id", "monthly");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PlanService::change_bill_period_for_website_plan_subscription`](PlanService::change_bill_period_for_website_plan_subscription) (see its example): set options, then `.await` it.
 ChangeBillPeriodForWebsitePlanSubscription => serde_json::Value
 }
 
+impl ChangeBillPeriodForWebsitePlanSubscription {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.plan().change_bill_period_for_website_plan_subscription("website-id", crisp_api::models::PlanSubscriptionBillPeriod::Monthly).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`PlanService::check_coupon_availability_for_website_plan_subscription`](PlanService::check_coupon_availability_for_website_plan_subscription): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plan().check_coupon_availability_for_website_plan_subscription("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PlanService::check_coupon_availability_for_website_plan_subscription`](PlanService::check_coupon_availability_for_website_plan_subscription) (see its example): set options, then `.await` it.
 CheckCouponAvailabilityForWebsitePlanSubscription => models::PlanSubscriptionCoupon
 }
 
 endpoint! {
-/// The request built by [`PlanService::redeem_coupon_for_website_plan_subscription`](PlanService::redeem_coupon_for_website_plan_subscription): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plan().redeem_coupon_for_website_plan_subscription("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PlanService::redeem_coupon_for_website_plan_subscription`](PlanService::redeem_coupon_for_website_plan_subscription) (see its example): set options, then `.await` it.
 RedeemCouponForWebsitePlanSubscription => serde_json::Value
+}
+
+impl RedeemCouponForWebsitePlanSubscription {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.plan().redeem_coupon_for_website_plan_subscription("website-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }

@@ -23,9 +23,9 @@ pub struct PluginService {
 }
 
 impl PluginService {
-    /// Get Connect Account (Plugin Connect).
+    /// Returns the plugin account behind the current credentials, that is the plugin identifier the token belongs to.
     ///
-    /// `GET plugin/connect/account` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-connect-account) · tiers: plugin · idempotent: retried on transient failures.
+    /// Get Connect Account (Plugin Connect) · `GET plugin/connect/account` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-connect-account) · tiers: plugin · idempotent: retried on transient failures.
     ///
     /// Returns `PluginConnectAccount`.
     ///
@@ -41,9 +41,9 @@ impl PluginService {
         GetConnectAccount(call)
     }
 
-    /// Check Connect Session Validity (Plugin Connect).
+    /// Checks whether the current plugin credentials are valid (HEAD request); returns `true` when they are accepted.
     ///
-    /// `HEAD plugin/connect/session` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-connect-session-validity) · tiers: plugin · idempotent: retried on transient failures.
+    /// Check Connect Session Validity (Plugin Connect) · `HEAD plugin/connect/session` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-connect-session-validity) · tiers: plugin · idempotent: retried on transient failures.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -59,9 +59,12 @@ impl PluginService {
         CheckConnectSessionValidity(call)
     }
 
-    /// List All Connect Websites (Plugin Connect).
+    /// Lists one page (1-based) of the websites that have the plugin installed, with each subscription's token, settings, price and optionally plan; can be limited to configured subscriptions.
     ///
-    /// `GET plugin/connect/websites/all/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-all-connect-websites) · tiers: plugin · idempotent: retried on transient failures.
+    /// List All Connect Websites (Plugin Connect) · `GET plugin/connect/websites/all/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-all-connect-websites) · tiers: plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Optional: [`filter_configured`](ListAllConnectWebsites::filter_configured), [`include_plan`](ListAllConnectWebsites::include_plan).
     ///
@@ -88,9 +91,12 @@ impl PluginService {
         ListAllConnectWebsites(call)
     }
 
-    /// List Connect Websites Since (Plugin Connect).
+    /// Lists the websites where the plugin was installed, removed or reconfigured since a given date, each with a `difference` telling what changed.
     ///
-    /// `GET plugin/connect/websites/since` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-connect-websites-since) · tiers: plugin · idempotent: retried on transient failures.
+    /// List Connect Websites Since (Plugin Connect) · `GET plugin/connect/websites/since` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-connect-websites-since) · tiers: plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `date_since`: Start of the window, as an ISO 8601 date: websites connected since then are listed.
     ///
     /// Optional: [`filter_configured`](ListConnectWebsitesSince::filter_configured), [`include_plan`](ListConnectWebsitesSince::include_plan).
     ///
@@ -110,9 +116,9 @@ impl PluginService {
         ListConnectWebsitesSince(call)
     }
 
-    /// Get Connect Endpoints (Plugin Connect).
+    /// Returns the real-time (RTM) socket endpoints a plugin connects to, with rescue endpoints to fall back on.
     ///
-    /// `GET plugin/connect/endpoints` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-connect-endpoints) · tiers: plugin · idempotent: retried on transient failures.
+    /// Get Connect Endpoints (Plugin Connect) · `GET plugin/connect/endpoints` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-connect-endpoints) · tiers: plugin · idempotent: retried on transient failures.
     ///
     /// Returns `PluginConnectEndpoints`.
     ///
@@ -128,9 +134,9 @@ impl PluginService {
         GetConnectEndpoints(call)
     }
 
-    /// List All Active Subscriptions (Plugin Subscription).
+    /// Lists every active plugin subscription across the websites the account can access.
     ///
-    /// `GET plugins/subscription` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-all-active-subscriptions) · tiers: user · idempotent: retried on transient failures.
+    /// List All Active Subscriptions (Plugin Subscription) · `GET plugins/subscription` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-all-active-subscriptions) · tiers: user · idempotent: retried on transient failures.
     ///
     /// Returns `Vec<PluginSubscription>`.
     ///
@@ -146,9 +152,12 @@ impl PluginService {
         ListAllActiveSubscriptions(call)
     }
 
-    /// List Subscriptions For A Website (Plugin Subscription).
+    /// Lists the plugins a website is subscribed to, with their description, links, plans and billing state.
     ///
-    /// `GET plugins/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-subscriptions-for-a-website) · tiers: user · idempotent: retried on transient failures.
+    /// List Subscriptions For A Website (Plugin Subscription) · `GET plugins/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-subscriptions-for-a-website) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `Vec<PluginSubscription>`.
     ///
@@ -158,21 +167,25 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_subscriptions_for_website(&self, website_id: impl AsRef<str>) -> ListSubscriptionsForWebsite {
+    pub fn list_subscriptions_for_website(&self, website_id: impl models::AsWebsiteId) -> ListSubscriptionsForWebsite {
         let call = Call::new(
             &self.client,
             Method::GET,
             "plugins/subscription/{website_id}",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         ListSubscriptionsForWebsite(call)
     }
 
-    /// Get Subscription Details (Plugin Subscription).
+    /// Returns one plugin subscription of a website: plugin description, links, price, plans and billing state.
     ///
-    /// `GET plugins/subscription/{website_id}/{plugin_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-subscription-details) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Subscription Details (Plugin Subscription) · `GET plugins/subscription/{website_id}/{plugin_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-subscription-details) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `PluginSubscription`.
     ///
@@ -184,23 +197,27 @@ impl PluginService {
     /// ```
     pub fn get_subscription_details(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
     ) -> GetSubscriptionDetails {
         let call = Call::new(
             &self.client,
             Method::GET,
             "plugins/subscription/{website_id}/{plugin_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             true,
         );
 
         GetSubscriptionDetails(call)
     }
 
-    /// Subscribe Website To Plugin (Plugin Subscription).
+    /// Installs a plugin on a website by subscribing the website to the given plugin identifier.
     ///
-    /// `POST plugins/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#subscribe-website-to-plugin) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Subscribe Website To Plugin (Plugin Subscription) · `POST plugins/subscription/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#subscribe-website-to-plugin) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](SubscribeWebsiteToPlugin::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -212,14 +229,14 @@ impl PluginService {
     /// ```
     pub fn subscribe_website_to_plugin(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl Into<String>,
     ) -> SubscribeWebsiteToPlugin {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "plugins/subscription/{website_id}",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -230,9 +247,13 @@ impl PluginService {
         SubscribeWebsiteToPlugin(call)
     }
 
-    /// Unsubscribe Plugin From Website (Plugin Subscription).
+    /// Uninstalls a plugin from a website by ending its subscription.
     ///
-    /// `DELETE plugins/subscription/{website_id}/{plugin_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#unsubscribe-plugin-from-website) · tiers: user · idempotent: retried on transient failures.
+    /// Unsubscribe Plugin From Website (Plugin Subscription) · `DELETE plugins/subscription/{website_id}/{plugin_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#unsubscribe-plugin-from-website) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -244,23 +265,27 @@ impl PluginService {
     /// ```
     pub fn unsubscribe_plugin_from_website(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
     ) -> UnsubscribePluginFromWebsite {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "plugins/subscription/{website_id}/{plugin_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             true,
         );
 
         UnsubscribePluginFromWebsite(call)
     }
 
-    /// Get Subscription Settings (Plugin Subscription).
+    /// Returns the settings a plugin keeps for one website, with their schema, the plugin token and the settings form and callback URLs.
     ///
-    /// `GET plugins/subscription/{website_id}/{plugin_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-subscription-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Subscription Settings (Plugin Subscription) · `GET plugins/subscription/{website_id}/{plugin_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-subscription-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `PluginSubscriptionSettings`.
     ///
@@ -272,23 +297,27 @@ impl PluginService {
     /// ```
     pub fn get_subscription_settings(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
     ) -> GetSubscriptionSettings {
         let call = Call::new(
             &self.client,
             Method::GET,
             "plugins/subscription/{website_id}/{plugin_id}/settings",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             true,
         );
 
         GetSubscriptionSettings(call)
     }
 
-    /// Save Subscription Settings (Plugin Subscription).
+    /// Replaces the whole settings object a plugin keeps for one website with the given map.
     ///
-    /// `PUT plugins/subscription/{website_id}/{plugin_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-subscription-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Save Subscription Settings (Plugin Subscription) · `PUT plugins/subscription/{website_id}/{plugin_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-subscription-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -300,7 +329,7 @@ impl PluginService {
     /// ```
     pub fn save_subscription_settings(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
         body: impl serde::Serialize,
     ) -> SaveSubscriptionSettings {
@@ -308,16 +337,20 @@ impl PluginService {
             &self.client,
             Method::PUT,
             "plugins/subscription/{website_id}/{plugin_id}/settings",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             true,
         );
         call.body_json(&body);
         SaveSubscriptionSettings(call)
     }
 
-    /// Update Subscription Settings (Plugin Subscription).
+    /// Merges the given keys into the settings object a plugin keeps for one website, leaving the other keys unchanged.
     ///
-    /// `PATCH plugins/subscription/{website_id}/{plugin_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-subscription-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Subscription Settings (Plugin Subscription) · `PATCH plugins/subscription/{website_id}/{plugin_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-subscription-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateSubscriptionSettings::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -329,7 +362,7 @@ impl PluginService {
     /// ```
     pub fn update_subscription_settings(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
         body: impl serde::Serialize,
     ) -> UpdateSubscriptionSettings {
@@ -337,16 +370,20 @@ impl PluginService {
             &self.client,
             Method::PATCH,
             "plugins/subscription/{website_id}/{plugin_id}/settings",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             false,
         );
         call.body_json(&body);
         UpdateSubscriptionSettings(call)
     }
 
-    /// Get Plugin Usage Bills (Plugin Subscription).
+    /// Lists the usage items reported for billing on a plugin subscription, each with its name, units and price.
     ///
-    /// `GET plugins/subscription/{website_id}/{plugin_id}/bill/usage` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-plugin-usage-bills) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Plugin Usage Bills (Plugin Subscription) · `GET plugins/subscription/{website_id}/{plugin_id}/bill/usage` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-plugin-usage-bills) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `Vec<PluginBillUsage>`.
     ///
@@ -358,23 +395,27 @@ impl PluginService {
     /// ```
     pub fn get_plugin_usage_bills(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
     ) -> GetPluginUsageBills {
         let call = Call::new(
             &self.client,
             Method::GET,
             "plugins/subscription/{website_id}/{plugin_id}/bill/usage",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             true,
         );
 
         GetPluginUsageBills(call)
     }
 
-    /// Report Plugin Usage To Bill (Plugin Subscription).
+    /// Reports metered usage of a plugin on a website so that it is added to the website owner's next bill.
     ///
-    /// `POST plugins/subscription/{website_id}/{plugin_id}/bill/usage` · [reference](https://docs.crisp.chat/references/rest-api/v1/#report-plugin-usage-to-bill) · tiers: plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Report Plugin Usage To Bill (Plugin Subscription) · `POST plugins/subscription/{website_id}/{plugin_id}/bill/usage` · [reference](https://docs.crisp.chat/references/rest-api/v1/#report-plugin-usage-to-bill) · tiers: plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ReportPluginUsageToBill::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -386,7 +427,7 @@ impl PluginService {
     /// ```
     pub fn report_plugin_usage_to_bill(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
         body: impl serde::Serialize,
     ) -> ReportPluginUsageToBill {
@@ -394,16 +435,20 @@ impl PluginService {
             &self.client,
             Method::POST,
             "plugins/subscription/{website_id}/{plugin_id}/bill/usage",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             false,
         );
         call.body_json(&body);
         ReportPluginUsageToBill(call)
     }
 
-    /// Get Plugin Attest Provenance (Plugin Subscription).
+    /// Returns a signed statement that a request really comes from this plugin for this website and user, with its expiry (epoch ms).
     ///
-    /// `GET plugins/subscription/{website_id}/{plugin_id}/attest/provenance` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-plugin-attest-provenance) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Plugin Attest Provenance (Plugin Subscription) · `GET plugins/subscription/{website_id}/{plugin_id}/attest/provenance` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-plugin-attest-provenance) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `PluginAttestProvenance`.
     ///
@@ -415,23 +460,27 @@ impl PluginService {
     /// ```
     pub fn get_plugin_attest_provenance(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
     ) -> GetPluginAttestProvenance {
         let call = Call::new(
             &self.client,
             Method::GET,
             "plugins/subscription/{website_id}/{plugin_id}/attest/provenance",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             true,
         );
 
         GetPluginAttestProvenance(call)
     }
 
-    /// Forward Plugin Payload To Channel (Plugin Subscription).
+    /// Forwards a payload from the plugin to a channel namespace of the website; subscribers receive it as a `plugin:channel` real-time event.
     ///
-    /// `POST plugins/subscription/{website_id}/{plugin_id}/channel` · [reference](https://docs.crisp.chat/references/rest-api/v1/#forward-plugin-payload-to-channel) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Forward Plugin Payload To Channel (Plugin Subscription) · `POST plugins/subscription/{website_id}/{plugin_id}/channel` · [reference](https://docs.crisp.chat/references/rest-api/v1/#forward-plugin-payload-to-channel) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ForwardPluginPayloadToChannel::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -443,7 +492,7 @@ impl PluginService {
     /// ```
     pub fn forward_plugin_payload_to_channel(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::PluginSubscriptionChannelForward>,
     ) -> ForwardPluginPayloadToChannel {
@@ -451,16 +500,20 @@ impl PluginService {
             &self.client,
             Method::POST,
             "plugins/subscription/{website_id}/{plugin_id}/channel",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             false,
         );
         call.body_json(body.borrow());
         ForwardPluginPayloadToChannel(call)
     }
 
-    /// Dispatch Plugin Event (Plugin Subscription).
+    /// Emits a named custom event with a data payload on behalf of the plugin for a website; subscribers receive it as a `plugin:event` real-time event.
     ///
-    /// `POST plugins/subscription/{website_id}/{plugin_id}/event` · [reference](https://docs.crisp.chat/references/rest-api/v1/#dispatch-plugin-event) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Dispatch Plugin Event (Plugin Subscription) · `POST plugins/subscription/{website_id}/{plugin_id}/event` · [reference](https://docs.crisp.chat/references/rest-api/v1/#dispatch-plugin-event) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](DispatchPluginEvent::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -472,7 +525,7 @@ impl PluginService {
     /// ```
     pub fn dispatch_plugin_event(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         plugin_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::PluginSubscriptionEventDispatch>,
     ) -> DispatchPluginEvent {
@@ -480,7 +533,7 @@ impl PluginService {
             &self.client,
             Method::POST,
             "plugins/subscription/{website_id}/{plugin_id}/event",
-            &[Segment::One(website_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
             false,
         );
         call.body_json(body.borrow());
@@ -489,45 +542,23 @@ impl PluginService {
 }
 
 endpoint! {
-/// The request built by [`PluginService::get_connect_account`](PluginService::get_connect_account): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().get_connect_account();
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::get_connect_account`](PluginService::get_connect_account) (see its example): set options, then `.await` it.
 GetConnectAccount => models::PluginConnectAccount
 }
 
 exists_endpoint! {
-/// The request built by [`PluginService::check_connect_session_validity`](PluginService::check_connect_session_validity): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().check_connect_session_validity();
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::check_connect_session_validity`](PluginService::check_connect_session_validity) (see its example): set options, then `.await` it.
 CheckConnectSessionValidity
 }
 
 endpoint! {
-/// The request built by [`PluginService::list_all_connect_websites`](PluginService::list_all_connect_websites): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().list_all_connect_websites(1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::list_all_connect_websites`](PluginService::list_all_connect_websites) (see its example): set options, then `.await` it.
 ListAllConnectWebsites => Vec<models::PluginConnectWebsite>
 }
 
 impl ListAllConnectWebsites {
+    /// Only websites where the plugin has been configured. `0` or `1`.
+    ///
     /// Sets the `filter_configured` query parameter.
     ///
     /// ```no_run
@@ -543,6 +574,8 @@ impl ListAllConnectWebsites {
         self
     }
 
+    /// Also return the plan each website is subscribed to. `0` or `1`.
+    ///
     /// Sets the `include_plan` query parameter.
     ///
     /// ```no_run
@@ -574,19 +607,13 @@ impl ListAllConnectWebsites {
 }
 
 endpoint! {
-/// The request built by [`PluginService::list_connect_websites_since`](PluginService::list_connect_websites_since): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().list_connect_websites_since("value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::list_connect_websites_since`](PluginService::list_connect_websites_since) (see its example): set options, then `.await` it.
 ListConnectWebsitesSince => Vec<models::PluginConnectWebsite>
 }
 
 impl ListConnectWebsitesSince {
+    /// Only websites where the plugin has been configured. `0` or `1`.
+    ///
     /// Sets the `filter_configured` query parameter.
     ///
     /// ```no_run
@@ -602,6 +629,8 @@ impl ListConnectWebsitesSince {
         self
     }
 
+    /// Also return the plan each website is subscribed to. `0` or `1`.
+    ///
     /// Sets the `include_plan` query parameter.
     ///
     /// ```no_run
@@ -619,183 +648,141 @@ impl ListConnectWebsitesSince {
 }
 
 endpoint! {
-/// The request built by [`PluginService::get_connect_endpoints`](PluginService::get_connect_endpoints): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().get_connect_endpoints();
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::get_connect_endpoints`](PluginService::get_connect_endpoints) (see its example): set options, then `.await` it.
 GetConnectEndpoints => models::PluginConnectEndpoints
 }
 
 endpoint! {
-/// The request built by [`PluginService::list_all_active_subscriptions`](PluginService::list_all_active_subscriptions): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().list_all_active_subscriptions();
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::list_all_active_subscriptions`](PluginService::list_all_active_subscriptions) (see its example): set options, then `.await` it.
 ListAllActiveSubscriptions => Vec<models::PluginSubscription>
 }
 
 endpoint! {
-/// The request built by [`PluginService::list_subscriptions_for_website`](PluginService::list_subscriptions_for_website): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().list_subscriptions_for_website("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::list_subscriptions_for_website`](PluginService::list_subscriptions_for_website) (see its example): set options, then `.await` it.
 ListSubscriptionsForWebsite => Vec<models::PluginSubscription>
 }
 
 endpoint! {
-/// The request built by [`PluginService::get_subscription_details`](PluginService::get_subscription_details): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().get_subscription_details("website-id", "plugin-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::get_subscription_details`](PluginService::get_subscription_details) (see its example): set options, then `.await` it.
 GetSubscriptionDetails => models::PluginSubscription
 }
 
 endpoint! {
-/// The request built by [`PluginService::subscribe_website_to_plugin`](PluginService::subscribe_website_to_plugin): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().subscribe_website_to_plugin("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::subscribe_website_to_plugin`](PluginService::subscribe_website_to_plugin) (see its example): set options, then `.await` it.
 SubscribeWebsiteToPlugin => serde_json::Value
 }
 
+impl SubscribeWebsiteToPlugin {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.plugin().subscribe_website_to_plugin("website-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`PluginService::unsubscribe_plugin_from_website`](PluginService::unsubscribe_plugin_from_website): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().unsubscribe_plugin_from_website("website-id", "plugin-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::unsubscribe_plugin_from_website`](PluginService::unsubscribe_plugin_from_website) (see its example): set options, then `.await` it.
 UnsubscribePluginFromWebsite => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`PluginService::get_subscription_settings`](PluginService::get_subscription_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().get_subscription_settings("website-id", "plugin-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::get_subscription_settings`](PluginService::get_subscription_settings) (see its example): set options, then `.await` it.
 GetSubscriptionSettings => models::PluginSubscriptionSettings
 }
 
 endpoint! {
-/// The request built by [`PluginService::save_subscription_settings`](PluginService::save_subscription_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().save_subscription_settings("website-id", "plugin-id", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::save_subscription_settings`](PluginService::save_subscription_settings) (see its example): set options, then `.await` it.
 SaveSubscriptionSettings => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`PluginService::update_subscription_settings`](PluginService::update_subscription_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().update_subscription_settings("website-id", "plugin-id", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::update_subscription_settings`](PluginService::update_subscription_settings) (see its example): set options, then `.await` it.
 UpdateSubscriptionSettings => serde_json::Value
 }
 
+impl UpdateSubscriptionSettings {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.plugin().update_subscription_settings("website-id", "plugin-id", serde_json::json!({})).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`PluginService::get_plugin_usage_bills`](PluginService::get_plugin_usage_bills): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().get_plugin_usage_bills("website-id", "plugin-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::get_plugin_usage_bills`](PluginService::get_plugin_usage_bills) (see its example): set options, then `.await` it.
 GetPluginUsageBills => Vec<models::PluginBillUsage>
 }
 
 endpoint! {
-/// The request built by [`PluginService::report_plugin_usage_to_bill`](PluginService::report_plugin_usage_to_bill): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().report_plugin_usage_to_bill("website-id", "plugin-id", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::report_plugin_usage_to_bill`](PluginService::report_plugin_usage_to_bill) (see its example): set options, then `.await` it.
 ReportPluginUsageToBill => serde_json::Value
 }
 
+impl ReportPluginUsageToBill {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.plugin().report_plugin_usage_to_bill("website-id", "plugin-id", serde_json::json!({})).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`PluginService::get_plugin_attest_provenance`](PluginService::get_plugin_attest_provenance): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().get_plugin_attest_provenance("website-id", "plugin-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::get_plugin_attest_provenance`](PluginService::get_plugin_attest_provenance) (see its example): set options, then `.await` it.
 GetPluginAttestProvenance => models::PluginAttestProvenance
 }
 
 endpoint! {
-/// The request built by [`PluginService::forward_plugin_payload_to_channel`](PluginService::forward_plugin_payload_to_channel): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().forward_plugin_payload_to_channel("website-id", "plugin-id", crisp_api::models::PluginSubscriptionChannelForward::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::forward_plugin_payload_to_channel`](PluginService::forward_plugin_payload_to_channel) (see its example): set options, then `.await` it.
 ForwardPluginPayloadToChannel => serde_json::Value
 }
 
+impl ForwardPluginPayloadToChannel {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.plugin().forward_plugin_payload_to_channel("website-id", "plugin-id", crisp_api::models::PluginSubscriptionChannelForward::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`PluginService::dispatch_plugin_event`](PluginService::dispatch_plugin_event): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.plugin().dispatch_plugin_event("website-id", "plugin-id", crisp_api::models::PluginSubscriptionEventDispatch::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`PluginService::dispatch_plugin_event`](PluginService::dispatch_plugin_event) (see its example): set options, then `.await` it.
 DispatchPluginEvent => serde_json::Value
+}
+
+impl DispatchPluginEvent {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.plugin().dispatch_plugin_event("website-id", "plugin-id", crisp_api::models::PluginSubscriptionEventDispatch::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }

@@ -23,9 +23,12 @@ pub struct WebsiteService {
 }
 
 impl WebsiteService {
-    /// Generate Analytics (Website Analytics).
+    /// Computes analytics for a website from a free-form query map and returns the data points, one per period or split value, with values and hit counts.
     ///
-    /// `POST website/{website_id}/analytics/generate` · [reference](https://docs.crisp.chat/references/rest-api/v1/#generate-analytics) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Generate Analytics (Website Analytics) · `POST website/{website_id}/analytics/generate` · [reference](https://docs.crisp.chat/references/rest-api/v1/#generate-analytics) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](GenerateAnalytics::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `Vec<WebsiteAnalyticsGeneratePoint>`.
     ///
@@ -35,21 +38,28 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn generate_analytics(&self, website_id: impl AsRef<str>, body: impl serde::Serialize) -> GenerateAnalytics {
+    pub fn generate_analytics(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        body: impl serde::Serialize,
+    ) -> GenerateAnalytics {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/analytics/generate",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(&body);
         GenerateAnalytics(call)
     }
 
-    /// Get Website Availability Status (Website Availability).
+    /// Returns whether the website's support team is currently `online` or `offline`, and since when (epoch ms).
     ///
-    /// `GET website/{website_id}/availability/status` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-availability-status) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Website Availability Status (Website Availability) · `GET website/{website_id}/availability/status` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-availability-status) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteAvailabilityStatus`.
     ///
@@ -59,21 +69,27 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_website_availability_status(&self, website_id: impl AsRef<str>) -> GetWebsiteAvailabilityStatus {
+    pub fn get_website_availability_status(
+        &self,
+        website_id: impl models::AsWebsiteId,
+    ) -> GetWebsiteAvailabilityStatus {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/availability/status",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         GetWebsiteAvailabilityStatus(call)
     }
 
-    /// List Website Operator Availabilities (Website Availability).
+    /// Lists the availability of each operator of a website: their availability type and since when it holds (epoch ms).
     ///
-    /// `GET website/{website_id}/availability/operators` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-website-operator-availabilities) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Website Operator Availabilities (Website Availability) · `GET website/{website_id}/availability/operators` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-website-operator-availabilities) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `Vec<WebsiteAvailabilityOperator>`.
     ///
@@ -85,22 +101,25 @@ impl WebsiteService {
     /// ```
     pub fn list_website_operator_availabilities(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
     ) -> ListWebsiteOperatorAvailabilities {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/availability/operators",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         ListWebsiteOperatorAvailabilities(call)
     }
 
-    /// Check If Website Exists (Website Base).
+    /// Checks whether a website is registered for the given domain (HEAD request); returns `true` when it exists.
     ///
-    /// `HEAD website` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-website-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Check If Website Exists (Website Base) · `HEAD website` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-website-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `domain`: Domain name, without scheme or path (for example `example.com`).
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -118,9 +137,9 @@ impl WebsiteService {
         CheckIfWebsiteExists(call)
     }
 
-    /// Create Website (Website Base).
+    /// Creates a new website with a name and domain and returns it with its new `website_id`.
     ///
-    /// `POST website` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-website) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Create Website (Website Base) · `POST website` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-website) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateWebsite::idempotent) is called.
     ///
     /// Returns `Website`.
     ///
@@ -136,9 +155,12 @@ impl WebsiteService {
         CreateWebsite(call)
     }
 
-    /// Get A Website (Website Base).
+    /// Returns the base record of a website: identifier, name, domain, logo URL and verification state.
     ///
-    /// `GET website/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-website) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get A Website (Website Base) · `GET website/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-website) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `Website`.
     ///
@@ -148,16 +170,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_website(&self, website_id: impl AsRef<str>) -> GetWebsite {
-        let call =
-            Call::new(&self.client, Method::GET, "website/{website_id}", &[Segment::One(website_id.as_ref())], true);
+    pub fn get_website(&self, website_id: impl models::AsWebsiteId) -> GetWebsite {
+        let call = Call::new(
+            &self.client,
+            Method::GET,
+            "website/{website_id}",
+            &[Segment::One(website_id.as_website_id())],
+            true,
+        );
 
         GetWebsite(call)
     }
 
-    /// Delete A Website (Website Base).
+    /// Schedules the permanent deletion of a website and all its data, confirmed by a verification (method `password`, `token` or `google`, and its secret); the deletion is not immediate and can be aborted until it runs.
     ///
-    /// `DELETE website/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-a-website) · tiers: user · idempotent: retried on transient failures.
+    /// Delete A Website (Website Base) · `DELETE website/{website_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-a-website) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `verify`: Verification challenge proving the caller's identity.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -169,11 +200,16 @@ impl WebsiteService {
     /// ```
     pub fn delete_website(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         verify: impl Into<models::WebsiteRemoveVerify>,
     ) -> DeleteWebsite {
-        let mut call =
-            Call::new(&self.client, Method::DELETE, "website/{website_id}", &[Segment::One(website_id.as_ref())], true);
+        let mut call = Call::new(
+            &self.client,
+            Method::DELETE,
+            "website/{website_id}",
+            &[Segment::One(website_id.as_website_id())],
+            true,
+        );
         call.body_empty();
         {
             let verify: models::WebsiteRemoveVerify = verify.into();
@@ -182,9 +218,12 @@ impl WebsiteService {
         DeleteWebsite(call)
     }
 
-    /// Abort Website Deletion (Website Base).
+    /// Cancels a pending deletion of a website, keeping the website and its data.
     ///
-    /// `DELETE website/{website_id}/expunge` · [reference](https://docs.crisp.chat/references/rest-api/v1/#abort-website-deletion) · tiers: user · idempotent: retried on transient failures.
+    /// Abort Website Deletion (Website Base) · `DELETE website/{website_id}/expunge` · [reference](https://docs.crisp.chat/references/rest-api/v1/#abort-website-deletion) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -194,21 +233,24 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn abort_website_deletion(&self, website_id: impl AsRef<str>) -> AbortWebsiteDeletion {
+    pub fn abort_website_deletion(&self, website_id: impl models::AsWebsiteId) -> AbortWebsiteDeletion {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/expunge",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         AbortWebsiteDeletion(call)
     }
 
-    /// Batch Resolve Conversations (Website Batch).
+    /// Marks many conversations as resolved in one call: the listed sessions, or every conversation of an inbox.
     ///
-    /// `PATCH website/{website_id}/batch/resolve` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-resolve-items) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Resolve Conversations (Website Batch) · `PATCH website/{website_id}/batch/resolve` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-resolve-items) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchResolveConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -220,23 +262,26 @@ impl WebsiteService {
     /// ```
     pub fn batch_resolve_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
     ) -> BatchResolveConversations {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/resolve",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         BatchResolveConversations(call)
     }
 
-    /// Batch Unresolve Conversations (Website Batch).
+    /// Marks many conversations as unresolved in one call: the listed sessions, or every conversation of an inbox.
     ///
-    /// `PATCH website/{website_id}/batch/unresolve` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-unresolve-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Unresolve Conversations (Website Batch) · `PATCH website/{website_id}/batch/unresolve` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-unresolve-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUnresolveConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -248,23 +293,26 @@ impl WebsiteService {
     /// ```
     pub fn batch_unresolve_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
     ) -> BatchUnresolveConversations {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/unresolve",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         BatchUnresolveConversations(call)
     }
 
-    /// Batch Read Conversations (Website Batch).
+    /// Marks all messages of many conversations as read in one call: the listed sessions, or every conversation of an inbox.
     ///
-    /// `PATCH website/{website_id}/batch/read` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-read-items) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Read Conversations (Website Batch) · `PATCH website/{website_id}/batch/read` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-read-items) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchReadConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -276,23 +324,26 @@ impl WebsiteService {
     /// ```
     pub fn batch_read_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
     ) -> BatchReadConversations {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/read",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         BatchReadConversations(call)
     }
 
-    /// Batch Unread Conversations (Website Batch).
+    /// Marks many conversations as unread in one call: the listed sessions, or every conversation of an inbox.
     ///
-    /// `PATCH website/{website_id}/batch/unread` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-unread-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Unread Conversations (Website Batch) · `PATCH website/{website_id}/batch/unread` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-unread-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUnreadConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -304,23 +355,26 @@ impl WebsiteService {
     /// ```
     pub fn batch_unread_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
     ) -> BatchUnreadConversations {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/unread",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         BatchUnreadConversations(call)
     }
 
-    /// Batch Remove Conversations (Website Batch).
+    /// Permanently removes many conversations and their messages in one call: the listed sessions, or every conversation of an inbox.
     ///
-    /// `PATCH website/{website_id}/batch/remove` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-remove-items) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Remove Conversations (Website Batch) · `PATCH website/{website_id}/batch/remove` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-remove-items) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchRemoveConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -332,23 +386,27 @@ impl WebsiteService {
     /// ```
     pub fn batch_remove_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
     ) -> BatchRemoveConversations {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/remove",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         BatchRemoveConversations(call)
     }
 
-    /// Batch Remove People (Website Batch).
+    /// Permanently removes many contact profiles in one call, selected by a list of people identifiers or a search.
     ///
-    /// `PATCH website/{website_id}/batch/remove` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-remove-items) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Remove People (Website Batch) · `PATCH website/{website_id}/batch/remove` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-remove-items) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchRemovePeople::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people`: Identifiers of the contact profiles targeted.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -360,14 +418,14 @@ impl WebsiteService {
     /// ```
     pub fn batch_remove_people(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people: impl Into<models::WebsiteBatchPeopleOperationInner>,
     ) -> BatchRemovePeople {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/remove",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -378,9 +436,12 @@ impl WebsiteService {
         BatchRemovePeople(call)
     }
 
-    /// Batch Report Conversations (Website Batch).
+    /// Reports many conversations with the same flag (for example spam or abuse) in one call.
     ///
-    /// `POST website/{website_id}/batch/report` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-report-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Report Conversations (Website Batch) · `POST website/{website_id}/batch/report` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-report-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchReportConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -392,23 +453,26 @@ impl WebsiteService {
     /// ```
     pub fn batch_report_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchReportOperation>,
     ) -> BatchReportConversations {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/batch/report",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         BatchReportConversations(call)
     }
 
-    /// Batch Block Conversations (Website Batch).
+    /// Blocks or unblocks incoming messages for many conversations in one call.
     ///
-    /// `PATCH website/{website_id}/batch/block` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-block-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Block Conversations (Website Batch) · `PATCH website/{website_id}/batch/block` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-block-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchBlockConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -420,23 +484,26 @@ impl WebsiteService {
     /// ```
     pub fn batch_block_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchBlockOperation>,
     ) -> BatchBlockConversations {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/block",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         BatchBlockConversations(call)
     }
 
-    /// Batch Routing Conversations (Website Batch).
+    /// Assigns many conversations to the same operator in one call.
     ///
-    /// `PATCH website/{website_id}/batch/routing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-routing-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Routing Conversations (Website Batch) · `PATCH website/{website_id}/batch/routing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-routing-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchRoutingConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -448,23 +515,26 @@ impl WebsiteService {
     /// ```
     pub fn batch_routing_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchRoutingOperation>,
     ) -> BatchRoutingConversations {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/routing",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         BatchRoutingConversations(call)
     }
 
-    /// Batch Inbox Conversations (Website Batch).
+    /// Moves many conversations to the same inbox in one call.
     ///
-    /// `PATCH website/{website_id}/batch/inbox` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-inbox-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Inbox Conversations (Website Batch) · `PATCH website/{website_id}/batch/inbox` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-inbox-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchInboxConversations::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -476,23 +546,26 @@ impl WebsiteService {
     /// ```
     pub fn batch_inbox_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchInboxOperation>,
     ) -> BatchInboxConversations {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/inbox",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         BatchInboxConversations(call)
     }
 
-    /// Batch Update Conversations Data (Website Batch).
+    /// Merges the same custom data map into many conversations in one call.
     ///
-    /// `PATCH website/{website_id}/batch/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-data-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Update Conversations Data (Website Batch) · `PATCH website/{website_id}/batch/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-data-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUpdateConversationsData::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -504,23 +577,28 @@ impl WebsiteService {
     /// ```
     pub fn batch_update_conversations_data(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsDataOperation>,
     ) -> BatchUpdateConversationsData {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/data",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         BatchUpdateConversationsData(call)
     }
 
-    /// Batch Update People Data (Website Batch).
+    /// Merges the same custom data map into many contact profiles in one call, selected by people identifiers or a search.
     ///
-    /// `PATCH website/{website_id}/batch/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-data-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Update People Data (Website Batch) · `PATCH website/{website_id}/batch/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-data-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUpdatePeopleData::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people`: Identifiers of the contact profiles targeted.
+    /// - `data`: Custom data as a JSON object of keys to values.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -532,7 +610,7 @@ impl WebsiteService {
     /// ```
     pub fn batch_update_people_data(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people: impl Into<models::WebsiteBatchPeopleOperationInner>,
         data: impl Into<models::WebsiteBatchDataPayload>,
     ) -> BatchUpdatePeopleData {
@@ -540,7 +618,7 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/data",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -555,9 +633,12 @@ impl WebsiteService {
         BatchUpdatePeopleData(call)
     }
 
-    /// Batch Update Conversations Segments (Website Batch).
+    /// Applies the same segments (tags) to many conversations in one call.
     ///
-    /// `PATCH website/{website_id}/batch/segments` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-segments-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Update Conversations Segments (Website Batch) · `PATCH website/{website_id}/batch/segments` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-segments-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUpdateConversationsSegments::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -569,23 +650,28 @@ impl WebsiteService {
     /// ```
     pub fn batch_update_conversations_segments(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteBatchConversationsSegmentsOperation>,
     ) -> BatchUpdateConversationsSegments {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/segments",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         BatchUpdateConversationsSegments(call)
     }
 
-    /// Batch Update People Segments (Website Batch).
+    /// Applies the same segments (tags) to many contact profiles in one call, selected by people identifiers or a search.
     ///
-    /// `PATCH website/{website_id}/batch/segments` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-segments-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Update People Segments (Website Batch) · `PATCH website/{website_id}/batch/segments` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-segments-items) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchUpdatePeopleSegments::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people`: Identifiers of the contact profiles targeted.
+    /// - `segments`: Segments (free-form tags) attached to the object, used for filtering and targeting.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -597,7 +683,7 @@ impl WebsiteService {
     /// ```
     pub fn batch_update_people_segments(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people: impl Into<models::WebsiteBatchPeopleOperationInner>,
         segments: Vec<String>,
     ) -> BatchUpdatePeopleSegments {
@@ -605,7 +691,7 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/batch/segments",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -619,9 +705,13 @@ impl WebsiteService {
         BatchUpdatePeopleSegments(call)
     }
 
-    /// List Campaigns (Website Campaigns).
+    /// Lists one page (1-based) of the website's campaigns, each with its type, state, progress and counts of targeted and reached recipients.
     ///
-    /// `GET website/{website_id}/campaigns/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaigns) · tiers: user · idempotent: retried on transient failures.
+    /// List Campaigns (Website Campaigns) · `GET website/{website_id}/campaigns/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaigns) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<WebsiteCampaignExcerpt>`.
     ///
@@ -633,22 +723,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_campaigns(&self, website_id: impl AsRef<str>, page_number: u32) -> ListCampaigns {
+    pub fn list_campaigns(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListCampaigns {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/campaigns/list/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
         ListCampaigns(call)
     }
 
-    /// List Campaign Tags (Website Campaigns).
+    /// Lists the tags used to group the website's campaigns, as strings.
     ///
-    /// `GET website/{website_id}/campaigns/tags` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-tags) · tiers: user · idempotent: retried on transient failures.
+    /// List Campaign Tags (Website Campaigns) · `GET website/{website_id}/campaigns/tags` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-tags) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `Vec<String>`.
     ///
@@ -658,21 +751,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_campaign_tags(&self, website_id: impl AsRef<str>) -> ListCampaignTags {
+    pub fn list_campaign_tags(&self, website_id: impl models::AsWebsiteId) -> ListCampaignTags {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/campaigns/tags",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         ListCampaignTags(call)
     }
 
-    /// List Campaign Templates (Website Campaigns).
+    /// Lists one page (1-based) of the website's campaign templates, without their content.
     ///
-    /// `GET website/{website_id}/campaigns/templates/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-templates) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Campaign Templates (Website Campaigns) · `GET website/{website_id}/campaigns/templates/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-templates) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<WebsiteCampaignTemplateExcerpt>`.
     ///
@@ -684,22 +781,31 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_campaign_templates(&self, website_id: impl AsRef<str>, page_number: u32) -> ListCampaignTemplates {
+    pub fn list_campaign_templates(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        page_number: u32,
+    ) -> ListCampaignTemplates {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/campaigns/templates/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
         ListCampaignTemplates(call)
     }
 
-    /// Create A New Campaign Template (Website Campaigns).
+    /// Creates an empty campaign template with a name and content format, and returns its `template_id`.
     ///
-    /// `POST website/{website_id}/campaigns/template` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-campaign-template) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Create A New Campaign Template (Website Campaigns) · `POST website/{website_id}/campaigns/template` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-campaign-template) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateNewCampaignTemplate::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `format`: Format of the content: `markdown` or `html`.
+    /// - `name`: Human-readable name shown in the Crisp app and, where relevant, to visitors.
     ///
     /// Returns `WebsiteCampaignTemplateNew`.
     ///
@@ -711,7 +817,7 @@ impl WebsiteService {
     /// ```
     pub fn create_new_campaign_template(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         format: impl Into<String>,
         name: impl Into<String>,
     ) -> CreateNewCampaignTemplate {
@@ -719,7 +825,7 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/campaigns/template",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -734,9 +840,13 @@ impl WebsiteService {
         CreateNewCampaignTemplate(call)
     }
 
-    /// Check If Campaign Template Exists (Website Campaigns).
+    /// Checks whether a campaign template exists (HEAD request); returns `true` when it does.
     ///
-    /// `HEAD website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-campaign-template-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Check If Campaign Template Exists (Website Campaigns) · `HEAD website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-campaign-template-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `template_id`: Identifier of the campaign template, a UUID.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -748,23 +858,27 @@ impl WebsiteService {
     /// ```
     pub fn check_if_campaign_template_exists(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         template_id: impl AsRef<str>,
     ) -> CheckIfCampaignTemplateExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/campaigns/template/{template_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(template_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(template_id.as_ref())],
             true,
         );
 
         CheckIfCampaignTemplateExists(call)
     }
 
-    /// Get A Campaign Template (Website Campaigns).
+    /// Returns one campaign template with its content.
     ///
-    /// `GET website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-campaign-template) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get A Campaign Template (Website Campaigns) · `GET website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-campaign-template) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `template_id`: Identifier of the campaign template, a UUID.
     ///
     /// Returns `WebsiteCampaignTemplateItem`.
     ///
@@ -776,23 +890,27 @@ impl WebsiteService {
     /// ```
     pub fn get_campaign_template(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         template_id: impl AsRef<str>,
     ) -> GetCampaignTemplate {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/campaigns/template/{template_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(template_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(template_id.as_ref())],
             true,
         );
 
         GetCampaignTemplate(call)
     }
 
-    /// Save A Campaign Template (Website Campaigns).
+    /// Replaces a campaign template with the given one.
     ///
-    /// `PUT website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-a-campaign-template) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Save A Campaign Template (Website Campaigns) · `PUT website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-a-campaign-template) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `template_id`: Identifier of the campaign template, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -804,7 +922,7 @@ impl WebsiteService {
     /// ```
     pub fn save_campaign_template(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         template_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::WebsiteCampaignTemplateItem>,
     ) -> SaveCampaignTemplate {
@@ -812,16 +930,20 @@ impl WebsiteService {
             &self.client,
             Method::PUT,
             "website/{website_id}/campaigns/template/{template_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(template_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(template_id.as_ref())],
             true,
         );
         call.body_json(body.borrow());
         SaveCampaignTemplate(call)
     }
 
-    /// Update A Campaign Template (Website Campaigns).
+    /// Changes the given fields of a campaign template, leaving the others unchanged.
     ///
-    /// `PATCH website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-a-campaign-template) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update A Campaign Template (Website Campaigns) · `PATCH website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-a-campaign-template) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateCampaignTemplate::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `template_id`: Identifier of the campaign template, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -833,7 +955,7 @@ impl WebsiteService {
     /// ```
     pub fn update_campaign_template(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         template_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::WebsiteCampaignTemplateItem>,
     ) -> UpdateCampaignTemplate {
@@ -841,16 +963,20 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/campaigns/template/{template_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(template_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(template_id.as_ref())],
             false,
         );
         call.body_json(body.borrow());
         UpdateCampaignTemplate(call)
     }
 
-    /// Remove A Campaign Template (Website Campaigns).
+    /// Permanently removes a campaign template.
     ///
-    /// `DELETE website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-campaign-template) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Remove A Campaign Template (Website Campaigns) · `DELETE website/{website_id}/campaigns/template/{template_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-campaign-template) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `template_id`: Identifier of the campaign template, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -862,23 +988,28 @@ impl WebsiteService {
     /// ```
     pub fn remove_campaign_template(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         template_id: impl AsRef<str>,
     ) -> RemoveCampaignTemplate {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/campaigns/template/{template_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(template_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(template_id.as_ref())],
             true,
         );
 
         RemoveCampaignTemplate(call)
     }
 
-    /// Create A New Campaign (Website Campaign).
+    /// Creates a draft campaign of the given type with a name, and returns its `campaign_id`.
     ///
-    /// `POST website/{website_id}/campaign` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Create A New Campaign (Website Campaign) · `POST website/{website_id}/campaign` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateNewCampaign::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `r#type`: Kind of the object, as a short code; the allowed values depend on the model.
+    /// - `name`: Human-readable name shown in the Crisp app and, where relevant, to visitors.
     ///
     /// Returns `WebsiteCampaignNew`.
     ///
@@ -890,7 +1021,7 @@ impl WebsiteService {
     /// ```
     pub fn create_new_campaign(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         r#type: impl Into<String>,
         name: impl Into<String>,
     ) -> CreateNewCampaign {
@@ -898,7 +1029,7 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/campaign",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -913,9 +1044,13 @@ impl WebsiteService {
         CreateNewCampaign(call)
     }
 
-    /// Check If Campaign Exists (Website Campaign).
+    /// Checks whether a campaign exists (HEAD request); returns `true` when it does.
     ///
-    /// `HEAD website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-campaign-exists) · tiers: user · idempotent: retried on transient failures.
+    /// Check If Campaign Exists (Website Campaign) · `HEAD website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-campaign-exists) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -927,23 +1062,27 @@ impl WebsiteService {
     /// ```
     pub fn check_if_campaign_exists(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         campaign_id: impl AsRef<str>,
     ) -> CheckIfCampaignExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/campaign/{campaign_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             true,
         );
 
         CheckIfCampaignExists(call)
     }
 
-    /// Get A Campaign (Website Campaign).
+    /// Returns one campaign in full: sender, recipients, automation flow, message, delivery options and statistics.
     ///
-    /// `GET website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-campaign) · tiers: user · idempotent: retried on transient failures.
+    /// Get A Campaign (Website Campaign) · `GET website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-campaign) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `WebsiteCampaignItem`.
     ///
@@ -953,21 +1092,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_campaign(&self, website_id: impl AsRef<str>, campaign_id: impl AsRef<str>) -> GetCampaign {
+    pub fn get_campaign(&self, website_id: impl models::AsWebsiteId, campaign_id: impl AsRef<str>) -> GetCampaign {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/campaign/{campaign_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             true,
         );
 
         GetCampaign(call)
     }
 
-    /// Save A Campaign (Website Campaign).
+    /// Replaces a campaign with the given one.
     ///
-    /// `PUT website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-a-campaign) · tiers: user · idempotent: retried on transient failures.
+    /// Save A Campaign (Website Campaign) · `PUT website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-a-campaign) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -979,7 +1122,7 @@ impl WebsiteService {
     /// ```
     pub fn save_campaign(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         campaign_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::WebsiteCampaignItem>,
     ) -> SaveCampaign {
@@ -987,16 +1130,20 @@ impl WebsiteService {
             &self.client,
             Method::PUT,
             "website/{website_id}/campaign/{campaign_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             true,
         );
         call.body_json(body.borrow());
         SaveCampaign(call)
     }
 
-    /// Update A Campaign (Website Campaign).
+    /// Changes the given fields of a campaign, leaving the others unchanged.
     ///
-    /// `PATCH website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update A Campaign (Website Campaign) · `PATCH website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateCampaign::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1008,7 +1155,7 @@ impl WebsiteService {
     /// ```
     pub fn update_campaign(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         campaign_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::WebsiteCampaignItem>,
     ) -> UpdateCampaign {
@@ -1016,16 +1163,20 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/campaign/{campaign_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             false,
         );
         call.body_json(body.borrow());
         UpdateCampaign(call)
     }
 
-    /// Remove A Campaign (Website Campaign).
+    /// Permanently removes a campaign.
     ///
-    /// `DELETE website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-campaign) · tiers: user · idempotent: retried on transient failures.
+    /// Remove A Campaign (Website Campaign) · `DELETE website/{website_id}/campaign/{campaign_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-campaign) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1035,21 +1186,29 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn remove_campaign(&self, website_id: impl AsRef<str>, campaign_id: impl AsRef<str>) -> RemoveCampaign {
+    pub fn remove_campaign(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        campaign_id: impl AsRef<str>,
+    ) -> RemoveCampaign {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/campaign/{campaign_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             true,
         );
 
         RemoveCampaign(call)
     }
 
-    /// Dispatch A Campaign (Website Campaign).
+    /// Dispatches a campaign: starts sending it to its recipients; progress is reported by `campaign:progress` real-time events.
     ///
-    /// `POST website/{website_id}/campaign/{campaign_id}/dispatch` · [reference](https://docs.crisp.chat/references/rest-api/v1/#dispatch-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Dispatch A Campaign (Website Campaign) · `POST website/{website_id}/campaign/{campaign_id}/dispatch` · [reference](https://docs.crisp.chat/references/rest-api/v1/#dispatch-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](DispatchCampaign::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1059,21 +1218,29 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn dispatch_campaign(&self, website_id: impl AsRef<str>, campaign_id: impl AsRef<str>) -> DispatchCampaign {
+    pub fn dispatch_campaign(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        campaign_id: impl AsRef<str>,
+    ) -> DispatchCampaign {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/campaign/{campaign_id}/dispatch",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             false,
         );
         call.body_empty();
         DispatchCampaign(call)
     }
 
-    /// Resume A Campaign (Website Campaign).
+    /// Resumes sending a campaign that was paused.
     ///
-    /// `POST website/{website_id}/campaign/{campaign_id}/resume` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resume-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Resume A Campaign (Website Campaign) · `POST website/{website_id}/campaign/{campaign_id}/resume` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resume-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ResumeCampaign::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1083,21 +1250,29 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn resume_campaign(&self, website_id: impl AsRef<str>, campaign_id: impl AsRef<str>) -> ResumeCampaign {
+    pub fn resume_campaign(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        campaign_id: impl AsRef<str>,
+    ) -> ResumeCampaign {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/campaign/{campaign_id}/resume",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             false,
         );
         call.body_empty();
         ResumeCampaign(call)
     }
 
-    /// Pause A Campaign (Website Campaign).
+    /// Pauses a campaign that is being sent; it can be resumed later.
     ///
-    /// `POST website/{website_id}/campaign/{campaign_id}/pause` · [reference](https://docs.crisp.chat/references/rest-api/v1/#pause-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Pause A Campaign (Website Campaign) · `POST website/{website_id}/campaign/{campaign_id}/pause` · [reference](https://docs.crisp.chat/references/rest-api/v1/#pause-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](PauseCampaign::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1107,21 +1282,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn pause_campaign(&self, website_id: impl AsRef<str>, campaign_id: impl AsRef<str>) -> PauseCampaign {
+    pub fn pause_campaign(&self, website_id: impl models::AsWebsiteId, campaign_id: impl AsRef<str>) -> PauseCampaign {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/campaign/{campaign_id}/pause",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             false,
         );
         call.body_empty();
         PauseCampaign(call)
     }
 
-    /// Test A Campaign (Website Campaign).
+    /// Sends a test copy of a campaign without sending it to its recipients.
     ///
-    /// `POST website/{website_id}/campaign/{campaign_id}/test` · [reference](https://docs.crisp.chat/references/rest-api/v1/#test-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Test A Campaign (Website Campaign) · `POST website/{website_id}/campaign/{campaign_id}/test` · [reference](https://docs.crisp.chat/references/rest-api/v1/#test-a-campaign) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](TestCampaign::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1131,21 +1310,26 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn test_campaign(&self, website_id: impl AsRef<str>, campaign_id: impl AsRef<str>) -> TestCampaign {
+    pub fn test_campaign(&self, website_id: impl models::AsWebsiteId, campaign_id: impl AsRef<str>) -> TestCampaign {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/campaign/{campaign_id}/test",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref())],
             false,
         );
         call.body_empty();
         TestCampaign(call)
     }
 
-    /// List Campaign Recipients (Website Campaign).
+    /// Lists one page (1-based) of the contacts a campaign targets, with their email, name and subscription state.
     ///
-    /// `GET website/{website_id}/campaign/{campaign_id}/recipients/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-recipients) · tiers: user · idempotent: retried on transient failures.
+    /// List Campaign Recipients (Website Campaign) · `GET website/{website_id}/campaign/{campaign_id}/recipients/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-recipients) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<WebsiteCampaignRecipient>`.
     ///
@@ -1159,7 +1343,7 @@ impl WebsiteService {
     /// ```
     pub fn list_campaign_recipients(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         campaign_id: impl AsRef<str>,
         page_number: u32,
     ) -> ListCampaignRecipients {
@@ -1168,16 +1352,22 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/campaign/{campaign_id}/recipients/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(campaign_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(campaign_id.as_ref()), Segment::One(&page_number)],
             true,
         );
 
         ListCampaignRecipients(call)
     }
 
-    /// List Campaign Statistics (Website Campaign).
+    /// Lists one page (1-based) of the recipients who performed one action on a campaign (for example opened or clicked), with the time of each record (epoch ms).
     ///
-    /// `GET website/{website_id}/campaign/{campaign_id}/statistics/{action}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-statistics) · tiers: user · idempotent: retried on transient failures.
+    /// List Campaign Statistics (Website Campaign) · `GET website/{website_id}/campaign/{campaign_id}/statistics/{action}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-campaign-statistics) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `campaign_id`: Identifier of the campaign, a UUID.
+    /// - `action`: Action to perform or performed, as a short code or an action object.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<WebsiteCampaignStatistic>`.
     ///
@@ -1191,7 +1381,7 @@ impl WebsiteService {
     /// ```
     pub fn list_campaign_statistics(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         campaign_id: impl AsRef<str>,
         action: impl AsRef<str>,
         page_number: u32,
@@ -1202,7 +1392,7 @@ impl WebsiteService {
             Method::GET,
             "website/{website_id}/campaign/{campaign_id}/statistics/{action}/{page_number}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(campaign_id.as_ref()),
                 Segment::One(action.as_ref()),
                 Segment::One(&page_number),
@@ -1213,9 +1403,12 @@ impl WebsiteService {
         ListCampaignStatistics(call)
     }
 
-    /// Get Connect Endpoints (Website Connect).
+    /// Returns the real-time (RTM) socket endpoints to connect to for this website, with rescue endpoints to fall back on.
     ///
-    /// `GET website/{website_id}/connect/endpoints` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-connect-endpoints) · tiers: not documented · idempotent: retried on transient failures.
+    /// Get Connect Endpoints (Website Connect) · `GET website/{website_id}/connect/endpoints` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-connect-endpoints) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteConnectEndpoints`.
     ///
@@ -1225,21 +1418,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_connect_endpoints(&self, website_id: impl AsRef<str>) -> GetConnectEndpoints {
+    pub fn get_connect_endpoints(&self, website_id: impl models::AsWebsiteId) -> GetConnectEndpoints {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/connect/endpoints",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         GetConnectEndpoints(call)
     }
 
-    /// List Conversations (Website Conversations).
+    /// Lists one page (1-based) of the website's conversations, with optional filters (inbox, unread, resolved, mention, assignee, dates), ordering and a text, segment or filter search; `per_page` sets the page size (20 to 50, default 20).
     ///
-    /// `GET website/{website_id}/conversations/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversations) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Conversations (Website Conversations) · `GET website/{website_id}/conversations/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversations) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Optional: [`per_page`](ListConversations::per_page), [`include_empty`](ListConversations::include_empty), [`filter_inbox_id`](ListConversations::filter_inbox_id), [`filter_unread`](ListConversations::filter_unread), [`filter_resolved`](ListConversations::filter_resolved), [`filter_not_resolved`](ListConversations::filter_not_resolved), [`filter_mention`](ListConversations::filter_mention), [`filter_assigned`](ListConversations::filter_assigned), [`filter_unassigned`](ListConversations::filter_unassigned), [`filter_date_start`](ListConversations::filter_date_start), [`filter_date_end`](ListConversations::filter_date_end), [`order_date_created`](ListConversations::order_date_created), [`order_date_updated`](ListConversations::order_date_updated), [`order_date_waiting`](ListConversations::order_date_waiting), [`search_type`](ListConversations::search_type), [`search_query`](ListConversations::search_query), [`search_operator`](ListConversations::search_operator).
     ///
@@ -1253,22 +1450,26 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_conversations(&self, website_id: impl AsRef<str>, page_number: u32) -> ListConversations {
+    pub fn list_conversations(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListConversations {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversations/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
         ListConversations(call)
     }
 
-    /// List Suggested Conversation Segments (Website Conversations).
+    /// Lists one page (1-based) of the segments used on conversations, each with how many conversations carry it.
     ///
-    /// `GET website/{website_id}/conversations/suggest/segments/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-conversation-segments) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Suggested Conversation Segments (Website Conversations) · `GET website/{website_id}/conversations/suggest/segments/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-conversation-segments) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<ConversationSuggestedSegment>`.
     ///
@@ -1282,7 +1483,7 @@ impl WebsiteService {
     /// ```
     pub fn list_suggested_conversation_segments(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         page_number: u32,
     ) -> ListSuggestedConversationSegments {
         let page_number = page_number.to_string();
@@ -1290,16 +1491,20 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/conversations/suggest/segments/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
         ListSuggestedConversationSegments(call)
     }
 
-    /// Delete Suggested Conversation Segment (Website Conversations).
+    /// Removes a segment from the suggestions offered for conversations.
     ///
-    /// `DELETE website/{website_id}/conversations/suggest/segment` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-conversation-segment) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Delete Suggested Conversation Segment (Website Conversations) · `DELETE website/{website_id}/conversations/suggest/segment` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-conversation-segment) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `segment`: Name of the segment (tag).
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1311,14 +1516,14 @@ impl WebsiteService {
     /// ```
     pub fn delete_suggested_conversation_segment(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         segment: impl Into<String>,
     ) -> DeleteSuggestedConversationSegment {
         let mut call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/conversations/suggest/segment",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
         call.body_empty();
@@ -1329,9 +1534,13 @@ impl WebsiteService {
         DeleteSuggestedConversationSegment(call)
     }
 
-    /// List Suggested Conversation Data Keys (Website Conversations).
+    /// Lists one page (1-based) of the custom data keys used on conversations, each with how many conversations carry it.
     ///
-    /// `GET website/{website_id}/conversations/suggest/data/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-conversation-data-keys) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Suggested Conversation Data Keys (Website Conversations) · `GET website/{website_id}/conversations/suggest/data/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-conversation-data-keys) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<ConversationSuggestedData>`.
     ///
@@ -1345,7 +1554,7 @@ impl WebsiteService {
     /// ```
     pub fn list_suggested_conversation_data_keys(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         page_number: u32,
     ) -> ListSuggestedConversationDataKeys {
         let page_number = page_number.to_string();
@@ -1353,16 +1562,20 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/conversations/suggest/data/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
         ListSuggestedConversationDataKeys(call)
     }
 
-    /// Delete Suggested Conversation Data Key (Website Conversations).
+    /// Removes a custom data key from the suggestions offered for conversations.
     ///
-    /// `DELETE website/{website_id}/conversations/suggest/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-conversation-data-key) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Delete Suggested Conversation Data Key (Website Conversations) · `DELETE website/{website_id}/conversations/suggest/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-conversation-data-key) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `key`: Custom data key.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1374,14 +1587,14 @@ impl WebsiteService {
     /// ```
     pub fn delete_suggested_conversation_data_key(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         key: impl Into<String>,
     ) -> DeleteSuggestedConversationDataKey {
         let mut call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/conversations/suggest/data",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
         call.body_empty();
@@ -1392,9 +1605,13 @@ impl WebsiteService {
         DeleteSuggestedConversationDataKey(call)
     }
 
-    /// List Spam Conversations (Website Conversations).
+    /// Lists one page (1-based) of the conversations held back as spam, with the reason and the time they were caught (epoch ms).
     ///
-    /// `GET website/{website_id}/conversations/spams/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-spam-conversations) · tiers: user · idempotent: retried on transient failures.
+    /// List Spam Conversations (Website Conversations) · `GET website/{website_id}/conversations/spams/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-spam-conversations) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<ConversationSpam>`.
     ///
@@ -1406,22 +1623,30 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_spam_conversations(&self, website_id: impl AsRef<str>, page_number: u32) -> ListSpamConversations {
+    pub fn list_spam_conversations(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        page_number: u32,
+    ) -> ListSpamConversations {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversations/spams/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
         ListSpamConversations(call)
     }
 
-    /// Resolve Spam Conversation Content (Website Conversations).
+    /// Returns one spam item with the content that was held back.
     ///
-    /// `GET website/{website_id}/conversations/spam/{spam_id}/content` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-spam-conversation-content) · tiers: user · idempotent: retried on transient failures.
+    /// Resolve Spam Conversation Content (Website Conversations) · `GET website/{website_id}/conversations/spam/{spam_id}/content` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-spam-conversation-content) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `spam_id`: Identifier of the item held back by the spam filter.
     ///
     /// Returns `ConversationSpamContent`.
     ///
@@ -1433,23 +1658,28 @@ impl WebsiteService {
     /// ```
     pub fn resolve_spam_conversation_content(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         spam_id: impl AsRef<str>,
     ) -> ResolveSpamConversationContent {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversations/spam/{spam_id}/content",
-            &[Segment::One(website_id.as_ref()), Segment::One(spam_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(spam_id.as_ref())],
             true,
         );
 
         ResolveSpamConversationContent(call)
     }
 
-    /// Submit Spam Conversation Decision (Website Conversations).
+    /// Decides on a spam item: deliver it as a normal conversation or confirm it as spam.
     ///
-    /// `POST website/{website_id}/conversations/spam/{spam_id}/decision` · [reference](https://docs.crisp.chat/references/rest-api/v1/#submit-spam-conversation-decision) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Submit Spam Conversation Decision (Website Conversations) · `POST website/{website_id}/conversations/spam/{spam_id}/decision` · [reference](https://docs.crisp.chat/references/rest-api/v1/#submit-spam-conversation-decision) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](SubmitSpamConversationDecision::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `spam_id`: Identifier of the item held back by the spam filter.
+    /// - `action`: Action to perform or performed, as a short code or an action object.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1461,7 +1691,7 @@ impl WebsiteService {
     /// ```
     pub fn submit_spam_conversation_decision(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         spam_id: impl AsRef<str>,
         action: impl Into<String>,
     ) -> SubmitSpamConversationDecision {
@@ -1469,7 +1699,7 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/conversations/spam/{spam_id}/decision",
-            &[Segment::One(website_id.as_ref()), Segment::One(spam_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(spam_id.as_ref())],
             false,
         );
         call.body_empty();
@@ -1480,9 +1710,12 @@ impl WebsiteService {
         SubmitSpamConversationDecision(call)
     }
 
-    /// Create A New Conversation (Website Conversation).
+    /// Creates an empty conversation on the website and returns its new `session_id`.
     ///
-    /// `POST website/{website_id}/conversation` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Create A New Conversation (Website Conversation) · `POST website/{website_id}/conversation` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateNewConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `ConversationNew`.
     ///
@@ -1492,21 +1725,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn create_new_conversation(&self, website_id: impl AsRef<str>) -> CreateNewConversation {
+    pub fn create_new_conversation(&self, website_id: impl models::AsWebsiteId) -> CreateNewConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
         CreateNewConversation(call)
     }
 
-    /// Check If Conversation Exists (Website Conversation).
+    /// Checks whether a conversation exists (HEAD request); returns `true` when it does.
     ///
-    /// `HEAD website/{website_id}/conversation/{session_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-conversation-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Check If Conversation Exists (Website Conversation) · `HEAD website/{website_id}/conversation/{session_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-conversation-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -1518,23 +1755,27 @@ impl WebsiteService {
     /// ```
     pub fn check_if_conversation_exists(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> CheckIfConversationExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/conversation/{session_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
         CheckIfConversationExists(call)
     }
 
-    /// Get A Conversation (Website Conversation).
+    /// Returns one conversation: state, assignee, unread counts, last message, participants and the visitor's metas.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get A Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `Conversation`.
     ///
@@ -1544,21 +1785,29 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_conversation(&self, website_id: impl AsRef<str>, session_id: impl AsRef<str>) -> GetConversation {
+    pub fn get_conversation(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
+    ) -> GetConversation {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
         GetConversation(call)
     }
 
-    /// Remove A Conversation (Website Conversation).
+    /// Permanently removes a conversation and all its messages.
     ///
-    /// `DELETE website/{website_id}/conversation/{session_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Remove A Conversation (Website Conversation) · `DELETE website/{website_id}/conversation/{session_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1568,21 +1817,29 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn remove_conversation(&self, website_id: impl AsRef<str>, session_id: impl AsRef<str>) -> RemoveConversation {
+    pub fn remove_conversation(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
+    ) -> RemoveConversation {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/conversation/{session_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
         RemoveConversation(call)
     }
 
-    /// Initiate A Conversation With Existing Session (Website Conversation).
+    /// Initiates the conversation of an existing session, for example to write to a visitor before they have written.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/initiate` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initiate-a-conversation-with-existing-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Initiate A Conversation With Existing Session (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/initiate` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initiate-a-conversation-with-existing-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](InitiateConversationWithExistingSession::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1594,27 +1851,33 @@ impl WebsiteService {
     /// ```
     pub fn initiate_conversation_with_existing_session(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> InitiateConversationWithExistingSession {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/initiate",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
         InitiateConversationWithExistingSession(call)
     }
 
-    /// Get Messages In Conversation (Website Conversation).
+    /// Returns one batch of messages of a conversation; pass `timestamp_before` (epoch ms) to page back to older messages.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/messages` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-messages-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Messages In Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/messages` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-messages-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Optional: [`timestamp_before`](GetMessagesInConversation::timestamp_before), [`timestamp_after`](GetMessagesInConversation::timestamp_after), [`timestamp_around`](GetMessagesInConversation::timestamp_around).
     ///
     /// Returns `Vec<ConversationMessage>`.
+    ///
+    /// [`into_stream`](GetMessagesInConversation::into_stream) walks the following pages item by item.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
@@ -1624,23 +1887,27 @@ impl WebsiteService {
     /// ```
     pub fn get_messages_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetMessagesInConversation {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/messages",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
         GetMessagesInConversation(call)
     }
 
-    /// Send A Message In Conversation (Website Conversation).
+    /// Sends a message (text, note, file, animation, audio, picker, field, carousel or event) in a conversation and returns its fingerprint.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/message` · [reference](https://docs.crisp.chat/references/rest-api/v1/#send-a-message-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Send A Message In Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/message` · [reference](https://docs.crisp.chat/references/rest-api/v1/#send-a-message-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](SendMessageInConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationMessageDispatched`.
     ///
@@ -1652,24 +1919,29 @@ impl WebsiteService {
     /// ```
     pub fn send_message_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationMessageNew>,
     ) -> SendMessageInConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/message",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_json(body.borrow());
         SendMessageInConversation(call)
     }
 
-    /// Get A Message In Conversation (Website Conversation).
+    /// Returns one message of a conversation, identified by its fingerprint.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/message/{fingerprint}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-message-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get A Message In Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/message/{fingerprint}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-message-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `fingerprint`: Fingerprint of the message: its identifier within the conversation.
     ///
     /// Returns `ConversationMessage`.
     ///
@@ -1681,25 +1953,35 @@ impl WebsiteService {
     /// ```
     pub fn get_message_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
-        fingerprint: u64,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
+        fingerprint: i64,
     ) -> GetMessageInConversation {
         let fingerprint = fingerprint.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/message/{fingerprint}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(&fingerprint)],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(&fingerprint),
+            ],
             true,
         );
 
         GetMessageInConversation(call)
     }
 
-    /// Update A Message In Conversation (Website Conversation).
+    /// Replaces the content of a message already sent in a conversation; the message is then marked as edited.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/message/{fingerprint}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-a-message-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update A Message In Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/message/{fingerprint}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-a-message-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateMessageInConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `fingerprint`: Fingerprint of the message: its identifier within the conversation.
+    /// - `content`: Content of the message or page; its shape depends on the model and, for messages, on `type`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1711,9 +1993,9 @@ impl WebsiteService {
     /// ```
     pub fn update_message_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
-        fingerprint: u64,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
+        fingerprint: i64,
         content: impl Into<models::ConversationMessageContent>,
     ) -> UpdateMessageInConversation {
         let fingerprint = fingerprint.to_string();
@@ -1721,7 +2003,11 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/message/{fingerprint}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(&fingerprint)],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(&fingerprint),
+            ],
             false,
         );
         call.body_empty();
@@ -1732,9 +2018,14 @@ impl WebsiteService {
         UpdateMessageInConversation(call)
     }
 
-    /// Remove A Message In Conversation (Website Conversation).
+    /// Permanently removes one message from a conversation.
     ///
-    /// `DELETE website/{website_id}/conversation/{session_id}/message/{fingerprint}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-message-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Remove A Message In Conversation (Website Conversation) · `DELETE website/{website_id}/conversation/{session_id}/message/{fingerprint}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-message-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `fingerprint`: Fingerprint of the message: its identifier within the conversation.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1746,25 +2037,33 @@ impl WebsiteService {
     /// ```
     pub fn remove_message_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
-        fingerprint: u64,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
+        fingerprint: i64,
     ) -> RemoveMessageInConversation {
         let fingerprint = fingerprint.to_string();
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/conversation/{session_id}/message/{fingerprint}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(&fingerprint)],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(&fingerprint),
+            ],
             true,
         );
 
         RemoveMessageInConversation(call)
     }
 
-    /// Compose A Message In Conversation (Website Conversation).
+    /// Shows or hides the typing indicator in a conversation (`start` or `stop`), optionally with an excerpt of the text being typed.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/compose` · [reference](https://docs.crisp.chat/references/rest-api/v1/#compose-a-message-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Compose A Message In Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/compose` · [reference](https://docs.crisp.chat/references/rest-api/v1/#compose-a-message-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ComposeMessageInConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1776,24 +2075,28 @@ impl WebsiteService {
     /// ```
     pub fn compose_message_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationComposeMessageNew>,
     ) -> ComposeMessageInConversation {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/compose",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_json(body.borrow());
         ComposeMessageInConversation(call)
     }
 
-    /// Mark Messages As Read In Conversation (Website Conversation).
+    /// Marks messages of a conversation as read for the operator or visitor side, all of them or the given fingerprints.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/read` · [reference](https://docs.crisp.chat/references/rest-api/v1/#mark-messages-as-read-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Mark Messages As Read In Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/read` · [reference](https://docs.crisp.chat/references/rest-api/v1/#mark-messages-as-read-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](MarkMessagesAsReadInConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1805,24 +2108,28 @@ impl WebsiteService {
     /// ```
     pub fn mark_messages_as_read_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationReadMessageMark>,
     ) -> MarkMessagesAsReadInConversation {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/read",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_json(body.borrow());
         MarkMessagesAsReadInConversation(call)
     }
 
-    /// Mark Conversation As Unread (Website Conversation).
+    /// Marks a conversation as unread again for the operator or visitor side.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/unread` · [reference](https://docs.crisp.chat/references/rest-api/v1/#mark-conversation-as-unread) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Mark Conversation As Unread (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/unread` · [reference](https://docs.crisp.chat/references/rest-api/v1/#mark-conversation-as-unread) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](MarkConversationAsUnread::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1834,24 +2141,28 @@ impl WebsiteService {
     /// ```
     pub fn mark_conversation_as_unread(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationUnreadMessageMark>,
     ) -> MarkConversationAsUnread {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/unread",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_json(body.borrow());
         MarkConversationAsUnread(call)
     }
 
-    /// Mark Messages As Delivered In Conversation (Website Conversation).
+    /// Marks messages of a conversation as delivered to the operator or visitor side, all of them or the given fingerprints.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/delivered` · [reference](https://docs.crisp.chat/references/rest-api/v1/#mark-messages-as-delivered-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Mark Messages As Delivered In Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/delivered` · [reference](https://docs.crisp.chat/references/rest-api/v1/#mark-messages-as-delivered-in-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](MarkMessagesAsDeliveredInConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1863,24 +2174,29 @@ impl WebsiteService {
     /// ```
     pub fn mark_messages_as_delivered_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationReadMessageMark>,
     ) -> MarkMessagesAsDeliveredInConversation {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/delivered",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_json(body.borrow());
         MarkMessagesAsDeliveredInConversation(call)
     }
 
-    /// Update Conversation Open State (Website Conversation).
+    /// Records whether the conversation is currently open (being viewed) or closed.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/open` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-conversation-open-state) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Conversation Open State (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/open` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-conversation-open-state) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateConversationOpenState::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `opened`: Number of recipients who opened the campaign email.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1892,15 +2208,15 @@ impl WebsiteService {
     /// ```
     pub fn update_conversation_open_state(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         opened: bool,
     ) -> UpdateConversationOpenState {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/open",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -1910,9 +2226,13 @@ impl WebsiteService {
         UpdateConversationOpenState(call)
     }
 
-    /// Get Conversation Routing Assign (Website Conversation).
+    /// Returns the operator a conversation is assigned to, if any.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/routing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-routing-assign) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Conversation Routing Assign (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/routing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-routing-assign) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationRoutingAssign`.
     ///
@@ -1924,23 +2244,27 @@ impl WebsiteService {
     /// ```
     pub fn get_conversation_routing_assign(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetConversationRoutingAssign {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/routing",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
         GetConversationRoutingAssign(call)
     }
 
-    /// Assign Conversation Routing (Website Conversation).
+    /// Assigns a conversation to an operator (by `user_id`), optionally silently, that is without notifying.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/routing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#assign-conversation-routing) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Assign Conversation Routing (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/routing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#assign-conversation-routing) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AssignConversationRouting::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -1952,57 +2276,65 @@ impl WebsiteService {
     /// ```
     pub fn assign_conversation_routing(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationRoutingAssignUpdate>,
     ) -> AssignConversationRouting {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/routing",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_json(body.borrow());
         AssignConversationRouting(call)
     }
 
-    /// Update Conversation Inbox (Website Conversation).
+    /// Moves a conversation to another inbox.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/inbox` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-conversation-inbox) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Conversation Inbox (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/inbox` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-conversation-inbox) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateConversationInbox::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `inbox_id`: Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox. `None` sends `null`.
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().update_conversation_inbox("website-id", "session-id", "value").await?;
+    /// let result = client.website().update_conversation_inbox("website-id", "session-id", Some("value")).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn update_conversation_inbox(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
-        inbox_id: impl Into<String>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
+        inbox_id: Option<&str>,
     ) -> UpdateConversationInbox {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/inbox",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
         {
-            let inbox_id: String = inbox_id.into();
             call.body_field("inbox_id", inbox_id);
         }
         UpdateConversationInbox(call)
     }
 
-    /// Get Conversation Metas (Website Conversation).
+    /// Returns the visitor details of a conversation: name, email, phone, address, avatar, subject, segments, custom data, device and network.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/meta` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-metas) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Conversation Metas (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/meta` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-metas) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationMeta`.
     ///
@@ -2014,23 +2346,27 @@ impl WebsiteService {
     /// ```
     pub fn get_conversation_metas(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetConversationMetas {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/meta",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
         GetConversationMetas(call)
     }
 
-    /// Update Conversation Metas (Website Conversation).
+    /// Changes the given visitor details of a conversation (name, email, phone, segments, custom data...), leaving the others unchanged.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/meta` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-conversation-metas) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Conversation Metas (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/meta` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-conversation-metas) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateConversationMetas::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2042,24 +2378,29 @@ impl WebsiteService {
     /// ```
     pub fn update_conversation_metas(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationMeta>,
     ) -> UpdateConversationMetas {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/meta",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_json(body.borrow());
         UpdateConversationMetas(call)
     }
 
-    /// Get An Original Message In Conversation (Website Conversation).
+    /// Returns the original form of a message as it was received (for an email, its headers and raw content).
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/original/{original_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-an-original-message-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get An Original Message In Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/original/{original_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-an-original-message-in-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `original_id`: Identifier of the original (raw) form of a message, to fetch with Get Original Message In Conversation.
     ///
     /// Returns `ConversationOriginal`.
     ///
@@ -2071,24 +2412,33 @@ impl WebsiteService {
     /// ```
     pub fn get_original_message_in_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         original_id: impl AsRef<str>,
     ) -> GetOriginalMessageInConversation {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/original/{original_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(original_id.as_ref())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(original_id.as_ref()),
+            ],
             true,
         );
 
         GetOriginalMessageInConversation(call)
     }
 
-    /// List Conversation Pages (Website Conversation).
+    /// Lists one page (1-based) of the web pages the visitor browsed during the conversation, with title, URL, referrer and time (epoch ms).
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/pages/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversation-pages) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Conversation Pages (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/pages/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversation-pages) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<ConversationPage>`.
     ///
@@ -2102,8 +2452,8 @@ impl WebsiteService {
     /// ```
     pub fn list_conversation_pages(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         page_number: u32,
     ) -> ListConversationPages {
         let page_number = page_number.to_string();
@@ -2111,16 +2461,25 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/pages/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(&page_number)],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(&page_number),
+            ],
             true,
         );
 
         ListConversationPages(call)
     }
 
-    /// List Conversation Events (Website Conversation).
+    /// Lists one page (1-based) of the custom events recorded in the conversation, with their text, data, colour and time (epoch ms).
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/events/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversation-events) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Conversation Events (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/events/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversation-events) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<ConversationEvent>`.
     ///
@@ -2134,8 +2493,8 @@ impl WebsiteService {
     /// ```
     pub fn list_conversation_events(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         page_number: u32,
     ) -> ListConversationEvents {
         let page_number = page_number.to_string();
@@ -2143,16 +2502,25 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/events/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(&page_number)],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(&page_number),
+            ],
             true,
         );
 
         ListConversationEvents(call)
     }
 
-    /// List Conversation Files (Website Conversation).
+    /// Lists one page (1-based) of the files exchanged in the conversation, with name, MIME type, URL and time (epoch ms).
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/files/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversation-files) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Conversation Files (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/files/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-conversation-files) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<ConversationFile>`.
     ///
@@ -2166,8 +2534,8 @@ impl WebsiteService {
     /// ```
     pub fn list_conversation_files(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         page_number: u32,
     ) -> ListConversationFiles {
         let page_number = page_number.to_string();
@@ -2175,16 +2543,24 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/files/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(&page_number)],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(&page_number),
+            ],
             true,
         );
 
         ListConversationFiles(call)
     }
 
-    /// Get Conversation State (Website Conversation).
+    /// Returns the state of a conversation: `pending`, `unresolved` or `resolved`.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/state` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-state) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Conversation State (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/state` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-state) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationStateData`.
     ///
@@ -2196,23 +2572,28 @@ impl WebsiteService {
     /// ```
     pub fn get_conversation_state(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetConversationState {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/state",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
         GetConversationState(call)
     }
 
-    /// Change Conversation State (Website Conversation).
+    /// Sets the state of a conversation to `pending`, `unresolved` or `resolved`.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/state` · [reference](https://docs.crisp.chat/references/rest-api/v1/#change-conversation-state) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Change Conversation State (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/state` · [reference](https://docs.crisp.chat/references/rest-api/v1/#change-conversation-state) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ChangeConversationState::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `state`: Current state of the object, from a closed set that depends on the model. One of [`ConversationState`](crate::models::ConversationState).
     ///
     /// Optional: [`user`](ChangeConversationState::user), [`origin`](ChangeConversationState::origin).
     ///
@@ -2220,34 +2601,37 @@ impl WebsiteService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().change_conversation_state("website-id", "session-id", "pending").await?;
+    /// let result = client.website().change_conversation_state("website-id", "session-id", crisp_api::models::ConversationState::Pending).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn change_conversation_state(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
-        state: impl Into<models::ConversationState>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
+        state: models::ConversationState,
     ) -> ChangeConversationState {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/state",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
         {
-            let state: models::ConversationState = state.into();
             call.body_field("state", state);
         }
         ChangeConversationState(call)
     }
 
-    /// Get Conversation Relations (Website Conversation).
+    /// Returns the conversations linked to this one: its parent conversation and its child conversations.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/relations` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-relations) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Conversation Relations (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/relations` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-relations) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationRelations`.
     ///
@@ -2259,23 +2643,27 @@ impl WebsiteService {
     /// ```
     pub fn get_conversation_relations(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetConversationRelations {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/relations",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
         GetConversationRelations(call)
     }
 
-    /// Get Conversation Participants (Website Conversation).
+    /// Returns the external participants of a conversation, such as extra email recipients.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/participants` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-participants) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Conversation Participants (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/participants` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-conversation-participants) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationParticipants`.
     ///
@@ -2287,23 +2675,27 @@ impl WebsiteService {
     /// ```
     pub fn get_conversation_participants(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetConversationParticipants {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/participants",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
         GetConversationParticipants(call)
     }
 
-    /// Save Conversation Participants (Website Conversation).
+    /// Replaces the list of external participants of a conversation.
     ///
-    /// `PUT website/{website_id}/conversation/{session_id}/participants` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-conversation-participants) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Save Conversation Participants (Website Conversation) · `PUT website/{website_id}/conversation/{session_id}/participants` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-conversation-participants) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2315,24 +2707,28 @@ impl WebsiteService {
     /// ```
     pub fn save_conversation_participants(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationParticipantsSave>,
     ) -> SaveConversationParticipants {
         let mut call = Call::new(
             &self.client,
             Method::PUT,
             "website/{website_id}/conversation/{session_id}/participants",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
         call.body_json(body.borrow());
         SaveConversationParticipants(call)
     }
 
-    /// Get Block Status For Conversation (Website Conversation).
+    /// Returns whether incoming messages from the visitor of this conversation are blocked.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/block` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-block-status-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Block Status For Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/block` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-block-status-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationBlock`.
     ///
@@ -2344,23 +2740,28 @@ impl WebsiteService {
     /// ```
     pub fn get_block_status_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetBlockStatusForConversation {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/block",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
         GetBlockStatusForConversation(call)
     }
 
-    /// Block Incoming Messages For Conversation (Website Conversation).
+    /// Blocks or unblocks incoming messages from the visitor of this conversation.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/block` · [reference](https://docs.crisp.chat/references/rest-api/v1/#block-incoming-messages-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Block Incoming Messages For Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/block` · [reference](https://docs.crisp.chat/references/rest-api/v1/#block-incoming-messages-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](BlockIncomingMessagesForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `blocked`: Whether, or how many, visitors or messages are blocked, depending on the model.
     ///
     /// Optional: [`user`](BlockIncomingMessagesForConversation::user), [`origin`](BlockIncomingMessagesForConversation::origin).
     ///
@@ -2374,15 +2775,15 @@ impl WebsiteService {
     /// ```
     pub fn block_incoming_messages_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         blocked: bool,
     ) -> BlockIncomingMessagesForConversation {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/block",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -2392,9 +2793,13 @@ impl WebsiteService {
         BlockIncomingMessagesForConversation(call)
     }
 
-    /// Get Verify Status For Conversation (Website Conversation).
+    /// Returns whether the visitor's identity is verified in this conversation, with each verification that was done.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/verify` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-verify-status-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Verify Status For Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/verify` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-verify-status-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationVerify`.
     ///
@@ -2406,23 +2811,28 @@ impl WebsiteService {
     /// ```
     pub fn get_verify_status_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetVerifyStatusForConversation {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/verify",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
         GetVerifyStatusForConversation(call)
     }
 
-    /// Update Verify Status For Conversation (Website Conversation).
+    /// Marks the visitor's identity in this conversation as verified or not verified.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/verify` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-verify-status-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Verify Status For Conversation (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/verify` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-verify-status-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateVerifyStatusForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `verified`: Whether the object (identity, domain or website) has been verified.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2434,15 +2844,15 @@ impl WebsiteService {
     /// ```
     pub fn update_verify_status_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         verified: bool,
     ) -> UpdateVerifyStatusForConversation {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/verify",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -2452,9 +2862,13 @@ impl WebsiteService {
         UpdateVerifyStatusForConversation(call)
     }
 
-    /// Request Identity Verification For Conversation (Website Conversation).
+    /// Asks the visitor to prove their email address or phone number, by sending a verification to the given recipient.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/verify/identity` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-identity-verification-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Request Identity Verification For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/verify/identity` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-identity-verification-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestIdentityVerificationForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2466,24 +2880,28 @@ impl WebsiteService {
     /// ```
     pub fn request_identity_verification_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationVerifyIdentityRequest>,
     ) -> RequestIdentityVerificationForConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/verify/identity",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_json(body.borrow());
         RequestIdentityVerificationForConversation(call)
     }
 
-    /// Redeem Identity Verification Link For Conversation (Website Conversation).
+    /// Completes an identity verification in a conversation with the token the visitor received.
     ///
-    /// `PUT website/{website_id}/conversation/{session_id}/verify/identity/link` · [reference](https://docs.crisp.chat/references/rest-api/v1/#redeem-identity-verification-link-for-conversation) · tiers: not documented · idempotent: retried on transient failures.
+    /// Redeem Identity Verification Link For Conversation (Website Conversation) · `PUT website/{website_id}/conversation/{session_id}/verify/identity/link` · [reference](https://docs.crisp.chat/references/rest-api/v1/#redeem-identity-verification-link-for-conversation) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2495,24 +2913,29 @@ impl WebsiteService {
     /// ```
     pub fn redeem_identity_verification_link_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         body: impl std::borrow::Borrow<models::ConversationVerifyIdentityRedeem>,
     ) -> RedeemIdentityVerificationLinkForConversation {
         let mut call = Call::new(
             &self.client,
             Method::PUT,
             "website/{website_id}/conversation/{session_id}/verify/identity/link",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
         call.body_json(body.borrow());
         RedeemIdentityVerificationLinkForConversation(call)
     }
 
-    /// Request Email Transcript For Conversation (Website Conversation).
+    /// Emails a transcript of the conversation to the visitor or operator, or to a given address.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/transcript` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-email-transcript-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Request Email Transcript For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/transcript` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-email-transcript-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestEmailTranscriptForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `to`: Destination path in the helpdesk tree.
     ///
     /// Optional: [`email`](RequestEmailTranscriptForConversation::email).
     ///
@@ -2526,15 +2949,15 @@ impl WebsiteService {
     /// ```
     pub fn request_email_transcript_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         to: impl Into<String>,
     ) -> RequestEmailTranscriptForConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/transcript",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -2545,9 +2968,13 @@ impl WebsiteService {
         RequestEmailTranscriptForConversation(call)
     }
 
-    /// Request Chatbox Binding Purge For Conversation (Website Conversation).
+    /// Requests a purge of the chat box binding of this conversation, detaching the conversation from the visitor's browser.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/purge` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-chatbox-binding-purge-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Request Chatbox Binding Purge For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/purge` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-chatbox-binding-purge-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestChatboxBindingPurgeForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2559,23 +2986,27 @@ impl WebsiteService {
     /// ```
     pub fn request_chatbox_binding_purge_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> RequestChatboxBindingPurgeForConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/purge",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
         RequestChatboxBindingPurgeForConversation(call)
     }
 
-    /// Request User Feedback For Conversation (Website Conversation).
+    /// Asks the visitor to rate the support they received in this conversation.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/feedback` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-user-feedback-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Request User Feedback For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/feedback` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-user-feedback-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestUserFeedbackForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2587,23 +3018,27 @@ impl WebsiteService {
     /// ```
     pub fn request_user_feedback_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> RequestUserFeedbackForConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/feedback",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
         RequestUserFeedbackForConversation(call)
     }
 
-    /// List Browsing Sessions For Conversation (Website Conversation).
+    /// Lists the live co-browsing sessions available for the visitor of this conversation.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/browsing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-browsing-sessions-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Browsing Sessions For Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/browsing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-browsing-sessions-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `Vec<ConversationBrowsing>`.
     ///
@@ -2615,23 +3050,27 @@ impl WebsiteService {
     /// ```
     pub fn list_browsing_sessions_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> ListBrowsingSessionsForConversation {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/browsing",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
         ListBrowsingSessionsForConversation(call)
     }
 
-    /// Initiate Browsing Session For Conversation (Website Conversation).
+    /// Asks the visitor's browser to start a co-browsing session (screen sharing of the page they are on).
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/browsing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initiate-browsing-session-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Initiate Browsing Session For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/browsing` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initiate-browsing-session-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](InitiateBrowsingSessionForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2643,23 +3082,29 @@ impl WebsiteService {
     /// ```
     pub fn initiate_browsing_session_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> InitiateBrowsingSessionForConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/browsing",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
         InitiateBrowsingSessionForConversation(call)
     }
 
-    /// Send Action To An Existing Browsing Session (Website Conversation).
+    /// Sends a control action (a string command) to a running co-browsing session.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/browsing/{browsing_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#send-action-to-an-existing-browsing-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Send Action To An Existing Browsing Session (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/browsing/{browsing_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#send-action-to-an-existing-browsing-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](SendActionToExistingBrowsingSession::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `browsing_id`: Identifier of the co-browsing session.
+    /// - `action`: Action to perform or performed, as a short code or an action object.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2671,8 +3116,8 @@ impl WebsiteService {
     /// ```
     pub fn send_action_to_existing_browsing_session(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         browsing_id: impl AsRef<str>,
         action: impl Into<String>,
     ) -> SendActionToExistingBrowsingSession {
@@ -2680,7 +3125,11 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/browsing/{browsing_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(browsing_id.as_ref())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(browsing_id.as_ref()),
+            ],
             false,
         );
         call.body_empty();
@@ -2691,9 +3140,14 @@ impl WebsiteService {
         SendActionToExistingBrowsingSession(call)
     }
 
-    /// Assist Existing Browsing Session (Website Conversation).
+    /// Sends an assistance payload (free-form map) to a running co-browsing session, for an operator guiding the visitor.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/browsing/{browsing_id}/assist` · [reference](https://docs.crisp.chat/references/rest-api/v1/#assist-an-existing-browsing-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Assist Existing Browsing Session (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/browsing/{browsing_id}/assist` · [reference](https://docs.crisp.chat/references/rest-api/v1/#assist-an-existing-browsing-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AssistExistingBrowsingSession::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `browsing_id`: Identifier of the co-browsing session.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2705,8 +3159,8 @@ impl WebsiteService {
     /// ```
     pub fn assist_existing_browsing_session(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         browsing_id: impl AsRef<str>,
         body: impl serde::Serialize,
     ) -> AssistExistingBrowsingSession {
@@ -2714,16 +3168,25 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/browsing/{browsing_id}/assist",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(browsing_id.as_ref())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(browsing_id.as_ref()),
+            ],
             false,
         );
         call.body_json(&body);
         AssistExistingBrowsingSession(call)
     }
 
-    /// Initiate New Call Session For Conversation (Website Conversation).
+    /// Starts a call with the visitor of a conversation in the given mode (the Node client defaults to `audio`) and returns the new `call_id`.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/call` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initiate-new-call-session-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Initiate New Call Session For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/call` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initiate-new-call-session-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](InitiateNewCallSessionForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `mode`: Mode setting as a short code; the values depend on the model.
     ///
     /// Optional: [`user`](InitiateNewCallSessionForConversation::user), [`origin`](InitiateNewCallSessionForConversation::origin).
     ///
@@ -2737,15 +3200,15 @@ impl WebsiteService {
     /// ```
     pub fn initiate_new_call_session_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         mode: impl Into<String>,
     ) -> InitiateNewCallSessionForConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/call",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -2756,9 +3219,13 @@ impl WebsiteService {
         InitiateNewCallSessionForConversation(call)
     }
 
-    /// Get Ongoing Call Session For Conversation (Website Conversation).
+    /// Returns the call currently running in a conversation, if any.
     ///
-    /// `GET website/{website_id}/conversation/{session_id}/call` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-ongoing-call-session-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Ongoing Call Session For Conversation (Website Conversation) · `GET website/{website_id}/conversation/{session_id}/call` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-ongoing-call-session-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
     ///
     /// Returns `ConversationCall`.
     ///
@@ -2770,23 +3237,28 @@ impl WebsiteService {
     /// ```
     pub fn get_ongoing_call_session_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
     ) -> GetOngoingCallSessionForConversation {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/conversation/{session_id}/call",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             true,
         );
 
         GetOngoingCallSessionForConversation(call)
     }
 
-    /// Abort Ongoing Call Session For Conversation (Website Conversation).
+    /// Hangs up a call running in a conversation.
     ///
-    /// `DELETE website/{website_id}/conversation/{session_id}/call/{call_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#abort-ongoing-call-session-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Abort Ongoing Call Session For Conversation (Website Conversation) · `DELETE website/{website_id}/conversation/{session_id}/call/{call_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#abort-ongoing-call-session-for-conversation) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `call_id`: Identifier of the audio or video call session.
     ///
     /// Optional: [`user`](AbortOngoingCallSessionForConversation::user), [`origin`](AbortOngoingCallSessionForConversation::origin).
     ///
@@ -2800,24 +3272,33 @@ impl WebsiteService {
     /// ```
     pub fn abort_ongoing_call_session_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         call_id: impl AsRef<str>,
     ) -> AbortOngoingCallSessionForConversation {
         let mut call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/conversation/{session_id}/call/{call_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(call_id.as_ref())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(call_id.as_ref()),
+            ],
             true,
         );
         call.body_empty();
         AbortOngoingCallSessionForConversation(call)
     }
 
-    /// Transmit Signaling On Ongoing Call Session (Website Conversation).
+    /// Passes a WebRTC signaling payload to the other side of a call running in a conversation.
     ///
-    /// `PATCH website/{website_id}/conversation/{session_id}/call/{call_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#transmit-signaling-on-ongoing-call-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Transmit Signaling On Ongoing Call Session (Website Conversation) · `PATCH website/{website_id}/conversation/{session_id}/call/{call_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#transmit-signaling-on-ongoing-call-session) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](TransmitSignalingOnOngoingCallSession::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `call_id`: Identifier of the audio or video call session.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -2829,8 +3310,8 @@ impl WebsiteService {
     /// ```
     pub fn transmit_signaling_on_ongoing_call_session(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         call_id: impl AsRef<str>,
         body: impl serde::Serialize,
     ) -> TransmitSignalingOnOngoingCallSession {
@@ -2838,16 +3319,25 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/conversation/{session_id}/call/{call_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(call_id.as_ref())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(call_id.as_ref()),
+            ],
             false,
         );
         call.body_json(&body);
         TransmitSignalingOnOngoingCallSession(call)
     }
 
-    /// Request Tool Call For Conversation (Website Conversation).
+    /// Requests that a tool command be run for this conversation, with an optional JSON payload.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/tool` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-tool-call-for-conversation) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Request Tool Call For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/tool` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-tool-call-for-conversation) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestToolCallForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `command`: Name of the tool command to run.
     ///
     /// Optional: [`payload`](RequestToolCallForConversation::payload).
     ///
@@ -2861,15 +3351,15 @@ impl WebsiteService {
     /// ```
     pub fn request_tool_call_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         command: impl Into<String>,
     ) -> RequestToolCallForConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/tool",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -2880,9 +3370,17 @@ impl WebsiteService {
         RequestToolCallForConversation(call)
     }
 
-    /// Deliver Widget Button Action For Conversation (Website Conversation).
+    /// Tells a plugin widget that a button was clicked in this conversation, and returns a correlation identifier and the retry strategy; the plugin's answer comes as a `widget:action:processed` event.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/widget/{plugin_id}/button` · [reference](https://docs.crisp.chat/references/rest-api/v1/#deliver-widget-button-action-for-conversation) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Deliver Widget Button Action For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/widget/{plugin_id}/button` · [reference](https://docs.crisp.chat/references/rest-api/v1/#deliver-widget-button-action-for-conversation) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](DeliverWidgetButtonActionForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
+    /// - `section_id`: Identifier of the helpdesk section (a group of categories).
+    /// - `item_id`: Identifier of the widget item the action belongs to.
+    /// - `data`: Custom data as a JSON object of keys to values.
     ///
     /// Optional: [`value`](DeliverWidgetButtonActionForConversation::value).
     ///
@@ -2896,8 +3394,8 @@ impl WebsiteService {
     /// ```
     pub fn deliver_widget_button_action_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         plugin_id: impl AsRef<str>,
         section_id: impl Into<String>,
         item_id: impl Into<String>,
@@ -2907,7 +3405,11 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/widget/{plugin_id}/button",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(plugin_id.as_ref()),
+            ],
             false,
         );
         call.body_empty();
@@ -2926,9 +3428,17 @@ impl WebsiteService {
         DeliverWidgetButtonActionForConversation(call)
     }
 
-    /// Deliver Widget Data Fetch Action For Conversation (Website Conversation).
+    /// Asks a plugin widget to fetch the data of one widget item for this conversation, and returns a correlation identifier and the retry strategy.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/widget/{plugin_id}/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#deliver-widget-data-action-for-conversation) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Deliver Widget Data Fetch Action For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/widget/{plugin_id}/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#deliver-widget-data-action-for-conversation) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](DeliverWidgetDataFetchActionForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
+    /// - `section_id`: Identifier of the helpdesk section (a group of categories).
+    /// - `item_id`: Identifier of the widget item the action belongs to.
+    /// - `data`: Custom data as a JSON object of keys to values.
     ///
     /// Returns `ConversationWidgetAction`.
     ///
@@ -2940,8 +3450,8 @@ impl WebsiteService {
     /// ```
     pub fn deliver_widget_data_fetch_action_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         plugin_id: impl AsRef<str>,
         section_id: impl Into<String>,
         item_id: impl Into<String>,
@@ -2951,7 +3461,11 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/widget/{plugin_id}/data",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(plugin_id.as_ref()),
+            ],
             false,
         );
         call.body_empty();
@@ -2970,9 +3484,17 @@ impl WebsiteService {
         DeliverWidgetDataFetchActionForConversation(call)
     }
 
-    /// Deliver Widget Data Edit Action For Conversation (Website Conversation).
+    /// Sends a new value typed into an editable plugin widget item for this conversation, and returns a correlation identifier and the retry strategy.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/widget/{plugin_id}/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#deliver-widget-data-action-for-conversation) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Deliver Widget Data Edit Action For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/widget/{plugin_id}/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#deliver-widget-data-action-for-conversation) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](DeliverWidgetDataEditActionForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `plugin_id`: Identifier of the plugin (marketplace integration), a UUID.
+    /// - `section_id`: Identifier of the helpdesk section (a group of categories).
+    /// - `item_id`: Identifier of the widget item the action belongs to.
+    /// - `value`: Value carried by the object; its type and meaning depend on the model.
     ///
     /// Returns `ConversationWidgetAction`.
     ///
@@ -2984,8 +3506,8 @@ impl WebsiteService {
     /// ```
     pub fn deliver_widget_data_edit_action_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         plugin_id: impl AsRef<str>,
         section_id: impl Into<String>,
         item_id: impl Into<String>,
@@ -2995,7 +3517,11 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/widget/{plugin_id}/data",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref()), Segment::One(plugin_id.as_ref())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(session_id.as_session_id()),
+                Segment::One(plugin_id.as_ref()),
+            ],
             false,
         );
         call.body_empty();
@@ -3014,9 +3540,15 @@ impl WebsiteService {
         DeliverWidgetDataEditActionForConversation(call)
     }
 
-    /// Schedule A Reminder For Conversation (Website Conversation).
+    /// Schedules a reminder with a note on this conversation for a given date.
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/reminder` · [reference](https://docs.crisp.chat/references/rest-api/v1/#schedule-a-reminder-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Schedule A Reminder For Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/reminder` · [reference](https://docs.crisp.chat/references/rest-api/v1/#schedule-a-reminder-for-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ScheduleReminderForConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `date`: Date the reminder is due, as a date string.
+    /// - `note`: Text shown to the operator when the reminder fires.
     ///
     /// Optional: [`user`](ScheduleReminderForConversation::user), [`origin`](ScheduleReminderForConversation::origin).
     ///
@@ -3030,8 +3562,8 @@ impl WebsiteService {
     /// ```
     pub fn schedule_reminder_for_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         date: impl Into<String>,
         note: impl Into<String>,
     ) -> ScheduleReminderForConversation {
@@ -3039,7 +3571,7 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/reminder",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -3054,9 +3586,14 @@ impl WebsiteService {
         ScheduleReminderForConversation(call)
     }
 
-    /// Report Conversation (Website Conversation).
+    /// Reports a conversation with a flag (for example spam or abuse).
     ///
-    /// `POST website/{website_id}/conversation/{session_id}/report` · [reference](https://docs.crisp.chat/references/rest-api/v1/#report-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Report Conversation (Website Conversation) · `POST website/{website_id}/conversation/{session_id}/report` · [reference](https://docs.crisp.chat/references/rest-api/v1/#report-conversation) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](ReportConversation::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `session_id`: Identifier of the conversation session, a string starting with `session_`.
+    /// - `flag`: Reason of the report (for example `spam` or `abuse`).
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3068,15 +3605,15 @@ impl WebsiteService {
     /// ```
     pub fn report_conversation(
         &self,
-        website_id: impl AsRef<str>,
-        session_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
+        session_id: impl models::AsSessionId,
         flag: impl Into<String>,
     ) -> ReportConversation {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/conversation/{session_id}/report",
-            &[Segment::One(website_id.as_ref()), Segment::One(session_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(session_id.as_session_id())],
             false,
         );
         call.body_empty();
@@ -3087,9 +3624,12 @@ impl WebsiteService {
         ReportConversation(call)
     }
 
-    /// Check If Helpdesk Exists (Website Helpdesk).
+    /// Checks whether the website has a helpdesk (knowledge base) (HEAD request); returns `true` when it does.
     ///
-    /// `HEAD website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-helpdesk-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Check If Helpdesk Exists (Website Helpdesk) · `HEAD website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-helpdesk-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -3099,21 +3639,24 @@ impl WebsiteService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
-    pub fn check_if_helpdesk_exists(&self, website_id: impl AsRef<str>) -> CheckIfHelpdeskExists {
+    pub fn check_if_helpdesk_exists(&self, website_id: impl models::AsWebsiteId) -> CheckIfHelpdeskExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/helpdesk",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         CheckIfHelpdeskExists(call)
     }
 
-    /// Resolve Helpdesk (Website Helpdesk).
+    /// Returns the website's helpdesk: its name and public URL.
     ///
-    /// `GET website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Resolve Helpdesk (Website Helpdesk) · `GET website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `Helpdesk`.
     ///
@@ -3123,21 +3666,26 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn resolve_helpdesk(&self, website_id: impl AsRef<str>) -> ResolveHelpdesk {
+    pub fn resolve_helpdesk(&self, website_id: impl models::AsWebsiteId) -> ResolveHelpdesk {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         ResolveHelpdesk(call)
     }
 
-    /// Initialize Helpdesk (Website Helpdesk).
+    /// Creates the website's helpdesk with a name and a basic subdomain.
     ///
-    /// `POST website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initialize-helpdesk) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Initialize Helpdesk (Website Helpdesk) · `POST website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#initialize-helpdesk) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](InitializeHelpdesk::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `name`: Human-readable name shown in the Crisp app and, where relevant, to visitors.
+    /// - `domain_basic`: Domain name the helpdesk is first served on.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3149,7 +3697,7 @@ impl WebsiteService {
     /// ```
     pub fn initialize_helpdesk(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         name: impl Into<String>,
         domain_basic: impl Into<String>,
     ) -> InitializeHelpdesk {
@@ -3157,7 +3705,7 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/helpdesk",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -3172,9 +3720,13 @@ impl WebsiteService {
         InitializeHelpdesk(call)
     }
 
-    /// Delete Helpdesk (Website Helpdesk).
+    /// Permanently deletes the website's helpdesk with all its locales and content; needs the owner's verification method and secret.
     ///
-    /// `DELETE website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk) · tiers: user · idempotent: retried on transient failures.
+    /// Delete Helpdesk (Website Helpdesk) · `DELETE website/{website_id}/helpdesk` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `verify`: Verification challenge proving the caller's identity.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3186,14 +3738,14 @@ impl WebsiteService {
     /// ```
     pub fn delete_helpdesk(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         verify: impl Into<models::HelpdeskRemoveVerify>,
     ) -> DeleteHelpdesk {
         let mut call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/helpdesk",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
         call.body_empty();
@@ -3204,9 +3756,13 @@ impl WebsiteService {
         DeleteHelpdesk(call)
     }
 
-    /// List Helpdesk Locales (Website Helpdesk).
+    /// Lists one page (1-based) of the helpdesk's languages, each with its URL and how many entries and groups each content type holds.
     ///
-    /// `GET website/{website_id}/helpdesk/locales/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-locales) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Helpdesk Locales (Website Helpdesk) · `GET website/{website_id}/helpdesk/locales/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-locales) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<HelpdeskLocale>`.
     ///
@@ -3218,22 +3774,26 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_helpdesk_locales(&self, website_id: impl AsRef<str>, page_number: u32) -> ListHelpdeskLocales {
+    pub fn list_helpdesk_locales(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListHelpdeskLocales {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/locales/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
         ListHelpdeskLocales(call)
     }
 
-    /// Add Helpdesk Locale (Website Helpdesk).
+    /// Adds a language, given as a locale code such as `fr`, to the helpdesk.
     ///
-    /// `POST website/{website_id}/helpdesk/locale` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-helpdesk-locale) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Add Helpdesk Locale (Website Helpdesk) · `POST website/{website_id}/helpdesk/locale` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-helpdesk-locale) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AddHelpdeskLocale::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3243,12 +3803,16 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn add_helpdesk_locale(&self, website_id: impl AsRef<str>, locale: impl Into<String>) -> AddHelpdeskLocale {
+    pub fn add_helpdesk_locale(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        locale: impl Into<String>,
+    ) -> AddHelpdeskLocale {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/helpdesk/locale",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -3259,9 +3823,13 @@ impl WebsiteService {
         AddHelpdeskLocale(call)
     }
 
-    /// Check If Helpdesk Locale Exists (Website Helpdesk).
+    /// Checks whether the helpdesk has a given language (HEAD request); returns `true` when it does.
     ///
-    /// `HEAD website/{website_id}/helpdesk/locale/{locale}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-helpdesk-locale-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Check If Helpdesk Locale Exists (Website Helpdesk) · `HEAD website/{website_id}/helpdesk/locale/{locale}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-helpdesk-locale-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -3273,23 +3841,27 @@ impl WebsiteService {
     /// ```
     pub fn check_if_helpdesk_locale_exists(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
     ) -> CheckIfHelpdeskLocaleExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/helpdesk/locale/{locale}",
-            &[Segment::One(website_id.as_ref()), Segment::One(locale.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(locale.as_ref())],
             true,
         );
 
         CheckIfHelpdeskLocaleExists(call)
     }
 
-    /// Resolve Helpdesk Locale (Website Helpdesk).
+    /// Returns one helpdesk language with its URL and content counts.
     ///
-    /// `GET website/{website_id}/helpdesk/locale/{locale}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-locale) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Locale (Website Helpdesk) · `GET website/{website_id}/helpdesk/locale/{locale}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-locale) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
     ///
     /// Returns `HelpdeskLocale`.
     ///
@@ -3301,23 +3873,27 @@ impl WebsiteService {
     /// ```
     pub fn resolve_helpdesk_locale(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
     ) -> ResolveHelpdeskLocale {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/locale/{locale}",
-            &[Segment::One(website_id.as_ref()), Segment::One(locale.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(locale.as_ref())],
             true,
         );
 
         ResolveHelpdeskLocale(call)
     }
 
-    /// Delete Helpdesk Locale (Website Helpdesk).
+    /// Permanently removes a language from the helpdesk with all its content.
     ///
-    /// `DELETE website/{website_id}/helpdesk/locale/{locale}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk-locale) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Delete Helpdesk Locale (Website Helpdesk) · `DELETE website/{website_id}/helpdesk/locale/{locale}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk-locale) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3327,21 +3903,31 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn delete_helpdesk_locale(&self, website_id: impl AsRef<str>, locale: impl AsRef<str>) -> DeleteHelpdeskLocale {
+    pub fn delete_helpdesk_locale(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        locale: impl AsRef<str>,
+    ) -> DeleteHelpdeskLocale {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/helpdesk/locale/{locale}",
-            &[Segment::One(website_id.as_ref()), Segment::One(locale.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(locale.as_ref())],
             true,
         );
 
         DeleteHelpdeskLocale(call)
     }
 
-    /// List Helpdesk Pages (Website Helpdesk).
+    /// Lists one page (1-based) of the published pages of one language and content type (`articles`, `guides`, `references` or `news`), with title, tree path and URL.
     ///
-    /// `GET website/{website_id}/helpdesk/page/list/{locale}/{content_type}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-pages) · tiers: not documented · idempotent: retried on transient failures.
+    /// List Helpdesk Pages (Website Helpdesk) · `GET website/{website_id}/helpdesk/page/list/{locale}/{content_type}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-pages) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<HelpdeskPage>`.
     ///
@@ -3349,25 +3935,24 @@ impl WebsiteService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().list_helpdesk_pages("website-id", "locale", "articles", 1).await?;
+    /// let result = client.website().list_helpdesk_pages("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn list_helpdesk_pages(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         page_number: u32,
     ) -> ListHelpdeskPages {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/page/list/{locale}/{content_type}/{page_number}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::One(&page_number),
@@ -3378,32 +3963,37 @@ impl WebsiteService {
         ListHelpdeskPages(call)
     }
 
-    /// Resolve Helpdesk Page Entity (Website Helpdesk).
+    /// Returns one helpdesk page, found by its entity identifier within a language and content type.
     ///
-    /// `GET website/{website_id}/helpdesk/page/entity/{locale}/{content_type}/{entity_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-page-entity) · tiers: not documented · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Page Entity (Website Helpdesk) · `GET website/{website_id}/helpdesk/page/entity/{locale}/{content_type}/{entity_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-page-entity) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `entity_id`: Identifier of the helpdesk page entity, stable across moves in the tree.
     ///
     /// Returns `HelpdeskPage`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().resolve_helpdesk_page_entity("website-id", "locale", "articles", "entity-id").await?;
+    /// let result = client.website().resolve_helpdesk_page_entity("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "entity-id").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn resolve_helpdesk_page_entity(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         entity_id: impl AsRef<str>,
     ) -> ResolveHelpdeskPageEntity {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/page/entity/{locale}/{content_type}/{entity_id}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::One(entity_id.as_ref()),
@@ -3414,9 +4004,15 @@ impl WebsiteService {
         ResolveHelpdeskPageEntity(call)
     }
 
-    /// List Helpdesk Tree (Website Helpdesk).
+    /// Lists one page (1-based) of the content tree of one language and content type, optionally under a sub-path, filtered by title or dates.
     ///
-    /// `GET website/{website_id}/helpdesk/tree/list/{locale}/{content_type}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-tree) · tiers: not documented · idempotent: retried on transient failures.
+    /// List Helpdesk Tree (Website Helpdesk) · `GET website/{website_id}/helpdesk/tree/list/{locale}/{content_type}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-tree) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Optional: [`sub_path`](ListHelpdeskTree::sub_path), [`search_title`](ListHelpdeskTree::search_title), [`filter_date_start`](ListHelpdeskTree::filter_date_start), [`filter_date_end`](ListHelpdeskTree::filter_date_end).
     ///
@@ -3426,25 +4022,24 @@ impl WebsiteService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().list_helpdesk_tree("website-id", "locale", "articles", 1).await?;
+    /// let result = client.website().list_helpdesk_tree("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn list_helpdesk_tree(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         page_number: u32,
     ) -> ListHelpdeskTree {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/tree/list/{locale}/{content_type}/{page_number}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::One(&page_number),
@@ -3455,32 +4050,37 @@ impl WebsiteService {
         ListHelpdeskTree(call)
     }
 
-    /// Create Helpdesk Tree Path (Website Helpdesk).
+    /// Creates an entry (page or folder) at the given tree path of one language and content type.
     ///
-    /// `POST website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-helpdesk-tree-path) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Create Helpdesk Tree Path (Website Helpdesk) · `POST website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-helpdesk-tree-path) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateHelpdeskTreePath::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().create_helpdesk_tree_path("website-id", "locale", "articles", "guides/getting-started").await?;
+    /// let result = client.website().create_helpdesk_tree_path("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn create_helpdesk_tree_path(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
     ) -> CreateHelpdeskTreePath {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -3491,32 +4091,37 @@ impl WebsiteService {
         CreateHelpdeskTreePath(call)
     }
 
-    /// Resolve Helpdesk Tree Path (Website Helpdesk).
+    /// Returns the tree entry at a path: its type, slug, title, publication state and children.
     ///
-    /// `GET website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-path) · tiers: not documented · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Tree Path (Website Helpdesk) · `GET website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-path) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
     ///
     /// Returns `HelpdeskTreeEntry`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().resolve_helpdesk_tree_path("website-id", "locale", "articles", "guides/getting-started").await?;
+    /// let result = client.website().resolve_helpdesk_tree_path("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn resolve_helpdesk_tree_path(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
     ) -> ResolveHelpdeskTreePath {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -3527,33 +4132,38 @@ impl WebsiteService {
         ResolveHelpdeskTreePath(call)
     }
 
-    /// Update Helpdesk Tree Path (Website Helpdesk).
+    /// Moves or reorders the tree entry at a path (new path and position).
     ///
-    /// `PATCH website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-helpdesk-tree-path) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Helpdesk Tree Path (Website Helpdesk) · `PATCH website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-helpdesk-tree-path) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateHelpdeskTreePath::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().update_helpdesk_tree_path("website-id", "locale", "articles", "guides/getting-started", crisp_api::models::HelpdeskTreePathUpdate::default()).await?;
+    /// let result = client.website().update_helpdesk_tree_path("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started", crisp_api::models::HelpdeskTreePathUpdate::default()).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn update_helpdesk_tree_path(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::HelpdeskTreePathUpdate>,
     ) -> UpdateHelpdeskTreePath {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -3564,32 +4174,37 @@ impl WebsiteService {
         UpdateHelpdeskTreePath(call)
     }
 
-    /// Delete Helpdesk Tree Path (Website Helpdesk).
+    /// Permanently removes the tree entry at a path, with everything under it.
     ///
-    /// `DELETE website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk-tree-path) · tiers: not documented · idempotent: retried on transient failures.
+    /// Delete Helpdesk Tree Path (Website Helpdesk) · `DELETE website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk-tree-path) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().delete_helpdesk_tree_path("website-id", "locale", "articles", "guides/getting-started").await?;
+    /// let result = client.website().delete_helpdesk_tree_path("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn delete_helpdesk_tree_path(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
     ) -> DeleteHelpdeskTreePath {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/helpdesk/tree/path/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -3600,32 +4215,37 @@ impl WebsiteService {
         DeleteHelpdeskTreePath(call)
     }
 
-    /// Resolve Helpdesk Tree Content (Website Helpdesk).
+    /// Returns the content (body text) of the helpdesk page at a tree path.
     ///
-    /// `GET website/{website_id}/helpdesk/tree/content/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-content) · tiers: not documented · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Tree Content (Website Helpdesk) · `GET website/{website_id}/helpdesk/tree/content/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-content) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
     ///
     /// Returns `HelpdeskTreeContent`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().resolve_helpdesk_tree_content("website-id", "locale", "articles", "guides/getting-started").await?;
+    /// let result = client.website().resolve_helpdesk_tree_content("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn resolve_helpdesk_tree_content(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
     ) -> ResolveHelpdeskTreeContent {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/tree/content/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -3636,33 +4256,39 @@ impl WebsiteService {
         ResolveHelpdeskTreeContent(call)
     }
 
-    /// Save Helpdesk Tree Content (Website Helpdesk).
+    /// Replaces the content (body text) of the helpdesk page at a tree path.
     ///
-    /// `PUT website/{website_id}/helpdesk/tree/content/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-helpdesk-tree-content) · tiers: not documented · idempotent: retried on transient failures.
+    /// Save Helpdesk Tree Content (Website Helpdesk) · `PUT website/{website_id}/helpdesk/tree/content/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-helpdesk-tree-content) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
+    /// - `content`: Content of the message or page; its shape depends on the model and, for messages, on `type`.
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().save_helpdesk_tree_content("website-id", "locale", "articles", "guides/getting-started", "value").await?;
+    /// let result = client.website().save_helpdesk_tree_content("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started", "value").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn save_helpdesk_tree_content(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
         content: impl Into<String>,
     ) -> SaveHelpdeskTreeContent {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let mut call = Call::new(
             &self.client,
             Method::PUT,
             "website/{website_id}/helpdesk/tree/content/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -3677,32 +4303,37 @@ impl WebsiteService {
         SaveHelpdeskTreeContent(call)
     }
 
-    /// Resolve Helpdesk Tree Metadata (Website Helpdesk).
+    /// Returns the metadata of the helpdesk page at a tree path: format, title, description, state, author, colour and image.
     ///
-    /// `GET website/{website_id}/helpdesk/tree/metadata/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-metadata) · tiers: not documented · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Tree Metadata (Website Helpdesk) · `GET website/{website_id}/helpdesk/tree/metadata/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-metadata) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
     ///
     /// Returns `HelpdeskTreeMetadata`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().resolve_helpdesk_tree_metadata("website-id", "locale", "articles", "guides/getting-started").await?;
+    /// let result = client.website().resolve_helpdesk_tree_metadata("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn resolve_helpdesk_tree_metadata(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
     ) -> ResolveHelpdeskTreeMetadata {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/tree/metadata/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -3713,33 +4344,38 @@ impl WebsiteService {
         ResolveHelpdeskTreeMetadata(call)
     }
 
-    /// Update Helpdesk Tree Metadata (Website Helpdesk).
+    /// Changes the given metadata of the helpdesk page at a tree path (title, description, state...).
     ///
-    /// `PATCH website/{website_id}/helpdesk/tree/metadata/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-helpdesk-tree-metadata) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Helpdesk Tree Metadata (Website Helpdesk) · `PATCH website/{website_id}/helpdesk/tree/metadata/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-helpdesk-tree-metadata) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateHelpdeskTreeMetadata::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().update_helpdesk_tree_metadata("website-id", "locale", "articles", "guides/getting-started", crisp_api::models::HelpdeskTreeMetadata::default()).await?;
+    /// let result = client.website().update_helpdesk_tree_metadata("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started", crisp_api::models::HelpdeskTreeMetadata::default()).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn update_helpdesk_tree_metadata(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::HelpdeskTreeMetadata>,
     ) -> UpdateHelpdeskTreeMetadata {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/helpdesk/tree/metadata/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -3750,32 +4386,37 @@ impl WebsiteService {
         UpdateHelpdeskTreeMetadata(call)
     }
 
-    /// Resolve Helpdesk Tree Page (Website Helpdesk).
+    /// Returns the title and public URL of the helpdesk page at a tree path.
     ///
-    /// `GET website/{website_id}/helpdesk/tree/page/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-page) · tiers: not documented · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Tree Page (Website Helpdesk) · `GET website/{website_id}/helpdesk/tree/page/{locale}/{content_type}/{tree_path}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-tree-page) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `tree_path`: Path of the entry in the helpdesk tree; may hold `/`.
     ///
     /// Returns `HelpdeskTreePage`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().resolve_helpdesk_tree_page("website-id", "locale", "articles", "guides/getting-started").await?;
+    /// let result = client.website().resolve_helpdesk_tree_page("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn resolve_helpdesk_tree_page(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         tree_path: impl AsRef<str>,
     ) -> ResolveHelpdeskTreePage {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/tree/page/{locale}/{content_type}/{tree_path}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::Many(tree_path.as_ref()),
@@ -3786,9 +4427,13 @@ impl WebsiteService {
         ResolveHelpdeskTreePage(call)
     }
 
-    /// List Helpdesk History Changes (Website Helpdesk).
+    /// Lists one page (1-based) of the helpdesk change history, optionally filtered by language, content type or tree path.
     ///
-    /// `GET website/{website_id}/helpdesk/history/changes/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-history-changes) · tiers: not documented · idempotent: retried on transient failures.
+    /// List Helpdesk History Changes (Website Helpdesk) · `GET website/{website_id}/helpdesk/history/changes/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-history-changes) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Optional: [`filter_locale`](ListHelpdeskHistoryChanges::filter_locale), [`filter_type`](ListHelpdeskHistoryChanges::filter_type), [`filter_tree_path`](ListHelpdeskHistoryChanges::filter_tree_path).
     ///
@@ -3804,7 +4449,7 @@ impl WebsiteService {
     /// ```
     pub fn list_helpdesk_history_changes(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         page_number: u32,
     ) -> ListHelpdeskHistoryChanges {
         let page_number = page_number.to_string();
@@ -3812,16 +4457,20 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/history/changes/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
         ListHelpdeskHistoryChanges(call)
     }
 
-    /// Resolve Helpdesk History Change (Website Helpdesk).
+    /// Returns one change of the helpdesk history: message, author, insertion and deletion counts, the files touched and the time (epoch ms).
     ///
-    /// `GET website/{website_id}/helpdesk/history/change/{change_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-history-change) · tiers: not documented · idempotent: retried on transient failures.
+    /// Resolve Helpdesk History Change (Website Helpdesk) · `GET website/{website_id}/helpdesk/history/change/{change_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-history-change) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `change_id`: Identifier of the helpdesk history change.
     ///
     /// Returns `HelpdeskHistoryChange`.
     ///
@@ -3833,23 +4482,28 @@ impl WebsiteService {
     /// ```
     pub fn resolve_helpdesk_history_change(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         change_id: impl AsRef<str>,
     ) -> ResolveHelpdeskHistoryChange {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/history/change/{change_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(change_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(change_id.as_ref())],
             true,
         );
 
         ResolveHelpdeskHistoryChange(call)
     }
 
-    /// Cancel Helpdesk History Change (Website Helpdesk).
+    /// Reverts or cancels one change of the helpdesk history.
     ///
-    /// `DELETE website/{website_id}/helpdesk/history/change/{change_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#cancel-helpdesk-history-change) · tiers: not documented · idempotent: retried on transient failures.
+    /// Cancel Helpdesk History Change (Website Helpdesk) · `DELETE website/{website_id}/helpdesk/history/change/{change_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#cancel-helpdesk-history-change) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `change_id`: Identifier of the helpdesk history change.
+    /// - `action`: Action to perform or performed, as a short code or an action object.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -3861,7 +4515,7 @@ impl WebsiteService {
     /// ```
     pub fn cancel_helpdesk_history_change(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         change_id: impl AsRef<str>,
         action: impl Into<String>,
     ) -> CancelHelpdeskHistoryChange {
@@ -3869,7 +4523,7 @@ impl WebsiteService {
             &self.client,
             Method::DELETE,
             "website/{website_id}/helpdesk/history/change/{change_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(change_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(change_id.as_ref())],
             true,
         );
         call.body_empty();
@@ -3880,39 +4534,52 @@ impl WebsiteService {
         CancelHelpdeskHistoryChange(call)
     }
 
-    /// Request Helpdesk Content Refresh (Website Helpdesk).
+    /// Asks the helpdesk to refresh its published content for one language and content type.
     ///
-    /// `POST website/{website_id}/helpdesk/refresh/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-helpdesk-content-refresh) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Request Helpdesk Content Refresh (Website Helpdesk) · `POST website/{website_id}/helpdesk/refresh/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-helpdesk-content-refresh) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestHelpdeskContentRefresh::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().request_helpdesk_content_refresh("website-id", "locale", "articles").await?;
+    /// let result = client.website().request_helpdesk_content_refresh("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn request_helpdesk_content_refresh(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
     ) -> RequestHelpdeskContentRefresh {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/helpdesk/refresh/{locale}/{content_type}",
-            &[Segment::One(website_id.as_ref()), Segment::One(locale.as_ref()), Segment::One(content_type.as_str())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(locale.as_ref()),
+                Segment::One(content_type.as_str()),
+            ],
             false,
         );
         call.body_empty();
         RequestHelpdeskContentRefresh(call)
     }
 
-    /// Map Helpdesk Locale Feedback Ratings (Website Helpdesk).
+    /// Returns how many readers rated the pages of one language and content type helpful or unhelpful, optionally within a date range.
     ///
-    /// `GET website/{website_id}/helpdesk/feedback/ratings/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#map-helpdesk-locale-feedback-ratings) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Map Helpdesk Locale Feedback Ratings (Website Helpdesk) · `GET website/{website_id}/helpdesk/feedback/ratings/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#map-helpdesk-locale-feedback-ratings) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
     ///
     /// Optional: [`filter_date_start`](MapHelpdeskLocaleFeedbackRatings::filter_date_start), [`filter_date_end`](MapHelpdeskLocaleFeedbackRatings::filter_date_end).
     ///
@@ -3920,31 +4587,40 @@ impl WebsiteService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().map_helpdesk_locale_feedback_ratings("website-id", "locale", "articles").await?;
+    /// let result = client.website().map_helpdesk_locale_feedback_ratings("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn map_helpdesk_locale_feedback_ratings(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
     ) -> MapHelpdeskLocaleFeedbackRatings {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/feedback/ratings/{locale}/{content_type}",
-            &[Segment::One(website_id.as_ref()), Segment::One(locale.as_ref()), Segment::One(content_type.as_str())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(locale.as_ref()),
+                Segment::One(content_type.as_str()),
+            ],
             true,
         );
 
         MapHelpdeskLocaleFeedbackRatings(call)
     }
 
-    /// List Helpdesk Locale Feedbacks (Website Helpdesk).
+    /// Lists one page (1-based) of reader feedback for one language and content type, with rating, comment, page and reader, optionally within a date range.
     ///
-    /// `GET website/{website_id}/helpdesk/feedback/list/{locale}/{content_type}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-locale-feedbacks) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Helpdesk Locale Feedbacks (Website Helpdesk) · `GET website/{website_id}/helpdesk/feedback/list/{locale}/{content_type}/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-locale-feedbacks) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Optional: [`filter_date_start`](ListHelpdeskLocaleFeedbacks::filter_date_start), [`filter_date_end`](ListHelpdeskLocaleFeedbacks::filter_date_end).
     ///
@@ -3954,25 +4630,24 @@ impl WebsiteService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().list_helpdesk_locale_feedbacks("website-id", "locale", "articles", 1).await?;
+    /// let result = client.website().list_helpdesk_locale_feedbacks("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn list_helpdesk_locale_feedbacks(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         page_number: u32,
     ) -> ListHelpdeskLocaleFeedbacks {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/feedback/list/{locale}/{content_type}/{page_number}",
             &[
-                Segment::One(website_id.as_ref()),
+                Segment::One(website_id.as_website_id()),
                 Segment::One(locale.as_ref()),
                 Segment::One(content_type.as_str()),
                 Segment::One(&page_number),
@@ -3983,70 +4658,90 @@ impl WebsiteService {
         ListHelpdeskLocaleFeedbacks(call)
     }
 
-    /// Import External Helpdesk To Locale (Website Helpdesk).
+    /// Starts importing the content of an external helpdesk, found by its URL, into one language and content type.
     ///
-    /// `POST website/{website_id}/helpdesk/import/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#import-external-helpdesk-to-locale) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Import External Helpdesk To Locale (Website Helpdesk) · `POST website/{website_id}/helpdesk/import/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#import-external-helpdesk-to-locale) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ImportExternalHelpdeskToLocale::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().import_external_helpdesk_to_locale("website-id", "locale", "articles", crisp_api::models::HelpdeskLocaleExternalImport::default()).await?;
+    /// let result = client.website().import_external_helpdesk_to_locale("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, crisp_api::models::HelpdeskLocaleExternalImport::default()).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn import_external_helpdesk_to_locale(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
         body: impl std::borrow::Borrow<models::HelpdeskLocaleExternalImport>,
     ) -> ImportExternalHelpdeskToLocale {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/helpdesk/import/{locale}/{content_type}",
-            &[Segment::One(website_id.as_ref()), Segment::One(locale.as_ref()), Segment::One(content_type.as_str())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(locale.as_ref()),
+                Segment::One(content_type.as_str()),
+            ],
             false,
         );
         call.body_json(body.borrow());
         ImportExternalHelpdeskToLocale(call)
     }
 
-    /// Export Helpdesk Locale Articles (Website Helpdesk).
+    /// Starts an export of the pages of one language and content type.
     ///
-    /// `POST website/{website_id}/helpdesk/export/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#export-helpdesk-locale-articles) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Export Helpdesk Locale Articles (Website Helpdesk) · `POST website/{website_id}/helpdesk/export/{locale}/{content_type}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#export-helpdesk-locale-articles) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ExportHelpdeskLocaleArticles::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `locale`: Language, as a locale code such as `en` or `fr`.
+    /// - `content_type`: Kind of helpdesk content. One of [`HelpdeskContentType`](crate::models::HelpdeskContentType).
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.website().export_helpdesk_locale_articles("website-id", "locale", "articles").await?;
+    /// let result = client.website().export_helpdesk_locale_articles("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     pub fn export_helpdesk_locale_articles(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         locale: impl AsRef<str>,
-        content_type: impl Into<models::HelpdeskContentType>,
+        content_type: models::HelpdeskContentType,
     ) -> ExportHelpdeskLocaleArticles {
-        let content_type: models::HelpdeskContentType = content_type.into();
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/helpdesk/export/{locale}/{content_type}",
-            &[Segment::One(website_id.as_ref()), Segment::One(locale.as_ref()), Segment::One(content_type.as_str())],
+            &[
+                Segment::One(website_id.as_website_id()),
+                Segment::One(locale.as_ref()),
+                Segment::One(content_type.as_str()),
+            ],
             false,
         );
         call.body_empty();
         ExportHelpdeskLocaleArticles(call)
     }
 
-    /// List Helpdesk Redirections (Website Helpdesk).
+    /// Lists one page (1-based) of the helpdesk's URL redirections.
     ///
-    /// `GET website/{website_id}/helpdesk/redirections/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-redirections) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Helpdesk Redirections (Website Helpdesk) · `GET website/{website_id}/helpdesk/redirections/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-helpdesk-redirections) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<HelpdeskRedirection>`.
     ///
@@ -4060,7 +4755,7 @@ impl WebsiteService {
     /// ```
     pub fn list_helpdesk_redirections(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         page_number: u32,
     ) -> ListHelpdeskRedirections {
         let page_number = page_number.to_string();
@@ -4068,16 +4763,21 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/redirections/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
         ListHelpdeskRedirections(call)
     }
 
-    /// Add Helpdesk Redirection (Website Helpdesk).
+    /// Adds a redirection from a helpdesk path to a target URL and returns its `redirection_id`.
     ///
-    /// `POST website/{website_id}/helpdesk/redirection` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-helpdesk-redirection) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Add Helpdesk Redirection (Website Helpdesk) · `POST website/{website_id}/helpdesk/redirection` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-helpdesk-redirection) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AddHelpdeskRedirection::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `path`: Path inside the helpdesk (folders separated by `/`).
+    /// - `target`: What the object points to (a URL, an address or an identifier), depending on the model.
     ///
     /// Returns `HelpdeskRedirectionNew`.
     ///
@@ -4089,7 +4789,7 @@ impl WebsiteService {
     /// ```
     pub fn add_helpdesk_redirection(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         path: impl Into<String>,
         target: impl Into<String>,
     ) -> AddHelpdeskRedirection {
@@ -4097,7 +4797,7 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/helpdesk/redirection",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -4112,9 +4812,13 @@ impl WebsiteService {
         AddHelpdeskRedirection(call)
     }
 
-    /// Check If Helpdesk Redirection Exists (Website Helpdesk).
+    /// Checks whether a helpdesk redirection exists (HEAD request); returns `true` when it does.
     ///
-    /// `HEAD website/{website_id}/helpdesk/redirection/{redirection_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-helpdesk-redirection-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Check If Helpdesk Redirection Exists (Website Helpdesk) · `HEAD website/{website_id}/helpdesk/redirection/{redirection_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-helpdesk-redirection-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `redirection_id`: Identifier of the helpdesk redirection.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -4126,23 +4830,27 @@ impl WebsiteService {
     /// ```
     pub fn check_if_helpdesk_redirection_exists(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         redirection_id: impl AsRef<str>,
     ) -> CheckIfHelpdeskRedirectionExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/helpdesk/redirection/{redirection_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(redirection_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(redirection_id.as_ref())],
             true,
         );
 
         CheckIfHelpdeskRedirectionExists(call)
     }
 
-    /// Resolve Helpdesk Redirection (Website Helpdesk).
+    /// Returns one helpdesk redirection: source path, target and times (epoch ms).
     ///
-    /// `GET website/{website_id}/helpdesk/redirection/{redirection_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-redirection) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Redirection (Website Helpdesk) · `GET website/{website_id}/helpdesk/redirection/{redirection_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-redirection) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `redirection_id`: Identifier of the helpdesk redirection.
     ///
     /// Returns `HelpdeskRedirection`.
     ///
@@ -4154,23 +4862,27 @@ impl WebsiteService {
     /// ```
     pub fn resolve_helpdesk_redirection(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         redirection_id: impl AsRef<str>,
     ) -> ResolveHelpdeskRedirection {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/redirection/{redirection_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(redirection_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(redirection_id.as_ref())],
             true,
         );
 
         ResolveHelpdeskRedirection(call)
     }
 
-    /// Delete Helpdesk Redirection (Website Helpdesk).
+    /// Permanently removes a helpdesk redirection.
     ///
-    /// `DELETE website/{website_id}/helpdesk/redirection/{redirection_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk-redirection) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Delete Helpdesk Redirection (Website Helpdesk) · `DELETE website/{website_id}/helpdesk/redirection/{redirection_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-helpdesk-redirection) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `redirection_id`: Identifier of the helpdesk redirection.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4182,23 +4894,26 @@ impl WebsiteService {
     /// ```
     pub fn delete_helpdesk_redirection(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         redirection_id: impl AsRef<str>,
     ) -> DeleteHelpdeskRedirection {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/helpdesk/redirection/{redirection_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(redirection_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(redirection_id.as_ref())],
             true,
         );
 
         DeleteHelpdeskRedirection(call)
     }
 
-    /// Resolve Helpdesk Settings (Website Helpdesk).
+    /// Returns the helpdesk settings: name, appearance, localization, section names, behaviour, services, custom HTML and access restriction.
     ///
-    /// `GET website/{website_id}/helpdesk/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Settings (Website Helpdesk) · `GET website/{website_id}/helpdesk/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `HelpdeskSettings`.
     ///
@@ -4208,21 +4923,24 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn resolve_helpdesk_settings(&self, website_id: impl AsRef<str>) -> ResolveHelpdeskSettings {
+    pub fn resolve_helpdesk_settings(&self, website_id: impl models::AsWebsiteId) -> ResolveHelpdeskSettings {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/settings",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         ResolveHelpdeskSettings(call)
     }
 
-    /// Save Helpdesk Settings (Website Helpdesk).
+    /// Changes the given helpdesk settings, leaving the others unchanged.
     ///
-    /// `PATCH website/{website_id}/helpdesk/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-helpdesk-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Save Helpdesk Settings (Website Helpdesk) · `PATCH website/{website_id}/helpdesk/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-helpdesk-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](SaveHelpdeskSettings::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4234,23 +4952,26 @@ impl WebsiteService {
     /// ```
     pub fn save_helpdesk_settings(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::HelpdeskSettings>,
     ) -> SaveHelpdeskSettings {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/helpdesk/settings",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         SaveHelpdeskSettings(call)
     }
 
-    /// Resolve Helpdesk Domain (Website Helpdesk).
+    /// Returns the helpdesk's domains: the root domain, the basic subdomain, the custom domain and whether the custom domain is verified.
     ///
-    /// `GET website/{website_id}/helpdesk/domain` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-domain) · tiers: user · idempotent: retried on transient failures.
+    /// Resolve Helpdesk Domain (Website Helpdesk) · `GET website/{website_id}/helpdesk/domain` · [reference](https://docs.crisp.chat/references/rest-api/v1/#resolve-helpdesk-domain) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `HelpdeskDomain`.
     ///
@@ -4260,21 +4981,24 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn resolve_helpdesk_domain(&self, website_id: impl AsRef<str>) -> ResolveHelpdeskDomain {
+    pub fn resolve_helpdesk_domain(&self, website_id: impl models::AsWebsiteId) -> ResolveHelpdeskDomain {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/domain",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         ResolveHelpdeskDomain(call)
     }
 
-    /// Request Helpdesk Domain Change (Website Helpdesk).
+    /// Changes the helpdesk's basic subdomain or custom domain.
     ///
-    /// `PATCH website/{website_id}/helpdesk/domain` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-helpdesk-domain-change) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Request Helpdesk Domain Change (Website Helpdesk) · `PATCH website/{website_id}/helpdesk/domain` · [reference](https://docs.crisp.chat/references/rest-api/v1/#request-helpdesk-domain-change) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](RequestHelpdeskDomainChange::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Optional: [`basic`](RequestHelpdeskDomainChange::basic), [`custom`](RequestHelpdeskDomainChange::custom).
     ///
@@ -4286,21 +5010,24 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn request_helpdesk_domain_change(&self, website_id: impl AsRef<str>) -> RequestHelpdeskDomainChange {
+    pub fn request_helpdesk_domain_change(&self, website_id: impl models::AsWebsiteId) -> RequestHelpdeskDomainChange {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/helpdesk/domain",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
         RequestHelpdeskDomainChange(call)
     }
 
-    /// Generate Helpdesk Domain Setup Flow (Website Helpdesk).
+    /// Returns the DNS records to create so that a custom domain serves the helpdesk.
     ///
-    /// `GET website/{website_id}/helpdesk/domain/setup` · [reference](https://docs.crisp.chat/references/rest-api/v1/#generate-helpdesk-domain-setup-flow) · tiers: user · idempotent: retried on transient failures.
+    /// Generate Helpdesk Domain Setup Flow (Website Helpdesk) · `GET website/{website_id}/helpdesk/domain/setup` · [reference](https://docs.crisp.chat/references/rest-api/v1/#generate-helpdesk-domain-setup-flow) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Optional: [`custom`](GenerateHelpdeskDomainSetupFlow::custom).
     ///
@@ -4312,21 +5039,28 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn generate_helpdesk_domain_setup_flow(&self, website_id: impl AsRef<str>) -> GenerateHelpdeskDomainSetupFlow {
+    pub fn generate_helpdesk_domain_setup_flow(
+        &self,
+        website_id: impl models::AsWebsiteId,
+    ) -> GenerateHelpdeskDomainSetupFlow {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/helpdesk/domain/setup",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         GenerateHelpdeskDomainSetupFlow(call)
     }
 
-    /// List Inboxes (Website Inbox).
+    /// Lists one page (1-based) of the website's inboxes, with their members, routing conditions and order.
     ///
-    /// `GET website/{website_id}/inboxes/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-website-inboxes) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Inboxes (Website Inbox) · `GET website/{website_id}/inboxes/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-website-inboxes) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<WebsiteInbox>`.
     ///
@@ -4338,22 +5072,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_inboxes(&self, website_id: impl AsRef<str>, page_number: u32) -> ListInboxes {
+    pub fn list_inboxes(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListInboxes {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/inboxes/list/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
         ListInboxes(call)
     }
 
-    /// Batch Order Inboxes (Website Inbox).
+    /// Sets the display order of several inboxes in one call.
     ///
-    /// `PATCH website/{website_id}/inboxes/batch/order` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-order-website-inboxes) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Batch Order Inboxes (Website Inbox) · `PATCH website/{website_id}/inboxes/batch/order` · [reference](https://docs.crisp.chat/references/rest-api/v1/#batch-order-website-inboxes) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](BatchOrderInboxes::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4365,23 +5102,26 @@ impl WebsiteService {
     /// ```
     pub fn batch_order_inboxes(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteInboxOrders>,
     ) -> BatchOrderInboxes {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/inboxes/batch/order",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         BatchOrderInboxes(call)
     }
 
-    /// Create A New Inbox (Website Inbox).
+    /// Creates an inbox with a name, emoji, members and routing conditions, and returns its `inbox_id`.
     ///
-    /// `POST website/{website_id}/inbox` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-website-inbox) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Create A New Inbox (Website Inbox) · `POST website/{website_id}/inbox` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-website-inbox) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateNewInbox::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteInboxNew`.
     ///
@@ -4393,23 +5133,27 @@ impl WebsiteService {
     /// ```
     pub fn create_new_inbox(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteInbox>,
     ) -> CreateNewInbox {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/inbox",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         CreateNewInbox(call)
     }
 
-    /// Check If Inbox Exists (Website Inbox).
+    /// Checks whether an inbox exists (HEAD request); returns `true` when it does.
     ///
-    /// `HEAD website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-website-inbox-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Check If Inbox Exists (Website Inbox) · `HEAD website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-website-inbox-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `inbox_id`: Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -4419,21 +5163,29 @@ impl WebsiteService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
-    pub fn check_if_inbox_exists(&self, website_id: impl AsRef<str>, inbox_id: impl AsRef<str>) -> CheckIfInboxExists {
+    pub fn check_if_inbox_exists(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        inbox_id: impl AsRef<str>,
+    ) -> CheckIfInboxExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/inbox/{inbox_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(inbox_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(inbox_id.as_ref())],
             true,
         );
 
         CheckIfInboxExists(call)
     }
 
-    /// Get Inbox (Website Inbox).
+    /// Returns one inbox with its members, routing conditions, order and times (epoch ms).
     ///
-    /// `GET website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-inbox) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Inbox (Website Inbox) · `GET website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-inbox) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `inbox_id`: Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     ///
     /// Returns `WebsiteInbox`.
     ///
@@ -4443,21 +5195,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_inbox(&self, website_id: impl AsRef<str>, inbox_id: impl AsRef<str>) -> GetInbox {
+    pub fn get_inbox(&self, website_id: impl models::AsWebsiteId, inbox_id: impl AsRef<str>) -> GetInbox {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/inbox/{inbox_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(inbox_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(inbox_id.as_ref())],
             true,
         );
 
         GetInbox(call)
     }
 
-    /// Save Inbox (Website Inbox).
+    /// Replaces an inbox with the given one.
     ///
-    /// `PUT website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-website-inbox) · tiers: user · idempotent: retried on transient failures.
+    /// Save Inbox (Website Inbox) · `PUT website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-website-inbox) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `inbox_id`: Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4469,7 +5225,7 @@ impl WebsiteService {
     /// ```
     pub fn save_inbox(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         inbox_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::WebsiteInbox>,
     ) -> SaveInbox {
@@ -4477,16 +5233,20 @@ impl WebsiteService {
             &self.client,
             Method::PUT,
             "website/{website_id}/inbox/{inbox_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(inbox_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(inbox_id.as_ref())],
             true,
         );
         call.body_json(body.borrow());
         SaveInbox(call)
     }
 
-    /// Delete Inbox (Website Inbox).
+    /// Permanently removes an inbox.
     ///
-    /// `DELETE website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-website-inbox) · tiers: user · idempotent: retried on transient failures.
+    /// Delete Inbox (Website Inbox) · `DELETE website/{website_id}/inbox/{inbox_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-website-inbox) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `inbox_id`: Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4496,21 +5256,24 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn delete_inbox(&self, website_id: impl AsRef<str>, inbox_id: impl AsRef<str>) -> DeleteInbox {
+    pub fn delete_inbox(&self, website_id: impl models::AsWebsiteId, inbox_id: impl AsRef<str>) -> DeleteInbox {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/inbox/{inbox_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(inbox_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(inbox_id.as_ref())],
             true,
         );
 
         DeleteInbox(call)
     }
 
-    /// List Website Operators (Website Operator).
+    /// Lists the members of the website's team, each as an entry type with the member's details (name, email, role, title, availability).
     ///
-    /// `GET website/{website_id}/operators/list` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-website-operators) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Website Operators (Website Operator) · `GET website/{website_id}/operators/list` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-website-operators) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `Vec<WebsiteOperatorListOne>`.
     ///
@@ -4520,21 +5283,24 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_website_operators(&self, website_id: impl AsRef<str>) -> ListWebsiteOperators {
+    pub fn list_website_operators(&self, website_id: impl models::AsWebsiteId) -> ListWebsiteOperators {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/operators/list",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         ListWebsiteOperators(call)
     }
 
-    /// List Last Active Website Operators (Website Operator).
+    /// Lists the operators who were active most recently, with their name, avatar and last activity time (epoch ms).
     ///
-    /// `GET website/{website_id}/operators/active` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-last-active-website-operators) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Last Active Website Operators (Website Operator) · `GET website/{website_id}/operators/active` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-last-active-website-operators) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `Vec<WebsiteOperatorsLastActiveListOne>`.
     ///
@@ -4544,21 +5310,27 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_last_active_website_operators(&self, website_id: impl AsRef<str>) -> ListLastActiveWebsiteOperators {
+    pub fn list_last_active_website_operators(
+        &self,
+        website_id: impl models::AsWebsiteId,
+    ) -> ListLastActiveWebsiteOperators {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/operators/active",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         ListLastActiveWebsiteOperators(call)
     }
 
-    /// Flush Last Active Website Operators (Website Operator).
+    /// Clears the list of recently active operators of the website.
     ///
-    /// `DELETE website/{website_id}/operators/active` · [reference](https://docs.crisp.chat/references/rest-api/v1/#flush-last-active-website-operators) · tiers: user · idempotent: retried on transient failures.
+    /// Flush Last Active Website Operators (Website Operator) · `DELETE website/{website_id}/operators/active` · [reference](https://docs.crisp.chat/references/rest-api/v1/#flush-last-active-website-operators) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4568,21 +5340,27 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn flush_last_active_website_operators(&self, website_id: impl AsRef<str>) -> FlushLastActiveWebsiteOperators {
+    pub fn flush_last_active_website_operators(
+        &self,
+        website_id: impl models::AsWebsiteId,
+    ) -> FlushLastActiveWebsiteOperators {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/operators/active",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         FlushLastActiveWebsiteOperators(call)
     }
 
-    /// Send Email To Website Operators (Website Operator).
+    /// Sends an email to the website's operators, or to one of them, with a subject, message and optional link button.
     ///
-    /// `POST website/{website_id}/operators/email` · [reference](https://docs.crisp.chat/references/rest-api/v1/#send-email-to-website-operators) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Send Email To Website Operators (Website Operator) · `POST website/{website_id}/operators/email` · [reference](https://docs.crisp.chat/references/rest-api/v1/#send-email-to-website-operators) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](SendEmailToWebsiteOperators::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4594,23 +5372,27 @@ impl WebsiteService {
     /// ```
     pub fn send_email_to_website_operators(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteOperatorEmail>,
     ) -> SendEmailToWebsiteOperators {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/operators/email",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         SendEmailToWebsiteOperators(call)
     }
 
-    /// Get A Website Operator (Website Operator).
+    /// Returns one member of the website's team: name, email, avatar, role, title and availability.
     ///
-    /// `GET website/{website_id}/operator/{user_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-website-operator) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get A Website Operator (Website Operator) · `GET website/{website_id}/operator/{user_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-website-operator) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `user_id`: Identifier of the Crisp user account (an operator), a UUID.
     ///
     /// Returns `WebsiteOperator`.
     ///
@@ -4620,21 +5402,31 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_website_operator(&self, website_id: impl AsRef<str>, user_id: impl AsRef<str>) -> GetWebsiteOperator {
+    pub fn get_website_operator(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        user_id: impl AsRef<str>,
+    ) -> GetWebsiteOperator {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/operator/{user_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(user_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(user_id.as_ref())],
             true,
         );
 
         GetWebsiteOperator(call)
     }
 
-    /// Invite A Website Operator (Website Operator).
+    /// Invites someone by email to join the website's team with a given role; `verify` is a required boolean.
     ///
-    /// `POST website/{website_id}/operator` · [reference](https://docs.crisp.chat/references/rest-api/v1/#invite-a-website-operator) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Invite A Website Operator (Website Operator) · `POST website/{website_id}/operator` · [reference](https://docs.crisp.chat/references/rest-api/v1/#invite-a-website-operator) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](InviteWebsiteOperator::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `email`: Email address of the person.
+    /// - `role`: Role or job function of the person, as a short string.
+    /// - `verify`: Verification challenge proving the caller's identity.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4646,7 +5438,7 @@ impl WebsiteService {
     /// ```
     pub fn invite_website_operator(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         email: impl Into<String>,
         role: impl Into<String>,
         verify: bool,
@@ -4655,7 +5447,7 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/operator",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
@@ -4673,9 +5465,15 @@ impl WebsiteService {
         InviteWebsiteOperator(call)
     }
 
-    /// Change Operator Membership (Website Operator).
+    /// Changes the role and title of a member of the website's team.
     ///
-    /// `PATCH website/{website_id}/operator/{user_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#change-operator-membership) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Change Operator Membership (Website Operator) · `PATCH website/{website_id}/operator/{user_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#change-operator-membership) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ChangeOperatorMembership::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `user_id`: Identifier of the Crisp user account (an operator), a UUID.
+    /// - `role`: Role or job function of the person, as a short string.
+    /// - `title`: Title shown to readers, as plain text.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4687,7 +5485,7 @@ impl WebsiteService {
     /// ```
     pub fn change_operator_membership(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         user_id: impl AsRef<str>,
         role: impl Into<String>,
         title: impl Into<String>,
@@ -4696,7 +5494,7 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/operator/{user_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(user_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(user_id.as_ref())],
             false,
         );
         call.body_empty();
@@ -4711,9 +5509,13 @@ impl WebsiteService {
         ChangeOperatorMembership(call)
     }
 
-    /// Unlink Operator From Website (Website Operator).
+    /// Removes a member from the website's team, revoking their access.
     ///
-    /// `DELETE website/{website_id}/operator/{user_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#unlink-operator-from-website) · tiers: user · idempotent: retried on transient failures.
+    /// Unlink Operator From Website (Website Operator) · `DELETE website/{website_id}/operator/{user_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#unlink-operator-from-website) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `user_id`: Identifier of the Crisp user account (an operator), a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4725,23 +5527,26 @@ impl WebsiteService {
     /// ```
     pub fn unlink_operator_from_website(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         user_id: impl AsRef<str>,
     ) -> UnlinkOperatorFromWebsite {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/operator/{user_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(user_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(user_id.as_ref())],
             true,
         );
 
         UnlinkOperatorFromWebsite(call)
     }
 
-    /// Get People Statistics (Website People).
+    /// Returns how many contact profiles the website has in total.
     ///
-    /// `GET website/{website_id}/people/stats` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-statistics) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get People Statistics (Website People) · `GET website/{website_id}/people/stats` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-statistics) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `PeopleStatistics`.
     ///
@@ -4751,21 +5556,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_people_statistics(&self, website_id: impl AsRef<str>) -> GetPeopleStatistics {
+    pub fn get_people_statistics(&self, website_id: impl models::AsWebsiteId) -> GetPeopleStatistics {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/people/stats",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         GetPeopleStatistics(call)
     }
 
-    /// List Suggested People Segments (Website People).
+    /// Lists one page (1-based) of the segments used on contact profiles, each with how many profiles carry it.
     ///
-    /// `GET website/{website_id}/people/suggest/segments/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-people-segments) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Suggested People Segments (Website People) · `GET website/{website_id}/people/suggest/segments/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-people-segments) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<PeopleSuggestedSegment>`.
     ///
@@ -4779,7 +5588,7 @@ impl WebsiteService {
     /// ```
     pub fn list_suggested_people_segments(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         page_number: u32,
     ) -> ListSuggestedPeopleSegments {
         let page_number = page_number.to_string();
@@ -4787,16 +5596,20 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/people/suggest/segments/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
         ListSuggestedPeopleSegments(call)
     }
 
-    /// Delete Suggested People Segment (Website People).
+    /// Removes a segment from the suggestions offered for contact profiles.
     ///
-    /// `DELETE website/{website_id}/people/suggest/segment` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-people-segment) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Delete Suggested People Segment (Website People) · `DELETE website/{website_id}/people/suggest/segment` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-people-segment) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `segment`: Name of the segment (tag).
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4808,14 +5621,14 @@ impl WebsiteService {
     /// ```
     pub fn delete_suggested_people_segment(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         segment: impl Into<String>,
     ) -> DeleteSuggestedPeopleSegment {
         let mut call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/people/suggest/segment",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
         call.body_empty();
@@ -4826,9 +5639,13 @@ impl WebsiteService {
         DeleteSuggestedPeopleSegment(call)
     }
 
-    /// List Suggested People Data Keys (Website People).
+    /// Lists one page (1-based) of the custom data keys used on contact profiles, each with how many profiles carry it.
     ///
-    /// `GET website/{website_id}/people/suggest/data/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-people-data-keys) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Suggested People Data Keys (Website People) · `GET website/{website_id}/people/suggest/data/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-people-data-keys) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<PeopleSuggestedDataKey>`.
     ///
@@ -4842,7 +5659,7 @@ impl WebsiteService {
     /// ```
     pub fn list_suggested_people_data_keys(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         page_number: u32,
     ) -> ListSuggestedPeopleDataKeys {
         let page_number = page_number.to_string();
@@ -4850,16 +5667,20 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/people/suggest/data/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
         ListSuggestedPeopleDataKeys(call)
     }
 
-    /// Delete Suggested People Data Key (Website People).
+    /// Removes a custom data key from the suggestions offered for contact profiles.
     ///
-    /// `DELETE website/{website_id}/people/suggest/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-people-data-key) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Delete Suggested People Data Key (Website People) · `DELETE website/{website_id}/people/suggest/data` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-people-data-key) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `key`: Custom data key.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4871,14 +5692,14 @@ impl WebsiteService {
     /// ```
     pub fn delete_suggested_people_data_key(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         key: impl Into<String>,
     ) -> DeleteSuggestedPeopleDataKey {
         let mut call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/people/suggest/data",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
         call.body_empty();
@@ -4889,9 +5710,13 @@ impl WebsiteService {
         DeleteSuggestedPeopleDataKey(call)
     }
 
-    /// List Suggested People Events (Website People).
+    /// Lists one page (1-based) of the event names recorded on contact profiles, each with how many times it occurs.
     ///
-    /// `GET website/{website_id}/people/suggest/events/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-people-events) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Suggested People Events (Website People) · `GET website/{website_id}/people/suggest/events/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-suggested-people-events) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<PeopleSuggestedEvent>`.
     ///
@@ -4905,7 +5730,7 @@ impl WebsiteService {
     /// ```
     pub fn list_suggested_people_events(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         page_number: u32,
     ) -> ListSuggestedPeopleEvents {
         let page_number = page_number.to_string();
@@ -4913,16 +5738,20 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/people/suggest/events/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
         ListSuggestedPeopleEvents(call)
     }
 
-    /// Delete Suggested People Event (Website People).
+    /// Removes an event name from the suggestions offered for contact profiles.
     ///
-    /// `DELETE website/{website_id}/people/suggest/event` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-people-event) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Delete Suggested People Event (Website People) · `DELETE website/{website_id}/people/suggest/event` · [reference](https://docs.crisp.chat/references/rest-api/v1/#delete-suggested-people-event) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `text`: Text shown to the reader, as plain text or Markdown.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -4934,14 +5763,14 @@ impl WebsiteService {
     /// ```
     pub fn delete_suggested_people_event(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         text: impl Into<String>,
     ) -> DeleteSuggestedPeopleEvent {
         let mut call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/people/suggest/event",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
         call.body_empty();
@@ -4952,9 +5781,13 @@ impl WebsiteService {
         DeleteSuggestedPeopleEvent(call)
     }
 
-    /// List People Profiles (Website People).
+    /// Lists one page (1-based) of the website's contact profiles, optionally sorted and searched by text or by filters.
     ///
-    /// `GET website/{website_id}/people/profiles/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-profiles) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List People Profiles (Website People) · `GET website/{website_id}/people/profiles/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-profiles) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Optional: [`sort_field`](ListPeopleProfiles::sort_field), [`sort_order`](ListPeopleProfiles::sort_order), [`search_operator`](ListPeopleProfiles::search_operator), [`search_filter`](ListPeopleProfiles::search_filter), [`search_text`](ListPeopleProfiles::search_text).
     ///
@@ -4968,22 +5801,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_people_profiles(&self, website_id: impl AsRef<str>, page_number: u32) -> ListPeopleProfiles {
+    pub fn list_people_profiles(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListPeopleProfiles {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/people/profiles/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
         ListPeopleProfiles(call)
     }
 
-    /// Add New People Profile (Website People).
+    /// Creates a contact profile (email, person, company, segments, notepad) and returns its `people_id`.
     ///
-    /// `POST website/{website_id}/people/profile` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-new-people-profile) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Add New People Profile (Website People) · `POST website/{website_id}/people/profile` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-new-people-profile) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AddNewPeopleProfile::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `PeopleProfileNew`.
     ///
@@ -4995,23 +5831,27 @@ impl WebsiteService {
     /// ```
     pub fn add_new_people_profile(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::PeopleProfileUpdateCard>,
     ) -> AddNewPeopleProfile {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/people/profile",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         AddNewPeopleProfile(call)
     }
 
-    /// Check If People Profile Exists (Website People).
+    /// Checks whether a contact profile exists (HEAD request); returns `true` when it does.
     ///
-    /// `HEAD website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-people-profile-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Check If People Profile Exists (Website People) · `HEAD website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-people-profile-exists) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -5023,23 +5863,27 @@ impl WebsiteService {
     /// ```
     pub fn check_if_people_profile_exists(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
     ) -> CheckIfPeopleProfileExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/people/profile/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             true,
         );
 
         CheckIfPeopleProfileExists(call)
     }
 
-    /// Get People Profile (Website People).
+    /// Returns one contact profile: email, person and company details, segments, notepad, activity, score and times (epoch ms).
     ///
-    /// `GET website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-profile) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get People Profile (Website People) · `GET website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-profile) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `PeopleProfile`.
     ///
@@ -5049,21 +5893,29 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_people_profile(&self, website_id: impl AsRef<str>, people_id: impl AsRef<str>) -> GetPeopleProfile {
+    pub fn get_people_profile(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        people_id: impl AsRef<str>,
+    ) -> GetPeopleProfile {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/people/profile/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             true,
         );
 
         GetPeopleProfile(call)
     }
 
-    /// Save People Profile (Website People).
+    /// Replaces a contact profile with the given one.
     ///
-    /// `PUT website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-people-profile) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Save People Profile (Website People) · `PUT website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-people-profile) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5075,7 +5927,7 @@ impl WebsiteService {
     /// ```
     pub fn save_people_profile(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::PeopleProfileUpdateCard>,
     ) -> SavePeopleProfile {
@@ -5083,16 +5935,20 @@ impl WebsiteService {
             &self.client,
             Method::PUT,
             "website/{website_id}/people/profile/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             true,
         );
         call.body_json(body.borrow());
         SavePeopleProfile(call)
     }
 
-    /// Update People Profile (Website People).
+    /// Changes the given fields of a contact profile, leaving the others unchanged.
     ///
-    /// `PATCH website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-people-profile) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update People Profile (Website People) · `PATCH website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-people-profile) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdatePeopleProfile::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5104,7 +5960,7 @@ impl WebsiteService {
     /// ```
     pub fn update_people_profile(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::PeopleProfileUpdateCard>,
     ) -> UpdatePeopleProfile {
@@ -5112,16 +5968,20 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/people/profile/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             false,
         );
         call.body_json(body.borrow());
         UpdatePeopleProfile(call)
     }
 
-    /// Remove People Profile (Website People).
+    /// Permanently removes a contact profile.
     ///
-    /// `DELETE website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-people-profile) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Remove People Profile (Website People) · `DELETE website/{website_id}/people/profile/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-people-profile) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5133,23 +5993,28 @@ impl WebsiteService {
     /// ```
     pub fn remove_people_profile(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
     ) -> RemovePeopleProfile {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/people/profile/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             true,
         );
 
         RemovePeopleProfile(call)
     }
 
-    /// List People Conversations (Website People).
+    /// Lists one page (1-based) of the conversations of a contact, as session identifiers.
     ///
-    /// `GET website/{website_id}/people/conversations/{people_id}/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-conversations) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List People Conversations (Website People) · `GET website/{website_id}/people/conversations/{people_id}/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-conversations) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<String>`.
     ///
@@ -5163,7 +6028,7 @@ impl WebsiteService {
     /// ```
     pub fn list_people_conversations(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         page_number: u32,
     ) -> ListPeopleConversations {
@@ -5172,16 +6037,21 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/people/conversations/{people_id}/list/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref()), Segment::One(&page_number)],
             true,
         );
 
         ListPeopleConversations(call)
     }
 
-    /// List People Campaigns (Website People).
+    /// Lists one page (1-based) of the campaigns a contact received, with what the contact did with each.
     ///
-    /// `GET website/{website_id}/people/campaigns/{people_id}/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-campaigns) · tiers: user · idempotent: retried on transient failures.
+    /// List People Campaigns (Website People) · `GET website/{website_id}/people/campaigns/{people_id}/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-campaigns) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<PeopleCampaign>`.
     ///
@@ -5195,7 +6065,7 @@ impl WebsiteService {
     /// ```
     pub fn list_people_campaigns(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         page_number: u32,
     ) -> ListPeopleCampaigns {
@@ -5204,16 +6074,20 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/people/campaigns/{people_id}/list/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref()), Segment::One(&page_number)],
             true,
         );
 
         ListPeopleCampaigns(call)
     }
 
-    /// Add A People Event (Website People).
+    /// Records a custom event (text, data, colour) on a contact profile.
     ///
-    /// `POST website/{website_id}/people/events/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-a-people-event) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Add A People Event (Website People) · `POST website/{website_id}/people/events/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#add-a-people-event) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](AddPeopleEvent::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5225,7 +6099,7 @@ impl WebsiteService {
     /// ```
     pub fn add_people_event(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::PeopleEvent>,
     ) -> AddPeopleEvent {
@@ -5233,16 +6107,21 @@ impl WebsiteService {
             &self.client,
             Method::POST,
             "website/{website_id}/people/events/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             false,
         );
         call.body_json(body.borrow());
         AddPeopleEvent(call)
     }
 
-    /// List People Events (Website People).
+    /// Lists one page (1-based) of the custom events recorded on a contact profile, with their time (epoch ms).
     ///
-    /// `GET website/{website_id}/people/events/{people_id}/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-events) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List People Events (Website People) · `GET website/{website_id}/people/events/{people_id}/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-people-events) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<PeopleEvent>`.
     ///
@@ -5256,7 +6135,7 @@ impl WebsiteService {
     /// ```
     pub fn list_people_events(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         page_number: u32,
     ) -> ListPeopleEvents {
@@ -5265,16 +6144,20 @@ impl WebsiteService {
             &self.client,
             Method::GET,
             "website/{website_id}/people/events/{people_id}/list/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref()), Segment::One(&page_number)],
             true,
         );
 
         ListPeopleEvents(call)
     }
 
-    /// Get People Data (Website People).
+    /// Returns the custom data map stored on a contact profile.
     ///
-    /// `GET website/{website_id}/people/data/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-data) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get People Data (Website People) · `GET website/{website_id}/people/data/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-data) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `PeopleData`.
     ///
@@ -5284,21 +6167,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_people_data(&self, website_id: impl AsRef<str>, people_id: impl AsRef<str>) -> GetPeopleData {
+    pub fn get_people_data(&self, website_id: impl models::AsWebsiteId, people_id: impl AsRef<str>) -> GetPeopleData {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/people/data/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             true,
         );
 
         GetPeopleData(call)
     }
 
-    /// Save People Data (Website People).
+    /// Replaces the whole custom data map of a contact profile with the given map.
     ///
-    /// `PUT website/{website_id}/people/data/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-people-data) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Save People Data (Website People) · `PUT website/{website_id}/people/data/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-people-data) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5310,7 +6197,7 @@ impl WebsiteService {
     /// ```
     pub fn save_people_data(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         body: impl serde::Serialize,
     ) -> SavePeopleData {
@@ -5318,16 +6205,20 @@ impl WebsiteService {
             &self.client,
             Method::PUT,
             "website/{website_id}/people/data/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             true,
         );
         call.body_json(&body);
         SavePeopleData(call)
     }
 
-    /// Update People Data (Website People).
+    /// Merges the given keys into the custom data map of a contact profile, leaving the other keys unchanged.
     ///
-    /// `PATCH website/{website_id}/people/data/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-people-data) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update People Data (Website People) · `PATCH website/{website_id}/people/data/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-people-data) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdatePeopleData::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5339,7 +6230,7 @@ impl WebsiteService {
     /// ```
     pub fn update_people_data(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         body: impl serde::Serialize,
     ) -> UpdatePeopleData {
@@ -5347,16 +6238,20 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/people/data/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             false,
         );
         call.body_json(&body);
         UpdatePeopleData(call)
     }
 
-    /// Get People Subscription Status (Website People).
+    /// Returns whether a contact is subscribed to emails (campaigns) from the website.
     ///
-    /// `GET website/{website_id}/people/subscription/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-subscription-status) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get People Subscription Status (Website People) · `GET website/{website_id}/people/subscription/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-people-subscription-status) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `PeopleSubscription`.
     ///
@@ -5368,23 +6263,27 @@ impl WebsiteService {
     /// ```
     pub fn get_people_subscription_status(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
     ) -> GetPeopleSubscriptionStatus {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/people/subscription/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             true,
         );
 
         GetPeopleSubscriptionStatus(call)
     }
 
-    /// Update People Subscription Status (Website People).
+    /// Subscribes a contact to, or unsubscribes them from, emails (campaigns) from the website.
     ///
-    /// `PATCH website/{website_id}/people/subscription/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-people-subscription-status) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update People Subscription Status (Website People) · `PATCH website/{website_id}/people/subscription/{people_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-people-subscription-status) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdatePeopleSubscriptionStatus::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `people_id`: Identifier of the contact profile (a UUID) in the website's contact list.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5396,7 +6295,7 @@ impl WebsiteService {
     /// ```
     pub fn update_people_subscription_status(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         people_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::PeopleSubscriptionUpdate>,
     ) -> UpdatePeopleSubscriptionStatus {
@@ -5404,16 +6303,19 @@ impl WebsiteService {
             &self.client,
             Method::PATCH,
             "website/{website_id}/people/subscription/{people_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(people_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(people_id.as_ref())],
             false,
         );
         call.body_json(body.borrow());
         UpdatePeopleSubscriptionStatus(call)
     }
 
-    /// Export People Profiles (Website People).
+    /// Starts an export of all the website's contact profiles, which runs in the background.
     ///
-    /// `POST website/{website_id}/people/export/profiles` · [reference](https://docs.crisp.chat/references/rest-api/v1/#export-people-profiles) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Export People Profiles (Website People) · `POST website/{website_id}/people/export/profiles` · [reference](https://docs.crisp.chat/references/rest-api/v1/#export-people-profiles) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ExportPeopleProfiles::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5423,21 +6325,24 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn export_people_profiles(&self, website_id: impl AsRef<str>) -> ExportPeopleProfiles {
+    pub fn export_people_profiles(&self, website_id: impl models::AsWebsiteId) -> ExportPeopleProfiles {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/people/export/profiles",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
         ExportPeopleProfiles(call)
     }
 
-    /// Import People Profiles (Website People).
+    /// Starts importing contact profiles from a CSV file at a URL with a column mapping, and returns the `import_id`; progress comes as `people:import:progress` events.
     ///
-    /// `POST website/{website_id}/people/import/profiles` · [reference](https://docs.crisp.chat/references/rest-api/v1/#import-people-profiles) · tiers: user · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Import People Profiles (Website People) · `POST website/{website_id}/people/import/profiles` · [reference](https://docs.crisp.chat/references/rest-api/v1/#import-people-profiles) · tiers: user · a write: retried only when it never reached Crisp, unless [`idempotent`](ImportPeopleProfiles::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `PeopleProfileImport`.
     ///
@@ -5449,23 +6354,26 @@ impl WebsiteService {
     /// ```
     pub fn import_people_profiles(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::PeopleProfileImportSetup>,
     ) -> ImportPeopleProfiles {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/people/import/profiles",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         ImportPeopleProfiles(call)
     }
 
-    /// Get Website Settings (Website Settings).
+    /// Returns the website's settings: name, domains, logo, contact channels, audit, inbox, email and chat box options.
     ///
-    /// `GET website/{website_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Website Settings (Website Settings) · `GET website/{website_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-website-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteSettings`.
     ///
@@ -5475,21 +6383,24 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_website_settings(&self, website_id: impl AsRef<str>) -> GetWebsiteSettings {
+    pub fn get_website_settings(&self, website_id: impl models::AsWebsiteId) -> GetWebsiteSettings {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/settings",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         GetWebsiteSettings(call)
     }
 
-    /// Update Website Settings (Website Settings).
+    /// Changes the given website settings, leaving the others unchanged.
     ///
-    /// `PATCH website/{website_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-website-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Website Settings (Website Settings) · `PATCH website/{website_id}/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-website-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateWebsiteSettings::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5501,23 +6412,27 @@ impl WebsiteService {
     /// ```
     pub fn update_website_settings(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteSettingsUpdate>,
     ) -> UpdateWebsiteSettings {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/settings",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         UpdateWebsiteSettings(call)
     }
 
-    /// List Teams (Website Teams).
+    /// Lists one page (1-based) of the website's operator teams, with their members.
     ///
-    /// `GET website/{website_id}/teams/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-teams) · tiers: not documented · idempotent: retried on transient failures.
+    /// List Teams (Website Teams) · `GET website/{website_id}/teams/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-teams) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<WebsiteTeam>`.
     ///
@@ -5529,22 +6444,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_teams(&self, website_id: impl AsRef<str>, page_number: u32) -> ListTeams {
+    pub fn list_teams(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListTeams {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/teams/list/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
         ListTeams(call)
     }
 
-    /// Create A New Team (Website Teams).
+    /// Creates an operator team with a name, emoji and members, and returns its `team_id`.
     ///
-    /// `POST website/{website_id}/team` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-team) · tiers: not documented · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Create A New Team (Website Teams) · `POST website/{website_id}/team` · [reference](https://docs.crisp.chat/references/rest-api/v1/#create-a-new-team) · tiers: not documented · a write: retried only when it never reached Crisp, unless [`idempotent`](CreateNewTeam::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteTeamNew`.
     ///
@@ -5556,23 +6474,27 @@ impl WebsiteService {
     /// ```
     pub fn create_new_team(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteTeam>,
     ) -> CreateNewTeam {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/team",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         CreateNewTeam(call)
     }
 
-    /// Check If Team Exists (Website Teams).
+    /// Checks whether an operator team exists (HEAD request); returns `true` when it does.
     ///
-    /// `HEAD website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-team-exists) · tiers: not documented · idempotent: retried on transient failures.
+    /// Check If Team Exists (Website Teams) · `HEAD website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#check-if-team-exists) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `team_id`: Identifier of the operator team.
     ///
     /// Returns `true` when it exists, `false` on 404.
     ///
@@ -5582,21 +6504,29 @@ impl WebsiteService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
-    pub fn check_if_team_exists(&self, website_id: impl AsRef<str>, team_id: impl AsRef<str>) -> CheckIfTeamExists {
+    pub fn check_if_team_exists(
+        &self,
+        website_id: impl models::AsWebsiteId,
+        team_id: impl AsRef<str>,
+    ) -> CheckIfTeamExists {
         let call = Call::new(
             &self.client,
             Method::HEAD,
             "website/{website_id}/team/{team_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(team_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(team_id.as_ref())],
             true,
         );
 
         CheckIfTeamExists(call)
     }
 
-    /// Get Team (Website Teams).
+    /// Returns one operator team with its members and times (epoch ms).
     ///
-    /// `GET website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-team) · tiers: not documented · idempotent: retried on transient failures.
+    /// Get Team (Website Teams) · `GET website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-a-team) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `team_id`: Identifier of the operator team.
     ///
     /// Returns `WebsiteTeam`.
     ///
@@ -5606,21 +6536,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_team(&self, website_id: impl AsRef<str>, team_id: impl AsRef<str>) -> GetTeam {
+    pub fn get_team(&self, website_id: impl models::AsWebsiteId, team_id: impl AsRef<str>) -> GetTeam {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/team/{team_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(team_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(team_id.as_ref())],
             true,
         );
 
         GetTeam(call)
     }
 
-    /// Save Team (Website Teams).
+    /// Replaces an operator team with the given one.
     ///
-    /// `PUT website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-a-team) · tiers: not documented · idempotent: retried on transient failures.
+    /// Save Team (Website Teams) · `PUT website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#save-a-team) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `team_id`: Identifier of the operator team.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5632,7 +6566,7 @@ impl WebsiteService {
     /// ```
     pub fn save_team(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         team_id: impl AsRef<str>,
         body: impl std::borrow::Borrow<models::WebsiteTeam>,
     ) -> SaveTeam {
@@ -5640,16 +6574,20 @@ impl WebsiteService {
             &self.client,
             Method::PUT,
             "website/{website_id}/team/{team_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(team_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(team_id.as_ref())],
             true,
         );
         call.body_json(body.borrow());
         SaveTeam(call)
     }
 
-    /// Delete Team (Website Teams).
+    /// Permanently removes an operator team; its members stay on the website.
     ///
-    /// `DELETE website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-team) · tiers: not documented · idempotent: retried on transient failures.
+    /// Delete Team (Website Teams) · `DELETE website/{website_id}/team/{team_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#remove-a-team) · tiers: not documented · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `team_id`: Identifier of the operator team.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5659,21 +6597,24 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn delete_team(&self, website_id: impl AsRef<str>, team_id: impl AsRef<str>) -> DeleteTeam {
+    pub fn delete_team(&self, website_id: impl models::AsWebsiteId, team_id: impl AsRef<str>) -> DeleteTeam {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/team/{team_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(team_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(team_id.as_ref())],
             true,
         );
 
         DeleteTeam(call)
     }
 
-    /// Get Verify Settings (Website Verify).
+    /// Returns whether identity verification of chat box users (signed emails) is enabled on the website.
     ///
-    /// `GET website/{website_id}/verify/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-verify-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Verify Settings (Website Verify) · `GET website/{website_id}/verify/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-verify-settings) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteVerifySettings`.
     ///
@@ -5683,21 +6624,24 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_verify_settings(&self, website_id: impl AsRef<str>) -> GetVerifySettings {
+    pub fn get_verify_settings(&self, website_id: impl models::AsWebsiteId) -> GetVerifySettings {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/verify/settings",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         GetVerifySettings(call)
     }
 
-    /// Update Verify Settings (Website Verify).
+    /// Enables or disables identity verification of chat box users on the website.
     ///
-    /// `PATCH website/{website_id}/verify/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-verify-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Update Verify Settings (Website Verify) · `PATCH website/{website_id}/verify/settings` · [reference](https://docs.crisp.chat/references/rest-api/v1/#update-verify-settings) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](UpdateVerifySettings::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5709,23 +6653,26 @@ impl WebsiteService {
     /// ```
     pub fn update_verify_settings(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         body: impl std::borrow::Borrow<models::WebsiteVerifySettingsUpdate>,
     ) -> UpdateVerifySettings {
         let mut call = Call::new(
             &self.client,
             Method::PATCH,
             "website/{website_id}/verify/settings",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_json(body.borrow());
         UpdateVerifySettings(call)
     }
 
-    /// Get Verify Key (Website Verify).
+    /// Returns the secret key used to sign user identities (for example their email) for identity verification.
     ///
-    /// `GET website/{website_id}/verify/key` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-verify-key) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Verify Key (Website Verify) · `GET website/{website_id}/verify/key` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-verify-key) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteVerifyKey`.
     ///
@@ -5735,21 +6682,24 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn get_verify_key(&self, website_id: impl AsRef<str>) -> GetVerifyKey {
+    pub fn get_verify_key(&self, website_id: impl models::AsWebsiteId) -> GetVerifyKey {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/verify/key",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         GetVerifyKey(call)
     }
 
-    /// Roll Verify Key (Website Verify).
+    /// Replaces the identity verification secret key with a new one; signatures made with the old key stop being accepted.
     ///
-    /// `POST website/{website_id}/verify/key` · [reference](https://docs.crisp.chat/references/rest-api/v1/#roll-verify-key) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless `.idempotent()` is called.
+    /// Roll Verify Key (Website Verify) · `POST website/{website_id}/verify/key` · [reference](https://docs.crisp.chat/references/rest-api/v1/#roll-verify-key) · tiers: user, plugin · a write: retried only when it never reached Crisp, unless [`idempotent`](RollVerifyKey::idempotent) is called.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5759,21 +6709,24 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn roll_verify_key(&self, website_id: impl AsRef<str>) -> RollVerifyKey {
+    pub fn roll_verify_key(&self, website_id: impl models::AsWebsiteId) -> RollVerifyKey {
         let mut call = Call::new(
             &self.client,
             Method::POST,
             "website/{website_id}/verify/key",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             false,
         );
         call.body_empty();
         RollVerifyKey(call)
     }
 
-    /// Count Visitors (Website Visitors).
+    /// Returns how many visitors are on the website now, how many are active, and whether the count is limited.
     ///
-    /// `GET website/{website_id}/visitors/count` · [reference](https://docs.crisp.chat/references/rest-api/v1/#count-visitors) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Count Visitors (Website Visitors) · `GET website/{website_id}/visitors/count` · [reference](https://docs.crisp.chat/references/rest-api/v1/#count-visitors) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteVisitorCount`.
     ///
@@ -5783,21 +6736,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn count_visitors(&self, website_id: impl AsRef<str>) -> CountVisitors {
+    pub fn count_visitors(&self, website_id: impl models::AsWebsiteId) -> CountVisitors {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/visitors/count",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         CountVisitors(call)
     }
 
-    /// List Visitors (Website Visitors).
+    /// Lists one page (1-based) of the visitors now on the website, with their identity, last page, location and device details.
     ///
-    /// `GET website/{website_id}/visitors/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-visitors) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// List Visitors (Website Visitors) · `GET website/{website_id}/visitors/list/{page_number}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#list-visitors) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `page_number`: Page to read, starting at 1.
     ///
     /// Returns `Vec<WebsiteVisitor>`.
     ///
@@ -5809,22 +6766,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn list_visitors(&self, website_id: impl AsRef<str>, page_number: u32) -> ListVisitors {
+    pub fn list_visitors(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListVisitors {
         let page_number = page_number.to_string();
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/visitors/list/{page_number}",
-            &[Segment::One(website_id.as_ref()), Segment::One(&page_number)],
+            &[Segment::One(website_id.as_website_id()), Segment::One(&page_number)],
             true,
         );
 
         ListVisitors(call)
     }
 
-    /// Pinpoint Visitors On A Map (Website Visitors).
+    /// Groups the current visitors by location around an optional centre point and radius, returning one map point per place with its visitors.
     ///
-    /// `GET website/{website_id}/visitors/map` · [reference](https://docs.crisp.chat/references/rest-api/v1/#pinpoint-visitors-on-a-map) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Pinpoint Visitors On A Map (Website Visitors) · `GET website/{website_id}/visitors/map` · [reference](https://docs.crisp.chat/references/rest-api/v1/#pinpoint-visitors-on-a-map) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Optional: [`center_longitude`](PinpointVisitorsOnMap::center_longitude), [`center_latitude`](PinpointVisitorsOnMap::center_latitude), [`center_radius`](PinpointVisitorsOnMap::center_radius).
     ///
@@ -5836,21 +6796,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn pinpoint_visitors_on_map(&self, website_id: impl AsRef<str>) -> PinpointVisitorsOnMap {
+    pub fn pinpoint_visitors_on_map(&self, website_id: impl models::AsWebsiteId) -> PinpointVisitorsOnMap {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/visitors/map",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         PinpointVisitorsOnMap(call)
     }
 
-    /// Get Session Identifier From Token (Website Visitors).
+    /// Returns the session identifier bound to a chat box token.
     ///
-    /// `GET website/{website_id}/visitors/token/{token_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-session-identifier-from-token) · tiers: user, plugin · idempotent: retried on transient failures.
+    /// Get Session Identifier From Token (Website Visitors) · `GET website/{website_id}/visitors/token/{token_id}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#get-session-identifier-from-token) · tiers: user, plugin · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `token_id`: Token whose session identifier is looked up.
     ///
     /// Returns `WebsiteVisitorsToken`.
     ///
@@ -5862,23 +6826,26 @@ impl WebsiteService {
     /// ```
     pub fn get_session_identifier_from_token(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         token_id: impl AsRef<str>,
     ) -> GetSessionIdentifierFromToken {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/visitors/token/{token_id}",
-            &[Segment::One(website_id.as_ref()), Segment::One(token_id.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(token_id.as_ref())],
             true,
         );
 
         GetSessionIdentifierFromToken(call)
     }
 
-    /// Count Blocked Visitors (Website Visitors).
+    /// Returns how many visitors are blocked, with the blocking rules concerned.
     ///
-    /// `GET website/{website_id}/visitors/blocked` · [reference](https://docs.crisp.chat/references/rest-api/v1/#count-blocked-visitors) · tiers: user · idempotent: retried on transient failures.
+    /// Count Blocked Visitors (Website Visitors) · `GET website/{website_id}/visitors/blocked` · [reference](https://docs.crisp.chat/references/rest-api/v1/#count-blocked-visitors) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
     ///
     /// Returns `WebsiteVisitorsBlocked`.
     ///
@@ -5888,21 +6855,25 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
-    pub fn count_blocked_visitors(&self, website_id: impl AsRef<str>) -> CountBlockedVisitors {
+    pub fn count_blocked_visitors(&self, website_id: impl models::AsWebsiteId) -> CountBlockedVisitors {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/visitors/blocked",
-            &[Segment::One(website_id.as_ref())],
+            &[Segment::One(website_id.as_website_id())],
             true,
         );
 
         CountBlockedVisitors(call)
     }
 
-    /// Count Blocked Visitors In Rule (Website Visitors).
+    /// Returns how many visitors one blocking rule has blocked, as a bare number.
     ///
-    /// `GET website/{website_id}/visitors/blocked/{rule}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#count-blocked-visitors-in-rule) · tiers: user · idempotent: retried on transient failures.
+    /// Count Blocked Visitors In Rule (Website Visitors) · `GET website/{website_id}/visitors/blocked/{rule}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#count-blocked-visitors-in-rule) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `rule`: Blocking rules involved.
     ///
     /// Returns `f64`.
     ///
@@ -5914,23 +6885,27 @@ impl WebsiteService {
     /// ```
     pub fn count_blocked_visitors_in_rule(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         rule: impl AsRef<str>,
     ) -> CountBlockedVisitorsInRule {
         let call = Call::new(
             &self.client,
             Method::GET,
             "website/{website_id}/visitors/blocked/{rule}",
-            &[Segment::One(website_id.as_ref()), Segment::One(rule.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(rule.as_ref())],
             true,
         );
 
         CountBlockedVisitorsInRule(call)
     }
 
-    /// Clear Blocked Visitors In Rule (Website Visitors).
+    /// Clears the visitors blocked by one rule, unblocking them.
     ///
-    /// `DELETE website/{website_id}/visitors/blocked/{rule}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#clear-blocked-visitors-in-rule) · tiers: user · idempotent: retried on transient failures.
+    /// Clear Blocked Visitors In Rule (Website Visitors) · `DELETE website/{website_id}/visitors/blocked/{rule}` · [reference](https://docs.crisp.chat/references/rest-api/v1/#clear-blocked-visitors-in-rule) · tiers: user · idempotent: retried on transient failures.
+    ///
+    /// Arguments:
+    /// - `website_id`: Identifier of the Crisp website (workspace) the object belongs to, a UUID.
+    /// - `rule`: Blocking rules involved.
     ///
     /// Returns `serde_json::Value`.
     ///
@@ -5942,14 +6917,14 @@ impl WebsiteService {
     /// ```
     pub fn clear_blocked_visitors_in_rule(
         &self,
-        website_id: impl AsRef<str>,
+        website_id: impl models::AsWebsiteId,
         rule: impl AsRef<str>,
     ) -> ClearBlockedVisitorsInRule {
         let call = Call::new(
             &self.client,
             Method::DELETE,
             "website/{website_id}/visitors/blocked/{rule}",
-            &[Segment::One(website_id.as_ref()), Segment::One(rule.as_ref())],
+            &[Segment::One(website_id.as_website_id()), Segment::One(rule.as_ref())],
             true,
         );
 
@@ -5957,302 +6932,2393 @@ impl WebsiteService {
     }
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::generate_analytics`](WebsiteService::generate_analytics): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().generate_analytics("website-id", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-GenerateAnalytics => Vec<models::WebsiteAnalyticsGeneratePoint>
+impl crate::Crisp {
+    /// The `website` endpoints for one website, so its id is not repeated on every call; the
+    /// methods are those of [`WebsiteService`] that start with a `website_id`, without it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// let site = client.for_website("website-id");
+    /// let conversations = site.list_conversations(1).await?;
+    /// let website = site.get_website().await?;
+    /// # let _ = (conversations, website);
+    /// # Ok(()) }
+    /// ```
+    pub fn for_website(&self, website_id: impl models::AsWebsiteId) -> WebsiteScope {
+        WebsiteScope { service: self.website(), website_id: models::WebsiteId::new(website_id.as_website_id()) }
+    }
+}
+
+/// The `website` endpoints bound to one website; get it with
+/// [`Crisp::for_website`](crate::Crisp::for_website). Each method is documented, with its example,
+/// on [`WebsiteService`].
+#[derive(Clone, Debug)]
+pub struct WebsiteScope {
+    service: WebsiteService,
+    website_id: models::WebsiteId,
+}
+
+impl WebsiteScope {
+    /// The website these calls are about.
+    pub fn website_id(&self) -> &models::WebsiteId {
+        &self.website_id
+    }
+
+    /// Computes analytics for a website from a free-form query map and returns the data points, one per period or split value, with values and hit counts.
+    ///
+    /// [`WebsiteService::generate_analytics`] for this website.
+    #[inline]
+    pub fn generate_analytics(&self, body: impl serde::Serialize) -> GenerateAnalytics {
+        self.service.generate_analytics(&self.website_id, body)
+    }
+
+    /// Returns whether the website's support team is currently `online` or `offline`, and since when (epoch ms).
+    ///
+    /// [`WebsiteService::get_website_availability_status`] for this website.
+    #[inline]
+    pub fn get_website_availability_status(&self) -> GetWebsiteAvailabilityStatus {
+        self.service.get_website_availability_status(&self.website_id)
+    }
+
+    /// Lists the availability of each operator of a website: their availability type and since when it holds (epoch ms).
+    ///
+    /// [`WebsiteService::list_website_operator_availabilities`] for this website.
+    #[inline]
+    pub fn list_website_operator_availabilities(&self) -> ListWebsiteOperatorAvailabilities {
+        self.service.list_website_operator_availabilities(&self.website_id)
+    }
+
+    /// Returns the base record of a website: identifier, name, domain, logo URL and verification state.
+    ///
+    /// [`WebsiteService::get_website`] for this website.
+    #[inline]
+    pub fn get_website(&self) -> GetWebsite {
+        self.service.get_website(&self.website_id)
+    }
+
+    /// Schedules the permanent deletion of a website and all its data, confirmed by a verification (method `password`, `token` or `google`, and its secret); the deletion is not immediate and can be aborted until it runs.
+    ///
+    /// [`WebsiteService::delete_website`] for this website.
+    #[inline]
+    pub fn delete_website(&self, verify: impl Into<models::WebsiteRemoveVerify>) -> DeleteWebsite {
+        self.service.delete_website(&self.website_id, verify)
+    }
+
+    /// Cancels a pending deletion of a website, keeping the website and its data.
+    ///
+    /// [`WebsiteService::abort_website_deletion`] for this website.
+    #[inline]
+    pub fn abort_website_deletion(&self) -> AbortWebsiteDeletion {
+        self.service.abort_website_deletion(&self.website_id)
+    }
+
+    /// Marks many conversations as resolved in one call: the listed sessions, or every conversation of an inbox.
+    ///
+    /// [`WebsiteService::batch_resolve_conversations`] for this website.
+    #[inline]
+    pub fn batch_resolve_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
+    ) -> BatchResolveConversations {
+        self.service.batch_resolve_conversations(&self.website_id, body)
+    }
+
+    /// Marks many conversations as unresolved in one call: the listed sessions, or every conversation of an inbox.
+    ///
+    /// [`WebsiteService::batch_unresolve_conversations`] for this website.
+    #[inline]
+    pub fn batch_unresolve_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
+    ) -> BatchUnresolveConversations {
+        self.service.batch_unresolve_conversations(&self.website_id, body)
+    }
+
+    /// Marks all messages of many conversations as read in one call: the listed sessions, or every conversation of an inbox.
+    ///
+    /// [`WebsiteService::batch_read_conversations`] for this website.
+    #[inline]
+    pub fn batch_read_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
+    ) -> BatchReadConversations {
+        self.service.batch_read_conversations(&self.website_id, body)
+    }
+
+    /// Marks many conversations as unread in one call: the listed sessions, or every conversation of an inbox.
+    ///
+    /// [`WebsiteService::batch_unread_conversations`] for this website.
+    #[inline]
+    pub fn batch_unread_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
+    ) -> BatchUnreadConversations {
+        self.service.batch_unread_conversations(&self.website_id, body)
+    }
+
+    /// Permanently removes many conversations and their messages in one call: the listed sessions, or every conversation of an inbox.
+    ///
+    /// [`WebsiteService::batch_remove_conversations`] for this website.
+    #[inline]
+    pub fn batch_remove_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchConversationsOperation>,
+    ) -> BatchRemoveConversations {
+        self.service.batch_remove_conversations(&self.website_id, body)
+    }
+
+    /// Permanently removes many contact profiles in one call, selected by a list of people identifiers or a search.
+    ///
+    /// [`WebsiteService::batch_remove_people`] for this website.
+    #[inline]
+    pub fn batch_remove_people(
+        &self,
+        people: impl Into<models::WebsiteBatchPeopleOperationInner>,
+    ) -> BatchRemovePeople {
+        self.service.batch_remove_people(&self.website_id, people)
+    }
+
+    /// Reports many conversations with the same flag (for example spam or abuse) in one call.
+    ///
+    /// [`WebsiteService::batch_report_conversations`] for this website.
+    #[inline]
+    pub fn batch_report_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchReportOperation>,
+    ) -> BatchReportConversations {
+        self.service.batch_report_conversations(&self.website_id, body)
+    }
+
+    /// Blocks or unblocks incoming messages for many conversations in one call.
+    ///
+    /// [`WebsiteService::batch_block_conversations`] for this website.
+    #[inline]
+    pub fn batch_block_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchBlockOperation>,
+    ) -> BatchBlockConversations {
+        self.service.batch_block_conversations(&self.website_id, body)
+    }
+
+    /// Assigns many conversations to the same operator in one call.
+    ///
+    /// [`WebsiteService::batch_routing_conversations`] for this website.
+    #[inline]
+    pub fn batch_routing_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchRoutingOperation>,
+    ) -> BatchRoutingConversations {
+        self.service.batch_routing_conversations(&self.website_id, body)
+    }
+
+    /// Moves many conversations to the same inbox in one call.
+    ///
+    /// [`WebsiteService::batch_inbox_conversations`] for this website.
+    #[inline]
+    pub fn batch_inbox_conversations(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchInboxOperation>,
+    ) -> BatchInboxConversations {
+        self.service.batch_inbox_conversations(&self.website_id, body)
+    }
+
+    /// Merges the same custom data map into many conversations in one call.
+    ///
+    /// [`WebsiteService::batch_update_conversations_data`] for this website.
+    #[inline]
+    pub fn batch_update_conversations_data(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchConversationsDataOperation>,
+    ) -> BatchUpdateConversationsData {
+        self.service.batch_update_conversations_data(&self.website_id, body)
+    }
+
+    /// Merges the same custom data map into many contact profiles in one call, selected by people identifiers or a search.
+    ///
+    /// [`WebsiteService::batch_update_people_data`] for this website.
+    #[inline]
+    pub fn batch_update_people_data(
+        &self,
+        people: impl Into<models::WebsiteBatchPeopleOperationInner>,
+        data: impl Into<models::WebsiteBatchDataPayload>,
+    ) -> BatchUpdatePeopleData {
+        self.service.batch_update_people_data(&self.website_id, people, data)
+    }
+
+    /// Applies the same segments (tags) to many conversations in one call.
+    ///
+    /// [`WebsiteService::batch_update_conversations_segments`] for this website.
+    #[inline]
+    pub fn batch_update_conversations_segments(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteBatchConversationsSegmentsOperation>,
+    ) -> BatchUpdateConversationsSegments {
+        self.service.batch_update_conversations_segments(&self.website_id, body)
+    }
+
+    /// Applies the same segments (tags) to many contact profiles in one call, selected by people identifiers or a search.
+    ///
+    /// [`WebsiteService::batch_update_people_segments`] for this website.
+    #[inline]
+    pub fn batch_update_people_segments(
+        &self,
+        people: impl Into<models::WebsiteBatchPeopleOperationInner>,
+        segments: Vec<String>,
+    ) -> BatchUpdatePeopleSegments {
+        self.service.batch_update_people_segments(&self.website_id, people, segments)
+    }
+
+    /// Lists one page (1-based) of the website's campaigns, each with its type, state, progress and counts of targeted and reached recipients.
+    ///
+    /// [`WebsiteService::list_campaigns`] for this website.
+    #[inline]
+    pub fn list_campaigns(&self, page_number: u32) -> ListCampaigns {
+        self.service.list_campaigns(&self.website_id, page_number)
+    }
+
+    /// Lists the tags used to group the website's campaigns, as strings.
+    ///
+    /// [`WebsiteService::list_campaign_tags`] for this website.
+    #[inline]
+    pub fn list_campaign_tags(&self) -> ListCampaignTags {
+        self.service.list_campaign_tags(&self.website_id)
+    }
+
+    /// Lists one page (1-based) of the website's campaign templates, without their content.
+    ///
+    /// [`WebsiteService::list_campaign_templates`] for this website.
+    #[inline]
+    pub fn list_campaign_templates(&self, page_number: u32) -> ListCampaignTemplates {
+        self.service.list_campaign_templates(&self.website_id, page_number)
+    }
+
+    /// Creates an empty campaign template with a name and content format, and returns its `template_id`.
+    ///
+    /// [`WebsiteService::create_new_campaign_template`] for this website.
+    #[inline]
+    pub fn create_new_campaign_template(
+        &self,
+        format: impl Into<String>,
+        name: impl Into<String>,
+    ) -> CreateNewCampaignTemplate {
+        self.service.create_new_campaign_template(&self.website_id, format, name)
+    }
+
+    /// Checks whether a campaign template exists (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_campaign_template_exists`] for this website.
+    #[inline]
+    pub fn check_if_campaign_template_exists(&self, template_id: impl AsRef<str>) -> CheckIfCampaignTemplateExists {
+        self.service.check_if_campaign_template_exists(&self.website_id, template_id)
+    }
+
+    /// Returns one campaign template with its content.
+    ///
+    /// [`WebsiteService::get_campaign_template`] for this website.
+    #[inline]
+    pub fn get_campaign_template(&self, template_id: impl AsRef<str>) -> GetCampaignTemplate {
+        self.service.get_campaign_template(&self.website_id, template_id)
+    }
+
+    /// Replaces a campaign template with the given one.
+    ///
+    /// [`WebsiteService::save_campaign_template`] for this website.
+    #[inline]
+    pub fn save_campaign_template(
+        &self,
+        template_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::WebsiteCampaignTemplateItem>,
+    ) -> SaveCampaignTemplate {
+        self.service.save_campaign_template(&self.website_id, template_id, body)
+    }
+
+    /// Changes the given fields of a campaign template, leaving the others unchanged.
+    ///
+    /// [`WebsiteService::update_campaign_template`] for this website.
+    #[inline]
+    pub fn update_campaign_template(
+        &self,
+        template_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::WebsiteCampaignTemplateItem>,
+    ) -> UpdateCampaignTemplate {
+        self.service.update_campaign_template(&self.website_id, template_id, body)
+    }
+
+    /// Permanently removes a campaign template.
+    ///
+    /// [`WebsiteService::remove_campaign_template`] for this website.
+    #[inline]
+    pub fn remove_campaign_template(&self, template_id: impl AsRef<str>) -> RemoveCampaignTemplate {
+        self.service.remove_campaign_template(&self.website_id, template_id)
+    }
+
+    /// Creates a draft campaign of the given type with a name, and returns its `campaign_id`.
+    ///
+    /// [`WebsiteService::create_new_campaign`] for this website.
+    #[inline]
+    pub fn create_new_campaign(&self, r#type: impl Into<String>, name: impl Into<String>) -> CreateNewCampaign {
+        self.service.create_new_campaign(&self.website_id, r#type, name)
+    }
+
+    /// Checks whether a campaign exists (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_campaign_exists`] for this website.
+    #[inline]
+    pub fn check_if_campaign_exists(&self, campaign_id: impl AsRef<str>) -> CheckIfCampaignExists {
+        self.service.check_if_campaign_exists(&self.website_id, campaign_id)
+    }
+
+    /// Returns one campaign in full: sender, recipients, automation flow, message, delivery options and statistics.
+    ///
+    /// [`WebsiteService::get_campaign`] for this website.
+    #[inline]
+    pub fn get_campaign(&self, campaign_id: impl AsRef<str>) -> GetCampaign {
+        self.service.get_campaign(&self.website_id, campaign_id)
+    }
+
+    /// Replaces a campaign with the given one.
+    ///
+    /// [`WebsiteService::save_campaign`] for this website.
+    #[inline]
+    pub fn save_campaign(
+        &self,
+        campaign_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::WebsiteCampaignItem>,
+    ) -> SaveCampaign {
+        self.service.save_campaign(&self.website_id, campaign_id, body)
+    }
+
+    /// Changes the given fields of a campaign, leaving the others unchanged.
+    ///
+    /// [`WebsiteService::update_campaign`] for this website.
+    #[inline]
+    pub fn update_campaign(
+        &self,
+        campaign_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::WebsiteCampaignItem>,
+    ) -> UpdateCampaign {
+        self.service.update_campaign(&self.website_id, campaign_id, body)
+    }
+
+    /// Permanently removes a campaign.
+    ///
+    /// [`WebsiteService::remove_campaign`] for this website.
+    #[inline]
+    pub fn remove_campaign(&self, campaign_id: impl AsRef<str>) -> RemoveCampaign {
+        self.service.remove_campaign(&self.website_id, campaign_id)
+    }
+
+    /// Dispatches a campaign: starts sending it to its recipients; progress is reported by `campaign:progress` real-time events.
+    ///
+    /// [`WebsiteService::dispatch_campaign`] for this website.
+    #[inline]
+    pub fn dispatch_campaign(&self, campaign_id: impl AsRef<str>) -> DispatchCampaign {
+        self.service.dispatch_campaign(&self.website_id, campaign_id)
+    }
+
+    /// Resumes sending a campaign that was paused.
+    ///
+    /// [`WebsiteService::resume_campaign`] for this website.
+    #[inline]
+    pub fn resume_campaign(&self, campaign_id: impl AsRef<str>) -> ResumeCampaign {
+        self.service.resume_campaign(&self.website_id, campaign_id)
+    }
+
+    /// Pauses a campaign that is being sent; it can be resumed later.
+    ///
+    /// [`WebsiteService::pause_campaign`] for this website.
+    #[inline]
+    pub fn pause_campaign(&self, campaign_id: impl AsRef<str>) -> PauseCampaign {
+        self.service.pause_campaign(&self.website_id, campaign_id)
+    }
+
+    /// Sends a test copy of a campaign without sending it to its recipients.
+    ///
+    /// [`WebsiteService::test_campaign`] for this website.
+    #[inline]
+    pub fn test_campaign(&self, campaign_id: impl AsRef<str>) -> TestCampaign {
+        self.service.test_campaign(&self.website_id, campaign_id)
+    }
+
+    /// Lists one page (1-based) of the contacts a campaign targets, with their email, name and subscription state.
+    ///
+    /// [`WebsiteService::list_campaign_recipients`] for this website.
+    #[inline]
+    pub fn list_campaign_recipients(&self, campaign_id: impl AsRef<str>, page_number: u32) -> ListCampaignRecipients {
+        self.service.list_campaign_recipients(&self.website_id, campaign_id, page_number)
+    }
+
+    /// Lists one page (1-based) of the recipients who performed one action on a campaign (for example opened or clicked), with the time of each record (epoch ms).
+    ///
+    /// [`WebsiteService::list_campaign_statistics`] for this website.
+    #[inline]
+    pub fn list_campaign_statistics(
+        &self,
+        campaign_id: impl AsRef<str>,
+        action: impl AsRef<str>,
+        page_number: u32,
+    ) -> ListCampaignStatistics {
+        self.service.list_campaign_statistics(&self.website_id, campaign_id, action, page_number)
+    }
+
+    /// Returns the real-time (RTM) socket endpoints to connect to for this website, with rescue endpoints to fall back on.
+    ///
+    /// [`WebsiteService::get_connect_endpoints`] for this website.
+    #[inline]
+    pub fn get_connect_endpoints(&self) -> GetConnectEndpoints {
+        self.service.get_connect_endpoints(&self.website_id)
+    }
+
+    /// Lists one page (1-based) of the website's conversations, with optional filters (inbox, unread, resolved, mention, assignee, dates), ordering and a text, segment or filter search; `per_page` sets the page size (20 to 50, default 20).
+    ///
+    /// [`WebsiteService::list_conversations`] for this website.
+    #[inline]
+    pub fn list_conversations(&self, page_number: u32) -> ListConversations {
+        self.service.list_conversations(&self.website_id, page_number)
+    }
+
+    /// Lists one page (1-based) of the segments used on conversations, each with how many conversations carry it.
+    ///
+    /// [`WebsiteService::list_suggested_conversation_segments`] for this website.
+    #[inline]
+    pub fn list_suggested_conversation_segments(&self, page_number: u32) -> ListSuggestedConversationSegments {
+        self.service.list_suggested_conversation_segments(&self.website_id, page_number)
+    }
+
+    /// Removes a segment from the suggestions offered for conversations.
+    ///
+    /// [`WebsiteService::delete_suggested_conversation_segment`] for this website.
+    #[inline]
+    pub fn delete_suggested_conversation_segment(
+        &self,
+        segment: impl Into<String>,
+    ) -> DeleteSuggestedConversationSegment {
+        self.service.delete_suggested_conversation_segment(&self.website_id, segment)
+    }
+
+    /// Lists one page (1-based) of the custom data keys used on conversations, each with how many conversations carry it.
+    ///
+    /// [`WebsiteService::list_suggested_conversation_data_keys`] for this website.
+    #[inline]
+    pub fn list_suggested_conversation_data_keys(&self, page_number: u32) -> ListSuggestedConversationDataKeys {
+        self.service.list_suggested_conversation_data_keys(&self.website_id, page_number)
+    }
+
+    /// Removes a custom data key from the suggestions offered for conversations.
+    ///
+    /// [`WebsiteService::delete_suggested_conversation_data_key`] for this website.
+    #[inline]
+    pub fn delete_suggested_conversation_data_key(&self, key: impl Into<String>) -> DeleteSuggestedConversationDataKey {
+        self.service.delete_suggested_conversation_data_key(&self.website_id, key)
+    }
+
+    /// Lists one page (1-based) of the conversations held back as spam, with the reason and the time they were caught (epoch ms).
+    ///
+    /// [`WebsiteService::list_spam_conversations`] for this website.
+    #[inline]
+    pub fn list_spam_conversations(&self, page_number: u32) -> ListSpamConversations {
+        self.service.list_spam_conversations(&self.website_id, page_number)
+    }
+
+    /// Returns one spam item with the content that was held back.
+    ///
+    /// [`WebsiteService::resolve_spam_conversation_content`] for this website.
+    #[inline]
+    pub fn resolve_spam_conversation_content(&self, spam_id: impl AsRef<str>) -> ResolveSpamConversationContent {
+        self.service.resolve_spam_conversation_content(&self.website_id, spam_id)
+    }
+
+    /// Decides on a spam item: deliver it as a normal conversation or confirm it as spam.
+    ///
+    /// [`WebsiteService::submit_spam_conversation_decision`] for this website.
+    #[inline]
+    pub fn submit_spam_conversation_decision(
+        &self,
+        spam_id: impl AsRef<str>,
+        action: impl Into<String>,
+    ) -> SubmitSpamConversationDecision {
+        self.service.submit_spam_conversation_decision(&self.website_id, spam_id, action)
+    }
+
+    /// Creates an empty conversation on the website and returns its new `session_id`.
+    ///
+    /// [`WebsiteService::create_new_conversation`] for this website.
+    #[inline]
+    pub fn create_new_conversation(&self) -> CreateNewConversation {
+        self.service.create_new_conversation(&self.website_id)
+    }
+
+    /// Checks whether a conversation exists (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_conversation_exists`] for this website.
+    #[inline]
+    pub fn check_if_conversation_exists(&self, session_id: impl models::AsSessionId) -> CheckIfConversationExists {
+        self.service.check_if_conversation_exists(&self.website_id, session_id)
+    }
+
+    /// Returns one conversation: state, assignee, unread counts, last message, participants and the visitor's metas.
+    ///
+    /// [`WebsiteService::get_conversation`] for this website.
+    #[inline]
+    pub fn get_conversation(&self, session_id: impl models::AsSessionId) -> GetConversation {
+        self.service.get_conversation(&self.website_id, session_id)
+    }
+
+    /// Permanently removes a conversation and all its messages.
+    ///
+    /// [`WebsiteService::remove_conversation`] for this website.
+    #[inline]
+    pub fn remove_conversation(&self, session_id: impl models::AsSessionId) -> RemoveConversation {
+        self.service.remove_conversation(&self.website_id, session_id)
+    }
+
+    /// Initiates the conversation of an existing session, for example to write to a visitor before they have written.
+    ///
+    /// [`WebsiteService::initiate_conversation_with_existing_session`] for this website.
+    #[inline]
+    pub fn initiate_conversation_with_existing_session(
+        &self,
+        session_id: impl models::AsSessionId,
+    ) -> InitiateConversationWithExistingSession {
+        self.service.initiate_conversation_with_existing_session(&self.website_id, session_id)
+    }
+
+    /// Returns one batch of messages of a conversation; pass `timestamp_before` (epoch ms) to page back to older messages.
+    ///
+    /// [`WebsiteService::get_messages_in_conversation`] for this website.
+    #[inline]
+    pub fn get_messages_in_conversation(&self, session_id: impl models::AsSessionId) -> GetMessagesInConversation {
+        self.service.get_messages_in_conversation(&self.website_id, session_id)
+    }
+
+    /// Sends a message (text, note, file, animation, audio, picker, field, carousel or event) in a conversation and returns its fingerprint.
+    ///
+    /// [`WebsiteService::send_message_in_conversation`] for this website.
+    #[inline]
+    pub fn send_message_in_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        body: impl std::borrow::Borrow<models::ConversationMessageNew>,
+    ) -> SendMessageInConversation {
+        self.service.send_message_in_conversation(&self.website_id, session_id, body)
+    }
+
+    /// Returns one message of a conversation, identified by its fingerprint.
+    ///
+    /// [`WebsiteService::get_message_in_conversation`] for this website.
+    #[inline]
+    pub fn get_message_in_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        fingerprint: i64,
+    ) -> GetMessageInConversation {
+        self.service.get_message_in_conversation(&self.website_id, session_id, fingerprint)
+    }
+
+    /// Replaces the content of a message already sent in a conversation; the message is then marked as edited.
+    ///
+    /// [`WebsiteService::update_message_in_conversation`] for this website.
+    #[inline]
+    pub fn update_message_in_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        fingerprint: i64,
+        content: impl Into<models::ConversationMessageContent>,
+    ) -> UpdateMessageInConversation {
+        self.service.update_message_in_conversation(&self.website_id, session_id, fingerprint, content)
+    }
+
+    /// Permanently removes one message from a conversation.
+    ///
+    /// [`WebsiteService::remove_message_in_conversation`] for this website.
+    #[inline]
+    pub fn remove_message_in_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        fingerprint: i64,
+    ) -> RemoveMessageInConversation {
+        self.service.remove_message_in_conversation(&self.website_id, session_id, fingerprint)
+    }
+
+    /// Shows or hides the typing indicator in a conversation (`start` or `stop`), optionally with an excerpt of the text being typed.
+    ///
+    /// [`WebsiteService::compose_message_in_conversation`] for this website.
+    #[inline]
+    pub fn compose_message_in_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        body: impl std::borrow::Borrow<models::ConversationComposeMessageNew>,
+    ) -> ComposeMessageInConversation {
+        self.service.compose_message_in_conversation(&self.website_id, session_id, body)
+    }
+
+    /// Marks messages of a conversation as read for the operator or visitor side, all of them or the given fingerprints.
+    ///
+    /// [`WebsiteService::mark_messages_as_read_in_conversation`] for this website.
+    #[inline]
+    pub fn mark_messages_as_read_in_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        body: impl std::borrow::Borrow<models::ConversationReadMessageMark>,
+    ) -> MarkMessagesAsReadInConversation {
+        self.service.mark_messages_as_read_in_conversation(&self.website_id, session_id, body)
+    }
+
+    /// Marks a conversation as unread again for the operator or visitor side.
+    ///
+    /// [`WebsiteService::mark_conversation_as_unread`] for this website.
+    #[inline]
+    pub fn mark_conversation_as_unread(
+        &self,
+        session_id: impl models::AsSessionId,
+        body: impl std::borrow::Borrow<models::ConversationUnreadMessageMark>,
+    ) -> MarkConversationAsUnread {
+        self.service.mark_conversation_as_unread(&self.website_id, session_id, body)
+    }
+
+    /// Marks messages of a conversation as delivered to the operator or visitor side, all of them or the given fingerprints.
+    ///
+    /// [`WebsiteService::mark_messages_as_delivered_in_conversation`] for this website.
+    #[inline]
+    pub fn mark_messages_as_delivered_in_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        body: impl std::borrow::Borrow<models::ConversationReadMessageMark>,
+    ) -> MarkMessagesAsDeliveredInConversation {
+        self.service.mark_messages_as_delivered_in_conversation(&self.website_id, session_id, body)
+    }
+
+    /// Records whether the conversation is currently open (being viewed) or closed.
+    ///
+    /// [`WebsiteService::update_conversation_open_state`] for this website.
+    #[inline]
+    pub fn update_conversation_open_state(
+        &self,
+        session_id: impl models::AsSessionId,
+        opened: bool,
+    ) -> UpdateConversationOpenState {
+        self.service.update_conversation_open_state(&self.website_id, session_id, opened)
+    }
+
+    /// Returns the operator a conversation is assigned to, if any.
+    ///
+    /// [`WebsiteService::get_conversation_routing_assign`] for this website.
+    #[inline]
+    pub fn get_conversation_routing_assign(
+        &self,
+        session_id: impl models::AsSessionId,
+    ) -> GetConversationRoutingAssign {
+        self.service.get_conversation_routing_assign(&self.website_id, session_id)
+    }
+
+    /// Assigns a conversation to an operator (by `user_id`), optionally silently, that is without notifying.
+    ///
+    /// [`WebsiteService::assign_conversation_routing`] for this website.
+    #[inline]
+    pub fn assign_conversation_routing(
+        &self,
+        session_id: impl models::AsSessionId,
+        body: impl std::borrow::Borrow<models::ConversationRoutingAssignUpdate>,
+    ) -> AssignConversationRouting {
+        self.service.assign_conversation_routing(&self.website_id, session_id, body)
+    }
+
+    /// Moves a conversation to another inbox.
+    ///
+    /// [`WebsiteService::update_conversation_inbox`] for this website.
+    #[inline]
+    pub fn update_conversation_inbox(
+        &self,
+        session_id: impl models::AsSessionId,
+        inbox_id: Option<&str>,
+    ) -> UpdateConversationInbox {
+        self.service.update_conversation_inbox(&self.website_id, session_id, inbox_id)
+    }
+
+    /// Returns the visitor details of a conversation: name, email, phone, address, avatar, subject, segments, custom data, device and network.
+    ///
+    /// [`WebsiteService::get_conversation_metas`] for this website.
+    #[inline]
+    pub fn get_conversation_metas(&self, session_id: impl models::AsSessionId) -> GetConversationMetas {
+        self.service.get_conversation_metas(&self.website_id, session_id)
+    }
+
+    /// Changes the given visitor details of a conversation (name, email, phone, segments, custom data...), leaving the others unchanged.
+    ///
+    /// [`WebsiteService::update_conversation_metas`] for this website.
+    #[inline]
+    pub fn update_conversation_metas(
+        &self,
+        session_id: impl models::AsSessionId,
+        body: impl std::borrow::Borrow<models::ConversationMeta>,
+    ) -> UpdateConversationMetas {
+        self.service.update_conversation_metas(&self.website_id, session_id, body)
+    }
+
+    /// Returns the original form of a message as it was received (for an email, its headers and raw content).
+    ///
+    /// [`WebsiteService::get_original_message_in_conversation`] for this website.
+    #[inline]
+    pub fn get_original_message_in_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        original_id: impl AsRef<str>,
+    ) -> GetOriginalMessageInConversation {
+        self.service.get_original_message_in_conversation(&self.website_id, session_id, original_id)
+    }
+
+    /// Lists one page (1-based) of the web pages the visitor browsed during the conversation, with title, URL, referrer and time (epoch ms).
+    ///
+    /// [`WebsiteService::list_conversation_pages`] for this website.
+    #[inline]
+    pub fn list_conversation_pages(
+        &self,
+        session_id: impl models::AsSessionId,
+        page_number: u32,
+    ) -> ListConversationPages {
+        self.service.list_conversation_pages(&self.website_id, session_id, page_number)
+    }
+
+    /// Lists one page (1-based) of the custom events recorded in the conversation, with their text, data, colour and time (epoch ms).
+    ///
+    /// [`WebsiteService::list_conversation_events`] for this website.
+    #[inline]
+    pub fn list_conversation_events(
+        &self,
+        session_id: impl models::AsSessionId,
+        page_number: u32,
+    ) -> ListConversationEvents {
+        self.service.list_conversation_events(&self.website_id, session_id, page_number)
+    }
+
+    /// Lists one page (1-based) of the files exchanged in the conversation, with name, MIME type, URL and time (epoch ms).
+    ///
+    /// [`WebsiteService::list_conversation_files`] for this website.
+    #[inline]
+    pub fn list_conversation_files(
+        &self,
+        session_id: impl models::AsSessionId,
+        page_number: u32,
+    ) -> ListConversationFiles {
+        self.service.list_conversation_files(&self.website_id, session_id, page_number)
+    }
+
+    /// Returns the state of a conversation: `pending`, `unresolved` or `resolved`.
+    ///
+    /// [`WebsiteService::get_conversation_state`] for this website.
+    #[inline]
+    pub fn get_conversation_state(&self, session_id: impl models::AsSessionId) -> GetConversationState {
+        self.service.get_conversation_state(&self.website_id, session_id)
+    }
+
+    /// Sets the state of a conversation to `pending`, `unresolved` or `resolved`.
+    ///
+    /// [`WebsiteService::change_conversation_state`] for this website.
+    #[inline]
+    pub fn change_conversation_state(
+        &self,
+        session_id: impl models::AsSessionId,
+        state: models::ConversationState,
+    ) -> ChangeConversationState {
+        self.service.change_conversation_state(&self.website_id, session_id, state)
+    }
+
+    /// Returns the conversations linked to this one: its parent conversation and its child conversations.
+    ///
+    /// [`WebsiteService::get_conversation_relations`] for this website.
+    #[inline]
+    pub fn get_conversation_relations(&self, session_id: impl models::AsSessionId) -> GetConversationRelations {
+        self.service.get_conversation_relations(&self.website_id, session_id)
+    }
+
+    /// Returns the external participants of a conversation, such as extra email recipients.
+    ///
+    /// [`WebsiteService::get_conversation_participants`] for this website.
+    #[inline]
+    pub fn get_conversation_participants(&self, session_id: impl models::AsSessionId) -> GetConversationParticipants {
+        self.service.get_conversation_participants(&self.website_id, session_id)
+    }
+
+    /// Replaces the list of external participants of a conversation.
+    ///
+    /// [`WebsiteService::save_conversation_participants`] for this website.
+    #[inline]
+    pub fn save_conversation_participants(
+        &self,
+        session_id: impl models::AsSessionId,
+        body: impl std::borrow::Borrow<models::ConversationParticipantsSave>,
+    ) -> SaveConversationParticipants {
+        self.service.save_conversation_participants(&self.website_id, session_id, body)
+    }
+
+    /// Returns whether incoming messages from the visitor of this conversation are blocked.
+    ///
+    /// [`WebsiteService::get_block_status_for_conversation`] for this website.
+    #[inline]
+    pub fn get_block_status_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+    ) -> GetBlockStatusForConversation {
+        self.service.get_block_status_for_conversation(&self.website_id, session_id)
+    }
+
+    /// Blocks or unblocks incoming messages from the visitor of this conversation.
+    ///
+    /// [`WebsiteService::block_incoming_messages_for_conversation`] for this website.
+    #[inline]
+    pub fn block_incoming_messages_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        blocked: bool,
+    ) -> BlockIncomingMessagesForConversation {
+        self.service.block_incoming_messages_for_conversation(&self.website_id, session_id, blocked)
+    }
+
+    /// Returns whether the visitor's identity is verified in this conversation, with each verification that was done.
+    ///
+    /// [`WebsiteService::get_verify_status_for_conversation`] for this website.
+    #[inline]
+    pub fn get_verify_status_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+    ) -> GetVerifyStatusForConversation {
+        self.service.get_verify_status_for_conversation(&self.website_id, session_id)
+    }
+
+    /// Marks the visitor's identity in this conversation as verified or not verified.
+    ///
+    /// [`WebsiteService::update_verify_status_for_conversation`] for this website.
+    #[inline]
+    pub fn update_verify_status_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        verified: bool,
+    ) -> UpdateVerifyStatusForConversation {
+        self.service.update_verify_status_for_conversation(&self.website_id, session_id, verified)
+    }
+
+    /// Asks the visitor to prove their email address or phone number, by sending a verification to the given recipient.
+    ///
+    /// [`WebsiteService::request_identity_verification_for_conversation`] for this website.
+    #[inline]
+    pub fn request_identity_verification_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        body: impl std::borrow::Borrow<models::ConversationVerifyIdentityRequest>,
+    ) -> RequestIdentityVerificationForConversation {
+        self.service.request_identity_verification_for_conversation(&self.website_id, session_id, body)
+    }
+
+    /// Completes an identity verification in a conversation with the token the visitor received.
+    ///
+    /// [`WebsiteService::redeem_identity_verification_link_for_conversation`] for this website.
+    #[inline]
+    pub fn redeem_identity_verification_link_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        body: impl std::borrow::Borrow<models::ConversationVerifyIdentityRedeem>,
+    ) -> RedeemIdentityVerificationLinkForConversation {
+        self.service.redeem_identity_verification_link_for_conversation(&self.website_id, session_id, body)
+    }
+
+    /// Emails a transcript of the conversation to the visitor or operator, or to a given address.
+    ///
+    /// [`WebsiteService::request_email_transcript_for_conversation`] for this website.
+    #[inline]
+    pub fn request_email_transcript_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        to: impl Into<String>,
+    ) -> RequestEmailTranscriptForConversation {
+        self.service.request_email_transcript_for_conversation(&self.website_id, session_id, to)
+    }
+
+    /// Requests a purge of the chat box binding of this conversation, detaching the conversation from the visitor's browser.
+    ///
+    /// [`WebsiteService::request_chatbox_binding_purge_for_conversation`] for this website.
+    #[inline]
+    pub fn request_chatbox_binding_purge_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+    ) -> RequestChatboxBindingPurgeForConversation {
+        self.service.request_chatbox_binding_purge_for_conversation(&self.website_id, session_id)
+    }
+
+    /// Asks the visitor to rate the support they received in this conversation.
+    ///
+    /// [`WebsiteService::request_user_feedback_for_conversation`] for this website.
+    #[inline]
+    pub fn request_user_feedback_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+    ) -> RequestUserFeedbackForConversation {
+        self.service.request_user_feedback_for_conversation(&self.website_id, session_id)
+    }
+
+    /// Lists the live co-browsing sessions available for the visitor of this conversation.
+    ///
+    /// [`WebsiteService::list_browsing_sessions_for_conversation`] for this website.
+    #[inline]
+    pub fn list_browsing_sessions_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+    ) -> ListBrowsingSessionsForConversation {
+        self.service.list_browsing_sessions_for_conversation(&self.website_id, session_id)
+    }
+
+    /// Asks the visitor's browser to start a co-browsing session (screen sharing of the page they are on).
+    ///
+    /// [`WebsiteService::initiate_browsing_session_for_conversation`] for this website.
+    #[inline]
+    pub fn initiate_browsing_session_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+    ) -> InitiateBrowsingSessionForConversation {
+        self.service.initiate_browsing_session_for_conversation(&self.website_id, session_id)
+    }
+
+    /// Sends a control action (a string command) to a running co-browsing session.
+    ///
+    /// [`WebsiteService::send_action_to_existing_browsing_session`] for this website.
+    #[inline]
+    pub fn send_action_to_existing_browsing_session(
+        &self,
+        session_id: impl models::AsSessionId,
+        browsing_id: impl AsRef<str>,
+        action: impl Into<String>,
+    ) -> SendActionToExistingBrowsingSession {
+        self.service.send_action_to_existing_browsing_session(&self.website_id, session_id, browsing_id, action)
+    }
+
+    /// Sends an assistance payload (free-form map) to a running co-browsing session, for an operator guiding the visitor.
+    ///
+    /// [`WebsiteService::assist_existing_browsing_session`] for this website.
+    #[inline]
+    pub fn assist_existing_browsing_session(
+        &self,
+        session_id: impl models::AsSessionId,
+        browsing_id: impl AsRef<str>,
+        body: impl serde::Serialize,
+    ) -> AssistExistingBrowsingSession {
+        self.service.assist_existing_browsing_session(&self.website_id, session_id, browsing_id, body)
+    }
+
+    /// Starts a call with the visitor of a conversation in the given mode (the Node client defaults to `audio`) and returns the new `call_id`.
+    ///
+    /// [`WebsiteService::initiate_new_call_session_for_conversation`] for this website.
+    #[inline]
+    pub fn initiate_new_call_session_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        mode: impl Into<String>,
+    ) -> InitiateNewCallSessionForConversation {
+        self.service.initiate_new_call_session_for_conversation(&self.website_id, session_id, mode)
+    }
+
+    /// Returns the call currently running in a conversation, if any.
+    ///
+    /// [`WebsiteService::get_ongoing_call_session_for_conversation`] for this website.
+    #[inline]
+    pub fn get_ongoing_call_session_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+    ) -> GetOngoingCallSessionForConversation {
+        self.service.get_ongoing_call_session_for_conversation(&self.website_id, session_id)
+    }
+
+    /// Hangs up a call running in a conversation.
+    ///
+    /// [`WebsiteService::abort_ongoing_call_session_for_conversation`] for this website.
+    #[inline]
+    pub fn abort_ongoing_call_session_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        call_id: impl AsRef<str>,
+    ) -> AbortOngoingCallSessionForConversation {
+        self.service.abort_ongoing_call_session_for_conversation(&self.website_id, session_id, call_id)
+    }
+
+    /// Passes a WebRTC signaling payload to the other side of a call running in a conversation.
+    ///
+    /// [`WebsiteService::transmit_signaling_on_ongoing_call_session`] for this website.
+    #[inline]
+    pub fn transmit_signaling_on_ongoing_call_session(
+        &self,
+        session_id: impl models::AsSessionId,
+        call_id: impl AsRef<str>,
+        body: impl serde::Serialize,
+    ) -> TransmitSignalingOnOngoingCallSession {
+        self.service.transmit_signaling_on_ongoing_call_session(&self.website_id, session_id, call_id, body)
+    }
+
+    /// Requests that a tool command be run for this conversation, with an optional JSON payload.
+    ///
+    /// [`WebsiteService::request_tool_call_for_conversation`] for this website.
+    #[inline]
+    pub fn request_tool_call_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        command: impl Into<String>,
+    ) -> RequestToolCallForConversation {
+        self.service.request_tool_call_for_conversation(&self.website_id, session_id, command)
+    }
+
+    /// Tells a plugin widget that a button was clicked in this conversation, and returns a correlation identifier and the retry strategy; the plugin's answer comes as a `widget:action:processed` event.
+    ///
+    /// [`WebsiteService::deliver_widget_button_action_for_conversation`] for this website.
+    #[inline]
+    pub fn deliver_widget_button_action_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        plugin_id: impl AsRef<str>,
+        section_id: impl Into<String>,
+        item_id: impl Into<String>,
+        data: impl Into<serde_json::Value>,
+    ) -> DeliverWidgetButtonActionForConversation {
+        self.service.deliver_widget_button_action_for_conversation(
+            &self.website_id,
+            session_id,
+            plugin_id,
+            section_id,
+            item_id,
+            data,
+        )
+    }
+
+    /// Asks a plugin widget to fetch the data of one widget item for this conversation, and returns a correlation identifier and the retry strategy.
+    ///
+    /// [`WebsiteService::deliver_widget_data_fetch_action_for_conversation`] for this website.
+    #[inline]
+    pub fn deliver_widget_data_fetch_action_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        plugin_id: impl AsRef<str>,
+        section_id: impl Into<String>,
+        item_id: impl Into<String>,
+        data: impl Into<serde_json::Value>,
+    ) -> DeliverWidgetDataFetchActionForConversation {
+        self.service.deliver_widget_data_fetch_action_for_conversation(
+            &self.website_id,
+            session_id,
+            plugin_id,
+            section_id,
+            item_id,
+            data,
+        )
+    }
+
+    /// Sends a new value typed into an editable plugin widget item for this conversation, and returns a correlation identifier and the retry strategy.
+    ///
+    /// [`WebsiteService::deliver_widget_data_edit_action_for_conversation`] for this website.
+    #[inline]
+    pub fn deliver_widget_data_edit_action_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        plugin_id: impl AsRef<str>,
+        section_id: impl Into<String>,
+        item_id: impl Into<String>,
+        value: impl Into<String>,
+    ) -> DeliverWidgetDataEditActionForConversation {
+        self.service.deliver_widget_data_edit_action_for_conversation(
+            &self.website_id,
+            session_id,
+            plugin_id,
+            section_id,
+            item_id,
+            value,
+        )
+    }
+
+    /// Schedules a reminder with a note on this conversation for a given date.
+    ///
+    /// [`WebsiteService::schedule_reminder_for_conversation`] for this website.
+    #[inline]
+    pub fn schedule_reminder_for_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        date: impl Into<String>,
+        note: impl Into<String>,
+    ) -> ScheduleReminderForConversation {
+        self.service.schedule_reminder_for_conversation(&self.website_id, session_id, date, note)
+    }
+
+    /// Reports a conversation with a flag (for example spam or abuse).
+    ///
+    /// [`WebsiteService::report_conversation`] for this website.
+    #[inline]
+    pub fn report_conversation(
+        &self,
+        session_id: impl models::AsSessionId,
+        flag: impl Into<String>,
+    ) -> ReportConversation {
+        self.service.report_conversation(&self.website_id, session_id, flag)
+    }
+
+    /// Checks whether the website has a helpdesk (knowledge base) (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_helpdesk_exists`] for this website.
+    #[inline]
+    pub fn check_if_helpdesk_exists(&self) -> CheckIfHelpdeskExists {
+        self.service.check_if_helpdesk_exists(&self.website_id)
+    }
+
+    /// Returns the website's helpdesk: its name and public URL.
+    ///
+    /// [`WebsiteService::resolve_helpdesk`] for this website.
+    #[inline]
+    pub fn resolve_helpdesk(&self) -> ResolveHelpdesk {
+        self.service.resolve_helpdesk(&self.website_id)
+    }
+
+    /// Creates the website's helpdesk with a name and a basic subdomain.
+    ///
+    /// [`WebsiteService::initialize_helpdesk`] for this website.
+    #[inline]
+    pub fn initialize_helpdesk(&self, name: impl Into<String>, domain_basic: impl Into<String>) -> InitializeHelpdesk {
+        self.service.initialize_helpdesk(&self.website_id, name, domain_basic)
+    }
+
+    /// Permanently deletes the website's helpdesk with all its locales and content; needs the owner's verification method and secret.
+    ///
+    /// [`WebsiteService::delete_helpdesk`] for this website.
+    #[inline]
+    pub fn delete_helpdesk(&self, verify: impl Into<models::HelpdeskRemoveVerify>) -> DeleteHelpdesk {
+        self.service.delete_helpdesk(&self.website_id, verify)
+    }
+
+    /// Lists one page (1-based) of the helpdesk's languages, each with its URL and how many entries and groups each content type holds.
+    ///
+    /// [`WebsiteService::list_helpdesk_locales`] for this website.
+    #[inline]
+    pub fn list_helpdesk_locales(&self, page_number: u32) -> ListHelpdeskLocales {
+        self.service.list_helpdesk_locales(&self.website_id, page_number)
+    }
+
+    /// Adds a language, given as a locale code such as `fr`, to the helpdesk.
+    ///
+    /// [`WebsiteService::add_helpdesk_locale`] for this website.
+    #[inline]
+    pub fn add_helpdesk_locale(&self, locale: impl Into<String>) -> AddHelpdeskLocale {
+        self.service.add_helpdesk_locale(&self.website_id, locale)
+    }
+
+    /// Checks whether the helpdesk has a given language (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_helpdesk_locale_exists`] for this website.
+    #[inline]
+    pub fn check_if_helpdesk_locale_exists(&self, locale: impl AsRef<str>) -> CheckIfHelpdeskLocaleExists {
+        self.service.check_if_helpdesk_locale_exists(&self.website_id, locale)
+    }
+
+    /// Returns one helpdesk language with its URL and content counts.
+    ///
+    /// [`WebsiteService::resolve_helpdesk_locale`] for this website.
+    #[inline]
+    pub fn resolve_helpdesk_locale(&self, locale: impl AsRef<str>) -> ResolveHelpdeskLocale {
+        self.service.resolve_helpdesk_locale(&self.website_id, locale)
+    }
+
+    /// Permanently removes a language from the helpdesk with all its content.
+    ///
+    /// [`WebsiteService::delete_helpdesk_locale`] for this website.
+    #[inline]
+    pub fn delete_helpdesk_locale(&self, locale: impl AsRef<str>) -> DeleteHelpdeskLocale {
+        self.service.delete_helpdesk_locale(&self.website_id, locale)
+    }
+
+    /// Lists one page (1-based) of the published pages of one language and content type (`articles`, `guides`, `references` or `news`), with title, tree path and URL.
+    ///
+    /// [`WebsiteService::list_helpdesk_pages`] for this website.
+    #[inline]
+    pub fn list_helpdesk_pages(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        page_number: u32,
+    ) -> ListHelpdeskPages {
+        self.service.list_helpdesk_pages(&self.website_id, locale, content_type, page_number)
+    }
+
+    /// Returns one helpdesk page, found by its entity identifier within a language and content type.
+    ///
+    /// [`WebsiteService::resolve_helpdesk_page_entity`] for this website.
+    #[inline]
+    pub fn resolve_helpdesk_page_entity(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        entity_id: impl AsRef<str>,
+    ) -> ResolveHelpdeskPageEntity {
+        self.service.resolve_helpdesk_page_entity(&self.website_id, locale, content_type, entity_id)
+    }
+
+    /// Lists one page (1-based) of the content tree of one language and content type, optionally under a sub-path, filtered by title or dates.
+    ///
+    /// [`WebsiteService::list_helpdesk_tree`] for this website.
+    #[inline]
+    pub fn list_helpdesk_tree(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        page_number: u32,
+    ) -> ListHelpdeskTree {
+        self.service.list_helpdesk_tree(&self.website_id, locale, content_type, page_number)
+    }
+
+    /// Creates an entry (page or folder) at the given tree path of one language and content type.
+    ///
+    /// [`WebsiteService::create_helpdesk_tree_path`] for this website.
+    #[inline]
+    pub fn create_helpdesk_tree_path(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+    ) -> CreateHelpdeskTreePath {
+        self.service.create_helpdesk_tree_path(&self.website_id, locale, content_type, tree_path)
+    }
+
+    /// Returns the tree entry at a path: its type, slug, title, publication state and children.
+    ///
+    /// [`WebsiteService::resolve_helpdesk_tree_path`] for this website.
+    #[inline]
+    pub fn resolve_helpdesk_tree_path(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+    ) -> ResolveHelpdeskTreePath {
+        self.service.resolve_helpdesk_tree_path(&self.website_id, locale, content_type, tree_path)
+    }
+
+    /// Moves or reorders the tree entry at a path (new path and position).
+    ///
+    /// [`WebsiteService::update_helpdesk_tree_path`] for this website.
+    #[inline]
+    pub fn update_helpdesk_tree_path(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::HelpdeskTreePathUpdate>,
+    ) -> UpdateHelpdeskTreePath {
+        self.service.update_helpdesk_tree_path(&self.website_id, locale, content_type, tree_path, body)
+    }
+
+    /// Permanently removes the tree entry at a path, with everything under it.
+    ///
+    /// [`WebsiteService::delete_helpdesk_tree_path`] for this website.
+    #[inline]
+    pub fn delete_helpdesk_tree_path(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+    ) -> DeleteHelpdeskTreePath {
+        self.service.delete_helpdesk_tree_path(&self.website_id, locale, content_type, tree_path)
+    }
+
+    /// Returns the content (body text) of the helpdesk page at a tree path.
+    ///
+    /// [`WebsiteService::resolve_helpdesk_tree_content`] for this website.
+    #[inline]
+    pub fn resolve_helpdesk_tree_content(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+    ) -> ResolveHelpdeskTreeContent {
+        self.service.resolve_helpdesk_tree_content(&self.website_id, locale, content_type, tree_path)
+    }
+
+    /// Replaces the content (body text) of the helpdesk page at a tree path.
+    ///
+    /// [`WebsiteService::save_helpdesk_tree_content`] for this website.
+    #[inline]
+    pub fn save_helpdesk_tree_content(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+        content: impl Into<String>,
+    ) -> SaveHelpdeskTreeContent {
+        self.service.save_helpdesk_tree_content(&self.website_id, locale, content_type, tree_path, content)
+    }
+
+    /// Returns the metadata of the helpdesk page at a tree path: format, title, description, state, author, colour and image.
+    ///
+    /// [`WebsiteService::resolve_helpdesk_tree_metadata`] for this website.
+    #[inline]
+    pub fn resolve_helpdesk_tree_metadata(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+    ) -> ResolveHelpdeskTreeMetadata {
+        self.service.resolve_helpdesk_tree_metadata(&self.website_id, locale, content_type, tree_path)
+    }
+
+    /// Changes the given metadata of the helpdesk page at a tree path (title, description, state...).
+    ///
+    /// [`WebsiteService::update_helpdesk_tree_metadata`] for this website.
+    #[inline]
+    pub fn update_helpdesk_tree_metadata(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::HelpdeskTreeMetadata>,
+    ) -> UpdateHelpdeskTreeMetadata {
+        self.service.update_helpdesk_tree_metadata(&self.website_id, locale, content_type, tree_path, body)
+    }
+
+    /// Returns the title and public URL of the helpdesk page at a tree path.
+    ///
+    /// [`WebsiteService::resolve_helpdesk_tree_page`] for this website.
+    #[inline]
+    pub fn resolve_helpdesk_tree_page(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        tree_path: impl AsRef<str>,
+    ) -> ResolveHelpdeskTreePage {
+        self.service.resolve_helpdesk_tree_page(&self.website_id, locale, content_type, tree_path)
+    }
+
+    /// Lists one page (1-based) of the helpdesk change history, optionally filtered by language, content type or tree path.
+    ///
+    /// [`WebsiteService::list_helpdesk_history_changes`] for this website.
+    #[inline]
+    pub fn list_helpdesk_history_changes(&self, page_number: u32) -> ListHelpdeskHistoryChanges {
+        self.service.list_helpdesk_history_changes(&self.website_id, page_number)
+    }
+
+    /// Returns one change of the helpdesk history: message, author, insertion and deletion counts, the files touched and the time (epoch ms).
+    ///
+    /// [`WebsiteService::resolve_helpdesk_history_change`] for this website.
+    #[inline]
+    pub fn resolve_helpdesk_history_change(&self, change_id: impl AsRef<str>) -> ResolveHelpdeskHistoryChange {
+        self.service.resolve_helpdesk_history_change(&self.website_id, change_id)
+    }
+
+    /// Reverts or cancels one change of the helpdesk history.
+    ///
+    /// [`WebsiteService::cancel_helpdesk_history_change`] for this website.
+    #[inline]
+    pub fn cancel_helpdesk_history_change(
+        &self,
+        change_id: impl AsRef<str>,
+        action: impl Into<String>,
+    ) -> CancelHelpdeskHistoryChange {
+        self.service.cancel_helpdesk_history_change(&self.website_id, change_id, action)
+    }
+
+    /// Asks the helpdesk to refresh its published content for one language and content type.
+    ///
+    /// [`WebsiteService::request_helpdesk_content_refresh`] for this website.
+    #[inline]
+    pub fn request_helpdesk_content_refresh(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+    ) -> RequestHelpdeskContentRefresh {
+        self.service.request_helpdesk_content_refresh(&self.website_id, locale, content_type)
+    }
+
+    /// Returns how many readers rated the pages of one language and content type helpful or unhelpful, optionally within a date range.
+    ///
+    /// [`WebsiteService::map_helpdesk_locale_feedback_ratings`] for this website.
+    #[inline]
+    pub fn map_helpdesk_locale_feedback_ratings(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+    ) -> MapHelpdeskLocaleFeedbackRatings {
+        self.service.map_helpdesk_locale_feedback_ratings(&self.website_id, locale, content_type)
+    }
+
+    /// Lists one page (1-based) of reader feedback for one language and content type, with rating, comment, page and reader, optionally within a date range.
+    ///
+    /// [`WebsiteService::list_helpdesk_locale_feedbacks`] for this website.
+    #[inline]
+    pub fn list_helpdesk_locale_feedbacks(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        page_number: u32,
+    ) -> ListHelpdeskLocaleFeedbacks {
+        self.service.list_helpdesk_locale_feedbacks(&self.website_id, locale, content_type, page_number)
+    }
+
+    /// Starts importing the content of an external helpdesk, found by its URL, into one language and content type.
+    ///
+    /// [`WebsiteService::import_external_helpdesk_to_locale`] for this website.
+    #[inline]
+    pub fn import_external_helpdesk_to_locale(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+        body: impl std::borrow::Borrow<models::HelpdeskLocaleExternalImport>,
+    ) -> ImportExternalHelpdeskToLocale {
+        self.service.import_external_helpdesk_to_locale(&self.website_id, locale, content_type, body)
+    }
+
+    /// Starts an export of the pages of one language and content type.
+    ///
+    /// [`WebsiteService::export_helpdesk_locale_articles`] for this website.
+    #[inline]
+    pub fn export_helpdesk_locale_articles(
+        &self,
+        locale: impl AsRef<str>,
+        content_type: models::HelpdeskContentType,
+    ) -> ExportHelpdeskLocaleArticles {
+        self.service.export_helpdesk_locale_articles(&self.website_id, locale, content_type)
+    }
+
+    /// Lists one page (1-based) of the helpdesk's URL redirections.
+    ///
+    /// [`WebsiteService::list_helpdesk_redirections`] for this website.
+    #[inline]
+    pub fn list_helpdesk_redirections(&self, page_number: u32) -> ListHelpdeskRedirections {
+        self.service.list_helpdesk_redirections(&self.website_id, page_number)
+    }
+
+    /// Adds a redirection from a helpdesk path to a target URL and returns its `redirection_id`.
+    ///
+    /// [`WebsiteService::add_helpdesk_redirection`] for this website.
+    #[inline]
+    pub fn add_helpdesk_redirection(
+        &self,
+        path: impl Into<String>,
+        target: impl Into<String>,
+    ) -> AddHelpdeskRedirection {
+        self.service.add_helpdesk_redirection(&self.website_id, path, target)
+    }
+
+    /// Checks whether a helpdesk redirection exists (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_helpdesk_redirection_exists`] for this website.
+    #[inline]
+    pub fn check_if_helpdesk_redirection_exists(
+        &self,
+        redirection_id: impl AsRef<str>,
+    ) -> CheckIfHelpdeskRedirectionExists {
+        self.service.check_if_helpdesk_redirection_exists(&self.website_id, redirection_id)
+    }
+
+    /// Returns one helpdesk redirection: source path, target and times (epoch ms).
+    ///
+    /// [`WebsiteService::resolve_helpdesk_redirection`] for this website.
+    #[inline]
+    pub fn resolve_helpdesk_redirection(&self, redirection_id: impl AsRef<str>) -> ResolveHelpdeskRedirection {
+        self.service.resolve_helpdesk_redirection(&self.website_id, redirection_id)
+    }
+
+    /// Permanently removes a helpdesk redirection.
+    ///
+    /// [`WebsiteService::delete_helpdesk_redirection`] for this website.
+    #[inline]
+    pub fn delete_helpdesk_redirection(&self, redirection_id: impl AsRef<str>) -> DeleteHelpdeskRedirection {
+        self.service.delete_helpdesk_redirection(&self.website_id, redirection_id)
+    }
+
+    /// Returns the helpdesk settings: name, appearance, localization, section names, behaviour, services, custom HTML and access restriction.
+    ///
+    /// [`WebsiteService::resolve_helpdesk_settings`] for this website.
+    #[inline]
+    pub fn resolve_helpdesk_settings(&self) -> ResolveHelpdeskSettings {
+        self.service.resolve_helpdesk_settings(&self.website_id)
+    }
+
+    /// Changes the given helpdesk settings, leaving the others unchanged.
+    ///
+    /// [`WebsiteService::save_helpdesk_settings`] for this website.
+    #[inline]
+    pub fn save_helpdesk_settings(
+        &self,
+        body: impl std::borrow::Borrow<models::HelpdeskSettings>,
+    ) -> SaveHelpdeskSettings {
+        self.service.save_helpdesk_settings(&self.website_id, body)
+    }
+
+    /// Returns the helpdesk's domains: the root domain, the basic subdomain, the custom domain and whether the custom domain is verified.
+    ///
+    /// [`WebsiteService::resolve_helpdesk_domain`] for this website.
+    #[inline]
+    pub fn resolve_helpdesk_domain(&self) -> ResolveHelpdeskDomain {
+        self.service.resolve_helpdesk_domain(&self.website_id)
+    }
+
+    /// Changes the helpdesk's basic subdomain or custom domain.
+    ///
+    /// [`WebsiteService::request_helpdesk_domain_change`] for this website.
+    #[inline]
+    pub fn request_helpdesk_domain_change(&self) -> RequestHelpdeskDomainChange {
+        self.service.request_helpdesk_domain_change(&self.website_id)
+    }
+
+    /// Returns the DNS records to create so that a custom domain serves the helpdesk.
+    ///
+    /// [`WebsiteService::generate_helpdesk_domain_setup_flow`] for this website.
+    #[inline]
+    pub fn generate_helpdesk_domain_setup_flow(&self) -> GenerateHelpdeskDomainSetupFlow {
+        self.service.generate_helpdesk_domain_setup_flow(&self.website_id)
+    }
+
+    /// Lists one page (1-based) of the website's inboxes, with their members, routing conditions and order.
+    ///
+    /// [`WebsiteService::list_inboxes`] for this website.
+    #[inline]
+    pub fn list_inboxes(&self, page_number: u32) -> ListInboxes {
+        self.service.list_inboxes(&self.website_id, page_number)
+    }
+
+    /// Sets the display order of several inboxes in one call.
+    ///
+    /// [`WebsiteService::batch_order_inboxes`] for this website.
+    #[inline]
+    pub fn batch_order_inboxes(&self, body: impl std::borrow::Borrow<models::WebsiteInboxOrders>) -> BatchOrderInboxes {
+        self.service.batch_order_inboxes(&self.website_id, body)
+    }
+
+    /// Creates an inbox with a name, emoji, members and routing conditions, and returns its `inbox_id`.
+    ///
+    /// [`WebsiteService::create_new_inbox`] for this website.
+    #[inline]
+    pub fn create_new_inbox(&self, body: impl std::borrow::Borrow<models::WebsiteInbox>) -> CreateNewInbox {
+        self.service.create_new_inbox(&self.website_id, body)
+    }
+
+    /// Checks whether an inbox exists (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_inbox_exists`] for this website.
+    #[inline]
+    pub fn check_if_inbox_exists(&self, inbox_id: impl AsRef<str>) -> CheckIfInboxExists {
+        self.service.check_if_inbox_exists(&self.website_id, inbox_id)
+    }
+
+    /// Returns one inbox with its members, routing conditions, order and times (epoch ms).
+    ///
+    /// [`WebsiteService::get_inbox`] for this website.
+    #[inline]
+    pub fn get_inbox(&self, inbox_id: impl AsRef<str>) -> GetInbox {
+        self.service.get_inbox(&self.website_id, inbox_id)
+    }
+
+    /// Replaces an inbox with the given one.
+    ///
+    /// [`WebsiteService::save_inbox`] for this website.
+    #[inline]
+    pub fn save_inbox(
+        &self,
+        inbox_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::WebsiteInbox>,
+    ) -> SaveInbox {
+        self.service.save_inbox(&self.website_id, inbox_id, body)
+    }
+
+    /// Permanently removes an inbox.
+    ///
+    /// [`WebsiteService::delete_inbox`] for this website.
+    #[inline]
+    pub fn delete_inbox(&self, inbox_id: impl AsRef<str>) -> DeleteInbox {
+        self.service.delete_inbox(&self.website_id, inbox_id)
+    }
+
+    /// Lists the members of the website's team, each as an entry type with the member's details (name, email, role, title, availability).
+    ///
+    /// [`WebsiteService::list_website_operators`] for this website.
+    #[inline]
+    pub fn list_website_operators(&self) -> ListWebsiteOperators {
+        self.service.list_website_operators(&self.website_id)
+    }
+
+    /// Lists the operators who were active most recently, with their name, avatar and last activity time (epoch ms).
+    ///
+    /// [`WebsiteService::list_last_active_website_operators`] for this website.
+    #[inline]
+    pub fn list_last_active_website_operators(&self) -> ListLastActiveWebsiteOperators {
+        self.service.list_last_active_website_operators(&self.website_id)
+    }
+
+    /// Clears the list of recently active operators of the website.
+    ///
+    /// [`WebsiteService::flush_last_active_website_operators`] for this website.
+    #[inline]
+    pub fn flush_last_active_website_operators(&self) -> FlushLastActiveWebsiteOperators {
+        self.service.flush_last_active_website_operators(&self.website_id)
+    }
+
+    /// Sends an email to the website's operators, or to one of them, with a subject, message and optional link button.
+    ///
+    /// [`WebsiteService::send_email_to_website_operators`] for this website.
+    #[inline]
+    pub fn send_email_to_website_operators(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteOperatorEmail>,
+    ) -> SendEmailToWebsiteOperators {
+        self.service.send_email_to_website_operators(&self.website_id, body)
+    }
+
+    /// Returns one member of the website's team: name, email, avatar, role, title and availability.
+    ///
+    /// [`WebsiteService::get_website_operator`] for this website.
+    #[inline]
+    pub fn get_website_operator(&self, user_id: impl AsRef<str>) -> GetWebsiteOperator {
+        self.service.get_website_operator(&self.website_id, user_id)
+    }
+
+    /// Invites someone by email to join the website's team with a given role; `verify` is a required boolean.
+    ///
+    /// [`WebsiteService::invite_website_operator`] for this website.
+    #[inline]
+    pub fn invite_website_operator(
+        &self,
+        email: impl Into<String>,
+        role: impl Into<String>,
+        verify: bool,
+    ) -> InviteWebsiteOperator {
+        self.service.invite_website_operator(&self.website_id, email, role, verify)
+    }
+
+    /// Changes the role and title of a member of the website's team.
+    ///
+    /// [`WebsiteService::change_operator_membership`] for this website.
+    #[inline]
+    pub fn change_operator_membership(
+        &self,
+        user_id: impl AsRef<str>,
+        role: impl Into<String>,
+        title: impl Into<String>,
+    ) -> ChangeOperatorMembership {
+        self.service.change_operator_membership(&self.website_id, user_id, role, title)
+    }
+
+    /// Removes a member from the website's team, revoking their access.
+    ///
+    /// [`WebsiteService::unlink_operator_from_website`] for this website.
+    #[inline]
+    pub fn unlink_operator_from_website(&self, user_id: impl AsRef<str>) -> UnlinkOperatorFromWebsite {
+        self.service.unlink_operator_from_website(&self.website_id, user_id)
+    }
+
+    /// Returns how many contact profiles the website has in total.
+    ///
+    /// [`WebsiteService::get_people_statistics`] for this website.
+    #[inline]
+    pub fn get_people_statistics(&self) -> GetPeopleStatistics {
+        self.service.get_people_statistics(&self.website_id)
+    }
+
+    /// Lists one page (1-based) of the segments used on contact profiles, each with how many profiles carry it.
+    ///
+    /// [`WebsiteService::list_suggested_people_segments`] for this website.
+    #[inline]
+    pub fn list_suggested_people_segments(&self, page_number: u32) -> ListSuggestedPeopleSegments {
+        self.service.list_suggested_people_segments(&self.website_id, page_number)
+    }
+
+    /// Removes a segment from the suggestions offered for contact profiles.
+    ///
+    /// [`WebsiteService::delete_suggested_people_segment`] for this website.
+    #[inline]
+    pub fn delete_suggested_people_segment(&self, segment: impl Into<String>) -> DeleteSuggestedPeopleSegment {
+        self.service.delete_suggested_people_segment(&self.website_id, segment)
+    }
+
+    /// Lists one page (1-based) of the custom data keys used on contact profiles, each with how many profiles carry it.
+    ///
+    /// [`WebsiteService::list_suggested_people_data_keys`] for this website.
+    #[inline]
+    pub fn list_suggested_people_data_keys(&self, page_number: u32) -> ListSuggestedPeopleDataKeys {
+        self.service.list_suggested_people_data_keys(&self.website_id, page_number)
+    }
+
+    /// Removes a custom data key from the suggestions offered for contact profiles.
+    ///
+    /// [`WebsiteService::delete_suggested_people_data_key`] for this website.
+    #[inline]
+    pub fn delete_suggested_people_data_key(&self, key: impl Into<String>) -> DeleteSuggestedPeopleDataKey {
+        self.service.delete_suggested_people_data_key(&self.website_id, key)
+    }
+
+    /// Lists one page (1-based) of the event names recorded on contact profiles, each with how many times it occurs.
+    ///
+    /// [`WebsiteService::list_suggested_people_events`] for this website.
+    #[inline]
+    pub fn list_suggested_people_events(&self, page_number: u32) -> ListSuggestedPeopleEvents {
+        self.service.list_suggested_people_events(&self.website_id, page_number)
+    }
+
+    /// Removes an event name from the suggestions offered for contact profiles.
+    ///
+    /// [`WebsiteService::delete_suggested_people_event`] for this website.
+    #[inline]
+    pub fn delete_suggested_people_event(&self, text: impl Into<String>) -> DeleteSuggestedPeopleEvent {
+        self.service.delete_suggested_people_event(&self.website_id, text)
+    }
+
+    /// Lists one page (1-based) of the website's contact profiles, optionally sorted and searched by text or by filters.
+    ///
+    /// [`WebsiteService::list_people_profiles`] for this website.
+    #[inline]
+    pub fn list_people_profiles(&self, page_number: u32) -> ListPeopleProfiles {
+        self.service.list_people_profiles(&self.website_id, page_number)
+    }
+
+    /// Creates a contact profile (email, person, company, segments, notepad) and returns its `people_id`.
+    ///
+    /// [`WebsiteService::add_new_people_profile`] for this website.
+    #[inline]
+    pub fn add_new_people_profile(
+        &self,
+        body: impl std::borrow::Borrow<models::PeopleProfileUpdateCard>,
+    ) -> AddNewPeopleProfile {
+        self.service.add_new_people_profile(&self.website_id, body)
+    }
+
+    /// Checks whether a contact profile exists (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_people_profile_exists`] for this website.
+    #[inline]
+    pub fn check_if_people_profile_exists(&self, people_id: impl AsRef<str>) -> CheckIfPeopleProfileExists {
+        self.service.check_if_people_profile_exists(&self.website_id, people_id)
+    }
+
+    /// Returns one contact profile: email, person and company details, segments, notepad, activity, score and times (epoch ms).
+    ///
+    /// [`WebsiteService::get_people_profile`] for this website.
+    #[inline]
+    pub fn get_people_profile(&self, people_id: impl AsRef<str>) -> GetPeopleProfile {
+        self.service.get_people_profile(&self.website_id, people_id)
+    }
+
+    /// Replaces a contact profile with the given one.
+    ///
+    /// [`WebsiteService::save_people_profile`] for this website.
+    #[inline]
+    pub fn save_people_profile(
+        &self,
+        people_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::PeopleProfileUpdateCard>,
+    ) -> SavePeopleProfile {
+        self.service.save_people_profile(&self.website_id, people_id, body)
+    }
+
+    /// Changes the given fields of a contact profile, leaving the others unchanged.
+    ///
+    /// [`WebsiteService::update_people_profile`] for this website.
+    #[inline]
+    pub fn update_people_profile(
+        &self,
+        people_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::PeopleProfileUpdateCard>,
+    ) -> UpdatePeopleProfile {
+        self.service.update_people_profile(&self.website_id, people_id, body)
+    }
+
+    /// Permanently removes a contact profile.
+    ///
+    /// [`WebsiteService::remove_people_profile`] for this website.
+    #[inline]
+    pub fn remove_people_profile(&self, people_id: impl AsRef<str>) -> RemovePeopleProfile {
+        self.service.remove_people_profile(&self.website_id, people_id)
+    }
+
+    /// Lists one page (1-based) of the conversations of a contact, as session identifiers.
+    ///
+    /// [`WebsiteService::list_people_conversations`] for this website.
+    #[inline]
+    pub fn list_people_conversations(&self, people_id: impl AsRef<str>, page_number: u32) -> ListPeopleConversations {
+        self.service.list_people_conversations(&self.website_id, people_id, page_number)
+    }
+
+    /// Lists one page (1-based) of the campaigns a contact received, with what the contact did with each.
+    ///
+    /// [`WebsiteService::list_people_campaigns`] for this website.
+    #[inline]
+    pub fn list_people_campaigns(&self, people_id: impl AsRef<str>, page_number: u32) -> ListPeopleCampaigns {
+        self.service.list_people_campaigns(&self.website_id, people_id, page_number)
+    }
+
+    /// Records a custom event (text, data, colour) on a contact profile.
+    ///
+    /// [`WebsiteService::add_people_event`] for this website.
+    #[inline]
+    pub fn add_people_event(
+        &self,
+        people_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::PeopleEvent>,
+    ) -> AddPeopleEvent {
+        self.service.add_people_event(&self.website_id, people_id, body)
+    }
+
+    /// Lists one page (1-based) of the custom events recorded on a contact profile, with their time (epoch ms).
+    ///
+    /// [`WebsiteService::list_people_events`] for this website.
+    #[inline]
+    pub fn list_people_events(&self, people_id: impl AsRef<str>, page_number: u32) -> ListPeopleEvents {
+        self.service.list_people_events(&self.website_id, people_id, page_number)
+    }
+
+    /// Returns the custom data map stored on a contact profile.
+    ///
+    /// [`WebsiteService::get_people_data`] for this website.
+    #[inline]
+    pub fn get_people_data(&self, people_id: impl AsRef<str>) -> GetPeopleData {
+        self.service.get_people_data(&self.website_id, people_id)
+    }
+
+    /// Replaces the whole custom data map of a contact profile with the given map.
+    ///
+    /// [`WebsiteService::save_people_data`] for this website.
+    #[inline]
+    pub fn save_people_data(&self, people_id: impl AsRef<str>, body: impl serde::Serialize) -> SavePeopleData {
+        self.service.save_people_data(&self.website_id, people_id, body)
+    }
+
+    /// Merges the given keys into the custom data map of a contact profile, leaving the other keys unchanged.
+    ///
+    /// [`WebsiteService::update_people_data`] for this website.
+    #[inline]
+    pub fn update_people_data(&self, people_id: impl AsRef<str>, body: impl serde::Serialize) -> UpdatePeopleData {
+        self.service.update_people_data(&self.website_id, people_id, body)
+    }
+
+    /// Returns whether a contact is subscribed to emails (campaigns) from the website.
+    ///
+    /// [`WebsiteService::get_people_subscription_status`] for this website.
+    #[inline]
+    pub fn get_people_subscription_status(&self, people_id: impl AsRef<str>) -> GetPeopleSubscriptionStatus {
+        self.service.get_people_subscription_status(&self.website_id, people_id)
+    }
+
+    /// Subscribes a contact to, or unsubscribes them from, emails (campaigns) from the website.
+    ///
+    /// [`WebsiteService::update_people_subscription_status`] for this website.
+    #[inline]
+    pub fn update_people_subscription_status(
+        &self,
+        people_id: impl AsRef<str>,
+        body: impl std::borrow::Borrow<models::PeopleSubscriptionUpdate>,
+    ) -> UpdatePeopleSubscriptionStatus {
+        self.service.update_people_subscription_status(&self.website_id, people_id, body)
+    }
+
+    /// Starts an export of all the website's contact profiles, which runs in the background.
+    ///
+    /// [`WebsiteService::export_people_profiles`] for this website.
+    #[inline]
+    pub fn export_people_profiles(&self) -> ExportPeopleProfiles {
+        self.service.export_people_profiles(&self.website_id)
+    }
+
+    /// Starts importing contact profiles from a CSV file at a URL with a column mapping, and returns the `import_id`; progress comes as `people:import:progress` events.
+    ///
+    /// [`WebsiteService::import_people_profiles`] for this website.
+    #[inline]
+    pub fn import_people_profiles(
+        &self,
+        body: impl std::borrow::Borrow<models::PeopleProfileImportSetup>,
+    ) -> ImportPeopleProfiles {
+        self.service.import_people_profiles(&self.website_id, body)
+    }
+
+    /// Returns the website's settings: name, domains, logo, contact channels, audit, inbox, email and chat box options.
+    ///
+    /// [`WebsiteService::get_website_settings`] for this website.
+    #[inline]
+    pub fn get_website_settings(&self) -> GetWebsiteSettings {
+        self.service.get_website_settings(&self.website_id)
+    }
+
+    /// Changes the given website settings, leaving the others unchanged.
+    ///
+    /// [`WebsiteService::update_website_settings`] for this website.
+    #[inline]
+    pub fn update_website_settings(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteSettingsUpdate>,
+    ) -> UpdateWebsiteSettings {
+        self.service.update_website_settings(&self.website_id, body)
+    }
+
+    /// Lists one page (1-based) of the website's operator teams, with their members.
+    ///
+    /// [`WebsiteService::list_teams`] for this website.
+    #[inline]
+    pub fn list_teams(&self, page_number: u32) -> ListTeams {
+        self.service.list_teams(&self.website_id, page_number)
+    }
+
+    /// Creates an operator team with a name, emoji and members, and returns its `team_id`.
+    ///
+    /// [`WebsiteService::create_new_team`] for this website.
+    #[inline]
+    pub fn create_new_team(&self, body: impl std::borrow::Borrow<models::WebsiteTeam>) -> CreateNewTeam {
+        self.service.create_new_team(&self.website_id, body)
+    }
+
+    /// Checks whether an operator team exists (HEAD request); returns `true` when it does.
+    ///
+    /// [`WebsiteService::check_if_team_exists`] for this website.
+    #[inline]
+    pub fn check_if_team_exists(&self, team_id: impl AsRef<str>) -> CheckIfTeamExists {
+        self.service.check_if_team_exists(&self.website_id, team_id)
+    }
+
+    /// Returns one operator team with its members and times (epoch ms).
+    ///
+    /// [`WebsiteService::get_team`] for this website.
+    #[inline]
+    pub fn get_team(&self, team_id: impl AsRef<str>) -> GetTeam {
+        self.service.get_team(&self.website_id, team_id)
+    }
+
+    /// Replaces an operator team with the given one.
+    ///
+    /// [`WebsiteService::save_team`] for this website.
+    #[inline]
+    pub fn save_team(&self, team_id: impl AsRef<str>, body: impl std::borrow::Borrow<models::WebsiteTeam>) -> SaveTeam {
+        self.service.save_team(&self.website_id, team_id, body)
+    }
+
+    /// Permanently removes an operator team; its members stay on the website.
+    ///
+    /// [`WebsiteService::delete_team`] for this website.
+    #[inline]
+    pub fn delete_team(&self, team_id: impl AsRef<str>) -> DeleteTeam {
+        self.service.delete_team(&self.website_id, team_id)
+    }
+
+    /// Returns whether identity verification of chat box users (signed emails) is enabled on the website.
+    ///
+    /// [`WebsiteService::get_verify_settings`] for this website.
+    #[inline]
+    pub fn get_verify_settings(&self) -> GetVerifySettings {
+        self.service.get_verify_settings(&self.website_id)
+    }
+
+    /// Enables or disables identity verification of chat box users on the website.
+    ///
+    /// [`WebsiteService::update_verify_settings`] for this website.
+    #[inline]
+    pub fn update_verify_settings(
+        &self,
+        body: impl std::borrow::Borrow<models::WebsiteVerifySettingsUpdate>,
+    ) -> UpdateVerifySettings {
+        self.service.update_verify_settings(&self.website_id, body)
+    }
+
+    /// Returns the secret key used to sign user identities (for example their email) for identity verification.
+    ///
+    /// [`WebsiteService::get_verify_key`] for this website.
+    #[inline]
+    pub fn get_verify_key(&self) -> GetVerifyKey {
+        self.service.get_verify_key(&self.website_id)
+    }
+
+    /// Replaces the identity verification secret key with a new one; signatures made with the old key stop being accepted.
+    ///
+    /// [`WebsiteService::roll_verify_key`] for this website.
+    #[inline]
+    pub fn roll_verify_key(&self) -> RollVerifyKey {
+        self.service.roll_verify_key(&self.website_id)
+    }
+
+    /// Returns how many visitors are on the website now, how many are active, and whether the count is limited.
+    ///
+    /// [`WebsiteService::count_visitors`] for this website.
+    #[inline]
+    pub fn count_visitors(&self) -> CountVisitors {
+        self.service.count_visitors(&self.website_id)
+    }
+
+    /// Lists one page (1-based) of the visitors now on the website, with their identity, last page, location and device details.
+    ///
+    /// [`WebsiteService::list_visitors`] for this website.
+    #[inline]
+    pub fn list_visitors(&self, page_number: u32) -> ListVisitors {
+        self.service.list_visitors(&self.website_id, page_number)
+    }
+
+    /// Groups the current visitors by location around an optional centre point and radius, returning one map point per place with its visitors.
+    ///
+    /// [`WebsiteService::pinpoint_visitors_on_map`] for this website.
+    #[inline]
+    pub fn pinpoint_visitors_on_map(&self) -> PinpointVisitorsOnMap {
+        self.service.pinpoint_visitors_on_map(&self.website_id)
+    }
+
+    /// Returns the session identifier bound to a chat box token.
+    ///
+    /// [`WebsiteService::get_session_identifier_from_token`] for this website.
+    #[inline]
+    pub fn get_session_identifier_from_token(&self, token_id: impl AsRef<str>) -> GetSessionIdentifierFromToken {
+        self.service.get_session_identifier_from_token(&self.website_id, token_id)
+    }
+
+    /// Returns how many visitors are blocked, with the blocking rules concerned.
+    ///
+    /// [`WebsiteService::count_blocked_visitors`] for this website.
+    #[inline]
+    pub fn count_blocked_visitors(&self) -> CountBlockedVisitors {
+        self.service.count_blocked_visitors(&self.website_id)
+    }
+
+    /// Returns how many visitors one blocking rule has blocked, as a bare number.
+    ///
+    /// [`WebsiteService::count_blocked_visitors_in_rule`] for this website.
+    #[inline]
+    pub fn count_blocked_visitors_in_rule(&self, rule: impl AsRef<str>) -> CountBlockedVisitorsInRule {
+        self.service.count_blocked_visitors_in_rule(&self.website_id, rule)
+    }
+
+    /// Clears the visitors blocked by one rule, unblocking them.
+    ///
+    /// [`WebsiteService::clear_blocked_visitors_in_rule`] for this website.
+    #[inline]
+    pub fn clear_blocked_visitors_in_rule(&self, rule: impl AsRef<str>) -> ClearBlockedVisitorsInRule {
+        self.service.clear_blocked_visitors_in_rule(&self.website_id, rule)
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_website_availability_status`](WebsiteService::get_website_availability_status): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_website_availability_status("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::generate_analytics`](WebsiteService::generate_analytics) (see its example): set options, then `.await` it.
+GenerateAnalytics => Vec<models::WebsiteAnalyticsGeneratePoint>
+}
+
+impl GenerateAnalytics {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().generate_analytics("website-id", serde_json::json!({})).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::get_website_availability_status`](WebsiteService::get_website_availability_status) (see its example): set options, then `.await` it.
 GetWebsiteAvailabilityStatus => models::WebsiteAvailabilityStatus
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_website_operator_availabilities`](WebsiteService::list_website_operator_availabilities): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_website_operator_availabilities("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_website_operator_availabilities`](WebsiteService::list_website_operator_availabilities) (see its example): set options, then `.await` it.
 ListWebsiteOperatorAvailabilities => Vec<models::WebsiteAvailabilityOperator>
 }
 
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_website_exists`](WebsiteService::check_if_website_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_website_exists("value");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_website_exists`](WebsiteService::check_if_website_exists) (see its example): set options, then `.await` it.
 CheckIfWebsiteExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::create_website`](WebsiteService::create_website): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().create_website(crisp_api::models::WebsiteCreate::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::create_website`](WebsiteService::create_website) (see its example): set options, then `.await` it.
 CreateWebsite => models::Website
 }
 
+impl CreateWebsite {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().create_website(crisp_api::models::WebsiteCreate::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::get_website`](WebsiteService::get_website): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_website("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_website`](WebsiteService::get_website) (see its example): set options, then `.await` it.
 GetWebsite => models::Website
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_website`](WebsiteService::delete_website): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_website("website-id", crisp_api::models::WebsiteRemoveVerify::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_website`](WebsiteService::delete_website) (see its example): set options, then `.await` it.
 DeleteWebsite => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::abort_website_deletion`](WebsiteService::abort_website_deletion): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().abort_website_deletion("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::abort_website_deletion`](WebsiteService::abort_website_deletion) (see its example): set options, then `.await` it.
 AbortWebsiteDeletion => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::batch_resolve_conversations`](WebsiteService::batch_resolve_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_resolve_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_resolve_conversations`](WebsiteService::batch_resolve_conversations) (see its example): set options, then `.await` it.
 BatchResolveConversations => serde_json::Value
 }
 
+impl BatchResolveConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_resolve_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_unresolve_conversations`](WebsiteService::batch_unresolve_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_unresolve_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_unresolve_conversations`](WebsiteService::batch_unresolve_conversations) (see its example): set options, then `.await` it.
 BatchUnresolveConversations => serde_json::Value
 }
 
+impl BatchUnresolveConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_unresolve_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_read_conversations`](WebsiteService::batch_read_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_read_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_read_conversations`](WebsiteService::batch_read_conversations) (see its example): set options, then `.await` it.
 BatchReadConversations => serde_json::Value
 }
 
+impl BatchReadConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_read_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_unread_conversations`](WebsiteService::batch_unread_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_unread_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_unread_conversations`](WebsiteService::batch_unread_conversations) (see its example): set options, then `.await` it.
 BatchUnreadConversations => serde_json::Value
 }
 
+impl BatchUnreadConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_unread_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_remove_conversations`](WebsiteService::batch_remove_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_remove_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_remove_conversations`](WebsiteService::batch_remove_conversations) (see its example): set options, then `.await` it.
 BatchRemoveConversations => serde_json::Value
 }
 
+impl BatchRemoveConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_remove_conversations("website-id", crisp_api::models::WebsiteBatchConversationsOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_remove_people`](WebsiteService::batch_remove_people): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_remove_people("website-id", crisp_api::models::WebsiteBatchPeopleOperationInner::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_remove_people`](WebsiteService::batch_remove_people) (see its example): set options, then `.await` it.
 BatchRemovePeople => serde_json::Value
 }
 
+impl BatchRemovePeople {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_remove_people("website-id", crisp_api::models::WebsiteBatchPeopleOperationInner::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_report_conversations`](WebsiteService::batch_report_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_report_conversations("website-id", crisp_api::models::WebsiteBatchReportOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_report_conversations`](WebsiteService::batch_report_conversations) (see its example): set options, then `.await` it.
 BatchReportConversations => serde_json::Value
 }
 
+impl BatchReportConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_report_conversations("website-id", crisp_api::models::WebsiteBatchReportOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_block_conversations`](WebsiteService::batch_block_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_block_conversations("website-id", crisp_api::models::WebsiteBatchBlockOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_block_conversations`](WebsiteService::batch_block_conversations) (see its example): set options, then `.await` it.
 BatchBlockConversations => serde_json::Value
 }
 
+impl BatchBlockConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_block_conversations("website-id", crisp_api::models::WebsiteBatchBlockOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_routing_conversations`](WebsiteService::batch_routing_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_routing_conversations("website-id", crisp_api::models::WebsiteBatchRoutingOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_routing_conversations`](WebsiteService::batch_routing_conversations) (see its example): set options, then `.await` it.
 BatchRoutingConversations => serde_json::Value
 }
 
+impl BatchRoutingConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_routing_conversations("website-id", crisp_api::models::WebsiteBatchRoutingOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_inbox_conversations`](WebsiteService::batch_inbox_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_inbox_conversations("website-id", crisp_api::models::WebsiteBatchInboxOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_inbox_conversations`](WebsiteService::batch_inbox_conversations) (see its example): set options, then `.await` it.
 BatchInboxConversations => serde_json::Value
 }
 
+impl BatchInboxConversations {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_inbox_conversations("website-id", crisp_api::models::WebsiteBatchInboxOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_update_conversations_data`](WebsiteService::batch_update_conversations_data): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_update_conversations_data("website-id", crisp_api::models::WebsiteBatchConversationsDataOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_update_conversations_data`](WebsiteService::batch_update_conversations_data) (see its example): set options, then `.await` it.
 BatchUpdateConversationsData => serde_json::Value
 }
 
+impl BatchUpdateConversationsData {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_update_conversations_data("website-id", crisp_api::models::WebsiteBatchConversationsDataOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_update_people_data`](WebsiteService::batch_update_people_data): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_update_people_data("website-id", crisp_api::models::WebsiteBatchPeopleOperationInner::default(), serde_json::Map::new());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_update_people_data`](WebsiteService::batch_update_people_data) (see its example): set options, then `.await` it.
 BatchUpdatePeopleData => serde_json::Value
 }
 
+impl BatchUpdatePeopleData {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_update_people_data("website-id", crisp_api::models::WebsiteBatchPeopleOperationInner::default(), serde_json::Map::new()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::batch_update_conversations_segments`](WebsiteService::batch_update_conversations_segments): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_update_conversations_segments("website-id", crisp_api::models::WebsiteBatchConversationsSegmentsOperation::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_update_conversations_segments`](WebsiteService::batch_update_conversations_segments) (see its example): set options, then `.await` it.
 BatchUpdateConversationsSegments => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::batch_update_people_segments`](WebsiteService::batch_update_people_segments): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_update_people_segments("website-id", crisp_api::models::WebsiteBatchPeopleOperationInner::default(), vec![]);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-BatchUpdatePeopleSegments => serde_json::Value
+impl BatchUpdateConversationsSegments {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_update_conversations_segments("website-id", crisp_api::models::WebsiteBatchConversationsSegmentsOperation::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_campaigns`](WebsiteService::list_campaigns): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_campaigns("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_update_people_segments`](WebsiteService::batch_update_people_segments) (see its example): set options, then `.await` it.
+BatchUpdatePeopleSegments => serde_json::Value
+}
+
+impl BatchUpdatePeopleSegments {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_update_people_segments("website-id", crisp_api::models::WebsiteBatchPeopleOperationInner::default(), vec![]).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::list_campaigns`](WebsiteService::list_campaigns) (see its example): set options, then `.await` it.
 ListCampaigns => Vec<models::WebsiteCampaignExcerpt>
 }
 
@@ -6273,28 +9339,12 @@ impl ListCampaigns {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_campaign_tags`](WebsiteService::list_campaign_tags): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_campaign_tags("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_campaign_tags`](WebsiteService::list_campaign_tags) (see its example): set options, then `.await` it.
 ListCampaignTags => Vec<String>
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_campaign_templates`](WebsiteService::list_campaign_templates): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_campaign_templates("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_campaign_templates`](WebsiteService::list_campaign_templates) (see its example): set options, then `.await` it.
 ListCampaignTemplates => Vec<models::WebsiteCampaignTemplateExcerpt>
 }
 
@@ -6315,223 +9365,199 @@ impl ListCampaignTemplates {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::create_new_campaign_template`](WebsiteService::create_new_campaign_template): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().create_new_campaign_template("website-id", "value", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::create_new_campaign_template`](WebsiteService::create_new_campaign_template) (see its example): set options, then `.await` it.
 CreateNewCampaignTemplate => models::WebsiteCampaignTemplateNew
 }
 
+impl CreateNewCampaignTemplate {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().create_new_campaign_template("website-id", "value", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_campaign_template_exists`](WebsiteService::check_if_campaign_template_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_campaign_template_exists("website-id", "template-id");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_campaign_template_exists`](WebsiteService::check_if_campaign_template_exists) (see its example): set options, then `.await` it.
 CheckIfCampaignTemplateExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_campaign_template`](WebsiteService::get_campaign_template): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_campaign_template("website-id", "template-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_campaign_template`](WebsiteService::get_campaign_template) (see its example): set options, then `.await` it.
 GetCampaignTemplate => models::WebsiteCampaignTemplateItem
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_campaign_template`](WebsiteService::save_campaign_template): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_campaign_template("website-id", "template-id", crisp_api::models::WebsiteCampaignTemplateItem::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_campaign_template`](WebsiteService::save_campaign_template) (see its example): set options, then `.await` it.
 SaveCampaignTemplate => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_campaign_template`](WebsiteService::update_campaign_template): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_campaign_template("website-id", "template-id", crisp_api::models::WebsiteCampaignTemplateItem::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_campaign_template`](WebsiteService::update_campaign_template) (see its example): set options, then `.await` it.
 UpdateCampaignTemplate => serde_json::Value
 }
 
+impl UpdateCampaignTemplate {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_campaign_template("website-id", "template-id", crisp_api::models::WebsiteCampaignTemplateItem::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::remove_campaign_template`](WebsiteService::remove_campaign_template): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().remove_campaign_template("website-id", "template-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::remove_campaign_template`](WebsiteService::remove_campaign_template) (see its example): set options, then `.await` it.
 RemoveCampaignTemplate => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::create_new_campaign`](WebsiteService::create_new_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().create_new_campaign("website-id", "value", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::create_new_campaign`](WebsiteService::create_new_campaign) (see its example): set options, then `.await` it.
 CreateNewCampaign => models::WebsiteCampaignNew
 }
 
+impl CreateNewCampaign {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().create_new_campaign("website-id", "value", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_campaign_exists`](WebsiteService::check_if_campaign_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_campaign_exists("website-id", "campaign-id");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_campaign_exists`](WebsiteService::check_if_campaign_exists) (see its example): set options, then `.await` it.
 CheckIfCampaignExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_campaign`](WebsiteService::get_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_campaign("website-id", "campaign-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_campaign`](WebsiteService::get_campaign) (see its example): set options, then `.await` it.
 GetCampaign => models::WebsiteCampaignItem
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_campaign`](WebsiteService::save_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_campaign("website-id", "campaign-id", crisp_api::models::WebsiteCampaignItem::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_campaign`](WebsiteService::save_campaign) (see its example): set options, then `.await` it.
 SaveCampaign => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_campaign`](WebsiteService::update_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_campaign("website-id", "campaign-id", crisp_api::models::WebsiteCampaignItem::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_campaign`](WebsiteService::update_campaign) (see its example): set options, then `.await` it.
 UpdateCampaign => serde_json::Value
 }
 
+impl UpdateCampaign {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_campaign("website-id", "campaign-id", crisp_api::models::WebsiteCampaignItem::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::remove_campaign`](WebsiteService::remove_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().remove_campaign("website-id", "campaign-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::remove_campaign`](WebsiteService::remove_campaign) (see its example): set options, then `.await` it.
 RemoveCampaign => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::dispatch_campaign`](WebsiteService::dispatch_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().dispatch_campaign("website-id", "campaign-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::dispatch_campaign`](WebsiteService::dispatch_campaign) (see its example): set options, then `.await` it.
 DispatchCampaign => serde_json::Value
 }
 
+impl DispatchCampaign {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().dispatch_campaign("website-id", "campaign-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::resume_campaign`](WebsiteService::resume_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resume_campaign("website-id", "campaign-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resume_campaign`](WebsiteService::resume_campaign) (see its example): set options, then `.await` it.
 ResumeCampaign => serde_json::Value
 }
 
+impl ResumeCampaign {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().resume_campaign("website-id", "campaign-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::pause_campaign`](WebsiteService::pause_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().pause_campaign("website-id", "campaign-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::pause_campaign`](WebsiteService::pause_campaign) (see its example): set options, then `.await` it.
 PauseCampaign => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::test_campaign`](WebsiteService::test_campaign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().test_campaign("website-id", "campaign-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-TestCampaign => serde_json::Value
+impl PauseCampaign {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().pause_campaign("website-id", "campaign-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_campaign_recipients`](WebsiteService::list_campaign_recipients): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_campaign_recipients("website-id", "campaign-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::test_campaign`](WebsiteService::test_campaign) (see its example): set options, then `.await` it.
+TestCampaign => serde_json::Value
+}
+
+impl TestCampaign {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().test_campaign("website-id", "campaign-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::list_campaign_recipients`](WebsiteService::list_campaign_recipients) (see its example): set options, then `.await` it.
 ListCampaignRecipients => Vec<models::WebsiteCampaignRecipient>
 }
 
@@ -6552,15 +9578,7 @@ impl ListCampaignRecipients {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_campaign_statistics`](WebsiteService::list_campaign_statistics): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_campaign_statistics("website-id", "campaign-id", "action", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_campaign_statistics`](WebsiteService::list_campaign_statistics) (see its example): set options, then `.await` it.
 ListCampaignStatistics => Vec<models::WebsiteCampaignStatistic>
 }
 
@@ -6581,32 +9599,18 @@ impl ListCampaignStatistics {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_connect_endpoints`](WebsiteService::get_connect_endpoints): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_connect_endpoints("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_connect_endpoints`](WebsiteService::get_connect_endpoints) (see its example): set options, then `.await` it.
 GetConnectEndpoints => models::WebsiteConnectEndpoints
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_conversations`](WebsiteService::list_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_conversations("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_conversations`](WebsiteService::list_conversations) (see its example): set options, then `.await` it.
 ListConversations => Vec<models::Conversation>
 }
 
 impl ListConversations {
+    /// Number of results per page (20 to 50; 20 when unset).
+    ///
     /// Sets the `per_page` query parameter.
     ///
     /// ```no_run
@@ -6622,6 +9626,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): include conversations that have no message yet. `0` or `1`.
+    ///
     /// Sets the `include_empty` query parameter.
     ///
     /// ```no_run
@@ -6637,6 +9643,8 @@ impl ListConversations {
         self
     }
 
+    /// Only list conversations of this inbox (identifier).
+    ///
     /// Sets the `filter_inbox_id` query parameter.
     ///
     /// ```no_run
@@ -6652,6 +9660,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): only list conversations that have unread messages. `0` or `1`.
+    ///
     /// Sets the `filter_unread` query parameter.
     ///
     /// ```no_run
@@ -6667,6 +9677,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): only list resolved conversations. `0` or `1`.
+    ///
     /// Sets the `filter_resolved` query parameter.
     ///
     /// ```no_run
@@ -6682,6 +9694,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): only list conversations that are not resolved. `0` or `1`.
+    ///
     /// Sets the `filter_not_resolved` query parameter.
     ///
     /// ```no_run
@@ -6697,6 +9711,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): only list conversations where the current operator is mentioned. `0` or `1`.
+    ///
     /// Sets the `filter_mention` query parameter.
     ///
     /// ```no_run
@@ -6712,6 +9728,8 @@ impl ListConversations {
         self
     }
 
+    /// Only list conversations assigned to this operator (user identifier).
+    ///
     /// Sets the `filter_assigned` query parameter.
     ///
     /// ```no_run
@@ -6727,6 +9745,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): only list conversations assigned to nobody. `0` or `1`.
+    ///
     /// Sets the `filter_unassigned` query parameter.
     ///
     /// ```no_run
@@ -6742,6 +9762,8 @@ impl ListConversations {
         self
     }
 
+    /// Only list items dated on or after this date (a date string).
+    ///
     /// Sets the `filter_date_start` query parameter.
     ///
     /// ```no_run
@@ -6757,6 +9779,8 @@ impl ListConversations {
         self
     }
 
+    /// Only list items dated on or before this date (a date string).
+    ///
     /// Sets the `filter_date_end` query parameter.
     ///
     /// ```no_run
@@ -6772,6 +9796,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): order by creation date instead of the default order. `0` or `1`.
+    ///
     /// Sets the `order_date_created` query parameter.
     ///
     /// ```no_run
@@ -6787,6 +9813,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): order by last update date instead of the default order. `0` or `1`.
+    ///
     /// Sets the `order_date_updated` query parameter.
     ///
     /// ```no_run
@@ -6802,6 +9830,8 @@ impl ListConversations {
         self
     }
 
+    /// Flag (1 or 0): order by how long the visitor has been waiting for a reply. `0` or `1`.
+    ///
     /// Sets the `order_date_waiting` query parameter.
     ///
     /// ```no_run
@@ -6817,6 +9847,8 @@ impl ListConversations {
         self
     }
 
+    /// Kind of search: `text` (full text), `segment` (by segment) or `filter` (structured filters).
+    ///
     /// Sets the `search_type` query parameter.
     ///
     /// ```no_run
@@ -6832,6 +9864,8 @@ impl ListConversations {
         self
     }
 
+    /// Search query: a text or segment for `text` and `segment` searches, a list of filters for `filter` searches.
+    ///
     /// Sets the `search_query` query parameter.
     ///
     /// ```no_run
@@ -6847,6 +9881,8 @@ impl ListConversations {
         self
     }
 
+    /// How filters combine in a `filter` search: `and` (all must match, the default) or `or` (any may match).
+    ///
     /// Sets the `search_operator` query parameter.
     ///
     /// ```no_run
@@ -6876,15 +9912,7 @@ impl ListConversations {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_suggested_conversation_segments`](WebsiteService::list_suggested_conversation_segments): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_suggested_conversation_segments("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_suggested_conversation_segments`](WebsiteService::list_suggested_conversation_segments) (see its example): set options, then `.await` it.
 ListSuggestedConversationSegments => Vec<models::ConversationSuggestedSegment>
 }
 
@@ -6905,28 +9933,12 @@ impl ListSuggestedConversationSegments {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_suggested_conversation_segment`](WebsiteService::delete_suggested_conversation_segment): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_suggested_conversation_segment("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_suggested_conversation_segment`](WebsiteService::delete_suggested_conversation_segment) (see its example): set options, then `.await` it.
 DeleteSuggestedConversationSegment => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_suggested_conversation_data_keys`](WebsiteService::list_suggested_conversation_data_keys): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_suggested_conversation_data_keys("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_suggested_conversation_data_keys`](WebsiteService::list_suggested_conversation_data_keys) (see its example): set options, then `.await` it.
 ListSuggestedConversationDataKeys => Vec<models::ConversationSuggestedData>
 }
 
@@ -6947,28 +9959,12 @@ impl ListSuggestedConversationDataKeys {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_suggested_conversation_data_key`](WebsiteService::delete_suggested_conversation_data_key): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_suggested_conversation_data_key("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_suggested_conversation_data_key`](WebsiteService::delete_suggested_conversation_data_key) (see its example): set options, then `.await` it.
 DeleteSuggestedConversationDataKey => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_spam_conversations`](WebsiteService::list_spam_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_spam_conversations("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_spam_conversations`](WebsiteService::list_spam_conversations) (see its example): set options, then `.await` it.
 ListSpamConversations => Vec<models::ConversationSpam>
 }
 
@@ -6989,110 +9985,90 @@ impl ListSpamConversations {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_spam_conversation_content`](WebsiteService::resolve_spam_conversation_content): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_spam_conversation_content("website-id", "spam-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_spam_conversation_content`](WebsiteService::resolve_spam_conversation_content) (see its example): set options, then `.await` it.
 ResolveSpamConversationContent => models::ConversationSpamContent
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::submit_spam_conversation_decision`](WebsiteService::submit_spam_conversation_decision): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().submit_spam_conversation_decision("website-id", "spam-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::submit_spam_conversation_decision`](WebsiteService::submit_spam_conversation_decision) (see its example): set options, then `.await` it.
 SubmitSpamConversationDecision => serde_json::Value
 }
 
+impl SubmitSpamConversationDecision {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().submit_spam_conversation_decision("website-id", "spam-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::create_new_conversation`](WebsiteService::create_new_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().create_new_conversation("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::create_new_conversation`](WebsiteService::create_new_conversation) (see its example): set options, then `.await` it.
 CreateNewConversation => models::ConversationNew
 }
 
+impl CreateNewConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().create_new_conversation("website-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_conversation_exists`](WebsiteService::check_if_conversation_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_conversation_exists("website-id", "session-id");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_conversation_exists`](WebsiteService::check_if_conversation_exists) (see its example): set options, then `.await` it.
 CheckIfConversationExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_conversation`](WebsiteService::get_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_conversation`](WebsiteService::get_conversation) (see its example): set options, then `.await` it.
 GetConversation => models::Conversation
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::remove_conversation`](WebsiteService::remove_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().remove_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::remove_conversation`](WebsiteService::remove_conversation) (see its example): set options, then `.await` it.
 RemoveConversation => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::initiate_conversation_with_existing_session`](WebsiteService::initiate_conversation_with_existing_session): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().initiate_conversation_with_existing_session("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::initiate_conversation_with_existing_session`](WebsiteService::initiate_conversation_with_existing_session) (see its example): set options, then `.await` it.
 InitiateConversationWithExistingSession => serde_json::Value
 }
 
+impl InitiateConversationWithExistingSession {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().initiate_conversation_with_existing_session("website-id", "session-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::get_messages_in_conversation`](WebsiteService::get_messages_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_messages_in_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_messages_in_conversation`](WebsiteService::get_messages_in_conversation) (see its example): set options, then `.await` it.
 GetMessagesInConversation => Vec<models::ConversationMessage>
 }
 
 impl GetMessagesInConversation {
+    /// Only messages sent before this time, in Unix epoch milliseconds: pass the oldest timestamp of a page to get the page before it.
+    ///
     /// Sets the `timestamp_before` query parameter.
     ///
     /// ```no_run
@@ -7108,6 +10084,8 @@ impl GetMessagesInConversation {
         self
     }
 
+    /// Only messages sent after this time, in Unix epoch milliseconds.
+    ///
     /// Sets the `timestamp_after` query parameter.
     ///
     /// ```no_run
@@ -7123,6 +10101,8 @@ impl GetMessagesInConversation {
         self
     }
 
+    /// Messages sent around this time, in Unix epoch milliseconds.
+    ///
     /// Sets the `timestamp_around` query parameter.
     ///
     /// ```no_run
@@ -7137,213 +10117,245 @@ impl GetMessagesInConversation {
         }
         self
     }
+
+    /// Every item, page after page going back in time: each page asks for what came before the oldest
+    /// `timestamp` so far (through `timestamp_before`); a page keeps Crisp's order. It ends at an empty page or at a
+    /// page with nothing older.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// use futures_util::StreamExt as _;
+    /// let mut items = client.website().get_messages_in_conversation("website-id", "session-id").into_stream();
+    /// while let Some(item) = items.next().await {
+    ///     let item = item?;
+    ///     # let _ = item;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn into_stream(
+        self,
+    ) -> impl futures_util::Stream<Item = crate::Result<models::ConversationMessage>> + Send + 'static {
+        crate::paging::timestamp_cursor_stream(self.0, "timestamp_before", |item| item.timestamp)
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::send_message_in_conversation`](WebsiteService::send_message_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().send_message_in_conversation("website-id", "session-id", crisp_api::models::ConversationMessageNew::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::send_message_in_conversation`](WebsiteService::send_message_in_conversation) (see its example): set options, then `.await` it.
 SendMessageInConversation => models::ConversationMessageDispatched
 }
 
+impl SendMessageInConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().send_message_in_conversation("website-id", "session-id", crisp_api::models::ConversationMessageNew::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::get_message_in_conversation`](WebsiteService::get_message_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_message_in_conversation("website-id", "session-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_message_in_conversation`](WebsiteService::get_message_in_conversation) (see its example): set options, then `.await` it.
 GetMessageInConversation => models::ConversationMessage
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_message_in_conversation`](WebsiteService::update_message_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_message_in_conversation("website-id", "session-id", 1, crisp_api::models::ConversationMessageContent::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_message_in_conversation`](WebsiteService::update_message_in_conversation) (see its example): set options, then `.await` it.
 UpdateMessageInConversation => serde_json::Value
 }
 
+impl UpdateMessageInConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_message_in_conversation("website-id", "session-id", 1, crisp_api::models::ConversationMessageContent::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::remove_message_in_conversation`](WebsiteService::remove_message_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().remove_message_in_conversation("website-id", "session-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::remove_message_in_conversation`](WebsiteService::remove_message_in_conversation) (see its example): set options, then `.await` it.
 RemoveMessageInConversation => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::compose_message_in_conversation`](WebsiteService::compose_message_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().compose_message_in_conversation("website-id", "session-id", crisp_api::models::ConversationComposeMessageNew::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::compose_message_in_conversation`](WebsiteService::compose_message_in_conversation) (see its example): set options, then `.await` it.
 ComposeMessageInConversation => serde_json::Value
 }
 
+impl ComposeMessageInConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().compose_message_in_conversation("website-id", "session-id", crisp_api::models::ConversationComposeMessageNew::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::mark_messages_as_read_in_conversation`](WebsiteService::mark_messages_as_read_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().mark_messages_as_read_in_conversation("website-id", "session-id", crisp_api::models::ConversationReadMessageMark::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::mark_messages_as_read_in_conversation`](WebsiteService::mark_messages_as_read_in_conversation) (see its example): set options, then `.await` it.
 MarkMessagesAsReadInConversation => serde_json::Value
 }
 
+impl MarkMessagesAsReadInConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().mark_messages_as_read_in_conversation("website-id", "session-id", crisp_api::models::ConversationReadMessageMark::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::mark_conversation_as_unread`](WebsiteService::mark_conversation_as_unread): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().mark_conversation_as_unread("website-id", "session-id", crisp_api::models::ConversationUnreadMessageMark::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::mark_conversation_as_unread`](WebsiteService::mark_conversation_as_unread) (see its example): set options, then `.await` it.
 MarkConversationAsUnread => serde_json::Value
 }
 
+impl MarkConversationAsUnread {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().mark_conversation_as_unread("website-id", "session-id", crisp_api::models::ConversationUnreadMessageMark::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::mark_messages_as_delivered_in_conversation`](WebsiteService::mark_messages_as_delivered_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().mark_messages_as_delivered_in_conversation("website-id", "session-id", crisp_api::models::ConversationReadMessageMark::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::mark_messages_as_delivered_in_conversation`](WebsiteService::mark_messages_as_delivered_in_conversation) (see its example): set options, then `.await` it.
 MarkMessagesAsDeliveredInConversation => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::update_conversation_open_state`](WebsiteService::update_conversation_open_state): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_conversation_open_state("website-id", "session-id", true);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-UpdateConversationOpenState => serde_json::Value
+impl MarkMessagesAsDeliveredInConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().mark_messages_as_delivered_in_conversation("website-id", "session-id", crisp_api::models::ConversationReadMessageMark::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_conversation_routing_assign`](WebsiteService::get_conversation_routing_assign): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_conversation_routing_assign("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_conversation_open_state`](WebsiteService::update_conversation_open_state) (see its example): set options, then `.await` it.
+UpdateConversationOpenState => serde_json::Value
+}
+
+impl UpdateConversationOpenState {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_conversation_open_state("website-id", "session-id", true).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::get_conversation_routing_assign`](WebsiteService::get_conversation_routing_assign) (see its example): set options, then `.await` it.
 GetConversationRoutingAssign => models::ConversationRoutingAssign
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::assign_conversation_routing`](WebsiteService::assign_conversation_routing): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().assign_conversation_routing("website-id", "session-id", crisp_api::models::ConversationRoutingAssignUpdate::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::assign_conversation_routing`](WebsiteService::assign_conversation_routing) (see its example): set options, then `.await` it.
 AssignConversationRouting => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::update_conversation_inbox`](WebsiteService::update_conversation_inbox): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_conversation_inbox("website-id", "session-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-UpdateConversationInbox => serde_json::Value
+impl AssignConversationRouting {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().assign_conversation_routing("website-id", "session-id", crisp_api::models::ConversationRoutingAssignUpdate::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_conversation_metas`](WebsiteService::get_conversation_metas): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_conversation_metas("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_conversation_inbox`](WebsiteService::update_conversation_inbox) (see its example): set options, then `.await` it.
+UpdateConversationInbox => serde_json::Value
+}
+
+impl UpdateConversationInbox {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_conversation_inbox("website-id", "session-id", Some("value")).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::get_conversation_metas`](WebsiteService::get_conversation_metas) (see its example): set options, then `.await` it.
 GetConversationMetas => models::ConversationMeta
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_conversation_metas`](WebsiteService::update_conversation_metas): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_conversation_metas("website-id", "session-id", crisp_api::models::ConversationMeta::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_conversation_metas`](WebsiteService::update_conversation_metas) (see its example): set options, then `.await` it.
 UpdateConversationMetas => serde_json::Value
 }
 
+impl UpdateConversationMetas {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_conversation_metas("website-id", "session-id", crisp_api::models::ConversationMeta::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::get_original_message_in_conversation`](WebsiteService::get_original_message_in_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_original_message_in_conversation("website-id", "session-id", "original-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_original_message_in_conversation`](WebsiteService::get_original_message_in_conversation) (see its example): set options, then `.await` it.
 GetOriginalMessageInConversation => models::ConversationOriginal
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_conversation_pages`](WebsiteService::list_conversation_pages): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_conversation_pages("website-id", "session-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_conversation_pages`](WebsiteService::list_conversation_pages) (see its example): set options, then `.await` it.
 ListConversationPages => Vec<models::ConversationPage>
 }
 
@@ -7364,15 +10376,7 @@ impl ListConversationPages {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_conversation_events`](WebsiteService::list_conversation_events): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_conversation_events("website-id", "session-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_conversation_events`](WebsiteService::list_conversation_events) (see its example): set options, then `.await` it.
 ListConversationEvents => Vec<models::ConversationEvent>
 }
 
@@ -7393,15 +10397,7 @@ impl ListConversationEvents {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_conversation_files`](WebsiteService::list_conversation_files): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_conversation_files("website-id", "session-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_conversation_files`](WebsiteService::list_conversation_files) (see its example): set options, then `.await` it.
 ListConversationFiles => Vec<models::ConversationFile>
 }
 
@@ -7422,37 +10418,23 @@ impl ListConversationFiles {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_conversation_state`](WebsiteService::get_conversation_state): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_conversation_state("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_conversation_state`](WebsiteService::get_conversation_state) (see its example): set options, then `.await` it.
 GetConversationState => models::ConversationStateData
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::change_conversation_state`](WebsiteService::change_conversation_state): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().change_conversation_state("website-id", "session-id", "pending");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::change_conversation_state`](WebsiteService::change_conversation_state) (see its example): set options, then `.await` it.
 ChangeConversationState => serde_json::Value
 }
 
 impl ChangeConversationState {
+    /// Author of the message or action: type, user identifier, nickname and avatar.
+    ///
     /// Sets the `user` body field.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().change_conversation_state("website-id", "session-id", "pending").user(crisp_api::models::ConversationMessageUser::default()).await?;
+    /// client.website().change_conversation_state("website-id", "session-id", crisp_api::models::ConversationState::Pending).user(crisp_api::models::ConversationMessageUser::default()).await?;
     /// # Ok(()) }
     /// ```
     pub fn user(mut self, user: impl Into<models::ConversationMessageUser>) -> Self {
@@ -7464,11 +10446,13 @@ impl ChangeConversationState {
         self
     }
 
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`.
+    ///
     /// Sets the `origin` body field.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().change_conversation_state("website-id", "session-id", "pending").origin("value").await?;
+    /// client.website().change_conversation_state("website-id", "session-id", crisp_api::models::ConversationState::Pending).origin("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn origin(mut self, origin: impl Into<String>) -> Self {
@@ -7479,74 +10463,48 @@ impl ChangeConversationState {
         }
         self
     }
+
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().change_conversation_state("website-id", "session-id", crisp_api::models::ConversationState::Pending).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_conversation_relations`](WebsiteService::get_conversation_relations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_conversation_relations("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_conversation_relations`](WebsiteService::get_conversation_relations) (see its example): set options, then `.await` it.
 GetConversationRelations => models::ConversationRelations
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_conversation_participants`](WebsiteService::get_conversation_participants): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_conversation_participants("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_conversation_participants`](WebsiteService::get_conversation_participants) (see its example): set options, then `.await` it.
 GetConversationParticipants => models::ConversationParticipants
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_conversation_participants`](WebsiteService::save_conversation_participants): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_conversation_participants("website-id", "session-id", crisp_api::models::ConversationParticipantsSave::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_conversation_participants`](WebsiteService::save_conversation_participants) (see its example): set options, then `.await` it.
 SaveConversationParticipants => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_block_status_for_conversation`](WebsiteService::get_block_status_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_block_status_for_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_block_status_for_conversation`](WebsiteService::get_block_status_for_conversation) (see its example): set options, then `.await` it.
 GetBlockStatusForConversation => models::ConversationBlock
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::block_incoming_messages_for_conversation`](WebsiteService::block_incoming_messages_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().block_incoming_messages_for_conversation("website-id", "session-id", true);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::block_incoming_messages_for_conversation`](WebsiteService::block_incoming_messages_for_conversation) (see its example): set options, then `.await` it.
 BlockIncomingMessagesForConversation => serde_json::Value
 }
 
 impl BlockIncomingMessagesForConversation {
+    /// Author of the message or action: type, user identifier, nickname and avatar.
+    ///
     /// Sets the `user` body field.
     ///
     /// ```no_run
@@ -7563,6 +10521,8 @@ impl BlockIncomingMessagesForConversation {
         self
     }
 
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`.
+    ///
     /// Sets the `origin` body field.
     ///
     /// ```no_run
@@ -7578,74 +10538,76 @@ impl BlockIncomingMessagesForConversation {
         }
         self
     }
+
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().block_incoming_messages_for_conversation("website-id", "session-id", true).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_verify_status_for_conversation`](WebsiteService::get_verify_status_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_verify_status_for_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_verify_status_for_conversation`](WebsiteService::get_verify_status_for_conversation) (see its example): set options, then `.await` it.
 GetVerifyStatusForConversation => models::ConversationVerify
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_verify_status_for_conversation`](WebsiteService::update_verify_status_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_verify_status_for_conversation("website-id", "session-id", true);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_verify_status_for_conversation`](WebsiteService::update_verify_status_for_conversation) (see its example): set options, then `.await` it.
 UpdateVerifyStatusForConversation => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::request_identity_verification_for_conversation`](WebsiteService::request_identity_verification_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().request_identity_verification_for_conversation("website-id", "session-id", crisp_api::models::ConversationVerifyIdentityRequest::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-RequestIdentityVerificationForConversation => serde_json::Value
+impl UpdateVerifyStatusForConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_verify_status_for_conversation("website-id", "session-id", true).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::redeem_identity_verification_link_for_conversation`](WebsiteService::redeem_identity_verification_link_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().redeem_identity_verification_link_for_conversation("website-id", "session-id", crisp_api::models::ConversationVerifyIdentityRedeem::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::request_identity_verification_for_conversation`](WebsiteService::request_identity_verification_for_conversation) (see its example): set options, then `.await` it.
+RequestIdentityVerificationForConversation => serde_json::Value
+}
+
+impl RequestIdentityVerificationForConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().request_identity_verification_for_conversation("website-id", "session-id", crisp_api::models::ConversationVerifyIdentityRequest::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::redeem_identity_verification_link_for_conversation`](WebsiteService::redeem_identity_verification_link_for_conversation) (see its example): set options, then `.await` it.
 RedeemIdentityVerificationLinkForConversation => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::request_email_transcript_for_conversation`](WebsiteService::request_email_transcript_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().request_email_transcript_for_conversation("website-id", "session-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::request_email_transcript_for_conversation`](WebsiteService::request_email_transcript_for_conversation) (see its example): set options, then `.await` it.
 RequestEmailTranscriptForConversation => serde_json::Value
 }
 
 impl RequestEmailTranscriptForConversation {
+    /// Email address of the person.
+    ///
     /// Sets the `email` body field.
     ///
     /// ```no_run
@@ -7661,100 +10623,128 @@ impl RequestEmailTranscriptForConversation {
         }
         self
     }
+
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().request_email_transcript_for_conversation("website-id", "session-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::request_chatbox_binding_purge_for_conversation`](WebsiteService::request_chatbox_binding_purge_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().request_chatbox_binding_purge_for_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::request_chatbox_binding_purge_for_conversation`](WebsiteService::request_chatbox_binding_purge_for_conversation) (see its example): set options, then `.await` it.
 RequestChatboxBindingPurgeForConversation => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::request_user_feedback_for_conversation`](WebsiteService::request_user_feedback_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().request_user_feedback_for_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-RequestUserFeedbackForConversation => serde_json::Value
+impl RequestChatboxBindingPurgeForConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().request_chatbox_binding_purge_for_conversation("website-id", "session-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_browsing_sessions_for_conversation`](WebsiteService::list_browsing_sessions_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_browsing_sessions_for_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::request_user_feedback_for_conversation`](WebsiteService::request_user_feedback_for_conversation) (see its example): set options, then `.await` it.
+RequestUserFeedbackForConversation => serde_json::Value
+}
+
+impl RequestUserFeedbackForConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().request_user_feedback_for_conversation("website-id", "session-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::list_browsing_sessions_for_conversation`](WebsiteService::list_browsing_sessions_for_conversation) (see its example): set options, then `.await` it.
 ListBrowsingSessionsForConversation => Vec<models::ConversationBrowsing>
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::initiate_browsing_session_for_conversation`](WebsiteService::initiate_browsing_session_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().initiate_browsing_session_for_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::initiate_browsing_session_for_conversation`](WebsiteService::initiate_browsing_session_for_conversation) (see its example): set options, then `.await` it.
 InitiateBrowsingSessionForConversation => serde_json::Value
 }
 
+impl InitiateBrowsingSessionForConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().initiate_browsing_session_for_conversation("website-id", "session-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::send_action_to_existing_browsing_session`](WebsiteService::send_action_to_existing_browsing_session): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().send_action_to_existing_browsing_session("website-id", "session-id", "browsing-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::send_action_to_existing_browsing_session`](WebsiteService::send_action_to_existing_browsing_session) (see its example): set options, then `.await` it.
 SendActionToExistingBrowsingSession => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::assist_existing_browsing_session`](WebsiteService::assist_existing_browsing_session): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().assist_existing_browsing_session("website-id", "session-id", "browsing-id", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-AssistExistingBrowsingSession => serde_json::Value
+impl SendActionToExistingBrowsingSession {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().send_action_to_existing_browsing_session("website-id", "session-id", "browsing-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::initiate_new_call_session_for_conversation`](WebsiteService::initiate_new_call_session_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().initiate_new_call_session_for_conversation("website-id", "session-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::assist_existing_browsing_session`](WebsiteService::assist_existing_browsing_session) (see its example): set options, then `.await` it.
+AssistExistingBrowsingSession => serde_json::Value
+}
+
+impl AssistExistingBrowsingSession {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().assist_existing_browsing_session("website-id", "session-id", "browsing-id", serde_json::json!({})).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::initiate_new_call_session_for_conversation`](WebsiteService::initiate_new_call_session_for_conversation) (see its example): set options, then `.await` it.
 InitiateNewCallSessionForConversation => models::ConversationCall
 }
 
 impl InitiateNewCallSessionForConversation {
+    /// Author of the message or action: type, user identifier, nickname and avatar.
+    ///
     /// Sets the `user` body field.
     ///
     /// ```no_run
@@ -7771,6 +10761,8 @@ impl InitiateNewCallSessionForConversation {
         self
     }
 
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`.
+    ///
     /// Sets the `origin` body field.
     ///
     /// ```no_run
@@ -7786,35 +10778,33 @@ impl InitiateNewCallSessionForConversation {
         }
         self
     }
+
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().initiate_new_call_session_for_conversation("website-id", "session-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_ongoing_call_session_for_conversation`](WebsiteService::get_ongoing_call_session_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_ongoing_call_session_for_conversation("website-id", "session-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_ongoing_call_session_for_conversation`](WebsiteService::get_ongoing_call_session_for_conversation) (see its example): set options, then `.await` it.
 GetOngoingCallSessionForConversation => models::ConversationCall
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::abort_ongoing_call_session_for_conversation`](WebsiteService::abort_ongoing_call_session_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().abort_ongoing_call_session_for_conversation("website-id", "session-id", "call-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::abort_ongoing_call_session_for_conversation`](WebsiteService::abort_ongoing_call_session_for_conversation) (see its example): set options, then `.await` it.
 AbortOngoingCallSessionForConversation => serde_json::Value
 }
 
 impl AbortOngoingCallSessionForConversation {
+    /// Author of the message or action: type, user identifier, nickname and avatar.
+    ///
     /// Sets the `user` body field.
     ///
     /// ```no_run
@@ -7831,6 +10821,8 @@ impl AbortOngoingCallSessionForConversation {
         self
     }
 
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`.
+    ///
     /// Sets the `origin` body field.
     ///
     /// ```no_run
@@ -7849,32 +10841,32 @@ impl AbortOngoingCallSessionForConversation {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::transmit_signaling_on_ongoing_call_session`](WebsiteService::transmit_signaling_on_ongoing_call_session): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().transmit_signaling_on_ongoing_call_session("website-id", "session-id", "call-id", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::transmit_signaling_on_ongoing_call_session`](WebsiteService::transmit_signaling_on_ongoing_call_session) (see its example): set options, then `.await` it.
 TransmitSignalingOnOngoingCallSession => serde_json::Value
 }
 
+impl TransmitSignalingOnOngoingCallSession {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().transmit_signaling_on_ongoing_call_session("website-id", "session-id", "call-id", serde_json::json!({})).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::request_tool_call_for_conversation`](WebsiteService::request_tool_call_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().request_tool_call_for_conversation("website-id", "session-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::request_tool_call_for_conversation`](WebsiteService::request_tool_call_for_conversation) (see its example): set options, then `.await` it.
 RequestToolCallForConversation => serde_json::Value
 }
 
 impl RequestToolCallForConversation {
+    /// Payload carried, as JSON.
+    ///
     /// Sets the `payload` body field.
     ///
     /// ```no_run
@@ -7890,22 +10882,28 @@ impl RequestToolCallForConversation {
         }
         self
     }
+
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().request_tool_call_for_conversation("website-id", "session-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::deliver_widget_button_action_for_conversation`](WebsiteService::deliver_widget_button_action_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().deliver_widget_button_action_for_conversation("website-id", "session-id", "plugin-id", "value", "value", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::deliver_widget_button_action_for_conversation`](WebsiteService::deliver_widget_button_action_for_conversation) (see its example): set options, then `.await` it.
 DeliverWidgetButtonActionForConversation => models::ConversationWidgetAction
 }
 
 impl DeliverWidgetButtonActionForConversation {
+    /// Value carried by the object; its type and meaning depend on the model.
+    ///
     /// Sets the `value` body field.
     ///
     /// ```no_run
@@ -7921,48 +10919,66 @@ impl DeliverWidgetButtonActionForConversation {
         }
         self
     }
+
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().deliver_widget_button_action_for_conversation("website-id", "session-id", "plugin-id", "value", "value", serde_json::json!({})).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::deliver_widget_data_fetch_action_for_conversation`](WebsiteService::deliver_widget_data_fetch_action_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().deliver_widget_data_fetch_action_for_conversation("website-id", "session-id", "plugin-id", "value", "value", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::deliver_widget_data_fetch_action_for_conversation`](WebsiteService::deliver_widget_data_fetch_action_for_conversation) (see its example): set options, then `.await` it.
 DeliverWidgetDataFetchActionForConversation => models::ConversationWidgetAction
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::deliver_widget_data_edit_action_for_conversation`](WebsiteService::deliver_widget_data_edit_action_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().deliver_widget_data_edit_action_for_conversation("website-id", "session-id", "plugin-id", "value", "value", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-DeliverWidgetDataEditActionForConversation => models::ConversationWidgetAction
+impl DeliverWidgetDataFetchActionForConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().deliver_widget_data_fetch_action_for_conversation("website-id", "session-id", "plugin-id", "value", "value", serde_json::json!({})).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::schedule_reminder_for_conversation`](WebsiteService::schedule_reminder_for_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().schedule_reminder_for_conversation("website-id", "session-id", "value", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::deliver_widget_data_edit_action_for_conversation`](WebsiteService::deliver_widget_data_edit_action_for_conversation) (see its example): set options, then `.await` it.
+DeliverWidgetDataEditActionForConversation => models::ConversationWidgetAction
+}
+
+impl DeliverWidgetDataEditActionForConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().deliver_widget_data_edit_action_for_conversation("website-id", "session-id", "plugin-id", "value", "value", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::schedule_reminder_for_conversation`](WebsiteService::schedule_reminder_for_conversation) (see its example): set options, then `.await` it.
 ScheduleReminderForConversation => serde_json::Value
 }
 
 impl ScheduleReminderForConversation {
+    /// Author of the message or action: type, user identifier, nickname and avatar.
+    ///
     /// Sets the `user` body field.
     ///
     /// ```no_run
@@ -7979,6 +10995,8 @@ impl ScheduleReminderForConversation {
         self
     }
 
+    /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`.
+    ///
     /// Sets the `origin` body field.
     ///
     /// ```no_run
@@ -7994,83 +11012,75 @@ impl ScheduleReminderForConversation {
         }
         self
     }
+
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().schedule_reminder_for_conversation("website-id", "session-id", "value", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::report_conversation`](WebsiteService::report_conversation): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().report_conversation("website-id", "session-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::report_conversation`](WebsiteService::report_conversation) (see its example): set options, then `.await` it.
 ReportConversation => serde_json::Value
 }
 
+impl ReportConversation {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().report_conversation("website-id", "session-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_helpdesk_exists`](WebsiteService::check_if_helpdesk_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_helpdesk_exists("website-id");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_helpdesk_exists`](WebsiteService::check_if_helpdesk_exists) (see its example): set options, then `.await` it.
 CheckIfHelpdeskExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk`](WebsiteService::resolve_helpdesk): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk`](WebsiteService::resolve_helpdesk) (see its example): set options, then `.await` it.
 ResolveHelpdesk => models::Helpdesk
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::initialize_helpdesk`](WebsiteService::initialize_helpdesk): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().initialize_helpdesk("website-id", "value", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::initialize_helpdesk`](WebsiteService::initialize_helpdesk) (see its example): set options, then `.await` it.
 InitializeHelpdesk => serde_json::Value
 }
 
+impl InitializeHelpdesk {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().initialize_helpdesk("website-id", "value", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::delete_helpdesk`](WebsiteService::delete_helpdesk): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_helpdesk("website-id", crisp_api::models::HelpdeskRemoveVerify::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_helpdesk`](WebsiteService::delete_helpdesk) (see its example): set options, then `.await` it.
 DeleteHelpdesk => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_helpdesk_locales`](WebsiteService::list_helpdesk_locales): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_helpdesk_locales("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_helpdesk_locales`](WebsiteService::list_helpdesk_locales) (see its example): set options, then `.await` it.
 ListHelpdeskLocales => Vec<models::HelpdeskLocale>
 }
 
@@ -8091,67 +11101,41 @@ impl ListHelpdeskLocales {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::add_helpdesk_locale`](WebsiteService::add_helpdesk_locale): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().add_helpdesk_locale("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::add_helpdesk_locale`](WebsiteService::add_helpdesk_locale) (see its example): set options, then `.await` it.
 AddHelpdeskLocale => serde_json::Value
 }
 
+impl AddHelpdeskLocale {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().add_helpdesk_locale("website-id", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_helpdesk_locale_exists`](WebsiteService::check_if_helpdesk_locale_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_helpdesk_locale_exists("website-id", "locale");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_helpdesk_locale_exists`](WebsiteService::check_if_helpdesk_locale_exists) (see its example): set options, then `.await` it.
 CheckIfHelpdeskLocaleExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_locale`](WebsiteService::resolve_helpdesk_locale): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_locale("website-id", "locale");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_locale`](WebsiteService::resolve_helpdesk_locale) (see its example): set options, then `.await` it.
 ResolveHelpdeskLocale => models::HelpdeskLocale
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_helpdesk_locale`](WebsiteService::delete_helpdesk_locale): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_helpdesk_locale("website-id", "locale");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_helpdesk_locale`](WebsiteService::delete_helpdesk_locale) (see its example): set options, then `.await` it.
 DeleteHelpdeskLocale => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_helpdesk_pages`](WebsiteService::list_helpdesk_pages): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_helpdesk_pages("website-id", "locale", "articles", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_helpdesk_pages`](WebsiteService::list_helpdesk_pages) (see its example): set options, then `.await` it.
 ListHelpdeskPages => Vec<models::HelpdeskPage>
 }
 
@@ -8161,7 +11145,7 @@ impl ListHelpdeskPages {
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
     /// use futures_util::TryStreamExt as _;
-    /// let items: Vec<_> = client.website().list_helpdesk_pages("website-id", "locale", "articles", 1).into_stream().try_collect().await?;
+    /// let items: Vec<_> = client.website().list_helpdesk_pages("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).into_stream().try_collect().await?;
     /// # Ok(()) }
     /// ```
     pub fn into_stream(self) -> impl futures_util::Stream<Item = crate::Result<models::HelpdeskPage>> + Send + 'static {
@@ -8170,37 +11154,23 @@ impl ListHelpdeskPages {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_page_entity`](WebsiteService::resolve_helpdesk_page_entity): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_page_entity("website-id", "locale", "articles", "entity-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_page_entity`](WebsiteService::resolve_helpdesk_page_entity) (see its example): set options, then `.await` it.
 ResolveHelpdeskPageEntity => models::HelpdeskPage
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_helpdesk_tree`](WebsiteService::list_helpdesk_tree): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_helpdesk_tree("website-id", "locale", "articles", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_helpdesk_tree`](WebsiteService::list_helpdesk_tree) (see its example): set options, then `.await` it.
 ListHelpdeskTree => Vec<models::HelpdeskTreeEntry>
 }
 
 impl ListHelpdeskTree {
+    /// Tree path to list below, instead of the root.
+    ///
     /// Sets the `sub_path` query parameter.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().list_helpdesk_tree("website-id", "locale", "articles", 1).sub_path("value").await?;
+    /// client.website().list_helpdesk_tree("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).sub_path("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn sub_path(mut self, sub_path: impl AsRef<str>) -> Self {
@@ -8211,11 +11181,13 @@ impl ListHelpdeskTree {
         self
     }
 
+    /// Only entries whose title matches this text.
+    ///
     /// Sets the `search_title` query parameter.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().list_helpdesk_tree("website-id", "locale", "articles", 1).search_title("value").await?;
+    /// client.website().list_helpdesk_tree("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).search_title("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn search_title(mut self, search_title: impl AsRef<str>) -> Self {
@@ -8226,11 +11198,13 @@ impl ListHelpdeskTree {
         self
     }
 
+    /// Only list items dated on or after this date (a date string).
+    ///
     /// Sets the `filter_date_start` query parameter.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().list_helpdesk_tree("website-id", "locale", "articles", 1).filter_date_start("value").await?;
+    /// client.website().list_helpdesk_tree("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).filter_date_start("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn filter_date_start(mut self, filter_date_start: impl AsRef<str>) -> Self {
@@ -8241,11 +11215,13 @@ impl ListHelpdeskTree {
         self
     }
 
+    /// Only list items dated on or before this date (a date string).
+    ///
     /// Sets the `filter_date_end` query parameter.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().list_helpdesk_tree("website-id", "locale", "articles", 1).filter_date_end("value").await?;
+    /// client.website().list_helpdesk_tree("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).filter_date_end("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn filter_date_end(mut self, filter_date_end: impl AsRef<str>) -> Self {
@@ -8261,7 +11237,7 @@ impl ListHelpdeskTree {
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
     /// use futures_util::TryStreamExt as _;
-    /// let items: Vec<_> = client.website().list_helpdesk_tree("website-id", "locale", "articles", 1).into_stream().try_collect().await?;
+    /// let items: Vec<_> = client.website().list_helpdesk_tree("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).into_stream().try_collect().await?;
     /// # Ok(()) }
     /// ```
     pub fn into_stream(
@@ -8272,136 +11248,100 @@ impl ListHelpdeskTree {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::create_helpdesk_tree_path`](WebsiteService::create_helpdesk_tree_path): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().create_helpdesk_tree_path("website-id", "locale", "articles", "guides/getting-started");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::create_helpdesk_tree_path`](WebsiteService::create_helpdesk_tree_path) (see its example): set options, then `.await` it.
 CreateHelpdeskTreePath => serde_json::Value
 }
 
+impl CreateHelpdeskTreePath {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().create_helpdesk_tree_path("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_tree_path`](WebsiteService::resolve_helpdesk_tree_path): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_tree_path("website-id", "locale", "articles", "guides/getting-started");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_tree_path`](WebsiteService::resolve_helpdesk_tree_path) (see its example): set options, then `.await` it.
 ResolveHelpdeskTreePath => models::HelpdeskTreeEntry
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_helpdesk_tree_path`](WebsiteService::update_helpdesk_tree_path): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_helpdesk_tree_path("website-id", "locale", "articles", "guides/getting-started", crisp_api::models::HelpdeskTreePathUpdate::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_helpdesk_tree_path`](WebsiteService::update_helpdesk_tree_path) (see its example): set options, then `.await` it.
 UpdateHelpdeskTreePath => serde_json::Value
 }
 
+impl UpdateHelpdeskTreePath {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_helpdesk_tree_path("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started", crisp_api::models::HelpdeskTreePathUpdate::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::delete_helpdesk_tree_path`](WebsiteService::delete_helpdesk_tree_path): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_helpdesk_tree_path("website-id", "locale", "articles", "guides/getting-started");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_helpdesk_tree_path`](WebsiteService::delete_helpdesk_tree_path) (see its example): set options, then `.await` it.
 DeleteHelpdeskTreePath => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_tree_content`](WebsiteService::resolve_helpdesk_tree_content): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_tree_content("website-id", "locale", "articles", "guides/getting-started");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_tree_content`](WebsiteService::resolve_helpdesk_tree_content) (see its example): set options, then `.await` it.
 ResolveHelpdeskTreeContent => models::HelpdeskTreeContent
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_helpdesk_tree_content`](WebsiteService::save_helpdesk_tree_content): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_helpdesk_tree_content("website-id", "locale", "articles", "guides/getting-started", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_helpdesk_tree_content`](WebsiteService::save_helpdesk_tree_content) (see its example): set options, then `.await` it.
 SaveHelpdeskTreeContent => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_tree_metadata`](WebsiteService::resolve_helpdesk_tree_metadata): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_tree_metadata("website-id", "locale", "articles", "guides/getting-started");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_tree_metadata`](WebsiteService::resolve_helpdesk_tree_metadata) (see its example): set options, then `.await` it.
 ResolveHelpdeskTreeMetadata => models::HelpdeskTreeMetadata
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_helpdesk_tree_metadata`](WebsiteService::update_helpdesk_tree_metadata): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_helpdesk_tree_metadata("website-id", "locale", "articles", "guides/getting-started", crisp_api::models::HelpdeskTreeMetadata::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_helpdesk_tree_metadata`](WebsiteService::update_helpdesk_tree_metadata) (see its example): set options, then `.await` it.
 UpdateHelpdeskTreeMetadata => serde_json::Value
 }
 
+impl UpdateHelpdeskTreeMetadata {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_helpdesk_tree_metadata("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, "guides/getting-started", crisp_api::models::HelpdeskTreeMetadata::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_tree_page`](WebsiteService::resolve_helpdesk_tree_page): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_tree_page("website-id", "locale", "articles", "guides/getting-started");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_tree_page`](WebsiteService::resolve_helpdesk_tree_page) (see its example): set options, then `.await` it.
 ResolveHelpdeskTreePage => models::HelpdeskTreePage
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_helpdesk_history_changes`](WebsiteService::list_helpdesk_history_changes): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_helpdesk_history_changes("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_helpdesk_history_changes`](WebsiteService::list_helpdesk_history_changes) (see its example): set options, then `.await` it.
 ListHelpdeskHistoryChanges => Vec<models::HelpdeskHistoryChange>
 }
 
 impl ListHelpdeskHistoryChanges {
+    /// Only changes to this language.
+    ///
     /// Sets the `filter_locale` query parameter.
     ///
     /// ```no_run
@@ -8417,6 +11357,8 @@ impl ListHelpdeskHistoryChanges {
         self
     }
 
+    /// Only changes of this kind.
+    ///
     /// Sets the `filter_type` query parameter.
     ///
     /// ```no_run
@@ -8432,6 +11374,8 @@ impl ListHelpdeskHistoryChanges {
         self
     }
 
+    /// Only changes below this tree path.
+    ///
     /// Sets the `filter_tree_path` query parameter.
     ///
     /// ```no_run
@@ -8463,63 +11407,47 @@ impl ListHelpdeskHistoryChanges {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_history_change`](WebsiteService::resolve_helpdesk_history_change): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_history_change("website-id", "change-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_history_change`](WebsiteService::resolve_helpdesk_history_change) (see its example): set options, then `.await` it.
 ResolveHelpdeskHistoryChange => models::HelpdeskHistoryChange
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::cancel_helpdesk_history_change`](WebsiteService::cancel_helpdesk_history_change): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().cancel_helpdesk_history_change("website-id", "change-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::cancel_helpdesk_history_change`](WebsiteService::cancel_helpdesk_history_change) (see its example): set options, then `.await` it.
 CancelHelpdeskHistoryChange => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::request_helpdesk_content_refresh`](WebsiteService::request_helpdesk_content_refresh): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().request_helpdesk_content_refresh("website-id", "locale", "articles");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::request_helpdesk_content_refresh`](WebsiteService::request_helpdesk_content_refresh) (see its example): set options, then `.await` it.
 RequestHelpdeskContentRefresh => serde_json::Value
 }
 
+impl RequestHelpdeskContentRefresh {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().request_helpdesk_content_refresh("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::map_helpdesk_locale_feedback_ratings`](WebsiteService::map_helpdesk_locale_feedback_ratings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().map_helpdesk_locale_feedback_ratings("website-id", "locale", "articles");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::map_helpdesk_locale_feedback_ratings`](WebsiteService::map_helpdesk_locale_feedback_ratings) (see its example): set options, then `.await` it.
 MapHelpdeskLocaleFeedbackRatings => models::HelpdeskLocaleFeedbackRatings
 }
 
 impl MapHelpdeskLocaleFeedbackRatings {
+    /// Only list items dated on or after this date (a date string).
+    ///
     /// Sets the `filter_date_start` query parameter.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().map_helpdesk_locale_feedback_ratings("website-id", "locale", "articles").filter_date_start("value").await?;
+    /// client.website().map_helpdesk_locale_feedback_ratings("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles).filter_date_start("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn filter_date_start(mut self, filter_date_start: impl AsRef<str>) -> Self {
@@ -8530,11 +11458,13 @@ impl MapHelpdeskLocaleFeedbackRatings {
         self
     }
 
+    /// Only list items dated on or before this date (a date string).
+    ///
     /// Sets the `filter_date_end` query parameter.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().map_helpdesk_locale_feedback_ratings("website-id", "locale", "articles").filter_date_end("value").await?;
+    /// client.website().map_helpdesk_locale_feedback_ratings("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles).filter_date_end("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn filter_date_end(mut self, filter_date_end: impl AsRef<str>) -> Self {
@@ -8547,24 +11477,18 @@ impl MapHelpdeskLocaleFeedbackRatings {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_helpdesk_locale_feedbacks`](WebsiteService::list_helpdesk_locale_feedbacks): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_helpdesk_locale_feedbacks("website-id", "locale", "articles", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_helpdesk_locale_feedbacks`](WebsiteService::list_helpdesk_locale_feedbacks) (see its example): set options, then `.await` it.
 ListHelpdeskLocaleFeedbacks => Vec<models::HelpdeskLocaleFeedbackItem>
 }
 
 impl ListHelpdeskLocaleFeedbacks {
+    /// Only list items dated on or after this date (a date string).
+    ///
     /// Sets the `filter_date_start` query parameter.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().list_helpdesk_locale_feedbacks("website-id", "locale", "articles", 1).filter_date_start("value").await?;
+    /// client.website().list_helpdesk_locale_feedbacks("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).filter_date_start("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn filter_date_start(mut self, filter_date_start: impl AsRef<str>) -> Self {
@@ -8575,11 +11499,13 @@ impl ListHelpdeskLocaleFeedbacks {
         self
     }
 
+    /// Only list items dated on or before this date (a date string).
+    ///
     /// Sets the `filter_date_end` query parameter.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().list_helpdesk_locale_feedbacks("website-id", "locale", "articles", 1).filter_date_end("value").await?;
+    /// client.website().list_helpdesk_locale_feedbacks("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).filter_date_end("value").await?;
     /// # Ok(()) }
     /// ```
     pub fn filter_date_end(mut self, filter_date_end: impl AsRef<str>) -> Self {
@@ -8595,7 +11521,7 @@ impl ListHelpdeskLocaleFeedbacks {
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
     /// use futures_util::TryStreamExt as _;
-    /// let items: Vec<_> = client.website().list_helpdesk_locale_feedbacks("website-id", "locale", "articles", 1).into_stream().try_collect().await?;
+    /// let items: Vec<_> = client.website().list_helpdesk_locale_feedbacks("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, 1).into_stream().try_collect().await?;
     /// # Ok(()) }
     /// ```
     pub fn into_stream(
@@ -8606,41 +11532,45 @@ impl ListHelpdeskLocaleFeedbacks {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::import_external_helpdesk_to_locale`](WebsiteService::import_external_helpdesk_to_locale): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().import_external_helpdesk_to_locale("website-id", "locale", "articles", crisp_api::models::HelpdeskLocaleExternalImport::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::import_external_helpdesk_to_locale`](WebsiteService::import_external_helpdesk_to_locale) (see its example): set options, then `.await` it.
 ImportExternalHelpdeskToLocale => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::export_helpdesk_locale_articles`](WebsiteService::export_helpdesk_locale_articles): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().export_helpdesk_locale_articles("website-id", "locale", "articles");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-ExportHelpdeskLocaleArticles => serde_json::Value
+impl ImportExternalHelpdeskToLocale {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().import_external_helpdesk_to_locale("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles, crisp_api::models::HelpdeskLocaleExternalImport::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_helpdesk_redirections`](WebsiteService::list_helpdesk_redirections): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_helpdesk_redirections("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::export_helpdesk_locale_articles`](WebsiteService::export_helpdesk_locale_articles) (see its example): set options, then `.await` it.
+ExportHelpdeskLocaleArticles => serde_json::Value
+}
+
+impl ExportHelpdeskLocaleArticles {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().export_helpdesk_locale_articles("website-id", "locale", crisp_api::models::HelpdeskContentType::Articles).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::list_helpdesk_redirections`](WebsiteService::list_helpdesk_redirections) (see its example): set options, then `.await` it.
 ListHelpdeskRedirections => Vec<models::HelpdeskRedirection>
 }
 
@@ -8661,110 +11591,76 @@ impl ListHelpdeskRedirections {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::add_helpdesk_redirection`](WebsiteService::add_helpdesk_redirection): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().add_helpdesk_redirection("website-id", "value", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::add_helpdesk_redirection`](WebsiteService::add_helpdesk_redirection) (see its example): set options, then `.await` it.
 AddHelpdeskRedirection => models::HelpdeskRedirectionNew
 }
 
+impl AddHelpdeskRedirection {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().add_helpdesk_redirection("website-id", "value", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_helpdesk_redirection_exists`](WebsiteService::check_if_helpdesk_redirection_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_helpdesk_redirection_exists("website-id", "redirection-id");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_helpdesk_redirection_exists`](WebsiteService::check_if_helpdesk_redirection_exists) (see its example): set options, then `.await` it.
 CheckIfHelpdeskRedirectionExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_redirection`](WebsiteService::resolve_helpdesk_redirection): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_redirection("website-id", "redirection-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_redirection`](WebsiteService::resolve_helpdesk_redirection) (see its example): set options, then `.await` it.
 ResolveHelpdeskRedirection => models::HelpdeskRedirection
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_helpdesk_redirection`](WebsiteService::delete_helpdesk_redirection): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_helpdesk_redirection("website-id", "redirection-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_helpdesk_redirection`](WebsiteService::delete_helpdesk_redirection) (see its example): set options, then `.await` it.
 DeleteHelpdeskRedirection => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_settings`](WebsiteService::resolve_helpdesk_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_settings("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_settings`](WebsiteService::resolve_helpdesk_settings) (see its example): set options, then `.await` it.
 ResolveHelpdeskSettings => models::HelpdeskSettings
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_helpdesk_settings`](WebsiteService::save_helpdesk_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_helpdesk_settings("website-id", crisp_api::models::HelpdeskSettings::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_helpdesk_settings`](WebsiteService::save_helpdesk_settings) (see its example): set options, then `.await` it.
 SaveHelpdeskSettings => serde_json::Value
 }
 
+impl SaveHelpdeskSettings {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().save_helpdesk_settings("website-id", crisp_api::models::HelpdeskSettings::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::resolve_helpdesk_domain`](WebsiteService::resolve_helpdesk_domain): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().resolve_helpdesk_domain("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::resolve_helpdesk_domain`](WebsiteService::resolve_helpdesk_domain) (see its example): set options, then `.await` it.
 ResolveHelpdeskDomain => models::HelpdeskDomain
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::request_helpdesk_domain_change`](WebsiteService::request_helpdesk_domain_change): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().request_helpdesk_domain_change("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::request_helpdesk_domain_change`](WebsiteService::request_helpdesk_domain_change) (see its example): set options, then `.await` it.
 RequestHelpdeskDomainChange => serde_json::Value
 }
 
 impl RequestHelpdeskDomainChange {
+    /// Basic subdomain of the helpdesk (under the Crisp helpdesk domain).
+    ///
     /// Sets the `basic` body field.
     ///
     /// ```no_run
@@ -8781,6 +11677,8 @@ impl RequestHelpdeskDomainChange {
         self
     }
 
+    /// Custom domain name that serves the helpdesk.
+    ///
     /// Sets the `custom` body field.
     ///
     /// ```no_run
@@ -8796,22 +11694,28 @@ impl RequestHelpdeskDomainChange {
         }
         self
     }
+
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().request_helpdesk_domain_change("website-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::generate_helpdesk_domain_setup_flow`](WebsiteService::generate_helpdesk_domain_setup_flow): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().generate_helpdesk_domain_setup_flow("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::generate_helpdesk_domain_setup_flow`](WebsiteService::generate_helpdesk_domain_setup_flow) (see its example): set options, then `.await` it.
 GenerateHelpdeskDomainSetupFlow => models::HelpdeskDomainSetupFlow
 }
 
 impl GenerateHelpdeskDomainSetupFlow {
+    /// Custom domain name that serves the helpdesk.
+    ///
     /// Sets the `custom` query parameter.
     ///
     /// ```no_run
@@ -8829,15 +11733,7 @@ impl GenerateHelpdeskDomainSetupFlow {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_inboxes`](WebsiteService::list_inboxes): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_inboxes("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_inboxes`](WebsiteService::list_inboxes) (see its example): set options, then `.await` it.
 ListInboxes => Vec<models::WebsiteInbox>
 }
 
@@ -8856,210 +11752,152 @@ impl ListInboxes {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::batch_order_inboxes`](WebsiteService::batch_order_inboxes): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().batch_order_inboxes("website-id", crisp_api::models::WebsiteInboxOrders::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::batch_order_inboxes`](WebsiteService::batch_order_inboxes) (see its example): set options, then `.await` it.
 BatchOrderInboxes => serde_json::Value
 }
 
+impl BatchOrderInboxes {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().batch_order_inboxes("website-id", crisp_api::models::WebsiteInboxOrders::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::create_new_inbox`](WebsiteService::create_new_inbox): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().create_new_inbox("website-id", crisp_api::models::WebsiteInbox::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::create_new_inbox`](WebsiteService::create_new_inbox) (see its example): set options, then `.await` it.
 CreateNewInbox => models::WebsiteInboxNew
 }
 
+impl CreateNewInbox {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().create_new_inbox("website-id", crisp_api::models::WebsiteInbox::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_inbox_exists`](WebsiteService::check_if_inbox_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_inbox_exists("website-id", "inbox-id");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_inbox_exists`](WebsiteService::check_if_inbox_exists) (see its example): set options, then `.await` it.
 CheckIfInboxExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_inbox`](WebsiteService::get_inbox): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_inbox("website-id", "inbox-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_inbox`](WebsiteService::get_inbox) (see its example): set options, then `.await` it.
 GetInbox => models::WebsiteInbox
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_inbox`](WebsiteService::save_inbox): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_inbox("website-id", "inbox-id", crisp_api::models::WebsiteInbox::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_inbox`](WebsiteService::save_inbox) (see its example): set options, then `.await` it.
 SaveInbox => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_inbox`](WebsiteService::delete_inbox): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_inbox("website-id", "inbox-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_inbox`](WebsiteService::delete_inbox) (see its example): set options, then `.await` it.
 DeleteInbox => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_website_operators`](WebsiteService::list_website_operators): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_website_operators("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_website_operators`](WebsiteService::list_website_operators) (see its example): set options, then `.await` it.
 ListWebsiteOperators => Vec<models::WebsiteOperatorListOne>
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_last_active_website_operators`](WebsiteService::list_last_active_website_operators): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_last_active_website_operators("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_last_active_website_operators`](WebsiteService::list_last_active_website_operators) (see its example): set options, then `.await` it.
 ListLastActiveWebsiteOperators => Vec<models::WebsiteOperatorsLastActiveListOne>
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::flush_last_active_website_operators`](WebsiteService::flush_last_active_website_operators): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().flush_last_active_website_operators("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::flush_last_active_website_operators`](WebsiteService::flush_last_active_website_operators) (see its example): set options, then `.await` it.
 FlushLastActiveWebsiteOperators => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::send_email_to_website_operators`](WebsiteService::send_email_to_website_operators): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().send_email_to_website_operators("website-id", crisp_api::models::WebsiteOperatorEmail::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::send_email_to_website_operators`](WebsiteService::send_email_to_website_operators) (see its example): set options, then `.await` it.
 SendEmailToWebsiteOperators => serde_json::Value
 }
 
+impl SendEmailToWebsiteOperators {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().send_email_to_website_operators("website-id", crisp_api::models::WebsiteOperatorEmail::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::get_website_operator`](WebsiteService::get_website_operator): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_website_operator("website-id", "user-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_website_operator`](WebsiteService::get_website_operator) (see its example): set options, then `.await` it.
 GetWebsiteOperator => models::WebsiteOperator
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::invite_website_operator`](WebsiteService::invite_website_operator): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().invite_website_operator("website-id", "value", "value", true);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::invite_website_operator`](WebsiteService::invite_website_operator) (see its example): set options, then `.await` it.
 InviteWebsiteOperator => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::change_operator_membership`](WebsiteService::change_operator_membership): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().change_operator_membership("website-id", "user-id", "value", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-ChangeOperatorMembership => serde_json::Value
+impl InviteWebsiteOperator {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().invite_website_operator("website-id", "value", "value", true).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::unlink_operator_from_website`](WebsiteService::unlink_operator_from_website): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().unlink_operator_from_website("website-id", "user-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::change_operator_membership`](WebsiteService::change_operator_membership) (see its example): set options, then `.await` it.
+ChangeOperatorMembership => serde_json::Value
+}
+
+impl ChangeOperatorMembership {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().change_operator_membership("website-id", "user-id", "value", "value").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::unlink_operator_from_website`](WebsiteService::unlink_operator_from_website) (see its example): set options, then `.await` it.
 UnlinkOperatorFromWebsite => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_people_statistics`](WebsiteService::get_people_statistics): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_people_statistics("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_people_statistics`](WebsiteService::get_people_statistics) (see its example): set options, then `.await` it.
 GetPeopleStatistics => models::PeopleStatistics
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_suggested_people_segments`](WebsiteService::list_suggested_people_segments): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_suggested_people_segments("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_suggested_people_segments`](WebsiteService::list_suggested_people_segments) (see its example): set options, then `.await` it.
 ListSuggestedPeopleSegments => Vec<models::PeopleSuggestedSegment>
 }
 
@@ -9080,28 +11918,12 @@ impl ListSuggestedPeopleSegments {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_suggested_people_segment`](WebsiteService::delete_suggested_people_segment): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_suggested_people_segment("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_suggested_people_segment`](WebsiteService::delete_suggested_people_segment) (see its example): set options, then `.await` it.
 DeleteSuggestedPeopleSegment => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_suggested_people_data_keys`](WebsiteService::list_suggested_people_data_keys): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_suggested_people_data_keys("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_suggested_people_data_keys`](WebsiteService::list_suggested_people_data_keys) (see its example): set options, then `.await` it.
 ListSuggestedPeopleDataKeys => Vec<models::PeopleSuggestedDataKey>
 }
 
@@ -9122,28 +11944,12 @@ impl ListSuggestedPeopleDataKeys {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_suggested_people_data_key`](WebsiteService::delete_suggested_people_data_key): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_suggested_people_data_key("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_suggested_people_data_key`](WebsiteService::delete_suggested_people_data_key) (see its example): set options, then `.await` it.
 DeleteSuggestedPeopleDataKey => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_suggested_people_events`](WebsiteService::list_suggested_people_events): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_suggested_people_events("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_suggested_people_events`](WebsiteService::list_suggested_people_events) (see its example): set options, then `.await` it.
 ListSuggestedPeopleEvents => Vec<models::PeopleSuggestedEvent>
 }
 
@@ -9164,32 +11970,18 @@ impl ListSuggestedPeopleEvents {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_suggested_people_event`](WebsiteService::delete_suggested_people_event): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_suggested_people_event("website-id", "value");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_suggested_people_event`](WebsiteService::delete_suggested_people_event) (see its example): set options, then `.await` it.
 DeleteSuggestedPeopleEvent => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_people_profiles`](WebsiteService::list_people_profiles): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_people_profiles("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_people_profiles`](WebsiteService::list_people_profiles) (see its example): set options, then `.await` it.
 ListPeopleProfiles => Vec<models::PeopleProfile>
 }
 
 impl ListPeopleProfiles {
+    /// Profile field to sort by.
+    ///
     /// Sets the `sort_field` query parameter.
     ///
     /// ```no_run
@@ -9205,6 +11997,8 @@ impl ListPeopleProfiles {
         self
     }
 
+    /// Sort direction.
+    ///
     /// Sets the `sort_order` query parameter.
     ///
     /// ```no_run
@@ -9220,6 +12014,8 @@ impl ListPeopleProfiles {
         self
     }
 
+    /// How filters combine in a `filter` search: `and` (all must match, the default) or `or` (any may match).
+    ///
     /// Sets the `search_operator` query parameter.
     ///
     /// ```no_run
@@ -9235,6 +12031,8 @@ impl ListPeopleProfiles {
         self
     }
 
+    /// Filter expression (JSON-encoded) the profiles must match.
+    ///
     /// Sets the `search_filter` query parameter.
     ///
     /// ```no_run
@@ -9250,6 +12048,8 @@ impl ListPeopleProfiles {
         self
     }
 
+    /// Free text the profiles must match.
+    ///
     /// Sets the `search_text` query parameter.
     ///
     /// ```no_run
@@ -9281,93 +12081,65 @@ impl ListPeopleProfiles {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::add_new_people_profile`](WebsiteService::add_new_people_profile): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().add_new_people_profile("website-id", crisp_api::models::PeopleProfileUpdateCard::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::add_new_people_profile`](WebsiteService::add_new_people_profile) (see its example): set options, then `.await` it.
 AddNewPeopleProfile => models::PeopleProfileNew
 }
 
+impl AddNewPeopleProfile {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().add_new_people_profile("website-id", crisp_api::models::PeopleProfileUpdateCard::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_people_profile_exists`](WebsiteService::check_if_people_profile_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_people_profile_exists("website-id", "people-id");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_people_profile_exists`](WebsiteService::check_if_people_profile_exists) (see its example): set options, then `.await` it.
 CheckIfPeopleProfileExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_people_profile`](WebsiteService::get_people_profile): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_people_profile("website-id", "people-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_people_profile`](WebsiteService::get_people_profile) (see its example): set options, then `.await` it.
 GetPeopleProfile => models::PeopleProfile
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_people_profile`](WebsiteService::save_people_profile): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_people_profile("website-id", "people-id", crisp_api::models::PeopleProfileUpdateCard::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_people_profile`](WebsiteService::save_people_profile) (see its example): set options, then `.await` it.
 SavePeopleProfile => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_people_profile`](WebsiteService::update_people_profile): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_people_profile("website-id", "people-id", crisp_api::models::PeopleProfileUpdateCard::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_people_profile`](WebsiteService::update_people_profile) (see its example): set options, then `.await` it.
 UpdatePeopleProfile => serde_json::Value
 }
 
+impl UpdatePeopleProfile {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_people_profile("website-id", "people-id", crisp_api::models::PeopleProfileUpdateCard::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::remove_people_profile`](WebsiteService::remove_people_profile): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().remove_people_profile("website-id", "people-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::remove_people_profile`](WebsiteService::remove_people_profile) (see its example): set options, then `.await` it.
 RemovePeopleProfile => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_people_conversations`](WebsiteService::list_people_conversations): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_people_conversations("website-id", "people-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_people_conversations`](WebsiteService::list_people_conversations) (see its example): set options, then `.await` it.
 ListPeopleConversations => Vec<String>
 }
 
@@ -9386,15 +12158,7 @@ impl ListPeopleConversations {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_people_campaigns`](WebsiteService::list_people_campaigns): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_people_campaigns("website-id", "people-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_people_campaigns`](WebsiteService::list_people_campaigns) (see its example): set options, then `.await` it.
 ListPeopleCampaigns => Vec<models::PeopleCampaign>
 }
 
@@ -9415,28 +12179,26 @@ impl ListPeopleCampaigns {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::add_people_event`](WebsiteService::add_people_event): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().add_people_event("website-id", "people-id", crisp_api::models::PeopleEvent::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::add_people_event`](WebsiteService::add_people_event) (see its example): set options, then `.await` it.
 AddPeopleEvent => serde_json::Value
 }
 
+impl AddPeopleEvent {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().add_people_event("website-id", "people-id", crisp_api::models::PeopleEvent::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::list_people_events`](WebsiteService::list_people_events): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_people_events("website-id", "people-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_people_events`](WebsiteService::list_people_events) (see its example): set options, then `.await` it.
 ListPeopleEvents => Vec<models::PeopleEvent>
 }
 
@@ -9455,132 +12217,122 @@ impl ListPeopleEvents {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_people_data`](WebsiteService::get_people_data): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_people_data("website-id", "people-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_people_data`](WebsiteService::get_people_data) (see its example): set options, then `.await` it.
 GetPeopleData => models::PeopleData
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_people_data`](WebsiteService::save_people_data): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_people_data("website-id", "people-id", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_people_data`](WebsiteService::save_people_data) (see its example): set options, then `.await` it.
 SavePeopleData => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_people_data`](WebsiteService::update_people_data): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_people_data("website-id", "people-id", serde_json::json!({}));
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_people_data`](WebsiteService::update_people_data) (see its example): set options, then `.await` it.
 UpdatePeopleData => serde_json::Value
 }
 
+impl UpdatePeopleData {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_people_data("website-id", "people-id", serde_json::json!({})).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::get_people_subscription_status`](WebsiteService::get_people_subscription_status): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_people_subscription_status("website-id", "people-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_people_subscription_status`](WebsiteService::get_people_subscription_status) (see its example): set options, then `.await` it.
 GetPeopleSubscriptionStatus => models::PeopleSubscription
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_people_subscription_status`](WebsiteService::update_people_subscription_status): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_people_subscription_status("website-id", "people-id", crisp_api::models::PeopleSubscriptionUpdate::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_people_subscription_status`](WebsiteService::update_people_subscription_status) (see its example): set options, then `.await` it.
 UpdatePeopleSubscriptionStatus => serde_json::Value
 }
 
+impl UpdatePeopleSubscriptionStatus {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_people_subscription_status("website-id", "people-id", crisp_api::models::PeopleSubscriptionUpdate::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::export_people_profiles`](WebsiteService::export_people_profiles): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().export_people_profiles("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::export_people_profiles`](WebsiteService::export_people_profiles) (see its example): set options, then `.await` it.
 ExportPeopleProfiles => serde_json::Value
 }
 
-endpoint! {
-/// The request built by [`WebsiteService::import_people_profiles`](WebsiteService::import_people_profiles): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().import_people_profiles("website-id", crisp_api::models::PeopleProfileImportSetup::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
-ImportPeopleProfiles => models::PeopleProfileImport
+impl ExportPeopleProfiles {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().export_people_profiles("website-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_website_settings`](WebsiteService::get_website_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_website_settings("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::import_people_profiles`](WebsiteService::import_people_profiles) (see its example): set options, then `.await` it.
+ImportPeopleProfiles => models::PeopleProfileImport
+}
+
+impl ImportPeopleProfiles {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().import_people_profiles("website-id", crisp_api::models::PeopleProfileImportSetup::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
+endpoint! {
+/// The request built by [`WebsiteService::get_website_settings`](WebsiteService::get_website_settings) (see its example): set options, then `.await` it.
 GetWebsiteSettings => models::WebsiteSettings
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_website_settings`](WebsiteService::update_website_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_website_settings("website-id", crisp_api::models::WebsiteSettingsUpdate::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_website_settings`](WebsiteService::update_website_settings) (see its example): set options, then `.await` it.
 UpdateWebsiteSettings => serde_json::Value
 }
 
+impl UpdateWebsiteSettings {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_website_settings("website-id", crisp_api::models::WebsiteSettingsUpdate::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::list_teams`](WebsiteService::list_teams): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_teams("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_teams`](WebsiteService::list_teams) (see its example): set options, then `.await` it.
 ListTeams => Vec<models::WebsiteTeam>
 }
 
@@ -9599,145 +12351,99 @@ impl ListTeams {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::create_new_team`](WebsiteService::create_new_team): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().create_new_team("website-id", crisp_api::models::WebsiteTeam::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::create_new_team`](WebsiteService::create_new_team) (see its example): set options, then `.await` it.
 CreateNewTeam => models::WebsiteTeamNew
 }
 
+impl CreateNewTeam {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().create_new_team("website-id", crisp_api::models::WebsiteTeam::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 exists_endpoint! {
-/// The request built by [`WebsiteService::check_if_team_exists`](WebsiteService::check_if_team_exists): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().check_if_team_exists("website-id", "team-id");
-/// let exists = request.await?;
-/// # let _ = exists;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::check_if_team_exists`](WebsiteService::check_if_team_exists) (see its example): set options, then `.await` it.
 CheckIfTeamExists
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_team`](WebsiteService::get_team): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_team("website-id", "team-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_team`](WebsiteService::get_team) (see its example): set options, then `.await` it.
 GetTeam => models::WebsiteTeam
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::save_team`](WebsiteService::save_team): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().save_team("website-id", "team-id", crisp_api::models::WebsiteTeam::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::save_team`](WebsiteService::save_team) (see its example): set options, then `.await` it.
 SaveTeam => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::delete_team`](WebsiteService::delete_team): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().delete_team("website-id", "team-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::delete_team`](WebsiteService::delete_team) (see its example): set options, then `.await` it.
 DeleteTeam => serde_json::Value
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_verify_settings`](WebsiteService::get_verify_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_verify_settings("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_verify_settings`](WebsiteService::get_verify_settings) (see its example): set options, then `.await` it.
 GetVerifySettings => models::WebsiteVerifySettings
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::update_verify_settings`](WebsiteService::update_verify_settings): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().update_verify_settings("website-id", crisp_api::models::WebsiteVerifySettingsUpdate::default());
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::update_verify_settings`](WebsiteService::update_verify_settings) (see its example): set options, then `.await` it.
 UpdateVerifySettings => serde_json::Value
 }
 
+impl UpdateVerifySettings {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().update_verify_settings("website-id", crisp_api::models::WebsiteVerifySettingsUpdate::default()).idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::get_verify_key`](WebsiteService::get_verify_key): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_verify_key("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_verify_key`](WebsiteService::get_verify_key) (see its example): set options, then `.await` it.
 GetVerifyKey => models::WebsiteVerifyKey
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::roll_verify_key`](WebsiteService::roll_verify_key): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().roll_verify_key("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::roll_verify_key`](WebsiteService::roll_verify_key) (see its example): set options, then `.await` it.
 RollVerifyKey => serde_json::Value
 }
 
+impl RollVerifyKey {
+    /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// client.website().roll_verify_key("website-id").idempotent().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn idempotent(mut self) -> Self {
+        self.0.mark_idempotent();
+        self
+    }
+}
+
 endpoint! {
-/// The request built by [`WebsiteService::count_visitors`](WebsiteService::count_visitors): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().count_visitors("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::count_visitors`](WebsiteService::count_visitors) (see its example): set options, then `.await` it.
 CountVisitors => models::WebsiteVisitorCount
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::list_visitors`](WebsiteService::list_visitors): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().list_visitors("website-id", 1);
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::list_visitors`](WebsiteService::list_visitors) (see its example): set options, then `.await` it.
 ListVisitors => Vec<models::WebsiteVisitor>
 }
 
@@ -9758,27 +12464,21 @@ impl ListVisitors {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::pinpoint_visitors_on_map`](WebsiteService::pinpoint_visitors_on_map): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().pinpoint_visitors_on_map("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::pinpoint_visitors_on_map`](WebsiteService::pinpoint_visitors_on_map) (see its example): set options, then `.await` it.
 PinpointVisitorsOnMap => Vec<models::WebsiteVisitorsMapPoint>
 }
 
 impl PinpointVisitorsOnMap {
+    /// Longitude of the centre of the area, in degrees (negative west of Greenwich).
+    ///
     /// Sets the `center_longitude` query parameter.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().pinpoint_visitors_on_map("website-id").center_longitude(20).await?;
+    /// client.website().pinpoint_visitors_on_map("website-id").center_longitude(48.8566).await?;
     /// # Ok(()) }
     /// ```
-    pub fn center_longitude(mut self, center_longitude: u64) -> Self {
+    pub fn center_longitude(mut self, center_longitude: f64) -> Self {
         let call = &mut self.0;
         {
             call.query("center_longitude", center_longitude);
@@ -9786,14 +12486,16 @@ impl PinpointVisitorsOnMap {
         self
     }
 
+    /// Latitude of the centre of the area, in degrees (negative south of the equator).
+    ///
     /// Sets the `center_latitude` query parameter.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().pinpoint_visitors_on_map("website-id").center_latitude(20).await?;
+    /// client.website().pinpoint_visitors_on_map("website-id").center_latitude(48.8566).await?;
     /// # Ok(()) }
     /// ```
-    pub fn center_latitude(mut self, center_latitude: u64) -> Self {
+    pub fn center_latitude(mut self, center_latitude: f64) -> Self {
         let call = &mut self.0;
         {
             call.query("center_latitude", center_latitude);
@@ -9801,14 +12503,16 @@ impl PinpointVisitorsOnMap {
         self
     }
 
+    /// Radius of the area around the centre.
+    ///
     /// Sets the `center_radius` query parameter.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.website().pinpoint_visitors_on_map("website-id").center_radius(20).await?;
+    /// client.website().pinpoint_visitors_on_map("website-id").center_radius(48.8566).await?;
     /// # Ok(()) }
     /// ```
-    pub fn center_radius(mut self, center_radius: u64) -> Self {
+    pub fn center_radius(mut self, center_radius: f64) -> Self {
         let call = &mut self.0;
         {
             call.query("center_radius", center_radius);
@@ -9818,53 +12522,21 @@ impl PinpointVisitorsOnMap {
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::get_session_identifier_from_token`](WebsiteService::get_session_identifier_from_token): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().get_session_identifier_from_token("website-id", "token-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::get_session_identifier_from_token`](WebsiteService::get_session_identifier_from_token) (see its example): set options, then `.await` it.
 GetSessionIdentifierFromToken => models::WebsiteVisitorsToken
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::count_blocked_visitors`](WebsiteService::count_blocked_visitors): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().count_blocked_visitors("website-id");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::count_blocked_visitors`](WebsiteService::count_blocked_visitors) (see its example): set options, then `.await` it.
 CountBlockedVisitors => models::WebsiteVisitorsBlocked
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::count_blocked_visitors_in_rule`](WebsiteService::count_blocked_visitors_in_rule): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().count_blocked_visitors_in_rule("website-id", "rule");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::count_blocked_visitors_in_rule`](WebsiteService::count_blocked_visitors_in_rule) (see its example): set options, then `.await` it.
 CountBlockedVisitorsInRule => f64
 }
 
 endpoint! {
-/// The request built by [`WebsiteService::clear_blocked_visitors_in_rule`](WebsiteService::clear_blocked_visitors_in_rule): set options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let request = client.website().clear_blocked_visitors_in_rule("website-id", "rule");
-/// let result = request.await?;
-/// # let _ = result;
-/// # Ok(()) }
-/// ```
+/// The request built by [`WebsiteService::clear_blocked_visitors_in_rule`](WebsiteService::clear_blocked_visitors_in_rule) (see its example): set options, then `.await` it.
 ClearBlockedVisitorsInRule => serde_json::Value
 }

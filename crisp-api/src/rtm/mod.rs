@@ -13,7 +13,7 @@
 //! client.set_tier(Tier::Plugin);
 //! client.authenticate("identifier", "key");
 //!
-//! let mut rtm = client.rtm().events(["message:send", "message:received"]).connect().await?;
+//! let mut rtm = client.rtm().events([crisp_api::events::EventName::MessageSend, crisp_api::events::EventName::MessageReceived]).connect().await?;
 //! while let Some(event) = rtm.next().await {
 //!     match event? {
 //!         Event::MessageSend(message) => println!("a visitor wrote: {:?}", message.content),
@@ -89,7 +89,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tracing::Instrument as _;
 
 use crate::client::Crisp;
-use crate::events::{EVENT_NAMES, Event};
+use crate::events::{EVENT_NAMES, Event, EventName};
 
 mod endpoint;
 mod error;
@@ -171,7 +171,7 @@ impl Crisp {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> Result<(), crisp_api::rtm::RtmError> {
-    /// let rtm = client.rtm().events(["message:send"]).connect().await?;
+    /// let rtm = client.rtm().events([crisp_api::events::EventName::MessageSend]).connect().await?;
     /// # let _ = rtm;
     /// # Ok(()) }
     /// ```
@@ -194,7 +194,7 @@ impl Crisp {
 /// # async fn run(client: crisp_api::Crisp) -> Result<(), crisp_api::rtm::RtmError> {
 /// let rtm = client
 ///     .rtm()
-///     .events(["message:send", "session:set_state"])
+///     .events([crisp_api::events::EventName::MessageSend, crisp_api::events::EventName::SessionSetState])
 ///     .reconnect_backoff(Duration::from_millis(500), Duration::from_secs(10))
 ///     .connect_timeout(Duration::from_secs(5))
 ///     .connect()
@@ -219,17 +219,17 @@ impl RtmBuilder {
     ///
     /// ```
     /// # let client = crisp_api::Crisp::new();
-    /// let builder = client.rtm().events(["message:send", "message:received"]);
+    /// let builder = client.rtm().events([crisp_api::events::EventName::MessageSend, crisp_api::events::EventName::MessageReceived]);
     /// # let _ = builder;
     /// ```
     pub fn events<I, S>(mut self, events: I) -> Self
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: Into<EventName>,
     {
         let mut unique: Vec<String> = Vec::new();
         for event in events {
-            let event = event.into();
+            let event = event.into().as_str().to_owned();
             if !unique.contains(&event) {
                 unique.push(event);
             }
@@ -357,8 +357,8 @@ impl RtmBuilder {
 /// ```no_run
 /// use futures_util::StreamExt as _;
 /// # async fn run(client: crisp_api::Crisp) -> Result<(), crisp_api::rtm::RtmError> {
-/// let mut rtm = client.rtm().events(["message:send"]).connect().await?;
-/// rtm.bind_push(["message:received"]).await?;
+/// let mut rtm = client.rtm().events([crisp_api::events::EventName::MessageSend]).connect().await?;
+/// rtm.bind_push([crisp_api::events::EventName::MessageReceived]).await?;
 /// if let Some(event) = rtm.next().await {
 ///     println!("{}", event?.name());
 /// }
@@ -431,13 +431,13 @@ impl RtmClient {
     ///
     /// ```no_run
     /// # async fn run(rtm: crisp_api::rtm::RtmClient) -> Result<(), crisp_api::rtm::RtmError> {
-    /// rtm.bind_push(["session:set_state"]).await?;
+    /// rtm.bind_push([crisp_api::events::EventName::SessionSetState]).await?;
     /// # Ok(()) }
     /// ```
     pub async fn bind_push<I, S>(&self, events: I) -> Result<(), RtmError>
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: Into<EventName>,
     {
         self.handle.bind_push(events).await
     }
@@ -447,13 +447,13 @@ impl RtmClient {
     ///
     /// ```no_run
     /// # async fn run(rtm: crisp_api::rtm::RtmClient) -> Result<(), crisp_api::rtm::RtmError> {
-    /// rtm.bind_pop(["message:compose:send"]).await?;
+    /// rtm.bind_pop([crisp_api::events::EventName::MessageComposeSend]).await?;
     /// # Ok(()) }
     /// ```
     pub async fn bind_pop<I, S>(&self, events: I) -> Result<(), RtmError>
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: Into<EventName>,
     {
         self.handle.bind_pop(events).await
     }
@@ -463,7 +463,7 @@ impl RtmClient {
     /// ```no_run
     /// # async fn run(rtm: crisp_api::rtm::RtmClient) {
     /// let handle = rtm.handle();
-    /// tokio::spawn(async move { handle.bind_push(["message:received"]).await });
+    /// tokio::spawn(async move { handle.bind_push([crisp_api::events::EventName::MessageReceived]).await });
     /// # }
     /// ```
     pub fn handle(&self) -> RtmHandle {
@@ -506,7 +506,7 @@ impl Stream for RtmClient {
 /// ```no_run
 /// # async fn run(rtm: crisp_api::rtm::RtmClient) -> Result<(), crisp_api::rtm::RtmError> {
 /// let handle = rtm.handle();
-/// handle.bind_push(["message:received"]).await?;
+/// handle.bind_push([crisp_api::events::EventName::MessageReceived]).await?;
 /// println!("{:?}", handle.state());
 /// # Ok(()) }
 /// ```
@@ -576,13 +576,13 @@ impl RtmHandle {
     ///
     /// ```no_run
     /// # async fn run(handle: crisp_api::rtm::RtmHandle) -> Result<(), crisp_api::rtm::RtmError> {
-    /// handle.bind_push(["session:set_state"]).await?;
+    /// handle.bind_push([crisp_api::events::EventName::SessionSetState]).await?;
     /// # Ok(()) }
     /// ```
     pub async fn bind_push<I, S>(&self, events: I) -> Result<(), RtmError>
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: Into<EventName>,
     {
         self.bind_events(events, BindOp::Push).await
     }
@@ -591,13 +591,13 @@ impl RtmHandle {
     ///
     /// ```no_run
     /// # async fn run(handle: crisp_api::rtm::RtmHandle) -> Result<(), crisp_api::rtm::RtmError> {
-    /// handle.bind_pop(["message:compose:send"]).await?;
+    /// handle.bind_pop([crisp_api::events::EventName::MessageComposeSend]).await?;
     /// # Ok(()) }
     /// ```
     pub async fn bind_pop<I, S>(&self, events: I) -> Result<(), RtmError>
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: Into<EventName>,
     {
         self.bind_events(events, BindOp::Pop).await
     }
@@ -621,9 +621,9 @@ impl RtmHandle {
     async fn bind_events<I, S>(&self, events: I, op: fn(Vec<String>) -> BindOp) -> Result<(), RtmError>
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: Into<EventName>,
     {
-        let events: Vec<String> = events.into_iter().map(Into::into).collect();
+        let events: Vec<String> = events.into_iter().map(|event| event.into().as_str().to_owned()).collect();
         if events.is_empty() {
             return Ok(());
         }

@@ -48,7 +48,10 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
         Box::pin(async move {
             client
                 .plan()
-                .change_bill_period_for_website_plan_subscription("website_id-1", "monthly")
+                .change_bill_period_for_website_plan_subscription(
+                    "website_id-1",
+                    crisp_api::models::PlanSubscriptionBillPeriod::Monthly,
+                )
                 .send()
                 .await
                 .map(drop)
@@ -517,12 +520,12 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.save_campaign", |client| {
         Box::pin(async move {
-            client.website().save_campaign("website_id-1", "campaign_id-1", serde_json::from_str::<crisp_api::models::WebsiteCampaignItem>(r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":1.5,"assert_filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":1.5,"deliver_once":false,"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":1.5,"reached":1.5,"ready":false,"recipients":{"filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":1.5,"opened":1.5,"unsubscribed":1.5},"subject":"subject","tag":"tag","targets":1.5,"type":"type","updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
+            client.website().save_campaign("website_id-1", "campaign_id-1", serde_json::from_str::<crisp_api::models::WebsiteCampaignItem>(r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":3,"assert_filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"opened":3,"unsubscribed":3},"subject":"subject","tag":"tag","targets":3,"type":"type","updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.update_campaign", |client| {
         Box::pin(async move {
-            client.website().update_campaign("website_id-1", "campaign_id-1", serde_json::from_str::<crisp_api::models::WebsiteCampaignItem>(r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":1.5,"assert_filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":1.5,"deliver_once":false,"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":1.5,"reached":1.5,"ready":false,"recipients":{"filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":1.5,"opened":1.5,"unsubscribed":1.5},"subject":"subject","tag":"tag","targets":1.5,"type":"type","updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
+            client.website().update_campaign("website_id-1", "campaign_id-1", serde_json::from_str::<crisp_api::models::WebsiteCampaignItem>(r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":3,"assert_filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"opened":3,"unsubscribed":3},"subject":"subject","tag":"tag","targets":3,"type":"type","updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.remove_campaign", |client| {
@@ -672,7 +675,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.send_message_in_conversation", |client| {
         Box::pin(async move {
-            client.website().send_message_in_conversation("website_id-1", "session_id-1", serde_json::from_str::<crisp_api::models::ConversationMessageNew>(r##"{"automated":false,"content":{},"fingerprint":1,"from":"from","mentions":["mentions"],"origin":"origin","original":{"original_id":"original-0001"},"properties":{"key":"value"},"references":[{"name":"Jane Doe","target":"target","type":"type"}],"stealth":false,"timestamp":1700000000000,"translated":false,"type":"type","user":{"avatar":"https://example.com/","nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}"##).expect("example body")).send().await.map(drop)
+            client.website().send_message_in_conversation("website_id-1", "session_id-1", serde_json::from_str::<crisp_api::models::ConversationMessageNew>(r##"{"automated":false,"content":{},"fingerprint":163408415737326,"from":"user","mentions":["mentions"],"origin":"chat","original":{"original_id":"original-0001"},"properties":{"key":"value"},"references":[{"name":"Jane Doe","target":"target","type":"type"}],"stealth":false,"timestamp":1700000000000,"translated":false,"type":"text","user":{"avatar":"https://example.com/","nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.get_message_in_conversation", |client| {
@@ -703,7 +706,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                     "website_id-1",
                     "session_id-1",
                     serde_json::from_str::<crisp_api::models::ConversationComposeMessageNew>(
-                        r##"{"automated":false,"excerpt":"excerpt","from":"from","stealth":false,"type":"start"}"##,
+                        r##"{"automated":false,"excerpt":"excerpt","from":"user","stealth":false,"type":"start"}"##,
                     )
                     .expect("example body"),
                 )
@@ -720,7 +723,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                     "website_id-1",
                     "session_id-1",
                     serde_json::from_str::<crisp_api::models::ConversationReadMessageMark>(
-                        r##"{"fingerprints":[1.5],"from":"from","origin":"origin"}"##,
+                        r##"{"fingerprints":[163408415737326],"from":"user","origin":"chat"}"##,
                     )
                     .expect("example body"),
                 )
@@ -736,7 +739,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                 .mark_conversation_as_unread(
                     "website_id-1",
                     "session_id-1",
-                    serde_json::from_str::<crisp_api::models::ConversationUnreadMessageMark>(r##"{"from":"from"}"##)
+                    serde_json::from_str::<crisp_api::models::ConversationUnreadMessageMark>(r##"{"from":"user"}"##)
                         .expect("example body"),
                 )
                 .send()
@@ -752,7 +755,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                     "website_id-1",
                     "session_id-1",
                     serde_json::from_str::<crisp_api::models::ConversationReadMessageMark>(
-                        r##"{"fingerprints":[1.5],"from":"from","origin":"origin"}"##,
+                        r##"{"fingerprints":[163408415737326],"from":"user","origin":"chat"}"##,
                     )
                     .expect("example body"),
                 )
@@ -792,7 +795,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
         Box::pin(async move {
             client
                 .website()
-                .update_conversation_inbox("website_id-1", "session_id-1", "b-inbox_id")
+                .update_conversation_inbox("website_id-1", "session_id-1", Some("b-inbox_id"))
                 .send()
                 .await
                 .map(drop)
@@ -805,7 +808,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.update_conversation_metas", |client| {
         Box::pin(async move {
-            client.website().update_conversation_metas("website_id-1", "session_id-1", serde_json::from_str::<crisp_api::models::ConversationMeta>(r##"{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"system":{"browser":{"major":"major","name":"Jane Doe","version":"version"},"engine":{"name":"Jane Doe","version":"version"},"os":{"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":1.5},"email":"jane.doe@example.com","ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"}"##).expect("example body")).send().await.map(drop)
+            client.website().update_conversation_metas("website_id-1", "session_id-1", serde_json::from_str::<crisp_api::models::ConversationMeta>(r##"{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"system":{"browser":{"major":"major","name":"Jane Doe","version":"version"},"engine":{"name":"Jane Doe","version":"version"},"os":{"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":-120},"email":"jane.doe@example.com","ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.get_original_message_in_conversation", |client| {
@@ -842,7 +845,11 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
         Box::pin(async move {
             client
                 .website()
-                .change_conversation_state("website_id-1", "session_id-1", "pending")
+                .change_conversation_state(
+                    "website_id-1",
+                    "session_id-1",
+                    crisp_api::models::ConversationState::Pending,
+                )
                 .user(crisp_api::models::ConversationMessageUser::default())
                 .origin("b-origin")
                 .send()
@@ -1180,14 +1187,24 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.list_helpdesk_pages", |client| {
         Box::pin(async move {
-            client.website().list_helpdesk_pages("website_id-1", "locale-1", "articles", 2).send().await.map(drop)
+            client
+                .website()
+                .list_helpdesk_pages("website_id-1", "locale-1", crisp_api::models::HelpdeskContentType::Articles, 2)
+                .send()
+                .await
+                .map(drop)
         })
     }),
     ("website.resolve_helpdesk_page_entity", |client| {
         Box::pin(async move {
             client
                 .website()
-                .resolve_helpdesk_page_entity("website_id-1", "locale-1", "articles", "entity_id-1")
+                .resolve_helpdesk_page_entity(
+                    "website_id-1",
+                    "locale-1",
+                    crisp_api::models::HelpdeskContentType::Articles,
+                    "entity_id-1",
+                )
                 .send()
                 .await
                 .map(drop)
@@ -1197,7 +1214,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
         Box::pin(async move {
             client
                 .website()
-                .list_helpdesk_tree("website_id-1", "locale-1", "articles", 2)
+                .list_helpdesk_tree("website_id-1", "locale-1", crisp_api::models::HelpdeskContentType::Articles, 2)
                 .sub_path("q-sub_path")
                 .search_title("q-search_title")
                 .filter_date_start("q-filter_date_start")
@@ -1211,7 +1228,12 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
         Box::pin(async move {
             client
                 .website()
-                .create_helpdesk_tree_path("website_id-1", "locale-1", "articles", "tree_path-1")
+                .create_helpdesk_tree_path(
+                    "website_id-1",
+                    "locale-1",
+                    crisp_api::models::HelpdeskContentType::Articles,
+                    "tree_path-1",
+                )
                 .send()
                 .await
                 .map(drop)
@@ -1221,7 +1243,12 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
         Box::pin(async move {
             client
                 .website()
-                .resolve_helpdesk_tree_path("website_id-1", "locale-1", "articles", "tree_path-1")
+                .resolve_helpdesk_tree_path(
+                    "website_id-1",
+                    "locale-1",
+                    crisp_api::models::HelpdeskContentType::Articles,
+                    "tree_path-1",
+                )
                 .send()
                 .await
                 .map(drop)
@@ -1234,10 +1261,10 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                 .update_helpdesk_tree_path(
                     "website_id-1",
                     "locale-1",
-                    "articles",
+                    crisp_api::models::HelpdeskContentType::Articles,
                     "tree_path-1",
                     serde_json::from_str::<crisp_api::models::HelpdeskTreePathUpdate>(
-                        r##"{"action":"action","path":{"to":"to"},"position":1.5}"##,
+                        r##"{"action":"action","path":{"to":"to"},"position":3}"##,
                     )
                     .expect("example body"),
                 )
@@ -1250,7 +1277,12 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
         Box::pin(async move {
             client
                 .website()
-                .delete_helpdesk_tree_path("website_id-1", "locale-1", "articles", "tree_path-1")
+                .delete_helpdesk_tree_path(
+                    "website_id-1",
+                    "locale-1",
+                    crisp_api::models::HelpdeskContentType::Articles,
+                    "tree_path-1",
+                )
                 .send()
                 .await
                 .map(drop)
@@ -1260,7 +1292,12 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
         Box::pin(async move {
             client
                 .website()
-                .resolve_helpdesk_tree_content("website_id-1", "locale-1", "articles", "tree_path-1")
+                .resolve_helpdesk_tree_content(
+                    "website_id-1",
+                    "locale-1",
+                    crisp_api::models::HelpdeskContentType::Articles,
+                    "tree_path-1",
+                )
                 .send()
                 .await
                 .map(drop)
@@ -1270,7 +1307,13 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
         Box::pin(async move {
             client
                 .website()
-                .save_helpdesk_tree_content("website_id-1", "locale-1", "articles", "tree_path-1", "b-content")
+                .save_helpdesk_tree_content(
+                    "website_id-1",
+                    "locale-1",
+                    crisp_api::models::HelpdeskContentType::Articles,
+                    "tree_path-1",
+                    "b-content",
+                )
                 .send()
                 .await
                 .map(drop)
@@ -1280,7 +1323,12 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
         Box::pin(async move {
             client
                 .website()
-                .resolve_helpdesk_tree_metadata("website_id-1", "locale-1", "articles", "tree_path-1")
+                .resolve_helpdesk_tree_metadata(
+                    "website_id-1",
+                    "locale-1",
+                    crisp_api::models::HelpdeskContentType::Articles,
+                    "tree_path-1",
+                )
                 .send()
                 .await
                 .map(drop)
@@ -1288,14 +1336,19 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.update_helpdesk_tree_metadata", |client| {
         Box::pin(async move {
-            client.website().update_helpdesk_tree_metadata("website_id-1", "locale-1", "articles", "tree_path-1", serde_json::from_str::<crisp_api::models::HelpdeskTreeMetadata>(r##"{"author":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"color","description":"description","format":"format","image":"image","state":{"featured":false,"hidden":false,"published":false},"title":"title"}"##).expect("example body")).send().await.map(drop)
+            client.website().update_helpdesk_tree_metadata("website_id-1", "locale-1", crisp_api::models::HelpdeskContentType::Articles, "tree_path-1", serde_json::from_str::<crisp_api::models::HelpdeskTreeMetadata>(r##"{"author":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"color","description":"description","format":"format","image":"image","state":{"featured":false,"hidden":false,"published":false},"title":"title"}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.resolve_helpdesk_tree_page", |client| {
         Box::pin(async move {
             client
                 .website()
-                .resolve_helpdesk_tree_page("website_id-1", "locale-1", "articles", "tree_path-1")
+                .resolve_helpdesk_tree_page(
+                    "website_id-1",
+                    "locale-1",
+                    crisp_api::models::HelpdeskContentType::Articles,
+                    "tree_path-1",
+                )
                 .send()
                 .await
                 .map(drop)
@@ -1333,7 +1386,11 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
         Box::pin(async move {
             client
                 .website()
-                .request_helpdesk_content_refresh("website_id-1", "locale-1", "articles")
+                .request_helpdesk_content_refresh(
+                    "website_id-1",
+                    "locale-1",
+                    crisp_api::models::HelpdeskContentType::Articles,
+                )
                 .send()
                 .await
                 .map(drop)
@@ -1343,7 +1400,11 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
         Box::pin(async move {
             client
                 .website()
-                .map_helpdesk_locale_feedback_ratings("website_id-1", "locale-1", "articles")
+                .map_helpdesk_locale_feedback_ratings(
+                    "website_id-1",
+                    "locale-1",
+                    crisp_api::models::HelpdeskContentType::Articles,
+                )
                 .filter_date_start("q-filter_date_start")
                 .filter_date_end("q-filter_date_end")
                 .send()
@@ -1355,7 +1416,12 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
         Box::pin(async move {
             client
                 .website()
-                .list_helpdesk_locale_feedbacks("website_id-1", "locale-1", "articles", 2)
+                .list_helpdesk_locale_feedbacks(
+                    "website_id-1",
+                    "locale-1",
+                    crisp_api::models::HelpdeskContentType::Articles,
+                    2,
+                )
                 .filter_date_start("q-filter_date_start")
                 .filter_date_end("q-filter_date_end")
                 .send()
@@ -1370,7 +1436,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                 .import_external_helpdesk_to_locale(
                     "website_id-1",
                     "locale-1",
-                    "articles",
+                    crisp_api::models::HelpdeskContentType::Articles,
                     serde_json::from_str::<crisp_api::models::HelpdeskLocaleExternalImport>(
                         r##"{"detect_locales":false,"helpdesk_url":"helpdesk url","other_locales":["other locales"]}"##,
                     )
@@ -1385,7 +1451,11 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
         Box::pin(async move {
             client
                 .website()
-                .export_helpdesk_locale_articles("website_id-1", "locale-1", "articles")
+                .export_helpdesk_locale_articles(
+                    "website_id-1",
+                    "locale-1",
+                    crisp_api::models::HelpdeskContentType::Articles,
+                )
                 .send()
                 .await
                 .map(drop)
@@ -1463,7 +1533,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                 .batch_order_inboxes(
                     "website_id-1",
                     serde_json::from_str::<crisp_api::models::WebsiteInboxOrders>(
-                        r##"{"orders":[{"inbox_id":"inbox-0001","order":1.5}]}"##,
+                        r##"{"orders":[{"inbox_id":"inbox-0001","order":3}]}"##,
                     )
                     .expect("example body"),
                 )
@@ -1474,7 +1544,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.create_new_inbox", |client| {
         Box::pin(async move {
-            client.website().create_new_inbox("website_id-1", serde_json::from_str::<crisp_api::models::WebsiteInbox>(r##"{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":1.5,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
+            client.website().create_new_inbox("website_id-1", serde_json::from_str::<crisp_api::models::WebsiteInbox>(r##"{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.check_if_inbox_exists", |client| {
@@ -1487,7 +1557,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.save_inbox", |client| {
         Box::pin(async move {
-            client.website().save_inbox("website_id-1", "inbox_id-1", serde_json::from_str::<crisp_api::models::WebsiteInbox>(r##"{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":1.5,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
+            client.website().save_inbox("website_id-1", "inbox_id-1", serde_json::from_str::<crisp_api::models::WebsiteInbox>(r##"{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.delete_inbox", |client| {
@@ -1584,7 +1654,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.add_new_people_profile", |client| {
         Box::pin(async move {
-            client.website().add_new_people_profile("website_id-1", serde_json::from_str::<crisp_api::models::PeopleProfileUpdateCard>(r##"{"active":1.5,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":1.5,"employees":1.5,"market_cap":1.5,"raised":1.5},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":1.5,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":1.5,"website":"https://example.com/"},"segments":["segments"]}"##).expect("example body")).send().await.map(drop)
+            client.website().add_new_people_profile("website_id-1", serde_json::from_str::<crisp_api::models::PeopleProfileUpdateCard>(r##"{"active":3,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.check_if_people_profile_exists", |client| {
@@ -1599,12 +1669,12 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.save_people_profile", |client| {
         Box::pin(async move {
-            client.website().save_people_profile("website_id-1", "people_id-1", serde_json::from_str::<crisp_api::models::PeopleProfileUpdateCard>(r##"{"active":1.5,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":1.5,"employees":1.5,"market_cap":1.5,"raised":1.5},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":1.5,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":1.5,"website":"https://example.com/"},"segments":["segments"]}"##).expect("example body")).send().await.map(drop)
+            client.website().save_people_profile("website_id-1", "people_id-1", serde_json::from_str::<crisp_api::models::PeopleProfileUpdateCard>(r##"{"active":3,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.update_people_profile", |client| {
         Box::pin(async move {
-            client.website().update_people_profile("website_id-1", "people_id-1", serde_json::from_str::<crisp_api::models::PeopleProfileUpdateCard>(r##"{"active":1.5,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":1.5,"employees":1.5,"market_cap":1.5,"raised":1.5},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":1.5,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":1.5,"website":"https://example.com/"},"segments":["segments"]}"##).expect("example body")).send().await.map(drop)
+            client.website().update_people_profile("website_id-1", "people_id-1", serde_json::from_str::<crisp_api::models::PeopleProfileUpdateCard>(r##"{"active":3,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.remove_people_profile", |client| {
@@ -1692,7 +1762,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.import_people_profiles", |client| {
         Box::pin(async move {
-            client.website().import_people_profiles("website_id-1", serde_json::from_str::<crisp_api::models::PeopleProfileImportSetup>(r##"{"mapping":[{"column":1.5,"field":"field"}],"options":{"column_separator":"column separator","skip_header":false},"url":"https://example.com/"}"##).expect("example body")).send().await.map(drop)
+            client.website().import_people_profiles("website_id-1", serde_json::from_str::<crisp_api::models::PeopleProfileImportSetup>(r##"{"mapping":[{"column":3,"field":"field"}],"options":{"column_separator":"column separator","skip_header":false},"url":"https://example.com/"}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.get_website_settings", |client| {
@@ -1761,9 +1831,9 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
             client
                 .website()
                 .pinpoint_visitors_on_map("website_id-1")
-                .center_longitude(7)
-                .center_latitude(7)
-                .center_radius(7)
+                .center_longitude(1.5)
+                .center_latitude(1.5)
+                .center_radius(1.5)
                 .send()
                 .await
                 .map(drop)
@@ -1825,25 +1895,28 @@ pub static TYPED_BODIES: &[(&str, &str)] = &[
     ),
     (
         "website.save_campaign",
-        r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":1.5,"assert_filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":1.5,"deliver_once":false,"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":1.5,"reached":1.5,"ready":false,"recipients":{"filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":1.5,"opened":1.5,"unsubscribed":1.5},"subject":"subject","tag":"tag","targets":1.5,"type":"type","updated_at":1700000000000}"##,
+        r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":3,"assert_filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"opened":3,"unsubscribed":3},"subject":"subject","tag":"tag","targets":3,"type":"type","updated_at":1700000000000}"##,
     ),
     (
         "website.update_campaign",
-        r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":1.5,"assert_filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":1.5,"deliver_once":false,"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":1.5,"reached":1.5,"ready":false,"recipients":{"filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":1.5,"opened":1.5,"unsubscribed":1.5},"subject":"subject","tag":"tag","targets":1.5,"type":"type","updated_at":1700000000000}"##,
+        r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":3,"assert_filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"opened":3,"unsubscribed":3},"subject":"subject","tag":"tag","targets":3,"type":"type","updated_at":1700000000000}"##,
     ),
     (
         "website.send_message_in_conversation",
-        r##"{"automated":false,"content":{},"fingerprint":1,"from":"from","mentions":["mentions"],"origin":"origin","original":{"original_id":"original-0001"},"properties":{"key":"value"},"references":[{"name":"Jane Doe","target":"target","type":"type"}],"stealth":false,"timestamp":1700000000000,"translated":false,"type":"type","user":{"avatar":"https://example.com/","nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}"##,
+        r##"{"automated":false,"content":{},"fingerprint":163408415737326,"from":"user","mentions":["mentions"],"origin":"chat","original":{"original_id":"original-0001"},"properties":{"key":"value"},"references":[{"name":"Jane Doe","target":"target","type":"type"}],"stealth":false,"timestamp":1700000000000,"translated":false,"type":"text","user":{"avatar":"https://example.com/","nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}"##,
     ),
     (
         "website.compose_message_in_conversation",
-        r##"{"automated":false,"excerpt":"excerpt","from":"from","stealth":false,"type":"start"}"##,
+        r##"{"automated":false,"excerpt":"excerpt","from":"user","stealth":false,"type":"start"}"##,
     ),
-    ("website.mark_messages_as_read_in_conversation", r##"{"fingerprints":[1.5],"from":"from","origin":"origin"}"##),
-    ("website.mark_conversation_as_unread", r##"{"from":"from"}"##),
+    (
+        "website.mark_messages_as_read_in_conversation",
+        r##"{"fingerprints":[163408415737326],"from":"user","origin":"chat"}"##,
+    ),
+    ("website.mark_conversation_as_unread", r##"{"from":"user"}"##),
     (
         "website.mark_messages_as_delivered_in_conversation",
-        r##"{"fingerprints":[1.5],"from":"from","origin":"origin"}"##,
+        r##"{"fingerprints":[163408415737326],"from":"user","origin":"chat"}"##,
     ),
     (
         "website.assign_conversation_routing",
@@ -1851,7 +1924,7 @@ pub static TYPED_BODIES: &[(&str, &str)] = &[
     ),
     (
         "website.update_conversation_metas",
-        r##"{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"system":{"browser":{"major":"major","name":"Jane Doe","version":"version"},"engine":{"name":"Jane Doe","version":"version"},"os":{"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":1.5},"email":"jane.doe@example.com","ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"}"##,
+        r##"{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"system":{"browser":{"major":"major","name":"Jane Doe","version":"version"},"engine":{"name":"Jane Doe","version":"version"},"os":{"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":-120},"email":"jane.doe@example.com","ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"}"##,
     ),
     (
         "website.save_conversation_participants",
@@ -1865,7 +1938,7 @@ pub static TYPED_BODIES: &[(&str, &str)] = &[
         "website.redeem_identity_verification_link_for_conversation",
         r##"{"identity":"email","recipient":"recipient","token":"token"}"##,
     ),
-    ("website.update_helpdesk_tree_path", r##"{"action":"action","path":{"to":"to"},"position":1.5}"##),
+    ("website.update_helpdesk_tree_path", r##"{"action":"action","path":{"to":"to"},"position":3}"##),
     (
         "website.update_helpdesk_tree_metadata",
         r##"{"author":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"color","description":"description","format":"format","image":"image","state":{"featured":false,"hidden":false,"published":false},"title":"title"}"##,
@@ -1878,14 +1951,14 @@ pub static TYPED_BODIES: &[(&str, &str)] = &[
         "website.save_helpdesk_settings",
         r##"{"access":{"jwt_secret":"jwt secret","password":"password","restrict_mode":"restrict mode"},"appearance":{"banner":"banner","color":{"mode":"mode","mode_changeable":false},"logos":{"favicon":"favicon","footer":"footer","header":"header"}},"behavior":{"agent_chat_bar":false,"agent_copy_button":false,"ask_feedback":false,"forbid_indexing":false,"frequently_read":false,"locale_picker":false,"refer_link":false,"report_incorrect":false,"serve_markdown":false,"show_category_images":false,"show_chatbox":false,"status_health_dead":false,"table_of_contents":false},"include":{"html":"html"},"localization":{"translated_automatic":false,"translated_locales_readonly":false,"writing_locale":"writing locale"},"name":"Jane Doe","section":{"articles":"articles","guides":"guides","news":"news","references":"references"},"service":{"mcp_server":false}}"##,
     ),
-    ("website.batch_order_inboxes", r##"{"orders":[{"inbox_id":"inbox-0001","order":1.5}]}"##),
+    ("website.batch_order_inboxes", r##"{"orders":[{"inbox_id":"inbox-0001","order":3}]}"##),
     (
         "website.create_new_inbox",
-        r##"{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":1.5,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##,
+        r##"{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##,
     ),
     (
         "website.save_inbox",
-        r##"{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":1.5,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##,
+        r##"{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##,
     ),
     (
         "website.send_email_to_website_operators",
@@ -1893,21 +1966,21 @@ pub static TYPED_BODIES: &[(&str, &str)] = &[
     ),
     (
         "website.add_new_people_profile",
-        r##"{"active":1.5,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":1.5,"employees":1.5,"market_cap":1.5,"raised":1.5},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":1.5,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":1.5,"website":"https://example.com/"},"segments":["segments"]}"##,
+        r##"{"active":3,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##,
     ),
     (
         "website.save_people_profile",
-        r##"{"active":1.5,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":1.5,"employees":1.5,"market_cap":1.5,"raised":1.5},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":1.5,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":1.5,"website":"https://example.com/"},"segments":["segments"]}"##,
+        r##"{"active":3,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##,
     ),
     (
         "website.update_people_profile",
-        r##"{"active":1.5,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":1.5,"employees":1.5,"market_cap":1.5,"raised":1.5},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":1.5,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":1.5,"website":"https://example.com/"},"segments":["segments"]}"##,
+        r##"{"active":3,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##,
     ),
     ("website.add_people_event", r##"{"color":"color","data":{},"text":"Hello!","timestamp":1700000000000}"##),
     ("website.update_people_subscription_status", r##"{"email":false}"##),
     (
         "website.import_people_profiles",
-        r##"{"mapping":[{"column":1.5,"field":"field"}],"options":{"column_separator":"column separator","skip_header":false},"url":"https://example.com/"}"##,
+        r##"{"mapping":[{"column":3,"field":"field"}],"options":{"column_separator":"column separator","skip_header":false},"url":"https://example.com/"}"##,
     ),
     (
         "website.update_website_settings",

@@ -74,7 +74,7 @@ pub static EVENT_SAMPLES: &[(&str, &str)] = &[
     ),
     (
         "session:sync:timezone",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":{"field_added_later":{"nested":[1,"two",null]},"offset":1.5},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":{"field_added_later":{"nested":[1,"two",null]},"offset":-120},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:sync:locales",
@@ -82,7 +82,7 @@ pub static EVENT_SAMPLES: &[(&str, &str)] = &[
     ),
     (
         "session:sync:rating",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","rating":{"comment":"comment","field_added_later":{"nested":[1,"two",null]},"stars":1.5},"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","rating":{"comment":"comment","field_added_later":{"nested":[1,"two",null]},"stars":3},"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:sync:topic",
@@ -134,19 +134,19 @@ pub static EVENT_SAMPLES: &[(&str, &str)] = &[
     ),
     (
         "message:updated",
-        r##"{"content":{},"field_added_later":{"nested":[1,"two",null]},"fingerprint":1,"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"content":{},"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:send",
-        r##"{"automated":false,"content":{},"edited":false,"field_added_later":{"nested":[1,"two",null]},"fingerprint":1,"from":"from","inbox_id":"inbox-0001","mentions":["mentions"],"origin":"origin","original":{"field_added_later":{"nested":[1,"two",null]},"original_id":"original-0001"},"properties":{},"references":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","target":"target","type":"type"}],"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"type","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"automated":false,"content":{},"edited":false,"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","inbox_id":"inbox-0001","mentions":["mentions"],"origin":"value-added-later","original":{"field_added_later":{"nested":[1,"two",null]},"original_id":"original-0001"},"properties":{},"references":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","target":"target","type":"type"}],"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"value-added-later","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:received",
-        r##"{"automated":false,"content":{},"edited":false,"field_added_later":{"nested":[1,"two",null]},"fingerprint":1,"from":"from","inbox_id":"inbox-0001","mentions":["mentions"],"origin":"origin","original":{"field_added_later":{"nested":[1,"two",null]},"original_id":"original-0001"},"properties":{},"references":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","target":"target","type":"type"}],"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"type","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"automated":false,"content":{},"edited":false,"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","inbox_id":"inbox-0001","mentions":["mentions"],"origin":"value-added-later","original":{"field_added_later":{"nested":[1,"two",null]},"original_id":"original-0001"},"properties":{},"references":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","target":"target","type":"type"}],"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"value-added-later","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:removed",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"fingerprint":1,"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:compose:send",
@@ -158,23 +158,23 @@ pub static EVENT_SAMPLES: &[(&str, &str)] = &[
     ),
     (
         "message:acknowledge:read:send",
-        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"reason","type":"type"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[1.5],"inbox_id":"inbox-0001","origin":"origin","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"reason","type":"type"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[163408415737326],"inbox_id":"inbox-0001","origin":"value-added-later","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:acknowledge:read:received",
-        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"reason","type":"type"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[1.5],"inbox_id":"inbox-0001","origin":"origin","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"reason","type":"type"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[163408415737326],"inbox_id":"inbox-0001","origin":"value-added-later","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:acknowledge:unread:send",
-        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"reason","type":"type"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[1.5],"inbox_id":"inbox-0001","origin":"origin","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"reason","type":"type"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[163408415737326],"inbox_id":"inbox-0001","origin":"value-added-later","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:acknowledge:delivered",
-        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"reason","type":"type"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[1.5],"inbox_id":"inbox-0001","origin":"origin","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"reason","type":"type"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[163408415737326],"inbox_id":"inbox-0001","origin":"value-added-later","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:acknowledge:ignored",
-        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"reason","type":"type"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[1.5],"inbox_id":"inbox-0001","origin":"origin","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"reason","type":"type"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[163408415737326],"inbox_id":"inbox-0001","origin":"value-added-later","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:notify:unread:send",
@@ -198,7 +198,7 @@ pub static EVENT_SAMPLES: &[(&str, &str)] = &[
     ),
     (
         "people:profile:updated",
-        r##"{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","routing_ids":["routing ids"],"update":{"field_added_later":{"nested":[1,"two",null]},"person":{"address":"address","avatar":"https://example.com/","employment":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","role":"role","title":"title"},"field_added_later":{"nested":[1,"two",null]},"gender":"gender","geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","timezone":1.5,"website":"https://example.com/"},"updated_at":1700000000000},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","routing_ids":["routing ids"],"update":{"field_added_later":{"nested":[1,"two",null]},"person":{"address":"address","avatar":"https://example.com/","employment":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","role":"role","title":"title"},"field_added_later":{"nested":[1,"two",null]},"gender":"gender","geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","timezone":-120,"website":"https://example.com/"},"updated_at":1700000000000},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "people:profile:removed",
@@ -210,11 +210,11 @@ pub static EVENT_SAMPLES: &[(&str, &str)] = &[
     ),
     (
         "people:sync:profile",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"identity":{"company":{"description":"description","domain":"example.com","field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"legal_name":"legal name","name":"Jane Doe","url":"https://example.com/"},"field_added_later":{"nested":[1,"two",null]},"person":{"address":"address","avatar":"https://example.com/","employment":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","role":"role","title":"title"},"field_added_later":{"nested":[1,"two",null]},"gender":"gender","geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","timezone":1.5,"website":"https://example.com/"}},"inbox_id":"inbox-0001","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"identity":{"company":{"description":"description","domain":"example.com","field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"legal_name":"legal name","name":"Jane Doe","url":"https://example.com/"},"field_added_later":{"nested":[1,"two",null]},"person":{"address":"address","avatar":"https://example.com/","employment":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","role":"role","title":"title"},"field_added_later":{"nested":[1,"two",null]},"gender":"gender","geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","timezone":-120,"website":"https://example.com/"}},"inbox_id":"inbox-0001","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "people:import:progress",
-        r##"{"count":{"field_added_later":{"nested":[1,"two",null]},"remaining":1.5,"skipped":1.5,"total":1},"field_added_later":{"nested":[1,"two",null]},"import_id":"import-0001","items":{"field_added_later":{"nested":[1,"two",null]},"skipped":[{"field_added_later":{"nested":[1,"two",null]},"identifier":"identifier","reason":"reason"}]},"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","progress":1.5,"routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"count":{"field_added_later":{"nested":[1,"two",null]},"remaining":3,"skipped":3,"total":42},"field_added_later":{"nested":[1,"two",null]},"import_id":"import-0001","items":{"field_added_later":{"nested":[1,"two",null]},"skipped":[{"field_added_later":{"nested":[1,"two",null]},"identifier":"identifier","reason":"reason"}]},"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","progress":50,"routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "people:import:done",
@@ -222,7 +222,7 @@ pub static EVENT_SAMPLES: &[(&str, &str)] = &[
     ),
     (
         "campaign:progress",
-        r##"{"campaign_id":"campaign-0001","field_added_later":{"nested":[1,"two",null]},"progress":1.5,"routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"campaign_id":"campaign-0001","field_added_later":{"nested":[1,"two",null]},"progress":50,"routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "campaign:dispatched",
@@ -258,7 +258,7 @@ pub static EVENT_SAMPLES: &[(&str, &str)] = &[
     ),
     (
         "website:update_visitors_count",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"routing_ids":["routing ids"],"visitors_count":1.5,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"routing_ids":["routing ids"],"visitors_count":42,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "website:update_operators_availability",
@@ -270,35 +270,35 @@ pub static EVENT_SAMPLES: &[(&str, &str)] = &[
     ),
     (
         "bucket:url:upload:generated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
     ),
     (
         "bucket:url:avatar:generated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
     ),
     (
         "bucket:url:website:generated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
     ),
     (
         "bucket:url:campaign:generated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
     ),
     (
         "bucket:url:helpdesk:generated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
     ),
     (
         "bucket:url:status:generated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
     ),
     (
         "bucket:url:processing:generated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
     ),
     (
         "media:animation:listed",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"id":1.5,"identifier":"identifier","results":[{"field_added_later":{"nested":[1,"two",null]},"type":"type","url":"https://example.com/"}],"routing_ids":["routing ids"]}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"id":3,"identifier":"identifier","results":[{"field_added_later":{"nested":[1,"two",null]},"type":"type","url":"https://example.com/"}],"routing_ids":["routing ids"]}"##,
     ),
     (
         "email:subscribe",
@@ -326,7 +326,7 @@ pub static EVENT_SAMPLES: &[(&str, &str)] = &[
     ),
     (
         "plan:subscription:updated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"plan":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","price":1.5,"trialing":false},"routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"plan":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","price":3,"trialing":false},"routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "widget:action:processed",

@@ -8,29 +8,29 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("media.list_animation_medias", r##"{}"##),
     (
         "plan.list_all_active_plan_subscriptions",
-        r##"[{"active":false,"bill_period":"value-added-later","bill_valid_until":"bill valid until","card_id":"card-0001","coupon_redeemed":false,"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","owner":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"first_name":"Jane","last_name":"Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"price":1.5,"sandbox":false,"since":"since","trial_end":"trial end","trial_end_date":"trial end date","trialing":false,"website":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"id":"id-0001","logo":"logo","name":"Jane Doe"}}]"##,
+        r##"[{"active":false,"bill_period":"value-added-later","bill_valid_until":"bill valid until","card_id":"card-0001","coupon_redeemed":false,"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","owner":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"first_name":"Jane","last_name":"Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"price":3,"sandbox":false,"since":"since","trial_end":"trial end","trial_end_date":"trial end date","trialing":false,"website":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"id":"id-0001","logo":"logo","name":"Jane Doe"}}]"##,
     ),
     (
         "plan.get_plan_subscription_for_website",
-        r##"{"active":false,"bill_period":"value-added-later","bill_valid_until":"bill valid until","card_id":"card-0001","coupon_redeemed":false,"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","owner":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"first_name":"Jane","last_name":"Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"price":1.5,"sandbox":false,"since":"since","trial_end":"trial end","trial_end_date":"trial end date","trialing":false,"website":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"id":"id-0001","logo":"logo","name":"Jane Doe"}}"##,
+        r##"{"active":false,"bill_period":"value-added-later","bill_valid_until":"bill valid until","card_id":"card-0001","coupon_redeemed":false,"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","owner":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"first_name":"Jane","last_name":"Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"price":3,"sandbox":false,"since":"since","trial_end":"trial end","trial_end_date":"trial end date","trialing":false,"website":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"id":"id-0001","logo":"logo","name":"Jane Doe"}}"##,
     ),
     ("plan.subscribe_website_to_plan", r##"{}"##),
     ("plan.unsubscribe_plan_from_website", r##"{}"##),
     ("plan.change_bill_period_for_website_plan_subscription", r##"{}"##),
     (
         "plan.check_coupon_availability_for_website_plan_subscription",
-        r##"{"code":"code","expire_at":"expire at","field_added_later":{"nested":[1,"two",null]},"policy":{"field_added_later":{"nested":[1,"two",null]},"rebate_percent":1.5,"trial_days":1.5},"redeem_limit":1.5}"##,
+        r##"{"code":"code","expire_at":"expire at","field_added_later":{"nested":[1,"two",null]},"policy":{"field_added_later":{"nested":[1,"two",null]},"rebate_percent":1.5,"trial_days":3},"redeem_limit":3}"##,
     ),
     ("plan.redeem_coupon_for_website_plan_subscription", r##"{}"##),
     ("plugin.get_connect_account", r##"{"field_added_later":{"nested":[1,"two",null]},"plugin_id":"plugin-0001"}"##),
     ("plugin.check_connect_session_validity", r##"null"##),
     (
         "plugin.list_all_connect_websites",
-        r##"[{"difference":"difference","field_added_later":{"nested":[1,"two",null]},"plan":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","trialing":false},"price":1.5,"settings":{},"token":"token","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
+        r##"[{"difference":"difference","field_added_later":{"nested":[1,"two",null]},"plan":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","trialing":false},"price":3,"settings":{},"token":"token","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
     ),
     (
         "plugin.list_connect_websites_since",
-        r##"[{"difference":"difference","field_added_later":{"nested":[1,"two",null]},"plan":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","trialing":false},"price":1.5,"settings":{},"token":"token","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
+        r##"[{"difference":"difference","field_added_later":{"nested":[1,"two",null]},"plan":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","trialing":false},"price":3,"settings":{},"token":"token","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
     ),
     (
         "plugin.get_connect_endpoints",
@@ -38,15 +38,15 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ),
     (
         "plugin.list_all_active_subscriptions",
-        r##"[{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","field_added_later":{"nested":[1,"two",null]},"help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","price":1.5}],"price":1.5,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}]"##,
+        r##"[{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","field_added_later":{"nested":[1,"two",null]},"help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","price":3}],"price":3,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}]"##,
     ),
     (
         "plugin.list_subscriptions_for_website",
-        r##"[{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","field_added_later":{"nested":[1,"two",null]},"help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","price":1.5}],"price":1.5,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}]"##,
+        r##"[{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","field_added_later":{"nested":[1,"two",null]},"help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","price":3}],"price":3,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}]"##,
     ),
     (
         "plugin.get_subscription_details",
-        r##"{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","field_added_later":{"nested":[1,"two",null]},"help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","price":1.5}],"price":1.5,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}"##,
+        r##"{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","field_added_later":{"nested":[1,"two",null]},"help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","price":3}],"price":3,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}"##,
     ),
     ("plugin.subscribe_website_to_plugin", r##"{}"##),
     ("plugin.unsubscribe_plugin_from_website", r##"{}"##),
@@ -58,7 +58,7 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("plugin.update_subscription_settings", r##"{}"##),
     (
         "plugin.get_plugin_usage_bills",
-        r##"[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","price":1.5,"units":1.5}]"##,
+        r##"[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","price":1.5,"units":3}]"##,
     ),
     ("plugin.report_plugin_usage_to_bill", r##"{}"##),
     (
@@ -69,7 +69,7 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("plugin.dispatch_plugin_event", r##"{}"##),
     (
         "website.generate_analytics",
-        r##"[{"field_added_later":{"nested":[1,"two",null]},"hits":1.5,"period":"period","split_by":"split by","sum_hits":1.5,"sum_value":1.5,"unique_hits":1.5,"value":1.5}]"##,
+        r##"[{"field_added_later":{"nested":[1,"two",null]},"hits":42,"period":"period","split_by":"split by","sum_hits":42,"sum_value":3,"unique_hits":42,"value":3}]"##,
     ),
     (
         "website.get_website_availability_status",
@@ -77,7 +77,7 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ),
     (
         "website.list_website_operator_availabilities",
-        r##"[{"field_added_later":{"nested":[1,"two",null]},"time":{"field_added_later":{"nested":[1,"two",null]},"for":1.5,"since":1700000000000},"type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}]"##,
+        r##"[{"field_added_later":{"nested":[1,"two",null]},"time":{"field_added_later":{"nested":[1,"two",null]},"for":3,"since":1700000000000},"type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}]"##,
     ),
     ("website.check_if_website_exists", r##"null"##),
     (
@@ -106,7 +106,7 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.batch_update_people_segments", r##"{}"##),
     (
         "website.list_campaigns",
-        r##"[{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"format":"format","name":"Jane Doe","progress":1.5,"reached":1.5,"ready":false,"running":false,"subject":"subject","tag":"tag","targets":1.5,"type":"type","updated_at":1700000000000}]"##,
+        r##"[{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"format":"format","name":"Jane Doe","progress":50,"reached":3,"ready":false,"running":false,"subject":"subject","tag":"tag","targets":3,"type":"type","updated_at":1700000000000}]"##,
     ),
     ("website.list_campaign_tags", r##"[""]"##),
     (
@@ -132,7 +132,7 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.check_if_campaign_exists", r##"null"##),
     (
         "website.get_campaign",
-        r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"flow":{"assert_delay":1.5,"assert_filter":[{"criterion":"criterion","field_added_later":{"nested":[1,"two",null]},"model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":1.5,"deliver_once":false,"field_added_later":{"nested":[1,"two",null]},"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"field_added_later":{"nested":[1,"two",null]},"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":1.5,"reached":1.5,"ready":false,"recipients":{"field_added_later":{"nested":[1,"two",null]},"filter":[{"criterion":"criterion","field_added_later":{"nested":[1,"two",null]},"model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":1.5,"field_added_later":{"nested":[1,"two",null]},"opened":1.5,"unsubscribed":1.5},"subject":"subject","tag":"tag","targets":1.5,"type":"type","updated_at":1700000000000}"##,
+        r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"flow":{"assert_delay":3,"assert_filter":[{"criterion":"criterion","field_added_later":{"nested":[1,"two",null]},"model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"field_added_later":{"nested":[1,"two",null]},"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"field_added_later":{"nested":[1,"two",null]},"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"field_added_later":{"nested":[1,"two",null]},"filter":[{"criterion":"criterion","field_added_later":{"nested":[1,"two",null]},"model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"field_added_later":{"nested":[1,"two",null]},"opened":3,"unsubscribed":3},"subject":"subject","tag":"tag","targets":3,"type":"type","updated_at":1700000000000}"##,
     ),
     ("website.save_campaign", r##"{}"##),
     ("website.update_campaign", r##"{}"##),
@@ -155,16 +155,16 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ),
     (
         "website.list_conversations",
-        r##"[{"active":{"field_added_later":{"nested":[1,"two",null]},"last":1.5,"now":false},"assigned":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"availability":"availability","compose":{"field_added_later":{"nested":[1,"two",null]},"operator":{"automated":false,"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}},"visitor":{"automated":false,"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}},"created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","is_blocked":false,"is_verified":false,"last_message":"last message","mentions":["mentions"],"meta":{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","field_added_later":{"nested":[1,"two",null]},"isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"system":{"browser":{},"engine":{},"field_added_later":{"nested":[1,"two",null]},"os":{},"useragent":"useragent"},"timezone":1.5},"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"},"participants":[{"field_added_later":{"nested":[1,"two",null]},"target":"target","type":"type"}],"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","preview_message":{"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"fingerprint":1,"from":"from","type":"type"},"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"value-added-later","status":1.5,"topic":"topic","unread":{"field_added_later":{"nested":[1,"two",null]},"operator":1.5,"visitor":1.5},"updated_at":1700000000000,"verifications":[{"annotation":"annotation","field_added_later":{"nested":[1,"two",null]},"identity":"identity","method":"method"}],"waiting_since":1700000000000,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
+        r##"[{"active":{"field_added_later":{"nested":[1,"two",null]},"last":3,"now":false},"assigned":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"availability":"value-added-later","compose":{"field_added_later":{"nested":[1,"two",null]},"operator":{"automated":false,"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}},"visitor":{"automated":false,"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}},"created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","is_blocked":false,"is_verified":false,"last_message":"last message","mentions":["mentions"],"meta":{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","field_added_later":{"nested":[1,"two",null]},"isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"system":{"browser":{},"engine":{},"field_added_later":{"nested":[1,"two",null]},"os":{},"useragent":"useragent"},"timezone":-120},"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"},"participants":[{"field_added_later":{"nested":[1,"two",null]},"target":"target","type":"type"}],"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","preview_message":{"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","type":"value-added-later"},"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"value-added-later","status":3,"topic":"topic","unread":{"field_added_later":{"nested":[1,"two",null]},"operator":3,"visitor":3},"updated_at":1700000000000,"verifications":[{"annotation":"annotation","field_added_later":{"nested":[1,"two",null]},"identity":"identity","method":"method"}],"waiting_since":1700000000000,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
     ),
     (
         "website.list_suggested_conversation_segments",
-        r##"[{"count":1,"field_added_later":{"nested":[1,"two",null]},"segment":"segment"}]"##,
+        r##"[{"count":42,"field_added_later":{"nested":[1,"two",null]},"segment":"segment"}]"##,
     ),
     ("website.delete_suggested_conversation_segment", r##"{}"##),
     (
         "website.list_suggested_conversation_data_keys",
-        r##"[{"count":1,"field_added_later":{"nested":[1,"two",null]},"key":"key"}]"##,
+        r##"[{"count":42,"field_added_later":{"nested":[1,"two",null]},"key":"key"}]"##,
     ),
     ("website.delete_suggested_conversation_data_key", r##"{}"##),
     (
@@ -183,18 +183,21 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.check_if_conversation_exists", r##"null"##),
     (
         "website.get_conversation",
-        r##"{"active":{"field_added_later":{"nested":[1,"two",null]},"last":1.5,"now":false},"assigned":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"availability":"availability","compose":{"field_added_later":{"nested":[1,"two",null]},"operator":{"automated":false,"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}},"visitor":{"automated":false,"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}},"created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","is_blocked":false,"is_verified":false,"last_message":"last message","mentions":["mentions"],"meta":{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","field_added_later":{"nested":[1,"two",null]},"isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"system":{"browser":{"field_added_later":{"nested":[1,"two",null]},"major":"major","name":"Jane Doe","version":"version"},"engine":{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","version":"version"},"field_added_later":{"nested":[1,"two",null]},"os":{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":1.5},"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"},"participants":[{"field_added_later":{"nested":[1,"two",null]},"target":"target","type":"type"}],"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","preview_message":{"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"fingerprint":1,"from":"from","type":"type"},"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"value-added-later","status":1.5,"topic":"topic","unread":{"field_added_later":{"nested":[1,"two",null]},"operator":1.5,"visitor":1.5},"updated_at":1700000000000,"verifications":[{"annotation":"annotation","field_added_later":{"nested":[1,"two",null]},"identity":"identity","method":"method"}],"waiting_since":1700000000000,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"active":{"field_added_later":{"nested":[1,"two",null]},"last":3,"now":false},"assigned":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"availability":"value-added-later","compose":{"field_added_later":{"nested":[1,"two",null]},"operator":{"automated":false,"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}},"visitor":{"automated":false,"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}},"created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","is_blocked":false,"is_verified":false,"last_message":"last message","mentions":["mentions"],"meta":{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","field_added_later":{"nested":[1,"two",null]},"isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"system":{"browser":{"field_added_later":{"nested":[1,"two",null]},"major":"major","name":"Jane Doe","version":"version"},"engine":{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","version":"version"},"field_added_later":{"nested":[1,"two",null]},"os":{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":-120},"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"},"participants":[{"field_added_later":{"nested":[1,"two",null]},"target":"target","type":"type"}],"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","preview_message":{"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","type":"value-added-later"},"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"value-added-later","status":3,"topic":"topic","unread":{"field_added_later":{"nested":[1,"two",null]},"operator":3,"visitor":3},"updated_at":1700000000000,"verifications":[{"annotation":"annotation","field_added_later":{"nested":[1,"two",null]},"identity":"identity","method":"method"}],"waiting_since":1700000000000,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     ("website.remove_conversation", r##"{}"##),
     ("website.initiate_conversation_with_existing_session", r##"{}"##),
     (
         "website.get_messages_in_conversation",
-        r##"[{"automated":false,"content":{},"delivered":"delivered","edited":false,"field_added_later":{"nested":[1,"two",null]},"fingerprint":1,"from":"from","ignored":{"key":"value"},"mentions":["mentions"],"origin":"origin","original":{"field_added_later":{"nested":[1,"two",null]},"original_id":"original-0001"},"preview":[{"field_added_later":{"nested":[1,"two",null]},"preview":{"embed":"embed","excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"image":"image"},"stamped":false,"title":"title","url":"https://example.com/","website":"https://example.com/"}],"properties":{"key":"value"},"read":"read","references":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","target":"target","type":"type"}],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"value-added-later","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
+        r##"[{"automated":false,"content":{},"delivered":"delivered","edited":false,"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","ignored":{"key":"value"},"mentions":["mentions"],"origin":"value-added-later","original":{"field_added_later":{"nested":[1,"two",null]},"original_id":"original-0001"},"preview":[{"field_added_later":{"nested":[1,"two",null]},"preview":{"embed":"embed","excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"image":"image"},"stamped":false,"title":"title","url":"https://example.com/","website":"https://example.com/"}],"properties":{"key":"value"},"read":"read","references":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","target":"target","type":"type"}],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"value-added-later","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
     ),
-    ("website.send_message_in_conversation", r##"{"field_added_later":{"nested":[1,"two",null]},"fingerprint":1}"##),
+    (
+        "website.send_message_in_conversation",
+        r##"{"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326}"##,
+    ),
     (
         "website.get_message_in_conversation",
-        r##"{"automated":false,"content":{},"delivered":"delivered","edited":false,"field_added_later":{"nested":[1,"two",null]},"fingerprint":1,"from":"from","ignored":{"key":"value"},"mentions":["mentions"],"origin":"origin","original":{"field_added_later":{"nested":[1,"two",null]},"original_id":"original-0001"},"preview":[{"field_added_later":{"nested":[1,"two",null]},"preview":{"embed":"embed","excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"image":"image"},"stamped":false,"title":"title","url":"https://example.com/","website":"https://example.com/"}],"properties":{"key":"value"},"read":"read","references":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","target":"target","type":"type"}],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"value-added-later","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"automated":false,"content":{},"delivered":"delivered","edited":false,"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","ignored":{"key":"value"},"mentions":["mentions"],"origin":"value-added-later","original":{"field_added_later":{"nested":[1,"two",null]},"original_id":"original-0001"},"preview":[{"field_added_later":{"nested":[1,"two",null]},"preview":{"embed":"embed","excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"image":"image"},"stamped":false,"title":"title","url":"https://example.com/","website":"https://example.com/"}],"properties":{"key":"value"},"read":"read","references":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","target":"target","type":"type"}],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"value-added-later","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     ("website.update_message_in_conversation", r##"{}"##),
     ("website.remove_message_in_conversation", r##"{}"##),
@@ -211,7 +214,7 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.update_conversation_inbox", r##"{}"##),
     (
         "website.get_conversation_metas",
-        r##"{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","field_added_later":{"nested":[1,"two",null]},"isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"system":{"browser":{"field_added_later":{"nested":[1,"two",null]},"major":"major","name":"Jane Doe","version":"version"},"engine":{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","version":"version"},"field_added_later":{"nested":[1,"two",null]},"os":{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":1.5},"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"}"##,
+        r##"{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","field_added_later":{"nested":[1,"two",null]},"isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"system":{"browser":{"field_added_later":{"nested":[1,"two",null]},"major":"major","name":"Jane Doe","version":"version"},"engine":{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","version":"version"},"field_added_later":{"nested":[1,"two",null]},"os":{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":-120},"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"}"##,
     ),
     ("website.update_conversation_metas", r##"{}"##),
     (
@@ -228,7 +231,7 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ),
     (
         "website.list_conversation_files",
-        r##"[{"field_added_later":{"nested":[1,"two",null]},"fingerprint":1,"name":"Jane Doe","timestamp":1700000000000,"type":"type","url":"https://example.com/"}]"##,
+        r##"[{"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"name":"Jane Doe","timestamp":1700000000000,"type":"type","url":"https://example.com/"}]"##,
     ),
     (
         "website.get_conversation_state",
@@ -279,15 +282,15 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.request_tool_call_for_conversation", r##"{}"##),
     (
         "website.deliver_widget_button_action_for_conversation",
-        r##"{"correlation_id":"correlation-0001","field_added_later":{"nested":[1,"two",null]},"strategy":{"attempts":1.5,"exhaustion":1.5,"field_added_later":{"nested":[1,"two",null]}}}"##,
+        r##"{"correlation_id":"correlation-0001","field_added_later":{"nested":[1,"two",null]},"strategy":{"attempts":3,"exhaustion":3,"field_added_later":{"nested":[1,"two",null]}}}"##,
     ),
     (
         "website.deliver_widget_data_fetch_action_for_conversation",
-        r##"{"correlation_id":"correlation-0001","field_added_later":{"nested":[1,"two",null]},"strategy":{"attempts":1.5,"exhaustion":1.5,"field_added_later":{"nested":[1,"two",null]}}}"##,
+        r##"{"correlation_id":"correlation-0001","field_added_later":{"nested":[1,"two",null]},"strategy":{"attempts":3,"exhaustion":3,"field_added_later":{"nested":[1,"two",null]}}}"##,
     ),
     (
         "website.deliver_widget_data_edit_action_for_conversation",
-        r##"{"correlation_id":"correlation-0001","field_added_later":{"nested":[1,"two",null]},"strategy":{"attempts":1.5,"exhaustion":1.5,"field_added_later":{"nested":[1,"two",null]}}}"##,
+        r##"{"correlation_id":"correlation-0001","field_added_later":{"nested":[1,"two",null]},"strategy":{"attempts":3,"exhaustion":3,"field_added_later":{"nested":[1,"two",null]}}}"##,
     ),
     ("website.schedule_reminder_for_conversation", r##"{}"##),
     ("website.report_conversation", r##"{}"##),
@@ -300,13 +303,13 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.delete_helpdesk", r##"{}"##),
     (
         "website.list_helpdesk_locales",
-        r##"[{"articles":1.5,"categories":1.5,"field_added_later":{"nested":[1,"two",null]},"locale":"en","locale_id":"locale-0001","statistics":{"articles":{"entries":1.5,"field_added_later":{"nested":[1,"two",null]},"groups":1.5},"field_added_later":{"nested":[1,"two",null]},"guides":{"entries":1.5,"field_added_later":{"nested":[1,"two",null]},"groups":1.5},"news":{"entries":1.5,"field_added_later":{"nested":[1,"two",null]},"groups":1.5},"references":{"entries":1.5,"field_added_later":{"nested":[1,"two",null]},"groups":1.5}},"url":"https://example.com/"}]"##,
+        r##"[{"articles":3,"categories":3,"field_added_later":{"nested":[1,"two",null]},"locale":"en","locale_id":"locale-0001","statistics":{"articles":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"field_added_later":{"nested":[1,"two",null]},"guides":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"news":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"references":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3}},"url":"https://example.com/"}]"##,
     ),
     ("website.add_helpdesk_locale", r##"{}"##),
     ("website.check_if_helpdesk_locale_exists", r##"null"##),
     (
         "website.resolve_helpdesk_locale",
-        r##"{"articles":1.5,"categories":1.5,"field_added_later":{"nested":[1,"two",null]},"locale":"en","locale_id":"locale-0001","statistics":{"articles":{"entries":1.5,"field_added_later":{"nested":[1,"two",null]},"groups":1.5},"field_added_later":{"nested":[1,"two",null]},"guides":{"entries":1.5,"field_added_later":{"nested":[1,"two",null]},"groups":1.5},"news":{"entries":1.5,"field_added_later":{"nested":[1,"two",null]},"groups":1.5},"references":{"entries":1.5,"field_added_later":{"nested":[1,"two",null]},"groups":1.5}},"url":"https://example.com/"}"##,
+        r##"{"articles":3,"categories":3,"field_added_later":{"nested":[1,"two",null]},"locale":"en","locale_id":"locale-0001","statistics":{"articles":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"field_added_later":{"nested":[1,"two",null]},"guides":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"news":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"references":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3}},"url":"https://example.com/"}"##,
     ),
     ("website.delete_helpdesk_locale", r##"{}"##),
     (
@@ -344,17 +347,17 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ),
     (
         "website.list_helpdesk_history_changes",
-        r##"[{"author":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe"},"change_id":"change-0001","created_at":1700000000000,"edits":{"deletions":1.5,"field_added_later":{"nested":[1,"two",null]},"insertions":1.5},"field_added_later":{"nested":[1,"two",null]},"files":[{"change":"change","content":"Hello!","field_added_later":{"nested":[1,"two",null]},"metadata":{"author":{},"color":"color","description":"description","field_added_later":{"nested":[1,"two",null]},"format":"format","image":"image","state":{},"title":"title"},"path":"path"}],"message":"message"}]"##,
+        r##"[{"author":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe"},"change_id":"change-0001","created_at":1700000000000,"edits":{"deletions":3,"field_added_later":{"nested":[1,"two",null]},"insertions":3},"field_added_later":{"nested":[1,"two",null]},"files":[{"change":"change","content":"Hello!","field_added_later":{"nested":[1,"two",null]},"metadata":{"author":{},"color":"color","description":"description","field_added_later":{"nested":[1,"two",null]},"format":"format","image":"image","state":{},"title":"title"},"path":"path"}],"message":"message"}]"##,
     ),
     (
         "website.resolve_helpdesk_history_change",
-        r##"{"author":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe"},"change_id":"change-0001","created_at":1700000000000,"edits":{"deletions":1.5,"field_added_later":{"nested":[1,"two",null]},"insertions":1.5},"field_added_later":{"nested":[1,"two",null]},"files":[{"change":"change","content":"Hello!","field_added_later":{"nested":[1,"two",null]},"metadata":{"author":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"color","description":"description","field_added_later":{"nested":[1,"two",null]},"format":"format","image":"image","state":{"featured":false,"field_added_later":{"nested":[1,"two",null]},"hidden":false,"published":false},"title":"title"},"path":"path"}],"message":"message"}"##,
+        r##"{"author":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe"},"change_id":"change-0001","created_at":1700000000000,"edits":{"deletions":3,"field_added_later":{"nested":[1,"two",null]},"insertions":3},"field_added_later":{"nested":[1,"two",null]},"files":[{"change":"change","content":"Hello!","field_added_later":{"nested":[1,"two",null]},"metadata":{"author":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"color","description":"description","field_added_later":{"nested":[1,"two",null]},"format":"format","image":"image","state":{"featured":false,"field_added_later":{"nested":[1,"two",null]},"hidden":false,"published":false},"title":"title"},"path":"path"}],"message":"message"}"##,
     ),
     ("website.cancel_helpdesk_history_change", r##"{}"##),
     ("website.request_helpdesk_content_refresh", r##"{}"##),
     (
         "website.map_helpdesk_locale_feedback_ratings",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"ratings":{"field_added_later":{"nested":[1,"two",null]},"helpful":1.5,"unhelpful":1.5}}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"ratings":{"field_added_later":{"nested":[1,"two",null]},"helpful":3,"unhelpful":3}}"##,
     ),
     (
         "website.list_helpdesk_locale_feedbacks",
@@ -392,20 +395,20 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ),
     (
         "website.list_inboxes",
-        r##"[{"conditions":[{"criterion":"criterion","field_added_later":{"nested":[1,"two",null]},"model":"model","operator":"value-added-later","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":1.5,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}]"##,
+        r##"[{"conditions":[{"criterion":"criterion","field_added_later":{"nested":[1,"two",null]},"model":"model","operator":"value-added-later","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}]"##,
     ),
     ("website.batch_order_inboxes", r##"{}"##),
     ("website.create_new_inbox", r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001"}"##),
     ("website.check_if_inbox_exists", r##"null"##),
     (
         "website.get_inbox",
-        r##"{"conditions":[{"criterion":"criterion","field_added_later":{"nested":[1,"two",null]},"model":"model","operator":"value-added-later","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":1.5,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##,
+        r##"{"conditions":[{"criterion":"criterion","field_added_later":{"nested":[1,"two",null]},"model":"model","operator":"value-added-later","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##,
     ),
     ("website.save_inbox", r##"{}"##),
     ("website.delete_inbox", r##"{}"##),
     (
         "website.list_website_operators",
-        r##"[{"details":{"availability":"availability","avatar":"https://example.com/","email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"first_name":"Jane","has_token":false,"identifier":"identifier","key":"key","last_name":"Doe","role":"role","title":"title","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"field_added_later":{"nested":[1,"two",null]},"type":"type"}]"##,
+        r##"[{"details":{"availability":"value-added-later","avatar":"https://example.com/","email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"first_name":"Jane","has_token":false,"identifier":"identifier","key":"key","last_name":"Doe","role":"role","title":"title","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"field_added_later":{"nested":[1,"two",null]},"type":"type"}]"##,
     ),
     (
         "website.list_last_active_website_operators",
@@ -415,30 +418,30 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.send_email_to_website_operators", r##"{}"##),
     (
         "website.get_website_operator",
-        r##"{"availability":"availability","avatar":"https://example.com/","email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"first_name":"Jane","has_token":false,"identifier":"identifier","key":"key","last_name":"Doe","role":"role","title":"title","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}"##,
+        r##"{"availability":"value-added-later","avatar":"https://example.com/","email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"first_name":"Jane","has_token":false,"identifier":"identifier","key":"key","last_name":"Doe","role":"role","title":"title","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}"##,
     ),
     ("website.invite_website_operator", r##"{}"##),
     ("website.change_operator_membership", r##"{}"##),
     ("website.unlink_operator_from_website", r##"{}"##),
-    ("website.get_people_statistics", r##"{"field_added_later":{"nested":[1,"two",null]},"total":1}"##),
+    ("website.get_people_statistics", r##"{"field_added_later":{"nested":[1,"two",null]},"total":42}"##),
     (
         "website.list_suggested_people_segments",
-        r##"[{"count":1,"field_added_later":{"nested":[1,"two",null]},"segment":"segment"}]"##,
+        r##"[{"count":42,"field_added_later":{"nested":[1,"two",null]},"segment":"segment"}]"##,
     ),
     ("website.delete_suggested_people_segment", r##"{}"##),
     (
         "website.list_suggested_people_data_keys",
-        r##"[{"count":1,"field_added_later":{"nested":[1,"two",null]},"key":"key"}]"##,
+        r##"[{"count":42,"field_added_later":{"nested":[1,"two",null]},"key":"key"}]"##,
     ),
     ("website.delete_suggested_people_data_key", r##"{}"##),
     (
         "website.list_suggested_people_events",
-        r##"[{"count":1,"field_added_later":{"nested":[1,"two",null]},"text":"Hello!"}]"##,
+        r##"[{"count":42,"field_added_later":{"nested":[1,"two",null]},"text":"Hello!"}]"##,
     ),
     ("website.delete_suggested_people_event", r##"{}"##),
     (
         "website.list_people_profiles",
-        r##"[{"active":{"field_added_later":{"nested":[1,"two",null]},"last":1.5,"now":false},"company":{"description":"description","domain":"example.com","emails":["emails"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"legal_name":"legal name","metrics":{"arr":1.5,"employees":1.5,"field_added_later":{"nested":[1,"two",null]},"market_cap":1.5,"raised":1.5},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":1.5,"url":"https://example.com/"},"created_at":1700000000000,"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"notepad":"notepad","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"field_added_later":{"nested":[1,"two",null]},"gender":"gender","geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"field_added_later":{"nested":[1,"two",null]},"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":1.5,"website":"https://example.com/"},"score":1.5,"segments":["segments"],"updated_at":1700000000000}]"##,
+        r##"[{"active":{"field_added_later":{"nested":[1,"two",null]},"last":3,"now":false},"company":{"description":"description","domain":"example.com","emails":["emails"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"field_added_later":{"nested":[1,"two",null]},"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"created_at":1700000000000,"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"notepad":"notepad","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"field_added_later":{"nested":[1,"two",null]},"gender":"gender","geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"field_added_later":{"nested":[1,"two",null]},"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"score":3,"segments":["segments"],"updated_at":1700000000000}]"##,
     ),
     (
         "website.add_new_people_profile",
@@ -447,7 +450,7 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.check_if_people_profile_exists", r##"null"##),
     (
         "website.get_people_profile",
-        r##"{"active":{"field_added_later":{"nested":[1,"two",null]},"last":1.5,"now":false},"company":{"description":"description","domain":"example.com","emails":["emails"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"legal_name":"legal name","metrics":{"arr":1.5,"employees":1.5,"field_added_later":{"nested":[1,"two",null]},"market_cap":1.5,"raised":1.5},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":1.5,"url":"https://example.com/"},"created_at":1700000000000,"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"notepad":"notepad","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"field_added_later":{"nested":[1,"two",null]},"gender":"gender","geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"field_added_later":{"nested":[1,"two",null]},"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":1.5,"website":"https://example.com/"},"score":1.5,"segments":["segments"],"updated_at":1700000000000}"##,
+        r##"{"active":{"field_added_later":{"nested":[1,"two",null]},"last":3,"now":false},"company":{"description":"description","domain":"example.com","emails":["emails"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"field_added_later":{"nested":[1,"two",null]},"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"created_at":1700000000000,"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"notepad":"notepad","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"field_added_later":{"nested":[1,"two",null]},"gender":"gender","geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"field_added_later":{"nested":[1,"two",null]},"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"score":3,"segments":["segments"],"updated_at":1700000000000}"##,
     ),
     ("website.save_people_profile", r##"{}"##),
     ("website.update_people_profile", r##"{}"##),
@@ -495,15 +498,15 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.roll_verify_key", r##"{}"##),
     (
         "website.count_visitors",
-        r##"{"active":1.5,"count":1,"field_added_later":{"nested":[1,"two",null]},"limited":false}"##,
+        r##"{"active":3,"count":42,"field_added_later":{"nested":[1,"two",null]},"limited":false}"##,
     ),
     (
         "website.list_visitors",
-        r##"[{"active":false,"avatar":"https://example.com/","capabilities":["capabilities"],"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"inbox_id":"inbox-0001","initiated":false,"last_page":{"field_added_later":{"nested":[1,"two",null]},"page_title":"page title","page_url":"page url"},"locales":["locales"],"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":1.5,"useragent":"useragent"}]"##,
+        r##"[{"active":false,"avatar":"https://example.com/","capabilities":["capabilities"],"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"inbox_id":"inbox-0001","initiated":false,"last_page":{"field_added_later":{"nested":[1,"two",null]},"page_title":"page title","page_url":"page url"},"locales":["locales"],"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":-120,"useragent":"useragent"}]"##,
     ),
     (
         "website.pinpoint_visitors_on_map",
-        r##"[{"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"visitors":{"count":1,"field_added_later":{"nested":[1,"two",null]},"sessions":[{"active":false,"avatar":"https://example.com/","capabilities":[],"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"initiated":false,"last_page":{},"locales":[],"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":1.5}],"threshold":1.5}}]"##,
+        r##"[{"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"visitors":{"count":42,"field_added_later":{"nested":[1,"two",null]},"sessions":[{"active":false,"avatar":"https://example.com/","capabilities":[],"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"initiated":false,"last_page":{},"locales":[],"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":-120}],"threshold":3}}]"##,
     ),
     (
         "website.get_session_identifier_from_token",
@@ -511,7 +514,7 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ),
     (
         "website.count_blocked_visitors",
-        r##"{"blocked":1.5,"field_added_later":{"nested":[1,"two",null]},"rule":["rule"]}"##,
+        r##"{"blocked":3,"field_added_later":{"nested":[1,"two",null]},"rule":["rule"]}"##,
     ),
     ("website.count_blocked_visitors_in_rule", r##"1.5"##),
     ("website.clear_blocked_visitors_in_rule", r##"{}"##),

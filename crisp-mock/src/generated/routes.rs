@@ -42,7 +42,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: false,
-        example: r##"[{"active":false,"bill_period":"monthly","bill_valid_until":"bill valid until","card_id":"card-0001","coupon_redeemed":false,"id":"id-0001","name":"Jane Doe","owner":{"email":"jane.doe@example.com","first_name":"Jane","last_name":"Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"price":1.5,"sandbox":false,"since":"since","trial_end":"trial end","trial_end_date":"trial end date","trialing":false,"website":{"domain":"example.com","id":"id-0001","logo":"logo","name":"Jane Doe"}}]"##,
+        example: r##"[{"active":false,"bill_period":"monthly","bill_valid_until":"bill valid until","card_id":"card-0001","coupon_redeemed":false,"id":"id-0001","name":"Jane Doe","owner":{"email":"jane.doe@example.com","first_name":"Jane","last_name":"Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"price":3,"sandbox":false,"since":"since","trial_end":"trial end","trial_end_date":"trial end date","trialing":false,"website":{"domain":"example.com","id":"id-0001","logo":"logo","name":"Jane Doe"}}]"##,
     },
     RouteSpec {
         service: "plan",
@@ -55,7 +55,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"active":false,"bill_period":"monthly","bill_valid_until":"bill valid until","card_id":"card-0001","coupon_redeemed":false,"id":"id-0001","name":"Jane Doe","owner":{"email":"jane.doe@example.com","first_name":"Jane","last_name":"Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"price":1.5,"sandbox":false,"since":"since","trial_end":"trial end","trial_end_date":"trial end date","trialing":false,"website":{"domain":"example.com","id":"id-0001","logo":"logo","name":"Jane Doe"}}"##,
+        example: r##"{"active":false,"bill_period":"monthly","bill_valid_until":"bill valid until","card_id":"card-0001","coupon_redeemed":false,"id":"id-0001","name":"Jane Doe","owner":{"email":"jane.doe@example.com","first_name":"Jane","last_name":"Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"price":3,"sandbox":false,"since":"since","trial_end":"trial end","trial_end_date":"trial end date","trialing":false,"website":{"domain":"example.com","id":"id-0001","logo":"logo","name":"Jane Doe"}}"##,
     },
     RouteSpec {
         service: "plan",
@@ -107,7 +107,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: false,
-        example: r##"{"code":"code","expire_at":"expire at","policy":{"rebate_percent":1.5,"trial_days":1.5},"redeem_limit":1.5}"##,
+        example: r##"{"code":"code","expire_at":"expire at","policy":{"rebate_percent":1.5,"trial_days":3},"redeem_limit":3}"##,
     },
     RouteSpec {
         service: "plan",
@@ -159,7 +159,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"difference":"difference","plan":{"id":"id-0001","name":"Jane Doe","trialing":false},"price":1.5,"settings":{},"token":"token","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
+        example: r##"[{"difference":"difference","plan":{"id":"id-0001","name":"Jane Doe","trialing":false},"price":3,"settings":{},"token":"token","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
     },
     RouteSpec {
         service: "plugin",
@@ -172,7 +172,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["plugin"],
         idempotent: true,
         paged: false,
-        example: r##"[{"difference":"difference","plan":{"id":"id-0001","name":"Jane Doe","trialing":false},"price":1.5,"settings":{},"token":"token","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
+        example: r##"[{"difference":"difference","plan":{"id":"id-0001","name":"Jane Doe","trialing":false},"price":3,"settings":{},"token":"token","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
     },
     RouteSpec {
         service: "plugin",
@@ -198,7 +198,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: false,
-        example: r##"[{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"id":"id-0001","name":"Jane Doe","price":1.5}],"price":1.5,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}]"##,
+        example: r##"[{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"id":"id-0001","name":"Jane Doe","price":3}],"price":3,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}]"##,
     },
     RouteSpec {
         service: "plugin",
@@ -211,7 +211,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: false,
-        example: r##"[{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"id":"id-0001","name":"Jane Doe","price":1.5}],"price":1.5,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}]"##,
+        example: r##"[{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"id":"id-0001","name":"Jane Doe","price":3}],"price":3,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}]"##,
     },
     RouteSpec {
         service: "plugin",
@@ -224,7 +224,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"id":"id-0001","name":"Jane Doe","price":1.5}],"price":1.5,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}"##,
+        example: r##"{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"id":"id-0001","name":"Jane Doe","price":3}],"price":3,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}"##,
     },
     RouteSpec {
         service: "plugin",
@@ -302,7 +302,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"[{"name":"Jane Doe","price":1.5,"units":1.5}]"##,
+        example: r##"[{"name":"Jane Doe","price":1.5,"units":3}]"##,
     },
     RouteSpec {
         service: "plugin",
@@ -367,7 +367,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: false,
         paged: false,
-        example: r##"[{"hits":1.5,"period":"period","split_by":"split by","sum_hits":1.5,"sum_value":1.5,"unique_hits":1.5,"value":1.5}]"##,
+        example: r##"[{"hits":42,"period":"period","split_by":"split by","sum_hits":42,"sum_value":3,"unique_hits":42,"value":3}]"##,
     },
     RouteSpec {
         service: "website",
@@ -393,7 +393,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"[{"time":{"for":1.5,"since":1700000000000},"type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}]"##,
+        example: r##"[{"time":{"for":3,"since":1700000000000},"type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -653,7 +653,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: true,
-        example: r##"[{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"format":"format","name":"Jane Doe","progress":1.5,"reached":1.5,"ready":false,"running":false,"subject":"subject","tag":"tag","targets":1.5,"type":"type","updated_at":1700000000000}]"##,
+        example: r##"[{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"format":"format","name":"Jane Doe","progress":50,"reached":3,"ready":false,"running":false,"subject":"subject","tag":"tag","targets":3,"type":"type","updated_at":1700000000000}]"##,
     },
     RouteSpec {
         service: "website",
@@ -796,7 +796,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: false,
-        example: r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":1.5,"assert_filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":1.5,"deliver_once":false,"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":1.5,"reached":1.5,"ready":false,"recipients":{"filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":1.5,"opened":1.5,"unsubscribed":1.5},"subject":"subject","tag":"tag","targets":1.5,"type":"type","updated_at":1700000000000}"##,
+        example: r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":3,"assert_filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"opened":3,"unsubscribed":3},"subject":"subject","tag":"tag","targets":3,"type":"type","updated_at":1700000000000}"##,
     },
     RouteSpec {
         service: "website",
@@ -939,7 +939,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"active":{"last":1.5,"now":false},"assigned":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"availability":"availability","compose":{"operator":{"automated":false,"excerpt":"excerpt","timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}},"visitor":{"automated":false,"excerpt":"excerpt","timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}},"created_at":1700000000000,"inbox_id":"inbox-0001","is_blocked":false,"is_verified":false,"last_message":"last message","mentions":["mentions"],"meta":{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"city","coordinates":{},"country":"FR","region":"region"},"locales":["locales"],"system":{"browser":{},"engine":{},"os":{},"useragent":"useragent"},"timezone":1.5},"email":"jane.doe@example.com","ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"},"participants":[{"target":"target","type":"type"}],"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","preview_message":{"excerpt":"excerpt","fingerprint":1,"from":"from","type":"type"},"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"pending","status":1.5,"topic":"topic","unread":{"operator":1.5,"visitor":1.5},"updated_at":1700000000000,"verifications":[{"annotation":"annotation","identity":"identity","method":"method"}],"waiting_since":1700000000000,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
+        example: r##"[{"active":{"last":3,"now":false},"assigned":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"availability":"online","compose":{"operator":{"automated":false,"excerpt":"excerpt","timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}},"visitor":{"automated":false,"excerpt":"excerpt","timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}},"created_at":1700000000000,"inbox_id":"inbox-0001","is_blocked":false,"is_verified":false,"last_message":"last message","mentions":["mentions"],"meta":{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"city","coordinates":{},"country":"FR","region":"region"},"locales":["locales"],"system":{"browser":{},"engine":{},"os":{},"useragent":"useragent"},"timezone":-120},"email":"jane.doe@example.com","ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"},"participants":[{"target":"target","type":"type"}],"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","preview_message":{"excerpt":"excerpt","fingerprint":163408415737326,"from":"user","type":"text"},"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"pending","status":3,"topic":"topic","unread":{"operator":3,"visitor":3},"updated_at":1700000000000,"verifications":[{"annotation":"annotation","identity":"identity","method":"method"}],"waiting_since":1700000000000,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -952,7 +952,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"count":1,"segment":"segment"}]"##,
+        example: r##"[{"count":42,"segment":"segment"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -978,7 +978,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"count":1,"key":"key"}]"##,
+        example: r##"[{"count":42,"key":"key"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -1069,7 +1069,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"active":{"last":1.5,"now":false},"assigned":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"availability":"availability","compose":{"operator":{"automated":false,"excerpt":"excerpt","timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}},"visitor":{"automated":false,"excerpt":"excerpt","timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}},"created_at":1700000000000,"inbox_id":"inbox-0001","is_blocked":false,"is_verified":false,"last_message":"last message","mentions":["mentions"],"meta":{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"system":{"browser":{"major":"major","name":"Jane Doe","version":"version"},"engine":{"name":"Jane Doe","version":"version"},"os":{"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":1.5},"email":"jane.doe@example.com","ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"},"participants":[{"target":"target","type":"type"}],"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","preview_message":{"excerpt":"excerpt","fingerprint":1,"from":"from","type":"type"},"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"pending","status":1.5,"topic":"topic","unread":{"operator":1.5,"visitor":1.5},"updated_at":1700000000000,"verifications":[{"annotation":"annotation","identity":"identity","method":"method"}],"waiting_since":1700000000000,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        example: r##"{"active":{"last":3,"now":false},"assigned":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"availability":"online","compose":{"operator":{"automated":false,"excerpt":"excerpt","timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}},"visitor":{"automated":false,"excerpt":"excerpt","timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}},"created_at":1700000000000,"inbox_id":"inbox-0001","is_blocked":false,"is_verified":false,"last_message":"last message","mentions":["mentions"],"meta":{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"system":{"browser":{"major":"major","name":"Jane Doe","version":"version"},"engine":{"name":"Jane Doe","version":"version"},"os":{"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":-120},"email":"jane.doe@example.com","ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"},"participants":[{"target":"target","type":"type"}],"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","preview_message":{"excerpt":"excerpt","fingerprint":163408415737326,"from":"user","type":"text"},"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"pending","status":3,"topic":"topic","unread":{"operator":3,"visitor":3},"updated_at":1700000000000,"verifications":[{"annotation":"annotation","identity":"identity","method":"method"}],"waiting_since":1700000000000,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1108,7 +1108,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"[{"automated":false,"content":{},"delivered":"delivered","edited":false,"fingerprint":1,"from":"from","ignored":{"key":"value"},"mentions":["mentions"],"origin":"origin","original":{"original_id":"original-0001"},"preview":[{"preview":{"embed":"embed","excerpt":"excerpt","image":"image"},"stamped":false,"title":"title","url":"https://example.com/","website":"https://example.com/"}],"properties":{"key":"value"},"read":"read","references":[{"name":"Jane Doe","target":"target","type":"type"}],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"text","user":{"avatar":"https://example.com/","nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
+        example: r##"[{"automated":false,"content":{},"delivered":"delivered","edited":false,"fingerprint":163408415737326,"from":"user","ignored":{"key":"value"},"mentions":["mentions"],"origin":"chat","original":{"original_id":"original-0001"},"preview":[{"preview":{"embed":"embed","excerpt":"excerpt","image":"image"},"stamped":false,"title":"title","url":"https://example.com/","website":"https://example.com/"}],"properties":{"key":"value"},"read":"read","references":[{"name":"Jane Doe","target":"target","type":"type"}],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"text","user":{"avatar":"https://example.com/","nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -1121,7 +1121,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: false,
         paged: false,
-        example: r##"{"fingerprint":1}"##,
+        example: r##"{"fingerprint":163408415737326}"##,
     },
     RouteSpec {
         service: "website",
@@ -1134,7 +1134,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"automated":false,"content":{},"delivered":"delivered","edited":false,"fingerprint":1,"from":"from","ignored":{"key":"value"},"mentions":["mentions"],"origin":"origin","original":{"original_id":"original-0001"},"preview":[{"preview":{"embed":"embed","excerpt":"excerpt","image":"image"},"stamped":false,"title":"title","url":"https://example.com/","website":"https://example.com/"}],"properties":{"key":"value"},"read":"read","references":[{"name":"Jane Doe","target":"target","type":"type"}],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"text","user":{"avatar":"https://example.com/","nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        example: r##"{"automated":false,"content":{},"delivered":"delivered","edited":false,"fingerprint":163408415737326,"from":"user","ignored":{"key":"value"},"mentions":["mentions"],"origin":"chat","original":{"original_id":"original-0001"},"preview":[{"preview":{"embed":"embed","excerpt":"excerpt","image":"image"},"stamped":false,"title":"title","url":"https://example.com/","website":"https://example.com/"}],"properties":{"key":"value"},"read":"read","references":[{"name":"Jane Doe","target":"target","type":"type"}],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"text","user":{"avatar":"https://example.com/","nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1277,7 +1277,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"system":{"browser":{"major":"major","name":"Jane Doe","version":"version"},"engine":{"name":"Jane Doe","version":"version"},"os":{"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":1.5},"email":"jane.doe@example.com","ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"}"##,
+        example: r##"{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"system":{"browser":{"major":"major","name":"Jane Doe","version":"version"},"engine":{"name":"Jane Doe","version":"version"},"os":{"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":-120},"email":"jane.doe@example.com","ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1342,7 +1342,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"fingerprint":1,"name":"Jane Doe","timestamp":1700000000000,"type":"type","url":"https://example.com/"}]"##,
+        example: r##"[{"fingerprint":163408415737326,"name":"Jane Doe","timestamp":1700000000000,"type":"type","url":"https://example.com/"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -1654,7 +1654,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: false,
         paged: false,
-        example: r##"{"correlation_id":"correlation-0001","strategy":{"attempts":1.5,"exhaustion":1.5}}"##,
+        example: r##"{"correlation_id":"correlation-0001","strategy":{"attempts":3,"exhaustion":3}}"##,
     },
     RouteSpec {
         service: "website",
@@ -1667,7 +1667,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: false,
         paged: false,
-        example: r##"{"correlation_id":"correlation-0001","strategy":{"attempts":1.5,"exhaustion":1.5}}"##,
+        example: r##"{"correlation_id":"correlation-0001","strategy":{"attempts":3,"exhaustion":3}}"##,
     },
     RouteSpec {
         service: "website",
@@ -1680,7 +1680,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: false,
         paged: false,
-        example: r##"{"correlation_id":"correlation-0001","strategy":{"attempts":1.5,"exhaustion":1.5}}"##,
+        example: r##"{"correlation_id":"correlation-0001","strategy":{"attempts":3,"exhaustion":3}}"##,
     },
     RouteSpec {
         service: "website",
@@ -1771,7 +1771,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"articles":1.5,"categories":1.5,"locale":"en","locale_id":"locale-0001","statistics":{"articles":{"entries":1.5,"groups":1.5},"guides":{"entries":1.5,"groups":1.5},"news":{"entries":1.5,"groups":1.5},"references":{"entries":1.5,"groups":1.5}},"url":"https://example.com/"}]"##,
+        example: r##"[{"articles":3,"categories":3,"locale":"en","locale_id":"locale-0001","statistics":{"articles":{"entries":3,"groups":3},"guides":{"entries":3,"groups":3},"news":{"entries":3,"groups":3},"references":{"entries":3,"groups":3}},"url":"https://example.com/"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -1810,7 +1810,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"articles":1.5,"categories":1.5,"locale":"en","locale_id":"locale-0001","statistics":{"articles":{"entries":1.5,"groups":1.5},"guides":{"entries":1.5,"groups":1.5},"news":{"entries":1.5,"groups":1.5},"references":{"entries":1.5,"groups":1.5}},"url":"https://example.com/"}"##,
+        example: r##"{"articles":3,"categories":3,"locale":"en","locale_id":"locale-0001","statistics":{"articles":{"entries":3,"groups":3},"guides":{"entries":3,"groups":3},"news":{"entries":3,"groups":3},"references":{"entries":3,"groups":3}},"url":"https://example.com/"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1992,7 +1992,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &[],
         idempotent: true,
         paged: true,
-        example: r##"[{"author":{"email":"jane.doe@example.com","name":"Jane Doe"},"change_id":"change-0001","created_at":1700000000000,"edits":{"deletions":1.5,"insertions":1.5},"files":[{"change":"change","content":"Hello!","metadata":{"author":{},"color":"color","description":"description","format":"format","image":"image","state":{},"title":"title"},"path":"path"}],"message":"message"}]"##,
+        example: r##"[{"author":{"email":"jane.doe@example.com","name":"Jane Doe"},"change_id":"change-0001","created_at":1700000000000,"edits":{"deletions":3,"insertions":3},"files":[{"change":"change","content":"Hello!","metadata":{"author":{},"color":"color","description":"description","format":"format","image":"image","state":{},"title":"title"},"path":"path"}],"message":"message"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2005,7 +2005,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &[],
         idempotent: true,
         paged: false,
-        example: r##"{"author":{"email":"jane.doe@example.com","name":"Jane Doe"},"change_id":"change-0001","created_at":1700000000000,"edits":{"deletions":1.5,"insertions":1.5},"files":[{"change":"change","content":"Hello!","metadata":{"author":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"color","description":"description","format":"format","image":"image","state":{"featured":false,"hidden":false,"published":false},"title":"title"},"path":"path"}],"message":"message"}"##,
+        example: r##"{"author":{"email":"jane.doe@example.com","name":"Jane Doe"},"change_id":"change-0001","created_at":1700000000000,"edits":{"deletions":3,"insertions":3},"files":[{"change":"change","content":"Hello!","metadata":{"author":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"color","description":"description","format":"format","image":"image","state":{"featured":false,"hidden":false,"published":false},"title":"title"},"path":"path"}],"message":"message"}"##,
     },
     RouteSpec {
         service: "website",
@@ -2044,7 +2044,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"ratings":{"helpful":1.5,"unhelpful":1.5}}"##,
+        example: r##"{"ratings":{"helpful":3,"unhelpful":3}}"##,
     },
     RouteSpec {
         service: "website",
@@ -2226,7 +2226,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":1.5,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}]"##,
+        example: r##"[{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2278,7 +2278,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":1.5,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##,
+        example: r##"{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##,
     },
     RouteSpec {
         service: "website",
@@ -2317,7 +2317,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"[{"details":{"availability":"availability","avatar":"https://example.com/","email":"jane.doe@example.com","first_name":"Jane","has_token":false,"identifier":"identifier","key":"key","last_name":"Doe","role":"role","title":"title","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"type":"type"}]"##,
+        example: r##"[{"details":{"availability":"online","avatar":"https://example.com/","email":"jane.doe@example.com","first_name":"Jane","has_token":false,"identifier":"identifier","key":"key","last_name":"Doe","role":"role","title":"title","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"type":"type"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2369,7 +2369,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"availability":"availability","avatar":"https://example.com/","email":"jane.doe@example.com","first_name":"Jane","has_token":false,"identifier":"identifier","key":"key","last_name":"Doe","role":"role","title":"title","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}"##,
+        example: r##"{"availability":"online","avatar":"https://example.com/","email":"jane.doe@example.com","first_name":"Jane","has_token":false,"identifier":"identifier","key":"key","last_name":"Doe","role":"role","title":"title","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}"##,
     },
     RouteSpec {
         service: "website",
@@ -2421,7 +2421,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"total":1}"##,
+        example: r##"{"total":42}"##,
     },
     RouteSpec {
         service: "website",
@@ -2434,7 +2434,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"count":1,"segment":"segment"}]"##,
+        example: r##"[{"count":42,"segment":"segment"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2460,7 +2460,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"count":1,"key":"key"}]"##,
+        example: r##"[{"count":42,"key":"key"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2486,7 +2486,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"count":1,"text":"Hello!"}]"##,
+        example: r##"[{"count":42,"text":"Hello!"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2512,7 +2512,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"active":{"last":1.5,"now":false},"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":1.5,"employees":1.5,"market_cap":1.5,"raised":1.5},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":1.5,"url":"https://example.com/"},"created_at":1700000000000,"email":"jane.doe@example.com","notepad":"notepad","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":1.5,"website":"https://example.com/"},"score":1.5,"segments":["segments"],"updated_at":1700000000000}]"##,
+        example: r##"[{"active":{"last":3,"now":false},"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"created_at":1700000000000,"email":"jane.doe@example.com","notepad":"notepad","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"score":3,"segments":["segments"],"updated_at":1700000000000}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2551,7 +2551,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"active":{"last":1.5,"now":false},"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":1.5,"employees":1.5,"market_cap":1.5,"raised":1.5},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":1.5,"url":"https://example.com/"},"created_at":1700000000000,"email":"jane.doe@example.com","notepad":"notepad","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":1.5,"website":"https://example.com/"},"score":1.5,"segments":["segments"],"updated_at":1700000000000}"##,
+        example: r##"{"active":{"last":3,"now":false},"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"created_at":1700000000000,"email":"jane.doe@example.com","notepad":"notepad","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"score":3,"segments":["segments"],"updated_at":1700000000000}"##,
     },
     RouteSpec {
         service: "website",
@@ -2902,7 +2902,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"active":1.5,"count":1,"limited":false}"##,
+        example: r##"{"active":3,"count":42,"limited":false}"##,
     },
     RouteSpec {
         service: "website",
@@ -2915,7 +2915,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"active":false,"avatar":"https://example.com/","capabilities":["capabilities"],"email":"jane.doe@example.com","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"inbox_id":"inbox-0001","initiated":false,"last_page":{"page_title":"page title","page_url":"page url"},"locales":["locales"],"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":1.5,"useragent":"useragent"}]"##,
+        example: r##"[{"active":false,"avatar":"https://example.com/","capabilities":["capabilities"],"email":"jane.doe@example.com","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"inbox_id":"inbox-0001","initiated":false,"last_page":{"page_title":"page title","page_url":"page url"},"locales":["locales"],"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":-120,"useragent":"useragent"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2928,7 +2928,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"[{"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"visitors":{"count":1,"sessions":[{"active":false,"avatar":"https://example.com/","capabilities":[],"email":"jane.doe@example.com","initiated":false,"last_page":{},"locales":[],"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":1.5}],"threshold":1.5}}]"##,
+        example: r##"[{"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"visitors":{"count":42,"sessions":[{"active":false,"avatar":"https://example.com/","capabilities":[],"email":"jane.doe@example.com","initiated":false,"last_page":{},"locales":[],"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":-120}],"threshold":3}}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2954,7 +2954,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: false,
-        example: r##"{"blocked":1.5,"rule":["rule"]}"##,
+        example: r##"{"blocked":3,"rule":["rule"]}"##,
     },
     RouteSpec {
         service: "website",
