@@ -3,7 +3,7 @@
 //!
 //! `cargo run -p crisp-mcp --example sizes`
 
-use crisp_api::models::ConversationMessageNew;
+use crisp_api::models::{ConversationMessageNew, MessageFrom, MessageOrigin, SessionId};
 use crisp_mcp::{CrispMcp, McpOptions, Toolsets};
 use serde_json::json;
 
@@ -16,22 +16,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .base_url(mock.base_url())
         .build()?;
     let website_id = mock.website_id().to_owned();
-    let mut session_id = String::new();
+    let mut session_id = SessionId::default();
     for i in 0..20 {
         let created = client.website().create_new_conversation(&website_id).await?;
         session_id = created.session_id.unwrap_or_default();
         for j in 0..6 {
             let (from, text) = if j % 2 == 0 {
                 (
-                    "user",
+                    MessageFrom::User,
                     format!(
                         "Hello, this is customer {i}: my invoice #{j} shows a charge I don't recognise, can you check?"
                     ),
                 )
             } else {
-                ("operator", format!("Thanks for reaching out! I'm looking at invoice #{j} for you right now."))
+                (MessageFrom::Operator, format!("Thanks for reaching out! I'm looking at invoice #{j} for you right now."))
             };
-            let message = ConversationMessageNew::text(from, "chat", text);
+            let message = ConversationMessageNew::text(from, MessageOrigin::Chat, text);
             client.website().send_message_in_conversation(&website_id, &session_id, &message).await?;
         }
     }
