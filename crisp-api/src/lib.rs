@@ -35,6 +35,7 @@
 //! build faster.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))] // docs.rs badges each feature-gated item with its feature
 
 mod client;
 mod error;
