@@ -18,9 +18,11 @@ if ! command -v jq >/dev/null; then
   apt-get install -y -qq jq >/dev/null
 fi
 
+metadata=$(cargo metadata --no-deps --format-version 1 --locked)
+# Where cargo puts the .crate files (CARGO_TARGET_DIR may move it).
+target_dir=$(jq -r .target_directory <<<"$metadata")
 # Members whose manifest does not say `publish = false` (cargo metadata: []).
-mapfile -t crates < <(cargo metadata --no-deps --format-version 1 --locked |
-  jq -r '.packages[] | select(.publish != []) | "\(.name) \(.version)"')
+mapfile -t crates < <(jq -r '.packages[] | select(.publish != []) | "\(.name) \(.version)"' <<<"$metadata")
 if [ "${#crates[@]}" -eq 0 ]; then
   echo "no publishable workspace member found" >&2
   exit 1
@@ -33,7 +35,7 @@ done
 # --no-verify: the build below covers more than the verify step would.
 cargo package --locked --no-verify "${package_args[@]}"
 
-scratch=$root/target/package-check
+scratch=$target_dir/package-check
 rm -rf "$scratch"
 mkdir -p "$scratch"
 members=""
@@ -41,7 +43,7 @@ patches=""
 for crate in "${crates[@]}"; do
   name=${crate% *}
   version=${crate#* }
-  file=$root/target/package/$name-$version.crate
+  file=$target_dir/package/$name-$version.crate
   printf '%-12s %8s bytes  %3s files\n' "$name" "$(stat -c %s "$file")" "$(tar -tzf "$file" | grep -vc '/$')"
   tar -xzf "$file" -C "$scratch"
   members+="\"$name-$version\", "
@@ -63,7 +65,7 @@ done
 cp "$root/Cargo.lock" "$scratch/Cargo.lock"
 
 cd "$scratch"
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
+export CARGO_TARGET_DIR=$target_dir
 # All features: packaged manifests drop path-only self dev-dependencies, such
 # as the one that turns on crisp-api's optional features for its own tests.
 cargo build --workspace --all-targets --all-features
