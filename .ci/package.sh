@@ -63,6 +63,9 @@ done
 } >"$scratch/Cargo.toml"
 # Start from the repository's lock so the versions are those CI tested.
 cp "$root/Cargo.lock" "$scratch/Cargo.lock"
+# Unpacked files keep the mtimes cargo stored; a fresh mtime makes cargo
+# rebuild the packaged crates rather than trust an earlier build's artifacts.
+find "$scratch" -type f -exec touch {} +
 
 cd "$scratch"
 export CARGO_TARGET_DIR=$target_dir
