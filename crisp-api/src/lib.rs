@@ -159,6 +159,7 @@
 //! (a Web Hook extractor); turn off what you do not use to build faster.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))] // docs.rs badges each feature-gated item with its feature
 
 mod client;
 mod error;
