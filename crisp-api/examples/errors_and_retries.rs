@@ -13,6 +13,7 @@
 
 use std::time::Duration;
 
+use crisp_api::models::ConversationState;
 use crisp_api::{Crisp, Error, ErrorKind, RetryPolicy, Tier};
 use crisp_mock::{Fault, MockServer};
 
@@ -109,13 +110,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let session_id = mock.visitor_says(None, "Hello?");
     let route = "website.change_conversation_state";
     mock.inject(Fault::status(503).on_route(route).times(1));
-    let error = crisp.website().change_conversation_state(website_id, &session_id, "resolved").await.unwrap_err();
+    let error = crisp
+        .website()
+        .change_conversation_state(website_id, &session_id, ConversationState::Resolved)
+        .await
+        .unwrap_err();
     println!("   {}", describe(&error));
 
     println!("\n8. Setting a state twice is harmless, so this write may be retried: `.idempotent()`");
     mock.take_requests();
     mock.inject(Fault::status(503).on_route(route).times(1));
-    crisp.website().change_conversation_state(website_id, &session_id, "resolved").idempotent().await?;
+    crisp
+        .website()
+        .change_conversation_state(website_id, &session_id, ConversationState::Resolved)
+        .idempotent()
+        .await?;
     println!("   ok after {} requests", mock.take_requests().len());
     Ok(())
 }

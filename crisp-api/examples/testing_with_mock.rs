@@ -14,7 +14,7 @@
 //! `cargo run` uses Crisp when `CRISP_IDENTIFIER`, `CRISP_KEY` and
 //! `CRISP_WEBSITE_ID` are set (careful: it writes to real conversations).
 
-use crisp_api::models::ConversationMessageNew;
+use crisp_api::models::{ConversationMessageNew, MessageFrom, MessageOrigin};
 use crisp_api::{Crisp, Tier};
 use futures_util::TryStreamExt as _;
 
@@ -30,8 +30,8 @@ async fn acknowledge_waiting_visitors(client: &Crisp, website_id: &str) -> crisp
     while let Some(conversation) = conversations.try_next().await? {
         let Some(session_id) = conversation.session_id else { continue };
         let messages = website.get_messages_in_conversation(website_id, &session_id).await?;
-        if messages.last().and_then(|m| m.from.as_deref()) == Some("user") {
-            let reply = ConversationMessageNew::text("operator", "chat", ACKNOWLEDGEMENT);
+        if messages.last().and_then(|m| m.from.as_ref()) == Some(&MessageFrom::User) {
+            let reply = ConversationMessageNew::text(MessageFrom::Operator, MessageOrigin::Chat, ACKNOWLEDGEMENT);
             website.send_message_in_conversation(website_id, &session_id, &reply).await?;
             answered += 1;
         }

@@ -29,7 +29,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     ),
                 )
             } else {
-                (MessageFrom::Operator, format!("Thanks for reaching out! I'm looking at invoice #{j} for you right now."))
+                (
+                    MessageFrom::Operator,
+                    format!("Thanks for reaching out! I'm looking at invoice #{j} for you right now."),
+                )
             };
             let message = ConversationMessageNew::text(from, MessageOrigin::Chat, text);
             client.website().send_message_in_conversation(&website_id, &session_id, &message).await?;
