@@ -3,6 +3,7 @@
 //! table, the endpoint-coverage test calls and the endpoint table in the docs.
 //! With `--check` it writes nothing and fails when a generated file is stale.
 
+mod cli;
 mod rust;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -120,7 +121,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let files = generate(&spec);
+    let mut files = generate(&spec);
+    files.extend(cli::files(&spec, &cli::summaries(&root)));
     let mut stale = Vec::new();
     for (relative, content) in &files {
         let path = root.join(relative);
