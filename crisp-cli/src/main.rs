@@ -179,6 +179,9 @@ fn main() -> ExitCode {
             .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter))
             .try_init();
     }
+    // reqwest (forwarding, triggers) needs a process-wide TLS provider; an
+    // error means one is installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let json_errors = global.output == Format::Json;
     let ctx = Context { global };
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
