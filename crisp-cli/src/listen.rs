@@ -86,7 +86,7 @@ pub async fn run(ctx: &crate::Context, args: ListenArgs) -> Result<()> {
         };
         delay = Duration::from_millis(500);
         eprintln!(
-            "listening for {} (Ctrl-C stops)",
+            "connected; listening for {} (Ctrl-C stops)",
             if args.events.is_empty() { "all events".to_owned() } else { args.events.join(", ") }
         );
         let mut states = rtm.state_changes();
@@ -97,7 +97,7 @@ pub async fn run(ctx: &crate::Context, args: ListenArgs) -> Result<()> {
                     ConnectionState::Reconnecting { attempt } => {
                         eprintln!("connection lost; reconnecting (attempt {attempt})")
                     }
-                    ConnectionState::Authenticated => eprintln!("connected"),
+                    ConnectionState::Authenticated => eprintln!("reconnected; listening again"),
                     ConnectionState::Closed => break,
                     _ => {}
                 }

@@ -176,7 +176,12 @@ fn main() -> ExitCode {
             .with_target("crisp_cli", tracing::Level::DEBUG);
         use tracing_subscriber::prelude::*;
         let _ = tracing_subscriber::registry()
-            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(output::color_allowed(std::io::IsTerminal::is_terminal(&std::io::stderr())))
+                    .with_writer(std::io::stderr)
+                    .with_filter(filter),
+            )
             .try_init();
     }
     // reqwest (forwarding, triggers) needs a process-wide TLS provider; an
