@@ -144,7 +144,12 @@ pub fn logout(ctx: &crate::Context) -> Result<()> {
 /// `crisp whoami`: the resolved identity, and where each value came from.
 pub async fn whoami(ctx: &crate::Context) -> Result<()> {
     let resolved = ctx.resolve()?;
-    let verified = if ctx.global.dry_run { None } else { Some(check(&resolved.client).await.is_ok()) };
+    // With --dry-run nothing is sent: the report says where values come from.
+    let refused = match ctx.global.dry_run {
+        true => None,
+        false => check(&resolved.client).await.err(),
+    };
+    let verified = (!ctx.global.dry_run).then_some(refused.is_none());
     let report = json!({
         "profile": resolved.profile,
         "identifier": resolved.identifier,
@@ -156,5 +161,9 @@ pub async fn whoami(ctx: &crate::Context) -> Result<()> {
     });
     let mut printer = ctx.printer()?;
     printer.document(&report)?;
-    printer.flush()
+    printer.flush()?;
+    match refused {
+        Some(err) => Err(err.into()),
+        None => Ok(()),
+    }
 }
