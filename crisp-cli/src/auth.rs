@@ -163,7 +163,7 @@ pub async fn whoami(ctx: &crate::Context) -> Result<()> {
     printer.document(&report)?;
     printer.flush()?;
     match refused {
-        Some(err) => Err(err.into()),
+        Some(err) => Err(err),
         None => Ok(()),
     }
 }
