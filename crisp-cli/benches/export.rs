@@ -49,7 +49,13 @@ impl Limiter {
     }
 }
 
-async fn proxy(State(limiter): State<Arc<Limiter>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn proxy(
+    State(limiter): State<Arc<Limiter>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Err(wait) = limiter.take() {
         limiter.limited.fetch_add(1, Ordering::Relaxed);
         // Retry-After is whole seconds on the wire; round up like a server would.
@@ -102,9 +108,11 @@ fn seed(mock: &crisp_mock::MockServer, count: usize) {
                 "meta": {"nickname": format!("Visitor {i}"), "email": format!("v{i}@example.com")},
                 "created_at": at, "updated_at": at});
             let messages = (0..3)
-                .map(|m| serde_json::json!({"session_id": id, "type": "text", "from": "user", "origin": "chat",
+                .map(|m| {
+                    serde_json::json!({"session_id": id, "type": "text", "from": "user", "origin": "chat",
                     "content": format!("message {m} of {i}: {}", "lorem ipsum ".repeat(8)), "fingerprint": i * 10 + m,
-                    "timestamp": at + m as u64}))
+                    "timestamp": at + m as u64})
+                })
                 .collect();
             let fields = fields.as_object().cloned().unwrap();
             website.conversations.insert(id, crisp_mock::state::Conversation { fields, messages });

@@ -273,6 +273,7 @@ pub async fn run(ctx: &crate::Context, kind: ExportKind) -> Result<()> {
     let mut last_save = Instant::now();
     let mut items_this_run = 0u64;
     let mut previous_ids: HashSet<String> = checkpoint.written_ids.iter().cloned().collect();
+    let mut filtered_pages = 0;
     loop {
         let page = checkpoint.page;
         let list = list_call(&client, kind_name, &website_id, page, args.per_page);
@@ -282,10 +283,22 @@ pub async fn run(ctx: &crate::Context, kind: ExportKind) -> Result<()> {
         };
         let id_key = if kind_name == "conversations" { "session_id" } else { "people_id" };
         let id_of = |item: &Value| item.get(id_key).and_then(Value::as_str).unwrap_or_default().to_owned();
-        let fresh: Vec<Value> = items.into_iter().filter(|item| !previous_ids.contains(&id_of(item))).collect();
-        if fresh.is_empty() {
+        if items.is_empty() {
             break;
         }
+        let fresh: Vec<Value> = items.into_iter().filter(|item| !previous_ids.contains(&id_of(item))).collect();
+        // A page already written in full (a resume right after its last
+        // item) is skipped; two in a row mean a server that ignores the page
+        // number, and the walk ends.
+        if fresh.is_empty() {
+            filtered_pages += 1;
+            if filtered_pages >= 2 {
+                break;
+            }
+            checkpoint.page = page.saturating_add(1);
+            continue;
+        }
+        filtered_pages = 0;
         let client_ref = &client;
         let pacer_ref = &pacer;
         let website_ref = website_id.as_str();
@@ -385,7 +398,7 @@ async fn with_messages(client: &crisp_api::Crisp, pacer: &Pacer, website_id: &st
         let oldest = batch.iter().filter_map(|m| m.get("timestamp").and_then(Value::as_u64)).min();
         let mut older: Vec<Value> = batch
             .into_iter()
-            .filter(|m| seen.insert(m.get("fingerprint").map(Value::to_string).unwrap_or_default()))
+            .filter(|m| seen.insert(m.get("fingerprint").map_or_else(|| m.to_string(), Value::to_string)))
             .collect();
         if older.is_empty() {
             break;

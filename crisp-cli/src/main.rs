@@ -152,7 +152,8 @@ fn command_tree(full_group: Option<&str>, all: bool) -> clap::Command {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let first = first_command(&args).map(str::to_owned);
-    let all = first.as_deref() == Some("completion");
+    // Completions and `crisp help ...` need the whole tree.
+    let all = matches!(first.as_deref(), Some("completion" | "help"));
     let matches = match command_tree(first.as_deref(), all).try_get_matches_from(&args) {
         Ok(matches) => matches,
         Err(err) => {

@@ -134,3 +134,29 @@ async fn people_export_lists_every_profile() {
     let got: Vec<Value> = support::stdout(&output).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(got, want);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_right_after_a_full_page_skips_it_and_carries_on() {
+    let env = Env::start().await;
+    support::seed_conversations(&env.mock, 20);
+    let out = env.config.path().join("conversations.jsonl");
+    let mut command = env.crisp("plugin");
+    command.args(["export", "conversations", "--per-page", "7", "--out"]).arg(&out);
+    assert!(run(command).await.status.success());
+    // Keep the first page only, as if the export had died right after its last item.
+    let text = std::fs::read_to_string(&out).unwrap();
+    let first: Vec<&str> = text.lines().take(7).collect();
+    let kept = format!("{}\n", first.join("\n"));
+    std::fs::write(&out, &kept).unwrap();
+    let ids: Vec<Value> =
+        first.iter().map(|l| serde_json::from_str::<Value>(l).unwrap()["session_id"].clone()).collect();
+    let checkpoint = serde_json::json!({"kind": "conversations", "website_id": env.mock.website_id(), "page": 1,
+        "written_ids": ids, "out_len": kept.len(), "items": 7});
+    std::fs::write(env.config.path().join("conversations.jsonl.checkpoint.json"), checkpoint.to_string()).unwrap();
+
+    let mut command = env.crisp("plugin");
+    command.args(["export", "conversations", "--per-page", "7", "--resume", "--out"]).arg(&out);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_same(&exported(&out), &expected(&env.mock));
+}
