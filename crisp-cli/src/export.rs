@@ -107,6 +107,11 @@ struct Pacer {
 struct PaceState {
     rate: f64,
     next: tokio::time::Instant,
+    /// The rate at which the server last said "too many", if it did.
+    ceiling: Option<f64>,
+    /// When the rate was last cut: answers to requests already in flight
+    /// then are the same news, not a reason to cut again.
+    last_cut: Option<tokio::time::Instant>,
 }
 
 impl Pacer {
@@ -114,7 +119,12 @@ impl Pacer {
         let max_rate = if max_rate.is_finite() && max_rate > 0.0 { max_rate } else { 10.0 };
         Self {
             max_rate,
-            state: tokio::sync::Mutex::new(PaceState { rate: max_rate, next: tokio::time::Instant::now() }),
+            state: tokio::sync::Mutex::new(PaceState {
+                rate: max_rate,
+                next: tokio::time::Instant::now(),
+                ceiling: None,
+                last_cut: None,
+            }),
             requests: AtomicU64::new(0),
             retries: AtomicU64::new(0),
         }
@@ -133,17 +143,30 @@ impl Pacer {
         self.requests.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Speeds up: quickly (+10% a second) back to just under the rate the
+    /// server last refused, then slowly (+1% a second) past it, to find
+    /// out whether the limit moved.
     async fn succeeded(&self) {
         let mut state = self.state.lock().await;
-        // Additive increase: about one more request per second, each second.
-        state.rate = (state.rate + 1.0 / state.rate).min(self.max_rate);
+        let step = match state.ceiling {
+            Some(ceiling) if state.rate >= ceiling * 0.95 => 0.01,
+            _ => 0.1,
+        };
+        // One success takes 1/rate of a second: `step` of the rate per second.
+        state.rate = (state.rate + step).min(self.max_rate);
     }
 
+    /// Slows down by 30% (once per burst of refusals) and holds every
+    /// request back until the server's `Retry-After` has passed.
     async fn limited(&self, wait: Duration) {
         let mut state = self.state.lock().await;
-        state.rate = (state.rate * 0.7).max(0.2);
-        // Nobody starts before the server said it is ready again.
-        state.next = state.next.max(tokio::time::Instant::now() + wait);
+        let now = tokio::time::Instant::now();
+        if state.last_cut.is_none_or(|at| now.duration_since(at) > wait.max(Duration::from_secs(1))) {
+            state.ceiling = Some(state.rate);
+            state.rate = (state.rate * 0.7).max(0.2);
+            state.last_cut = Some(now);
+        }
+        state.next = state.next.max(now + wait);
     }
 
     /// Sends with pacing and retries: 429/420, 5xx, timeouts and transport
