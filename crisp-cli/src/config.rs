@@ -175,6 +175,8 @@ pub enum Saved {
 pub fn save_key(profile: &str, key: &str, file_only: bool) -> Result<Saved> {
     let why = if file_only {
         "this profile keeps its key in a file".to_owned()
+    } else if keyring_disabled() {
+        "CRISP_NO_KEYRING is set".to_owned()
     } else {
         let secret = key.to_owned();
         match with_keyring(profile, move |entry| entry.set_password(&secret)) {
@@ -183,7 +185,7 @@ pub fn save_key(profile: &str, key: &str, file_only: bool) -> Result<Saved> {
                 remove_file_key(profile)?;
                 return Ok(Saved::Keyring);
             }
-            Err(why) => why,
+            Err(why) => format!("no OS keychain is available here ({why})"),
         }
     };
     let path = key_path()?;
