@@ -38,9 +38,7 @@ pub fn summaries(root: &std::path::Path) -> std::collections::BTreeMap<(String, 
 }
 
 fn module_index() -> String {
-    format!(
-        "{HEADER}//! Tables derived from the spec.\n\npub mod endpoints;\npub mod events;\n"
-    )
+    format!("{HEADER}//! Tables derived from the spec.\n\npub mod endpoints;\npub mod events;\n")
 }
 
 fn kebab(name: &str) -> String {
@@ -71,7 +69,8 @@ fn query_kind(ty: &str) -> &'static str {
 /// What `--data`/`--field` should hold, for the help text.
 fn body_hint(spec: &Spec, endpoint: &Endpoint) -> String {
     let Some(body) = &endpoint.body else { return String::new() };
-    let field = |param: &Param| format!("{}: {}{}", param.name, param.ty, if param.required { " (required)" } else { "" });
+    let field =
+        |param: &Param| format!("{}: {}{}", param.name, param.ty, if param.required { " (required)" } else { "" });
     match body.kind.as_str() {
         "empty" => "none (an empty object is sent)".into(),
         "map" => "any JSON object".into(),
@@ -117,12 +116,7 @@ fn endpoints(spec: &Spec, summaries: &std::collections::BTreeMap<(String, String
             .query
             .iter()
             .map(|q| {
-                format!(
-                    "QueryParam {{ name: {:?}, kind: {}, required: {} }}",
-                    q.name,
-                    query_kind(&q.ty),
-                    q.required
-                )
+                format!("QueryParam {{ name: {:?}, kind: {}, required: {} }}", q.name, query_kind(&q.ty), q.required)
             })
             .collect();
         let body = match endpoint.body.as_ref().map(|b| b.kind.as_str()) {
@@ -184,7 +178,8 @@ fn events(spec: &Spec) -> String {
          \x20   let data = match event {\n",
     );
     for event in &spec.events {
-        let _ = writeln!(out, "        Event::{}(data) => serde_json::to_value(data),", crate::rust::pascal(&event.name));
+        let _ =
+            writeln!(out, "        Event::{}(data) => serde_json::to_value(data),", crate::rust::pascal(&event.name));
     }
     out.push_str(
         "        Event::Unknown { data, .. } => return data.clone(),\n\
