@@ -172,6 +172,7 @@ async fn export(base_url: &str, mock: &crisp_mock::MockServer, max_rate: f64, co
 }
 
 fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
         let rate: f64 = std::env::var("BENCH_RATE").ok().and_then(|v| v.parse().ok()).unwrap_or(100.0);
