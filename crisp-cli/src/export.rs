@@ -292,6 +292,21 @@ pub async fn run(ctx: &crate::Context, kind: ExportKind) -> Result<()> {
     let pacer = Pacer::new(args.max_rate);
     let started = Instant::now();
     let progress = progress_bar(kind_name);
+    // People have a total, which gives the bar a length and an ETA; Crisp
+    // counts conversations nowhere, so theirs shows the rate only.
+    if kind_name == "people" && !progress.is_hidden() {
+        let params = [Segment::One(website_id.as_str())];
+        let stats = Call::new(&client, http::Method::GET, "website/{website_id}/people/stats", &params, true);
+        if let Ok(Some(total)) = pacer.send(&stats).await.map(|v| v.get("total").and_then(Value::as_u64)) {
+            progress.set_length(total);
+            progress.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} people · {per_sec} · ETA {eta} · {elapsed_precise}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+        }
+    }
     progress.set_position(checkpoint.items);
     let mut last_save = Instant::now();
     let mut items_this_run = 0u64;
