@@ -3,6 +3,7 @@
 //! table, the endpoint-coverage test calls and the endpoint table in the docs.
 //! With `--check` it writes nothing and fails when a generated file is stale.
 
+mod cli;
 mod mcp;
 mod rust;
 
@@ -149,7 +150,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let files = generate(&spec);
+    let mut files = generate(&spec);
+    files.extend(cli::files(&spec, &cli::summaries(&root)));
     let mut stale = Vec::new();
     for (relative, content) in &files {
         let path = root.join(relative);
