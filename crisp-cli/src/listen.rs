@@ -48,7 +48,23 @@ fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
+/// The event names to subscribe to; a name Crisp does not document is
+/// refused here rather than silently subscribing to nothing.
+fn subscription(names: &[String]) -> Result<Vec<crisp_api::events::EventName>> {
+    names
+        .iter()
+        .map(|name| match name.parse::<crisp_api::events::EventName>().unwrap_or_else(|never| match never {}) {
+            crisp_api::events::EventName::Other(_) => {
+                Err(crate::error::CliError::usage(format!("`{name}` is not a Crisp event name"))
+                    .hint("event names look like `message:send` or `session:set_state`; see `crisp trigger --help`"))
+            }
+            known => Ok(known),
+        })
+        .collect()
+}
+
 pub async fn run(ctx: &crate::Context, args: ListenArgs) -> Result<()> {
+    let events = subscription(&args.events)?;
     let resolved = ctx.resolve()?;
     let client = resolved.client;
     let forward = match (&args.forward_to, &args.secret) {
@@ -64,8 +80,8 @@ pub async fn run(ctx: &crate::Context, args: ListenArgs) -> Result<()> {
     let mut delay = Duration::from_millis(500);
     loop {
         let mut builder = client.rtm();
-        if !args.events.is_empty() {
-            builder = builder.events(args.events.clone());
+        if !events.is_empty() {
+            builder = builder.events(events.clone());
         }
         if let Some(url) = &args.rtm_url {
             builder = builder.url(url.clone());

@@ -3,7 +3,7 @@
 //! Three layers: one generated subcommand per endpoint (`crisp website
 //! list-conversations ...`, built from `spec/endpoints.json`), the raw
 //! `crisp api METHOD PATH`, and workflow commands (`login`, `export`,
-//! `listen`, `mock`, `trigger`, `completion`).
+//! `listen`, `mock`, `trigger`, `mcp`, `completion`).
 //!
 //! Exit codes (stable): 0 success, 1 failure, 2 usage, 3 API error,
 //! 4 authentication, 5 rate limited, 6 transport (see [`error::Exit`]).
@@ -19,6 +19,7 @@ mod export;
 mod generated;
 mod jq;
 mod listen;
+mod mcp;
 mod mock;
 mod output;
 mod spec;
@@ -94,8 +95,8 @@ enum Hand {
         /// The shell
         shell: clap_complete::Shell,
     },
-    // `crisp mcp` (the MCP server over stdio) slots in here: it takes the
-    // client from `config::resolve`, like every other command.
+    /// Serve the Crisp API to AI assistants over the Model Context Protocol (stdio, or HTTP with --http)
+    Mcp(mcp::McpArgs),
 }
 
 /// What every command gets: the global options, and the client on demand.
@@ -230,6 +231,7 @@ async fn dispatch(ctx: &Context, matches: &clap::ArgMatches) -> Result<()> {
         Hand::Listen(args) => listen::run(ctx, args).await,
         Hand::Mock(args) => mock::run(args).await,
         Hand::Trigger(args) => trigger::run(ctx, args).await,
+        Hand::Mcp(args) => mcp::run(ctx, args).await,
         Hand::Completion { shell } => {
             let mut command = command_tree(None, true);
             clap_complete::generate(shell, &mut command, "crisp", &mut std::io::stdout());

@@ -1,0 +1,58 @@
+//! `crisp mcp`: the MCP server of `crisp-mcp`, on the resolved profile's
+//! credentials. stdout carries the protocol, so this command prints nothing
+//! there itself; status lines go to stderr.
+
+use std::net::SocketAddr;
+
+use crisp_mcp::{McpOptions, Toolsets};
+
+use crate::Context;
+use crate::error::{CliError, Exit, Result};
+
+#[derive(clap::Args, Debug)]
+pub struct McpArgs {
+    /// Toolsets to expose: comma-separated names, `default` (the curated set) or `all`
+    #[arg(long, default_value = "default", value_name = "LIST")]
+    toolsets: Toolsets,
+    /// Expose tools that change data
+    #[arg(long)]
+    allow_writes: bool,
+    /// Also expose destructive tools (delete, remove, batch, ...)
+    #[arg(long, requires = "allow_writes")]
+    allow_destructive: bool,
+    /// Serve Streamable HTTP at http://ADDR/mcp instead of stdio (bearer token from CRISP_MCP_HTTP_TOKEN)
+    #[arg(long, value_name = "ADDR")]
+    http: Option<SocketAddr>,
+    /// Print the tools these options expose, one per line, and exit
+    #[arg(long)]
+    list_tools: bool,
+}
+
+pub async fn run(ctx: &Context, args: McpArgs) -> Result<()> {
+    let resolved = ctx.resolve()?;
+    let mut options = McpOptions::new()
+        .toolsets(args.toolsets)
+        .allow_writes(args.allow_writes)
+        .allow_destructive(args.allow_destructive);
+    if let Some(website_id) = resolved.website_id {
+        options = options.website_id(website_id);
+    }
+    // From the environment only, like the key, so it never shows in a process listing.
+    if let Some(token) = std::env::var("CRISP_MCP_HTTP_TOKEN").ok().filter(|t| !t.trim().is_empty()) {
+        options = options.http_token(token);
+    }
+    if args.list_tools {
+        for name in crisp_mcp::CrispMcp::new(resolved.client, options).tool_names() {
+            println!("{name}");
+        }
+        return Ok(());
+    }
+    let served = match args.http {
+        Some(addr) => {
+            eprintln!("crisp mcp: serving MCP at http://{addr}/mcp");
+            crisp_mcp::serve_http(resolved.client, options, addr).await
+        }
+        None => crisp_mcp::serve_stdio(resolved.client, options).await,
+    };
+    served.map_err(|err| CliError::new(Exit::Failure, err.to_string()))
+}
