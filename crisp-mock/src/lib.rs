@@ -18,6 +18,15 @@
 
 #![warn(missing_docs)]
 
+pub mod admin;
+mod builder;
+mod clock;
+mod documents;
+mod events;
+pub mod fixtures;
+mod generate;
+mod rate_limit;
+mod request_log;
 #[path = "generated/routes.rs"]
 mod route_table;
 pub mod routes;
@@ -26,13 +35,18 @@ mod server;
 pub mod state;
 mod webhooks;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
 
+pub use builder::MockBuilder;
+pub use clock::Clock;
+pub use fixtures::{FixtureError, Fixtures};
+pub use rate_limit::RateLimit;
 pub use route_table::ROUTES;
 pub use webhooks::{WebhookDelivery, WebhookTarget};
 
@@ -65,6 +79,29 @@ pub struct MockConfig {
     /// How often the RTM server pings its clients (and how long it waits for
     /// the answer).
     pub rtm_ping_interval: Duration,
+    /// Requests the log keeps (the newest); 0 turns the log off.
+    pub request_log: usize,
+    /// Bytes the log keeps at most, bodies and headers counted; the oldest
+    /// entries go first.
+    pub request_log_bytes: usize,
+    /// Largest request body read; larger ones are answered 413.
+    pub max_body_bytes: usize,
+    /// Time a client has to send a request head, and then its body.
+    pub read_timeout: Duration,
+    /// Request-rate limits, answered with 429 or 420 and `Retry-After`.
+    pub rate_limits: Vec<RateLimit>,
+    /// Events each RTM socket's queue holds; a socket whose queue
+    /// overflows is disconnected.
+    pub rtm_queue: usize,
+    /// How long a socket may keep its buffer full (not reading) before it
+    /// is disconnected.
+    pub rtm_lag_timeout: Duration,
+    /// Events each Web Hook target's queue holds; more are lost for that target.
+    pub webhook_queue: usize,
+    /// Seed of generated data and visitor identities.
+    pub seed: u64,
+    /// The clock (real time by default).
+    pub clock: Clock,
 }
 
 impl Default for MockConfig {
@@ -76,6 +113,16 @@ impl Default for MockConfig {
             website_id: DEFAULT_WEBSITE_ID.to_owned(),
             enforce_tiers: true,
             rtm_ping_interval: Duration::from_secs(25),
+            request_log: 1_000,
+            request_log_bytes: 16 * 1024 * 1024,
+            max_body_bytes: 1024 * 1024,
+            read_timeout: Duration::from_secs(10),
+            rate_limits: Vec::new(),
+            rtm_queue: 16_384,
+            rtm_lag_timeout: Duration::from_secs(5),
+            webhook_queue: 4_096,
+            seed: 0x00C0_FFEE,
+            clock: Clock::real(),
         }
     }
 }
@@ -292,20 +339,29 @@ impl Fault {
 
 pub(crate) struct Shared {
     pub(crate) config: MockConfig,
+    /// The state's clock (shared with it).
+    pub(crate) clock: Clock,
     /// `http://127.0.0.1:PORT/rtm/`, what the `connect/endpoints` routes advertise.
     pub(crate) rtm_url: String,
     pub(crate) events: tokio::sync::mpsc::UnboundedSender<rtm::Outgoing>,
     pub(crate) rtm_authentications: Mutex<Vec<Vec<String>>>,
-    pub(crate) rtm_refusals: std::sync::atomic::AtomicUsize,
+    pub(crate) rtm_refusals: AtomicUsize,
     pub(crate) rtm_binds: Mutex<Vec<(&'static str, Vec<String>)>>,
-    pub(crate) webhook: Mutex<Option<WebhookTarget>>,
-    pub(crate) webhook_queue: tokio::sync::mpsc::UnboundedSender<webhooks::Delivery>,
-    pub(crate) webhook_deliveries: Mutex<Vec<WebhookDelivery>>,
+    pub(crate) rtm_sockets: Mutex<rtm::Sockets>,
+    /// Events lost by RTM sockets that could not keep up.
+    pub(crate) rtm_lost_events: AtomicUsize,
+    /// RTM sockets disconnected for not keeping up.
+    pub(crate) rtm_slow_dropped: AtomicUsize,
+    /// What the playground authenticates to RTM with, instead of the API key.
+    pub(crate) playground_token: String,
+    pub(crate) webhooks: Mutex<Vec<webhooks::Target>>,
+    pub(crate) webhook_deliveries: Arc<Mutex<VecDeque<WebhookDelivery>>>,
     /// Bumped to close every open connection at once.
     pub(crate) cut: tokio::sync::watch::Sender<u64>,
     pub(crate) state: Mutex<state::State>,
     pub(crate) faults: Mutex<Vec<Fault>>,
-    pub(crate) requests: Mutex<Vec<RecordedRequest>>,
+    pub(crate) limiter: Mutex<rate_limit::Limiter>,
+    pub(crate) requests: Mutex<request_log::RequestLog>,
     pub(crate) answers: Mutex<BTreeMap<String, (u16, serde_json::Value)>>,
 }
 
@@ -319,8 +375,13 @@ impl Shared {
     /// Sends the events the state raised to RTM subscribers and Web Hooks.
     pub(crate) fn flush_events(&self, state: &mut state::State) {
         for (name, data) in state.outbox.drain(..) {
-            let _ = self.events.send(rtm::Outgoing { name: name.to_owned(), data });
+            self.raise(name.to_owned(), data);
         }
+    }
+
+    /// Hands an event to the dispatcher (which never waits on a consumer).
+    pub(crate) fn raise(&self, name: String, data: serde_json::Value) {
+        let _ = self.events.send(rtm::Outgoing { name, data });
     }
 
     /// Takes the first fault that applies to `endpoint`, counting it down.
@@ -390,31 +451,66 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub async fn start_with(config: MockConfig) -> std::io::Result<Self> {
+        let state = state::State::seeded_with(&config.website_id, config.clock.clone(), config.seed);
+        Self::launch(config, state, Vec::new()).await
+    }
+
+    /// A builder, for fixtures, generated data, Web Hooks, rate limits,
+    /// the request log and the clock.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::builder().seed(7).generate(500).start().await?;
+    /// let count = mock.with_state(|s| s.websites[mock.website_id()].conversations.len());
+    /// assert_eq!(count, 501); // the generated ones and the default one
+    /// # Ok(()) }
+    /// ```
+    pub fn builder() -> MockBuilder {
+        MockBuilder::default()
+    }
+
+    pub(crate) async fn launch(
+        config: MockConfig,
+        state: state::State,
+        webhook_targets: Vec<WebhookTarget>,
+    ) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let (events, events_rx) = tokio::sync::mpsc::unbounded_channel();
-        let (webhook_queue, webhook_rx) = tokio::sync::mpsc::unbounded_channel();
+        let token = {
+            let mut rng = fastrand::Rng::new();
+            (0..4).map(|_| format!("{:016x}", rng.u64(..))).collect::<String>()
+        };
         let shared = Arc::new(Shared {
-            state: Mutex::new(state::State::seeded(&config.website_id)),
+            clock: state.clock().clone(),
+            state: Mutex::new(state),
+            limiter: Mutex::new(rate_limit::Limiter::new(&config.rate_limits)),
+            requests: Mutex::new(request_log::RequestLog::new(config.request_log, config.request_log_bytes)),
             config,
             rtm_url: format!("http://{addr}{}/", rtm::RTM_PATH),
             events,
             rtm_authentications: Mutex::new(Vec::new()),
-            rtm_refusals: std::sync::atomic::AtomicUsize::new(0),
+            rtm_refusals: AtomicUsize::new(0),
             rtm_binds: Mutex::new(Vec::new()),
-            webhook: Mutex::new(None),
-            webhook_queue,
-            webhook_deliveries: Mutex::new(Vec::new()),
+            rtm_sockets: Mutex::new(rtm::Sockets::default()),
+            rtm_lost_events: AtomicUsize::new(0),
+            rtm_slow_dropped: AtomicUsize::new(0),
+            playground_token: token,
+            webhooks: Mutex::new(Vec::new()),
+            webhook_deliveries: Arc::new(Mutex::new(VecDeque::new())),
             cut: tokio::sync::watch::channel(0).0,
             faults: Mutex::new(Vec::new()),
-            requests: Mutex::new(Vec::new()),
             answers: Mutex::new(BTreeMap::new()),
         });
+        for target in webhook_targets {
+            let started = webhooks::start(&shared, target);
+            lock(&shared.webhooks).push(started);
+        }
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let (rtm_layer, io) = rtm::layer(&shared);
         let mut tasks = tokio::task::JoinSet::new();
         tasks.spawn(rtm::dispatch(io, shared.clone(), events_rx));
-        tasks.spawn(webhooks::deliver(shared.clone(), webhook_rx));
         tasks.spawn(server::serve(listener, shared.clone(), rtm_layer, stopped));
         Ok(Self { addr, shared, stop, _tasks: tasks })
     }
@@ -548,7 +644,7 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.requests).clone()
+        lock(&self.shared.requests).iter().map(|entry| entry.request.clone()).collect()
     }
 
     /// Returns and forgets the requests received so far.
@@ -561,7 +657,7 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn take_requests(&self) -> Vec<RecordedRequest> {
-        std::mem::take(&mut *lock(&self.shared.requests))
+        lock(&self.shared.requests).clear()
     }
 
     /// Counts received requests per `service.name` route.
@@ -575,8 +671,8 @@ impl MockServer {
     /// ```
     pub fn request_counts(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
-        for request in lock(&self.shared.requests).iter() {
-            *counts.entry(request.endpoint.clone().unwrap_or_default()).or_default() += 1;
+        for entry in lock(&self.shared.requests).iter() {
+            *counts.entry(entry.request.endpoint.clone().unwrap_or_default()).or_default() += 1;
         }
         counts
     }
@@ -621,13 +717,15 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn emit(&self, name: impl Into<String>, data: serde_json::Value) {
-        let _ = self.shared.events.send(rtm::Outgoing { name: name.into(), data });
+        self.shared.raise(name.into(), data);
     }
 
     /// Acts as a visitor: sends `text` from the user side of a conversation
     /// (a new one when `session_id` is `None`), which raises `message:send`.
-    /// Returns the session id. The same is reachable over HTTP as
-    /// `POST /mock/visitor/message` with `{"session_id"?, "content"}`.
+    /// Returns the session id (empty when `session_id` does not exist). The
+    /// same is reachable over HTTP as `POST /mock/visitor/message` with
+    /// `{"session_id"?, "content", "website_id"?}`. A new conversation gets
+    /// a visitor with a drawn name, email and place.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -638,7 +736,7 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn visitor_says(&self, session_id: Option<&str>, text: &str) -> String {
-        server::visitor_message(&self.shared, session_id, text).unwrap_or_default()
+        server::visitor_message(&self.shared, &self.shared.config.website_id, session_id, text).unwrap_or_default()
     }
 
     /// Delivers every raised event as a signed Web Hook to `target` from now on.
@@ -651,7 +749,111 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn deliver_webhooks_to(&self, target: WebhookTarget) {
-        *lock(&self.shared.webhook) = Some(target);
+        let started = webhooks::start(&self.shared, target);
+        // Dropping the previous targets' queues ends their tasks.
+        *lock(&self.shared.webhooks) = vec![started];
+    }
+
+    /// Delivers every raised event to `target` too, from its own queue.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// mock.add_webhook_target(crisp_mock::WebhookTarget::new("http://127.0.0.1:9/a", "secret"));
+    /// mock.add_webhook_target(crisp_mock::WebhookTarget::new("http://127.0.0.1:9/b", "secret"));
+    /// # Ok(()) }
+    /// ```
+    pub fn add_webhook_target(&self, target: WebhookTarget) {
+        let started = webhooks::start(&self.shared, target);
+        lock(&self.shared.webhooks).push(started);
+    }
+
+    /// Events Web Hook targets lost because their queue was full, per
+    /// target in the order they were added.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert!(mock.webhook_lost_events().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn webhook_lost_events(&self) -> Vec<usize> {
+        lock(&self.shared.webhooks).iter().map(|t| t.lost.load(Ordering::Relaxed)).collect()
+    }
+
+    /// The simulator's clock: set or advance it to move time.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::builder().clock(crisp_mock::Clock::fixed(1_000)).start().await?;
+    /// mock.clock().advance(500);
+    /// assert_eq!(mock.clock().now_ms(), 1_500);
+    /// # Ok(()) }
+    /// ```
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
+    }
+
+    /// The playground's URL, `http://127.0.0.1:PORT/`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert!(mock.playground_url().ends_with('/'));
+    /// # Ok(()) }
+    /// ```
+    pub fn playground_url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// The state as a fixtures document (what `GET /mock/state` answers).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert_eq!(mock.dump_state()["websites"][0]["website_id"], mock.website_id());
+    /// # Ok(()) }
+    /// ```
+    pub fn dump_state(&self) -> serde_json::Value {
+        fixtures::dump(&lock(&self.shared.state))
+    }
+
+    /// Replaces every website with those of a fixtures document (what
+    /// `PUT /mock/state` does); nothing changes on error.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// mock.load_state(&serde_json::json!({"websites": [{"website_id": mock.website_id()}]}))?;
+    /// assert_eq!(mock.with_state(|s| s.websites[mock.website_id()].conversations.len()), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn load_state(&self, document: &serde_json::Value) -> Result<(), FixtureError> {
+        let mut state = lock(&self.shared.state);
+        let websites = fixtures::read(document, &mut state)?;
+        state.websites = websites.into_iter().collect();
+        state.documents.clear();
+        Ok(())
+    }
+
+    /// RTM sockets disconnected because they stopped reading, and the
+    /// events they lost.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert_eq!(mock.rtm_slow_consumers(), (0, 0));
+    /// # Ok(()) }
+    /// ```
+    pub fn rtm_slow_consumers(&self) -> (usize, usize) {
+        (self.shared.rtm_slow_dropped.load(Ordering::Relaxed), self.shared.rtm_lost_events.load(Ordering::Relaxed))
     }
 
     /// The Web Hook delivery attempts made so far.
@@ -664,7 +866,7 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
-        lock(&self.shared.webhook_deliveries).clone()
+        lock(&self.shared.webhook_deliveries).iter().cloned().collect()
     }
 
     /// The event lists of the RTM authentications accepted so far, oldest first.
@@ -704,7 +906,7 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn rtm_refusals(&self) -> usize {
-        self.shared.rtm_refusals.load(std::sync::atomic::Ordering::Relaxed)
+        self.shared.rtm_refusals.load(Ordering::Relaxed)
     }
 
     /// Cuts every open connection (REST and RTM) without a goodbye, as a
