@@ -13,12 +13,14 @@
 //! | `GET /mock/clock`, `POST /mock/clock` | the clock: `{"set": ms}` or `{"advance": ms}` |
 //! | `GET /mock/requests?after=SEQ&limit=N` | the request log (bounded), oldest first |
 //! | `GET /mock/playground/session` | what the playground needs to join the RTM feed |
+//! | `GET /mock/conversations?website_id=` | the 50 most recent conversations, summed up |
+//! | `GET /mock/conversations/{session_id}?website_id=` | a conversation's messages |
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Query, State as AxumState};
+use axum::extract::{Path, Query, State as AxumState};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
@@ -40,6 +42,8 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/mock/clock", get(get_clock).post(set_clock))
         .route("/mock/requests", get(requests))
         .route("/mock/playground/session", get(playground_session))
+        .route("/mock/conversations", get(recent_conversations))
+        .route("/mock/conversations/{session_id}", get(conversation_messages))
 }
 
 async fn playground() -> Response {
@@ -92,12 +96,15 @@ async fn trigger(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Resp
     // The given session, else the most recent one, so answers to it land somewhere real.
     let conversation = match body["session_id"].as_str() {
         Some(id) => website.conversations.get(id),
-        None => website.conversations.values().max_by_key(|c| c.fields["updated_at"].as_u64().unwrap_or(0)),
+        None => website
+            .conversations
+            .values()
+            .max_by_key(|c| crate::state::field(&c.fields, "updated_at").as_u64().unwrap_or(0)),
     };
     let session_id = body["session_id"]
         .as_str()
         .map(str::to_owned)
-        .or_else(|| conversation.and_then(|c| c.fields["session_id"].as_str().map(str::to_owned)))
+        .or_else(|| conversation.and_then(|c| crate::state::field(&c.fields, "session_id").as_str().map(str::to_owned)))
         .unwrap_or_else(|| "session_00000000-0000-4000-8000-000000000000".to_owned());
     let visitor = conversation.and_then(|c| c.fields.get("meta").cloned()).unwrap_or(Value::Null);
     let context = crate::events::Context {
@@ -239,4 +246,54 @@ async fn playground_session(AxumState(shared): AxumState<Arc<Shared>>) -> Respon
             "events": crate::events::names(),
         }),
     )
+}
+
+fn website_in_query(shared: &Shared, query: &BTreeMap<String, String>) -> String {
+    query.get("website_id").filter(|id| !id.is_empty()).cloned().unwrap_or_else(|| shared.config.website_id.clone())
+}
+
+/// The 50 most recent conversations of a website, summed up for the playground's inbox.
+async fn recent_conversations(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    let website_id = website_in_query(&shared, &query);
+    let state = lock(&shared.state);
+    let Some(website) = state.websites.get(&website_id) else {
+        return envelope(404, "website_not_found", json!({}));
+    };
+    let mut list: Vec<&crate::state::Conversation> = website.conversations.values().collect();
+    list.sort_by_key(|c| std::cmp::Reverse(crate::state::field(&c.fields, "updated_at").as_u64().unwrap_or(0)));
+    let summary: Vec<Value> = list
+        .into_iter()
+        .take(50)
+        .map(|c| {
+            json!({
+                "session_id": crate::state::field(&c.fields, "session_id"),
+                "nickname": crate::state::field(&c.fields, "meta")["nickname"],
+                "last_message": crate::state::field(&c.fields, "last_message"),
+                "state": crate::state::field(&c.fields, "state"),
+                "updated_at": crate::state::field(&c.fields, "updated_at"),
+            })
+        })
+        .collect();
+    envelope(200, "resolved", Value::Array(summary))
+}
+
+/// A conversation's messages (the last 100), for the playground's inbox.
+async fn conversation_messages(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    Path(session_id): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    let website_id = website_in_query(&shared, &query);
+    let state = lock(&shared.state);
+    let Some(website) = state.websites.get(&website_id) else {
+        return envelope(404, "website_not_found", json!({}));
+    };
+    let Some(conversation) = website.conversations.get(&session_id) else {
+        return envelope(404, "session_not_found", json!({}));
+    };
+    let skip = conversation.messages.len().saturating_sub(100);
+    envelope(200, "resolved", json!({"messages": conversation.messages[skip..].to_vec()}))
 }

@@ -258,7 +258,8 @@ mod tests {
         let websites = read(&doc, &mut state).unwrap();
         let (_, website) = &websites[0];
         assert!(!website.operators.is_empty());
-        let linked = website.conversations.values().filter(|c| c.fields["people_id"].is_string()).count();
+        let linked =
+            website.conversations.values().filter(|c| crate::state::field(&c.fields, "people_id").is_string()).count();
         assert!(linked >= 1);
     }
 }

@@ -280,14 +280,18 @@ mod tests {
         let names: std::collections::BTreeSet<String> = a.websites["w"]
             .conversations
             .values()
-            .filter_map(|c| c.fields["meta"]["nickname"].as_str().map(str::to_owned))
+            .filter_map(|c| crate::state::field(&c.fields, "meta")["nickname"].as_str().map(str::to_owned))
             .collect();
         assert!(names.len() > 50, "only {} names among 200 visitors", names.len());
-        let linked = a.websites["w"].conversations.values().filter(|c| c.fields["people_id"].is_string()).count();
+        let linked = a.websites["w"]
+            .conversations
+            .values()
+            .filter(|c| crate::state::field(&c.fields, "people_id").is_string())
+            .count();
         assert!((60..=180).contains(&linked), "{linked} linked");
         for c in a.websites["w"].conversations.values() {
             assert!(!c.messages.is_empty());
-            assert!(c.fields["created_at"].as_u64() < Some(1_750_000_000_000));
+            assert!(crate::state::field(&c.fields, "created_at").as_u64() < Some(1_750_000_000_000));
         }
     }
 }

@@ -58,6 +58,12 @@ impl Website {
     }
 }
 
+/// A member of a JSON object, `null` when missing (indexing a `Map` would panic).
+pub(crate) fn field<'a>(object: &'a Map<String, Value>, key: &str) -> &'a Value {
+    static NULL: Value = Value::Null;
+    object.get(key).unwrap_or(&NULL)
+}
+
 /// An event raised by a change, waiting to be delivered over RTM and Web Hooks.
 pub(crate) type Raised = (&'static str, Value);
 
@@ -277,11 +283,15 @@ impl State {
             .values()
             .filter(|c| !flag("filter_resolved") || c.fields.get("state").is_some_and(|s| s == "resolved"))
             .filter(|c| !flag("filter_not_resolved") || c.fields.get("state").is_none_or(|s| s != "resolved"))
-            .filter(|c| !flag("filter_unread") || c.fields["unread"]["operator"].as_u64().unwrap_or(0) > 0)
-            .filter(|c| !flag("filter_unassigned") || c.fields["assigned"]["user_id"].is_null())
-            .filter(|c| assigned_to.is_none_or(|id| c.fields["assigned"]["user_id"].as_str() == Some(id.as_str())))
-            .filter(|c| inbox.is_none_or(|id| c.fields["inbox_id"].as_str() == Some(id.as_str())))
-            .filter(|c| !flag("filter_mention") || c.fields["mentions"].as_array().is_some_and(|m| !m.is_empty()))
+            .filter(|c| !flag("filter_unread") || field(&c.fields, "unread")["operator"].as_u64().unwrap_or(0) > 0)
+            .filter(|c| !flag("filter_unassigned") || field(&c.fields, "assigned")["user_id"].is_null())
+            .filter(|c| {
+                assigned_to.is_none_or(|id| field(&c.fields, "assigned")["user_id"].as_str() == Some(id.as_str()))
+            })
+            .filter(|c| inbox.is_none_or(|id| field(&c.fields, "inbox_id").as_str() == Some(id.as_str())))
+            .filter(|c| {
+                !flag("filter_mention") || field(&c.fields, "mentions").as_array().is_some_and(|m| !m.is_empty())
+            })
             .filter(|c| flag("include_empty") || !c.messages.is_empty() || search.is_none())
             .filter(|c| search.as_deref().is_none_or(|q| conversation_matches(c, search_type, q)))
             .collect();
@@ -586,11 +596,18 @@ impl State {
         if !website.people.contains_key(people_id) {
             return (404, "people_not_found", json!({}));
         }
-        let mut linked: Vec<&Conversation> =
-            website.conversations.values().filter(|c| c.fields["people_id"].as_str() == Some(people_id)).collect();
+        let mut linked: Vec<&Conversation> = website
+            .conversations
+            .values()
+            .filter(|c| field(&c.fields, "people_id").as_str() == Some(people_id))
+            .collect();
         linked.sort_by_key(|c| std::cmp::Reverse(c.fields.get("updated_at").and_then(Value::as_u64).unwrap_or(0)));
-        let ids: Vec<Value> =
-            linked.iter().skip(page.saturating_sub(1) * 20).take(20).map(|c| c.fields["session_id"].clone()).collect();
+        let ids: Vec<Value> = linked
+            .iter()
+            .skip(page.saturating_sub(1) * 20)
+            .take(20)
+            .map(|c| field(&c.fields, "session_id").clone())
+            .collect();
         (200, "resolved", Value::Array(ids))
     }
 
@@ -721,7 +738,7 @@ impl State {
             Ok(website) => match website.people.remove(people_id) {
                 Some(profile) => {
                     for c in website.conversations.values_mut() {
-                        if c.fields["people_id"].as_str() == Some(people_id) {
+                        if field(&c.fields, "people_id").as_str() == Some(people_id) {
                             c.fields.insert("people_id".into(), Value::Null);
                         }
                     }
@@ -766,7 +783,7 @@ fn link_people(website: &mut Website, people_id: &str) {
         let same = email_of_conversation(c).is_some_and(|e| e == email);
         if same {
             c.fields.insert("people_id".into(), json!(people_id));
-        } else if c.fields["people_id"].as_str() == Some(people_id) {
+        } else if field(&c.fields, "people_id").as_str() == Some(people_id) {
             c.fields.insert("people_id".into(), Value::Null);
         }
     }
@@ -788,7 +805,7 @@ fn conversation_matches(c: &Conversation, search_type: &str, query: &str) -> boo
         "email" => contains(&meta["email"], query),
         _ => {
             ["nickname", "email", "phone", "subject"].iter().any(|k| contains(&meta[*k], query))
-                || contains(&c.fields["last_message"], query)
+                || contains(field(&c.fields, "last_message"), query)
                 || c.messages.iter().any(|m| contains(&m["content"], query))
         }
     }
