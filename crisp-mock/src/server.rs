@@ -54,15 +54,51 @@ pub(crate) async fn serve(
         let service = MockService { router: router.clone(), shared: shared.clone(), cut: own_cut.clone() };
         let mut stop = stop.clone();
         let stream = Cuttable::new(stream, shared.cut.subscribe(), own_cut.0.subscribe());
+        let activity = stream.activity.clone();
+        let first_byte = shared.config.read_timeout;
         let builder = builder.clone();
         tokio::spawn(async move {
-            // With upgrades, so the RTM websocket can take the connection over.
+            // With upgrades, so the RTM websocket can take the connection over
+            // (the future then ends, and so does the idle watch).
             let connection = builder.serve_connection_with_upgrades(hyper_util::rt::TokioIo::new(stream), service);
             tokio::select! {
                 _ = connection => {}
                 _ = stop.changed() => {}
+                _ = activity.idle(first_byte, KEEP_ALIVE) => {}
             }
         });
+    }
+}
+
+/// How long a kept-alive connection may stay silent between requests (as nginx).
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(75);
+
+/// When a connection last read or wrote, to close silent ones.
+#[derive(Clone)]
+struct Activity {
+    born: tokio::time::Instant,
+    /// Milliseconds after `born` of the last byte moved; 0 before the first.
+    last_ms: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Activity {
+    fn touch(&self) {
+        let ms = self.born.elapsed().as_millis().max(1) as u64;
+        self.last_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Resolves once the connection has been silent too long: `first_byte`
+    /// before anything was read, `keep_alive` afterwards.
+    async fn idle(&self, first_byte: std::time::Duration, keep_alive: std::time::Duration) {
+        loop {
+            let last = self.last_ms.load(std::sync::atomic::Ordering::Relaxed);
+            let limit = if last == 0 { first_byte } else { keep_alive };
+            let deadline = self.born + std::time::Duration::from_millis(last) + limit;
+            if tokio::time::Instant::now() >= deadline {
+                return;
+            }
+            tokio::time::sleep_until(deadline).await;
+        }
     }
 }
 
@@ -87,6 +123,7 @@ struct Cuttable<S> {
     inner: S,
     cut: Pin<Box<dyn Future<Output = ()> + Send>>,
     is_cut: bool,
+    activity: Activity,
 }
 
 impl<S> Cuttable<S> {
@@ -99,7 +136,8 @@ impl<S> Cuttable<S> {
                 _ = this.wait_for(|cut| *cut) => {}
             }
         });
-        Self { inner, cut, is_cut: false }
+        let activity = Activity { born: tokio::time::Instant::now(), last_ms: Default::default() };
+        Self { inner, cut, is_cut: false, activity }
     }
 
     fn check(&mut self, cx: &mut std::task::Context<'_>) -> bool {
@@ -123,7 +161,12 @@ impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Cuttable<S> {
         if self.check(cx) {
             return std::task::Poll::Ready(Err(cut_error()));
         }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        polled
     }
 }
 
@@ -136,7 +179,11 @@ impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Cuttable<S> {
         if self.check(cx) {
             return std::task::Poll::Ready(Err(cut_error()));
         }
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(polled, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
