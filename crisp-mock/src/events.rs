@@ -162,6 +162,10 @@ fn realistic(event: &str, data: &mut Value, context: &Context<'_>) {
         object.insert("session_id".into(), json!(context.session_id));
     }
     object.insert("website_id".into(), json!(context.website_id));
+    if object.contains_key("inbox_id") {
+        // The simulator's conversations sit in no inbox.
+        object.insert("inbox_id".into(), Value::Null);
+    }
     if event.starts_with("message:send") || event.starts_with("message:received") {
         let from = if event == "message:received" { "operator" } else { "user" };
         let nickname = if from == "user" {
