@@ -49,13 +49,15 @@ fn start_server(extra: &[&str]) -> Server {
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("the crisp-mock binary starts");
+    // The guard kills and reaps the child on every path from here.
+    let server = Server { child, addr };
     for _ in 0..200 {
-        if std::net::TcpStream::connect(&addr).is_ok() {
-            return Server { child, addr };
+        if std::net::TcpStream::connect(&server.addr).is_ok() {
+            return server;
         }
         std::thread::sleep(Duration::from_millis(25));
     }
-    panic!("crisp-mock did not listen on {addr}");
+    panic!("crisp-mock did not listen on {}", server.addr);
 }
 
 /// `VmRSS` and `VmHWM` of a process, in MiB.

@@ -58,10 +58,11 @@ async fn playground() -> Response {
     response
 }
 
-fn json_body(body: &Bytes) -> Result<Value, Response> {
+/// The body as a JSON object, or the 400 answer saying it is not one.
+fn json_body(body: &Bytes) -> Result<Value, Box<Response>> {
     match serde_json::from_slice::<Value>(body) {
         Ok(value @ Value::Object(_)) => Ok(value),
-        _ => Err(envelope(400, "invalid_data", json!({"message": "the body must be a JSON object"}))),
+        _ => Err(Box::new(envelope(400, "invalid_data", json!({"message": "the body must be a JSON object"})))),
     }
 }
 
@@ -73,7 +74,7 @@ fn website_of(shared: &Shared, body: &Value) -> String {
 async fn trigger(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Response {
     let body = match json_body(&body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let Some(event) = body["event"].as_str() else {
         return envelope(400, "invalid_data", json!({"message": "`event` is required (see GET /mock/events)"}));
@@ -128,7 +129,7 @@ async fn event_names() -> Response {
 async fn visitor(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Response {
     let body = match json_body(&body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let Some(text) = body["content"].as_str().filter(|t| !t.is_empty()) else {
         return envelope(400, "invalid_data", json!({"message": "`content` is required"}));
@@ -144,7 +145,7 @@ async fn visitor(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Resp
 async fn operator(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Response {
     let body = match json_body(&body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let (Some(text), Some(session_id)) =
         (body["content"].as_str().filter(|t| !t.is_empty()), body["session_id"].as_str())
@@ -206,7 +207,7 @@ async fn get_clock(AxumState(shared): AxumState<Arc<Shared>>) -> Response {
 async fn set_clock(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Response {
     let body = match json_body(&body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let clock = lock(&shared.state).clock().clone();
     match (body["set"].as_u64(), body["advance"].as_u64()) {

@@ -61,7 +61,7 @@ pub(crate) fn payload(event: &str, context: &Context<'_>, overrides: Option<&Val
     let spec = spec();
     let (_, model) = spec.events.iter().find(|(name, _)| name == event)?;
     let mut data = match model {
-        Some(model) => sample(spec, &format!("{model}"), "", context, 0),
+        Some(model) => sample(spec, model, "", context, 0),
         None => json!({}),
     };
     if !data.is_object() {
