@@ -96,7 +96,9 @@ pub const DEFAULT_WEBSITE_ID: &str = "8c842203-7ed8-4e29-a608-7cf78a7d2fcc";
 /// let config = crisp_mock::MockConfig::default().credentials("id", "secret");
 /// assert_eq!(config.identifier, "id");
 /// ```
-#[derive(Clone, Debug)]
+///
+/// Its `Debug` leaves the key out.
+#[derive(Clone)]
 pub struct MockConfig {
     /// Address to listen on (default `127.0.0.1:0`, a free port).
     pub listen: SocketAddr,
@@ -135,6 +137,23 @@ pub struct MockConfig {
     pub seed: u64,
     /// The clock (real time by default).
     pub clock: Clock,
+}
+
+impl std::fmt::Debug for MockConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockConfig")
+            .field("listen", &self.listen)
+            .field("identifier", &self.identifier)
+            .field("website_id", &self.website_id)
+            .field("enforce_tiers", &self.enforce_tiers)
+            .field("request_log", &self.request_log)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("read_timeout", &self.read_timeout)
+            .field("rate_limits", &self.rate_limits)
+            .field("seed", &self.seed)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for MockConfig {
@@ -889,7 +908,7 @@ impl MockServer {
         (self.shared.rtm_slow_dropped.load(Ordering::Relaxed), self.shared.rtm_lost_events.load(Ordering::Relaxed))
     }
 
-    /// The Web Hook delivery attempts made so far.
+    /// The Web Hook delivery attempts made so far (the last 10,000).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -902,7 +921,8 @@ impl MockServer {
         lock(&self.shared.webhook_deliveries).iter().cloned().collect()
     }
 
-    /// The event lists of the RTM authentications accepted so far, oldest first.
+    /// The event lists of the RTM authentications accepted so far, oldest
+    /// first (the last 1,000).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -916,7 +936,7 @@ impl MockServer {
     }
 
     /// The subscription changes RTM clients made (`socket:bind:push` or
-    /// `socket:bind:pop`, with their events), oldest first.
+    /// `socket:bind:pop`, with their events), oldest first (the last 1,000).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

@@ -63,6 +63,14 @@ pub(crate) fn layer(shared: &Arc<Shared>) -> (SocketIoLayer, SocketIo) {
     (layer, io)
 }
 
+/// Keeps the last 1,000 entries of a record that tests read.
+fn push_bounded<T>(list: &mut Vec<T>, item: T) {
+    if list.len() >= 1_000 {
+        list.drain(..list.len() - 999);
+    }
+    list.push(item);
+}
+
 fn event_names(data: &Value) -> Vec<String> {
     data.get("events")
         .and_then(Value::as_array)
@@ -104,7 +112,7 @@ fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
             socket.join(AUTHENTICATED);
             socket.join(event_names(&data));
             if api_token {
-                lock(&shared.rtm_authentications).push(event_names(&data));
+                push_bounded(&mut lock(&shared.rtm_authentications), event_names(&data));
             }
             let _ = socket.emit("authenticated", &true);
         }
@@ -118,7 +126,7 @@ fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
         async move {
             if socket.rooms().iter().any(|room| room == AUTHENTICATED) {
                 socket.join(event_names(&data));
-                lock(&shared.rtm_binds).push(("socket:bind:push", event_names(&data)));
+                push_bounded(&mut lock(&shared.rtm_binds), ("socket:bind:push", event_names(&data)));
             }
         }
     });
@@ -127,7 +135,7 @@ fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
         let shared = pop_shared.clone();
         async move {
             socket.leave(event_names(&data));
-            lock(&shared.rtm_binds).push(("socket:bind:pop", event_names(&data)));
+            push_bounded(&mut lock(&shared.rtm_binds), ("socket:bind:pop", event_names(&data)));
         }
     });
 }
