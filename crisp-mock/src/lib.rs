@@ -125,8 +125,9 @@ pub struct MockConfig {
     pub read_timeout: Duration,
     /// Request-rate limits, answered with 429 or 420 and `Retry-After`.
     pub rate_limits: Vec<RateLimit>,
-    /// Events each RTM socket's queue holds; a socket whose queue
-    /// overflows is disconnected.
+    /// Events each RTM socket's queue holds (default 65,536: the events are
+    /// shared, a queue holds pointers); a socket whose queue overflows is
+    /// disconnected.
     pub rtm_queue: usize,
     /// How long a socket may keep its buffer full (not reading) before it
     /// is disconnected.
@@ -170,7 +171,7 @@ impl Default for MockConfig {
             max_body_bytes: 1024 * 1024,
             read_timeout: Duration::from_secs(10),
             rate_limits: Vec::new(),
-            rtm_queue: 16_384,
+            rtm_queue: 65_536,
             rtm_lag_timeout: Duration::from_secs(5),
             webhook_queue: 4_096,
             seed: 0x00C0_FFEE,
