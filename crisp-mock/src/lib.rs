@@ -1,12 +1,17 @@
-//! A local simulator of the Crisp REST API v1.
+//! A local simulator of the Crisp REST API v1, its real-time events and Web
+//! Hooks, with a browser playground.
 //!
 //! It serves every route of the project's spec on 127.0.0.1: it checks HTTP
-//! Basic credentials and the `X-Crisp-Tier` header, validates path parameters
-//! and bodies, and answers with Crisp-shaped envelopes. Websites,
-//! conversations, messages, metas, state, routing and people profiles are
-//! kept in memory, so what a test sends it can read back; other routes answer
-//! with examples built from the spec. Faults (statuses, delays, broken bodies,
-//! dropped connections, rate limits) can be injected per route or for all.
+//! Basic credentials (any case of the scheme) and the `X-Crisp-Tier` header,
+//! validates path parameters and bodies, and answers with Crisp-shaped
+//! envelopes. A website it does not know is `404 website_not_found` on every
+//! route. Websites, operators, conversations, messages, metas, state,
+//! routing, block and verify, and people profiles are kept in memory, with
+//! the searches and filters of their list routes; a write to any other
+//! route is read back by the route reading the same path; the rest answer
+//! with examples built from the spec. Faults (statuses, delays, broken
+//! bodies, dropped connections, rate limits) can be injected per route or
+//! for all, and request-rate limits configured ([`RateLimit`]).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -15,9 +20,46 @@
 //! println!("Crisp API at {} (identifier {})", mock.base_url(), mock.identifier());
 //! # Ok(()) }
 //! ```
+//!
+//! # Starting one
+//!
+//! [`MockServer::start`] gives the default website with one conversation;
+//! [`MockServer::builder`] sets `.listen(addr)`, `.fixtures(path or value)`
+//! (see [`fixtures`] for the format, and `crisp-mock/fixtures/acme.json`),
+//! `.seed(n)` and `.generate(conversations)` (seeded, realistic data),
+//! `.webhook(url, secret)` (one queue per target), `.rate_limit(..)`,
+//! `.request_log(capacity)` (0 turns it off), `.clock(..)` ([`Clock`]: real
+//! by default, or fixed), then `.start().await`.
+//!
+//! # Staying bounded
+//!
+//! The request log is a ring bounded in entries and bytes. An
+//! unauthenticated request is answered 401 without its body being read or
+//! kept. Bodies over [`MockConfig::max_body_bytes`] (1 MiB) are answered
+//! 413. A request head or body slower than [`MockConfig::read_timeout`] is
+//! cut off, and so is a connection silent that long before its first byte
+//! (75 s between requests). Each RTM socket and each Web Hook target has its
+//! own bounded queue: a consumer that stops reading loses its own events and
+//! (an RTM socket) is disconnected, without delaying anyone else.
+//!
+//! # Its own routes
+//!
+//! Under `/mock/`, without credentials, answering Crisp envelopes: raise any
+//! event of the spec (`POST /mock/trigger`), write as a visitor, dump and
+//! replace the state as a fixtures document, read and move the clock, read
+//! the request log. The playground is at `/`. See [`admin`] for the list.
 
 #![warn(missing_docs)]
 
+pub mod admin;
+mod builder;
+mod clock;
+mod documents;
+mod events;
+pub mod fixtures;
+mod generate;
+mod rate_limit;
+mod request_log;
 #[path = "generated/routes.rs"]
 mod route_table;
 pub mod routes;
@@ -26,13 +68,18 @@ mod server;
 pub mod state;
 mod webhooks;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
 
+pub use builder::MockBuilder;
+pub use clock::Clock;
+pub use fixtures::{FixtureError, Fixtures};
+pub use rate_limit::RateLimit;
 pub use route_table::ROUTES;
 pub use webhooks::{WebhookDelivery, WebhookTarget};
 
@@ -49,7 +96,9 @@ pub const DEFAULT_WEBSITE_ID: &str = "8c842203-7ed8-4e29-a608-7cf78a7d2fcc";
 /// let config = crisp_mock::MockConfig::default().credentials("id", "secret");
 /// assert_eq!(config.identifier, "id");
 /// ```
-#[derive(Clone, Debug)]
+///
+/// Its `Debug` leaves the key out.
+#[derive(Clone)]
 pub struct MockConfig {
     /// Address to listen on (default `127.0.0.1:0`, a free port).
     pub listen: SocketAddr,
@@ -65,6 +114,47 @@ pub struct MockConfig {
     /// How often the RTM server pings its clients (and how long it waits for
     /// the answer).
     pub rtm_ping_interval: Duration,
+    /// Requests the log keeps (the newest); 0 turns the log off.
+    pub request_log: usize,
+    /// Bytes the log keeps at most, bodies and headers counted; the oldest
+    /// entries go first.
+    pub request_log_bytes: usize,
+    /// Largest request body read; larger ones are answered 413.
+    pub max_body_bytes: usize,
+    /// Time a client has to send a request head, and then its body.
+    pub read_timeout: Duration,
+    /// Request-rate limits, answered with 429 or 420 and `Retry-After`.
+    pub rate_limits: Vec<RateLimit>,
+    /// Events each RTM socket's queue holds (default 65,536: the events are
+    /// shared, a queue holds pointers); a socket whose queue overflows is
+    /// disconnected.
+    pub rtm_queue: usize,
+    /// How long a socket may keep its buffer full (not reading) before it
+    /// is disconnected.
+    pub rtm_lag_timeout: Duration,
+    /// Events each Web Hook target's queue holds; more are lost for that target.
+    pub webhook_queue: usize,
+    /// Seed of generated data and visitor identities.
+    pub seed: u64,
+    /// The clock (real time by default).
+    pub clock: Clock,
+}
+
+impl std::fmt::Debug for MockConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockConfig")
+            .field("listen", &self.listen)
+            .field("identifier", &self.identifier)
+            .field("website_id", &self.website_id)
+            .field("enforce_tiers", &self.enforce_tiers)
+            .field("request_log", &self.request_log)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("read_timeout", &self.read_timeout)
+            .field("rate_limits", &self.rate_limits)
+            .field("seed", &self.seed)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for MockConfig {
@@ -76,6 +166,16 @@ impl Default for MockConfig {
             website_id: DEFAULT_WEBSITE_ID.to_owned(),
             enforce_tiers: true,
             rtm_ping_interval: Duration::from_secs(25),
+            request_log: 1_000,
+            request_log_bytes: 16 * 1024 * 1024,
+            max_body_bytes: 1024 * 1024,
+            read_timeout: Duration::from_secs(10),
+            rate_limits: Vec::new(),
+            rtm_queue: 65_536,
+            rtm_lag_timeout: Duration::from_secs(5),
+            webhook_queue: 4_096,
+            seed: 0x00C0_FFEE,
+            clock: Clock::real(),
         }
     }
 }
@@ -292,20 +392,29 @@ impl Fault {
 
 pub(crate) struct Shared {
     pub(crate) config: MockConfig,
+    /// The state's clock (shared with it).
+    pub(crate) clock: Clock,
     /// `http://127.0.0.1:PORT/rtm/`, what the `connect/endpoints` routes advertise.
     pub(crate) rtm_url: String,
     pub(crate) events: tokio::sync::mpsc::UnboundedSender<rtm::Outgoing>,
     pub(crate) rtm_authentications: Mutex<Vec<Vec<String>>>,
-    pub(crate) rtm_refusals: std::sync::atomic::AtomicUsize,
+    pub(crate) rtm_refusals: AtomicUsize,
     pub(crate) rtm_binds: Mutex<Vec<(&'static str, Vec<String>)>>,
-    pub(crate) webhook: Mutex<Option<WebhookTarget>>,
-    pub(crate) webhook_queue: tokio::sync::mpsc::UnboundedSender<webhooks::Delivery>,
-    pub(crate) webhook_deliveries: Mutex<Vec<WebhookDelivery>>,
+    pub(crate) rtm_sockets: Mutex<rtm::Sockets>,
+    /// Events lost by RTM sockets that could not keep up.
+    pub(crate) rtm_lost_events: AtomicUsize,
+    /// RTM sockets disconnected for not keeping up.
+    pub(crate) rtm_slow_dropped: AtomicUsize,
+    /// What the playground authenticates to RTM with, instead of the API key.
+    pub(crate) playground_token: String,
+    pub(crate) webhooks: Mutex<Vec<webhooks::Target>>,
+    pub(crate) webhook_deliveries: Arc<Mutex<VecDeque<WebhookDelivery>>>,
     /// Bumped to close every open connection at once.
     pub(crate) cut: tokio::sync::watch::Sender<u64>,
     pub(crate) state: Mutex<state::State>,
     pub(crate) faults: Mutex<Vec<Fault>>,
-    pub(crate) requests: Mutex<Vec<RecordedRequest>>,
+    pub(crate) limiter: Mutex<rate_limit::Limiter>,
+    pub(crate) requests: Mutex<request_log::RequestLog>,
     pub(crate) answers: Mutex<BTreeMap<String, (u16, serde_json::Value)>>,
 }
 
@@ -319,8 +428,13 @@ impl Shared {
     /// Sends the events the state raised to RTM subscribers and Web Hooks.
     pub(crate) fn flush_events(&self, state: &mut state::State) {
         for (name, data) in state.outbox.drain(..) {
-            let _ = self.events.send(rtm::Outgoing { name: name.to_owned(), data });
+            self.raise(name.to_owned(), data);
         }
+    }
+
+    /// Hands an event to the dispatcher (which never waits on a consumer).
+    pub(crate) fn raise(&self, name: String, data: serde_json::Value) {
+        let _ = self.events.send(rtm::Outgoing { name, data });
     }
 
     /// Takes the first fault that applies to `endpoint`, counting it down.
@@ -390,31 +504,66 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub async fn start_with(config: MockConfig) -> std::io::Result<Self> {
+        let state = state::State::seeded_with(&config.website_id, config.clock.clone(), config.seed);
+        Self::launch(config, state, Vec::new()).await
+    }
+
+    /// A builder, for fixtures, generated data, Web Hooks, rate limits,
+    /// the request log and the clock.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::builder().seed(7).generate(500).start().await?;
+    /// let count = mock.with_state(|s| s.websites[mock.website_id()].conversations.len());
+    /// assert_eq!(count, 501); // the generated ones and the default one
+    /// # Ok(()) }
+    /// ```
+    pub fn builder() -> MockBuilder {
+        MockBuilder::default()
+    }
+
+    pub(crate) async fn launch(
+        config: MockConfig,
+        state: state::State,
+        webhook_targets: Vec<WebhookTarget>,
+    ) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let (events, events_rx) = tokio::sync::mpsc::unbounded_channel();
-        let (webhook_queue, webhook_rx) = tokio::sync::mpsc::unbounded_channel();
+        let token = {
+            let mut rng = fastrand::Rng::new();
+            (0..4).map(|_| format!("{:016x}", rng.u64(..))).collect::<String>()
+        };
         let shared = Arc::new(Shared {
-            state: Mutex::new(state::State::seeded(&config.website_id)),
+            clock: state.clock().clone(),
+            state: Mutex::new(state),
+            limiter: Mutex::new(rate_limit::Limiter::new(&config.rate_limits)),
+            requests: Mutex::new(request_log::RequestLog::new(config.request_log, config.request_log_bytes)),
             config,
             rtm_url: format!("http://{addr}{}/", rtm::RTM_PATH),
             events,
             rtm_authentications: Mutex::new(Vec::new()),
-            rtm_refusals: std::sync::atomic::AtomicUsize::new(0),
+            rtm_refusals: AtomicUsize::new(0),
             rtm_binds: Mutex::new(Vec::new()),
-            webhook: Mutex::new(None),
-            webhook_queue,
-            webhook_deliveries: Mutex::new(Vec::new()),
+            rtm_sockets: Mutex::new(rtm::Sockets::default()),
+            rtm_lost_events: AtomicUsize::new(0),
+            rtm_slow_dropped: AtomicUsize::new(0),
+            playground_token: token,
+            webhooks: Mutex::new(Vec::new()),
+            webhook_deliveries: Arc::new(Mutex::new(VecDeque::new())),
             cut: tokio::sync::watch::channel(0).0,
             faults: Mutex::new(Vec::new()),
-            requests: Mutex::new(Vec::new()),
             answers: Mutex::new(BTreeMap::new()),
         });
+        for target in webhook_targets {
+            let started = webhooks::start(&shared, target);
+            lock(&shared.webhooks).push(started);
+        }
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let (rtm_layer, io) = rtm::layer(&shared);
         let mut tasks = tokio::task::JoinSet::new();
         tasks.spawn(rtm::dispatch(io, shared.clone(), events_rx));
-        tasks.spawn(webhooks::deliver(shared.clone(), webhook_rx));
         tasks.spawn(server::serve(listener, shared.clone(), rtm_layer, stopped));
         Ok(Self { addr, shared, stop, _tasks: tasks })
     }
@@ -548,7 +697,7 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.requests).clone()
+        lock(&self.shared.requests).iter().map(|entry| entry.request.clone()).collect()
     }
 
     /// Returns and forgets the requests received so far.
@@ -561,7 +710,7 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn take_requests(&self) -> Vec<RecordedRequest> {
-        std::mem::take(&mut *lock(&self.shared.requests))
+        lock(&self.shared.requests).clear()
     }
 
     /// Counts received requests per `service.name` route.
@@ -575,8 +724,8 @@ impl MockServer {
     /// ```
     pub fn request_counts(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
-        for request in lock(&self.shared.requests).iter() {
-            *counts.entry(request.endpoint.clone().unwrap_or_default()).or_default() += 1;
+        for entry in lock(&self.shared.requests).iter() {
+            *counts.entry(entry.request.endpoint.clone().unwrap_or_default()).or_default() += 1;
         }
         counts
     }
@@ -621,13 +770,15 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn emit(&self, name: impl Into<String>, data: serde_json::Value) {
-        let _ = self.shared.events.send(rtm::Outgoing { name: name.into(), data });
+        self.shared.raise(name.into(), data);
     }
 
     /// Acts as a visitor: sends `text` from the user side of a conversation
     /// (a new one when `session_id` is `None`), which raises `message:send`.
-    /// Returns the session id. The same is reachable over HTTP as
-    /// `POST /mock/visitor/message` with `{"session_id"?, "content"}`.
+    /// Returns the session id (empty when `session_id` does not exist). The
+    /// same is reachable over HTTP as `POST /mock/visitor/message` with
+    /// `{"session_id"?, "content", "website_id"?}`. A new conversation gets
+    /// a visitor with a drawn name, email and place.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -638,7 +789,7 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn visitor_says(&self, session_id: Option<&str>, text: &str) -> String {
-        server::visitor_message(&self.shared, session_id, text).unwrap_or_default()
+        server::visitor_message(&self.shared, &self.shared.config.website_id, session_id, text).unwrap_or_default()
     }
 
     /// Delivers every raised event as a signed Web Hook to `target` from now on.
@@ -651,10 +802,114 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn deliver_webhooks_to(&self, target: WebhookTarget) {
-        *lock(&self.shared.webhook) = Some(target);
+        let started = webhooks::start(&self.shared, target);
+        // Dropping the previous targets' queues ends their tasks.
+        *lock(&self.shared.webhooks) = vec![started];
     }
 
-    /// The Web Hook delivery attempts made so far.
+    /// Delivers every raised event to `target` too, from its own queue.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// mock.add_webhook_target(crisp_mock::WebhookTarget::new("http://127.0.0.1:9/a", "secret"));
+    /// mock.add_webhook_target(crisp_mock::WebhookTarget::new("http://127.0.0.1:9/b", "secret"));
+    /// # Ok(()) }
+    /// ```
+    pub fn add_webhook_target(&self, target: WebhookTarget) {
+        let started = webhooks::start(&self.shared, target);
+        lock(&self.shared.webhooks).push(started);
+    }
+
+    /// Events Web Hook targets lost because their queue was full, per
+    /// target in the order they were added.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert!(mock.webhook_lost_events().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn webhook_lost_events(&self) -> Vec<usize> {
+        lock(&self.shared.webhooks).iter().map(|t| t.lost.load(Ordering::Relaxed)).collect()
+    }
+
+    /// The simulator's clock: set or advance it to move time.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::builder().clock(crisp_mock::Clock::fixed(1_000)).start().await?;
+    /// mock.clock().advance(500);
+    /// assert_eq!(mock.clock().now_ms(), 1_500);
+    /// # Ok(()) }
+    /// ```
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
+    }
+
+    /// The playground's URL, `http://127.0.0.1:PORT/`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert!(mock.playground_url().ends_with('/'));
+    /// # Ok(()) }
+    /// ```
+    pub fn playground_url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// The state as a fixtures document (what `GET /mock/state` answers).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert_eq!(mock.dump_state()["websites"][0]["website_id"], mock.website_id());
+    /// # Ok(()) }
+    /// ```
+    pub fn dump_state(&self) -> serde_json::Value {
+        fixtures::dump(&lock(&self.shared.state))
+    }
+
+    /// Replaces every website with those of a fixtures document (what
+    /// `PUT /mock/state` does); nothing changes on error.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// mock.load_state(&serde_json::json!({"websites": [{"website_id": mock.website_id()}]}))?;
+    /// assert_eq!(mock.with_state(|s| s.websites[mock.website_id()].conversations.len()), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn load_state(&self, document: &serde_json::Value) -> Result<(), FixtureError> {
+        let mut state = lock(&self.shared.state);
+        let websites = fixtures::read(document, &mut state)?;
+        state.websites = websites.into_iter().collect();
+        state.documents.clear();
+        Ok(())
+    }
+
+    /// RTM sockets disconnected because they stopped reading, and the
+    /// events they lost.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::start().await?;
+    /// assert_eq!(mock.rtm_slow_consumers(), (0, 0));
+    /// # Ok(()) }
+    /// ```
+    pub fn rtm_slow_consumers(&self) -> (usize, usize) {
+        (self.shared.rtm_slow_dropped.load(Ordering::Relaxed), self.shared.rtm_lost_events.load(Ordering::Relaxed))
+    }
+
+    /// The Web Hook delivery attempts made so far (the last 10,000).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -664,10 +919,11 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
-        lock(&self.shared.webhook_deliveries).clone()
+        lock(&self.shared.webhook_deliveries).iter().cloned().collect()
     }
 
-    /// The event lists of the RTM authentications accepted so far, oldest first.
+    /// The event lists of the RTM authentications accepted so far, oldest
+    /// first (the last 1,000).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -681,7 +937,7 @@ impl MockServer {
     }
 
     /// The subscription changes RTM clients made (`socket:bind:push` or
-    /// `socket:bind:pop`, with their events), oldest first.
+    /// `socket:bind:pop`, with their events), oldest first (the last 1,000).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -704,7 +960,7 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn rtm_refusals(&self) -> usize {
-        self.shared.rtm_refusals.load(std::sync::atomic::Ordering::Relaxed)
+        self.shared.rtm_refusals.load(Ordering::Relaxed)
     }
 
     /// Cuts every open connection (REST and RTM) without a goodbye, as a

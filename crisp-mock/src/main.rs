@@ -1,32 +1,80 @@
-//! `crisp-mock --listen 127.0.0.1:PORT`: runs the Crisp API simulator until
-//! Ctrl-C, printing its address and the credentials it accepts.
+//! `crisp-mock`: runs the Crisp API simulator until Ctrl-C, printing its
+//! URLs (REST, RTM, the playground) and the credentials it accepts.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 const USAGE: &str = "usage: crisp-mock [--listen ADDR:PORT] [--identifier ID] [--key KEY] [--any-tier]
+                  [--fixtures FILE.json] [--seed N] [--generate CONVERSATIONS]
                   [--webhook-url URL --webhook-secret SECRET]
+                  [--rate-limit REQUESTS/SECONDS[@service.route]] [--request-log N] [--clock EPOCH_MS]
+                  [--threads N]
 
-Runs a local simulator of the Crisp REST API v1 (default 127.0.0.1:0, a free port), its
-real-time events (Socket.IO) and, with --webhook-url, signed Web Hook delivery.
+Runs a local simulator of the Crisp REST API v1 (default 127.0.0.1:0, a free port), its real-time
+events (Socket.IO), signed Web Hooks (--webhook-url) and a browser playground at its root URL.
+  --fixtures      start from a fixtures document (see crisp-mock/fixtures/acme.json)
+  --generate      add N generated conversations (seeded by --seed)
+  --rate-limit    e.g. 60/60 (60 requests a minute on every route) or 5/1@website.list_conversations
+  --request-log   requests kept in the log (default 1000, 0 turns it off)
+  --clock         a fixed clock at this time (epoch ms) instead of the real one
+  --threads       worker threads (default: one per core)
 A visitor message: curl -X POST http://ADDR/mock/visitor/message -d '{\"content\":\"Hi\"}'";
 
+fn parse_rate_limit(value: &str) -> Result<crisp_mock::RateLimit, String> {
+    let (rate, route) = match value.split_once('@') {
+        Some((rate, route)) => (rate, Some(route)),
+        None => (value, None),
+    };
+    let (requests, seconds) =
+        rate.split_once('/').ok_or_else(|| format!("--rate-limit {value}: expected N/SECONDS"))?;
+    let requests = requests.parse::<u32>().map_err(|e| format!("--rate-limit {value}: {e}"))?;
+    let seconds = seconds.parse::<u64>().map_err(|e| format!("--rate-limit {value}: {e}"))?;
+    let limit = crisp_mock::RateLimit::new(requests, Duration::from_secs(seconds.max(1)));
+    Ok(match route {
+        Some(route) => limit.on_route(route),
+        None => limit,
+    })
+}
+
 fn main() -> ExitCode {
-    // Four flags do not justify an argument-parsing dependency in the mock.
-    let mut config = crisp_mock::MockConfig::default();
-    let (mut webhook_url, mut webhook_secret) = (None, None);
+    // A dozen flags do not justify an argument-parsing dependency in the simulator.
+    let mut builder = crisp_mock::MockServer::builder();
+    let (mut webhook_url, mut webhook_secret, mut threads) = (None, None, None);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        let number = |name: &str, v: String| v.parse::<u64>().map_err(|e| format!("{name} {v}: {e}"));
         let result = match arg.as_str() {
             "--listen" => value("--listen")
                 .and_then(|v| v.parse().map_err(|e| format!("--listen {v}: {e}")))
-                .map(|a| config.listen = a),
-            "--identifier" => value("--identifier").map(|v| config.identifier = v),
-            "--key" => value("--key").map(|v| config.key = v),
+                .map(|a| builder = std::mem::take(&mut builder).listen(a)),
+            "--identifier" => {
+                value("--identifier").map(|v| builder = std::mem::take(&mut builder).configure(|c| c.identifier = v))
+            }
+            "--key" => value("--key").map(|v| builder = std::mem::take(&mut builder).configure(|c| c.key = v)),
+            "--fixtures" => value("--fixtures").map(|v| builder = std::mem::take(&mut builder).fixtures(v.as_str())),
+            "--seed" => value("--seed")
+                .and_then(|v| number("--seed", v))
+                .map(|n| builder = std::mem::take(&mut builder).seed(n)),
+            "--generate" => value("--generate")
+                .and_then(|v| number("--generate", v))
+                .map(|n| builder = std::mem::take(&mut builder).generate(n as usize)),
+            "--rate-limit" => value("--rate-limit")
+                .and_then(|v| parse_rate_limit(&v))
+                .map(|l| builder = std::mem::take(&mut builder).rate_limit(l)),
+            "--request-log" => value("--request-log")
+                .and_then(|v| number("--request-log", v))
+                .map(|n| builder = std::mem::take(&mut builder).request_log(n as usize)),
+            "--clock" => value("--clock")
+                .and_then(|v| number("--clock", v))
+                .map(|ms| builder = std::mem::take(&mut builder).clock(crisp_mock::Clock::fixed(ms))),
+            "--threads" => {
+                value("--threads").and_then(|v| number("--threads", v)).map(|n| threads = Some(n.max(1) as usize))
+            }
             "--webhook-url" => value("--webhook-url").map(|v| webhook_url = Some(v)),
             "--webhook-secret" => value("--webhook-secret").map(|v| webhook_secret = Some(v)),
             "--any-tier" => {
-                config.enforce_tiers = false;
+                builder = std::mem::take(&mut builder).any_tier();
                 Ok(())
             }
             "-h" | "--help" => {
@@ -40,11 +88,22 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    if webhook_url.is_some() != webhook_secret.is_some() {
-        eprintln!("crisp-mock: --webhook-url and --webhook-secret go together\n{USAGE}");
-        return ExitCode::from(2);
+    match (webhook_url, webhook_secret) {
+        (Some(url), Some(secret)) => {
+            println!("delivering Web Hooks to {url}");
+            builder = builder.webhook(url, secret);
+        }
+        (None, None) => {}
+        _ => {
+            eprintln!("crisp-mock: --webhook-url and --webhook-secret go together\n{USAGE}");
+            return ExitCode::from(2);
+        }
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = threads {
+        runtime.worker_threads(threads);
+    }
+    let runtime = match runtime.enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("crisp-mock: cannot start the runtime: {err}");
@@ -52,18 +111,15 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let mock = match crisp_mock::MockServer::start_with(config).await {
+        let mock = match builder.start().await {
             Ok(mock) => mock,
             Err(err) => {
-                eprintln!("crisp-mock: cannot listen: {err}");
+                eprintln!("crisp-mock: cannot start: {err}");
                 return ExitCode::FAILURE;
             }
         };
-        if let (Some(url), Some(secret)) = (webhook_url, webhook_secret) {
-            println!("delivering Web Hooks to {url}");
-            mock.deliver_webhooks_to(crisp_mock::WebhookTarget::new(url, secret));
-        }
         println!("crisp-mock listening on {}", mock.base_url());
+        println!("playground at {}", mock.playground_url());
         println!("RTM (Socket.IO) at {}", mock.rtm_url());
         println!("CRISP_REST_URL={}", mock.base_url());
         println!("CRISP_IDENTIFIER={}", mock.identifier());

@@ -1,11 +1,18 @@
 //! Real-time events from the mock: a Socket.IO server (socketioxide) at the
 //! URL the `connect/endpoints` routes advertise, authenticating like Crisp,
-//! and one dispatcher that hands every raised event to the subscribed sockets
-//! and to the Web Hook target.
+//! and one dispatcher that hands every raised event to the subscribed
+//! sockets and to the Web Hook targets.
+//!
+//! Delivery is isolated: each socket has its own bounded queue and its own
+//! forwarding task, so a socket that stops reading only fills its own queue.
+//! A socket whose queue overflows, or whose Socket.IO buffer stays full
+//! longer than [`MockConfig::rtm_lag_timeout`](crate::MockConfig::rtm_lag_timeout),
+//! loses its events and is disconnected; the dispatcher never waits for it.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use socketioxide::SocketIo;
@@ -24,15 +31,24 @@ pub(crate) struct Outgoing {
     pub(crate) data: Value,
 }
 
+/// The user name the playground authenticates with, with the per-server
+/// token `GET /mock/playground/session` hands out instead of the API key.
+pub(crate) const PLAYGROUND_USER: &str = "crisp-mock-playground";
+
+/// The queues of the connected sockets, by socket id.
+#[derive(Default)]
+pub(crate) struct Sockets {
+    queues: HashMap<socketioxide::socket::Sid, (mpsc::Sender<Arc<Outgoing>>, Option<crate::server::ConnectionCut>)>,
+}
+
 /// The room every authenticated socket joins (event names contain `:`, this does not clash).
 const AUTHENTICATED: &str = "#authenticated";
 
 pub(crate) fn layer(shared: &Arc<Shared>) -> (SocketIoLayer, SocketIo) {
     let (layer, io) = SocketIo::builder()
         .req_path(RTM_PATH)
-        // Large enough that a burst is queued rather than refused; the
-        // dispatcher still waits when a socket's buffer is full.
-        .max_buffer_size(4096)
+        // Socket.IO's own per-socket buffer; each socket's queue in front of it holds bursts.
+        .max_buffer_size(1024)
         .ping_interval(shared.config.rtm_ping_interval)
         .ping_timeout(shared.config.rtm_ping_interval)
         .build_layer();
@@ -47,6 +63,14 @@ pub(crate) fn layer(shared: &Arc<Shared>) -> (SocketIoLayer, SocketIo) {
     (layer, io)
 }
 
+/// Keeps the last 1,000 entries of a record that tests read.
+fn push_bounded<T>(list: &mut Vec<T>, item: T) {
+    if list.len() >= 1_000 {
+        list.drain(..list.len() - 999);
+    }
+    list.push(item);
+}
+
 fn event_names(data: &Value) -> Vec<String> {
     data.get("events")
         .and_then(Value::as_array)
@@ -55,6 +79,19 @@ fn event_names(data: &Value) -> Vec<String> {
 }
 
 fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
+    let cut = socket.req_parts().extensions.get::<crate::server::ConnectionCut>().cloned();
+    let (queue, events) = mpsc::channel(shared.config.rtm_queue.max(1));
+    lock(&shared.rtm_sockets).queues.insert(socket.id, (queue, cut.clone()));
+    tokio::spawn(forward(socket.clone(), events, cut, shared.config.rtm_lag_timeout, Arc::downgrade(&shared)));
+    let gone = Arc::downgrade(&shared);
+    socket.on_disconnect(move |socket: SocketRef| {
+        let gone = gone.clone();
+        async move {
+            if let Some(shared) = gone.upgrade() {
+                lock(&shared.rtm_sockets).queues.remove(&socket.id);
+            }
+        }
+    });
     let auth_shared = shared.clone();
     socket.on("authentication", move |socket: SocketRef, Data::<Value>(data)| {
         let shared = auth_shared.clone();
@@ -62,7 +99,9 @@ fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
             let username = data["username"].as_str().unwrap_or_default();
             let password = data["password"].as_str().unwrap_or_default();
             let tier_ok = matches!(data["tier"].as_str(), None | Some("user" | "website" | "plugin"));
-            if username != shared.config.identifier || password != shared.config.key || !tier_ok {
+            let api_token = username == shared.config.identifier && password == shared.config.key;
+            let playground = username == PLAYGROUND_USER && password == shared.playground_token;
+            if !(api_token || playground) || !tier_ok {
                 shared.rtm_refusals.fetch_add(1, Ordering::Relaxed);
                 let _ = socket.emit("unauthorized", &json!({"message": "invalid_session"}));
                 return;
@@ -72,7 +111,9 @@ fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
             socket.leave_all();
             socket.join(AUTHENTICATED);
             socket.join(event_names(&data));
-            lock(&shared.rtm_authentications).push(event_names(&data));
+            if api_token {
+                push_bounded(&mut lock(&shared.rtm_authentications), event_names(&data));
+            }
             let _ = socket.emit("authenticated", &true);
         }
     });
@@ -85,7 +126,7 @@ fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
         async move {
             if socket.rooms().iter().any(|room| room == AUTHENTICATED) {
                 socket.join(event_names(&data));
-                lock(&shared.rtm_binds).push(("socket:bind:push", event_names(&data)));
+                push_bounded(&mut lock(&shared.rtm_binds), ("socket:bind:push", event_names(&data)));
             }
         }
     });
@@ -94,35 +135,79 @@ fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
         let shared = pop_shared.clone();
         async move {
             socket.leave(event_names(&data));
-            lock(&shared.rtm_binds).push(("socket:bind:pop", event_names(&data)));
+            push_bounded(&mut lock(&shared.rtm_binds), ("socket:bind:pop", event_names(&data)));
         }
     });
 }
 
-/// Delivers raised events in order: to every socket in the event's room,
-/// waiting while a socket's buffer is full so nothing is dropped, then to
-/// the Web Hook queue.
+/// Hands each raised event, in order, to the queue of every socket
+/// subscribed to it and to every Web Hook target's queue, without ever
+/// waiting: a full queue loses the event and its socket is disconnected.
 pub(crate) async fn dispatch(io: SocketIo, shared: Arc<Shared>, mut events: mpsc::UnboundedReceiver<Outgoing>) {
-    while let Some(Outgoing { name, data }) = events.recv().await {
-        for socket in io.to(name.clone()).sockets() {
-            // A reader that stays stuck this long is given up on, so one
-            // socket cannot hold back every other delivery for ever.
-            let give_up = tokio::time::Instant::now() + Duration::from_secs(10);
-            loop {
-                match socket.emit(&name, &data) {
-                    Ok(()) => break,
-                    Err(socketioxide::SendError::Socket(socketioxide::SocketError::InternalChannelFull))
-                        if tokio::time::Instant::now() < give_up =>
-                    {
-                        tokio::time::sleep(Duration::from_millis(1)).await;
-                    }
-                    Err(err) => {
-                        tracing::debug!(%err, event = %name, "crisp-mock could not emit an event");
-                        break;
-                    }
+    while let Some(event) = events.recv().await {
+        let event = Arc::new(event);
+        let subscribed = io.to(event.name.clone()).sockets();
+        if !subscribed.is_empty() {
+            let mut sockets = lock(&shared.rtm_sockets);
+            for socket in subscribed {
+                let Some((queue, cut)) = sockets.queues.get(&socket.id) else { continue };
+                if queue.try_send(event.clone()).is_err() {
+                    // Thousands of events behind: this consumer is gone for good.
+                    shared.rtm_lost_events.fetch_add(1, Ordering::Relaxed);
+                    drop_slow(&shared, &socket, cut.as_ref());
+                    sockets.queues.remove(&socket.id);
                 }
             }
         }
-        crate::webhooks::enqueue(&shared, &name, &data);
+        crate::webhooks::enqueue(&shared, &event);
+    }
+}
+
+/// Disconnects a socket that cannot keep up.
+fn drop_slow(shared: &Shared, socket: &SocketRef, cut: Option<&crate::server::ConnectionCut>) {
+    shared.rtm_slow_dropped.fetch_add(1, Ordering::Relaxed);
+    tracing::debug!(sid = %socket.id, "crisp-mock dropped an RTM socket that stopped reading");
+    match cut {
+        // Cutting the connection works even when the socket's buffers are full.
+        Some(cut) => cut.cut(),
+        None => {
+            let _ = socket.clone().disconnect();
+        }
+    }
+}
+
+/// Moves one socket's queue into its Socket.IO buffer, waiting (only this
+/// socket's turn) while the buffer is full, up to `lag_timeout`.
+async fn forward(
+    socket: SocketRef,
+    mut events: mpsc::Receiver<Arc<Outgoing>>,
+    cut: Option<crate::server::ConnectionCut>,
+    lag_timeout: Duration,
+    shared: Weak<Shared>,
+) {
+    while let Some(event) = events.recv().await {
+        let started = Instant::now();
+        loop {
+            match socket.emit(&event.name, &event.data) {
+                Ok(()) => break,
+                Err(socketioxide::SendError::Socket(socketioxide::SocketError::InternalChannelFull)) => {
+                    if started.elapsed() >= lag_timeout {
+                        if let Some(shared) = shared.upgrade() {
+                            // This event and the queued ones are lost with the socket.
+                            let lost = 1 + events.len();
+                            shared.rtm_lost_events.fetch_add(lost, Ordering::Relaxed);
+                            drop_slow(&shared, &socket, cut.as_ref());
+                            lock(&shared.rtm_sockets).queues.remove(&socket.id);
+                        }
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                Err(err) => {
+                    tracing::debug!(%err, event = %event.name, "crisp-mock could not emit an event");
+                    return;
+                }
+            }
+        }
     }
 }

@@ -7,6 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Map, Value, json};
 
+use crate::clock::Clock;
+use crate::generate;
+
 /// What a stateful handler answers: HTTP status, Crisp reason and data.
 pub(crate) type Answer = (u16, &'static str, Value);
 
@@ -41,6 +44,24 @@ pub struct Website {
     pub conversations: BTreeMap<String, Conversation>,
     /// People profiles by people id.
     pub people: BTreeMap<String, Map<String, Value>>,
+    /// Operators, as `list_website_operators` answers them (`{"type", "details"}`).
+    pub operators: Vec<Value>,
+}
+
+impl Website {
+    /// Links each conversation to the people profile with its visitor's email.
+    pub(crate) fn relink_all(&mut self) {
+        let ids: Vec<String> = self.conversations.keys().cloned().collect();
+        for id in ids {
+            link_conversation(self, &id);
+        }
+    }
+}
+
+/// A member of a JSON object, `null` when missing (indexing a `Map` would panic).
+pub(crate) fn field<'a>(object: &'a Map<String, Value>, key: &str) -> &'a Value {
+    static NULL: Value = Value::Null;
+    object.get(key).unwrap_or(&NULL)
 }
 
 /// An event raised by a change, waiting to be delivered over RTM and Web Hooks.
@@ -53,17 +74,28 @@ pub(crate) type Raised = (&'static str, Value);
 /// let state = crisp_mock::state::State::seeded("website-1");
 /// assert_eq!(state.websites["website-1"].conversations.len(), 1);
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct State {
     /// Websites by id.
     pub websites: BTreeMap<String, Website>,
-    clock: AtomicU64,
+    clock: Clock,
+    /// The last time handed out, so timestamps strictly increase.
+    last_ms: AtomicU64,
     counter: AtomicU64,
+    /// Draws visitor identities and generated data.
+    pub(crate) rng: fastrand::Rng,
+    /// What writes to routes the mock keeps no model for stored, by path
+    /// (relative to `/v1/`), so their read route reads it back.
+    pub(crate) documents: BTreeMap<String, Value>,
     /// Events raised by changes since the server last took them.
     pub(crate) outbox: Vec<Raised>,
 }
 
-const START_MS: u64 = 1_700_000_000_000;
+impl Default for State {
+    fn default() -> Self {
+        Self::empty(Clock::real(), 0)
+    }
+}
 
 impl State {
     /// A state with one website holding one conversation with two messages
@@ -74,7 +106,40 @@ impl State {
     /// assert_eq!(state.websites["website-1"].people.len(), 1);
     /// ```
     pub fn seeded(website_id: &str) -> Self {
-        let mut state = State { clock: AtomicU64::new(START_MS), ..State::default() };
+        Self::seeded_with(website_id, Clock::real(), 0)
+    }
+
+    /// A state without websites, on `clock`, drawing identities from `seed`.
+    ///
+    /// ```
+    /// let state = crisp_mock::state::State::empty(crisp_mock::Clock::fixed(0), 7);
+    /// assert!(state.websites.is_empty());
+    /// ```
+    pub fn empty(clock: Clock, seed: u64) -> Self {
+        Self {
+            websites: BTreeMap::new(),
+            clock,
+            last_ms: AtomicU64::new(0),
+            counter: AtomicU64::new(0),
+            rng: fastrand::Rng::with_seed(seed),
+            documents: BTreeMap::new(),
+            outbox: Vec::new(),
+        }
+    }
+
+    /// The clock the state stamps its changes with.
+    ///
+    /// ```
+    /// let state = crisp_mock::state::State::empty(crisp_mock::Clock::fixed(9), 0);
+    /// assert_eq!(state.clock().now_ms(), 9);
+    /// ```
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// [`seeded`](Self::seeded), on `clock`, drawing identities from `seed`.
+    pub(crate) fn seeded_with(website_id: &str, clock: Clock, seed: u64) -> Self {
+        let mut state = State::empty(clock, seed);
         let mut website = Map::new();
         website.insert("website_id".into(), json!(website_id));
         website.insert("name".into(), json!("Acme Support"));
@@ -98,14 +163,33 @@ impl State {
         state
     }
 
-    /// A strictly increasing epoch-millisecond clock, so ordering is stable.
-    fn now(&self) -> u64 {
-        self.clock.fetch_add(1_000, Ordering::Relaxed) + 1_000
+    /// The clock's time, strictly increasing from one change to the next so
+    /// ordering by timestamp is stable.
+    pub(crate) fn now(&self) -> u64 {
+        let now = self.clock.now_ms();
+        let previous = self.last_ms.fetch_max(now, Ordering::Relaxed);
+        if previous >= now {
+            // Same millisecond (or a clock set back): one past the last one.
+            self.last_ms.fetch_add(1, Ordering::Relaxed) + 1
+        } else {
+            now
+        }
     }
 
-    fn next_id(&self, prefix: &str) -> String {
-        let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
-        format!("{prefix}{n:08x}-0000-4000-8000-{n:012x}")
+    /// A random (version 4 shaped) UUID from the seeded generator, so ids
+    /// never clash with loaded fixtures and repeat with the seed.
+    fn next_id(&mut self, prefix: &str) -> String {
+        self.counter.fetch_add(1, Ordering::Relaxed);
+        let rng = &mut self.rng;
+        format!(
+            "{prefix}{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",
+            rng.u32(..),
+            rng.u16(..),
+            rng.u16(..0x1000),
+            rng.u8(8..12),
+            rng.u16(..0x1000),
+            rng.u64(..1 << 48)
+        )
     }
 
     /// Queues a session event with the common session fields.
@@ -125,14 +209,19 @@ impl State {
         self.website_mut(website_id)?.conversations.get_mut(session_id).ok_or((404, "session_not_found", json!({})))
     }
 
-    /// Creates a conversation; answers `{session_id}`.
-    pub(crate) fn create_conversation(&mut self, website_id: &str) -> Answer {
-        let now = self.now();
-        let session_id = self.next_id("session_");
-        let website = match self.website_mut(website_id) {
-            Ok(website) => website,
-            Err(answer) => return answer,
-        };
+    /// A fresh id (see `next_id`).
+    pub(crate) fn fresh_id(&mut self, prefix: &str) -> String {
+        self.next_id(prefix)
+    }
+
+    /// The fields of a new, empty conversation, for a new visitor with a drawn identity.
+    pub(crate) fn new_conversation_fields(
+        &mut self,
+        website_id: &str,
+        session_id: &str,
+        now: u64,
+    ) -> Map<String, Value> {
+        let visitor = generate::visitor(&mut self.rng);
         let fields = json!({
             "session_id": session_id,
             "website_id": website_id,
@@ -150,28 +239,64 @@ impl State {
             "mentions": [],
             "unread": {"operator": 0, "visitor": 0},
             "assigned": {"user_id": null},
-            "meta": {"nickname": "visitor", "email": null, "phone": null, "ip": "127.0.0.1", "data": {}, "segments": [], "device": {"timezone": 0, "locales": ["en"]}},
+            "meta": visitor,
             "created_at": now,
             "updated_at": now,
         });
-        let Value::Object(fields) = fields else { unreachable!("a json object literal") };
+        match fields {
+            Value::Object(fields) => fields,
+            _ => Map::new(),
+        }
+    }
+
+    /// Creates a conversation for a new visitor; answers `{session_id}`.
+    pub(crate) fn create_conversation(&mut self, website_id: &str) -> Answer {
+        if !self.websites.contains_key(website_id) {
+            return (404, "website_not_found", json!({}));
+        }
+        let now = self.now();
+        let session_id = self.next_id("session_");
+        let fields = self.new_conversation_fields(website_id, &session_id, now);
+        let website = match self.website_mut(website_id) {
+            Ok(website) => website,
+            Err(answer) => return answer,
+        };
         website.conversations.insert(session_id.clone(), Conversation { fields, messages: Vec::new() });
+        link_conversation(website, &session_id);
         (200, "added", json!({"session_id": session_id}))
     }
 
-    /// Conversations newest first, `per_page` at a time (default 20), with
-    /// the resolved / not-resolved filters.
+    /// Conversations newest first (or by creation with
+    /// `order_date_created`), `per_page` at a time (default 20), with the
+    /// resolved, unread, assigned and inbox filters and the `text`,
+    /// `segment` and `email` searches.
     pub(crate) fn list_conversations(&self, website_id: &str, page: usize, query: &BTreeMap<String, String>) -> Answer {
         let Some(website) = self.websites.get(website_id) else { return (404, "website_not_found", json!({})) };
         let per_page = query.get("per_page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(20).clamp(1, 50);
-        let flag = |name: &str| query.get(name).is_some_and(|v| v == "1");
+        let flag = |name: &str| query.get(name).is_some_and(|v| v == "1" || v == "true");
+        let search = query.get("search_query").map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
+        let search_type = query.get("search_type").map_or("text", String::as_str);
+        let assigned_to = query.get("filter_assigned").filter(|v| !v.is_empty());
+        let inbox = query.get("filter_inbox_id").filter(|v| !v.is_empty());
         let mut list: Vec<&Conversation> = website
             .conversations
             .values()
             .filter(|c| !flag("filter_resolved") || c.fields.get("state").is_some_and(|s| s == "resolved"))
             .filter(|c| !flag("filter_not_resolved") || c.fields.get("state").is_none_or(|s| s != "resolved"))
+            .filter(|c| !flag("filter_unread") || field(&c.fields, "unread")["operator"].as_u64().unwrap_or(0) > 0)
+            .filter(|c| !flag("filter_unassigned") || field(&c.fields, "assigned")["user_id"].is_null())
+            .filter(|c| {
+                assigned_to.is_none_or(|id| field(&c.fields, "assigned")["user_id"].as_str() == Some(id.as_str()))
+            })
+            .filter(|c| inbox.is_none_or(|id| field(&c.fields, "inbox_id").as_str() == Some(id.as_str())))
+            .filter(|c| {
+                !flag("filter_mention") || field(&c.fields, "mentions").as_array().is_some_and(|m| !m.is_empty())
+            })
+            .filter(|c| flag("include_empty") || !c.messages.is_empty() || search.is_none())
+            .filter(|c| search.as_deref().is_none_or(|q| conversation_matches(c, search_type, q)))
             .collect();
-        list.sort_by_key(|c| std::cmp::Reverse(c.fields.get("updated_at").and_then(Value::as_u64).unwrap_or(0)));
+        let order_key = if flag("order_date_created") { "created_at" } else { "updated_at" };
+        list.sort_by_key(|c| std::cmp::Reverse(c.fields.get(order_key).and_then(Value::as_u64).unwrap_or(0)));
         let data: Vec<Value> = list
             .into_iter()
             .skip(page.saturating_sub(1).saturating_mul(per_page))
@@ -223,9 +348,12 @@ impl State {
         message.insert("timestamp".into(), json!(now));
         message.insert("read".into(), json!(""));
         message.insert("delivered".into(), json!(""));
-        message
-            .entry("user")
-            .or_insert_with(|| json!({"nickname": if body["from"] == "operator" { "Support" } else { "Jane Doe" }}));
+        let visitor_name = conversation.fields.get("meta").and_then(|m| m.get("nickname")).cloned();
+        message.entry("user").or_insert_with(|| match (body["from"].as_str(), visitor_name) {
+            (Some("user"), Some(nickname)) => json!({"nickname": nickname}),
+            (Some("user"), None) => json!({"nickname": "visitor"}),
+            _ => json!({"nickname": "Support"}),
+        });
         if let Some(text) = body["content"].as_str() {
             conversation.fields.insert("last_message".into(), json!(text));
         }
@@ -251,17 +379,24 @@ impl State {
         session_id: &str,
         query: &BTreeMap<String, String>,
     ) -> Answer {
-        let before = query.get("timestamp_before").and_then(|v| v.parse::<u64>().ok());
+        let stamp = |name: &str| query.get(name).and_then(|v| v.parse::<u64>().ok());
+        let (before, after) = (stamp("timestamp_before"), stamp("timestamp_after"));
         match self.conversation_mut(website_id, session_id) {
             Ok(c) => {
                 let mut list: Vec<Value> = c
                     .messages
                     .iter()
                     .filter(|m| before.is_none_or(|b| m["timestamp"].as_u64().unwrap_or(0) < b))
+                    .filter(|m| after.is_none_or(|a| m["timestamp"].as_u64().unwrap_or(0) > a))
                     .cloned()
                     .collect();
-                let skip = list.len().saturating_sub(40);
-                list.drain(..skip);
+                if after.is_some() && before.is_none() {
+                    // Reading forward: the 40 right after the timestamp.
+                    list.truncate(40);
+                } else {
+                    let skip = list.len().saturating_sub(40);
+                    list.drain(..skip);
+                }
                 (200, "resolved", Value::Array(list))
             }
             Err(answer) => answer,
@@ -352,6 +487,11 @@ impl State {
                     }
                 }
                 c.fields.insert("updated_at".into(), json!(now));
+                if changed.iter().any(|(key, _)| key == "email")
+                    && let Ok(website) = self.website_mut(website_id)
+                {
+                    link_conversation(website, session_id);
+                }
                 for (key, value) in changed {
                     let event = match key.as_str() {
                         "nickname" => "session:set_nickname",
@@ -420,21 +560,109 @@ impl State {
         }
     }
 
-    /// People profiles, 20 per page.
-    pub(crate) fn list_profiles(&self, website_id: &str, page: usize) -> Answer {
-        match self.websites.get(website_id) {
-            Some(website) => {
-                let data: Vec<Value> = website
-                    .people
-                    .values()
-                    .skip(page.saturating_sub(1).saturating_mul(20))
-                    .take(20)
-                    .cloned()
-                    .map(Value::Object)
-                    .collect();
-                (200, "resolved", Value::Array(data))
+    /// People profiles, 20 per page, narrowed by `search_text` (in the
+    /// email, names, phone and company) and ordered by `sort_field`
+    /// (`email`, `nickname`, `created_at`, `updated_at`) and `sort_order`.
+    pub(crate) fn list_profiles(&self, website_id: &str, page: usize, query: &BTreeMap<String, String>) -> Answer {
+        let Some(website) = self.websites.get(website_id) else { return (404, "website_not_found", json!({})) };
+        let search = query.get("search_text").map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
+        let mut list: Vec<&Map<String, Value>> =
+            website.people.values().filter(|p| search.as_deref().is_none_or(|q| profile_matches(p, q))).collect();
+        let sort_value = |p: &Map<String, Value>, field: &str| -> Value {
+            match field {
+                "nickname" => p.get("person").and_then(|person| person.get("nickname")).cloned().unwrap_or(Value::Null),
+                other => p.get(other).cloned().unwrap_or(Value::Null),
             }
-            None => (404, "website_not_found", json!({})),
+        };
+        if let Some(field) = query.get("sort_field").filter(|f| !f.is_empty()) {
+            list.sort_by(|a, b| compare_json(&sort_value(a, field), &sort_value(b, field)));
+            if query.get("sort_order").is_some_and(|o| o.eq_ignore_ascii_case("descending") || o == "desc") {
+                list.reverse();
+            }
+        }
+        let data: Vec<Value> = list
+            .into_iter()
+            .skip(page.saturating_sub(1).saturating_mul(20))
+            .take(20)
+            .cloned()
+            .map(Value::Object)
+            .collect();
+        (200, "resolved", Value::Array(data))
+    }
+
+    /// Session ids of the conversations linked to a profile, 20 per page.
+    pub(crate) fn list_people_conversations(&self, website_id: &str, people_id: &str, page: usize) -> Answer {
+        let Some(website) = self.websites.get(website_id) else { return (404, "website_not_found", json!({})) };
+        if !website.people.contains_key(people_id) {
+            return (404, "people_not_found", json!({}));
+        }
+        let mut linked: Vec<&Conversation> = website
+            .conversations
+            .values()
+            .filter(|c| field(&c.fields, "people_id").as_str() == Some(people_id))
+            .collect();
+        linked.sort_by_key(|c| std::cmp::Reverse(c.fields.get("updated_at").and_then(Value::as_u64).unwrap_or(0)));
+        let ids: Vec<Value> = linked
+            .iter()
+            .skip(page.saturating_sub(1) * 20)
+            .take(20)
+            .map(|c| field(&c.fields, "session_id").clone())
+            .collect();
+        (200, "resolved", Value::Array(ids))
+    }
+
+    /// The operators of a website, when it has some (else the spec example answers).
+    pub(crate) fn list_operators(&self, website_id: &str) -> Option<Answer> {
+        let website = self.websites.get(website_id)?;
+        (!website.operators.is_empty()).then(|| (200, "resolved", Value::Array(website.operators.clone())))
+    }
+
+    /// `{"blocked"}` of a conversation.
+    pub(crate) fn get_block(&mut self, website_id: &str, session_id: &str) -> Answer {
+        match self.conversation_mut(website_id, session_id) {
+            Ok(c) => (200, "resolved", json!({"blocked": c.fields.get("is_blocked").cloned().unwrap_or(json!(false))})),
+            Err(answer) => answer,
+        }
+    }
+
+    /// Blocks or unblocks a conversation's incoming messages.
+    pub(crate) fn set_block(&mut self, website_id: &str, session_id: &str, body: &Value) -> Answer {
+        let Some(blocked) = body["blocked"].as_bool() else {
+            return (400, "invalid_data", json!({"message": "`blocked` must be a boolean"}));
+        };
+        match self.conversation_mut(website_id, session_id) {
+            Ok(c) => {
+                c.fields.insert("is_blocked".into(), json!(blocked));
+                self.raise_session("session:set_block", website_id, session_id, json!({"is_blocked": blocked}));
+                (200, "updated", json!({}))
+            }
+            Err(answer) => answer,
+        }
+    }
+
+    /// `{"verified", "verifications"}` of a conversation.
+    pub(crate) fn get_verify(&mut self, website_id: &str, session_id: &str) -> Answer {
+        match self.conversation_mut(website_id, session_id) {
+            Ok(c) => {
+                let verified = c.fields.get("is_verified").cloned().unwrap_or(json!(false));
+                (200, "resolved", json!({"verified": verified, "verifications": []}))
+            }
+            Err(answer) => answer,
+        }
+    }
+
+    /// Marks a conversation verified or not.
+    pub(crate) fn set_verify(&mut self, website_id: &str, session_id: &str, body: &Value) -> Answer {
+        let Some(verified) = body["verified"].as_bool() else {
+            return (400, "invalid_data", json!({"message": "`verified` must be a boolean"}));
+        };
+        match self.conversation_mut(website_id, session_id) {
+            Ok(c) => {
+                c.fields.insert("is_verified".into(), json!(verified));
+                self.raise_session("session:update_verify", website_id, session_id, json!({"is_verified": verified}));
+                (200, "updated", json!({}))
+            }
+            Err(answer) => answer,
         }
     }
 
@@ -457,6 +685,7 @@ impl State {
         profile.insert("created_at".into(), json!(now));
         profile.insert("updated_at".into(), json!(now));
         website.people.insert(people_id.clone(), profile);
+        link_people(website, &people_id);
         let created = json!({"website_id": website_id, "people_id": people_id, "email": body["email"].clone()});
         self.outbox.push(("people:profile:created", created));
         (200, "added", json!({"people_id": people_id}))
@@ -491,6 +720,7 @@ impl State {
                     }
                     profile.insert("updated_at".into(), json!(now));
                     let email = profile.get("email").cloned().unwrap_or(Value::Null);
+                    link_people(website, people_id);
                     let updated =
                         json!({"website_id": website_id, "people_id": people_id, "email": email, "update": body});
                     self.outbox.push(("people:profile:updated", updated));
@@ -507,6 +737,11 @@ impl State {
         match self.website_mut(website_id) {
             Ok(website) => match website.people.remove(people_id) {
                 Some(profile) => {
+                    for c in website.conversations.values_mut() {
+                        if field(&c.fields, "people_id").as_str() == Some(people_id) {
+                            c.fields.insert("people_id".into(), Value::Null);
+                        }
+                    }
                     let removed =
                         json!({"website_id": website_id, "people_id": people_id, "email": profile.get("email")});
                     self.outbox.push(("people:profile:removed", removed));
@@ -516,5 +751,84 @@ impl State {
             },
             Err(answer) => answer,
         }
+    }
+}
+
+fn email_of_conversation(c: &Conversation) -> Option<String> {
+    c.fields.get("meta")?.get("email")?.as_str().filter(|e| !e.is_empty()).map(str::to_lowercase)
+}
+
+/// Links one conversation to the profile with its visitor's email (or unlinks it).
+fn link_conversation(website: &mut Website, session_id: &str) {
+    let Some(c) = website.conversations.get(session_id) else { return };
+    let people_id = email_of_conversation(c).and_then(|email| {
+        website
+            .people
+            .iter()
+            .find(|(_, p)| p.get("email").and_then(Value::as_str).is_some_and(|e| e.eq_ignore_ascii_case(&email)))
+            .map(|(id, _)| id.clone())
+    });
+    if let Some(c) = website.conversations.get_mut(session_id) {
+        c.fields.insert("people_id".into(), people_id.map_or(Value::Null, Value::String));
+    }
+}
+
+/// Links every conversation whose visitor has the profile's email to it.
+fn link_people(website: &mut Website, people_id: &str) {
+    let Some(email) = website.people.get(people_id).and_then(|p| p.get("email")?.as_str().map(str::to_lowercase))
+    else {
+        return;
+    };
+    for c in website.conversations.values_mut() {
+        let same = email_of_conversation(c).is_some_and(|e| e == email);
+        if same {
+            c.fields.insert("people_id".into(), json!(people_id));
+        } else if field(&c.fields, "people_id").as_str() == Some(people_id) {
+            c.fields.insert("people_id".into(), Value::Null);
+        }
+    }
+}
+
+fn contains(value: &Value, query: &str) -> bool {
+    value.as_str().is_some_and(|text| text.to_lowercase().contains(query))
+}
+
+/// Whether a conversation matches a search: `segment` (one of its
+/// segments), `email`, or `text` (the visitor's names, email and phone,
+/// and the text of its messages).
+fn conversation_matches(c: &Conversation, search_type: &str, query: &str) -> bool {
+    let meta = c.fields.get("meta").cloned().unwrap_or(Value::Null);
+    match search_type {
+        "segment" => meta["segments"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(query)))),
+        "email" => contains(&meta["email"], query),
+        _ => {
+            ["nickname", "email", "phone", "subject"].iter().any(|k| contains(&meta[*k], query))
+                || contains(field(&c.fields, "last_message"), query)
+                || c.messages.iter().any(|m| contains(&m["content"], query))
+        }
+    }
+}
+
+fn profile_matches(p: &Map<String, Value>, query: &str) -> bool {
+    let person = p.get("person").cloned().unwrap_or(Value::Null);
+    p.get("email").is_some_and(|e| contains(e, query))
+        || ["nickname", "phone"].iter().any(|k| contains(&person[*k], query))
+        || contains(&person["employment"]["title"], query)
+        || p.get("company").is_some_and(|c| contains(&c["name"], query))
+}
+
+fn compare_json(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(std::cmp::Ordering::Equal)
+        }
+        (Value::String(x), Value::String(y)) => x.to_lowercase().cmp(&y.to_lowercase()),
+        (Value::Null, Value::Null) => std::cmp::Ordering::Equal,
+        // Missing values last.
+        (Value::Null, _) => std::cmp::Ordering::Greater,
+        (_, Value::Null) => std::cmp::Ordering::Less,
+        _ => std::cmp::Ordering::Equal,
     }
 }

@@ -1,14 +1,17 @@
 //! Web Hook delivery: the mock posts each raised event, signed like Crisp
 //! (`X-Crisp-Request-Timestamp`, `X-Crisp-Signature` = hex HMAC-SHA256 of
-//! `[timestamp;body]`), to the configured URL, retrying failed deliveries.
+//! `[timestamp;body]`), to the configured URLs, retrying failed deliveries.
+//! Each target has its own bounded queue and task: a slow or dead target
+//! delays and loses only its own events.
 
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use hmac::{Hmac, KeyInit, Mac};
 use http_body_util::Full;
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::Sha256;
 use tokio::sync::mpsc;
 
@@ -30,6 +33,8 @@ pub struct WebhookTarget {
     pub attempts: u32,
     /// Delay before the first retry; it doubles each time.
     pub retry_delay: Duration,
+    /// How long one attempt may take.
+    pub timeout: Duration,
 }
 
 impl std::fmt::Debug for WebhookTarget {
@@ -49,7 +54,13 @@ impl WebhookTarget {
     /// # let _ = target;
     /// ```
     pub fn new(url: impl Into<String>, secret: impl Into<String>) -> Self {
-        Self { url: url.into(), secret: secret.into(), attempts: 5, retry_delay: Duration::from_millis(100) }
+        Self {
+            url: url.into(),
+            secret: secret.into(),
+            attempts: 5,
+            retry_delay: Duration::from_millis(100),
+            timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -74,20 +85,46 @@ pub struct WebhookDelivery {
     pub status: Option<u16>,
 }
 
+/// A target's queue and its delivery task (which ends when the queue is dropped).
+pub(crate) struct Target {
+    queue: mpsc::Sender<Delivery>,
+    pub(crate) lost: Arc<std::sync::atomic::AtomicUsize>,
+}
+
 pub(crate) struct Delivery {
     event: String,
     body: Bytes,
 }
 
-/// Queues an event for the Web Hook target, if one is set.
-pub(crate) fn enqueue(shared: &Shared, event: &str, data: &Value) {
-    if lock(&shared.webhook).is_none() {
+/// Starts delivering to `target` from its own bounded queue.
+pub(crate) fn start(shared: &Shared, target: WebhookTarget) -> Target {
+    let (queue, events) = mpsc::channel(shared.config.webhook_queue.max(1));
+    let log = shared.webhook_deliveries.clone();
+    let clock = lock(&shared.state).clock().clone();
+    tokio::spawn(deliver(target, events, log, clock));
+    Target { queue, lost: Default::default() }
+}
+
+/// Queues an event for every Web Hook target; a full queue loses the event
+/// for that target only.
+pub(crate) fn enqueue(shared: &Shared, event: &crate::rtm::Outgoing) {
+    let targets = lock(&shared.webhooks);
+    if targets.is_empty() {
         return;
     }
-    let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
-    let body = json!({"website_id": data.get("website_id"), "event": event, "data": data, "timestamp": timestamp});
-    let _ = shared.webhook_queue.send(Delivery { event: event.to_owned(), body: Bytes::from(body.to_string()) });
+    let timestamp = lock(&shared.state).clock().now_ms();
+    let body = json!({"website_id": event.data.get("website_id"), "event": event.name, "data": event.data, "timestamp": timestamp});
+    let body = Bytes::from(body.to_string());
+    for target in targets.iter() {
+        let delivery = Delivery { event: event.name.clone(), body: body.clone() };
+        if target.queue.try_send(delivery).is_err() {
+            target.lost.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
 }
+
+/// How many delivery attempts the log keeps.
+pub(crate) const DELIVERY_LOG: usize = 10_000;
 
 /// Lowercase hex HMAC-SHA256 of `[timestamp;body]`.
 pub(crate) fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
@@ -101,28 +138,39 @@ pub(crate) fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// Posts queued events one after the other, in order, with retries.
-pub(crate) async fn deliver(shared: Arc<Shared>, mut queue: mpsc::UnboundedReceiver<Delivery>) {
+/// Posts one target's queued events one after the other, in order, with
+/// retries; a slow or failing target only delays its own queue.
+async fn deliver(
+    target: WebhookTarget,
+    mut queue: mpsc::Receiver<Delivery>,
+    log: Arc<Mutex<VecDeque<WebhookDelivery>>>,
+    clock: crate::Clock,
+) {
     let client =
         hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http::<Full<Bytes>>();
     while let Some(delivery) = queue.recv().await {
-        let Some(target) = lock(&shared.webhook).clone() else { continue };
         let mut delay = target.retry_delay;
         for attempt in 1..=target.attempts.max(1) {
-            let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis()).to_string();
+            let timestamp = clock.now_ms().to_string();
             let request = http::Request::post(&target.url)
                 .header(http::header::CONTENT_TYPE, "application/json")
                 .header("x-crisp-request-timestamp", &timestamp)
                 .header("x-crisp-signature", signature(&target.secret, &timestamp, &delivery.body))
                 .body(Full::new(delivery.body.clone()));
             let status = match request {
-                Ok(request) => match tokio::time::timeout(Duration::from_secs(5), client.request(request)).await {
+                Ok(request) => match tokio::time::timeout(target.timeout, client.request(request)).await {
                     Ok(Ok(response)) => Some(response.status().as_u16()),
                     _ => None,
                 },
                 Err(_) => None,
             };
-            lock(&shared.webhook_deliveries).push(WebhookDelivery { event: delivery.event.clone(), attempt, status });
+            {
+                let mut log = lock(&log);
+                if log.len() >= DELIVERY_LOG {
+                    log.pop_front();
+                }
+                log.push_back(WebhookDelivery { event: delivery.event.clone(), attempt, status });
+            }
             if status.is_some_and(|s| (200..300).contains(&s)) {
                 break;
             }

@@ -1,0 +1,161 @@
+//! The playground in a real headless browser: Debian's `chromium`, driven
+//! through `chromedriver` (WebDriver) with fantoccini. A visitor types in
+//! the page, a bot (the `crisp-api/examples/bot.rs` logic: RTM in, REST out)
+//! answers, and the answer shows in the page. The screenshot is kept as
+//! `target/playground.png`.
+//!
+//! Without chromium and chromedriver the test says so and passes, unless
+//! `CI` is set, where it fails. `.ci/browser-deps.sh` installs both.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crisp_api::events::Event;
+use crisp_api::models::ConversationMessageNew;
+use crisp_api::{Crisp, Tier};
+use fantoccini::Locator;
+use futures_util::StreamExt as _;
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).flat_map(|dir| names.iter().map(move |name| dir.join(name))).find(|p| p.is_file())
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// Kills chromedriver (and its browser) when the test ends, however it ends.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// The bot of `crisp-api/examples/bot.rs`: answers each visitor message.
+async fn run_bot(client: Crisp) {
+    let mut rtm = client.rtm().events(["message:send"]).connect().await.expect("bot RTM");
+    while let Some(event) = rtm.next().await {
+        let Ok(Event::MessageSend(message)) = event else { continue };
+        let (Some(website_id), Some(session_id)) = (message.website_id.clone(), message.session_id.clone()) else {
+            continue;
+        };
+        let question = message.typed_content().text().unwrap_or("(not text)").to_owned();
+        let reply = ConversationMessageNew::text("operator", "chat", format!("Bot here: you said “{question}”."));
+        client.website().send_message_in_conversation(&website_id, &session_id, &reply).await.expect("bot reply");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_talks_to_the_bot_in_the_playground() {
+    let chromedriver = find_program(&["chromedriver", "chromium-driver"]);
+    let chromium = find_program(&["chromium", "chromium-browser", "google-chrome"]);
+    let (Some(chromedriver), Some(chromium)) = (chromedriver, chromium) else {
+        let why = "chromium and chromedriver are not installed (run .ci/browser-deps.sh)";
+        assert!(!in_ci(), "{why}");
+        eprintln!("SKIPPED a_visitor_talks_to_the_bot_in_the_playground: {why}");
+        return;
+    };
+
+    let mock = crisp_mock::MockServer::builder().seed(11).start().await.expect("mock");
+    let client = Crisp::builder()
+        .credentials(mock.identifier(), mock.key())
+        .tier(Tier::Plugin)
+        .base_url(mock.base_url())
+        .build()
+        .expect("client");
+    let bot = tokio::spawn(run_bot(client));
+
+    let port = free_port();
+    let _driver = Driver(
+        Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    let mut ready = false;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "chromedriver did not listen on {port}");
+
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,860"],
+        }),
+    );
+    let browser = fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a browser session");
+
+    let outcome = async {
+        browser.goto(&mock.playground_url()).await?;
+        // Live over RTM before typing.
+        for _ in 0..100 {
+            if browser.find(Locator::Id("status")).await?.text().await? == "live" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(browser.find(Locator::Id("status")).await?.text().await?, "live", "the page never joined RTM");
+        let input = browser.find(Locator::Id("visitor-input")).await?;
+        input.send_keys("Do you ship to Canada?").await?;
+        browser.find(Locator::Id("visitor-send")).await?.click().await?;
+
+        let expected = "Bot here: you said “Do you ship to Canada?”.";
+        let mut shown = String::new();
+        for _ in 0..150 {
+            shown = browser.find(Locator::Id("visitor-messages")).await?.text().await?;
+            if shown.contains(expected) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Let the request log poll once more so the screenshot shows it.
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let png = browser.screenshot().await?;
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/playground.png");
+        std::fs::write(&path, &png).expect("write the screenshot");
+        eprintln!("screenshot: {}", path.display());
+        assert!(shown.contains("Do you ship to Canada?"), "the visitor's message is not shown: {shown}");
+        assert!(shown.contains(expected), "the bot's answer never showed in the page: {shown}");
+        let inbox = browser.find(Locator::Id("inbox-thread")).await?.text().await?;
+        assert!(inbox.contains(expected), "the operator inbox misses the answer: {inbox}");
+        let requests = browser.find(Locator::Id("requests")).await?.text().await?;
+        assert!(requests.contains("/message"), "the request log misses the bot's call: {requests}");
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = browser.close().await;
+    bot.abort();
+    outcome.expect("browser commands");
+    // The conversation really holds both messages.
+    let messages = mock.with_state(|s| {
+        s.websites[mock.website_id()]
+            .conversations
+            .values()
+            .flat_map(|c| c.messages.iter().filter_map(|m| m["content"].as_str().map(str::to_owned)))
+            .collect::<Vec<_>>()
+    });
+    assert!(messages.iter().any(|m| m == "Do you ship to Canada?"));
+}
