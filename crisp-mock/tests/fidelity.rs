@@ -286,7 +286,12 @@ async fn trigger_raises_any_event_with_a_realistic_payload() {
         .base_url(mock.base_url())
         .build()
         .unwrap();
-    let mut rtm = client.rtm().events(["message:send", "session:set_state"]).connect().await.unwrap();
+    let mut rtm = client
+        .rtm()
+        .events([crisp_api::events::EventName::MessageSend, crisp_api::events::EventName::SessionSetState])
+        .connect()
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let answer = admin(
         &mock,

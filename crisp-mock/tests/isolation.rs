@@ -43,7 +43,8 @@ async fn a_stuck_socket_is_dropped_and_the_healthy_one_gets_every_event() {
         .build()
         .unwrap();
     let stuck = authenticated_socket(&mock).await;
-    let mut healthy = client.rtm().events(["website:users:available"]).connect().await.unwrap();
+    let mut healthy =
+        client.rtm().events([crisp_api::events::EventName::WebsiteUsersAvailable]).connect().await.unwrap();
     // Let the healthy client's authentication land before the burst.
     tokio::time::sleep(Duration::from_millis(300)).await;
 

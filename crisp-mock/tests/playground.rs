@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crisp_api::events::Event;
-use crisp_api::models::ConversationMessageNew;
+use crisp_api::events::{Event, EventName};
+use crisp_api::models::{ConversationMessageNew, MessageFrom, MessageOrigin};
 use crisp_api::{Crisp, Tier};
 use fantoccini::Locator;
 use futures_util::StreamExt as _;
@@ -43,14 +43,18 @@ fn free_port() -> u16 {
 
 /// The bot of `crisp-api/examples/bot.rs`: answers each visitor message.
 async fn run_bot(client: Crisp) {
-    let mut rtm = client.rtm().events(["message:send"]).connect().await.expect("bot RTM");
+    let mut rtm = client.rtm().events([EventName::MessageSend]).connect().await.expect("bot RTM");
     while let Some(event) = rtm.next().await {
         let Ok(Event::MessageSend(message)) = event else { continue };
         let (Some(website_id), Some(session_id)) = (message.website_id.clone(), message.session_id.clone()) else {
             continue;
         };
         let question = message.typed_content().text().unwrap_or("(not text)").to_owned();
-        let reply = ConversationMessageNew::text("operator", "chat", format!("Bot here: you said “{question}”."));
+        let reply = ConversationMessageNew::text(
+            MessageFrom::Operator,
+            MessageOrigin::Chat,
+            format!("Bot here: you said “{question}”."),
+        );
         client.website().send_message_in_conversation(&website_id, &session_id, &reply).await.expect("bot reply");
     }
 }
