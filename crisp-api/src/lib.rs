@@ -38,6 +38,8 @@
 
 mod client;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod generated;
 mod model_helpers;
 mod pipeline;

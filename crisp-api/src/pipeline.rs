@@ -661,7 +661,7 @@ async fn send_once(request: reqwest::RequestBuilder, method: &Method, url: &reqw
         return Attempt::Failed { error, retryable: false, reached_server: true, retry_after: None };
     }
     let limit = if status.is_success() { limit } else { limit.min(ERROR_BODY_LIMIT) };
-    let (bytes, complete) = match read_body(&mut response, limit).await {
+    let (bytes, complete) = match read_body(&mut response, limit, status.is_success()).await {
         Ok(read) => read,
         Err(source) => {
             let error = Error::new(ErrorKind::Transport { source, before_sending: false });
@@ -697,11 +697,12 @@ async fn send_once(request: reqwest::RequestBuilder, method: &Method, url: &reqw
 
 /// Reads the body as a stream, keeping at most `limit` bytes: the flag is
 /// false when the body was longer (then reading stopped at the limit, and
-/// the bytes are its start). A declared length over the limit stops it
-/// before reading anything. A body that arrives in one chunk is not copied.
-async fn read_body(response: &mut reqwest::Response, limit: usize) -> reqwest::Result<(Bytes, bool)> {
+/// the bytes are its start). With `whole`, a declared length over the limit
+/// stops it before reading anything (the start is of no use). A body that
+/// arrives in one chunk is not copied.
+async fn read_body(response: &mut reqwest::Response, limit: usize, whole: bool) -> reqwest::Result<(Bytes, bool)> {
     let declared = response.content_length();
-    if declared.is_some_and(|length| length > limit as u64) {
+    if whole && declared.is_some_and(|length| length > limit as u64) {
         return Ok((Bytes::new(), false));
     }
     let mut single: Option<Bytes> = None;
@@ -797,7 +798,8 @@ fn is_blank(bytes: &[u8]) -> bool {
 /// `Option`), and a clear error for calls that must return data.
 fn decode_data<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T> {
     let failure = |path: String, message: String| {
-        let message = server_text(&message, 300);
+        // Both may quote the body: a key in the path, a value in the message.
+        let (path, message) = (server_text(&path, 200), server_text(&message, 300));
         Error::new(ErrorKind::Decode { status: status.as_u16(), path, message, body_snippet: snippet(bytes) })
     };
     let parsed =
@@ -815,6 +817,34 @@ fn decode_data<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<
             }
         }
     }
+}
+
+/// Runs a body through every decoding step a response takes and returns
+/// the error texts a user would see, for the fuzz targets ([`crate::fuzzing`]).
+pub(crate) fn decode_texts(status: u16, body: &[u8]) -> Vec<String> {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let mut texts = Vec::new();
+    if let Err(err) = decode_data::<serde_json::Value>(status, body) {
+        texts.push(err.to_string());
+    }
+    #[cfg(feature = "website")]
+    {
+        if let Err(err) = decode_data::<Vec<crate::models::Conversation>>(status, body) {
+            texts.push(err.to_string());
+        }
+        if let Err(err) = decode_data::<crate::models::Conversation>(status, body) {
+            texts.push(err.to_string());
+        }
+    }
+    if let Some(reason) = envelope_error(body) {
+        texts.push(reason);
+    }
+    let reason = envelope_reason(body);
+    let body_snippet = reason.is_none().then(|| snippet(body));
+    let reason = reason.unwrap_or_else(|| "http_error".to_owned());
+    let error = Error::new(ErrorKind::Api { status: status.as_u16(), reason, body_snippet });
+    texts.push(error.at(&Method::GET, "x/{id}", "x/1").to_string());
+    texts
 }
 
 /// At most 512 bytes of the body, as escaped text; bytes that are not UTF-8
