@@ -88,52 +88,45 @@ impl Hostile {
     }
 }
 
+/// Answers one request per connection (every script ends by closing).
 async fn serve(mut stream: TcpStream, scripts: &[Script], written: &AtomicU64, requests: &Mutex<Vec<String>>) {
-    loop {
-        let Some(request) = read_request(&mut stream).await else { return };
-        let index = {
-            let mut requests = requests.lock().unwrap();
-            requests.push(request);
-            requests.len() - 1
-        };
-        let script = scripts[index.min(scripts.len() - 1)].clone();
-        let mut write = async |bytes: &[u8]| {
-            let ok = stream.write_all(bytes).await.is_ok();
-            if ok {
-                written.fetch_add(bytes.len() as u64, Ordering::SeqCst);
-            }
-            ok
-        };
-        match script {
-            Script::Bytes(bytes) => {
-                write(&bytes).await;
-                return;
-            }
-            Script::Endless { head, chunk } => {
-                if !write(&head).await {
-                    return;
-                }
-                // Bounded only by the client: it must hang up.
+    let Some(request) = read_request(&mut stream).await else { return };
+    let index = {
+        let mut requests = requests.lock().unwrap();
+        requests.push(request);
+        requests.len() - 1
+    };
+    let script = scripts[index.min(scripts.len() - 1)].clone();
+    let mut write = async |bytes: &[u8]| {
+        let ok = stream.write_all(bytes).await.is_ok();
+        if ok {
+            written.fetch_add(bytes.len() as u64, Ordering::SeqCst);
+        }
+        ok
+    };
+    match script {
+        Script::Bytes(bytes) => {
+            write(&bytes).await;
+        }
+        Script::Endless { head, chunk } => {
+            // Bounded only by the client: it must hang up.
+            if write(&head).await {
                 while write(&chunk).await {}
-                return;
             }
-            Script::Trickle { head, every } => {
-                if !write(&head).await {
-                    return;
-                }
+        }
+        Script::Trickle { head, every } => {
+            if write(&head).await {
                 for _ in 0..10_000 {
                     tokio::time::sleep(every).await;
                     if !write(b"x").await {
-                        return;
+                        break;
                     }
                 }
-                return;
             }
-            Script::Reset { head, start } => {
-                write(&head).await;
-                write(&start).await;
-                return;
-            }
+        }
+        Script::Reset { head, start } => {
+            write(&head).await;
+            write(&start).await;
         }
     }
 }
@@ -367,7 +360,8 @@ async fn retry_after_is_read_in_both_forms() {
         json_with("429 Too Many Requests", &header, r#"{"error":true,"reason":"rate_limited","data":{}}"#)
     };
     let soon = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
-    let cases: [(&str, Box<dyn Fn(Option<Duration>) -> bool>); 5] = [
+    type Expected = Box<dyn Fn(Option<Duration>) -> bool>;
+    let cases: [(&str, Expected); 5] = [
         ("1", Box::new(|d| d == Some(Duration::from_secs(1)))),
         (soon.as_str(), Box::new(|d| d.is_some_and(|d| d > Duration::ZERO && d <= Duration::from_secs(2)))),
         ("Wed, 21 Oct 2015 07:28:00 GMT", Box::new(|d| d == Some(Duration::ZERO))),

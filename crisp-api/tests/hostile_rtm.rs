@@ -138,11 +138,10 @@ async fn a_silent_handshake_ends_in_the_connect_timeout() {
 /// Authenticates every connection, then breaks it at once: odd connections
 /// are dropped, even ones get a malformed packet.
 async fn storm(mut ws: Ws, number: usize) {
-    if open(&mut ws).await && send(&mut ws, r#"42["authenticated",true]"#).await {
-        if number % 2 == 0 {
-            send(&mut ws, "4not a socket.io packet").await;
-            while recv(&mut ws).await.is_some() {}
-        }
+    let authenticated = open(&mut ws).await && send(&mut ws, r#"42["authenticated",true]"#).await;
+    if authenticated && number.is_multiple_of(2) {
+        send(&mut ws, "4not a socket.io packet").await;
+        while recv(&mut ws).await.is_some() {}
     }
 }
 
