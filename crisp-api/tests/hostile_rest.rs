@@ -218,8 +218,16 @@ async fn an_endless_body_stops_at_the_cap_for_reads_and_writes() {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let sent = server.written();
         assert!(sent < CAP as u64 + SOCKET_SLACK, "the server pushed {sent} bytes");
-        println!("endless body (write: {write}): server wrote {sent} bytes, 1 connection");
+        println!("endless body (write: {write}): server wrote {sent} bytes, 1 connection, {}", peak_memory());
     }
+}
+
+/// The process's peak resident memory, for the printed figures (Linux only;
+/// informative, never asserted: tests share the process).
+fn peak_memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak = status.lines().find_map(|line| line.strip_prefix("VmHWM:")).map(str::trim);
+    format!("peak RSS {}", peak.unwrap_or("unknown"))
 }
 
 #[tokio::test]
