@@ -16,6 +16,15 @@ use crate::pipeline::RetryPolicy;
 pub const DEFAULT_BASE_URL: &str = "https://api.crisp.chat/v1/";
 /// The default time allowed for one call, retries included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default largest answer body read, in bytes (16 MiB): far above any
+/// real Crisp answer, far below what would hurt a long-lived service.
+///
+/// ```
+/// let client = crisp_api::Crisp::builder().max_response_size(crisp_api::DEFAULT_MAX_RESPONSE_SIZE * 4).build()?;
+/// # let _ = client;
+/// # Ok::<(), crisp_api::Error>(())
+/// ```
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 16 << 20;
 
 /// The kind of token the credentials belong to, sent as `X-Crisp-Tier`.
 ///
@@ -105,6 +114,8 @@ pub(crate) struct Inner {
     pub(crate) timeout: Duration,
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
+    /// The largest answer body read, in bytes.
+    pub(crate) max_response_size: usize,
 }
 
 impl fmt::Debug for Crisp {
@@ -167,6 +178,9 @@ impl Crisp {
     /// Builds a client from `CRISP_IDENTIFIER`, `CRISP_KEY`, `CRISP_TIER`
     /// (default `user`) and `CRISP_REST_URL` (default the public API).
     ///
+    /// Fails at once, before any request, when the credentials are not both
+    /// set: a client built from the environment is meant to be used.
+    ///
     /// ```no_run
     /// let client = crisp_api::Crisp::from_env()?;
     /// # let _ = client;
@@ -177,8 +191,16 @@ impl Crisp {
         let mut builder = Self::builder();
         match (var("CRISP_IDENTIFIER"), var("CRISP_KEY")) {
             (Some(identifier), Some(key)) => builder = builder.credentials(identifier, key),
-            (None, None) => {}
-            _ => return Err(Error::invalid("set both CRISP_IDENTIFIER and CRISP_KEY, or neither")),
+            (identifier, key) => {
+                let missing = match (identifier, key) {
+                    (None, None) => "CRISP_IDENTIFIER and CRISP_KEY are",
+                    (None, _) => "CRISP_IDENTIFIER is",
+                    _ => "CRISP_KEY is",
+                };
+                return Err(Error::invalid(format!(
+                    "{missing} not set: set both to the token identifier and key (and CRISP_TIER to its tier)"
+                )));
+            }
         }
         if let Some(tier) = var("CRISP_TIER") {
             builder = builder.tier(tier.parse()?);
@@ -243,6 +265,29 @@ impl Crisp {
     /// ```
     pub fn identifier(&self) -> Option<&str> {
         self.inner.identifier.as_deref()
+    }
+
+    /// A call to any route of the API, for what the typed methods do not
+    /// cover (yet): `path` is relative to the base URL, like
+    /// `website/{website_id}/conversations/1` with the values filled in.
+    /// Each `/`-separated segment is escaped as it is (pass values
+    /// unescaped), and a path with an empty, `.` or `..` segment is refused
+    /// before sending. Add query parameters with `query`, a body with
+    /// `body_json`, then `send()` for the envelope's `data` as JSON.
+    /// GET, HEAD, PUT and DELETE are retried like the typed calls; other
+    /// methods only when they provably never reached Crisp.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// use http::Method;
+    /// let mut call = client.raw(Method::GET, "website/website-id/conversations/1");
+    /// call.query("per_page", 20);
+    /// let conversations: serde_json::Value = call.send().await?;
+    /// # let _ = conversations;
+    /// # Ok(()) }
+    /// ```
+    pub fn raw(&self, method: http::Method, path: impl AsRef<str>) -> crate::pipeline::Call<serde_json::Value> {
+        crate::pipeline::Call::raw(self, method, path.as_ref())
     }
 
     /// The endpoints of the `website` group.
@@ -349,6 +394,7 @@ pub struct CrispBuilder {
     headers: Vec<(String, String)>,
     retry: RetryPolicy,
     http: Option<reqwest::Client>,
+    max_response_size: Option<usize>,
 }
 
 impl fmt::Debug for CrispBuilder {
@@ -387,7 +433,9 @@ impl CrispBuilder {
     }
 
     /// The REST base URL (default `https://api.crisp.chat/v1/`); a missing
-    /// trailing `/` is added.
+    /// trailing `/` is added. It must be `http` or `https` and end with the
+    /// API version, `/v1`: routes are relative to it, so
+    /// `https://api.crisp.chat` alone would miss every route.
     ///
     /// ```
     /// let builder = crisp_api::Crisp::builder().base_url("http://127.0.0.1:4000/v1");
@@ -453,8 +501,25 @@ impl CrispBuilder {
         self
     }
 
+    /// The largest answer body read, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_SIZE`]). The body is read as a stream and
+    /// reading stops at the limit with [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge),
+    /// so memory stays bounded whatever the server sends.
+    ///
+    /// ```
+    /// let builder = crisp_api::Crisp::builder().max_response_size(64 << 20);
+    /// # let _ = builder;
+    /// ```
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = Some(bytes);
+        self
+    }
+
     /// Uses a caller-made `reqwest::Client` (for a proxy, custom TLS roots, ...).
-    /// Its own timeouts and user agent then apply as configured there.
+    /// Its own timeouts and user agent then apply as configured there. Give
+    /// it `redirect(reqwest::redirect::Policy::none())`: the client refuses
+    /// any redirect, but one this `reqwest::Client` follows on its own has
+    /// already reached the other server by then.
     ///
     /// ```no_run
     /// let builder = crisp_api::Crisp::builder().http_client(reqwest::Client::new());
@@ -474,9 +539,7 @@ impl CrispBuilder {
     /// ```
     pub fn build(self) -> Result<Crisp> {
         let mut base_url = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-        if reqwest::Url::parse(&base_url).is_err() {
-            return Err(Error::invalid(format!("the base URL `{base_url}` is not a valid URL")));
-        }
+        check_base_url(&base_url)?;
         if !base_url.ends_with('/') {
             base_url.push('/');
         }
@@ -510,13 +573,37 @@ impl CrispBuilder {
                 timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
                 attempt_timeout: self.attempt_timeout,
                 retry: self.retry,
+                max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
             }),
         })
     }
 }
 
+/// Refuses a base URL that is not `http(s)` or does not end with the API
+/// version path (`…/v1`), which would silently reach the wrong routes.
+fn check_base_url(base_url: &str) -> Result<()> {
+    let shown = crate::error::server_text(base_url, 200);
+    let url = reqwest::Url::parse(base_url)
+        .map_err(|err| Error::invalid(format!("the base URL `{shown}` is not a valid URL ({err})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::invalid(format!("the base URL `{shown}` must use http or https")));
+    }
+    let last = url.path_segments().and_then(|mut segments| segments.rfind(|segment| !segment.is_empty()));
+    if last != Some("v1") {
+        return Err(Error::invalid(format!(
+            "the base URL `{shown}` does not end with the API version path `/v1` (as in {DEFAULT_BASE_URL})"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid(format!("the base URL `{shown}` must not have a query or a fragment")));
+    }
+    Ok(())
+}
+
 /// reqwest over rustls with the ring provider and the webpki roots: no
 /// OpenSSL or cmake, no process-wide crypto provider, the same roots everywhere.
+/// Redirects are never followed (see the pipeline): the Crisp API does not
+/// redirect, and a redirect would carry the credentials elsewhere.
 fn default_http_client(user_agent: &str) -> Result<reqwest::Client> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
@@ -530,7 +617,26 @@ fn default_http_client(user_agent: &str) -> Result<reqwest::Client> {
         .user_agent(user_agent)
         .tls_backend_preconfigured(tls)
         .connect_timeout(DEFAULT_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(Duration::from_secs(45))
         .build()
         .map_err(|err| Error::invalid(format!("the HTTP client could not be built: {err}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_must_name_the_api_version() {
+        for good in ["https://api.crisp.chat/v1/", "https://api.crisp.chat/v1", "http://127.0.0.1:9/proxy/v1/"] {
+            assert!(Crisp::builder().base_url(good).build().is_ok(), "{good}");
+        }
+        for bad in ["https://api.crisp.chat", "https://api.crisp.chat/", "https://api.crisp.chat/v2/", "ftp://x/v1/"] {
+            let err = Crisp::builder().base_url(bad).build().unwrap_err();
+            assert!(matches!(err.kind(), crate::ErrorKind::InvalidInput { .. }), "{bad}");
+        }
+        let err = Crisp::builder().base_url("https://api.crisp.chat").build().unwrap_err();
+        assert!(err.to_string().contains("/v1"), "{err}");
+    }
 }

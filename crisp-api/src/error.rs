@@ -9,8 +9,24 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// What went wrong with a request, with enough context to act on it.
 ///
 /// The error is boxed so that `Result<T, Error>` stays one pointer wide.
-/// `Display` gives one sentence naming the method, the route and the cause;
-/// it never contains credentials.
+/// `Display` gives one sentence naming the method, the request's path (ids
+/// filled in, no query) and the cause; it never contains credentials, and
+/// text the server sent shows escaped and shortened.
+///
+/// REST, RTM and Web Hook failures all convert into it, so `?` works across
+/// them while the specific kinds stay reachable through [`Error::kind`]:
+///
+/// ```
+/// use crisp_api::{Error, ErrorKind};
+///
+/// # #[cfg(feature = "rtm")]
+/// fn refused(err: &Error) -> bool {
+///     err.is_unauthorized()
+///         || matches!(err.kind(), ErrorKind::Rtm(crisp_api::rtm::RtmError::Unauthorized { .. }))
+/// }
+/// # #[cfg(feature = "rtm")]
+/// # assert!(refused(&crisp_api::rtm::RtmError::Unauthorized { message: None }.into()));
+/// ```
 ///
 /// # Example
 /// ```
@@ -34,6 +50,8 @@ struct Inner {
     kind: ErrorKind,
     method: Option<http::Method>,
     route: Option<&'static str>,
+    /// The path actually requested, relative to the base URL, ids filled in and escaped.
+    path: Option<String>,
 }
 
 /// The cause of an [`Error`].
@@ -56,6 +74,25 @@ pub enum ErrorKind {
         reason: String,
         /// The start of the body when it was not a Crisp envelope (an HTML error page, say).
         body_snippet: Option<String>,
+    },
+    /// The answer was a redirect. The Crisp API never redirects (a proxy or a
+    /// captive portal does), so no redirect is followed: nothing, not even a
+    /// request, went to the redirect target.
+    Redirect {
+        /// The 3xx status.
+        status: u16,
+        /// The `Location` the server asked for, escaped and shortened (empty when absent).
+        location: String,
+        /// True when the target is on another origin (scheme, host or port) than the base URL.
+        cross_origin: bool,
+    },
+    /// The answer's body is larger than the client's limit; reading stopped
+    /// there, so memory stays bounded whatever the server sends.
+    ResponseTooLarge {
+        /// HTTP status code.
+        status: u16,
+        /// The limit, in bytes ([`CrispBuilder::max_response_size`](crate::CrispBuilder::max_response_size)).
+        limit: usize,
     },
     /// Crisp refused the request for now (HTTP 429 or 420).
     RateLimited {
@@ -94,20 +131,31 @@ pub enum ErrorKind {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// The real-time client failed; the [`RtmError`](crate::rtm::RtmError) says how.
+    #[cfg(feature = "rtm")]
+    Rtm(crate::rtm::RtmError),
+    /// A Web Hook was refused; the [`WebhookError`](crate::webhook::WebhookError) says why.
+    #[cfg(feature = "events")]
+    Webhook(crate::webhook::WebhookError),
 }
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind) -> Self {
-        Self { inner: Box::new(Inner { kind, method: None, route: None }) }
+        Self { inner: Box::new(Inner { kind, method: None, route: None, path: None }) }
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidInput { message: message.into() })
     }
 
-    pub(crate) fn at(mut self, method: &http::Method, route: &'static str) -> Self {
-        self.inner.method = Some(method.clone());
-        self.inner.route = Some(route);
+    /// Names the request that failed: its method, route template and the
+    /// path actually requested. The first naming wins.
+    pub(crate) fn at(mut self, method: &http::Method, route: &'static str, path: &str) -> Self {
+        if self.inner.method.is_none() {
+            self.inner.method = Some(method.clone());
+            self.inner.route = Some(route);
+            self.inner.path = Some(path.to_owned());
+        }
         self
     }
 
@@ -142,7 +190,11 @@ impl Error {
         match &self.inner.kind {
             ErrorKind::Api { status, .. }
             | ErrorKind::RateLimited { status, .. }
+            | ErrorKind::Redirect { status, .. }
+            | ErrorKind::ResponseTooLarge { status, .. }
             | ErrorKind::Decode { status, .. } => Some(*status),
+            #[cfg(feature = "rtm")]
+            ErrorKind::Rtm(crate::rtm::RtmError::Discovery(err)) => err.status(),
             _ => None,
         }
     }
@@ -160,13 +212,40 @@ impl Error {
         }
     }
 
-    /// The route template of the request (`website/{website_id}`), when known.
+    /// The route template of the request (`website/{website_id}`), when
+    /// known: a stable label for metrics. [`path`](Self::path) is the path
+    /// actually requested.
     ///
     /// ```
     /// # fn f(err: crisp_api::Error) { println!("{:?}", err.route()); }
     /// ```
     pub fn route(&self) -> Option<&'static str> {
         self.inner.route
+    }
+
+    /// The path actually requested, relative to the base URL, with the ids
+    /// filled in (escaped) and without the query: `website/42/conversation/s1`.
+    ///
+    /// ```
+    /// # fn f(err: crisp_api::Error) { eprintln!("{} failed", err.path().unwrap_or("a request")); }
+    /// ```
+    pub fn path(&self) -> Option<&str> {
+        self.inner.path.as_deref()
+    }
+
+    /// True when Crisp refused the credentials: a REST 401, or an RTM
+    /// `unauthorized` answer (discovery included).
+    ///
+    /// ```
+    /// # fn f(err: crisp_api::Error) { if err.is_unauthorized() { eprintln!("check the key"); } }
+    /// ```
+    pub fn is_unauthorized(&self) -> bool {
+        match &self.inner.kind {
+            ErrorKind::Api { status: 401, .. } => true,
+            #[cfg(feature = "rtm")]
+            ErrorKind::Rtm(crate::rtm::RtmError::Unauthorized { .. }) => true,
+            _ => false,
+        }
     }
 
     /// True for errors that may go away by trying again: timeouts, transport
@@ -179,6 +258,8 @@ impl Error {
         match &self.inner.kind {
             ErrorKind::Timeout { .. } | ErrorKind::Transport { .. } | ErrorKind::RateLimited { .. } => true,
             ErrorKind::Api { status, .. } => *status >= 500,
+            #[cfg(feature = "rtm")]
+            ErrorKind::Rtm(err) => !err.is_fatal(),
             _ => false,
         }
     }
@@ -224,15 +305,15 @@ fn status_text(status: u16) -> &'static str {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let request = match (&self.inner.method, self.inner.route) {
-            (Some(method), Some(route)) => format!("{method} {route}"),
+        let request = match (&self.inner.method, &self.inner.path) {
+            (Some(method), Some(path)) => format!("{method} {path}"),
             _ => "the request".to_owned(),
         };
         match &self.inner.kind {
             ErrorKind::Api { status, reason, body_snippet } => {
                 write!(f, "Crisp answered {status} {} to {request} with reason `{reason}`", status_text(*status))?;
                 if let Some(snippet) = body_snippet {
-                    write!(f, "; the body was not a Crisp envelope and starts with: {snippet:?}")?;
+                    write!(f, "; the body was not a Crisp envelope and starts with: \"{snippet}\"")?;
                 }
                 let hint = match (*status, reason.as_str()) {
                     (401, _) => Some("check the identifier, the key and the tier they were issued for"),
@@ -257,6 +338,21 @@ impl fmt::Display for Error {
                     None => write!(f, "; wait before retrying"),
                 }
             }
+            ErrorKind::Redirect { status, location, cross_origin } => {
+                let target = if *cross_origin { "another origin" } else { "the same origin" };
+                write!(
+                    f,
+                    "{request} was answered {status} {}, a redirect to {target} (\"{location}\"); the Crisp API \
+                     does not redirect, so it was not followed and nothing was sent there: check the base URL and \
+                     any proxy between here and Crisp",
+                    status_text(*status)
+                )
+            }
+            ErrorKind::ResponseTooLarge { status, limit } => write!(
+                f,
+                "the answer to {request} (HTTP {status}) is larger than the {limit}-byte limit, so reading stopped; \
+                 raise it with `CrispBuilder::max_response_size` if Crisp really sends such answers"
+            ),
             ErrorKind::Timeout { after } => {
                 write!(f, "{request} got no complete answer within {:.1} s", after.as_secs_f64())
             }
@@ -266,9 +362,13 @@ impl fmt::Display for Error {
             }
             ErrorKind::Decode { status, path, message, body_snippet } => write!(
                 f,
-                "the answer to {request} (HTTP {status}) could not be decoded at `{path}`: {message}; body starts with: {body_snippet:?}"
+                "the answer to {request} (HTTP {status}) could not be decoded at `{path}`: {message}; body starts with: \"{body_snippet}\""
             ),
             ErrorKind::InvalidInput { message } => write!(f, "{request} was not sent: {message}"),
+            #[cfg(feature = "rtm")]
+            ErrorKind::Rtm(err) => fmt::Display::fmt(err, f),
+            #[cfg(feature = "events")]
+            ErrorKind::Webhook(err) => fmt::Display::fmt(err, f),
         }
     }
 }
@@ -279,6 +379,7 @@ impl fmt::Debug for Error {
             .field("kind", &self.inner.kind)
             .field("method", &self.inner.method)
             .field("route", &self.inner.route)
+            .field("path", &self.inner.path)
             .finish()
     }
 }
@@ -287,9 +388,61 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.inner.kind {
             ErrorKind::Transport { source, .. } => Some(source),
+            #[cfg(feature = "rtm")]
+            ErrorKind::Rtm(err) => std::error::Error::source(err),
+            #[cfg(feature = "events")]
+            ErrorKind::Webhook(err) => std::error::Error::source(err),
             _ => None,
         }
     }
+}
+
+#[cfg(feature = "rtm")]
+impl From<crate::rtm::RtmError> for Error {
+    fn from(err: crate::rtm::RtmError) -> Self {
+        Error::new(ErrorKind::Rtm(err))
+    }
+}
+
+#[cfg(feature = "events")]
+impl From<crate::webhook::WebhookError> for Error {
+    fn from(err: crate::webhook::WebhookError) -> Self {
+        Error::new(ErrorKind::Webhook(err))
+    }
+}
+
+/// Text a server sent, made safe to show: control characters (and the
+/// Unicode ones that reorder or hide text) become visible escapes instead of
+/// acting on a terminal or a log, and the result holds at most `max_chars`
+/// characters of the original (`…` marks a cut). Plain ASCII reasons such as
+/// `session_not_found` come out unchanged.
+pub(crate) fn server_text(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars * 2));
+    for (count, c) in text.chars().enumerate() {
+        if count == max_chars {
+            out.push('…');
+            break;
+        }
+        let invisible = c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
+        if invisible {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// [`server_text`] over bytes that may not be UTF-8 (invalid sequences show
+/// as U+FFFD), reading at most `max_bytes` of them.
+pub(crate) fn server_bytes(bytes: &[u8], max_bytes: usize) -> String {
+    let cut = &bytes[..bytes.len().min(max_bytes)];
+    let mut text = server_text(&String::from_utf8_lossy(cut), max_bytes);
+    if bytes.len() > max_bytes && !text.ends_with('…') {
+        text.push('…');
+    }
+    text
 }
 
 /// Formats a reqwest error with its cause chain but without the URL, which
@@ -315,6 +468,36 @@ impl WithoutUrlDisplay for reqwest::Error {
             text.push_str(&cause.to_string());
             source = cause.source();
         }
-        text
+        server_text(&text, 400)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_text_is_escaped_and_bounded() {
+        assert_eq!(server_text("session_not_found", 200), "session_not_found");
+        assert_eq!(server_text("a\u{1b}[31mred\r\nforged log line", 200), "a\\u{1b}[31mred\\r\\nforged log line");
+        assert_eq!(server_text("abc\u{202e}def", 200), "abc\\u{202e}def");
+        assert_eq!(server_text(&"x".repeat(10_000), 200).chars().count(), 201);
+        assert_eq!(server_text("héllo", 3), "hél…");
+        assert_eq!(server_bytes(b"ab\xffcd", 100), "ab\u{fffd}cd");
+        assert!(server_bytes(&[b'y'; 5000], 512).chars().count() <= 513);
+    }
+
+    #[test]
+    fn errors_name_the_real_path() {
+        let err = Error::new(ErrorKind::Api { status: 404, reason: "not_found".into(), body_snippet: None }).at(
+            &http::Method::GET,
+            "website/{website_id}",
+            "website/42",
+        );
+        let text = err.to_string();
+        assert!(text.contains("GET website/42 "), "{text}");
+        assert!(!text.contains("{website_id}"), "{text}");
+        assert_eq!(err.route(), Some("website/{website_id}"));
+        assert_eq!(err.path(), Some("website/42"));
     }
 }

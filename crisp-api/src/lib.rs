@@ -163,6 +163,8 @@
 
 mod client;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod generated;
 mod model_helpers;
 #[cfg(feature = "website")]
@@ -170,10 +172,10 @@ mod paging;
 mod pipeline;
 mod support;
 
-pub use client::{Crisp, CrispBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Tier};
+pub use client::{Crisp, CrispBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, Tier};
 pub use error::{Error, ErrorKind, Result};
 pub use generated::models;
-pub use pipeline::{Response, RetryPolicy};
+pub use pipeline::{MAX_RETRY_AFTER, Response, RetryPolicy};
 
 #[doc(hidden)]
 pub use pipeline::{Call, Segment};

@@ -8,19 +8,47 @@
 //! what the attempt proved (did the request reach Crisp? did Crisp send
 //! `Retry-After`?) and on the whole-call deadline, which is clearer written
 //! out than threaded through a generic back-off combinator.
+//!
+//! Nothing the server sends can exhaust, hang or mislead the caller:
+//! - the body is read as a stream and never past
+//!   [`CrispBuilder::max_response_size`](crate::CrispBuilder::max_response_size)
+//!   (error bodies never past 64 KiB), so memory is bounded by the client,
+//!   not by the server;
+//! - the per-attempt and whole-call timeouts cover the body too, so a slow
+//!   body ends in a timeout;
+//! - redirects are never followed: the Crisp API does not redirect, so a 3xx
+//!   comes from a proxy or a captive portal, and following it would hand the
+//!   credentials and the body to someone else. A 3xx is a typed error and
+//!   nothing is sent to its target (same origin or not);
+//! - `Retry-After` is read in both forms (seconds, HTTP date), clamped to
+//!   [`MAX_RETRY_AFTER`]; anything else is ignored;
+//! - text the server sent (reason, body excerpt, decoder message) reaches an
+//!   error escaped and shortened, never raw.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use crate::client::Crisp;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, server_bytes, server_text};
+
+/// The longest `Retry-After` honoured or reported: a larger value (or a date
+/// further away) counts as this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+/// Error bodies are read up to this size: enough for any envelope or an
+/// excerpt of an HTML page.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+/// Characters of a server-sent reason kept in an error.
+const REASON_CHARS: usize = 200;
+/// Bytes of a body kept as an excerpt in an error.
+const SNIPPET_BYTES: usize = 512;
 
 /// When and how often a failed request is tried again.
 ///
@@ -143,11 +171,14 @@ impl<T> Response<T> {
             #[serde(default)]
             data: serde_json::Value,
         }
+        if is_blank(&self.body) {
+            return Ok(serde_json::Value::Null);
+        }
         serde_json::from_slice::<Raw>(&self.body).map(|raw| raw.data).map_err(|err| {
             Error::new(ErrorKind::Decode {
                 status: self.status.as_u16(),
                 path: ".".into(),
-                message: err.to_string(),
+                message: server_text(&err.to_string(), 300),
                 body_snippet: snippet(&self.body),
             })
         })
@@ -195,8 +226,8 @@ pub struct Call<T> {
     path: String,
     /// Where the page number sits in `path`, for paging streams.
     page: Option<(usize, usize)>,
-    /// Query pairs, values already escaped; a setter called twice replaces its value.
-    query: Vec<(&'static str, String)>,
+    /// Query pairs, names and values already escaped; a setter called twice replaces its value.
+    query: Vec<(Cow<'static, str>, String)>,
     body: Body,
     idempotent: bool,
     invalid: Option<String>,
@@ -265,6 +296,9 @@ impl<T> Call<T> {
                 }
             }
             if name == "page_number" {
+                if &path[start..] == "0" {
+                    invalid.get_or_insert_with(|| "the page number is 0; pages are numbered from 1".to_owned());
+                }
                 page = Some((start, path.len()));
             }
             rest = &rest[(close + 1).min(rest.len())..];
@@ -284,7 +318,39 @@ impl<T> Call<T> {
         }
     }
 
-    fn set_query(&mut self, name: &'static str, escaped: String) {
+    /// A raw call to `path` (relative to the base URL): each `/`-separated
+    /// segment is escaped, and empty or dot segments are refused before
+    /// sending. Made by [`Crisp::raw`].
+    pub(crate) fn raw(client: &Crisp, method: Method, path: &str) -> Self {
+        let idempotent = matches!(method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS);
+        let mut call = Self::new(client, method, "(raw)", &[], idempotent);
+        call.path.clear();
+        let trimmed = path.strip_prefix('/').unwrap_or(path);
+        let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
+        for (i, part) in trimmed.split('/').enumerate() {
+            if part.is_empty() || part == "." || part == ".." {
+                let shown = server_text(path, 200);
+                call.invalid.get_or_insert_with(|| {
+                    format!(
+                        "the path `{shown}` has an empty, `.` or `..` segment, which would not reach the route it names"
+                    )
+                });
+            }
+            if i > 0 {
+                call.path.push('/');
+            }
+            call.path.extend(percent_encoding::utf8_percent_encode(part, SEGMENT));
+        }
+        call
+    }
+
+    fn set_query(&mut self, name: Cow<'static, str>, escaped: String) {
+        // Names come from the spec or from a user (a CLI): escape the rare odd one.
+        let name = if name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')) {
+            name
+        } else {
+            Cow::Owned(percent_encoding::utf8_percent_encode(&name, QUERY).to_string())
+        };
         match self.query.iter_mut().find(|(key, _)| *key == name) {
             Some(pair) => pair.1 = escaped,
             None => self.query.push((name, escaped)),
@@ -292,20 +358,21 @@ impl<T> Call<T> {
     }
 
     /// Sets a query parameter, sent as text.
-    pub fn query(&mut self, name: &'static str, value: impl fmt::Display) {
+    pub fn query(&mut self, name: impl Into<Cow<'static, str>>, value: impl fmt::Display) {
         let mut raw = String::new();
         let _ = write!(raw, "{value}");
-        self.set_query(name, percent_encoding::utf8_percent_encode(&raw, QUERY).to_string());
+        self.set_query(name.into(), percent_encoding::utf8_percent_encode(&raw, QUERY).to_string());
     }
 
     /// Sets a flag query parameter, sent as `1` or `0`.
-    pub fn query_flag(&mut self, name: &'static str, value: bool) {
-        self.set_query(name, if value { "1" } else { "0" }.to_owned());
+    pub fn query_flag(&mut self, name: impl Into<Cow<'static, str>>, value: bool) {
+        self.set_query(name.into(), if value { "1" } else { "0" }.to_owned());
     }
 
     /// Sets a query parameter holding JSON (arrays and objects are sent
     /// JSON-encoded, as Crisp expects).
-    pub fn query_json(&mut self, name: &'static str, value: &impl Serialize) {
+    pub fn query_json(&mut self, name: impl Into<Cow<'static, str>>, value: &impl Serialize) {
+        let name = name.into();
         match serde_json::to_string(value) {
             Ok(text) => self.query(name, text),
             Err(err) => {
@@ -356,47 +423,56 @@ impl<T> Call<T> {
         self.idempotent = true;
     }
 
-    /// Runs the pipeline and returns the raw successful answer.
-    async fn execute(self) -> Result<(StatusCode, HeaderMap, Bytes)> {
-        let Self { client, method, route, path, query, body, idempotent, invalid, .. } = self;
-        let result = run(&client, &method, route, &path, &query, body, idempotent, invalid).await;
-        result.map_err(|err| err.at(&method, route))
+    /// Names the request in an error: method, route and the real path.
+    fn name(&self, err: Error) -> Error {
+        err.at(&self.method, self.route, &self.path)
+    }
+
+    /// Runs the pipeline and returns the raw successful answer. The body is
+    /// moved out; the call stays to name the request in errors.
+    async fn execute(&mut self) -> Result<(StatusCode, HeaderMap, Bytes)> {
+        let body = std::mem::replace(&mut self.body, Body::None);
+        let invalid = self.invalid.take();
+        let result =
+            run(&self.client, &self.method, self.route, &self.path, &self.query, body, self.idempotent, invalid).await;
+        result.map_err(|err| self.name(err))
     }
 
     /// Sends the request and decodes the envelope's `data` into `T`.
-    pub async fn send(self) -> Result<T>
+    pub async fn send(mut self) -> Result<T>
     where
         T: DeserializeOwned,
     {
-        let (method, route) = (self.method.clone(), self.route);
         let (status, _, body) = self.execute().await?;
-        decode_data(status, &body).map_err(|err| err.at(&method, route))
+        decode_data(status, &body).map_err(|err| self.name(err))
     }
 
     /// Sends the request and returns the decoded data with the raw answer.
-    pub async fn send_with_response(self) -> Result<Response<T>>
+    pub async fn send_with_response(mut self) -> Result<Response<T>>
     where
         T: DeserializeOwned,
     {
-        let (method, route) = (self.method.clone(), self.route);
         let (status, headers, body) = self.execute().await?;
-        let data = decode_data(status, &body).map_err(|err| err.at(&method, route))?;
+        let data = decode_data(status, &body).map_err(|err| self.name(err))?;
         Ok(Response { status, headers, body, data })
     }
 
     /// Sends a HEAD request: `true` on 2xx, `false` on 404.
-    pub async fn send_exists(self) -> Result<bool> {
-        let (method, route) = (self.method.clone(), self.route);
+    pub async fn send_exists(mut self) -> Result<bool> {
         match self.execute().await {
             Ok(_) => Ok(true),
             Err(err) if err.status() == Some(404) => Ok(false),
-            Err(err) => Err(err.at(&method, route)),
+            Err(err) => Err(err),
         }
     }
 
-    /// The same request for another page number.
+    /// The same request for another page number (pages start at 1; 0 is
+    /// refused when sent).
     pub fn with_page(&self, page_number: u32) -> Self {
         let mut next = self.clone();
+        if page_number == 0 {
+            next.invalid.get_or_insert_with(|| "the page number is 0; pages are numbered from 1".to_owned());
+        }
         if let Some((start, end)) = self.page {
             let number = page_number.to_string();
             next.path.replace_range(start..end, &number);
@@ -420,7 +496,7 @@ impl<T: DeserializeOwned + PartialEq + Clone + Send + 'static> Call<Vec<T>> {
         use futures_util::{StreamExt as _, TryStreamExt as _, stream};
         let first = self.page_number();
         let pages = stream::try_unfold(Some((self, first, Vec::new())), |state| async move {
-            let Some((call, page, previous)) = state else { return Ok(None) };
+            let Some((call, page, previous)) = state else { return Ok::<_, Error>(None) };
             let items: Vec<T> = call.with_page(page).send().await?;
             if items.is_empty() || items == previous {
                 return Ok(None);
@@ -428,7 +504,7 @@ impl<T: DeserializeOwned + PartialEq + Clone + Send + 'static> Call<Vec<T>> {
             let next = page.checked_add(1).map(|next| (call, next, items.clone()));
             Ok(Some((items, next)))
         });
-        pages.map_ok(|items| stream::iter(items.into_iter().map(Ok))).try_flatten().boxed()
+        pages.map_ok(|items| stream::iter(items.into_iter().map(Ok::<T, Error>))).try_flatten().boxed()
     }
 }
 
@@ -444,7 +520,7 @@ async fn run(
     method: &Method,
     route: &'static str,
     path: &str,
-    query: &[(&'static str, String)],
+    query: &[(Cow<'static, str>, String)],
     body: Body,
     idempotent: bool,
     invalid: Option<String>,
@@ -506,7 +582,8 @@ async fn run(
         for (name, value) in &inner.headers {
             request = request.header(name, value.clone());
         }
-        let outcome = match tokio::time::timeout(attempt_timeout, send_once(request, method)).await {
+        let read = send_once(request, method, &url, inner.max_response_size);
+        let outcome = match tokio::time::timeout(attempt_timeout, read).await {
             Ok(outcome) => outcome,
             Err(_) => Attempt::Failed {
                 // Name the configured limit that ran out, not what was left of it.
@@ -554,8 +631,8 @@ fn record(span: &tracing::Span, attempt: u32, started: Instant, status: Option<S
     }
 }
 
-/// One attempt: send, read the whole body, classify the status.
-async fn send_once(request: reqwest::RequestBuilder, method: &Method) -> Attempt {
+/// One attempt: send, read the body (never past `limit`), classify the status.
+async fn send_once(request: reqwest::RequestBuilder, method: &Method, url: &reqwest::Url, limit: usize) -> Attempt {
     let mut response = match request.send().await {
         Ok(response) => response,
         Err(source) => {
@@ -567,13 +644,34 @@ async fn send_once(request: reqwest::RequestBuilder, method: &Method) -> Attempt
     let status = response.status();
     // Taken, not cloned: reading the body does not need them.
     let headers = std::mem::take(response.headers_mut());
-    let bytes = match response.bytes().await {
-        Ok(bytes) => bytes,
+    // The client built here never follows redirects; one given by the caller
+    // may have, which shows as a final URL other than the one requested.
+    if status.is_redirection() || response.url() != url {
+        let (location, target) = match headers.get(http::header::LOCATION) {
+            Some(value) => {
+                let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                let target = url.join(&text).ok();
+                (server_text(&text, 200), target)
+            }
+            None if response.url() != url => (server_text(response.url().as_str(), 200), Some(response.url().clone())),
+            None => (String::new(), None),
+        };
+        let cross_origin = target.is_none_or(|target| target.origin() != url.origin());
+        let error = Error::new(ErrorKind::Redirect { status: status.as_u16(), location, cross_origin });
+        return Attempt::Failed { error, retryable: false, reached_server: true, retry_after: None };
+    }
+    let limit = if status.is_success() { limit } else { limit.min(ERROR_BODY_LIMIT) };
+    let (bytes, complete) = match read_body(&mut response, limit, status.is_success()).await {
+        Ok(read) => read,
         Err(source) => {
             let error = Error::new(ErrorKind::Transport { source, before_sending: false });
             return Attempt::Failed { error, retryable: true, reached_server: true, retry_after: None };
         }
     };
+    if status.is_success() && !complete {
+        let error = Error::new(ErrorKind::ResponseTooLarge { status: status.as_u16(), limit });
+        return Attempt::Failed { error, retryable: false, reached_server: true, retry_after: None };
+    }
     if status.is_success() {
         // A 2xx with `"error": true` is still an error.
         if method != Method::HEAD
@@ -597,11 +695,57 @@ async fn send_once(request: reqwest::RequestBuilder, method: &Method) -> Attempt
     Attempt::Failed { error, retryable: code >= 500, reached_server: true, retry_after: None }
 }
 
-/// `Retry-After` in seconds (an HTTP date is not used by Crisp and is ignored).
+/// Reads the body as a stream, keeping at most `limit` bytes: the flag is
+/// false when the body was longer (then reading stopped at the limit, and
+/// the bytes are its start). With `whole`, a declared length over the limit
+/// stops it before reading anything (the start is of no use). A body that
+/// arrives in one chunk is not copied.
+async fn read_body(response: &mut reqwest::Response, limit: usize, whole: bool) -> reqwest::Result<(Bytes, bool)> {
+    let declared = response.content_length();
+    if whole && declared.is_some_and(|length| length > limit as u64) {
+        return Ok((Bytes::new(), false));
+    }
+    let mut single: Option<Bytes> = None;
+    let mut joined = BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        let held = single.as_ref().map_or(joined.len(), Bytes::len);
+        let room = limit - held;
+        if chunk.len() > room {
+            joined.extend_from_slice(single.as_deref().unwrap_or_default());
+            joined.extend_from_slice(&chunk[..room]);
+            return Ok((joined.freeze(), false));
+        }
+        match single.take() {
+            None if joined.is_empty() => single = Some(chunk),
+            first => {
+                if let Some(first) = first {
+                    // Sized once from the declared length when there is one.
+                    let expected = declared.map_or(0, |length| length as usize);
+                    joined.reserve(expected.max(first.len() + chunk.len()).min(limit));
+                    joined.extend_from_slice(&first);
+                }
+                joined.extend_from_slice(&chunk);
+            }
+        }
+    }
+    Ok((single.unwrap_or_else(|| joined.freeze()), true))
+}
+
+/// `Retry-After` as seconds (`120`, `0.5`) or as an HTTP date, clamped to
+/// [`MAX_RETRY_AFTER`]; a date in the past means now, anything else is ignored.
 fn parse_retry_after(value: &HeaderValue) -> Option<Duration> {
     let text = value.to_str().ok()?.trim();
-    let seconds: f64 = text.parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(3600.0)))
+    let wait = if text.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        let seconds: f64 = text.parse().ok()?;
+        if !seconds.is_finite() || seconds < 0.0 {
+            return None;
+        }
+        Duration::from_secs_f64(seconds.min(MAX_RETRY_AFTER.as_secs_f64()))
+    } else {
+        let date = httpdate::parse_http_date(text).ok()?;
+        date.duration_since(std::time::SystemTime::now()).unwrap_or_default()
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 #[derive(serde::Deserialize)]
@@ -612,9 +756,10 @@ struct ErrorEnvelope {
     reason: Option<String>,
 }
 
-/// The `reason` of a failed envelope, if the body is one.
+/// The `reason` of a failed envelope, if the body is one, made safe to show.
 fn envelope_reason(bytes: &[u8]) -> Option<String> {
-    serde_json::from_slice::<ErrorEnvelope>(bytes).ok().and_then(|envelope| envelope.reason)
+    let reason = serde_json::from_slice::<ErrorEnvelope>(bytes).ok().and_then(|envelope| envelope.reason)?;
+    Some(server_text(&reason, REASON_CHARS))
 }
 
 /// `Some(reason)` when a successful answer says `"error": true`. Only
@@ -626,7 +771,9 @@ fn envelope_error(bytes: &[u8]) -> Option<String> {
         return None;
     }
     match serde_json::from_slice::<ErrorEnvelope>(bytes) {
-        Ok(ErrorEnvelope { error: true, reason }) => Some(reason.unwrap_or_else(|| "error".to_owned())),
+        Ok(ErrorEnvelope { error: true, reason }) => {
+            Some(reason.map_or_else(|| "error".to_owned(), |reason| server_text(&reason, REASON_CHARS)))
+        }
         _ => None,
     }
 }
@@ -638,13 +785,26 @@ struct Envelope<T> {
     data: Option<T>,
 }
 
+/// True for an empty (or whitespace-only) body: a 204, or an empty 200.
+fn is_blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(u8::is_ascii_whitespace)
+}
+
 /// Decodes `data` straight from the body bytes; on failure a second pass
 /// finds the JSON path of the problem.
+///
+/// An empty body (a 204, or an empty 2xx) counts as an answer without
+/// `data`: a success for calls whose answer carries nothing (`Value`,
+/// `Option`), and a clear error for calls that must return data.
 fn decode_data<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T> {
     let failure = |path: String, message: String| {
+        // Both may quote the body: a key in the path, a value in the message.
+        let (path, message) = (server_text(&path, 200), server_text(&message, 300));
         Error::new(ErrorKind::Decode { status: status.as_u16(), path, message, body_snippet: snippet(bytes) })
     };
-    match serde_json::from_slice::<Envelope<T>>(bytes) {
+    let parsed =
+        if is_blank(bytes) { Ok(Envelope { data: None }) } else { serde_json::from_slice::<Envelope<T>>(bytes) };
+    match parsed {
         Ok(Envelope { data: Some(data) }) => Ok(data),
         // `data` absent or null: acceptable for untyped or optional results.
         Ok(Envelope { data: None }) => T::deserialize(serde_json::Value::Null)
@@ -659,15 +819,38 @@ fn decode_data<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<
     }
 }
 
-/// At most 512 bytes of the body, as text; bytes that are not UTF-8 (a
-/// character cut at the limit included) show as U+FFFD.
-fn snippet(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]);
-    let mut text = text.into_owned();
-    if bytes.len() > 512 {
-        text.push('…');
+/// Runs a body through every decoding step a response takes and returns
+/// the error texts a user would see, for the fuzz targets ([`crate::fuzzing`]).
+pub(crate) fn decode_texts(status: u16, body: &[u8]) -> Vec<String> {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let mut texts = Vec::new();
+    if let Err(err) = decode_data::<serde_json::Value>(status, body) {
+        texts.push(err.to_string());
     }
-    text
+    #[cfg(feature = "website")]
+    {
+        if let Err(err) = decode_data::<Vec<crate::models::Conversation>>(status, body) {
+            texts.push(err.to_string());
+        }
+        if let Err(err) = decode_data::<crate::models::Conversation>(status, body) {
+            texts.push(err.to_string());
+        }
+    }
+    if let Some(reason) = envelope_error(body) {
+        texts.push(reason);
+    }
+    let reason = envelope_reason(body);
+    let body_snippet = reason.is_none().then(|| snippet(body));
+    let reason = reason.unwrap_or_else(|| "http_error".to_owned());
+    let error = Error::new(ErrorKind::Api { status: status.as_u16(), reason, body_snippet });
+    texts.push(error.at(&Method::GET, "x/{id}", "x/1").to_string());
+    texts
+}
+
+/// At most 512 bytes of the body, as escaped text; bytes that are not UTF-8
+/// (a character cut at the limit included) show as U+FFFD.
+fn snippet(bytes: &[u8]) -> String {
+    server_bytes(bytes, SNIPPET_BYTES)
 }
 
 #[cfg(test)]
@@ -775,11 +958,63 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_parses_seconds_only() {
-        assert_eq!(parse_retry_after(&HeaderValue::from_static("3")), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after(&HeaderValue::from_static("0.5")), Some(Duration::from_millis(500)));
-        assert_eq!(parse_retry_after(&HeaderValue::from_static("-1")), None);
-        assert_eq!(parse_retry_after(&HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT")), None);
+    fn retry_after_reads_seconds_and_dates() {
+        let parse = |text: &str| parse_retry_after(&HeaderValue::from_str(text).unwrap());
+        assert_eq!(parse("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse(" 0.5 "), Some(Duration::from_millis(500)));
+        assert_eq!(parse("-1"), None);
+        assert_eq!(parse("soon"), None);
+        assert_eq!(parse("1e400"), None);
+        assert_eq!(parse("99999999999"), Some(MAX_RETRY_AFTER));
+        // A date in the past means "now"; one far ahead is clamped.
+        assert_eq!(parse("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse("Fri, 31 Dec 9999 23:59:59 GMT"), Some(MAX_RETRY_AFTER));
+        let soon = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(30));
+        let wait = parse(&soon).unwrap();
+        assert!(wait > Duration::from_secs(25) && wait <= Duration::from_secs(30), "{wait:?}");
+    }
+
+    #[test]
+    fn empty_answers_are_successes_only_without_data() {
+        let value: serde_json::Value = decode_data(StatusCode::NO_CONTENT, b"").unwrap();
+        assert_eq!(value, serde_json::Value::Null);
+        let value: Option<u32> = decode_data(StatusCode::OK, b" \r\n").unwrap();
+        assert_eq!(value, None);
+        let err = decode_data::<Vec<u32>>(StatusCode::OK, b"").unwrap_err();
+        assert!(err.to_string().contains("no `data`"), "{err}");
+    }
+
+    #[test]
+    fn page_zero_is_refused() {
+        let route = "website/{website_id}/conversations/{page_number}";
+        let call: Call<Vec<()>> =
+            Call::new(&client(), Method::GET, route, &[Segment::One("w"), Segment::One("0")], true);
+        assert!(call.invalid.as_deref().is_some_and(|m| m.contains("numbered from 1")));
+        let call: Call<Vec<()>> =
+            Call::new(&client(), Method::GET, route, &[Segment::One("w"), Segment::One("1")], true);
+        assert!(call.invalid.is_none());
+        assert!(call.with_page(0).invalid.is_some());
+    }
+
+    #[test]
+    fn raw_paths_are_escaped_segment_by_segment() {
+        let call: Call<serde_json::Value> = Call::raw(&client(), Method::GET, "/website/a b/conversation/x?y/");
+        assert_eq!(call.path, "website/a%20b/conversation/x%3Fy");
+        assert!(call.invalid.is_none());
+        assert!(call.idempotent);
+        assert!(!Call::<serde_json::Value>::raw(&client(), Method::POST, "website/w/conversation").idempotent);
+        for bad in ["website/../plugin", "website//x", "./website", "", "/"] {
+            assert!(Call::<serde_json::Value>::raw(&client(), Method::GET, bad).invalid.is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn runtime_query_names_are_escaped() {
+        let mut call: Call<()> = Call::new(&client(), Method::GET, "x", &[], true);
+        call.query(String::from("filter&x=1"), "v");
+        call.query("per_page", 20);
+        let pairs: Vec<String> = call.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(pairs, ["filter%26x%3D1=v", "per_page=20"]);
     }
 
     #[test]
@@ -810,5 +1045,6 @@ mod tests {
     fn snippet_is_bounded() {
         let body = vec![b'x'; 5000];
         assert!(snippet(&body).len() <= 520);
+        assert_eq!(snippet(b"<h1>\x1b[2J</h1>"), "<h1>\\u{1b}[2J</h1>");
     }
 }

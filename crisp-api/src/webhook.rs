@@ -301,8 +301,12 @@ impl WebhookVerifier {
         self
     }
 
-    /// Sets the largest body the `CrispWebhook` extractor reads
-    /// ([`DEFAULT_MAX_BODY_SIZE`] unless set); larger ones are answered 413.
+    /// Sets the largest body accepted ([`DEFAULT_MAX_BODY_SIZE`] unless
+    /// set): the `CrispWebhook` extractor stops reading there and answers
+    /// 413, and the `verify*` and `parse*` methods refuse a larger body with
+    /// [`WebhookError::BodyTooLarge`] before computing anything. Like
+    /// `CrispBuilder::max_response_size` and `RtmBuilder::max_message_size`,
+    /// it bounds what a peer can make this process hold.
     ///
     /// ```
     /// let verifier = crisp_api::webhook::WebhookVerifier::new("secret").max_body_size(256 * 1024);
@@ -355,6 +359,10 @@ impl WebhookVerifier {
         body: &[u8],
         now: SystemTime,
     ) -> Result<(), WebhookError> {
+        // The same limit as the extractor's, for bodies read by other frameworks.
+        if body.len() > self.max_body_size {
+            return Err(WebhookError::BodyTooLarge { limit: self.max_body_size });
+        }
         let signed_at = check_signature(self.secret.expose_secret(), timestamp, signature, body)?;
         self.check_window(signed_at, now)
     }

@@ -722,12 +722,17 @@ async fn discovery_failures_are_typed() {
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
+    // Refused credentials are the "unauthorized" kind, whichever step noticed them.
     let err = within("connect", client.rtm().connect()).await.unwrap_err();
     match &err {
-        RtmError::Discovery(inner) => assert_eq!(inner.status(), Some(401)),
+        RtmError::Unauthorized { message } => assert_eq!(message.as_deref(), Some("invalid_session")),
         other => panic!("{other:?}"),
     }
     assert!(err.is_fatal());
+    // One error story: `?` turns it into the crate's error, still "unauthorized".
+    let err = crisp_api::Error::from(err);
+    assert!(err.is_unauthorized(), "{err:?}");
+    assert!(matches!(err.kind(), crisp_api::ErrorKind::Rtm(RtmError::Unauthorized { .. })));
     let err = within("connect", client.rtm().connect()).await.unwrap_err();
     match &err {
         RtmError::Discovery(inner) => assert!(inner.to_string().contains("data.socket.app"), "{inner}"),

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::RtmError;
 use crate::client::{Crisp, Tier};
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, server_text};
 use crate::pipeline::Call;
 
 /// The REST route that names the RTM endpoint for a token tier.
@@ -22,14 +22,19 @@ pub(crate) fn discovery_route(tier: Tier) -> &'static str {
 /// websocket URL.
 pub(crate) async fn discover(client: &Crisp) -> Result<Url, RtmError> {
     let route = discovery_route(client.tier());
-    let data = Call::<Value>::new(client, Method::GET, route, &[], true).send().await.map_err(RtmError::Discovery)?;
-    let undecodable = |message: String| {
-        let mut snippet = data.to_string();
-        if let Some((cut, _)) = snippet.char_indices().nth(200) {
-            snippet.truncate(cut);
+    let data = Call::<Value>::new(client, Method::GET, route, &[], true).send().await.map_err(|err| {
+        // Refused credentials are the same story whichever step noticed them.
+        if err.status() == Some(401) {
+            RtmError::Unauthorized { message: err.reason().map(str::to_owned) }
+        } else {
+            RtmError::Discovery(err)
         }
+    })?;
+    let undecodable = |message: String| {
+        let snippet = server_text(&data.to_string(), 200);
+        let message = server_text(&message, 200);
         let kind = ErrorKind::Decode { status: 200, path: "data.socket.app".into(), message, body_snippet: snippet };
-        RtmError::Discovery(Error::new(kind).at(&Method::GET, route))
+        RtmError::Discovery(Error::new(kind).at(&Method::GET, route, route))
     };
     let app = match data.pointer("/socket/app") {
         Some(Value::String(app)) if !app.trim().is_empty() => app.trim(),

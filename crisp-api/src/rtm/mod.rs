@@ -59,10 +59,17 @@
 //!   the client reconnects.
 //! - Every event is passed through, subscribed or not; the server decides.
 //! - The key is sent only inside the `authentication` packet. It never
-//!   appears in `Debug`, `Display`, errors or this module's traces. The
-//!   websocket library logs raw frames through the `log` crate at trace
-//!   level (target `tungstenite`); an application that forwards `log`
-//!   records should keep that target below trace.
+//!   appears in `Debug`, `Display`, errors or any log line, at any level,
+//!   of this crate or of the libraries below it (see below).
+//! - Nothing the server sends can exhaust or hang the client: a message is
+//!   at most [`RtmBuilder::max_message_size`], the upgrade answer at most
+//!   64 KiB, the connect timeout bounds the whole handshake (a flood of
+//!   frames before `authenticated` included; events sent before it are
+//!   dropped), malformed packets end the connection with a protocol error,
+//!   and a session only counts as healthy after 30 s authenticated, so a
+//!   server that drops every connection meets growing, jittered back-off
+//!   (the default delays allow at most 5 connections in the first 5 s).
+//!   Text the server sends reaches errors escaped and shortened.
 //!
 //! # Why a client of its own
 //!
@@ -70,13 +77,20 @@
 //! unmaintained since 2024 and needs OpenSSL and reqwest 0.12. What Crisp
 //! needs — Engine.IO v4 and Socket.IO v5 text packets over one websocket, on
 //! the default namespace — is small, so this module implements it on
-//! `tokio-tungstenite` and the same rustls setup as the REST client.
+//! `tokio-websockets` and the same rustls setup as the REST client.
+//!
+//! The websocket crate is `tokio-websockets` rather than `tungstenite`
+//! because the latter traces every frame it writes, payload included,
+//! through the `log` crate: the `authentication` frame carries the key, so
+//! any application forwarding `log` records at trace level would log it.
+//! `tokio-websockets` logs nothing, enforces a message size limit, answers
+//! websocket pings, and takes the TLS stream made here.
 //!
 //! The packet parser, [`packet::parse`], is a pure function that never
-//! panics. It is tested with a randomized robustness test rather than
-//! cargo-fuzz, which needs a nightly toolchain the project does not use; the
-//! function is ready to be a fuzz target as it is
-//! (`fuzz_target!(|text: &str| { let _ = parse(text); })`).
+//! panics. It is a fuzz target (`fuzz/fuzz_targets/packet.rs`, runnable on
+//! the stable toolchain with `RUSTC_BOOTSTRAP=1 cargo fuzz run --dev -s none
+//! packet`), and the same target runs as a seeded property test in
+//! `tests/fuzz_props.rs`.
 
 use std::fmt;
 use std::pin::Pin;
@@ -128,6 +142,16 @@ pub const DEFAULT_RECONNECT_MIN: Duration = Duration::from_secs(1);
 /// # let _ = builder;
 /// ```
 pub const DEFAULT_RECONNECT_MAX: Duration = Duration::from_secs(30);
+
+/// The default largest websocket message accepted, in bytes (1 MiB, the
+/// Engine.IO default `maxPayload`; Crisp's events are a few KiB).
+///
+/// ```
+/// # let client = crisp_api::Crisp::new();
+/// let builder = client.rtm().max_message_size(crisp_api::rtm::DEFAULT_MAX_MESSAGE_SIZE * 4);
+/// # let _ = builder;
+/// ```
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 1 << 20;
 
 /// Events buffered between the socket reader and the consumer.
 const EVENT_BUFFER: usize = 256;
@@ -183,6 +207,7 @@ impl Crisp {
             backoff_min: DEFAULT_RECONNECT_MIN,
             backoff_max: DEFAULT_RECONNECT_MAX,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
         }
     }
 }
@@ -211,6 +236,7 @@ pub struct RtmBuilder {
     backoff_min: Duration,
     backoff_max: Duration,
     connect_timeout: Duration,
+    max_message_size: usize,
 }
 
 impl RtmBuilder {
@@ -253,8 +279,9 @@ impl RtmBuilder {
 
     /// The reconnection delays: the first is about `min`, each next one
     /// doubles up to `max`, and each is moved by up to 75 % at random
-    /// (defaults 1 s and 30 s). The count starts again after a successful
-    /// authentication.
+    /// (defaults 1 s and 30 s). The count starts again after a session that
+    /// stayed authenticated for 30 s; a server that drops the connection
+    /// sooner (right after authenticating, say) meets growing delays.
     ///
     /// ```
     /// use std::time::Duration;
@@ -269,7 +296,8 @@ impl RtmBuilder {
     }
 
     /// Time allowed for one connection attempt, from discovery to Crisp's
-    /// `authenticated` (default 10 s). Also bounds each write to the socket.
+    /// `authenticated` (default 10 s), whatever the server sends meanwhile.
+    /// Also bounds each write to the socket.
     ///
     /// ```
     /// # let client = crisp_api::Crisp::new();
@@ -278,6 +306,21 @@ impl RtmBuilder {
     /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout.clamp(Duration::from_millis(1), LONGEST_DELAY);
+        self
+    }
+
+    /// The largest websocket message accepted, in bytes, all its frames
+    /// together (default [`DEFAULT_MAX_MESSAGE_SIZE`]). A larger one is a
+    /// protocol error: the connection is dropped and made again with
+    /// back-off, so memory stays bounded whatever the server sends.
+    ///
+    /// ```
+    /// # let client = crisp_api::Crisp::new();
+    /// let builder = client.rtm().max_message_size(4 << 20);
+    /// # let _ = builder;
+    /// ```
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.max_message_size = bytes.max(1024);
         self
     }
 
@@ -323,6 +366,7 @@ impl RtmBuilder {
             backoff_min: self.backoff_min,
             backoff_max: self.backoff_max,
             connect_timeout: self.connect_timeout,
+            max_message_size: self.max_message_size,
         };
 
         let shared = Arc::new(Shared::new(events));

@@ -186,7 +186,7 @@ pub enum PacketError {
     #[error("the packet is empty")]
     Empty,
     /// The first character is not an Engine.IO packet type (`0`..`6`).
-    #[error("`{found}` is not an Engine.IO packet type")]
+    #[error("`{}` is not an Engine.IO packet type", found.escape_debug())]
     UnknownType {
         /// The character found.
         found: char,
@@ -195,7 +195,7 @@ pub enum PacketError {
     #[error("the Engine.IO message carries no Socket.IO packet")]
     MissingSocketType,
     /// The first character of the Socket.IO packet is not a type (`0`..`6`).
-    #[error("`{found}` is not a Socket.IO packet type")]
+    #[error("`{}` is not a Socket.IO packet type", found.escape_debug())]
     UnknownSocketType {
         /// The character found.
         found: char,

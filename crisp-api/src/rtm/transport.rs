@@ -1,4 +1,9 @@
 //! Opening the websocket: TCP, TLS with rustls for `wss`, then the HTTP upgrade.
+//!
+//! The websocket layer is `tokio-websockets`, which logs nothing: the
+//! authentication frame carries the key, and a library that traces frame
+//! payloads (as `tungstenite` does at trace level) would put it in the logs
+//! of any application that forwards `log` records.
 
 use std::io;
 use std::pin::Pin;
@@ -10,48 +15,74 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_websockets::{Limits, WebSocketStream};
 
 use super::RtmError;
 
 pub(crate) type Socket = WebSocketStream<Transport>;
 
-/// A plain or TLS TCP stream.
-pub(crate) enum Transport {
+/// The most the server's answer to the websocket upgrade may hold; the
+/// upgrade parser would otherwise buffer whatever comes until the timeout.
+const HANDSHAKE_LIMIT: usize = 64 * 1024;
+
+/// A plain or TLS TCP stream, with a read budget while the upgrade runs.
+pub(crate) struct Transport {
+    stream: Stream,
+    /// Bytes that may still be read; `None` once the websocket is open (its
+    /// messages are bounded by the websocket limits instead).
+    budget: Option<usize>,
+}
+
+enum Stream {
     Plain(TcpStream),
     Tls(Box<TlsStream<TcpStream>>),
 }
 
 impl AsyncRead for Transport {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Transport::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
-            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
+        let this = self.get_mut();
+        let Some(budget) = this.budget else {
+            return match &mut this.stream {
+                Stream::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
+                Stream::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
+            };
+        };
+        if budget == 0 {
+            return Poll::Ready(Err(io::Error::other("the answer to the websocket upgrade is too large")));
         }
+        // Only during the upgrade: read into at most `budget` bytes of `buf`.
+        let want = budget.min(buf.remaining());
+        let mut limited = ReadBuf::new(buf.initialize_unfilled_to(want));
+        let poll = match &mut this.stream {
+            Stream::Plain(stream) => Pin::new(stream).poll_read(cx, &mut limited),
+            Stream::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, &mut limited),
+        };
+        let read = limited.filled().len();
+        buf.advance(read);
+        this.budget = Some(budget - read);
+        poll
     }
 }
 
 impl AsyncWrite for Transport {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Transport::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
-            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
+        match &mut self.get_mut().stream {
+            Stream::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
+            Stream::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Transport::Plain(stream) => Pin::new(stream).poll_flush(cx),
-            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
+        match &mut self.get_mut().stream {
+            Stream::Plain(stream) => Pin::new(stream).poll_flush(cx),
+            Stream::Tls(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Transport::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
-            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
+        match &mut self.get_mut().stream {
+            Stream::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
+            Stream::Tls(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
         }
     }
 }
@@ -71,8 +102,13 @@ pub(crate) fn tls_config() -> Result<Arc<rustls::ClientConfig>, RtmError> {
     Ok(Arc::new(config))
 }
 
-/// Opens the websocket to `url` (`ws` or `wss`, as made by `websocket_url`).
-pub(crate) async fn open(url: &Url, tls: &Arc<rustls::ClientConfig>) -> Result<Socket, RtmError> {
+/// Opens the websocket to `url` (`ws` or `wss`, as made by `websocket_url`);
+/// a message (all its frames together) may hold at most `max_message_size` bytes.
+pub(crate) async fn open(
+    url: &Url,
+    tls: &Arc<rustls::ClientConfig>,
+    max_message_size: usize,
+) -> Result<Socket, RtmError> {
     let shown = url.as_str();
     let fail = |reason: &str, err: Option<Box<dyn std::error::Error + Send + Sync>>| {
         let reason = match &err {
@@ -100,17 +136,21 @@ pub(crate) async fn open(url: &Url, tls: &Arc<rustls::ClientConfig>) -> Result<S
             .connect(name, tcp)
             .await
             .map_err(|err| fail("the TLS handshake failed", Some(err.into())))?;
-        Transport::Tls(Box::new(stream))
+        Stream::Tls(Box::new(stream))
     } else {
-        Transport::Plain(tcp)
+        Stream::Plain(tcp)
     };
+    let transport = Transport { stream: transport, budget: Some(HANDSHAKE_LIMIT) };
 
-    let mut request = shown.into_client_request().map_err(|err| fail("the URL is not usable", Some(err.into())))?;
-    request
-        .headers_mut()
-        .insert("user-agent", HeaderValue::from_static(concat!("crisp-api-rust/", env!("CARGO_PKG_VERSION"))));
-    let (socket, _) = tokio_tungstenite::client_async(request, transport)
-        .await
-        .map_err(|err| fail("the websocket upgrade failed", Some(err.into())))?;
+    let user_agent = http::HeaderValue::from_static(concat!("crisp-api-rust/", env!("CARGO_PKG_VERSION")));
+    let builder = tokio_websockets::ClientBuilder::new()
+        .uri(shown)
+        .map_err(|err| fail("the URL is not usable", Some(err.into())))?
+        .add_header(http::header::USER_AGENT, user_agent)
+        .map_err(|err| fail("the URL is not usable", Some(err.into())))?
+        .limits(Limits::default().max_payload_len(Some(max_message_size)));
+    let (mut socket, _) =
+        builder.connect_on(transport).await.map_err(|err| fail("the websocket upgrade failed", Some(err.into())))?;
+    socket.get_mut().budget = None;
     Ok(socket)
 }

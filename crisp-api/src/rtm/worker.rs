@@ -15,14 +15,21 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_websockets::Message;
 use tracing::Instrument as _;
 
 use super::packet::{self, DEFAULT_NAMESPACE, Packet, SocketPacket};
 use super::transport::{self, Socket};
 use super::{ConnectionState, RtmError, endpoint};
 use crate::client::Crisp;
+use crate::error::server_text;
 use crate::events::Event;
+
+/// How long a session must stay authenticated to count as healthy: only
+/// then does the reconnection count start again from 1. A server that drops
+/// every connection right after authenticating thus meets the growing
+/// back-off instead of a reconnection storm.
+pub(crate) const HEALTHY_SESSION: Duration = Duration::from_secs(30);
 
 /// What the client asks of the task.
 pub(crate) enum Command {
@@ -80,6 +87,8 @@ pub(crate) struct Settings {
     pub(crate) backoff_min: Duration,
     pub(crate) backoff_max: Duration,
     pub(crate) connect_timeout: Duration,
+    /// The largest websocket message accepted, in bytes.
+    pub(crate) max_message_size: usize,
 }
 
 pub(crate) type Item = Result<Event, RtmError>;
@@ -124,6 +133,8 @@ struct Conn {
     alive_until: Instant,
     /// When this attempt must be authenticated.
     deadline: Instant,
+    /// When Crisp accepted the credentials on this connection.
+    authenticated_at: Option<Instant>,
     /// Subscription changes made while the authentication was in flight.
     queued: Vec<BindOp>,
 }
@@ -137,6 +148,20 @@ impl Conn {
 
     fn lost(&self, reason: &str) -> Flow {
         Flow::Lost(RtmError::connect(&self.url, reason, None))
+    }
+
+    /// True once the session has stayed authenticated for [`HEALTHY_SESSION`].
+    fn healthy(&self) -> bool {
+        self.authenticated_at.is_some_and(|at| at.elapsed() >= HEALTHY_SESSION)
+    }
+
+    /// The time a write may take: the setting, and during the handshake no
+    /// more than what is left of the connect timeout.
+    fn write_limit(&self, limit: Duration) -> Duration {
+        match self.phase {
+            Phase::Ready => limit,
+            _ => limit.min(self.deadline.saturating_duration_since(Instant::now())),
+        }
     }
 }
 
@@ -160,7 +185,7 @@ impl Worker {
         let mut failures: u32 = 0;
         loop {
             let span = tracing::debug_span!("crisp.rtm.connect", attempt = failures);
-            let (flow, authenticated) = self.attempt(&mut ready).instrument(span).await;
+            let (flow, healthy) = self.attempt(&mut ready).instrument(span).await;
             let error = match flow {
                 Flow::Continue | Flow::Shutdown => break,
                 Flow::Fatal(error) => {
@@ -176,7 +201,7 @@ impl Worker {
                 break;
             }
             tracing::debug!(%error, "crisp rtm connection lost");
-            failures = if authenticated { 1 } else { failures.saturating_add(1) };
+            failures = if healthy { 1 } else { failures.saturating_add(1) };
             self.state.send_replace(ConnectionState::Reconnecting { attempt: failures });
             let delay = backoff(
                 failures,
@@ -206,7 +231,8 @@ impl Worker {
         }
     }
 
-    /// One connection, from dialing to its end. Also says whether it got as far as authenticated.
+    /// One connection, from dialing to its end. Also says whether the
+    /// session was healthy (authenticated for long enough).
     async fn attempt(&mut self, ready: &mut Option<oneshot::Sender<Result<(), RtmError>>>) -> (Flow, bool) {
         let deadline = after(self.settings.connect_timeout);
         let opened = {
@@ -237,20 +263,26 @@ impl Worker {
             heartbeat: None,
             alive_until: deadline,
             deadline,
+            authenticated_at: None,
             queued: Vec::new(),
         };
         let flow = self.serve(&mut conn, ready).await;
-        let authenticated = conn.phase == Phase::Ready;
+        let healthy = conn.healthy();
         // A lost connection is just dropped: its peer may not answer anymore.
         if matches!(flow, Flow::Shutdown | Flow::Fatal(_)) {
             close(&mut conn).await;
         }
-        (flow, authenticated)
+        (flow, healthy)
     }
 
     /// Reads the connection and answers commands until it ends.
     async fn serve(&mut self, conn: &mut Conn, ready: &mut Option<oneshot::Sender<Result<(), RtmError>>>) -> Flow {
         loop {
+            // Checked on every turn, not only when the timer wins the select
+            // below: a server flooding frames must not stretch the handshake.
+            if conn.phase != Phase::Ready && Instant::now() >= conn.deadline {
+                return Flow::Lost(RtmError::Timeout { after: self.settings.connect_timeout });
+            }
             let wake = match conn.phase {
                 Phase::Ready => conn.alive_until,
                 _ => conn.alive_until.min(conn.deadline),
@@ -280,34 +312,37 @@ impl Worker {
     async fn on_message(
         &mut self,
         conn: &mut Conn,
-        message: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
+        message: Option<Result<Message, tokio_websockets::Error>>,
         ready: &mut Option<oneshot::Sender<Result<(), RtmError>>>,
     ) -> Flow {
         let message = match message {
             None => return conn.lost("the server closed the connection"),
+            Some(Err(tokio_websockets::Error::PayloadTooLong { max_len, .. })) => {
+                return Flow::Lost(RtmError::protocol(format!(
+                    "the server sent a message larger than the {max_len}-byte limit (RtmBuilder::max_message_size)"
+                )));
+            }
             Some(Err(err)) => {
-                return Flow::Lost(RtmError::connect(
-                    &conn.url,
-                    format!("the connection broke: {err}"),
-                    Some(err.into()),
-                ));
+                let reason = server_text(&format!("the connection broke: {err}"), 300);
+                return Flow::Lost(RtmError::connect(&conn.url, reason, Some(err.into())));
             }
             Some(Ok(message)) => message,
         };
         conn.touch();
-        match message {
-            Message::Text(text) => match packet::parse(&text) {
+        if let Some(text) = message.as_text() {
+            return match packet::parse(text) {
                 Ok(packet) => self.on_packet(conn, packet, ready).await,
                 Err(err) => Flow::Lost(RtmError::protocol(err.to_string())),
-            },
-            Message::Close(_) => conn.lost("the server closed the websocket"),
-            Message::Binary(_) => {
-                tracing::debug!("crisp rtm ignored a binary frame");
-                Flow::Continue
-            }
-            // tungstenite answers websocket pings itself.
-            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Flow::Continue,
+            };
         }
+        if message.is_close() {
+            return conn.lost("the server closed the websocket");
+        }
+        if message.is_binary() {
+            tracing::debug!("crisp rtm ignored a binary frame");
+        }
+        // The websocket layer answers websocket pings itself.
+        Flow::Continue
     }
 
     async fn on_packet(
@@ -326,10 +361,10 @@ impl Worker {
                 conn.heartbeat = Some(handshake.heartbeat_timeout());
                 conn.touch();
                 conn.phase = Phase::Connect;
-                send(conn, "40".to_owned(), self.settings.connect_timeout).await
+                send(conn, "40", self.settings.connect_timeout).await
             }
             Packet::Open(_) => Flow::Lost(RtmError::protocol("the server opened the session twice")),
-            Packet::Ping(_) => send(conn, "3".to_owned(), self.settings.connect_timeout).await,
+            Packet::Ping(_) => send(conn, "3", self.settings.connect_timeout).await,
             Packet::Pong(_) | Packet::Noop | Packet::Upgrade => Flow::Continue,
             Packet::Close => conn.lost("the server closed the Engine.IO session"),
             Packet::Message(_) if conn.phase == Phase::Open => {
@@ -365,7 +400,7 @@ impl Worker {
                 let reason = data.get("message").unwrap_or(&data).as_str().unwrap_or("no reason given");
                 Flow::Lost(RtmError::protocol(format!(
                     "the server refused the Socket.IO connection: {}",
-                    reason.chars().take(200).collect::<String>()
+                    server_text(reason, 200)
                 )))
             }
             SocketPacket::Disconnect { .. } => conn.lost("the server ended the Socket.IO session"),
@@ -376,7 +411,14 @@ impl Worker {
                 "authenticated" => self.authenticated(conn, ready).await,
                 "unauthorized" => {
                     let message = args.first().and_then(|data| data.get("message")).and_then(Value::as_str);
-                    Flow::Fatal(RtmError::Unauthorized { message: message.map(str::to_owned) })
+                    Flow::Fatal(RtmError::Unauthorized { message: message.map(|message| server_text(message, 200)) })
+                }
+                // Crisp sends events only to authenticated sockets; anything
+                // earlier is dropped (nobody reads the stream before
+                // `connect()` returns, so delivering would stall the handshake).
+                _ if conn.phase != Phase::Ready => {
+                    tracing::trace!("crisp rtm dropped an event sent before authentication");
+                    Flow::Continue
                 }
                 _ => {
                     tracing::trace!(event = %name, "crisp rtm event");
@@ -410,6 +452,7 @@ impl Worker {
             return Flow::Continue;
         }
         conn.phase = Phase::Ready;
+        conn.authenticated_at = Some(Instant::now());
         tracing::debug!("crisp rtm authenticated");
         self.state.send_replace(ConnectionState::Authenticated);
         if let Some(ready) = ready.take() {
@@ -518,12 +561,13 @@ async fn dial(settings: &Settings) -> Result<(Socket, String), RtmError> {
         None => endpoint::discover(&settings.client).await?,
     };
     tracing::debug!(url = %url, "crisp rtm connecting");
-    let socket = transport::open(&url, &settings.tls).await?;
+    let socket = transport::open(&url, &settings.tls, settings.max_message_size).await?;
     Ok((socket, url.into()))
 }
 
-async fn send(conn: &mut Conn, text: String, limit: Duration) -> Flow {
-    match tokio::time::timeout(limit, conn.socket.send(Message::text(text))).await {
+async fn send(conn: &mut Conn, text: impl Into<String>, limit: Duration) -> Flow {
+    let limit = conn.write_limit(limit);
+    match tokio::time::timeout(limit, conn.socket.send(Message::text(text.into()))).await {
         Ok(Ok(())) => Flow::Continue,
         Ok(Err(err)) => Flow::Lost(RtmError::connect(&conn.url, format!("sending failed: {err}"), Some(err.into()))),
         Err(_) => conn.lost("the server stopped reading"),
@@ -536,10 +580,10 @@ async fn close(conn: &mut Conn) {
         if matches!(conn.phase, Phase::Auth | Phase::Ready) {
             conn.socket.send(Message::text("41")).await?;
         }
-        conn.socket.close(None).await?;
-        // Wait for the server's close frame so the close handshake completes.
-        while conn.socket.next().await.is_some_and(|message| message.is_ok()) {}
-        Ok::<(), tokio_tungstenite::tungstenite::Error>(())
+        // Sends the close frame and reads until the server's close frame,
+        // so the close handshake completes.
+        conn.socket.close().await?;
+        Ok::<(), tokio_websockets::Error>(())
     };
     let _ = tokio::time::timeout(Duration::from_secs(1), polite).await;
 }
