@@ -24,7 +24,7 @@ where
     T: DeserializeOwned + Send + 'static,
 {
     let pages = stream::try_unfold(Some((call, None::<u64>)), move |state| async move {
-        let Some((call, before)) = state else { return Ok(None) };
+        let Some((call, before)) = state else { return Ok::<_, crate::Error>(None) };
         let mut request = call.clone();
         if let Some(before) = before {
             request.query(cursor, before);

@@ -60,13 +60,20 @@ async fn no_secret_reaches_any_log_line() {
     texts.push(format!("{err} {err:?}"));
 
     // RTM: discovery, the authentication frame, an event, a clean close.
-    let mut rtm = tokio::time::timeout(Duration::from_secs(10), client.rtm().events(["message:send"]).connect())
-        .await
-        .expect("connect in time")
-        .unwrap();
+    let mut rtm = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.rtm().events([crisp_api::events::EventName::MessageSend]).connect(),
+    )
+    .await
+    .expect("connect in time")
+    .unwrap();
     texts.push(format!("{rtm:?}"));
     let session = client.website().create_new_conversation(mock.website_id()).await.unwrap();
-    let message = crisp_api::models::ConversationMessageNew::text("user", "chat", "hi");
+    let message = crisp_api::models::ConversationMessageNew::text(
+        crisp_api::models::MessageFrom::User,
+        crisp_api::models::MessageOrigin::Chat,
+        "hi",
+    );
     let session_id = session.session_id.unwrap();
     client.website().send_message_in_conversation(mock.website_id(), &session_id, &message).await.unwrap();
     let _ = tokio::time::timeout(Duration::from_secs(2), rtm.next()).await;
