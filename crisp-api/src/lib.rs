@@ -37,6 +37,7 @@
 #![warn(missing_docs)]
 
 mod client;
+mod decode;
 mod error;
 mod generated;
 mod model_helpers;

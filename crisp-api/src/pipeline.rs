@@ -631,37 +631,14 @@ fn envelope_error(bytes: &[u8]) -> Option<String> {
     }
 }
 
-#[derive(serde::Deserialize)]
-#[serde(bound = "T: DeserializeOwned")]
-struct Envelope<T> {
-    #[serde(default = "Option::default")]
-    data: Option<T>,
-}
-
-/// Decodes `data` straight from the body bytes; on failure a second pass
-/// finds the JSON path of the problem.
+/// Decodes `data` straight from the body bytes (see [`crate::decode`]).
 fn decode_data<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T> {
-    let failure = |path: String, message: String| {
-        Error::new(ErrorKind::Decode { status: status.as_u16(), path, message, body_snippet: snippet(bytes) })
-    };
-    match serde_json::from_slice::<Envelope<T>>(bytes) {
-        Ok(Envelope { data: Some(data) }) => Ok(data),
-        // `data` absent or null: acceptable for untyped or optional results.
-        Ok(Envelope { data: None }) => T::deserialize(serde_json::Value::Null)
-            .map_err(|_| failure("data".into(), "the answer has no `data`".into())),
-        Err(first) => {
-            let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-            match serde_path_to_error::deserialize::<_, Envelope<T>>(&mut deserializer) {
-                Err(err) => Err(failure(err.path().to_string(), err.inner().to_string())),
-                Ok(_) => Err(failure(".".into(), first.to_string())),
-            }
-        }
-    }
+    crate::decode::decode_data(status, bytes)
 }
 
 /// At most 512 bytes of the body, as text; bytes that are not UTF-8 (a
 /// character cut at the limit included) show as U+FFFD.
-fn snippet(bytes: &[u8]) -> String {
+pub(crate) fn snippet(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]);
     let mut text = text.into_owned();
     if bytes.len() > 512 {
