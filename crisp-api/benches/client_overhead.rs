@@ -31,12 +31,12 @@ use support::{Bodies, PER_PAGE, RawClient, ReqwestValueClient, Route, SESSION_ID
 static ALLOCATOR: Counting = Counting;
 
 /// Rounds per client and route; each round is one batch of calls.
-const ROUNDS: usize = 9;
+const ROUNDS: usize = 15;
 
 /// Calls per batch: enough for a batch to last a few milliseconds.
 fn batch_size(route: Route) -> usize {
     match route {
-        Route::ListConversations => 100,
+        Route::ListConversations => 200,
         Route::GetConversation | Route::SendMessage => 400,
     }
 }
