@@ -6,122 +6,19 @@
 
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};
-use std::time::{Duration, Instant};
 
 use crisp_api::Crisp;
 use crisp_api::models::ConversationMessageNew;
+use support::counting::{Counting, Mark, Stretch};
 use support::{PER_PAGE, RawClient, SESSION_ID, WEBSITE_ID};
 
 const CALLS: usize = 10_000;
 const CALLS_PER_ROUTE: usize = 1_000;
 const MB: f64 = 1_000_000.0;
 
-struct Counting;
-
-/// Signed: a block allocated on one side of the thread split and freed on the
-/// other would otherwise wrap around.
-static CURRENT: AtomicIsize = AtomicIsize::new(0);
-static PEAK: AtomicIsize = AtomicIsize::new(0);
-static TOTAL: AtomicUsize = AtomicUsize::new(0);
-static COUNT: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static IGNORED: Cell<bool> = const { Cell::new(false) };
-}
-
-fn counted() -> bool {
-    IGNORED.try_with(|ignored| !ignored.get()).unwrap_or(true)
-}
-
-fn grow(size: usize) {
-    let now = CURRENT.fetch_add(size as isize, Relaxed) + size as isize;
-    PEAK.fetch_max(now, Relaxed);
-    TOTAL.fetch_add(size, Relaxed);
-    COUNT.fetch_add(1, Relaxed);
-}
-
-fn shrink(size: usize) {
-    CURRENT.fetch_sub(size as isize, Relaxed);
-}
-
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
-
-// SAFETY: every call is forwarded unchanged to `System`; only counters are added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() && counted() {
-            grow(layout.size());
-        }
-        ptr
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let ptr = unsafe { System.alloc_zeroed(layout) };
-        if !ptr.is_null() && counted() {
-            grow(layout.size());
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if counted() {
-            shrink(layout.size());
-        }
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
-        if !new.is_null() && counted() {
-            shrink(layout.size());
-            grow(new_size);
-        }
-        new
-    }
-}
-
-/// Counters at the start of a measured stretch.
-struct Mark {
-    current: isize,
-    total: usize,
-    count: usize,
-    started: Instant,
-}
-
-impl Mark {
-    /// Also restarts the peak, so it covers only what follows.
-    fn now() -> Self {
-        let current = CURRENT.load(Relaxed);
-        PEAK.store(current, Relaxed);
-        Self { current, total: TOTAL.load(Relaxed), count: COUNT.load(Relaxed), started: Instant::now() }
-    }
-}
-
-struct Stretch {
-    start_heap: isize,
-    peak: isize,
-    end_heap: isize,
-    allocated: usize,
-    allocations: usize,
-    elapsed: Duration,
-}
-
-fn stretch(mark: Mark) -> Stretch {
-    Stretch {
-        start_heap: mark.current,
-        peak: PEAK.load(Relaxed),
-        end_heap: CURRENT.load(Relaxed),
-        allocated: TOTAL.load(Relaxed) - mark.total,
-        allocations: COUNT.load(Relaxed) - mark.count,
-        elapsed: mark.started.elapsed(),
-    }
-}
 
 fn report(label: &str, s: &Stretch) {
     let mb = |bytes: isize| bytes as f64 / MB;
@@ -195,7 +92,7 @@ where
         for i in 0..CALLS {
             black_box(call(i).await);
         }
-        stretch(mark)
+        mark.stretch()
     });
     report(label, &mixed);
     println!("{label}: server connections accepted so far: {}", support::connections());
@@ -205,14 +102,14 @@ where
             for _ in 0..CALLS_PER_ROUTE {
                 black_box(call(offset).await);
             }
-            stretch(mark)
+            mark.stretch()
         });
         per_route(label, route, &alone);
     }
 }
 
 fn main() {
-    let addr = support::start(|| IGNORED.with(|ignored| ignored.set(true)));
+    let addr = support::start(support::counting::ignore_this_thread);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let message = support::message();
     println!("(MB = 10^6 bytes; server-thread allocations are not counted)");

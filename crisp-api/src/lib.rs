@@ -162,6 +162,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))] // docs.rs badges each feature-gated item with its feature
 
 mod client;
+mod decode;
 mod error;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -171,7 +171,7 @@ impl<T> Response<T> {
             #[serde(default)]
             data: serde_json::Value,
         }
-        if is_blank(&self.body) {
+        if crate::decode::is_blank(&self.body) {
             return Ok(serde_json::Value::Null);
         }
         serde_json::from_slice::<Raw>(&self.body).map(|raw| raw.data).map_err(|err| {
@@ -778,45 +778,9 @@ fn envelope_error(bytes: &[u8]) -> Option<String> {
     }
 }
 
-#[derive(serde::Deserialize)]
-#[serde(bound = "T: DeserializeOwned")]
-struct Envelope<T> {
-    #[serde(default = "Option::default")]
-    data: Option<T>,
-}
-
-/// True for an empty (or whitespace-only) body: a 204, or an empty 200.
-fn is_blank(bytes: &[u8]) -> bool {
-    bytes.iter().all(u8::is_ascii_whitespace)
-}
-
-/// Decodes `data` straight from the body bytes; on failure a second pass
-/// finds the JSON path of the problem.
-///
-/// An empty body (a 204, or an empty 2xx) counts as an answer without
-/// `data`: a success for calls whose answer carries nothing (`Value`,
-/// `Option`), and a clear error for calls that must return data.
+/// Decodes `data` straight from the body bytes (see [`crate::decode`]).
 fn decode_data<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T> {
-    let failure = |path: String, message: String| {
-        // Both may quote the body: a key in the path, a value in the message.
-        let (path, message) = (server_text(&path, 200), server_text(&message, 300));
-        Error::new(ErrorKind::Decode { status: status.as_u16(), path, message, body_snippet: snippet(bytes) })
-    };
-    let parsed =
-        if is_blank(bytes) { Ok(Envelope { data: None }) } else { serde_json::from_slice::<Envelope<T>>(bytes) };
-    match parsed {
-        Ok(Envelope { data: Some(data) }) => Ok(data),
-        // `data` absent or null: acceptable for untyped or optional results.
-        Ok(Envelope { data: None }) => T::deserialize(serde_json::Value::Null)
-            .map_err(|_| failure("data".into(), "the answer has no `data`".into())),
-        Err(first) => {
-            let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-            match serde_path_to_error::deserialize::<_, Envelope<T>>(&mut deserializer) {
-                Err(err) => Err(failure(err.path().to_string(), err.inner().to_string())),
-                Ok(_) => Err(failure(".".into(), first.to_string())),
-            }
-        }
-    }
+    crate::decode::decode_data(status, bytes)
 }
 
 /// Runs a body through every decoding step a response takes and returns
@@ -849,7 +813,7 @@ pub(crate) fn decode_texts(status: u16, body: &[u8]) -> Vec<String> {
 
 /// At most 512 bytes of the body, as escaped text; bytes that are not UTF-8
 /// (a character cut at the limit included) show as U+FFFD.
-fn snippet(bytes: &[u8]) -> String {
+pub(crate) fn snippet(bytes: &[u8]) -> String {
     server_bytes(bytes, SNIPPET_BYTES)
 }
 

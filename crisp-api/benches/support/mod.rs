@@ -2,6 +2,11 @@
 //! crisp-api client pointed at it, and a hand-written hyper client doing the
 //! same requests, as the baseline.
 
+// Each bench uses a part of this module.
+#![allow(dead_code)]
+
+pub mod counting;
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -152,7 +157,7 @@ pub fn connections() -> usize {
 
 /// Starts the server on its own thread and current-thread runtime, for the
 /// rest of the process. `on_server_thread` runs first on that thread (the
-/// memory bench uses it to leave the server out of its counts).
+/// benches that count allocations use it to leave the server out).
 pub fn start(on_server_thread: fn()) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
@@ -295,6 +300,17 @@ impl RawClient {
     }
 
     async fn call<T: DeserializeOwned>(&self, method: Method, uri: &str, body: Option<Bytes>) -> T {
+        let bytes = self.fetch(method, uri, body).await;
+        serde_json::from_slice::<Envelope<T>>(&bytes).expect("the envelope decodes").data
+    }
+
+    /// The transport floor: the same exchange, the body collected and not decoded.
+    pub async fn fetch_route(&self, route: Route, message: &ConversationMessageNew) -> Bytes {
+        let (method, uri, body) = route.request(&self.base_url, message);
+        self.fetch(method, &uri, body).await
+    }
+
+    async fn fetch(&self, method: Method, uri: &str, body: Option<Bytes>) -> Bytes {
         let uri: Uri = uri.parse().expect("valid URI");
         let builder = Request::builder()
             .method(method)
@@ -312,7 +328,91 @@ impl RawClient {
         .expect("valid request");
         let response = self.http.request(request).await.expect("the local server answers");
         assert!(response.status().is_success(), "unexpected status {}", response.status());
-        let bytes = response.into_body().collect().await.expect("the body arrives").to_bytes();
-        serde_json::from_slice::<Envelope<T>>(&bytes).expect("the envelope decodes").data
+        response.into_body().collect().await.expect("the body arrives").to_bytes()
+    }
+}
+
+/// The three measured calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    GetConversation,
+    ListConversations,
+    SendMessage,
+}
+
+impl Route {
+    pub const ALL: [Route; 3] = [Route::GetConversation, Route::ListConversations, Route::SendMessage];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Route::GetConversation => "get conversation",
+            Route::ListConversations => "list 20 conversations",
+            Route::SendMessage => "send message",
+        }
+    }
+
+    /// Method, full URL and JSON body, built per call as a client would.
+    pub fn request(self, base_url: &str, message: &ConversationMessageNew) -> (Method, String, Option<Bytes>) {
+        match self {
+            Route::GetConversation => {
+                (Method::GET, format!("{base_url}website/{WEBSITE_ID}/conversation/{SESSION_ID}"), None)
+            }
+            Route::ListConversations => {
+                (Method::GET, format!("{base_url}website/{WEBSITE_ID}/conversations/1?per_page={PER_PAGE}"), None)
+            }
+            Route::SendMessage => {
+                let body = serde_json::to_vec(message).expect("the message serializes");
+                let uri = format!("{base_url}website/{WEBSITE_ID}/conversation/{SESSION_ID}/message");
+                (Method::POST, uri, Some(Bytes::from(body)))
+            }
+        }
+    }
+}
+
+/// The common way to call a JSON API without a dedicated client: reqwest,
+/// configured like crisp-api's own (rustls with ring, the same roots), and
+/// the envelope decoded into an untyped `serde_json::Value`.
+pub struct ReqwestValueClient {
+    http: reqwest::Client,
+    base_url: String,
+    authorization: HeaderValue,
+}
+
+impl ReqwestValueClient {
+    pub fn new(addr: SocketAddr) -> Self {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default protocol versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("crisp-api-rust/", env!("CARGO_PKG_VERSION")))
+            .tls_backend_preconfigured(tls)
+            .build()
+            .expect("the reqwest client builds");
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{IDENTIFIER}:{KEY}"));
+        Self {
+            http,
+            base_url: format!("http://{addr}/v1/"),
+            authorization: HeaderValue::from_str(&format!("Basic {token}")).expect("base64 is a valid header value"),
+        }
+    }
+
+    pub async fn call(&self, route: Route, message: &ConversationMessageNew) -> Value {
+        let (method, uri, body) = route.request(&self.base_url, message);
+        let mut request = self
+            .http
+            .request(method, uri)
+            .header(AUTHORIZATION, self.authorization.clone())
+            .header("x-crisp-tier", HeaderValue::from_static("plugin"));
+        if let Some(body) = body {
+            request = request.header(CONTENT_TYPE, HeaderValue::from_static("application/json")).body(body);
+        }
+        let response = request.send().await.expect("the local server answers");
+        assert!(response.status().is_success(), "unexpected status {}", response.status());
+        let bytes = response.bytes().await.expect("the body arrives");
+        serde_json::from_slice::<Envelope<Value>>(&bytes).expect("the envelope decodes").data
     }
 }
