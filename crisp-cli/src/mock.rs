@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 
 use clap::Args;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::config::{self, ConfigFile, KeyStore, Profile};
 use crate::error::{CliError, Result};
@@ -16,12 +16,16 @@ pub struct MockArgs {
     /// Address to listen on (default: a free port on 127.0.0.1)
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: SocketAddr,
-    /// Seed websites, conversations (with messages) and people from a JSON file
+    /// Start from a fixtures file: websites, operators, people, conversations with messages
+    /// (format: crisp-mock/fixtures/acme.json)
     #[arg(long, value_name = "FILE")]
     fixtures: Option<std::path::PathBuf>,
-    /// Add N generated conversations (with messages) to the default website
+    /// Add N generated conversations (with messages, visitors and people) to the website
     #[arg(long, value_name = "N", default_value_t = 0)]
     generate: usize,
+    /// Seed for generated data and visitors: the same seed gives the same data
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
     /// Deliver events as signed Web Hooks to this URL (needs --webhook-secret)
     #[arg(long, value_name = "URL", requires = "webhook_secret")]
     webhook_url: Option<String>,
@@ -37,26 +41,26 @@ pub struct MockArgs {
 pub const PROFILE: &str = "mock";
 
 pub async fn run(args: MockArgs) -> Result<()> {
-    let config = crisp_mock::MockConfig::default().listen(args.listen);
-    let mock = crisp_mock::MockServer::start_with(config)
-        .await
-        .map_err(|e| CliError::failure(format!("the simulator cannot listen on {}: {e}", args.listen)))?;
+    let mut builder = crisp_mock::MockServer::builder().listen(args.listen).generate(args.generate);
     if let Some(path) = &args.fixtures {
+        // Read here so a missing or malformed file is a usage error, not a failed start.
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::usage(format!("--fixtures {}: {e}", path.display())))?;
         let fixtures: Value = serde_json::from_str(&text)
             .map_err(|e| CliError::usage(format!("--fixtures {} is not valid JSON: {e}", path.display())))?;
-        let count = seed(&mock, &fixtures)?;
-        eprintln!("seeded {count} conversations from {}", path.display());
+        builder = builder.fixtures(fixtures);
     }
-    if args.generate > 0 {
-        let website_id = mock.website_id().to_owned();
-        mock.with_state(|state| generate(state, &website_id, args.generate, 3));
+    if let Some(seed) = args.seed {
+        builder = builder.seed(seed);
     }
-    if let (Some(url), Some(secret)) = (args.webhook_url, args.webhook_secret) {
+    if let (Some(url), Some(secret)) = (&args.webhook_url, &args.webhook_secret) {
         eprintln!("delivering Web Hooks to {url}");
-        mock.deliver_webhooks_to(crisp_mock::WebhookTarget::new(url, secret));
+        builder = builder.webhook(url.clone(), secret.clone());
     }
+    let mock = builder
+        .start()
+        .await
+        .map_err(|e| CliError::failure(format!("the simulator cannot start on {}: {e}", args.listen)))?;
     if !args.no_profile {
         save_profile(&mock)?;
     }
@@ -97,88 +101,4 @@ fn save_profile(mock: &crisp_mock::MockServer) -> Result<()> {
     file.save()?;
     eprintln!("saved profile `{PROFILE}` in {}", config::config_dir()?.display());
     Ok(())
-}
-
-/// Seeds from `{"websites": [{"website_id", ...fields, "conversations":
-/// [{...fields, "messages": [...]}], "people": [{...}]}]}`. Returns the
-/// number of conversations added.
-pub fn seed(mock: &crisp_mock::MockServer, fixtures: &Value) -> Result<usize> {
-    let websites = fixtures
-        .get("websites")
-        .and_then(Value::as_array)
-        .ok_or_else(|| CliError::usage("fixtures need a `websites` list"))?;
-    let mut count = 0;
-    mock.with_state(|state| {
-        for (w, website) in websites.iter().enumerate() {
-            let Some(fields) = website.as_object() else { continue };
-            let website_id =
-                fields.get("website_id").and_then(Value::as_str).map_or_else(|| format!("website-{w}"), str::to_owned);
-            let entry = state.websites.entry(website_id.clone()).or_default();
-            for (key, value) in fields {
-                if key != "conversations" && key != "people" {
-                    entry.fields.insert(key.clone(), value.clone());
-                }
-            }
-            entry.fields.insert("website_id".into(), json!(website_id));
-            for (c, conversation) in
-                fields.get("conversations").and_then(Value::as_array).into_iter().flatten().enumerate()
-            {
-                let mut fields = conversation.as_object().cloned().unwrap_or_default();
-                let messages = match fields.remove("messages") {
-                    Some(Value::Array(messages)) => messages,
-                    _ => Vec::new(),
-                };
-                let session_id = fields
-                    .get("session_id")
-                    .and_then(Value::as_str)
-                    .map_or_else(|| format!("session_fixture_{w}_{c}"), str::to_owned);
-                fields.insert("session_id".into(), json!(session_id));
-                fields.insert("website_id".into(), json!(website_id));
-                entry.conversations.insert(session_id, crisp_mock::state::Conversation { fields, messages });
-                count += 1;
-            }
-            for (p, person) in fields.get("people").and_then(Value::as_array).into_iter().flatten().enumerate() {
-                let mut person = person.as_object().cloned().unwrap_or_default();
-                let people_id = person
-                    .get("people_id")
-                    .and_then(Value::as_str)
-                    .map_or_else(|| format!("people_{w}_{p}"), str::to_owned);
-                person.insert("people_id".into(), json!(people_id));
-                entry.people.insert(people_id, person);
-            }
-        }
-    });
-    Ok(count)
-}
-
-/// Adds `count` conversations with `messages` messages each, with distinct,
-/// stable timestamps (newest last), for demos and benchmarks.
-pub fn generate(state: &mut crisp_mock::state::State, website_id: &str, count: usize, messages: usize) {
-    let website = state.websites.entry(website_id.to_owned()).or_default();
-    let start = 1_600_000_000_000u64;
-    for i in 0..count {
-        let session_id = format!("session_gen_{i:08}");
-        let at = start + i as u64 * 1_000;
-        let mut fields = Map::new();
-        fields.insert("session_id".into(), json!(session_id));
-        fields.insert("website_id".into(), json!(website_id));
-        fields.insert("state".into(), json!(if i % 3 == 0 { "resolved" } else { "pending" }));
-        fields.insert(
-            "meta".into(),
-            json!({"nickname": format!("Visitor {i}"), "email": format!("visitor{i}@example.com")}),
-        );
-        fields.insert("created_at".into(), json!(at));
-        fields.insert("updated_at".into(), json!(at));
-        let messages = (0..messages)
-            .map(|m| {
-                json!({
-                    "session_id": session_id, "website_id": website_id, "type": "text",
-                    "from": if m % 2 == 0 { "user" } else { "operator" }, "origin": "chat",
-                    "content": format!("message {m} of conversation {i}"),
-                    "fingerprint": (i * 1000 + m) as u64, "timestamp": at + m as u64,
-                })
-            })
-            .collect();
-        website.conversations.insert(session_id, crisp_mock::state::Conversation { fields, messages });
-    }
 }

@@ -38,33 +38,16 @@ pub async fn run(ctx: &crate::Context, args: TriggerArgs) -> Result<()> {
     let resolved = ctx.resolve()?;
     let website_id = args.website.or(resolved.website_id.clone());
     let origin = origin(&resolved.base_url);
-    let mut request = json!({"event": args.event});
-    if let Some(id) = &website_id {
-        request["website_id"] = json!(id);
-    }
-    if let Some(id) = &args.session {
-        request["session_id"] = json!(id);
-    }
-    if let Some(data) = &data {
-        request["data"] = data.clone();
-    }
-    if ctx.global.dry_run {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &json!({"method": "POST", "url": format!("{origin}/mock/trigger"), "body": request})
-            )
-            .unwrap_or_default()
-        );
-        return Ok(());
-    }
-    let http = reqwest::Client::new();
-    let answer = post(&http, &format!("{origin}/mock/trigger"), &request).await?;
-    let answer = match answer {
-        // A simulator without the trigger route still plays a visitor message.
-        (404, _) if args.event == "message:send" => {
-            let content =
-                data.as_ref().and_then(|d| d.get("content")).cloned().unwrap_or(json!("Hello from crisp trigger"));
+    // A visitor's plain text message is played as the chat box sends it:
+    // stored in its conversation (a new one without --session), so a bot
+    // answering the event finds it. Anything else is raised as given.
+    let only_content = match &data {
+        None => Some(json!("Hello from crisp trigger")),
+        Some(Value::Object(map)) if map.len() == 1 => map.get("content").filter(|c| c.is_string()).cloned(),
+        Some(_) => None,
+    };
+    let (route, request) = match only_content {
+        Some(content) if args.event == "message:send" => {
             let mut visitor = json!({"content": content});
             if let Some(id) = &args.session {
                 visitor["session_id"] = json!(id);
@@ -72,10 +55,32 @@ pub async fn run(ctx: &crate::Context, args: TriggerArgs) -> Result<()> {
             if let Some(id) = &website_id {
                 visitor["website_id"] = json!(id);
             }
-            post(&http, &format!("{origin}/mock/visitor/message"), &visitor).await?
+            ("visitor/message", visitor)
         }
-        other => other,
+        _ => {
+            let mut request = json!({"event": args.event});
+            if let Some(id) = &website_id {
+                request["website_id"] = json!(id);
+            }
+            if let Some(id) = &args.session {
+                request["session_id"] = json!(id);
+            }
+            if let Some(data) = &data {
+                request["data"] = data.clone();
+            }
+            ("trigger", request)
+        }
     };
+    let url = format!("{origin}/mock/{route}");
+    if ctx.global.dry_run {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"method": "POST", "url": url, "body": request})).unwrap_or_default()
+        );
+        return Ok(());
+    }
+    let http = reqwest::Client::new();
+    let answer = post(&http, &url, &request).await?;
     match answer {
         (status, body) if (200..300).contains(&status) => {
             let mut printer = ctx.printer()?;

@@ -104,9 +104,8 @@ async fn trigger_a_visitor_message_with_overridden_data() {
     assert_eq!(env.mock.with_state(|s| s.websites[&website].conversations.len()), before + 1);
 }
 
-/// Needs the simulator's `POST /mock/trigger` route.
+/// Any event of the spec, through the simulator's `POST /mock/trigger`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the simulator's /mock/trigger route"]
 async fn trigger_any_event_with_data_from_a_file() {
     let env = Env::start().await;
     let data = env.config.path().join("state.json");

@@ -1,7 +1,7 @@
 //! Realistic payloads for any event of the spec, for `POST /mock/trigger`.
 //!
 //! The event names and payload models are read at run time from the spec
-//! (`spec/events.json` and `spec/types.json`, embedded in the binary): a
+//! (`spec/events.json` and `spec/types.json`, embedded by `cargo xtask codegen`): a
 //! payload is built from its model's fields, named values (ids, emails,
 //! nicknames, timestamps) are filled in realistically, then the caller's
 //! overrides are deep-merged into it.
@@ -10,8 +10,9 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
 
-static EVENTS_JSON: &str = include_str!("../../spec/events.json");
-static TYPES_JSON: &str = include_str!("../../spec/types.json");
+#[path = "generated/event_shapes.rs"]
+mod event_shapes;
+use event_shapes::{EVENTS_JSON, TYPES_JSON};
 
 struct Spec {
     /// Event name and the model of its payload.
