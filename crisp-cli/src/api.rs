@@ -2,7 +2,6 @@
 //! and errors as the generated commands.
 
 use clap::Args;
-use crisp_api::{Call, Segment};
 use serde_json::Value;
 
 use crate::error::{CliError, Result};
@@ -25,13 +24,6 @@ pub struct ApiArgs {
     /// Allow automatic retries of a POST or PATCH (it may then be applied twice)
     #[arg(long)]
     idempotent: bool,
-}
-
-/// Query names must outlive the call (`&'static str`, as the generated
-/// tables provide). A command line holds a handful, so leaking them for the
-/// life of this short process is bounded by the size of the arguments.
-fn query_name(name: &str) -> &'static str {
-    Box::leak(name.to_owned().into_boxed_str())
 }
 
 /// Splits `path?a=b&c=d` into the path and decoded query pairs.
@@ -60,11 +52,9 @@ pub async fn run(ctx: &crate::Context, args: ApiArgs) -> Result<()> {
     let (path, query) = split_query(&args.path)?;
     let body = crate::body::build(args.data.as_deref(), &args.field, &args.raw_field)?;
     let resolved = ctx.resolve()?;
-    let idempotent =
-        matches!(method, http::Method::GET | http::Method::HEAD | http::Method::PUT | http::Method::DELETE);
-    let mut call = Call::<Value>::new(&resolved.client, method.clone(), "{path}", &[Segment::Many(&path)], idempotent);
+    let mut call = resolved.client.raw(method.clone(), &path);
     for (name, value) in &query {
-        call.query(query_name(name), value);
+        call.query(name.clone(), value);
     }
     if let Some(body) = &body {
         call.body_json(body);

@@ -5,7 +5,7 @@
 //! `target/playground.png`.
 //!
 //! Without chromium and chromedriver the test says so and passes, unless
-//! `CI` is set, where it fails. `.ci/browser-deps.sh` installs both.
+//! `CI` is set, where it fails. `.ci/system-packages.sh` installs both.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -64,7 +64,7 @@ async fn a_visitor_talks_to_the_bot_in_the_playground() {
     let chromedriver = find_program(&["chromedriver", "chromium-driver"]);
     let chromium = find_program(&["chromium", "chromium-browser", "google-chrome"]);
     let (Some(chromedriver), Some(chromium)) = (chromedriver, chromium) else {
-        let why = "chromium and chromedriver are not installed (run .ci/browser-deps.sh)";
+        let why = "chromium and chromedriver are not installed (run .ci/system-packages.sh)";
         assert!(!in_ci(), "{why}");
         eprintln!("SKIPPED a_visitor_talks_to_the_bot_in_the_playground: {why}");
         return;

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# CI: the Debian packages the checks need. chromium and chromium-driver (chromedriver) for the playground's
+# browser test (crisp-mock/tests/playground.rs, which fails under CI=true without them and saves
+# target/playground.png); jq for .ci/package.sh. Installs only what is missing.
+set -euo pipefail
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
+command -v jq >/dev/null || need+=(jq)
+if [ "${#need[@]}" -gt 0 ]; then
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+chromium --version
+chromedriver --version
+jq --version
