@@ -137,3 +137,30 @@ async fn an_undocumented_tier_is_warned_about() {
         stderr(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crisp_mcp_serves_the_profile_with_the_flags_it_is_given() {
+    let env = Env::start().await;
+    let tools = |flags: &[&str]| {
+        let mut command = env.crisp("plugin");
+        command.arg("mcp").arg("--list-tools").args(flags);
+        command
+    };
+    let read_only = run(tools(&[])).await;
+    assert!(read_only.status.success(), "{}", stderr(&read_only));
+    let names = stdout(&read_only);
+    assert!(names.lines().any(|l| l == "list_conversations"), "{names}");
+    assert!(!names.lines().any(|l| l == "send_message_in_conversation" || l == "remove_conversation"), "{names}");
+
+    let writes = stdout(&run(tools(&["--toolsets", "all", "--allow-writes"])).await);
+    assert!(writes.lines().any(|l| l == "send_message_in_conversation"), "{writes}");
+    assert!(!writes.lines().any(|l| l == "remove_conversation"), "{writes}");
+    let destructive = stdout(&run(tools(&["--toolsets", "all", "--allow-writes", "--allow-destructive"])).await);
+    assert!(destructive.lines().any(|l| l == "remove_conversation"), "{destructive}");
+
+    // Destructive tools need writes on; an unknown toolset is a usage error naming it.
+    assert_eq!(run(tools(&["--allow-destructive"])).await.status.code(), Some(2));
+    let unknown = run(tools(&["--toolsets", "nope"])).await;
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("nope"), "{}", stderr(&unknown));
+}
