@@ -116,7 +116,9 @@ struct PaceState {
 
 impl Pacer {
     fn new(max_rate: f64) -> Self {
-        let max_rate = if max_rate.is_finite() && max_rate > 0.0 { max_rate } else { 10.0 };
+        // Below one request a minute the pause would be absurd (and tiny rates overflow a Duration).
+        let max_rate =
+            if max_rate.is_finite() && max_rate > 0.0 { max_rate.clamp(1.0 / 60.0, 100_000.0) } else { 10.0 };
         Self {
             max_rate,
             state: tokio::sync::Mutex::new(PaceState {

@@ -23,29 +23,41 @@ pub struct McpArgs {
     /// Serve Streamable HTTP at http://ADDR/mcp instead of stdio (bearer token from CRISP_MCP_HTTP_TOKEN)
     #[arg(long, value_name = "ADDR")]
     http: Option<SocketAddr>,
-    /// Print the tools these options expose, one per line, and exit
+    /// With --http: a `Host` value to accept besides loopback names (repeatable), for a server reached by name
+    #[arg(long, value_name = "HOST")]
+    allowed_host: Vec<String>,
+    /// The website used when a tool call leaves out website_id (default: the profile's)
+    #[arg(long, value_name = "ID")]
+    website_id: Option<String>,
+    /// Print the tools these options expose, one per line, and exit (no credentials needed)
     #[arg(long)]
     list_tools: bool,
 }
 
 pub async fn run(ctx: &Context, args: McpArgs) -> Result<()> {
-    let resolved = ctx.resolve()?;
     let mut options = McpOptions::new()
         .toolsets(args.toolsets)
         .allow_writes(args.allow_writes)
         .allow_destructive(args.allow_destructive);
-    if let Some(website_id) = resolved.website_id {
+    if args.list_tools {
+        // Listing calls nothing, so it needs no credentials.
+        for name in crisp_mcp::CrispMcp::new(crisp_api::Crisp::new(), options).tool_names() {
+            println!("{name}");
+        }
+        return Ok(());
+    }
+    let resolved = ctx.resolve()?;
+    if let Some(website_id) = args.website_id.or(resolved.website_id) {
         options = options.website_id(website_id);
+    }
+    if !args.allowed_host.is_empty() {
+        let mut hosts = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+        hosts.extend(args.allowed_host);
+        options = options.http_allowed_hosts(hosts);
     }
     // From the environment only, like the key, so it never shows in a process listing.
     if let Some(token) = std::env::var("CRISP_MCP_HTTP_TOKEN").ok().filter(|t| !t.trim().is_empty()) {
         options = options.http_token(token);
-    }
-    if args.list_tools {
-        for name in crisp_mcp::CrispMcp::new(resolved.client, options).tool_names() {
-            println!("{name}");
-        }
-        return Ok(());
     }
     let served = match args.http {
         Some(addr) => {

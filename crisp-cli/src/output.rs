@@ -159,8 +159,11 @@ pub fn table(value: &Value) -> comfy_table::Table {
     use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    // Server text is data: control characters (terminal escapes) are shown, not run.
     let cell = |v: &Value| match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => {
+            s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.into() }).collect()
+        }
         Value::Null => String::new(),
         other => other.to_string(),
     };

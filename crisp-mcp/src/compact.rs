@@ -14,13 +14,25 @@ pub(crate) struct Limits {
 const NOTE_ROOM: usize = 160;
 
 /// Drops nulls and trims strings longer than `max_chars` characters.
+/// Members that hold credentials in some answers (helpdesk access settings,
+/// plugin subscription settings): a model never needs them, and a result can
+/// end up anywhere the assistant writes.
+const SECRET_MEMBERS: [&str; 6] = ["password", "jwt_secret", "secret", "token", "api_key", "private_key"];
+
 fn tidy(value: Value, max_chars: usize) -> Value {
     match value {
         Value::String(text) => Value::String(trim_text(text, max_chars)),
         Value::Array(items) => Value::Array(items.into_iter().map(|v| tidy(v, max_chars)).collect()),
-        Value::Object(map) => {
-            Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, tidy(v, max_chars))).collect())
-        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| {
+                    let secret = SECRET_MEMBERS.contains(&k.as_str()) && v.is_string();
+                    let v = if secret { Value::String("[redacted]".into()) } else { tidy(v, max_chars) };
+                    (k, v)
+                })
+                .collect(),
+        ),
         other => other,
     }
 }
@@ -104,6 +116,16 @@ mod tests {
     fn drops_nulls_and_trims_long_texts() {
         let out = render(json!({"a": null, "b": "x".repeat(25), "c": [1, null]}), LIMITS);
         assert_eq!(out, r#"{"b":"xxxxxxxxxxxxxxxxxxxx… [5 more characters]","c":[1,null]}"#);
+    }
+
+    #[test]
+    fn credentials_in_answers_are_redacted() {
+        let out = render(
+            json!({"access": {"password": "hunter2", "jwt_secret": "s3cr3t"}, "settings": {"token": "t0k"}, "name": "ok"}),
+            LIMITS,
+        );
+        assert!(!out.contains("hunter2") && !out.contains("s3cr3t") && !out.contains("t0k"), "{out}");
+        assert!(out.contains(r#""password":"[redacted]""#) && out.contains(r#""name":"ok""#), "{out}");
     }
 
     #[test]

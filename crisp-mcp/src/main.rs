@@ -56,7 +56,9 @@ async fn main() -> ExitCode {
         eprintln!("crisp-mcp: set CRISP_IDENTIFIER and CRISP_KEY (and CRISP_TIER) to the token to act with");
         return ExitCode::from(2);
     }
-    let client = match crisp_api::Crisp::from_env() {
+    // Listing calls nothing, so it needs no credentials.
+    let client = if args.list_tools && !has_key { Ok(crisp_api::Crisp::new()) } else { crisp_api::Crisp::from_env() };
+    let client = match client {
         Ok(client) => client,
         Err(err) => {
             eprintln!("crisp-mcp: {err}");

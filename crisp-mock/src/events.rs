@@ -106,7 +106,7 @@ fn sample(spec: &Spec, ty: &str, field: &str, context: &Context<'_>, depth: usiz
     match ty {
         "string" => named_string(field, context),
         "integer" => json!(match field {
-            "fingerprint" => context.now_ms * 10 + 7,
+            "fingerprint" => context.now_ms.saturating_mul(10).saturating_add(7),
             "count" | "total" => 1,
             _ => 0,
         }),
@@ -179,7 +179,7 @@ fn realistic(event: &str, data: &mut Value, context: &Context<'_>) {
         object.insert("origin".into(), json!("chat"));
         object.insert("content".into(), json!("Hello from the simulator"));
         object.insert("user".into(), json!({"nickname": nickname, "user_id": format!("user-{from}")}));
-        object.insert("fingerprint".into(), json!(context.now_ms * 10 + 7));
+        object.insert("fingerprint".into(), json!(context.now_ms.saturating_mul(10).saturating_add(7)));
         object.insert("timestamp".into(), json!(context.now_ms));
         // An ordinary text message carries no original, references or translation.
         for key in ["original", "references", "properties", "routing_ids", "mentions"] {

@@ -183,7 +183,9 @@ pub(crate) fn read(document: &Value, state: &mut State) -> Result<Vec<(String, W
                 message.insert("session_id".into(), json!(session_id));
                 message.insert("website_id".into(), json!(website_id));
                 message.insert("timestamp".into(), json!(at));
-                message.entry("fingerprint").or_insert_with(|| json!(at * 10 + k as u64 % 10));
+                message
+                    .entry("fingerprint")
+                    .or_insert_with(|| json!(at.saturating_mul(10).saturating_add(k as u64 % 10)));
                 messages.push(Value::Object(message));
             }
             if !given.contains_key("last_message")

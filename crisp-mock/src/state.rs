@@ -336,7 +336,8 @@ impl State {
             }
         }
         let now = self.now();
-        let fingerprint = body.get("fingerprint").and_then(Value::as_u64).unwrap_or(now * 10 + 7);
+        let fingerprint =
+            body.get("fingerprint").and_then(Value::as_u64).unwrap_or(now.saturating_mul(10).saturating_add(7));
         let conversation = match self.conversation_mut(website_id, session_id) {
             Ok(c) => c,
             Err(answer) => return answer,
