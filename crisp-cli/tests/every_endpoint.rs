@@ -18,6 +18,7 @@ fn sample_path(param: &Value, types: &Value) -> String {
     match param["type"].as_str().unwrap() {
         "integer" => "2".into(),
         "string" | "tree_path" => format!("{name}-1"),
+        model if types[model]["kind"] == "id" => format!("{name}-1"),
         model => types[model]["values"][0].as_str().unwrap().to_owned(),
     }
 }
