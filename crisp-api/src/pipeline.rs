@@ -481,6 +481,20 @@ impl<T> Call<T> {
         next
     }
 
+    /// The URL this call reaches, with its path parameters and query escaped
+    /// as they are sent: what a dry run shows.
+    ///
+    /// ```
+    /// let client = crisp_api::Crisp::builder().credentials("id", "key").build()?;
+    /// let mut call = client.raw(http::Method::GET, "website/w 1/conversations/2");
+    /// call.query("per_page", 20);
+    /// assert_eq!(call.url(), "https://api.crisp.chat/v1/website/w%201/conversations/2?per_page=20");
+    /// # Ok::<(), crisp_api::Error>(())
+    /// ```
+    pub fn url(&self) -> String {
+        request_url(&self.client.inner.base_url, &self.path, &self.query)
+    }
+
     /// The page number currently in the path.
     pub fn page_number(&self) -> u32 {
         self.page.and_then(|(start, end)| self.path[start..end].parse().ok()).unwrap_or(1)
@@ -506,6 +520,21 @@ impl<T: DeserializeOwned + PartialEq + Clone + Send + 'static> Call<Vec<T>> {
         });
         pages.map_ok(|items| stream::iter(items.into_iter().map(Ok::<T, Error>))).try_flatten().boxed()
     }
+}
+
+/// The URL a call reaches: the base URL, the escaped path, and the query
+/// pairs (values already escaped) in the order they were set.
+fn request_url(base_url: &str, path: &str, query: &[(Cow<'static, str>, String)]) -> String {
+    let mut url = String::with_capacity(base_url.len() + path.len() + 64);
+    url.push_str(base_url);
+    url.push_str(path);
+    for (i, (name, value)) in query.iter().enumerate() {
+        url.push(if i == 0 { '?' } else { '&' });
+        url.push_str(name);
+        url.push('=');
+        url.push_str(value);
+    }
+    url
 }
 
 /// What one attempt ended with, for the retry decision.
@@ -541,15 +570,7 @@ async fn run(
             Err(err) => return Err(Error::invalid(format!("the body could not be encoded: {err}"))),
         },
     };
-    let mut url = String::with_capacity(inner.base_url.len() + path.len() + 64);
-    url.push_str(&inner.base_url);
-    url.push_str(path);
-    for (i, (name, value)) in query.iter().enumerate() {
-        url.push(if i == 0 { '?' } else { '&' });
-        url.push_str(name);
-        url.push('=');
-        url.push_str(value);
-    }
+    let url = request_url(&inner.base_url, path, query);
     let url = reqwest::Url::parse(&url).map_err(|err| Error::invalid(format!("the request URL is invalid: {err}")))?;
 
     let span = tracing::debug_span!(

@@ -63,15 +63,7 @@ pub async fn run(ctx: &crate::Context, args: ApiArgs) -> Result<()> {
         call.mark_idempotent();
     }
     if ctx.global.dry_run {
-        let values = [path.clone()];
-        let prepared = crate::endpoint::Prepared {
-            call,
-            method,
-            path: crate::dryrun::fill_route("{path}", std::iter::once((true, &values[0]))),
-            query,
-            body,
-            page: 1,
-        };
+        let prepared = crate::endpoint::Prepared { call, method, body, page: 1 };
         return crate::dryrun::print(&resolved, &prepared);
     }
     let mut printer = ctx.printer()?;

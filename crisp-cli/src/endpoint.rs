@@ -155,9 +155,6 @@ pub fn find(service: &str, command: &str) -> Option<&'static EndpointSpec> {
 pub struct Prepared {
     pub call: Call<Value>,
     pub method: http::Method,
-    /// The path relative to the base URL, escaped as the client escapes it.
-    pub path: String,
-    pub query: Vec<(String, String)>,
     pub body: Option<Value>,
     pub page: u32,
 }
@@ -182,21 +179,17 @@ pub fn prepare(client: &crisp_api::Crisp, endpoint: &EndpointSpec, matches: &Arg
         .zip(&values)
         .map(|(param, value)| if param.many { Segment::Many(value) } else { Segment::One(value) })
         .collect();
-    let path = crate::dryrun::fill_route(endpoint.route, endpoint.path_params.iter().map(|p| p.many).zip(&values));
     let mut call = Call::<Value>::new(client, method.clone(), endpoint.route, &segments, endpoint.idempotent);
-    let mut query = Vec::new();
     for param in endpoint.query {
         match param.kind {
             QueryKind::Flag => {
                 if let Some(on) = matches.get_one::<bool>(param.name) {
                     call.query_flag(param.name, *on);
-                    query.push((param.name.to_owned(), if *on { "1" } else { "0" }.to_owned()));
                 }
             }
             QueryKind::Integer | QueryKind::Timestamp => {
                 if let Some(n) = matches.get_one::<u64>(param.name) {
                     call.query(param.name, n);
-                    query.push((param.name.to_owned(), n.to_string()));
                 }
             }
             QueryKind::Json => {
@@ -204,13 +197,11 @@ pub fn prepare(client: &crisp_api::Crisp, endpoint: &EndpointSpec, matches: &Arg
                     let value: Value = serde_json::from_str(text)
                         .map_err(|e| CliError::usage(format!("--{} is not valid JSON: {e}", arg_id(param.name))))?;
                     call.query_json(param.name, &value);
-                    query.push((param.name.to_owned(), value.to_string()));
                 }
             }
             QueryKind::Text => {
                 if let Some(text) = matches.get_one::<String>(param.name) {
                     call.query(param.name, text);
-                    query.push((param.name.to_owned(), text.clone()));
                 }
             }
         }
@@ -248,7 +239,7 @@ pub fn prepare(client: &crisp_api::Crisp, endpoint: &EndpointSpec, matches: &Arg
     if matches.try_get_one::<bool>("idempotent").ok().flatten().copied().unwrap_or(false) {
         call.mark_idempotent();
     }
-    Ok(Prepared { call, method, path, query, body, page })
+    Ok(Prepared { call, method, body, page })
 }
 
 /// Runs one endpoint command.
@@ -279,9 +270,10 @@ pub async fn run(ctx: &crate::Context, service: &str, command: &str, matches: &A
         printer.document(&Value::Bool(exists))?;
         return printer.flush();
     }
+    let url = ctx.global.verbose.then(|| prepared.call.url());
     let response = prepared.call.send_with_response().await?;
-    if ctx.global.verbose {
-        eprintln!("{} {} → {}", endpoint.method, prepared.path, response.status);
+    if let Some(url) = url {
+        eprintln!("{} {url} → {}", endpoint.method, response.status);
     }
     printer.document(&response.data)?;
     printer.flush()
