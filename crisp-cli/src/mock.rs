@@ -64,20 +64,28 @@ pub async fn run(args: MockArgs) -> Result<()> {
     if !args.no_profile {
         save_profile(&mock)?;
     }
-    println!("Crisp simulator on {}", mock.base_url());
-    println!("RTM (Socket.IO) on {}", mock.rtm_url());
-    println!("identifier {}  key {}  website {}", mock.identifier(), mock.key(), mock.website_id());
-    println!("export CRISP_BASE_URL={}", mock.base_url());
-    println!("export CRISP_IDENTIFIER={}", mock.identifier());
-    println!("export CRISP_KEY={}", mock.key());
-    println!("export CRISP_TIER=plugin");
-    println!("export CRISP_WEBSITE_ID={}", mock.website_id());
+    // One write, errors ignored: the simulator keeps serving when whoever
+    // read the banner (`crisp mock | head`, a test) has closed the pipe.
+    let (base, website) = (mock.base_url(), mock.website_id());
+    let mut banner = format!(
+        "Crisp simulator on {base}\nplayground on {}\nRTM (Socket.IO) on {}\nidentifier {}  key {}  website {website}\n\
+         export CRISP_BASE_URL={base}\nexport CRISP_IDENTIFIER={}\nexport CRISP_KEY={}\nexport CRISP_TIER=plugin\n\
+         export CRISP_WEBSITE_ID={website}\n",
+        mock.playground_url(),
+        mock.rtm_url(),
+        mock.identifier(),
+        mock.key(),
+        mock.identifier(),
+        mock.key(),
+    );
     if !args.no_profile {
-        println!("# or: crisp --profile {PROFILE} website list-conversations {} ", mock.website_id());
+        banner.push_str(&format!("# or: crisp --profile {PROFILE} website list-conversations {website}\n"));
     }
-    println!("# Ctrl-C stops the simulator.");
+    banner.push_str("# Ctrl-C stops the simulator.\n");
     use std::io::Write as _;
-    let _ = std::io::stdout().flush();
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(banner.as_bytes()).and_then(|()| stdout.flush());
+    drop(stdout);
     let _ = tokio::signal::ctrl_c().await;
     mock.shutdown();
     Ok(())
