@@ -151,7 +151,7 @@ fn main() -> ExitCode {
         }
     };
     let mut files = generate(&spec);
-    files.extend(cli::files(&spec, &cli::summaries(&root)));
+    files.extend(cli::files(&spec));
     match mock_event_shapes(&root) {
         Ok(file) => files.push(file),
         Err(err) => {

@@ -57,24 +57,10 @@ struct AccessRules {
     destructive_tools: Vec<String>,
 }
 
-/// Reads `spec/mcp.json` and the optional one-line `summary` of each endpoint (kept out of the shared
-/// endpoint struct: only the MCP descriptions use it).
-/// Endpoint summaries by (service, name).
-type Summaries = BTreeMap<(String, String), String>;
-
-fn load(root: &Path) -> Result<(McpFile, Summaries), String> {
-    let read = |name: &str| std::fs::read_to_string(root.join("spec").join(name)).map_err(|e| format!("{name}: {e}"));
-    let file: McpFile = serde_json::from_str(&read("mcp.json")?).map_err(|e| format!("mcp.json: {e}"))?;
-    let raw: Value = serde_json::from_str(&read("endpoints.json")?).map_err(|e| format!("endpoints.json: {e}"))?;
-    let mut summaries = BTreeMap::new();
-    for endpoint in raw["endpoints"].as_array().into_iter().flatten() {
-        if let (Some(service), Some(name), Some(summary)) =
-            (endpoint["service"].as_str(), endpoint["name"].as_str(), endpoint["summary"].as_str())
-        {
-            summaries.insert((service.to_owned(), name.to_owned()), summary.trim().to_owned());
-        }
-    }
-    Ok((file, summaries))
+/// Reads `spec/mcp.json`.
+fn load(root: &Path) -> Result<McpFile, String> {
+    let text = std::fs::read_to_string(root.join("spec/mcp.json")).map_err(|e| format!("mcp.json: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| format!("mcp.json: {e}"))
 }
 
 /// The tool name: the endpoint name, prefixed by its service outside `website` (names are unique per
@@ -285,16 +271,9 @@ fn returns(schemas: &Schemas<'_>, endpoint: &Endpoint) -> String {
     }
 }
 
-fn description(
-    file: &McpFile,
-    summaries: &Summaries,
-    endpoint: &Endpoint,
-    name: &str,
-    access: Access,
-    schemas: &Schemas<'_>,
-) -> String {
-    let mut text = match summaries.get(&(endpoint.service.clone(), endpoint.name.clone())) {
-        Some(summary) => summary.trim_end_matches('.').to_owned(),
+fn description(file: &McpFile, endpoint: &Endpoint, name: &str, access: Access, schemas: &Schemas<'_>) -> String {
+    let mut text = match &endpoint.summary {
+        Some(summary) => summary.trim().trim_end_matches('.').to_owned(),
         None => format!("{} ({})", endpoint.label, endpoint.group),
     };
     text.push_str(". ");
@@ -328,7 +307,7 @@ struct ToolRow {
 /// (`crisp-mcp/TOOLS.md`).
 pub(crate) fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace");
-    let (file, summaries) = match load(root) {
+    let file = match load(root) {
         Ok(loaded) => loaded,
         Err(err) => panic!("spec error: {err}"),
     };
@@ -394,7 +373,7 @@ pub(crate) fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
             Access::Destructive => "Destructive",
         };
         let schema = serde_json::to_string(&input_schema(&schemas, endpoint)).expect("schema serializes");
-        let description = description(&file, &summaries, endpoint, &name, access, &schemas);
+        let description = description(&file, endpoint, &name, access, &schemas);
         let _ = writeln!(
             out,
             "ToolDef {{ name: {name:?}, title: {title:?}, toolset: {toolset:?}, method: {method:?}, route: {route:?}, \
