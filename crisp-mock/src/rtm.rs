@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use socketioxide::SocketIo;
 use socketioxide::extract::{Data, SocketRef};
+use socketioxide::handler::ConnectHandler as _;
 use socketioxide::layer::SocketIoLayer;
 use tokio::sync::mpsc;
 
@@ -53,13 +54,15 @@ pub(crate) fn layer(shared: &Arc<Shared>) -> (SocketIoLayer, SocketIo) {
         .ping_timeout(shared.config.rtm_ping_interval)
         .build_layer();
     let handler_shared = shared.clone();
-    io.ns("/", move |socket: SocketRef| {
-        // Registered before the handler's future is spawned, so an
-        // `authentication` sent right after the connection is accepted
-        // always finds its handler.
+    // The handlers are registered in a middleware, which socketioxide runs
+    // before it sends the CONNECT packet (the connect handler runs after): a
+    // client that answers that packet with `authentication` at once always
+    // finds its handler.
+    let register = move |socket: SocketRef| {
         on_connect(&socket, handler_shared.clone());
-        async {}
-    });
+        async { Ok::<(), std::convert::Infallible>(()) }
+    };
+    io.ns("/", (|_: SocketRef| async {}).with(register));
     (layer, io)
 }
 
@@ -76,6 +79,19 @@ fn event_names(data: &Value) -> Vec<String> {
         .and_then(Value::as_array)
         .map(|events| events.iter().filter_map(Value::as_str).map(str::to_owned).collect())
         .unwrap_or_default()
+}
+
+/// socketioxide marks a socket connected only after its CONNECT packet is
+/// out, and drops what is emitted before: a client that answers that packet
+/// with `authentication` at once can be handled first, and its
+/// `authenticated` would be lost. Waits (briefly, bounded) for the mark.
+async fn until_connected(socket: &SocketRef) {
+    for _ in 0..200 {
+        if socket.connected() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
@@ -96,6 +112,7 @@ fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
     socket.on("authentication", move |socket: SocketRef, Data::<Value>(data)| {
         let shared = auth_shared.clone();
         async move {
+            until_connected(&socket).await;
             let username = data["username"].as_str().unwrap_or_default();
             let password = data["password"].as_str().unwrap_or_default();
             let tier_ok = matches!(data["tier"].as_str(), None | Some("user" | "website" | "plugin"));
