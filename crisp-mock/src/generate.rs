@@ -249,7 +249,8 @@ pub(crate) fn populate(state: &mut State, website_id: &str, conversations: usize
     state.rng = rng;
 }
 
-fn uuid(rng: &mut fastrand::Rng, prefix: &str) -> String {
+/// A random (version 4 shaped) UUID after `prefix`, from a seeded generator.
+pub(crate) fn uuid(rng: &mut fastrand::Rng, prefix: &str) -> String {
     format!(
         "{prefix}{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",
         rng.u32(..),

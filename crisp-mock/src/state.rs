@@ -180,16 +180,7 @@ impl State {
     /// never clash with loaded fixtures and repeat with the seed.
     fn next_id(&mut self, prefix: &str) -> String {
         self.counter.fetch_add(1, Ordering::Relaxed);
-        let rng = &mut self.rng;
-        format!(
-            "{prefix}{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",
-            rng.u32(..),
-            rng.u16(..),
-            rng.u16(..0x1000),
-            rng.u8(8..12),
-            rng.u16(..0x1000),
-            rng.u64(..1 << 48)
-        )
+        crate::generate::uuid(&mut self.rng, prefix)
     }
 
     /// Queues a session event with the common session fields.
