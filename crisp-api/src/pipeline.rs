@@ -209,6 +209,16 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
 const QUERY: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
+/// Appends `/`-separated `segments`, each escaped, keeping the slashes.
+fn push_segments(path: &mut String, segments: &str) {
+    for (i, part) in segments.split('/').enumerate() {
+        if i > 0 {
+            path.push('/');
+        }
+        path.extend(percent_encoding::utf8_percent_encode(part, SEGMENT));
+    }
+}
+
 #[derive(Clone)]
 enum Body {
     None,
@@ -279,12 +289,7 @@ impl<T> Call<T> {
                     path.extend(percent_encoding::utf8_percent_encode(value, SEGMENT));
                 }
                 Some(Segment::Many(value)) if value.trim_matches('/').split('/').all(plain) => {
-                    for (i, part) in value.trim_matches('/').split('/').enumerate() {
-                        if i > 0 {
-                            path.push('/');
-                        }
-                        path.extend(percent_encoding::utf8_percent_encode(part, SEGMENT));
-                    }
+                    push_segments(&mut path, value.trim_matches('/'));
                 }
                 Some(Segment::One(value) | Segment::Many(value)) if !value.is_empty() => {
                     invalid.get_or_insert_with(|| {
@@ -327,20 +332,13 @@ impl<T> Call<T> {
         call.path.clear();
         let trimmed = path.strip_prefix('/').unwrap_or(path);
         let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
-        for (i, part) in trimmed.split('/').enumerate() {
-            if part.is_empty() || part == "." || part == ".." {
-                let shown = server_text(path, 200);
-                call.invalid.get_or_insert_with(|| {
-                    format!(
-                        "the path `{shown}` has an empty, `.` or `..` segment, which would not reach the route it names"
-                    )
-                });
-            }
-            if i > 0 {
-                call.path.push('/');
-            }
-            call.path.extend(percent_encoding::utf8_percent_encode(part, SEGMENT));
+        if trimmed.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+            let shown = server_text(path, 200);
+            call.invalid = Some(format!(
+                "the path `{shown}` has an empty, `.` or `..` segment, which would not reach the route it names"
+            ));
         }
+        push_segments(&mut call.path, trimmed);
         call
     }
 
