@@ -50,11 +50,7 @@ pub async fn run(ctx: &Context, args: McpArgs) -> Result<()> {
     if let Some(website_id) = args.website_id.or(resolved.website_id) {
         options = options.website_id(website_id);
     }
-    if !args.allowed_host.is_empty() {
-        let mut hosts = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
-        hosts.extend(args.allowed_host);
-        options = options.http_allowed_hosts(hosts);
-    }
+    options = options.http_also_allowed_hosts(args.allowed_host);
     // From the environment only, like the key, so it never shows in a process listing.
     if let Some(token) = std::env::var("CRISP_MCP_HTTP_TOKEN").ok().filter(|t| !t.trim().is_empty()) {
         options = options.http_token(token);

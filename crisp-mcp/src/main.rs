@@ -76,11 +76,7 @@ async fn main() -> ExitCode {
     if let Some(token) = std::env::var("CRISP_MCP_HTTP_TOKEN").ok().filter(|t| !t.trim().is_empty()) {
         options = options.http_token(token);
     }
-    if !args.allowed_host.is_empty() {
-        let mut hosts = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
-        hosts.extend(args.allowed_host);
-        options = options.http_allowed_hosts(hosts);
-    }
+    options = options.http_also_allowed_hosts(args.allowed_host);
     if args.list_tools {
         for name in crisp_mcp::CrispMcp::new(client, options).tool_names() {
             println!("{name}");

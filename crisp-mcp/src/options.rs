@@ -200,6 +200,23 @@ impl McpOptions {
         self
     }
 
+    /// Accepts these `Host` values over HTTP besides the loopback names (for a
+    /// server reached by name); nothing changes when `hosts` is empty.
+    ///
+    /// ```
+    /// let options = crisp_mcp::McpOptions::new().http_also_allowed_hosts(["mcp.example.com"]);
+    /// assert!(options.http_allowed_hosts.iter().any(|h| h == "localhost"));
+    /// ```
+    pub fn http_also_allowed_hosts(self, hosts: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        let extra: Vec<String> = hosts.into_iter().map(Into::into).collect();
+        if extra.is_empty() {
+            return self;
+        }
+        self.http_allowed_hosts(
+            ["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()].into_iter().chain(extra),
+        )
+    }
+
     /// Sets the website used when a call leaves out `website_id`.
     pub fn website_id(mut self, website_id: impl Into<String>) -> Self {
         self.website_id = Some(website_id.into());
