@@ -103,8 +103,9 @@ pub struct Crisp {
 
 #[derive(Clone)]
 pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
+    pub(crate) http: crate::transport::HttpClient,
     pub(crate) base_url: String,
+    pub(crate) user_agent: HeaderValue,
     pub(crate) tier: Tier,
     pub(crate) identifier: Option<String>,
     pub(crate) key: Option<SecretString>,
@@ -393,7 +394,8 @@ pub struct CrispBuilder {
     user_agent: Option<String>,
     headers: Vec<(String, String)>,
     retry: RetryPolicy,
-    http: Option<reqwest::Client>,
+    proxy: crate::transport::ProxySetting,
+    tls: Option<rustls::ClientConfig>,
     max_response_size: Option<usize>,
 }
 
@@ -515,18 +517,52 @@ impl CrispBuilder {
         self
     }
 
-    /// Uses a caller-made `reqwest::Client` (for a proxy, custom TLS roots, ...).
-    /// Its own timeouts and user agent then apply as configured there. Give
-    /// it `redirect(reqwest::redirect::Policy::none())`: the client refuses
-    /// any redirect, but one this `reqwest::Client` follows on its own has
-    /// already reached the other server by then.
+    /// Sends every `https` request through this HTTP proxy (`http://host:port`,
+    /// credentials as `http://user:password@host:port`), as an HTTP `CONNECT`
+    /// tunnel: the proxy sees the host name, never the request. By default the
+    /// proxy comes from `HTTPS_PROXY` / `ALL_PROXY`, minus the hosts in
+    /// `NO_PROXY`. Plain `http` base URLs (a local simulator) are always
+    /// reached directly.
     ///
-    /// ```no_run
-    /// let builder = crisp_api::Crisp::builder().http_client(reqwest::Client::new());
+    /// ```
+    /// let builder = crisp_api::Crisp::builder().proxy("http://proxy.internal:3128");
     /// # let _ = builder;
     /// ```
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = crate::transport::ProxySetting::Url(url.into());
+        self
+    }
+
+    /// Connects straight to Crisp, whatever the proxy variables say.
+    ///
+    /// ```
+    /// let builder = crisp_api::Crisp::builder().no_proxy();
+    /// # let _ = builder;
+    /// ```
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = crate::transport::ProxySetting::None;
+        self
+    }
+
+    /// The TLS configuration for `https` connections, for custom root
+    /// certificates or a client certificate (default: rustls with the ring
+    /// provider and the Mozilla roots from `webpki-roots`). Its ALPN list is
+    /// set to HTTP/1.1.
+    ///
+    /// ```
+    /// let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    /// let mut roots = rustls::RootCertStore::empty();
+    /// roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    /// let tls = rustls::ClientConfig::builder_with_provider(provider)
+    ///     .with_safe_default_protocol_versions()
+    ///     .unwrap()
+    ///     .with_root_certificates(roots)
+    ///     .with_no_client_auth();
+    /// let builder = crisp_api::Crisp::builder().tls_config(tls);
+    /// # let _ = builder;
+    /// ```
+    pub fn tls_config(mut self, config: rustls::ClientConfig) -> Self {
+        self.tls = Some(config);
         self
     }
 
@@ -553,10 +589,13 @@ impl CrispBuilder {
         }
         let user_agent =
             self.user_agent.unwrap_or_else(|| concat!("crisp-api-rust/", env!("CARGO_PKG_VERSION")).to_owned());
-        let http = match self.http {
-            Some(http) => http,
-            None => default_http_client(&user_agent)?,
+        let user_agent = HeaderValue::from_str(&user_agent)
+            .map_err(|_| Error::invalid("the user agent is not a valid header value"))?;
+        let tls = match self.tls {
+            Some(tls) => tls,
+            None => default_tls()?,
         };
+        let http = crate::transport::http_client(tls, &self.proxy, DEFAULT_TIMEOUT)?;
         let authorization = match (&self.identifier, &self.key) {
             (Some(identifier), Some(key)) => Some(basic_authorization(identifier, key)),
             _ => None,
@@ -565,6 +604,7 @@ impl CrispBuilder {
             inner: Arc::new(Inner {
                 http,
                 base_url,
+                user_agent,
                 tier: self.tier,
                 identifier: self.identifier,
                 key: self.key,
@@ -583,44 +623,32 @@ impl CrispBuilder {
 /// version path (`…/v1`), which would silently reach the wrong routes.
 fn check_base_url(base_url: &str) -> Result<()> {
     let shown = crate::error::server_text(base_url, 200);
-    let url = reqwest::Url::parse(base_url)
-        .map_err(|err| Error::invalid(format!("the base URL `{shown}` is not a valid URL ({err})")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(Error::invalid(format!("the base URL `{shown}` must use http or https")));
+    let url: http::Uri =
+        base_url.parse().map_err(|err| Error::invalid(format!("the base URL `{shown}` is not a valid URL ({err})")))?;
+    if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none_or(str::is_empty) {
+        return Err(Error::invalid(format!("the base URL `{shown}` must use http or https and name a host")));
     }
-    let last = url.path_segments().and_then(|mut segments| segments.rfind(|segment| !segment.is_empty()));
-    if last != Some("v1") {
+    if url.query().is_some() {
+        return Err(Error::invalid(format!("the base URL `{shown}` must not have a query or a fragment")));
+    }
+    if url.path().trim_end_matches('/').rsplit('/').next() != Some("v1") {
         return Err(Error::invalid(format!(
             "the base URL `{shown}` does not end with the API version path `/v1` (as in {DEFAULT_BASE_URL})"
         )));
     }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::invalid(format!("the base URL `{shown}` must not have a query or a fragment")));
-    }
     Ok(())
 }
 
-/// reqwest over rustls with the ring provider and the webpki roots: no
-/// OpenSSL or cmake, no process-wide crypto provider, the same roots everywhere.
-/// Redirects are never followed (see the pipeline): the Crisp API does not
-/// redirect, and a redirect would carry the credentials elsewhere.
-fn default_http_client(user_agent: &str) -> Result<reqwest::Client> {
+/// rustls with the ring provider and the webpki roots: no OpenSSL or cmake,
+/// no process-wide crypto provider, the same roots everywhere.
+fn default_tls() -> Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|err| Error::invalid(format!("TLS setup failed: {err}")))?
         .with_root_certificates(roots)
-        .with_no_client_auth();
-    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-    reqwest::Client::builder()
-        .user_agent(user_agent)
-        .tls_backend_preconfigured(tls)
-        .connect_timeout(DEFAULT_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_idle_timeout(Duration::from_secs(45))
-        .build()
-        .map_err(|err| Error::invalid(format!("the HTTP client could not be built: {err}")))
+        .with_no_client_auth())
 }
 
 #[cfg(test)]

@@ -110,8 +110,8 @@ pub enum ErrorKind {
     },
     /// The connection could not be made or broke before a complete answer arrived.
     Transport {
-        /// The underlying HTTP error.
-        source: reqwest::Error,
+        /// What broke, with its cause chain.
+        source: TransportError,
         /// True when the request provably never reached the server (connection refused, DNS, TLS).
         before_sending: bool,
     },
@@ -358,7 +358,7 @@ impl fmt::Display for Error {
             }
             ErrorKind::Transport { source, before_sending } => {
                 let when = if *before_sending { "could not be sent" } else { "failed in transit" };
-                write!(f, "{request} {when}: {}", source.without_url_display())
+                write!(f, "{request} {when}: {source}")
             }
             ErrorKind::Decode { status, path, message, body_snippet } => write!(
                 f,
@@ -445,30 +445,47 @@ pub(crate) fn server_bytes(bytes: &[u8], max_bytes: usize) -> String {
     text
 }
 
-/// Formats a reqwest error with its cause chain but without the URL, which
-/// would repeat the route and may carry query values.
-trait WithoutUrlDisplay {
-    fn without_url_display(&self) -> String;
+/// A broken or refused HTTP connection: what failed (connecting, sending,
+/// reading the answer) and the underlying cause, reachable through
+/// [`source`](std::error::Error::source).
+///
+/// ```
+/// # fn show(err: &crisp_api::Error) {
+/// if let crisp_api::ErrorKind::Transport { source, before_sending } = err.kind() {
+///     eprintln!("{source} (nothing sent: {before_sending})");
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct TransportError {
+    stage: &'static str,
+    cause: Box<dyn std::error::Error + Send + Sync>,
 }
 
-impl WithoutUrlDisplay for reqwest::Error {
-    fn without_url_display(&self) -> String {
-        let mut text = if self.is_connect() {
-            "could not connect".to_owned()
-        } else if self.is_body() || self.is_decode() {
-            "the response body broke off".to_owned()
-        } else if self.is_request() {
-            "the connection failed".to_owned()
-        } else {
-            "HTTP error".to_owned()
-        };
-        let mut source = std::error::Error::source(self);
-        while let Some(cause) = source {
+impl TransportError {
+    pub(crate) fn new(stage: &'static str, cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self { stage, cause: cause.into() }
+    }
+}
+
+impl fmt::Display for TransportError {
+    /// The stage and the whole cause chain, escaped: causes may quote what a
+    /// peer sent. URLs never appear (hyper's errors carry none).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = self.stage.to_owned();
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&*self.cause);
+        while let Some(err) = cause {
             text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
+            text.push_str(&err.to_string());
+            cause = err.source();
         }
-        server_text(&text, 400)
+        f.write_str(&server_text(&text, 400))
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.cause)
     }
 }
 

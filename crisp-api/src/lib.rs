@@ -172,9 +172,10 @@ mod model_helpers;
 mod paging;
 mod pipeline;
 mod support;
+mod transport;
 
 pub use client::{Crisp, CrispBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, Tier};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, Result, TransportError};
 pub use generated::models;
 pub use pipeline::{MAX_RETRY_AFTER, Response, RetryPolicy};
 

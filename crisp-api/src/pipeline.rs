@@ -37,7 +37,7 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use crate::client::Crisp;
-use crate::error::{Error, ErrorKind, Result, server_bytes, server_text};
+use crate::error::{Error, ErrorKind, Result, TransportError, server_bytes, server_text};
 
 /// The longest `Retry-After` honoured or reported: a larger value (or a date
 /// further away) counts as this.
@@ -569,7 +569,7 @@ async fn run(
         },
     };
     let url = request_url(&inner.base_url, path, query);
-    let url = reqwest::Url::parse(&url).map_err(|err| Error::invalid(format!("the request URL is invalid: {err}")))?;
+    let url: http::Uri = url.parse().map_err(|err| Error::invalid(format!("the request URL is invalid: {err}")))?;
 
     let span = tracing::debug_span!(
         "crisp.request",
@@ -588,20 +588,22 @@ async fn run(
         let attempt_timeout = inner.attempt_timeout.map_or(remaining, |t| t.min(remaining));
 
         // Send.
-        let mut request = inner
-            .http
-            .request(method.clone(), url.clone())
-            .header(http::header::AUTHORIZATION, authorization.clone())
-            .header("x-crisp-tier", HeaderValue::from_static(inner.tier.as_str()));
-        if let Some(bytes) = &body {
-            request = request
-                .header(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(bytes.clone());
+        let mut request = http::Request::new(http_body_util::Full::new(body.clone().unwrap_or_default()));
+        *request.method_mut() = method.clone();
+        *request.uri_mut() = url.clone();
+        let headers = request.headers_mut();
+        headers.insert(http::header::AUTHORIZATION, authorization.clone());
+        headers.insert("x-crisp-tier", HeaderValue::from_static(inner.tier.as_str()));
+        if body.is_some() {
+            headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        if !inner.headers.contains_key(http::header::USER_AGENT) {
+            headers.insert(http::header::USER_AGENT, inner.user_agent.clone());
         }
         for (name, value) in &inner.headers {
-            request = request.header(name, value.clone());
+            headers.append(name, value.clone());
         }
-        let read = send_once(request, method, &url, inner.max_response_size);
+        let read = send_once(&inner.http, request, method, &url, inner.max_response_size);
         let outcome = match tokio::time::timeout(attempt_timeout, read).await {
             Ok(outcome) => outcome,
             Err(_) => Attempt::Failed {
@@ -651,38 +653,42 @@ fn record(span: &tracing::Span, attempt: u32, started: Instant, status: Option<S
 }
 
 /// One attempt: send, read the body (never past `limit`), classify the status.
-async fn send_once(request: reqwest::RequestBuilder, method: &Method, url: &reqwest::Url, limit: usize) -> Attempt {
-    let mut response = match request.send().await {
+async fn send_once(
+    http: &crate::transport::HttpClient,
+    request: http::Request<http_body_util::Full<Bytes>>,
+    method: &Method,
+    url: &http::Uri,
+    limit: usize,
+) -> Attempt {
+    let response = match http.request(request).await {
         Ok(response) => response,
         Err(source) => {
+            // A connection that was never made carried nothing.
             let before_sending = source.is_connect();
-            let error = Error::new(ErrorKind::Transport { source, before_sending });
+            let stage = if before_sending { "could not connect" } else { "the connection failed" };
+            let error = Error::new(ErrorKind::Transport { source: TransportError::new(stage, source), before_sending });
             return Attempt::Failed { error, retryable: true, reached_server: !before_sending, retry_after: None };
         }
     };
-    let status = response.status();
-    // Taken, not cloned: reading the body does not need them.
-    let headers = std::mem::take(response.headers_mut());
-    // The client built here never follows redirects; one given by the caller
-    // may have, which shows as a final URL other than the one requested.
-    if status.is_redirection() || response.url() != url {
-        let (location, target) = match headers.get(http::header::LOCATION) {
+    let (parts, mut incoming) = response.into_parts();
+    let (status, headers) = (parts.status, parts.headers);
+    // hyper never follows redirects; this one is reported, not followed.
+    if status.is_redirection() {
+        let (location, cross_origin) = match headers.get(http::header::LOCATION) {
             Some(value) => {
                 let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
-                let target = url.join(&text).ok();
-                (server_text(&text, 200), target)
+                (server_text(&text, 200), !same_origin(url, &text))
             }
-            None if response.url() != url => (server_text(response.url().as_str(), 200), Some(response.url().clone())),
-            None => (String::new(), None),
+            None => (String::new(), true),
         };
-        let cross_origin = target.is_none_or(|target| target.origin() != url.origin());
         let error = Error::new(ErrorKind::Redirect { status: status.as_u16(), location, cross_origin });
         return Attempt::Failed { error, retryable: false, reached_server: true, retry_after: None };
     }
     let limit = if status.is_success() { limit } else { limit.min(ERROR_BODY_LIMIT) };
-    let (bytes, complete) = match read_body(&mut response, limit, status.is_success()).await {
+    let (bytes, complete) = match read_body(&mut incoming, limit, status.is_success()).await {
         Ok(read) => read,
         Err(source) => {
+            let source = TransportError::new("the response body broke off", source);
             let error = Error::new(ErrorKind::Transport { source, before_sending: false });
             return Attempt::Failed { error, retryable: true, reached_server: true, retry_after: None };
         }
@@ -719,14 +725,22 @@ async fn send_once(request: reqwest::RequestBuilder, method: &Method, url: &reqw
 /// the bytes are its start). With `whole`, a declared length over the limit
 /// stops it before reading anything (the start is of no use). A body that
 /// arrives in one chunk is not copied.
-async fn read_body(response: &mut reqwest::Response, limit: usize, whole: bool) -> reqwest::Result<(Bytes, bool)> {
-    let declared = response.content_length();
+async fn read_body(
+    body: &mut hyper::body::Incoming,
+    limit: usize,
+    whole: bool,
+) -> std::result::Result<(Bytes, bool), hyper::Error> {
+    use http_body_util::BodyExt as _;
+    use hyper::body::Body as _;
+    let declared = body.size_hint().exact();
     if whole && declared.is_some_and(|length| length > limit as u64) {
         return Ok((Bytes::new(), false));
     }
     let mut single: Option<Bytes> = None;
     let mut joined = BytesMut::new();
-    while let Some(chunk) = response.chunk().await? {
+    while let Some(frame) = body.frame().await {
+        // Trailers carry no body bytes.
+        let Ok(chunk) = frame?.into_data() else { continue };
         let held = single.as_ref().map_or(joined.len(), Bytes::len);
         let room = limit - held;
         if chunk.len() > room {
@@ -765,6 +779,25 @@ fn parse_retry_after(value: &HeaderValue) -> Option<Duration> {
         date.duration_since(std::time::SystemTime::now()).unwrap_or_default()
     };
     Some(wait.min(MAX_RETRY_AFTER))
+}
+
+/// Whether a `Location` value points to the origin (scheme, host, port) of
+/// `url`: a relative reference does; an absolute one must match all three.
+fn same_origin(url: &http::Uri, location: &str) -> bool {
+    let Ok(target) = location.parse::<http::Uri>() else { return false };
+    if target.scheme().is_none() && target.authority().is_none() {
+        return !location.starts_with("//");
+    }
+    let port = |uri: &http::Uri| {
+        uri.port_u16().or(match uri.scheme_str() {
+            Some("https") => Some(443),
+            Some("http") => Some(80),
+            _ => None,
+        })
+    };
+    target.scheme() == url.scheme()
+        && target.host().map(str::to_ascii_lowercase) == url.host().map(str::to_ascii_lowercase)
+        && port(&target) == port(url)
 }
 
 #[derive(serde::Deserialize)]

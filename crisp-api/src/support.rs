@@ -77,8 +77,18 @@ macro_rules! open_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                Ok(Self::from_wire(value.as_ref()))
+                // Read in place: a known value allocates nothing.
+                struct WireVisitor;
+                impl serde::de::Visitor<'_> for WireVisitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E>(self, value: &str) -> Result<$name, E> {
+                        Ok($name::from_wire(value))
+                    }
+                }
+                deserializer.deserialize_str(WireVisitor)
             }
         }
     };
@@ -279,62 +289,131 @@ pub(crate) fn instant_after(duration: std::time::Duration) -> tokio::time::Insta
     now.checked_add(duration).or_else(|| now.checked_add(std::time::Duration::from_secs(86_400 * 365))).unwrap_or(now)
 }
 
-/// A number Crisp may send as an integer, a float or a numeric string.
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A number Crisp may send as an integer, a float, a numeric string or a
+/// boolean, read by one visitor: no buffering, no trial of one shape after
+/// another, and never an error for a value that is no number at all.
 enum LooseNumber {
     Unsigned(u64),
     Signed(i64),
     Float(f64),
-    Text(String),
-    Flag(bool),
-    /// Anything else (an object, a list): read as no number rather than an error.
-    Ignored(serde::de::IgnoredAny),
+    /// `null`, or a value that is no number (an object, a list, other text).
+    Missing,
 }
 
 impl LooseNumber {
     fn as_f64(&self) -> Option<f64> {
-        match self {
-            LooseNumber::Unsigned(v) => Some(*v as f64),
-            LooseNumber::Signed(v) => Some(*v as f64),
-            LooseNumber::Float(v) => Some(*v),
-            LooseNumber::Text(v) => v.trim().parse().ok(),
-            LooseNumber::Flag(v) => Some(f64::from(u8::from(*v))),
-            LooseNumber::Ignored(_) => None,
+        match *self {
+            LooseNumber::Unsigned(v) => Some(v as f64),
+            LooseNumber::Signed(v) => Some(v as f64),
+            LooseNumber::Float(v) => Some(v),
+            LooseNumber::Missing => None,
         }
+    }
+
+    /// Text read as an exact integer when it is one, else as a float.
+    fn parse(text: &str) -> Self {
+        let text = text.trim();
+        if let Ok(v) = text.parse::<u64>() {
+            LooseNumber::Unsigned(v)
+        } else if let Ok(v) = text.parse::<i64>() {
+            LooseNumber::Signed(v)
+        } else {
+            text.parse::<f64>().map_or(LooseNumber::Missing, LooseNumber::Float)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for LooseNumber {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(LooseNumberVisitor)
+    }
+}
+
+struct LooseNumberVisitor;
+
+impl<'de> serde::de::Visitor<'de> for LooseNumberVisitor {
+    type Value = LooseNumber;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a number, a numeric string, a boolean or null")
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<LooseNumber, E> {
+        Ok(LooseNumber::Unsigned(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<LooseNumber, E> {
+        Ok(LooseNumber::Signed(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<LooseNumber, E> {
+        Ok(LooseNumber::Float(v))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<LooseNumber, E> {
+        Ok(LooseNumber::Unsigned(u64::from(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<LooseNumber, E> {
+        Ok(LooseNumber::parse(v))
+    }
+
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<LooseNumber, E> {
+        Ok(LooseNumber::Missing)
+    }
+
+    fn visit_unit<E>(self) -> Result<LooseNumber, E> {
+        Ok(LooseNumber::Missing)
+    }
+
+    fn visit_none<E>(self) -> Result<LooseNumber, E> {
+        Ok(LooseNumber::Missing)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<LooseNumber, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<LooseNumber, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(LooseNumber::Missing)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<LooseNumber, A::Error> {
+        while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+        Ok(LooseNumber::Missing)
     }
 }
 
 /// Decodes an optional epoch-millisecond timestamp that may arrive as a float or string.
 pub(crate) fn timestamp<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
-    Ok(match Option::<LooseNumber>::deserialize(deserializer)? {
-        None => None,
-        Some(LooseNumber::Unsigned(v)) => Some(v),
-        Some(other) => other.as_f64().filter(|v| *v >= 0.0).map(|v| v as u64),
+    Ok(match LooseNumber::deserialize(deserializer)? {
+        LooseNumber::Unsigned(v) => Some(v),
+        LooseNumber::Signed(v) => u64::try_from(v).ok(),
+        other => other.as_f64().filter(|v| *v >= 0.0).map(|v| v as u64),
     })
+}
+
+/// The integer a loose number stands for: floats are truncated, and values
+/// out of the `i64` range saturate.
+fn to_integer(number: LooseNumber) -> Option<i64> {
+    match number {
+        LooseNumber::Signed(v) => Some(v),
+        LooseNumber::Unsigned(v) => Some(i64::try_from(v).unwrap_or(i64::MAX)),
+        other => other.as_f64().map(|v| v as i64),
+    }
 }
 
 /// Decodes an optional integer that may arrive as a float or string.
 pub(crate) fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
-    Ok(match Option::<LooseNumber>::deserialize(deserializer)? {
-        None => None,
-        Some(LooseNumber::Signed(v)) => Some(v),
-        Some(other) => other.as_f64().map(|v| v as i64),
-    })
+    LooseNumber::deserialize(deserializer).map(to_integer)
 }
 
 /// Decodes a list of integers, each of which may arrive as a float or string;
 /// an element that is no number at all is dropped rather than failing the model.
 pub(crate) fn integer_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<i64>>, D::Error> {
-    Ok(Option::<Vec<LooseNumber>>::deserialize(deserializer)?.map(|items| {
-        items
-            .into_iter()
-            .filter_map(|item| match item {
-                LooseNumber::Signed(v) => Some(v),
-                other => other.as_f64().map(|v| v as i64),
-            })
-            .collect()
-    }))
+    Ok(Option::<Vec<LooseNumber>>::deserialize(deserializer)?
+        .map(|items| items.into_iter().filter_map(to_integer).collect()))
 }
 
 /// Decodes a field where `null` means something: absent stays `None`, `null`
@@ -348,7 +427,7 @@ pub(crate) fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 
 /// Decodes an optional float that may arrive as an integer or a numeric string.
 pub(crate) fn number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
-    Ok(Option::<LooseNumber>::deserialize(deserializer)?.and_then(|v| v.as_f64()))
+    Ok(LooseNumber::deserialize(deserializer)?.as_f64())
 }
 
 #[cfg(test)]
@@ -371,6 +450,14 @@ mod tests {
         assert_eq!((n.at, n.count, n.ratio), (None, Some(1), Some(3.0)));
         let n: Numbers = serde_json::from_str("{}").unwrap();
         assert_eq!((n.at, n.count, n.ratio), (None, None, None));
+        // No number at all reads as none, never as an error.
+        let n: Numbers = serde_json::from_str(r#"{"at":{"a":[1,{}]},"count":[2],"ratio":"soon"}"#).unwrap();
+        assert_eq!((n.at, n.count, n.ratio), (None, None, None));
+        // Integers beyond what an f64 holds exactly stay exact, in numbers and in text.
+        let n: Numbers = serde_json::from_str(r#"{"at":"9007199254740993","count":-9007199254740993}"#).unwrap();
+        assert_eq!((n.at, n.count), (Some(9_007_199_254_740_993), Some(-9_007_199_254_740_993)));
+        let n: Numbers = serde_json::from_str(r#"{"at":-5,"count":18446744073709551615}"#).unwrap();
+        assert_eq!((n.at, n.count), (None, Some(i64::MAX)));
     }
 
     #[derive(serde::Deserialize, serde::Serialize, Default, Debug, PartialEq)]

@@ -455,3 +455,47 @@ async fn raw_calls_reach_the_path_they_name() {
     assert_eq!(data["ok"], true);
     assert!(server.requests()[0].starts_with("GET /v1/website/web%20site/conversations/1?per_page=20 HTTP/1.1"));
 }
+
+#[tokio::test]
+async fn a_proxy_sees_only_the_tunnel_request_and_its_own_credentials() {
+    // The proxy refuses the tunnel: nothing reaches Crisp, so even a write is retried.
+    let proxy = Hostile::start(vec![answer("403 Forbidden", &[], "")]).await;
+    let client = Crisp::builder()
+        .credentials("hostile-identifier", "hostile-key-never-shown")
+        .tier(Tier::Plugin)
+        .proxy(format!("http://proxy-user:proxy-pass@{}", proxy.addr))
+        .timeout(Duration::from_secs(5))
+        .retry(RetryPolicy::default().max_attempts(2).initial_backoff(Duration::from_millis(5)))
+        .build()
+        .unwrap();
+    for err in [get(&client).await.unwrap_err(), post(&client).await.unwrap_err()] {
+        assert!(matches!(err.kind(), ErrorKind::Transport { before_sending: true, .. }), "{err:?}");
+        assert!(!err.to_string().contains("proxy-pass"), "{err}");
+    }
+    let requests = proxy.requests();
+    assert_eq!(requests.len(), 4, "{requests:?}");
+    for request in &requests {
+        assert!(request.starts_with("CONNECT api.crisp.chat:443 HTTP/1.1\r\n"), "{request}");
+        // `proxy-user:proxy-pass`, and never the Crisp key.
+        assert!(
+            request.to_ascii_lowercase().contains("proxy-authorization: basic chjvehktdxnlcjpwcm94es1wyxnz"),
+            "{request}"
+        );
+        assert!(
+            !request.contains("hostile") && !request.to_ascii_lowercase().contains("\r\nauthorization:"),
+            "{request}"
+        );
+    }
+    // A plain-http base URL (a simulator) is reached directly, proxy or not.
+    let server = Hostile::start(vec![json("200 OK", r#"{"error":false,"data":{}}"#)]).await;
+    let direct = Crisp::builder()
+        .credentials("id", "key")
+        .base_url(server.base_url())
+        .proxy(format!("http://{}", proxy.addr))
+        .build()
+        .unwrap();
+    bounded(direct.website().get_conversation("website-1", "session-1")).await.unwrap();
+    assert_eq!((server.requests().len(), proxy.requests().len()), (1, 4));
+    let refused = Crisp::builder().proxy("socks5://127.0.0.1:1080").build().unwrap_err();
+    assert!(matches!(refused.kind(), ErrorKind::InvalidInput { .. }), "{refused:?}");
+}

@@ -1,8 +1,8 @@
 //! Where to connect: endpoint discovery over REST and the websocket URL.
 
 use http::Method;
-use reqwest::Url;
 use serde_json::Value;
+use url::Url;
 
 use super::RtmError;
 use crate::client::{Crisp, Tier};

@@ -10,13 +10,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
-use reqwest::Url;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_websockets::Message;
 use tracing::Instrument as _;
+use url::Url;
 
 use super::packet::{self, DEFAULT_NAMESPACE, Packet, SocketPacket};
 use super::transport::{self, Socket};
