@@ -34,8 +34,12 @@ pub(crate) fn is_blank(bytes: &[u8]) -> bool {
 /// `data`: a success for calls whose answer carries nothing (`Value`,
 /// `Option`), and a clear error for calls that must return data.
 pub(crate) fn decode_data<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T> {
-    let parsed =
-        if is_blank(bytes) { Ok(Envelope { data: None }) } else { serde_json::from_slice::<Envelope<T>>(bytes) };
+    // One UTF-8 check for the whole body rather than one per string (the
+    // text decoder trusts its input); bytes that are not UTF-8 read as
+    // U+FFFD instead of failing the answer. Only text, never bytes, is
+    // decoded, so each output type's decoder is compiled once.
+    let text = String::from_utf8_lossy(bytes);
+    let parsed = if is_blank(bytes) { Ok(Envelope { data: None }) } else { serde_json::from_str::<Envelope<T>>(&text) };
     match parsed {
         Ok(Envelope { data: Some(data) }) => Ok(data),
         // `data` absent or null: acceptable for untyped or optional results.
@@ -43,7 +47,7 @@ pub(crate) fn decode_data<T: DeserializeOwned>(status: StatusCode, bytes: &[u8])
             T::deserialize(Null).map_err(|_| failure(status, bytes, "data".into(), "the answer has no `data`".into()))
         }
         Err(err) => {
-            let (path, message) = path_of_failure(bytes, &err);
+            let (path, message) = path_of_failure(text.as_bytes(), &err);
             Err(failure(status, bytes, path, message))
         }
     }
@@ -423,6 +427,9 @@ mod tests {
             same_as_value_null::<crate::models::Conversation>();
             same_as_value_null::<crate::models::ConversationState>();
         }
+        // Bytes that are not UTF-8 read as U+FFFD; the answer still decodes.
+        let text = decode_data::<String>(StatusCode::OK, b"{\"data\":\"caf\xe9 \xff\"}").unwrap();
+        assert_eq!(text, "caf\u{fffd} \u{fffd}");
         assert!(decode_data::<String>(StatusCode::OK, b"{}").is_err());
         assert!(decode_data::<u64>(StatusCode::OK, b"{}").is_err());
         assert!(decode_data::<serde_json::Map<String, serde_json::Value>>(StatusCode::OK, b"{}").is_err());
