@@ -416,6 +416,127 @@ pub(crate) fn integer_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result
         .map(|items| items.into_iter().filter_map(to_integer).collect()))
 }
 
+/// A model read member by member: what the generated `Deserialize` impls
+/// share. Every field is optional, so reading starts from `Default` and each
+/// member overwrites its field; members the model does not know are skipped.
+pub(crate) trait Members: Default {
+    /// The model's name, for error messages.
+    const NAME: &'static str;
+
+    /// Reads the value of member `key` from `map` into its field.
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error>;
+}
+
+/// Decodes a [`Members`] model from an object.
+pub(crate) fn deserialize_members<'de, T: Members, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+    struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+
+    impl<'de, T: Members> serde::de::Visitor<'de> for ObjectVisitor<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "struct {}", T::NAME)
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+            let mut value = T::default();
+            while let Some(key) = map.next_key::<MemberName<'de>>()? {
+                value.member(key.as_str(), &mut map)?;
+            }
+            Ok(value)
+        }
+    }
+
+    deserializer.deserialize_map(ObjectVisitor(std::marker::PhantomData))
+}
+
+/// A member name, borrowed from the input when it can be.
+enum MemberName<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl MemberName<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            MemberName::Borrowed(name) => name,
+            MemberName::Owned(name) => name,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MemberName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for NameVisitor {
+            type Value = MemberName<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+
+            fn visit_borrowed_str<E>(self, name: &'de str) -> Result<MemberName<'de>, E> {
+                Ok(MemberName::Borrowed(name))
+            }
+
+            fn visit_str<E>(self, name: &str) -> Result<MemberName<'de>, E> {
+                Ok(MemberName::Owned(name.to_owned()))
+            }
+
+            fn visit_string<E>(self, name: String) -> Result<MemberName<'de>, E> {
+                Ok(MemberName::Owned(name))
+            }
+        }
+
+        deserializer.deserialize_identifier(NameVisitor)
+    }
+}
+
+/// Seeds that read a member through one of the lenient decoders below.
+macro_rules! lenient_seed {
+    ($($(#[$meta:meta])* $seed:ident => $decoder:ident -> $value:ty;)*) => {$(
+        $(#[$meta])*
+        pub(crate) struct $seed;
+
+        impl<'de> serde::de::DeserializeSeed<'de> for $seed {
+            type Value = $value;
+
+            fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<$value, D::Error> {
+                $decoder(deserializer)
+            }
+        }
+    )*};
+}
+
+lenient_seed! {
+    /// Reads a member with [`timestamp`].
+    Timestamp => timestamp -> Option<u64>;
+    /// Reads a member with [`integer`].
+    Integer => integer -> Option<i64>;
+    /// Reads a member with [`number`].
+    Number => number -> Option<f64>;
+    /// Reads a member with [`integer_list`].
+    IntegerList => integer_list -> Option<Vec<i64>>;
+}
+
+/// Reads a member with [`nullable`].
+pub(crate) struct Nullable<T>(std::marker::PhantomData<T>);
+
+impl<T> Nullable<T> {
+    pub(crate) fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> serde::de::DeserializeSeed<'de> for Nullable<T> {
+    type Value = Option<Option<T>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        nullable(deserializer)
+    }
+}
+
 /// Decodes a field where `null` means something: absent stays `None`, `null`
 /// becomes `Some(None)`, a value `Some(Some(value))`. Serde's derive alone
 /// folds `null` into `None`, which would lose the difference on a round trip.
@@ -485,6 +606,50 @@ mod tests {
         let w: Write = serde_json::from_str(r#"{"fingerprints":[163408415737326.0,"2",3,{}]}"#).unwrap();
         assert_eq!(w.fingerprints, Some(vec![163_408_415_737_326, 2, 3]));
         assert_eq!(serde_json::to_string(&w).unwrap(), r#"{"fingerprints":[163408415737326,2,3]}"#);
+    }
+
+    #[derive(Default, Debug, PartialEq)]
+    struct Model {
+        name: Option<String>,
+        count: Option<i64>,
+        inbox: Option<Option<String>>,
+    }
+
+    impl super::Members for Model {
+        const NAME: &'static str = "Model";
+
+        fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+            match key {
+                "name" | "nickname" => self.name = map.next_value()?,
+                "count" => self.count = map.next_value_seed(super::Integer)?,
+                "inbox" => self.inbox = map.next_value_seed(super::Nullable::new())?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl<'de> serde::Deserialize<'de> for Model {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            super::deserialize_members(deserializer)
+        }
+    }
+
+    #[test]
+    fn members_are_read_by_name_whatever_the_source() {
+        let text = r#"{"n\u0061me":"Jo","count":"3","inbox":null,"new":{"deep":[1,{"x":null}]}}"#;
+        let expected = Model { name: Some("Jo".into()), count: Some(3), inbox: Some(None) };
+        assert_eq!(serde_json::from_str::<Model>(text).unwrap(), expected);
+        // From a `Value`, as events are: member names arrive as owned strings.
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::from_value::<Model>(value).unwrap(), expected);
+        // Aliases, repeated members (the last one wins), absent and null members.
+        let model: Model = serde_json::from_str(r#"{"nickname":"A","name":"B","count":null}"#).unwrap();
+        assert_eq!(model, Model { name: Some("B".into()), ..Model::default() });
+        let err = serde_json::from_str::<Model>(r#"["Jo"]"#).unwrap_err().to_string();
+        assert!(err.starts_with("invalid type: sequence, expected struct Model"), "{err}");
     }
 
     super::open_enum! {

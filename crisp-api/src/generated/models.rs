@@ -30,17 +30,56 @@ Offline => "offline",
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BrowserInfo {
     /// Major version of the browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub major: Option<String>,
     /// Full version of the browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Name of the browser (for example `Chrome` or `Firefox`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for BrowserInfo {
+    const NAME: &'static str = "BrowserInfo";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "major" => self.major = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for BrowserInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for BrowserInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.major {
+            map.serialize_entry("major", value)?;
+        }
+        if let Some(value) = &self.version {
+            map.serialize_entry("version", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `BucketURLRequest`.
@@ -64,20 +103,62 @@ pub struct BrowserInfo {
  }
  ```"##]
 #[cfg(feature = "bucket")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BucketURLRequest {
     /// What the upload is for: `upload`, `avatar`, `website`, `campaign`, `helpdesk`, `status` or `processing`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Caller-chosen identifier, echoed in the generated event to correlate it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// File to upload: its name and MIME type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<BucketURLRequestFile>,
     /// Object the file is attached to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<BucketURLRequestResource>,
+}
+
+#[cfg(feature = "bucket")]
+impl crate::support::Members for BucketURLRequest {
+    const NAME: &'static str = "BucketURLRequest";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "namespace" => self.namespace = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "file" => self.file = map.next_value()?,
+            "resource" => self.resource = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "bucket")]
+impl<'de> serde::Deserialize<'de> for BucketURLRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "bucket")]
+impl serde::Serialize for BucketURLRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.namespace {
+            map.serialize_entry("namespace", value)?;
+        }
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+        if let Some(value) = &self.file {
+            map.serialize_entry("file", value)?;
+        }
+        if let Some(value) = &self.resource {
+            map.serialize_entry("resource", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `BucketURLRequestFile`.
@@ -91,14 +172,50 @@ pub struct BucketURLRequest {
  }
  ```"##]
 #[cfg(feature = "bucket")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BucketURLRequestFile {
     /// Name of the file to upload, with its extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// MIME type of the file to upload.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+#[cfg(feature = "bucket")]
+impl crate::support::Members for BucketURLRequestFile {
+    const NAME: &'static str = "BucketURLRequestFile";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "bucket")]
+impl<'de> serde::Deserialize<'de> for BucketURLRequestFile {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "bucket")]
+impl serde::Serialize for BucketURLRequestFile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `BucketURLRequestResource`.
@@ -112,14 +229,50 @@ pub struct BucketURLRequestFile {
  }
  ```"##]
 #[cfg(feature = "bucket")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BucketURLRequestResource {
     /// Kind of object the file is attached to (for example `website`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Identifier of the object the file is attached to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+}
+
+#[cfg(feature = "bucket")]
+impl crate::support::Members for BucketURLRequestResource {
+    const NAME: &'static str = "BucketURLRequestResource";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "bucket")]
+impl<'de> serde::Deserialize<'de> for BucketURLRequestResource {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "bucket")]
+impl serde::Serialize for BucketURLRequestResource {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConnectionInfo`.
@@ -133,14 +286,50 @@ pub struct BucketURLRequestResource {
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConnectionInfo {
     /// Internet service provider of the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isp: Option<String>,
     /// Autonomous system number of the visitor's network.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asn: Option<String>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for ConnectionInfo {
+    const NAME: &'static str = "ConnectionInfo";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "isp" => self.isp = map.next_value()?,
+            "asn" => self.asn = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for ConnectionInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for ConnectionInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.isp {
+            map.serialize_entry("isp", value)?;
+        }
+        if let Some(value) = &self.asn {
+            map.serialize_entry("asn", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `Conversation`.
@@ -279,77 +468,176 @@ pub struct ConnectionInfo {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Conversation {
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Identifier of the contact profile linked to the conversation, when the visitor is a known contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
     /// State of the conversation: `pending`, `unresolved` or `resolved`. One of [`ConversationState`](crate::models::ConversationState).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ConversationState>,
     /// State of the conversation as a number: 0 pending, 1 unresolved, 2 resolved.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub status: Option<i64>,
     /// Whether the visitor's identity is verified in this conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
     /// Whether incoming messages from this visitor are blocked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_blocked: Option<bool>,
     /// Whether the visitor is connected to the chat box: `online` or `offline`. One of [`Availability`](crate::models::Availability).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<Availability>,
     /// Visitor activity: whether active now and when last active.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<ConversationActive>,
     /// Excerpt of the last message of the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message: Option<String>,
     /// Summary of the last message of the conversation: type, sender side, excerpt and fingerprint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_message: Option<ConversationPreviewMessage>,
     /// Topic of the conversation, as free text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
     /// Identity verifications done for the visitor, each with the identity, method and a note.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verifications: Option<Vec<ConversationVerification>>,
     /// External participants of the conversation (for example extra email recipients).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<ConversationParticipant>>,
     /// User identifiers of the operators mentioned in the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
     /// Typing indicators of the conversation, for the operator side and the visitor side.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compose: Option<ConversationCompose>,
     /// Number of unread messages in the conversation, for the operator side and the visitor side.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unread: Option<ConversationUnread>,
     /// Operator the conversation is assigned to, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned: Option<ConversationAssigned>,
     /// Visitor details of the conversation: name, email, phone, segments, custom data, device and more.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ConversationMeta>,
     /// Time the conversation was created, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
     /// Time of the last change in the conversation (such as a new message), in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
     /// Time since when the visitor has been waiting for an operator reply, in Unix epoch milliseconds; absent when nobody is waiting.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub waiting_since: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for Conversation {
+    const NAME: &'static str = "Conversation";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "session_id" => self.session_id = map.next_value()?,
+            "website_id" => self.website_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "people_id" => self.people_id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "status" => self.status = map.next_value_seed(crate::support::Integer)?,
+            "is_verified" => self.is_verified = map.next_value()?,
+            "is_blocked" => self.is_blocked = map.next_value()?,
+            "availability" => self.availability = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "last_message" => self.last_message = map.next_value()?,
+            "preview_message" => self.preview_message = map.next_value()?,
+            "topic" => self.topic = map.next_value()?,
+            "verifications" => self.verifications = map.next_value()?,
+            "participants" => self.participants = map.next_value()?,
+            "mentions" => self.mentions = map.next_value()?,
+            "compose" => self.compose = map.next_value()?,
+            "unread" => self.unread = map.next_value()?,
+            "assigned" => self.assigned = map.next_value()?,
+            "meta" => self.meta = map.next_value()?,
+            "created_at" => self.created_at = map.next_value_seed(crate::support::Timestamp)?,
+            "updated_at" => self.updated_at = map.next_value_seed(crate::support::Timestamp)?,
+            "waiting_since" => self.waiting_since = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for Conversation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for Conversation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.people_id {
+            map.serialize_entry("people_id", value)?;
+        }
+        if let Some(value) = &self.state {
+            map.serialize_entry("state", value)?;
+        }
+        if let Some(value) = &self.status {
+            map.serialize_entry("status", value)?;
+        }
+        if let Some(value) = &self.is_verified {
+            map.serialize_entry("is_verified", value)?;
+        }
+        if let Some(value) = &self.is_blocked {
+            map.serialize_entry("is_blocked", value)?;
+        }
+        if let Some(value) = &self.availability {
+            map.serialize_entry("availability", value)?;
+        }
+        if let Some(value) = &self.active {
+            map.serialize_entry("active", value)?;
+        }
+        if let Some(value) = &self.last_message {
+            map.serialize_entry("last_message", value)?;
+        }
+        if let Some(value) = &self.preview_message {
+            map.serialize_entry("preview_message", value)?;
+        }
+        if let Some(value) = &self.topic {
+            map.serialize_entry("topic", value)?;
+        }
+        if let Some(value) = &self.verifications {
+            map.serialize_entry("verifications", value)?;
+        }
+        if let Some(value) = &self.participants {
+            map.serialize_entry("participants", value)?;
+        }
+        if let Some(value) = &self.mentions {
+            map.serialize_entry("mentions", value)?;
+        }
+        if let Some(value) = &self.compose {
+            map.serialize_entry("compose", value)?;
+        }
+        if let Some(value) = &self.unread {
+            map.serialize_entry("unread", value)?;
+        }
+        if let Some(value) = &self.assigned {
+            map.serialize_entry("assigned", value)?;
+        }
+        if let Some(value) = &self.meta {
+            map.serialize_entry("meta", value)?;
+        }
+        if let Some(value) = &self.created_at {
+            map.serialize_entry("created_at", value)?;
+        }
+        if let Some(value) = &self.updated_at {
+            map.serialize_entry("updated_at", value)?;
+        }
+        if let Some(value) = &self.waiting_since {
+            map.serialize_entry("waiting_since", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationActive`.
@@ -363,14 +651,50 @@ pub struct Conversation {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationActive {
     /// Whether the visitor is active on the website right now.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub now: Option<bool>,
     /// Time the visitor was last active, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub last: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationActive {
+    const NAME: &'static str = "ConversationActive";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "now" => self.now = map.next_value()?,
+            "last" => self.last = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationActive {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationActive {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.now {
+            map.serialize_entry("now", value)?;
+        }
+        if let Some(value) = &self.last {
+            map.serialize_entry("last", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationAnimationMessageContent`.
@@ -384,14 +708,50 @@ pub struct ConversationActive {
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationAnimationMessageContent {
     /// URL of the animated image (for example a GIF).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// MIME type of the animation, for example `image/gif`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for ConversationAnimationMessageContent {
+    const NAME: &'static str = "ConversationAnimationMessageContent";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for ConversationAnimationMessageContent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for ConversationAnimationMessageContent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationAssigned`.
@@ -404,11 +764,44 @@ pub struct ConversationAnimationMessageContent {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationAssigned {
     /// User identifier of the operator the conversation is assigned to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationAssigned {
+    const NAME: &'static str = "ConversationAssigned";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "user_id" => self.user_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationAssigned {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationAssigned {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationAudioMessageContent`.
@@ -423,17 +816,56 @@ pub struct ConversationAssigned {
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationAudioMessageContent {
     /// URL of the audio recording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// MIME type of the recording, for example `audio/webm` or `audio/mpeg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Length of the audio recording, in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub duration: Option<i64>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for ConversationAudioMessageContent {
+    const NAME: &'static str = "ConversationAudioMessageContent";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "duration" => self.duration = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for ConversationAudioMessageContent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for ConversationAudioMessageContent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.duration {
+            map.serialize_entry("duration", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationBlock`.
@@ -448,11 +880,44 @@ pub struct ConversationAudioMessageContent {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationBlock {
     /// Whether incoming messages from the visitor are blocked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationBlock {
+    const NAME: &'static str = "ConversationBlock";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "blocked" => self.blocked = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.blocked {
+            map.serialize_entry("blocked", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationBrowsing`.
@@ -469,17 +934,56 @@ pub struct ConversationBlock {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationBrowsing {
     /// Identifier of the co-browsing session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browsing_id: Option<String>,
     /// Secret token to attach to the co-browsing stream.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browsing_token: Option<String>,
     /// User-Agent of the visitor's browser being shared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub useragent: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationBrowsing {
+    const NAME: &'static str = "ConversationBrowsing";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "browsing_id" => self.browsing_id = map.next_value()?,
+            "browsing_token" => self.browsing_token = map.next_value()?,
+            "useragent" => self.useragent = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationBrowsing {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationBrowsing {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.browsing_id {
+            map.serialize_entry("browsing_id", value)?;
+        }
+        if let Some(value) = &self.browsing_token {
+            map.serialize_entry("browsing_token", value)?;
+        }
+        if let Some(value) = &self.useragent {
+            map.serialize_entry("useragent", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationCall`.
@@ -494,11 +998,44 @@ pub struct ConversationBrowsing {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationCall {
     /// Identifier of the call, used to signal on it or hang it up.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationCall {
+    const NAME: &'static str = "ConversationCall";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "call_id" => self.call_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationCall {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationCall {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.call_id {
+            map.serialize_entry("call_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationCarouselMessageContent`.
@@ -524,14 +1061,50 @@ pub struct ConversationCall {
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationCarouselMessageContent {
     /// Introduction text shown above the cards.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Cards of the carousel, each with a title, description, image and buttons.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Vec<ConversationCarouselMessageContentTarget>>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for ConversationCarouselMessageContent {
+    const NAME: &'static str = "ConversationCarouselMessageContent";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "targets" => self.targets = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for ConversationCarouselMessageContent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for ConversationCarouselMessageContent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.text {
+            map.serialize_entry("text", value)?;
+        }
+        if let Some(value) = &self.targets {
+            map.serialize_entry("targets", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationCarouselMessageContentTarget`.
@@ -552,20 +1125,62 @@ pub struct ConversationCarouselMessageContent {
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationCarouselMessageContentTarget {
     /// Heading of the carousel card, shown in bold above its text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Text of the card, under its title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// URL of the card's image.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// Buttons shown under the carousel card, each with a label and a URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actions: Option<Vec<ConversationCarouselMessageContentTargetAction>>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for ConversationCarouselMessageContentTarget {
+    const NAME: &'static str = "ConversationCarouselMessageContentTarget";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "title" => self.title = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "actions" => self.actions = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for ConversationCarouselMessageContentTarget {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for ConversationCarouselMessageContentTarget {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.title {
+            map.serialize_entry("title", value)?;
+        }
+        if let Some(value) = &self.description {
+            map.serialize_entry("description", value)?;
+        }
+        if let Some(value) = &self.image {
+            map.serialize_entry("image", value)?;
+        }
+        if let Some(value) = &self.actions {
+            map.serialize_entry("actions", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationCarouselMessageContentTargetAction`.
@@ -579,14 +1194,50 @@ pub struct ConversationCarouselMessageContentTarget {
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationCarouselMessageContentTargetAction {
     /// Text of the button.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// URL opened when the button is clicked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for ConversationCarouselMessageContentTargetAction {
+    const NAME: &'static str = "ConversationCarouselMessageContentTargetAction";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "label" => self.label = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for ConversationCarouselMessageContentTargetAction {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for ConversationCarouselMessageContentTargetAction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.label {
+            map.serialize_entry("label", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationCompose`.
@@ -620,14 +1271,50 @@ pub struct ConversationCarouselMessageContentTargetAction {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationCompose {
     /// Typing indicator of the operator side.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<ConversationComposeAtom>,
     /// Typing indicator of the visitor side.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor: Option<ConversationComposeAtom>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationCompose {
+    const NAME: &'static str = "ConversationCompose";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "operator" => self.operator = map.next_value()?,
+            "visitor" => self.visitor = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationCompose {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationCompose {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.operator {
+            map.serialize_entry("operator", value)?;
+        }
+        if let Some(value) = &self.visitor {
+            map.serialize_entry("visitor", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationComposeAtom`.
@@ -648,23 +1335,68 @@ pub struct ConversationCompose {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationComposeAtom {
     /// Typing state: `start` (typing) or `stop`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Excerpt of the text being typed, when shared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
     /// Time the typing state was last updated, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// Operator who is typing: user identifier, nickname and avatar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationComposeAtomUser>,
     /// Whether the typing comes from an automation (bot or AI agent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationComposeAtom {
+    const NAME: &'static str = "ConversationComposeAtom";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "excerpt" => self.excerpt = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            "user" => self.user = map.next_value()?,
+            "automated" => self.automated = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationComposeAtom {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationComposeAtom {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.excerpt {
+            map.serialize_entry("excerpt", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        if let Some(value) = &self.user {
+            map.serialize_entry("user", value)?;
+        }
+        if let Some(value) = &self.automated {
+            map.serialize_entry("automated", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationComposeAtomUser`.
@@ -679,17 +1411,56 @@ pub struct ConversationComposeAtom {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationComposeAtomUser {
     /// User identifier of the operator typing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Name of the operator typing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// URL of the typing operator's avatar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationComposeAtomUser {
+    const NAME: &'static str = "ConversationComposeAtomUser";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "user_id" => self.user_id = map.next_value()?,
+            "nickname" => self.nickname = map.next_value()?,
+            "avatar" => self.avatar = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationComposeAtomUser {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationComposeAtomUser {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        if let Some(value) = &self.nickname {
+            map.serialize_entry("nickname", value)?;
+        }
+        if let Some(value) = &self.avatar {
+            map.serialize_entry("avatar", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationComposeMessageNew`.
@@ -708,23 +1479,68 @@ pub struct ConversationComposeAtomUser {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationComposeMessageNew {
     /// Typing state to show: `start` or `stop`. One of [`ConversationComposeMessageNewType`](crate::models::ConversationComposeMessageNewType).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationComposeMessageNewType>,
     /// Side that is typing: `user` or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MessageFrom>,
     /// Excerpt of the text being typed, shown as a live preview.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
     /// When true, the typing indicator is not shown to the other side.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stealth: Option<bool>,
     /// Whether the typing comes from an automation (bot or AI agent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationComposeMessageNew {
+    const NAME: &'static str = "ConversationComposeMessageNew";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "excerpt" => self.excerpt = map.next_value()?,
+            "stealth" => self.stealth = map.next_value()?,
+            "automated" => self.automated = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationComposeMessageNew {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationComposeMessageNew {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.from {
+            map.serialize_entry("from", value)?;
+        }
+        if let Some(value) = &self.excerpt {
+            map.serialize_entry("excerpt", value)?;
+        }
+        if let Some(value) = &self.stealth {
+            map.serialize_entry("stealth", value)?;
+        }
+        if let Some(value) = &self.automated {
+            map.serialize_entry("automated", value)?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(feature = "website")]
@@ -757,20 +1573,62 @@ Stop => "stop",
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationEvent {
     /// Name or text of the custom event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Custom data attached to the event, a flat JSON object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
     /// Colour of the event marker, by name (for example `red`, `green`, `blue`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// Time the event happened, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationEvent {
+    const NAME: &'static str = "ConversationEvent";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "data" => self.data = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.text {
+            map.serialize_entry("text", value)?;
+        }
+        if let Some(value) = &self.data {
+            map.serialize_entry("data", value)?;
+        }
+        if let Some(value) = &self.color {
+            map.serialize_entry("color", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationEventMessageContent`.
@@ -784,14 +1642,50 @@ pub struct ConversationEvent {
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationEventMessageContent {
     /// Namespace of the event, which tells what happened (for example a state change).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Optional text shown with the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for ConversationEventMessageContent {
+    const NAME: &'static str = "ConversationEventMessageContent";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "namespace" => self.namespace = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for ConversationEventMessageContent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for ConversationEventMessageContent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.namespace {
+            map.serialize_entry("namespace", value)?;
+        }
+        if let Some(value) = &self.text {
+            map.serialize_entry("text", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationFieldMessageContent`.
@@ -808,23 +1702,68 @@ pub struct ConversationEventMessageContent {
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationFieldMessageContent {
     /// Identifier of the field, chosen by the sender, returned with the answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Question or label shown above the input.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Help text (placeholder) shown in or under the input.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explain: Option<String>,
     /// Value the visitor entered; empty until answered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Whether the visitor must fill the field before continuing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for ConversationFieldMessageContent {
+    const NAME: &'static str = "ConversationFieldMessageContent";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "explain" => self.explain = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "required" => self.required = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for ConversationFieldMessageContent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for ConversationFieldMessageContent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+        if let Some(value) = &self.text {
+            map.serialize_entry("text", value)?;
+        }
+        if let Some(value) = &self.explain {
+            map.serialize_entry("explain", value)?;
+        }
+        if let Some(value) = &self.value {
+            map.serialize_entry("value", value)?;
+        }
+        if let Some(value) = &self.required {
+            map.serialize_entry("required", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationFile`.
@@ -843,23 +1782,68 @@ pub struct ConversationFieldMessageContent {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationFile {
     /// Name of the file, with its extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// MIME type of the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// URL to download the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Fingerprint of the message that carried the file.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
     /// Time the file was sent, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationFile {
+    const NAME: &'static str = "ConversationFile";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "fingerprint" => self.fingerprint = map.next_value_seed(crate::support::Integer)?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationFile {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationFile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        if let Some(value) = &self.fingerprint {
+            map.serialize_entry("fingerprint", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationFileMessageContent`.
@@ -874,17 +1858,56 @@ pub struct ConversationFile {
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationFileMessageContent {
     /// File name shown to the recipient, with its extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Public URL where the file can be downloaded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// MIME type of the file, for example `image/png` or `application/pdf`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for ConversationFileMessageContent {
+    const NAME: &'static str = "ConversationFileMessageContent";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for ConversationFileMessageContent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for ConversationFileMessageContent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationMessage`.
@@ -950,71 +1973,164 @@ pub struct ConversationFileMessageContent {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationMessage {
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Message type: `text`, `note`, `file`, `animation`, `audio`, `picker`, `field`, `carousel` or `event`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationMessageType>,
     /// Side that sent the message: `user` (the visitor or contact) or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MessageFrom>,
     /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`. One of [`MessageOrigin`](crate::models::MessageOrigin).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<MessageOrigin>,
     /// Content of the message: a string for `text` and `note`, an object whose shape depends on `type` otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<ConversationMessageContent>,
     /// Link previews generated for URLs found in the message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview: Option<Vec<ConversationMessagePreview>>,
     /// Identifiers of the operators mentioned (with @) in the message or conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
     /// Channel on which the message was read (for example `chat` or `email`); empty while it is unread.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read: Option<String>,
     /// Channel to which the message was delivered (for example `chat` or `email`); empty while it is not delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered: Option<String>,
     /// Why the message was not delivered, when it was ignored (for example a blocked or invalid recipient).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignored: Option<serde_json::Map<String, serde_json::Value>>,
     /// Whether the message was edited after it was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited: Option<bool>,
     /// Whether the message content was machine-translated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated: Option<bool>,
     /// Whether the message or action was produced by an automation (bot, trigger or AI agent) rather than typed by a human.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
     /// Whether the message was stamped (acknowledged as stored) by the server.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamped: Option<bool>,
     /// Integer identifying the message within its conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
     /// Time the message was sent, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// Author of the message: type, user identifier, nickname and avatar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
     /// Links from the message to other objects (for example a helpdesk article or a URL), each with a type, name and target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<Vec<ConversationMessageReference>>,
     /// Reference to the original (raw) form of the message, when one is kept.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<ConversationMessageOriginal>,
     /// Extra rendering properties of the message, as a JSON object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationMessage {
+    const NAME: &'static str = "ConversationMessage";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "session_id" => self.session_id = map.next_value()?,
+            "website_id" => self.website_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "origin" => self.origin = map.next_value()?,
+            "content" => self.content = map.next_value()?,
+            "preview" => self.preview = map.next_value()?,
+            "mentions" => self.mentions = map.next_value()?,
+            "read" => self.read = map.next_value()?,
+            "delivered" => self.delivered = map.next_value()?,
+            "ignored" => self.ignored = map.next_value()?,
+            "edited" => self.edited = map.next_value()?,
+            "translated" => self.translated = map.next_value()?,
+            "automated" => self.automated = map.next_value()?,
+            "stamped" => self.stamped = map.next_value()?,
+            "fingerprint" => self.fingerprint = map.next_value_seed(crate::support::Integer)?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            "user" => self.user = map.next_value()?,
+            "references" => self.references = map.next_value()?,
+            "original" => self.original = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationMessage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.from {
+            map.serialize_entry("from", value)?;
+        }
+        if let Some(value) = &self.origin {
+            map.serialize_entry("origin", value)?;
+        }
+        if let Some(value) = &self.content {
+            map.serialize_entry("content", value)?;
+        }
+        if let Some(value) = &self.preview {
+            map.serialize_entry("preview", value)?;
+        }
+        if let Some(value) = &self.mentions {
+            map.serialize_entry("mentions", value)?;
+        }
+        if let Some(value) = &self.read {
+            map.serialize_entry("read", value)?;
+        }
+        if let Some(value) = &self.delivered {
+            map.serialize_entry("delivered", value)?;
+        }
+        if let Some(value) = &self.ignored {
+            map.serialize_entry("ignored", value)?;
+        }
+        if let Some(value) = &self.edited {
+            map.serialize_entry("edited", value)?;
+        }
+        if let Some(value) = &self.translated {
+            map.serialize_entry("translated", value)?;
+        }
+        if let Some(value) = &self.automated {
+            map.serialize_entry("automated", value)?;
+        }
+        if let Some(value) = &self.stamped {
+            map.serialize_entry("stamped", value)?;
+        }
+        if let Some(value) = &self.fingerprint {
+            map.serialize_entry("fingerprint", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        if let Some(value) = &self.user {
+            map.serialize_entry("user", value)?;
+        }
+        if let Some(value) = &self.references {
+            map.serialize_entry("references", value)?;
+        }
+        if let Some(value) = &self.original {
+            map.serialize_entry("original", value)?;
+        }
+        if let Some(value) = &self.properties {
+            map.serialize_entry("properties", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationMessageContent`: the same shape as `json`.
@@ -1038,11 +2154,44 @@ pub type ConversationMessageContent = serde_json::Value;
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationMessageDispatched {
     /// Fingerprint (integer identifier) given to the message just sent; use it to update, remove or track the message.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationMessageDispatched {
+    const NAME: &'static str = "ConversationMessageDispatched";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "fingerprint" => self.fingerprint = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationMessageDispatched {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationMessageDispatched {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.fingerprint {
+            map.serialize_entry("fingerprint", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationMessageNew`.
@@ -1089,50 +2238,122 @@ pub struct ConversationMessageDispatched {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationMessageNew {
     /// Side that sent the message: `user` (the visitor or contact) or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MessageFrom>,
     /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`. One of [`MessageOrigin`](crate::models::MessageOrigin).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<MessageOrigin>,
     /// Caller-chosen integer identifying the message in the conversation; the server picks one when it is absent.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
     /// Operator the message is shown as sent by: identifier, nickname and avatar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
     /// Objects the message links to, each with a type, a display name and a target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<Vec<ConversationMessageReference>>,
     /// Reference to the original (raw) form of the message, when one is kept.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<ConversationMessageOriginal>,
     /// Extra rendering properties of the message, as a JSON object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Map<String, serde_json::Value>>,
     /// Time to record for the message, in Unix epoch milliseconds; the server uses the current time when it is absent.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// When true, the message is delivered without alerting the other side (no notification).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stealth: Option<bool>,
     /// Whether the message content was machine-translated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated: Option<bool>,
     /// Whether the message or action was produced by an automation (bot, trigger or AI agent) rather than typed by a human.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
     /// Message type: `text`, `note`, `file`, `animation`, `audio`, `picker`, `field`, `carousel` or `event`; it decides the shape of `content`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationMessageType>,
     /// Content of the message: a string for `text` and `note`, an object whose shape depends on `type` otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
     /// User identifiers of the operators mentioned in the message, who get notified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationMessageNew {
+    const NAME: &'static str = "ConversationMessageNew";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "from" => self.from = map.next_value()?,
+            "origin" => self.origin = map.next_value()?,
+            "fingerprint" => self.fingerprint = map.next_value_seed(crate::support::Integer)?,
+            "user" => self.user = map.next_value()?,
+            "references" => self.references = map.next_value()?,
+            "original" => self.original = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            "stealth" => self.stealth = map.next_value()?,
+            "translated" => self.translated = map.next_value()?,
+            "automated" => self.automated = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "content" => self.content = map.next_value()?,
+            "mentions" => self.mentions = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationMessageNew {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationMessageNew {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.from {
+            map.serialize_entry("from", value)?;
+        }
+        if let Some(value) = &self.origin {
+            map.serialize_entry("origin", value)?;
+        }
+        if let Some(value) = &self.fingerprint {
+            map.serialize_entry("fingerprint", value)?;
+        }
+        if let Some(value) = &self.user {
+            map.serialize_entry("user", value)?;
+        }
+        if let Some(value) = &self.references {
+            map.serialize_entry("references", value)?;
+        }
+        if let Some(value) = &self.original {
+            map.serialize_entry("original", value)?;
+        }
+        if let Some(value) = &self.properties {
+            map.serialize_entry("properties", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        if let Some(value) = &self.stealth {
+            map.serialize_entry("stealth", value)?;
+        }
+        if let Some(value) = &self.translated {
+            map.serialize_entry("translated", value)?;
+        }
+        if let Some(value) = &self.automated {
+            map.serialize_entry("automated", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.content {
+            map.serialize_entry("content", value)?;
+        }
+        if let Some(value) = &self.mentions {
+            map.serialize_entry("mentions", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationMessageOriginal`.
@@ -1145,11 +2366,44 @@ pub struct ConversationMessageNew {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationMessageOriginal {
     /// Identifier of the original (raw) form of a message, to fetch with Get Original Message In Conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationMessageOriginal {
+    const NAME: &'static str = "ConversationMessageOriginal";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "original_id" => self.original_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationMessageOriginal {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationMessageOriginal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.original_id {
+            map.serialize_entry("original_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationMessagePreview`.
@@ -1170,23 +2424,68 @@ pub struct ConversationMessageOriginal {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationMessagePreview {
     /// URL found in the message that the preview describes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Name of the website the link points to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// Title of the linked page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Preview content of the linked page: excerpt, image and embeddable player.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview: Option<ConversationMessagePreviewInformation>,
     /// Whether the preview has been fetched and is complete.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamped: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationMessagePreview {
+    const NAME: &'static str = "ConversationMessagePreview";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "website" => self.website = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "preview" => self.preview = map.next_value()?,
+            "stamped" => self.stamped = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationMessagePreview {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationMessagePreview {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        if let Some(value) = &self.website {
+            map.serialize_entry("website", value)?;
+        }
+        if let Some(value) = &self.title {
+            map.serialize_entry("title", value)?;
+        }
+        if let Some(value) = &self.preview {
+            map.serialize_entry("preview", value)?;
+        }
+        if let Some(value) = &self.stamped {
+            map.serialize_entry("stamped", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationMessagePreviewInformation`.
@@ -1201,17 +2500,56 @@ pub struct ConversationMessagePreview {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationMessagePreviewInformation {
     /// Short text excerpt of the linked page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
     /// URL of the main image of the linked page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// URL of an embeddable player for the linked page (for example a video).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embed: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationMessagePreviewInformation {
+    const NAME: &'static str = "ConversationMessagePreviewInformation";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "excerpt" => self.excerpt = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "embed" => self.embed = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationMessagePreviewInformation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationMessagePreviewInformation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.excerpt {
+            map.serialize_entry("excerpt", value)?;
+        }
+        if let Some(value) = &self.image {
+            map.serialize_entry("image", value)?;
+        }
+        if let Some(value) = &self.embed {
+            map.serialize_entry("embed", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationMessageReference`.
@@ -1226,17 +2564,56 @@ pub struct ConversationMessagePreviewInformation {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationMessageReference {
     /// Kind of object referenced (for example `url`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Display name of the referenced object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Where the reference points: a URL or an identifier, depending on `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationMessageReference {
+    const NAME: &'static str = "ConversationMessageReference";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "target" => self.target = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationMessageReference {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationMessageReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.target {
+            map.serialize_entry("target", value)?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(any(feature = "events", feature = "website"))]
@@ -1279,20 +2656,62 @@ Event => "event",
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationMessageUser {
     /// Kind of author, as a short code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// User identifier of the author, when the author is an operator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Name shown for the author of the message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// URL of the author's avatar image.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for ConversationMessageUser {
+    const NAME: &'static str = "ConversationMessageUser";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "user_id" => self.user_id = map.next_value()?,
+            "nickname" => self.nickname = map.next_value()?,
+            "avatar" => self.avatar = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for ConversationMessageUser {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for ConversationMessageUser {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        if let Some(value) = &self.nickname {
+            map.serialize_entry("nickname", value)?;
+        }
+        if let Some(value) = &self.avatar {
+            map.serialize_entry("avatar", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationMeta`.
@@ -1358,44 +2777,110 @@ pub struct ConversationMessageUser {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationMeta {
     /// Name of the visitor, as shown in the inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// Email address of the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Phone number of the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// IP address the visitor last connected from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
     /// URL of the visitor's avatar image.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Custom data of the conversation, a flat JSON object of keys to string, number or boolean values.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
     /// Network the visitor connects through: internet provider and autonomous system.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection: Option<ConnectionInfo>,
     /// Device details of the visitor: capabilities, location, system, time zone and languages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<DeviceInfo>,
     /// Segments (tags) of the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
     /// Postal address of the visitor, as free text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Subject of the conversation (for an email, its subject line).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Channel the conversation started on: `chat`, `email` or a plugin URN.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationMeta {
+    const NAME: &'static str = "ConversationMeta";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "nickname" => self.nickname = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "phone" => self.phone = map.next_value()?,
+            "ip" => self.ip = map.next_value()?,
+            "avatar" => self.avatar = map.next_value()?,
+            "data" => self.data = map.next_value()?,
+            "connection" => self.connection = map.next_value()?,
+            "device" => self.device = map.next_value()?,
+            "segments" => self.segments = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "origin" => self.origin = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationMeta {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationMeta {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.nickname {
+            map.serialize_entry("nickname", value)?;
+        }
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.phone {
+            map.serialize_entry("phone", value)?;
+        }
+        if let Some(value) = &self.ip {
+            map.serialize_entry("ip", value)?;
+        }
+        if let Some(value) = &self.avatar {
+            map.serialize_entry("avatar", value)?;
+        }
+        if let Some(value) = &self.data {
+            map.serialize_entry("data", value)?;
+        }
+        if let Some(value) = &self.connection {
+            map.serialize_entry("connection", value)?;
+        }
+        if let Some(value) = &self.device {
+            map.serialize_entry("device", value)?;
+        }
+        if let Some(value) = &self.segments {
+            map.serialize_entry("segments", value)?;
+        }
+        if let Some(value) = &self.address {
+            map.serialize_entry("address", value)?;
+        }
+        if let Some(value) = &self.subject {
+            map.serialize_entry("subject", value)?;
+        }
+        if let Some(value) = &self.origin {
+            map.serialize_entry("origin", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationNew`.
@@ -1410,11 +2895,44 @@ pub struct ConversationMeta {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationNew {
     /// Session identifier of the conversation just created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationNew {
+    const NAME: &'static str = "ConversationNew";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "session_id" => self.session_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationNew {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationNew {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationOriginal`.
@@ -1437,29 +2955,80 @@ pub struct ConversationNew {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationOriginal {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of this original message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_id: Option<String>,
     /// MIME type of the original content, for example `text/html` for an email body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Headers of the original message (for an email, its MIME headers).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<serde_json::Map<String, serde_json::Value>>,
     /// Raw content of the original message, such as the full HTML of an email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     /// Time the original message was received, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationOriginal {
+    const NAME: &'static str = "ConversationOriginal";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "original_id" => self.original_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "content" => self.content = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationOriginal {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationOriginal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.original_id {
+            map.serialize_entry("original_id", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.headers {
+            map.serialize_entry("headers", value)?;
+        }
+        if let Some(value) = &self.content {
+            map.serialize_entry("content", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationPage`.
@@ -1477,20 +3046,62 @@ pub struct ConversationOriginal {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationPage {
     /// Title of the page the visitor browsed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_title: Option<String>,
     /// URL of the page the visitor browsed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_url: Option<String>,
     /// URL of the page the visitor came from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_referrer: Option<String>,
     /// Time the visitor opened the page, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationPage {
+    const NAME: &'static str = "ConversationPage";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "page_title" => self.page_title = map.next_value()?,
+            "page_url" => self.page_url = map.next_value()?,
+            "page_referrer" => self.page_referrer = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationPage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationPage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.page_title {
+            map.serialize_entry("page_title", value)?;
+        }
+        if let Some(value) = &self.page_url {
+            map.serialize_entry("page_url", value)?;
+        }
+        if let Some(value) = &self.page_referrer {
+            map.serialize_entry("page_referrer", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationParticipant`.
@@ -1504,14 +3115,50 @@ pub struct ConversationPage {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationParticipant {
     /// Kind of participant (for example `email`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Address of the participant, such as an email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationParticipant {
+    const NAME: &'static str = "ConversationParticipant";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "target" => self.target = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationParticipant {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationParticipant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.target {
+            map.serialize_entry("target", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationParticipants`.
@@ -1531,11 +3178,44 @@ pub struct ConversationParticipant {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationParticipants {
     /// External participants of the conversation, each with a type and target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<ConversationParticipant>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationParticipants {
+    const NAME: &'static str = "ConversationParticipants";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "participants" => self.participants = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationParticipants {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationParticipants {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.participants {
+            map.serialize_entry("participants", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationParticipantsSave`.
@@ -1562,17 +3242,56 @@ pub struct ConversationParticipants {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationParticipantsSave {
     /// New list of external participants; it replaces the old one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<ConversationParticipant>>,
     /// Operator making the change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
     /// Channel the change is made from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationParticipantsSave {
+    const NAME: &'static str = "ConversationParticipantsSave";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "participants" => self.participants = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "origin" => self.origin = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationParticipantsSave {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationParticipantsSave {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.participants {
+            map.serialize_entry("participants", value)?;
+        }
+        if let Some(value) = &self.user {
+            map.serialize_entry("user", value)?;
+        }
+        if let Some(value) = &self.origin {
+            map.serialize_entry("origin", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationPickerMessageContent`.
@@ -1599,20 +3318,62 @@ pub struct ConversationParticipantsSave {
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationPickerMessageContent {
     /// Identifier of the picker, chosen by the sender, returned with the answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Question shown above the choices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Choices offered, each with a value, label, optional icon and selection state.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub choices: Option<Vec<ConversationPickerMessageContentChoice>>,
     /// Whether the visitor must pick a choice before continuing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for ConversationPickerMessageContent {
+    const NAME: &'static str = "ConversationPickerMessageContent";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "choices" => self.choices = map.next_value()?,
+            "required" => self.required = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for ConversationPickerMessageContent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for ConversationPickerMessageContent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+        if let Some(value) = &self.text {
+            map.serialize_entry("text", value)?;
+        }
+        if let Some(value) = &self.choices {
+            map.serialize_entry("choices", value)?;
+        }
+        if let Some(value) = &self.required {
+            map.serialize_entry("required", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationPickerMessageContentChoice`.
@@ -1632,23 +3393,68 @@ pub struct ConversationPickerMessageContent {
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationPickerMessageContentChoice {
     /// Machine value of the choice, returned when it is picked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Emoji shown before the label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// Text of the choice shown to the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Whether this choice has been picked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected: Option<bool>,
     /// Optional action run when the choice is picked, such as opening a URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ConversationPickerMessageContentChoiceAction>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for ConversationPickerMessageContentChoice {
+    const NAME: &'static str = "ConversationPickerMessageContentChoice";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            "icon" => self.icon = map.next_value()?,
+            "label" => self.label = map.next_value()?,
+            "selected" => self.selected = map.next_value()?,
+            "action" => self.action = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for ConversationPickerMessageContentChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for ConversationPickerMessageContentChoice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.value {
+            map.serialize_entry("value", value)?;
+        }
+        if let Some(value) = &self.icon {
+            map.serialize_entry("icon", value)?;
+        }
+        if let Some(value) = &self.label {
+            map.serialize_entry("label", value)?;
+        }
+        if let Some(value) = &self.selected {
+            map.serialize_entry("selected", value)?;
+        }
+        if let Some(value) = &self.action {
+            map.serialize_entry("action", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationPickerMessageContentChoiceAction`.
@@ -1662,14 +3468,50 @@ pub struct ConversationPickerMessageContentChoice {
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationPickerMessageContentChoiceAction {
     /// Kind of action (for example `frame`, which opens the target URL).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Target of the action, typically a URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for ConversationPickerMessageContentChoiceAction {
+    const NAME: &'static str = "ConversationPickerMessageContentChoiceAction";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "target" => self.target = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for ConversationPickerMessageContentChoiceAction {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for ConversationPickerMessageContentChoiceAction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.target {
+            map.serialize_entry("target", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationPreviewMessage`.
@@ -1685,20 +3527,62 @@ pub struct ConversationPickerMessageContentChoiceAction {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationPreviewMessage {
     /// Type of the last message (`text`, `file`, `note`...). One of [`ConversationMessageType`](crate::models::ConversationMessageType).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationMessageType>,
     /// Side that sent the last message: `user` or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MessageFrom>,
     /// Short excerpt of the last message's text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
     /// Fingerprint (integer identifier) of the last message.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationPreviewMessage {
+    const NAME: &'static str = "ConversationPreviewMessage";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "excerpt" => self.excerpt = map.next_value()?,
+            "fingerprint" => self.fingerprint = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationPreviewMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationPreviewMessage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.from {
+            map.serialize_entry("from", value)?;
+        }
+        if let Some(value) = &self.excerpt {
+            map.serialize_entry("excerpt", value)?;
+        }
+        if let Some(value) = &self.fingerprint {
+            map.serialize_entry("fingerprint", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationReadMessageMark`.
@@ -1717,17 +3601,56 @@ pub struct ConversationPreviewMessage {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationReadMessageMark {
     /// Side that has read the messages: `user` or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MessageFrom>,
     /// Channel where the messages were read: `chat`, `email` or a plugin URN. One of [`MessageOrigin`](crate::models::MessageOrigin).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<MessageOrigin>,
     /// Fingerprints of the messages to mark; all messages when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer_list")]
     pub fingerprints: Option<Vec<i64>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationReadMessageMark {
+    const NAME: &'static str = "ConversationReadMessageMark";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "from" => self.from = map.next_value()?,
+            "origin" => self.origin = map.next_value()?,
+            "fingerprints" => self.fingerprints = map.next_value_seed(crate::support::IntegerList)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationReadMessageMark {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationReadMessageMark {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.from {
+            map.serialize_entry("from", value)?;
+        }
+        if let Some(value) = &self.origin {
+            map.serialize_entry("origin", value)?;
+        }
+        if let Some(value) = &self.fingerprints {
+            map.serialize_entry("fingerprints", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationRelations`.
@@ -1747,11 +3670,44 @@ pub struct ConversationReadMessageMark {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationRelations {
     /// Conversations related to this one: its parent and its children.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversations: Option<ConversationRelationsConversations>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationRelations {
+    const NAME: &'static str = "ConversationRelations";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "conversations" => self.conversations = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationRelations {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationRelations {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.conversations {
+            map.serialize_entry("conversations", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationRelationsConversations`.
@@ -1767,14 +3723,50 @@ pub struct ConversationRelations {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationRelationsConversations {
     /// Session identifier of the parent conversation, when this one was split from or linked under it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
     /// Session identifiers of the conversations split from or linked under this one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<String>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationRelationsConversations {
+    const NAME: &'static str = "ConversationRelationsConversations";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "parent" => self.parent = map.next_value()?,
+            "children" => self.children = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationRelationsConversations {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationRelationsConversations {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.parent {
+            map.serialize_entry("parent", value)?;
+        }
+        if let Some(value) = &self.children {
+            map.serialize_entry("children", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationRoutingAssign`.
@@ -1791,11 +3783,44 @@ pub struct ConversationRelationsConversations {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationRoutingAssign {
     /// Operator the conversation is assigned to; absent when unassigned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned: Option<ConversationRoutingAssignAssigned>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationRoutingAssign {
+    const NAME: &'static str = "ConversationRoutingAssign";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "assigned" => self.assigned = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationRoutingAssign {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationRoutingAssign {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.assigned {
+            map.serialize_entry("assigned", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationRoutingAssignAssigned`.
@@ -1808,11 +3833,44 @@ pub struct ConversationRoutingAssign {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationRoutingAssignAssigned {
     /// User identifier of the assigned operator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationRoutingAssignAssigned {
+    const NAME: &'static str = "ConversationRoutingAssignAssigned";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "user_id" => self.user_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationRoutingAssignAssigned {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationRoutingAssignAssigned {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationRoutingAssignUpdate`.
@@ -1830,14 +3888,50 @@ pub struct ConversationRoutingAssignAssigned {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationRoutingAssignUpdate {
     /// Operator to assign the conversation to (by user identifier).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned: Option<ConversationRoutingAssignUpdateAssigned>,
     /// When true, the assigned operator is not notified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silent: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationRoutingAssignUpdate {
+    const NAME: &'static str = "ConversationRoutingAssignUpdate";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "assigned" => self.assigned = map.next_value()?,
+            "silent" => self.silent = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationRoutingAssignUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationRoutingAssignUpdate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.assigned {
+            map.serialize_entry("assigned", value)?;
+        }
+        if let Some(value) = &self.silent {
+            map.serialize_entry("silent", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationRoutingAssignUpdateAssigned`.
@@ -1850,11 +3944,44 @@ pub struct ConversationRoutingAssignUpdate {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationRoutingAssignUpdateAssigned {
     /// User identifier of the operator to assign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationRoutingAssignUpdateAssigned {
+    const NAME: &'static str = "ConversationRoutingAssignUpdateAssigned";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "user_id" => self.user_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationRoutingAssignUpdateAssigned {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationRoutingAssignUpdateAssigned {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationSpam`.
@@ -1878,26 +4005,74 @@ pub struct ConversationRoutingAssignUpdateAssigned {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationSpam {
     /// Identifier of the item held back by the spam filter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spam_id: Option<String>,
     /// Channel the spam came through (for example `email`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Why the item was judged spam, as a short code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Extra facts about the spam item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
     /// Headers of the held-back message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<serde_json::Map<String, serde_json::Value>>,
     /// Time the item was caught, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationSpam {
+    const NAME: &'static str = "ConversationSpam";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "spam_id" => self.spam_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationSpam {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationSpam {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.spam_id {
+            map.serialize_entry("spam_id", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.reason {
+            map.serialize_entry("reason", value)?;
+        }
+        if let Some(value) = &self.metadata {
+            map.serialize_entry("metadata", value)?;
+        }
+        if let Some(value) = &self.headers {
+            map.serialize_entry("headers", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationSpamContent`.
@@ -1924,29 +4099,80 @@ pub struct ConversationSpam {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationSpamContent {
     /// Identifier of the item held back by the spam filter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spam_id: Option<String>,
     /// Channel the spam came through (for example `email`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Why the item was judged spam, as a short code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Extra facts about the spam item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
     /// Headers of the held-back message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<serde_json::Map<String, serde_json::Value>>,
     /// Time the item was caught, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// Content of the held-back message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationSpamContent {
+    const NAME: &'static str = "ConversationSpamContent";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "spam_id" => self.spam_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            "content" => self.content = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationSpamContent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationSpamContent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.spam_id {
+            map.serialize_entry("spam_id", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.reason {
+            map.serialize_entry("reason", value)?;
+        }
+        if let Some(value) = &self.metadata {
+            map.serialize_entry("metadata", value)?;
+        }
+        if let Some(value) = &self.headers {
+            map.serialize_entry("headers", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        if let Some(value) = &self.content {
+            map.serialize_entry("content", value)?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(any(feature = "events", feature = "website"))]
@@ -1976,11 +4202,44 @@ Resolved => "resolved",
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationStateData {
     /// State of the conversation: `pending`, `unresolved` or `resolved`. One of [`ConversationState`](crate::models::ConversationState).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ConversationState>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationStateData {
+    const NAME: &'static str = "ConversationStateData";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "state" => self.state = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationStateData {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationStateData {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.state {
+            map.serialize_entry("state", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationSuggestedData`.
@@ -1996,14 +4255,50 @@ pub struct ConversationStateData {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationSuggestedData {
     /// Custom data key used on conversations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Number of conversations that use the key.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationSuggestedData {
+    const NAME: &'static str = "ConversationSuggestedData";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "count" => self.count = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationSuggestedData {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationSuggestedData {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.key {
+            map.serialize_entry("key", value)?;
+        }
+        if let Some(value) = &self.count {
+            map.serialize_entry("count", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationSuggestedSegment`.
@@ -2019,14 +4314,50 @@ pub struct ConversationSuggestedData {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationSuggestedSegment {
     /// Segment used on conversations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment: Option<String>,
     /// Number of conversations that carry the segment.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationSuggestedSegment {
+    const NAME: &'static str = "ConversationSuggestedSegment";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "segment" => self.segment = map.next_value()?,
+            "count" => self.count = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationSuggestedSegment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationSuggestedSegment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.segment {
+            map.serialize_entry("segment", value)?;
+        }
+        if let Some(value) = &self.count {
+            map.serialize_entry("count", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationUnread`.
@@ -2040,14 +4371,50 @@ pub struct ConversationSuggestedSegment {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationUnread {
     /// Number of messages the operators have not read yet.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub operator: Option<i64>,
     /// Number of messages the visitor has not read yet.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub visitor: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationUnread {
+    const NAME: &'static str = "ConversationUnread";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "operator" => self.operator = map.next_value_seed(crate::support::Integer)?,
+            "visitor" => self.visitor = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationUnread {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationUnread {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.operator {
+            map.serialize_entry("operator", value)?;
+        }
+        if let Some(value) = &self.visitor {
+            map.serialize_entry("visitor", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationUnreadMessageMark`.
@@ -2062,11 +4429,44 @@ pub struct ConversationUnread {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationUnreadMessageMark {
     /// Side for which the conversation is marked unread: `user` or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MessageFrom>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationUnreadMessageMark {
+    const NAME: &'static str = "ConversationUnreadMessageMark";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "from" => self.from = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationUnreadMessageMark {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationUnreadMessageMark {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.from {
+            map.serialize_entry("from", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationVerification`.
@@ -2081,17 +4481,56 @@ pub struct ConversationUnreadMessageMark {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationVerification {
     /// What was verified: `email` or `phone`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
     /// How it was verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     /// Free-text note about the verification.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotation: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationVerification {
+    const NAME: &'static str = "ConversationVerification";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "identity" => self.identity = map.next_value()?,
+            "method" => self.method = map.next_value()?,
+            "annotation" => self.annotation = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.identity {
+            map.serialize_entry("identity", value)?;
+        }
+        if let Some(value) = &self.method {
+            map.serialize_entry("method", value)?;
+        }
+        if let Some(value) = &self.annotation {
+            map.serialize_entry("annotation", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationVerify`.
@@ -2113,14 +4552,50 @@ pub struct ConversationVerification {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationVerify {
     /// Whether the visitor's identity is verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
     /// Verifications done, each with identity, method and note.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verifications: Option<Vec<ConversationVerification>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationVerify {
+    const NAME: &'static str = "ConversationVerify";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "verified" => self.verified = map.next_value()?,
+            "verifications" => self.verifications = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationVerify {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationVerify {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.verified {
+            map.serialize_entry("verified", value)?;
+        }
+        if let Some(value) = &self.verifications {
+            map.serialize_entry("verifications", value)?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(feature = "website")]
@@ -2150,17 +4625,56 @@ Phone => "phone",
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationVerifyIdentityRedeem {
     /// What is being verified: `email` or `phone`. One of [`ConversationVerifyIdentity`](crate::models::ConversationVerifyIdentity).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<ConversationVerifyIdentity>,
     /// Verification token the visitor received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// Email address or phone number the token was sent to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationVerifyIdentityRedeem {
+    const NAME: &'static str = "ConversationVerifyIdentityRedeem";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "identity" => self.identity = map.next_value()?,
+            "token" => self.token = map.next_value()?,
+            "recipient" => self.recipient = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationVerifyIdentityRedeem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationVerifyIdentityRedeem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.identity {
+            map.serialize_entry("identity", value)?;
+        }
+        if let Some(value) = &self.token {
+            map.serialize_entry("token", value)?;
+        }
+        if let Some(value) = &self.recipient {
+            map.serialize_entry("recipient", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationVerifyIdentityRequest`.
@@ -2177,17 +4691,56 @@ pub struct ConversationVerifyIdentityRedeem {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationVerifyIdentityRequest {
     /// What to verify: `email` or `phone`. One of [`ConversationVerifyIdentity`](crate::models::ConversationVerifyIdentity).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<ConversationVerifyIdentity>,
     /// How the verification challenge is sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<ConversationVerifyMethod>,
     /// Email address or phone number that receives the challenge.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationVerifyIdentityRequest {
+    const NAME: &'static str = "ConversationVerifyIdentityRequest";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "identity" => self.identity = map.next_value()?,
+            "method" => self.method = map.next_value()?,
+            "recipient" => self.recipient = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationVerifyIdentityRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationVerifyIdentityRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.identity {
+            map.serialize_entry("identity", value)?;
+        }
+        if let Some(value) = &self.method {
+            map.serialize_entry("method", value)?;
+        }
+        if let Some(value) = &self.recipient {
+            map.serialize_entry("recipient", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationVerifyMethod`: the same shape as `string`.
@@ -2215,14 +4768,50 @@ pub type ConversationVerifyMethod = String;
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationWidgetAction {
     /// Identifier to match the `widget:action:processed` event that answers this action.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
     /// How delivery to the plugin is retried.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<ConversationWidgetActionStrategy>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationWidgetAction {
+    const NAME: &'static str = "ConversationWidgetAction";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "correlation_id" => self.correlation_id = map.next_value()?,
+            "strategy" => self.strategy = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationWidgetAction {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationWidgetAction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.correlation_id {
+            map.serialize_entry("correlation_id", value)?;
+        }
+        if let Some(value) = &self.strategy {
+            map.serialize_entry("strategy", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `ConversationWidgetActionStrategy`.
@@ -2236,14 +4825,50 @@ pub struct ConversationWidgetAction {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationWidgetActionStrategy {
     /// Number of delivery attempts to the plugin.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub attempts: Option<i64>,
     /// Time after which delivery gives up.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub exhaustion: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for ConversationWidgetActionStrategy {
+    const NAME: &'static str = "ConversationWidgetActionStrategy";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "attempts" => self.attempts = map.next_value_seed(crate::support::Integer)?,
+            "exhaustion" => self.exhaustion = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for ConversationWidgetActionStrategy {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for ConversationWidgetActionStrategy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.attempts {
+            map.serialize_entry("attempts", value)?;
+        }
+        if let Some(value) = &self.exhaustion {
+            map.serialize_entry("exhaustion", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `Coordinates`.
@@ -2257,14 +4882,50 @@ pub struct ConversationWidgetActionStrategy {
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Coordinates {
     /// Latitude in decimal degrees (-90 to 90, north positive).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
     /// Longitude in decimal degrees (-180 to 180, east positive).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for Coordinates {
+    const NAME: &'static str = "Coordinates";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "latitude" => self.latitude = map.next_value_seed(crate::support::Number)?,
+            "longitude" => self.longitude = map.next_value_seed(crate::support::Number)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for Coordinates {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for Coordinates {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.latitude {
+            map.serialize_entry("latitude", value)?;
+        }
+        if let Some(value) = &self.longitude {
+            map.serialize_entry("longitude", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `DeviceInfo`.
@@ -2308,23 +4969,68 @@ pub struct Coordinates {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceInfo {
     /// Features the visitor's chat box supports.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<String>>,
     /// Location of the visitor, found from their IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<GeolocationInfo>,
     /// Operating system, browser engine, browser and user agent of the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<SystemInfo>,
     /// Time zone of the visitor's device, as an offset from UTC in minutes.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub timezone: Option<i64>,
     /// Languages of the visitor's browser, as locale codes, preferred first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for DeviceInfo {
+    const NAME: &'static str = "DeviceInfo";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "capabilities" => self.capabilities = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "system" => self.system = map.next_value()?,
+            "timezone" => self.timezone = map.next_value_seed(crate::support::Integer)?,
+            "locales" => self.locales = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for DeviceInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for DeviceInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.capabilities {
+            map.serialize_entry("capabilities", value)?;
+        }
+        if let Some(value) = &self.geolocation {
+            map.serialize_entry("geolocation", value)?;
+        }
+        if let Some(value) = &self.system {
+            map.serialize_entry("system", value)?;
+        }
+        if let Some(value) = &self.timezone {
+            map.serialize_entry("timezone", value)?;
+        }
+        if let Some(value) = &self.locales {
+            map.serialize_entry("locales", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EngineInfo`.
@@ -2338,14 +5044,50 @@ pub struct DeviceInfo {
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EngineInfo {
     /// Name of the rendering engine (for example `Blink`, `WebKit` or `Gecko`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Version of the rendering engine.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for EngineInfo {
+    const NAME: &'static str = "EngineInfo";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for EngineInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for EngineInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.version {
+            map.serialize_entry("version", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsBrowsingRequestInitiated`.
@@ -2365,26 +5107,74 @@ pub struct EngineInfo {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsBrowsingRequestInitiated {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Identifier of the co-browsing session the visitor accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browsing_id: Option<String>,
     /// Secret token to attach to the co-browsing stream.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browsing_token: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsBrowsingRequestInitiated {
+    const NAME: &'static str = "EventsBrowsingRequestInitiated";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "browsing_id" => self.browsing_id = map.next_value()?,
+            "browsing_token" => self.browsing_token = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsBrowsingRequestInitiated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsBrowsingRequestInitiated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.browsing_id {
+            map.serialize_entry("browsing_id", value)?;
+        }
+        if let Some(value) = &self.browsing_token {
+            map.serialize_entry("browsing_token", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsBrowsingRequestRejected`: the same shape as `EventsSessionGeneric`.
@@ -2423,32 +5213,86 @@ pub type EventsBrowsingRequestRejected = EventsSessionGeneric;
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsBucketURLGenerated {
     /// Side the upload is made for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Identifier given in the request, to correlate it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Identifier of the uploader (user or plugin).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// Object the upload is attached to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<EventsBucketURLGeneratedResource>,
     /// Limits of the upload.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<EventsBucketURLGeneratedPolicy>,
     /// MIME type of the file to upload.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Upload and download URLs of the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<EventsBucketURLGeneratedUrl>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsBucketURLGenerated {
+    const NAME: &'static str = "EventsBucketURLGenerated";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "from" => self.from = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "identifier" => self.identifier = map.next_value()?,
+            "resource" => self.resource = map.next_value()?,
+            "policy" => self.policy = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsBucketURLGenerated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsBucketURLGenerated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.from {
+            map.serialize_entry("from", value)?;
+        }
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+        if let Some(value) = &self.identifier {
+            map.serialize_entry("identifier", value)?;
+        }
+        if let Some(value) = &self.resource {
+            map.serialize_entry("resource", value)?;
+        }
+        if let Some(value) = &self.policy {
+            map.serialize_entry("policy", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsBucketURLGeneratedPolicy`.
@@ -2461,11 +5305,44 @@ pub struct EventsBucketURLGenerated {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsBucketURLGeneratedPolicy {
     /// Largest accepted file size, in bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub size_limit: Option<i64>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsBucketURLGeneratedPolicy {
+    const NAME: &'static str = "EventsBucketURLGeneratedPolicy";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "size_limit" => self.size_limit = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsBucketURLGeneratedPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsBucketURLGeneratedPolicy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.size_limit {
+            map.serialize_entry("size_limit", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsBucketURLGeneratedResource`.
@@ -2479,14 +5356,50 @@ pub struct EventsBucketURLGeneratedPolicy {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsBucketURLGeneratedResource {
     /// Kind of object the upload is attached to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Identifier of the object the upload is attached to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsBucketURLGeneratedResource {
+    const NAME: &'static str = "EventsBucketURLGeneratedResource";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsBucketURLGeneratedResource {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsBucketURLGeneratedResource {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsBucketURLGeneratedUrl`.
@@ -2500,14 +5413,50 @@ pub struct EventsBucketURLGeneratedResource {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsBucketURLGeneratedUrl {
     /// Public URL of the file once uploaded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
     /// Signed URL to upload the file to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsBucketURLGeneratedUrl {
+    const NAME: &'static str = "EventsBucketURLGeneratedUrl";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "resource" => self.resource = map.next_value()?,
+            "signed" => self.signed = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsBucketURLGeneratedUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsBucketURLGeneratedUrl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.resource {
+            map.serialize_entry("resource", value)?;
+        }
+        if let Some(value) = &self.signed {
+            map.serialize_entry("signed", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsCallRequestInitiated`.
@@ -2526,23 +5475,68 @@ pub struct EventsBucketURLGeneratedUrl {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsCallRequestInitiated {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Identifier of the call the visitor started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsCallRequestInitiated {
+    const NAME: &'static str = "EventsCallRequestInitiated";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "call_id" => self.call_id = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsCallRequestInitiated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsCallRequestInitiated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.call_id {
+            map.serialize_entry("call_id", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsCallRequestRejected`.
@@ -2561,23 +5555,68 @@ pub struct EventsCallRequestInitiated {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsCallRequestRejected {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Identifier of the call the visitor rejected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsCallRequestRejected {
+    const NAME: &'static str = "EventsCallRequestRejected";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "call_id" => self.call_id = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsCallRequestRejected {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsCallRequestRejected {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.call_id {
+            map.serialize_entry("call_id", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsCampaignDispatched`.
@@ -2594,17 +5633,56 @@ pub struct EventsCallRequestRejected {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsCampaignDispatched {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the campaign, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsCampaignDispatched {
+    const NAME: &'static str = "EventsCampaignDispatched";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "campaign_id" => self.campaign_id = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsCampaignDispatched {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsCampaignDispatched {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.campaign_id {
+            map.serialize_entry("campaign_id", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsCampaignProgress`.
@@ -2622,20 +5700,62 @@ pub struct EventsCampaignDispatched {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsCampaignProgress {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the campaign, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// Sending progress of the campaign, as a percentage from 0 to 100.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub progress: Option<i64>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsCampaignProgress {
+    const NAME: &'static str = "EventsCampaignProgress";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "campaign_id" => self.campaign_id = map.next_value()?,
+            "progress" => self.progress = map.next_value_seed(crate::support::Integer)?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsCampaignProgress {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsCampaignProgress {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.campaign_id {
+            map.serialize_entry("campaign_id", value)?;
+        }
+        if let Some(value) = &self.progress {
+            map.serialize_entry("progress", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsCampaignRunning`.
@@ -2653,20 +5773,62 @@ pub struct EventsCampaignProgress {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsCampaignRunning {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the campaign, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// Whether the campaign is now being sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsCampaignRunning {
+    const NAME: &'static str = "EventsCampaignRunning";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "campaign_id" => self.campaign_id = map.next_value()?,
+            "running" => self.running = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsCampaignRunning {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsCampaignRunning {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.campaign_id {
+            map.serialize_entry("campaign_id", value)?;
+        }
+        if let Some(value) = &self.running {
+            map.serialize_entry("running", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsEmailSubscribe`.
@@ -2684,20 +5846,62 @@ pub struct EventsCampaignRunning {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsEmailSubscribe {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Email address whose subscription changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Whether the address is now subscribed to emails.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscribed: Option<bool>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsEmailSubscribe {
+    const NAME: &'static str = "EventsEmailSubscribe";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "subscribed" => self.subscribed = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsEmailSubscribe {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsEmailSubscribe {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.subscribed {
+            map.serialize_entry("subscribed", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsEmailTrackView`.
@@ -2716,23 +5920,68 @@ pub struct EventsEmailSubscribe {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsEmailTrackView {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Kind of email that was viewed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Identifier of the viewed email (for example a campaign identifier).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// How the view was tracked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsEmailTrackView {
+    const NAME: &'static str = "EventsEmailTrackView";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "identifier" => self.identifier = map.next_value()?,
+            "mode" => self.mode = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsEmailTrackView {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsEmailTrackView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.identifier {
+            map.serialize_entry("identifier", value)?;
+        }
+        if let Some(value) = &self.mode {
+            map.serialize_entry("mode", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsIdentityVerifyRequest`.
@@ -2754,32 +6003,86 @@ pub struct EventsEmailTrackView {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsIdentityVerifyRequest {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the plugin (marketplace integration), a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Email address or phone number to verify.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// Verification code to deliver to the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// URL the visitor opens to confirm the verification.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirm_url: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsIdentityVerifyRequest {
+    const NAME: &'static str = "EventsIdentityVerifyRequest";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "plugin_id" => self.plugin_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "target" => self.target = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "confirm_url" => self.confirm_url = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsIdentityVerifyRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsIdentityVerifyRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.plugin_id {
+            map.serialize_entry("plugin_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.target {
+            map.serialize_entry("target", value)?;
+        }
+        if let Some(value) = &self.code {
+            map.serialize_entry("code", value)?;
+        }
+        if let Some(value) = &self.confirm_url {
+            map.serialize_entry("confirm_url", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsMediaAnimationListed`.
@@ -2802,20 +6105,62 @@ pub struct EventsIdentityVerifyRequest {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsMediaAnimationListed {
     /// Identifier of the listing request, to correlate it.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub id: Option<i64>,
     /// Identifier of the account or plugin that asked for the listing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// Animations found, each with a MIME type and URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<EventsMediaAnimationResult>>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsMediaAnimationListed {
+    const NAME: &'static str = "EventsMediaAnimationListed";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "id" => self.id = map.next_value_seed(crate::support::Integer)?,
+            "identifier" => self.identifier = map.next_value()?,
+            "results" => self.results = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsMediaAnimationListed {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsMediaAnimationListed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+        if let Some(value) = &self.identifier {
+            map.serialize_entry("identifier", value)?;
+        }
+        if let Some(value) = &self.results {
+            map.serialize_entry("results", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsMediaAnimationResult`.
@@ -2829,14 +6174,50 @@ pub struct EventsMediaAnimationListed {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsMediaAnimationResult {
     /// MIME type of the animation (for example `image/gif`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// URL where the animated image can be loaded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsMediaAnimationResult {
+    const NAME: &'static str = "EventsMediaAnimationResult";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsMediaAnimationResult {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsMediaAnimationResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsMessageAcknowledge`.
@@ -2862,29 +6243,80 @@ pub struct EventsMediaAnimationResult {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsMessageAcknowledge {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Channel where the acknowledgement happened: `chat`, `email` or a plugin URN. One of [`MessageOrigin`](crate::models::MessageOrigin).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<MessageOrigin>,
     /// Fingerprints of the messages acknowledged.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer_list")]
     pub fingerprints: Option<Vec<i64>>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
     /// Extra details about the acknowledgement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<EventsReceiveMessageAcknowledgeDetails>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsMessageAcknowledge {
+    const NAME: &'static str = "EventsMessageAcknowledge";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "origin" => self.origin = map.next_value()?,
+            "fingerprints" => self.fingerprints = map.next_value_seed(crate::support::IntegerList)?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            "details" => self.details = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsMessageAcknowledge {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsMessageAcknowledge {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.origin {
+            map.serialize_entry("origin", value)?;
+        }
+        if let Some(value) = &self.fingerprints {
+            map.serialize_entry("fingerprints", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        if let Some(value) = &self.details {
+            map.serialize_entry("details", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsMessageAcknowledgeIgnored`.
@@ -2910,29 +6342,80 @@ pub struct EventsMessageAcknowledge {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsMessageAcknowledgeIgnored {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Channel of the messages that were ignored. One of [`MessageOrigin`](crate::models::MessageOrigin).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<MessageOrigin>,
     /// Fingerprints of the messages that were not delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer_list")]
     pub fingerprints: Option<Vec<i64>>,
     /// Why the messages were ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<EventsMessageAcknowledgeIgnoredDetails>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsMessageAcknowledgeIgnored {
+    const NAME: &'static str = "EventsMessageAcknowledgeIgnored";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "origin" => self.origin = map.next_value()?,
+            "fingerprints" => self.fingerprints = map.next_value_seed(crate::support::IntegerList)?,
+            "details" => self.details = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsMessageAcknowledgeIgnored {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsMessageAcknowledgeIgnored {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.origin {
+            map.serialize_entry("origin", value)?;
+        }
+        if let Some(value) = &self.fingerprints {
+            map.serialize_entry("fingerprints", value)?;
+        }
+        if let Some(value) = &self.details {
+            map.serialize_entry("details", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsMessageAcknowledgeIgnoredDetails`.
@@ -2946,14 +6429,50 @@ pub struct EventsMessageAcknowledgeIgnored {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsMessageAcknowledgeIgnoredDetails {
     /// Kind of delivery that was skipped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Why the messages were not delivered, as a short code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsMessageAcknowledgeIgnoredDetails {
+    const NAME: &'static str = "EventsMessageAcknowledgeIgnoredDetails";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsMessageAcknowledgeIgnoredDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsMessageAcknowledgeIgnoredDetails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.reason {
+            map.serialize_entry("reason", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsMessageComposeReceive`.
@@ -2981,35 +6500,92 @@ pub struct EventsMessageAcknowledgeIgnoredDetails {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsMessageComposeReceive {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Typing state: `start` or `stop`. One of [`EventsMessageComposeReceiveType`](crate::models::EventsMessageComposeReceiveType).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<EventsMessageComposeReceiveType>,
     /// Excerpt of the text being typed, when shared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
     /// Time of the typing update, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// Operator who is typing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
     /// Whether the typing comes from an automation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsMessageComposeReceive {
+    const NAME: &'static str = "EventsMessageComposeReceive";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "excerpt" => self.excerpt = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            "user" => self.user = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            "automated" => self.automated = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsMessageComposeReceive {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsMessageComposeReceive {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.excerpt {
+            map.serialize_entry("excerpt", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        if let Some(value) = &self.user {
+            map.serialize_entry("user", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        if let Some(value) = &self.automated {
+            map.serialize_entry("automated", value)?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(feature = "events")]
@@ -3044,32 +6620,86 @@ Stop => "stop",
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsMessageComposeSend {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Typing state: `start` or `stop`. One of [`EventsMessageComposeSendType`](crate::models::EventsMessageComposeSendType).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<EventsMessageComposeSendType>,
     /// Excerpt of the text being typed, when shared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
     /// Time of the typing update, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
     /// Whether the typing comes from an automation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsMessageComposeSend {
+    const NAME: &'static str = "EventsMessageComposeSend";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "excerpt" => self.excerpt = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            "automated" => self.automated = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsMessageComposeSend {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsMessageComposeSend {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.excerpt {
+            map.serialize_entry("excerpt", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        if let Some(value) = &self.automated {
+            map.serialize_entry("automated", value)?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(feature = "events")]
@@ -3141,65 +6771,152 @@ pub type EventsMessageNotifyUnread = EventsSessionGeneric;
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsMessageReceived {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Side that sent the message: `user` (the visitor or contact) or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MessageFrom>,
     /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`. One of [`MessageOrigin`](crate::models::MessageOrigin).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<MessageOrigin>,
     /// Integer identifying the message within its conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
     /// Time the message was sent, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// Author of the message: type, user identifier, nickname and avatar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
     /// Identifiers of the operators mentioned (with @) in the message or conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
     /// Whether the message was stamped (acknowledged as stored) by the server.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamped: Option<bool>,
     /// Whether the message or action was produced by an automation (bot, trigger or AI agent) rather than typed by a human.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
     /// Message type: `text`, `note`, `file`, `animation`, `audio`, `picker`, `field`, `carousel` or `event`; it decides the shape of `content`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationMessageType>,
     /// Content of the message sent to the visitor: a string for `text` and `note`, an object whose shape depends on `type` otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
     /// Links from the message to other objects (for example a helpdesk article or a URL), each with a type, name and target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<Vec<EventsReceiveCommonMessageReference>>,
     /// Reference to the original (raw) form of the message, when one is kept.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<EventsReceiveCommonMessageOriginal>,
     /// Extra rendering properties of the message, as JSON.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Value>,
     /// Whether the message was edited after it was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited: Option<bool>,
     /// Whether the message content was machine-translated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated: Option<bool>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsMessageReceived {
+    const NAME: &'static str = "EventsMessageReceived";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "origin" => self.origin = map.next_value()?,
+            "fingerprint" => self.fingerprint = map.next_value_seed(crate::support::Integer)?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            "user" => self.user = map.next_value()?,
+            "mentions" => self.mentions = map.next_value()?,
+            "stamped" => self.stamped = map.next_value()?,
+            "automated" => self.automated = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "content" => self.content = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            "references" => self.references = map.next_value()?,
+            "original" => self.original = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            "edited" => self.edited = map.next_value()?,
+            "translated" => self.translated = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsMessageReceived {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsMessageReceived {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.from {
+            map.serialize_entry("from", value)?;
+        }
+        if let Some(value) = &self.origin {
+            map.serialize_entry("origin", value)?;
+        }
+        if let Some(value) = &self.fingerprint {
+            map.serialize_entry("fingerprint", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        if let Some(value) = &self.user {
+            map.serialize_entry("user", value)?;
+        }
+        if let Some(value) = &self.mentions {
+            map.serialize_entry("mentions", value)?;
+        }
+        if let Some(value) = &self.stamped {
+            map.serialize_entry("stamped", value)?;
+        }
+        if let Some(value) = &self.automated {
+            map.serialize_entry("automated", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.content {
+            map.serialize_entry("content", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        if let Some(value) = &self.references {
+            map.serialize_entry("references", value)?;
+        }
+        if let Some(value) = &self.original {
+            map.serialize_entry("original", value)?;
+        }
+        if let Some(value) = &self.properties {
+            map.serialize_entry("properties", value)?;
+        }
+        if let Some(value) = &self.edited {
+            map.serialize_entry("edited", value)?;
+        }
+        if let Some(value) = &self.translated {
+            map.serialize_entry("translated", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsMessageRemoved`.
@@ -3218,23 +6935,68 @@ pub struct EventsMessageReceived {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsMessageRemoved {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Fingerprint of the message that was removed.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsMessageRemoved {
+    const NAME: &'static str = "EventsMessageRemoved";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "fingerprint" => self.fingerprint = map.next_value_seed(crate::support::Integer)?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsMessageRemoved {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsMessageRemoved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.fingerprint {
+            map.serialize_entry("fingerprint", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsMessageSend`.
@@ -3284,65 +7046,152 @@ pub struct EventsMessageRemoved {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsMessageSend {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Side that sent the message: `user` (the visitor or contact) or `operator`. One of [`MessageFrom`](crate::models::MessageFrom).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<MessageFrom>,
     /// Channel the message came through: `chat`, `email`, or a plugin URN starting with `urn:`. One of [`MessageOrigin`](crate::models::MessageOrigin).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<MessageOrigin>,
     /// Integer identifying the message within its conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
     /// Time the message was sent, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// Author of the message: type, user identifier, nickname and avatar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<ConversationMessageUser>,
     /// Identifiers of the operators mentioned (with @) in the message or conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
     /// Whether the message was stamped (acknowledged as stored) by the server.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamped: Option<bool>,
     /// Whether the message or action was produced by an automation (bot, trigger or AI agent) rather than typed by a human.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<bool>,
     /// Message type: `text`, `file`, `animation`, `audio`, `picker`, `field` or `carousel`; it decides the shape of `content`. One of [`ConversationMessageType`](crate::models::ConversationMessageType).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ConversationMessageType>,
     /// Content of the message the visitor sent: a string for `text`, an object whose shape depends on `type` otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
     /// Links from the message to other objects (for example a helpdesk article or a URL), each with a type, name and target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<Vec<EventsReceiveCommonMessageReference>>,
     /// Reference to the original (raw) form of the message, when one is kept.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<EventsReceiveCommonMessageOriginal>,
     /// Extra rendering properties of the message, as JSON.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Value>,
     /// Whether the message was edited after it was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited: Option<bool>,
     /// Whether the message content was machine-translated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated: Option<bool>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsMessageSend {
+    const NAME: &'static str = "EventsMessageSend";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "origin" => self.origin = map.next_value()?,
+            "fingerprint" => self.fingerprint = map.next_value_seed(crate::support::Integer)?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            "user" => self.user = map.next_value()?,
+            "mentions" => self.mentions = map.next_value()?,
+            "stamped" => self.stamped = map.next_value()?,
+            "automated" => self.automated = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "content" => self.content = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            "references" => self.references = map.next_value()?,
+            "original" => self.original = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            "edited" => self.edited = map.next_value()?,
+            "translated" => self.translated = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsMessageSend {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsMessageSend {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.from {
+            map.serialize_entry("from", value)?;
+        }
+        if let Some(value) = &self.origin {
+            map.serialize_entry("origin", value)?;
+        }
+        if let Some(value) = &self.fingerprint {
+            map.serialize_entry("fingerprint", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        if let Some(value) = &self.user {
+            map.serialize_entry("user", value)?;
+        }
+        if let Some(value) = &self.mentions {
+            map.serialize_entry("mentions", value)?;
+        }
+        if let Some(value) = &self.stamped {
+            map.serialize_entry("stamped", value)?;
+        }
+        if let Some(value) = &self.automated {
+            map.serialize_entry("automated", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.content {
+            map.serialize_entry("content", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        if let Some(value) = &self.references {
+            map.serialize_entry("references", value)?;
+        }
+        if let Some(value) = &self.original {
+            map.serialize_entry("original", value)?;
+        }
+        if let Some(value) = &self.properties {
+            map.serialize_entry("properties", value)?;
+        }
+        if let Some(value) = &self.edited {
+            map.serialize_entry("edited", value)?;
+        }
+        if let Some(value) = &self.translated {
+            map.serialize_entry("translated", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsMessageUpdated`.
@@ -3362,26 +7211,74 @@ pub struct EventsMessageSend {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsMessageUpdated {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Fingerprint of the message that changed.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub fingerprint: Option<i64>,
     /// New content of the message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<serde_json::Value>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsMessageUpdated {
+    const NAME: &'static str = "EventsMessageUpdated";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "fingerprint" => self.fingerprint = map.next_value_seed(crate::support::Integer)?,
+            "content" => self.content = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsMessageUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsMessageUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.fingerprint {
+            map.serialize_entry("fingerprint", value)?;
+        }
+        if let Some(value) = &self.content {
+            map.serialize_entry("content", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsOperator`.
@@ -3396,17 +7293,56 @@ pub struct EventsMessageUpdated {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsOperator {
     /// User identifier of the operator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// URL of the operator's avatar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Name of the operator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsOperator {
+    const NAME: &'static str = "EventsOperator";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "user_id" => self.user_id = map.next_value()?,
+            "avatar" => self.avatar = map.next_value()?,
+            "nickname" => self.nickname = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsOperator {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsOperator {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        if let Some(value) = &self.avatar {
+            map.serialize_entry("avatar", value)?;
+        }
+        if let Some(value) = &self.nickname {
+            map.serialize_entry("nickname", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPeopleBindSession`.
@@ -3425,23 +7361,68 @@ pub struct EventsOperator {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPeopleBindSession {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Contact profile the conversation is now linked to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPeopleBindSession {
+    const NAME: &'static str = "EventsPeopleBindSession";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "people_id" => self.people_id = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPeopleBindSession {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPeopleBindSession {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.people_id {
+            map.serialize_entry("people_id", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPeopleCompany`.
@@ -3467,26 +7448,74 @@ pub struct EventsPeopleBindSession {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPeopleCompany {
     /// Short description of the company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Web domain of the person's company (for example `example.com`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// Location of the company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<GeolocationInfo>,
     /// Registered legal name of the company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_name: Option<String>,
     /// Trading name of the person's company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Website URL of the company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPeopleCompany {
+    const NAME: &'static str = "EventsPeopleCompany";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "description" => self.description = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "legal_name" => self.legal_name = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPeopleCompany {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPeopleCompany {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.description {
+            map.serialize_entry("description", value)?;
+        }
+        if let Some(value) = &self.domain {
+            map.serialize_entry("domain", value)?;
+        }
+        if let Some(value) = &self.geolocation {
+            map.serialize_entry("geolocation", value)?;
+        }
+        if let Some(value) = &self.legal_name {
+            map.serialize_entry("legal_name", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPeopleEmployment`.
@@ -3502,20 +7531,62 @@ pub struct EventsPeopleCompany {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPeopleEmployment {
     /// Domain of the company the person works for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// Name of the company the person works for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Job role (function) of the person.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// Job title of the person.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPeopleEmployment {
+    const NAME: &'static str = "EventsPeopleEmployment";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "domain" => self.domain = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "role" => self.role = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPeopleEmployment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPeopleEmployment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.domain {
+            map.serialize_entry("domain", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.role {
+            map.serialize_entry("role", value)?;
+        }
+        if let Some(value) = &self.title {
+            map.serialize_entry("title", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPeopleImportDone`.
@@ -3534,23 +7605,68 @@ pub struct EventsPeopleEmployment {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPeopleImportDone {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Contact profile concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
     /// Whether the import ended with an error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<bool>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
     /// Identifier of the contact import job.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPeopleImportDone {
+    const NAME: &'static str = "EventsPeopleImportDone";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "people_id" => self.people_id = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            "import_id" => self.import_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPeopleImportDone {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPeopleImportDone {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.people_id {
+            map.serialize_entry("people_id", value)?;
+        }
+        if let Some(value) = &self.error {
+            map.serialize_entry("error", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        if let Some(value) = &self.import_id {
+            map.serialize_entry("import_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPeopleImportProgress`.
@@ -3582,29 +7698,80 @@ pub struct EventsPeopleImportDone {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPeopleImportProgress {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Contact profile concerned by the import step.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
     /// Progress of the import, as a percentage from 0 to 100.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub progress: Option<i64>,
     /// Counts of the import: total, remaining and skipped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<EventsPeopleImportProgressCount>,
     /// Items skipped so far.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<EventsPeopleImportProgressItems>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
     /// Identifier of the contact import job.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPeopleImportProgress {
+    const NAME: &'static str = "EventsPeopleImportProgress";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "people_id" => self.people_id = map.next_value()?,
+            "progress" => self.progress = map.next_value_seed(crate::support::Integer)?,
+            "count" => self.count = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            "import_id" => self.import_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPeopleImportProgress {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPeopleImportProgress {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.people_id {
+            map.serialize_entry("people_id", value)?;
+        }
+        if let Some(value) = &self.progress {
+            map.serialize_entry("progress", value)?;
+        }
+        if let Some(value) = &self.count {
+            map.serialize_entry("count", value)?;
+        }
+        if let Some(value) = &self.items {
+            map.serialize_entry("items", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        if let Some(value) = &self.import_id {
+            map.serialize_entry("import_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPeopleImportProgressCount`.
@@ -3619,17 +7786,56 @@ pub struct EventsPeopleImportProgress {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPeopleImportProgressCount {
     /// Number of rows skipped so far.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub skipped: Option<i64>,
     /// Number of items the import still has to process.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub remaining: Option<i64>,
     /// Total number of rows to import.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub total: Option<i64>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPeopleImportProgressCount {
+    const NAME: &'static str = "EventsPeopleImportProgressCount";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "skipped" => self.skipped = map.next_value_seed(crate::support::Integer)?,
+            "remaining" => self.remaining = map.next_value_seed(crate::support::Integer)?,
+            "total" => self.total = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPeopleImportProgressCount {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPeopleImportProgressCount {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.skipped {
+            map.serialize_entry("skipped", value)?;
+        }
+        if let Some(value) = &self.remaining {
+            map.serialize_entry("remaining", value)?;
+        }
+        if let Some(value) = &self.total {
+            map.serialize_entry("total", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPeopleImportProgressItems`.
@@ -3647,11 +7853,44 @@ pub struct EventsPeopleImportProgressCount {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPeopleImportProgressItems {
     /// Rows skipped so far, each with its identifier and the reason.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<Vec<EventsPeopleImportProgressItemsSkipped>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPeopleImportProgressItems {
+    const NAME: &'static str = "EventsPeopleImportProgressItems";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "skipped" => self.skipped = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPeopleImportProgressItems {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPeopleImportProgressItems {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.skipped {
+            map.serialize_entry("skipped", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPeopleImportProgressItemsSkipped`.
@@ -3665,14 +7904,50 @@ pub struct EventsPeopleImportProgressItems {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPeopleImportProgressItemsSkipped {
     /// Identifier of the skipped row (such as its email).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// Why the row was skipped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPeopleImportProgressItemsSkipped {
+    const NAME: &'static str = "EventsPeopleImportProgressItemsSkipped";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "identifier" => self.identifier = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPeopleImportProgressItemsSkipped {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPeopleImportProgressItemsSkipped {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.identifier {
+            map.serialize_entry("identifier", value)?;
+        }
+        if let Some(value) = &self.reason {
+            map.serialize_entry("reason", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPeoplePerson`.
@@ -3709,38 +7984,98 @@ pub struct EventsPeopleImportProgressItemsSkipped {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPeoplePerson {
     /// Location of the person: country, region, city and coordinates.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<GeolocationInfo>,
     /// Languages of the person, as locale codes such as `en` or `fr`, preferred first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
     /// Full name of the person.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// Time zone of the person, as an offset from UTC in minutes.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub timezone: Option<i64>,
     /// Phone number of the person, as a free-form string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// URL of the person's avatar image.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Where the person works: company name, domain, job title, role and seniority.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employment: Option<EventsPeopleEmployment>,
     /// Postal address of the person, as free text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Personal website of the person.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// Gender of the person: `male` or `female`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPeoplePerson {
+    const NAME: &'static str = "EventsPeoplePerson";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "geolocation" => self.geolocation = map.next_value()?,
+            "locales" => self.locales = map.next_value()?,
+            "nickname" => self.nickname = map.next_value()?,
+            "timezone" => self.timezone = map.next_value_seed(crate::support::Integer)?,
+            "phone" => self.phone = map.next_value()?,
+            "avatar" => self.avatar = map.next_value()?,
+            "employment" => self.employment = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "website" => self.website = map.next_value()?,
+            "gender" => self.gender = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPeoplePerson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPeoplePerson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.geolocation {
+            map.serialize_entry("geolocation", value)?;
+        }
+        if let Some(value) = &self.locales {
+            map.serialize_entry("locales", value)?;
+        }
+        if let Some(value) = &self.nickname {
+            map.serialize_entry("nickname", value)?;
+        }
+        if let Some(value) = &self.timezone {
+            map.serialize_entry("timezone", value)?;
+        }
+        if let Some(value) = &self.phone {
+            map.serialize_entry("phone", value)?;
+        }
+        if let Some(value) = &self.avatar {
+            map.serialize_entry("avatar", value)?;
+        }
+        if let Some(value) = &self.employment {
+            map.serialize_entry("employment", value)?;
+        }
+        if let Some(value) = &self.address {
+            map.serialize_entry("address", value)?;
+        }
+        if let Some(value) = &self.website {
+            map.serialize_entry("website", value)?;
+        }
+        if let Some(value) = &self.gender {
+            map.serialize_entry("gender", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPeopleProfileCreated`.
@@ -3758,20 +8093,62 @@ pub struct EventsPeoplePerson {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPeopleProfileCreated {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the contact profile (a UUID) in the website's contact list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
     /// Email address of the new contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPeopleProfileCreated {
+    const NAME: &'static str = "EventsPeopleProfileCreated";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "people_id" => self.people_id = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPeopleProfileCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPeopleProfileCreated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.people_id {
+            map.serialize_entry("people_id", value)?;
+        }
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPeopleProfileRemoved`.
@@ -3789,20 +8166,62 @@ pub struct EventsPeopleProfileCreated {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPeopleProfileRemoved {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the contact profile (a UUID) in the website's contact list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
     /// Email address of the removed contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPeopleProfileRemoved {
+    const NAME: &'static str = "EventsPeopleProfileRemoved";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "people_id" => self.people_id = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPeopleProfileRemoved {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPeopleProfileRemoved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.people_id {
+            map.serialize_entry("people_id", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPeopleProfileUpdated`.
@@ -3850,23 +8269,68 @@ pub struct EventsPeopleProfileRemoved {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPeopleProfileUpdated {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the contact profile (a UUID) in the website's contact list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
     /// Email address of the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// What changed on the profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update: Option<EventsPeopleProfileUpdatedUpdate>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPeopleProfileUpdated {
+    const NAME: &'static str = "EventsPeopleProfileUpdated";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "people_id" => self.people_id = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "update" => self.update = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPeopleProfileUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPeopleProfileUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.people_id {
+            map.serialize_entry("people_id", value)?;
+        }
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.update {
+            map.serialize_entry("update", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPeopleProfileUpdatedUpdate`.
@@ -3906,14 +8370,50 @@ pub struct EventsPeopleProfileUpdated {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPeopleProfileUpdatedUpdate {
     /// Time of the update, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
     /// Personal details after the update.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<EventsPeoplePerson>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPeopleProfileUpdatedUpdate {
+    const NAME: &'static str = "EventsPeopleProfileUpdatedUpdate";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "updated_at" => self.updated_at = map.next_value_seed(crate::support::Timestamp)?,
+            "person" => self.person = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPeopleProfileUpdatedUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPeopleProfileUpdatedUpdate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.updated_at {
+            map.serialize_entry("updated_at", value)?;
+        }
+        if let Some(value) = &self.person {
+            map.serialize_entry("person", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPeopleSyncProfile`.
@@ -3977,26 +8477,74 @@ pub struct EventsPeopleProfileUpdatedUpdate {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPeopleSyncProfile {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Identifier of the contact profile (a UUID) in the website's contact list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
     /// Profile details found for the visitor: person and company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<EventsPeopleSyncProfileIdentity>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPeopleSyncProfile {
+    const NAME: &'static str = "EventsPeopleSyncProfile";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "people_id" => self.people_id = map.next_value()?,
+            "identity" => self.identity = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPeopleSyncProfile {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPeopleSyncProfile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.people_id {
+            map.serialize_entry("people_id", value)?;
+        }
+        if let Some(value) = &self.identity {
+            map.serialize_entry("identity", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPeopleSyncProfileIdentity`.
@@ -4051,14 +8599,50 @@ pub struct EventsPeopleSyncProfile {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPeopleSyncProfileIdentity {
     /// Personal details of the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<EventsPeoplePerson>,
     /// Company details of the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<EventsPeopleCompany>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPeopleSyncProfileIdentity {
+    const NAME: &'static str = "EventsPeopleSyncProfileIdentity";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "person" => self.person = map.next_value()?,
+            "company" => self.company = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPeopleSyncProfileIdentity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPeopleSyncProfileIdentity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.person {
+            map.serialize_entry("person", value)?;
+        }
+        if let Some(value) = &self.company {
+            map.serialize_entry("company", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPlanSubscriptionUpdated`.
@@ -4080,17 +8664,56 @@ pub struct EventsPeopleSyncProfileIdentity {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPlanSubscriptionUpdated {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Plan the website is now subscribed to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<EventsPlanSubscriptionUpdatedPlan>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPlanSubscriptionUpdated {
+    const NAME: &'static str = "EventsPlanSubscriptionUpdated";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "plan" => self.plan = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPlanSubscriptionUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPlanSubscriptionUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.plan {
+            map.serialize_entry("plan", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPlanSubscriptionUpdatedPlan`.
@@ -4106,20 +8729,62 @@ pub struct EventsPlanSubscriptionUpdated {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPlanSubscriptionUpdatedPlan {
     /// Identifier of the new plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Name of the new plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Price of the new plan.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub price: Option<i64>,
     /// Whether the new plan is in its free trial.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trialing: Option<bool>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPlanSubscriptionUpdatedPlan {
+    const NAME: &'static str = "EventsPlanSubscriptionUpdatedPlan";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "price" => self.price = map.next_value_seed(crate::support::Integer)?,
+            "trialing" => self.trialing = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPlanSubscriptionUpdatedPlan {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPlanSubscriptionUpdatedPlan {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.price {
+            map.serialize_entry("price", value)?;
+        }
+        if let Some(value) = &self.trialing {
+            map.serialize_entry("trialing", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPluginChannel`.
@@ -4140,29 +8805,80 @@ pub struct EventsPlanSubscriptionUpdatedPlan {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPluginChannel {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Kind of channel message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Identifier of the plugin (marketplace integration), a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
     /// Identifier given when the payload was forwarded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// Channel namespace the payload was sent to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Payload that was forwarded, as JSON.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<serde_json::Value>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPluginChannel {
+    const NAME: &'static str = "EventsPluginChannel";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "plugin_id" => self.plugin_id = map.next_value()?,
+            "identifier" => self.identifier = map.next_value()?,
+            "namespace" => self.namespace = map.next_value()?,
+            "payload" => self.payload = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPluginChannel {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPluginChannel {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.plugin_id {
+            map.serialize_entry("plugin_id", value)?;
+        }
+        if let Some(value) = &self.identifier {
+            map.serialize_entry("identifier", value)?;
+        }
+        if let Some(value) = &self.namespace {
+            map.serialize_entry("namespace", value)?;
+        }
+        if let Some(value) = &self.payload {
+            map.serialize_entry("payload", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPluginEvent`.
@@ -4184,26 +8900,74 @@ pub struct EventsPluginChannel {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPluginEvent {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the plugin (marketplace integration), a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
     /// URN of the plugin that emitted the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urn: Option<String>,
     /// Name of the custom event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Data carried by the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPluginEvent {
+    const NAME: &'static str = "EventsPluginEvent";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "plugin_id" => self.plugin_id = map.next_value()?,
+            "urn" => self.urn = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "data" => self.data = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPluginEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPluginEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.plugin_id {
+            map.serialize_entry("plugin_id", value)?;
+        }
+        if let Some(value) = &self.urn {
+            map.serialize_entry("urn", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.data {
+            map.serialize_entry("data", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPluginSettingsSaved`.
@@ -4223,20 +8987,62 @@ pub struct EventsPluginEvent {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPluginSettingsSaved {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the plugin (marketplace integration), a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
     /// Settings saved for the plugin on this website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<serde_json::Map<String, serde_json::Value>>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPluginSettingsSaved {
+    const NAME: &'static str = "EventsPluginSettingsSaved";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "plugin_id" => self.plugin_id = map.next_value()?,
+            "settings" => self.settings = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPluginSettingsSaved {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPluginSettingsSaved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.plugin_id {
+            map.serialize_entry("plugin_id", value)?;
+        }
+        if let Some(value) = &self.settings {
+            map.serialize_entry("settings", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsPluginSubscriptionUpdated`.
@@ -4255,23 +9061,68 @@ pub struct EventsPluginSettingsSaved {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsPluginSubscriptionUpdated {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the plugin (marketplace integration), a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
     /// Whether the plugin is now installed on the website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bound: Option<bool>,
     /// What the subscription change applies to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsPluginSubscriptionUpdated {
+    const NAME: &'static str = "EventsPluginSubscriptionUpdated";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "plugin_id" => self.plugin_id = map.next_value()?,
+            "bound" => self.bound = map.next_value()?,
+            "target" => self.target = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsPluginSubscriptionUpdated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsPluginSubscriptionUpdated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.plugin_id {
+            map.serialize_entry("plugin_id", value)?;
+        }
+        if let Some(value) = &self.bound {
+            map.serialize_entry("bound", value)?;
+        }
+        if let Some(value) = &self.target {
+            map.serialize_entry("target", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsReceiveCommonMessageOriginal`.
@@ -4284,11 +9135,44 @@ pub struct EventsPluginSubscriptionUpdated {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsReceiveCommonMessageOriginal {
     /// Identifier of the original (raw) form of a message, to fetch with Get Original Message In Conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_id: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsReceiveCommonMessageOriginal {
+    const NAME: &'static str = "EventsReceiveCommonMessageOriginal";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "original_id" => self.original_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsReceiveCommonMessageOriginal {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsReceiveCommonMessageOriginal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.original_id {
+            map.serialize_entry("original_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsReceiveCommonMessageReference`.
@@ -4303,17 +9187,56 @@ pub struct EventsReceiveCommonMessageOriginal {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsReceiveCommonMessageReference {
     /// Kind of object referenced (for example `url`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Display name of the referenced object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Where the reference points: a URL or an identifier, depending on `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsReceiveCommonMessageReference {
+    const NAME: &'static str = "EventsReceiveCommonMessageReference";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "target" => self.target = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsReceiveCommonMessageReference {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsReceiveCommonMessageReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.target {
+            map.serialize_entry("target", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsReceiveMessageAcknowledgeDetails`.
@@ -4327,14 +9250,50 @@ pub struct EventsReceiveCommonMessageReference {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsReceiveMessageAcknowledgeDetails {
     /// Kind of acknowledgement detail.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Reason code of the acknowledgement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsReceiveMessageAcknowledgeDetails {
+    const NAME: &'static str = "EventsReceiveMessageAcknowledgeDetails";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsReceiveMessageAcknowledgeDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsReceiveMessageAcknowledgeDetails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.reason {
+            map.serialize_entry("reason", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionError`.
@@ -4355,29 +9314,80 @@ pub struct EventsReceiveMessageAcknowledgeDetails {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionError {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Kind of error (what failed for the session).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Value that caused the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Value before the failed change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_value: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionError {
+    const NAME: &'static str = "EventsSessionError";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "previous_value" => self.previous_value = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionError {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.value {
+            map.serialize_entry("value", value)?;
+        }
+        if let Some(value) = &self.previous_value {
+            map.serialize_entry("previous_value", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionEvent`.
@@ -4395,20 +9405,62 @@ pub struct EventsSessionError {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionEvent {
     /// Name or text of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Custom data attached to the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
     /// Colour of the event marker, by name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// Time the event happened, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionEvent {
+    const NAME: &'static str = "EventsSessionEvent";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "data" => self.data = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.text {
+            map.serialize_entry("text", value)?;
+        }
+        if let Some(value) = &self.data {
+            map.serialize_entry("data", value)?;
+        }
+        if let Some(value) = &self.color {
+            map.serialize_entry("color", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionGeneric`.
@@ -4423,17 +9475,56 @@ pub struct EventsSessionEvent {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionGeneric {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionGeneric {
+    const NAME: &'static str = "EventsSessionGeneric";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionGeneric {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionGeneric {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionPage`.
@@ -4449,20 +9540,62 @@ pub struct EventsSessionGeneric {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionPage {
     /// Full URL of the page the visitor opened.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_url: Option<String>,
     /// Title of the page the visitor opened, from its HTML title tag.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_title: Option<String>,
     /// Time the visitor opened the page, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// URL of the page the visitor came from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_referrer: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionPage {
+    const NAME: &'static str = "EventsSessionPage";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "page_url" => self.page_url = map.next_value()?,
+            "page_title" => self.page_title = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            "page_referrer" => self.page_referrer = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionPage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionPage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.page_url {
+            map.serialize_entry("page_url", value)?;
+        }
+        if let Some(value) = &self.page_title {
+            map.serialize_entry("page_title", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        if let Some(value) = &self.page_referrer {
+            map.serialize_entry("page_referrer", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionParticipant`.
@@ -4476,14 +9609,50 @@ pub struct EventsSessionPage {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionParticipant {
     /// Address of the participant, such as an email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// Kind of participant (for example `email`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionParticipant {
+    const NAME: &'static str = "EventsSessionParticipant";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "target" => self.target = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionParticipant {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionParticipant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.target {
+            map.serialize_entry("target", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionRating`.
@@ -4497,14 +9666,50 @@ pub struct EventsSessionParticipant {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionRating {
     /// Rating given by the visitor, from 1 to 5 stars.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub stars: Option<i64>,
     /// Comment the visitor left with the rating.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionRating {
+    const NAME: &'static str = "EventsSessionRating";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "stars" => self.stars = map.next_value_seed(crate::support::Integer)?,
+            "comment" => self.comment = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionRating {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionRating {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.stars {
+            map.serialize_entry("stars", value)?;
+        }
+        if let Some(value) = &self.comment {
+            map.serialize_entry("comment", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionRemoved`: the same shape as `EventsSessionGeneric`.
@@ -4541,23 +9746,68 @@ pub type EventsSessionRequestInitiated = EventsSessionGeneric;
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetAddress {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// New postal address of the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetAddress {
+    const NAME: &'static str = "EventsSessionSetAddress";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetAddress {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.address {
+            map.serialize_entry("address", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSetAvatar`.
@@ -4576,23 +9826,68 @@ pub struct EventsSessionSetAddress {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetAvatar {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// New avatar URL of the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetAvatar {
+    const NAME: &'static str = "EventsSessionSetAvatar";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "avatar" => self.avatar = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetAvatar {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetAvatar {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.avatar {
+            map.serialize_entry("avatar", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSetBlock`.
@@ -4611,23 +9906,68 @@ pub struct EventsSessionSetAvatar {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetBlock {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Whether incoming messages from the visitor are now blocked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_blocked: Option<bool>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetBlock {
+    const NAME: &'static str = "EventsSessionSetBlock";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "is_blocked" => self.is_blocked = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetBlock {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.is_blocked {
+            map.serialize_entry("is_blocked", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSetClosed`.
@@ -4650,23 +9990,68 @@ pub struct EventsSessionSetBlock {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetClosed {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Operator who closed the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<EventsOperator>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetClosed {
+    const NAME: &'static str = "EventsSessionSetClosed";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetClosed {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetClosed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.operator {
+            map.serialize_entry("operator", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSetData`.
@@ -4687,23 +10072,68 @@ pub struct EventsSessionSetClosed {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetData {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Custom data of the conversation after the change, a flat JSON object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetData {
+    const NAME: &'static str = "EventsSessionSetData";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "data" => self.data = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetData {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetData {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.data {
+            map.serialize_entry("data", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSetEmail`.
@@ -4722,23 +10152,68 @@ pub struct EventsSessionSetData {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetEmail {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// New email address of the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetEmail {
+    const NAME: &'static str = "EventsSessionSetEmail";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetEmail {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetEmail {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSetInbox`.
@@ -4757,23 +10232,68 @@ pub struct EventsSessionSetEmail {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetInbox {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Inbox the conversation is now in; null when in none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Identifier of the inbox the conversation was in before this change; null when it was in none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_inbox_id: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetInbox {
+    const NAME: &'static str = "EventsSessionSetInbox";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "previous_inbox_id" => self.previous_inbox_id = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetInbox {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetInbox {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.previous_inbox_id {
+            map.serialize_entry("previous_inbox_id", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSetMentions`.
@@ -4794,23 +10314,68 @@ pub struct EventsSessionSetInbox {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetMentions {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// User identifiers of the operators now mentioned in the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<String>>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetMentions {
+    const NAME: &'static str = "EventsSessionSetMentions";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "mentions" => self.mentions = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetMentions {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetMentions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.mentions {
+            map.serialize_entry("mentions", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSetNickname`.
@@ -4829,23 +10394,68 @@ pub struct EventsSessionSetMentions {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetNickname {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// New name of the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetNickname {
+    const NAME: &'static str = "EventsSessionSetNickname";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "nickname" => self.nickname = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetNickname {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetNickname {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.nickname {
+            map.serialize_entry("nickname", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSetOpened`.
@@ -4868,23 +10478,68 @@ pub struct EventsSessionSetNickname {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetOpened {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Operator who opened the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<EventsOperator>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetOpened {
+    const NAME: &'static str = "EventsSessionSetOpened";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetOpened {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetOpened {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.operator {
+            map.serialize_entry("operator", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSetOrigin`.
@@ -4903,23 +10558,68 @@ pub struct EventsSessionSetOpened {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetOrigin {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// New origin of the conversation: `chat`, `email` or a plugin URN.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetOrigin {
+    const NAME: &'static str = "EventsSessionSetOrigin";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "origin" => self.origin = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetOrigin {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetOrigin {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.origin {
+            map.serialize_entry("origin", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSetParticipants`.
@@ -4943,23 +10643,68 @@ pub struct EventsSessionSetOrigin {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetParticipants {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// External participants of the conversation after the change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<EventsSessionParticipant>>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetParticipants {
+    const NAME: &'static str = "EventsSessionSetParticipants";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "participants" => self.participants = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetParticipants {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetParticipants {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.participants {
+            map.serialize_entry("participants", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSetPhone`.
@@ -4978,23 +10723,68 @@ pub struct EventsSessionSetParticipants {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetPhone {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// New phone number of the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetPhone {
+    const NAME: &'static str = "EventsSessionSetPhone";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "phone" => self.phone = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetPhone {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetPhone {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.phone {
+            map.serialize_entry("phone", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSetRouting`.
@@ -5014,26 +10804,74 @@ pub struct EventsSessionSetPhone {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetRouting {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Identifier of the operator the conversation is now routed (assigned) to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_id: Option<String>,
     /// Identifier of the operator the conversation was routed to before this change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_routing_id: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetRouting {
+    const NAME: &'static str = "EventsSessionSetRouting";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "routing_id" => self.routing_id = map.next_value()?,
+            "previous_routing_id" => self.previous_routing_id = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetRouting {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetRouting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.routing_id {
+            map.serialize_entry("routing_id", value)?;
+        }
+        if let Some(value) = &self.previous_routing_id {
+            map.serialize_entry("previous_routing_id", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSetSegments`.
@@ -5054,23 +10892,68 @@ pub struct EventsSessionSetRouting {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetSegments {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Segments of the conversation after the change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetSegments {
+    const NAME: &'static str = "EventsSessionSetSegments";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "segments" => self.segments = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetSegments {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetSegments {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.segments {
+            map.serialize_entry("segments", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSetState`.
@@ -5089,23 +10972,68 @@ pub struct EventsSessionSetSegments {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetState {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// New state of the conversation: `pending`, `unresolved` or `resolved`. One of [`ConversationState`](crate::models::ConversationState).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ConversationState>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetState {
+    const NAME: &'static str = "EventsSessionSetState";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetState {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.state {
+            map.serialize_entry("state", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSetSubject`.
@@ -5124,23 +11052,68 @@ pub struct EventsSessionSetState {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSetSubject {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// New subject of the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSetSubject {
+    const NAME: &'static str = "EventsSessionSetSubject";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSetSubject {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSetSubject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.subject {
+            map.serialize_entry("subject", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSyncCapabilities`.
@@ -5161,23 +11134,68 @@ pub struct EventsSessionSetSubject {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSyncCapabilities {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Features the visitor's chat box now supports.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<String>>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSyncCapabilities {
+    const NAME: &'static str = "EventsSessionSyncCapabilities";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "capabilities" => self.capabilities = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSyncCapabilities {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSyncCapabilities {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.capabilities {
+            map.serialize_entry("capabilities", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSyncEvents`.
@@ -5205,23 +11223,68 @@ pub struct EventsSessionSyncCapabilities {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSyncEvents {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Custom events pushed for the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<EventsSessionEvent>>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSyncEvents {
+    const NAME: &'static str = "EventsSessionSyncEvents";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "events" => self.events = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSyncEvents {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSyncEvents {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.events {
+            map.serialize_entry("events", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSyncGeolocation`.
@@ -5248,23 +11311,68 @@ pub struct EventsSessionSyncEvents {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSyncGeolocation {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Location of the visitor, found from their IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<GeolocationInfo>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSyncGeolocation {
+    const NAME: &'static str = "EventsSessionSyncGeolocation";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSyncGeolocation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSyncGeolocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.geolocation {
+            map.serialize_entry("geolocation", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSyncLocales`.
@@ -5287,23 +11395,68 @@ pub struct EventsSessionSyncGeolocation {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSyncLocales {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Languages of the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<EventsSessionSyncLocalesLocales>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSyncLocales {
+    const NAME: &'static str = "EventsSessionSyncLocales";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "locales" => self.locales = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSyncLocales {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSyncLocales {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.locales {
+            map.serialize_entry("locales", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSyncLocalesLocales`.
@@ -5318,11 +11471,44 @@ pub struct EventsSessionSyncLocales {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSyncLocalesLocales {
     /// Languages of the visitor's browser, as locale codes, preferred first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSyncLocalesLocales {
+    const NAME: &'static str = "EventsSessionSyncLocalesLocales";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "locales" => self.locales = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSyncLocalesLocales {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSyncLocalesLocales {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.locales {
+            map.serialize_entry("locales", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSyncNetwork`.
@@ -5347,23 +11533,68 @@ pub struct EventsSessionSyncLocalesLocales {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSyncNetwork {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Network of the visitor: IP address and connection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<EventsSessionSyncNetworkInfo>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSyncNetwork {
+    const NAME: &'static str = "EventsSessionSyncNetwork";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "network" => self.network = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSyncNetwork {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSyncNetwork {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.network {
+            map.serialize_entry("network", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSyncNetworkInfo`.
@@ -5380,14 +11611,50 @@ pub struct EventsSessionSyncNetwork {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSyncNetworkInfo {
     /// IP address of the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
     /// Internet provider and autonomous system of the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection: Option<ConnectionInfo>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSyncNetworkInfo {
+    const NAME: &'static str = "EventsSessionSyncNetworkInfo";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "ip" => self.ip = map.next_value()?,
+            "connection" => self.connection = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSyncNetworkInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSyncNetworkInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.ip {
+            map.serialize_entry("ip", value)?;
+        }
+        if let Some(value) = &self.connection {
+            map.serialize_entry("connection", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSyncPages`.
@@ -5413,23 +11680,68 @@ pub struct EventsSessionSyncNetworkInfo {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSyncPages {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Pages the visitor browsed, each with title, URL, referrer and time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pages: Option<Vec<EventsSessionPage>>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSyncPages {
+    const NAME: &'static str = "EventsSessionSyncPages";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "pages" => self.pages = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSyncPages {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSyncPages {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.pages {
+            map.serialize_entry("pages", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSyncRating`.
@@ -5451,23 +11763,68 @@ pub struct EventsSessionSyncPages {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSyncRating {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Rating the visitor gave: stars and comment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<EventsSessionRating>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSyncRating {
+    const NAME: &'static str = "EventsSessionSyncRating";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "rating" => self.rating = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSyncRating {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSyncRating {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.rating {
+            map.serialize_entry("rating", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSyncSystem`.
@@ -5501,23 +11858,68 @@ pub struct EventsSessionSyncRating {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSyncSystem {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Operating system, engine, browser and user agent of the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<SystemInfo>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSyncSystem {
+    const NAME: &'static str = "EventsSessionSyncSystem";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "system" => self.system = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSyncSystem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSyncSystem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.system {
+            map.serialize_entry("system", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSyncTimezone`.
@@ -5538,23 +11940,68 @@ pub struct EventsSessionSyncSystem {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSyncTimezone {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Time zone of the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<EventsSessionSyncTimezoneTimezone>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSyncTimezone {
+    const NAME: &'static str = "EventsSessionSyncTimezone";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "timezone" => self.timezone = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSyncTimezone {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSyncTimezone {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.timezone {
+            map.serialize_entry("timezone", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSyncTimezoneTimezone`.
@@ -5567,11 +12014,44 @@ pub struct EventsSessionSyncTimezone {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSyncTimezoneTimezone {
     /// Offset of the visitor's time zone from UTC, in minutes.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSyncTimezoneTimezone {
+    const NAME: &'static str = "EventsSessionSyncTimezoneTimezone";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "offset" => self.offset = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSyncTimezoneTimezone {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSyncTimezoneTimezone {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.offset {
+            map.serialize_entry("offset", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionSyncTopic`.
@@ -5590,23 +12070,68 @@ pub struct EventsSessionSyncTimezoneTimezone {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionSyncTopic {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// New topic of the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionSyncTopic {
+    const NAME: &'static str = "EventsSessionSyncTopic";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "topic" => self.topic = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionSyncTopic {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionSyncTopic {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.topic {
+            map.serialize_entry("topic", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionUpdateAvailability`.
@@ -5625,23 +12150,68 @@ pub struct EventsSessionSyncTopic {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionUpdateAvailability {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// New availability of the visitor: `online` or `offline`. One of [`Availability`](crate::models::Availability).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<Availability>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionUpdateAvailability {
+    const NAME: &'static str = "EventsSessionUpdateAvailability";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "availability" => self.availability = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionUpdateAvailability {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionUpdateAvailability {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.availability {
+            map.serialize_entry("availability", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionUpdateVerify`.
@@ -5668,29 +12238,80 @@ pub struct EventsSessionUpdateAvailability {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionUpdateVerify {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Whether the visitor's identity is now verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
     /// Verifications done for the visitor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verifications: Option<Vec<EventsSessionVerification>>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
     /// Error code when the verification failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionUpdateVerify {
+    const NAME: &'static str = "EventsSessionUpdateVerify";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "is_verified" => self.is_verified = map.next_value()?,
+            "verifications" => self.verifications = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionUpdateVerify {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionUpdateVerify {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.is_verified {
+            map.serialize_entry("is_verified", value)?;
+        }
+        if let Some(value) = &self.verifications {
+            map.serialize_entry("verifications", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        if let Some(value) = &self.error {
+            map.serialize_entry("error", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSessionVerification`.
@@ -5705,17 +12326,56 @@ pub struct EventsSessionUpdateVerify {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSessionVerification {
     /// What was verified: `email` or `phone`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
     /// How it was verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     /// Free-text note about how the verification was done.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotation: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSessionVerification {
+    const NAME: &'static str = "EventsSessionVerification";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "identity" => self.identity = map.next_value()?,
+            "method" => self.method = map.next_value()?,
+            "annotation" => self.annotation = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSessionVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSessionVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.identity {
+            map.serialize_entry("identity", value)?;
+        }
+        if let Some(value) = &self.method {
+            map.serialize_entry("method", value)?;
+        }
+        if let Some(value) = &self.annotation {
+            map.serialize_entry("annotation", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSpamDecision`.
@@ -5733,20 +12393,62 @@ pub struct EventsSessionVerification {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSpamDecision {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the item held back by the spam filter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spam_id: Option<String>,
     /// Decision taken on the spam item (deliver it or confirm it as spam).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSpamDecision {
+    const NAME: &'static str = "EventsSpamDecision";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "spam_id" => self.spam_id = map.next_value()?,
+            "action" => self.action = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSpamDecision {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSpamDecision {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.spam_id {
+            map.serialize_entry("spam_id", value)?;
+        }
+        if let Some(value) = &self.action {
+            map.serialize_entry("action", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsSpamMessage`.
@@ -5772,32 +12474,86 @@ pub struct EventsSpamDecision {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsSpamMessage {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the item held back by the spam filter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spam_id: Option<String>,
     /// Channel the spam came through (for example `email`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Why the item was judged spam.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Extra facts about the spam item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
     /// Headers of the held-back message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<serde_json::Map<String, serde_json::Value>>,
     /// Time the item was caught, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsSpamMessage {
+    const NAME: &'static str = "EventsSpamMessage";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "spam_id" => self.spam_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsSpamMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsSpamMessage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.spam_id {
+            map.serialize_entry("spam_id", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.reason {
+            map.serialize_entry("reason", value)?;
+        }
+        if let Some(value) = &self.metadata {
+            map.serialize_entry("metadata", value)?;
+        }
+        if let Some(value) = &self.headers {
+            map.serialize_entry("headers", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(feature = "events")]
@@ -5835,20 +12591,62 @@ Dead => "dead",
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsStatusHealthChanged {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// New health of the monitored service: `healthy`, `sick` or `dead`. One of [`EventsStatusHealth`](crate::models::EventsStatusHealth).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health: Option<EventsStatusHealth>,
     /// Monitored nodes concerned, each with a label and replica.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nodes: Option<Vec<EventsStatusNode>>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsStatusHealthChanged {
+    const NAME: &'static str = "EventsStatusHealthChanged";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "health" => self.health = map.next_value()?,
+            "nodes" => self.nodes = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsStatusHealthChanged {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsStatusHealthChanged {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.health {
+            map.serialize_entry("health", value)?;
+        }
+        if let Some(value) = &self.nodes {
+            map.serialize_entry("nodes", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsStatusNode`.
@@ -5862,14 +12660,50 @@ pub struct EventsStatusHealthChanged {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsStatusNode {
     /// Name of the monitored node.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Replica of the monitored node.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replica: Option<String>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsStatusNode {
+    const NAME: &'static str = "EventsStatusNode";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "label" => self.label = map.next_value()?,
+            "replica" => self.replica = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsStatusNode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsStatusNode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.label {
+            map.serialize_entry("label", value)?;
+        }
+        if let Some(value) = &self.replica {
+            map.serialize_entry("replica", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsWebsiteUpdateOperatorsAvailability`.
@@ -5889,20 +12723,62 @@ pub struct EventsStatusNode {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsWebsiteUpdateOperatorsAvailability {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// User identifier of the operator whose availability changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// New availability of the operator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<EventsWebsiteUpdateOperatorsAvailabilityAvailability>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsWebsiteUpdateOperatorsAvailability {
+    const NAME: &'static str = "EventsWebsiteUpdateOperatorsAvailability";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "user_id" => self.user_id = map.next_value()?,
+            "availability" => self.availability = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsWebsiteUpdateOperatorsAvailability {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsWebsiteUpdateOperatorsAvailability {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        if let Some(value) = &self.availability {
+            map.serialize_entry("availability", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsWebsiteUpdateOperatorsAvailabilityAvailability`.
@@ -5915,11 +12791,44 @@ pub struct EventsWebsiteUpdateOperatorsAvailability {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsWebsiteUpdateOperatorsAvailabilityAvailability {
     /// New availability of the operator: `online` or `offline`. One of [`Availability`](crate::models::Availability).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<Availability>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsWebsiteUpdateOperatorsAvailabilityAvailability {
+    const NAME: &'static str = "EventsWebsiteUpdateOperatorsAvailabilityAvailability";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsWebsiteUpdateOperatorsAvailabilityAvailability {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsWebsiteUpdateOperatorsAvailabilityAvailability {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsWebsiteUpdateVisitorsCount`.
@@ -5936,17 +12845,56 @@ pub struct EventsWebsiteUpdateOperatorsAvailabilityAvailability {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsWebsiteUpdateVisitorsCount {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Number of visitors on the website now.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub visitors_count: Option<i64>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsWebsiteUpdateVisitorsCount {
+    const NAME: &'static str = "EventsWebsiteUpdateVisitorsCount";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "visitors_count" => self.visitors_count = map.next_value_seed(crate::support::Integer)?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsWebsiteUpdateVisitorsCount {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsWebsiteUpdateVisitorsCount {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.visitors_count {
+            map.serialize_entry("visitors_count", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsWebsiteUsersAvailable`.
@@ -5963,17 +12911,56 @@ pub struct EventsWebsiteUpdateVisitorsCount {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsWebsiteUsersAvailable {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Whether at least one operator is now available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available: Option<bool>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsWebsiteUsersAvailable {
+    const NAME: &'static str = "EventsWebsiteUsersAvailable";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "available" => self.available = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsWebsiteUsersAvailable {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsWebsiteUsersAvailable {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.available {
+            map.serialize_entry("available", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `EventsWidgetActionProcessed`.
@@ -5997,32 +12984,86 @@ pub struct EventsWebsiteUsersAvailable {
  }
  ```"##]
 #[cfg(feature = "events")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventsWidgetActionProcessed {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the conversation session, a string starting with `session_`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Identifier of the plugin (marketplace integration), a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
     /// Identifier returned when the widget action was delivered, to match this answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
     /// Result of the action: `success` or `failure`. One of [`EventsWidgetActionProcessedOutcome`](crate::models::EventsWidgetActionProcessedOutcome).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<EventsWidgetActionProcessedOutcome>,
     /// Data the plugin returned for the action.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Map<String, serde_json::Value>>,
     /// Routing identifiers Crisp attaches to the real-time event, naming where it is delivered; informational for consumers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "events")]
+impl crate::support::Members for EventsWidgetActionProcessed {
+    const NAME: &'static str = "EventsWidgetActionProcessed";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "plugin_id" => self.plugin_id = map.next_value()?,
+            "correlation_id" => self.correlation_id = map.next_value()?,
+            "outcome" => self.outcome = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            "routing_ids" => self.routing_ids = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "events")]
+impl<'de> serde::Deserialize<'de> for EventsWidgetActionProcessed {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "events")]
+impl serde::Serialize for EventsWidgetActionProcessed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.plugin_id {
+            map.serialize_entry("plugin_id", value)?;
+        }
+        if let Some(value) = &self.correlation_id {
+            map.serialize_entry("correlation_id", value)?;
+        }
+        if let Some(value) = &self.outcome {
+            map.serialize_entry("outcome", value)?;
+        }
+        if let Some(value) = &self.result {
+            map.serialize_entry("result", value)?;
+        }
+        if let Some(value) = &self.routing_ids {
+            map.serialize_entry("routing_ids", value)?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(feature = "events")]
@@ -6054,20 +13095,62 @@ Failure => "failure",
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GeolocationInfo {
     /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Region or state within the country, as a name or code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Name of the city or town.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Latitude and longitude of the location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<Coordinates>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for GeolocationInfo {
+    const NAME: &'static str = "GeolocationInfo";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "country" => self.country = map.next_value()?,
+            "region" => self.region = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "coordinates" => self.coordinates = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for GeolocationInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for GeolocationInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.country {
+            map.serialize_entry("country", value)?;
+        }
+        if let Some(value) = &self.region {
+            map.serialize_entry("region", value)?;
+        }
+        if let Some(value) = &self.city {
+            map.serialize_entry("city", value)?;
+        }
+        if let Some(value) = &self.coordinates {
+            map.serialize_entry("coordinates", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `Helpdesk`.
@@ -6083,14 +13166,50 @@ pub struct GeolocationInfo {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Helpdesk {
     /// Name of the helpdesk, shown in its header and browser tab.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Public URL of the helpdesk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for Helpdesk {
+    const NAME: &'static str = "Helpdesk";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for Helpdesk {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for Helpdesk {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(feature = "website")]
@@ -6125,20 +13244,62 @@ News => "news",
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskDomain {
     /// Root domain the helpdesk subdomains hang from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<String>,
     /// Basic subdomain of the helpdesk (under the Crisp helpdesk domain).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basic: Option<String>,
     /// Custom domain name that serves the helpdesk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom: Option<String>,
     /// Whether the custom domain's DNS setup is verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskDomain {
+    const NAME: &'static str = "HelpdeskDomain";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "root" => self.root = map.next_value()?,
+            "basic" => self.basic = map.next_value()?,
+            "custom" => self.custom = map.next_value()?,
+            "verified" => self.verified = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskDomain {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskDomain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.root {
+            map.serialize_entry("root", value)?;
+        }
+        if let Some(value) = &self.basic {
+            map.serialize_entry("basic", value)?;
+        }
+        if let Some(value) = &self.custom {
+            map.serialize_entry("custom", value)?;
+        }
+        if let Some(value) = &self.verified {
+            map.serialize_entry("verified", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskDomainSetupFlow`.
@@ -6163,14 +13324,50 @@ pub struct HelpdeskDomain {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskDomainSetupFlow {
     /// Custom domain the setup is for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom: Option<String>,
     /// DNS setup steps for the custom domain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setup: Option<HelpdeskDomainSetupFlowSetup>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskDomainSetupFlow {
+    const NAME: &'static str = "HelpdeskDomainSetupFlow";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "custom" => self.custom = map.next_value()?,
+            "setup" => self.setup = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskDomainSetupFlow {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskDomainSetupFlow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.custom {
+            map.serialize_entry("custom", value)?;
+        }
+        if let Some(value) = &self.setup {
+            map.serialize_entry("setup", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskDomainSetupFlowSetup`.
@@ -6190,11 +13387,44 @@ pub struct HelpdeskDomainSetupFlow {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskDomainSetupFlowSetup {
     /// DNS records to create: type, query, name and value of each.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<HelpdeskDomainSetupFlowSetupRecord>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskDomainSetupFlowSetup {
+    const NAME: &'static str = "HelpdeskDomainSetupFlowSetup";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "records" => self.records = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskDomainSetupFlowSetup {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskDomainSetupFlowSetup {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.records {
+            map.serialize_entry("records", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskDomainSetupFlowSetupRecord`.
@@ -6210,20 +13440,62 @@ pub struct HelpdeskDomainSetupFlowSetup {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskDomainSetupFlowSetupRecord {
     /// DNS record type (for example `CNAME` or `TXT`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Fully qualified name to query for the record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// Name (host) of the record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Value the record must hold.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskDomainSetupFlowSetupRecord {
+    const NAME: &'static str = "HelpdeskDomainSetupFlowSetupRecord";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "query" => self.query = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskDomainSetupFlowSetupRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskDomainSetupFlowSetupRecord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.query {
+            map.serialize_entry("query", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.value {
+            map.serialize_entry("value", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskHistoryChange`.
@@ -6270,26 +13542,74 @@ pub struct HelpdeskDomainSetupFlowSetupRecord {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskHistoryChange {
     /// Identifier of the helpdesk history change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_id: Option<String>,
     /// Message describing the change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Person who made the change: email and name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<HelpdeskHistoryChangeAuthor>,
     /// Size of the change: lines inserted and deleted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edits: Option<HelpdeskHistoryChangeEdits>,
     /// Time the change was made, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
     /// Files (pages) the change touched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<HelpdeskHistoryChangeFile>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskHistoryChange {
+    const NAME: &'static str = "HelpdeskHistoryChange";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "change_id" => self.change_id = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "author" => self.author = map.next_value()?,
+            "edits" => self.edits = map.next_value()?,
+            "created_at" => self.created_at = map.next_value_seed(crate::support::Timestamp)?,
+            "files" => self.files = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskHistoryChange {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskHistoryChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.change_id {
+            map.serialize_entry("change_id", value)?;
+        }
+        if let Some(value) = &self.message {
+            map.serialize_entry("message", value)?;
+        }
+        if let Some(value) = &self.author {
+            map.serialize_entry("author", value)?;
+        }
+        if let Some(value) = &self.edits {
+            map.serialize_entry("edits", value)?;
+        }
+        if let Some(value) = &self.created_at {
+            map.serialize_entry("created_at", value)?;
+        }
+        if let Some(value) = &self.files {
+            map.serialize_entry("files", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskHistoryChangeAuthor`.
@@ -6303,14 +13623,50 @@ pub struct HelpdeskHistoryChange {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskHistoryChangeAuthor {
     /// Email address of the author of the change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Name of the author of the change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskHistoryChangeAuthor {
+    const NAME: &'static str = "HelpdeskHistoryChangeAuthor";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "email" => self.email = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskHistoryChangeAuthor {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskHistoryChangeAuthor {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskHistoryChangeEdits`.
@@ -6324,14 +13680,50 @@ pub struct HelpdeskHistoryChangeAuthor {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskHistoryChangeEdits {
     /// Number of lines inserted by the change.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub insertions: Option<i64>,
     /// Number of lines deleted by the change.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub deletions: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskHistoryChangeEdits {
+    const NAME: &'static str = "HelpdeskHistoryChangeEdits";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "insertions" => self.insertions = map.next_value_seed(crate::support::Integer)?,
+            "deletions" => self.deletions = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskHistoryChangeEdits {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskHistoryChangeEdits {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.insertions {
+            map.serialize_entry("insertions", value)?;
+        }
+        if let Some(value) = &self.deletions {
+            map.serialize_entry("deletions", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskHistoryChangeFile`.
@@ -6361,20 +13753,62 @@ pub struct HelpdeskHistoryChangeEdits {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskHistoryChangeFile {
     /// Kind of change to the file (for example added, modified or removed).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<String>,
     /// Tree path of the changed page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Metadata of the page after the change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<HelpdeskTreeMetadata>,
     /// Content of the page after the change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskHistoryChangeFile {
+    const NAME: &'static str = "HelpdeskHistoryChangeFile";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "change" => self.change = map.next_value()?,
+            "path" => self.path = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "content" => self.content = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskHistoryChangeFile {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskHistoryChangeFile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.change {
+            map.serialize_entry("change", value)?;
+        }
+        if let Some(value) = &self.path {
+            map.serialize_entry("path", value)?;
+        }
+        if let Some(value) = &self.metadata {
+            map.serialize_entry("metadata", value)?;
+        }
+        if let Some(value) = &self.content {
+            map.serialize_entry("content", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskLocale`.
@@ -6411,26 +13845,74 @@ pub struct HelpdeskHistoryChangeFile {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskLocale {
     /// Identifier of the helpdesk language entry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale_id: Option<String>,
     /// Language of the helpdesk entry, as a locale code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
     /// Public URL of the helpdesk in this language.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Counts of pages and folders per content type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistics: Option<HelpdeskLocaleStatistics>,
     /// Number of articles in this language (older counter).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub articles: Option<i64>,
     /// Number of categories in the helpdesk language.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub categories: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskLocale {
+    const NAME: &'static str = "HelpdeskLocale";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "locale_id" => self.locale_id = map.next_value()?,
+            "locale" => self.locale = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "statistics" => self.statistics = map.next_value()?,
+            "articles" => self.articles = map.next_value_seed(crate::support::Integer)?,
+            "categories" => self.categories = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskLocale {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskLocale {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.locale_id {
+            map.serialize_entry("locale_id", value)?;
+        }
+        if let Some(value) = &self.locale {
+            map.serialize_entry("locale", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        if let Some(value) = &self.statistics {
+            map.serialize_entry("statistics", value)?;
+        }
+        if let Some(value) = &self.articles {
+            map.serialize_entry("articles", value)?;
+        }
+        if let Some(value) = &self.categories {
+            map.serialize_entry("categories", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskLocaleExternalImport`.
@@ -6449,17 +13931,56 @@ pub struct HelpdeskLocale {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskLocaleExternalImport {
     /// URL of the external helpdesk to import.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_url: Option<String>,
     /// Whether the import detects the other languages of the external helpdesk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detect_locales: Option<bool>,
     /// Other languages (locale codes) to import besides the target one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_locales: Option<Vec<String>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskLocaleExternalImport {
+    const NAME: &'static str = "HelpdeskLocaleExternalImport";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "helpdesk_url" => self.helpdesk_url = map.next_value()?,
+            "detect_locales" => self.detect_locales = map.next_value()?,
+            "other_locales" => self.other_locales = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskLocaleExternalImport {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskLocaleExternalImport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.helpdesk_url {
+            map.serialize_entry("helpdesk_url", value)?;
+        }
+        if let Some(value) = &self.detect_locales {
+            map.serialize_entry("detect_locales", value)?;
+        }
+        if let Some(value) = &self.other_locales {
+            map.serialize_entry("other_locales", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskLocaleFeedbackItem`.
@@ -6499,23 +14020,68 @@ pub struct HelpdeskLocaleExternalImport {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskLocaleFeedbackItem {
     /// Rating the reader gave the page: `helpful` or `unhelpful`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<String>,
     /// Comment the reader left.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Helpdesk article the feedback is about: identifier, title and URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub article: Option<HelpdeskLocaleFeedbackItemArticle>,
     /// Visitor session that left the feedback: identity, location and assigned operator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<HelpdeskLocaleFeedbackItemSession>,
     /// Time the feedback was left, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskLocaleFeedbackItem {
+    const NAME: &'static str = "HelpdeskLocaleFeedbackItem";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "rating" => self.rating = map.next_value()?,
+            "comment" => self.comment = map.next_value()?,
+            "article" => self.article = map.next_value()?,
+            "session" => self.session = map.next_value()?,
+            "created_at" => self.created_at = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskLocaleFeedbackItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskLocaleFeedbackItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.rating {
+            map.serialize_entry("rating", value)?;
+        }
+        if let Some(value) = &self.comment {
+            map.serialize_entry("comment", value)?;
+        }
+        if let Some(value) = &self.article {
+            map.serialize_entry("article", value)?;
+        }
+        if let Some(value) = &self.session {
+            map.serialize_entry("session", value)?;
+        }
+        if let Some(value) = &self.created_at {
+            map.serialize_entry("created_at", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskLocaleFeedbackItemArticle`.
@@ -6530,17 +14096,56 @@ pub struct HelpdeskLocaleFeedbackItem {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskLocaleFeedbackItemArticle {
     /// Identifier of the page the feedback is about.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub article_id: Option<String>,
     /// Heading of the page the reader rated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Public URL of the page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskLocaleFeedbackItemArticle {
+    const NAME: &'static str = "HelpdeskLocaleFeedbackItemArticle";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "article_id" => self.article_id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskLocaleFeedbackItemArticle {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskLocaleFeedbackItemArticle {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.article_id {
+            map.serialize_entry("article_id", value)?;
+        }
+        if let Some(value) = &self.title {
+            map.serialize_entry("title", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskLocaleFeedbackItemSession`.
@@ -6568,26 +14173,74 @@ pub struct HelpdeskLocaleFeedbackItemArticle {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskLocaleFeedbackItemSession {
     /// Session identifier of the reader's conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Name of the reader, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// Email address of the reader, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// URL of the reader's avatar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Location of the reader.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<HelpdeskLocaleFeedbackItemSessionGeolocation>,
     /// Operator assigned to the reader's conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned: Option<HelpdeskLocaleFeedbackItemSessionAssigned>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskLocaleFeedbackItemSession {
+    const NAME: &'static str = "HelpdeskLocaleFeedbackItemSession";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "session_id" => self.session_id = map.next_value()?,
+            "nickname" => self.nickname = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "avatar" => self.avatar = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "assigned" => self.assigned = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskLocaleFeedbackItemSession {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskLocaleFeedbackItemSession {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.nickname {
+            map.serialize_entry("nickname", value)?;
+        }
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.avatar {
+            map.serialize_entry("avatar", value)?;
+        }
+        if let Some(value) = &self.geolocation {
+            map.serialize_entry("geolocation", value)?;
+        }
+        if let Some(value) = &self.assigned {
+            map.serialize_entry("assigned", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskLocaleFeedbackItemSessionAssigned`.
@@ -6600,11 +14253,44 @@ pub struct HelpdeskLocaleFeedbackItemSession {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskLocaleFeedbackItemSessionAssigned {
     /// User identifier of the assigned operator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskLocaleFeedbackItemSessionAssigned {
+    const NAME: &'static str = "HelpdeskLocaleFeedbackItemSessionAssigned";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "user_id" => self.user_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskLocaleFeedbackItemSessionAssigned {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskLocaleFeedbackItemSessionAssigned {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskLocaleFeedbackItemSessionGeolocation`.
@@ -6623,20 +14309,62 @@ pub struct HelpdeskLocaleFeedbackItemSessionAssigned {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskLocaleFeedbackItemSessionGeolocation {
     /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Region or state within the country, as a name or code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Name of the city or town.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Latitude and longitude of the location, in decimal degrees.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskLocaleFeedbackItemSessionGeolocation {
+    const NAME: &'static str = "HelpdeskLocaleFeedbackItemSessionGeolocation";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "country" => self.country = map.next_value()?,
+            "region" => self.region = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "coordinates" => self.coordinates = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskLocaleFeedbackItemSessionGeolocation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskLocaleFeedbackItemSessionGeolocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.country {
+            map.serialize_entry("country", value)?;
+        }
+        if let Some(value) = &self.region {
+            map.serialize_entry("region", value)?;
+        }
+        if let Some(value) = &self.city {
+            map.serialize_entry("city", value)?;
+        }
+        if let Some(value) = &self.coordinates {
+            map.serialize_entry("coordinates", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates`.
@@ -6650,14 +14378,50 @@ pub struct HelpdeskLocaleFeedbackItemSessionGeolocation {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates {
     /// Latitude in decimal degrees (-90 to 90, north positive).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
     /// Longitude in decimal degrees (-180 to 180, east positive).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates {
+    const NAME: &'static str = "HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "latitude" => self.latitude = map.next_value_seed(crate::support::Number)?,
+            "longitude" => self.longitude = map.next_value_seed(crate::support::Number)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.latitude {
+            map.serialize_entry("latitude", value)?;
+        }
+        if let Some(value) = &self.longitude {
+            map.serialize_entry("longitude", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskLocaleFeedbackRatings`.
@@ -6675,11 +14439,44 @@ pub struct HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskLocaleFeedbackRatings {
     /// Counts of helpful and unhelpful ratings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratings: Option<HelpdeskLocaleFeedbackRatingsRatings>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskLocaleFeedbackRatings {
+    const NAME: &'static str = "HelpdeskLocaleFeedbackRatings";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "ratings" => self.ratings = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskLocaleFeedbackRatings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskLocaleFeedbackRatings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.ratings {
+            map.serialize_entry("ratings", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskLocaleFeedbackRatingsRatings`.
@@ -6693,14 +14490,50 @@ pub struct HelpdeskLocaleFeedbackRatings {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskLocaleFeedbackRatingsRatings {
     /// Number of readers who rated the pages helpful.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub helpful: Option<i64>,
     /// Number of readers who rated the pages unhelpful.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub unhelpful: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskLocaleFeedbackRatingsRatings {
+    const NAME: &'static str = "HelpdeskLocaleFeedbackRatingsRatings";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "helpful" => self.helpful = map.next_value_seed(crate::support::Integer)?,
+            "unhelpful" => self.unhelpful = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskLocaleFeedbackRatingsRatings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskLocaleFeedbackRatingsRatings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.helpful {
+            map.serialize_entry("helpful", value)?;
+        }
+        if let Some(value) = &self.unhelpful {
+            map.serialize_entry("unhelpful", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskLocaleStatistics`.
@@ -6728,20 +14561,62 @@ pub struct HelpdeskLocaleFeedbackRatingsRatings {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskLocaleStatistics {
     /// Counts for the `articles` content type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub articles: Option<HelpdeskLocaleStatisticsContent>,
     /// Counts for the `guides` content type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guides: Option<HelpdeskLocaleStatisticsContent>,
     /// Counts for the `references` content type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<HelpdeskLocaleStatisticsContent>,
     /// Counts for the `news` content type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub news: Option<HelpdeskLocaleStatisticsContent>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskLocaleStatistics {
+    const NAME: &'static str = "HelpdeskLocaleStatistics";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "articles" => self.articles = map.next_value()?,
+            "guides" => self.guides = map.next_value()?,
+            "references" => self.references = map.next_value()?,
+            "news" => self.news = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskLocaleStatistics {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskLocaleStatistics {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.articles {
+            map.serialize_entry("articles", value)?;
+        }
+        if let Some(value) = &self.guides {
+            map.serialize_entry("guides", value)?;
+        }
+        if let Some(value) = &self.references {
+            map.serialize_entry("references", value)?;
+        }
+        if let Some(value) = &self.news {
+            map.serialize_entry("news", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskLocaleStatisticsContent`.
@@ -6755,14 +14630,50 @@ pub struct HelpdeskLocaleStatistics {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskLocaleStatisticsContent {
     /// Number of pages of this content type.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub entries: Option<i64>,
     /// Number of folders of this content type.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub groups: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskLocaleStatisticsContent {
+    const NAME: &'static str = "HelpdeskLocaleStatisticsContent";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "entries" => self.entries = map.next_value_seed(crate::support::Integer)?,
+            "groups" => self.groups = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskLocaleStatisticsContent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskLocaleStatisticsContent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.entries {
+            map.serialize_entry("entries", value)?;
+        }
+        if let Some(value) = &self.groups {
+            map.serialize_entry("groups", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskPage`.
@@ -6780,20 +14691,62 @@ pub struct HelpdeskLocaleStatisticsContent {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskPage {
     /// Identifier of the page entity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
     /// Heading of the published page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Path of the page in the helpdesk tree.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tree_path: Option<String>,
     /// Public URL of the page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskPage {
+    const NAME: &'static str = "HelpdeskPage";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "entity_id" => self.entity_id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "tree_path" => self.tree_path = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskPage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskPage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.entity_id {
+            map.serialize_entry("entity_id", value)?;
+        }
+        if let Some(value) = &self.title {
+            map.serialize_entry("title", value)?;
+        }
+        if let Some(value) = &self.tree_path {
+            map.serialize_entry("tree_path", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskRedirection`.
@@ -6812,23 +14765,68 @@ pub struct HelpdeskPage {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskRedirection {
     /// Identifier of the helpdesk redirection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirection_id: Option<String>,
     /// Helpdesk path that is redirected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// URL or path the visitor is sent to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// Time the redirection was created, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
     /// Time the redirection was last changed, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskRedirection {
+    const NAME: &'static str = "HelpdeskRedirection";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "redirection_id" => self.redirection_id = map.next_value()?,
+            "path" => self.path = map.next_value()?,
+            "target" => self.target = map.next_value()?,
+            "created_at" => self.created_at = map.next_value_seed(crate::support::Timestamp)?,
+            "updated_at" => self.updated_at = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskRedirection {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskRedirection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.redirection_id {
+            map.serialize_entry("redirection_id", value)?;
+        }
+        if let Some(value) = &self.path {
+            map.serialize_entry("path", value)?;
+        }
+        if let Some(value) = &self.target {
+            map.serialize_entry("target", value)?;
+        }
+        if let Some(value) = &self.created_at {
+            map.serialize_entry("created_at", value)?;
+        }
+        if let Some(value) = &self.updated_at {
+            map.serialize_entry("updated_at", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskRedirectionNew`.
@@ -6843,11 +14841,44 @@ pub struct HelpdeskRedirection {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskRedirectionNew {
     /// Identifier of the helpdesk redirection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirection_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskRedirectionNew {
+    const NAME: &'static str = "HelpdeskRedirectionNew";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "redirection_id" => self.redirection_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskRedirectionNew {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskRedirectionNew {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.redirection_id {
+            map.serialize_entry("redirection_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskRemoveVerify`.
@@ -6861,14 +14892,50 @@ pub struct HelpdeskRedirectionNew {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskRemoveVerify {
     /// Verification method: `password`, `token` (two-factor code) or `google`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     /// Secret for the chosen method (the password or the code).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskRemoveVerify {
+    const NAME: &'static str = "HelpdeskRemoveVerify";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "method" => self.method = map.next_value()?,
+            "secret" => self.secret = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskRemoveVerify {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskRemoveVerify {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.method {
+            map.serialize_entry("method", value)?;
+        }
+        if let Some(value) = &self.secret {
+            map.serialize_entry("secret", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskSettings`.
@@ -6932,32 +14999,86 @@ pub struct HelpdeskRemoveVerify {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskSettings {
     /// Name of the helpdesk, shown in its header and browser tab.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Look of the helpdesk: colour mode, logos and banner.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appearance: Option<HelpdeskSettingsAppearance>,
     /// Language settings of the helpdesk: writing language and automatic translation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub localization: Option<HelpdeskSettingsLocalization>,
     /// Display names of the helpdesk content types.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub section: Option<HelpdeskSettingsSection>,
     /// Behaviour switches of the helpdesk (feedback, chat box, indexing, table of contents...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub behavior: Option<HelpdeskSettingsBehavior>,
     /// Extra services of the helpdesk, such as its MCP server.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<HelpdeskSettingsService>,
     /// Custom code injected into the helpdesk pages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<HelpdeskSettingsInclude>,
     /// Access restriction of the helpdesk: mode, password or JWT secret.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<HelpdeskSettingsAccess>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskSettings {
+    const NAME: &'static str = "HelpdeskSettings";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "appearance" => self.appearance = map.next_value()?,
+            "localization" => self.localization = map.next_value()?,
+            "section" => self.section = map.next_value()?,
+            "behavior" => self.behavior = map.next_value()?,
+            "service" => self.service = map.next_value()?,
+            "include" => self.include = map.next_value()?,
+            "access" => self.access = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.appearance {
+            map.serialize_entry("appearance", value)?;
+        }
+        if let Some(value) = &self.localization {
+            map.serialize_entry("localization", value)?;
+        }
+        if let Some(value) = &self.section {
+            map.serialize_entry("section", value)?;
+        }
+        if let Some(value) = &self.behavior {
+            map.serialize_entry("behavior", value)?;
+        }
+        if let Some(value) = &self.service {
+            map.serialize_entry("service", value)?;
+        }
+        if let Some(value) = &self.include {
+            map.serialize_entry("include", value)?;
+        }
+        if let Some(value) = &self.access {
+            map.serialize_entry("access", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskSettingsAccess`.
@@ -6972,17 +15093,56 @@ pub struct HelpdeskSettings {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskSettingsAccess {
     /// How access to the helpdesk is restricted (for example none, by password, or by JWT).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restrict_mode: Option<String>,
     /// Password readers must enter when the helpdesk is password-protected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// Secret used to check JSON Web Tokens when access to the helpdesk is restricted by JWT.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwt_secret: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskSettingsAccess {
+    const NAME: &'static str = "HelpdeskSettingsAccess";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "restrict_mode" => self.restrict_mode = map.next_value()?,
+            "password" => self.password = map.next_value()?,
+            "jwt_secret" => self.jwt_secret = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskSettingsAccess {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskSettingsAccess {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.restrict_mode {
+            map.serialize_entry("restrict_mode", value)?;
+        }
+        if let Some(value) = &self.password {
+            map.serialize_entry("password", value)?;
+        }
+        if let Some(value) = &self.jwt_secret {
+            map.serialize_entry("jwt_secret", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskSettingsAppearance`.
@@ -7004,17 +15164,56 @@ pub struct HelpdeskSettingsAccess {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskSettingsAppearance {
     /// Colour mode settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<HelpdeskSettingsAppearanceColor>,
     /// Logo images of the helpdesk: favicon, header and footer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logos: Option<HelpdeskSettingsAppearanceLogos>,
     /// URL of the banner image of the helpdesk home page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub banner: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskSettingsAppearance {
+    const NAME: &'static str = "HelpdeskSettingsAppearance";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "color" => self.color = map.next_value()?,
+            "logos" => self.logos = map.next_value()?,
+            "banner" => self.banner = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskSettingsAppearance {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskSettingsAppearance {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.color {
+            map.serialize_entry("color", value)?;
+        }
+        if let Some(value) = &self.logos {
+            map.serialize_entry("logos", value)?;
+        }
+        if let Some(value) = &self.banner {
+            map.serialize_entry("banner", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskSettingsAppearanceColor`.
@@ -7028,14 +15227,50 @@ pub struct HelpdeskSettingsAppearance {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskSettingsAppearanceColor {
     /// Colour mode of the helpdesk: `light` or `dark`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
     /// Whether readers may switch between light and dark mode.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode_changeable: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskSettingsAppearanceColor {
+    const NAME: &'static str = "HelpdeskSettingsAppearanceColor";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "mode" => self.mode = map.next_value()?,
+            "mode_changeable" => self.mode_changeable = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskSettingsAppearanceColor {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskSettingsAppearanceColor {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.mode {
+            map.serialize_entry("mode", value)?;
+        }
+        if let Some(value) = &self.mode_changeable {
+            map.serialize_entry("mode_changeable", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskSettingsAppearanceLogos`.
@@ -7050,17 +15285,56 @@ pub struct HelpdeskSettingsAppearanceColor {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskSettingsAppearanceLogos {
     /// URL of the helpdesk's favicon.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub favicon: Option<String>,
     /// URL of the logo shown in the helpdesk header.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
     /// URL of the logo shown in the helpdesk footer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub footer: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskSettingsAppearanceLogos {
+    const NAME: &'static str = "HelpdeskSettingsAppearanceLogos";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "favicon" => self.favicon = map.next_value()?,
+            "header" => self.header = map.next_value()?,
+            "footer" => self.footer = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskSettingsAppearanceLogos {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskSettingsAppearanceLogos {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.favicon {
+            map.serialize_entry("favicon", value)?;
+        }
+        if let Some(value) = &self.header {
+            map.serialize_entry("header", value)?;
+        }
+        if let Some(value) = &self.footer {
+            map.serialize_entry("footer", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskSettingsBehavior`.
@@ -7085,47 +15359,116 @@ pub struct HelpdeskSettingsAppearanceLogos {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskSettingsBehavior {
     /// Whether the helpdesk shows a list of frequently read pages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequently_read: Option<bool>,
     /// Whether category images are shown on the helpdesk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_category_images: Option<bool>,
     /// Whether the Crisp chat box is shown on the helpdesk pages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_chatbox: Option<bool>,
     /// Whether readers are asked if a page was helpful.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ask_feedback: Option<bool>,
     /// Whether readers can report incorrect content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_incorrect: Option<bool>,
     /// Whether pages are also served as plain Markdown.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serve_markdown: Option<bool>,
     /// Whether a bar lets readers ask the AI agent a question from the page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_chat_bar: Option<bool>,
     /// Whether a button lets readers copy a page for use with an AI assistant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_copy_button: Option<bool>,
     /// Whether pages show a table of contents.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table_of_contents: Option<bool>,
     /// Whether readers can switch the helpdesk language.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale_picker: Option<bool>,
     /// Whether the helpdesk shows a link referring to Crisp.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refer_link: Option<bool>,
     /// Whether search engines are asked not to index the helpdesk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forbid_indexing: Option<bool>,
     /// Whether a notice is shown when the website's status page reports the service as down.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_health_dead: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskSettingsBehavior {
+    const NAME: &'static str = "HelpdeskSettingsBehavior";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "frequently_read" => self.frequently_read = map.next_value()?,
+            "show_category_images" => self.show_category_images = map.next_value()?,
+            "show_chatbox" => self.show_chatbox = map.next_value()?,
+            "ask_feedback" => self.ask_feedback = map.next_value()?,
+            "report_incorrect" => self.report_incorrect = map.next_value()?,
+            "serve_markdown" => self.serve_markdown = map.next_value()?,
+            "agent_chat_bar" => self.agent_chat_bar = map.next_value()?,
+            "agent_copy_button" => self.agent_copy_button = map.next_value()?,
+            "table_of_contents" => self.table_of_contents = map.next_value()?,
+            "locale_picker" => self.locale_picker = map.next_value()?,
+            "refer_link" => self.refer_link = map.next_value()?,
+            "forbid_indexing" => self.forbid_indexing = map.next_value()?,
+            "status_health_dead" => self.status_health_dead = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskSettingsBehavior {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskSettingsBehavior {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.frequently_read {
+            map.serialize_entry("frequently_read", value)?;
+        }
+        if let Some(value) = &self.show_category_images {
+            map.serialize_entry("show_category_images", value)?;
+        }
+        if let Some(value) = &self.show_chatbox {
+            map.serialize_entry("show_chatbox", value)?;
+        }
+        if let Some(value) = &self.ask_feedback {
+            map.serialize_entry("ask_feedback", value)?;
+        }
+        if let Some(value) = &self.report_incorrect {
+            map.serialize_entry("report_incorrect", value)?;
+        }
+        if let Some(value) = &self.serve_markdown {
+            map.serialize_entry("serve_markdown", value)?;
+        }
+        if let Some(value) = &self.agent_chat_bar {
+            map.serialize_entry("agent_chat_bar", value)?;
+        }
+        if let Some(value) = &self.agent_copy_button {
+            map.serialize_entry("agent_copy_button", value)?;
+        }
+        if let Some(value) = &self.table_of_contents {
+            map.serialize_entry("table_of_contents", value)?;
+        }
+        if let Some(value) = &self.locale_picker {
+            map.serialize_entry("locale_picker", value)?;
+        }
+        if let Some(value) = &self.refer_link {
+            map.serialize_entry("refer_link", value)?;
+        }
+        if let Some(value) = &self.forbid_indexing {
+            map.serialize_entry("forbid_indexing", value)?;
+        }
+        if let Some(value) = &self.status_health_dead {
+            map.serialize_entry("status_health_dead", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskSettingsInclude`.
@@ -7138,11 +15481,44 @@ pub struct HelpdeskSettingsBehavior {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskSettingsInclude {
     /// Custom HTML injected into every helpdesk page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskSettingsInclude {
+    const NAME: &'static str = "HelpdeskSettingsInclude";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "html" => self.html = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskSettingsInclude {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskSettingsInclude {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.html {
+            map.serialize_entry("html", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskSettingsLocalization`.
@@ -7157,17 +15533,56 @@ pub struct HelpdeskSettingsInclude {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskSettingsLocalization {
     /// Language (locale code) the helpdesk content is written in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub writing_locale: Option<String>,
     /// Whether pages are machine-translated into the other helpdesk languages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated_automatic: Option<bool>,
     /// Whether machine-translated languages are read-only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated_locales_readonly: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskSettingsLocalization {
+    const NAME: &'static str = "HelpdeskSettingsLocalization";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "writing_locale" => self.writing_locale = map.next_value()?,
+            "translated_automatic" => self.translated_automatic = map.next_value()?,
+            "translated_locales_readonly" => self.translated_locales_readonly = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskSettingsLocalization {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskSettingsLocalization {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.writing_locale {
+            map.serialize_entry("writing_locale", value)?;
+        }
+        if let Some(value) = &self.translated_automatic {
+            map.serialize_entry("translated_automatic", value)?;
+        }
+        if let Some(value) = &self.translated_locales_readonly {
+            map.serialize_entry("translated_locales_readonly", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskSettingsSection`.
@@ -7183,20 +15598,62 @@ pub struct HelpdeskSettingsLocalization {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskSettingsSection {
     /// Display name of the `articles` section.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub articles: Option<String>,
     /// Display name of the `guides` section.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guides: Option<String>,
     /// Display name of the `references` section.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<String>,
     /// Display name of the `news` section.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub news: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskSettingsSection {
+    const NAME: &'static str = "HelpdeskSettingsSection";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "articles" => self.articles = map.next_value()?,
+            "guides" => self.guides = map.next_value()?,
+            "references" => self.references = map.next_value()?,
+            "news" => self.news = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskSettingsSection {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskSettingsSection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.articles {
+            map.serialize_entry("articles", value)?;
+        }
+        if let Some(value) = &self.guides {
+            map.serialize_entry("guides", value)?;
+        }
+        if let Some(value) = &self.references {
+            map.serialize_entry("references", value)?;
+        }
+        if let Some(value) = &self.news {
+            map.serialize_entry("news", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskSettingsService`.
@@ -7209,11 +15666,44 @@ pub struct HelpdeskSettingsSection {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskSettingsService {
     /// Whether the helpdesk exposes an MCP server for AI assistants.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mcp_server: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskSettingsService {
+    const NAME: &'static str = "HelpdeskSettingsService";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "mcp_server" => self.mcp_server = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskSettingsService {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskSettingsService {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.mcp_server {
+            map.serialize_entry("mcp_server", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskTreeContent`.
@@ -7228,11 +15718,44 @@ pub struct HelpdeskSettingsService {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskTreeContent {
     /// Body of the page, in Markdown.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskTreeContent {
+    const NAME: &'static str = "HelpdeskTreeContent";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "content" => self.content = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskTreeContent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskTreeContent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.content {
+            map.serialize_entry("content", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskTreeEntry`.
@@ -7257,23 +15780,68 @@ pub struct HelpdeskTreeContent {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskTreeEntry {
     /// Kind of entry: a page or a folder.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// URL slug of the tree entry (the last segment of its path).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
     /// Heading of the page or folder, shown in the helpdesk navigation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Publication state of the entry: published, hidden, featured.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<HelpdeskTreeState>,
     /// Entries inside this folder.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<HelpdeskTreeEntry>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskTreeEntry {
+    const NAME: &'static str = "HelpdeskTreeEntry";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "slug" => self.slug = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "children" => self.children = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskTreeEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskTreeEntry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.slug {
+            map.serialize_entry("slug", value)?;
+        }
+        if let Some(value) = &self.title {
+            map.serialize_entry("title", value)?;
+        }
+        if let Some(value) = &self.state {
+            map.serialize_entry("state", value)?;
+        }
+        if let Some(value) = &self.children {
+            map.serialize_entry("children", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskTreeMetadata`.
@@ -7300,29 +15868,80 @@ pub struct HelpdeskTreeEntry {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskTreeMetadata {
     /// Format of the page content (for example `markdown`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// Heading of the page, shown on the page and in listings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Short description of the page, used in listings and search results.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Publication state of the page: published, hidden, featured.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<HelpdeskTreeState>,
     /// Operator shown as the page's author.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<HelpdeskTreeMetadataAuthor>,
     /// Accent colour of the page, as a hex code such as `#1972F5`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// URL of the page's cover image.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskTreeMetadata {
+    const NAME: &'static str = "HelpdeskTreeMetadata";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "format" => self.format = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "author" => self.author = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskTreeMetadata {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskTreeMetadata {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.format {
+            map.serialize_entry("format", value)?;
+        }
+        if let Some(value) = &self.title {
+            map.serialize_entry("title", value)?;
+        }
+        if let Some(value) = &self.description {
+            map.serialize_entry("description", value)?;
+        }
+        if let Some(value) = &self.state {
+            map.serialize_entry("state", value)?;
+        }
+        if let Some(value) = &self.author {
+            map.serialize_entry("author", value)?;
+        }
+        if let Some(value) = &self.color {
+            map.serialize_entry("color", value)?;
+        }
+        if let Some(value) = &self.image {
+            map.serialize_entry("image", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskTreeMetadataAuthor`.
@@ -7335,11 +15954,44 @@ pub struct HelpdeskTreeMetadata {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskTreeMetadataAuthor {
     /// User identifier of the author.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskTreeMetadataAuthor {
+    const NAME: &'static str = "HelpdeskTreeMetadataAuthor";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "user_id" => self.user_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskTreeMetadataAuthor {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskTreeMetadataAuthor {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskTreePage`.
@@ -7355,14 +16007,50 @@ pub struct HelpdeskTreeMetadataAuthor {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskTreePage {
     /// Heading of the published page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Public URL of the page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskTreePage {
+    const NAME: &'static str = "HelpdeskTreePage";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "title" => self.title = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskTreePage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskTreePage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.title {
+            map.serialize_entry("title", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskTreePathUpdate`.
@@ -7381,17 +16069,56 @@ pub struct HelpdeskTreePage {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskTreePathUpdate {
     /// What to do with the entry (for example move it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// New location of the entry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<HelpdeskTreePathUpdatePath>,
     /// New position among its siblings.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub position: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskTreePathUpdate {
+    const NAME: &'static str = "HelpdeskTreePathUpdate";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "action" => self.action = map.next_value()?,
+            "path" => self.path = map.next_value()?,
+            "position" => self.position = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskTreePathUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskTreePathUpdate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.action {
+            map.serialize_entry("action", value)?;
+        }
+        if let Some(value) = &self.path {
+            map.serialize_entry("path", value)?;
+        }
+        if let Some(value) = &self.position {
+            map.serialize_entry("position", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskTreePathUpdatePath`.
@@ -7404,11 +16131,44 @@ pub struct HelpdeskTreePathUpdate {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskTreePathUpdatePath {
     /// New tree path of the entry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskTreePathUpdatePath {
+    const NAME: &'static str = "HelpdeskTreePathUpdatePath";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "to" => self.to = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskTreePathUpdatePath {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskTreePathUpdatePath {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.to {
+            map.serialize_entry("to", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `HelpdeskTreeState`.
@@ -7423,17 +16183,56 @@ pub struct HelpdeskTreePathUpdatePath {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HelpdeskTreeState {
     /// Whether the entry is published.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<bool>,
     /// Whether the page is hidden from the helpdesk listings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden: Option<bool>,
     /// Whether the page is featured (highlighted) on the helpdesk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub featured: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for HelpdeskTreeState {
+    const NAME: &'static str = "HelpdeskTreeState";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "published" => self.published = map.next_value()?,
+            "hidden" => self.hidden = map.next_value()?,
+            "featured" => self.featured = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for HelpdeskTreeState {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for HelpdeskTreeState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.published {
+            map.serialize_entry("published", value)?;
+        }
+        if let Some(value) = &self.hidden {
+            map.serialize_entry("hidden", value)?;
+        }
+        if let Some(value) = &self.featured {
+            map.serialize_entry("featured", value)?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(any(feature = "events", feature = "website"))]
@@ -7473,14 +16272,50 @@ Email => "email",
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OSInfo {
     /// Version of the operating system.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Name of the operating system (for example `Mac OS` or `Windows`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for OSInfo {
+    const NAME: &'static str = "OSInfo";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "version" => self.version = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for OSInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for OSInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.version {
+            map.serialize_entry("version", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleCampaign`.
@@ -7504,32 +16339,86 @@ pub struct OSInfo {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleCampaign {
     /// Identifier of the campaign, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// Kind of campaign: `one-shot` or `automated`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Internal name of the campaign the contact received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Time the campaign was created, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
     /// Time the campaign was last changed, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
     /// Time the campaign was dispatched, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub dispatched_at: Option<u64>,
     /// Time the contact's last campaign action (open, click...) happened, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub occurred_at: Option<u64>,
     /// Actions the contact took on the campaign (for example `opened`, `clicked`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistics: Option<Vec<String>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleCampaign {
+    const NAME: &'static str = "PeopleCampaign";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "campaign_id" => self.campaign_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "created_at" => self.created_at = map.next_value_seed(crate::support::Timestamp)?,
+            "updated_at" => self.updated_at = map.next_value_seed(crate::support::Timestamp)?,
+            "dispatched_at" => self.dispatched_at = map.next_value_seed(crate::support::Timestamp)?,
+            "occurred_at" => self.occurred_at = map.next_value_seed(crate::support::Timestamp)?,
+            "statistics" => self.statistics = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleCampaign {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleCampaign {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.campaign_id {
+            map.serialize_entry("campaign_id", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.created_at {
+            map.serialize_entry("created_at", value)?;
+        }
+        if let Some(value) = &self.updated_at {
+            map.serialize_entry("updated_at", value)?;
+        }
+        if let Some(value) = &self.dispatched_at {
+            map.serialize_entry("dispatched_at", value)?;
+        }
+        if let Some(value) = &self.occurred_at {
+            map.serialize_entry("occurred_at", value)?;
+        }
+        if let Some(value) = &self.statistics {
+            map.serialize_entry("statistics", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleData`.
@@ -7546,11 +16435,44 @@ pub struct PeopleCampaign {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleData {
     /// Custom data of the contact, a flat JSON object of keys to string, number or boolean values.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleData {
+    const NAME: &'static str = "PeopleData";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "data" => self.data = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleData {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleData {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.data {
+            map.serialize_entry("data", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleEvent`.
@@ -7568,20 +16490,62 @@ pub struct PeopleData {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleEvent {
     /// Name of the event (for example `Signed up`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Custom data attached to the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Value>,
     /// Colour of the event marker, by name (for example `red`, `green`, `blue`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// Time the event happened, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleEvent {
+    const NAME: &'static str = "PeopleEvent";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "data" => self.data = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.text {
+            map.serialize_entry("text", value)?;
+        }
+        if let Some(value) = &self.data {
+            map.serialize_entry("data", value)?;
+        }
+        if let Some(value) = &self.color {
+            map.serialize_entry("color", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleProfile`.
@@ -7676,38 +16640,98 @@ pub struct PeopleEvent {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleProfile {
     /// Email address of the contact, which identifies the profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Personal details of the contact: name, avatar, gender, phone, address, employment, location, languages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<PeopleProfileCardPerson>,
     /// Details of the company the contact works for: name, domain, location, metrics, contact points.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<PeopleProfileCardCompany>,
     /// Segments (tags) of the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
     /// Private notes about the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notepad: Option<String>,
     /// Contact activity: whether active now and when last active.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<PeopleProfileCardActive>,
     /// Contact score (engagement rating) given to the profile, an integer.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub score: Option<i64>,
     /// Time the profile was created, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
     /// Time the profile was last changed, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
     /// Identifier of the contact profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleProfile {
+    const NAME: &'static str = "PeopleProfile";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "email" => self.email = map.next_value()?,
+            "person" => self.person = map.next_value()?,
+            "company" => self.company = map.next_value()?,
+            "segments" => self.segments = map.next_value()?,
+            "notepad" => self.notepad = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "score" => self.score = map.next_value_seed(crate::support::Integer)?,
+            "created_at" => self.created_at = map.next_value_seed(crate::support::Timestamp)?,
+            "updated_at" => self.updated_at = map.next_value_seed(crate::support::Timestamp)?,
+            "people_id" => self.people_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleProfile {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleProfile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.person {
+            map.serialize_entry("person", value)?;
+        }
+        if let Some(value) = &self.company {
+            map.serialize_entry("company", value)?;
+        }
+        if let Some(value) = &self.segments {
+            map.serialize_entry("segments", value)?;
+        }
+        if let Some(value) = &self.notepad {
+            map.serialize_entry("notepad", value)?;
+        }
+        if let Some(value) = &self.active {
+            map.serialize_entry("active", value)?;
+        }
+        if let Some(value) = &self.score {
+            map.serialize_entry("score", value)?;
+        }
+        if let Some(value) = &self.created_at {
+            map.serialize_entry("created_at", value)?;
+        }
+        if let Some(value) = &self.updated_at {
+            map.serialize_entry("updated_at", value)?;
+        }
+        if let Some(value) = &self.people_id {
+            map.serialize_entry("people_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleProfileCardActive`.
@@ -7721,14 +16745,50 @@ pub struct PeopleProfile {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleProfileCardActive {
     /// Whether the contact is active right now.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub now: Option<bool>,
     /// Time the contact was last active, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub last: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleProfileCardActive {
+    const NAME: &'static str = "PeopleProfileCardActive";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "now" => self.now = map.next_value()?,
+            "last" => self.last = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleProfileCardActive {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleProfileCardActive {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.now {
+            map.serialize_entry("now", value)?;
+        }
+        if let Some(value) = &self.last {
+            map.serialize_entry("last", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleProfileCardCompany`.
@@ -7770,41 +16830,104 @@ pub struct PeopleProfileCardActive {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleProfileCardCompany {
     /// Trading name of the company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Registered legal name of the company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_name: Option<String>,
     /// Web domain of the company (for example `example.com`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// Website URL of the company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Short description of the company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Time zone of the company, as an offset from UTC in minutes.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub timezone: Option<i64>,
     /// Phone numbers of the company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phones: Option<Vec<String>>,
     /// Email addresses of the company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emails: Option<Vec<String>>,
     /// Location of the company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<PeopleProfileCardGeolocation>,
     /// Size figures of the company: employees, market capitalisation, funds raised and annual recurring revenue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<PeopleProfileCardCompanyMetrics>,
     /// Tags describing the company (for example its industry).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleProfileCardCompany {
+    const NAME: &'static str = "PeopleProfileCardCompany";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "legal_name" => self.legal_name = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "timezone" => self.timezone = map.next_value_seed(crate::support::Integer)?,
+            "phones" => self.phones = map.next_value()?,
+            "emails" => self.emails = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "metrics" => self.metrics = map.next_value()?,
+            "tags" => self.tags = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleProfileCardCompany {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleProfileCardCompany {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.legal_name {
+            map.serialize_entry("legal_name", value)?;
+        }
+        if let Some(value) = &self.domain {
+            map.serialize_entry("domain", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        if let Some(value) = &self.description {
+            map.serialize_entry("description", value)?;
+        }
+        if let Some(value) = &self.timezone {
+            map.serialize_entry("timezone", value)?;
+        }
+        if let Some(value) = &self.phones {
+            map.serialize_entry("phones", value)?;
+        }
+        if let Some(value) = &self.emails {
+            map.serialize_entry("emails", value)?;
+        }
+        if let Some(value) = &self.geolocation {
+            map.serialize_entry("geolocation", value)?;
+        }
+        if let Some(value) = &self.metrics {
+            map.serialize_entry("metrics", value)?;
+        }
+        if let Some(value) = &self.tags {
+            map.serialize_entry("tags", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleProfileCardCompanyMetrics`.
@@ -7820,20 +16943,62 @@ pub struct PeopleProfileCardCompany {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleProfileCardCompanyMetrics {
     /// Number of employees of the company.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub employees: Option<i64>,
     /// Market capitalisation of the company, as a whole number.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub market_cap: Option<i64>,
     /// Total funds raised by the company, as a whole number.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub raised: Option<i64>,
     /// Annual recurring revenue of the company, as a whole number.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub arr: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleProfileCardCompanyMetrics {
+    const NAME: &'static str = "PeopleProfileCardCompanyMetrics";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "employees" => self.employees = map.next_value_seed(crate::support::Integer)?,
+            "market_cap" => self.market_cap = map.next_value_seed(crate::support::Integer)?,
+            "raised" => self.raised = map.next_value_seed(crate::support::Integer)?,
+            "arr" => self.arr = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleProfileCardCompanyMetrics {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleProfileCardCompanyMetrics {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.employees {
+            map.serialize_entry("employees", value)?;
+        }
+        if let Some(value) = &self.market_cap {
+            map.serialize_entry("market_cap", value)?;
+        }
+        if let Some(value) = &self.raised {
+            map.serialize_entry("raised", value)?;
+        }
+        if let Some(value) = &self.arr {
+            map.serialize_entry("arr", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleProfileCardGeolocation`.
@@ -7852,20 +17017,62 @@ pub struct PeopleProfileCardCompanyMetrics {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleProfileCardGeolocation {
     /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Region or state within the country, as a name or code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Name of the city or town.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Latitude and longitude of the location, in decimal degrees.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<PeopleProfileCardGeolocationCoordinates>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleProfileCardGeolocation {
+    const NAME: &'static str = "PeopleProfileCardGeolocation";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "country" => self.country = map.next_value()?,
+            "region" => self.region = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "coordinates" => self.coordinates = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleProfileCardGeolocation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleProfileCardGeolocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.country {
+            map.serialize_entry("country", value)?;
+        }
+        if let Some(value) = &self.region {
+            map.serialize_entry("region", value)?;
+        }
+        if let Some(value) = &self.city {
+            map.serialize_entry("city", value)?;
+        }
+        if let Some(value) = &self.coordinates {
+            map.serialize_entry("coordinates", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleProfileCardGeolocationCoordinates`.
@@ -7879,14 +17086,50 @@ pub struct PeopleProfileCardGeolocation {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleProfileCardGeolocationCoordinates {
     /// Latitude in decimal degrees (-90 to 90, north positive).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
     /// Longitude in decimal degrees (-180 to 180, east positive).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleProfileCardGeolocationCoordinates {
+    const NAME: &'static str = "PeopleProfileCardGeolocationCoordinates";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "latitude" => self.latitude = map.next_value_seed(crate::support::Number)?,
+            "longitude" => self.longitude = map.next_value_seed(crate::support::Number)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleProfileCardGeolocationCoordinates {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleProfileCardGeolocationCoordinates {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.latitude {
+            map.serialize_entry("latitude", value)?;
+        }
+        if let Some(value) = &self.longitude {
+            map.serialize_entry("longitude", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleProfileCardPerson`.
@@ -7932,44 +17175,110 @@ pub struct PeopleProfileCardGeolocationCoordinates {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleProfileCardPerson {
     /// Full name of the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// URL of the contact's avatar image.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Gender of the person: `male` or `female`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<String>,
     /// Phone number of the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Postal address of the person, as free text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Short biography of the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Personal website of the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// Time zone of the contact, as an offset from UTC in minutes.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub timezone: Option<i64>,
     /// Social network profiles of the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profiles: Option<Vec<PeopleProfileCardPersonProfile>>,
     /// Where the person works: company name, domain, job title, role and seniority.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employment: Option<PeopleProfileCardPersonEmployment>,
     /// Location of the person: country, region, city and coordinates.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<PeopleProfileCardGeolocation>,
     /// Languages of the contact, as locale codes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleProfileCardPerson {
+    const NAME: &'static str = "PeopleProfileCardPerson";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "nickname" => self.nickname = map.next_value()?,
+            "avatar" => self.avatar = map.next_value()?,
+            "gender" => self.gender = map.next_value()?,
+            "phone" => self.phone = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "website" => self.website = map.next_value()?,
+            "timezone" => self.timezone = map.next_value_seed(crate::support::Integer)?,
+            "profiles" => self.profiles = map.next_value()?,
+            "employment" => self.employment = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "locales" => self.locales = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleProfileCardPerson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleProfileCardPerson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.nickname {
+            map.serialize_entry("nickname", value)?;
+        }
+        if let Some(value) = &self.avatar {
+            map.serialize_entry("avatar", value)?;
+        }
+        if let Some(value) = &self.gender {
+            map.serialize_entry("gender", value)?;
+        }
+        if let Some(value) = &self.phone {
+            map.serialize_entry("phone", value)?;
+        }
+        if let Some(value) = &self.address {
+            map.serialize_entry("address", value)?;
+        }
+        if let Some(value) = &self.description {
+            map.serialize_entry("description", value)?;
+        }
+        if let Some(value) = &self.website {
+            map.serialize_entry("website", value)?;
+        }
+        if let Some(value) = &self.timezone {
+            map.serialize_entry("timezone", value)?;
+        }
+        if let Some(value) = &self.profiles {
+            map.serialize_entry("profiles", value)?;
+        }
+        if let Some(value) = &self.employment {
+            map.serialize_entry("employment", value)?;
+        }
+        if let Some(value) = &self.geolocation {
+            map.serialize_entry("geolocation", value)?;
+        }
+        if let Some(value) = &self.locales {
+            map.serialize_entry("locales", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleProfileCardPersonEmployment`.
@@ -7986,23 +17295,68 @@ pub struct PeopleProfileCardPerson {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleProfileCardPersonEmployment {
     /// Name of the company the contact works for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Domain of the company the contact works for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// Job title of the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Job role (function) of the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// Seniority level of the person in their job (for example `senior`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seniority: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleProfileCardPersonEmployment {
+    const NAME: &'static str = "PeopleProfileCardPersonEmployment";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "role" => self.role = map.next_value()?,
+            "seniority" => self.seniority = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleProfileCardPersonEmployment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleProfileCardPersonEmployment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.domain {
+            map.serialize_entry("domain", value)?;
+        }
+        if let Some(value) = &self.title {
+            map.serialize_entry("title", value)?;
+        }
+        if let Some(value) = &self.role {
+            map.serialize_entry("role", value)?;
+        }
+        if let Some(value) = &self.seniority {
+            map.serialize_entry("seniority", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleProfileCardPersonProfile`.
@@ -8017,17 +17371,56 @@ pub struct PeopleProfileCardPersonEmployment {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleProfileCardPersonProfile {
     /// Social network of the profile (for example `twitter`, `linkedin`, `facebook`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// User name of the person on the social network.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handle: Option<String>,
     /// URL of the profile page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleProfileCardPersonProfile {
+    const NAME: &'static str = "PeopleProfileCardPersonProfile";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "handle" => self.handle = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleProfileCardPersonProfile {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleProfileCardPersonProfile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.handle {
+            map.serialize_entry("handle", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleProfileImport`.
@@ -8042,11 +17435,44 @@ pub struct PeopleProfileCardPersonProfile {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleProfileImport {
     /// Identifier of the import job just started; its progress comes as `people:import:progress` events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleProfileImport {
+    const NAME: &'static str = "PeopleProfileImport";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "import_id" => self.import_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleProfileImport {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleProfileImport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.import_id {
+            map.serialize_entry("import_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleProfileImportSetup`.
@@ -8071,17 +17497,56 @@ pub struct PeopleProfileImport {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleProfileImportSetup {
     /// URL of the file (CSV) to import, reachable by Crisp.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// How the file's columns map to profile fields.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mapping: Option<Vec<PeopleProfileImportSetupMapping>>,
     /// How the file is read: column separator and header row.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<PeopleProfileImportSetupOptions>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleProfileImportSetup {
+    const NAME: &'static str = "PeopleProfileImportSetup";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "mapping" => self.mapping = map.next_value()?,
+            "options" => self.options = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleProfileImportSetup {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleProfileImportSetup {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        if let Some(value) = &self.mapping {
+            map.serialize_entry("mapping", value)?;
+        }
+        if let Some(value) = &self.options {
+            map.serialize_entry("options", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleProfileImportSetupMapping`.
@@ -8095,14 +17560,50 @@ pub struct PeopleProfileImportSetup {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleProfileImportSetupMapping {
     /// Index of the column in the import file.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub column: Option<i64>,
     /// Contact profile field the column fills (for example `email`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleProfileImportSetupMapping {
+    const NAME: &'static str = "PeopleProfileImportSetupMapping";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "column" => self.column = map.next_value_seed(crate::support::Integer)?,
+            "field" => self.field = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleProfileImportSetupMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleProfileImportSetupMapping {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.column {
+            map.serialize_entry("column", value)?;
+        }
+        if let Some(value) = &self.field {
+            map.serialize_entry("field", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleProfileImportSetupOptions`.
@@ -8116,14 +17617,50 @@ pub struct PeopleProfileImportSetupMapping {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleProfileImportSetupOptions {
     /// Character that separates columns in the import file (for example `,` or `;`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column_separator: Option<String>,
     /// Whether the first line of the file is a header row to skip.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_header: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleProfileImportSetupOptions {
+    const NAME: &'static str = "PeopleProfileImportSetupOptions";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "column_separator" => self.column_separator = map.next_value()?,
+            "skip_header" => self.skip_header = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleProfileImportSetupOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleProfileImportSetupOptions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.column_separator {
+            map.serialize_entry("column_separator", value)?;
+        }
+        if let Some(value) = &self.skip_header {
+            map.serialize_entry("skip_header", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleProfileNew`.
@@ -8138,11 +17675,44 @@ pub struct PeopleProfileImportSetupOptions {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleProfileNew {
     /// Identifier of the contact profile just created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleProfileNew {
+    const NAME: &'static str = "PeopleProfileNew";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "people_id" => self.people_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleProfileNew {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleProfileNew {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.people_id {
+            map.serialize_entry("people_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleProfileUpdateCard`.
@@ -8230,26 +17800,74 @@ pub struct PeopleProfileNew {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleProfileUpdateCard {
     /// Email address of the contact, which identifies the profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Personal details of the contact: name, avatar, gender, phone, address, employment, location, languages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<PeopleProfileCardPerson>,
     /// Details of the company the contact works for: name, domain, location, metrics, contact points.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<PeopleProfileCardCompany>,
     /// Segments (tags) of the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
     /// Private notes about the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notepad: Option<String>,
     /// Time the contact was last active, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub active: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleProfileUpdateCard {
+    const NAME: &'static str = "PeopleProfileUpdateCard";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "email" => self.email = map.next_value()?,
+            "person" => self.person = map.next_value()?,
+            "company" => self.company = map.next_value()?,
+            "segments" => self.segments = map.next_value()?,
+            "notepad" => self.notepad = map.next_value()?,
+            "active" => self.active = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleProfileUpdateCard {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleProfileUpdateCard {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.person {
+            map.serialize_entry("person", value)?;
+        }
+        if let Some(value) = &self.company {
+            map.serialize_entry("company", value)?;
+        }
+        if let Some(value) = &self.segments {
+            map.serialize_entry("segments", value)?;
+        }
+        if let Some(value) = &self.notepad {
+            map.serialize_entry("notepad", value)?;
+        }
+        if let Some(value) = &self.active {
+            map.serialize_entry("active", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleStatistics`.
@@ -8264,11 +17882,44 @@ pub struct PeopleProfileUpdateCard {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleStatistics {
     /// Number of contact profiles the website has.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub total: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleStatistics {
+    const NAME: &'static str = "PeopleStatistics";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "total" => self.total = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleStatistics {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleStatistics {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.total {
+            map.serialize_entry("total", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleSubscription`.
@@ -8283,11 +17934,44 @@ pub struct PeopleStatistics {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleSubscription {
     /// Whether the contact is subscribed to emails from the website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleSubscription {
+    const NAME: &'static str = "PeopleSubscription";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "email" => self.email = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleSubscription {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleSubscription {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleSubscriptionUpdate`.
@@ -8302,11 +17986,44 @@ pub struct PeopleSubscription {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleSubscriptionUpdate {
     /// True to subscribe the contact to emails, false to unsubscribe them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleSubscriptionUpdate {
+    const NAME: &'static str = "PeopleSubscriptionUpdate";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "email" => self.email = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleSubscriptionUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleSubscriptionUpdate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleSuggestedDataKey`.
@@ -8322,14 +18039,50 @@ pub struct PeopleSubscriptionUpdate {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleSuggestedDataKey {
     /// Custom data key used on contact profiles.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Number of profiles that use the key.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleSuggestedDataKey {
+    const NAME: &'static str = "PeopleSuggestedDataKey";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "count" => self.count = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleSuggestedDataKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleSuggestedDataKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.key {
+            map.serialize_entry("key", value)?;
+        }
+        if let Some(value) = &self.count {
+            map.serialize_entry("count", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleSuggestedEvent`.
@@ -8345,14 +18098,50 @@ pub struct PeopleSuggestedDataKey {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleSuggestedEvent {
     /// Event name recorded on contact profiles.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Number of times the event was recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleSuggestedEvent {
+    const NAME: &'static str = "PeopleSuggestedEvent";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "count" => self.count = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleSuggestedEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleSuggestedEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.text {
+            map.serialize_entry("text", value)?;
+        }
+        if let Some(value) = &self.count {
+            map.serialize_entry("count", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PeopleSuggestedSegment`.
@@ -8368,14 +18157,50 @@ pub struct PeopleSuggestedEvent {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeopleSuggestedSegment {
     /// Segment used on contact profiles.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment: Option<String>,
     /// Number of profiles that carry the segment.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for PeopleSuggestedSegment {
+    const NAME: &'static str = "PeopleSuggestedSegment";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "segment" => self.segment = map.next_value()?,
+            "count" => self.count = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for PeopleSuggestedSegment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for PeopleSuggestedSegment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.segment {
+            map.serialize_entry("segment", value)?;
+        }
+        if let Some(value) = &self.count {
+            map.serialize_entry("count", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PlanSubscription`.
@@ -8414,53 +18239,128 @@ pub struct PeopleSuggestedSegment {
  }
  ```"##]
 #[cfg(feature = "plan")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlanSubscription {
     /// Identifier of the plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Display name of the Crisp plan (for example a paid tier).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Price of the plan per billing period, as a whole amount.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub price: Option<i64>,
     /// Date the website subscribed to the plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
     /// Whether the subscription is in its free trial.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trialing: Option<bool>,
     /// Date the free trial ends, as a date string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_end: Option<String>,
     /// Date the free trial ends, as a date string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_end_date: Option<String>,
     /// Billing period: `monthly` or `yearly`. One of [`PlanSubscriptionBillPeriod`](crate::models::PlanSubscriptionBillPeriod).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_period: Option<PlanSubscriptionBillPeriod>,
     /// Date until which the current bill period is paid, as a date string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_valid_until: Option<String>,
     /// Whether the subscription is active.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Whether the subscription is a test (sandbox) one that is not billed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<bool>,
     /// Website the subscription belongs to: identifier, name, domain and logo.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<PlanSubscriptionWebsite>,
     /// Whether a coupon has been redeemed on the subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupon_redeemed: Option<bool>,
     /// Identifier of the payment card billed for the subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// Owner of the website, who pays for the subscription: user identifier, email and name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<PlanSubscriptionOwner>,
+}
+
+#[cfg(feature = "plan")]
+impl crate::support::Members for PlanSubscription {
+    const NAME: &'static str = "PlanSubscription";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "price" => self.price = map.next_value_seed(crate::support::Integer)?,
+            "since" => self.since = map.next_value()?,
+            "trialing" => self.trialing = map.next_value()?,
+            "trial_end" => self.trial_end = map.next_value()?,
+            "trial_end_date" => self.trial_end_date = map.next_value()?,
+            "bill_period" => self.bill_period = map.next_value()?,
+            "bill_valid_until" => self.bill_valid_until = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "sandbox" => self.sandbox = map.next_value()?,
+            "website" => self.website = map.next_value()?,
+            "coupon_redeemed" => self.coupon_redeemed = map.next_value()?,
+            "card_id" => self.card_id = map.next_value()?,
+            "owner" => self.owner = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plan")]
+impl<'de> serde::Deserialize<'de> for PlanSubscription {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plan")]
+impl serde::Serialize for PlanSubscription {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.price {
+            map.serialize_entry("price", value)?;
+        }
+        if let Some(value) = &self.since {
+            map.serialize_entry("since", value)?;
+        }
+        if let Some(value) = &self.trialing {
+            map.serialize_entry("trialing", value)?;
+        }
+        if let Some(value) = &self.trial_end {
+            map.serialize_entry("trial_end", value)?;
+        }
+        if let Some(value) = &self.trial_end_date {
+            map.serialize_entry("trial_end_date", value)?;
+        }
+        if let Some(value) = &self.bill_period {
+            map.serialize_entry("bill_period", value)?;
+        }
+        if let Some(value) = &self.bill_valid_until {
+            map.serialize_entry("bill_valid_until", value)?;
+        }
+        if let Some(value) = &self.active {
+            map.serialize_entry("active", value)?;
+        }
+        if let Some(value) = &self.sandbox {
+            map.serialize_entry("sandbox", value)?;
+        }
+        if let Some(value) = &self.website {
+            map.serialize_entry("website", value)?;
+        }
+        if let Some(value) = &self.coupon_redeemed {
+            map.serialize_entry("coupon_redeemed", value)?;
+        }
+        if let Some(value) = &self.card_id {
+            map.serialize_entry("card_id", value)?;
+        }
+        if let Some(value) = &self.owner {
+            map.serialize_entry("owner", value)?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(feature = "plan")]
@@ -8494,20 +18394,62 @@ Yearly => "yearly",
  }
  ```"##]
 #[cfg(feature = "plan")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlanSubscriptionCoupon {
     /// The coupon string that was checked, as typed by the customer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// What the coupon grants: a price rebate and free trial days.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<PlanSubscriptionCouponPolicy>,
     /// How many times the coupon can be redeemed in total.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub redeem_limit: Option<i64>,
     /// Date the coupon expires, as a date string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_at: Option<String>,
+}
+
+#[cfg(feature = "plan")]
+impl crate::support::Members for PlanSubscriptionCoupon {
+    const NAME: &'static str = "PlanSubscriptionCoupon";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "policy" => self.policy = map.next_value()?,
+            "redeem_limit" => self.redeem_limit = map.next_value_seed(crate::support::Integer)?,
+            "expire_at" => self.expire_at = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plan")]
+impl<'de> serde::Deserialize<'de> for PlanSubscriptionCoupon {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plan")]
+impl serde::Serialize for PlanSubscriptionCoupon {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.code {
+            map.serialize_entry("code", value)?;
+        }
+        if let Some(value) = &self.policy {
+            map.serialize_entry("policy", value)?;
+        }
+        if let Some(value) = &self.redeem_limit {
+            map.serialize_entry("redeem_limit", value)?;
+        }
+        if let Some(value) = &self.expire_at {
+            map.serialize_entry("expire_at", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PlanSubscriptionCouponPolicy`.
@@ -8521,14 +18463,50 @@ pub struct PlanSubscriptionCoupon {
  }
  ```"##]
 #[cfg(feature = "plan")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlanSubscriptionCouponPolicy {
     /// Discount the coupon grants, as a percentage of the price.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub rebate_percent: Option<f64>,
     /// Number of free trial days the coupon grants.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub trial_days: Option<i64>,
+}
+
+#[cfg(feature = "plan")]
+impl crate::support::Members for PlanSubscriptionCouponPolicy {
+    const NAME: &'static str = "PlanSubscriptionCouponPolicy";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "rebate_percent" => self.rebate_percent = map.next_value_seed(crate::support::Number)?,
+            "trial_days" => self.trial_days = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plan")]
+impl<'de> serde::Deserialize<'de> for PlanSubscriptionCouponPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plan")]
+impl serde::Serialize for PlanSubscriptionCouponPolicy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.rebate_percent {
+            map.serialize_entry("rebate_percent", value)?;
+        }
+        if let Some(value) = &self.trial_days {
+            map.serialize_entry("trial_days", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PlanSubscriptionOwner`.
@@ -8544,20 +18522,62 @@ pub struct PlanSubscriptionCouponPolicy {
  }
  ```"##]
 #[cfg(feature = "plan")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlanSubscriptionOwner {
     /// User identifier of the owner.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Email address of the owner.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Given name of the person.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Family name of the person.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
+}
+
+#[cfg(feature = "plan")]
+impl crate::support::Members for PlanSubscriptionOwner {
+    const NAME: &'static str = "PlanSubscriptionOwner";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "user_id" => self.user_id = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "first_name" => self.first_name = map.next_value()?,
+            "last_name" => self.last_name = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plan")]
+impl<'de> serde::Deserialize<'de> for PlanSubscriptionOwner {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plan")]
+impl serde::Serialize for PlanSubscriptionOwner {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.first_name {
+            map.serialize_entry("first_name", value)?;
+        }
+        if let Some(value) = &self.last_name {
+            map.serialize_entry("last_name", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PlanSubscriptionWebsite`.
@@ -8573,20 +18593,62 @@ pub struct PlanSubscriptionOwner {
  }
  ```"##]
 #[cfg(feature = "plan")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlanSubscriptionWebsite {
     /// Identifier of the website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Display name of the subscribed website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Main domain of the website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// URL of the website's logo.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
+}
+
+#[cfg(feature = "plan")]
+impl crate::support::Members for PlanSubscriptionWebsite {
+    const NAME: &'static str = "PlanSubscriptionWebsite";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "logo" => self.logo = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plan")]
+impl<'de> serde::Deserialize<'de> for PlanSubscriptionWebsite {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plan")]
+impl serde::Serialize for PlanSubscriptionWebsite {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.domain {
+            map.serialize_entry("domain", value)?;
+        }
+        if let Some(value) = &self.logo {
+            map.serialize_entry("logo", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginAttestProvenance`.
@@ -8614,17 +18676,56 @@ pub struct PlanSubscriptionWebsite {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginAttestProvenance {
     /// What the statement attests: the website, the user and the plugin.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<PluginAttestProvenancePayload>,
     /// Signature of the payload, to check that the statement is genuine.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed: Option<String>,
     /// Time the statement expires, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub expire_at: Option<u64>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginAttestProvenance {
+    const NAME: &'static str = "PluginAttestProvenance";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "payload" => self.payload = map.next_value()?,
+            "signed" => self.signed = map.next_value()?,
+            "expire_at" => self.expire_at = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginAttestProvenance {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginAttestProvenance {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.payload {
+            map.serialize_entry("payload", value)?;
+        }
+        if let Some(value) = &self.signed {
+            map.serialize_entry("signed", value)?;
+        }
+        if let Some(value) = &self.expire_at {
+            map.serialize_entry("expire_at", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginAttestProvenancePayload`.
@@ -8646,17 +18747,56 @@ pub struct PluginAttestProvenance {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginAttestProvenancePayload {
     /// Website the request is made for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<PluginAttestProvenancePayloadWebsite>,
     /// User the request is made by.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<PluginAttestProvenancePayloadUser>,
     /// Plugin making the request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin: Option<PluginAttestProvenancePayloadPlugin>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginAttestProvenancePayload {
+    const NAME: &'static str = "PluginAttestProvenancePayload";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website" => self.website = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "plugin" => self.plugin = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginAttestProvenancePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginAttestProvenancePayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website {
+            map.serialize_entry("website", value)?;
+        }
+        if let Some(value) = &self.user {
+            map.serialize_entry("user", value)?;
+        }
+        if let Some(value) = &self.plugin {
+            map.serialize_entry("plugin", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginAttestProvenancePayloadPlugin`.
@@ -8669,11 +18809,44 @@ pub struct PluginAttestProvenancePayload {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginAttestProvenancePayloadPlugin {
     /// Identifier of the plugin that made the attested request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginAttestProvenancePayloadPlugin {
+    const NAME: &'static str = "PluginAttestProvenancePayloadPlugin";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "plugin_id" => self.plugin_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginAttestProvenancePayloadPlugin {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginAttestProvenancePayloadPlugin {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.plugin_id {
+            map.serialize_entry("plugin_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginAttestProvenancePayloadUser`.
@@ -8687,14 +18860,50 @@ pub struct PluginAttestProvenancePayloadPlugin {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginAttestProvenancePayloadUser {
     /// User identifier of the requester.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Role of the requester on the website (for example `owner` or `member`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginAttestProvenancePayloadUser {
+    const NAME: &'static str = "PluginAttestProvenancePayloadUser";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "user_id" => self.user_id = map.next_value()?,
+            "role" => self.role = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginAttestProvenancePayloadUser {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginAttestProvenancePayloadUser {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        if let Some(value) = &self.role {
+            map.serialize_entry("role", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginAttestProvenancePayloadWebsite`.
@@ -8707,11 +18916,44 @@ pub struct PluginAttestProvenancePayloadUser {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginAttestProvenancePayloadWebsite {
     /// Identifier of the website the attested request was made for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginAttestProvenancePayloadWebsite {
+    const NAME: &'static str = "PluginAttestProvenancePayloadWebsite";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginAttestProvenancePayloadWebsite {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginAttestProvenancePayloadWebsite {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginBillUsage`.
@@ -8728,17 +18970,56 @@ pub struct PluginAttestProvenancePayloadWebsite {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginBillUsage {
     /// Name of the billed usage item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Number of units used.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub units: Option<i64>,
     /// Price of the usage item.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub price: Option<f64>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginBillUsage {
+    const NAME: &'static str = "PluginBillUsage";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "units" => self.units = map.next_value_seed(crate::support::Integer)?,
+            "price" => self.price = map.next_value_seed(crate::support::Number)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginBillUsage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginBillUsage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.units {
+            map.serialize_entry("units", value)?;
+        }
+        if let Some(value) = &self.price {
+            map.serialize_entry("price", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginConnectAccount`.
@@ -8753,11 +19034,44 @@ pub struct PluginBillUsage {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginConnectAccount {
     /// Identifier of the plugin the credentials belong to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginConnectAccount {
+    const NAME: &'static str = "PluginConnectAccount";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "plugin_id" => self.plugin_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginConnectAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginConnectAccount {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.plugin_id {
+            map.serialize_entry("plugin_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginConnectEndpoints`.
@@ -8782,14 +19096,50 @@ pub struct PluginConnectAccount {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginConnectEndpoints {
     /// Main real-time endpoint of the plugin tier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub socket: Option<PluginConnectEndpointsSocket>,
     /// Fallback endpoints to use when the main ones cannot be reached.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rescue: Option<PluginConnectEndpointsRescue>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginConnectEndpoints {
+    const NAME: &'static str = "PluginConnectEndpoints";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "socket" => self.socket = map.next_value()?,
+            "rescue" => self.rescue = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginConnectEndpoints {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginConnectEndpoints {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.socket {
+            map.serialize_entry("socket", value)?;
+        }
+        if let Some(value) = &self.rescue {
+            map.serialize_entry("rescue", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginConnectEndpointsRescue`.
@@ -8807,14 +19157,50 @@ pub struct PluginConnectEndpoints {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginConnectEndpointsRescue {
     /// Fallback real-time endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub socket: Option<PluginConnectEndpointsSocket>,
     /// Fallback real-time endpoint (alternative key).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<PluginConnectEndpointsSocket>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginConnectEndpointsRescue {
+    const NAME: &'static str = "PluginConnectEndpointsRescue";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "socket" => self.socket = map.next_value()?,
+            "app" => self.app = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginConnectEndpointsRescue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginConnectEndpointsRescue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.socket {
+            map.serialize_entry("socket", value)?;
+        }
+        if let Some(value) = &self.app {
+            map.serialize_entry("app", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginConnectEndpointsSocket`.
@@ -8827,11 +19213,44 @@ pub struct PluginConnectEndpointsRescue {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginConnectEndpointsSocket {
     /// URL of the real-time (Socket.IO) endpoint: its origin is the server and its path the Socket.IO path.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<String>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginConnectEndpointsSocket {
+    const NAME: &'static str = "PluginConnectEndpointsSocket";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "app" => self.app = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginConnectEndpointsSocket {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginConnectEndpointsSocket {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.app {
+            map.serialize_entry("app", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginConnectWebsite`.
@@ -8855,26 +19274,74 @@ pub struct PluginConnectEndpointsSocket {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginConnectWebsite {
     /// Identifier of a website that has the plugin installed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Price the website pays for the plugin.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub price: Option<i64>,
     /// Token the plugin uses for this website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// Settings saved by the plugin for this website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<serde_json::Value>,
     /// Plan of the website (when requested): identifier, name and trial state.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<PluginConnectWebsitePlan>,
     /// What changed for this website since the given date (for example added, removed or updated).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub difference: Option<String>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginConnectWebsite {
+    const NAME: &'static str = "PluginConnectWebsite";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "price" => self.price = map.next_value_seed(crate::support::Integer)?,
+            "token" => self.token = map.next_value()?,
+            "settings" => self.settings = map.next_value()?,
+            "plan" => self.plan = map.next_value()?,
+            "difference" => self.difference = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginConnectWebsite {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginConnectWebsite {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.price {
+            map.serialize_entry("price", value)?;
+        }
+        if let Some(value) = &self.token {
+            map.serialize_entry("token", value)?;
+        }
+        if let Some(value) = &self.settings {
+            map.serialize_entry("settings", value)?;
+        }
+        if let Some(value) = &self.plan {
+            map.serialize_entry("plan", value)?;
+        }
+        if let Some(value) = &self.difference {
+            map.serialize_entry("difference", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginConnectWebsitePlan`.
@@ -8889,17 +19356,56 @@ pub struct PluginConnectWebsite {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginConnectWebsitePlan {
     /// Identifier of the website's Crisp plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Name of the website's Crisp plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether the website's plan is in its free trial.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trialing: Option<bool>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginConnectWebsitePlan {
+    const NAME: &'static str = "PluginConnectWebsitePlan";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "trialing" => self.trialing = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginConnectWebsitePlan {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginConnectWebsitePlan {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.trialing {
+            map.serialize_entry("trialing", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginSubscription`.
@@ -8941,74 +19447,170 @@ pub struct PluginConnectWebsitePlan {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginSubscription {
     /// Identifier of the plugin.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Uniform resource name of the plugin.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urn: Option<String>,
     /// Kind of plugin listing in the marketplace, as a short code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Marketplace category of the plugin.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     /// Display name of the plugin in the marketplace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Short description of the plugin, as shown in the marketplace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Price of the plugin per billing period, as a whole amount.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub price: Option<i64>,
     /// Plans the plugin offers, each with identifier, name and price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plans: Option<Vec<PluginSubscriptionPlan>>,
     /// URL of the plugin's icon.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// URL of the plugin's website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_url: Option<String>,
     /// URL to contact the plugin's publisher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_url: Option<String>,
     /// URL of the plugin's terms of service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_url: Option<String>,
     /// URL of the plugin's privacy policy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_url: Option<String>,
     /// URL of the plugin's help pages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help_url: Option<String>,
     /// URL of a video presenting the plugin.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_url: Option<String>,
     /// Whether the plugin has settings to configure for each website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configurable: Option<bool>,
     /// Date the website subscribed to the plugin.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
     /// Whether the subscription is active.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Website the plugin is installed on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Identifier of the payment card billed for the subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// Billing period of the plugin: `monthly` or `yearly`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_period: Option<String>,
     /// Date until which the current bill period is paid, as a date string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bill_valid_until: Option<String>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginSubscription {
+    const NAME: &'static str = "PluginSubscription";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "urn" => self.urn = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "category" => self.category = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "price" => self.price = map.next_value_seed(crate::support::Integer)?,
+            "plans" => self.plans = map.next_value()?,
+            "icon" => self.icon = map.next_value()?,
+            "website_url" => self.website_url = map.next_value()?,
+            "contact_url" => self.contact_url = map.next_value()?,
+            "terms_url" => self.terms_url = map.next_value()?,
+            "privacy_url" => self.privacy_url = map.next_value()?,
+            "help_url" => self.help_url = map.next_value()?,
+            "video_url" => self.video_url = map.next_value()?,
+            "configurable" => self.configurable = map.next_value()?,
+            "since" => self.since = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "website_id" => self.website_id = map.next_value()?,
+            "card_id" => self.card_id = map.next_value()?,
+            "bill_period" => self.bill_period = map.next_value()?,
+            "bill_valid_until" => self.bill_valid_until = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginSubscription {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginSubscription {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+        if let Some(value) = &self.urn {
+            map.serialize_entry("urn", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.category {
+            map.serialize_entry("category", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.summary {
+            map.serialize_entry("summary", value)?;
+        }
+        if let Some(value) = &self.price {
+            map.serialize_entry("price", value)?;
+        }
+        if let Some(value) = &self.plans {
+            map.serialize_entry("plans", value)?;
+        }
+        if let Some(value) = &self.icon {
+            map.serialize_entry("icon", value)?;
+        }
+        if let Some(value) = &self.website_url {
+            map.serialize_entry("website_url", value)?;
+        }
+        if let Some(value) = &self.contact_url {
+            map.serialize_entry("contact_url", value)?;
+        }
+        if let Some(value) = &self.terms_url {
+            map.serialize_entry("terms_url", value)?;
+        }
+        if let Some(value) = &self.privacy_url {
+            map.serialize_entry("privacy_url", value)?;
+        }
+        if let Some(value) = &self.help_url {
+            map.serialize_entry("help_url", value)?;
+        }
+        if let Some(value) = &self.video_url {
+            map.serialize_entry("video_url", value)?;
+        }
+        if let Some(value) = &self.configurable {
+            map.serialize_entry("configurable", value)?;
+        }
+        if let Some(value) = &self.since {
+            map.serialize_entry("since", value)?;
+        }
+        if let Some(value) = &self.active {
+            map.serialize_entry("active", value)?;
+        }
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.card_id {
+            map.serialize_entry("card_id", value)?;
+        }
+        if let Some(value) = &self.bill_period {
+            map.serialize_entry("bill_period", value)?;
+        }
+        if let Some(value) = &self.bill_valid_until {
+            map.serialize_entry("bill_valid_until", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginSubscriptionChannelForward`.
@@ -9025,17 +19627,56 @@ pub struct PluginSubscription {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginSubscriptionChannelForward {
     /// Channel namespace the payload is sent to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Identifier the receivers use to recognise the payload.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// Data to forward, as JSON.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<serde_json::Value>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginSubscriptionChannelForward {
+    const NAME: &'static str = "PluginSubscriptionChannelForward";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "namespace" => self.namespace = map.next_value()?,
+            "identifier" => self.identifier = map.next_value()?,
+            "payload" => self.payload = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginSubscriptionChannelForward {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginSubscriptionChannelForward {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.namespace {
+            map.serialize_entry("namespace", value)?;
+        }
+        if let Some(value) = &self.identifier {
+            map.serialize_entry("identifier", value)?;
+        }
+        if let Some(value) = &self.payload {
+            map.serialize_entry("payload", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginSubscriptionEventDispatch`.
@@ -9051,14 +19692,50 @@ pub struct PluginSubscriptionChannelForward {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginSubscriptionEventDispatch {
     /// Name of the event to emit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Data carried by the event, as JSON.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Value>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginSubscriptionEventDispatch {
+    const NAME: &'static str = "PluginSubscriptionEventDispatch";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "data" => self.data = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginSubscriptionEventDispatch {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginSubscriptionEventDispatch {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.data {
+            map.serialize_entry("data", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginSubscriptionPlan`.
@@ -9073,17 +19750,56 @@ pub struct PluginSubscriptionEventDispatch {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginSubscriptionPlan {
     /// Identifier of the plugin plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Name of the plugin plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Price of the plugin plan.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub price: Option<i64>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginSubscriptionPlan {
+    const NAME: &'static str = "PluginSubscriptionPlan";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "price" => self.price = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginSubscriptionPlan {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginSubscriptionPlan {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.id {
+            map.serialize_entry("id", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.price {
+            map.serialize_entry("price", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `PluginSubscriptionSettings`.
@@ -9104,29 +19820,80 @@ pub struct PluginSubscriptionPlan {
  }
  ```"##]
 #[cfg(feature = "plugin")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PluginSubscriptionSettings {
     /// Identifier of the plugin (marketplace integration), a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin_id: Option<String>,
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Token the plugin uses for this website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// JSON Schema describing the plugin's settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<serde_json::Value>,
     /// Settings saved by the plugin for this website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<serde_json::Value>,
     /// URL of the plugin's settings form, shown in the Crisp app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings_form_url: Option<String>,
     /// URL the plugin receives its web hooks at.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
+}
+
+#[cfg(feature = "plugin")]
+impl crate::support::Members for PluginSubscriptionSettings {
+    const NAME: &'static str = "PluginSubscriptionSettings";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "plugin_id" => self.plugin_id = map.next_value()?,
+            "website_id" => self.website_id = map.next_value()?,
+            "token" => self.token = map.next_value()?,
+            "schema" => self.schema = map.next_value()?,
+            "settings" => self.settings = map.next_value()?,
+            "settings_form_url" => self.settings_form_url = map.next_value()?,
+            "callback_url" => self.callback_url = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl<'de> serde::Deserialize<'de> for PluginSubscriptionSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "plugin")]
+impl serde::Serialize for PluginSubscriptionSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.plugin_id {
+            map.serialize_entry("plugin_id", value)?;
+        }
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.token {
+            map.serialize_entry("token", value)?;
+        }
+        if let Some(value) = &self.schema {
+            map.serialize_entry("schema", value)?;
+        }
+        if let Some(value) = &self.settings {
+            map.serialize_entry("settings", value)?;
+        }
+        if let Some(value) = &self.settings_form_url {
+            map.serialize_entry("settings_form_url", value)?;
+        }
+        if let Some(value) = &self.callback_url {
+            map.serialize_entry("callback_url", value)?;
+        }
+        map.end()
+    }
 }
 
 crate::support::id_type! {
@@ -9160,20 +19927,62 @@ SessionId, AsSessionId, as_session_id
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SystemInfo {
     /// Operating system of the visitor: name and version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os: Option<OSInfo>,
     /// Rendering engine of the visitor's browser: name and version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<EngineInfo>,
     /// Browser of the visitor: name, full version and major version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browser: Option<BrowserInfo>,
     /// Raw User-Agent header of the visitor's browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub useragent: Option<String>,
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl crate::support::Members for SystemInfo {
+    const NAME: &'static str = "SystemInfo";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "os" => self.os = map.next_value()?,
+            "engine" => self.engine = map.next_value()?,
+            "browser" => self.browser = map.next_value()?,
+            "useragent" => self.useragent = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl<'de> serde::Deserialize<'de> for SystemInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(any(feature = "events", feature = "website"))]
+impl serde::Serialize for SystemInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.os {
+            map.serialize_entry("os", value)?;
+        }
+        if let Some(value) = &self.engine {
+            map.serialize_entry("engine", value)?;
+        }
+        if let Some(value) = &self.browser {
+            map.serialize_entry("browser", value)?;
+        }
+        if let Some(value) = &self.useragent {
+            map.serialize_entry("useragent", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `Website`.
@@ -9193,26 +20002,74 @@ pub struct SystemInfo {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Website {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_id: Option<WebsiteId>,
     /// Display name of the website, shown to operators and in the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Main domain of the website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// URL of the website's logo; may be empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
     /// Whether ownership of the website's domain is verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
     /// Whether the website is an institutional (organisation-owned) workspace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub institutional: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for Website {
+    const NAME: &'static str = "Website";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" => self.website_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "logo" => self.logo = map.next_value()?,
+            "verified" => self.verified = map.next_value()?,
+            "institutional" => self.institutional = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for Website {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for Website {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.domain {
+            map.serialize_entry("domain", value)?;
+        }
+        if let Some(value) = &self.logo {
+            map.serialize_entry("logo", value)?;
+        }
+        if let Some(value) = &self.verified {
+            map.serialize_entry("verified", value)?;
+        }
+        if let Some(value) = &self.institutional {
+            map.serialize_entry("institutional", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteAnalyticsGeneratePoint`.
@@ -9233,29 +20090,80 @@ pub struct Website {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteAnalyticsGeneratePoint {
     /// Period the point covers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
     /// Value of the metric for this period (and split value).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub value: Option<i64>,
     /// Value of the split dimension this data point belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split_by: Option<String>,
     /// Number of hits counted in the period.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub hits: Option<i64>,
     /// Number of distinct hits (unique visitors or sessions) counted in the period.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub unique_hits: Option<i64>,
     /// Sum of the values over the whole query.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub sum_value: Option<i64>,
     /// Sum of the hits over the whole query.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub sum_hits: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteAnalyticsGeneratePoint {
+    const NAME: &'static str = "WebsiteAnalyticsGeneratePoint";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "period" => self.period = map.next_value()?,
+            "value" => self.value = map.next_value_seed(crate::support::Integer)?,
+            "split_by" => self.split_by = map.next_value()?,
+            "hits" => self.hits = map.next_value_seed(crate::support::Integer)?,
+            "unique_hits" => self.unique_hits = map.next_value_seed(crate::support::Integer)?,
+            "sum_value" => self.sum_value = map.next_value_seed(crate::support::Integer)?,
+            "sum_hits" => self.sum_hits = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteAnalyticsGeneratePoint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteAnalyticsGeneratePoint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.period {
+            map.serialize_entry("period", value)?;
+        }
+        if let Some(value) = &self.value {
+            map.serialize_entry("value", value)?;
+        }
+        if let Some(value) = &self.split_by {
+            map.serialize_entry("split_by", value)?;
+        }
+        if let Some(value) = &self.hits {
+            map.serialize_entry("hits", value)?;
+        }
+        if let Some(value) = &self.unique_hits {
+            map.serialize_entry("unique_hits", value)?;
+        }
+        if let Some(value) = &self.sum_value {
+            map.serialize_entry("sum_value", value)?;
+        }
+        if let Some(value) = &self.sum_hits {
+            map.serialize_entry("sum_hits", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteAvailabilityOperator`.
@@ -9275,17 +20183,56 @@ pub struct WebsiteAnalyticsGeneratePoint {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteAvailabilityOperator {
     /// User identifier of the operator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Availability of the operator: `online`, `away` or `offline`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// How long the operator has had this availability.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<WebsiteAvailabilityOperatorTime>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteAvailabilityOperator {
+    const NAME: &'static str = "WebsiteAvailabilityOperator";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "user_id" => self.user_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "time" => self.time = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteAvailabilityOperator {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteAvailabilityOperator {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.time {
+            map.serialize_entry("time", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteAvailabilityOperatorTime`.
@@ -9299,14 +20246,50 @@ pub struct WebsiteAvailabilityOperator {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteAvailabilityOperatorTime {
     /// How long the current availability is set to last, as a whole number.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub r#for: Option<i64>,
     /// Time the current availability began, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub since: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteAvailabilityOperatorTime {
+    const NAME: &'static str = "WebsiteAvailabilityOperatorTime";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "for" => self.r#for = map.next_value_seed(crate::support::Integer)?,
+            "since" => self.since = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteAvailabilityOperatorTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteAvailabilityOperatorTime {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#for {
+            map.serialize_entry("for", value)?;
+        }
+        if let Some(value) = &self.since {
+            map.serialize_entry("since", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteAvailabilityStatus`.
@@ -9322,14 +20305,50 @@ pub struct WebsiteAvailabilityOperatorTime {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteAvailabilityStatus {
     /// Availability of the website's team: `online`, `away` or `offline`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Time the current status began, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub since: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteAvailabilityStatus {
+    const NAME: &'static str = "WebsiteAvailabilityStatus";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "since" => self.since = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteAvailabilityStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteAvailabilityStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.status {
+            map.serialize_entry("status", value)?;
+        }
+        if let Some(value) = &self.since {
+            map.serialize_entry("since", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteBatchBlockOperation`.
@@ -9347,14 +20366,50 @@ pub struct WebsiteAvailabilityStatus {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteBatchBlockOperation {
     /// Session identifiers of the conversations to change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
     /// True to block incoming messages, false to unblock them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteBatchBlockOperation {
+    const NAME: &'static str = "WebsiteBatchBlockOperation";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "sessions" => self.sessions = map.next_value()?,
+            "blocked" => self.blocked = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteBatchBlockOperation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteBatchBlockOperation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.sessions {
+            map.serialize_entry("sessions", value)?;
+        }
+        if let Some(value) = &self.blocked {
+            map.serialize_entry("blocked", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteBatchConversationsDataOperation`.
@@ -9374,14 +20429,50 @@ pub struct WebsiteBatchBlockOperation {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteBatchConversationsDataOperation {
     /// Session identifiers of the conversations to change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
     /// Custom data to merge into each conversation, a flat JSON object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<WebsiteBatchDataPayload>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteBatchConversationsDataOperation {
+    const NAME: &'static str = "WebsiteBatchConversationsDataOperation";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "sessions" => self.sessions = map.next_value()?,
+            "data" => self.data = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteBatchConversationsDataOperation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteBatchConversationsDataOperation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.sessions {
+            map.serialize_entry("sessions", value)?;
+        }
+        if let Some(value) = &self.data {
+            map.serialize_entry("data", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteBatchConversationsOperation`.
@@ -9399,14 +20490,50 @@ pub struct WebsiteBatchConversationsDataOperation {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteBatchConversationsOperation {
     /// Identifier of the inbox whose conversations are concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Session identifiers of the conversations concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteBatchConversationsOperation {
+    const NAME: &'static str = "WebsiteBatchConversationsOperation";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "sessions" => self.sessions = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteBatchConversationsOperation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteBatchConversationsOperation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.sessions {
+            map.serialize_entry("sessions", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteBatchConversationsSegmentsOperation`.
@@ -9426,14 +20553,50 @@ pub struct WebsiteBatchConversationsOperation {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteBatchConversationsSegmentsOperation {
     /// Session identifiers of the conversations to change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
     /// Segments to apply to each conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteBatchConversationsSegmentsOperation {
+    const NAME: &'static str = "WebsiteBatchConversationsSegmentsOperation";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "sessions" => self.sessions = map.next_value()?,
+            "segments" => self.segments = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteBatchConversationsSegmentsOperation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteBatchConversationsSegmentsOperation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.sessions {
+            map.serialize_entry("sessions", value)?;
+        }
+        if let Some(value) = &self.segments {
+            map.serialize_entry("segments", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteBatchDataPayload`: the same shape as `map`.
@@ -9460,16 +20623,52 @@ pub type WebsiteBatchDataPayload = serde_json::Map<String, serde_json::Value>;
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteBatchInboxOperation {
     /// Session identifiers of the conversations to move.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
     /// Identifier of the inbox to move them to.
     ///
     /// `None` leaves it out; `Some(None)` sends `null`, which Crisp reads as "clear it".
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::nullable")]
     pub inbox_id: Option<Option<String>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteBatchInboxOperation {
+    const NAME: &'static str = "WebsiteBatchInboxOperation";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "sessions" => self.sessions = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value_seed(crate::support::Nullable::new())?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteBatchInboxOperation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteBatchInboxOperation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.sessions {
+            map.serialize_entry("sessions", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteBatchPeopleOperationInner`.
@@ -9485,14 +20684,50 @@ pub struct WebsiteBatchInboxOperation {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteBatchPeopleOperationInner {
     /// Identifiers of the contact profiles concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profiles: Option<Vec<String>>,
     /// Search selecting the contact profiles concerned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteBatchPeopleOperationInner {
+    const NAME: &'static str = "WebsiteBatchPeopleOperationInner";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "profiles" => self.profiles = map.next_value()?,
+            "search" => self.search = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteBatchPeopleOperationInner {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteBatchPeopleOperationInner {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.profiles {
+            map.serialize_entry("profiles", value)?;
+        }
+        if let Some(value) = &self.search {
+            map.serialize_entry("search", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteBatchReportOperation`.
@@ -9510,14 +20745,50 @@ pub struct WebsiteBatchPeopleOperationInner {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteBatchReportOperation {
     /// Session identifiers of the conversations to report.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
     /// Reason of the report (for example `spam` or `abuse`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flag: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteBatchReportOperation {
+    const NAME: &'static str = "WebsiteBatchReportOperation";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "sessions" => self.sessions = map.next_value()?,
+            "flag" => self.flag = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteBatchReportOperation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteBatchReportOperation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.sessions {
+            map.serialize_entry("sessions", value)?;
+        }
+        if let Some(value) = &self.flag {
+            map.serialize_entry("flag", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteBatchRoutingOperation`.
@@ -9537,16 +20808,52 @@ pub struct WebsiteBatchReportOperation {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteBatchRoutingOperation {
     /// Session identifiers of the conversations to assign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<String>>,
     /// Operator to assign the conversations to.
     ///
     /// `None` leaves it out; `Some(None)` sends `null`, which Crisp reads as "clear it".
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::nullable")]
     pub assigned: Option<Option<WebsiteBatchRoutingOperationAssigned>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteBatchRoutingOperation {
+    const NAME: &'static str = "WebsiteBatchRoutingOperation";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "sessions" => self.sessions = map.next_value()?,
+            "assigned" => self.assigned = map.next_value_seed(crate::support::Nullable::new())?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteBatchRoutingOperation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteBatchRoutingOperation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.sessions {
+            map.serialize_entry("sessions", value)?;
+        }
+        if let Some(value) = &self.assigned {
+            map.serialize_entry("assigned", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteBatchRoutingOperationAssigned`.
@@ -9559,11 +20866,44 @@ pub struct WebsiteBatchRoutingOperation {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteBatchRoutingOperationAssigned {
     /// User identifier of the operator to assign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteBatchRoutingOperationAssigned {
+    const NAME: &'static str = "WebsiteBatchRoutingOperationAssigned";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "user_id" => self.user_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteBatchRoutingOperationAssigned {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteBatchRoutingOperationAssigned {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignExcerpt`.
@@ -9592,53 +20932,128 @@ pub struct WebsiteBatchRoutingOperationAssigned {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignExcerpt {
     /// Identifier of the campaign, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// Kind of campaign: `one-shot` (sent once) or `automated` (sent when a trigger fires).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Format of the message: `markdown` or `html`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// Internal name of the campaign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Subject line of the campaign email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Tag used to group the campaign with others.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
     /// Whether the campaign is fully set up and can be dispatched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready: Option<bool>,
     /// Whether the campaign has been dispatched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispatched: Option<bool>,
     /// Whether the campaign is being sent right now.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
     /// Sending progress, as a percentage from 0 to 100.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub progress: Option<i64>,
     /// Number of recipients the campaign targets.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub targets: Option<i64>,
     /// Number of recipients the campaign has reached so far.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub reached: Option<i64>,
     /// Time the campaign was created, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
     /// Time the campaign was last changed, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
     /// Time the campaign was dispatched, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub dispatched_at: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignExcerpt {
+    const NAME: &'static str = "WebsiteCampaignExcerpt";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "campaign_id" => self.campaign_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "format" => self.format = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "tag" => self.tag = map.next_value()?,
+            "ready" => self.ready = map.next_value()?,
+            "dispatched" => self.dispatched = map.next_value()?,
+            "running" => self.running = map.next_value()?,
+            "progress" => self.progress = map.next_value_seed(crate::support::Integer)?,
+            "targets" => self.targets = map.next_value_seed(crate::support::Integer)?,
+            "reached" => self.reached = map.next_value_seed(crate::support::Integer)?,
+            "created_at" => self.created_at = map.next_value_seed(crate::support::Timestamp)?,
+            "updated_at" => self.updated_at = map.next_value_seed(crate::support::Timestamp)?,
+            "dispatched_at" => self.dispatched_at = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignExcerpt {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignExcerpt {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.campaign_id {
+            map.serialize_entry("campaign_id", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.format {
+            map.serialize_entry("format", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.subject {
+            map.serialize_entry("subject", value)?;
+        }
+        if let Some(value) = &self.tag {
+            map.serialize_entry("tag", value)?;
+        }
+        if let Some(value) = &self.ready {
+            map.serialize_entry("ready", value)?;
+        }
+        if let Some(value) = &self.dispatched {
+            map.serialize_entry("dispatched", value)?;
+        }
+        if let Some(value) = &self.running {
+            map.serialize_entry("running", value)?;
+        }
+        if let Some(value) = &self.progress {
+            map.serialize_entry("progress", value)?;
+        }
+        if let Some(value) = &self.targets {
+            map.serialize_entry("targets", value)?;
+        }
+        if let Some(value) = &self.reached {
+            map.serialize_entry("reached", value)?;
+        }
+        if let Some(value) = &self.created_at {
+            map.serialize_entry("created_at", value)?;
+        }
+        if let Some(value) = &self.updated_at {
+            map.serialize_entry("updated_at", value)?;
+        }
+        if let Some(value) = &self.dispatched_at {
+            map.serialize_entry("dispatched_at", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignItem`.
@@ -9718,71 +21133,164 @@ pub struct WebsiteCampaignExcerpt {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignItem {
     /// Identifier of the campaign, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// Kind of campaign: `one-shot` (sent once) or `automated` (sent when a trigger fires).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Format of the message: `markdown` or `html`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// Internal name of the campaign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Subject line of the campaign email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Tag used to group the campaign with others.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
     /// Whether the campaign is fully set up and can be dispatched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready: Option<bool>,
     /// Whether the campaign has been dispatched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispatched: Option<bool>,
     /// Whether the campaign is being sent right now.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<bool>,
     /// Sending progress, as a percentage from 0 to 100.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub progress: Option<i64>,
     /// Number of recipients the campaign targets.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub targets: Option<i64>,
     /// Number of recipients the campaign has reached so far.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub reached: Option<i64>,
     /// Time the campaign was created, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
     /// Time the campaign was last changed, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
     /// Time the campaign was dispatched, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub dispatched_at: Option<u64>,
     /// Operator the campaign is sent as.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender: Option<WebsiteCampaignItemSender>,
     /// Who receives the campaign: by segments, by contact identifiers, or by filters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipients: Option<WebsiteCampaignItemRecipients>,
     /// Automation rules of an automated campaign: the triggering event, conditions and delays.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flow: Option<WebsiteCampaignItemFlow>,
     /// Body of the campaign message, in the campaign's format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Delivery options: channels, sender display and tracking.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<WebsiteCampaignItemOptions>,
     /// Engagement counts: opened, clicked and unsubscribed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistics: Option<WebsiteCampaignItemStatistics>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignItem {
+    const NAME: &'static str = "WebsiteCampaignItem";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "campaign_id" => self.campaign_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "format" => self.format = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "tag" => self.tag = map.next_value()?,
+            "ready" => self.ready = map.next_value()?,
+            "dispatched" => self.dispatched = map.next_value()?,
+            "running" => self.running = map.next_value()?,
+            "progress" => self.progress = map.next_value_seed(crate::support::Integer)?,
+            "targets" => self.targets = map.next_value_seed(crate::support::Integer)?,
+            "reached" => self.reached = map.next_value_seed(crate::support::Integer)?,
+            "created_at" => self.created_at = map.next_value_seed(crate::support::Timestamp)?,
+            "updated_at" => self.updated_at = map.next_value_seed(crate::support::Timestamp)?,
+            "dispatched_at" => self.dispatched_at = map.next_value_seed(crate::support::Timestamp)?,
+            "sender" => self.sender = map.next_value()?,
+            "recipients" => self.recipients = map.next_value()?,
+            "flow" => self.flow = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "options" => self.options = map.next_value()?,
+            "statistics" => self.statistics = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.campaign_id {
+            map.serialize_entry("campaign_id", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.format {
+            map.serialize_entry("format", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.subject {
+            map.serialize_entry("subject", value)?;
+        }
+        if let Some(value) = &self.tag {
+            map.serialize_entry("tag", value)?;
+        }
+        if let Some(value) = &self.ready {
+            map.serialize_entry("ready", value)?;
+        }
+        if let Some(value) = &self.dispatched {
+            map.serialize_entry("dispatched", value)?;
+        }
+        if let Some(value) = &self.running {
+            map.serialize_entry("running", value)?;
+        }
+        if let Some(value) = &self.progress {
+            map.serialize_entry("progress", value)?;
+        }
+        if let Some(value) = &self.targets {
+            map.serialize_entry("targets", value)?;
+        }
+        if let Some(value) = &self.reached {
+            map.serialize_entry("reached", value)?;
+        }
+        if let Some(value) = &self.created_at {
+            map.serialize_entry("created_at", value)?;
+        }
+        if let Some(value) = &self.updated_at {
+            map.serialize_entry("updated_at", value)?;
+        }
+        if let Some(value) = &self.dispatched_at {
+            map.serialize_entry("dispatched_at", value)?;
+        }
+        if let Some(value) = &self.sender {
+            map.serialize_entry("sender", value)?;
+        }
+        if let Some(value) = &self.recipients {
+            map.serialize_entry("recipients", value)?;
+        }
+        if let Some(value) = &self.flow {
+            map.serialize_entry("flow", value)?;
+        }
+        if let Some(value) = &self.message {
+            map.serialize_entry("message", value)?;
+        }
+        if let Some(value) = &self.options {
+            map.serialize_entry("options", value)?;
+        }
+        if let Some(value) = &self.statistics {
+            map.serialize_entry("statistics", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignItemFlow`.
@@ -9808,23 +21316,68 @@ pub struct WebsiteCampaignItem {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignItemFlow {
     /// Name of the contact event that triggers the automated campaign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub launch_event: Option<String>,
     /// Filters the contact must match when the campaign triggers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assert_filter: Option<Vec<WebsiteFilter>>,
     /// Delay before the filters are checked after the trigger.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub assert_delay: Option<i64>,
     /// When true, a contact receives the automated campaign at most once.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliver_once: Option<bool>,
     /// Delay between the trigger and delivery.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub deliver_delay: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignItemFlow {
+    const NAME: &'static str = "WebsiteCampaignItemFlow";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "launch_event" => self.launch_event = map.next_value()?,
+            "assert_filter" => self.assert_filter = map.next_value()?,
+            "assert_delay" => self.assert_delay = map.next_value_seed(crate::support::Integer)?,
+            "deliver_once" => self.deliver_once = map.next_value()?,
+            "deliver_delay" => self.deliver_delay = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignItemFlow {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignItemFlow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.launch_event {
+            map.serialize_entry("launch_event", value)?;
+        }
+        if let Some(value) = &self.assert_filter {
+            map.serialize_entry("assert_filter", value)?;
+        }
+        if let Some(value) = &self.assert_delay {
+            map.serialize_entry("assert_delay", value)?;
+        }
+        if let Some(value) = &self.deliver_once {
+            map.serialize_entry("deliver_once", value)?;
+        }
+        if let Some(value) = &self.deliver_delay {
+            map.serialize_entry("deliver_delay", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignItemOptions`.
@@ -9841,23 +21394,68 @@ pub struct WebsiteCampaignItemFlow {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignItemOptions {
     /// Whether the campaign is delivered as a chat box message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliver_to_chatbox: Option<bool>,
     /// Whether the campaign is delivered by email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliver_to_email: Option<bool>,
     /// Whether the email shows the website name as sender instead of the operator's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_name_website: Option<bool>,
     /// Whether replies to the email go to the operator's own address instead of the Crisp inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_email_reply: Option<bool>,
     /// Whether opens and clicks of the campaign email are tracked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignItemOptions {
+    const NAME: &'static str = "WebsiteCampaignItemOptions";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "deliver_to_chatbox" => self.deliver_to_chatbox = map.next_value()?,
+            "deliver_to_email" => self.deliver_to_email = map.next_value()?,
+            "sender_name_website" => self.sender_name_website = map.next_value()?,
+            "sender_email_reply" => self.sender_email_reply = map.next_value()?,
+            "tracking" => self.tracking = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignItemOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignItemOptions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.deliver_to_chatbox {
+            map.serialize_entry("deliver_to_chatbox", value)?;
+        }
+        if let Some(value) = &self.deliver_to_email {
+            map.serialize_entry("deliver_to_email", value)?;
+        }
+        if let Some(value) = &self.sender_name_website {
+            map.serialize_entry("sender_name_website", value)?;
+        }
+        if let Some(value) = &self.sender_email_reply {
+            map.serialize_entry("sender_email_reply", value)?;
+        }
+        if let Some(value) = &self.tracking {
+            map.serialize_entry("tracking", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignItemRecipients`.
@@ -9886,20 +21484,62 @@ pub struct WebsiteCampaignItemOptions {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignItemRecipients {
     /// How recipients are chosen: `all`, `segment`, `people` or `filter`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Segments whose contacts receive the campaign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
     /// Identifiers of the contacts who receive the campaign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people: Option<Vec<String>>,
     /// Filters the recipients must match.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<Vec<WebsiteFilter>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignItemRecipients {
+    const NAME: &'static str = "WebsiteCampaignItemRecipients";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "segments" => self.segments = map.next_value()?,
+            "people" => self.people = map.next_value()?,
+            "filter" => self.filter = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignItemRecipients {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignItemRecipients {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.segments {
+            map.serialize_entry("segments", value)?;
+        }
+        if let Some(value) = &self.people {
+            map.serialize_entry("people", value)?;
+        }
+        if let Some(value) = &self.filter {
+            map.serialize_entry("filter", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignItemSender`.
@@ -9912,11 +21552,44 @@ pub struct WebsiteCampaignItemRecipients {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignItemSender {
     /// User identifier of the operator the campaign is sent as.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignItemSender {
+    const NAME: &'static str = "WebsiteCampaignItemSender";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "user_id" => self.user_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignItemSender {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignItemSender {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignItemStatistics`.
@@ -9931,17 +21604,56 @@ pub struct WebsiteCampaignItemSender {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignItemStatistics {
     /// Number of recipients who opened the campaign email.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub opened: Option<i64>,
     /// Number of recipients who clicked a link in the campaign.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub clicked: Option<i64>,
     /// Number of recipients who unsubscribed through the campaign.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub unsubscribed: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignItemStatistics {
+    const NAME: &'static str = "WebsiteCampaignItemStatistics";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "opened" => self.opened = map.next_value_seed(crate::support::Integer)?,
+            "clicked" => self.clicked = map.next_value_seed(crate::support::Integer)?,
+            "unsubscribed" => self.unsubscribed = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignItemStatistics {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignItemStatistics {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.opened {
+            map.serialize_entry("opened", value)?;
+        }
+        if let Some(value) = &self.clicked {
+            map.serialize_entry("clicked", value)?;
+        }
+        if let Some(value) = &self.unsubscribed {
+            map.serialize_entry("unsubscribed", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignNew`.
@@ -9956,11 +21668,44 @@ pub struct WebsiteCampaignItemStatistics {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignNew {
     /// Identifier of the campaign just created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignNew {
+    const NAME: &'static str = "WebsiteCampaignNew";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "campaign_id" => self.campaign_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignNew {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignNew {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.campaign_id {
+            map.serialize_entry("campaign_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignRecipient`.
@@ -9981,20 +21726,62 @@ pub struct WebsiteCampaignNew {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignRecipient {
     /// Identifier of the recipient's contact profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
     /// Email address of the recipient.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Name and avatar of the recipient.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<WebsiteCampaignRecipientPerson>,
     /// Whether the recipient is subscribed to campaign emails.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscribed: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignRecipient {
+    const NAME: &'static str = "WebsiteCampaignRecipient";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "people_id" => self.people_id = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "person" => self.person = map.next_value()?,
+            "subscribed" => self.subscribed = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignRecipient {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignRecipient {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.people_id {
+            map.serialize_entry("people_id", value)?;
+        }
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.person {
+            map.serialize_entry("person", value)?;
+        }
+        if let Some(value) = &self.subscribed {
+            map.serialize_entry("subscribed", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignRecipientPerson`.
@@ -10008,14 +21795,50 @@ pub struct WebsiteCampaignRecipient {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignRecipientPerson {
     /// Name of the recipient.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// URL of the recipient's avatar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignRecipientPerson {
+    const NAME: &'static str = "WebsiteCampaignRecipientPerson";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "nickname" => self.nickname = map.next_value()?,
+            "avatar" => self.avatar = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignRecipientPerson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignRecipientPerson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.nickname {
+            map.serialize_entry("nickname", value)?;
+        }
+        if let Some(value) = &self.avatar {
+            map.serialize_entry("avatar", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignStatistic`.
@@ -10052,23 +21875,68 @@ pub struct WebsiteCampaignRecipientPerson {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignStatistic {
     /// Action recorded (for example `opened`, `clicked` or `unsubscribed`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Contact who performed the action.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<WebsiteCampaignStatisticProfile>,
     /// Details of the action (for example the clicked URL).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
     /// Time the action was first recorded, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
     /// Time the action was last recorded, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignStatistic {
+    const NAME: &'static str = "WebsiteCampaignStatistic";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "profile" => self.profile = map.next_value()?,
+            "data" => self.data = map.next_value()?,
+            "created_at" => self.created_at = map.next_value_seed(crate::support::Timestamp)?,
+            "updated_at" => self.updated_at = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignStatistic {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignStatistic {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.profile {
+            map.serialize_entry("profile", value)?;
+        }
+        if let Some(value) = &self.data {
+            map.serialize_entry("data", value)?;
+        }
+        if let Some(value) = &self.created_at {
+            map.serialize_entry("created_at", value)?;
+        }
+        if let Some(value) = &self.updated_at {
+            map.serialize_entry("updated_at", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignStatisticProfile`.
@@ -10095,17 +21963,56 @@ pub struct WebsiteCampaignStatistic {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignStatisticProfile {
     /// Identifier of the contact profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub people_id: Option<String>,
     /// Email address of the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Name, avatar and location of the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<WebsiteCampaignStatisticProfilePerson>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignStatisticProfile {
+    const NAME: &'static str = "WebsiteCampaignStatisticProfile";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "people_id" => self.people_id = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "person" => self.person = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignStatisticProfile {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignStatisticProfile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.people_id {
+            map.serialize_entry("people_id", value)?;
+        }
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.person {
+            map.serialize_entry("person", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignStatisticProfilePerson`.
@@ -10128,17 +22035,56 @@ pub struct WebsiteCampaignStatisticProfile {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignStatisticProfilePerson {
     /// Name of the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// URL of the contact's avatar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Location of the contact when the action was recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<WebsiteCampaignStatisticProfilePersonGeolocation>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignStatisticProfilePerson {
+    const NAME: &'static str = "WebsiteCampaignStatisticProfilePerson";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "nickname" => self.nickname = map.next_value()?,
+            "avatar" => self.avatar = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignStatisticProfilePerson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignStatisticProfilePerson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.nickname {
+            map.serialize_entry("nickname", value)?;
+        }
+        if let Some(value) = &self.avatar {
+            map.serialize_entry("avatar", value)?;
+        }
+        if let Some(value) = &self.geolocation {
+            map.serialize_entry("geolocation", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignStatisticProfilePersonGeolocation`.
@@ -10157,20 +22103,62 @@ pub struct WebsiteCampaignStatisticProfilePerson {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignStatisticProfilePersonGeolocation {
     /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Region or state within the country, as a name or code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Name of the city or town.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Latitude and longitude of the location, in decimal degrees.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<WebsiteCampaignStatisticProfilePersonGeolocationCoordinates>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignStatisticProfilePersonGeolocation {
+    const NAME: &'static str = "WebsiteCampaignStatisticProfilePersonGeolocation";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "country" => self.country = map.next_value()?,
+            "region" => self.region = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "coordinates" => self.coordinates = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignStatisticProfilePersonGeolocation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignStatisticProfilePersonGeolocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.country {
+            map.serialize_entry("country", value)?;
+        }
+        if let Some(value) = &self.region {
+            map.serialize_entry("region", value)?;
+        }
+        if let Some(value) = &self.city {
+            map.serialize_entry("city", value)?;
+        }
+        if let Some(value) = &self.coordinates {
+            map.serialize_entry("coordinates", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignStatisticProfilePersonGeolocationCoordinates`.
@@ -10184,14 +22172,50 @@ pub struct WebsiteCampaignStatisticProfilePersonGeolocation {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignStatisticProfilePersonGeolocationCoordinates {
     /// Latitude in decimal degrees (-90 to 90, north positive).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
     /// Longitude in decimal degrees (-180 to 180, east positive).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignStatisticProfilePersonGeolocationCoordinates {
+    const NAME: &'static str = "WebsiteCampaignStatisticProfilePersonGeolocationCoordinates";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "latitude" => self.latitude = map.next_value_seed(crate::support::Number)?,
+            "longitude" => self.longitude = map.next_value_seed(crate::support::Number)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignStatisticProfilePersonGeolocationCoordinates {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignStatisticProfilePersonGeolocationCoordinates {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.latitude {
+            map.serialize_entry("latitude", value)?;
+        }
+        if let Some(value) = &self.longitude {
+            map.serialize_entry("longitude", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignTemplateExcerpt`.
@@ -10211,26 +22235,74 @@ pub struct WebsiteCampaignStatisticProfilePersonGeolocationCoordinates {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignTemplateExcerpt {
     /// Identifier of the campaign template, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// Kind of template.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Internal label of the template, shown to operators.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Format of the template content: `markdown` or `html`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// Time the template was created, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
     /// Time the template was last changed, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignTemplateExcerpt {
+    const NAME: &'static str = "WebsiteCampaignTemplateExcerpt";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "template_id" => self.template_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "format" => self.format = map.next_value()?,
+            "created_at" => self.created_at = map.next_value_seed(crate::support::Timestamp)?,
+            "updated_at" => self.updated_at = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignTemplateExcerpt {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignTemplateExcerpt {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.template_id {
+            map.serialize_entry("template_id", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.format {
+            map.serialize_entry("format", value)?;
+        }
+        if let Some(value) = &self.created_at {
+            map.serialize_entry("created_at", value)?;
+        }
+        if let Some(value) = &self.updated_at {
+            map.serialize_entry("updated_at", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignTemplateItem`.
@@ -10251,29 +22323,80 @@ pub struct WebsiteCampaignTemplateExcerpt {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignTemplateItem {
     /// Identifier of the campaign template, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// Kind of template.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Internal label of the template, shown to operators.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Format of the template content: `markdown` or `html`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// Time the template was created, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
     /// Time the template was last changed, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
     /// Content of the template, in its format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignTemplateItem {
+    const NAME: &'static str = "WebsiteCampaignTemplateItem";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "template_id" => self.template_id = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "format" => self.format = map.next_value()?,
+            "created_at" => self.created_at = map.next_value_seed(crate::support::Timestamp)?,
+            "updated_at" => self.updated_at = map.next_value_seed(crate::support::Timestamp)?,
+            "content" => self.content = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignTemplateItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignTemplateItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.template_id {
+            map.serialize_entry("template_id", value)?;
+        }
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.format {
+            map.serialize_entry("format", value)?;
+        }
+        if let Some(value) = &self.created_at {
+            map.serialize_entry("created_at", value)?;
+        }
+        if let Some(value) = &self.updated_at {
+            map.serialize_entry("updated_at", value)?;
+        }
+        if let Some(value) = &self.content {
+            map.serialize_entry("content", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCampaignTemplateNew`.
@@ -10288,11 +22411,44 @@ pub struct WebsiteCampaignTemplateItem {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCampaignTemplateNew {
     /// Identifier of the template just created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCampaignTemplateNew {
+    const NAME: &'static str = "WebsiteCampaignTemplateNew";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "template_id" => self.template_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCampaignTemplateNew {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCampaignTemplateNew {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.template_id {
+            map.serialize_entry("template_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteConnectEndpoints`.
@@ -10320,14 +22476,50 @@ pub struct WebsiteCampaignTemplateNew {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteConnectEndpoints {
     /// Main real-time endpoints: Socket.IO app and stream.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub socket: Option<WebsiteConnectEndpointsSocket>,
     /// Fallback endpoints to use when the main ones cannot be reached.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rescue: Option<WebsiteConnectEndpointsRescue>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteConnectEndpoints {
+    const NAME: &'static str = "WebsiteConnectEndpoints";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "socket" => self.socket = map.next_value()?,
+            "rescue" => self.rescue = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteConnectEndpoints {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteConnectEndpoints {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.socket {
+            map.serialize_entry("socket", value)?;
+        }
+        if let Some(value) = &self.rescue {
+            map.serialize_entry("rescue", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteConnectEndpointsRescue`.
@@ -10347,14 +22539,50 @@ pub struct WebsiteConnectEndpoints {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteConnectEndpointsRescue {
     /// Fallback real-time endpoints.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub socket: Option<WebsiteConnectEndpointsSocket>,
     /// Fallback real-time endpoints (alternative key).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<WebsiteConnectEndpointsSocket>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteConnectEndpointsRescue {
+    const NAME: &'static str = "WebsiteConnectEndpointsRescue";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "socket" => self.socket = map.next_value()?,
+            "app" => self.app = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteConnectEndpointsRescue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteConnectEndpointsRescue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.socket {
+            map.serialize_entry("socket", value)?;
+        }
+        if let Some(value) = &self.app {
+            map.serialize_entry("app", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteConnectEndpointsSocket`.
@@ -10368,14 +22596,50 @@ pub struct WebsiteConnectEndpointsRescue {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteConnectEndpointsSocket {
     /// URL of the real-time (Socket.IO) endpoint: its origin is the server and its path the Socket.IO path.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<String>,
     /// URL of the real-time streaming endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteConnectEndpointsSocket {
+    const NAME: &'static str = "WebsiteConnectEndpointsSocket";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "app" => self.app = map.next_value()?,
+            "stream" => self.stream = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteConnectEndpointsSocket {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteConnectEndpointsSocket {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.app {
+            map.serialize_entry("app", value)?;
+        }
+        if let Some(value) = &self.stream {
+            map.serialize_entry("stream", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteCreate`.
@@ -10391,14 +22655,50 @@ pub struct WebsiteConnectEndpointsSocket {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteCreate {
     /// Name of the new website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Main domain of the new website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteCreate {
+    const NAME: &'static str = "WebsiteCreate";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteCreate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteCreate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.domain {
+            map.serialize_entry("domain", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteFilter`.
@@ -10416,20 +22716,62 @@ pub struct WebsiteCreate {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteFilter {
     /// Kind of object the filter applies to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Field the filter tests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub criterion: Option<String>,
     /// Comparison operator (for example `eq`, `neq`, `gt`, `lt`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// Values or settings the field is compared with, as a JSON object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteFilter {
+    const NAME: &'static str = "WebsiteFilter";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "model" => self.model = map.next_value()?,
+            "criterion" => self.criterion = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "query" => self.query = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.model {
+            map.serialize_entry("model", value)?;
+        }
+        if let Some(value) = &self.criterion {
+            map.serialize_entry("criterion", value)?;
+        }
+        if let Some(value) = &self.operator {
+            map.serialize_entry("operator", value)?;
+        }
+        if let Some(value) = &self.query {
+            map.serialize_entry("query", value)?;
+        }
+        map.end()
+    }
 }
 
 crate::support::id_type! {
@@ -10477,41 +22819,104 @@ WebsiteId, AsWebsiteId, as_website_id
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteInbox {
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Label of the inbox, shown to operators in the Crisp app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Emoji shown with the inbox name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
     /// Position of the inbox in the list, lower first.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub order: Option<i64>,
     /// User identifiers of the operators who are members of the inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operators: Option<Vec<String>>,
     /// Identifiers of the teams whose members belong to the inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub teams: Option<Vec<String>>,
     /// User identifiers of the operators who belong to the inbox through one of its teams.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_operators: Option<Vec<String>>,
     /// Routing conditions: conversations that match them are filed into this inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Vec<WebsiteInboxCondition>>,
     /// How the routing `conditions` combine, as a logical operator such as `and` or `or`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     /// Time the inbox was created, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
     /// Time the inbox was last changed, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteInbox {
+    const NAME: &'static str = "WebsiteInbox";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "emoji" => self.emoji = map.next_value()?,
+            "order" => self.order = map.next_value_seed(crate::support::Integer)?,
+            "operators" => self.operators = map.next_value()?,
+            "teams" => self.teams = map.next_value()?,
+            "team_operators" => self.team_operators = map.next_value()?,
+            "conditions" => self.conditions = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "created_at" => self.created_at = map.next_value_seed(crate::support::Timestamp)?,
+            "updated_at" => self.updated_at = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteInbox {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteInbox {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.emoji {
+            map.serialize_entry("emoji", value)?;
+        }
+        if let Some(value) = &self.order {
+            map.serialize_entry("order", value)?;
+        }
+        if let Some(value) = &self.operators {
+            map.serialize_entry("operators", value)?;
+        }
+        if let Some(value) = &self.teams {
+            map.serialize_entry("teams", value)?;
+        }
+        if let Some(value) = &self.team_operators {
+            map.serialize_entry("team_operators", value)?;
+        }
+        if let Some(value) = &self.conditions {
+            map.serialize_entry("conditions", value)?;
+        }
+        if let Some(value) = &self.operator {
+            map.serialize_entry("operator", value)?;
+        }
+        if let Some(value) = &self.created_at {
+            map.serialize_entry("created_at", value)?;
+        }
+        if let Some(value) = &self.updated_at {
+            map.serialize_entry("updated_at", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteInboxCondition`.
@@ -10529,20 +22934,62 @@ pub struct WebsiteInbox {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteInboxCondition {
     /// Kind of object the condition tests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Field the condition tests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub criterion: Option<String>,
     /// Comparison operator: `eq`, `neq`, `gte`, `lte`, `gt` or `lt`. One of [`WebsiteInboxConditionOperator`](crate::models::WebsiteInboxConditionOperator).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<WebsiteInboxConditionOperator>,
     /// Values the field is compared with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<Vec<String>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteInboxCondition {
+    const NAME: &'static str = "WebsiteInboxCondition";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "model" => self.model = map.next_value()?,
+            "criterion" => self.criterion = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "query" => self.query = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteInboxCondition {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteInboxCondition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.model {
+            map.serialize_entry("model", value)?;
+        }
+        if let Some(value) = &self.criterion {
+            map.serialize_entry("criterion", value)?;
+        }
+        if let Some(value) = &self.operator {
+            map.serialize_entry("operator", value)?;
+        }
+        if let Some(value) = &self.query {
+            map.serialize_entry("query", value)?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(feature = "website")]
@@ -10578,11 +23025,44 @@ Lt => "lt",
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteInboxNew {
     /// Identifier of the inbox just created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteInboxNew {
+    const NAME: &'static str = "WebsiteInboxNew";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteInboxNew {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteInboxNew {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteInboxOrder`.
@@ -10596,14 +23076,50 @@ pub struct WebsiteInboxNew {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteInboxOrder {
     /// Identifier of the inbox whose position is set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// New position of the inbox, lower first.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub order: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteInboxOrder {
+    const NAME: &'static str = "WebsiteInboxOrder";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "order" => self.order = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteInboxOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteInboxOrder {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.order {
+            map.serialize_entry("order", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteInboxOrders`.
@@ -10623,11 +23139,44 @@ pub struct WebsiteInboxOrder {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteInboxOrders {
     /// New positions of the inboxes, each an inbox identifier with its order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub orders: Option<Vec<WebsiteInboxOrder>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteInboxOrders {
+    const NAME: &'static str = "WebsiteInboxOrders";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "orders" => self.orders = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteInboxOrders {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteInboxOrders {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.orders {
+            map.serialize_entry("orders", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteOperator`.
@@ -10652,41 +23201,104 @@ pub struct WebsiteInboxOrders {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteOperator {
     /// Identifier of the Crisp user account (an operator), a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none", alias = "userID")]
     pub user_id: Option<String>,
     /// Email address of the operator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// URL of the operator's avatar image.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Given name of the person.
-    #[serde(default, skip_serializing_if = "Option::is_none", alias = "firstName")]
     pub first_name: Option<String>,
     /// Family name of the person.
-    #[serde(default, skip_serializing_if = "Option::is_none", alias = "lastName")]
     pub last_name: Option<String>,
     /// Role of the operator on the website: `owner` or `member`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// Job title shown for the operator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Current availability of the operator: `online`, `away` or `offline`. One of [`Availability`](crate::models::Availability).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<Availability>,
     /// Whether the operator has an API token.
-    #[serde(default, skip_serializing_if = "Option::is_none", alias = "hasToken")]
     pub has_token: Option<bool>,
     /// Identifier of the operator's API token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// Key of the operator's API token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteOperator {
+    const NAME: &'static str = "WebsiteOperator";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "user_id" | "userID" => self.user_id = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "avatar" => self.avatar = map.next_value()?,
+            "first_name" | "firstName" => self.first_name = map.next_value()?,
+            "last_name" | "lastName" => self.last_name = map.next_value()?,
+            "role" => self.role = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "availability" => self.availability = map.next_value()?,
+            "has_token" | "hasToken" => self.has_token = map.next_value()?,
+            "identifier" => self.identifier = map.next_value()?,
+            "key" => self.key = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteOperator {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteOperator {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.avatar {
+            map.serialize_entry("avatar", value)?;
+        }
+        if let Some(value) = &self.first_name {
+            map.serialize_entry("first_name", value)?;
+        }
+        if let Some(value) = &self.last_name {
+            map.serialize_entry("last_name", value)?;
+        }
+        if let Some(value) = &self.role {
+            map.serialize_entry("role", value)?;
+        }
+        if let Some(value) = &self.title {
+            map.serialize_entry("title", value)?;
+        }
+        if let Some(value) = &self.availability {
+            map.serialize_entry("availability", value)?;
+        }
+        if let Some(value) = &self.has_token {
+            map.serialize_entry("has_token", value)?;
+        }
+        if let Some(value) = &self.identifier {
+            map.serialize_entry("identifier", value)?;
+        }
+        if let Some(value) = &self.key {
+            map.serialize_entry("key", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteOperatorEmail`.
@@ -10708,23 +23320,68 @@ pub struct WebsiteOperator {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteOperatorEmail {
     /// Who receives the email, as a short code: every operator, or a single operator named by `user_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<String>,
     /// User identifier of the operator who receives the email, when it goes to a single operator.
-    #[serde(default, skip_serializing_if = "Option::is_none", alias = "userID")]
     pub user_id: Option<String>,
     /// Subject line of the email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Body of the email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Optional link button added to the email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<WebsiteOperatorEmailTarget>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteOperatorEmail {
+    const NAME: &'static str = "WebsiteOperatorEmail";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "recipient" => self.recipient = map.next_value()?,
+            "user_id" | "userID" => self.user_id = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "target" => self.target = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteOperatorEmail {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteOperatorEmail {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.recipient {
+            map.serialize_entry("recipient", value)?;
+        }
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        if let Some(value) = &self.subject {
+            map.serialize_entry("subject", value)?;
+        }
+        if let Some(value) = &self.message {
+            map.serialize_entry("message", value)?;
+        }
+        if let Some(value) = &self.target {
+            map.serialize_entry("target", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteOperatorEmailTarget`.
@@ -10738,14 +23395,50 @@ pub struct WebsiteOperatorEmail {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteOperatorEmailTarget {
     /// Text of the link button.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// URL the link button opens.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteOperatorEmailTarget {
+    const NAME: &'static str = "WebsiteOperatorEmailTarget";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "label" => self.label = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteOperatorEmailTarget {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteOperatorEmailTarget {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.label {
+            map.serialize_entry("label", value)?;
+        }
+        if let Some(value) = &self.url {
+            map.serialize_entry("url", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteOperatorListOne`.
@@ -10773,14 +23466,50 @@ pub struct WebsiteOperatorEmailTarget {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteOperatorListOne {
     /// Kind of team entry, as a short code (a joined member or a pending invitation).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Details of the member or invitation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<WebsiteOperator>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteOperatorListOne {
+    const NAME: &'static str = "WebsiteOperatorListOne";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "details" => self.details = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteOperatorListOne {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteOperatorListOne {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.r#type {
+            map.serialize_entry("type", value)?;
+        }
+        if let Some(value) = &self.details {
+            map.serialize_entry("details", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteOperatorsLastActiveListOne`.
@@ -10798,20 +23527,62 @@ pub struct WebsiteOperatorListOne {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteOperatorsLastActiveListOne {
     /// User identifier of the operator.
-    #[serde(default, skip_serializing_if = "Option::is_none", alias = "userID")]
     pub user_id: Option<String>,
     /// URL of the operator's avatar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Name of the operator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// Time the operator was last active, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub timestamp: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteOperatorsLastActiveListOne {
+    const NAME: &'static str = "WebsiteOperatorsLastActiveListOne";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "user_id" | "userID" => self.user_id = map.next_value()?,
+            "avatar" => self.avatar = map.next_value()?,
+            "nickname" => self.nickname = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteOperatorsLastActiveListOne {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteOperatorsLastActiveListOne {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.user_id {
+            map.serialize_entry("user_id", value)?;
+        }
+        if let Some(value) = &self.avatar {
+            map.serialize_entry("avatar", value)?;
+        }
+        if let Some(value) = &self.nickname {
+            map.serialize_entry("nickname", value)?;
+        }
+        if let Some(value) = &self.timestamp {
+            map.serialize_entry("timestamp", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteRemoveVerify`.
@@ -10825,14 +23596,50 @@ pub struct WebsiteOperatorsLastActiveListOne {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteRemoveVerify {
     /// Verification method: `password`, `token` (two-factor code) or `google`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     /// Secret for the chosen method (the password or the code).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteRemoveVerify {
+    const NAME: &'static str = "WebsiteRemoveVerify";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "method" => self.method = map.next_value()?,
+            "secret" => self.secret = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteRemoveVerify {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteRemoveVerify {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.method {
+            map.serialize_entry("method", value)?;
+        }
+        if let Some(value) = &self.secret {
+            map.serialize_entry("secret", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteSettings`.
@@ -10931,38 +23738,98 @@ pub struct WebsiteRemoveVerify {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteSettings {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none", alias = "websiteID")]
     pub website_id: Option<WebsiteId>,
     /// Display name of the website, shown to operators and in the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Main domain of the website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// Other domains the website also runs on, besides its main domain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain_alternates: Option<Vec<String>>,
     /// URL of the website's logo.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
     /// Audit log settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<WebsiteSettingsAudit>,
     /// Public contact channels of the website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<WebsiteSettingsContact>,
     /// Inbox options: removal lock, mandatory two-factor tokens and the language of automatic texts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox: Option<WebsiteSettingsInbox>,
     /// Email settings: ratings, transcripts, trackers, junk filter and enrichment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emails: Option<WebsiteSettingsEmails>,
     /// Chat box settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chatbox: Option<WebsiteSettingsChatbox>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteSettings {
+    const NAME: &'static str = "WebsiteSettings";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" | "websiteID" => self.website_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "domain_alternates" => self.domain_alternates = map.next_value()?,
+            "logo" => self.logo = map.next_value()?,
+            "audit" => self.audit = map.next_value()?,
+            "contact" => self.contact = map.next_value()?,
+            "inbox" => self.inbox = map.next_value()?,
+            "emails" => self.emails = map.next_value()?,
+            "chatbox" => self.chatbox = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.domain {
+            map.serialize_entry("domain", value)?;
+        }
+        if let Some(value) = &self.domain_alternates {
+            map.serialize_entry("domain_alternates", value)?;
+        }
+        if let Some(value) = &self.logo {
+            map.serialize_entry("logo", value)?;
+        }
+        if let Some(value) = &self.audit {
+            map.serialize_entry("audit", value)?;
+        }
+        if let Some(value) = &self.contact {
+            map.serialize_entry("contact", value)?;
+        }
+        if let Some(value) = &self.inbox {
+            map.serialize_entry("inbox", value)?;
+        }
+        if let Some(value) = &self.emails {
+            map.serialize_entry("emails", value)?;
+        }
+        if let Some(value) = &self.chatbox {
+            map.serialize_entry("chatbox", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteSettingsAudit`.
@@ -10975,11 +23842,44 @@ pub struct WebsiteSettings {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteSettingsAudit {
     /// Whether audit logging of the website's activity is on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteSettingsAudit {
+    const NAME: &'static str = "WebsiteSettingsAudit";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "log" => self.log = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteSettingsAudit {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteSettingsAudit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.log {
+            map.serialize_entry("log", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteSettingsChatbox`.
@@ -11043,134 +23943,290 @@ pub struct WebsiteSettingsAudit {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteSettingsChatbox {
     /// Style of the chat box launcher button.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tile: Option<String>,
     /// Whether the chat box lets visitors see their earlier conversations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversations: Option<bool>,
     /// Whether visitors can play a small game while waiting for a reply.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_game: Option<bool>,
     /// Whether the website logo is shown in the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_logo: Option<bool>,
     /// Whether the chat box shows the face of the operator who replied last.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_operator_face: Option<bool>,
     /// Whether the chat box shows the faces of the operators in the ongoing conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ongoing_operator_face: Option<bool>,
     /// Whether the chat box shows how quickly the team usually replies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_metrics: Option<bool>,
     /// Whether operators' personal details are hidden from visitors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_privacy: Option<bool>,
     /// Whether collection of visitor details (such as location and browsing) is limited for privacy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_privacy: Option<bool>,
     /// Whether a tooltip on the launcher tells whether the team is available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_tooltip: Option<bool>,
     /// Whether the chat box is hidden while vacation mode is on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_vacation: Option<bool>,
     /// Whether the chat box is hidden while the team is away.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_on_away: Option<bool>,
     /// Whether the chat box is hidden on mobile devices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_on_mobile: Option<bool>,
     /// Whether the chat box sits on the left of the page instead of the right.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_reverse: Option<bool>,
     /// Whether visitors are asked for their email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_visitors: Option<bool>,
     /// Whether visitors are asked for their phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_visitors: Option<bool>,
     /// Whether visitors must identify themselves (give contact details) before chatting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_identify: Option<bool>,
     /// Whether the visitor's browser privacy requests (such as Do Not Track) are ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_privacy: Option<bool>,
     /// Whether operators see what visitors are typing before they send it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_compose: Option<bool>,
     /// Whether visitors may send files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<bool>,
     /// Whether visitors may record and send audio messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_record: Option<bool>,
     /// Strength of the chat box's protection against spam and abuse.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard_level: Option<String>,
     /// Mode the chat box starts in when first opened.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode_initial: Option<String>,
     /// Whether the chat box opens on a home screen before the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home: Option<bool>,
     /// Whether the chat box offers a search of the helpdesk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay_search: Option<bool>,
     /// Whether the chat box opens as an overlay over the page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay_mode: Option<bool>,
     /// Whether the chat box links to the website's helpdesk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_link: Option<bool>,
     /// Whether the chat box only offers the helpdesk, without chat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_only: Option<bool>,
     /// How helpdesk pages open from the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_navigate: Option<String>,
     /// Whether a notice is shown when the website's status page reports the service as down.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_health_dead: Option<bool>,
     /// Whether the chat box only loads on the website's own domains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_domain: Option<bool>,
     /// Colour theme of the chat box, by name (for example `default`, `blue`, `red`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color_theme: Option<String>,
     /// Light or dark colour mode of the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color_mode: Option<String>,
     /// Layout style of the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout_theme: Option<String>,
     /// Wording style of the chat box's default texts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_theme: Option<String>,
     /// Greeting shown to visitors when they open the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub welcome_message: Option<String>,
     /// Language (locale code) of the chat box; empty to follow the visitor's browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
     /// URL patterns of the pages where the chat box may show; empty to allow all.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_pages: Option<Vec<String>>,
     /// URL patterns of the pages where the chat box is hidden.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_pages: Option<Vec<String>>,
     /// Countries (ISO 3166-1 alpha-2 codes) whose visitors do not see the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_countries: Option<Vec<String>>,
     /// Languages (locale codes) whose visitors do not see the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_locales: Option<Vec<String>>,
     /// IP addresses or ranges whose visitors do not see the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_ips: Option<Vec<String>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteSettingsChatbox {
+    const NAME: &'static str = "WebsiteSettingsChatbox";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "tile" => self.tile = map.next_value()?,
+            "conversations" => self.conversations = map.next_value()?,
+            "wait_game" => self.wait_game = map.next_value()?,
+            "website_logo" => self.website_logo = map.next_value()?,
+            "last_operator_face" => self.last_operator_face = map.next_value()?,
+            "ongoing_operator_face" => self.ongoing_operator_face = map.next_value()?,
+            "activity_metrics" => self.activity_metrics = map.next_value()?,
+            "operator_privacy" => self.operator_privacy = map.next_value()?,
+            "visitor_privacy" => self.visitor_privacy = map.next_value()?,
+            "availability_tooltip" => self.availability_tooltip = map.next_value()?,
+            "hide_vacation" => self.hide_vacation = map.next_value()?,
+            "hide_on_away" => self.hide_on_away = map.next_value()?,
+            "hide_on_mobile" => self.hide_on_mobile = map.next_value()?,
+            "position_reverse" => self.position_reverse = map.next_value()?,
+            "email_visitors" => self.email_visitors = map.next_value()?,
+            "phone_visitors" => self.phone_visitors = map.next_value()?,
+            "force_identify" => self.force_identify = map.next_value()?,
+            "ignore_privacy" => self.ignore_privacy = map.next_value()?,
+            "visitor_compose" => self.visitor_compose = map.next_value()?,
+            "file_transfer" => self.file_transfer = map.next_value()?,
+            "audio_record" => self.audio_record = map.next_value()?,
+            "guard_level" => self.guard_level = map.next_value()?,
+            "mode_initial" => self.mode_initial = map.next_value()?,
+            "home" => self.home = map.next_value()?,
+            "overlay_search" => self.overlay_search = map.next_value()?,
+            "overlay_mode" => self.overlay_mode = map.next_value()?,
+            "helpdesk_link" => self.helpdesk_link = map.next_value()?,
+            "helpdesk_only" => self.helpdesk_only = map.next_value()?,
+            "helpdesk_navigate" => self.helpdesk_navigate = map.next_value()?,
+            "status_health_dead" => self.status_health_dead = map.next_value()?,
+            "check_domain" => self.check_domain = map.next_value()?,
+            "color_theme" => self.color_theme = map.next_value()?,
+            "color_mode" => self.color_mode = map.next_value()?,
+            "layout_theme" => self.layout_theme = map.next_value()?,
+            "text_theme" => self.text_theme = map.next_value()?,
+            "welcome_message" => self.welcome_message = map.next_value()?,
+            "locale" => self.locale = map.next_value()?,
+            "allowed_pages" => self.allowed_pages = map.next_value()?,
+            "blocked_pages" => self.blocked_pages = map.next_value()?,
+            "blocked_countries" => self.blocked_countries = map.next_value()?,
+            "blocked_locales" => self.blocked_locales = map.next_value()?,
+            "blocked_ips" => self.blocked_ips = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteSettingsChatbox {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteSettingsChatbox {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.tile {
+            map.serialize_entry("tile", value)?;
+        }
+        if let Some(value) = &self.conversations {
+            map.serialize_entry("conversations", value)?;
+        }
+        if let Some(value) = &self.wait_game {
+            map.serialize_entry("wait_game", value)?;
+        }
+        if let Some(value) = &self.website_logo {
+            map.serialize_entry("website_logo", value)?;
+        }
+        if let Some(value) = &self.last_operator_face {
+            map.serialize_entry("last_operator_face", value)?;
+        }
+        if let Some(value) = &self.ongoing_operator_face {
+            map.serialize_entry("ongoing_operator_face", value)?;
+        }
+        if let Some(value) = &self.activity_metrics {
+            map.serialize_entry("activity_metrics", value)?;
+        }
+        if let Some(value) = &self.operator_privacy {
+            map.serialize_entry("operator_privacy", value)?;
+        }
+        if let Some(value) = &self.visitor_privacy {
+            map.serialize_entry("visitor_privacy", value)?;
+        }
+        if let Some(value) = &self.availability_tooltip {
+            map.serialize_entry("availability_tooltip", value)?;
+        }
+        if let Some(value) = &self.hide_vacation {
+            map.serialize_entry("hide_vacation", value)?;
+        }
+        if let Some(value) = &self.hide_on_away {
+            map.serialize_entry("hide_on_away", value)?;
+        }
+        if let Some(value) = &self.hide_on_mobile {
+            map.serialize_entry("hide_on_mobile", value)?;
+        }
+        if let Some(value) = &self.position_reverse {
+            map.serialize_entry("position_reverse", value)?;
+        }
+        if let Some(value) = &self.email_visitors {
+            map.serialize_entry("email_visitors", value)?;
+        }
+        if let Some(value) = &self.phone_visitors {
+            map.serialize_entry("phone_visitors", value)?;
+        }
+        if let Some(value) = &self.force_identify {
+            map.serialize_entry("force_identify", value)?;
+        }
+        if let Some(value) = &self.ignore_privacy {
+            map.serialize_entry("ignore_privacy", value)?;
+        }
+        if let Some(value) = &self.visitor_compose {
+            map.serialize_entry("visitor_compose", value)?;
+        }
+        if let Some(value) = &self.file_transfer {
+            map.serialize_entry("file_transfer", value)?;
+        }
+        if let Some(value) = &self.audio_record {
+            map.serialize_entry("audio_record", value)?;
+        }
+        if let Some(value) = &self.guard_level {
+            map.serialize_entry("guard_level", value)?;
+        }
+        if let Some(value) = &self.mode_initial {
+            map.serialize_entry("mode_initial", value)?;
+        }
+        if let Some(value) = &self.home {
+            map.serialize_entry("home", value)?;
+        }
+        if let Some(value) = &self.overlay_search {
+            map.serialize_entry("overlay_search", value)?;
+        }
+        if let Some(value) = &self.overlay_mode {
+            map.serialize_entry("overlay_mode", value)?;
+        }
+        if let Some(value) = &self.helpdesk_link {
+            map.serialize_entry("helpdesk_link", value)?;
+        }
+        if let Some(value) = &self.helpdesk_only {
+            map.serialize_entry("helpdesk_only", value)?;
+        }
+        if let Some(value) = &self.helpdesk_navigate {
+            map.serialize_entry("helpdesk_navigate", value)?;
+        }
+        if let Some(value) = &self.status_health_dead {
+            map.serialize_entry("status_health_dead", value)?;
+        }
+        if let Some(value) = &self.check_domain {
+            map.serialize_entry("check_domain", value)?;
+        }
+        if let Some(value) = &self.color_theme {
+            map.serialize_entry("color_theme", value)?;
+        }
+        if let Some(value) = &self.color_mode {
+            map.serialize_entry("color_mode", value)?;
+        }
+        if let Some(value) = &self.layout_theme {
+            map.serialize_entry("layout_theme", value)?;
+        }
+        if let Some(value) = &self.text_theme {
+            map.serialize_entry("text_theme", value)?;
+        }
+        if let Some(value) = &self.welcome_message {
+            map.serialize_entry("welcome_message", value)?;
+        }
+        if let Some(value) = &self.locale {
+            map.serialize_entry("locale", value)?;
+        }
+        if let Some(value) = &self.allowed_pages {
+            map.serialize_entry("allowed_pages", value)?;
+        }
+        if let Some(value) = &self.blocked_pages {
+            map.serialize_entry("blocked_pages", value)?;
+        }
+        if let Some(value) = &self.blocked_countries {
+            map.serialize_entry("blocked_countries", value)?;
+        }
+        if let Some(value) = &self.blocked_locales {
+            map.serialize_entry("blocked_locales", value)?;
+        }
+        if let Some(value) = &self.blocked_ips {
+            map.serialize_entry("blocked_ips", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteSettingsContact`.
@@ -11189,29 +24245,80 @@ pub struct WebsiteSettingsChatbox {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteSettingsContact {
     /// Public contact email address of the website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Public contact phone number of the website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Facebook Messenger user name or page of the website, offered as a contact channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messenger: Option<String>,
     /// Telegram user name of the website, offered as a contact channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telegram: Option<String>,
     /// X (Twitter) handle of the website, offered as a contact channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twitter: Option<String>,
     /// WhatsApp number of the website, offered as a contact channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whatsapp: Option<String>,
     /// Instagram handle of the website, offered as a contact channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteSettingsContact {
+    const NAME: &'static str = "WebsiteSettingsContact";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "email" => self.email = map.next_value()?,
+            "phone" => self.phone = map.next_value()?,
+            "messenger" => self.messenger = map.next_value()?,
+            "telegram" => self.telegram = map.next_value()?,
+            "twitter" => self.twitter = map.next_value()?,
+            "whatsapp" => self.whatsapp = map.next_value()?,
+            "instagram" => self.instagram = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteSettingsContact {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteSettingsContact {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.phone {
+            map.serialize_entry("phone", value)?;
+        }
+        if let Some(value) = &self.messenger {
+            map.serialize_entry("messenger", value)?;
+        }
+        if let Some(value) = &self.telegram {
+            map.serialize_entry("telegram", value)?;
+        }
+        if let Some(value) = &self.twitter {
+            map.serialize_entry("twitter", value)?;
+        }
+        if let Some(value) = &self.whatsapp {
+            map.serialize_entry("whatsapp", value)?;
+        }
+        if let Some(value) = &self.instagram {
+            map.serialize_entry("instagram", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteSettingsEmails`.
@@ -11228,23 +24335,68 @@ pub struct WebsiteSettingsContact {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteSettingsEmails {
     /// Whether visitors are asked by email to rate the conversation once it is resolved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<bool>,
     /// Whether visitors can receive a transcript of their conversation by email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcript: Option<bool>,
     /// Whether open tracking is added to emails sent to visitors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trackers: Option<bool>,
     /// Whether the junk filter screens incoming emails.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub junk_filter: Option<bool>,
     /// Whether contact profiles are enriched with public data found from their email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrich: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteSettingsEmails {
+    const NAME: &'static str = "WebsiteSettingsEmails";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "rating" => self.rating = map.next_value()?,
+            "transcript" => self.transcript = map.next_value()?,
+            "trackers" => self.trackers = map.next_value()?,
+            "junk_filter" => self.junk_filter = map.next_value()?,
+            "enrich" => self.enrich = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteSettingsEmails {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteSettingsEmails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.rating {
+            map.serialize_entry("rating", value)?;
+        }
+        if let Some(value) = &self.transcript {
+            map.serialize_entry("transcript", value)?;
+        }
+        if let Some(value) = &self.trackers {
+            map.serialize_entry("trackers", value)?;
+        }
+        if let Some(value) = &self.junk_filter {
+            map.serialize_entry("junk_filter", value)?;
+        }
+        if let Some(value) = &self.enrich {
+            map.serialize_entry("enrich", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteSettingsInbox`.
@@ -11259,17 +24411,56 @@ pub struct WebsiteSettingsEmails {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteSettingsInbox {
     /// Whether conversations are protected from removal by operators.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock_removal: Option<bool>,
     /// Whether operators must use two-factor authentication (a token) to sign in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_operator_token: Option<bool>,
     /// Language (locale code) of the texts the inbox sends to visitors, such as automatic emails.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteSettingsInbox {
+    const NAME: &'static str = "WebsiteSettingsInbox";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "lock_removal" => self.lock_removal = map.next_value()?,
+            "force_operator_token" => self.force_operator_token = map.next_value()?,
+            "locale" => self.locale = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteSettingsInbox {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteSettingsInbox {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.lock_removal {
+            map.serialize_entry("lock_removal", value)?;
+        }
+        if let Some(value) = &self.force_operator_token {
+            map.serialize_entry("force_operator_token", value)?;
+        }
+        if let Some(value) = &self.locale {
+            map.serialize_entry("locale", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteSettingsUpdate`.
@@ -11368,38 +24559,98 @@ pub struct WebsiteSettingsInbox {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteSettingsUpdate {
     /// Identifier of the Crisp website (workspace) the object belongs to, a UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none", alias = "websiteID")]
     pub website_id: Option<WebsiteId>,
     /// Display name of the website, shown to operators and in the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Main domain of the website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// Other domains the website also runs on, besides its main domain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain_alternates: Option<Vec<String>>,
     /// URL of the website's logo.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
     /// Audit log settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<WebsiteSettingsUpdateAudit>,
     /// Public contact channels of the website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<WebsiteSettingsUpdateContact>,
     /// Inbox options: removal lock, mandatory two-factor tokens and the language of automatic texts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox: Option<WebsiteSettingsUpdateInbox>,
     /// Email settings: ratings, transcripts, trackers, junk filter and enrichment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emails: Option<WebsiteSettingsUpdateEmails>,
     /// Chat box settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chatbox: Option<WebsiteSettingsUpdateChatbox>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteSettingsUpdate {
+    const NAME: &'static str = "WebsiteSettingsUpdate";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "website_id" | "websiteID" => self.website_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "domain_alternates" => self.domain_alternates = map.next_value()?,
+            "logo" => self.logo = map.next_value()?,
+            "audit" => self.audit = map.next_value()?,
+            "contact" => self.contact = map.next_value()?,
+            "inbox" => self.inbox = map.next_value()?,
+            "emails" => self.emails = map.next_value()?,
+            "chatbox" => self.chatbox = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteSettingsUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteSettingsUpdate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.website_id {
+            map.serialize_entry("website_id", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.domain {
+            map.serialize_entry("domain", value)?;
+        }
+        if let Some(value) = &self.domain_alternates {
+            map.serialize_entry("domain_alternates", value)?;
+        }
+        if let Some(value) = &self.logo {
+            map.serialize_entry("logo", value)?;
+        }
+        if let Some(value) = &self.audit {
+            map.serialize_entry("audit", value)?;
+        }
+        if let Some(value) = &self.contact {
+            map.serialize_entry("contact", value)?;
+        }
+        if let Some(value) = &self.inbox {
+            map.serialize_entry("inbox", value)?;
+        }
+        if let Some(value) = &self.emails {
+            map.serialize_entry("emails", value)?;
+        }
+        if let Some(value) = &self.chatbox {
+            map.serialize_entry("chatbox", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteSettingsUpdateAudit`.
@@ -11412,11 +24663,44 @@ pub struct WebsiteSettingsUpdate {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteSettingsUpdateAudit {
     /// Whether audit logging of the website's activity is on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteSettingsUpdateAudit {
+    const NAME: &'static str = "WebsiteSettingsUpdateAudit";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "log" => self.log = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteSettingsUpdateAudit {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteSettingsUpdateAudit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.log {
+            map.serialize_entry("log", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteSettingsUpdateChatbox`.
@@ -11480,134 +24764,290 @@ pub struct WebsiteSettingsUpdateAudit {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteSettingsUpdateChatbox {
     /// Style of the chat box launcher button.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tile: Option<String>,
     /// Whether the chat box lets visitors see their earlier conversations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversations: Option<bool>,
     /// Whether visitors can play a small game while waiting for a reply.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_game: Option<bool>,
     /// Whether the website logo is shown in the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_logo: Option<bool>,
     /// Whether the chat box shows the face of the operator who replied last.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_operator_face: Option<bool>,
     /// Whether the chat box shows the faces of the operators in the ongoing conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ongoing_operator_face: Option<bool>,
     /// Whether the chat box shows how quickly the team usually replies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_metrics: Option<bool>,
     /// Whether operators' personal details are hidden from visitors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_privacy: Option<bool>,
     /// Whether collection of visitor details (such as location and browsing) is limited for privacy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_privacy: Option<bool>,
     /// Whether a tooltip on the launcher tells whether the team is available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_tooltip: Option<bool>,
     /// Whether the chat box is hidden while vacation mode is on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_vacation: Option<bool>,
     /// Whether the chat box is hidden while the team is away.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_on_away: Option<bool>,
     /// Whether the chat box is hidden on mobile devices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hide_on_mobile: Option<bool>,
     /// Whether the chat box sits on the left of the page instead of the right.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_reverse: Option<bool>,
     /// Whether visitors are asked for their email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_visitors: Option<bool>,
     /// Whether visitors are asked for their phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_visitors: Option<bool>,
     /// Whether visitors must identify themselves (give contact details) before chatting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_identify: Option<bool>,
     /// Whether the visitor's browser privacy requests (such as Do Not Track) are ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_privacy: Option<bool>,
     /// Whether operators see what visitors are typing before they send it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_compose: Option<bool>,
     /// Whether visitors may send files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_transfer: Option<bool>,
     /// Whether visitors may record and send audio messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_record: Option<bool>,
     /// Strength of the chat box's protection against spam and abuse.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard_level: Option<String>,
     /// Mode the chat box starts in when first opened.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode_initial: Option<String>,
     /// Whether the chat box opens on a home screen before the conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home: Option<bool>,
     /// Whether the chat box offers a search of the helpdesk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay_search: Option<bool>,
     /// Whether the chat box opens as an overlay over the page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay_mode: Option<bool>,
     /// Whether the chat box links to the website's helpdesk.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_link: Option<bool>,
     /// Whether the chat box only offers the helpdesk, without chat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_only: Option<bool>,
     /// How helpdesk pages open from the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk_navigate: Option<String>,
     /// Whether a notice is shown when the website's status page reports the service as down.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_health_dead: Option<bool>,
     /// Whether the chat box only loads on the website's own domains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_domain: Option<bool>,
     /// Colour theme of the chat box, by name (for example `default`, `blue`, `red`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color_theme: Option<String>,
     /// Light or dark colour mode of the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color_mode: Option<String>,
     /// Layout style of the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout_theme: Option<String>,
     /// Wording style of the chat box's default texts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_theme: Option<String>,
     /// Greeting shown to visitors when they open the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub welcome_message: Option<String>,
     /// Language (locale code) of the chat box; empty to follow the visitor's browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
     /// URL patterns of the pages where the chat box may show; empty to allow all.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_pages: Option<Vec<String>>,
     /// URL patterns of the pages where the chat box is hidden.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_pages: Option<Vec<String>>,
     /// Countries (ISO 3166-1 alpha-2 codes) whose visitors do not see the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_countries: Option<Vec<String>>,
     /// Languages (locale codes) whose visitors do not see the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_locales: Option<Vec<String>>,
     /// IP addresses or ranges whose visitors do not see the chat box.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_ips: Option<Vec<String>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteSettingsUpdateChatbox {
+    const NAME: &'static str = "WebsiteSettingsUpdateChatbox";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "tile" => self.tile = map.next_value()?,
+            "conversations" => self.conversations = map.next_value()?,
+            "wait_game" => self.wait_game = map.next_value()?,
+            "website_logo" => self.website_logo = map.next_value()?,
+            "last_operator_face" => self.last_operator_face = map.next_value()?,
+            "ongoing_operator_face" => self.ongoing_operator_face = map.next_value()?,
+            "activity_metrics" => self.activity_metrics = map.next_value()?,
+            "operator_privacy" => self.operator_privacy = map.next_value()?,
+            "visitor_privacy" => self.visitor_privacy = map.next_value()?,
+            "availability_tooltip" => self.availability_tooltip = map.next_value()?,
+            "hide_vacation" => self.hide_vacation = map.next_value()?,
+            "hide_on_away" => self.hide_on_away = map.next_value()?,
+            "hide_on_mobile" => self.hide_on_mobile = map.next_value()?,
+            "position_reverse" => self.position_reverse = map.next_value()?,
+            "email_visitors" => self.email_visitors = map.next_value()?,
+            "phone_visitors" => self.phone_visitors = map.next_value()?,
+            "force_identify" => self.force_identify = map.next_value()?,
+            "ignore_privacy" => self.ignore_privacy = map.next_value()?,
+            "visitor_compose" => self.visitor_compose = map.next_value()?,
+            "file_transfer" => self.file_transfer = map.next_value()?,
+            "audio_record" => self.audio_record = map.next_value()?,
+            "guard_level" => self.guard_level = map.next_value()?,
+            "mode_initial" => self.mode_initial = map.next_value()?,
+            "home" => self.home = map.next_value()?,
+            "overlay_search" => self.overlay_search = map.next_value()?,
+            "overlay_mode" => self.overlay_mode = map.next_value()?,
+            "helpdesk_link" => self.helpdesk_link = map.next_value()?,
+            "helpdesk_only" => self.helpdesk_only = map.next_value()?,
+            "helpdesk_navigate" => self.helpdesk_navigate = map.next_value()?,
+            "status_health_dead" => self.status_health_dead = map.next_value()?,
+            "check_domain" => self.check_domain = map.next_value()?,
+            "color_theme" => self.color_theme = map.next_value()?,
+            "color_mode" => self.color_mode = map.next_value()?,
+            "layout_theme" => self.layout_theme = map.next_value()?,
+            "text_theme" => self.text_theme = map.next_value()?,
+            "welcome_message" => self.welcome_message = map.next_value()?,
+            "locale" => self.locale = map.next_value()?,
+            "allowed_pages" => self.allowed_pages = map.next_value()?,
+            "blocked_pages" => self.blocked_pages = map.next_value()?,
+            "blocked_countries" => self.blocked_countries = map.next_value()?,
+            "blocked_locales" => self.blocked_locales = map.next_value()?,
+            "blocked_ips" => self.blocked_ips = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteSettingsUpdateChatbox {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteSettingsUpdateChatbox {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.tile {
+            map.serialize_entry("tile", value)?;
+        }
+        if let Some(value) = &self.conversations {
+            map.serialize_entry("conversations", value)?;
+        }
+        if let Some(value) = &self.wait_game {
+            map.serialize_entry("wait_game", value)?;
+        }
+        if let Some(value) = &self.website_logo {
+            map.serialize_entry("website_logo", value)?;
+        }
+        if let Some(value) = &self.last_operator_face {
+            map.serialize_entry("last_operator_face", value)?;
+        }
+        if let Some(value) = &self.ongoing_operator_face {
+            map.serialize_entry("ongoing_operator_face", value)?;
+        }
+        if let Some(value) = &self.activity_metrics {
+            map.serialize_entry("activity_metrics", value)?;
+        }
+        if let Some(value) = &self.operator_privacy {
+            map.serialize_entry("operator_privacy", value)?;
+        }
+        if let Some(value) = &self.visitor_privacy {
+            map.serialize_entry("visitor_privacy", value)?;
+        }
+        if let Some(value) = &self.availability_tooltip {
+            map.serialize_entry("availability_tooltip", value)?;
+        }
+        if let Some(value) = &self.hide_vacation {
+            map.serialize_entry("hide_vacation", value)?;
+        }
+        if let Some(value) = &self.hide_on_away {
+            map.serialize_entry("hide_on_away", value)?;
+        }
+        if let Some(value) = &self.hide_on_mobile {
+            map.serialize_entry("hide_on_mobile", value)?;
+        }
+        if let Some(value) = &self.position_reverse {
+            map.serialize_entry("position_reverse", value)?;
+        }
+        if let Some(value) = &self.email_visitors {
+            map.serialize_entry("email_visitors", value)?;
+        }
+        if let Some(value) = &self.phone_visitors {
+            map.serialize_entry("phone_visitors", value)?;
+        }
+        if let Some(value) = &self.force_identify {
+            map.serialize_entry("force_identify", value)?;
+        }
+        if let Some(value) = &self.ignore_privacy {
+            map.serialize_entry("ignore_privacy", value)?;
+        }
+        if let Some(value) = &self.visitor_compose {
+            map.serialize_entry("visitor_compose", value)?;
+        }
+        if let Some(value) = &self.file_transfer {
+            map.serialize_entry("file_transfer", value)?;
+        }
+        if let Some(value) = &self.audio_record {
+            map.serialize_entry("audio_record", value)?;
+        }
+        if let Some(value) = &self.guard_level {
+            map.serialize_entry("guard_level", value)?;
+        }
+        if let Some(value) = &self.mode_initial {
+            map.serialize_entry("mode_initial", value)?;
+        }
+        if let Some(value) = &self.home {
+            map.serialize_entry("home", value)?;
+        }
+        if let Some(value) = &self.overlay_search {
+            map.serialize_entry("overlay_search", value)?;
+        }
+        if let Some(value) = &self.overlay_mode {
+            map.serialize_entry("overlay_mode", value)?;
+        }
+        if let Some(value) = &self.helpdesk_link {
+            map.serialize_entry("helpdesk_link", value)?;
+        }
+        if let Some(value) = &self.helpdesk_only {
+            map.serialize_entry("helpdesk_only", value)?;
+        }
+        if let Some(value) = &self.helpdesk_navigate {
+            map.serialize_entry("helpdesk_navigate", value)?;
+        }
+        if let Some(value) = &self.status_health_dead {
+            map.serialize_entry("status_health_dead", value)?;
+        }
+        if let Some(value) = &self.check_domain {
+            map.serialize_entry("check_domain", value)?;
+        }
+        if let Some(value) = &self.color_theme {
+            map.serialize_entry("color_theme", value)?;
+        }
+        if let Some(value) = &self.color_mode {
+            map.serialize_entry("color_mode", value)?;
+        }
+        if let Some(value) = &self.layout_theme {
+            map.serialize_entry("layout_theme", value)?;
+        }
+        if let Some(value) = &self.text_theme {
+            map.serialize_entry("text_theme", value)?;
+        }
+        if let Some(value) = &self.welcome_message {
+            map.serialize_entry("welcome_message", value)?;
+        }
+        if let Some(value) = &self.locale {
+            map.serialize_entry("locale", value)?;
+        }
+        if let Some(value) = &self.allowed_pages {
+            map.serialize_entry("allowed_pages", value)?;
+        }
+        if let Some(value) = &self.blocked_pages {
+            map.serialize_entry("blocked_pages", value)?;
+        }
+        if let Some(value) = &self.blocked_countries {
+            map.serialize_entry("blocked_countries", value)?;
+        }
+        if let Some(value) = &self.blocked_locales {
+            map.serialize_entry("blocked_locales", value)?;
+        }
+        if let Some(value) = &self.blocked_ips {
+            map.serialize_entry("blocked_ips", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteSettingsUpdateContact`.
@@ -11626,29 +25066,80 @@ pub struct WebsiteSettingsUpdateChatbox {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteSettingsUpdateContact {
     /// Public contact email address of the website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Public contact phone number of the website.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Facebook Messenger user name or page of the website, offered as a contact channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messenger: Option<String>,
     /// Telegram user name of the website, offered as a contact channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telegram: Option<String>,
     /// X (Twitter) handle of the website, offered as a contact channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twitter: Option<String>,
     /// WhatsApp number of the website, offered as a contact channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whatsapp: Option<String>,
     /// Instagram handle of the website, offered as a contact channel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteSettingsUpdateContact {
+    const NAME: &'static str = "WebsiteSettingsUpdateContact";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "email" => self.email = map.next_value()?,
+            "phone" => self.phone = map.next_value()?,
+            "messenger" => self.messenger = map.next_value()?,
+            "telegram" => self.telegram = map.next_value()?,
+            "twitter" => self.twitter = map.next_value()?,
+            "whatsapp" => self.whatsapp = map.next_value()?,
+            "instagram" => self.instagram = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteSettingsUpdateContact {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteSettingsUpdateContact {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.phone {
+            map.serialize_entry("phone", value)?;
+        }
+        if let Some(value) = &self.messenger {
+            map.serialize_entry("messenger", value)?;
+        }
+        if let Some(value) = &self.telegram {
+            map.serialize_entry("telegram", value)?;
+        }
+        if let Some(value) = &self.twitter {
+            map.serialize_entry("twitter", value)?;
+        }
+        if let Some(value) = &self.whatsapp {
+            map.serialize_entry("whatsapp", value)?;
+        }
+        if let Some(value) = &self.instagram {
+            map.serialize_entry("instagram", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteSettingsUpdateEmails`.
@@ -11665,23 +25156,68 @@ pub struct WebsiteSettingsUpdateContact {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteSettingsUpdateEmails {
     /// Whether visitors are asked by email to rate the conversation once it is resolved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<bool>,
     /// Whether visitors can receive a transcript of their conversation by email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcript: Option<bool>,
     /// Whether open tracking is added to emails sent to visitors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trackers: Option<bool>,
     /// Whether the junk filter screens incoming emails.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub junk_filter: Option<bool>,
     /// Whether contact profiles are enriched with public data found from their email.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrich: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteSettingsUpdateEmails {
+    const NAME: &'static str = "WebsiteSettingsUpdateEmails";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "rating" => self.rating = map.next_value()?,
+            "transcript" => self.transcript = map.next_value()?,
+            "trackers" => self.trackers = map.next_value()?,
+            "junk_filter" => self.junk_filter = map.next_value()?,
+            "enrich" => self.enrich = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteSettingsUpdateEmails {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteSettingsUpdateEmails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.rating {
+            map.serialize_entry("rating", value)?;
+        }
+        if let Some(value) = &self.transcript {
+            map.serialize_entry("transcript", value)?;
+        }
+        if let Some(value) = &self.trackers {
+            map.serialize_entry("trackers", value)?;
+        }
+        if let Some(value) = &self.junk_filter {
+            map.serialize_entry("junk_filter", value)?;
+        }
+        if let Some(value) = &self.enrich {
+            map.serialize_entry("enrich", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteSettingsUpdateInbox`.
@@ -11696,17 +25232,56 @@ pub struct WebsiteSettingsUpdateEmails {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteSettingsUpdateInbox {
     /// Whether conversations are protected from removal by operators.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock_removal: Option<bool>,
     /// Whether operators must use two-factor authentication (a token) to sign in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_operator_token: Option<bool>,
     /// Language (locale code) of the texts the inbox sends to visitors, such as automatic emails.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteSettingsUpdateInbox {
+    const NAME: &'static str = "WebsiteSettingsUpdateInbox";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "lock_removal" => self.lock_removal = map.next_value()?,
+            "force_operator_token" => self.force_operator_token = map.next_value()?,
+            "locale" => self.locale = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteSettingsUpdateInbox {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteSettingsUpdateInbox {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.lock_removal {
+            map.serialize_entry("lock_removal", value)?;
+        }
+        if let Some(value) = &self.force_operator_token {
+            map.serialize_entry("force_operator_token", value)?;
+        }
+        if let Some(value) = &self.locale {
+            map.serialize_entry("locale", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteTeam`.
@@ -11728,26 +25303,74 @@ pub struct WebsiteSettingsUpdateInbox {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteTeam {
     /// Identifier of the operator team.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_id: Option<String>,
     /// Label of the team, shown to operators in the Crisp app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Emoji shown with the team name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
     /// User identifiers of the team's members.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operators: Option<Vec<String>>,
     /// Time the team was created, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub created_at: Option<u64>,
     /// Time the team was last changed, in Unix epoch milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::timestamp")]
     pub updated_at: Option<u64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteTeam {
+    const NAME: &'static str = "WebsiteTeam";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "team_id" => self.team_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "emoji" => self.emoji = map.next_value()?,
+            "operators" => self.operators = map.next_value()?,
+            "created_at" => self.created_at = map.next_value_seed(crate::support::Timestamp)?,
+            "updated_at" => self.updated_at = map.next_value_seed(crate::support::Timestamp)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteTeam {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteTeam {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.team_id {
+            map.serialize_entry("team_id", value)?;
+        }
+        if let Some(value) = &self.name {
+            map.serialize_entry("name", value)?;
+        }
+        if let Some(value) = &self.emoji {
+            map.serialize_entry("emoji", value)?;
+        }
+        if let Some(value) = &self.operators {
+            map.serialize_entry("operators", value)?;
+        }
+        if let Some(value) = &self.created_at {
+            map.serialize_entry("created_at", value)?;
+        }
+        if let Some(value) = &self.updated_at {
+            map.serialize_entry("updated_at", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteTeamNew`.
@@ -11762,11 +25385,44 @@ pub struct WebsiteTeam {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteTeamNew {
     /// Identifier of the team just created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_id: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteTeamNew {
+    const NAME: &'static str = "WebsiteTeamNew";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "team_id" => self.team_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteTeamNew {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteTeamNew {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.team_id {
+            map.serialize_entry("team_id", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteVerifyKey`.
@@ -11781,11 +25437,44 @@ pub struct WebsiteTeamNew {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteVerifyKey {
     /// Secret key used to sign user identities for verification; keep it private.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteVerifyKey {
+    const NAME: &'static str = "WebsiteVerifyKey";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "secret" => self.secret = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteVerifyKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteVerifyKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.secret {
+            map.serialize_entry("secret", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteVerifySettings`.
@@ -11800,11 +25489,44 @@ pub struct WebsiteVerifyKey {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteVerifySettings {
     /// Whether identity verification of chat box users is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteVerifySettings {
+    const NAME: &'static str = "WebsiteVerifySettings";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "enabled" => self.enabled = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteVerifySettings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteVerifySettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.enabled {
+            map.serialize_entry("enabled", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteVerifySettingsUpdate`.
@@ -11819,11 +25541,44 @@ pub struct WebsiteVerifySettings {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteVerifySettingsUpdate {
     /// True to enable identity verification of chat box users, false to disable it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteVerifySettingsUpdate {
+    const NAME: &'static str = "WebsiteVerifySettingsUpdate";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "enabled" => self.enabled = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteVerifySettingsUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteVerifySettingsUpdate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.enabled {
+            map.serialize_entry("enabled", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteVisitor`.
@@ -11865,47 +25620,116 @@ pub struct WebsiteVerifySettingsUpdate {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteVisitor {
     /// Session identifier of the visitor's conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Identifier of the inbox the conversation is filed in; absent or null when it is in no inbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbox_id: Option<String>,
     /// Name of the visitor, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// Email address of the visitor, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// URL of the visitor's avatar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Raw User-Agent header of the visitor's browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub useragent: Option<String>,
     /// Whether the visitor has already started a conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initiated: Option<bool>,
     /// Whether the visitor is active right now.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Last page the visitor viewed: title and URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_page: Option<WebsiteVisitorLastPage>,
     /// Location of the visitor, found from their IP address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<WebsiteVisitorGeolocation>,
     /// Time zone of the visitor, as an offset from UTC in minutes.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub timezone: Option<i64>,
     /// Features the visitor's chat box supports, as short codes (they gate features such as co-browsing or calls).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<String>>,
     /// Languages of the person, as locale codes such as `en` or `fr`, preferred first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteVisitor {
+    const NAME: &'static str = "WebsiteVisitor";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "session_id" => self.session_id = map.next_value()?,
+            "inbox_id" => self.inbox_id = map.next_value()?,
+            "nickname" => self.nickname = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "avatar" => self.avatar = map.next_value()?,
+            "useragent" => self.useragent = map.next_value()?,
+            "initiated" => self.initiated = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "last_page" => self.last_page = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "timezone" => self.timezone = map.next_value_seed(crate::support::Integer)?,
+            "capabilities" => self.capabilities = map.next_value()?,
+            "locales" => self.locales = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteVisitor {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteVisitor {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.inbox_id {
+            map.serialize_entry("inbox_id", value)?;
+        }
+        if let Some(value) = &self.nickname {
+            map.serialize_entry("nickname", value)?;
+        }
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.avatar {
+            map.serialize_entry("avatar", value)?;
+        }
+        if let Some(value) = &self.useragent {
+            map.serialize_entry("useragent", value)?;
+        }
+        if let Some(value) = &self.initiated {
+            map.serialize_entry("initiated", value)?;
+        }
+        if let Some(value) = &self.active {
+            map.serialize_entry("active", value)?;
+        }
+        if let Some(value) = &self.last_page {
+            map.serialize_entry("last_page", value)?;
+        }
+        if let Some(value) = &self.geolocation {
+            map.serialize_entry("geolocation", value)?;
+        }
+        if let Some(value) = &self.timezone {
+            map.serialize_entry("timezone", value)?;
+        }
+        if let Some(value) = &self.capabilities {
+            map.serialize_entry("capabilities", value)?;
+        }
+        if let Some(value) = &self.locales {
+            map.serialize_entry("locales", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteVisitorCount`.
@@ -11922,17 +25746,56 @@ pub struct WebsiteVisitor {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteVisitorCount {
     /// Number of visitors on the website now.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
     /// Number of those visitors who are active.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub active: Option<i64>,
     /// Whether the count was capped because the website has too many visitors to count exactly.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limited: Option<bool>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteVisitorCount {
+    const NAME: &'static str = "WebsiteVisitorCount";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "count" => self.count = map.next_value_seed(crate::support::Integer)?,
+            "active" => self.active = map.next_value_seed(crate::support::Integer)?,
+            "limited" => self.limited = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteVisitorCount {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteVisitorCount {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.count {
+            map.serialize_entry("count", value)?;
+        }
+        if let Some(value) = &self.active {
+            map.serialize_entry("active", value)?;
+        }
+        if let Some(value) = &self.limited {
+            map.serialize_entry("limited", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteVisitorGeolocation`.
@@ -11951,20 +25814,62 @@ pub struct WebsiteVisitorCount {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteVisitorGeolocation {
     /// Latitude and longitude of the location, in decimal degrees.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<WebsiteVisitorGeolocationCoordinates>,
     /// Name of the city or town.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Region or state within the country, as a name or code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteVisitorGeolocation {
+    const NAME: &'static str = "WebsiteVisitorGeolocation";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "coordinates" => self.coordinates = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "region" => self.region = map.next_value()?,
+            "country" => self.country = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteVisitorGeolocation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteVisitorGeolocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.coordinates {
+            map.serialize_entry("coordinates", value)?;
+        }
+        if let Some(value) = &self.city {
+            map.serialize_entry("city", value)?;
+        }
+        if let Some(value) = &self.region {
+            map.serialize_entry("region", value)?;
+        }
+        if let Some(value) = &self.country {
+            map.serialize_entry("country", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteVisitorGeolocationCoordinates`.
@@ -11978,14 +25883,50 @@ pub struct WebsiteVisitorGeolocation {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteVisitorGeolocationCoordinates {
     /// Latitude in decimal degrees (-90 to 90, north positive).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
     /// Longitude in decimal degrees (-180 to 180, east positive).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteVisitorGeolocationCoordinates {
+    const NAME: &'static str = "WebsiteVisitorGeolocationCoordinates";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "latitude" => self.latitude = map.next_value_seed(crate::support::Number)?,
+            "longitude" => self.longitude = map.next_value_seed(crate::support::Number)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteVisitorGeolocationCoordinates {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteVisitorGeolocationCoordinates {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.latitude {
+            map.serialize_entry("latitude", value)?;
+        }
+        if let Some(value) = &self.longitude {
+            map.serialize_entry("longitude", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteVisitorLastPage`.
@@ -11999,14 +25940,50 @@ pub struct WebsiteVisitorGeolocationCoordinates {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteVisitorLastPage {
     /// Title of the last page the visitor viewed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_title: Option<String>,
     /// URL of the last page the visitor viewed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_url: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteVisitorLastPage {
+    const NAME: &'static str = "WebsiteVisitorLastPage";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "page_title" => self.page_title = map.next_value()?,
+            "page_url" => self.page_url = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteVisitorLastPage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteVisitorLastPage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.page_title {
+            map.serialize_entry("page_title", value)?;
+        }
+        if let Some(value) = &self.page_url {
+            map.serialize_entry("page_url", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteVisitorsBlocked`.
@@ -12024,14 +26001,50 @@ pub struct WebsiteVisitorLastPage {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteVisitorsBlocked {
     /// Blocking rules the count covers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<Vec<String>>,
     /// Number of visitors blocked.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub blocked: Option<i64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteVisitorsBlocked {
+    const NAME: &'static str = "WebsiteVisitorsBlocked";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "rule" => self.rule = map.next_value()?,
+            "blocked" => self.blocked = map.next_value_seed(crate::support::Integer)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteVisitorsBlocked {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteVisitorsBlocked {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.rule {
+            map.serialize_entry("rule", value)?;
+        }
+        if let Some(value) = &self.blocked {
+            map.serialize_entry("blocked", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteVisitorsMapPoint`.
@@ -12079,14 +26092,50 @@ pub struct WebsiteVisitorsBlocked {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteVisitorsMapPoint {
     /// Visitors at this map point: their count, the count threshold and their sessions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitors: Option<WebsiteVisitorsMapPointVisitors>,
     /// Place of this map point: country, region, city and coordinates.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geolocation: Option<WebsiteVisitorsMapPointGeolocation>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteVisitorsMapPoint {
+    const NAME: &'static str = "WebsiteVisitorsMapPoint";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "visitors" => self.visitors = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteVisitorsMapPoint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteVisitorsMapPoint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.visitors {
+            map.serialize_entry("visitors", value)?;
+        }
+        if let Some(value) = &self.geolocation {
+            map.serialize_entry("geolocation", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteVisitorsMapPointGeolocation`.
@@ -12105,20 +26154,62 @@ pub struct WebsiteVisitorsMapPoint {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteVisitorsMapPointGeolocation {
     /// Latitude and longitude of the location, in decimal degrees.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinates: Option<WebsiteVisitorsMapPointGeolocationCoordinates>,
     /// Name of the city or town.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Region or state within the country, as a name or code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Country, as an ISO 3166-1 alpha-2 code such as `FR`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteVisitorsMapPointGeolocation {
+    const NAME: &'static str = "WebsiteVisitorsMapPointGeolocation";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "coordinates" => self.coordinates = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "region" => self.region = map.next_value()?,
+            "country" => self.country = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteVisitorsMapPointGeolocation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteVisitorsMapPointGeolocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.coordinates {
+            map.serialize_entry("coordinates", value)?;
+        }
+        if let Some(value) = &self.city {
+            map.serialize_entry("city", value)?;
+        }
+        if let Some(value) = &self.region {
+            map.serialize_entry("region", value)?;
+        }
+        if let Some(value) = &self.country {
+            map.serialize_entry("country", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteVisitorsMapPointGeolocationCoordinates`.
@@ -12132,14 +26223,50 @@ pub struct WebsiteVisitorsMapPointGeolocation {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteVisitorsMapPointGeolocationCoordinates {
     /// Latitude in decimal degrees (-90 to 90, north positive).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub latitude: Option<f64>,
     /// Longitude in decimal degrees (-180 to 180, east positive).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::number")]
     pub longitude: Option<f64>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteVisitorsMapPointGeolocationCoordinates {
+    const NAME: &'static str = "WebsiteVisitorsMapPointGeolocationCoordinates";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "latitude" => self.latitude = map.next_value_seed(crate::support::Number)?,
+            "longitude" => self.longitude = map.next_value_seed(crate::support::Number)?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteVisitorsMapPointGeolocationCoordinates {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteVisitorsMapPointGeolocationCoordinates {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.latitude {
+            map.serialize_entry("latitude", value)?;
+        }
+        if let Some(value) = &self.longitude {
+            map.serialize_entry("longitude", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteVisitorsMapPointVisitors`.
@@ -12174,17 +26301,56 @@ pub struct WebsiteVisitorsMapPointGeolocationCoordinates {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteVisitorsMapPointVisitors {
     /// Number of visitors at this map point.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub count: Option<i64>,
     /// Count above which visitor sessions are no longer listed individually at this map point.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub threshold: Option<i64>,
     /// Visitor sessions at this point, when there are not too many.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<WebsiteVisitorsMapPointVisitorsSession>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteVisitorsMapPointVisitors {
+    const NAME: &'static str = "WebsiteVisitorsMapPointVisitors";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "count" => self.count = map.next_value_seed(crate::support::Integer)?,
+            "threshold" => self.threshold = map.next_value_seed(crate::support::Integer)?,
+            "sessions" => self.sessions = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteVisitorsMapPointVisitors {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteVisitorsMapPointVisitors {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.count {
+            map.serialize_entry("count", value)?;
+        }
+        if let Some(value) = &self.threshold {
+            map.serialize_entry("threshold", value)?;
+        }
+        if let Some(value) = &self.sessions {
+            map.serialize_entry("sessions", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteVisitorsMapPointVisitorsSession`.
@@ -12213,38 +26379,98 @@ pub struct WebsiteVisitorsMapPointVisitors {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteVisitorsMapPointVisitorsSession {
     /// Session identifier of the visitor's conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
     /// Name of the visitor, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// Email address of the visitor, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// URL of the person's avatar image.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Whether the visitor has already started a conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initiated: Option<bool>,
     /// Whether the visitor is active right now.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Last page the visitor viewed: title and URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_page: Option<WebsiteVisitorLastPage>,
     /// Time zone of the visitor, as an offset from UTC in minutes.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::support::integer")]
     pub timezone: Option<i64>,
     /// Features the visitor's chat box supports, as short codes (they gate features such as co-browsing or calls).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Vec<String>>,
     /// Languages of the person, as locale codes such as `en` or `fr`, preferred first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteVisitorsMapPointVisitorsSession {
+    const NAME: &'static str = "WebsiteVisitorsMapPointVisitorsSession";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "session_id" => self.session_id = map.next_value()?,
+            "nickname" => self.nickname = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "avatar" => self.avatar = map.next_value()?,
+            "initiated" => self.initiated = map.next_value()?,
+            "active" => self.active = map.next_value()?,
+            "last_page" => self.last_page = map.next_value()?,
+            "timezone" => self.timezone = map.next_value_seed(crate::support::Integer)?,
+            "capabilities" => self.capabilities = map.next_value()?,
+            "locales" => self.locales = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteVisitorsMapPointVisitorsSession {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteVisitorsMapPointVisitorsSession {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        if let Some(value) = &self.nickname {
+            map.serialize_entry("nickname", value)?;
+        }
+        if let Some(value) = &self.email {
+            map.serialize_entry("email", value)?;
+        }
+        if let Some(value) = &self.avatar {
+            map.serialize_entry("avatar", value)?;
+        }
+        if let Some(value) = &self.initiated {
+            map.serialize_entry("initiated", value)?;
+        }
+        if let Some(value) = &self.active {
+            map.serialize_entry("active", value)?;
+        }
+        if let Some(value) = &self.last_page {
+            map.serialize_entry("last_page", value)?;
+        }
+        if let Some(value) = &self.timezone {
+            map.serialize_entry("timezone", value)?;
+        }
+        if let Some(value) = &self.capabilities {
+            map.serialize_entry("capabilities", value)?;
+        }
+        if let Some(value) = &self.locales {
+            map.serialize_entry("locales", value)?;
+        }
+        map.end()
+    }
 }
 
 /// Crisp model `WebsiteVisitorsToken`.
@@ -12259,9 +26485,42 @@ pub struct WebsiteVisitorsMapPointVisitorsSession {
  }
  ```"##]
 #[cfg(feature = "website")]
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebsiteVisitorsToken {
     /// Session identifier bound to the token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
+}
+
+#[cfg(feature = "website")]
+impl crate::support::Members for WebsiteVisitorsToken {
+    const NAME: &'static str = "WebsiteVisitorsToken";
+
+    fn member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "session_id" => self.session_id = map.next_value()?,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "website")]
+impl<'de> serde::Deserialize<'de> for WebsiteVisitorsToken {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::support::deserialize_members(deserializer)
+    }
+}
+
+#[cfg(feature = "website")]
+impl serde::Serialize for WebsiteVisitorsToken {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(value) = &self.session_id {
+            map.serialize_entry("session_id", value)?;
+        }
+        map.end()
+    }
 }

@@ -1,8 +1,8 @@
 //! Where to connect: endpoint discovery over REST and the websocket URL.
 
 use http::Method;
+use http::Uri;
 use serde_json::Value;
-use url::Url;
 
 use super::RtmError;
 use crate::client::{Crisp, Tier};
@@ -20,7 +20,7 @@ pub(crate) fn discovery_route(tier: Tier) -> &'static str {
 
 /// Asks Crisp for the RTM endpoint (`data.socket.app`) and turns it into the
 /// websocket URL.
-pub(crate) async fn discover(client: &Crisp) -> Result<Url, RtmError> {
+pub(crate) async fn discover(client: &Crisp) -> Result<Uri, RtmError> {
     let route = discovery_route(client.tier());
     let data = Call::<Value>::new(client, Method::GET, route, &[], true).send().await.map_err(|err| {
         // Refused credentials are the same story whichever step noticed them.
@@ -50,27 +50,31 @@ pub(crate) async fn discover(client: &Crisp) -> Result<Url, RtmError> {
 /// `https://app.relay.crisp.chat/p/1/` becomes
 /// `wss://app.relay.crisp.chat/p/1/?EIO=4&transport=websocket`, and an empty
 /// path becomes `/`.
-pub(crate) fn websocket_url(endpoint: &str) -> Result<Url, String> {
-    let mut url = Url::parse(endpoint).map_err(|err| format!("`{endpoint}` is not a valid URL ({err})"))?;
-    let scheme = match url.scheme() {
-        "http" | "ws" => "ws",
-        "https" | "wss" => "wss",
-        other => return Err(format!("`{endpoint}` has the scheme `{other}`; expected http, https, ws or wss")),
+pub(crate) fn websocket_url(endpoint: &str) -> Result<Uri, String> {
+    let uri: Uri = endpoint.trim().parse().map_err(|err| format!("`{endpoint}` is not a valid URL ({err})"))?;
+    let scheme = match uri.scheme_str().map(str::to_ascii_lowercase).as_deref() {
+        Some("http" | "ws") => "ws",
+        Some("https" | "wss") => "wss",
+        Some(other) => return Err(format!("`{endpoint}` has the scheme `{other}`; expected http, https, ws or wss")),
+        None => return Err(format!("`{endpoint}` is not a valid URL (it has no scheme)")),
     };
-    if url.host().is_none() {
-        return Err(format!("`{endpoint}` has no host"));
-    }
+    // The host and port only: credentials in the URL are never sent.
+    let authority =
+        uri.authority().filter(|a| !a.host().is_empty()).ok_or_else(|| format!("`{endpoint}` has no host"))?;
+    let host = authority.host().to_ascii_lowercase();
     // http and ws (https and wss) share their default port, so an explicit port survives as is.
-    url.set_scheme(scheme).map_err(|()| format!("`{endpoint}` cannot use the {scheme} scheme"))?;
-    let path = url.path();
-    let path = format!("{}/", path.strip_suffix('/').unwrap_or(path));
-    url.set_path(&path);
-    url.set_query(Some("EIO=4&transport=websocket"));
-    url.set_fragment(None);
-    // The origin only: credentials in the URL are never sent.
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    Ok(url)
+    let port = match authority.port_u16() {
+        Some(port) if port != default_port(scheme) => format!(":{port}"),
+        _ => String::new(),
+    };
+    let path = uri.path().strip_suffix('/').unwrap_or(uri.path());
+    let text = format!("{scheme}://{host}{port}{path}/?EIO=4&transport=websocket");
+    text.parse().map_err(|err| format!("`{endpoint}` does not make a websocket URL ({err})"))
+}
+
+/// The port a `ws` or `wss` URL implies.
+pub(crate) fn default_port(scheme: &str) -> u16 {
+    if scheme == "wss" { 443 } else { 80 }
 }
 
 #[cfg(test)]
@@ -78,7 +82,7 @@ mod tests {
     use super::*;
 
     fn ws(endpoint: &str) -> String {
-        websocket_url(endpoint).map(String::from).unwrap_or_else(|err| panic!("{endpoint}: {err}"))
+        websocket_url(endpoint).map(|uri| uri.to_string()).unwrap_or_else(|err| panic!("{endpoint}: {err}"))
     }
 
     #[test]
@@ -102,7 +106,7 @@ mod tests {
         assert_eq!(ws("http://relay.example:443/"), "ws://relay.example:443/?EIO=4&transport=websocket");
         assert_eq!(ws("https://relay.example:80/"), "wss://relay.example:80/?EIO=4&transport=websocket");
         let url = websocket_url("https://relay.example/").unwrap();
-        assert_eq!(url.port_or_known_default(), Some(443));
+        assert_eq!(url.port_u16().unwrap_or(default_port(url.scheme_str().unwrap())), 443);
         assert_eq!(ws("http://[::1]:9000/rtm/"), "ws://[::1]:9000/rtm/?EIO=4&transport=websocket");
     }
 
@@ -128,6 +132,7 @@ mod tests {
         assert!(websocket_url("ftp://relay.example/").is_err());
         assert!(websocket_url("mailto:someone@example.com").is_err());
         assert!(websocket_url("").is_err());
+        assert!(websocket_url("https:///p/1/").is_err());
     }
 
     #[test]

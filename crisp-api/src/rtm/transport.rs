@@ -10,12 +10,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use http::Uri;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 use tokio_websockets::{Limits, WebSocketStream};
-use url::Url;
 
 use super::RtmError;
 
@@ -105,11 +105,11 @@ pub(crate) fn tls_config() -> Result<Arc<rustls::ClientConfig>, RtmError> {
 /// Opens the websocket to `url` (`ws` or `wss`, as made by `websocket_url`);
 /// a message (all its frames together) may hold at most `max_message_size` bytes.
 pub(crate) async fn open(
-    url: &Url,
+    url: &Uri,
     tls: &Arc<rustls::ClientConfig>,
     max_message_size: usize,
 ) -> Result<Socket, RtmError> {
-    let shown = url.as_str();
+    let shown = &url.to_string();
     let fail = |reason: &str, err: Option<Box<dyn std::error::Error + Send + Sync>>| {
         let reason = match &err {
             Some(err) => format!("{reason}: {err}"),
@@ -117,9 +117,10 @@ pub(crate) async fn open(
         };
         RtmError::connect(shown, reason, err)
     };
-    let port = url.port_or_known_default().ok_or_else(|| fail("the URL has no port", None))?;
+    let scheme = url.scheme_str().unwrap_or_default();
+    let port = url.port_u16().unwrap_or(super::endpoint::default_port(scheme));
     // IPv6 hosts come bracketed in URLs.
-    let host = url.host_str().ok_or_else(|| fail("the URL has no host", None))?;
+    let host = url.host().ok_or_else(|| fail("the URL has no host", None))?;
     let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
     let tcp = match host.parse::<std::net::IpAddr>() {
         Ok(ip) => TcpStream::connect((ip, port)).await,
@@ -129,7 +130,7 @@ pub(crate) async fn open(
     // Small frames (pongs, binds) should leave at once.
     let _ = tcp.set_nodelay(true);
 
-    let transport = if url.scheme() == "wss" {
+    let transport = if scheme == "wss" {
         let name = rustls::pki_types::ServerName::try_from(host.to_owned())
             .map_err(|err| fail("the host is not a valid TLS server name", Some(err.into())))?;
         let stream = TlsConnector::from(tls.clone())

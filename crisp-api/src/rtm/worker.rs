@@ -10,13 +10,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
+use http::Uri;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_websockets::Message;
 use tracing::Instrument as _;
-use url::Url;
 
 use super::packet::{self, DEFAULT_NAMESPACE, Packet, SocketPacket};
 use super::transport::{self, Socket};
@@ -82,7 +82,7 @@ pub(crate) struct Settings {
     pub(crate) identifier: String,
     pub(crate) key: SecretString,
     /// An explicit websocket URL; discovery runs before each connection otherwise.
-    pub(crate) url: Option<Url>,
+    pub(crate) url: Option<Uri>,
     pub(crate) tls: Arc<rustls::ClientConfig>,
     pub(crate) backoff_min: Duration,
     pub(crate) backoff_max: Duration,
@@ -562,7 +562,7 @@ async fn dial(settings: &Settings) -> Result<(Socket, String), RtmError> {
     };
     tracing::debug!(url = %url, "crisp rtm connecting");
     let socket = transport::open(&url, &settings.tls, settings.max_message_size).await?;
-    Ok((socket, url.into()))
+    Ok((socket, url.to_string()))
 }
 
 async fn send(conn: &mut Conn, text: impl Into<String>, limit: Duration) -> Flow {
