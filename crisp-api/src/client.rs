@@ -547,7 +547,7 @@ impl CrispBuilder {
     /// The TLS configuration for `https` connections, for custom root
     /// certificates or a client certificate (default: rustls with the ring
     /// provider and the Mozilla roots from `webpki-roots`). Its ALPN list is
-    /// set to HTTP/1.1.
+    /// replaced: requests use HTTP/1.1.
     ///
     /// ```
     /// let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
@@ -666,5 +666,12 @@ mod tests {
         }
         let err = Crisp::builder().base_url("https://api.crisp.chat").build().unwrap_err();
         assert!(err.to_string().contains("/v1"), "{err}");
+    }
+
+    #[test]
+    fn a_tls_config_with_alpn_is_accepted() {
+        let mut tls = default_tls().unwrap();
+        tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        assert!(Crisp::builder().tls_config(tls).build().is_ok());
     }
 }

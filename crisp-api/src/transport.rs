@@ -46,7 +46,7 @@ pub(crate) enum ProxySetting {
 /// Builds the pooled client: TLS through `tls` (rustls), TCP connections
 /// made within `connect_timeout`, idle connections closed after 45 s.
 pub(crate) fn http_client(
-    tls: rustls::ClientConfig,
+    mut tls: rustls::ClientConfig,
     proxy: &ProxySetting,
     connect_timeout: Duration,
 ) -> Result<HttpClient> {
@@ -69,6 +69,8 @@ pub(crate) fn http_client(
     direct.set_connect_timeout(Some(connect_timeout));
     direct.set_nodelay(true);
     let connector = ProxyConnector { direct, proxy: proxy.map(Arc::new) };
+    // Requests are HTTP/1.1 only; hyper-rustls sets ALPN itself (and refuses a config that already has it).
+    tls.alpn_protocols.clear();
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_or_http()
