@@ -106,6 +106,8 @@ pub(crate) struct Inner {
     pub(crate) http: crate::transport::HttpClient,
     pub(crate) base_url: String,
     pub(crate) user_agent: HeaderValue,
+    /// The TLS configuration, shared with the RTM client.
+    pub(crate) tls: Arc<rustls::ClientConfig>,
     pub(crate) tier: Tier,
     pub(crate) identifier: Option<String>,
     pub(crate) key: Option<SecretString>,
@@ -544,10 +546,10 @@ impl CrispBuilder {
         self
     }
 
-    /// The TLS configuration for `https` connections, for custom root
-    /// certificates or a client certificate (default: rustls with the ring
-    /// provider and the Mozilla roots from `webpki-roots`). Its ALPN list is
-    /// replaced: requests use HTTP/1.1.
+    /// The TLS configuration for `https` and `wss` connections (REST and
+    /// RTM), for custom root certificates or a client certificate (default:
+    /// rustls with the ring provider and the Mozilla roots from
+    /// `webpki-roots`). Its ALPN list is replaced: both speak HTTP/1.1.
     ///
     /// ```
     /// let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
@@ -591,11 +593,11 @@ impl CrispBuilder {
             self.user_agent.unwrap_or_else(|| concat!("crisp-api-rust/", env!("CARGO_PKG_VERSION")).to_owned());
         let user_agent = HeaderValue::from_str(&user_agent)
             .map_err(|_| Error::invalid("the user agent is not a valid header value"))?;
-        let tls = match self.tls {
+        let tls = Arc::new(match self.tls {
             Some(tls) => tls,
             None => default_tls()?,
-        };
-        let http = crate::transport::http_client(tls, &self.proxy, DEFAULT_TIMEOUT)?;
+        });
+        let http = crate::transport::http_client((*tls).clone(), &self.proxy, DEFAULT_TIMEOUT)?;
         let authorization = match (&self.identifier, &self.key) {
             (Some(identifier), Some(key)) => Some(basic_authorization(identifier, key)),
             _ => None,
@@ -605,6 +607,7 @@ impl CrispBuilder {
                 http,
                 base_url,
                 user_agent,
+                tls,
                 tier: self.tier,
                 identifier: self.identifier,
                 key: self.key,

@@ -358,7 +358,7 @@ impl RtmBuilder {
         };
         let span = tracing::debug_span!("crisp.rtm", tier = self.client.tier().as_str());
         let settings = Settings {
-            tls: transport::tls_config()?,
+            tls: transport::tls_config(&self.client),
             client: self.client,
             identifier,
             key,

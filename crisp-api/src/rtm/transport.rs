@@ -87,19 +87,12 @@ impl AsyncWrite for Transport {
     }
 }
 
-/// rustls with the ring provider and the webpki roots, like the REST client:
-/// no OpenSSL, no process-wide provider.
-pub(crate) fn tls_config() -> Result<Arc<rustls::ClientConfig>, RtmError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|err| RtmError::InvalidInput { message: format!("TLS setup failed: {err}") })?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    // The websocket upgrade is an HTTP/1.1 request.
+/// The REST client's TLS configuration (its roots, or those given to
+/// `CrispBuilder::tls_config`), announcing HTTP/1.1 for the websocket upgrade.
+pub(crate) fn tls_config(client: &crate::Crisp) -> Arc<rustls::ClientConfig> {
+    let mut config = (*client.inner.tls).clone();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
+    Arc::new(config)
 }
 
 /// Opens the websocket to `url` (`ws` or `wss`, as made by `websocket_url`);
