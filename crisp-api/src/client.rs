@@ -625,14 +625,20 @@ impl CrispBuilder {
 /// Refuses a base URL that is not `http(s)` or does not end with the API
 /// version path (`…/v1`), which would silently reach the wrong routes.
 fn check_base_url(base_url: &str) -> Result<()> {
-    let shown = crate::error::server_text(base_url, 200);
+    let shown = crate::error::shown_url(base_url);
     let url: http::Uri =
         base_url.parse().map_err(|err| Error::invalid(format!("the base URL `{shown}` is not a valid URL ({err})")))?;
     if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none_or(str::is_empty) {
         return Err(Error::invalid(format!("the base URL `{shown}` must use http or https and name a host")));
     }
-    if url.query().is_some() {
+    // `Uri` drops a fragment silently; the routes appended after it would be dropped with it.
+    if url.query().is_some() || base_url.contains('#') {
         return Err(Error::invalid(format!("the base URL `{shown}` must not have a query or a fragment")));
+    }
+    if url.authority().is_some_and(|authority| authority.as_str().contains('@')) {
+        return Err(Error::invalid(format!(
+            "the base URL `{shown}` must not carry credentials; give them to `credentials` instead"
+        )));
     }
     if url.path().trim_end_matches('/').rsplit('/').next() != Some("v1") {
         return Err(Error::invalid(format!(
@@ -663,7 +669,16 @@ mod tests {
         for good in ["https://api.crisp.chat/v1/", "https://api.crisp.chat/v1", "http://127.0.0.1:9/proxy/v1/"] {
             assert!(Crisp::builder().base_url(good).build().is_ok(), "{good}");
         }
-        for bad in ["https://api.crisp.chat", "https://api.crisp.chat/", "https://api.crisp.chat/v2/", "ftp://x/v1/"] {
+        for bad in [
+            "https://api.crisp.chat",
+            "https://api.crisp.chat/",
+            "https://api.crisp.chat/v2/",
+            "ftp://x/v1/",
+            "https://api.crisp.chat/v1/#x",
+            "https://api.crisp.chat/v1/?a=1",
+            "https://user:pw@api.crisp.chat/v1/",
+            "https:///v1/",
+        ] {
             let err = Crisp::builder().base_url(bad).build().unwrap_err();
             assert!(matches!(err.kind(), crate::ErrorKind::InvalidInput { .. }), "{bad}");
         }

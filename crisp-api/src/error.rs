@@ -445,6 +445,18 @@ pub(crate) fn server_bytes(bytes: &[u8], max_bytes: usize) -> String {
     text
 }
 
+/// A URL as an error may show it: credentials (`user:password@`) replaced
+/// by `…@`, then escaped and shortened like server text.
+pub(crate) fn shown_url(url: &str) -> String {
+    let hidden = match (url.find("://"), url.find('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end && !url[scheme_end + 3..at].contains('/') => {
+            format!("{}…{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    };
+    server_text(&hidden, 200)
+}
+
 /// A broken or refused HTTP connection: what failed (connecting, sending,
 /// reading the answer) and the underlying cause, reachable through
 /// [`source`](std::error::Error::source).
@@ -502,6 +514,13 @@ mod tests {
         assert_eq!(server_text("héllo", 3), "hél…");
         assert_eq!(server_bytes(b"ab\xffcd", 100), "ab\u{fffd}cd");
         assert!(server_bytes(&[b'y'; 5000], 512).chars().count() <= 513);
+    }
+
+    #[test]
+    fn urls_are_shown_without_credentials() {
+        assert_eq!(shown_url("http://user:secret@proxy:3128"), "http://…@proxy:3128");
+        assert_eq!(shown_url("https://api.crisp.chat/v1/x@y"), "https://api.crisp.chat/v1/x@y");
+        assert_eq!(shown_url("not a url"), "not a url");
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub(crate) fn http_client(
     let proxy = match proxy {
         ProxySetting::FromEnvironment => Some(Matcher::from_env()),
         ProxySetting::Url(url) => {
-            let shown = crate::error::server_text(url, 200);
+            let shown = crate::error::shown_url(url);
             let uri: Uri =
                 url.parse().map_err(|err| Error::invalid(format!("the proxy `{shown}` is not a URL ({err})")))?;
             if uri.scheme() != Some(&Scheme::HTTP) || uri.authority().is_none() {

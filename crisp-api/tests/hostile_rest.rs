@@ -496,6 +496,9 @@ async fn a_proxy_sees_only_the_tunnel_request_and_its_own_credentials() {
         .unwrap();
     bounded(direct.website().get_conversation("website-1", "session-1")).await.unwrap();
     assert_eq!((server.requests().len(), proxy.requests().len()), (1, 4));
-    let refused = Crisp::builder().proxy("socks5://127.0.0.1:1080").build().unwrap_err();
-    assert!(matches!(refused.kind(), ErrorKind::InvalidInput { .. }), "{refused:?}");
+    for proxy in ["socks5://127.0.0.1:1080", "https://user:proxy-pass@127.0.0.1:1080"] {
+        let refused = Crisp::builder().proxy(proxy).build().unwrap_err();
+        assert!(matches!(refused.kind(), ErrorKind::InvalidInput { .. }), "{refused:?}");
+        assert!(!refused.to_string().contains("proxy-pass"), "{refused}");
+    }
 }
