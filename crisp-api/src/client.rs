@@ -107,6 +107,7 @@ pub(crate) struct Inner {
     pub(crate) base_url: String,
     pub(crate) user_agent: HeaderValue,
     /// The TLS configuration, shared with the RTM client.
+    #[cfg(feature = "rtm")]
     pub(crate) tls: Arc<rustls::ClientConfig>,
     pub(crate) tier: Tier,
     pub(crate) identifier: Option<String>,
@@ -593,11 +594,13 @@ impl CrispBuilder {
             self.user_agent.unwrap_or_else(|| concat!("crisp-api-rust/", env!("CARGO_PKG_VERSION")).to_owned());
         let user_agent = HeaderValue::from_str(&user_agent)
             .map_err(|_| Error::invalid("the user agent is not a valid header value"))?;
-        let tls = Arc::new(match self.tls {
+        let tls = match self.tls {
             Some(tls) => tls,
             None => default_tls()?,
-        });
-        let http = crate::transport::http_client((*tls).clone(), &self.proxy, DEFAULT_TIMEOUT)?;
+        };
+        #[cfg(feature = "rtm")]
+        let rtm_tls = Arc::new(tls.clone());
+        let http = crate::transport::http_client(tls, &self.proxy, DEFAULT_TIMEOUT)?;
         let authorization = match (&self.identifier, &self.key) {
             (Some(identifier), Some(key)) => Some(basic_authorization(identifier, key)),
             _ => None,
@@ -607,7 +610,8 @@ impl CrispBuilder {
                 http,
                 base_url,
                 user_agent,
-                tls,
+                #[cfg(feature = "rtm")]
+                tls: rtm_tls,
                 tier: self.tier,
                 identifier: self.identifier,
                 key: self.key,
