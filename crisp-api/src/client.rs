@@ -105,7 +105,6 @@ pub struct Crisp {
 pub(crate) struct Inner {
     pub(crate) http: crate::transport::HttpClient,
     pub(crate) base_url: String,
-    pub(crate) user_agent: HeaderValue,
     /// The TLS configuration, shared with the RTM client.
     #[cfg(feature = "rtm")]
     pub(crate) tls: Arc<rustls::ClientConfig>,
@@ -114,6 +113,7 @@ pub(crate) struct Inner {
     pub(crate) key: Option<SecretString>,
     /// Precomputed once: `Basic base64(identifier:key)`, marked sensitive.
     pub(crate) authorization: Option<HeaderValue>,
+    /// Sent with every request after the defaults: the `User-Agent` and the caller's extra headers.
     pub(crate) headers: HeaderMap,
     pub(crate) timeout: Duration,
     pub(crate) attempt_timeout: Option<Duration>,
@@ -594,6 +594,10 @@ impl CrispBuilder {
             self.user_agent.unwrap_or_else(|| concat!("crisp-api-rust/", env!("CARGO_PKG_VERSION")).to_owned());
         let user_agent = HeaderValue::from_str(&user_agent)
             .map_err(|_| Error::invalid("the user agent is not a valid header value"))?;
+        // Sent with the extra headers; a `User-Agent` among them wins.
+        if !headers.contains_key(http::header::USER_AGENT) {
+            headers.insert(http::header::USER_AGENT, user_agent);
+        }
         let tls = match self.tls {
             Some(tls) => tls,
             None => default_tls()?,
@@ -609,7 +613,6 @@ impl CrispBuilder {
             inner: Arc::new(Inner {
                 http,
                 base_url,
-                user_agent,
                 #[cfg(feature = "rtm")]
                 tls: rtm_tls,
                 tier: self.tier,

@@ -597,9 +597,6 @@ async fn run(
         if body.is_some() {
             headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
-        if !inner.headers.contains_key(http::header::USER_AGENT) {
-            headers.insert(http::header::USER_AGENT, inner.user_agent.clone());
-        }
         for (name, value) in &inner.headers {
             headers.append(name, value.clone());
         }
