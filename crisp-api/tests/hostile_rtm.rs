@@ -102,7 +102,7 @@ async fn a_flood_before_authenticated_does_not_stretch_the_connect_timeout() {
     let server = Server::start(|mut ws, _| async move {
         if open(&mut ws).await {
             let event = format!("42{}", json!(["message:send", {"content": "x".repeat(512)}]));
-            // Bounded by the client hanging up.
+            // Bounded by the client hanging up (and by the count, should it not).
             for _ in 0..1_000_000 {
                 if !send(&mut ws, event.clone()).await {
                     return;
@@ -120,19 +120,40 @@ async fn a_flood_before_authenticated_does_not_stretch_the_connect_timeout() {
 #[tokio::test]
 async fn a_silent_handshake_ends_in_the_connect_timeout() {
     let server = Server::start(|mut ws, _| async move {
-        // Opens the session, then only pings: never `40`, never `authenticated`.
+        // Opens the session and pings, never `40`, never `authenticated`; then
+        // holds the connection, reading (so the client's pongs never pile up
+        // unread) until the client hangs up. A peer that closed instead would
+        // be a reset, which is the next test's story.
         let open = json!({"sid": "s", "upgrades": [], "pingInterval": 10, "pingTimeout": 10_000});
         send(&mut ws, format!("0{open}")).await;
-        for _ in 0..100_000 {
+        for _ in 0..1_000 {
             if !send(&mut ws, "2").await {
                 return;
             }
         }
+        while ws.next().await.is_some() {}
     })
     .await;
     let builder = client().rtm().url(&server.url).connect_timeout(Duration::from_millis(500));
     let err = bounded("connect", builder.connect()).await.unwrap_err();
     assert!(matches!(err, RtmError::Timeout { .. }), "{err:?}");
+    assert_eq!(server.connections(), 1, "the first connection is not retried");
+}
+
+#[tokio::test]
+async fn a_peer_that_hangs_up_during_the_handshake_is_a_connect_error() {
+    // Opens the session, then closes the TCP connection with the client's
+    // `40` unread, so the kernel answers with a reset: a broken connection,
+    // reported as such well before the connect timeout.
+    let server = Server::start(|mut ws, _| async move {
+        let open = json!({"sid": "s", "upgrades": [], "pingInterval": 25_000, "pingTimeout": 20_000});
+        send(&mut ws, format!("0{open}")).await;
+    })
+    .await;
+    let builder = client().rtm().url(&server.url).connect_timeout(Duration::from_secs(10));
+    let err = bounded("connect", builder.connect()).await.unwrap_err();
+    assert!(matches!(err, RtmError::Connect { .. }), "{err:?}");
+    assert_eq!(server.connections(), 1, "the first connection is not retried");
 }
 
 /// Authenticates every connection, then breaks it at once: odd connections
