@@ -1,10 +1,11 @@
 //! Export every conversation of a website and all its messages to JSON Lines:
 //! one line per conversation, `{"conversation": {...}, "messages": [...]}`.
 //!
-//! Conversations are read page after page, and each conversation's messages
-//! backwards in time (`timestamp_before`) until none are left. The JSON
-//! written is Crisp's own `data`, taken with `raw_data()`, so fields this
-//! crate's models do not know survive the export. Progress goes to stderr.
+//! Conversations are read page after page, and each conversation's history
+//! with `oldest_first`, which walks back in time and returns the messages in
+//! the order they were written. A conversation's JSON is Crisp's own `data`,
+//! taken with `raw_data()`, so fields this crate's models do not know survive
+//! the export; messages are the typed model. Progress goes to stderr.
 //!
 //! With no Crisp account it runs against the embedded mock, seeded with a few
 //! conversations. With `CRISP_IDENTIFIER`, `CRISP_KEY` and `CRISP_WEBSITE_ID`
@@ -22,6 +23,9 @@ use serde_json::{Value, json};
 
 /// Conversations asked for per page; Crisp caps it at 50.
 const PER_PAGE: u64 = 50;
+/// The most messages held for one conversation; a longer history is cut to
+/// its latest messages, and said so.
+const MAX_MESSAGES: usize = 100_000;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -68,7 +72,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         for conversation in batch {
             let Some(session_id) = conversation["session_id"].as_str() else { continue };
-            let history = all_messages(&client, &website_id, session_id).await?;
+            let history = client
+                .website()
+                .get_messages_in_conversation(&website_id, session_id)
+                .oldest_first(MAX_MESSAGES)
+                .await?;
+            if history.len() == MAX_MESSAGES {
+                eprintln!("\n{session_id}: only its latest {MAX_MESSAGES} messages are exported");
+            }
             messages += history.len();
             conversations += 1;
             serde_json::to_writer(&mut output, &json!({ "conversation": conversation, "messages": history }))?;
@@ -79,32 +90,4 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     output.flush()?;
     eprintln!("\rExported {conversations} conversations and {messages} messages.");
     Ok(())
-}
-
-/// Every message of one conversation, oldest first. Each request returns the
-/// messages before the oldest one seen so far; the walk stops at an empty
-/// page, or at one that brings nothing older (a server ignoring the cursor).
-async fn all_messages(client: &Crisp, website_id: &str, session_id: &str) -> crisp_api::Result<Vec<Value>> {
-    let timestamp = |message: &Value| message["timestamp"].as_u64();
-    let mut all: Vec<Value> = Vec::new();
-    let mut before: Option<u64> = None;
-    loop {
-        let mut request = client.website().get_messages_in_conversation(website_id, session_id);
-        if let Some(before) = before {
-            request = request.timestamp_before(before);
-        }
-        let Value::Array(page) = request.send_with_response().await?.raw_data()? else { break };
-        let older: Vec<Value> =
-            page.into_iter().filter(|m| before.is_none_or(|b| timestamp(m).is_some_and(|t| t < b))).collect();
-        if older.is_empty() {
-            break;
-        }
-        let oldest = older.iter().filter_map(timestamp).min();
-        all.splice(0..0, older);
-        match oldest {
-            Some(oldest) => before = Some(oldest),
-            None => break,
-        }
-    }
-    Ok(all)
 }

@@ -1,6 +1,6 @@
 //! Messages against the stateful mock: every message type is built from typed
 //! content and sent, a conversation is read back through the timestamp-cursor
-//! stream over several pages, `null` reaches the wire when asked for, and the
+//! stream over several pages (newest first) and as a bounded history (oldest first), `null` reaches the wire when asked for, and the
 //! website-scoped handle calls the same routes.
 
 use crisp_api::events::MessageContent;
@@ -153,13 +153,11 @@ async fn every_message_type_is_built_typed_and_sent() {
     assert_eq!(typed, ["text", "note", "file", "animation", "audio", "picker", "field", "carousel", "event"]);
 }
 
-#[tokio::test]
-async fn the_messages_stream_walks_back_over_pages() {
-    let mock = MockServer::start().await.unwrap();
-    let client = client(&mock);
+/// A conversation of 100 text messages one second apart (#1 the oldest,
+/// fingerprint 1001): the mock answers 40 per page, so 3 pages.
+async fn hundred_messages(mock: &MockServer, client: &Crisp) -> crisp_api::models::SessionId {
     let website_id = mock.website_id().to_owned();
     let session_id = client.website().create_new_conversation(&website_id).await.unwrap().session_id.unwrap();
-    // 100 messages one second apart: the mock answers 40 per page, so 3 pages.
     mock.with_state(|state| {
         let conversation =
             state.websites.get_mut(&website_id).unwrap().conversations.get_mut(session_id.as_str()).unwrap();
@@ -171,9 +169,17 @@ async fn the_messages_stream_walks_back_over_pages() {
             .collect();
     });
     mock.take_requests();
+    session_id
+}
+
+#[tokio::test]
+async fn the_messages_stream_goes_back_in_time_one_way_over_pages() {
+    let mock = MockServer::start().await.unwrap();
+    let client = client(&mock);
+    let session_id = hundred_messages(&mock, &client).await;
 
     let messages: Vec<_> = client
-        .for_website(&website_id)
+        .for_website(mock.website_id())
         .get_messages_in_conversation(&session_id)
         .into_stream()
         .try_collect()
@@ -181,8 +187,10 @@ async fn the_messages_stream_walks_back_over_pages() {
         .unwrap();
 
     let fingerprints: Vec<i64> = messages.iter().filter_map(|m| m.fingerprint).collect();
-    let expected: Vec<i64> = (61..=100).chain(21..=60).chain(1..=20).map(|i| 1_000 + i).collect();
-    assert_eq!(fingerprints, expected, "newest page first, each page oldest first, nothing twice");
+    let expected: Vec<i64> = (1..=100).rev().map(|i| 1_000 + i).collect();
+    assert_eq!(fingerprints, expected, "newest first across and within pages, nothing twice");
+    let timestamps: Vec<u64> = messages.iter().filter_map(|m| m.timestamp).collect();
+    assert!(timestamps.windows(2).all(|pair| pair[0] > pair[1]), "each message older than the one before");
     let cursors: Vec<Option<String>> = mock.requests().iter().map(|r| r.query.clone()).collect();
     assert_eq!(
         cursors,
@@ -194,6 +202,24 @@ async fn the_messages_stream_walks_back_over_pages() {
         ],
         "three pages, then an empty one ends the stream"
     );
+}
+
+#[tokio::test]
+async fn oldest_first_reads_a_history_as_it_happened_within_its_bound() {
+    let mock = MockServer::start().await.unwrap();
+    let client = client(&mock);
+    let session_id = hundred_messages(&mock, &client).await;
+    let messages = client.for_website(mock.website_id()).get_messages_in_conversation(&session_id);
+
+    let all = messages.clone().oldest_first(1_000).await.unwrap();
+    let fingerprints: Vec<i64> = all.iter().filter_map(|m| m.fingerprint).collect();
+    assert_eq!(fingerprints, (1_001..=1_100).collect::<Vec<i64>>(), "the whole history, oldest first");
+    assert_eq!(mock.take_requests().len(), 4, "three pages and the empty one");
+
+    let latest = messages.oldest_first(50).await.unwrap();
+    let fingerprints: Vec<i64> = latest.iter().filter_map(|m| m.fingerprint).collect();
+    assert_eq!(fingerprints, (1_051..=1_100).collect::<Vec<i64>>(), "the latest 50, oldest first");
+    assert_eq!(mock.take_requests().len(), 2, "no page is fetched past the bound");
 }
 
 #[tokio::test]

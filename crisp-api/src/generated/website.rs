@@ -10118,16 +10118,17 @@ impl GetMessagesInConversation {
         self
     }
 
-    /// Every item, page after page going back in time: each page asks for what came before the oldest
-    /// `timestamp` so far (through `timestamp_before`); a page keeps Crisp's order. It ends at an empty page or at a
-    /// page with nothing older.
+    /// Every item, newest first, going back in time: each page asks for what came before the oldest
+    /// `timestamp` so far (through `timestamp_before`), and each page is read newest first too, so the stream goes one
+    /// way. It ends at an empty page or at a page with nothing older. For oldest first, see
+    /// [`oldest_first`](Self::oldest_first).
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
     /// use futures_util::StreamExt as _;
     /// let mut items = client.website().get_messages_in_conversation("website-id", "session-id").into_stream();
     /// while let Some(item) = items.next().await {
-    ///     let item = item?;
+    ///     let item = item?; // each one older than the one before
     ///     # let _ = item;
     /// }
     /// # Ok(()) }
@@ -10135,7 +10136,21 @@ impl GetMessagesInConversation {
     pub fn into_stream(
         self,
     ) -> impl futures_util::Stream<Item = crate::Result<models::ConversationMessage>> + Send + 'static {
-        crate::paging::timestamp_cursor_stream(self.0, "timestamp_before", |item| item.timestamp)
+        crate::paging::newest_first(self.0, "timestamp_before", |item| item.timestamp)
+    }
+
+    /// The latest `limit` items in the order they happened, oldest first: a history as it reads. Fewer
+    /// than `limit` items means this is all of it. Pages are fetched back in time until `limit` items are
+    /// held, so memory stays bounded by `limit`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// let history = client.website().get_messages_in_conversation("website-id", "session-id").oldest_first(10_000).await?;
+    /// # let _ = history;
+    /// # Ok(()) }
+    /// ```
+    pub async fn oldest_first(self, limit: usize) -> crate::Result<Vec<models::ConversationMessage>> {
+        crate::paging::oldest_first(self.0, "timestamp_before", |item| item.timestamp, limit).await
     }
 }
 
