@@ -105,6 +105,8 @@ pub struct Crisp {
 pub(crate) struct Inner {
     pub(crate) http: crate::transport::HttpClient,
     pub(crate) base_url: String,
+    /// The base URL's host and port, as errors name it.
+    pub(crate) host: Arc<str>,
     /// The TLS configuration, shared with the RTM client.
     #[cfg(feature = "rtm")]
     pub(crate) tls: Arc<rustls::ClientConfig>,
@@ -179,11 +181,19 @@ impl Crisp {
         CrispBuilder::default()
     }
 
-    /// Builds a client from `CRISP_IDENTIFIER`, `CRISP_KEY`, `CRISP_TIER`
-    /// (default `user`) and `CRISP_REST_URL` (default the public API).
+    /// Builds a client from the environment: `CRISP_IDENTIFIER` and
+    /// `CRISP_KEY` (the token), `CRISP_TIER` (its tier, default `user`) and
+    /// `CRISP_BASE_URL` (default the public API). These are the names the
+    /// `crisp` command, the MCP server and the simulator's banner use too, so
+    /// `eval "$(crisp mock)"`'s lines point this client at the simulator.
+    /// The older `CRISP_REST_URL` is still read when `CRISP_BASE_URL` is not
+    /// set, with a warning.
     ///
     /// Fails at once, before any request, when the credentials are not both
-    /// set: a client built from the environment is meant to be used.
+    /// set: a client built from the environment is meant to be used. The tier
+    /// comes from `CRISP_TIER`, so a token of another tier sets it there
+    /// rather than through [`set_tier`](Self::set_tier) afterwards, which
+    /// would override the variable.
     ///
     /// ```no_run
     /// let client = crisp_api::Crisp::from_env()?;
@@ -209,7 +219,12 @@ impl Crisp {
         if let Some(tier) = var("CRISP_TIER") {
             builder = builder.tier(tier.parse()?);
         }
-        if let Some(url) = var("CRISP_REST_URL") {
+        let base_url = var("CRISP_BASE_URL").or_else(|| {
+            let legacy = var("CRISP_REST_URL")?;
+            tracing::warn!("CRISP_REST_URL is an older name: set CRISP_BASE_URL instead");
+            Some(legacy)
+        });
+        if let Some(url) = base_url {
             builder = builder.base_url(url);
         }
         builder.build()
@@ -578,7 +593,7 @@ impl CrispBuilder {
     /// ```
     pub fn build(self) -> Result<Crisp> {
         let mut base_url = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-        check_base_url(&base_url)?;
+        let host = check_base_url(&base_url)?;
         if !base_url.ends_with('/') {
             base_url.push('/');
         }
@@ -613,6 +628,7 @@ impl CrispBuilder {
             inner: Arc::new(Inner {
                 http,
                 base_url,
+                host,
                 #[cfg(feature = "rtm")]
                 tls: rtm_tls,
                 tier: self.tier,
@@ -631,7 +647,8 @@ impl CrispBuilder {
 
 /// Refuses a base URL that is not `http(s)` or does not end with the API
 /// version path (`…/v1`), which would silently reach the wrong routes.
-fn check_base_url(base_url: &str) -> Result<()> {
+/// Gives the URL's host and port, as errors name it.
+fn check_base_url(base_url: &str) -> Result<Arc<str>> {
     let shown = crate::error::shown_url(base_url);
     let url: http::Uri =
         base_url.parse().map_err(|err| Error::invalid(format!("the base URL `{shown}` is not a valid URL ({err})")))?;
@@ -652,7 +669,7 @@ fn check_base_url(base_url: &str) -> Result<()> {
             "the base URL `{shown}` does not end with the API version path `/v1` (as in {DEFAULT_BASE_URL})"
         )));
     }
-    Ok(())
+    Ok(url.authority().map_or_else(|| Arc::from(""), |authority| Arc::from(authority.as_str())))
 }
 
 /// rustls with the ring provider and the webpki roots: no OpenSSL or cmake,

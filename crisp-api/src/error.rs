@@ -1,6 +1,7 @@
 //! The one error type of the client.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Result of every call made with this crate.
@@ -10,22 +11,28 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// The error is boxed so that `Result<T, Error>` stays one pointer wide.
 /// `Display` gives one sentence naming the method, the request's path (ids
-/// filled in, no query) and the cause; it never contains credentials, and
-/// text the server sent shows escaped and shortened.
+/// filled in, no query), the host it went to and the cause; it never contains
+/// credentials, and text the server sent shows escaped and shortened.
+///
+/// `Debug` (what `main` prints when it returns the error) is the same
+/// sentence with the kind and route after it, so a failed program reads
+/// `Error: GET website/42 on 127.0.0.1:9 could not be sent: … [Transport, route
+/// website/{website_id}]`. The alternate form (`{:#?}`) shows every field.
 ///
 /// REST, RTM and Web Hook failures all convert into it, so `?` works across
-/// them while the specific kinds stay reachable through [`Error::kind`]:
+/// them while the specific kinds stay reachable through [`Error::kind`].
+/// [`is_unauthorized`](Error::is_unauthorized) covers both a REST 401 and
+/// RTM's refusal:
 ///
 /// ```
 /// use crisp_api::{Error, ErrorKind};
 ///
 /// # #[cfg(feature = "rtm")]
-/// fn refused(err: &Error) -> bool {
-///     err.is_unauthorized()
-///         || matches!(err.kind(), ErrorKind::Rtm(crisp_api::rtm::RtmError::Unauthorized { .. }))
-/// }
-/// # #[cfg(feature = "rtm")]
-/// # assert!(refused(&crisp_api::rtm::RtmError::Unauthorized { message: None }.into()));
+/// # {
+/// let err: Error = crisp_api::rtm::RtmError::Unauthorized { message: None }.into();
+/// assert!(err.is_unauthorized());
+/// assert!(matches!(err.kind(), ErrorKind::Rtm(crisp_api::rtm::RtmError::Unauthorized { .. })));
+/// # }
 /// ```
 ///
 /// # Example
@@ -52,6 +59,8 @@ struct Inner {
     route: Option<&'static str>,
     /// The path actually requested, relative to the base URL, ids filled in and escaped.
     path: Option<String>,
+    /// The host (and port) of the base URL the request went to.
+    host: Option<Arc<str>>,
 }
 
 /// The cause of an [`Error`].
@@ -141,7 +150,7 @@ pub enum ErrorKind {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind) -> Self {
-        Self { inner: Box::new(Inner { kind, method: None, route: None, path: None }) }
+        Self { inner: Box::new(Inner { kind, method: None, route: None, path: None, host: None }) }
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
@@ -157,6 +166,24 @@ impl Error {
             self.inner.path = Some(path.to_owned());
         }
         self
+    }
+
+    /// Names the host the request went to, so that a wrong base URL shows.
+    pub(crate) fn on(mut self, host: &Arc<str>) -> Self {
+        if self.inner.host.is_none() {
+            self.inner.host = Some(host.clone());
+        }
+        self
+    }
+
+    /// The host (and port, when not the scheme's default) the failed request
+    /// went to: `api.crisp.chat`, or `127.0.0.1:8080` for a local simulator.
+    ///
+    /// ```
+    /// # fn f(err: crisp_api::Error) { eprintln!("could not reach {}", err.host().unwrap_or("Crisp")); }
+    /// ```
+    pub fn host(&self) -> Option<&str> {
+        self.inner.host.as_deref()
     }
 
     /// The cause of the error.
@@ -305,8 +332,9 @@ fn status_text(status: u16) -> &'static str {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let request = match (&self.inner.method, &self.inner.path) {
-            (Some(method), Some(path)) => format!("{method} {path}"),
+        let request = match (&self.inner.method, &self.inner.path, &self.inner.host) {
+            (Some(method), Some(path), Some(host)) => format!("{method} {path} on {host}"),
+            (Some(method), Some(path), None) => format!("{method} {path}"),
             _ => "the request".to_owned(),
         };
         match &self.inner.kind {
@@ -364,6 +392,8 @@ impl fmt::Display for Error {
                 f,
                 "the answer to {request} (HTTP {status}) could not be decoded at `{path}`: {message}; body starts with: \"{body_snippet}\""
             ),
+            // Refused before any request existed (a builder, `from_env`): the message alone.
+            ErrorKind::InvalidInput { message } if self.inner.method.is_none() => f.write_str(message),
             ErrorKind::InvalidInput { message } => write!(f, "{request} was not sent: {message}"),
             #[cfg(feature = "rtm")]
             ErrorKind::Rtm(err) => fmt::Display::fmt(err, f),
@@ -374,13 +404,44 @@ impl fmt::Display for Error {
 }
 
 impl fmt::Debug for Error {
+    /// The sentence, then the kind and route; `{:#?}` shows every field.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Error")
-            .field("kind", &self.inner.kind)
-            .field("method", &self.inner.method)
-            .field("route", &self.inner.route)
-            .field("path", &self.inner.path)
-            .finish()
+        if f.alternate() {
+            return f
+                .debug_struct("Error")
+                .field("kind", &self.inner.kind)
+                .field("method", &self.inner.method)
+                .field("route", &self.inner.route)
+                .field("path", &self.inner.path)
+                .field("host", &self.inner.host)
+                .finish();
+        }
+        fmt::Display::fmt(self, f)?;
+        write!(f, " [{}", self.inner.kind.name())?;
+        if let Some(route) = self.inner.route {
+            write!(f, ", route {route}")?;
+        }
+        f.write_str("]")
+    }
+}
+
+impl ErrorKind {
+    /// The variant's name, as `Debug` of [`Error`] shows it.
+    fn name(&self) -> &'static str {
+        match self {
+            ErrorKind::Api { .. } => "Api",
+            ErrorKind::Redirect { .. } => "Redirect",
+            ErrorKind::ResponseTooLarge { .. } => "ResponseTooLarge",
+            ErrorKind::RateLimited { .. } => "RateLimited",
+            ErrorKind::Timeout { .. } => "Timeout",
+            ErrorKind::Transport { .. } => "Transport",
+            ErrorKind::Decode { .. } => "Decode",
+            ErrorKind::InvalidInput { .. } => "InvalidInput",
+            #[cfg(feature = "rtm")]
+            ErrorKind::Rtm(_) => "Rtm",
+            #[cfg(feature = "events")]
+            ErrorKind::Webhook(_) => "Webhook",
+        }
     }
 }
 
@@ -530,8 +591,13 @@ mod tests {
             "website/{website_id}",
             "website/42",
         );
+        let err = err.on(&Arc::from("api.crisp.chat"));
         let text = err.to_string();
-        assert!(text.contains("GET website/42 "), "{text}");
+        assert!(text.contains("GET website/42 on api.crisp.chat "), "{text}");
+        assert_eq!(err.host(), Some("api.crisp.chat"));
+        let debug = format!("{err:?}");
+        assert_eq!(debug, format!("{text} [Api, route website/{{website_id}}]"));
+        assert!(format!("{err:#?}").contains("route: Some("), "the alternate form shows the fields");
         assert!(!text.contains("{website_id}"), "{text}");
         assert_eq!(err.route(), Some("website/{website_id}"));
         assert_eq!(err.path(), Some("website/42"));

@@ -423,7 +423,7 @@ impl<T> Call<T> {
 
     /// Names the request in an error: method, route and the real path.
     fn name(&self, err: Error) -> Error {
-        err.at(&self.method, self.route, &self.path)
+        err.at(&self.method, self.route, &self.path).on(&self.client.inner.host)
     }
 
     /// Runs the pipeline and returns the raw successful answer. The body is

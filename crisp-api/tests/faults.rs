@@ -271,7 +271,12 @@ async fn a_write_that_never_reached_the_server_is_retried() {
         .unwrap();
     let err = client.website().get_website("w").await.unwrap_err();
     assert!(err.is_before_sending(), "{err:?}");
-    assert!(err.to_string().contains("could not be sent"), "{err}");
+    let sentence = err.to_string();
+    assert!(sentence.starts_with(&format!("GET website/w on {closed} could not be sent: ")), "{sentence}");
+    assert_eq!(err.host(), Some(closed.to_string().as_str()));
+    // What `main` prints on `Err`: the sentence first, the kind and route after, no struct dump.
+    let debug = format!("{err:?}");
+    assert_eq!(debug, format!("{sentence} [Transport, route website/{{website_id}}]"));
 }
 
 #[tokio::test]

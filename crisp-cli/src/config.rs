@@ -274,7 +274,8 @@ pub struct Resolved {
 }
 
 /// Resolves the credentials: environment variables (`CRISP_IDENTIFIER`,
-/// `CRISP_KEY`, `CRISP_TIER`, `CRISP_BASE_URL`) over the profile (`--profile`,
+/// `CRISP_KEY`, `CRISP_TIER`, `CRISP_BASE_URL`, `CRISP_WEBSITE_ID`; the older
+/// `CRISP_REST_URL` with a warning) over the profile (`--profile`,
 /// `CRISP_PROFILE`, the default profile), and returns a configured client.
 /// The one place every command (and the MCP server) gets a client from.
 pub fn resolve(profile_flag: Option<&str>) -> Result<Resolved> {
@@ -300,7 +301,7 @@ pub fn resolve_with(
     }
     let mut sources = BTreeMap::new();
     let from_profile = format!("profile `{name}`");
-    let mut pick = |field: &'static str, env_name: &str, from_file: Option<String>| {
+    let mut pick = |field: &'static str, env_name: &'static str, from_file: Option<String>| {
         if let Some(value) = env(env_name) {
             sources.insert(field, env_name.to_owned());
             Some(value)
@@ -313,8 +314,15 @@ pub fn resolve_with(
     };
     let identifier = pick("identifier", "CRISP_IDENTIFIER", profile.as_ref().map(|p| p.identifier.clone()));
     let tier = pick("tier", "CRISP_TIER", profile.as_ref().map(|p| p.tier.clone()));
-    let base_url = pick("base_url", "CRISP_BASE_URL", profile.as_ref().and_then(|p| p.base_url.clone()))
-        .or_else(|| env("CRISP_REST_URL"));
+    // The older name still counts as the environment's say, with a warning.
+    let base_url_name = match (env("CRISP_BASE_URL"), env("CRISP_REST_URL")) {
+        (None, Some(_)) => {
+            eprintln!("crisp: warning: CRISP_REST_URL is an older name; set CRISP_BASE_URL instead");
+            "CRISP_REST_URL"
+        }
+        _ => "CRISP_BASE_URL",
+    };
+    let base_url = pick("base_url", base_url_name, profile.as_ref().and_then(|p| p.base_url.clone()));
     let website_id = pick("website_id", "CRISP_WEBSITE_ID", profile.as_ref().and_then(|p| p.website_id.clone()));
     let key = match env("CRISP_KEY") {
         Some(key) => {

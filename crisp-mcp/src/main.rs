@@ -1,5 +1,5 @@
 //! `crisp-mcp`: the MCP server as a program. Credentials come from the environment (`CRISP_IDENTIFIER`,
-//! `CRISP_KEY`, `CRISP_TIER`, `CRISP_REST_URL`), never from flags, so they stay out of process listings;
+//! `CRISP_KEY`, `CRISP_TIER`, `CRISP_BASE_URL`, as for the library and the `crisp` command), never from flags, so they stay out of process listings;
 //! so does the HTTP bearer token (`CRISP_MCP_HTTP_TOKEN`).
 
 use std::net::SocketAddr;

@@ -75,7 +75,7 @@ impl StdioServer {
             .env("CRISP_IDENTIFIER", mock.identifier())
             .env("CRISP_KEY", mock.key())
             .env("CRISP_TIER", "plugin")
-            .env("CRISP_REST_URL", mock.base_url())
+            .env("CRISP_BASE_URL", mock.base_url())
             .env("CRISP_MCP_LOG", "trace")
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
