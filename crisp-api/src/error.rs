@@ -472,6 +472,107 @@ impl From<crate::webhook::WebhookError> for Error {
     }
 }
 
+/// Text that names none of the values a closed set of Crisp's knows, as
+/// parsing user input into one of the crate's enums finds it
+/// (`"closed".parse::<ConversationState>()`). It names the known values and,
+/// when one is close, the likely intended one.
+///
+/// ```
+/// use crisp_api::models::ConversationState;
+///
+/// let err = "resolvd".parse::<ConversationState>().unwrap_err();
+/// assert_eq!(err.value(), "resolvd");
+/// assert!(err.to_string().contains("did you mean `resolved`?"), "{err}");
+/// // A value this version does not know yet is still sendable, explicitly.
+/// let future = ConversationState::Other("snoozed".into());
+/// # let _ = future;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownValue {
+    type_name: &'static str,
+    value: String,
+    known: &'static [&'static str],
+}
+
+impl UnknownValue {
+    pub(crate) fn new(type_name: &'static str, value: &str, known: &'static [&'static str]) -> Self {
+        Self { type_name, value: server_text(value, 100), known }
+    }
+
+    /// The text that was refused (escaped and shortened).
+    ///
+    /// ```
+    /// let err = "x".parse::<crisp_api::models::ConversationState>().unwrap_err();
+    /// assert_eq!(err.value(), "x");
+    /// ```
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// The values the type knows.
+    ///
+    /// ```
+    /// let err = "x".parse::<crisp_api::models::ConversationState>().unwrap_err();
+    /// assert!(err.known().contains(&"resolved"));
+    /// ```
+    pub fn known(&self) -> &'static [&'static str] {
+        self.known
+    }
+
+    /// The known value closest to the refused one, when it is a likely typo:
+    /// within a third of its length in single-character edits (at least 1).
+    ///
+    /// ```
+    /// let err = "pendng".parse::<crisp_api::models::ConversationState>().unwrap_err();
+    /// assert_eq!(err.suggestion(), Some("pending"));
+    /// ```
+    pub fn suggestion(&self) -> Option<&'static str> {
+        let value = self.value.to_ascii_lowercase();
+        let allowed = (value.chars().count() / 3).max(1);
+        self.known
+            .iter()
+            .map(|known| (edit_distance(&value, known), *known))
+            .filter(|(distance, _)| *distance <= allowed)
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, known)| known)
+    }
+}
+
+/// Levenshtein distance over characters; the inputs are short wire values.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+impl fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not a known {}", self.value, self.type_name)?;
+        if let Some(suggestion) = self.suggestion() {
+            write!(f, " (did you mean `{suggestion}`?)")?;
+        }
+        write!(f, "; expected one of: {}", self.known.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownValue {}
+
+impl From<UnknownValue> for Error {
+    /// Refused input, before any request.
+    fn from(err: UnknownValue) -> Self {
+        Error::invalid(err.to_string())
+    }
+}
+
 /// Text a server sent, made safe to show: control characters (and the
 /// Unicode ones that reorder or hide text) become visible escapes instead of
 /// acting on a terminal or a log, and the result holds at most `max_chars`
@@ -575,6 +676,22 @@ mod tests {
         assert_eq!(server_text("héllo", 3), "hél…");
         assert_eq!(server_bytes(b"ab\xffcd", 100), "ab\u{fffd}cd");
         assert!(server_bytes(&[b'y'; 5000], 512).chars().count() <= 513);
+    }
+
+    #[test]
+    fn unknown_values_name_the_known_ones_and_a_close_one() {
+        let err = UnknownValue::new("ConversationState", "closed", &["unresolved", "resolved", "pending"]);
+        assert_eq!(err.suggestion(), None, "`closed` is no typo of any of them");
+        assert_eq!(
+            err.to_string(),
+            "`closed` is not a known ConversationState; expected one of: unresolved, resolved, pending"
+        );
+        let err = UnknownValue::new("EventName", "message:sent", &["message:send", "message:received"]);
+        assert_eq!(err.suggestion(), Some("message:send"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        let shown = UnknownValue::new("X", "a\u{1b}[31m", &["a"]).to_string();
+        assert!(!shown.contains('\u{1b}'), "{shown}");
     }
 
     #[test]

@@ -57,7 +57,10 @@
 //! ```
 //!
 //! A value this version does not know yet can still be sent, on purpose:
-//! `ConversationState::Other("snoozed".into())` or `"snoozed".parse()`.
+//! `ConversationState::Other("snoozed".into())`. Parsing text is strict, so
+//! a typo in user input is caught before any request:
+//! `"closed".parse::<ConversationState>()` is an [`UnknownValue`] error that
+//! lists `unresolved, resolved, pending`.
 //!
 //! Identifiers read from Crisp are typed ([`models::WebsiteId`],
 //! [`models::SessionId`]). Methods take them, or plain text, but not the
@@ -175,7 +178,7 @@ mod support;
 mod transport;
 
 pub use client::{Crisp, CrispBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, Tier};
-pub use error::{Error, ErrorKind, Result, TransportError};
+pub use error::{Error, ErrorKind, Result, TransportError, UnknownValue};
 pub use generated::models;
 pub use pipeline::{MAX_RETRY_AFTER, Response, RetryPolicy};
 

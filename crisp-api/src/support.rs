@@ -20,8 +20,12 @@ use serde::{Deserialize, Deserializer};
 /// a new value from Crisp never fails decoding.
 ///
 /// There is deliberately no `From<&str>`: where the API takes one of these,
-/// a misspelt value must not compile. A value the enum does not know yet is
-/// still sendable, explicitly, as `Other(..)` or through `str::parse`.
+/// a misspelt value must not compile. Parsing text (`str::parse`, for user
+/// input) is strict too: an unknown value is an [`UnknownValue`] error that
+/// lists the known ones. Decoding what Crisp sends stays lenient. A value
+/// the enum does not know yet is still sendable, explicitly, as `Other(..)`.
+///
+/// [`UnknownValue`]: crate::UnknownValue
 macro_rules! open_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $value:literal,)* }) => {
         $(#[$meta])*
@@ -36,6 +40,9 @@ macro_rules! open_enum {
         }
 
         impl $name {
+            /// Every wire value this version knows, in the spec's order.
+            pub const VALUES: &'static [&'static str] = &[$($value,)*];
+
             /// The wire value.
             pub fn as_str(&self) -> &str {
                 match self {
@@ -56,10 +63,14 @@ macro_rules! open_enum {
         }
 
         impl std::str::FromStr for $name {
-            type Err = std::convert::Infallible;
-            /// Never fails: a value this version does not know becomes `Other`.
+            type Err = crate::UnknownValue;
+            /// Strict: a value this version does not know is an error naming
+            /// the known ones (build `Other(..)` to send it anyway).
             fn from_str(value: &str) -> Result<Self, Self::Err> {
-                Ok(Self::from_wire(value))
+                match Self::from_wire(value) {
+                    Self::Other(_) => Err(crate::UnknownValue::new(stringify!($name), value, Self::VALUES)),
+                    known => Ok(known),
+                }
             }
         }
 

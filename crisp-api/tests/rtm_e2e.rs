@@ -207,3 +207,29 @@ async fn stopping_the_mock_cuts_rtm_sockets_too() {
     .await;
     assert!(lost.is_ok(), "the client still thinks it is connected: {:?}", rtm.state());
 }
+
+#[tokio::test]
+async fn an_event_name_the_spec_does_not_know_needs_an_explicit_opt_in() {
+    use crisp_api::events::EventName;
+    let mock = MockServer::start().await.unwrap();
+    let client = client(&mock, Tier::Plugin);
+    let typo = || EventName::Other("message:sent".into());
+
+    let err = client.rtm().events([EventName::MessageSend, typo()]).connect().await.unwrap_err();
+    let RtmError::InvalidInput { message } = &err else { panic!("{err:?}") };
+    assert!(message.contains("`message:sent` is not an event Crisp sends (did you mean `message:send`?)"), "{message}");
+    assert!(message.contains("allow_unknown_events"), "{message}");
+    assert!(mock.rtm_authentications().is_empty(), "refused before connecting");
+    let parsed = "message:sent".parse::<EventName>().unwrap_err();
+    assert_eq!(parsed.suggestion(), Some("message:send"));
+
+    let rtm = client.rtm().events([EventName::MessageSend]).connect().await.unwrap();
+    let err = rtm.bind_push([typo()]).await.unwrap_err();
+    assert!(matches!(err, RtmError::InvalidInput { .. }), "{err:?}");
+    rtm.bind_pop([typo()]).await.unwrap();
+
+    let rtm = client.rtm().events([typo()]).allow_unknown_events().connect().await.unwrap();
+    assert_eq!(rtm.handle().subscriptions(), ["message:sent"]);
+    rtm.bind_push([EventName::Other("message:future".into())]).await.unwrap();
+    assert_eq!(rtm.handle().subscriptions(), ["message:sent", "message:future"]);
+}

@@ -482,7 +482,7 @@ async fn close_ends_the_stream_and_the_task() {
     assert_eq!(rtm.state(), ConnectionState::Closed);
     assert_eq!(*changes.borrow_and_update(), ConnectionState::Closed);
     assert!(rtm.next().await.is_none(), "the stream goes on after close");
-    assert!(matches!(handle.bind_push([crisp_api::events::EventName::Other("x".into())]).await, Err(RtmError::Closed)));
+    assert!(matches!(handle.bind_push([crisp_api::events::EventName::MessageReceived]).await, Err(RtmError::Closed)));
     assert!(matches!(handle.rebind().await, Err(RtmError::Closed)));
     within("a second close", handle.close()).await;
     finish(script).await;

@@ -53,12 +53,15 @@ fn now_ms() -> u64 {
 fn subscription(names: &[String]) -> Result<Vec<crisp_api::events::EventName>> {
     names
         .iter()
-        .map(|name| match name.parse::<crisp_api::events::EventName>().unwrap_or_else(|never| match never {}) {
-            crisp_api::events::EventName::Other(_) => {
-                Err(crate::error::CliError::usage(format!("`{name}` is not a Crisp event name"))
-                    .hint("event names look like `message:send` or `session:set_state`; see `crisp trigger --help`"))
-            }
-            known => Ok(known),
+        .map(|name| {
+            name.parse::<crisp_api::events::EventName>().map_err(|unknown| {
+                let hint = match unknown.suggestion() {
+                    Some(known) => format!("did you mean `{known}`? (`crisp trigger --help` lists them all)"),
+                    None => "event names look like `message:send` or `session:set_state`; see `crisp trigger --help`"
+                        .to_owned(),
+                };
+                crate::error::CliError::usage(format!("`{}` is not a Crisp event name", unknown.value())).hint(hint)
+            })
         })
         .collect()
 }

@@ -99,13 +99,20 @@ pub const EVENT_NAMES: &[&str] = &[
 ];
 
 crate::support::open_enum! {
-/// The name of a real-time event, for subscribing: a typo is a compile error, and a name this
-/// version does not know yet can still be given as [`EventName::Other`] (or parsed with `str::parse`).
+/// The name of a real-time event, for subscribing: a typo is a compile error, parsing text
+/// (`"message:send".parse()`) refuses a name the spec does not know, and a name this version does
+/// not know yet can still be given as [`EventName::Other`] to a connection that opts in with
+/// [`allow_unknown_events`](crate::rtm::RtmBuilder::allow_unknown_events).
 ///
 /// ```no_run
 /// # async fn run(client: crisp_api::Crisp) -> Result<(), crisp_api::rtm::RtmError> {
 /// use crisp_api::events::EventName;
-/// let rtm = client.rtm().events([EventName::MessageSend, EventName::Other("message:future".into())]).connect().await?;
+/// let rtm = client
+///     .rtm()
+///     .events([EventName::MessageSend, EventName::Other("message:future".into())])
+///     .allow_unknown_events()
+///     .connect()
+///     .await?;
 /// # Ok(()) }
 /// ```
 ///

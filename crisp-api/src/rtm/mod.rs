@@ -208,6 +208,7 @@ impl Crisp {
             backoff_max: DEFAULT_RECONNECT_MAX,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            allow_unknown_events: false,
         }
     }
 }
@@ -237,6 +238,7 @@ pub struct RtmBuilder {
     backoff_max: Duration,
     connect_timeout: Duration,
     max_message_size: usize,
+    allow_unknown_events: bool,
 }
 
 impl RtmBuilder {
@@ -261,6 +263,23 @@ impl RtmBuilder {
             }
         }
         self.events = Some(unique);
+        self
+    }
+
+    /// Lets this connection subscribe to event names the spec does not know
+    /// ([`EventName::Other`]), in [`events`](Self::events) and in later
+    /// `bind_push` calls. Without it such a name is refused with
+    /// [`RtmError::InvalidInput`], since Crisp would silently never send it:
+    /// most often it is a typo (`message:sent` for `message:send`).
+    ///
+    /// ```
+    /// use crisp_api::events::EventName;
+    /// # let client = crisp_api::Crisp::new();
+    /// let builder = client.rtm().events([EventName::Other("message:future".into())]).allow_unknown_events();
+    /// # let _ = builder;
+    /// ```
+    pub fn allow_unknown_events(mut self) -> Self {
+        self.allow_unknown_events = true;
         self
     }
 
@@ -332,7 +351,9 @@ impl RtmBuilder {
     /// credentials, [`RtmError::Discovery`], [`RtmError::Connect`] or
     /// [`RtmError::Protocol`] when the first connection cannot be made,
     /// [`RtmError::Timeout`] after the connect timeout, and
-    /// [`RtmError::InvalidInput`] without credentials or events.
+    /// [`RtmError::InvalidInput`] without credentials or events, or for an
+    /// event name the spec does not know (see
+    /// [`allow_unknown_events`](Self::allow_unknown_events)).
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> Result<(), crisp_api::rtm::RtmError> {
@@ -352,6 +373,9 @@ impl RtmBuilder {
         if events.is_empty() {
             return Err(RtmError::InvalidInput { message: "subscribe to at least one event".into() });
         }
+        if !self.allow_unknown_events {
+            known_events(&events)?;
+        }
         let url = match &self.url {
             Some(url) => Some(endpoint::websocket_url(url).map_err(|message| RtmError::InvalidInput { message })?),
             None => None,
@@ -369,6 +393,7 @@ impl RtmBuilder {
             max_message_size: self.max_message_size,
         };
 
+        let allow_unknown_events = self.allow_unknown_events;
         let shared = Arc::new(Shared::new(events));
         let (commands, command_rx) = mpsc::channel(16);
         let (event_tx, events) = mpsc::channel(EVENT_BUFFER);
@@ -379,7 +404,11 @@ impl RtmBuilder {
         // Dropping this future drops `events`, which stops the task.
         tokio::spawn(worker.run(ready_tx).instrument(span));
         match ready.await {
-            Ok(Ok(())) => Ok(RtmClient { handle: RtmHandle { commands, state, shared }, events, ended: false }),
+            Ok(Ok(())) => Ok(RtmClient {
+                handle: RtmHandle { commands, state, shared, allow_unknown_events },
+                events,
+                ended: false,
+            }),
             Ok(Err(err)) => Err(err),
             Err(_) => Err(RtmError::Closed),
         }
@@ -559,6 +588,8 @@ pub struct RtmHandle {
     commands: mpsc::Sender<Command>,
     state: watch::Receiver<ConnectionState>,
     shared: Arc<Shared>,
+    /// From [`RtmBuilder::allow_unknown_events`]: `bind_push` takes names the spec does not know.
+    allow_unknown_events: bool,
 }
 
 impl fmt::Debug for RtmHandle {
@@ -628,6 +659,10 @@ impl RtmHandle {
         I: IntoIterator<Item = S>,
         S: Into<EventName>,
     {
+        let events = names(events);
+        if !self.allow_unknown_events {
+            known_events(&events)?;
+        }
         self.bind_events(events, BindOp::Push).await
     }
 
@@ -643,7 +678,7 @@ impl RtmHandle {
         I: IntoIterator<Item = S>,
         S: Into<EventName>,
     {
-        self.bind_events(events, BindOp::Pop).await
+        self.bind_events(names(events), BindOp::Pop).await
     }
 
     /// Closes the connection and waits until the background task stopped.
@@ -662,12 +697,7 @@ impl RtmHandle {
     }
 
     /// A push or pop of `events`; nothing to send when there are none.
-    async fn bind_events<I, S>(&self, events: I, op: fn(Vec<String>) -> BindOp) -> Result<(), RtmError>
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<EventName>,
-    {
-        let events: Vec<String> = events.into_iter().map(|event| event.into().as_str().to_owned()).collect();
+    async fn bind_events(&self, events: Vec<String>, op: fn(Vec<String>) -> BindOp) -> Result<(), RtmError> {
         if events.is_empty() {
             return Ok(());
         }
@@ -680,5 +710,32 @@ impl RtmHandle {
         let (reply, done) = oneshot::channel();
         self.commands.send(Command::Bind { op, reply }).await.map_err(|_| RtmError::Closed)?;
         done.await.map_err(|_| RtmError::Closed)
+    }
+}
+
+/// The wire names of `events`.
+fn names<I, S>(events: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<EventName>,
+{
+    events.into_iter().map(|event| event.into().as_str().to_owned()).collect()
+}
+
+/// Refuses names the spec does not know, naming the closest known one.
+/// (Popping such a name is harmless, so only subscribing checks.)
+fn known_events(events: &[String]) -> Result<(), RtmError> {
+    match events.iter().find(|name| !EVENT_NAMES.contains(&name.as_str())) {
+        None => Ok(()),
+        Some(unknown) => {
+            let refused = crate::UnknownValue::new("event name", unknown, EVENT_NAMES);
+            let hint = refused.suggestion().map(|known| format!(" (did you mean `{known}`?)")).unwrap_or_default();
+            Err(RtmError::InvalidInput {
+                message: format!(
+                    "`{}` is not an event Crisp sends{hint}; call `allow_unknown_events()` to subscribe to it anyway",
+                    refused.value()
+                ),
+            })
+        }
     }
 }
