@@ -1,7 +1,6 @@
 //! The client handle, its configuration and the ways to build it.
 
 use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,8 +8,9 @@ use base64::Engine as _;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::config::{Config, Tier};
 use crate::error::{Error, Result};
-use crate::pipeline::RetryPolicy;
+use crate::retry::RetryPolicy;
 
 /// The default REST base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.crisp.chat/v1/";
@@ -25,58 +25,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// # Ok::<(), crisp_api::Error>(())
 /// ```
 pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 16 << 20;
-
-/// The kind of token the credentials belong to, sent as `X-Crisp-Tier`.
-///
-/// ```
-/// use crisp_api::Tier;
-/// assert_eq!("plugin".parse::<Tier>().unwrap(), Tier::Plugin);
-/// assert_eq!(Tier::User.as_str(), "user");
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Tier {
-    /// A user (operator account) token. Crisp's default.
-    #[default]
-    User,
-    /// A website token.
-    Website,
-    /// A plugin (Marketplace) token.
-    Plugin,
-}
-
-impl Tier {
-    /// The header value: `user`, `website` or `plugin`.
-    ///
-    /// ```
-    /// assert_eq!(crisp_api::Tier::Website.as_str(), "website");
-    /// ```
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Tier::User => "user",
-            Tier::Website => "website",
-            Tier::Plugin => "plugin",
-        }
-    }
-}
-
-impl fmt::Display for Tier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Tier {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "user" => Ok(Tier::User),
-            "website" => Ok(Tier::Website),
-            "plugin" => Ok(Tier::Plugin),
-            other => Err(Error::invalid(format!("unknown tier `{other}`: expected user, website or plugin"))),
-        }
-    }
-}
 
 /// An async client for the Crisp REST API v1.
 ///
@@ -98,35 +46,12 @@ impl FromStr for Tier {
 /// ```
 #[derive(Clone)]
 pub struct Crisp {
-    pub(crate) inner: Arc<Inner>,
-}
-
-#[derive(Clone)]
-pub(crate) struct Inner {
-    pub(crate) http: crate::transport::HttpClient,
-    pub(crate) base_url: String,
-    /// The base URL's host and port, as errors name it.
-    pub(crate) host: Arc<str>,
-    /// The TLS configuration, shared with the RTM client.
-    #[cfg(feature = "rtm")]
-    pub(crate) tls: Arc<rustls::ClientConfig>,
-    pub(crate) tier: Tier,
-    pub(crate) identifier: Option<String>,
-    pub(crate) key: Option<SecretString>,
-    /// Precomputed once: `Basic base64(identifier:key)`, marked sensitive.
-    pub(crate) authorization: Option<HeaderValue>,
-    /// Sent with every request after the defaults: the `User-Agent` and the caller's extra headers.
-    pub(crate) headers: HeaderMap,
-    pub(crate) timeout: Duration,
-    pub(crate) attempt_timeout: Option<Duration>,
-    pub(crate) retry: RetryPolicy,
-    /// The largest answer body read, in bytes.
-    pub(crate) max_response_size: usize,
+    config: Arc<Config>,
 }
 
 impl fmt::Debug for Crisp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &self.inner;
+        let inner = &self.config;
         f.debug_struct("Crisp")
             .field("base_url", &inner.base_url)
             .field("tier", &inner.tier)
@@ -136,6 +61,13 @@ impl fmt::Debug for Crisp {
             .field("attempt_timeout", &inner.attempt_timeout)
             .field("retry", &inner.retry)
             .finish_non_exhaustive()
+    }
+}
+
+impl Crisp {
+    /// The settings every request of this client is made with.
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
     }
 }
 
@@ -238,7 +170,7 @@ impl Crisp {
     /// assert_eq!(client.tier(), crisp_api::Tier::Plugin);
     /// ```
     pub fn set_tier(&mut self, tier: Tier) -> &mut Self {
-        Arc::make_mut(&mut self.inner).tier = tier;
+        Arc::make_mut(&mut self.config).tier = tier;
         self
     }
 
@@ -250,7 +182,7 @@ impl Crisp {
     /// assert!(!format!("{client:?}").contains("\"key\""));
     /// ```
     pub fn authenticate(&mut self, identifier: impl Into<String>, key: impl Into<String>) -> &mut Self {
-        let inner = Arc::make_mut(&mut self.inner);
+        let inner = Arc::make_mut(&mut self.config);
         let identifier = identifier.into();
         let key = SecretString::from(key.into());
         inner.authorization = Some(basic_authorization(&identifier, &key));
@@ -265,7 +197,7 @@ impl Crisp {
     /// assert_eq!(crisp_api::Crisp::new().tier(), crisp_api::Tier::User);
     /// ```
     pub fn tier(&self) -> Tier {
-        self.inner.tier
+        self.config.tier
     }
 
     /// The REST base URL, ending with `/`.
@@ -274,7 +206,7 @@ impl Crisp {
     /// assert_eq!(crisp_api::Crisp::new().base_url(), "https://api.crisp.chat/v1/");
     /// ```
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        &self.config.base_url
     }
 
     /// The token identifier, if credentials are set.
@@ -283,91 +215,7 @@ impl Crisp {
     /// assert_eq!(crisp_api::Crisp::new().identifier(), None);
     /// ```
     pub fn identifier(&self) -> Option<&str> {
-        self.inner.identifier.as_deref()
-    }
-
-    /// A call to any route of the API, for what the typed methods do not
-    /// cover (yet): `path` is relative to the base URL, like
-    /// `website/{website_id}/conversations/1` with the values filled in.
-    /// Each `/`-separated segment is escaped as it is (pass values
-    /// unescaped), and a path with an empty, `.` or `..` segment is refused
-    /// before sending. Add query parameters with `query`, a body with
-    /// `body_json`, then `send()` for the envelope's `data` as JSON.
-    /// GET, HEAD, PUT and DELETE are retried like the typed calls; other
-    /// methods only when they provably never reached Crisp.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// use http::Method;
-    /// let mut call = client.raw(Method::GET, "website/website-id/conversations/1");
-    /// call.query("per_page", 20);
-    /// let conversations: serde_json::Value = call.send().await?;
-    /// # let _ = conversations;
-    /// # Ok(()) }
-    /// ```
-    pub fn raw(&self, method: http::Method, path: impl AsRef<str>) -> crate::pipeline::Call<serde_json::Value> {
-        crate::pipeline::Call::raw(self, method, path.as_ref())
-    }
-
-    /// The endpoints of the `website` group.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let website = client.website().get_website("website-id").await?;
-    /// # Ok(()) }
-    /// ```
-    #[cfg(feature = "website")]
-    pub fn website(&self) -> crate::generated::website::WebsiteService {
-        crate::generated::website::WebsiteService { client: self.clone() }
-    }
-
-    /// The endpoints of the `plugin` group.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let account = client.plugin().get_connect_account().await?;
-    /// # Ok(()) }
-    /// ```
-    #[cfg(feature = "plugin")]
-    pub fn plugin(&self) -> crate::generated::plugin::PluginService {
-        crate::generated::plugin::PluginService { client: self.clone() }
-    }
-
-    /// The endpoints of the `plan` group.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let plans = client.plan().list_all_active_plan_subscriptions().await?;
-    /// # Ok(()) }
-    /// ```
-    #[cfg(feature = "plan")]
-    pub fn plan(&self) -> crate::generated::plan::PlanService {
-        crate::generated::plan::PlanService { client: self.clone() }
-    }
-
-    /// The endpoints of the `media` group.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let medias = client.media().list_animation_medias(1, "list-id").await?;
-    /// # Ok(()) }
-    /// ```
-    #[cfg(feature = "media")]
-    pub fn media(&self) -> crate::generated::media::MediaService {
-        crate::generated::media::MediaService { client: self.clone() }
-    }
-
-    /// The endpoints of the `bucket` group.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let request = crisp_api::models::BucketURLRequest::default();
-    /// client.bucket().generate_bucket_url(request).await?;
-    /// # Ok(()) }
-    /// ```
-    #[cfg(feature = "bucket")]
-    pub fn bucket(&self) -> crate::generated::bucket::BucketService {
-        crate::generated::bucket::BucketService { client: self.clone() }
+        self.config.identifier.as_deref()
     }
 }
 
@@ -625,7 +473,7 @@ impl CrispBuilder {
             _ => None,
         };
         Ok(Crisp {
-            inner: Arc::new(Inner {
+            config: Arc::new(Config {
                 http,
                 base_url,
                 host,

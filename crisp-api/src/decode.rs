@@ -13,7 +13,12 @@
 use http::StatusCode;
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 
-use crate::error::{Error, ErrorKind, Result, server_text};
+use crate::error::{Error, ErrorKind, Result, server_bytes, server_text};
+
+/// Characters of a server-sent reason kept in an error.
+const REASON_CHARS: usize = 200;
+/// Bytes of a body kept as an excerpt in an error.
+const SNIPPET_BYTES: usize = 512;
 
 #[derive(serde::Deserialize)]
 #[serde(bound = "T: DeserializeOwned")]
@@ -352,12 +357,43 @@ fn path_at(bytes: &[u8], offset: usize, kind: Stop) -> String {
 fn failure(status: StatusCode, bytes: &[u8], path: String, message: String) -> Error {
     // Both may quote the body: a key in the path, a value in the message.
     let (path, message) = (server_text(&path, 200), server_text(&message, 300));
-    Error::new(ErrorKind::Decode {
-        status: status.as_u16(),
-        path,
-        message,
-        body_snippet: crate::pipeline::snippet(bytes),
-    })
+    Error::new(ErrorKind::Decode { status: status.as_u16(), path, message, body_snippet: snippet(bytes) })
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorEnvelope {
+    #[serde(default)]
+    error: bool,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// The `reason` of a failed envelope, if the body is one, made safe to show.
+pub(crate) fn envelope_reason(bytes: &[u8]) -> Option<String> {
+    let reason = serde_json::from_slice::<ErrorEnvelope>(bytes).ok().and_then(|envelope| envelope.reason)?;
+    Some(server_text(&reason, REASON_CHARS))
+}
+
+/// `Some(reason)` when a successful answer says `"error": true`. Only
+/// checked when the body starts like an envelope with the error flag set,
+/// so the common case costs one byte search.
+pub(crate) fn envelope_error(bytes: &[u8]) -> Option<String> {
+    let probe = &bytes[..bytes.len().min(64)];
+    if !probe.windows(12).any(|w| w == b"\"error\":true") && !probe.windows(13).any(|w| w == b"\"error\": true") {
+        return None;
+    }
+    match serde_json::from_slice::<ErrorEnvelope>(bytes) {
+        Ok(ErrorEnvelope { error: true, reason }) => {
+            Some(reason.map_or_else(|| "error".to_owned(), |reason| server_text(&reason, REASON_CHARS)))
+        }
+        _ => None,
+    }
+}
+
+/// At most 512 bytes of the body, as escaped text; bytes that are not UTF-8
+/// (a character cut at the limit included) show as U+FFFD.
+pub(crate) fn snippet(bytes: &[u8]) -> String {
+    server_bytes(bytes, SNIPPET_BYTES)
 }
 
 #[cfg(test)]
@@ -588,5 +624,46 @@ mod tests {
         let items = decode_data::<Vec<Item>>(StatusCode::OK, body).unwrap();
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].count, Some(3));
+    }
+
+    #[test]
+    fn empty_answers_are_successes_only_without_data() {
+        let value: serde_json::Value = decode_data(StatusCode::NO_CONTENT, b"").unwrap();
+        assert_eq!(value, serde_json::Value::Null);
+        let value: Option<u32> = decode_data(StatusCode::OK, b" \r\n").unwrap();
+        assert_eq!(value, None);
+        let err = decode_data::<Vec<u32>>(StatusCode::OK, b"").unwrap_err();
+        assert!(err.to_string().contains("no `data`"), "{err}");
+    }
+
+    #[test]
+    fn decode_reports_the_json_path() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Item {
+            #[allow(dead_code)]
+            count: u32,
+        }
+        let body = br#"{"error":false,"reason":"listed","data":[{"count":1},{"count":"x"}]}"#;
+        let err = decode_data::<Vec<Item>>(StatusCode::OK, body).unwrap_err();
+        match err.kind() {
+            ErrorKind::Decode { path, .. } => assert_eq!(path, "data[1].count"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn successful_answer_with_error_flag_is_an_error() {
+        assert_eq!(
+            envelope_error(br#"{"error":true,"reason":"invalid_data","data":{}}"#).as_deref(),
+            Some("invalid_data")
+        );
+        assert_eq!(envelope_error(br#"{"error":false,"reason":"ok","data":{}}"#), None);
+    }
+
+    #[test]
+    fn snippet_is_bounded() {
+        let body = vec![b'x'; 5000];
+        assert!(snippet(&body).len() <= 520);
+        assert_eq!(snippet(b"<h1>\x1b[2J</h1>"), "<h1>\\u{1b}[2J</h1>");
     }
 }

@@ -22,7 +22,7 @@ pub fn envelope(data: &[u8]) {
         _ => 500,
     };
     let body = data.get(1..).unwrap_or_default();
-    for text in crate::pipeline::decode_texts(status, body) {
+    for text in decode_texts(status, body) {
         check_shown("a decoding error", &text);
     }
 }
@@ -78,4 +78,32 @@ pub fn webhook(data: &[u8]) {
     if let Err(err) = verifier.parse(&signed, body) {
         check_shown("a Web Hook error", &err.to_string());
     }
+}
+
+/// Runs a body through every decoding step a response takes and returns
+/// the error texts a user would see.
+fn decode_texts(status: u16, body: &[u8]) -> Vec<String> {
+    let status = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK);
+    let mut texts = Vec::new();
+    if let Err(err) = crate::decode::decode_data::<serde_json::Value>(status, body) {
+        texts.push(err.to_string());
+    }
+    #[cfg(feature = "website")]
+    {
+        if let Err(err) = crate::decode::decode_data::<Vec<crate::models::Conversation>>(status, body) {
+            texts.push(err.to_string());
+        }
+        if let Err(err) = crate::decode::decode_data::<crate::models::Conversation>(status, body) {
+            texts.push(err.to_string());
+        }
+    }
+    if let Some(reason) = crate::decode::envelope_error(body) {
+        texts.push(reason);
+    }
+    let reason = crate::decode::envelope_reason(body);
+    let body_snippet = reason.is_none().then(|| crate::decode::snippet(body));
+    let reason = reason.unwrap_or_else(|| "http_error".to_owned());
+    let error = crate::Error::new(crate::ErrorKind::Api { status: status.as_u16(), reason, body_snippet });
+    texts.push(error.at(&http::Method::GET, "x/{id}", "x/1").to_string());
+    texts
 }

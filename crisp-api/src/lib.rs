@@ -164,26 +164,29 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))] // docs.rs badges each feature-gated item with its feature
 
+mod call;
 mod client;
+mod config;
 mod decode;
 mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod generated;
 mod model_helpers;
-#[cfg(feature = "website")]
 mod paging;
 mod pipeline;
+mod request;
+mod retry;
+mod services;
 mod support;
 mod transport;
 
-pub use client::{Crisp, CrispBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, Tier};
+pub use call::{Call, Response, Segment};
+pub use client::{Crisp, CrispBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT};
+pub use config::Tier;
 pub use error::{Error, ErrorKind, Result, TransportError, UnknownValue};
 pub use generated::models;
-pub use pipeline::{MAX_RETRY_AFTER, Response, RetryPolicy};
-
-#[doc(hidden)]
-pub use pipeline::{Call, Segment};
+pub use retry::{MAX_RETRY_AFTER, RetryPolicy};
 
 /// The README's examples, compiled as doc tests so they cannot drift.
 #[cfg(doctest)]

@@ -1,13 +1,16 @@
-//! Streams over lists Crisp pages by a timestamp cursor rather than by page
-//! number (Get Messages In Conversation): each request asks for what came
-//! before the oldest item of the previous page.
+//! Both ways Crisp pages a list: by a 1-based page number in the path (most
+//! lists), and by a timestamp cursor (Get Messages In Conversation), where
+//! each request asks for what came before the oldest item so far.
 
+#[cfg(feature = "website")]
 use std::cmp::Reverse;
 
+#[cfg(feature = "website")]
 use futures_util::{Stream, StreamExt as _, TryStreamExt as _, stream};
 use serde::de::DeserializeOwned;
 
-use crate::pipeline::Call;
+use crate::call::Call;
+use crate::error::Error;
 
 /// Walks back in time, newest item first: the first page is what `call`
 /// returns, each following page is asked for with `cursor` set to the oldest
@@ -18,6 +21,7 @@ use crate::pipeline::Call;
 /// cursor (a server ignoring the cursor would otherwise repeat a page
 /// forever), or when no item of a page carries a timestamp. At most one page
 /// is held in memory.
+#[cfg(feature = "website")]
 pub(crate) fn newest_first<T>(
     call: Call<Vec<T>>,
     cursor: &'static str,
@@ -55,6 +59,7 @@ where
 /// conversation's history as it reads. Fewer than `limit` items means the
 /// history is complete. Walking stops as soon as `limit` items are held, so
 /// memory is bounded by `limit` plus one page.
+#[cfg(feature = "website")]
 pub(crate) async fn oldest_first<T>(
     call: Call<Vec<T>>,
     cursor: &'static str,
@@ -67,4 +72,34 @@ where
     let mut items: Vec<T> = newest_first(call, cursor, timestamp).take(limit).try_collect().await?;
     items.reverse();
     Ok(items)
+}
+
+impl<T: DeserializeOwned + PartialEq + Clone + Send + 'static> Call<Vec<T>> {
+    /// Walks the pages from this call's page number on, item by item, and
+    /// ends at the first empty page, or at a page identical to the one
+    /// before (a server ignoring the page number would otherwise repeat it
+    /// forever).
+    ///
+    /// ```no_run
+    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
+    /// use futures_util::TryStreamExt as _;
+    /// let call = client.website().list_conversations("website-id", 1).into_call();
+    /// let all: Vec<_> = call.into_item_stream().try_collect().await?;
+    /// # let _ = all;
+    /// # Ok(()) }
+    /// ```
+    pub fn into_item_stream(self) -> impl futures_util::Stream<Item = crate::Result<T>> + Send + 'static {
+        use futures_util::{StreamExt as _, TryStreamExt as _, stream};
+        let first = self.page_number();
+        let pages = stream::try_unfold(Some((self, first, Vec::new())), |state| async move {
+            let Some((call, page, previous)) = state else { return Ok::<_, Error>(None) };
+            let items: Vec<T> = call.with_page(page).send().await?;
+            if items.is_empty() || items == previous {
+                return Ok(None);
+            }
+            let next = page.checked_add(1).map(|next| (call, next, items.clone()));
+            Ok(Some((items, next)))
+        });
+        pages.map_ok(|items| stream::iter(items.into_iter().map(Ok::<T, Error>))).try_flatten().boxed()
+    }
 }

@@ -1,5 +1,5 @@
-//! Small building blocks the generated code is made of: open enums, lenient
-//! number decoding and the shape shared by every endpoint builder.
+//! Small building blocks the generated models are made of: open enums,
+//! identifier newtypes and lenient number decoding.
 
 // With some service groups turned off, helpers only the others use are unused.
 #![cfg_attr(
@@ -224,74 +224,6 @@ macro_rules! id_type {
     };
 }
 pub(crate) use id_type;
-
-/// Declares the builder type of one endpoint: a newtype over [`Call`] with
-/// `send`, `send_with_response` and `IntoFuture`. The generator adds
-/// `idempotent()` to the writes only, where it changes something.
-///
-/// [`Call`]: crate::pipeline::Call
-macro_rules! endpoint {
-    ($(#[$meta:meta])* $name:ident => $output:ty) => {
-        $(#[$meta])*
-        #[must_use = "a request does nothing until it is awaited or sent"]
-        #[derive(Clone, Debug)]
-        pub struct $name(pub(crate) $crate::pipeline::Call<$output>);
-
-        impl $name {
-            /// Sends the request and returns the decoded `data`; awaiting the
-            /// builder directly does the same (the method that built this
-            /// request shows it).
-            pub async fn send(self) -> $crate::Result<$output> {
-                self.0.send().await
-            }
-
-            /// Sends the request and returns the decoded `data` with the
-            /// status, headers and raw body (the crate root shows it).
-            pub async fn send_with_response(self) -> $crate::Result<$crate::Response<$output>> {
-                self.0.send_with_response().await
-            }
-        }
-
-        impl std::future::IntoFuture for $name {
-            type Output = $crate::Result<$output>;
-            type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
-
-            fn into_future(self) -> Self::IntoFuture {
-                Box::pin(self.0.send())
-            }
-        }
-    };
-}
-pub(crate) use endpoint;
-
-/// Declares the builder type of a HEAD endpoint: awaiting it gives `true`
-/// when the resource exists and `false` on 404.
-macro_rules! exists_endpoint {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[must_use = "a request does nothing until it is awaited or sent"]
-        #[derive(Clone, Debug)]
-        pub struct $name(pub(crate) $crate::pipeline::Call<bool>);
-
-        impl $name {
-            /// Sends the request: `true` when it exists, `false` on 404;
-            /// awaiting the builder directly does the same.
-            pub async fn send(self) -> $crate::Result<bool> {
-                self.0.send_exists().await
-            }
-        }
-
-        impl std::future::IntoFuture for $name {
-            type Output = $crate::Result<bool>;
-            type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
-
-            fn into_future(self) -> Self::IntoFuture {
-                Box::pin(self.0.send_exists())
-            }
-        }
-    };
-}
-pub(crate) use exists_endpoint;
 
 /// `now + duration`, saturating a year ahead instead of overflowing, so a
 /// caller's `Duration::MAX` means "no limit" rather than a panic.

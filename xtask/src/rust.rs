@@ -525,15 +525,14 @@ pub fn service(spec: &Spec, service: &str, endpoints: &[&Endpoint]) -> String {
         imports.push("use crate::models;".into());
     }
     imports.push(
-        if out.contains("Segment::") { "use crate::pipeline::{Call, Segment};" } else { "use crate::pipeline::Call;" }
-            .into(),
+        if out.contains("Segment::") { "use crate::call::{Call, Segment};" } else { "use crate::call::Call;" }.into(),
     );
     let macros: Vec<&str> = [("endpoint! {", "endpoint"), ("exists_endpoint! {", "exists_endpoint")]
         .iter()
         .filter(|(m, _)| out.contains(m))
         .map(|(_, n)| *n)
         .collect();
-    imports.push(format!("use crate::support::{{{}}};", macros.join(", ")));
+    imports.push(format!("use crate::call::{{{}}};", macros.join(", ")));
     out.replacen("{IMPORTS}", &imports.join("\n"), 1)
 }
 

@@ -5,9 +5,9 @@
 
 use http::Method;
 
+use crate::call::Call;
+use crate::call::endpoint;
 use crate::models;
-use crate::pipeline::Call;
-use crate::support::endpoint;
 
 /// The `bucket` endpoints (1 of them). Get it with [`Crisp::bucket`](crate::Crisp::bucket).
 ///

@@ -5,8 +5,8 @@
 
 use http::Method;
 
-use crate::pipeline::{Call, Segment};
-use crate::support::endpoint;
+use crate::call::endpoint;
+use crate::call::{Call, Segment};
 
 /// The `media` endpoints (1 of them). Get it with [`Crisp::media`](crate::Crisp::media).
 ///

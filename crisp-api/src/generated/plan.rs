@@ -5,9 +5,9 @@
 
 use http::Method;
 
+use crate::call::endpoint;
+use crate::call::{Call, Segment};
 use crate::models;
-use crate::pipeline::{Call, Segment};
-use crate::support::endpoint;
 
 /// The `plan` endpoints (7 of them). Get it with [`Crisp::plan`](crate::Crisp::plan).
 ///

@@ -5,9 +5,9 @@
 
 use http::Method;
 
+use crate::call::{Call, Segment};
+use crate::call::{endpoint, exists_endpoint};
 use crate::models;
-use crate::pipeline::{Call, Segment};
-use crate::support::{endpoint, exists_endpoint};
 
 /// The `plugin` endpoints (18 of them). Get it with [`Crisp::plugin`](crate::Crisp::plugin).
 ///

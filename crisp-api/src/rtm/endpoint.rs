@@ -4,10 +4,10 @@ use http::Method;
 use http::Uri;
 use serde_json::Value;
 
-use super::RtmError;
-use crate::client::{Crisp, Tier};
-use crate::error::{Error, ErrorKind, server_text};
-use crate::pipeline::Call;
+use crate::call::Call;
+use crate::client::Crisp;
+use crate::config::Tier;
+use crate::error::{Error, ErrorKind, RtmError, server_text};
 
 /// The REST route that names the RTM endpoint for a token tier.
 pub(crate) fn discovery_route(tier: Tier) -> &'static str {

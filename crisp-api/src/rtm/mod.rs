@@ -106,12 +106,13 @@ use crate::client::Crisp;
 use crate::events::{EVENT_NAMES, Event, EventName};
 
 mod endpoint;
-mod error;
 pub mod packet;
+mod state;
 mod transport;
 mod worker;
 
-pub use error::RtmError;
+pub use crate::error::RtmError;
+pub use state::ConnectionState;
 
 use worker::{BindOp, Command, Settings, Shared, Worker};
 
@@ -157,37 +158,6 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 1 << 20;
 const EVENT_BUFFER: usize = 256;
 /// Delays above this are treated as this, so arithmetic cannot overflow.
 const LONGEST_DELAY: Duration = Duration::from_secs(86_400);
-
-/// Where the connection stands.
-///
-/// ```no_run
-/// use crisp_api::rtm::ConnectionState;
-/// # async fn run(rtm: crisp_api::rtm::RtmClient) {
-/// let mut changes = rtm.state_changes();
-/// while changes.changed().await.is_ok() {
-///     match *changes.borrow() {
-///         ConnectionState::Reconnecting { attempt } => eprintln!("reconnecting (attempt {attempt})"),
-///         ConnectionState::Closed => break,
-///         _ => {}
-///     }
-/// }
-/// # }
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ConnectionState {
-    /// The first connection is being made.
-    Connecting,
-    /// Connected, and Crisp accepted the credentials: events flow.
-    Authenticated,
-    /// The connection was lost; attempt `attempt` (from 1) is pending or under way.
-    Reconnecting {
-        /// The reconnection attempt, counted from 1 since the last authenticated session.
-        attempt: u32,
-    },
-    /// Closed for good: by [`RtmClient::close`], by dropping the client, or after a fatal error.
-    Closed,
-}
 
 impl Crisp {
     /// Starts configuring a real-time (RTM) connection with this client's
@@ -362,7 +332,7 @@ impl RtmBuilder {
     /// # Ok(()) }
     /// ```
     pub async fn connect(self) -> Result<RtmClient, RtmError> {
-        let inner = &self.client.inner;
+        let inner = self.client.config();
         let (Some(identifier), Some(key)) = (inner.identifier.clone(), inner.key.clone()) else {
             return Err(RtmError::InvalidInput {
                 message: "the client has no credentials; call Crisp::authenticate or CrispBuilder::credentials first"

@@ -90,7 +90,7 @@ impl AsyncWrite for Transport {
 /// The REST client's TLS configuration (its roots, or those given to
 /// `CrispBuilder::tls_config`), announcing HTTP/1.1 for the websocket upgrade.
 pub(crate) fn tls_config(client: &crate::Crisp) -> Arc<rustls::ClientConfig> {
-    let mut config = (*client.inner.tls).clone();
+    let mut config = (*client.config().tls).clone();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Arc::new(config)
 }

@@ -18,10 +18,12 @@ use tokio::time::Instant;
 use tokio_websockets::Message;
 use tracing::Instrument as _;
 
+use super::endpoint;
 use super::packet::{self, DEFAULT_NAMESPACE, Packet, SocketPacket};
+use super::state::ConnectionState;
 use super::transport::{self, Socket};
-use super::{ConnectionState, RtmError, endpoint};
 use crate::client::Crisp;
+use crate::error::RtmError;
 use crate::error::server_text;
 use crate::events::Event;
 
