@@ -1,7 +1,14 @@
 //! `cargo xtask codegen [--check]`: regenerates everything derived from
-//! `spec/` — the client's endpoint builders and models, the mock's route
-//! table, the endpoint-coverage test calls and the endpoint table in the docs.
+//! `spec/` — the client's endpoint builders and models, the runtime endpoint
+//! catalog, the mock's route table, the CLI's and the MCP server's tables,
+//! the endpoint-coverage test calls and the endpoint table in the docs.
 //! With `--check` it writes nothing and fails when a generated file is stale.
+//!
+//! The spec is read once: `load` resolves every type expression into a
+//! [`model::Kind`] and checks what the method and the route decide
+//! (`idempotent`, `paged`); each backend renders from the kinds.
+//! `cargo test -p xtask` compares what the backends render for a few
+//! endpoints with `xtask/tests/golden/` (`UPDATE_GOLDEN=1` rewrites them).
 
 mod catalog;
 mod cli;

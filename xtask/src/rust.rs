@@ -212,16 +212,25 @@ pub fn models(spec: &Spec) -> String {
             }
             "alias" => {
                 let target = def.target.as_deref().unwrap_or("json");
+                let kind = resolved(spec, target);
                 let _ = write!(
                     out,
                     "/// Crisp model `{name}`: the same shape as `{target}`.{used_by}\n///\n/// ```\n/// let value: crisp_api::models::{name} = serde_json::from_str(\"{example}\").unwrap();\n/// # let _ = value;\n/// ```\n{cfg}pub type {name} = {ty};\n\n",
-                    example = match target {
-                        "map" => "{}",
-                        "string" => "\\\"x\\\"",
-                        t if spec.types.get(t).is_some_and(|d| d.kind == "object") => "{}",
-                        _ => "null",
+                    example = match kind.unaliased() {
+                        Kind::Map | Kind::Model { .. } => "{}",
+                        Kind::Text | Kind::TreePath | Kind::Id { .. } => "\\\"x\\\"",
+                        Kind::Json
+                        | Kind::Integer
+                        | Kind::Timestamp
+                        | Kind::Number
+                        | Kind::Boolean
+                        | Kind::Flag
+                        | Kind::Enum { .. }
+                        | Kind::Page
+                        | Kind::List(_)
+                        | Kind::Alias { .. } => "null",
                     },
-                    ty = rust_type(&resolved(spec, target), ""),
+                    ty = rust_type(&kind, ""),
                 );
             }
             _ => render_struct(&mut out, spec, name, def, &cfg, &used_by),
