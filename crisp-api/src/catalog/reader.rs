@@ -342,3 +342,81 @@ impl Endpoint {
         Ok(Request { endpoint: self, path_values, query, body })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::catalog::find;
+
+    /// Arguments given as JSON (a tool call).
+    struct Json(Value);
+
+    impl Arguments for Json {
+        fn argument(&self, name: &str) -> Result<Option<Argument>, ArgumentError> {
+            Ok(self.0.get(name).cloned().map(Argument::Json))
+        }
+    }
+
+    /// Arguments typed by a person (a command line).
+    struct Typed(&'static [(&'static str, &'static str)]);
+
+    impl Arguments for Typed {
+        fn argument(&self, name: &str) -> Result<Option<Argument>, ArgumentError> {
+            Ok(self.0.iter().find(|(key, _)| *key == name).map(|(_, value)| Argument::Text((*value).to_owned())))
+        }
+    }
+
+    fn endpoint(name: &str) -> &'static Endpoint {
+        find("website", name).unwrap_or_else(|| panic!("no endpoint {name}"))
+    }
+
+    #[test]
+    fn ids_are_text_and_objects_are_refused() {
+        let get = endpoint("get_conversation");
+        let request = get.request(&Json(json!({"website_id": "w-1", "session_id": "session_1"}))).unwrap();
+        assert_eq!(request.path_values(), ["w-1", "session_1"]);
+        let err = get.request(&Json(json!({"website_id": {}, "session_id": "s"}))).unwrap_err();
+        assert_eq!(err.to_string(), "`website_id` must be a string, not an object");
+        let err = get.request(&Json(json!({"website_id": "w-1"}))).unwrap_err();
+        assert_eq!(err, ArgumentError::Missing { argument: "session_id".into() });
+        let err = get.request(&Json(json!({"website_id": " ", "session_id": "s"}))).unwrap_err();
+        assert!(err.to_string().contains("website_id"), "{err}");
+    }
+
+    #[test]
+    fn query_values_are_read_by_kind_from_either_source() {
+        let list = endpoint("list_conversations");
+        let typed = list.request(&Typed(&[("website_id", "w"), ("per_page", "30"), ("filter_unread", "yes")])).unwrap();
+        let json = list.request(&Json(json!({"website_id": "w", "per_page": 30, "filter_unread": true}))).unwrap();
+        assert_eq!(typed.query(), json.query());
+        assert_eq!(typed.query()[1], ("filter_unread", QueryValue::Flag(true)));
+        assert_eq!(typed.path_values(), ["w", "1"], "the page defaults to 1");
+        let flag = list.request(&Json(json!({"website_id": "w", "filter_unread": "yes"}))).unwrap_err();
+        assert_eq!(flag.to_string(), "`filter_unread` must be true or false, not a string");
+        let count = list.request(&Typed(&[("website_id", "w"), ("per_page", "many")])).unwrap_err();
+        assert_eq!(count.to_string(), "`per_page` must be an integer, not `many`");
+        let page = list.request(&Typed(&[("website_id", "w"), ("page_number", "0")])).unwrap_err();
+        assert!(page.to_string().contains("page number"), "{page}");
+    }
+
+    #[test]
+    fn bodies_default_to_an_empty_object_unless_members_are_required() {
+        let send = endpoint("send_message_in_conversation");
+        let ids = json!({"website_id": "w", "session_id": "s"});
+        assert_eq!(send.request(&Json(ids.clone())).unwrap().body(), Some(&json!({})));
+        let mut with_list = ids.clone();
+        with_list["body"] = json!([1]);
+        assert_eq!(
+            send.request(&Json(with_list)).unwrap_err().to_string(),
+            "`body` must be a JSON object, not an array"
+        );
+        let tool = endpoint("request_tool_call_for_conversation");
+        let err = tool.request(&Json(ids.clone())).unwrap_err();
+        assert_eq!(err, ArgumentError::BodyLacks { fields: vec!["command"] });
+        let mut given = ids;
+        given["body"] = json!({"command": "run"});
+        assert_eq!(tool.request(&Json(given)).unwrap().body(), Some(&json!({"command": "run"})));
+    }
+}
