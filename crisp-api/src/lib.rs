@@ -158,13 +158,17 @@
 //! # Features
 //!
 //! One cargo feature per service group (`website`, `plugin`, `plan`,
-//! `media`, `bucket`), plus `events` and `rtm`, all on by default, and `axum`
-//! (a Web Hook extractor); turn off what you do not use to build faster.
+//! `media`, `bucket`), plus `events` and `rtm`, all on by default, `axum`
+//! (a Web Hook extractor) and `catalog` (every endpoint described at run time,
+//! with an argument reader: [`catalog`]); turn off what you do not use to
+//! build faster.
 
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))] // docs.rs badges each feature-gated item with its feature
 
 mod call;
+#[cfg(feature = "catalog")]
+pub mod catalog;
 mod client;
 mod config;
 mod decode;

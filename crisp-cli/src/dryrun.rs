@@ -2,11 +2,19 @@
 //! sending it. The authorization header is shown redacted: the key never
 //! reaches the output.
 
+use crisp_api::Call;
 use serde_json::{Value, json};
 
 use crate::config::Resolved;
-use crate::endpoint::Prepared;
 use crate::error::Result;
+
+/// A request ready to send or to show.
+pub struct Prepared {
+    pub call: Call<Value>,
+    pub method: http::Method,
+    pub body: Option<Value>,
+    pub page: u32,
+}
 
 /// Prints the request as JSON (or `--jq` filtered).
 pub fn print(resolved: &Resolved, prepared: &Prepared) -> Result<()> {

@@ -1,15 +1,18 @@
 //! The generated endpoint commands: `crisp <service> <command> ...`, one per
 //! entry of the spec table, built with clap's builder API at run time (and
-//! only for the group being run), then executed through the client's request
-//! pipeline so that retries, errors and redaction are the client's own.
+//! only for the group being run) from the kinds of `crisp_api::catalog`.
+//! The parsed values go through the catalog's argument reader, the one the
+//! MCP server uses too, then through the client's request pipeline so that
+//! retries, errors and redaction are the client's own.
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use crisp_api::{Call, Segment};
+use crisp_api::catalog::{Argument, ArgumentError, Arguments, Body, Kind, Param, Response};
 use serde_json::Value;
 
+pub use crate::dryrun::Prepared;
 use crate::error::{CliError, Result};
 use crate::generated::endpoints::ENDPOINTS;
-use crate::spec::{BodyKind, EndpointSpec, QueryKind, ResponseKind};
+use crate::spec::EndpointSpec;
 
 /// The command groups, as the client groups its methods.
 pub const SERVICES: [(&str, &str); 5] = [
@@ -24,7 +27,7 @@ pub const SERVICES: [(&str, &str); 5] = [
 pub fn group_command(service: &'static str, about: &'static str, full: bool) -> Command {
     let mut group = Command::new(service).about(about).subcommand_required(true).arg_required_else_help(true);
     if full {
-        group = group.subcommands(ENDPOINTS.iter().filter(|e| e.service == service).map(endpoint_command));
+        group = group.subcommands(ENDPOINTS.iter().filter(|e| e.endpoint.service == service).map(endpoint_command));
     }
     group
 }
@@ -33,23 +36,72 @@ fn arg_id(name: &str) -> String {
     name.replace('_', "-")
 }
 
-fn endpoint_command(endpoint: &'static EndpointSpec) -> Command {
+/// How a kind reads in help text.
+fn kind_name(kind: &Kind) -> String {
+    match kind {
+        Kind::Text => "string".into(),
+        Kind::Integer => "integer".into(),
+        Kind::Timestamp => "epoch milliseconds".into(),
+        Kind::Number => "number".into(),
+        Kind::Boolean => "boolean".into(),
+        Kind::Flag => "0 or 1".into(),
+        Kind::Json => "JSON".into(),
+        Kind::Map => "object".into(),
+        Kind::Id(name) | Kind::Enum { name, .. } | Kind::Model(name) => (*name).into(),
+        Kind::TreePath => "tree path".into(),
+        Kind::Page => "page number".into(),
+        Kind::List(item) => format!("[{}]", kind_name(item)),
+    }
+}
+
+/// The flag of a query parameter, typed after its kind (clap checks the value; the catalog
+/// reader reads it).
+fn query_arg(param: &'static Param) -> Arg {
+    let arg = Arg::new(param.name).long(arg_id(param.name)).required(param.required);
+    match param.kind {
+        Kind::Flag | Kind::Boolean => arg
+            .num_args(0..=1)
+            .require_equals(true)
+            .default_missing_value("true")
+            .value_parser(clap::builder::BoolishValueParser::new())
+            .value_name("BOOL")
+            .help(format!("`{}` (sent 1; `=false` sends 0)", param.name)),
+        Kind::Integer => {
+            arg.value_parser(clap::value_parser!(i64)).value_name("N").help(format!("`{}` (integer)", param.name))
+        }
+        Kind::Timestamp => arg
+            .value_parser(clap::value_parser!(u64))
+            .value_name("MS")
+            .help(format!("`{}` (epoch milliseconds)", param.name)),
+        Kind::Number => arg.value_name("X").help(format!("`{}` (number)", param.name)),
+        Kind::Json | Kind::Map | Kind::List(_) | Kind::Model(_) => {
+            arg.value_name("JSON").help(format!("`{}` (JSON, sent encoded)", param.name))
+        }
+        Kind::Enum { values, .. } => arg.value_name("TEXT").help(format!("`{}`: {}", param.name, values.join(", "))),
+        Kind::Text | Kind::Id(_) | Kind::TreePath | Kind::Page => {
+            arg.value_name("TEXT").help(format!("`{}`", param.name))
+        }
+    }
+}
+
+fn endpoint_command(spec: &'static EndpointSpec) -> Command {
+    let endpoint = spec.endpoint;
     let tiers = if endpoint.tiers.is_empty() { "not documented".to_owned() } else { endpoint.tiers.join(", ") };
     let mut long = format!(
         "{}\n\n{} ({})\nHTTP:      {} /v1/{}\nTiers:     {tiers}\nReference: {}",
-        endpoint.about(),
+        spec.about(),
         endpoint.label,
         endpoint.group,
         endpoint.method,
         endpoint.route,
         endpoint.reference
     );
-    if !endpoint.body_hint.is_empty() {
-        long.push_str(&format!("\nBody:      {}", endpoint.body_hint));
+    if !spec.body_hint.is_empty() {
+        long.push_str(&format!("\nBody:      {}", spec.body_hint));
     }
-    let mut command = Command::new(endpoint.command).about(format!("{} [{tiers}]", endpoint.about())).long_about(long);
+    let mut command = Command::new(spec.command).about(format!("{} [{tiers}]", spec.about())).long_about(long);
     for param in endpoint.path_params {
-        if param.name == "page_number" {
+        if param.kind == Kind::Page {
             command = command.arg(
                 Arg::new("page")
                     .long("page")
@@ -60,39 +112,19 @@ fn endpoint_command(endpoint: &'static EndpointSpec) -> Command {
             );
             continue;
         }
-        let mut help = format!("`{}` ({})", param.name, param.ty);
-        if !param.values.is_empty() {
-            help.push_str(&format!(": {}", param.values.join(", ")));
+        let mut help = format!("`{}` ({})", param.name, kind_name(&param.kind));
+        if let Kind::Enum { values, .. } = param.kind {
+            help.push_str(&format!(": {}", values.join(", ")));
         }
-        if param.many {
+        if param.kind == Kind::TreePath {
             help.push_str("; may hold `/`");
         }
         command = command.arg(Arg::new(param.name).value_name(param.name.to_uppercase()).required(true).help(help));
     }
-    for query in endpoint.query {
-        let id = arg_id(query.name);
-        let arg = Arg::new(query.name).long(id).required(query.required);
-        let arg = match query.kind {
-            QueryKind::Flag => arg
-                .num_args(0..=1)
-                .require_equals(true)
-                .default_missing_value("true")
-                .value_parser(clap::builder::BoolishValueParser::new())
-                .value_name("BOOL")
-                .help(format!("`{}` (sent 1; `=false` sends 0)", query.name)),
-            QueryKind::Integer => {
-                arg.value_parser(clap::value_parser!(u64)).value_name("N").help(format!("`{}` (integer)", query.name))
-            }
-            QueryKind::Timestamp => arg
-                .value_parser(clap::value_parser!(u64))
-                .value_name("MS")
-                .help(format!("`{}` (epoch milliseconds)", query.name)),
-            QueryKind::Json => arg.value_name("JSON").help(format!("`{}` (JSON, sent encoded)", query.name)),
-            QueryKind::Text => arg.value_name("TEXT").help(format!("`{}`", query.name)),
-        };
-        command = command.arg(arg);
+    for param in endpoint.query {
+        command = command.arg(query_arg(param));
     }
-    if endpoint.body != BodyKind::None {
+    if endpoint.body != Body::None {
         command = command.args(body_args());
     }
     if !endpoint.idempotent {
@@ -103,7 +135,7 @@ fn endpoint_command(endpoint: &'static EndpointSpec) -> Command {
                 .help("Allow automatic retries of this write (it may then be applied twice)"),
         );
     }
-    if endpoint.walks_pages() {
+    if spec.walks_pages() {
         command = command.args([
             Arg::new("all")
                 .long("all")
@@ -148,104 +180,56 @@ pub fn body_from(matches: &ArgMatches) -> Result<Option<Value>> {
 
 /// Finds the endpoint a parsed `crisp <service> <command>` names.
 pub fn find(service: &str, command: &str) -> Option<&'static EndpointSpec> {
-    ENDPOINTS.iter().find(|e| e.service == service && e.command == command)
+    ENDPOINTS.iter().find(|e| e.endpoint.service == service && e.command == command)
 }
 
-/// A request ready to send or to show.
-pub struct Prepared {
-    pub call: Call<Value>,
-    pub method: http::Method,
-    pub body: Option<Value>,
-    pub page: u32,
+/// The parsed flags as the catalog reader asks for them: values as typed (clap has checked them),
+/// the page from `--page`, the body from `--data`/`--field`.
+struct FlagArguments<'a> {
+    matches: &'a ArgMatches,
+    body: Option<Value>,
+}
+
+impl Arguments for FlagArguments<'_> {
+    fn argument(&self, name: &str) -> std::result::Result<Option<Argument>, ArgumentError> {
+        if name == "body" {
+            return Ok(self.body.clone().map(Argument::Json));
+        }
+        let id = if name == "page_number" { "page" } else { name };
+        let value = self.matches.try_get_raw(id).ok().flatten().and_then(|mut values| values.next());
+        Ok(value.map(|raw| Argument::Text(raw.to_string_lossy().into_owned())))
+    }
+}
+
+/// A reader error as a usage error, with a hint in the command line's terms.
+fn usage_error(err: ArgumentError) -> CliError {
+    match err {
+        ArgumentError::BodyLacks { fields } => CliError::usage(format!("the body lacks {}", fields.join(", ")))
+            .hint(format!("add --field {}=... (or --data @file.json)", fields[0])),
+        ArgumentError::Missing { argument } => CliError::usage(format!("--{} is required", arg_id(&argument))),
+        other => CliError::usage(other.to_string()),
+    }
 }
 
 /// Builds the call from the parsed arguments.
-pub fn prepare(client: &crisp_api::Crisp, endpoint: &EndpointSpec, matches: &ArgMatches) -> Result<Prepared> {
+pub fn prepare(client: &crisp_api::Crisp, spec: &EndpointSpec, matches: &ArgMatches) -> Result<Prepared> {
+    let endpoint = spec.endpoint;
     let method: http::Method =
         endpoint.method.parse().map_err(|_| CliError::failure(format!("unknown method {}", endpoint.method)))?;
     let page = matches.try_get_one::<u32>("page").ok().flatten().copied().unwrap_or(1);
-    let page_text = page.to_string();
-    let mut values: Vec<String> = Vec::new();
-    for param in endpoint.path_params {
-        if param.name == "page_number" {
-            values.push(page_text.clone());
-        } else {
-            values.push(matches.get_one::<String>(param.name).cloned().unwrap_or_default());
-        }
-    }
-    let segments: Vec<Segment<'_>> = endpoint
-        .path_params
-        .iter()
-        .zip(&values)
-        .map(|(param, value)| if param.many { Segment::Many(value) } else { Segment::One(value) })
-        .collect();
-    let mut call = Call::<Value>::new(client, method.clone(), endpoint.route, &segments, endpoint.idempotent);
-    for param in endpoint.query {
-        match param.kind {
-            QueryKind::Flag => {
-                if let Some(on) = matches.get_one::<bool>(param.name) {
-                    call.query_flag(param.name, *on);
-                }
-            }
-            QueryKind::Integer | QueryKind::Timestamp => {
-                if let Some(n) = matches.get_one::<u64>(param.name) {
-                    call.query(param.name, n);
-                }
-            }
-            QueryKind::Json => {
-                if let Some(text) = matches.get_one::<String>(param.name) {
-                    let value: Value = serde_json::from_str(text)
-                        .map_err(|e| CliError::usage(format!("--{} is not valid JSON: {e}", arg_id(param.name))))?;
-                    call.query_json(param.name, &value);
-                }
-            }
-            QueryKind::Text => {
-                if let Some(text) = matches.get_one::<String>(param.name) {
-                    call.query(param.name, text);
-                }
-            }
-        }
-    }
-    let body = match endpoint.body {
-        BodyKind::None => None,
-        kind => {
-            let body = body_from(matches)?;
-            if let (BodyKind::Fields { required }, Some(Value::Object(map))) = (kind, &body) {
-                let missing: Vec<&str> = required.iter().copied().filter(|name| !map.contains_key(*name)).collect();
-                if !missing.is_empty() {
-                    return Err(CliError::usage(format!("the body lacks {}", missing.join(", ")))
-                        .hint(format!("add --field {}=...", missing[0])));
-                }
-            }
-            if let (BodyKind::Fields { required }, None) = (kind, &body)
-                && !required.is_empty()
-            {
-                return Err(CliError::usage(format!("this endpoint needs a body with {}", required.join(", ")))
-                    .hint(format!("--field {}=... or --data @file.json", required[0])));
-            }
-            match body {
-                Some(value) => {
-                    call.body_json(&value);
-                    Some(value)
-                }
-                None if kind == BodyKind::Empty || method != http::Method::GET => {
-                    call.body_empty();
-                    Some(Value::Object(Default::default()))
-                }
-                None => None,
-            }
-        }
-    };
+    let body = if endpoint.body == Body::None { None } else { body_from(matches)? };
+    let request = endpoint.request(&FlagArguments { matches, body }).map_err(usage_error)?;
+    let mut call = request.call(client);
     if matches.try_get_one::<bool>("idempotent").ok().flatten().copied().unwrap_or(false) {
         call.mark_idempotent();
     }
-    Ok(Prepared { call, method, body, page })
+    Ok(Prepared { call, method, body: request.body().cloned(), page })
 }
 
 /// Runs one endpoint command.
 pub async fn run(ctx: &crate::Context, service: &str, command: &str, matches: &ArgMatches) -> Result<()> {
-    let endpoint =
-        find(service, command).ok_or_else(|| CliError::usage(format!("unknown command {service} {command}")))?;
+    let spec = find(service, command).ok_or_else(|| CliError::usage(format!("unknown command {service} {command}")))?;
+    let endpoint = spec.endpoint;
     let resolved = ctx.resolve()?;
     let tier = resolved.tier.as_str();
     if !endpoint.tiers.is_empty() && !endpoint.tiers.contains(&tier) {
@@ -255,7 +239,7 @@ pub async fn run(ctx: &crate::Context, service: &str, command: &str, matches: &A
             endpoint.tiers.join(", ")
         );
     }
-    let prepared = prepare(&resolved.client, endpoint, matches)?;
+    let prepared = prepare(&resolved.client, spec, matches)?;
     if ctx.global.dry_run {
         return crate::dryrun::print(&resolved, &prepared);
     }
@@ -265,7 +249,7 @@ pub async fn run(ctx: &crate::Context, service: &str, command: &str, matches: &A
         let slurp = matches.get_flag("slurp") || ctx.global.output == crate::output::Format::Table;
         return walk_pages(prepared, slurp, &mut printer, ctx.global.verbose).await;
     }
-    if endpoint.response == ResponseKind::Exists {
+    if endpoint.response == Response::Exists {
         let exists = prepared.call.send_exists().await?;
         printer.document(&Value::Bool(exists))?;
         return printer.flush();

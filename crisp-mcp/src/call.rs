@@ -1,64 +1,88 @@
-//! Turns a tool call's arguments into a request through the client's pipeline (pacing, retries, typed
-//! errors), and its answer into the compact JSON the model reads.
+//! Turns a tool call's arguments into a request, through the catalog's argument reader
+//! (`crisp_api::catalog`) and the client's pipeline (pacing, retries, typed errors), and its answer into the
+//! compact JSON the model reads.
 
-use crisp_api::{Call, Crisp, Segment};
-use http::Method;
+use crisp_api::catalog::{Argument, ArgumentError, Arguments, Kind, Paging, Response};
+use crisp_api::{Call, Crisp};
 use serde_json::{Map, Value, json};
 
-use crate::catalog::{BodyKind, PathParam, QueryKind, ResponseKind, ToolDef};
+use crate::catalog::ToolDef;
 
 /// A call the model can fix: one sentence saying what is wrong.
 #[derive(Debug)]
-pub(crate) struct ArgumentError(pub(crate) String);
+pub(crate) struct ArgumentProblem(pub(crate) String);
 
-fn text_of(name: &str, value: &Value) -> Result<String, ArgumentError> {
-    match value {
-        Value::String(text) => Ok(text.clone()),
-        Value::Number(number) => Ok(number.to_string()),
-        other => Err(ArgumentError(format!("`{name}` must be a string, not {}", kind(other)))),
+/// A tool call's JSON arguments, as the catalog reader asks for them: the page of a paged route comes
+/// from `cursor`, and `website_id` from the server's options when the model leaves it out.
+struct ToolArguments<'a> {
+    args: &'a Map<String, Value>,
+    website_id: Option<&'a str>,
+}
+
+impl ToolArguments<'_> {
+    fn present(&self, name: &str) -> Option<&Value> {
+        self.args.get(name).filter(|v| !v.is_null())
     }
 }
 
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+impl Arguments for ToolArguments<'_> {
+    fn argument(&self, name: &str) -> Result<Option<Argument>, ArgumentError> {
+        match name {
+            "page_number" => page_of(self.present("cursor")).map(|page| Some(Argument::Text(page.to_string()))),
+            "website_id" => Ok(self
+                .present(name)
+                .cloned()
+                .or_else(|| self.website_id.map(|id| Value::String(id.to_owned())))
+                .map(Argument::Json)),
+            _ => Ok(self.present(name).cloned().map(Argument::Json)),
+        }
     }
 }
 
 /// Reads `page:N` (or a bare `N`).
 fn page_of(cursor: Option<&Value>) -> Result<u32, ArgumentError> {
+    let invalid = |found: String| ArgumentError::Invalid {
+        argument: "cursor".into(),
+        expected: "a next_cursor value like \"page:2\"",
+        found,
+    };
     let Some(cursor) = cursor else { return Ok(1) };
     let text = match cursor {
         Value::String(text) => text.strip_prefix("page:").unwrap_or(text).to_owned(),
         Value::Number(number) => number.to_string(),
-        other => return Err(ArgumentError(format!("`cursor` must be a string like \"page:2\", not {}", kind(other)))),
+        Value::Bool(_) => return Err(invalid("a boolean".into())),
+        Value::Array(_) => return Err(invalid("an array".into())),
+        Value::Object(_) => return Err(invalid("an object".into())),
+        Value::Null => return Ok(1),
     };
     match text.trim().parse::<u32>() {
         Ok(page) if page >= 1 => Ok(page),
-        _ => Err(ArgumentError(format!("`cursor` must be a next_cursor value like \"page:2\", not `{text}`"))),
+        _ => Err(invalid(format!("`{text}`"))),
     }
 }
 
-/// The names a tool accepts, for error messages.
+/// The names a tool accepts, for error messages: its schema's properties, in order.
 fn accepted(def: &ToolDef) -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = def
+    let endpoint = def.endpoint;
+    let mut names: Vec<&'static str> = endpoint
         .path_params
         .iter()
-        .map(|p| match p {
-            PathParam::One(name) | PathParam::Many(name) => name,
-            PathParam::Page => "cursor",
-        })
+        .map(|p| if p.kind == Kind::Page { "cursor" } else { p.name })
+        .chain(endpoint.query.iter().map(|q| q.name))
         .collect();
-    names.extend(def.query.iter().map(|q| q.name));
-    if !matches!(def.body, BodyKind::None | BodyKind::Empty) {
+    if def.input_schema.contains("\"body\":") {
         names.push("body");
     }
     names
+}
+
+/// The names the tool's published schema requires.
+fn required(def: &ToolDef) -> Vec<String> {
+    let schema: Value = serde_json::from_str(def.input_schema).unwrap_or_default();
+    schema["required"]
+        .as_array()
+        .map(|list| list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
 }
 
 /// Builds the request for `def` from `args`.
@@ -67,83 +91,37 @@ pub(crate) fn build(
     def: &ToolDef,
     args: &Map<String, Value>,
     website_id: Option<&str>,
-) -> Result<Call<Value>, ArgumentError> {
+) -> Result<Call<Value>, ArgumentProblem> {
     let accepted = accepted(def);
     if let Some(unknown) = args.keys().find(|key| !accepted.contains(&key.as_str())) {
-        return Err(ArgumentError(format!(
+        return Err(ArgumentProblem(format!(
             "`{}` takes no argument `{unknown}`; it takes: {}",
             def.name,
             if accepted.is_empty() { "none".to_owned() } else { accepted.join(", ") }
         )));
     }
-    let present = |name: &str| args.get(name).filter(|v| !v.is_null());
-    let mut segments = Vec::with_capacity(def.path_params.len());
-    for param in def.path_params {
-        let (name, many) = match param {
-            PathParam::One(name) => (*name, false),
-            PathParam::Many(name) => (*name, true),
-            PathParam::Page => {
-                segments.push((page_of(present("cursor"))?.to_string(), false));
-                continue;
-            }
-        };
-        let value = match (present(name), name) {
-            (Some(value), _) => text_of(name, value)?,
-            (None, "website_id") if website_id.is_some() => website_id.unwrap_or_default().to_owned(),
-            (None, _) => return Err(ArgumentError(format!("`{}` needs the argument `{name}`", def.name))),
-        };
-        if value.trim().is_empty() {
-            return Err(ArgumentError(format!("`{name}` is empty")));
-        }
-        segments.push((value, many));
-    }
-    let segments: Vec<Segment<'_>> =
-        segments.iter().map(|(v, many)| if *many { Segment::Many(v) } else { Segment::One(v) }).collect();
-    let method = Method::from_bytes(def.method.as_bytes()).unwrap_or(Method::GET);
-    let mut call = Call::<Value>::new(client, method, def.route, &segments, def.idempotent);
-    for param in def.query {
-        let Some(value) = present(param.name) else { continue };
-        match param.kind {
-            QueryKind::Text => call.query(param.name, text_of(param.name, value)?),
-            QueryKind::Integer => match value {
-                Value::Number(n) if n.is_i64() || n.is_u64() => call.query(param.name, n),
-                Value::String(s) if s.trim().parse::<i64>().is_ok() => call.query(param.name, s.trim()),
-                other => {
-                    return Err(ArgumentError(format!("`{}` must be an integer, not {}", param.name, kind(other))));
-                }
-            },
-            QueryKind::Flag => match value {
-                Value::Bool(flag) => call.query_flag(param.name, *flag),
-                Value::Number(n) if n.as_u64() == Some(0) || n.as_u64() == Some(1) => {
-                    call.query_flag(param.name, n.as_u64() == Some(1));
-                }
-                other => {
-                    return Err(ArgumentError(format!("`{}` must be true or false, not {}", param.name, kind(other))));
-                }
-            },
-            QueryKind::Json => call.query_json(param.name, value),
+    let arguments = ToolArguments { args, website_id };
+    let needs = |name: &str| ArgumentProblem(format!("`{}` needs the argument `{name}`", def.name));
+    for name in required(def) {
+        if arguments.argument(&name).map_err(|e| ArgumentProblem(e.to_string()))?.is_none() {
+            return Err(needs(&name));
         }
     }
-    match (def.body, present("body")) {
-        (BodyKind::None, _) => {}
-        (BodyKind::Empty, _) | (BodyKind::Object { required: false }, None) => call.body_empty(),
-        (BodyKind::Object { .. }, Some(body @ Value::Object(_))) => call.body_json(body),
-        (BodyKind::Object { .. }, Some(other)) => {
-            return Err(ArgumentError(format!("`body` must be a JSON object, not {}", kind(other))));
-        }
-        (BodyKind::Object { required: true }, None) => {
-            return Err(ArgumentError(format!("`{}` needs the argument `body` (a JSON object)", def.name)));
-        }
-    }
-    Ok(call)
+    let request = def.endpoint.request(&arguments).map_err(|err| match err {
+        ArgumentError::Missing { argument } => needs(&argument),
+        other => ArgumentProblem(other.to_string()),
+    })?;
+    Ok(request.call(client))
 }
 
 /// Sends the call and shapes the answer: `{"exists": ..}` for HEAD, `{"items": [..], "next_cursor": ..}` for
 /// lists, the data itself otherwise.
 pub(crate) async fn run(def: &ToolDef, call: Call<Value>) -> crisp_api::Result<Value> {
-    match def.response {
-        ResponseKind::Exists => Ok(json!({"exists": call.send_exists().await?})),
-        ResponseKind::List => {
+    let endpoint = def.endpoint;
+    let paged = endpoint.paging == Paging::Page;
+    match endpoint.response {
+        Response::Exists => Ok(json!({"exists": call.send_exists().await?})),
+        Response::Data(kind) if paged || matches!(kind, Kind::List(_)) => {
             let page = call.page_number();
             let data = call.send().await?;
             let items = match data {
@@ -154,14 +132,14 @@ pub(crate) async fn run(def: &ToolDef, call: Call<Value>) -> crisp_api::Result<V
                 other => return Ok(other),
             };
             let mut out = Map::new();
-            let more = def.paged() && !items.is_empty();
+            let more = paged && !items.is_empty();
             out.insert("items".into(), Value::Array(items));
             if more {
                 out.insert("next_cursor".into(), json!(format!("page:{}", page.saturating_add(1))));
             }
             Ok(Value::Object(out))
         }
-        ResponseKind::Value => call.send().await,
+        Response::Data(_) => call.send().await,
     }
 }
 
@@ -174,7 +152,7 @@ mod tests {
         assert_eq!(page_of(None).unwrap(), 1);
         assert_eq!(page_of(Some(&json!("page:3"))).unwrap(), 3);
         assert_eq!(page_of(Some(&json!(2))).unwrap(), 2);
-        assert!(page_of(Some(&json!("page:0"))).unwrap_err().0.contains("page:2"));
+        assert!(page_of(Some(&json!("page:0"))).unwrap_err().to_string().contains("page:2"));
         assert!(page_of(Some(&json!("next"))).is_err());
         assert!(page_of(Some(&json!(true))).is_err());
     }

@@ -85,15 +85,15 @@ fn tool_of(def: &'static ToolDef, website_id: Option<&str>) -> Tool {
             property["description"] = format!("defaults to {website_id}").into();
         }
     }
-    let annotations = ToolAnnotations::with_title(def.title)
+    let annotations = ToolAnnotations::with_title(def.title())
         .read_only(def.access == Access::Read)
         .destructive(def.access == Access::Destructive)
-        .idempotent(def.idempotent)
+        .idempotent(def.idempotent())
         .open_world(false);
     let mut meta = JsonObject::new();
     meta.insert(TOOLSET_META.into(), def.toolset.into());
     Tool::new(def.name, def.description, Arc::new(schema))
-        .with_title(def.title)
+        .with_title(def.title())
         .with_annotations(annotations)
         .with_meta(MetaObject(meta))
 }

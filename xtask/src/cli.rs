@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use crate::model::{BodyShape, Kind};
 use crate::{Endpoint, Param, Spec};
 
 const HEADER: &str =
@@ -29,41 +30,39 @@ fn kebab(name: &str) -> String {
     name.replace('_', "-")
 }
 
-/// The enum values a parameter accepts, when its type is an enum model.
-fn values(spec: &Spec, ty: &str) -> String {
-    match spec.types.get(ty) {
-        Some(def) if def.kind == "enum" => {
-            let list: Vec<String> = def.values.iter().map(|v| format!("{v:?}")).collect();
-            format!("&[{}]", list.join(", "))
-        }
-        _ => "&[]".into(),
-    }
-}
-
-fn query_kind(ty: &str) -> &'static str {
-    match ty {
-        "flag" => "QueryKind::Flag",
-        "integer" => "QueryKind::Integer",
-        "timestamp" => "QueryKind::Timestamp",
-        "json" => "QueryKind::Json",
-        _ => "QueryKind::Text",
+/// How a kind reads in help text.
+fn kind_hint(kind: &Kind) -> String {
+    match kind {
+        Kind::Text => "string".into(),
+        Kind::Integer => "integer".into(),
+        Kind::Timestamp => "epoch milliseconds".into(),
+        Kind::Number => "number".into(),
+        Kind::Boolean => "boolean".into(),
+        Kind::Flag => "0 or 1".into(),
+        Kind::Json => "JSON".into(),
+        Kind::Map => "object".into(),
+        Kind::TreePath => "tree path".into(),
+        Kind::Page => "page number".into(),
+        Kind::List(item) => format!("[{}]", kind_hint(item)),
+        Kind::Id { name } | Kind::Enum { name, .. } | Kind::Model { name } | Kind::Alias { name, .. } => name.clone(),
     }
 }
 
 /// What `--data`/`--field` should hold, for the help text.
 fn body_hint(spec: &Spec, endpoint: &Endpoint) -> String {
-    let Some(body) = &endpoint.body else { return String::new() };
-    let field =
-        |param: &Param| format!("{}: {}{}", param.name, param.ty, if param.required { " (required)" } else { "" });
-    match body.kind.as_str() {
-        "empty" => "none (an empty object is sent)".into(),
-        "map" => "any JSON object".into(),
-        "fields" => body.fields.iter().map(field).collect::<Vec<_>>().join(", "),
-        _ => {
-            let name = body.ty.clone().unwrap_or_default();
-            match spec.types.get(&name) {
-                Some(def) if def.kind == "object" && !def.fields.is_empty() => {
-                    let names: Vec<&str> = def.fields.iter().map(|f| f.name.as_str()).collect();
+    let field = |param: &Param| {
+        format!("{}: {}{}", param.name, kind_hint(&param.kind), if param.required { " (required)" } else { "" })
+    };
+    match endpoint.body_shape() {
+        BodyShape::None => String::new(),
+        BodyShape::Empty => "none (an empty object is sent)".into(),
+        BodyShape::Map => "any JSON object".into(),
+        BodyShape::Fields => endpoint.body.iter().flat_map(|b| &b.fields).map(field).collect::<Vec<_>>().join(", "),
+        BodyShape::Model(kind) => {
+            let name = kind_hint(kind);
+            match kind.unaliased() {
+                Kind::Model { name: model } if !spec.types[model].fields.is_empty() => {
+                    let names: Vec<&str> = spec.types[model].fields.iter().map(|f| f.name.as_str()).collect();
                     format!("{name} {{{}}}", names.join(", "))
                 }
                 _ => name,
@@ -72,79 +71,29 @@ fn body_hint(spec: &Spec, endpoint: &Endpoint) -> String {
     }
 }
 
+/// One endpoint's entry of the command line's table.
+pub fn endpoint_entry(spec: &Spec, endpoint: &Endpoint) -> String {
+    format!(
+        "EndpointSpec {{ endpoint: &catalog::{}::{}, command: {:?}, body_hint: {:?} }}",
+        endpoint.service,
+        crate::catalog::static_name(endpoint),
+        kebab(&endpoint.name),
+        body_hint(spec, endpoint),
+    )
+}
+
 fn endpoints(spec: &Spec) -> String {
     let mut out = String::from(HEADER);
     out.push_str(
-        "//! One entry per endpoint of `spec/endpoints.json`, in spec order.\n\n\
-         use crate::spec::{BodyKind, EndpointSpec, PathParam, QueryKind, QueryParam, ResponseKind};\n\n\
+        "//! One entry per endpoint of `spec/endpoints.json`, in spec order: the catalog entry and what\n\
+         //! only the command line needs.\n\n\
+         use crisp_api::catalog;\n\n\
+         use crate::spec::EndpointSpec;\n\n\
          /// Every endpoint, as the command line exposes it.\n\
          pub static ENDPOINTS: &[EndpointSpec] = &[\n",
     );
     for endpoint in &spec.endpoints {
-        let summary = endpoint.summary.clone().unwrap_or_default();
-        let path_params: Vec<String> = endpoint
-            .path_params
-            .iter()
-            .map(|p| {
-                format!(
-                    "PathParam {{ name: {:?}, ty: {:?}, many: {}, values: {} }}",
-                    p.name,
-                    p.ty,
-                    p.ty == "tree_path",
-                    values(spec, &p.ty)
-                )
-            })
-            .collect();
-        let query: Vec<String> = endpoint
-            .query
-            .iter()
-            .map(|q| {
-                format!("QueryParam {{ name: {:?}, kind: {}, required: {} }}", q.name, query_kind(&q.ty), q.required)
-            })
-            .collect();
-        let body = match endpoint.body.as_ref().map(|b| b.kind.as_str()) {
-            None => "BodyKind::None".to_owned(),
-            Some("empty") => "BodyKind::Empty".to_owned(),
-            Some("fields") => {
-                let required: Vec<String> = endpoint
-                    .body
-                    .iter()
-                    .flat_map(|b| b.fields.iter())
-                    .filter(|f| f.required)
-                    .map(|f| format!("{:?}", f.name))
-                    .collect();
-                format!("BodyKind::Fields {{ required: &[{}] }}", required.join(", "))
-            }
-            Some(_) => "BodyKind::Object".to_owned(),
-        };
-        let response = match endpoint.response.as_str() {
-            "exists" => "ResponseKind::Exists",
-            r if r.starts_with('[') => "ResponseKind::List",
-            _ => "ResponseKind::Other",
-        };
-        let tiers: Vec<String> = endpoint.tiers.iter().map(|t| format!("{t:?}")).collect();
-        let _ = writeln!(
-            out,
-            "    EndpointSpec {{ service: {:?}, command: {:?}, label: {:?}, summary: {:?}, group: {:?}, \
-             reference: {:?}, method: {:?}, route: {:?}, path_params: &[{}], query: &[{}], body: {}, \
-             body_hint: {:?}, response: {}, idempotent: {}, paged: {}, tiers: &[{}] }},",
-            endpoint.service,
-            kebab(&endpoint.name),
-            endpoint.label,
-            summary,
-            endpoint.group,
-            format!("{}#{}", spec.reference, endpoint.anchor),
-            endpoint.method,
-            endpoint.path,
-            path_params.join(", "),
-            query.join(", "),
-            body,
-            body_hint(spec, endpoint),
-            response,
-            endpoint.idempotent,
-            endpoint.paged,
-            tiers.join(", "),
-        );
+        let _ = writeln!(out, "    {},", endpoint_entry(spec, endpoint));
     }
     out.push_str("];\n");
     out

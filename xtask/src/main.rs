@@ -1,17 +1,30 @@
 //! `cargo xtask codegen [--check]`: regenerates everything derived from
-//! `spec/` — the client's endpoint builders and models, the mock's route
-//! table, the endpoint-coverage test calls and the endpoint table in the docs.
+//! `spec/` — the client's endpoint builders and models, the runtime endpoint
+//! catalog, the mock's route table, the CLI's and the MCP server's tables,
+//! the endpoint-coverage test calls and the endpoint table in the docs.
 //! With `--check` it writes nothing and fails when a generated file is stale.
+//!
+//! The spec is read once: `load` resolves every type expression into a
+//! [`model::Kind`] and checks what the method and the route decide
+//! (`idempotent`, `paged`); each backend renders from the kinds.
+//! `cargo test -p xtask` compares what the backends render for a few
+//! endpoints with `xtask/tests/golden/` (`UPDATE_GOLDEN=1` rewrites them).
 
+mod catalog;
 mod cli;
 mod mcp;
+mod model;
 mod rust;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use serde::Deserialize;
+
+use crate::model::{BodyShape, Kind, Response};
 
 #[derive(Deserialize)]
 struct EndpointFile {
@@ -35,12 +48,24 @@ struct Endpoint {
     query: Vec<Param>,
     body: Option<Body>,
     response: String,
+    /// `response`, resolved.
+    #[serde(skip)]
+    response_kind: Response,
+    /// Derived from the method; `load` refuses a spec that says otherwise.
     idempotent: bool,
+    /// Derived from the route (`{page_number}`); `load` refuses a spec that says otherwise.
     paged: bool,
     /// A list paged by a timestamp cursor instead of a page number.
     #[serde(default)]
     cursor: Option<Cursor>,
     tiers: Vec<String>,
+}
+
+impl Endpoint {
+    /// What the body is (`BodyShape::None` without one).
+    fn body_shape(&self) -> &BodyShape {
+        self.body.as_ref().map_or(&BodyShape::None, |body| &body.shape)
+    }
 }
 
 /// The query parameter that asks for older items, and the item field whose
@@ -56,6 +81,9 @@ struct Param {
     name: String,
     #[serde(rename = "type")]
     ty: String,
+    /// `ty`, resolved by `load`.
+    #[serde(skip)]
+    kind: Kind,
     #[serde(default)]
     required: bool,
     /// `null` has a meaning on the wire (e.g. "back to the default").
@@ -70,6 +98,9 @@ struct Body {
     kind: String,
     #[serde(rename = "type")]
     ty: Option<String>,
+    /// `kind` and `ty`, resolved by `load`.
+    #[serde(skip)]
+    shape: BodyShape,
     #[serde(default)]
     fields: Vec<Param>,
 }
@@ -96,6 +127,9 @@ struct Field {
     name: String,
     #[serde(rename = "type")]
     ty: String,
+    /// `ty`, resolved by `load`.
+    #[serde(skip)]
+    kind: Kind,
     #[serde(default)]
     aliases: Vec<String>,
     #[serde(default)]
@@ -187,8 +221,10 @@ fn load(root: &Path) -> Result<Spec, String> {
     let read = |name: &str| std::fs::read_to_string(root.join("spec").join(name)).map_err(|e| format!("{name}: {e}"));
     let file: EndpointFile =
         serde_json::from_str(&read("endpoints.json")?).map_err(|e| format!("endpoints.json: {e}"))?;
-    let types: BTreeMap<String, TypeDef> =
+    let mut types: BTreeMap<String, TypeDef> =
         serde_json::from_str(&read("types.json")?).map_err(|e| format!("types.json: {e}"))?;
+    let mut file = file;
+    resolve(&mut file.endpoints, &mut types)?;
     let mut seen = BTreeSet::new();
     for endpoint in &file.endpoints {
         if !seen.insert((endpoint.service.clone(), endpoint.name.clone())) {
@@ -199,6 +235,9 @@ fn load(root: &Path) -> Result<Spec, String> {
         }
     }
     let events: EventFile = serde_json::from_str(&read("events.json")?).map_err(|e| format!("events.json: {e}"))?;
+    for ty in events.events.iter().map(|e| &e.payload).chain(events.message_content.iter().map(|m| &m.content)) {
+        Kind::resolve(&types, ty).map_err(|e| format!("events.json: {e}"))?;
+    }
     let mut names = BTreeSet::new();
     for event in &events.events {
         if !names.insert(rust::pascal(&event.name)) {
@@ -212,6 +251,63 @@ fn load(root: &Path) -> Result<Spec, String> {
         events: events.events,
         message_content: events.message_content,
     })
+}
+
+/// Resolves every type expression of the spec into its [`Kind`], and checks
+/// what the spec states but the method and the route decide (`idempotent`,
+/// `paged`): a mismatch is an error, not a choice.
+fn resolve(endpoints: &mut [Endpoint], types: &mut BTreeMap<String, TypeDef>) -> Result<(), String> {
+    let snapshot = types.clone();
+    for (name, def) in types.iter_mut() {
+        for field in &mut def.fields {
+            field.kind =
+                Kind::resolve(&snapshot, &field.ty).map_err(|e| format!("model `{name}`.{}: {e}", field.name))?;
+        }
+    }
+    for endpoint in endpoints {
+        let at = |what: &str, e: String| format!("endpoint `{}.{}` {what}: {e}", endpoint.service, endpoint.name);
+        let idempotent = model::idempotent_method(&endpoint.method).map_err(|e| at("method", e))?;
+        if endpoint.idempotent != idempotent {
+            return Err(at(
+                "idempotent",
+                format!("is {}, but {} means {idempotent}", endpoint.idempotent, endpoint.method),
+            ));
+        }
+        let paged = model::paged_route(&endpoint.path);
+        if endpoint.paged != paged {
+            return Err(at("paged", format!("is {}, but the route `{}` means {paged}", endpoint.paged, endpoint.path)));
+        }
+        endpoint.response_kind = Response::resolve(&snapshot, &endpoint.response).map_err(|e| at("response", e))?;
+        for param in &mut endpoint.path_params {
+            param.kind = match (param.name.as_str(), param.ty.as_str()) {
+                ("page_number", "integer") if paged => Kind::Page,
+                (_, ty) => Kind::resolve(&snapshot, ty)
+                    .map_err(|e| format!("endpoint `{}` path {}: {e}", endpoint.name, param.name))?,
+            };
+        }
+        let placeholders = endpoint.path.matches('{').count();
+        if placeholders != endpoint.path_params.len()
+            || endpoint.path_params.iter().any(|p| !endpoint.path.contains(&format!("{{{}}}", p.name)))
+        {
+            return Err(format!(
+                "endpoint `{}`: the path parameters do not match the route's placeholders",
+                endpoint.name
+            ));
+        }
+        for param in &mut endpoint.query {
+            param.kind = Kind::resolve(&snapshot, &param.ty)
+                .map_err(|e| format!("endpoint `{}` query {}: {e}", endpoint.name, param.name))?;
+        }
+        if let Some(body) = &mut endpoint.body {
+            body.shape = BodyShape::resolve(&snapshot, &body.kind, body.ty.as_deref())
+                .map_err(|e| format!("endpoint `{}` body: {e}", endpoint.name))?;
+            for field in &mut body.fields {
+                field.kind = Kind::resolve(&snapshot, &field.ty)
+                    .map_err(|e| format!("endpoint `{}` body {}: {e}", endpoint.name, field.name))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The events and models the simulator builds `POST /mock/trigger` payloads
@@ -280,6 +376,7 @@ fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
     files.push((PathBuf::from("crisp-api/tests/generated/event_samples.rs"), rust::event_samples(spec)));
     files.push((PathBuf::from("crisp-api/tests/generated/model_samples.rs"), rust::model_samples(spec)));
     files.push((PathBuf::from("docs/endpoints.md"), rust::endpoint_table(spec)));
+    files.extend(catalog::files(spec));
     files.extend(mcp::generate(spec));
     files
 }

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use crate::model::{BodyShape, Kind, Response};
 use crate::{Endpoint, Param, Spec, TypeDef};
 
 /// Nesting depth at which body schemas stop describing fields and only say "object": deeper levels cost
@@ -118,41 +119,37 @@ struct Schemas<'a> {
 }
 
 impl Schemas<'_> {
-    fn resolve<'b>(&'b self, name: &str) -> Option<&'b TypeDef> {
-        let mut def = self.types.get(name)?;
-        let mut hops = 0;
-        while def.kind == "alias" && hops < 8 {
-            def = self.types.get(def.target.as_deref()?)?;
-            hops += 1;
-        }
-        Some(def)
-    }
-
-    /// The JSON schema of a type expression of the spec.
-    fn of(&self, ty: &str, depth: usize) -> Value {
-        match ty {
-            "string" => json!({"type": "string"}),
-            "boolean" => json!({"type": "boolean"}),
-            "number" => json!({"type": "number"}),
-            "integer" => json!({"type": "integer"}),
-            "timestamp" => json!({"type": "integer", "description": "epoch milliseconds"}),
-            "flag" => json!({"type": "integer", "enum": [0, 1]}),
-            "map" => json!({"type": "object"}),
-            "json" => json!({}),
-            list if list.starts_with('[') && list.ends_with(']') => {
-                json!({"type": "array", "items": self.of(&list[1..list.len() - 1], depth + 1)})
-            }
-            model => match self.resolve(model) {
-                Some(def) if def.kind == "enum" => json!({"type": "string", "enum": def.values}),
-                Some(def) if def.kind == "object" && depth < MAX_SCHEMA_DEPTH && !def.fields.is_empty() => {
+    /// The JSON schema of a value of this kind: what the argument reader
+    /// (`crisp_api::catalog`) accepts for it.
+    fn of(&self, kind: &Kind, depth: usize) -> Value {
+        match kind {
+            Kind::Text => json!({"type": "string"}),
+            Kind::Boolean => json!({"type": "boolean"}),
+            Kind::Number => json!({"type": "number"}),
+            Kind::Integer => json!({"type": "integer"}),
+            Kind::Timestamp => json!({"type": "integer", "minimum": 0, "description": "epoch milliseconds"}),
+            Kind::Flag => json!({"type": "integer", "enum": [0, 1]}),
+            Kind::Map => json!({"type": "object"}),
+            Kind::Json => json!({}),
+            // An identifier is text on the wire, whatever its Rust newtype.
+            Kind::Id { .. } => json!({"type": "string", "minLength": 1}),
+            Kind::Enum { values, .. } => json!({"type": "string", "enum": values}),
+            Kind::TreePath => json!({"type": "string", "description": "a path in the helpdesk tree; may contain /"}),
+            Kind::Page => json!({"type": "integer", "minimum": 1}),
+            Kind::List(item) => json!({"type": "array", "items": self.of(item, depth + 1)}),
+            Kind::Alias { target, .. } => self.of(target, depth),
+            Kind::Model { name } => {
+                let fields = &self.types[name].fields;
+                if depth < MAX_SCHEMA_DEPTH && !fields.is_empty() {
                     let mut properties = Map::new();
-                    for field in &def.fields {
-                        properties.insert(field.name.clone(), self.of(&field.ty, depth + 1));
+                    for field in fields {
+                        properties.insert(field.name.clone(), self.of(&field.kind, depth + 1));
                     }
                     json!({"type": "object", "properties": properties})
+                } else {
+                    json!({"type": "object"})
                 }
-                _ => json!({"type": "object"}),
-            },
+            }
         }
     }
 
@@ -160,7 +157,12 @@ impl Schemas<'_> {
         let mut properties = Map::new();
         let mut required = Vec::new();
         for field in fields {
-            properties.insert(field.name.clone(), self.of(&field.ty, depth + 1));
+            let mut schema = self.of(&field.kind, depth + 1);
+            if field.nullable {
+                // `null` has a meaning here ("back to the default").
+                schema = json!({"anyOf": [schema, {"type": "null"}]});
+            }
+            properties.insert(field.name.clone(), schema);
             if field.required {
                 required.push(field.name.clone());
             }
@@ -173,22 +175,22 @@ impl Schemas<'_> {
     }
 
     /// Field names of a returned model, for the description.
-    fn field_names(&self, model: &str) -> Vec<String> {
-        match self.resolve(model) {
-            Some(def) if def.kind == "object" => def.fields.iter().map(|f| f.name.clone()).collect(),
+    fn field_names(&self, kind: &Kind) -> Vec<String> {
+        match kind.unaliased() {
+            Kind::Model { name } => self.types[name].fields.iter().map(|f| f.name.clone()).collect(),
             _ => Vec::new(),
         }
     }
 }
 
-/// How a tool sends its body, as the runtime sees it.
-fn body_kind(endpoint: &Endpoint) -> (&'static str, bool) {
-    match &endpoint.body {
-        None => ("None", false),
-        Some(body) if body.kind == "empty" => ("Empty", false),
-        Some(body) if body.kind == "type" => ("Object", true),
-        Some(body) if body.kind == "fields" => ("Object", body.fields.iter().any(|f| f.required)),
-        Some(_) => ("Object", false),
+/// How a tool sends its body, as the runtime sees it: whether it takes a `body` argument, and whether it
+/// must be given.
+fn body_argument(endpoint: &Endpoint) -> Option<bool> {
+    match endpoint.body_shape() {
+        BodyShape::None | BodyShape::Empty => None,
+        BodyShape::Model(_) => Some(true),
+        BodyShape::Fields => Some(endpoint.body.iter().flat_map(|b| &b.fields).any(|f| f.required)),
+        BodyShape::Map => Some(false),
     }
 }
 
@@ -196,25 +198,21 @@ fn input_schema(schemas: &Schemas<'_>, endpoint: &Endpoint) -> Value {
     let mut properties = Map::new();
     let mut required = Vec::new();
     for param in &endpoint.path_params {
-        if param.name == "page_number" && endpoint.paged {
+        if param.kind == Kind::Page {
             properties.insert(
                 "cursor".into(),
-                json!({"type": "string", "description": "next_cursor of the previous page; omit for the first page"}),
+                json!({"type": "string", "pattern": "^(page:)?[1-9][0-9]*$", "description": "next_cursor of the previous page; omit for the first page"}),
             );
             continue;
         }
-        let schema = match param.ty.as_str() {
-            "tree_path" => json!({"type": "string", "description": "a path in the helpdesk tree; may contain /"}),
-            "integer" => json!({"type": ["integer", "string"]}),
-            other => schemas.of(other, 1),
-        };
-        properties.insert(param.name.clone(), schema);
+        properties.insert(param.name.clone(), schemas.of(&param.kind, 1));
         required.push(param.name.clone());
     }
     for param in &endpoint.query {
-        let schema = match param.ty.as_str() {
-            "flag" => json!({"type": "boolean"}),
-            "json" => json!({"description": "JSON, sent JSON-encoded"}),
+        let schema = match &param.kind {
+            // A flag argument is a boolean; the reader sends it as `1`/`0`.
+            Kind::Flag => json!({"type": "boolean"}),
+            Kind::Json => json!({"description": "JSON, sent JSON-encoded"}),
             other => schemas.of(other, 1),
         };
         properties.insert(param.name.clone(), schema);
@@ -222,19 +220,20 @@ fn input_schema(schemas: &Schemas<'_>, endpoint: &Endpoint) -> Value {
             required.push(param.name.clone());
         }
     }
-    if let Some(body) = &endpoint.body {
-        let schema = match body.kind.as_str() {
-            "type" => body.ty.as_deref().map(|ty| schemas.of(ty, 0)),
-            "fields" => Some(schemas.fields_object(&body.fields, 0)),
-            "map" => Some(json!({"type": "object"})),
-            _ => None,
-        };
-        if let Some(mut schema) = schema {
-            schema["description"] = json!("the JSON body of the request");
-            properties.insert("body".into(), schema);
-            if body_kind(endpoint).1 {
-                required.push("body".into());
-            }
+    let schema = match endpoint.body_shape() {
+        BodyShape::Model(kind) => Some(schemas.of(kind, 0)),
+        BodyShape::Fields => Some(
+            schemas
+                .fields_object(endpoint.body.iter().flat_map(|b| &b.fields).cloned().collect::<Vec<_>>().as_slice(), 0),
+        ),
+        BodyShape::Map => Some(json!({"type": "object"})),
+        BodyShape::None | BodyShape::Empty => None,
+    };
+    if let Some(mut schema) = schema {
+        schema["description"] = json!("the JSON body of the request");
+        properties.insert("body".into(), schema);
+        if body_argument(endpoint) == Some(true) {
+            required.push("body".into());
         }
     }
     let mut schema = json!({"type": "object", "properties": properties, "additionalProperties": false});
@@ -245,8 +244,8 @@ fn input_schema(schemas: &Schemas<'_>, endpoint: &Endpoint) -> Value {
 }
 
 fn returns(schemas: &Schemas<'_>, endpoint: &Endpoint) -> String {
-    let fields = |model: &str| {
-        let names = schemas.field_names(model);
+    let fields = |kind: &Kind| {
+        let names = schemas.field_names(kind);
         if names.is_empty() {
             String::new()
         } else {
@@ -254,20 +253,32 @@ fn returns(schemas: &Schemas<'_>, endpoint: &Endpoint) -> String {
             format!(" ({}{more})", names.into_iter().take(RETURNED_FIELDS).collect::<Vec<_>>().join(", "))
         }
     };
+    // The spec's own spelling of the type, for the model to read.
     let response = endpoint.response.as_str();
-    match response {
-        "exists" => "Returns {\"exists\": true|false}.".into(),
-        "json" if endpoint.paged => {
+    let Response::Data(kind) = &endpoint.response_kind else {
+        return "Returns {\"exists\": true|false}.".into();
+    };
+    match kind {
+        Kind::Json if endpoint.paged => {
             "Returns {\"items\": [...], \"next_cursor\": \"page:N\" while more may follow}.".into()
         }
-        "json" => "Returns Crisp's answer as compact JSON.".into(),
-        list if list.starts_with('[') => {
-            let item = &list[1..list.len() - 1];
+        Kind::Json => "Returns Crisp's answer as compact JSON.".into(),
+        Kind::List(item) => {
+            let item_name = response.trim_start_matches('[').trim_end_matches(']');
             let cursor = if endpoint.paged { ", \"next_cursor\": \"page:N\" while more may follow" } else { "" };
-            format!("Returns {{\"items\": [{item}{}]{cursor}}}.", fields(item))
+            format!("Returns {{\"items\": [{item_name}{}]{cursor}}}.", fields(item))
         }
-        "string" | "number" | "integer" | "boolean" | "timestamp" => format!("Returns a {response}."),
-        model => format!("Returns a {model}{}.", fields(model)),
+        Kind::Text | Kind::Number | Kind::Integer | Kind::Boolean | Kind::Timestamp => {
+            format!("Returns a {response}.")
+        }
+        Kind::Id { .. }
+        | Kind::Enum { .. }
+        | Kind::Model { .. }
+        | Kind::Alias { .. }
+        | Kind::Map
+        | Kind::Flag
+        | Kind::TreePath
+        | Kind::Page => format!("Returns a {response}{}.", fields(kind)),
     }
 }
 
@@ -295,6 +306,27 @@ fn description(file: &McpFile, endpoint: &Endpoint, name: &str, access: Access, 
     text
 }
 
+/// One endpoint's tool as the golden tests show it: its name, access, description and pretty input schema.
+#[cfg(test)]
+pub(crate) fn tool_summary(spec: &Spec, endpoint: &Endpoint) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace");
+    let file = load(root).unwrap_or_else(|err| panic!("spec error: {err}"));
+    let schemas = Schemas { types: &spec.types };
+    let name = tool_name(endpoint);
+    let access = access(&file, endpoint, &name);
+    let schema = serde_json::to_string_pretty(&input_schema(&schemas, endpoint)).expect("schema serializes");
+    format!(
+        "tool: {name}\ntoolset: {}\naccess: {}\ndescription: {}\ninput schema:\n{schema}\n",
+        toolset(&file, endpoint),
+        match access {
+            Access::Read => "read",
+            Access::Write => "write",
+            Access::Destructive => "destructive",
+        },
+        description(&file, endpoint, &name, access, &schemas)
+    )
+}
+
 struct ToolRow {
     name: String,
     toolset: String,
@@ -316,7 +348,8 @@ pub(crate) fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
     let mut seen = BTreeSet::new();
     let mut out = String::from(
         "// @generated by `cargo xtask codegen` from spec/endpoints.json, spec/types.json and spec/mcp.json. Do not edit.\n\n\
-         use crate::catalog::{Access, BodyKind, PathParam, QueryKind, QueryParam, ResponseKind, ToolDef};\n\n\
+         use crisp_api::catalog;\n\n\
+         use crate::catalog::{Access, ToolDef};\n\n\
          /// Every tool, in spec order.\n\
          pub(crate) static TOOLS: &[ToolDef] = &[\n",
     );
@@ -334,39 +367,6 @@ pub(crate) fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
         let access = access(&file, endpoint, &name);
         let default = file.default.tools.contains(&name)
             || (access == Access::Read && file.default.read_toolsets.contains(&toolset));
-        let path_params: Vec<String> = endpoint
-            .path_params
-            .iter()
-            .map(|p| match p.ty.as_str() {
-                _ if p.name == "page_number" && endpoint.paged => "PathParam::Page".to_owned(),
-                "tree_path" => format!("PathParam::Many({:?})", p.name),
-                _ => format!("PathParam::One({:?})", p.name),
-            })
-            .collect();
-        let query: Vec<String> = endpoint
-            .query
-            .iter()
-            .map(|q| {
-                let kind = match q.ty.as_str() {
-                    "flag" => "Flag",
-                    "json" => "Json",
-                    "integer" | "timestamp" => "Integer",
-                    _ => "Text",
-                };
-                format!("QueryParam {{ name: {:?}, kind: QueryKind::{kind} }}", q.name)
-            })
-            .collect();
-        let (body, body_required) = body_kind(endpoint);
-        let body = if body == "Object" {
-            format!("BodyKind::Object {{ required: {body_required} }}")
-        } else {
-            format!("BodyKind::{body}")
-        };
-        let response = match endpoint.response.as_str() {
-            "exists" => "Exists",
-            r if r.starts_with('[') || endpoint.paged => "List",
-            _ => "Value",
-        };
         let access_variant = match access {
             Access::Read => "Read",
             Access::Write => "Write",
@@ -376,16 +376,11 @@ pub(crate) fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
         let description = description(&file, endpoint, &name, access, &schemas);
         let _ = writeln!(
             out,
-            "ToolDef {{ name: {name:?}, title: {title:?}, toolset: {toolset:?}, method: {method:?}, route: {route:?}, \
-             path_params: &[{path}], query: &[{query}], body: {body}, response: ResponseKind::{response}, \
-             access: Access::{access_variant}, idempotent: {idempotent}, default: {default}, \
+            "ToolDef {{ name: {name:?}, endpoint: &catalog::{service}::{endpoint_static}, toolset: {toolset:?}, \
+             access: Access::{access_variant}, default: {default}, \
              description: {description:?}, input_schema: {schema:?} }},",
-            title = endpoint.label,
-            method = endpoint.method,
-            route = endpoint.path,
-            path = path_params.join(", "),
-            query = query.join(", "),
-            idempotent = endpoint.idempotent,
+            service = endpoint.service,
+            endpoint_static = crate::catalog::static_name(endpoint),
         );
         rows.push(ToolRow { name, toolset, access, default, label: endpoint.label.clone() });
     }

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use crate::model::{BodyShape, Kind, Response};
 use crate::{Endpoint, Param, SERVICES, Spec, TypeDef};
 
 const HEADER: &str =
@@ -69,24 +70,29 @@ fn is_list(ty: &str) -> Option<&str> {
     ty.strip_prefix('[').and_then(|t| t.strip_suffix(']'))
 }
 
-/// The Rust type of a spec type, with models named through `prefix`.
-fn rust_type(ty: &str, prefix: &str) -> String {
-    if let Some(inner) = is_list(ty) {
-        return format!("Vec<{}>", rust_type(inner, prefix));
-    }
-    match ty {
-        "string" => "String".into(),
-        "boolean" => "bool".into(),
-        "number" => "f64".into(),
-        "integer" => "i64".into(),
-        "timestamp" => "u64".into(),
+/// The Rust type of a kind, with models named through `prefix`.
+fn rust_type(kind: &Kind, prefix: &str) -> String {
+    match kind {
+        Kind::Text | Kind::TreePath => "String".into(),
+        Kind::Boolean => "bool".into(),
+        Kind::Number => "f64".into(),
         // A 0/1 flag in a model: read leniently, like any integer.
-        "flag" => "i64".into(),
-        "json" => "serde_json::Value".into(),
-        "map" => "serde_json::Map<String, serde_json::Value>".into(),
-        "exists" => "bool".into(),
-        name => format!("{prefix}{name}"),
+        Kind::Integer | Kind::Flag => "i64".into(),
+        Kind::Timestamp => "u64".into(),
+        Kind::Page => "u32".into(),
+        Kind::Json => "serde_json::Value".into(),
+        Kind::Map => "serde_json::Map<String, serde_json::Value>".into(),
+        Kind::List(item) => format!("Vec<{}>", rust_type(item, prefix)),
+        Kind::Id { name } | Kind::Enum { name, .. } | Kind::Model { name } | Kind::Alias { name, .. } => {
+            format!("{prefix}{name}")
+        }
     }
+}
+
+/// The kind of a type expression the loader has already checked (events and
+/// message contents, which `load` resolves once to fail early).
+fn resolved(spec: &Spec, ty: &str) -> Kind {
+    Kind::resolve(&spec.types, ty).unwrap_or_else(|e| panic!("spec error: {e}"))
 }
 
 fn doc_link(spec: &Spec, anchor: &str) -> String {
@@ -155,7 +161,7 @@ fn reaches(spec: &Spec, from: &str, target: &str, seen: &mut BTreeSet<String>) -
 pub fn module_index() -> String {
     let mut out = String::from(HEADER);
     out.push_str("//! Code generated from the spec: endpoint builders per service and the models.\n\n");
-    out.push_str("pub mod models;\n#[cfg(feature = \"events\")]\npub mod events;\n");
+    out.push_str("#[cfg(feature = \"catalog\")]\npub mod catalog;\npub mod models;\n#[cfg(feature = \"events\")]\npub mod events;\n");
     for service in SERVICES {
         let _ = writeln!(out, "#[cfg(feature = \"{service}\")]\npub mod {service};");
     }
@@ -206,16 +212,25 @@ pub fn models(spec: &Spec) -> String {
             }
             "alias" => {
                 let target = def.target.as_deref().unwrap_or("json");
+                let kind = resolved(spec, target);
                 let _ = write!(
                     out,
                     "/// Crisp model `{name}`: the same shape as `{target}`.{used_by}\n///\n/// ```\n/// let value: crisp_api::models::{name} = serde_json::from_str(\"{example}\").unwrap();\n/// # let _ = value;\n/// ```\n{cfg}pub type {name} = {ty};\n\n",
-                    example = match target {
-                        "map" => "{}",
-                        "string" => "\\\"x\\\"",
-                        t if spec.types.get(t).is_some_and(|d| d.kind == "object") => "{}",
-                        _ => "null",
+                    example = match kind.unaliased() {
+                        Kind::Map | Kind::Model { .. } => "{}",
+                        Kind::Text | Kind::TreePath | Kind::Id { .. } => "\\\"x\\\"",
+                        Kind::Json
+                        | Kind::Integer
+                        | Kind::Timestamp
+                        | Kind::Number
+                        | Kind::Boolean
+                        | Kind::Flag
+                        | Kind::Enum { .. }
+                        | Kind::Page
+                        | Kind::List(_)
+                        | Kind::Alias { .. } => "null",
                     },
-                    ty = rust_type(target, ""),
+                    ty = rust_type(&kind, ""),
                 );
             }
             _ => render_struct(&mut out, spec, name, def, &cfg, &used_by),
@@ -232,7 +247,7 @@ fn render_enum(out: &mut String, name: &str, def: &TypeDef, cfg: &str, used_by: 
         "{cfg}crate::support::open_enum! {{\n{}\n///\n/// Values: {values}; a value this version does not know is kept in `Other`.{used_by}\n{name} {{\n",
         doc_lines(&summary)
     );
-    for (value, variant) in enum_variants(def) {
+    for (value, variant) in enum_variants(&def.values) {
         let doc = def.value_docs.get(&value).map(|d| format!("`{value}`: {d}")).unwrap_or_else(|| format!("`{value}`"));
         let _ = writeln!(out, "{}\n{variant} => \"{value}\",", doc_lines(&doc));
     }
@@ -240,9 +255,9 @@ fn render_enum(out: &mut String, name: &str, def: &TypeDef, cfg: &str, used_by: 
 }
 
 /// `(wire value, variant name)` of an enum, variant names made unique.
-pub fn enum_variants(def: &TypeDef) -> Vec<(String, String)> {
+pub fn enum_variants(values: &[String]) -> Vec<(String, String)> {
     let mut used = BTreeSet::new();
-    def.values
+    values
         .iter()
         .map(|value| {
             let mut variant = pascal(value);
@@ -254,16 +269,6 @@ pub fn enum_variants(def: &TypeDef) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The first variant of an enum model as a Rust path, for examples and samples.
-fn first_variant(spec: &Spec, model: &str, prefix: &str) -> String {
-    let variant = spec.types.get(model).and_then(|d| enum_variants(d).into_iter().next()).map(|(_, v)| v);
-    format!("{prefix}{model}::{}", variant.unwrap_or_else(|| "Other(String::new())".into()))
-}
-
-fn is_id(spec: &Spec, ty: &str) -> bool {
-    spec.types.get(ty).is_some_and(|d| d.kind == "id")
-}
-
 /// The argument trait of an identifier type: `WebsiteId` → `AsWebsiteId`.
 fn id_trait(name: &str) -> String {
     format!("As{name}")
@@ -272,10 +277,6 @@ fn id_trait(name: &str) -> String {
 /// Its method: `WebsiteId` → `as_website_id`.
 fn id_method(name: &str) -> String {
     format!("as_{}", snake(name))
-}
-
-fn is_enum(spec: &Spec, ty: &str) -> bool {
-    spec.types.get(ty).is_some_and(|d| d.kind == "enum")
 }
 
 /// Doc-comment lines for a possibly multi-line text.
@@ -298,12 +299,19 @@ fn render_struct(out: &mut String, spec: &Spec, name: &str, def: &TypeDef, cfg: 
     let summary = def.doc.clone().unwrap_or_else(|| format!("Crisp model `{name}`."));
     // One attribute for the whole block rather than one per line: fewer
     // attributes for rustc to carry through every pass.
-    let example = serde_json::to_string_pretty(&example_value(spec, name, "", 0, &mut Vec::new(), false))
-        .expect("json")
-        .lines()
-        .map(|l| format!(" {l}"))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let example = serde_json::to_string_pretty(&example_value(
+        spec,
+        &Kind::Model { name: name.to_owned() },
+        "",
+        0,
+        &mut Vec::new(),
+        false,
+    ))
+    .expect("json")
+    .lines()
+    .map(|l| format!(" {l}"))
+    .collect::<Vec<_>>()
+    .join("\n");
     let _ = write!(
         out,
         "{}{merged}{used_by}\n///\n/// An example payload:\n#[doc = r##\"\n ```json\n{example}\n ```\"##]\n{cfg}#[derive(Clone, Debug, Default, PartialEq)]\npub struct {name} {{\n",
@@ -318,32 +326,48 @@ fn render_struct(out: &mut String, spec: &Spec, name: &str, def: &TypeDef, cfg: 
         if !seen.insert(field_ident.clone()) {
             continue;
         }
-        let mut ty = rust_type(&field.ty, "");
-        if is_list(&field.ty).is_none()
-            && spec.types.contains_key(&field.ty)
-            && reaches(spec, &field.ty, name, &mut BTreeSet::new())
+        let mut ty = rust_type(&field.kind, "");
+        if let Some(model) = field.kind.model_name()
+            && reaches(spec, model, name, &mut BTreeSet::new())
         {
             ty = format!("Box<{ty}>");
         }
-        let seed = match field.ty.as_str() {
-            _ if field.nullable => {
-                ty = format!("Option<{ty}>");
-                Some("crate::support::Nullable::new()".to_owned())
-            }
-            "timestamp" => Some("crate::support::Timestamp".to_owned()),
-            "integer" | "flag" => Some("crate::support::Integer".to_owned()),
-            "number" => Some("crate::support::Number".to_owned()),
-            "[integer]" => Some("crate::support::IntegerList".to_owned()),
-            _ => None,
+        let seed = if field.nullable {
+            ty = format!("Option<{ty}>");
+            Some("crate::support::Nullable::new()".to_owned())
+        } else {
+            lenient_seed(&field.kind)
         };
         let mut wire = vec![field.name.clone()];
         wire.extend(field.aliases.iter().cloned());
         members.push((field_ident.clone(), wire, seed));
-        let doc = field_doc(spec, &field.name, &field.ty, field.doc.as_deref(), field.nullable);
+        let doc = field_doc(&field.name, &field.kind, field.doc.as_deref(), field.nullable);
         let _ = write!(out, "{doc}\npub {field_ident}: Option<{ty}>,\n");
     }
     out.push_str("}\n\n");
     render_serde(out, name, cfg, &members);
+}
+
+/// The seed that reads a model field leniently (numbers as integers, floats or
+/// numeric strings); `None`: the value's own `Deserialize`.
+fn lenient_seed(kind: &Kind) -> Option<String> {
+    match kind {
+        Kind::Timestamp => Some("crate::support::Timestamp".to_owned()),
+        Kind::Integer | Kind::Flag => Some("crate::support::Integer".to_owned()),
+        Kind::Number => Some("crate::support::Number".to_owned()),
+        Kind::List(item) if **item == Kind::Integer => Some("crate::support::IntegerList".to_owned()),
+        Kind::List(_)
+        | Kind::Text
+        | Kind::Boolean
+        | Kind::Json
+        | Kind::Map
+        | Kind::Id { .. }
+        | Kind::Enum { .. }
+        | Kind::TreePath
+        | Kind::Page
+        | Kind::Model { .. }
+        | Kind::Alias { .. } => None,
+    }
 }
 
 /// `Deserialize` and `Serialize` for a model, written out rather than
@@ -394,14 +418,25 @@ fn render_serde(out: &mut String, name: &str, cfg: &str, members: &[(String, Vec
 
 /// The doc of a model field or parameter: its spec `doc`, or its wire name,
 /// then its unit or allowed values when the type tells them.
-fn field_doc(spec: &Spec, name: &str, ty: &str, doc: Option<&str>, nullable: bool) -> String {
+fn field_doc(name: &str, kind: &Kind, doc: Option<&str>, nullable: bool) -> String {
     let mut text = doc.map(str::to_owned).unwrap_or_else(|| format!("`{name}`."));
-    let inner = is_list(ty).unwrap_or(ty);
-    let unit = match inner {
-        "timestamp" if !text.contains("millisecond") => " In epoch milliseconds.".to_owned(),
-        "flag" => " `0` or `1`.".to_owned(),
-        t if is_enum(spec, t) => format!(" One of [`{t}`](crate::models::{t})."),
-        _ => String::new(),
+    let unit = match kind.list_item().unwrap_or(kind) {
+        Kind::Timestamp if !text.contains("millisecond") => " In epoch milliseconds.".to_owned(),
+        Kind::Flag => " `0` or `1`.".to_owned(),
+        Kind::Enum { name, .. } => format!(" One of [`{name}`](crate::models::{name})."),
+        Kind::Timestamp
+        | Kind::Text
+        | Kind::Integer
+        | Kind::Number
+        | Kind::Boolean
+        | Kind::Json
+        | Kind::Map
+        | Kind::Id { .. }
+        | Kind::TreePath
+        | Kind::Page
+        | Kind::List(_)
+        | Kind::Model { .. }
+        | Kind::Alias { .. } => String::new(),
     };
     text.push_str(&unit);
     if nullable {
@@ -417,52 +452,79 @@ struct ArgShape {
     doc_example: String,
 }
 
-fn arg_shape(spec: &Spec, ty: &str) -> ArgShape {
+fn arg_shape(kind: &Kind) -> ArgShape {
     let model = |t: &str| format!("crate::models::{t}");
-    let (decl, doc_example) = match ty {
-        "string" => ("impl Into<String>".to_owned(), "\"value\"".to_owned()),
-        "boolean" => ("bool".into(), "true".into()),
-        "number" => ("f64".into(), "1.0".into()),
-        "integer" => ("i64".into(), "1".into()),
-        "timestamp" => ("u64".into(), "1_700_000_000_000".into()),
-        "flag" => ("u8".into(), "1".into()),
-        "json" => ("impl Into<serde_json::Value>".into(), "serde_json::json!({})".into()),
-        "map" => ("serde_json::Map<String, serde_json::Value>".into(), "serde_json::Map::new()".into()),
-        t if is_list(t).is_some() => (rust_type(t, "crate::models::"), "vec![]".into()),
-        t if is_enum(spec, t) => (model(t), first_variant(spec, t, "crisp_api::models::")),
-        t => {
-            let example = match spec.types.get(t) {
-                Some(def) if def.kind == "alias" && def.target.as_deref() == Some("map") => {
-                    "serde_json::Map::new()".into()
-                }
-                Some(def) if def.kind == "alias" && def.target.as_deref() == Some("string") => "\"value\"".into(),
-                _ => format!("crisp_api::models::{t}::default()"),
+    let (decl, doc_example) = match kind {
+        Kind::Text | Kind::TreePath => ("impl Into<String>".to_owned(), "\"value\"".to_owned()),
+        Kind::Boolean => ("bool".into(), "true".into()),
+        Kind::Number => ("f64".into(), "1.0".into()),
+        Kind::Integer => ("i64".into(), "1".into()),
+        Kind::Timestamp => ("u64".into(), "1_700_000_000_000".into()),
+        Kind::Page => ("u32".into(), "1".into()),
+        Kind::Flag => ("u8".into(), "1".into()),
+        Kind::Json => ("impl Into<serde_json::Value>".into(), "serde_json::json!({})".into()),
+        Kind::Map => ("serde_json::Map<String, serde_json::Value>".into(), "serde_json::Map::new()".into()),
+        Kind::List(_) => (rust_type(kind, "crate::models::"), "vec![]".into()),
+        Kind::Enum { name, values } => (model(name), enum_example(name, values, "crisp_api::models::")),
+        Kind::Alias { name, target } => {
+            let example = match target.unaliased() {
+                Kind::Map => "serde_json::Map::new()".into(),
+                Kind::Text => "\"value\"".into(),
+                _ => format!("crisp_api::models::{name}::default()"),
             };
-            (format!("impl Into<{}>", model(t)), example)
+            (format!("impl Into<{}>", model(name)), example)
+        }
+        Kind::Id { name } | Kind::Model { name } => {
+            (format!("impl Into<{}>", model(name)), format!("crisp_api::models::{name}::default()"))
         }
     };
     ArgShape { decl, doc_example }
 }
 
-fn query_decl(ty: &str) -> (&'static str, &'static str, &'static str) {
+/// The first value of an enum as a Rust path, for examples and samples.
+fn enum_example(name: &str, values: &[String], prefix: &str) -> String {
+    let variant = enum_variants(values).into_iter().next().map(|(_, v)| v);
+    format!("{prefix}{name}::{}", variant.unwrap_or_else(|| "Other(String::new())".into()))
+}
+
+fn query_decl(param: &Param) -> (&'static str, &'static str, &'static str) {
     // (parameter type, call method, example)
-    match ty {
-        "flag" => ("bool", "query_flag", "true"),
-        "integer" => ("u64", "query", "20"),
-        "number" => ("f64", "query", "48.8566"),
-        "timestamp" => ("u64", "query", "1_700_000_000_000"),
-        "json" => ("impl serde::Serialize", "query_json", "serde_json::json!({})"),
-        _ => ("impl AsRef<str>", "query", "\"value\""),
+    match &param.kind {
+        Kind::Flag => ("bool", "query_flag", "true"),
+        Kind::Integer => ("u64", "query", "20"),
+        Kind::Number => ("f64", "query", "48.8566"),
+        Kind::Timestamp => ("u64", "query", "1_700_000_000_000"),
+        Kind::Json => ("impl serde::Serialize", "query_json", "serde_json::json!({})"),
+        Kind::Text => ("impl AsRef<str>", "query", "\"value\""),
+        unsupported @ (Kind::Boolean
+        | Kind::Map
+        | Kind::Id { .. }
+        | Kind::Enum { .. }
+        | Kind::TreePath
+        | Kind::Page
+        | Kind::List(_)
+        | Kind::Model { .. }
+        | Kind::Alias { .. }) => {
+            panic!("spec error: query parameter `{}` of kind {unsupported:?} has no query encoding", param.name)
+        }
     }
 }
 
-fn path_example(spec: &Spec, param: &Param) -> String {
-    match param.ty.as_str() {
-        "integer" => "1".into(),
-        "tree_path" => "\"guides/getting-started\"".into(),
-        "string" => format!("\"{}\"", param.name.replace('_', "-")),
-        t if is_id(spec, t) => format!("\"{}\"", param.name.replace('_', "-")),
-        model => first_variant(spec, model, "crisp_api::models::"),
+fn path_example(param: &Param) -> String {
+    match &param.kind {
+        Kind::Integer | Kind::Page => "1".into(),
+        Kind::TreePath => "\"guides/getting-started\"".into(),
+        Kind::Text | Kind::Id { .. } => format!("\"{}\"", param.name.replace('_', "-")),
+        Kind::Enum { name, values } => enum_example(name, values, "crisp_api::models::"),
+        unsupported @ (Kind::Number
+        | Kind::Timestamp
+        | Kind::Boolean
+        | Kind::Flag
+        | Kind::Json
+        | Kind::Map
+        | Kind::List(_)
+        | Kind::Model { .. }
+        | Kind::Alias { .. }) => panic!("spec error: path parameter `{}` of kind {unsupported:?}", param.name),
     }
 }
 
@@ -471,7 +533,10 @@ fn endpoint_struct_name(endpoint: &Endpoint) -> String {
 }
 
 fn output_type(endpoint: &Endpoint) -> String {
-    rust_type(&endpoint.response, "models::")
+    match &endpoint.response_kind {
+        Response::Exists => "bool".into(),
+        Response::Data(kind) => rust_type(kind, "models::"),
+    }
 }
 
 pub fn service(spec: &Spec, service: &str, endpoints: &[&Endpoint]) -> String {
@@ -553,10 +618,15 @@ fn render_scoped(endpoint: &Endpoint, args: &[String], out: &mut String) {
 }
 
 /// Renders one endpoint's method and builder; returns the method's arguments.
-fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, builders: &mut String) -> Vec<String> {
+pub(crate) fn render_endpoint(
+    spec: &Spec,
+    endpoint: &Endpoint,
+    methods: &mut String,
+    builders: &mut String,
+) -> Vec<String> {
     let struct_name = endpoint_struct_name(endpoint);
     let method_name = ident(&endpoint.name);
-    let is_head = endpoint.response == "exists";
+    let is_head = endpoint.response_kind == Response::Exists;
     let mut args = Vec::new();
     let mut examples = Vec::new();
     let mut prelude = Vec::new();
@@ -564,37 +634,45 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
     // One line per positional argument, for the method's doc.
     let mut arg_docs = Vec::new();
     let arg_doc = |param: &Param| {
-        let doc = field_doc(spec, &param.name, &param.ty, param.doc.as_deref(), false).replace("\n///", "\n///  ");
+        let doc = field_doc(&param.name, &param.kind, param.doc.as_deref(), false).replace("\n///", "\n///  ");
         format!("/// - `{}`: {}", ident(&param.name), doc.trim_start_matches("/// "))
     };
     for param in &endpoint.path_params {
         arg_docs.push(arg_doc(param));
         let name = ident(&param.name);
-        examples.push(path_example(spec, param));
-        match param.ty.as_str() {
-            "integer" => {
-                // Page numbers are small; message fingerprints are large integers.
-                let int = if param.name == "page_number" { "u32" } else { "i64" };
-                args.push(format!("{name}: {int}"));
+        examples.push(path_example(param));
+        match &param.kind {
+            // Page numbers are small; message fingerprints are large integers.
+            int @ (Kind::Integer | Kind::Page) => {
+                args.push(format!("{name}: {}", rust_type(int, "")));
                 prelude.push(format!("let {name} = {name}.to_string();"));
                 segments.push(format!("Segment::One(&{name})"));
             }
-            "string" => {
+            Kind::Text => {
                 args.push(format!("{name}: impl AsRef<str>"));
                 segments.push(format!("Segment::One({name}.as_ref())"));
             }
-            "tree_path" => {
+            Kind::TreePath => {
                 args.push(format!("{name}: impl AsRef<str>"));
                 segments.push(format!("Segment::Many({name}.as_ref())"));
             }
-            model if is_id(spec, model) => {
+            Kind::Id { name: model } => {
                 args.push(format!("{name}: impl models::{}", id_trait(model)));
                 segments.push(format!("Segment::One({name}.{}())", id_method(model)));
             }
-            model => {
+            Kind::Enum { name: model, .. } => {
                 args.push(format!("{name}: models::{model}"));
                 segments.push(format!("Segment::One({name}.as_str())"));
             }
+            unsupported @ (Kind::Number
+            | Kind::Timestamp
+            | Kind::Boolean
+            | Kind::Flag
+            | Kind::Json
+            | Kind::Map
+            | Kind::List(_)
+            | Kind::Model { .. }
+            | Kind::Alias { .. }) => panic!("spec error: path parameter `{}` of kind {unsupported:?}", param.name),
         }
     }
     let mut after = Vec::new();
@@ -602,7 +680,7 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
     let mut optional_names = Vec::new();
     for query in &endpoint.query {
         let name = ident(&query.name);
-        let (decl, call, example) = query_decl(&query.ty);
+        let (decl, call, example) = query_decl(query);
         let value = if decl.starts_with("impl AsRef") {
             format!("{name}.as_ref()")
         } else if call == "query_json" {
@@ -622,72 +700,68 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
                 setters,
                 "{doc}\n///\n/// Sets the `{q}` query parameter.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// client.{service}().{method_name}({{EXAMPLE_ARGS}}).{name}({example}).await?;\n/// # Ok(()) }}\n/// ```\npub fn {name}(mut self, {name}: {decl}) -> Self {{ let call = &mut self.0; {statement} self }}\n\n",
                 q = query.name,
-                doc = field_doc(spec, &query.name, &query.ty, query.doc.as_deref(), false),
+                doc = field_doc(&query.name, &query.kind, query.doc.as_deref(), false),
                 service = endpoint.service,
             );
         }
     }
-    match &endpoint.body {
-        None => {}
-        Some(body) => match body.kind.as_str() {
-            "empty" => after.push("call.body_empty();".into()),
-            "map" => {
-                args.push("body: impl serde::Serialize".into());
-                examples.push("serde_json::json!({})".into());
-                after.push("call.body_json(&body);".into());
-            }
-            "type" => {
-                let ty = body.ty.as_deref().unwrap_or("json");
-                args.push(format!("body: impl std::borrow::Borrow<models::{ty}>"));
-                examples.push(format!("crisp_api::models::{ty}::default()"));
-                after.push("call.body_json(body.borrow());".into());
-            }
-            _ => {
-                after.push("call.body_empty();".into());
-                for field in &body.fields {
-                    let name = ident(&field.name);
-                    let mut shape = arg_shape(spec, &field.ty);
-                    if field.nullable {
-                        // `None` sends `null`, which the API gives a meaning.
-                        shape = ArgShape {
-                            decl: format!("Option<{}>", if field.ty == "string" { "&str" } else { &shape.decl }),
-                            doc_example: format!("Some({})", shape.doc_example),
-                        };
-                    }
-                    let decl = shape.decl.replace("crate::models::", "models::");
-                    let value = if decl.starts_with("impl Into") { format!("{name}.into()") } else { name.clone() };
-                    let convert = if decl.starts_with("impl Into") {
-                        format!(
-                            "let {name}: {} = {value};",
-                            decl.trim_start_matches("impl Into<").trim_end_matches('>')
-                        )
-                    } else {
-                        String::new()
+    let fields = endpoint.body.as_ref().map_or(&[][..], |body| &body.fields[..]);
+    match endpoint.body_shape() {
+        BodyShape::None => {}
+        BodyShape::Empty => after.push("call.body_empty();".into()),
+        BodyShape::Map => {
+            args.push("body: impl serde::Serialize".into());
+            examples.push("serde_json::json!({})".into());
+            after.push("call.body_json(&body);".into());
+        }
+        BodyShape::Model(kind) => {
+            let ty = rust_type(kind, "");
+            args.push(format!("body: impl std::borrow::Borrow<models::{ty}>"));
+            examples.push(format!("crisp_api::models::{ty}::default()"));
+            after.push("call.body_json(body.borrow());".into());
+        }
+        BodyShape::Fields => {
+            after.push("call.body_empty();".into());
+            for field in fields {
+                let name = ident(&field.name);
+                let mut shape = arg_shape(&field.kind);
+                if field.nullable {
+                    // `None` sends `null`, which the API gives a meaning.
+                    shape = ArgShape {
+                        decl: format!("Option<{}>", if field.kind == Kind::Text { "&str" } else { &shape.decl }),
+                        doc_example: format!("Some({})", shape.doc_example),
                     };
-                    let statement = format!("{{ {convert} call.body_field(\"{}\", {name}); }}", field.name);
-                    if field.required {
-                        let mut line = arg_doc(field);
-                        if field.nullable {
-                            line.push_str(" `None` sends `null`.");
-                        }
-                        arg_docs.push(line);
-                        args.push(format!("{name}: {decl}"));
-                        examples.push(shape.doc_example);
-                        after.push(statement);
-                    } else {
-                        optional_names.push(format!("[`{name}`]({struct_name}::{name})"));
-                        let _ = write!(
-                            setters,
-                            "{doc}\n///\n/// Sets the `{f}` body field.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// client.{service}().{method_name}({{EXAMPLE_ARGS}}).{name}({example}).await?;\n/// # Ok(()) }}\n/// ```\npub fn {name}(mut self, {name}: {decl}) -> Self {{ let call = &mut self.0; {statement} self }}\n\n",
-                            f = field.name,
-                            doc = field_doc(spec, &field.name, &field.ty, field.doc.as_deref(), false),
-                            service = endpoint.service,
-                            example = shape.doc_example,
-                        );
+                }
+                let decl = shape.decl.replace("crate::models::", "models::");
+                let value = if decl.starts_with("impl Into") { format!("{name}.into()") } else { name.clone() };
+                let convert = if decl.starts_with("impl Into") {
+                    format!("let {name}: {} = {value};", decl.trim_start_matches("impl Into<").trim_end_matches('>'))
+                } else {
+                    String::new()
+                };
+                let statement = format!("{{ {convert} call.body_field(\"{}\", {name}); }}", field.name);
+                if field.required {
+                    let mut line = arg_doc(field);
+                    if field.nullable {
+                        line.push_str(" `None` sends `null`.");
                     }
+                    arg_docs.push(line);
+                    args.push(format!("{name}: {decl}"));
+                    examples.push(shape.doc_example);
+                    after.push(statement);
+                } else {
+                    optional_names.push(format!("[`{name}`]({struct_name}::{name})"));
+                    let _ = write!(
+                        setters,
+                        "{doc}\n///\n/// Sets the `{f}` body field.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// client.{service}().{method_name}({{EXAMPLE_ARGS}}).{name}({example}).await?;\n/// # Ok(()) }}\n/// ```\npub fn {name}(mut self, {name}: {decl}) -> Self {{ let call = &mut self.0; {statement} self }}\n\n",
+                        f = field.name,
+                        doc = field_doc(&field.name, &field.kind, field.doc.as_deref(), false),
+                        service = endpoint.service,
+                        example = shape.doc_example,
+                    );
                 }
             }
-        },
+        }
     }
     let example_args = examples.join(", ");
     let setters = setters.replace("{EXAMPLE_ARGS}", &example_args);
@@ -698,7 +772,7 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
     } else {
         format!("\n///\n/// Optional: {}.", optional_names.join(", "))
     };
-    let stream_note = if (endpoint.paged || endpoint.cursor.is_some()) && is_list(&endpoint.response).is_some() {
+    let stream_note = if (endpoint.paged || endpoint.cursor.is_some()) && endpoint.response_kind.list_item().is_some() {
         format!("\n///\n/// [`into_stream`]({struct_name}::into_stream) walks the following pages item by item.")
     } else {
         String::new()
@@ -721,7 +795,7 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
         if arg_docs.is_empty() { String::new() } else { format!("\n///\n/// Arguments:\n{}", arg_docs.join("\n")) };
     let _ = write!(
         methods,
-        "{summary_doc}\n///\n/// {label} ({group}) · `{method} {path}` · [reference]({link}) · tiers: {tiers} · {retry}.{arguments}{optional}\n///\n/// Returns {returns}.{stream_note}\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// let {binding} = client.{service}().{method_name}({example_args}).await?;\n/// # let _ = {binding};\n/// # Ok(()) }}\n/// ```\npub fn {method_name}(&self{comma}{args}) -> {struct_name} {{\n{prelude}\nlet {mutable}call = Call::new(&self.client, Method::{method}, \"{path}\", &[{segments}], {idempotent});\n{after}\n{struct_name}(call)\n}}\n\n",
+        "{summary_doc}\n///\n/// {label} ({group}) · `{method} {path}` · [reference]({link}) · tiers: {tiers} · {retry}.{arguments}{optional}\n///\n/// Returns {returns}.{stream_note}\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// let {binding} = client.{service}().{method_name}({example_args}).await?;\n/// # let _ = {binding};\n/// # Ok(()) }}\n/// ```\n#[doc(alias = {label:?})]\npub fn {method_name}(&self{comma}{args}) -> {struct_name} {{\n{prelude}\nlet {mutable}call = Call::new(&self.client, Method::{method}, \"{path}\", &[{segments}], {idempotent});\n{after}\n{struct_name}(call)\n}}\n\n",
         summary_doc = doc_lines(&summary),
         label = endpoint.label,
         group = endpoint.group,
@@ -753,7 +827,7 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
         );
     }
     if endpoint.paged
-        && let Some(item) = is_list(&endpoint.response)
+        && let Some(item) = endpoint.response_kind.list_item()
     {
         let item_type = rust_type(item, "models::");
         let _ = write!(
@@ -763,7 +837,7 @@ fn render_endpoint(spec: &Spec, endpoint: &Endpoint, methods: &mut String, build
         );
     }
     if let Some(cursor) = &endpoint.cursor
-        && let Some(item) = is_list(&endpoint.response)
+        && let Some(item) = endpoint.response_kind.list_item()
     {
         let item_type = rust_type(item, "models::");
         let _ = write!(
@@ -810,7 +884,7 @@ pub fn events(spec: &Spec) -> String {
     out.push_str(
         "/// A real-time event with its typed payload.\n///\n/// Events the spec does not know, and known events whose payload does not fit the model, arrive as\n/// [`Event::Unknown`] with their name and raw data, so nothing is lost.\n///\n/// ```\n/// use crisp_api::events::Event;\n/// let event = Event::from_parts(\"message:send\", serde_json::json!({\"type\": \"text\", \"content\": \"Hi\", \"brand_new\": 1}));\n/// assert_eq!(event.name(), \"message:send\");\n/// assert!(matches!(event, Event::MessageSend(_)));\n/// let unknown = Event::from_parts(\"rocket:launched\", serde_json::json!({\"speed\": 3}));\n/// assert!(matches!(unknown, Event::Unknown { .. }));\n/// ```\n#[derive(Clone, Debug, PartialEq)]\n#[non_exhaustive]\npub enum Event {\n",
     );
-    let payload_type = |e: &crate::EventDef| rust_type(&e.payload, "models::");
+    let payload_type = |e: &crate::EventDef| rust_type(&resolved(spec, &e.payload), "models::");
     for event in &spec.events {
         let _ = writeln!(
             out,
@@ -848,7 +922,7 @@ pub fn events(spec: &Spec) -> String {
             "/// A `{}` message.\n{}({}),",
             kind.kind,
             pascal(&kind.kind),
-            rust_type(&kind.content, "models::")
+            rust_type(&resolved(spec, &kind.content), "models::")
         );
     }
     out.push_str("/// A message type this version does not know, or content that did not fit its model.\nOther {\n/// The message `type`.\nkind: String,\n/// The raw content.\ncontent: serde_json::Value,\n},\n}\n\nimpl MessageContent {\n/// Reads `content` according to the message `type`; never fails.\n///\n/// ```\n/// let content = crisp_api::events::MessageContent::from_parts(\"file\", &serde_json::json!({\"name\": \"a.png\", \"url\": \"https://x/a.png\", \"type\": \"image/png\"}));\n/// assert!(matches!(content, crisp_api::events::MessageContent::File(_)));\n/// ```\npub fn from_parts(kind: &str, content: &serde_json::Value) -> Self {\nlet other = || Self::Other { kind: kind.to_owned(), content: content.clone() };\nmatch kind {\n");
@@ -857,7 +931,7 @@ pub fn events(spec: &Spec) -> String {
             out,
             "\"{}\" => <{}>::deserialize(content).map(Self::{}).unwrap_or_else(|_| other()),",
             kind.kind,
-            rust_type(&kind.content, "models::"),
+            rust_type(&resolved(spec, &kind.content), "models::"),
             pascal(&kind.kind)
         );
     }
@@ -870,45 +944,56 @@ pub fn events(spec: &Spec) -> String {
 // from the spec): the same rules on both sides.
 
 fn sample_query_literal(param: &Param) -> String {
-    match param.ty.as_str() {
-        "flag" => "true".into(),
-        "integer" => "7".into(),
-        "timestamp" => "1_700_000_000_000".into(),
-        "number" => "1.5".into(),
-        "json" => "serde_json::json!({\"k\": \"v\"})".into(),
-        _ => format!("\"q-{}\"", param.name),
+    match &param.kind {
+        Kind::Flag => "true".into(),
+        Kind::Integer => "7".into(),
+        Kind::Timestamp => "1_700_000_000_000".into(),
+        Kind::Number => "1.5".into(),
+        Kind::Json => "serde_json::json!({\"k\": \"v\"})".into(),
+        Kind::Text => format!("\"q-{}\"", param.name),
+        unsupported @ (Kind::Boolean
+        | Kind::Map
+        | Kind::Id { .. }
+        | Kind::Enum { .. }
+        | Kind::TreePath
+        | Kind::Page
+        | Kind::List(_)
+        | Kind::Model { .. }
+        | Kind::Alias { .. }) => {
+            panic!("spec error: query parameter `{}` of kind {unsupported:?} has no query encoding", param.name)
+        }
     }
 }
 
-fn sample_body_literal(spec: &Spec, param: &Param) -> String {
+fn sample_body_literal(param: &Param) -> String {
     if param.nullable {
         let inner = Param { nullable: false, ..param.clone() };
-        return format!("Some({})", sample_body_literal(spec, &inner));
+        return format!("Some({})", sample_body_literal(&inner));
     }
-    match param.ty.as_str() {
-        "string" => format!("\"b-{}\"", param.name),
-        "boolean" => "true".into(),
-        "number" => "1.5".into(),
-        "integer" => "3".into(),
-        "timestamp" => "1_700_000_000_000".into(),
-        "flag" => "1".into(),
-        "json" => "serde_json::json!({\"k\": \"v\"})".into(),
-        "map" => "serde_json::json!({\"k\": \"v\"}).as_object().cloned().unwrap_or_default()".into(),
-        "[string]" => "vec![\"x\".to_owned()]".into(),
-        t if is_list(t).is_some() => "vec![]".into(),
-        t => match spec.types.get(t) {
-            Some(def) if def.kind == "enum" => first_variant(spec, t, "crisp_api::models::"),
-            Some(def) if def.kind == "alias" && def.target.as_deref() == Some("map") => {
-                "serde_json::json!({\"k\": \"v\"}).as_object().cloned().unwrap_or_default()".into()
-            }
-            Some(def) if def.kind == "alias" && def.target.as_deref() == Some("string") => {
-                format!("\"b-{}\"", param.name)
-            }
-            Some(def) if def.kind == "alias" && def.target.as_deref() == Some("json") => {
-                "serde_json::json!({\"k\": \"v\"})".into()
-            }
-            _ => format!("crisp_api::models::{t}::default()"),
+    sample_value_literal(&param.name, &param.kind)
+}
+
+fn sample_value_literal(name: &str, kind: &Kind) -> String {
+    const MAP: &str = "serde_json::json!({\"k\": \"v\"}).as_object().cloned().unwrap_or_default()";
+    match kind {
+        Kind::Text | Kind::TreePath => format!("\"b-{name}\""),
+        Kind::Boolean => "true".into(),
+        Kind::Number => "1.5".into(),
+        Kind::Integer | Kind::Page => "3".into(),
+        Kind::Timestamp => "1_700_000_000_000".into(),
+        Kind::Flag => "1".into(),
+        Kind::Json => "serde_json::json!({\"k\": \"v\"})".into(),
+        Kind::Map => MAP.into(),
+        Kind::List(item) if **item == Kind::Text => "vec![\"x\".to_owned()]".into(),
+        Kind::List(_) => "vec![]".into(),
+        Kind::Enum { name, values } => enum_example(name, values, "crisp_api::models::"),
+        Kind::Alias { name: alias, target } => match target.unaliased() {
+            Kind::Map => MAP.into(),
+            Kind::Text => format!("\"b-{name}\""),
+            Kind::Json => "serde_json::json!({\"k\": \"v\"})".into(),
+            _ => format!("crisp_api::models::{alias}::default()"),
         },
+        Kind::Id { name } | Kind::Model { name } => format!("crisp_api::models::{name}::default()"),
     }
 }
 
@@ -929,11 +1014,19 @@ pub fn test_calls(spec: &Spec) -> String {
     for endpoint in &spec.endpoints {
         let mut args = Vec::new();
         for param in &endpoint.path_params {
-            args.push(match param.ty.as_str() {
-                "integer" => "2".to_owned(),
-                "string" | "tree_path" => format!("\"{}-1\"", param.name),
-                t if is_id(spec, t) => format!("\"{}-1\"", param.name),
-                model => first_variant(spec, model, "crisp_api::models::"),
+            args.push(match &param.kind {
+                Kind::Enum { name, values } => enum_example(name, values, "crisp_api::models::"),
+                Kind::Integer | Kind::Page => "2".to_owned(),
+                Kind::Text | Kind::TreePath | Kind::Id { .. } => format!("\"{}-1\"", param.name),
+                unsupported @ (Kind::Number
+                | Kind::Timestamp
+                | Kind::Boolean
+                | Kind::Flag
+                | Kind::Json
+                | Kind::Map
+                | Kind::List(_)
+                | Kind::Model { .. }
+                | Kind::Alias { .. }) => panic!("spec error: path parameter `{}` of kind {unsupported:?}", param.name),
             });
         }
         let mut chain = String::new();
@@ -944,28 +1037,26 @@ pub fn test_calls(spec: &Spec) -> String {
                 let _ = write!(chain, ".{}({})", ident(&query.name), sample_query_literal(query));
             }
         }
-        if let Some(body) = &endpoint.body {
-            match body.kind.as_str() {
-                "map" => args.push("serde_json::json!({\"k\": \"v\"})".into()),
-                "type" => {
-                    let ty = body.ty.as_deref().unwrap_or_default();
-                    let example =
-                        serde_json::to_string(&example_value(spec, ty, "", 0, &mut Vec::new(), false)).expect("json");
-                    args.push(format!(
-                        "serde_json::from_str::<crisp_api::models::{ty}>(r##\"{example}\"##).expect(\"example body\")"
-                    ));
-                    typed.push((format!("{}.{}", endpoint.service, endpoint.name), example));
-                }
-                "fields" => {
-                    for field in &body.fields {
-                        if field.required {
-                            args.push(sample_body_literal(spec, field));
-                        } else {
-                            let _ = write!(chain, ".{}({})", ident(&field.name), sample_body_literal(spec, field));
-                        }
+        match endpoint.body_shape() {
+            BodyShape::None | BodyShape::Empty => {}
+            BodyShape::Map => args.push("serde_json::json!({\"k\": \"v\"})".into()),
+            BodyShape::Model(kind) => {
+                let ty = rust_type(kind, "");
+                let example =
+                    serde_json::to_string(&example_value(spec, kind, "", 0, &mut Vec::new(), false)).expect("json");
+                args.push(format!(
+                    "serde_json::from_str::<crisp_api::models::{ty}>(r##\"{example}\"##).expect(\"example body\")"
+                ));
+                typed.push((format!("{}.{}", endpoint.service, endpoint.name), example));
+            }
+            BodyShape::Fields => {
+                for field in endpoint.body.iter().flat_map(|b| &b.fields) {
+                    if field.required {
+                        args.push(sample_body_literal(field));
+                    } else {
+                        let _ = write!(chain, ".{}({})", ident(&field.name), sample_body_literal(field));
                     }
                 }
-                _ => {}
             }
         }
         let _ = writeln!(
@@ -991,52 +1082,54 @@ pub fn test_calls(spec: &Spec) -> String {
 /// A spec-shaped example of `ty`. With `future`, every object also carries a
 /// field the spec does not know and every enum holds a value it does not
 /// know, as answers from a newer Crisp would.
-fn example_value(spec: &Spec, ty: &str, field: &str, depth: usize, stack: &mut Vec<String>, future: bool) -> Value {
-    if let Some(inner) = is_list(ty) {
-        if depth > 4 {
-            return json!([]);
+fn example_value(spec: &Spec, kind: &Kind, field: &str, depth: usize, stack: &mut Vec<String>, future: bool) -> Value {
+    match kind {
+        Kind::List(item) => {
+            if depth > 4 {
+                return json!([]);
+            }
+            json!([example_value(spec, item, field, depth + 1, stack, future)])
         }
-        return json!([example_value(spec, inner, field, depth + 1, stack, future)]);
-    }
-    match ty {
-        "string" => json!(example_string(field)),
-        "boolean" => json!(false),
-        "number" => json!(1.5),
-        "integer" => json!(example_integer(field)),
-        "timestamp" => json!(1_700_000_000_000u64),
-        "flag" => json!(1),
-        "json" => json!({}),
-        "map" => json!({"key": "value"}),
-        "exists" => Value::Null,
-        name => match spec.types.get(name) {
-            None => json!({}),
-            Some(def) => match def.kind.as_str() {
-                "id" => json!(example_string(field)),
-                "enum" if future => json!("value-added-later"),
-                "enum" => json!(def.values.first().cloned().unwrap_or_default()),
-                "alias" => example_value(spec, def.target.as_deref().unwrap_or("json"), field, depth, stack, future),
-                _ => {
-                    if depth > 4 || stack.iter().any(|s| s == name) {
-                        return json!({});
-                    }
-                    stack.push(name.to_owned());
-                    let mut map = serde_json::Map::new();
-                    let mut seen = BTreeSet::new();
-                    for f in &def.fields {
-                        // The struct keeps the first of two spellings with the same Rust name.
-                        if !seen.insert(ident(&f.name)) {
-                            continue;
-                        }
-                        map.insert(f.name.clone(), example_value(spec, &f.ty, &f.name, depth + 1, stack, future));
-                    }
-                    if future {
-                        map.insert("field_added_later".into(), json!({"nested": [1, "two", null]}));
-                    }
-                    stack.pop();
-                    Value::Object(map)
+        Kind::Text | Kind::TreePath | Kind::Id { .. } => json!(example_string(field)),
+        Kind::Boolean => json!(false),
+        Kind::Number => json!(1.5),
+        Kind::Integer => json!(example_integer(field)),
+        Kind::Page => json!(1),
+        Kind::Timestamp => json!(1_700_000_000_000u64),
+        Kind::Flag => json!(1),
+        Kind::Json => json!({}),
+        Kind::Map => json!({"key": "value"}),
+        Kind::Enum { .. } if future => json!("value-added-later"),
+        Kind::Enum { values, .. } => json!(values.first().cloned().unwrap_or_default()),
+        Kind::Alias { target, .. } => example_value(spec, target, field, depth, stack, future),
+        Kind::Model { name } => {
+            if depth > 4 || stack.iter().any(|s| s == name) {
+                return json!({});
+            }
+            stack.push(name.to_owned());
+            let mut map = serde_json::Map::new();
+            let mut seen = BTreeSet::new();
+            for f in &spec.types[name].fields {
+                // The struct keeps the first of two spellings with the same Rust name.
+                if !seen.insert(ident(&f.name)) {
+                    continue;
                 }
-            },
-        },
+                map.insert(f.name.clone(), example_value(spec, &f.kind, &f.name, depth + 1, stack, future));
+            }
+            if future {
+                map.insert("field_added_later".into(), json!({"nested": [1, "two", null]}));
+            }
+            stack.pop();
+            Value::Object(map)
+        }
+    }
+}
+
+/// The example of an answer: `null` for a HEAD check.
+fn example_response(spec: &Spec, endpoint: &Endpoint, future: bool) -> Value {
+    match &endpoint.response_kind {
+        Response::Exists => Value::Null,
+        Response::Data(kind) => example_value(spec, kind, "", 0, &mut Vec::new(), future),
     }
 }
 
@@ -1085,7 +1178,7 @@ pub fn future_answers(spec: &Spec) -> String {
          pub static FUTURE_ANSWERS: &[(&str, &str)] = &[\n",
     );
     for endpoint in &spec.endpoints {
-        let example = example_value(spec, &endpoint.response, "", 0, &mut Vec::new(), true);
+        let example = example_response(spec, endpoint, true);
         let _ = writeln!(
             out,
             "    (\"{}.{}\", r##\"{}\"##),",
@@ -1113,8 +1206,9 @@ pub fn model_samples(spec: &Spec) -> String {
         if def.kind != "object" {
             continue;
         }
-        let example = example_value(spec, name, "", 0, &mut Vec::new(), false);
-        let future = example_value(spec, name, "", 0, &mut Vec::new(), true);
+        let kind = Kind::Model { name: name.clone() };
+        let example = example_value(spec, &kind, "", 0, &mut Vec::new(), false);
+        let future = example_value(spec, &kind, "", 0, &mut Vec::new(), true);
         let _ = writeln!(
             out,
             "    (\"{name}\", r##\"{}\"##, r##\"{}\"##, super::check::<crisp_api::models::{name}>),",
@@ -1135,7 +1229,7 @@ pub fn event_samples(spec: &Spec) -> String {
          pub static EVENT_SAMPLES: &[(&str, &str)] = &[\n",
     );
     for event in &spec.events {
-        let example = example_value(spec, &event.payload, "", 0, &mut Vec::new(), true);
+        let example = example_value(spec, &resolved(spec, &event.payload), "", 0, &mut Vec::new(), true);
         let _ = writeln!(out, "    (\"{}\", r##\"{}\"##),", event.name, serde_json::to_string(&example).expect("json"));
     }
     out.push_str("];\n");
@@ -1151,16 +1245,16 @@ pub fn mock_routes(spec: &Spec) -> String {
          pub static ROUTES: &[RouteSpec] = &[\n",
     );
     for endpoint in &spec.endpoints {
-        let example = example_value(spec, &endpoint.response, "", 0, &mut Vec::new(), false);
+        let example = example_response(spec, endpoint, false);
         let example = serde_json::to_string(&example).expect("json");
-        let (kind, required): (&str, Vec<String>) = match &endpoint.body {
-            None => ("BodyKind::None", vec![]),
-            Some(body) => match body.kind.as_str() {
-                "empty" => ("BodyKind::Empty", vec![]),
-                "map" => ("BodyKind::Object", vec![]),
-                "type" => ("BodyKind::Object", vec![]),
-                _ => ("BodyKind::Object", body.fields.iter().filter(|f| f.required).map(|f| f.name.clone()).collect()),
-            },
+        let (kind, required): (&str, Vec<String>) = match endpoint.body_shape() {
+            BodyShape::None => ("BodyKind::None", vec![]),
+            BodyShape::Empty => ("BodyKind::Empty", vec![]),
+            BodyShape::Map | BodyShape::Model(_) => ("BodyKind::Object", vec![]),
+            BodyShape::Fields => (
+                "BodyKind::Object",
+                endpoint.body.iter().flat_map(|b| &b.fields).filter(|f| f.required).map(|f| f.name.clone()).collect(),
+            ),
         };
         let _ = writeln!(
             out,
@@ -1197,11 +1291,12 @@ pub fn endpoint_table(spec: &Spec) -> String {
         let _ =
             writeln!(out, "## `client.{service}()`\n\n| Reference label | Rust method | HTTP route |\n|---|---|---|");
         for endpoint in spec.endpoints.iter().filter(|e| e.service == service) {
-            let stream = if (endpoint.paged || endpoint.cursor.is_some()) && is_list(&endpoint.response).is_some() {
-                " ⟳"
-            } else {
-                ""
-            };
+            let stream =
+                if (endpoint.paged || endpoint.cursor.is_some()) && endpoint.response_kind.list_item().is_some() {
+                    " ⟳"
+                } else {
+                    ""
+                };
             let _ = writeln!(
                 out,
                 "| [{}]({}) | `{}(…)`{stream} | `{} {}` |",

@@ -35,6 +35,7 @@ impl BucketService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Generate Bucket URL")]
     pub fn generate_bucket_url(&self, body: impl std::borrow::Borrow<models::BucketURLRequest>) -> GenerateBucketUrl {
         let mut call = Call::new(&self.client, Method::POST, "bucket/url/generate", &[], false);
         call.body_json(body.borrow());

@@ -40,6 +40,7 @@ impl MediaService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Animation Medias")]
     pub fn list_animation_medias(&self, page_number: u32, list_id: impl AsRef<str>) -> ListAnimationMedias {
         let page_number = page_number.to_string();
         let mut call = Call::new(

@@ -3,6 +3,8 @@
 
 #[cfg(feature = "bucket")]
 pub mod bucket;
+#[cfg(feature = "catalog")]
+pub mod catalog;
 #[cfg(feature = "events")]
 pub mod events;
 #[cfg(feature = "media")]

@@ -35,6 +35,7 @@ impl PlanService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List All Active Plan Subscriptions")]
     pub fn list_all_active_plan_subscriptions(&self) -> ListAllActivePlanSubscriptions {
         let call = Call::new(&self.client, Method::GET, "plans/subscription", &[], true);
 
@@ -56,6 +57,7 @@ impl PlanService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Plan Subscription For A Website")]
     pub fn get_plan_subscription_for_website(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -87,6 +89,7 @@ impl PlanService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Subscribe Website To Plan")]
     pub fn subscribe_website_to_plan(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -122,6 +125,7 @@ impl PlanService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Unsubscribe Plan From Website")]
     pub fn unsubscribe_plan_from_website(&self, website_id: impl models::AsWebsiteId) -> UnsubscribePlanFromWebsite {
         let call = Call::new(
             &self.client,
@@ -150,6 +154,7 @@ impl PlanService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Change Bill Period For Website Plan Subscription")]
     pub fn change_bill_period_for_website_plan_subscription(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -185,6 +190,7 @@ impl PlanService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Check Coupon Availability For Website Plan Subscription")]
     pub fn check_coupon_availability_for_website_plan_subscription(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -219,6 +225,7 @@ impl PlanService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Redeem Coupon For Website Plan Subscription")]
     pub fn redeem_coupon_for_website_plan_subscription(
         &self,
         website_id: impl models::AsWebsiteId,

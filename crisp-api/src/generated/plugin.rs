@@ -35,6 +35,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Connect Account")]
     pub fn get_connect_account(&self) -> GetConnectAccount {
         let call = Call::new(&self.client, Method::GET, "plugin/connect/account", &[], true);
 
@@ -53,6 +54,7 @@ impl PluginService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Check Connect Session Validity")]
     pub fn check_connect_session_validity(&self) -> CheckConnectSessionValidity {
         let call = Call::new(&self.client, Method::HEAD, "plugin/connect/session", &[], true);
 
@@ -78,6 +80,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List All Connect Websites")]
     pub fn list_all_connect_websites(&self, page_number: u32) -> ListAllConnectWebsites {
         let page_number = page_number.to_string();
         let call = Call::new(
@@ -108,6 +111,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Connect Websites Since")]
     pub fn list_connect_websites_since(&self, date_since: impl AsRef<str>) -> ListConnectWebsitesSince {
         let mut call = Call::new(&self.client, Method::GET, "plugin/connect/websites/since", &[], true);
         {
@@ -128,6 +132,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Connect Endpoints")]
     pub fn get_connect_endpoints(&self) -> GetConnectEndpoints {
         let call = Call::new(&self.client, Method::GET, "plugin/connect/endpoints", &[], true);
 
@@ -146,6 +151,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List All Active Subscriptions")]
     pub fn list_all_active_subscriptions(&self) -> ListAllActiveSubscriptions {
         let call = Call::new(&self.client, Method::GET, "plugins/subscription", &[], true);
 
@@ -167,6 +173,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Subscriptions For A Website")]
     pub fn list_subscriptions_for_website(&self, website_id: impl models::AsWebsiteId) -> ListSubscriptionsForWebsite {
         let call = Call::new(
             &self.client,
@@ -195,6 +202,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Subscription Details")]
     pub fn get_subscription_details(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -227,6 +235,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Subscribe Website To Plugin")]
     pub fn subscribe_website_to_plugin(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -263,6 +272,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Unsubscribe Plugin From Website")]
     pub fn unsubscribe_plugin_from_website(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -295,6 +305,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Subscription Settings")]
     pub fn get_subscription_settings(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -327,6 +338,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Save Subscription Settings")]
     pub fn save_subscription_settings(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -360,6 +372,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Update Subscription Settings")]
     pub fn update_subscription_settings(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -393,6 +406,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Plugin Usage Bills")]
     pub fn get_plugin_usage_bills(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -425,6 +439,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Report Plugin Usage To Bill")]
     pub fn report_plugin_usage_to_bill(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -458,6 +473,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Plugin Attest Provenance")]
     pub fn get_plugin_attest_provenance(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -490,6 +506,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Forward Plugin Payload To Channel")]
     pub fn forward_plugin_payload_to_channel(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -523,6 +540,7 @@ impl PluginService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Dispatch Plugin Event")]
     pub fn dispatch_plugin_event(
         &self,
         website_id: impl models::AsWebsiteId,

@@ -38,6 +38,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Generate Analytics")]
     pub fn generate_analytics(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -69,6 +70,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Website Availability Status")]
     pub fn get_website_availability_status(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -99,6 +101,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Website Operator Availabilities")]
     pub fn list_website_operator_availabilities(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -129,6 +132,7 @@ impl WebsiteService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Check If Website Exists")]
     pub fn check_if_website_exists(&self, domain: impl AsRef<str>) -> CheckIfWebsiteExists {
         let mut call = Call::new(&self.client, Method::HEAD, "website", &[], true);
         {
@@ -149,6 +153,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Create Website")]
     pub fn create_website(&self, body: impl std::borrow::Borrow<models::WebsiteCreate>) -> CreateWebsite {
         let mut call = Call::new(&self.client, Method::POST, "website", &[], false);
         call.body_json(body.borrow());
@@ -170,6 +175,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get A Website")]
     pub fn get_website(&self, website_id: impl models::AsWebsiteId) -> GetWebsite {
         let call = Call::new(
             &self.client,
@@ -198,6 +204,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Delete A Website")]
     pub fn delete_website(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -233,6 +240,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Abort Website Deletion")]
     pub fn abort_website_deletion(&self, website_id: impl models::AsWebsiteId) -> AbortWebsiteDeletion {
         let call = Call::new(
             &self.client,
@@ -260,6 +268,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Batch Resolve Conversations")]
     pub fn batch_resolve_conversations(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -291,6 +300,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Batch Unresolve Conversations")]
     pub fn batch_unresolve_conversations(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -322,6 +332,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Batch Read Conversations")]
     pub fn batch_read_conversations(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -353,6 +364,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Batch Unread Conversations")]
     pub fn batch_unread_conversations(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -384,6 +396,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Batch Remove Conversations")]
     pub fn batch_remove_conversations(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -416,6 +429,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Batch Remove People")]
     pub fn batch_remove_people(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -451,6 +465,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Batch Report Conversations")]
     pub fn batch_report_conversations(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -482,6 +497,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Batch Block Conversations")]
     pub fn batch_block_conversations(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -513,6 +529,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Batch Routing Conversations")]
     pub fn batch_routing_conversations(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -544,6 +561,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Batch Inbox Conversations")]
     pub fn batch_inbox_conversations(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -575,6 +593,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Batch Update Conversations Data")]
     pub fn batch_update_conversations_data(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -608,6 +627,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Batch Update People Data")]
     pub fn batch_update_people_data(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -648,6 +668,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Batch Update Conversations Segments")]
     pub fn batch_update_conversations_segments(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -681,6 +702,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Batch Update People Segments")]
     pub fn batch_update_people_segments(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -723,6 +745,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Campaigns")]
     pub fn list_campaigns(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListCampaigns {
         let page_number = page_number.to_string();
         let call = Call::new(
@@ -751,6 +774,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Campaign Tags")]
     pub fn list_campaign_tags(&self, website_id: impl models::AsWebsiteId) -> ListCampaignTags {
         let call = Call::new(
             &self.client,
@@ -781,6 +805,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Campaign Templates")]
     pub fn list_campaign_templates(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -815,6 +840,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Create A New Campaign Template")]
     pub fn create_new_campaign_template(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -856,6 +882,7 @@ impl WebsiteService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Check If Campaign Template Exists")]
     pub fn check_if_campaign_template_exists(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -888,6 +915,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get A Campaign Template")]
     pub fn get_campaign_template(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -920,6 +948,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Save A Campaign Template")]
     pub fn save_campaign_template(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -953,6 +982,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Update A Campaign Template")]
     pub fn update_campaign_template(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -986,6 +1016,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Remove A Campaign Template")]
     pub fn remove_campaign_template(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1019,6 +1050,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Create A New Campaign")]
     pub fn create_new_campaign(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1060,6 +1092,7 @@ impl WebsiteService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Check If Campaign Exists")]
     pub fn check_if_campaign_exists(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1092,6 +1125,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get A Campaign")]
     pub fn get_campaign(&self, website_id: impl models::AsWebsiteId, campaign_id: impl AsRef<str>) -> GetCampaign {
         let call = Call::new(
             &self.client,
@@ -1120,6 +1154,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Save A Campaign")]
     pub fn save_campaign(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1153,6 +1188,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Update A Campaign")]
     pub fn update_campaign(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1186,6 +1222,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Remove A Campaign")]
     pub fn remove_campaign(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1218,6 +1255,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Dispatch A Campaign")]
     pub fn dispatch_campaign(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1250,6 +1288,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Resume A Campaign")]
     pub fn resume_campaign(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1282,6 +1321,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Pause A Campaign")]
     pub fn pause_campaign(&self, website_id: impl models::AsWebsiteId, campaign_id: impl AsRef<str>) -> PauseCampaign {
         let mut call = Call::new(
             &self.client,
@@ -1310,6 +1350,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Test A Campaign")]
     pub fn test_campaign(&self, website_id: impl models::AsWebsiteId, campaign_id: impl AsRef<str>) -> TestCampaign {
         let mut call = Call::new(
             &self.client,
@@ -1341,6 +1382,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Campaign Recipients")]
     pub fn list_campaign_recipients(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1379,6 +1421,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Campaign Statistics")]
     pub fn list_campaign_statistics(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1418,6 +1461,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Connect Endpoints")]
     pub fn get_connect_endpoints(&self, website_id: impl models::AsWebsiteId) -> GetConnectEndpoints {
         let call = Call::new(
             &self.client,
@@ -1450,6 +1494,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Conversations")]
     pub fn list_conversations(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListConversations {
         let page_number = page_number.to_string();
         let call = Call::new(
@@ -1481,6 +1526,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Suggested Conversation Segments")]
     pub fn list_suggested_conversation_segments(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1514,6 +1560,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Delete Suggested Conversation Segment")]
     pub fn delete_suggested_conversation_segment(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1552,6 +1599,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Suggested Conversation Data Keys")]
     pub fn list_suggested_conversation_data_keys(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1585,6 +1633,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Delete Suggested Conversation Data Key")]
     pub fn delete_suggested_conversation_data_key(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1623,6 +1672,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Spam Conversations")]
     pub fn list_spam_conversations(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1656,6 +1706,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Resolve Spam Conversation Content")]
     pub fn resolve_spam_conversation_content(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1689,6 +1740,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Submit Spam Conversation Decision")]
     pub fn submit_spam_conversation_decision(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1725,6 +1777,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Create A New Conversation")]
     pub fn create_new_conversation(&self, website_id: impl models::AsWebsiteId) -> CreateNewConversation {
         let mut call = Call::new(
             &self.client,
@@ -1753,6 +1806,7 @@ impl WebsiteService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Check If Conversation Exists")]
     pub fn check_if_conversation_exists(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1785,6 +1839,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get A Conversation")]
     pub fn get_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1817,6 +1872,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Remove A Conversation")]
     pub fn remove_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1849,6 +1905,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Initiate A Conversation With Existing Session")]
     pub fn initiate_conversation_with_existing_session(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1885,6 +1942,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Messages In Conversation")]
     pub fn get_messages_in_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1917,6 +1975,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Send A Message In Conversation")]
     pub fn send_message_in_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1951,6 +2010,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get A Message In Conversation")]
     pub fn get_message_in_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -1991,6 +2051,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Update A Message In Conversation")]
     pub fn update_message_in_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2035,6 +2096,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Remove A Message In Conversation")]
     pub fn remove_message_in_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2073,6 +2135,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Compose A Message In Conversation")]
     pub fn compose_message_in_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2106,6 +2169,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Mark Messages As Read In Conversation")]
     pub fn mark_messages_as_read_in_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2139,6 +2203,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Mark Conversation As Unread")]
     pub fn mark_conversation_as_unread(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2172,6 +2237,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Mark Messages As Delivered In Conversation")]
     pub fn mark_messages_as_delivered_in_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2206,6 +2272,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Update Conversation Open State")]
     pub fn update_conversation_open_state(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2242,6 +2309,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Conversation Routing Assign")]
     pub fn get_conversation_routing_assign(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2274,6 +2342,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Assign Conversation Routing")]
     pub fn assign_conversation_routing(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2308,6 +2377,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Update Conversation Inbox")]
     pub fn update_conversation_inbox(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2344,6 +2414,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Conversation Metas")]
     pub fn get_conversation_metas(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2376,6 +2447,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Update Conversation Metas")]
     pub fn update_conversation_metas(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2410,6 +2482,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get An Original Message In Conversation")]
     pub fn get_original_message_in_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2450,6 +2523,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Conversation Pages")]
     pub fn list_conversation_pages(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2491,6 +2565,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Conversation Events")]
     pub fn list_conversation_events(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2532,6 +2607,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Conversation Files")]
     pub fn list_conversation_files(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2570,6 +2646,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Conversation State")]
     pub fn get_conversation_state(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2605,6 +2682,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Change Conversation State")]
     pub fn change_conversation_state(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2641,6 +2719,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Conversation Relations")]
     pub fn get_conversation_relations(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2673,6 +2752,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Conversation Participants")]
     pub fn get_conversation_participants(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2705,6 +2785,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Save Conversation Participants")]
     pub fn save_conversation_participants(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2738,6 +2819,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Block Status For Conversation")]
     pub fn get_block_status_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2773,6 +2855,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Block Incoming Messages For Conversation")]
     pub fn block_incoming_messages_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2809,6 +2892,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Verify Status For Conversation")]
     pub fn get_verify_status_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2842,6 +2926,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Update Verify Status For Conversation")]
     pub fn update_verify_status_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2878,6 +2963,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Request Identity Verification For Conversation")]
     pub fn request_identity_verification_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2911,6 +2997,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Redeem Identity Verification Link For Conversation")]
     pub fn redeem_identity_verification_link_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2947,6 +3034,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Request Email Transcript For Conversation")]
     pub fn request_email_transcript_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -2984,6 +3072,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Request Chatbox Binding Purge For Conversation")]
     pub fn request_chatbox_binding_purge_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3016,6 +3105,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Request User Feedback For Conversation")]
     pub fn request_user_feedback_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3048,6 +3138,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Browsing Sessions For Conversation")]
     pub fn list_browsing_sessions_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3080,6 +3171,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Initiate Browsing Session For Conversation")]
     pub fn initiate_browsing_session_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3114,6 +3206,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Send Action To An Existing Browsing Session")]
     pub fn send_action_to_existing_browsing_session(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3157,6 +3250,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Assist Existing Browsing Session")]
     pub fn assist_existing_browsing_session(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3198,6 +3292,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Initiate New Call Session For Conversation")]
     pub fn initiate_new_call_session_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3235,6 +3330,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Ongoing Call Session For Conversation")]
     pub fn get_ongoing_call_session_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3270,6 +3366,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Abort Ongoing Call Session For Conversation")]
     pub fn abort_ongoing_call_session_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3308,6 +3405,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Transmit Signaling On Ongoing Call Session")]
     pub fn transmit_signaling_on_ongoing_call_session(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3349,6 +3447,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Request Tool Call For Conversation")]
     pub fn request_tool_call_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3392,6 +3491,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Deliver Widget Button Action For Conversation")]
     pub fn deliver_widget_button_action_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3448,6 +3548,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Deliver Widget Data Fetch Action For Conversation")]
     pub fn deliver_widget_data_fetch_action_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3504,6 +3605,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Deliver Widget Data Edit Action For Conversation")]
     pub fn deliver_widget_data_edit_action_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3560,6 +3662,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Schedule A Reminder For Conversation")]
     pub fn schedule_reminder_for_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3603,6 +3706,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Report Conversation")]
     pub fn report_conversation(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3639,6 +3743,7 @@ impl WebsiteService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Check If Helpdesk Exists")]
     pub fn check_if_helpdesk_exists(&self, website_id: impl models::AsWebsiteId) -> CheckIfHelpdeskExists {
         let call = Call::new(
             &self.client,
@@ -3666,6 +3771,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Resolve Helpdesk")]
     pub fn resolve_helpdesk(&self, website_id: impl models::AsWebsiteId) -> ResolveHelpdesk {
         let call = Call::new(
             &self.client,
@@ -3695,6 +3801,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Initialize Helpdesk")]
     pub fn initialize_helpdesk(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3736,6 +3843,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Delete Helpdesk")]
     pub fn delete_helpdesk(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3774,6 +3882,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Helpdesk Locales")]
     pub fn list_helpdesk_locales(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListHelpdeskLocales {
         let page_number = page_number.to_string();
         let call = Call::new(
@@ -3803,6 +3912,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Add Helpdesk Locale")]
     pub fn add_helpdesk_locale(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3839,6 +3949,7 @@ impl WebsiteService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Check If Helpdesk Locale Exists")]
     pub fn check_if_helpdesk_locale_exists(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3871,6 +3982,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Resolve Helpdesk Locale")]
     pub fn resolve_helpdesk_locale(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3903,6 +4015,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Delete Helpdesk Locale")]
     pub fn delete_helpdesk_locale(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3939,6 +4052,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Helpdesk Pages")]
     pub fn list_helpdesk_pages(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -3981,6 +4095,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Resolve Helpdesk Page Entity")]
     pub fn resolve_helpdesk_page_entity(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4026,6 +4141,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Helpdesk Tree")]
     pub fn list_helpdesk_tree(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4068,6 +4184,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Create Helpdesk Tree Path")]
     pub fn create_helpdesk_tree_path(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4109,6 +4226,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Resolve Helpdesk Tree Path")]
     pub fn resolve_helpdesk_tree_path(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4150,6 +4268,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Update Helpdesk Tree Path")]
     pub fn update_helpdesk_tree_path(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4192,6 +4311,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Delete Helpdesk Tree Path")]
     pub fn delete_helpdesk_tree_path(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4233,6 +4353,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Resolve Helpdesk Tree Content")]
     pub fn resolve_helpdesk_tree_content(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4275,6 +4396,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Save Helpdesk Tree Content")]
     pub fn save_helpdesk_tree_content(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4321,6 +4443,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Resolve Helpdesk Tree Metadata")]
     pub fn resolve_helpdesk_tree_metadata(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4362,6 +4485,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Update Helpdesk Tree Metadata")]
     pub fn update_helpdesk_tree_metadata(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4404,6 +4528,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Resolve Helpdesk Tree Page")]
     pub fn resolve_helpdesk_tree_page(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4447,6 +4572,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Helpdesk History Changes")]
     pub fn list_helpdesk_history_changes(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4480,6 +4606,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Resolve Helpdesk History Change")]
     pub fn resolve_helpdesk_history_change(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4513,6 +4640,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Cancel Helpdesk History Change")]
     pub fn cancel_helpdesk_history_change(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4551,6 +4679,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Request Helpdesk Content Refresh")]
     pub fn request_helpdesk_content_refresh(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4591,6 +4720,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Map Helpdesk Locale Feedback Ratings")]
     pub fn map_helpdesk_locale_feedback_ratings(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4634,6 +4764,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Helpdesk Locale Feedbacks")]
     pub fn list_helpdesk_locale_feedbacks(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4675,6 +4806,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Import External Helpdesk To Locale")]
     pub fn import_external_helpdesk_to_locale(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4714,6 +4846,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Export Helpdesk Locale Articles")]
     pub fn export_helpdesk_locale_articles(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4753,6 +4886,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Helpdesk Redirections")]
     pub fn list_helpdesk_redirections(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4787,6 +4921,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Add Helpdesk Redirection")]
     pub fn add_helpdesk_redirection(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4828,6 +4963,7 @@ impl WebsiteService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Check If Helpdesk Redirection Exists")]
     pub fn check_if_helpdesk_redirection_exists(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4860,6 +4996,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Resolve Helpdesk Redirection")]
     pub fn resolve_helpdesk_redirection(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4892,6 +5029,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Delete Helpdesk Redirection")]
     pub fn delete_helpdesk_redirection(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4923,6 +5061,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Resolve Helpdesk Settings")]
     pub fn resolve_helpdesk_settings(&self, website_id: impl models::AsWebsiteId) -> ResolveHelpdeskSettings {
         let call = Call::new(
             &self.client,
@@ -4950,6 +5089,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Save Helpdesk Settings")]
     pub fn save_helpdesk_settings(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -4981,6 +5121,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Resolve Helpdesk Domain")]
     pub fn resolve_helpdesk_domain(&self, website_id: impl models::AsWebsiteId) -> ResolveHelpdeskDomain {
         let call = Call::new(
             &self.client,
@@ -5010,6 +5151,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Request Helpdesk Domain Change")]
     pub fn request_helpdesk_domain_change(&self, website_id: impl models::AsWebsiteId) -> RequestHelpdeskDomainChange {
         let mut call = Call::new(
             &self.client,
@@ -5039,6 +5181,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Generate Helpdesk Domain Setup Flow")]
     pub fn generate_helpdesk_domain_setup_flow(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5072,6 +5215,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Inboxes")]
     pub fn list_inboxes(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListInboxes {
         let page_number = page_number.to_string();
         let call = Call::new(
@@ -5100,6 +5244,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Batch Order Inboxes")]
     pub fn batch_order_inboxes(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5131,6 +5276,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Create A New Inbox")]
     pub fn create_new_inbox(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5163,6 +5309,7 @@ impl WebsiteService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Check If Inbox Exists")]
     pub fn check_if_inbox_exists(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5195,6 +5342,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Inbox")]
     pub fn get_inbox(&self, website_id: impl models::AsWebsiteId, inbox_id: impl AsRef<str>) -> GetInbox {
         let call = Call::new(
             &self.client,
@@ -5223,6 +5371,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Save Inbox")]
     pub fn save_inbox(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5256,6 +5405,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Delete Inbox")]
     pub fn delete_inbox(&self, website_id: impl models::AsWebsiteId, inbox_id: impl AsRef<str>) -> DeleteInbox {
         let call = Call::new(
             &self.client,
@@ -5283,6 +5433,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Website Operators")]
     pub fn list_website_operators(&self, website_id: impl models::AsWebsiteId) -> ListWebsiteOperators {
         let call = Call::new(
             &self.client,
@@ -5310,6 +5461,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Last Active Website Operators")]
     pub fn list_last_active_website_operators(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5340,6 +5492,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Flush Last Active Website Operators")]
     pub fn flush_last_active_website_operators(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5370,6 +5523,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Send Email To Website Operators")]
     pub fn send_email_to_website_operators(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5402,6 +5556,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get A Website Operator")]
     pub fn get_website_operator(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5436,6 +5591,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Invite A Website Operator")]
     pub fn invite_website_operator(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5483,6 +5639,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Change Operator Membership")]
     pub fn change_operator_membership(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5525,6 +5682,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Unlink Operator From Website")]
     pub fn unlink_operator_from_website(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5556,6 +5714,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get People Statistics")]
     pub fn get_people_statistics(&self, website_id: impl models::AsWebsiteId) -> GetPeopleStatistics {
         let call = Call::new(
             &self.client,
@@ -5586,6 +5745,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Suggested People Segments")]
     pub fn list_suggested_people_segments(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5619,6 +5779,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Delete Suggested People Segment")]
     pub fn delete_suggested_people_segment(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5657,6 +5818,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Suggested People Data Keys")]
     pub fn list_suggested_people_data_keys(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5690,6 +5852,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Delete Suggested People Data Key")]
     pub fn delete_suggested_people_data_key(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5728,6 +5891,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Suggested People Events")]
     pub fn list_suggested_people_events(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5761,6 +5925,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Delete Suggested People Event")]
     pub fn delete_suggested_people_event(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5801,6 +5966,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List People Profiles")]
     pub fn list_people_profiles(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListPeopleProfiles {
         let page_number = page_number.to_string();
         let call = Call::new(
@@ -5829,6 +5995,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Add New People Profile")]
     pub fn add_new_people_profile(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5861,6 +6028,7 @@ impl WebsiteService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Check If People Profile Exists")]
     pub fn check_if_people_profile_exists(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5893,6 +6061,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get People Profile")]
     pub fn get_people_profile(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5925,6 +6094,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Save People Profile")]
     pub fn save_people_profile(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5958,6 +6128,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Update People Profile")]
     pub fn update_people_profile(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -5991,6 +6162,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Remove People Profile")]
     pub fn remove_people_profile(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6026,6 +6198,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List People Conversations")]
     pub fn list_people_conversations(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6063,6 +6236,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List People Campaigns")]
     pub fn list_people_campaigns(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6097,6 +6271,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Add A People Event")]
     pub fn add_people_event(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6133,6 +6308,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List People Events")]
     pub fn list_people_events(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6167,6 +6343,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get People Data")]
     pub fn get_people_data(&self, website_id: impl models::AsWebsiteId, people_id: impl AsRef<str>) -> GetPeopleData {
         let call = Call::new(
             &self.client,
@@ -6195,6 +6372,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Save People Data")]
     pub fn save_people_data(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6228,6 +6406,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Update People Data")]
     pub fn update_people_data(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6261,6 +6440,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get People Subscription Status")]
     pub fn get_people_subscription_status(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6293,6 +6473,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Update People Subscription Status")]
     pub fn update_people_subscription_status(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6325,6 +6506,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Export People Profiles")]
     pub fn export_people_profiles(&self, website_id: impl models::AsWebsiteId) -> ExportPeopleProfiles {
         let mut call = Call::new(
             &self.client,
@@ -6352,6 +6534,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Import People Profiles")]
     pub fn import_people_profiles(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6383,6 +6566,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Website Settings")]
     pub fn get_website_settings(&self, website_id: impl models::AsWebsiteId) -> GetWebsiteSettings {
         let call = Call::new(
             &self.client,
@@ -6410,6 +6594,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Update Website Settings")]
     pub fn update_website_settings(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6444,6 +6629,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Teams")]
     pub fn list_teams(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListTeams {
         let page_number = page_number.to_string();
         let call = Call::new(
@@ -6472,6 +6658,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Create A New Team")]
     pub fn create_new_team(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6504,6 +6691,7 @@ impl WebsiteService {
     /// # let _ = exists;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Check If Team Exists")]
     pub fn check_if_team_exists(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6536,6 +6724,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Team")]
     pub fn get_team(&self, website_id: impl models::AsWebsiteId, team_id: impl AsRef<str>) -> GetTeam {
         let call = Call::new(
             &self.client,
@@ -6564,6 +6753,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Save Team")]
     pub fn save_team(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6597,6 +6787,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Delete Team")]
     pub fn delete_team(&self, website_id: impl models::AsWebsiteId, team_id: impl AsRef<str>) -> DeleteTeam {
         let call = Call::new(
             &self.client,
@@ -6624,6 +6815,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Verify Settings")]
     pub fn get_verify_settings(&self, website_id: impl models::AsWebsiteId) -> GetVerifySettings {
         let call = Call::new(
             &self.client,
@@ -6651,6 +6843,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Update Verify Settings")]
     pub fn update_verify_settings(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6682,6 +6875,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Verify Key")]
     pub fn get_verify_key(&self, website_id: impl models::AsWebsiteId) -> GetVerifyKey {
         let call = Call::new(
             &self.client,
@@ -6709,6 +6903,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Roll Verify Key")]
     pub fn roll_verify_key(&self, website_id: impl models::AsWebsiteId) -> RollVerifyKey {
         let mut call = Call::new(
             &self.client,
@@ -6736,6 +6931,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Count Visitors")]
     pub fn count_visitors(&self, website_id: impl models::AsWebsiteId) -> CountVisitors {
         let call = Call::new(
             &self.client,
@@ -6766,6 +6962,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "List Visitors")]
     pub fn list_visitors(&self, website_id: impl models::AsWebsiteId, page_number: u32) -> ListVisitors {
         let page_number = page_number.to_string();
         let call = Call::new(
@@ -6796,6 +6993,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Pinpoint Visitors On A Map")]
     pub fn pinpoint_visitors_on_map(&self, website_id: impl models::AsWebsiteId) -> PinpointVisitorsOnMap {
         let call = Call::new(
             &self.client,
@@ -6824,6 +7022,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Get Session Identifier From Token")]
     pub fn get_session_identifier_from_token(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6855,6 +7054,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Count Blocked Visitors")]
     pub fn count_blocked_visitors(&self, website_id: impl models::AsWebsiteId) -> CountBlockedVisitors {
         let call = Call::new(
             &self.client,
@@ -6883,6 +7083,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Count Blocked Visitors In Rule")]
     pub fn count_blocked_visitors_in_rule(
         &self,
         website_id: impl models::AsWebsiteId,
@@ -6915,6 +7116,7 @@ impl WebsiteService {
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
+    #[doc(alias = "Clear Blocked Visitors In Rule")]
     pub fn clear_blocked_visitors_in_rule(
         &self,
         website_id: impl models::AsWebsiteId,
