@@ -2,7 +2,9 @@
 //! through `chromedriver` (WebDriver) with fantoccini. A visitor types in
 //! the page, a bot (the `crisp-api/examples/bot.rs` logic: RTM in, REST out)
 //! answers, and the answer shows in the page. The screenshot is kept as
-//! `target/playground.png`.
+//! `playground.png` in the directory cargo gives integration tests
+//! (`CARGO_TARGET_TMPDIR`, under the target dir wherever `CARGO_TARGET_DIR`
+//! puts it); the test prints its path.
 //!
 //! Without chromium and chromedriver the test says so and passes, unless
 //! `CI` is set, where it fails. `.ci/system-packages.sh` installs both.
@@ -138,8 +140,8 @@ async fn a_visitor_talks_to_the_bot_in_the_playground() {
         // Let the request log poll once more so the screenshot shows it.
         tokio::time::sleep(Duration::from_millis(1200)).await;
         let png = browser.screenshot().await?;
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/playground.png");
-        std::fs::write(&path, &png).expect("write the screenshot");
+        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("playground.png");
+        std::fs::write(&path, &png).unwrap_or_else(|err| panic!("write the screenshot to {}: {err}", path.display()));
         eprintln!("screenshot: {}", path.display());
         assert!(shown.contains("Do you ship to Canada?"), "the visitor's message is not shown: {shown}");
         assert!(shown.contains(expected), "the bot's answer never showed in the page: {shown}");
