@@ -137,8 +137,27 @@ async fn a_visitor_talks_to_the_bot_in_the_playground() {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // A long event, with a word too long for any line, must stay inside the activity pane.
+        let long_word = "x".repeat(300);
+        mock.emit(
+            "session:set_data",
+            serde_json::json!({"website_id": mock.website_id(), "session_id": "session_long",
+                               "data": {"note": long_word, "details": "a long line ".repeat(40)}}),
+        );
         // Let the request log poll once more so the screenshot shows it.
         tokio::time::sleep(Duration::from_millis(1200)).await;
+        let events = browser.find(Locator::Id("events")).await?.text().await?;
+        assert!(events.contains("session:set_data"), "the long event never showed: {events}");
+        // Lines that stick out of the pane, or are cut at its edge.
+        let overflowing = browser
+            .execute(
+                "const pane = document.getElementById('activity').getBoundingClientRect();
+                 return [...document.querySelectorAll('#activity .feed li')]
+                   .filter((li) => li.getBoundingClientRect().right > pane.right + 1 || li.scrollWidth > li.clientWidth + 1)
+                   .map((li) => li.textContent.slice(0, 60));",
+                vec![],
+            )
+            .await?;
         let png = browser.screenshot().await?;
         let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("playground.png");
         std::fs::write(&path, &png).unwrap_or_else(|err| panic!("write the screenshot to {}: {err}", path.display()));
@@ -149,6 +168,7 @@ async fn a_visitor_talks_to_the_bot_in_the_playground() {
         assert!(inbox.contains(expected), "the operator inbox misses the answer: {inbox}");
         let requests = browser.find(Locator::Id("requests")).await?.text().await?;
         assert!(requests.contains("/message"), "the request log misses the bot's call: {requests}");
+        assert_eq!(overflowing, serde_json::json!([]), "activity lines overflow their pane");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
