@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde_json::{Map, Value, json};
 
 use crate::clock::Clock;
-use crate::generate;
+use crate::draw;
 
 /// What a stateful handler answers: HTTP status, Crisp reason and data.
 pub(crate) type Answer = (u16, &'static str, Value);
@@ -180,7 +180,7 @@ impl State {
     /// never clash with loaded fixtures and repeat with the seed.
     fn next_id(&mut self, prefix: &str) -> String {
         self.counter.fetch_add(1, Ordering::Relaxed);
-        crate::generate::uuid(&mut self.rng, prefix)
+        draw::uuid(&mut self.rng, prefix)
     }
 
     /// Queues a session event with the common session fields.
@@ -212,7 +212,7 @@ impl State {
         session_id: &str,
         now: u64,
     ) -> Map<String, Value> {
-        let visitor = generate::visitor(&mut self.rng);
+        let visitor = draw::visitor(&mut self.rng);
         let fields = json!({
             "session_id": session_id,
             "website_id": website_id,
