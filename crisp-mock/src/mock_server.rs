@@ -162,6 +162,37 @@ impl MockServer {
         &self.shared.config.website_id
     }
 
+    /// The environment that points every face of the project at this
+    /// simulator, as lines for a POSIX shell: `export NAME=value` for
+    /// `CRISP_IDENTIFIER`, `CRISP_KEY`, `CRISP_TIER` (`plugin`, which the
+    /// simulator lets reach its routes), `CRISP_BASE_URL` and
+    /// `CRISP_WEBSITE_ID`, in that order, each value quoted where a shell
+    /// needs it. The banners of `crisp-mock` and `crisp mock` print these
+    /// lines, so evaluating a banner's standard output sets them. A NUL,
+    /// which no environment variable can hold, is left out.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::builder().credentials("bot", "it's a key").start().await?;
+    /// let exports = mock.shell_exports();
+    /// assert!(exports.starts_with("export CRISP_IDENTIFIER=bot\nexport CRISP_KEY=\"it's a key\"\n"));
+    /// assert!(exports.contains(&format!("export CRISP_BASE_URL={}\n", mock.base_url())));
+    /// assert!(exports.ends_with(&format!("export CRISP_WEBSITE_ID={}\n", mock.website_id())));
+    /// # Ok(()) }
+    /// ```
+    pub fn shell_exports(&self) -> String {
+        let base_url = self.base_url();
+        let variables = [
+            ("CRISP_IDENTIFIER", self.identifier()),
+            ("CRISP_KEY", self.key()),
+            ("CRISP_TIER", "plugin"),
+            ("CRISP_BASE_URL", &base_url),
+            ("CRISP_WEBSITE_ID", self.website_id()),
+        ];
+        variables.iter().map(|(name, value)| format!("export {name}={}\n", shell_word(value))).collect()
+    }
+
     /// Adds a fault; faults apply in the order they were added.
     ///
     /// ```
@@ -521,5 +552,14 @@ impl MockServer {
 impl Drop for MockServer {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+/// `value` as one shell word, quoted when it needs to be (NULs left out).
+fn shell_word(value: &str) -> String {
+    match shlex::try_quote(value) {
+        Ok(word) => word.into_owned(),
+        // The only refusal is a NUL byte.
+        Err(_) => shlex::try_quote(&value.replace('\0', "")).map(|word| word.into_owned()).unwrap_or_default(),
     }
 }
