@@ -53,8 +53,9 @@
 
 // The modules in layers, bottom-up: a module uses only modules of the
 // layers listed before its own (`tests/module_graph.rs` checks that no
-// module uses one that uses it back, and prints the layers). Inside the crate, items are
-// reached where they are defined, never through the re-exports below.
+// module uses one that uses it back, and prints the layers). Inside the
+// crate, items are reached where they are defined, never through the
+// re-exports below.
 
 // 0: no other module. Connections, seeded draws, the spec's events, rate
 // limits, the route shape, locking, HTTP helpers (envelopes, bodies).
