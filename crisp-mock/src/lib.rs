@@ -80,11 +80,12 @@ mod route_match;
 pub mod state;
 mod webhooks;
 
-// 3: credentials, stored documents, generated data, RTM, and the one place
-// stateful routes are dispatched.
+// 3: credentials, stored documents, generated data, people profiles, RTM,
+// and the one place stateful routes are dispatched.
 mod auth;
 mod documents;
 mod generate;
+mod people;
 mod rtm;
 mod stateful;
 
