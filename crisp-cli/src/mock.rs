@@ -1,5 +1,5 @@
 //! `crisp mock`: runs the local simulator (crate `crisp-mock`), prints how to
-//! reach it, and saves a `mock` profile (key in the private file, never the
+//! reach it (a banner a shell can evaluate: `export` lines and comments), and saves a `mock` profile (key in the private file, never the
 //! keychain) so `crisp --profile mock ...` works at once. Everything that
 //! touches the simulator's API is in this file.
 
@@ -66,20 +66,16 @@ pub async fn run(args: MockArgs) -> Result<()> {
     }
     // One write, errors ignored: the simulator keeps serving when whoever
     // read the banner (`crisp mock | head`, a test) has closed the pipe.
-    let (base, website) = (mock.base_url(), mock.website_id());
+    // Comments and `export` lines only, so evaluating it is safe.
     let mut banner = format!(
-        "Crisp simulator on {base}\nplayground on {}\nRTM (Socket.IO) on {}\nidentifier {}  key {}  website {website}\n\
-         export CRISP_BASE_URL={base}\nexport CRISP_IDENTIFIER={}\nexport CRISP_KEY={}\nexport CRISP_TIER=plugin\n\
-         export CRISP_WEBSITE_ID={website}\n",
+        "# Crisp simulator on {}\n# playground on {}\n# RTM (Socket.IO) on {}\n{}",
+        mock.base_url(),
         mock.playground_url(),
         mock.rtm_url(),
-        mock.identifier(),
-        mock.key(),
-        mock.identifier(),
-        mock.key(),
+        mock.shell_exports(),
     );
     if !args.no_profile {
-        banner.push_str(&format!("# or: crisp --profile {PROFILE} website list-conversations {website}\n"));
+        banner.push_str(&format!("# or: crisp --profile {PROFILE} website list-conversations {}\n", mock.website_id()));
     }
     banner.push_str("# Ctrl-C stops the simulator.\n");
     use std::io::Write as _;

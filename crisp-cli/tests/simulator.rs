@@ -41,6 +41,9 @@ async fn crisp_mock_saves_a_profile_that_works_at_once() {
     let (_mock, banner) = start_mock(&env, &["--generate", "4"]);
     let text = banner.join("\n");
     assert!(text.contains("export CRISP_BASE_URL=http://127.0.0.1:"), "{text}");
+    assert!(text.contains("export CRISP_TIER=plugin"), "{text}");
+    // Shell a user can evaluate: comments and `export` lines only.
+    assert!(banner.iter().all(|line| line.starts_with("# ") || line.starts_with("export CRISP_")), "{text}");
     assert!(text.contains("export CRISP_KEY="), "{text}");
     let website = banner.last().unwrap().trim_start_matches("export CRISP_WEBSITE_ID=").to_owned();
 

@@ -26,8 +26,11 @@ use axum::routing::{get, post};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use crate::server::envelope;
-use crate::{Shared, lock};
+use crate::shared::Shared;
+use crate::state::{Conversation, field};
+use crate::sync::lock;
+use crate::wire::{envelope, json_body};
+use crate::{events, fixtures, rtm};
 
 const PLAYGROUND_HTML: &str = include_str!("playground/index.html");
 
@@ -58,14 +61,6 @@ async fn playground() -> Response {
     response
 }
 
-/// The body as a JSON object, or the 400 answer saying it is not one.
-fn json_body(body: &Bytes) -> Result<Value, Box<Response>> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(value @ Value::Object(_)) => Ok(value),
-        _ => Err(Box::new(envelope(400, "invalid_data", json!({"message": "the body must be a JSON object"})))),
-    }
-}
-
 fn website_of(shared: &Shared, body: &Value) -> String {
     body["website_id"].as_str().filter(|id| !id.is_empty()).unwrap_or(&shared.config.website_id).to_owned()
 }
@@ -79,7 +74,7 @@ async fn trigger(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Resp
     let Some(event) = body["event"].as_str() else {
         return envelope(400, "invalid_data", json!({"message": "`event` is required (see GET /mock/events)"}));
     };
-    if !crate::events::is_known(event) {
+    if !events::is_known(event) {
         return envelope(
             400,
             "unknown_event",
@@ -97,24 +92,17 @@ async fn trigger(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Resp
     // The given session, else the most recent one, so answers to it land somewhere real.
     let conversation = match body["session_id"].as_str() {
         Some(id) => website.conversations.get(id),
-        None => website
-            .conversations
-            .values()
-            .max_by_key(|c| crate::state::field(&c.fields, "updated_at").as_u64().unwrap_or(0)),
+        None => website.conversations.values().max_by_key(|c| field(&c.fields, "updated_at").as_u64().unwrap_or(0)),
     };
     let session_id = body["session_id"]
         .as_str()
         .map(str::to_owned)
-        .or_else(|| conversation.and_then(|c| crate::state::field(&c.fields, "session_id").as_str().map(str::to_owned)))
+        .or_else(|| conversation.and_then(|c| field(&c.fields, "session_id").as_str().map(str::to_owned)))
         .unwrap_or_else(|| "session_00000000-0000-4000-8000-000000000000".to_owned());
     let visitor = conversation.and_then(|c| c.fields.get("meta").cloned()).unwrap_or(Value::Null);
-    let context = crate::events::Context {
-        website_id: &website_id,
-        session_id: &session_id,
-        now_ms: state.now(),
-        visitor: &visitor,
-    };
-    let data = crate::events::payload(event, &context, body.get("data").filter(|d| d.is_object()));
+    let context =
+        events::Context { website_id: &website_id, session_id: &session_id, now_ms: state.now(), visitor: &visitor };
+    let data = events::payload(event, &context, body.get("data").filter(|d| d.is_object()));
     drop(state);
     let Some(data) = data else { return envelope(400, "unknown_event", json!({})) };
     shared.raise(event.to_owned(), data.clone());
@@ -122,7 +110,7 @@ async fn trigger(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Resp
 }
 
 async fn event_names() -> Response {
-    envelope(200, "resolved", json!(crate::events::names()))
+    envelope(200, "resolved", json!(events::names()))
 }
 
 /// `POST /mock/visitor/message`: a visitor writes, as the chat widget would.
@@ -135,7 +123,7 @@ async fn visitor(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Resp
         return envelope(400, "invalid_data", json!({"message": "`content` is required"}));
     };
     let website_id = website_of(&shared, &body);
-    match crate::server::visitor_message(&shared, &website_id, body["session_id"].as_str(), text) {
+    match shared.visitor_message(&website_id, body["session_id"].as_str(), text) {
         Ok(session_id) => envelope(200, "dispatched", json!({"session_id": session_id, "website_id": website_id})),
         Err((status, reason)) => envelope(status, reason, json!({})),
     }
@@ -162,7 +150,7 @@ async fn operator(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Res
 }
 
 async fn get_state(AxumState(shared): AxumState<Arc<Shared>>) -> Response {
-    let document = crate::fixtures::dump(&lock(&shared.state));
+    let document = fixtures::dump(&lock(&shared.state));
     envelope(200, "resolved", document)
 }
 
@@ -179,7 +167,7 @@ async fn put_state(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Re
         document
     };
     let mut state = lock(&shared.state);
-    match crate::fixtures::read(&document, &mut state) {
+    match fixtures::read(&document, &mut state) {
         Ok(websites) => {
             state.websites = websites.into_iter().collect();
             state.documents.clear();
@@ -240,11 +228,11 @@ async fn playground_session(AxumState(shared): AxumState<Arc<Shared>>) -> Respon
         200,
         "resolved",
         json!({
-            "rtm_path": crate::rtm::RTM_PATH,
-            "username": crate::rtm::PLAYGROUND_USER,
-            "password": shared.playground_token,
+            "rtm_path": rtm::RTM_PATH,
+            "username": rtm::PLAYGROUND_USER,
+            "password": shared.rtm.playground_token,
             "website_id": shared.config.website_id,
-            "events": crate::events::names(),
+            "events": events::names(),
         }),
     )
 }
@@ -263,18 +251,18 @@ async fn recent_conversations(
     let Some(website) = state.websites.get(&website_id) else {
         return envelope(404, "website_not_found", json!({}));
     };
-    let mut list: Vec<&crate::state::Conversation> = website.conversations.values().collect();
-    list.sort_by_key(|c| std::cmp::Reverse(crate::state::field(&c.fields, "updated_at").as_u64().unwrap_or(0)));
+    let mut list: Vec<&Conversation> = website.conversations.values().collect();
+    list.sort_by_key(|c| std::cmp::Reverse(field(&c.fields, "updated_at").as_u64().unwrap_or(0)));
     let summary: Vec<Value> = list
         .into_iter()
         .take(50)
         .map(|c| {
             json!({
-                "session_id": crate::state::field(&c.fields, "session_id"),
-                "nickname": crate::state::field(&c.fields, "meta")["nickname"],
-                "last_message": crate::state::field(&c.fields, "last_message"),
-                "state": crate::state::field(&c.fields, "state"),
-                "updated_at": crate::state::field(&c.fields, "updated_at"),
+                "session_id": field(&c.fields, "session_id"),
+                "nickname": field(&c.fields, "meta")["nickname"],
+                "last_message": field(&c.fields, "last_message"),
+                "state": field(&c.fields, "state"),
+                "updated_at": field(&c.fields, "updated_at"),
             })
         })
         .collect();

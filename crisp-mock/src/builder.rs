@@ -4,7 +4,31 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::{Clock, Fixtures, MockConfig, MockServer, RateLimit, WebhookTarget, state};
+use crate::clock::Clock;
+use crate::config::MockConfig;
+use crate::fixtures::{self, Fixtures};
+use crate::generate;
+use crate::mock_server::MockServer;
+use crate::rate_limit::RateLimit;
+use crate::state::State;
+use crate::webhooks::WebhookTarget;
+
+impl MockServer {
+    /// A builder, for fixtures, generated data, Web Hooks, rate limits,
+    /// the request log and the clock.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mock = crisp_mock::MockServer::builder().seed(7).generate(500).start().await?;
+    /// let count = mock.with_state(|s| s.websites[mock.website_id()].conversations.len());
+    /// assert_eq!(count, 501); // the generated ones and the default one
+    /// # Ok(()) }
+    /// ```
+    pub fn builder() -> MockBuilder {
+        MockBuilder::default()
+    }
+}
 
 /// Configures and starts a [`MockServer`]; from [`MockServer::builder`].
 ///
@@ -155,11 +179,11 @@ impl MockBuilder {
     pub async fn start(self) -> std::io::Result<MockServer> {
         let MockBuilder { mut config, website_id_given, fixtures, generate, webhooks } = self;
         let mut state = match &fixtures {
-            None => state::State::seeded_with(&config.website_id, config.clock.clone(), config.seed),
+            None => State::seeded_with(&config.website_id, config.clock.clone(), config.seed),
             Some(fixtures) => {
                 let document = fixtures.document()?;
-                let mut state = state::State::empty(config.clock.clone(), config.seed);
-                let websites = crate::fixtures::read(&document, &mut state)?;
+                let mut state = State::empty(config.clock.clone(), config.seed);
+                let websites = fixtures::read(&document, &mut state)?;
                 if !website_id_given && let Some((first, _)) = websites.first() {
                     config.website_id = first.clone();
                 }
@@ -168,7 +192,7 @@ impl MockBuilder {
             }
         };
         if generate > 0 {
-            crate::generate::populate(&mut state, &config.website_id, generate);
+            generate::populate(&mut state, &config.website_id, generate);
         }
         MockServer::launch(config, state, webhooks).await
     }

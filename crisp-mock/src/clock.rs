@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::lock;
+use crate::sync::lock;
 
 /// Epoch milliseconds of the system clock.
 fn system_ms() -> u64 {

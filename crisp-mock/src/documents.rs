@@ -8,8 +8,9 @@
 use http::Method;
 use serde_json::{Value, json};
 
-use crate::ROUTES;
-use crate::routes::{Matched, RouteSpec};
+use crate::route_match::Matched;
+use crate::route_table::ROUTES;
+use crate::routes::RouteSpec;
 use crate::state::{Answer, State};
 
 /// The read route sharing `route`'s path template, if any.

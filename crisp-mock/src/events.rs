@@ -47,6 +47,12 @@ pub(crate) fn is_known(name: &str) -> bool {
     spec().events.iter().any(|(known, _)| known == name)
 }
 
+/// An event on its way out, to RTM sockets and Web Hook targets.
+pub(crate) struct Outgoing {
+    pub(crate) name: String,
+    pub(crate) data: Value,
+}
+
 /// Ids and values the payload is built around.
 pub(crate) struct Context<'a> {
     pub(crate) website_id: &'a str,

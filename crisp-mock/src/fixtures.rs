@@ -230,7 +230,7 @@ pub(crate) fn dump(state: &State) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Clock;
+    use crate::clock::Clock;
 
     #[test]
     fn a_dump_reads_back_the_same() {

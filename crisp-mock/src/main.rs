@@ -1,5 +1,9 @@
 //! `crisp-mock`: runs the Crisp API simulator until Ctrl-C, printing its
-//! URLs (REST, RTM, the playground) and the credentials it accepts.
+//! URLs (REST, RTM, the playground) and the credentials it accepts. The
+//! banner on standard output is shell: `export` lines (see
+//! [`MockServer::shell_exports`](crisp_mock::MockServer::shell_exports)) and
+//! comments, so evaluating it points the library, the CLI and the MCP server
+//! at the simulator.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -90,7 +94,7 @@ fn main() -> ExitCode {
     }
     match (webhook_url, webhook_secret) {
         (Some(url), Some(secret)) => {
-            println!("delivering Web Hooks to {url}");
+            println!("# delivering Web Hooks to {url}");
             builder = builder.webhook(url, secret);
         }
         (None, None) => {}
@@ -118,14 +122,22 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        println!("crisp-mock listening on {}", mock.base_url());
-        println!("playground at {}", mock.playground_url());
-        println!("RTM (Socket.IO) at {}", mock.rtm_url());
-        println!("CRISP_REST_URL={}", mock.base_url());
-        println!("CRISP_IDENTIFIER={}", mock.identifier());
-        println!("CRISP_KEY={}", mock.key());
-        println!("CRISP_WEBSITE_ID={}", mock.website_id());
-        println!("{} routes; tiers user, website, plugin accepted. Ctrl-C stops.", crisp_mock::ROUTES.len());
+        // Comments and `export` lines only: evaluating the banner is safe.
+        let banner = format!(
+            "# crisp-mock listening on {}\n# playground at {}\n# RTM (Socket.IO) at {}\n{}\
+             # {} routes; tiers user, website, plugin accepted. Ctrl-C stops.\n",
+            mock.base_url(),
+            mock.playground_url(),
+            mock.rtm_url(),
+            mock.shell_exports(),
+            crisp_mock::ROUTES.len(),
+        );
+        // One write, errors ignored: the simulator keeps serving when whoever
+        // read the banner has closed the pipe.
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(banner.as_bytes()).and_then(|()| stdout.flush());
+        drop(stdout);
         let _ = tokio::signal::ctrl_c().await;
         mock.shutdown();
         ExitCode::SUCCESS

@@ -1,11 +1,54 @@
-//! The request log: a ring bounded both in entries and in bytes, so a mock
-//! left running under heavy or hostile traffic keeps a flat memory.
+//! The request log: what the mock received ([`RecordedRequest`]), kept in a
+//! ring bounded both in entries and in bytes, so a mock left running under
+//! heavy or hostile traffic keeps a flat memory.
 
 use std::collections::VecDeque;
 
+use bytes::Bytes;
 use serde_json::{Value, json};
 
-use crate::RecordedRequest;
+use crate::wire::parse_query;
+
+/// A request as the mock received it.
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Path as sent, percent-encoded, including `/v1/`.
+    pub path: String,
+    /// Raw query string, without `?`.
+    pub query: Option<String>,
+    /// Request headers.
+    pub headers: http::HeaderMap,
+    /// Request body.
+    pub body: Bytes,
+    /// `service.name` of the spec route it matched.
+    pub endpoint: Option<String>,
+}
+
+impl RecordedRequest {
+    /// Query pairs, percent-decoded, in order.
+    ///
+    /// ```
+    /// # let request = crisp_mock::RecordedRequest { method: "GET".into(), path: "/v1/x".into(),
+    /// #   query: Some("a=1&b=x%20y".into()), headers: Default::default(), body: Default::default(), endpoint: None };
+    /// assert_eq!(request.query_pairs(), vec![("a".to_owned(), "1".to_owned()), ("b".to_owned(), "x y".to_owned())]);
+    /// ```
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        parse_query(self.query.as_deref().unwrap_or(""))
+    }
+
+    /// The body as JSON, if it is JSON.
+    ///
+    /// ```
+    /// # let request = crisp_mock::RecordedRequest { method: "POST".into(), path: "/v1/x".into(),
+    /// #   query: None, headers: Default::default(), body: "{\"a\":1}".into(), endpoint: None };
+    /// assert_eq!(request.json().unwrap()["a"], 1);
+    /// ```
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
 
 /// One logged request with what the playground shows about it.
 #[derive(Debug)]

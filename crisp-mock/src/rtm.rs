@@ -10,8 +10,8 @@
 //! loses its events and is disconnected; the dispatcher never waits for it.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, Weak};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -21,16 +21,14 @@ use socketioxide::handler::ConnectHandler as _;
 use socketioxide::layer::SocketIoLayer;
 use tokio::sync::mpsc;
 
-use crate::{Shared, lock};
+use crate::config::MockConfig;
+use crate::connection::ConnectionCut;
+use crate::events::Outgoing;
+use crate::sync::lock;
+use crate::webhooks;
 
 /// The path the Socket.IO server answers on.
 pub(crate) const RTM_PATH: &str = "/rtm";
-
-/// An event on its way out.
-pub(crate) struct Outgoing {
-    pub(crate) name: String,
-    pub(crate) data: Value,
-}
 
 /// The user name the playground authenticates with, with the per-server
 /// token `GET /mock/playground/session` hands out instead of the API key.
@@ -38,28 +36,69 @@ pub(crate) const PLAYGROUND_USER: &str = "crisp-mock-playground";
 
 /// The queues of the connected sockets, by socket id.
 #[derive(Default)]
-pub(crate) struct Sockets {
-    queues: HashMap<socketioxide::socket::Sid, (mpsc::Sender<Arc<Outgoing>>, Option<crate::server::ConnectionCut>)>,
+struct Sockets {
+    queues: HashMap<socketioxide::socket::Sid, (mpsc::Sender<Arc<Outgoing>>, Option<ConnectionCut>)>,
+}
+
+/// What the RTM server knows: the credentials it accepts, its limits, its
+/// sockets, and what tests read back about them.
+pub(crate) struct Hub {
+    identifier: String,
+    key: String,
+    /// What the playground authenticates with, instead of the API key.
+    pub(crate) playground_token: String,
+    ping_interval: Duration,
+    queue: usize,
+    lag_timeout: Duration,
+    sockets: Mutex<Sockets>,
+    /// The event lists of accepted API authentications (the last 1,000).
+    pub(crate) authentications: Mutex<Vec<Vec<String>>>,
+    pub(crate) refusals: AtomicUsize,
+    /// `socket:bind:push` and `socket:bind:pop` with their events (the last 1,000).
+    pub(crate) binds: Mutex<Vec<(&'static str, Vec<String>)>>,
+    /// Events lost by sockets that could not keep up.
+    pub(crate) lost_events: AtomicUsize,
+    /// Sockets disconnected for not keeping up.
+    pub(crate) slow_dropped: AtomicUsize,
+}
+
+impl Hub {
+    pub(crate) fn new(config: &MockConfig, playground_token: String) -> Self {
+        Self {
+            identifier: config.identifier.clone(),
+            key: config.key.clone(),
+            playground_token,
+            ping_interval: config.rtm_ping_interval,
+            queue: config.rtm_queue.max(1),
+            lag_timeout: config.rtm_lag_timeout,
+            sockets: Mutex::new(Sockets::default()),
+            authentications: Mutex::new(Vec::new()),
+            refusals: AtomicUsize::new(0),
+            binds: Mutex::new(Vec::new()),
+            lost_events: AtomicUsize::new(0),
+            slow_dropped: AtomicUsize::new(0),
+        }
+    }
 }
 
 /// The room every authenticated socket joins (event names contain `:`, this does not clash).
 const AUTHENTICATED: &str = "#authenticated";
 
-pub(crate) fn layer(shared: &Arc<Shared>) -> (SocketIoLayer, SocketIo) {
+pub(crate) fn layer(hub: &Arc<Hub>) -> (SocketIoLayer, SocketIo) {
     let (layer, io) = SocketIo::builder()
         .req_path(RTM_PATH)
         // Socket.IO's own per-socket buffer; each socket's queue in front of it holds bursts.
         .max_buffer_size(1024)
-        .ping_interval(shared.config.rtm_ping_interval)
-        .ping_timeout(shared.config.rtm_ping_interval)
+        .ping_interval(hub.ping_interval)
+        .ping_timeout(hub.ping_interval)
         .build_layer();
-    let handler_shared = shared.clone();
+    let handler_hub = hub.clone();
     // The handlers are registered in a middleware, which socketioxide runs
     // before it sends the CONNECT packet (the connect handler runs after): a
     // client that answers that packet with `authentication` at once always
     // finds its handler.
     let register = move |socket: SocketRef| {
-        on_connect(&socket, handler_shared.clone());
+        on_connect(&socket, handler_hub.clone());
         async { Ok::<(), std::convert::Infallible>(()) }
     };
     io.ns("/", (|_: SocketRef| async {}).with(register));
@@ -94,32 +133,32 @@ async fn until_connected(socket: &SocketRef) {
     }
 }
 
-fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
-    let cut = socket.req_parts().extensions.get::<crate::server::ConnectionCut>().cloned();
-    let (queue, events) = mpsc::channel(shared.config.rtm_queue.max(1));
-    lock(&shared.rtm_sockets).queues.insert(socket.id, (queue, cut.clone()));
-    tokio::spawn(forward(socket.clone(), events, cut, shared.config.rtm_lag_timeout, Arc::downgrade(&shared)));
-    let gone = Arc::downgrade(&shared);
+fn on_connect(socket: &SocketRef, hub: Arc<Hub>) {
+    let cut = socket.req_parts().extensions.get::<ConnectionCut>().cloned();
+    let (queue, events) = mpsc::channel(hub.queue);
+    lock(&hub.sockets).queues.insert(socket.id, (queue, cut.clone()));
+    tokio::spawn(forward(socket.clone(), events, cut, hub.lag_timeout, Arc::downgrade(&hub)));
+    let gone = Arc::downgrade(&hub);
     socket.on_disconnect(move |socket: SocketRef| {
         let gone = gone.clone();
         async move {
-            if let Some(shared) = gone.upgrade() {
-                lock(&shared.rtm_sockets).queues.remove(&socket.id);
+            if let Some(hub) = gone.upgrade() {
+                lock(&hub.sockets).queues.remove(&socket.id);
             }
         }
     });
-    let auth_shared = shared.clone();
+    let auth_hub = hub.clone();
     socket.on("authentication", move |socket: SocketRef, Data::<Value>(data)| {
-        let shared = auth_shared.clone();
+        let hub = auth_hub.clone();
         async move {
             until_connected(&socket).await;
             let username = data["username"].as_str().unwrap_or_default();
             let password = data["password"].as_str().unwrap_or_default();
             let tier_ok = matches!(data["tier"].as_str(), None | Some("user" | "website" | "plugin"));
-            let api_token = username == shared.config.identifier && password == shared.config.key;
-            let playground = username == PLAYGROUND_USER && password == shared.playground_token;
+            let api_token = username == hub.identifier && password == hub.key;
+            let playground = username == PLAYGROUND_USER && password == hub.playground_token;
             if !(api_token || playground) || !tier_ok {
-                shared.rtm_refusals.fetch_add(1, Ordering::Relaxed);
+                hub.refusals.fetch_add(1, Ordering::Relaxed);
                 let _ = socket.emit("unauthorized", &json!({"message": "invalid_session"}));
                 return;
             }
@@ -129,7 +168,7 @@ fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
             socket.join(AUTHENTICATED);
             socket.join(event_names(&data));
             if api_token {
-                push_bounded(&mut lock(&shared.rtm_authentications), event_names(&data));
+                push_bounded(&mut lock(&hub.authentications), event_names(&data));
             }
             let _ = socket.emit("authenticated", &true);
         }
@@ -137,22 +176,21 @@ fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
     socket.on("socket:bind", async |_socket: SocketRef| {
         // The mock's token sees one fixed set of websites: nothing to re-associate.
     });
-    let push_shared = shared.clone();
+    let push_hub = hub.clone();
     socket.on("socket:bind:push", move |socket: SocketRef, Data::<Value>(data)| {
-        let shared = push_shared.clone();
+        let hub = push_hub.clone();
         async move {
             if socket.rooms().iter().any(|room| room == AUTHENTICATED) {
                 socket.join(event_names(&data));
-                push_bounded(&mut lock(&shared.rtm_binds), ("socket:bind:push", event_names(&data)));
+                push_bounded(&mut lock(&hub.binds), ("socket:bind:push", event_names(&data)));
             }
         }
     });
-    let pop_shared = shared.clone();
     socket.on("socket:bind:pop", move |socket: SocketRef, Data::<Value>(data)| {
-        let shared = pop_shared.clone();
+        let hub = hub.clone();
         async move {
             socket.leave(event_names(&data));
-            push_bounded(&mut lock(&shared.rtm_binds), ("socket:bind:pop", event_names(&data)));
+            push_bounded(&mut lock(&hub.binds), ("socket:bind:pop", event_names(&data)));
         }
     });
 }
@@ -160,29 +198,34 @@ fn on_connect(socket: &SocketRef, shared: Arc<Shared>) {
 /// Hands each raised event, in order, to the queue of every socket
 /// subscribed to it and to every Web Hook target's queue, without ever
 /// waiting: a full queue loses the event and its socket is disconnected.
-pub(crate) async fn dispatch(io: SocketIo, shared: Arc<Shared>, mut events: mpsc::UnboundedReceiver<Outgoing>) {
+pub(crate) async fn dispatch(
+    io: SocketIo,
+    hub: Arc<Hub>,
+    webhooks: Arc<webhooks::Hub>,
+    mut events: mpsc::UnboundedReceiver<Outgoing>,
+) {
     while let Some(event) = events.recv().await {
         let event = Arc::new(event);
         let subscribed = io.to(event.name.clone()).sockets();
         if !subscribed.is_empty() {
-            let mut sockets = lock(&shared.rtm_sockets);
+            let mut sockets = lock(&hub.sockets);
             for socket in subscribed {
                 let Some((queue, cut)) = sockets.queues.get(&socket.id) else { continue };
                 if queue.try_send(event.clone()).is_err() {
                     // Thousands of events behind: this consumer is gone for good.
-                    shared.rtm_lost_events.fetch_add(1, Ordering::Relaxed);
-                    drop_slow(&shared, &socket, cut.as_ref());
+                    hub.lost_events.fetch_add(1, Ordering::Relaxed);
+                    drop_slow(&hub, &socket, cut.as_ref());
                     sockets.queues.remove(&socket.id);
                 }
             }
         }
-        crate::webhooks::enqueue(&shared, &event);
+        webhooks.enqueue(&event);
     }
 }
 
 /// Disconnects a socket that cannot keep up.
-fn drop_slow(shared: &Shared, socket: &SocketRef, cut: Option<&crate::server::ConnectionCut>) {
-    shared.rtm_slow_dropped.fetch_add(1, Ordering::Relaxed);
+fn drop_slow(hub: &Hub, socket: &SocketRef, cut: Option<&ConnectionCut>) {
+    hub.slow_dropped.fetch_add(1, Ordering::Relaxed);
     tracing::debug!(sid = %socket.id, "crisp-mock dropped an RTM socket that stopped reading");
     match cut {
         // Cutting the connection works even when the socket's buffers are full.
@@ -198,9 +241,9 @@ fn drop_slow(shared: &Shared, socket: &SocketRef, cut: Option<&crate::server::Co
 async fn forward(
     socket: SocketRef,
     mut events: mpsc::Receiver<Arc<Outgoing>>,
-    cut: Option<crate::server::ConnectionCut>,
+    cut: Option<ConnectionCut>,
     lag_timeout: Duration,
-    shared: Weak<Shared>,
+    hub: Weak<Hub>,
 ) {
     while let Some(event) = events.recv().await {
         let started = Instant::now();
@@ -209,12 +252,12 @@ async fn forward(
                 Ok(()) => break,
                 Err(socketioxide::SendError::Socket(socketioxide::SocketError::InternalChannelFull)) => {
                     if started.elapsed() >= lag_timeout {
-                        if let Some(shared) = shared.upgrade() {
+                        if let Some(hub) = hub.upgrade() {
                             // This event and the queued ones are lost with the socket.
                             let lost = 1 + events.len();
-                            shared.rtm_lost_events.fetch_add(lost, Ordering::Relaxed);
-                            drop_slow(&shared, &socket, cut.as_ref());
-                            lock(&shared.rtm_sockets).queues.remove(&socket.id);
+                            hub.lost_events.fetch_add(lost, Ordering::Relaxed);
+                            drop_slow(&hub, &socket, cut.as_ref());
+                            lock(&hub.sockets).queues.remove(&socket.id);
                         }
                         return;
                     }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde_json::{Map, Value, json};
 
 use crate::clock::Clock;
-use crate::generate;
+use crate::draw;
 
 /// What a stateful handler answers: HTTP status, Crisp reason and data.
 pub(crate) type Answer = (u16, &'static str, Value);
@@ -178,9 +178,9 @@ impl State {
 
     /// A random (version 4 shaped) UUID from the seeded generator, so ids
     /// never clash with loaded fixtures and repeat with the seed.
-    fn next_id(&mut self, prefix: &str) -> String {
+    pub(crate) fn next_id(&mut self, prefix: &str) -> String {
         self.counter.fetch_add(1, Ordering::Relaxed);
-        crate::generate::uuid(&mut self.rng, prefix)
+        draw::uuid(&mut self.rng, prefix)
     }
 
     /// Queues a session event with the common session fields.
@@ -192,7 +192,7 @@ impl State {
         self.outbox.push((name, payload));
     }
 
-    fn website_mut(&mut self, website_id: &str) -> Result<&mut Website, Answer> {
+    pub(crate) fn website_mut(&mut self, website_id: &str) -> Result<&mut Website, Answer> {
         self.websites.get_mut(website_id).ok_or((404, "website_not_found", json!({})))
     }
 
@@ -212,7 +212,7 @@ impl State {
         session_id: &str,
         now: u64,
     ) -> Map<String, Value> {
-        let visitor = generate::visitor(&mut self.rng);
+        let visitor = draw::visitor(&mut self.rng);
         let fields = json!({
             "session_id": session_id,
             "website_id": website_id,
@@ -552,57 +552,6 @@ impl State {
         }
     }
 
-    /// People profiles, 20 per page, narrowed by `search_text` (in the
-    /// email, names, phone and company) and ordered by `sort_field`
-    /// (`email`, `nickname`, `created_at`, `updated_at`) and `sort_order`.
-    pub(crate) fn list_profiles(&self, website_id: &str, page: usize, query: &BTreeMap<String, String>) -> Answer {
-        let Some(website) = self.websites.get(website_id) else { return (404, "website_not_found", json!({})) };
-        let search = query.get("search_text").map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
-        let mut list: Vec<&Map<String, Value>> =
-            website.people.values().filter(|p| search.as_deref().is_none_or(|q| profile_matches(p, q))).collect();
-        let sort_value = |p: &Map<String, Value>, field: &str| -> Value {
-            match field {
-                "nickname" => p.get("person").and_then(|person| person.get("nickname")).cloned().unwrap_or(Value::Null),
-                other => p.get(other).cloned().unwrap_or(Value::Null),
-            }
-        };
-        if let Some(field) = query.get("sort_field").filter(|f| !f.is_empty()) {
-            list.sort_by(|a, b| compare_json(&sort_value(a, field), &sort_value(b, field)));
-            if query.get("sort_order").is_some_and(|o| o.eq_ignore_ascii_case("descending") || o == "desc") {
-                list.reverse();
-            }
-        }
-        let data: Vec<Value> = list
-            .into_iter()
-            .skip(page.saturating_sub(1).saturating_mul(20))
-            .take(20)
-            .cloned()
-            .map(Value::Object)
-            .collect();
-        (200, "resolved", Value::Array(data))
-    }
-
-    /// Session ids of the conversations linked to a profile, 20 per page.
-    pub(crate) fn list_people_conversations(&self, website_id: &str, people_id: &str, page: usize) -> Answer {
-        let Some(website) = self.websites.get(website_id) else { return (404, "website_not_found", json!({})) };
-        if !website.people.contains_key(people_id) {
-            return (404, "people_not_found", json!({}));
-        }
-        let mut linked: Vec<&Conversation> = website
-            .conversations
-            .values()
-            .filter(|c| field(&c.fields, "people_id").as_str() == Some(people_id))
-            .collect();
-        linked.sort_by_key(|c| std::cmp::Reverse(c.fields.get("updated_at").and_then(Value::as_u64).unwrap_or(0)));
-        let ids: Vec<Value> = linked
-            .iter()
-            .skip(page.saturating_sub(1) * 20)
-            .take(20)
-            .map(|c| field(&c.fields, "session_id").clone())
-            .collect();
-        (200, "resolved", Value::Array(ids))
-    }
-
     /// The operators of a website, when it has some (else the spec example answers).
     pub(crate) fn list_operators(&self, website_id: &str) -> Option<Answer> {
         let website = self.websites.get(website_id)?;
@@ -657,96 +606,10 @@ impl State {
             Err(answer) => answer,
         }
     }
-
-    /// Adds a people profile; answers `{people_id}`.
-    pub(crate) fn add_profile(&mut self, website_id: &str, body: &Value) -> Answer {
-        if body["email"].as_str().is_none_or(str::is_empty) {
-            return (400, "invalid_data", json!({"message": "`email` is required"}));
-        }
-        let now = self.now();
-        let people_id = self.next_id("");
-        let website = match self.website_mut(website_id) {
-            Ok(website) => website,
-            Err(answer) => return answer,
-        };
-        if website.people.values().any(|p| p.get("email") == Some(&body["email"])) {
-            return (409, "people_exists", json!({}));
-        }
-        let mut profile = body.as_object().cloned().unwrap_or_default();
-        profile.insert("people_id".into(), json!(people_id));
-        profile.insert("created_at".into(), json!(now));
-        profile.insert("updated_at".into(), json!(now));
-        website.people.insert(people_id.clone(), profile);
-        link_people(website, &people_id);
-        let created = json!({"website_id": website_id, "people_id": people_id, "email": body["email"].clone()});
-        self.outbox.push(("people:profile:created", created));
-        (200, "added", json!({"people_id": people_id}))
-    }
-
-    /// One people profile.
-    pub(crate) fn get_profile(&mut self, website_id: &str, people_id: &str) -> Answer {
-        match self.website_mut(website_id) {
-            Ok(website) => match website.people.get(people_id) {
-                Some(profile) => (200, "resolved", Value::Object(profile.clone())),
-                None => (404, "people_not_found", json!({})),
-            },
-            Err(answer) => answer,
-        }
-    }
-
-    /// Replaces (`replace`) or merges a people profile.
-    pub(crate) fn update_profile(&mut self, website_id: &str, people_id: &str, body: &Value, replace: bool) -> Answer {
-        let now = self.now();
-        match self.website_mut(website_id) {
-            Ok(website) => match website.people.get_mut(people_id) {
-                Some(profile) => {
-                    if replace {
-                        let created = profile.get("created_at").cloned();
-                        *profile = body.as_object().cloned().unwrap_or_default();
-                        profile.insert("people_id".into(), json!(people_id));
-                        profile.insert("created_at".into(), created.unwrap_or(json!(now)));
-                    } else if let Some(update) = body.as_object() {
-                        for (key, value) in update {
-                            profile.insert(key.clone(), value.clone());
-                        }
-                    }
-                    profile.insert("updated_at".into(), json!(now));
-                    let email = profile.get("email").cloned().unwrap_or(Value::Null);
-                    link_people(website, people_id);
-                    let updated =
-                        json!({"website_id": website_id, "people_id": people_id, "email": email, "update": body});
-                    self.outbox.push(("people:profile:updated", updated));
-                    (200, "updated", json!({}))
-                }
-                None => (404, "people_not_found", json!({})),
-            },
-            Err(answer) => answer,
-        }
-    }
-
-    /// Removes a people profile.
-    pub(crate) fn remove_profile(&mut self, website_id: &str, people_id: &str) -> Answer {
-        match self.website_mut(website_id) {
-            Ok(website) => match website.people.remove(people_id) {
-                Some(profile) => {
-                    for c in website.conversations.values_mut() {
-                        if field(&c.fields, "people_id").as_str() == Some(people_id) {
-                            c.fields.insert("people_id".into(), Value::Null);
-                        }
-                    }
-                    let removed =
-                        json!({"website_id": website_id, "people_id": people_id, "email": profile.get("email")});
-                    self.outbox.push(("people:profile:removed", removed));
-                    (200, "deleted", json!({}))
-                }
-                None => (404, "people_not_found", json!({})),
-            },
-            Err(answer) => answer,
-        }
-    }
 }
 
-fn email_of_conversation(c: &Conversation) -> Option<String> {
+/// A conversation's visitor email, lowercased.
+pub(crate) fn email_of_conversation(c: &Conversation) -> Option<String> {
     c.fields.get("meta")?.get("email")?.as_str().filter(|e| !e.is_empty()).map(str::to_lowercase)
 }
 
@@ -765,23 +628,8 @@ fn link_conversation(website: &mut Website, session_id: &str) {
     }
 }
 
-/// Links every conversation whose visitor has the profile's email to it.
-fn link_people(website: &mut Website, people_id: &str) {
-    let Some(email) = website.people.get(people_id).and_then(|p| p.get("email")?.as_str().map(str::to_lowercase))
-    else {
-        return;
-    };
-    for c in website.conversations.values_mut() {
-        let same = email_of_conversation(c).is_some_and(|e| e == email);
-        if same {
-            c.fields.insert("people_id".into(), json!(people_id));
-        } else if field(&c.fields, "people_id").as_str() == Some(people_id) {
-            c.fields.insert("people_id".into(), Value::Null);
-        }
-    }
-}
-
-fn contains(value: &Value, query: &str) -> bool {
+/// Whether `value` is a string containing `query` (lowercase), ignoring case.
+pub(crate) fn contains(value: &Value, query: &str) -> bool {
     value.as_str().is_some_and(|text| text.to_lowercase().contains(query))
 }
 
@@ -800,27 +648,5 @@ fn conversation_matches(c: &Conversation, search_type: &str, query: &str) -> boo
                 || contains(field(&c.fields, "last_message"), query)
                 || c.messages.iter().any(|m| contains(&m["content"], query))
         }
-    }
-}
-
-fn profile_matches(p: &Map<String, Value>, query: &str) -> bool {
-    let person = p.get("person").cloned().unwrap_or(Value::Null);
-    p.get("email").is_some_and(|e| contains(e, query))
-        || ["nickname", "phone"].iter().any(|k| contains(&person[*k], query))
-        || contains(&person["employment"]["title"], query)
-        || p.get("company").is_some_and(|c| contains(&c["name"], query))
-}
-
-fn compare_json(a: &Value, b: &Value) -> std::cmp::Ordering {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(std::cmp::Ordering::Equal)
-        }
-        (Value::String(x), Value::String(y)) => x.to_lowercase().cmp(&y.to_lowercase()),
-        (Value::Null, Value::Null) => std::cmp::Ordering::Equal,
-        // Missing values last.
-        (Value::Null, _) => std::cmp::Ordering::Greater,
-        (_, Value::Null) => std::cmp::Ordering::Less,
-        _ => std::cmp::Ordering::Equal,
     }
 }

@@ -15,7 +15,9 @@ use serde_json::json;
 use sha2::Sha256;
 use tokio::sync::mpsc;
 
-use crate::{Shared, lock};
+use crate::clock::Clock;
+use crate::events::Outgoing;
+use crate::sync::lock;
 
 /// Where the mock delivers Web Hooks.
 ///
@@ -86,39 +88,75 @@ pub struct WebhookDelivery {
 }
 
 /// A target's queue and its delivery task (which ends when the queue is dropped).
-pub(crate) struct Target {
+struct Target {
     queue: mpsc::Sender<Delivery>,
-    pub(crate) lost: Arc<std::sync::atomic::AtomicUsize>,
+    lost: Arc<std::sync::atomic::AtomicUsize>,
 }
 
-pub(crate) struct Delivery {
+struct Delivery {
     event: String,
     body: Bytes,
 }
 
-/// Starts delivering to `target` from its own bounded queue.
-pub(crate) fn start(shared: &Shared, target: WebhookTarget) -> Target {
-    let (queue, events) = mpsc::channel(shared.config.webhook_queue.max(1));
-    let log = shared.webhook_deliveries.clone();
-    let clock = lock(&shared.state).clock().clone();
-    tokio::spawn(deliver(target, events, log, clock));
-    Target { queue, lost: Default::default() }
+/// Every Web Hook target with its queue, and the log of delivery attempts.
+pub(crate) struct Hub {
+    targets: Mutex<Vec<Target>>,
+    deliveries: Arc<Mutex<VecDeque<WebhookDelivery>>>,
+    /// Events each target's queue holds.
+    queue: usize,
+    clock: Clock,
 }
 
-/// Queues an event for every Web Hook target; a full queue loses the event
-/// for that target only.
-pub(crate) fn enqueue(shared: &Shared, event: &crate::rtm::Outgoing) {
-    let targets = lock(&shared.webhooks);
-    if targets.is_empty() {
-        return;
+impl Hub {
+    pub(crate) fn new(queue: usize, clock: Clock) -> Self {
+        Self { targets: Mutex::new(Vec::new()), deliveries: Default::default(), queue: queue.max(1), clock }
     }
-    let timestamp = lock(&shared.state).clock().now_ms();
-    let body = json!({"website_id": event.data.get("website_id"), "event": event.name, "data": event.data, "timestamp": timestamp});
-    let body = Bytes::from(body.to_string());
-    for target in targets.iter() {
-        let delivery = Delivery { event: event.name.clone(), body: body.clone() };
-        if target.queue.try_send(delivery).is_err() {
-            target.lost.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+
+    /// Starts delivering to `target` from its own bounded queue.
+    fn start(&self, target: WebhookTarget) -> Target {
+        let (queue, events) = mpsc::channel(self.queue);
+        tokio::spawn(deliver(target, events, self.deliveries.clone(), self.clock.clone()));
+        Target { queue, lost: Default::default() }
+    }
+
+    /// Delivers to `target` too, from its own queue.
+    pub(crate) fn add(&self, target: WebhookTarget) {
+        let started = self.start(target);
+        lock(&self.targets).push(started);
+    }
+
+    /// Delivers to `target` only.
+    pub(crate) fn replace(&self, target: WebhookTarget) {
+        let started = self.start(target);
+        // Dropping the previous targets' queues ends their tasks.
+        *lock(&self.targets) = vec![started];
+    }
+
+    /// Events each target lost because its queue was full, in the order they were added.
+    pub(crate) fn lost_events(&self) -> Vec<usize> {
+        lock(&self.targets).iter().map(|t| t.lost.load(std::sync::atomic::Ordering::Relaxed)).collect()
+    }
+
+    /// The delivery attempts made so far (the last [`DELIVERY_LOG`]).
+    pub(crate) fn deliveries(&self) -> Vec<WebhookDelivery> {
+        lock(&self.deliveries).iter().cloned().collect()
+    }
+
+    /// Queues an event for every target; a full queue loses the event for
+    /// that target only.
+    pub(crate) fn enqueue(&self, event: &Outgoing) {
+        let targets = lock(&self.targets);
+        if targets.is_empty() {
+            return;
+        }
+        let timestamp = self.clock.now_ms();
+        let body = json!({"website_id": event.data.get("website_id"), "event": event.name, "data": event.data, "timestamp": timestamp});
+        let body = Bytes::from(body.to_string());
+        for target in targets.iter() {
+            let delivery = Delivery { event: event.name.clone(), body: body.clone() };
+            if target.queue.try_send(delivery).is_err() {
+                target.lost.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
         }
     }
 }
@@ -144,7 +182,7 @@ async fn deliver(
     target: WebhookTarget,
     mut queue: mpsc::Receiver<Delivery>,
     log: Arc<Mutex<VecDeque<WebhookDelivery>>>,
-    clock: crate::Clock,
+    clock: Clock,
 ) {
     let client =
         hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http::<Full<Bytes>>();

@@ -2,7 +2,9 @@
 //! through `chromedriver` (WebDriver) with fantoccini. A visitor types in
 //! the page, a bot (the `crisp-api/examples/bot.rs` logic: RTM in, REST out)
 //! answers, and the answer shows in the page. The screenshot is kept as
-//! `target/playground.png`.
+//! `playground.png` in the directory cargo gives integration tests
+//! (`CARGO_TARGET_TMPDIR`, under the target dir wherever `CARGO_TARGET_DIR`
+//! puts it); the test prints its path.
 //!
 //! Without chromium and chromedriver the test says so and passes, unless
 //! `CI` is set, where it fails. `.ci/system-packages.sh` installs both.
@@ -135,11 +137,30 @@ async fn a_visitor_talks_to_the_bot_in_the_playground() {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // A long event, with a word too long for any line, must stay inside the activity pane.
+        let long_word = "x".repeat(300);
+        mock.emit(
+            "session:set_data",
+            serde_json::json!({"website_id": mock.website_id(), "session_id": "session_long",
+                               "data": {"note": long_word, "details": "a long line ".repeat(40)}}),
+        );
         // Let the request log poll once more so the screenshot shows it.
         tokio::time::sleep(Duration::from_millis(1200)).await;
+        let events = browser.find(Locator::Id("events")).await?.text().await?;
+        assert!(events.contains("session:set_data"), "the long event never showed: {events}");
+        // Lines that stick out of the pane, or are cut at its edge.
+        let overflowing = browser
+            .execute(
+                "const pane = document.getElementById('activity').getBoundingClientRect();
+                 return [...document.querySelectorAll('#activity .feed li')]
+                   .filter((li) => li.getBoundingClientRect().right > pane.right + 1 || li.scrollWidth > li.clientWidth + 1)
+                   .map((li) => li.textContent.slice(0, 60));",
+                vec![],
+            )
+            .await?;
         let png = browser.screenshot().await?;
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/playground.png");
-        std::fs::write(&path, &png).expect("write the screenshot");
+        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("playground.png");
+        std::fs::write(&path, &png).unwrap_or_else(|err| panic!("write the screenshot to {}: {err}", path.display()));
         eprintln!("screenshot: {}", path.display());
         assert!(shown.contains("Do you ship to Canada?"), "the visitor's message is not shown: {shown}");
         assert!(shown.contains(expected), "the bot's answer never showed in the page: {shown}");
@@ -147,6 +168,7 @@ async fn a_visitor_talks_to_the_bot_in_the_playground() {
         assert!(inbox.contains(expected), "the operator inbox misses the answer: {inbox}");
         let requests = browser.find(Locator::Id("requests")).await?.text().await?;
         assert!(requests.contains("/message"), "the request log misses the bot's call: {requests}");
+        assert_eq!(overflowing, serde_json::json!([]), "activity lines overflow their pane");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;

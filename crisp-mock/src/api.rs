@@ -1,0 +1,109 @@
+//! The Crisp API under `/v1/`: credentials and tier, route lookup and
+//! validation, then the answer: one set with
+//! [`MockServer::set_answer`](crate::MockServer::set_answer), else the
+//! state's ([`stateful`](crate::stateful)), else a stored document or the
+//! spec's example ([`documents`](crate::documents)).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State as AxumState;
+use axum::response::{IntoResponse, Response};
+use http::{Method, Request, StatusCode};
+use http_body_util::BodyExt as _;
+use serde_json::{Value, json};
+
+use crate::auth::authenticate;
+use crate::route_match::{Lookup, lookup};
+use crate::route_table::ROUTES;
+use crate::routes::{BodyKind, RouteSpec};
+use crate::shared::Shared;
+use crate::sync::lock;
+use crate::wire::{envelope, parse_query};
+use crate::{documents, stateful};
+
+/// Answers one API request (its body already read and bounded by the server).
+pub(crate) async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: Request<Body>) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let Some(path) = parts.uri.path().strip_prefix("/v1/") else {
+        return envelope(404, "route_not_found", json!({}));
+    };
+    let tier = match authenticate(&shared.config, &parts.headers) {
+        Ok(tier) => tier,
+        Err(response) => return *response,
+    };
+    if parts.method == Method::GET && matches!(path, "user/connect/endpoints" | "website/connect/endpoints") {
+        // The RTM discovery routes of the user and website tiers.
+        return envelope(200, "resolved", stateful::connect_endpoints(&shared.rtm_url));
+    }
+    let matched = match lookup(parts.method.as_str(), path) {
+        Lookup::Found(matched) => matched,
+        Lookup::MethodNotAllowed => return envelope(405, "method_not_allowed", json!({})),
+        Lookup::NotFound => return envelope(404, "route_not_found", json!({})),
+    };
+    let mut matched = matched;
+    // Parsed once: used to pick among routes sharing a path, then validated.
+    let parsed_body: Option<Value> = serde_json::from_slice(&body).ok();
+    static NO_BODY: Value = Value::Null;
+    let json_body_probe = parsed_body.as_ref().unwrap_or(&NO_BODY);
+    if !has_required_fields(matched.route, json_body_probe) {
+        // Some reference entries share a method and path and differ by body
+        // (batch operations, widget actions): take the one the body fits.
+        if let Some(sibling) = ROUTES.iter().find(|r| {
+            r.method == matched.route.method && r.path == matched.route.path && has_required_fields(r, json_body_probe)
+        }) {
+            matched.route = sibling;
+        }
+    }
+    let route = matched.route;
+    let effective_tier = if tier == "website" { "user" } else { tier };
+    if shared.config.enforce_tiers && !route.tiers.is_empty() && !route.tiers.contains(&effective_tier) {
+        return envelope(403, "not_allowed", json!({"message": format!("the {tier} tier cannot use this route")}));
+    }
+    let page = match matched.params.iter().find(|(name, _)| *name == "page_number") {
+        Some((_, value)) => match value.parse::<u32>() {
+            Ok(page) if page >= 1 => page as usize,
+            _ => return envelope(400, "invalid_data", json!({"message": "page_number must be a positive integer"})),
+        },
+        None => 1,
+    };
+    let json_body = match route.body {
+        BodyKind::None => Value::Null,
+        BodyKind::Empty | BodyKind::Object => match parsed_body {
+            Some(value @ Value::Object(_)) => value,
+            _ => return envelope(400, "invalid_data", json!({"message": "the body must be a JSON object"})),
+        },
+    };
+    if let Some(missing) = route.required_body_fields.iter().find(|f| json_body.get(**f).is_none()) {
+        return envelope(400, "invalid_data", json!({"message": format!("`{missing}` is required")}));
+    }
+    let query: BTreeMap<String, String> = parse_query(parts.uri.query().unwrap_or("")).into_iter().collect();
+    let key = format!("{}.{}", route.service, route.name);
+    let custom = lock(&shared.answers).get(&key).cloned();
+    let (status, reason, data) = match custom {
+        Some((status, data)) => (status, if status >= 400 { "error" } else { "resolved" }, data),
+        None => {
+            let mut state = lock(&shared.state);
+            let website_id = matched.params.iter().find(|(name, _)| *name == "website_id").map(|(_, id)| id.as_str());
+            if website_id.is_some_and(|id| !state.websites.contains_key(id)) {
+                // Every route of a website Crisp does not know answers alike.
+                (404, "website_not_found", json!({}))
+            } else {
+                let answer = stateful::answer(&mut state, &matched, page, &query, &json_body, &shared.rtm_url)
+                    .unwrap_or_else(|| documents::answer(&mut state, &matched, path, page, &parts.method, &json_body));
+                shared.flush_events(&mut state);
+                answer
+            }
+        }
+    };
+    if parts.method == Method::HEAD {
+        return StatusCode::from_u16(status).unwrap_or(StatusCode::OK).into_response();
+    }
+    envelope(status, reason, data)
+}
+
+fn has_required_fields(route: &RouteSpec, body: &Value) -> bool {
+    route.required_body_fields.iter().all(|f| body.get(*f).is_some())
+}
