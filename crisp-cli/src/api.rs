@@ -44,7 +44,7 @@ fn split_query(raw: &str) -> Result<(String, Vec<(String, String)>)> {
     Ok((path.to_owned(), pairs))
 }
 
-pub async fn run(ctx: &crate::Context, args: ApiArgs) -> Result<()> {
+pub async fn run(ctx: &crate::context::Context, args: ApiArgs) -> Result<()> {
     let method: http::Method = args.method.to_ascii_uppercase().parse().map_err(|_| {
         CliError::usage(format!("`{}` is not an HTTP method", args.method))
             .hint("GET, HEAD, POST, PUT, PATCH or DELETE")

@@ -42,7 +42,7 @@ fn ask(question: &str) -> Result<String> {
 
 /// `crisp login`: asks for what is missing, checks the credentials with one
 /// call, stores the key in the keychain (or the private file) and says where.
-pub async fn login(ctx: &crate::Context, args: LoginArgs) -> Result<()> {
+pub async fn login(ctx: &crate::context::Context, args: LoginArgs) -> Result<()> {
     let mut file = ConfigFile::load()?;
     let (name, _) = config::profile_name(ctx.global.profile.as_deref(), &file)?;
     let interactive = std::io::stdin().is_terminal();
@@ -121,7 +121,7 @@ async fn check(client: &crisp_api::Crisp) -> Result<serde_json::Value> {
 }
 
 /// `crisp logout`: removes the profile and its key.
-pub fn logout(ctx: &crate::Context) -> Result<()> {
+pub fn logout(ctx: &crate::context::Context) -> Result<()> {
     let mut file = ConfigFile::load()?;
     let (name, _) = config::profile_name(ctx.global.profile.as_deref(), &file)?;
     let Some(profile) = file.profiles.remove(&name) else {
@@ -142,7 +142,7 @@ pub fn logout(ctx: &crate::Context) -> Result<()> {
 }
 
 /// `crisp whoami`: the resolved identity, and where each value came from.
-pub async fn whoami(ctx: &crate::Context) -> Result<()> {
+pub async fn whoami(ctx: &crate::context::Context) -> Result<()> {
     let resolved = ctx.resolve()?;
     // With --dry-run nothing is sent: the report says where values come from.
     let refused = match ctx.global.dry_run {

@@ -227,7 +227,7 @@ pub fn prepare(client: &crisp_api::Crisp, spec: &EndpointSpec, matches: &ArgMatc
 }
 
 /// Runs one endpoint command.
-pub async fn run(ctx: &crate::Context, service: &str, command: &str, matches: &ArgMatches) -> Result<()> {
+pub async fn run(ctx: &crate::context::Context, service: &str, command: &str, matches: &ArgMatches) -> Result<()> {
     let spec = find(service, command).ok_or_else(|| CliError::usage(format!("unknown command {service} {command}")))?;
     let endpoint = spec.endpoint;
     let resolved = ctx.resolve()?;

@@ -230,7 +230,7 @@ impl Sink {
     }
 }
 
-pub async fn run(ctx: &crate::Context, kind: ExportKind) -> Result<()> {
+pub async fn run(ctx: &crate::context::Context, kind: ExportKind) -> Result<()> {
     let (kind_name, args) = match kind {
         ExportKind::Conversations(args) => ("conversations", args),
         ExportKind::People(args) => ("people", args),

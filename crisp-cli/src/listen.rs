@@ -66,7 +66,7 @@ fn subscription(names: &[String]) -> Result<Vec<crisp_api::events::EventName>> {
         .collect()
 }
 
-pub async fn run(ctx: &crate::Context, args: ListenArgs) -> Result<()> {
+pub async fn run(ctx: &crate::context::Context, args: ListenArgs) -> Result<()> {
     let events = subscription(&args.events)?;
     let resolved = ctx.resolve()?;
     let client = resolved.client;

@@ -12,6 +12,7 @@ mod api;
 mod auth;
 mod body;
 mod config;
+mod context;
 mod dryrun;
 mod endpoint;
 mod error;
@@ -27,30 +28,11 @@ mod trigger;
 
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
+use crate::context::{Context, Global};
 use crate::error::{CliError, Exit, Result};
 use crate::output::Format;
-
-/// Options every command takes.
-#[derive(Args, Debug, Clone)]
-pub struct Global {
-    /// The profile to use (else CRISP_PROFILE, else the default profile)
-    #[arg(long, global = true, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Output format: auto is pretty JSON on a terminal and compact JSON Lines when piped
-    #[arg(long, short = 'o', global = true, value_enum, default_value = "auto")]
-    pub output: Format,
-    /// Filter the output with a jq expression (jaq)
-    #[arg(long, short = 'q', global = true, value_name = "EXPR")]
-    pub jq: Option<String>,
-    /// Print the request (method, URL, headers without the key, body) instead of sending it
-    #[arg(long, global = true)]
-    pub dry_run: bool,
-    /// Trace requests on standard error (never the key)
-    #[arg(long, short = 'v', global = true)]
-    pub verbose: bool,
-}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -99,22 +81,6 @@ enum Hand {
     Mcp(mcp::McpArgs),
 }
 
-/// What every command gets: the global options, and the client on demand.
-pub struct Context {
-    pub global: Global,
-}
-
-impl Context {
-    /// The credentials and client, after precedence.
-    pub fn resolve(&self) -> Result<config::Resolved> {
-        config::resolve(self.global.profile.as_deref())
-    }
-
-    pub fn printer(&self) -> Result<output::Printer> {
-        output::Printer::new(self.global.output, self.global.jq.as_deref())
-    }
-}
-
 /// The first argument that is not an option (or an option's value): the
 /// command. Only that endpoint group gets built, so `crisp --version` and
 /// hand-written commands never pay for the 229 generated ones.
@@ -158,7 +124,7 @@ fn main() -> ExitCode {
     let matches = match command_tree(first.as_deref(), all).try_get_matches_from(&args) {
         Ok(matches) => matches,
         Err(err) => {
-            let code = if err.use_stderr() { Exit::Usage as u8 } else { 0 };
+            let code = if err.use_stderr() { Exit::Usage } else { Exit::Success } as u8;
             let _ = err.print();
             return ExitCode::from(code);
         }

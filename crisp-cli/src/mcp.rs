@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use crisp_mcp::{McpOptions, Toolsets};
 
-use crate::Context;
+use crate::context::Context;
 use crate::error::{CliError, Exit, Result};
 
 #[derive(clap::Args, Debug)]

@@ -30,7 +30,7 @@ fn origin(base_url: &str) -> String {
     trimmed.strip_suffix("/v1").unwrap_or(trimmed).to_owned()
 }
 
-pub async fn run(ctx: &crate::Context, args: TriggerArgs) -> Result<()> {
+pub async fn run(ctx: &crate::context::Context, args: TriggerArgs) -> Result<()> {
     if !crisp_api::events::EVENT_NAMES.contains(&args.event.as_str()) {
         eprintln!("warning: `{}` is not an event the spec knows; sending it anyway", args.event);
     }
