@@ -52,8 +52,8 @@
 #![warn(missing_docs)]
 
 // The modules in layers, bottom-up: a module uses only modules of the
-// layers listed before its own (`tests/module_graph.rs` checks that no
-// module uses one that uses it back, and prints the layers). Inside the
+// layers listed before its own (`scripts/module_cycles.py`, run by CI,
+// checks that no module uses one that uses it back). Inside the
 // crate, items are reached where they are defined, never through the
 // re-exports below.
 

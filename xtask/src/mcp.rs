@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::model::{BodyShape, Kind, Response};
-use crate::{Endpoint, Param, Spec, TypeDef};
+use crate::model::{Endpoint, Param, Spec, TypeDef};
 
 /// Nesting depth at which body schemas stop describing fields and only say "object": deeper levels cost
 /// tokens in every `tools/list` for little help to the model.

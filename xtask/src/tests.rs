@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::model::{Kind, Response};
-use crate::{Spec, catalog, cli, load, mcp, rust, rustfmt};
+use crate::model::{Spec, load};
+use crate::{catalog, cli, mcp, rust, rustfmt};
 
 /// A GET with query parameters (paged by number), a POST with body fields, a HEAD and the
 /// cursor-paged messages of a conversation.
@@ -99,14 +100,14 @@ fn resolving_refuses_what_the_spec_cannot_mean() {
 fn a_hand_kept_flag_that_contradicts_the_route_is_refused() {
     let root = root();
     let text = std::fs::read_to_string(root.join("spec/endpoints.json")).expect("spec");
-    let mut file: crate::EndpointFile = serde_json::from_str(&text).expect("spec parses");
+    let mut file: crate::model::EndpointFile = serde_json::from_str(&text).expect("spec parses");
     let mut types = spec().types;
     file.endpoints[0].idempotent = !file.endpoints[0].idempotent;
-    let err = crate::resolve(&mut file.endpoints, &mut types).unwrap_err();
+    let err = crate::model::resolve(&mut file.endpoints, &mut types).unwrap_err();
     assert!(err.contains("idempotent"), "{err}");
-    let mut file: crate::EndpointFile = serde_json::from_str(&text).expect("spec parses");
+    let mut file: crate::model::EndpointFile = serde_json::from_str(&text).expect("spec parses");
     let paged = file.endpoints.iter_mut().find(|e| e.paged).expect("a paged endpoint");
     paged.paged = false;
-    let err = crate::resolve(&mut file.endpoints, &mut types).unwrap_err();
+    let err = crate::model::resolve(&mut file.endpoints, &mut types).unwrap_err();
     assert!(err.contains("paged"), "{err}");
 }
