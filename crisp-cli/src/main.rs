@@ -22,6 +22,7 @@ mod listen;
 mod mcp;
 mod mock;
 mod output;
+mod pace;
 mod spec;
 mod trigger;
 
