@@ -42,7 +42,7 @@ use db::{Batch, Counts, Database, Delete, Table, Target};
 pub struct SyncArgs {
     /// The database: sqlite://FILE or postgres://USER:PASSWORD@HOST:PORT/DATABASE
     #[arg(long, env = "CRISP_SYNC_DATABASE", hide_env_values = true, default_value = "sqlite://crisp.db")]
-    database: Target,
+    database: DatabaseUrl,
     /// The website (default: the profile's)
     #[arg(long, value_name = "ID")]
     website: Option<String>,
@@ -67,6 +67,25 @@ pub struct SyncArgs {
     /// The RTM URL for --follow, skipping discovery through the REST API
     #[arg(long, value_name = "URL")]
     rtm_url: Option<String>,
+}
+
+/// `--database` as given. It may hold a password, so it is read here (not
+/// by clap, whose errors repeat the value) and never shown.
+#[derive(Clone)]
+struct DatabaseUrl(String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DatabaseUrl(..)")
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = std::convert::Infallible;
+
+    fn from_str(url: &str) -> std::result::Result<Self, Self::Err> {
+        Ok(DatabaseUrl(url.to_owned()))
+    }
 }
 
 /// Where a walk over one listing is.
@@ -136,10 +155,15 @@ pub async fn run(ctx: &crate::Context, args: SyncArgs) -> Result<()> {
         .clone()
         .or(resolved.website_id.clone())
         .ok_or_else(|| CliError::usage("which website? pass --website ID").hint("or set CRISP_WEBSITE_ID"))?;
-    let mut db = Database::open(&args.database).await?;
+    let target: Target = args
+        .database
+        .0
+        .parse()
+        .map_err(|message: String| CliError::usage(message).hint("for example --database sqlite://crisp.db"))?;
+    let mut db = Database::open(&target).await?;
     let checkpoint = match db.checkpoint(&website_id).await? {
         Some(saved) => serde_json::from_value(saved).map_err(|e| {
-            CliError::failure(format!("the checkpoint in {} is damaged: {e}", args.database.describe()))
+            CliError::failure(format!("the checkpoint in {} is damaged: {e}", target.describe()))
                 .hint("delete its row from sync_state to sync from scratch")
         })?,
         None => Checkpoint::default(),
@@ -163,7 +187,7 @@ pub async fn run(ctx: &crate::Context, args: SyncArgs) -> Result<()> {
     eprintln!(
         "synced website {} ({mode}) into {} in {:.1} s: {}",
         syncer.website_id,
-        args.database.describe(),
+        target.describe(),
         started.elapsed().as_secs_f64(),
         syncer.summary(started.elapsed())
     );
