@@ -287,10 +287,31 @@ impl Syncer {
         }
     }
 
+    /// People have a total, which gives the bar a length and an ETA on a
+    /// full walk; Crisp counts conversations nowhere, so theirs shows counts.
+    async fn people_total(&mut self) {
+        if self.progress.is_hidden() {
+            return;
+        }
+        let params = [Segment::One(self.website_id.as_str())];
+        let call = Call::new(&self.client, http::Method::GET, "website/{website_id}/people/stats", &params, true);
+        if let Ok(Some(total)) = self.pacer.send(&call).await.map(|v| v.get("total").and_then(Value::as_u64)) {
+            self.progress.set_length(total);
+            self.progress.set_position(0);
+            self.progress.set_style(
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} people · {msg} · ETA {eta}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+        }
+    }
+
     /// Walks one listing, newest update first, down to the last run's mark.
     async fn walk(&mut self, listing: Listing, full: bool) -> Result<()> {
         let stream = self.stream(listing).clone();
         let since = if full { None } else { stream.since };
+        if listing == Listing::People && since.is_none() {
+            self.people_total().await;
+        }
         let resuming = stream.walk.is_some();
         let mut walk = stream.walk.unwrap_or(Walk { target: None, page: 1, cursor: None });
         if resuming {
@@ -330,6 +351,7 @@ impl Syncer {
                     let mut batch = Batch::default();
                     batch.upserts.extend(fresh.iter().filter_map(|p| rows::person(p, &self.website_id)));
                     self.fetched[Table::People as usize] += batch.upserts.len() as u64;
+                    self.progress.inc(batch.upserts.len() as u64);
                     walk.cursor = fresh.iter().filter_map(updated_at).min().or(walk.cursor);
                     walk.page = walk.page.saturating_add(1);
                     self.stream(listing).walk = Some(walk.clone());
@@ -537,6 +559,7 @@ impl Syncer {
             delay = Duration::from_millis(500);
             eprintln!("following real-time events; reconciling every {} s (Ctrl-C stops)", every.as_secs());
             let mut states = rtm.state_changes();
+            let mut states_open = true;
             let mut reconcile = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
             loop {
                 tokio::select! {
@@ -563,8 +586,10 @@ impl Syncer {
                             break;
                         }
                     },
-                    changed = states.changed() => {
-                        if changed.is_ok() && matches!(*states.borrow(), crisp_api::rtm::ConnectionState::Authenticated) {
+                    changed = states.changed(), if states_open => {
+                        // A closed channel answers at once, forever: stop asking it.
+                        states_open = changed.is_ok();
+                        if states_open && matches!(*states.borrow(), crisp_api::rtm::ConnectionState::Authenticated) {
                             eprintln!("reconnected; reconciling what the gap missed");
                             self.reconcile().await?;
                         }
