@@ -11,6 +11,9 @@ use serde_json::Value;
 
 use crate::error::Result;
 
+/// How long the rate stays under the one the server last refused.
+const HOLD: Duration = Duration::from_secs(30);
+
 /// Request pacing shared by the concurrent fetches.
 pub(crate) struct Pacer {
     max_rate: f64,
@@ -61,16 +64,20 @@ impl Pacer {
     }
 
     /// Speeds up: quickly (+10% a second) back to just under the rate the
-    /// server last refused, then slowly (+1% a second) past it, to find
-    /// out whether the limit moved.
+    /// server last refused, and no further for [`HOLD`] (probing past it at
+    /// once only earns the next 429 and its pause); then slowly (+1% a
+    /// second) past it, to find out whether the limit moved.
     async fn succeeded(&self) {
         let mut state = self.state.lock().await;
-        let step = match state.ceiling {
-            Some(ceiling) if state.rate >= ceiling * 0.95 => 0.01,
-            _ => 0.1,
+        let now = tokio::time::Instant::now();
+        let held = state.last_cut.is_some_and(|at| now.duration_since(at) < HOLD);
+        let (step, cap) = match state.ceiling {
+            Some(ceiling) if held => (0.1, ceiling * 0.97),
+            Some(ceiling) if state.rate >= ceiling * 0.95 => (0.01, self.max_rate),
+            _ => (0.1, self.max_rate),
         };
         // One success takes 1/rate of a second: `step` of the rate per second.
-        state.rate = (state.rate + step).min(self.max_rate);
+        state.rate = (state.rate + step).min(cap).min(self.max_rate);
     }
 
     /// Slows down by 30% (once per burst of refusals) and holds every
