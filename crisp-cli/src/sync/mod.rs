@@ -38,6 +38,7 @@ use crate::error::{CliError, Exit, Result};
 use crate::pace::Pacer;
 use db::{Batch, Counts, Database, Delete, Table, Target};
 
+/// `crisp sync`'s options (`crisp sync --database sqlite://crisp.db --follow`).
 #[derive(Args, Debug)]
 pub struct SyncArgs {
     /// The database: sqlite://FILE or postgres://USER:PASSWORD@HOST:PORT/DATABASE
@@ -147,6 +148,8 @@ struct Syncer {
     fetched: [u64; 4],
 }
 
+/// Runs `crisp sync`: opens and migrates the database, catches up, prints the
+/// summary, then follows events with `--follow`.
 pub async fn run(ctx: &crate::Context, args: SyncArgs) -> Result<()> {
     let resolved =
         crate::config::resolve_with(ctx.global.profile.as_deref(), |b| b.retry(crisp_api::RetryPolicy::none()))?;
