@@ -1,7 +1,7 @@
 //! `crisp export conversations|people --website ID`: every item as one JSON
 //! line, paged, paced, resumable.
 //!
-//! - **Pacing.** The client's own retries are off here: this module sees each
+//! - **Pacing** ([`crate::pace`]). The client's own retries are off here: this module sees each
 //!   429/420, waits for `Retry-After` (or a growing back-off), and lowers its
 //!   request rate (multiplicative decrease, additive increase back up to
 //!   `--max-rate`). Conversations of a page are fetched `--concurrency` at a
@@ -17,7 +17,7 @@
 use std::collections::HashSet;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{CliError, Result};
+use crate::pace::Pacer;
 
 #[derive(Subcommand, Debug)]
 pub enum ExportKind {
@@ -93,110 +94,6 @@ impl Checkpoint {
     fn save(&self, path: &Path) -> Result<()> {
         let text = serde_json::to_vec(self).map_err(|e| CliError::failure(e.to_string()))?;
         crate::config::write_private(path, &text)
-    }
-}
-
-/// Request pacing shared by the concurrent fetches.
-struct Pacer {
-    max_rate: f64,
-    state: tokio::sync::Mutex<PaceState>,
-    requests: AtomicU64,
-    retries: AtomicU64,
-}
-
-struct PaceState {
-    rate: f64,
-    next: tokio::time::Instant,
-    /// The rate at which the server last said "too many", if it did.
-    ceiling: Option<f64>,
-    /// When the rate was last cut: answers to requests already in flight
-    /// then are the same news, not a reason to cut again.
-    last_cut: Option<tokio::time::Instant>,
-}
-
-impl Pacer {
-    fn new(max_rate: f64) -> Self {
-        // Below one request a minute the pause would be absurd (and tiny rates overflow a Duration).
-        let max_rate =
-            if max_rate.is_finite() && max_rate > 0.0 { max_rate.clamp(1.0 / 60.0, 100_000.0) } else { 10.0 };
-        Self {
-            max_rate,
-            state: tokio::sync::Mutex::new(PaceState {
-                rate: max_rate,
-                next: tokio::time::Instant::now(),
-                ceiling: None,
-                last_cut: None,
-            }),
-            requests: AtomicU64::new(0),
-            retries: AtomicU64::new(0),
-        }
-    }
-
-    /// Waits for this request's slot.
-    async fn slot(&self) {
-        let at = {
-            let mut state = self.state.lock().await;
-            let now = tokio::time::Instant::now();
-            let at = state.next.max(now);
-            state.next = at + Duration::from_secs_f64(1.0 / state.rate);
-            at
-        };
-        tokio::time::sleep_until(at).await;
-        self.requests.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Speeds up: quickly (+10% a second) back to just under the rate the
-    /// server last refused, then slowly (+1% a second) past it, to find
-    /// out whether the limit moved.
-    async fn succeeded(&self) {
-        let mut state = self.state.lock().await;
-        let step = match state.ceiling {
-            Some(ceiling) if state.rate >= ceiling * 0.95 => 0.01,
-            _ => 0.1,
-        };
-        // One success takes 1/rate of a second: `step` of the rate per second.
-        state.rate = (state.rate + step).min(self.max_rate);
-    }
-
-    /// Slows down by 30% (once per burst of refusals) and holds every
-    /// request back until the server's `Retry-After` has passed.
-    async fn limited(&self, wait: Duration) {
-        let mut state = self.state.lock().await;
-        let now = tokio::time::Instant::now();
-        if state.last_cut.is_none_or(|at| now.duration_since(at) > wait.max(Duration::from_secs(1))) {
-            state.ceiling = Some(state.rate);
-            state.rate = (state.rate * 0.7).max(0.2);
-            state.last_cut = Some(now);
-        }
-        state.next = state.next.max(now + wait);
-    }
-
-    /// Sends with pacing and retries: 429/420, 5xx, timeouts and transport
-    /// errors are retried (these are all reads), others end the export.
-    async fn send(&self, call: &Call<Value>) -> Result<Value> {
-        const ATTEMPTS: u32 = 8;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            self.slot().await;
-            match call.clone().send().await {
-                Ok(value) => {
-                    self.succeeded().await;
-                    return Ok(value);
-                }
-                Err(err) if attempt < ATTEMPTS && err.is_retryable() => {
-                    self.retries.fetch_add(1, Ordering::Relaxed);
-                    let backoff = Duration::from_millis(200u64 << attempt.min(6));
-                    let wait = err.retry_after().unwrap_or(backoff).min(Duration::from_secs(120));
-                    if matches!(err.kind(), crisp_api::ErrorKind::RateLimited { .. }) {
-                        self.limited(wait).await;
-                    } else {
-                        tokio::time::sleep(wait).await;
-                    }
-                }
-                Err(err) => return Err(err.into()),
-            }
-        }
     }
 }
 

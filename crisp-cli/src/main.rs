@@ -23,7 +23,10 @@ mod listen;
 mod mcp;
 mod mock;
 mod output;
+mod pace;
 mod spec;
+#[cfg(feature = "sync")]
+mod sync;
 mod trigger;
 
 use std::process::ExitCode;
@@ -68,6 +71,9 @@ enum Hand {
     Export(export::ExportKind),
     /// Print real-time events as they arrive; optionally forward them as signed Web Hooks
     Listen(listen::ListenArgs),
+    /// Copy conversations, messages, people and operators into SQLite or PostgreSQL, and keep them current
+    #[cfg(feature = "sync")]
+    Sync(sync::SyncArgs),
     /// Run the local Crisp simulator and save a `mock` profile for it
     Mock(mock::MockArgs),
     /// Make a running simulator raise an event
@@ -195,6 +201,8 @@ async fn dispatch(ctx: &Context, matches: &clap::ArgMatches) -> Result<()> {
         Hand::Api(args) => api::run(ctx, args).await,
         Hand::Export(kind) => export::run(ctx, kind).await,
         Hand::Listen(args) => listen::run(ctx, args).await,
+        #[cfg(feature = "sync")]
+        Hand::Sync(args) => sync::run(ctx, args).await,
         Hand::Mock(args) => mock::run(args).await,
         Hand::Trigger(args) => trigger::run(ctx, args).await,
         Hand::Mcp(args) => mcp::run(ctx, args).await,
