@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI: the Debian packages the checks need. chromium and chromium-driver (chromedriver) for the playground's
 # browser test (crisp-mock/tests/playground.rs, which fails under CI=true without them and saves
-# target/playground.png); jq for .ci/package.sh; postgresql for the `crisp sync` tests
+# playground.png in cargo's test scratch dir); jq for .ci/package.sh; postgresql for the `crisp sync` tests
 # (crisp-cli/tests/sync_postgres.rs starts a throwaway cluster with its initdb and pg_ctl, and
 # fails under CI=true without them). Installs only what is missing.
 set -euo pipefail
