@@ -1508,7 +1508,12 @@ fn example_string(model: &str, field: &str) -> String {
             "Asked how to change the delivery address of an order."
         }
         (_, "content" | "text" | "message" | "last_message" | "welcome_message") => "Hello! How can I help you?",
-        (_, "html") => "<p>Hello!</p>",
+        (_, "html" | "header" | "footer") => "<p>Hello!</p>",
+        (_, "twitter" | "instagram" | "handle") => "@janedoe",
+        (_, "whatsapp" | "telegram") => "+33612345678",
+        (_, "messenger") => "jane.doe",
+        (_, "seniority") => "senior",
+        (_, "topic") => "billing",
         (_, "search" | "search_query" | "query" | "criterion") => "delivery",
         (_, "period" | "bill_period") => "monthly",
         (_, "page_referrer") => "https://www.google.com/",

@@ -450,7 +450,7 @@ impl serde::Serialize for ConnectionInfo {
    "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
    "state": "pending",
    "status": 3,
-   "topic": "topic",
+   "topic": "billing",
    "unread": {
      "operator": 3,
      "visitor": 3
@@ -12077,7 +12077,7 @@ impl serde::Serialize for EventsSessionSyncTimezoneTimezone {
      "routing ids"
    ],
    "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-   "topic": "topic",
+   "topic": "billing",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
  ```"##]
@@ -14971,8 +14971,8 @@ impl serde::Serialize for HelpdeskRemoveVerify {
      },
      "logos": {
        "favicon": "https://example.com/images/avatar.png",
-       "footer": "footer",
-       "header": "header"
+       "footer": "<p>Hello!</p>",
+       "header": "<p>Hello!</p>"
      }
    },
    "behavior": {
@@ -15170,8 +15170,8 @@ impl serde::Serialize for HelpdeskSettingsAccess {
    },
    "logos": {
      "favicon": "https://example.com/images/avatar.png",
-     "footer": "footer",
-     "header": "header"
+     "footer": "<p>Hello!</p>",
+     "header": "<p>Hello!</p>"
    }
  }
  ```"##]
@@ -15292,8 +15292,8 @@ impl serde::Serialize for HelpdeskSettingsAppearanceColor {
  ```json
  {
    "favicon": "https://example.com/images/avatar.png",
-   "footer": "footer",
-   "header": "header"
+   "footer": "<p>Hello!</p>",
+   "header": "<p>Hello!</p>"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -16616,7 +16616,7 @@ impl serde::Serialize for PeopleEvent {
        "domain": "example.com",
        "name": "Jane Doe",
        "role": "owner",
-       "seniority": "seniority",
+       "seniority": "senior",
        "title": "Question about my order"
      },
      "gender": "female",
@@ -16636,7 +16636,7 @@ impl serde::Serialize for PeopleEvent {
      "phone": "+33612345678",
      "profiles": [
        {
-         "handle": "handle",
+         "handle": "@janedoe",
          "type": "text",
          "url": "https://example.com/"
        }
@@ -17157,7 +17157,7 @@ impl serde::Serialize for PeopleProfileCardGeolocationCoordinates {
      "domain": "example.com",
      "name": "Jane Doe",
      "role": "owner",
-     "seniority": "seniority",
+     "seniority": "senior",
      "title": "Question about my order"
    },
    "gender": "female",
@@ -17177,7 +17177,7 @@ impl serde::Serialize for PeopleProfileCardGeolocationCoordinates {
    "phone": "+33612345678",
    "profiles": [
      {
-       "handle": "handle",
+       "handle": "@janedoe",
        "type": "text",
        "url": "https://example.com/"
      }
@@ -17302,7 +17302,7 @@ impl serde::Serialize for PeopleProfileCardPerson {
    "domain": "example.com",
    "name": "Jane Doe",
    "role": "owner",
-   "seniority": "seniority",
+   "seniority": "senior",
    "title": "Question about my order"
  }
  ```"##]
@@ -17377,7 +17377,7 @@ impl serde::Serialize for PeopleProfileCardPersonEmployment {
 #[doc = r##"
  ```json
  {
-   "handle": "handle",
+   "handle": "@janedoe",
    "type": "text",
    "url": "https://example.com/"
  }
@@ -17778,7 +17778,7 @@ impl serde::Serialize for PeopleProfileNew {
        "domain": "example.com",
        "name": "Jane Doe",
        "role": "owner",
-       "seniority": "seniority",
+       "seniority": "senior",
        "title": "Question about my order"
      },
      "gender": "female",
@@ -17798,7 +17798,7 @@ impl serde::Serialize for PeopleProfileNew {
      "phone": "+33612345678",
      "profiles": [
        {
-         "handle": "handle",
+         "handle": "@janedoe",
          "type": "text",
          "url": "https://example.com/"
        }
@@ -23723,12 +23723,12 @@ impl serde::Serialize for WebsiteRemoveVerify {
    },
    "contact": {
      "email": "jane.doe@example.com",
-     "instagram": "instagram",
-     "messenger": "messenger",
+     "instagram": "@janedoe",
+     "messenger": "jane.doe",
      "phone": "+33612345678",
-     "telegram": "telegram",
-     "twitter": "twitter",
-     "whatsapp": "whatsapp"
+     "telegram": "+33612345678",
+     "twitter": "@janedoe",
+     "whatsapp": "+33612345678"
    },
    "domain": "example.com",
    "domain_alternates": [
@@ -24250,12 +24250,12 @@ impl serde::Serialize for WebsiteSettingsChatbox {
  ```json
  {
    "email": "jane.doe@example.com",
-   "instagram": "instagram",
-   "messenger": "messenger",
+   "instagram": "@janedoe",
+   "messenger": "jane.doe",
    "phone": "+33612345678",
-   "telegram": "telegram",
-   "twitter": "twitter",
-   "whatsapp": "whatsapp"
+   "telegram": "+33612345678",
+   "twitter": "@janedoe",
+   "whatsapp": "+33612345678"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -24544,12 +24544,12 @@ impl serde::Serialize for WebsiteSettingsInbox {
    },
    "contact": {
      "email": "jane.doe@example.com",
-     "instagram": "instagram",
-     "messenger": "messenger",
+     "instagram": "@janedoe",
+     "messenger": "jane.doe",
      "phone": "+33612345678",
-     "telegram": "telegram",
-     "twitter": "twitter",
-     "whatsapp": "whatsapp"
+     "telegram": "+33612345678",
+     "twitter": "@janedoe",
+     "whatsapp": "+33612345678"
    },
    "domain": "example.com",
    "domain_alternates": [
@@ -25071,12 +25071,12 @@ impl serde::Serialize for WebsiteSettingsUpdateChatbox {
  ```json
  {
    "email": "jane.doe@example.com",
-   "instagram": "instagram",
-   "messenger": "messenger",
+   "instagram": "@janedoe",
+   "messenger": "jane.doe",
    "phone": "+33612345678",
-   "telegram": "telegram",
-   "twitter": "twitter",
-   "whatsapp": "whatsapp"
+   "telegram": "+33612345678",
+   "twitter": "@janedoe",
+   "whatsapp": "+33612345678"
  }
  ```"##]
 #[cfg(feature = "website")]

@@ -86,7 +86,7 @@ pub static EVENT_SAMPLES: &[(&str, &str)] = &[
     ),
     (
         "session:sync:topic",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","topic":"topic","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","topic":"billing","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_state",
