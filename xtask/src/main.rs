@@ -130,7 +130,9 @@ fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
     files.push((gen_dir.join("events.rs"), rust::events(spec)));
     for service in SERVICES {
         let endpoints: Vec<&Endpoint> = spec.endpoints.iter().filter(|e| e.service == service).collect();
-        files.push((gen_dir.join(format!("{service}.rs")), rust::service(spec, service, &endpoints)));
+        for (relative, source) in rust::service_files(spec, service, &endpoints) {
+            files.push((gen_dir.join(relative), source));
+        }
     }
     files.push((PathBuf::from("crisp-mock/src/generated/routes.rs"), rust::mock_routes(spec)));
     files.push((PathBuf::from("crisp-api/tests/generated/calls.rs"), rust::test_calls(spec)));

@@ -126,6 +126,14 @@ fn reaches(spec: &Spec, from: &str, target: &str, seen: &mut BTreeSet<String>) -
 pub fn module_index() -> String {
     let mut out = String::from(HEADER);
     out.push_str("//! Code generated from the spec: endpoint builders per service and the models.\n\n");
+    out.push_str(
+        "/// For [`Call::new`](crate::call::Call::new): the call is a read, or a write that is harmless to\n\
+         /// apply twice, so the retry policy may retry it on any transient failure.\n\
+         #[allow(dead_code)]\npub(crate) const IDEMPOTENT: bool = true;\n\
+         /// For [`Call::new`](crate::call::Call::new): the call is a write, retried only when it never\n\
+         /// reached Crisp.\n\
+         #[allow(dead_code)]\npub(crate) const NOT_IDEMPOTENT: bool = false;\n\n",
+    );
     out.push_str("#[cfg(feature = \"catalog\")]\npub mod catalog;\npub mod models;\n#[cfg(feature = \"events\")]\npub mod events;\n");
     for service in SERVICES {
         let _ = writeln!(out, "#[cfg(feature = \"{service}\")]\npub mod {service};");
@@ -154,9 +162,13 @@ pub fn models(spec: &Spec) -> String {
          #![allow(clippy::doc_markdown, clippy::large_enum_variant)]\n\
 \n",
     );
+    let appearances = appearances(spec);
     for (name, services) in &users {
         let def = &spec.types[name];
         let cfg = cfg_for(services);
+        let summary = def.doc.clone().unwrap_or_else(|| {
+            derived_summary(name, def, appearances.get(name).unwrap_or(&Appearances::default()), &users)
+        });
         let used_by = endpoint_users
             .get(name)
             .map(|list| {
@@ -164,9 +176,8 @@ pub fn models(spec: &Spec) -> String {
             })
             .unwrap_or_default();
         match def.kind.as_str() {
-            "enum" => render_enum(&mut out, name, def, &cfg, &used_by),
+            "enum" => render_enum(&mut out, name, def, &summary, &cfg, &used_by),
             "id" => {
-                let summary = def.doc.clone().unwrap_or_else(|| format!("A Crisp `{name}`."));
                 let _ = write!(
                     out,
                     "crate::support::id_type! {{\n{}\n///\n/// Responses give it typed; methods taking one also take a `&str` or a `String`, but not another\n/// kind of identifier, so the arguments of a call cannot be swapped unnoticed.\n{name}, {arg}, {method}\n}}\n\n",
@@ -180,7 +191,7 @@ pub fn models(spec: &Spec) -> String {
                 let kind = resolved(spec, target);
                 let _ = write!(
                     out,
-                    "/// Crisp model `{name}`: the same shape as `{target}`.{used_by}\n///\n/// ```\n/// let value: crisp_api::models::{name} = serde_json::from_str(\"{example}\").unwrap();\n/// # let _ = value;\n/// ```\n{cfg}pub type {name} = {ty};\n\n",
+                    "{summary_doc}\n///\n/// The same shape as `{target}`.{used_by}\n///\n/// ```\n/// let value: crisp_api::models::{name} = serde_json::from_str(\"{example}\").unwrap();\n/// # let _ = value;\n/// ```\n{cfg}pub type {name} = {ty};\n\n",
                     example = match kind.unaliased() {
                         Kind::Map | Kind::Model { .. } => "{}",
                         Kind::Text | Kind::TreePath | Kind::Id { .. } => "\\\"x\\\"",
@@ -196,27 +207,214 @@ pub fn models(spec: &Spec) -> String {
                         | Kind::Alias { .. } => "null",
                     },
                     ty = rust_type(&kind, ""),
+                    summary_doc = doc_lines(&summary),
                 );
             }
-            _ => render_struct(&mut out, spec, name, def, &cfg, &used_by),
+            _ => render_struct(&mut out, spec, name, def, &summary, &cfg, &used_by),
         }
     }
     out
 }
 
-fn render_enum(out: &mut String, name: &str, def: &TypeDef, cfg: &str, used_by: &str) {
-    let summary = def.doc.clone().unwrap_or_else(|| format!("Crisp enumeration `{name}`."));
+fn render_enum(out: &mut String, name: &str, def: &TypeDef, summary: &str, cfg: &str, used_by: &str) {
     let values = def.values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
     let _ = write!(
         out,
         "{cfg}crate::support::open_enum! {{\n{}\n///\n/// Values: {values}; a value this version does not know is kept in `Other`.{used_by}\n{name} {{\n",
-        doc_lines(&summary)
+        doc_lines(summary)
     );
     for (value, variant) in enum_variants(&def.values) {
         let doc = def.value_docs.get(&value).map(|d| format!("`{value}`: {d}")).unwrap_or_else(|| format!("`{value}`"));
         let _ = writeln!(out, "{}\n{variant} => \"{value}\",", doc_lines(&doc));
     }
     out.push_str("}\n}\n\n");
+}
+
+/// Where a spec type appears, for the summary of a type the spec does not describe.
+#[derive(Default)]
+struct Appearances {
+    /// Labels of the endpoints that answer it.
+    answered_by: Vec<String>,
+    /// Labels of the endpoints that answer a list of it.
+    listed_by: Vec<String>,
+    /// Labels of the endpoints that take it as their body.
+    sent_to: Vec<String>,
+    /// `(parameter, endpoint label)` of the parameters of its type.
+    parameter_of: Vec<(String, String)>,
+    /// `(holding type, field name, in a list)` of the model fields of its type.
+    field_of: Vec<(String, String, bool)>,
+    /// Names of the events it is the payload of.
+    payload_of: Vec<String>,
+    /// Message types it is the content of.
+    content_of: Vec<String>,
+    /// Aliases that have its shape.
+    shape_of: Vec<String>,
+}
+
+/// The named type of a kind and whether it comes in a list.
+fn named_type(kind: &Kind) -> Option<(&str, bool)> {
+    match kind.list_item() {
+        Some(item) => item.model_name().map(|name| (name, true)),
+        None => kind.model_name().map(|name| (name, false)),
+    }
+}
+
+fn appearances(spec: &Spec) -> BTreeMap<String, Appearances> {
+    let mut found: BTreeMap<String, Appearances> = BTreeMap::new();
+    for endpoint in &spec.endpoints {
+        let label = &endpoint.label;
+        if let Response::Data(kind) = &endpoint.response_kind
+            && let Some((name, list)) = named_type(kind)
+        {
+            let entry = found.entry(name.to_owned()).or_default();
+            if list { &mut entry.listed_by } else { &mut entry.answered_by }.push(label.clone());
+        }
+        if let BodyShape::Model(kind) = endpoint.body_shape()
+            && let Some((name, _)) = named_type(kind)
+        {
+            found.entry(name.to_owned()).or_default().sent_to.push(label.clone());
+        }
+        let params =
+            endpoint.path_params.iter().chain(&endpoint.query).chain(endpoint.body.iter().flat_map(|b| &b.fields));
+        for param in params {
+            if let Some((name, _)) = named_type(&param.kind) {
+                found.entry(name.to_owned()).or_default().parameter_of.push((param.name.clone(), label.clone()));
+            }
+        }
+    }
+    for (holder, def) in &spec.types {
+        for field in &def.fields {
+            if let Some((name, list)) = named_type(&field.kind) {
+                found.entry(name.to_owned()).or_default().field_of.push((holder.clone(), field.name.clone(), list));
+            }
+        }
+        if def.kind == "alias"
+            && let Some(target) = &def.target
+        {
+            found.entry(target.clone()).or_default().shape_of.push(holder.clone());
+        }
+    }
+    for event in &spec.events {
+        if let Some((name, _)) = named_type(&resolved(spec, &event.payload)) {
+            found.entry(name.to_owned()).or_default().payload_of.push(event.name.clone());
+        }
+    }
+    for content in &spec.message_content {
+        if let Some((name, _)) = named_type(&resolved(spec, &content.content)) {
+            found.entry(name.to_owned()).or_default().content_of.push(content.kind.clone());
+        }
+    }
+    found
+}
+
+/// The verb for one subject or several.
+fn verb<'a>(subjects: &[String], one: &'a str, several: &'a str) -> &'a str {
+    if subjects.len() == 1 { one } else { several }
+}
+
+/// `a`, `a and b`, `a, b and 3 more`.
+fn short_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [a, b] => format!("{a} and {b}"),
+        [a, b, c] => format!("{a}, {b} and {c}"),
+        [a, b, rest @ ..] => format!("{a}, {b} and {} more", rest.len()),
+    }
+}
+
+/// A one-line summary of a type the spec does not describe, from where it appears: the
+/// endpoints that return or take it (by label), the models that hold it, the events it is
+/// the payload of; then its fields or values.
+fn derived_summary(
+    name: &str,
+    def: &TypeDef,
+    found: &Appearances,
+    users: &BTreeMap<String, BTreeSet<String>>,
+) -> String {
+    let mut parts = Vec::new();
+    if !found.answered_by.is_empty() {
+        parts.push(format!(
+            "what {} {}",
+            short_list(&found.answered_by),
+            verb(&found.answered_by, "returns", "return")
+        ));
+    }
+    if !found.listed_by.is_empty() {
+        parts.push(format!(
+            "an item of the list {} {}",
+            short_list(&found.listed_by),
+            verb(&found.listed_by, "returns", "return")
+        ));
+    }
+    if !found.sent_to.is_empty() {
+        parts.push(format!("the body sent to {}", short_list(&found.sent_to)));
+    }
+    if !found.payload_of.is_empty() {
+        let events: Vec<String> = found.payload_of.iter().map(|e| format!("`{e}`")).collect();
+        parts.push(format!(
+            "the payload of the {} event{}",
+            short_list(&events),
+            if events.len() > 1 { "s" } else { "" }
+        ));
+    }
+    if !found.content_of.is_empty() {
+        let kinds: Vec<String> = found.content_of.iter().map(|k| format!("`{k}`")).collect();
+        parts.push(format!("the content of {} messages", short_list(&kinds)));
+    }
+    // A holder is linked when it is generated wherever this type is, so the link never breaks.
+    let own = users.get(name);
+    let holder = |holder: &str| match (own, users.get(holder)) {
+        (Some(own), Some(theirs)) if own.is_subset(theirs) => format!("[`{holder}`]"),
+        _ => format!("`{holder}`"),
+    };
+    let fields: Vec<String> = found
+        .field_of
+        .iter()
+        .filter(|(h, _, _)| users.contains_key(h))
+        .map(|(h, field, list)| {
+            if *list {
+                format!("an item of the `{field}` list of {}", holder(h))
+            } else {
+                format!("the `{field}` field of {}", holder(h))
+            }
+        })
+        .collect();
+    if !fields.is_empty() {
+        parts.push(short_list(&fields));
+    }
+    if !found.parameter_of.is_empty() {
+        let params: Vec<String> = found.parameter_of.iter().map(|(p, label)| format!("`{p}` of {label}")).collect();
+        parts.push(format!("the parameter {}", short_list(&params)));
+    }
+    let shapes: Vec<String> = found.shape_of.iter().filter(|a| users.contains_key(*a)).map(|a| holder(a)).collect();
+    if !shapes.is_empty() {
+        parts.push(format!("the shape of {}", short_list(&shapes)));
+    }
+    let mut text = parts.join("; ");
+    if let Some(first) = text.get(..1) {
+        text = first.to_uppercase() + &text[1..];
+    }
+    let members = |items: Vec<String>| short_list(&items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>());
+    let tail = match def.kind.as_str() {
+        "enum" => format!("one of {}", members(def.values.clone())),
+        "object" if !def.fields.is_empty() => {
+            let mut names: Vec<String> = Vec::new();
+            for field in &def.fields {
+                if !names.contains(&field.name) {
+                    names.push(field.name.clone());
+                }
+            }
+            format!("with {}", members(names))
+        }
+        _ => String::new(),
+    };
+    match (text.is_empty(), tail.is_empty()) {
+        (false, false) => format!("{text}: {tail}."),
+        (false, true) => format!("{text}."),
+        (true, false) => format!("{}{}.", tail[..1].to_uppercase(), &tail[1..]),
+        (true, true) => panic!("spec error: `{name}` is generated but appears nowhere"),
+    }
 }
 
 /// `(wire value, variant name)` of an enum, variant names made unique.
@@ -252,7 +450,7 @@ fn doc_lines(text: &str) -> String {
         .join("\n")
 }
 
-fn render_struct(out: &mut String, spec: &Spec, name: &str, def: &TypeDef, cfg: &str, used_by: &str) {
+fn render_struct(out: &mut String, spec: &Spec, name: &str, def: &TypeDef, summary: &str, cfg: &str, used_by: &str) {
     let merged = if def.merged_from.is_empty() {
         String::new()
     } else {
@@ -261,7 +459,6 @@ fn render_struct(out: &mut String, spec: &Spec, name: &str, def: &TypeDef, cfg: 
             def.merged_from.join(", ")
         )
     };
-    let summary = def.doc.clone().unwrap_or_else(|| format!("Crisp model `{name}`."));
     // One attribute for the whole block rather than one per line: fewer
     // attributes for rustc to carry through every pass.
     let example = serde_json::to_string_pretty(&example_value(
@@ -280,7 +477,7 @@ fn render_struct(out: &mut String, spec: &Spec, name: &str, def: &TypeDef, cfg: 
     let _ = write!(
         out,
         "{}{merged}{used_by}\n///\n/// An example payload:\n#[doc = r##\"\n ```json\n{example}\n ```\"##]\n{cfg}#[derive(Clone, Debug, Default, PartialEq)]\npub struct {name} {{\n",
-        doc_lines(&summary)
+        doc_lines(summary)
     );
     // Each kept field: its identifier, wire names, and the seed that reads it
     // (`None`: the value's own `Deserialize`).
@@ -410,6 +607,32 @@ fn field_doc(name: &str, kind: &Kind, doc: Option<&str>, nullable: bool) -> Stri
     doc_lines(&text)
 }
 
+/// What an optional parameter is, in one line: its spec doc with its unit, or nothing.
+fn setter_what(param: &Param) -> String {
+    let doc = field_doc(&param.name, &param.kind, param.doc.as_deref(), false);
+    let what: Vec<&str> = doc.lines().map(|line| line.trim_start_matches("///").trim()).collect();
+    let what = what.join(" ");
+    // Without a spec doc, the field doc starts with the bare wire name, which the setter already gives.
+    what.strip_prefix(&format!("`{}`.", param.name)).unwrap_or(&what).trim().to_owned()
+}
+
+/// The one-line doc of an optional parameter's setter.
+fn setter_doc(param: &Param, place: &str) -> String {
+    let what = setter_what(param);
+    format!("Sets the `{}` {place}.{}{what}", param.name, if what.is_empty() { "" } else { " " })
+}
+
+/// A setter in the list of an endpoint method's doc.
+fn setter_line(struct_name: &str, name: &str, param: &Param, place: &str) -> String {
+    let what = setter_what(param);
+    format!("/// - [`{name}`]({struct_name}::{name}) ({place}){}{what}", if what.is_empty() { "" } else { ": " })
+}
+
+/// A call statement of the method body, made to work on the builder's call.
+fn on_builder(statement: &str) -> String {
+    statement.replace("call.", "self.0.")
+}
+
 /// How a parameter is passed to a generated method, and how the generated
 /// code hands it to the call.
 struct ArgShape {
@@ -475,11 +698,21 @@ fn query_decl(param: &Param) -> (&'static str, &'static str, &'static str) {
     }
 }
 
+/// An identifier of type `name` for a field: its own format, whatever the field is called.
+fn id_example(name: &str, field: &str) -> String {
+    match name {
+        "WebsiteId" => example_string("", "website_id"),
+        "SessionId" => example_string("", "session_id"),
+        _ => example_string("", field),
+    }
+}
+
 fn path_example(param: &Param) -> String {
     match &param.kind {
         Kind::Integer | Kind::Page => "1".into(),
         Kind::TreePath => "\"guides/getting-started\"".into(),
-        Kind::Text | Kind::Id { .. } => format!("\"{}\"", param.name.replace('_', "-")),
+        Kind::Text => format!("{:?}", example_string("", &param.name)),
+        Kind::Id { name } => format!("{:?}", id_example(name, &param.name)),
         Kind::Enum { name, values } => enum_example(name, values, "crisp_api::models::"),
         unsupported @ (Kind::Number
         | Kind::Timestamp
@@ -504,66 +737,163 @@ fn output_type(endpoint: &Endpoint) -> String {
     }
 }
 
-pub fn service(spec: &Spec, service: &str, endpoints: &[&Endpoint]) -> String {
-    let service_type = format!("{}Service", pascal(service));
-    let mut out = String::from(HEADER);
-    let _ = write!(
-        out,
-        "//! The `{service}` endpoints: one method per reference entry, named after its label.\n\n\
-         #![allow(clippy::doc_markdown, clippy::too_many_arguments)]\n\n\
-         {{IMPORTS}}\n\n\
-         /// The `{service}` endpoints ({count} of them). Get it with [`Crisp::{service}`](crate::Crisp::{service}).\n\
-         ///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n\
-         /// let {service} = client.{service}();\n/// # let _ = {service};\n/// # Ok(()) }}\n/// ```\n\
-         #[derive(Clone, Debug)]\npub struct {service_type} {{\n    pub(crate) client: crate::Crisp,\n}}\n\n\
-         impl {service_type} {{\n",
-        count = endpoints.len()
-    );
-    let mut builders = String::new();
-    let mut scoped = String::new();
+/// Services whose endpoints are written one file per reference group (under `{service}/`), the
+/// service file keeping the types every group shares; their public paths do not change.
+const SPLIT_BY_GROUP: [&str; 1] = ["website"];
+
+/// The methods, scoped methods and builders of some endpoints of a service.
+#[derive(Default)]
+struct ServiceParts {
+    methods: String,
+    scoped: String,
+    builders: String,
+}
+
+fn service_parts(spec: &Spec, service: &str, endpoints: &[&Endpoint]) -> ServiceParts {
+    let mut parts = ServiceParts::default();
     for endpoint in endpoints {
-        let args = render_endpoint(spec, endpoint, &mut out, &mut builders);
+        let args = render_endpoint(spec, endpoint, &mut parts.methods, &mut parts.builders);
         if service == "website" && endpoint.path_params.first().is_some_and(|p| p.name == "website_id") {
-            render_scoped(endpoint, &args[1..], &mut scoped);
+            render_scoped(endpoint, &args[1..], &mut parts.scoped);
         }
     }
-    out.push_str("}\n\n");
-    if !scoped.is_empty() {
-        let _ = write!(
-            out,
-            "impl crate::Crisp {{\n\
+    parts
+}
+
+/// A generated file's start: header, module doc and the place its imports go.
+fn file_start(module_doc: &str) -> String {
+    let module_doc: Vec<String> = module_doc.lines().map(|l| format!("//! {l}").trim_end().to_owned()).collect();
+    format!(
+        "{HEADER}{}\n\n#![allow(clippy::doc_markdown, clippy::too_many_arguments)]\n\n{{IMPORTS}}\n\n",
+        module_doc.join("\n")
+    )
+}
+
+/// The service type, and for `website` the scope bound to one website.
+fn service_types(service: &str, count: usize, groups: &str, scoped: bool) -> String {
+    let service_type = format!("{}Service", pascal(service));
+    let mut out = format!(
+        "/// The `{service}` endpoints ({count} of them). Get it with [`Crisp::{service}`](crate::Crisp::{service}).{groups}\n\
+         ///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n\
+         /// let {service} = client.{service}();\n/// # let _ = {service};\n/// # Ok(()) }}\n/// ```\n\
+         #[derive(Clone, Debug)]\npub struct {service_type} {{\n    pub(crate) client: crate::Crisp,\n}}\n\n"
+    );
+    if scoped {
+        out.push_str(
+            "impl crate::Crisp {\n\
              /// The `website` endpoints for one website, so its id is not repeated on every call; the\n\
              /// methods are those of [`WebsiteService`] that start with a `website_id`, without it.\n\
-             ///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n\
-             /// let site = client.for_website(\"website-id\");\n\
+             ///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {\n\
+             /// let site = client.for_website(\"8c842203-7ed8-4e29-a608-7cf78a7d2fcc\");\n\
              /// let conversations = site.list_conversations(1).await?;\n\
-             /// let website = site.get_website().await?;\n/// # let _ = (conversations, website);\n/// # Ok(()) }}\n/// ```\n\
-             pub fn for_website(&self, website_id: impl models::AsWebsiteId) -> WebsiteScope {{\n\
-             WebsiteScope {{ service: self.website(), website_id: models::WebsiteId::new(website_id.as_website_id()) }}\n}}\n}}\n\n\
+             /// let website = site.get_website().await?;\n/// # let _ = (conversations, website);\n/// # Ok(()) }\n/// ```\n\
+             pub fn for_website(&self, website_id: impl models::AsWebsiteId) -> WebsiteScope {\n\
+             WebsiteScope { service: self.website(), website_id: models::WebsiteId::new(website_id.as_website_id()) }\n}\n}\n\n\
              /// The `website` endpoints bound to one website; get it with\n\
              /// [`Crisp::for_website`](crate::Crisp::for_website). Each method is documented, with its example,\n\
              /// on [`WebsiteService`].\n\
-             #[derive(Clone, Debug)]\npub struct WebsiteScope {{\n    service: WebsiteService,\n    website_id: models::WebsiteId,\n}}\n\n\
-             impl WebsiteScope {{\n\
+             #[derive(Clone, Debug)]\npub struct WebsiteScope {\n    service: WebsiteService,\n    website_id: models::WebsiteId,\n}\n\n\
+             impl WebsiteScope {\n\
              /// The website these calls are about.\n\
-             pub fn website_id(&self) -> &models::WebsiteId {{\n&self.website_id\n}}\n\n{scoped}}}\n\n"
+             pub fn website_id(&self) -> &models::WebsiteId {\n&self.website_id\n}\n}\n\n",
         );
     }
-    out.push_str(&builders);
-    let mut imports = vec!["use http::Method;\n".to_owned()];
+    out
+}
+
+/// The methods and builders of `parts`, as impl blocks.
+fn service_impls(service: &str, parts: &ServiceParts) -> String {
+    let mut out = format!("impl {}Service {{\n{}}}\n\n", pascal(service), parts.methods);
+    if !parts.scoped.is_empty() {
+        let _ = write!(out, "impl WebsiteScope {{\n{}}}\n\n", parts.scoped);
+    }
+    out.push_str(&parts.builders);
+    out
+}
+
+/// Fills in the imports a generated service file uses.
+fn with_imports(out: &str) -> String {
+    let mut imports = Vec::new();
+    if out.contains("Method::") {
+        imports.push("use http::Method;\n".to_owned());
+    }
     if out.contains("models::") {
         imports.push("use crate::models;".into());
     }
-    imports.push(
-        if out.contains("Segment::") { "use crate::call::{Call, Segment};" } else { "use crate::call::Call;" }.into(),
-    );
+    match (out.contains("Call::new"), out.contains("Segment::")) {
+        (true, true) => imports.push("use crate::call::{Call, Segment};".into()),
+        (true, false) => imports.push("use crate::call::Call;".into()),
+        (false, _) => {}
+    }
     let macros: Vec<&str> = [("endpoint! {", "endpoint"), ("exists_endpoint! {", "exists_endpoint")]
         .iter()
         .filter(|(m, _)| out.contains(m))
         .map(|(_, n)| *n)
         .collect();
-    imports.push(format!("use crate::call::{{{}}};", macros.join(", ")));
+    if !macros.is_empty() {
+        imports.push(format!("use crate::call::{{{}}};", macros.join(", ")));
+    }
+    imports.push(retry_import(out));
     out.replacen("{IMPORTS}", &imports.join("\n"), 1)
+}
+
+/// The generated files of one service, as `(path under the generated folder, source)`.
+pub fn service_files(spec: &Spec, service: &str, endpoints: &[&Endpoint]) -> Vec<(String, String)> {
+    let scoped = service == "website";
+    if !SPLIT_BY_GROUP.contains(&service) {
+        let parts = service_parts(spec, service, endpoints);
+        let mut out =
+            file_start(&format!("The `{service}` endpoints: one method per reference entry, named after its label."));
+        out.push_str(&service_types(service, endpoints.len(), "", scoped && !parts.scoped.is_empty()));
+        out.push_str(&service_impls(service, &parts));
+        return vec![(format!("{service}.rs"), with_imports(&out))];
+    }
+    let mut groups: Vec<(&str, Vec<&Endpoint>)> = Vec::new();
+    for endpoint in endpoints {
+        match groups.iter_mut().find(|(group, _)| *group == endpoint.group) {
+            Some((_, members)) => members.push(endpoint),
+            None => groups.push((&endpoint.group, vec![endpoint])),
+        }
+    }
+    let service_type = format!("{}Service", pascal(service));
+    let mut files = Vec::new();
+    let mut modules = String::new();
+    let mut group_list = Vec::new();
+    for (group, members) in &groups {
+        let module = snake(group.strip_prefix(&format!("{} ", pascal(service))).unwrap_or(group));
+        let _ = write!(modules, "mod {module};\npub use {module}::*;\n");
+        group_list.push(format!("{group} ({})", members.len()));
+        let parts = service_parts(spec, service, members);
+        let shared =
+            if parts.scoped.is_empty() { service_type.clone() } else { format!("{{{service_type}, WebsiteScope}}") };
+        let mut out = file_start(&format!(
+            "The {group} endpoints of [`{service_type}`] ({count}), with their builders: one method per\nreference entry, named after its label.",
+            count = members.len()
+        ));
+        out = out.replacen("{IMPORTS}", &format!("use super::{shared};\n{{IMPORTS}}"), 1);
+        out.push_str(&service_impls(service, &parts));
+        files.push((format!("{service}/{module}.rs"), with_imports(&out)));
+    }
+    let mut root = file_start(&format!(
+        "The `{service}` endpoints: one method per reference entry, named after its label, written one\nfile per reference group; every item is reachable from here."
+    ));
+    root.push_str(&modules);
+    root.push('\n');
+    let groups_doc = format!("\n///\n/// By reference group: {}.", group_list.join(", "));
+    root.push_str(&service_types(service, endpoints.len(), &groups_doc, scoped));
+    files.insert(0, (format!("{service}.rs"), with_imports(&root)));
+    files
+}
+
+/// The import of the retry constants a generated file passes to `Call::new`.
+fn retry_import(source: &str) -> String {
+    let used: Vec<&str> =
+        ["IDEMPOTENT", "NOT_IDEMPOTENT"].into_iter().filter(|c| source.contains(&format!("], {c})"))).collect();
+    match used.as_slice() {
+        [] => String::new(),
+        [one] => format!("use crate::generated::{one};"),
+        _ => format!("use crate::generated::{{{}}};", used.join(", ")),
+    }
 }
 
 /// A `WebsiteScope` method: the service method with the website id filled in.
@@ -646,6 +976,11 @@ pub(crate) fn render_endpoint(
     for query in &endpoint.query {
         let name = ident(&query.name);
         let (decl, call, example) = query_decl(query);
+        let example = if query.kind == Kind::Text {
+            format!("{:?}", example_string("", &query.name))
+        } else {
+            example.to_owned()
+        };
         let value = if decl.starts_with("impl AsRef") {
             format!("{name}.as_ref()")
         } else if call == "query_json" {
@@ -653,20 +988,20 @@ pub(crate) fn render_endpoint(
         } else {
             name.clone()
         };
-        let statement = format!("{{ call.{call}(\"{}\", {value}); }}", query.name);
+        let statement = format!("call.{call}(\"{}\", {value});", query.name);
         if query.required {
             arg_docs.push(arg_doc(query));
             args.push(format!("{name}: {decl}"));
-            examples.push(example.to_owned());
+            examples.push(example);
             after.push(statement);
         } else {
-            optional_names.push(format!("[`{name}`]({struct_name}::{name})"));
+            let doc = setter_doc(query, "query parameter");
+            optional_names.push(setter_line(&struct_name, &name, query, "query parameter"));
             let _ = write!(
                 setters,
-                "{doc}\n///\n/// Sets the `{q}` query parameter.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// client.{service}().{method_name}({{EXAMPLE_ARGS}}).{name}({example}).await?;\n/// # Ok(()) }}\n/// ```\npub fn {name}(mut self, {name}: {decl}) -> Self {{ let call = &mut self.0; {statement} self }}\n\n",
-                q = query.name,
-                doc = field_doc(&query.name, &query.kind, query.doc.as_deref(), false),
-                service = endpoint.service,
+                "{}\npub fn {name}(mut self, {name}: {decl}) -> Self {{\n{}\nself\n}}\n\n",
+                doc_lines(&doc),
+                on_builder(&statement),
             );
         }
     }
@@ -690,6 +1025,9 @@ pub(crate) fn render_endpoint(
             for field in fields {
                 let name = ident(&field.name);
                 let mut shape = arg_shape(&field.kind);
+                if matches!(field.kind, Kind::Text | Kind::TreePath) {
+                    shape.doc_example = format!("{:?}", example_string("", &field.name));
+                }
                 if field.nullable {
                     // `None` sends `null`, which the API gives a meaning.
                     shape = ArgShape {
@@ -700,11 +1038,11 @@ pub(crate) fn render_endpoint(
                 let decl = shape.decl.replace("crate::models::", "models::");
                 let value = if decl.starts_with("impl Into") { format!("{name}.into()") } else { name.clone() };
                 let convert = if decl.starts_with("impl Into") {
-                    format!("let {name}: {} = {value};", decl.trim_start_matches("impl Into<").trim_end_matches('>'))
+                    format!("let {name}: {} = {value};\n", decl.trim_start_matches("impl Into<").trim_end_matches('>'))
                 } else {
                     String::new()
                 };
-                let statement = format!("{{ {convert} call.body_field(\"{}\", {name}); }}", field.name);
+                let statement = format!("{convert}call.body_field(\"{}\", {name});", field.name);
                 if field.required {
                     let mut line = arg_doc(field);
                     if field.nullable {
@@ -715,27 +1053,25 @@ pub(crate) fn render_endpoint(
                     examples.push(shape.doc_example);
                     after.push(statement);
                 } else {
-                    optional_names.push(format!("[`{name}`]({struct_name}::{name})"));
+                    let doc = setter_doc(field, "body field");
+                    optional_names.push(setter_line(&struct_name, &name, field, "body field"));
                     let _ = write!(
                         setters,
-                        "{doc}\n///\n/// Sets the `{f}` body field.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// client.{service}().{method_name}({{EXAMPLE_ARGS}}).{name}({example}).await?;\n/// # Ok(()) }}\n/// ```\npub fn {name}(mut self, {name}: {decl}) -> Self {{ let call = &mut self.0; {statement} self }}\n\n",
-                        f = field.name,
-                        doc = field_doc(&field.name, &field.kind, field.doc.as_deref(), false),
-                        service = endpoint.service,
-                        example = shape.doc_example,
+                        "{}\npub fn {name}(mut self, {name}: {decl}) -> Self {{\n{}\nself\n}}\n\n",
+                        doc_lines(&doc),
+                        on_builder(&statement),
                     );
                 }
             }
         }
     }
     let example_args = examples.join(", ");
-    let setters = setters.replace("{EXAMPLE_ARGS}", &example_args);
     let output = if is_head { "bool".to_owned() } else { output_type(endpoint) };
     let tiers = if endpoint.tiers.is_empty() { "not documented".to_owned() } else { endpoint.tiers.join(", ") };
     let optional = if optional_names.is_empty() {
         String::new()
     } else {
-        format!("\n///\n/// Optional: {}.", optional_names.join(", "))
+        format!("\n///\n/// Optional, set on the returned builder:\n{}", optional_names.join("\n"))
     };
     let stream_note = if (endpoint.paged || endpoint.cursor.is_some()) && endpoint.response_kind.list_item().is_some() {
         format!("\n///\n/// [`into_stream`]({struct_name}::into_stream) walks the following pages item by item.")
@@ -772,7 +1108,7 @@ pub(crate) fn render_endpoint(
         args = args.join(", "),
         prelude = prelude.join("\n"),
         segments = segments.join(", "),
-        idempotent = endpoint.idempotent,
+        idempotent = if endpoint.idempotent { "IDEMPOTENT" } else { "NOT_IDEMPOTENT" },
         mutable = if after.is_empty() { "" } else { "mut " },
         after = after.join("\n"),
     );
@@ -787,8 +1123,7 @@ pub(crate) fn render_endpoint(
     if !endpoint.idempotent {
         let _ = write!(
             extra,
-            "/// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.\n///\n/// ```no_run\n/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {{\n/// client.{service}().{method_name}({example_args}).idempotent().await?;\n/// # Ok(()) }}\n/// ```\npub fn idempotent(mut self) -> Self {{ self.0.mark_idempotent(); self }}\n\n",
-            service = endpoint.service,
+            "/// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.\npub fn idempotent(mut self) -> Self {{ self.0.mark_idempotent(); self }}\n\n",
         );
     }
     if endpoint.paged
@@ -1055,7 +1390,8 @@ fn example_value(spec: &Spec, kind: &Kind, field: &str, depth: usize, stack: &mu
             }
             json!([example_value(spec, item, field, depth + 1, stack, future)])
         }
-        Kind::Text | Kind::TreePath | Kind::Id { .. } => json!(example_string(field)),
+        Kind::Text | Kind::TreePath => json!(example_string(stack.last().map_or("", String::as_str), field)),
+        Kind::Id { name } => json!(id_example(name, field)),
         Kind::Boolean => json!(false),
         Kind::Number => json!(1.5),
         Kind::Integer => json!(example_integer(field)),
@@ -1113,25 +1449,103 @@ fn example_integer(field: &str) -> i64 {
     }
 }
 
-fn example_string(field: &str) -> String {
+/// A plausible text for a field of `model` (`""` outside a model), so examples read like real
+/// payloads: UUIDs for identifiers, `session_…` for sessions, real browser and system names.
+fn example_string(model: &str, field: &str) -> String {
     let field = field.to_ascii_lowercase();
-    match field.as_str() {
-        "website_id" => "8c842203-7ed8-4e29-a608-7cf78a7d2fcc".into(),
-        "session_id" => "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881".into(),
-        "people_id" | "user_id" | "operator_id" => "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0".into(),
-        "email" => "jane.doe@example.com".into(),
-        "nickname" | "name" => "Jane Doe".into(),
-        "first_name" | "firstname" => "Jane".into(),
-        "last_name" | "lastname" => "Doe".into(),
-        "domain" => "example.com".into(),
-        "url" | "website" | "avatar" => "https://example.com/".into(),
-        "phone" => "+33600000000".into(),
-        "country" => "FR".into(),
-        "locale" => "en".into(),
-        "content" | "text" => "Hello!".into(),
-        f if f.ends_with("_id") || f == "id" => format!("{}-0001", f.trim_end_matches("_id")),
-        f => f.replace('_', " "),
+    let text = match (model, field.as_str()) {
+        ("BrowserInfo", "name") => "Chrome",
+        ("BrowserInfo", "major") => "120",
+        ("BrowserInfo" | "EngineInfo", "version") => "120.0.6099.129",
+        ("EngineInfo", "name") => "Blink",
+        ("OSInfo", "name") => "Mac OS",
+        ("OSInfo", "version") => "14.2",
+        (_, "website_id") => "8c842203-7ed8-4e29-a608-7cf78a7d2fcc",
+        (_, "session_id") => "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
+        (_, "people_id" | "user_id" | "operator_id") => "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
+        (_, "email" | "target" | "recipient" | "from" | "to") => "jane.doe@example.com",
+        (_, "nickname" | "name" | "operator") => "Jane Doe",
+        (_, "first_name" | "firstname") => "Jane",
+        (_, "last_name" | "lastname") => "Doe",
+        (_, "legal_name") => "Example SAS",
+        (_, "domain") => "example.com",
+        (_, "useragent") => {
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+        }
+        (_, "ip") => "203.0.113.42",
+        (_, "isp") => "Orange",
+        (_, "asn") => "AS3215",
+        (_, "phone") => "+33612345678",
+        (_, "country") => "FR",
+        (_, "region") => "Ile-de-France",
+        (_, "city") => "Paris",
+        (_, "address") => "10 Rue de Rivoli, 75004 Paris, France",
+        (_, "locale" | "writing_locale") => "en",
+        (_, "gender") => "female",
+        (_, "color" | "color_theme") => "blue",
+        (_, "role") => "owner",
+        (_, "format") => "markdown",
+        (_, "type") => "text",
+        (_, "origin") => "chat",
+        (_, "method") => "email",
+        (_, "reason") => "spam",
+        (_, "code") => "WELCOME10",
+        (_, "version") => "1.4.2",
+        (_, "slug") => "getting-started",
+        (_, "path" | "tree_path") => "guides/getting-started",
+        (_, "label" | "tag" | "segment") => "vip",
+        (_, "key" | "field") => "plan",
+        (_, "value") => "premium",
+        (_, "emoji") => "👍",
+        (_, "namespace") => "urn:example:plugin",
+        (_, "urn") => "urn:example:plugin",
+        (_, "identifier" | "identity") => "jane.doe@example.com",
+        (_, "token" | "secret" | "password" | "jwt_secret" | "browsing_token" | "signed") => {
+            "5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"
+        }
+        (_, "title" | "subject" | "page_title" | "summary") => "Question about my order",
+        (_, "description" | "excerpt" | "comment" | "notepad" | "explain" | "annotation") => {
+            "Asked how to change the delivery address of an order."
+        }
+        (_, "content" | "text" | "message" | "last_message" | "welcome_message") => "Hello! How can I help you?",
+        (_, "html" | "header" | "footer") => "<p>Hello!</p>",
+        (_, "twitter" | "instagram" | "handle") => "@janedoe",
+        (_, "whatsapp" | "telegram") => "+33612345678",
+        (_, "messenger") => "jane.doe",
+        (_, "seniority") => "senior",
+        (_, "topic") => "billing",
+        (_, "search" | "search_query" | "query" | "criterion") => "delivery",
+        (_, "period" | "bill_period") => "monthly",
+        (_, "page_referrer") => "https://www.google.com/",
+        (_, "avatar" | "image" | "logo" | "icon" | "banner" | "favicon") => "https://example.com/images/avatar.png",
+        (_, f) if f == "url" || f == "website" || f == "page_url" || f.ends_with("_url") => "https://example.com/",
+        (_, f)
+            if f.ends_with("_date")
+                || f.starts_with("filter_date")
+                || f == "since"
+                || f == "expire_at"
+                || f == "bill_valid_until"
+                || f == "trial_end" =>
+        {
+            "2026-01-15T10:00:00.000Z"
+        }
+        (_, f) if f.ends_with("_id") || f == "id" => return example_uuid(f),
+        (_, f) => return f.replace('_', " "),
+    };
+    text.to_owned()
+}
+
+/// A UUID that stays the same for a field name, and differs between names, so two identifiers of
+/// one example are not mistaken for each other.
+fn example_uuid(field: &str) -> String {
+    // FNV-1a: small, stable across runs and platforms.
+    let mut hash: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    for byte in field.bytes() {
+        hash ^= u128::from(byte);
+        hash = hash.wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b);
     }
+    let hex = format!("{hash:032x}");
+    format!("{}-{}-4{}-a{}-{}", &hex[..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..])
 }
 
 pub fn future_answers(spec: &Spec) -> String {

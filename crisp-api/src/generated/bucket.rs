@@ -7,6 +7,7 @@ use http::Method;
 
 use crate::call::Call;
 use crate::call::endpoint;
+use crate::generated::NOT_IDEMPOTENT;
 use crate::models;
 
 /// The `bucket` endpoints (1 of them). Get it with [`Crisp::bucket`](crate::Crisp::bucket).
@@ -37,7 +38,7 @@ impl BucketService {
     /// ```
     #[doc(alias = "Generate Bucket URL")]
     pub fn generate_bucket_url(&self, body: impl std::borrow::Borrow<models::BucketURLRequest>) -> GenerateBucketUrl {
-        let mut call = Call::new(&self.client, Method::POST, "bucket/url/generate", &[], false);
+        let mut call = Call::new(&self.client, Method::POST, "bucket/url/generate", &[], NOT_IDEMPOTENT);
         call.body_json(body.borrow());
         GenerateBucketUrl(call)
     }
@@ -50,12 +51,6 @@ GenerateBucketUrl => serde_json::Value
 
 impl GenerateBucketUrl {
     /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.bucket().generate_bucket_url(crisp_api::models::BucketURLRequest::default()).idempotent().await?;
-    /// # Ok(()) }
-    /// ```
     pub fn idempotent(mut self) -> Self {
         self.0.mark_idempotent();
         self

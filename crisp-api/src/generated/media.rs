@@ -7,6 +7,7 @@ use http::Method;
 
 use crate::call::endpoint;
 use crate::call::{Call, Segment};
+use crate::generated::IDEMPOTENT;
 
 /// The `media` endpoints (1 of them). Get it with [`Crisp::media`](crate::Crisp::media).
 ///
@@ -30,13 +31,14 @@ impl MediaService {
     /// - `page_number`: Page to read, starting at 1.
     /// - `list_id`: Identifier the results event echoes back, to match the answer to this request.
     ///
-    /// Optional: [`search_query`](ListAnimationMedias::search_query).
+    /// Optional, set on the returned builder:
+    /// - [`search_query`](ListAnimationMedias::search_query) (query parameter): Search query: a text or segment for `text` and `segment` searches, a list of filters for `filter` searches.
     ///
     /// Returns `serde_json::Value`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.media().list_animation_medias(1, "value").await?;
+    /// let result = client.media().list_animation_medias(1, "5a111960-bf4f-478d-a999-de404c644207").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -48,11 +50,9 @@ impl MediaService {
             Method::GET,
             "media/animation/list/{page_number}",
             &[Segment::One(&page_number)],
-            true,
+            IDEMPOTENT,
         );
-        {
-            call.query("list_id", list_id.as_ref());
-        }
+        call.query("list_id", list_id.as_ref());
         ListAnimationMedias(call)
     }
 }
@@ -63,20 +63,9 @@ ListAnimationMedias => serde_json::Value
 }
 
 impl ListAnimationMedias {
-    /// Search query: a text or segment for `text` and `segment` searches, a list of filters for `filter` searches.
-    ///
-    /// Sets the `search_query` query parameter.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.media().list_animation_medias(1, "value").search_query(serde_json::json!({})).await?;
-    /// # Ok(()) }
-    /// ```
+    /// Sets the `search_query` query parameter. Search query: a text or segment for `text` and `segment` searches, a list of filters for `filter` searches.
     pub fn search_query(mut self, search_query: impl serde::Serialize) -> Self {
-        let call = &mut self.0;
-        {
-            call.query_json("search_query", &search_query);
-        }
+        self.0.query_json("search_query", &search_query);
         self
     }
 }

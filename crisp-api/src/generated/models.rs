@@ -18,15 +18,15 @@ Offline => "offline",
 }
 }
 
-/// Crisp model `BrowserInfo`.
+/// The `browser` field of [`SystemInfo`]: with `major`, `version` and `name`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "major": "major",
-   "name": "Jane Doe",
-   "version": "version"
+   "major": "120",
+   "name": "Chrome",
+   "version": "120.0.6099.129"
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
@@ -82,7 +82,7 @@ impl serde::Serialize for BrowserInfo {
     }
 }
 
-/// Crisp model `BucketURLRequest`.
+/// The body sent to Generate Bucket URL: with `namespace`, `id` and 2 more.
 ///
 /// Used by `bucket::generate_bucket_url`.
 ///
@@ -92,13 +92,13 @@ impl serde::Serialize for BrowserInfo {
  {
    "file": {
      "name": "Jane Doe",
-     "type": "type"
+     "type": "text"
    },
-   "id": "id-0001",
-   "namespace": "namespace",
+   "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
+   "namespace": "urn:example:plugin",
    "resource": {
-     "id": "id-0001",
-     "type": "type"
+     "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
+     "type": "text"
    }
  }
  ```"##]
@@ -161,14 +161,14 @@ impl serde::Serialize for BucketURLRequest {
     }
 }
 
-/// Crisp model `BucketURLRequestFile`.
+/// The `file` field of [`BucketURLRequest`]: with `name` and `type`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "name": "Jane Doe",
-   "type": "type"
+   "type": "text"
  }
  ```"##]
 #[cfg(feature = "bucket")]
@@ -218,14 +218,14 @@ impl serde::Serialize for BucketURLRequestFile {
     }
 }
 
-/// Crisp model `BucketURLRequestResource`.
+/// The `resource` field of [`BucketURLRequest`]: with `type` and `id`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "id": "id-0001",
-   "type": "type"
+   "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
+   "type": "text"
  }
  ```"##]
 #[cfg(feature = "bucket")]
@@ -275,14 +275,14 @@ impl serde::Serialize for BucketURLRequestResource {
     }
 }
 
-/// Crisp model `ConnectionInfo`.
+/// The `connection` field of `ConversationMeta` and the `connection` field of `EventsSessionSyncNetworkInfo`: with `isp` and `asn`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "asn": "asn",
-   "isp": "isp"
+   "asn": "AS3215",
+   "isp": "Orange"
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
@@ -332,7 +332,7 @@ impl serde::Serialize for ConnectionInfo {
     }
 }
 
-/// Crisp model `Conversation`.
+/// What Get A Conversation returns; an item of the list List Conversations returns: with `session_id`, `website_id` and 21 more.
 ///
 /// Used by `website::list_conversations`, `website::get_conversation`.
 ///
@@ -351,41 +351,41 @@ impl serde::Serialize for ConnectionInfo {
    "compose": {
      "operator": {
        "automated": false,
-       "excerpt": "excerpt",
+       "excerpt": "Asked how to change the delivery address of an order.",
        "timestamp": 1700000000000,
-       "type": "type",
+       "type": "text",
        "user": {
-         "avatar": "https://example.com/",
+         "avatar": "https://example.com/images/avatar.png",
          "nickname": "Jane Doe",
          "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
        }
      },
      "visitor": {
        "automated": false,
-       "excerpt": "excerpt",
+       "excerpt": "Asked how to change the delivery address of an order.",
        "timestamp": 1700000000000,
-       "type": "type",
+       "type": "text",
        "user": {
-         "avatar": "https://example.com/",
+         "avatar": "https://example.com/images/avatar.png",
          "nickname": "Jane Doe",
          "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
        }
      }
    },
    "created_at": 1700000000000,
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "is_blocked": false,
    "is_verified": false,
-   "last_message": "last message",
+   "last_message": "Hello! How can I help you?",
    "mentions": [
      "mentions"
    ],
    "meta": {
-     "address": "address",
-     "avatar": "https://example.com/",
+     "address": "10 Rue de Rivoli, 75004 Paris, France",
+     "avatar": "https://example.com/images/avatar.png",
      "connection": {
-       "asn": "asn",
-       "isp": "isp"
+       "asn": "AS3215",
+       "isp": "Orange"
      },
      "data": {
        "key": "value"
@@ -395,54 +395,54 @@ impl serde::Serialize for ConnectionInfo {
          "capabilities"
        ],
        "geolocation": {
-         "city": "city",
+         "city": "Paris",
          "coordinates": {
            "latitude": 1.5,
            "longitude": 1.5
          },
          "country": "FR",
-         "region": "region"
+         "region": "Ile-de-France"
        },
        "locales": [
          "locales"
        ],
        "system": {
          "browser": {
-           "major": "major",
-           "name": "Jane Doe",
-           "version": "version"
+           "major": "120",
+           "name": "Chrome",
+           "version": "120.0.6099.129"
          },
          "engine": {
-           "name": "Jane Doe",
-           "version": "version"
+           "name": "Blink",
+           "version": "120.0.6099.129"
          },
          "os": {
-           "name": "Jane Doe",
-           "version": "version"
+           "name": "Mac OS",
+           "version": "14.2"
          },
-         "useragent": "useragent"
+         "useragent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
        },
        "timezone": -120
      },
      "email": "jane.doe@example.com",
-     "ip": "ip",
+     "ip": "203.0.113.42",
      "nickname": "Jane Doe",
-     "origin": "origin",
-     "phone": "+33600000000",
+     "origin": "chat",
+     "phone": "+33612345678",
      "segments": [
        "segments"
      ],
-     "subject": "subject"
+     "subject": "Question about my order"
    },
    "participants": [
      {
-       "target": "target",
-       "type": "type"
+       "target": "jane.doe@example.com",
+       "type": "text"
      }
    ],
    "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
    "preview_message": {
-     "excerpt": "excerpt",
+     "excerpt": "Asked how to change the delivery address of an order.",
      "fingerprint": 163408415737326,
      "from": "user",
      "type": "text"
@@ -450,7 +450,7 @@ impl serde::Serialize for ConnectionInfo {
    "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
    "state": "pending",
    "status": 3,
-   "topic": "topic",
+   "topic": "billing",
    "unread": {
      "operator": 3,
      "visitor": 3
@@ -458,9 +458,9 @@ impl serde::Serialize for ConnectionInfo {
    "updated_at": 1700000000000,
    "verifications": [
      {
-       "annotation": "annotation",
-       "identity": "identity",
-       "method": "method"
+       "annotation": "Asked how to change the delivery address of an order.",
+       "identity": "jane.doe@example.com",
+       "method": "email"
      }
    ],
    "waiting_since": 1700000000000,
@@ -640,7 +640,7 @@ impl serde::Serialize for Conversation {
     }
 }
 
-/// Crisp model `ConversationActive`.
+/// The `active` field of [`Conversation`]: with `now` and `last`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -697,13 +697,13 @@ impl serde::Serialize for ConversationActive {
     }
 }
 
-/// Crisp model `ConversationAnimationMessageContent`.
+/// The content of `animation` messages: with `url` and `type`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "type": "type",
+   "type": "text",
    "url": "https://example.com/"
  }
  ```"##]
@@ -754,7 +754,7 @@ impl serde::Serialize for ConversationAnimationMessageContent {
     }
 }
 
-/// Crisp model `ConversationAssigned`.
+/// The `assigned` field of [`Conversation`]: with `user_id`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -804,14 +804,14 @@ impl serde::Serialize for ConversationAssigned {
     }
 }
 
-/// Crisp model `ConversationAudioMessageContent`.
+/// The content of `audio` messages: with `url`, `type` and `duration`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "duration": 3,
-   "type": "type",
+   "type": "text",
    "url": "https://example.com/"
  }
  ```"##]
@@ -868,7 +868,7 @@ impl serde::Serialize for ConversationAudioMessageContent {
     }
 }
 
-/// Crisp model `ConversationBlock`.
+/// What Get Block Status For Conversation returns: with `blocked`.
 ///
 /// Used by `website::get_block_status_for_conversation`.
 ///
@@ -920,7 +920,7 @@ impl serde::Serialize for ConversationBlock {
     }
 }
 
-/// Crisp model `ConversationBrowsing`.
+/// An item of the list List Browsing Sessions For Conversation returns: with `browsing_id`, `browsing_token` and `useragent`.
 ///
 /// Used by `website::list_browsing_sessions_for_conversation`.
 ///
@@ -928,9 +928,9 @@ impl serde::Serialize for ConversationBlock {
 #[doc = r##"
  ```json
  {
-   "browsing_id": "browsing-0001",
-   "browsing_token": "browsing token",
-   "useragent": "useragent"
+   "browsing_id": "ac2065a1-5262-4f10-a5bd-4753953dbd10",
+   "browsing_token": "5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d",
+   "useragent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -986,7 +986,7 @@ impl serde::Serialize for ConversationBrowsing {
     }
 }
 
-/// Crisp model `ConversationCall`.
+/// What Initiate New Call Session For Conversation and Get Ongoing Call Session For Conversation return: with `call_id`.
 ///
 /// Used by `website::initiate_new_call_session_for_conversation`, `website::get_ongoing_call_session_for_conversation`.
 ///
@@ -994,7 +994,7 @@ impl serde::Serialize for ConversationBrowsing {
 #[doc = r##"
  ```json
  {
-   "call_id": "call-0001"
+   "call_id": "5f8fdfd7-274f-478d-a141-184cd8996e3f"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -1038,7 +1038,7 @@ impl serde::Serialize for ConversationCall {
     }
 }
 
-/// Crisp model `ConversationCarouselMessageContent`.
+/// The content of `carousel` messages: with `text` and `targets`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -1048,16 +1048,16 @@ impl serde::Serialize for ConversationCall {
      {
        "actions": [
          {
-           "label": "label",
+           "label": "vip",
            "url": "https://example.com/"
          }
        ],
-       "description": "description",
-       "image": "image",
-       "title": "title"
+       "description": "Asked how to change the delivery address of an order.",
+       "image": "https://example.com/images/avatar.png",
+       "title": "Question about my order"
      }
    ],
-   "text": "Hello!"
+   "text": "Hello! How can I help you?"
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
@@ -1107,7 +1107,7 @@ impl serde::Serialize for ConversationCarouselMessageContent {
     }
 }
 
-/// Crisp model `ConversationCarouselMessageContentTarget`.
+/// An item of the `targets` list of [`ConversationCarouselMessageContent`]: with `title`, `description` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -1115,13 +1115,13 @@ impl serde::Serialize for ConversationCarouselMessageContent {
  {
    "actions": [
      {
-       "label": "label",
+       "label": "vip",
        "url": "https://example.com/"
      }
    ],
-   "description": "description",
-   "image": "image",
-   "title": "title"
+   "description": "Asked how to change the delivery address of an order.",
+   "image": "https://example.com/images/avatar.png",
+   "title": "Question about my order"
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
@@ -1183,13 +1183,13 @@ impl serde::Serialize for ConversationCarouselMessageContentTarget {
     }
 }
 
-/// Crisp model `ConversationCarouselMessageContentTargetAction`.
+/// An item of the `actions` list of [`ConversationCarouselMessageContentTarget`]: with `label` and `url`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "label": "label",
+   "label": "vip",
    "url": "https://example.com/"
  }
  ```"##]
@@ -1240,7 +1240,7 @@ impl serde::Serialize for ConversationCarouselMessageContentTargetAction {
     }
 }
 
-/// Crisp model `ConversationCompose`.
+/// The `compose` field of [`Conversation`]: with `operator` and `visitor`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -1248,22 +1248,22 @@ impl serde::Serialize for ConversationCarouselMessageContentTargetAction {
  {
    "operator": {
      "automated": false,
-     "excerpt": "excerpt",
+     "excerpt": "Asked how to change the delivery address of an order.",
      "timestamp": 1700000000000,
-     "type": "type",
+     "type": "text",
      "user": {
-       "avatar": "https://example.com/",
+       "avatar": "https://example.com/images/avatar.png",
        "nickname": "Jane Doe",
        "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
      }
    },
    "visitor": {
      "automated": false,
-     "excerpt": "excerpt",
+     "excerpt": "Asked how to change the delivery address of an order.",
      "timestamp": 1700000000000,
-     "type": "type",
+     "type": "text",
      "user": {
-       "avatar": "https://example.com/",
+       "avatar": "https://example.com/images/avatar.png",
        "nickname": "Jane Doe",
        "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
      }
@@ -1317,18 +1317,18 @@ impl serde::Serialize for ConversationCompose {
     }
 }
 
-/// Crisp model `ConversationComposeAtom`.
+/// The `operator` field of [`ConversationCompose`] and the `visitor` field of [`ConversationCompose`]: with `type`, `excerpt` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "automated": false,
-   "excerpt": "excerpt",
+   "excerpt": "Asked how to change the delivery address of an order.",
    "timestamp": 1700000000000,
-   "type": "type",
+   "type": "text",
    "user": {
-     "avatar": "https://example.com/",
+     "avatar": "https://example.com/images/avatar.png",
      "nickname": "Jane Doe",
      "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
    }
@@ -1399,13 +1399,13 @@ impl serde::Serialize for ConversationComposeAtom {
     }
 }
 
-/// Crisp model `ConversationComposeAtomUser`.
+/// The `user` field of [`ConversationComposeAtom`]: with `user_id`, `nickname` and `avatar`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "avatar": "https://example.com/",
+   "avatar": "https://example.com/images/avatar.png",
    "nickname": "Jane Doe",
    "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
  }
@@ -1463,7 +1463,7 @@ impl serde::Serialize for ConversationComposeAtomUser {
     }
 }
 
-/// Crisp model `ConversationComposeMessageNew`.
+/// The body sent to Compose A Message In Conversation: with `type`, `from` and 3 more.
 ///
 /// Used by `website::compose_message_in_conversation`.
 ///
@@ -1472,7 +1472,7 @@ impl serde::Serialize for ConversationComposeAtomUser {
  ```json
  {
    "automated": false,
-   "excerpt": "excerpt",
+   "excerpt": "Asked how to change the delivery address of an order.",
    "from": "user",
    "stealth": false,
    "type": "start"
@@ -1545,7 +1545,7 @@ impl serde::Serialize for ConversationComposeMessageNew {
 
 #[cfg(feature = "website")]
 crate::support::open_enum! {
-/// Crisp enumeration `ConversationComposeMessageNewType`.
+/// The `type` field of [`ConversationComposeMessageNew`]: one of `start` and `stop`.
 ///
 /// Values: `start`, `stop`; a value this version does not know is kept in `Other`.
 ConversationComposeMessageNewType {
@@ -1556,7 +1556,7 @@ Stop => "stop",
 }
 }
 
-/// Crisp model `ConversationEvent`.
+/// An item of the list List Conversation Events returns: with `text`, `data` and 2 more.
 ///
 /// Used by `website::list_conversation_events`.
 ///
@@ -1564,11 +1564,11 @@ Stop => "stop",
 #[doc = r##"
  ```json
  {
-   "color": "color",
+   "color": "blue",
    "data": {
      "key": "value"
    },
-   "text": "Hello!",
+   "text": "Hello! How can I help you?",
    "timestamp": 1700000000000
  }
  ```"##]
@@ -1631,14 +1631,14 @@ impl serde::Serialize for ConversationEvent {
     }
 }
 
-/// Crisp model `ConversationEventMessageContent`.
+/// The content of `event` messages: with `namespace` and `text`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "namespace": "namespace",
-   "text": "Hello!"
+   "namespace": "urn:example:plugin",
+   "text": "Hello! How can I help you?"
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
@@ -1688,17 +1688,17 @@ impl serde::Serialize for ConversationEventMessageContent {
     }
 }
 
-/// Crisp model `ConversationFieldMessageContent`.
+/// The content of `field` messages: with `id`, `text` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "explain": "explain",
-   "id": "id-0001",
+   "explain": "Asked how to change the delivery address of an order.",
+   "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
    "required": false,
-   "text": "Hello!",
-   "value": "value"
+   "text": "Hello! How can I help you?",
+   "value": "premium"
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
@@ -1766,7 +1766,7 @@ impl serde::Serialize for ConversationFieldMessageContent {
     }
 }
 
-/// Crisp model `ConversationFile`.
+/// An item of the list List Conversation Files returns: with `name`, `type` and 3 more.
 ///
 /// Used by `website::list_conversation_files`.
 ///
@@ -1777,7 +1777,7 @@ impl serde::Serialize for ConversationFieldMessageContent {
    "fingerprint": 163408415737326,
    "name": "Jane Doe",
    "timestamp": 1700000000000,
-   "type": "type",
+   "type": "text",
    "url": "https://example.com/"
  }
  ```"##]
@@ -1846,14 +1846,14 @@ impl serde::Serialize for ConversationFile {
     }
 }
 
-/// Crisp model `ConversationFileMessageContent`.
+/// The content of `file` messages: with `name`, `url` and `type`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "name": "Jane Doe",
-   "type": "type",
+   "type": "text",
    "url": "https://example.com/"
  }
  ```"##]
@@ -1910,7 +1910,7 @@ impl serde::Serialize for ConversationFileMessageContent {
     }
 }
 
-/// Crisp model `ConversationMessage`.
+/// What Get A Message In Conversation returns; an item of the list Get Messages In Conversation returns: with `session_id`, `website_id` and 19 more.
 ///
 /// Used by `website::get_messages_in_conversation`, `website::get_message_in_conversation`.
 ///
@@ -1932,17 +1932,17 @@ impl serde::Serialize for ConversationFileMessageContent {
    ],
    "origin": "chat",
    "original": {
-     "original_id": "original-0001"
+     "original_id": "26674eba-0700-4d40-a7cb-085e78cf78d2"
    },
    "preview": [
      {
        "preview": {
          "embed": "embed",
-         "excerpt": "excerpt",
-         "image": "image"
+         "excerpt": "Asked how to change the delivery address of an order.",
+         "image": "https://example.com/images/avatar.png"
        },
        "stamped": false,
-       "title": "title",
+       "title": "Question about my order",
        "url": "https://example.com/",
        "website": "https://example.com/"
      }
@@ -1954,8 +1954,8 @@ impl serde::Serialize for ConversationFileMessageContent {
    "references": [
      {
        "name": "Jane Doe",
-       "target": "target",
-       "type": "type"
+       "target": "jane.doe@example.com",
+       "type": "text"
      }
    ],
    "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
@@ -1964,9 +1964,9 @@ impl serde::Serialize for ConversationFileMessageContent {
    "translated": false,
    "type": "text",
    "user": {
-     "avatar": "https://example.com/",
+     "avatar": "https://example.com/images/avatar.png",
      "nickname": "Jane Doe",
-     "type": "type",
+     "type": "text",
      "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
    },
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
@@ -2133,7 +2133,9 @@ impl serde::Serialize for ConversationMessage {
     }
 }
 
-/// Crisp model `ConversationMessageContent`: the same shape as `json`.
+/// The `content` field of [`ConversationMessage`]; the parameter `content` of Update A Message In Conversation.
+///
+/// The same shape as `json`.
 ///
 /// ```
 /// let value: crisp_api::models::ConversationMessageContent = serde_json::from_str("null").unwrap();
@@ -2142,7 +2144,7 @@ impl serde::Serialize for ConversationMessage {
 #[cfg(feature = "website")]
 pub type ConversationMessageContent = serde_json::Value;
 
-/// Crisp model `ConversationMessageDispatched`.
+/// What Send A Message In Conversation returns: with `fingerprint`.
 ///
 /// Used by `website::send_message_in_conversation`.
 ///
@@ -2194,7 +2196,7 @@ impl serde::Serialize for ConversationMessageDispatched {
     }
 }
 
-/// Crisp model `ConversationMessageNew`.
+/// The body sent to Send A Message In Conversation: with `from`, `origin` and 12 more.
 ///
 /// One of several shapes (ConversationTextMessageNew, ConversationNoteMessageNew, ConversationFileMessageNew, ConversationAnimationMessageNew, ConversationAudioMessageNew, ConversationPickerMessageNew, ConversationFieldMessageNew, ConversationCarouselMessageNew, ConversationEventMessageNew), told apart by their `type`: this struct has the fields of all of them.
 ///
@@ -2213,7 +2215,7 @@ impl serde::Serialize for ConversationMessageDispatched {
    ],
    "origin": "chat",
    "original": {
-     "original_id": "original-0001"
+     "original_id": "26674eba-0700-4d40-a7cb-085e78cf78d2"
    },
    "properties": {
      "key": "value"
@@ -2221,8 +2223,8 @@ impl serde::Serialize for ConversationMessageDispatched {
    "references": [
      {
        "name": "Jane Doe",
-       "target": "target",
-       "type": "type"
+       "target": "jane.doe@example.com",
+       "type": "text"
      }
    ],
    "stealth": false,
@@ -2230,9 +2232,9 @@ impl serde::Serialize for ConversationMessageDispatched {
    "translated": false,
    "type": "text",
    "user": {
-     "avatar": "https://example.com/",
+     "avatar": "https://example.com/images/avatar.png",
      "nickname": "Jane Doe",
-     "type": "type",
+     "type": "text",
      "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
    }
  }
@@ -2356,13 +2358,13 @@ impl serde::Serialize for ConversationMessageNew {
     }
 }
 
-/// Crisp model `ConversationMessageOriginal`.
+/// The `original` field of [`ConversationMessage`] and the `original` field of [`ConversationMessageNew`]: with `original_id`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "original_id": "original-0001"
+   "original_id": "26674eba-0700-4d40-a7cb-085e78cf78d2"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -2406,7 +2408,7 @@ impl serde::Serialize for ConversationMessageOriginal {
     }
 }
 
-/// Crisp model `ConversationMessagePreview`.
+/// An item of the `preview` list of [`ConversationMessage`]: with `url`, `website` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -2414,11 +2416,11 @@ impl serde::Serialize for ConversationMessageOriginal {
  {
    "preview": {
      "embed": "embed",
-     "excerpt": "excerpt",
-     "image": "image"
+     "excerpt": "Asked how to change the delivery address of an order.",
+     "image": "https://example.com/images/avatar.png"
    },
    "stamped": false,
-   "title": "title",
+   "title": "Question about my order",
    "url": "https://example.com/",
    "website": "https://example.com/"
  }
@@ -2488,15 +2490,15 @@ impl serde::Serialize for ConversationMessagePreview {
     }
 }
 
-/// Crisp model `ConversationMessagePreviewInformation`.
+/// The `preview` field of [`ConversationMessagePreview`]: with `excerpt`, `image` and `embed`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "embed": "embed",
-   "excerpt": "excerpt",
-   "image": "image"
+   "excerpt": "Asked how to change the delivery address of an order.",
+   "image": "https://example.com/images/avatar.png"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -2552,15 +2554,15 @@ impl serde::Serialize for ConversationMessagePreviewInformation {
     }
 }
 
-/// Crisp model `ConversationMessageReference`.
+/// An item of the `references` list of [`ConversationMessage`] and an item of the `references` list of [`ConversationMessageNew`]: with `type`, `name` and `target`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "name": "Jane Doe",
-   "target": "target",
-   "type": "type"
+   "target": "jane.doe@example.com",
+   "type": "text"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -2643,15 +2645,15 @@ Event => "event",
 }
 }
 
-/// Crisp model `ConversationMessageUser`.
+/// The `user` field of `ConversationMessage`, the `user` field of `ConversationMessageNew` and 4 more; the parameter `user` of Change Conversation State, `user` of Block Incoming Messages For Conversation and 3 more: with `type`, `user_id` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "avatar": "https://example.com/",
+   "avatar": "https://example.com/images/avatar.png",
    "nickname": "Jane Doe",
-   "type": "type",
+   "type": "text",
    "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
  }
  ```"##]
@@ -2714,7 +2716,7 @@ impl serde::Serialize for ConversationMessageUser {
     }
 }
 
-/// Crisp model `ConversationMeta`.
+/// What Get Conversation Metas returns; the body sent to Update Conversation Metas; the `meta` field of [`Conversation`]: with `nickname`, `email` and 10 more.
 ///
 /// Used by `website::get_conversation_metas`, `website::update_conversation_metas`.
 ///
@@ -2722,11 +2724,11 @@ impl serde::Serialize for ConversationMessageUser {
 #[doc = r##"
  ```json
  {
-   "address": "address",
-   "avatar": "https://example.com/",
+   "address": "10 Rue de Rivoli, 75004 Paris, France",
+   "avatar": "https://example.com/images/avatar.png",
    "connection": {
-     "asn": "asn",
-     "isp": "isp"
+     "asn": "AS3215",
+     "isp": "Orange"
    },
    "data": {
      "key": "value"
@@ -2736,44 +2738,44 @@ impl serde::Serialize for ConversationMessageUser {
        "capabilities"
      ],
      "geolocation": {
-       "city": "city",
+       "city": "Paris",
        "coordinates": {
          "latitude": 1.5,
          "longitude": 1.5
        },
        "country": "FR",
-       "region": "region"
+       "region": "Ile-de-France"
      },
      "locales": [
        "locales"
      ],
      "system": {
        "browser": {
-         "major": "major",
-         "name": "Jane Doe",
-         "version": "version"
+         "major": "120",
+         "name": "Chrome",
+         "version": "120.0.6099.129"
        },
        "engine": {
-         "name": "Jane Doe",
-         "version": "version"
+         "name": "Blink",
+         "version": "120.0.6099.129"
        },
        "os": {
-         "name": "Jane Doe",
-         "version": "version"
+         "name": "Mac OS",
+         "version": "14.2"
        },
-       "useragent": "useragent"
+       "useragent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
      },
      "timezone": -120
    },
    "email": "jane.doe@example.com",
-   "ip": "ip",
+   "ip": "203.0.113.42",
    "nickname": "Jane Doe",
-   "origin": "origin",
-   "phone": "+33600000000",
+   "origin": "chat",
+   "phone": "+33612345678",
    "segments": [
      "segments"
    ],
-   "subject": "subject"
+   "subject": "Question about my order"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -2883,7 +2885,7 @@ impl serde::Serialize for ConversationMeta {
     }
 }
 
-/// Crisp model `ConversationNew`.
+/// What Create A New Conversation returns: with `session_id`.
 ///
 /// Used by `website::create_new_conversation`.
 ///
@@ -2935,7 +2937,7 @@ impl serde::Serialize for ConversationNew {
     }
 }
 
-/// Crisp model `ConversationOriginal`.
+/// What Get An Original Message In Conversation returns: with `website_id`, `session_id` and 5 more.
 ///
 /// Used by `website::get_original_message_in_conversation`.
 ///
@@ -2943,14 +2945,14 @@ impl serde::Serialize for ConversationNew {
 #[doc = r##"
  ```json
  {
-   "content": "Hello!",
+   "content": "Hello! How can I help you?",
    "headers": {
      "key": "value"
    },
-   "original_id": "original-0001",
+   "original_id": "26674eba-0700-4d40-a7cb-085e78cf78d2",
    "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
    "timestamp": 1700000000000,
-   "type": "type",
+   "type": "text",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
  ```"##]
@@ -3031,7 +3033,7 @@ impl serde::Serialize for ConversationOriginal {
     }
 }
 
-/// Crisp model `ConversationPage`.
+/// An item of the list List Conversation Pages returns: with `page_title`, `page_url` and 2 more.
 ///
 /// Used by `website::list_conversation_pages`.
 ///
@@ -3039,9 +3041,9 @@ impl serde::Serialize for ConversationOriginal {
 #[doc = r##"
  ```json
  {
-   "page_referrer": "page referrer",
-   "page_title": "page title",
-   "page_url": "page url",
+   "page_referrer": "https://www.google.com/",
+   "page_title": "Question about my order",
+   "page_url": "https://example.com/",
    "timestamp": 1700000000000
  }
  ```"##]
@@ -3104,14 +3106,14 @@ impl serde::Serialize for ConversationPage {
     }
 }
 
-/// Crisp model `ConversationParticipant`.
+/// An item of the `participants` list of [`Conversation`], an item of the `participants` list of [`ConversationParticipants`] and an item of the `participants` list of [`ConversationParticipantsSave`]: with `type` and `target`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "target": "target",
-   "type": "type"
+   "target": "jane.doe@example.com",
+   "type": "text"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -3161,7 +3163,7 @@ impl serde::Serialize for ConversationParticipant {
     }
 }
 
-/// Crisp model `ConversationParticipants`.
+/// What Get Conversation Participants returns: with `participants`.
 ///
 /// Used by `website::get_conversation_participants`.
 ///
@@ -3171,8 +3173,8 @@ impl serde::Serialize for ConversationParticipant {
  {
    "participants": [
      {
-       "target": "target",
-       "type": "type"
+       "target": "jane.doe@example.com",
+       "type": "text"
      }
    ]
  }
@@ -3218,7 +3220,7 @@ impl serde::Serialize for ConversationParticipants {
     }
 }
 
-/// Crisp model `ConversationParticipantsSave`.
+/// The body sent to Save Conversation Participants: with `participants`, `user` and `origin`.
 ///
 /// Used by `website::save_conversation_participants`.
 ///
@@ -3226,17 +3228,17 @@ impl serde::Serialize for ConversationParticipants {
 #[doc = r##"
  ```json
  {
-   "origin": "origin",
+   "origin": "chat",
    "participants": [
      {
-       "target": "target",
-       "type": "type"
+       "target": "jane.doe@example.com",
+       "type": "text"
      }
    ],
    "user": {
-     "avatar": "https://example.com/",
+     "avatar": "https://example.com/images/avatar.png",
      "nickname": "Jane Doe",
-     "type": "type",
+     "type": "text",
      "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
    }
  }
@@ -3294,7 +3296,7 @@ impl serde::Serialize for ConversationParticipantsSave {
     }
 }
 
-/// Crisp model `ConversationPickerMessageContent`.
+/// The content of `picker` messages: with `id`, `text` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -3303,18 +3305,18 @@ impl serde::Serialize for ConversationParticipantsSave {
    "choices": [
      {
        "action": {
-         "target": "target",
-         "type": "type"
+         "target": "jane.doe@example.com",
+         "type": "text"
        },
-       "icon": "icon",
-       "label": "label",
+       "icon": "https://example.com/images/avatar.png",
+       "label": "vip",
        "selected": false,
-       "value": "value"
+       "value": "premium"
      }
    ],
-   "id": "id-0001",
+   "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
    "required": false,
-   "text": "Hello!"
+   "text": "Hello! How can I help you?"
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
@@ -3376,20 +3378,20 @@ impl serde::Serialize for ConversationPickerMessageContent {
     }
 }
 
-/// Crisp model `ConversationPickerMessageContentChoice`.
+/// An item of the `choices` list of [`ConversationPickerMessageContent`]: with `value`, `icon` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "action": {
-     "target": "target",
-     "type": "type"
+     "target": "jane.doe@example.com",
+     "type": "text"
    },
-   "icon": "icon",
-   "label": "label",
+   "icon": "https://example.com/images/avatar.png",
+   "label": "vip",
    "selected": false,
-   "value": "value"
+   "value": "premium"
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
@@ -3457,14 +3459,14 @@ impl serde::Serialize for ConversationPickerMessageContentChoice {
     }
 }
 
-/// Crisp model `ConversationPickerMessageContentChoiceAction`.
+/// The `action` field of [`ConversationPickerMessageContentChoice`]: with `type` and `target`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "target": "target",
-   "type": "type"
+   "target": "jane.doe@example.com",
+   "type": "text"
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
@@ -3514,13 +3516,13 @@ impl serde::Serialize for ConversationPickerMessageContentChoiceAction {
     }
 }
 
-/// Crisp model `ConversationPreviewMessage`.
+/// The `preview_message` field of [`Conversation`]: with `type`, `from` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "excerpt": "excerpt",
+   "excerpt": "Asked how to change the delivery address of an order.",
    "fingerprint": 163408415737326,
    "from": "user",
    "type": "text"
@@ -3585,7 +3587,7 @@ impl serde::Serialize for ConversationPreviewMessage {
     }
 }
 
-/// Crisp model `ConversationReadMessageMark`.
+/// The body sent to Mark Messages As Read In Conversation and Mark Messages As Delivered In Conversation: with `from`, `origin` and `fingerprints`.
 ///
 /// Used by `website::mark_messages_as_read_in_conversation`, `website::mark_messages_as_delivered_in_conversation`.
 ///
@@ -3653,7 +3655,7 @@ impl serde::Serialize for ConversationReadMessageMark {
     }
 }
 
-/// Crisp model `ConversationRelations`.
+/// What Get Conversation Relations returns: with `conversations`.
 ///
 /// Used by `website::get_conversation_relations`.
 ///
@@ -3710,7 +3712,7 @@ impl serde::Serialize for ConversationRelations {
     }
 }
 
-/// Crisp model `ConversationRelationsConversations`.
+/// The `conversations` field of [`ConversationRelations`]: with `parent` and `children`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -3769,7 +3771,7 @@ impl serde::Serialize for ConversationRelationsConversations {
     }
 }
 
-/// Crisp model `ConversationRoutingAssign`.
+/// What Get Conversation Routing Assign returns: with `assigned`.
 ///
 /// Used by `website::get_conversation_routing_assign`.
 ///
@@ -3823,7 +3825,7 @@ impl serde::Serialize for ConversationRoutingAssign {
     }
 }
 
-/// Crisp model `ConversationRoutingAssignAssigned`.
+/// The `assigned` field of [`ConversationRoutingAssign`]: with `user_id`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -3873,7 +3875,7 @@ impl serde::Serialize for ConversationRoutingAssignAssigned {
     }
 }
 
-/// Crisp model `ConversationRoutingAssignUpdate`.
+/// The body sent to Assign Conversation Routing: with `assigned` and `silent`.
 ///
 /// Used by `website::assign_conversation_routing`.
 ///
@@ -3934,7 +3936,7 @@ impl serde::Serialize for ConversationRoutingAssignUpdate {
     }
 }
 
-/// Crisp model `ConversationRoutingAssignUpdateAssigned`.
+/// The `assigned` field of [`ConversationRoutingAssignUpdate`]: with `user_id`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -3984,7 +3986,7 @@ impl serde::Serialize for ConversationRoutingAssignUpdateAssigned {
     }
 }
 
-/// Crisp model `ConversationSpam`.
+/// An item of the list List Spam Conversations returns: with `spam_id`, `type` and 4 more.
 ///
 /// Used by `website::list_spam_conversations`.
 ///
@@ -3998,10 +4000,10 @@ impl serde::Serialize for ConversationRoutingAssignUpdateAssigned {
    "metadata": {
      "key": "value"
    },
-   "reason": "reason",
-   "spam_id": "spam-0001",
+   "reason": "spam",
+   "spam_id": "21e27bf1-744f-478d-a786-0ec4da3b18e8",
    "timestamp": 1700000000000,
-   "type": "type"
+   "type": "text"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -4075,7 +4077,7 @@ impl serde::Serialize for ConversationSpam {
     }
 }
 
-/// Crisp model `ConversationSpamContent`.
+/// What Resolve Spam Conversation Content returns: with `spam_id`, `type` and 5 more.
 ///
 /// Used by `website::resolve_spam_conversation_content`.
 ///
@@ -4092,10 +4094,10 @@ impl serde::Serialize for ConversationSpam {
    "metadata": {
      "key": "value"
    },
-   "reason": "reason",
-   "spam_id": "spam-0001",
+   "reason": "spam",
+   "spam_id": "21e27bf1-744f-478d-a786-0ec4da3b18e8",
    "timestamp": 1700000000000,
-   "type": "type"
+   "type": "text"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -4190,7 +4192,7 @@ Resolved => "resolved",
 }
 }
 
-/// Crisp model `ConversationStateData`.
+/// What Get Conversation State returns: with `state`.
 ///
 /// Used by `website::get_conversation_state`.
 ///
@@ -4242,7 +4244,7 @@ impl serde::Serialize for ConversationStateData {
     }
 }
 
-/// Crisp model `ConversationSuggestedData`.
+/// An item of the list List Suggested Conversation Data Keys returns: with `key` and `count`.
 ///
 /// Used by `website::list_suggested_conversation_data_keys`.
 ///
@@ -4251,7 +4253,7 @@ impl serde::Serialize for ConversationStateData {
  ```json
  {
    "count": 42,
-   "key": "key"
+   "key": "plan"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -4301,7 +4303,7 @@ impl serde::Serialize for ConversationSuggestedData {
     }
 }
 
-/// Crisp model `ConversationSuggestedSegment`.
+/// An item of the list List Suggested Conversation Segments returns: with `segment` and `count`.
 ///
 /// Used by `website::list_suggested_conversation_segments`.
 ///
@@ -4310,7 +4312,7 @@ impl serde::Serialize for ConversationSuggestedData {
  ```json
  {
    "count": 42,
-   "segment": "segment"
+   "segment": "vip"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -4360,7 +4362,7 @@ impl serde::Serialize for ConversationSuggestedSegment {
     }
 }
 
-/// Crisp model `ConversationUnread`.
+/// The `unread` field of [`Conversation`]: with `operator` and `visitor`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -4417,7 +4419,7 @@ impl serde::Serialize for ConversationUnread {
     }
 }
 
-/// Crisp model `ConversationUnreadMessageMark`.
+/// The body sent to Mark Conversation As Unread: with `from`.
 ///
 /// Used by `website::mark_conversation_as_unread`.
 ///
@@ -4469,15 +4471,15 @@ impl serde::Serialize for ConversationUnreadMessageMark {
     }
 }
 
-/// Crisp model `ConversationVerification`.
+/// An item of the `verifications` list of [`Conversation`] and an item of the `verifications` list of [`ConversationVerify`]: with `identity`, `method` and `annotation`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "annotation": "annotation",
-   "identity": "identity",
-   "method": "method"
+   "annotation": "Asked how to change the delivery address of an order.",
+   "identity": "jane.doe@example.com",
+   "method": "email"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -4533,7 +4535,7 @@ impl serde::Serialize for ConversationVerification {
     }
 }
 
-/// Crisp model `ConversationVerify`.
+/// What Get Verify Status For Conversation returns: with `verified` and `verifications`.
 ///
 /// Used by `website::get_verify_status_for_conversation`.
 ///
@@ -4543,9 +4545,9 @@ impl serde::Serialize for ConversationVerification {
  {
    "verifications": [
      {
-       "annotation": "annotation",
-       "identity": "identity",
-       "method": "method"
+       "annotation": "Asked how to change the delivery address of an order.",
+       "identity": "jane.doe@example.com",
+       "method": "email"
      }
    ],
    "verified": false
@@ -4600,7 +4602,7 @@ impl serde::Serialize for ConversationVerify {
 
 #[cfg(feature = "website")]
 crate::support::open_enum! {
-/// Crisp enumeration `ConversationVerifyIdentity`.
+/// The `identity` field of [`ConversationVerifyIdentityRedeem`] and the `identity` field of [`ConversationVerifyIdentityRequest`]: one of `email` and `phone`.
 ///
 /// Values: `email`, `phone`; a value this version does not know is kept in `Other`.
 ConversationVerifyIdentity {
@@ -4611,7 +4613,7 @@ Phone => "phone",
 }
 }
 
-/// Crisp model `ConversationVerifyIdentityRedeem`.
+/// The body sent to Redeem Identity Verification Link For Conversation: with `identity`, `token` and `recipient`.
 ///
 /// Used by `website::redeem_identity_verification_link_for_conversation`.
 ///
@@ -4620,8 +4622,8 @@ Phone => "phone",
  ```json
  {
    "identity": "email",
-   "recipient": "recipient",
-   "token": "token"
+   "recipient": "jane.doe@example.com",
+   "token": "5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -4677,7 +4679,7 @@ impl serde::Serialize for ConversationVerifyIdentityRedeem {
     }
 }
 
-/// Crisp model `ConversationVerifyIdentityRequest`.
+/// The body sent to Request Identity Verification For Conversation: with `identity`, `method` and `recipient`.
 ///
 /// Used by `website::request_identity_verification_for_conversation`.
 ///
@@ -4686,8 +4688,8 @@ impl serde::Serialize for ConversationVerifyIdentityRedeem {
  ```json
  {
    "identity": "email",
-   "method": "method",
-   "recipient": "recipient"
+   "method": "email",
+   "recipient": "jane.doe@example.com"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -4743,7 +4745,9 @@ impl serde::Serialize for ConversationVerifyIdentityRequest {
     }
 }
 
-/// Crisp model `ConversationVerifyMethod`: the same shape as `string`.
+/// The `method` field of [`ConversationVerifyIdentityRequest`].
+///
+/// The same shape as `string`.
 ///
 /// ```
 /// let value: crisp_api::models::ConversationVerifyMethod = serde_json::from_str("\"x\"").unwrap();
@@ -4752,7 +4756,7 @@ impl serde::Serialize for ConversationVerifyIdentityRequest {
 #[cfg(feature = "website")]
 pub type ConversationVerifyMethod = String;
 
-/// Crisp model `ConversationWidgetAction`.
+/// What Deliver Widget Button Action For Conversation, Deliver Widget Data Fetch Action For Conversation and Deliver Widget Data Edit Action For Conversation return: with `correlation_id` and `strategy`.
 ///
 /// Used by `website::deliver_widget_button_action_for_conversation`, `website::deliver_widget_data_fetch_action_for_conversation`, `website::deliver_widget_data_edit_action_for_conversation`.
 ///
@@ -4760,7 +4764,7 @@ pub type ConversationVerifyMethod = String;
 #[doc = r##"
  ```json
  {
-   "correlation_id": "correlation-0001",
+   "correlation_id": "3ae6c561-b969-4f6e-a4e9-a28a7f1033bd",
    "strategy": {
      "attempts": 3,
      "exhaustion": 3
@@ -4814,7 +4818,7 @@ impl serde::Serialize for ConversationWidgetAction {
     }
 }
 
-/// Crisp model `ConversationWidgetActionStrategy`.
+/// The `strategy` field of [`ConversationWidgetAction`]: with `attempts` and `exhaustion`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -4871,7 +4875,7 @@ impl serde::Serialize for ConversationWidgetActionStrategy {
     }
 }
 
-/// Crisp model `Coordinates`.
+/// The `coordinates` field of [`GeolocationInfo`]: with `latitude` and `longitude`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -4928,7 +4932,7 @@ impl serde::Serialize for Coordinates {
     }
 }
 
-/// Crisp model `DeviceInfo`.
+/// The `device` field of [`ConversationMeta`]: with `capabilities`, `geolocation` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -4938,32 +4942,32 @@ impl serde::Serialize for Coordinates {
      "capabilities"
    ],
    "geolocation": {
-     "city": "city",
+     "city": "Paris",
      "coordinates": {
        "latitude": 1.5,
        "longitude": 1.5
      },
      "country": "FR",
-     "region": "region"
+     "region": "Ile-de-France"
    },
    "locales": [
      "locales"
    ],
    "system": {
      "browser": {
-       "major": "major",
-       "name": "Jane Doe",
-       "version": "version"
+       "major": "120",
+       "name": "Chrome",
+       "version": "120.0.6099.129"
      },
      "engine": {
-       "name": "Jane Doe",
-       "version": "version"
+       "name": "Blink",
+       "version": "120.0.6099.129"
      },
      "os": {
-       "name": "Jane Doe",
-       "version": "version"
+       "name": "Mac OS",
+       "version": "14.2"
      },
-     "useragent": "useragent"
+     "useragent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
    },
    "timezone": -120
  }
@@ -5033,14 +5037,14 @@ impl serde::Serialize for DeviceInfo {
     }
 }
 
-/// Crisp model `EngineInfo`.
+/// The `engine` field of [`SystemInfo`]: with `name` and `version`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "name": "Jane Doe",
-   "version": "version"
+   "name": "Blink",
+   "version": "120.0.6099.129"
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
@@ -5090,15 +5094,15 @@ impl serde::Serialize for EngineInfo {
     }
 }
 
-/// Crisp model `EventsBrowsingRequestInitiated`.
+/// The payload of the `browsing:request:initiated` event: with `website_id`, `session_id` and 4 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "browsing_id": "browsing-0001",
-   "browsing_token": "browsing token",
-   "inbox_id": "inbox-0001",
+   "browsing_id": "ac2065a1-5262-4f10-a5bd-4753953dbd10",
+   "browsing_token": "5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -5177,7 +5181,9 @@ impl serde::Serialize for EventsBrowsingRequestInitiated {
     }
 }
 
-/// Crisp model `EventsBrowsingRequestRejected`: the same shape as `EventsSessionGeneric`.
+/// The payload of the `browsing:request:rejected` event.
+///
+/// The same shape as `EventsSessionGeneric`.
 ///
 /// ```
 /// let value: crisp_api::models::EventsBrowsingRequestRejected = serde_json::from_str("{}").unwrap();
@@ -5186,29 +5192,29 @@ impl serde::Serialize for EventsBrowsingRequestInitiated {
 #[cfg(feature = "events")]
 pub type EventsBrowsingRequestRejected = EventsSessionGeneric;
 
-/// Crisp model `EventsBucketURLGenerated`.
+/// The payload of the `bucket:url:upload:generated`, `bucket:url:avatar:generated` and 5 more events: with `from`, `id` and 6 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "from": "from",
-   "id": "id-0001",
-   "identifier": "identifier",
+   "from": "jane.doe@example.com",
+   "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
+   "identifier": "jane.doe@example.com",
    "policy": {
      "size_limit": 1048576
    },
    "resource": {
-     "id": "id-0001",
-     "type": "type"
+     "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
+     "type": "text"
    },
    "routing_ids": [
      "routing ids"
    ],
-   "type": "type",
+   "type": "text",
    "url": {
      "resource": "resource",
-     "signed": "signed"
+     "signed": "5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"
    }
  }
  ```"##]
@@ -5295,7 +5301,7 @@ impl serde::Serialize for EventsBucketURLGenerated {
     }
 }
 
-/// Crisp model `EventsBucketURLGeneratedPolicy`.
+/// The `policy` field of [`EventsBucketURLGenerated`]: with `size_limit`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -5345,14 +5351,14 @@ impl serde::Serialize for EventsBucketURLGeneratedPolicy {
     }
 }
 
-/// Crisp model `EventsBucketURLGeneratedResource`.
+/// The `resource` field of [`EventsBucketURLGenerated`]: with `type` and `id`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "id": "id-0001",
-   "type": "type"
+   "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
+   "type": "text"
  }
  ```"##]
 #[cfg(feature = "events")]
@@ -5402,14 +5408,14 @@ impl serde::Serialize for EventsBucketURLGeneratedResource {
     }
 }
 
-/// Crisp model `EventsBucketURLGeneratedUrl`.
+/// The `url` field of [`EventsBucketURLGenerated`]: with `resource` and `signed`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "resource": "resource",
-   "signed": "signed"
+   "signed": "5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"
  }
  ```"##]
 #[cfg(feature = "events")]
@@ -5459,14 +5465,14 @@ impl serde::Serialize for EventsBucketURLGeneratedUrl {
     }
 }
 
-/// Crisp model `EventsCallRequestInitiated`.
+/// The payload of the `call:request:initiated` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "call_id": "call-0001",
-   "inbox_id": "inbox-0001",
+   "call_id": "5f8fdfd7-274f-478d-a141-184cd8996e3f",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -5539,14 +5545,14 @@ impl serde::Serialize for EventsCallRequestInitiated {
     }
 }
 
-/// Crisp model `EventsCallRequestRejected`.
+/// The payload of the `call:request:rejected` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "call_id": "call-0001",
-   "inbox_id": "inbox-0001",
+   "call_id": "5f8fdfd7-274f-478d-a141-184cd8996e3f",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -5619,13 +5625,13 @@ impl serde::Serialize for EventsCallRequestRejected {
     }
 }
 
-/// Crisp model `EventsCampaignDispatched`.
+/// The payload of the `campaign:dispatched` event: with `website_id`, `campaign_id` and `routing_ids`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "campaign_id": "campaign-0001",
+   "campaign_id": "f19d5173-dd17-4475-ae73-13d22446ed31",
    "routing_ids": [
      "routing ids"
    ],
@@ -5685,13 +5691,13 @@ impl serde::Serialize for EventsCampaignDispatched {
     }
 }
 
-/// Crisp model `EventsCampaignProgress`.
+/// The payload of the `campaign:progress` event: with `website_id`, `campaign_id` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "campaign_id": "campaign-0001",
+   "campaign_id": "f19d5173-dd17-4475-ae73-13d22446ed31",
    "progress": 50,
    "routing_ids": [
      "routing ids"
@@ -5758,13 +5764,13 @@ impl serde::Serialize for EventsCampaignProgress {
     }
 }
 
-/// Crisp model `EventsCampaignRunning`.
+/// The payload of the `campaign:running` event: with `website_id`, `campaign_id` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "campaign_id": "campaign-0001",
+   "campaign_id": "f19d5173-dd17-4475-ae73-13d22446ed31",
    "routing_ids": [
      "routing ids"
    ],
@@ -5831,7 +5837,7 @@ impl serde::Serialize for EventsCampaignRunning {
     }
 }
 
-/// Crisp model `EventsEmailSubscribe`.
+/// The payload of the `email:subscribe` event: with `website_id`, `email` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -5904,18 +5910,18 @@ impl serde::Serialize for EventsEmailSubscribe {
     }
 }
 
-/// Crisp model `EventsEmailTrackView`.
+/// The payload of the `email:track:view` event: with `website_id`, `type` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "identifier": "identifier",
+   "identifier": "jane.doe@example.com",
    "mode": "mode",
    "routing_ids": [
      "routing ids"
    ],
-   "type": "type",
+   "type": "text",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
  ```"##]
@@ -5984,21 +5990,21 @@ impl serde::Serialize for EventsEmailTrackView {
     }
 }
 
-/// Crisp model `EventsIdentityVerifyRequest`.
+/// The payload of the `identity:verify:request` event: with `website_id`, `plugin_id` and 6 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "code": "code",
-   "confirm_url": "confirm url",
-   "inbox_id": "inbox-0001",
-   "plugin_id": "plugin-0001",
+   "code": "WELCOME10",
+   "confirm_url": "https://example.com/",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
+   "plugin_id": "b774667a-3306-475d-ae25-df6a277bd7aa",
    "routing_ids": [
      "routing ids"
    ],
    "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-   "target": "target",
+   "target": "jane.doe@example.com",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
  ```"##]
@@ -6085,17 +6091,17 @@ impl serde::Serialize for EventsIdentityVerifyRequest {
     }
 }
 
-/// Crisp model `EventsMediaAnimationListed`.
+/// The payload of the `media:animation:listed` event: with `id`, `identifier` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "id": 3,
-   "identifier": "identifier",
+   "identifier": "jane.doe@example.com",
    "results": [
      {
-       "type": "type",
+       "type": "text",
        "url": "https://example.com/"
      }
    ],
@@ -6163,13 +6169,13 @@ impl serde::Serialize for EventsMediaAnimationListed {
     }
 }
 
-/// Crisp model `EventsMediaAnimationResult`.
+/// An item of the `results` list of [`EventsMediaAnimationListed`]: with `type` and `url`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "type": "type",
+   "type": "text",
    "url": "https://example.com/"
  }
  ```"##]
@@ -6220,20 +6226,20 @@ impl serde::Serialize for EventsMediaAnimationResult {
     }
 }
 
-/// Crisp model `EventsMessageAcknowledge`.
+/// The payload of the `message:acknowledge:read:send`, `message:acknowledge:read:received` and 2 more events: with `website_id`, `session_id` and 5 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "details": {
-     "reason": "reason",
-     "type": "type"
+     "reason": "spam",
+     "type": "text"
    },
    "fingerprints": [
      163408415737326
    ],
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "origin": "chat",
    "routing_ids": [
      "routing ids"
@@ -6319,20 +6325,20 @@ impl serde::Serialize for EventsMessageAcknowledge {
     }
 }
 
-/// Crisp model `EventsMessageAcknowledgeIgnored`.
+/// The payload of the `message:acknowledge:ignored` event: with `website_id`, `session_id` and 5 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "details": {
-     "reason": "reason",
-     "type": "type"
+     "reason": "spam",
+     "type": "text"
    },
    "fingerprints": [
      163408415737326
    ],
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "origin": "chat",
    "routing_ids": [
      "routing ids"
@@ -6418,14 +6424,14 @@ impl serde::Serialize for EventsMessageAcknowledgeIgnored {
     }
 }
 
-/// Crisp model `EventsMessageAcknowledgeIgnoredDetails`.
+/// The `details` field of [`EventsMessageAcknowledgeIgnored`]: with `type` and `reason`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "reason": "reason",
-   "type": "type"
+   "reason": "spam",
+   "type": "text"
  }
  ```"##]
 #[cfg(feature = "events")]
@@ -6475,15 +6481,15 @@ impl serde::Serialize for EventsMessageAcknowledgeIgnoredDetails {
     }
 }
 
-/// Crisp model `EventsMessageComposeReceive`.
+/// The payload of the `message:compose:receive` event: with `website_id`, `session_id` and 7 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "automated": false,
-   "excerpt": "excerpt",
-   "inbox_id": "inbox-0001",
+   "excerpt": "Asked how to change the delivery address of an order.",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -6491,9 +6497,9 @@ impl serde::Serialize for EventsMessageAcknowledgeIgnoredDetails {
    "timestamp": 1700000000000,
    "type": "start",
    "user": {
-     "avatar": "https://example.com/",
+     "avatar": "https://example.com/images/avatar.png",
      "nickname": "Jane Doe",
-     "type": "type",
+     "type": "text",
      "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
    },
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
@@ -6590,7 +6596,7 @@ impl serde::Serialize for EventsMessageComposeReceive {
 
 #[cfg(feature = "events")]
 crate::support::open_enum! {
-/// Crisp enumeration `EventsMessageComposeReceiveType`.
+/// The `type` field of [`EventsMessageComposeReceive`]: one of `start` and `stop`.
 ///
 /// Values: `start`, `stop`; a value this version does not know is kept in `Other`.
 EventsMessageComposeReceiveType {
@@ -6601,15 +6607,15 @@ Stop => "stop",
 }
 }
 
-/// Crisp model `EventsMessageComposeSend`.
+/// The payload of the `message:compose:send` event: with `website_id`, `session_id` and 6 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "automated": false,
-   "excerpt": "excerpt",
-   "inbox_id": "inbox-0001",
+   "excerpt": "Asked how to change the delivery address of an order.",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -6704,7 +6710,7 @@ impl serde::Serialize for EventsMessageComposeSend {
 
 #[cfg(feature = "events")]
 crate::support::open_enum! {
-/// Crisp enumeration `EventsMessageComposeSendType`.
+/// The `type` field of [`EventsMessageComposeSend`]: one of `start` and `stop`.
 ///
 /// Values: `start`, `stop`; a value this version does not know is kept in `Other`.
 EventsMessageComposeSendType {
@@ -6715,7 +6721,9 @@ Stop => "stop",
 }
 }
 
-/// Crisp model `EventsMessageNotifyUnread`: the same shape as `EventsSessionGeneric`.
+/// The payload of the `message:notify:unread:send` and `message:notify:unread:received` events.
+///
+/// The same shape as `EventsSessionGeneric`.
 ///
 /// ```
 /// let value: crisp_api::models::EventsMessageNotifyUnread = serde_json::from_str("{}").unwrap();
@@ -6724,7 +6732,7 @@ Stop => "stop",
 #[cfg(feature = "events")]
 pub type EventsMessageNotifyUnread = EventsSessionGeneric;
 
-/// Crisp model `EventsMessageReceived`.
+/// The payload of the `message:received` event: with `website_id`, `session_id` and 17 more.
 ///
 /// One of several shapes (EventsMessageSendText, EventsMessageReceivedNote, EventsMessageSendFile, EventsMessageSendAnimation, EventsMessageSendAudio, EventsMessageSendPicker, EventsMessageSendField, EventsMessageSendCarousel, EventsMessageReceivedEvent), told apart by their `type`: this struct has the fields of all of them.
 ///
@@ -6737,20 +6745,20 @@ pub type EventsMessageNotifyUnread = EventsSessionGeneric;
    "edited": false,
    "fingerprint": 163408415737326,
    "from": "user",
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "mentions": [
      "mentions"
    ],
    "origin": "chat",
    "original": {
-     "original_id": "original-0001"
+     "original_id": "26674eba-0700-4d40-a7cb-085e78cf78d2"
    },
    "properties": {},
    "references": [
      {
        "name": "Jane Doe",
-       "target": "target",
-       "type": "type"
+       "target": "jane.doe@example.com",
+       "type": "text"
      }
    ],
    "routing_ids": [
@@ -6762,9 +6770,9 @@ pub type EventsMessageNotifyUnread = EventsSessionGeneric;
    "translated": false,
    "type": "text",
    "user": {
-     "avatar": "https://example.com/",
+     "avatar": "https://example.com/images/avatar.png",
      "nickname": "Jane Doe",
-     "type": "type",
+     "type": "text",
      "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
    },
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
@@ -6919,14 +6927,14 @@ impl serde::Serialize for EventsMessageReceived {
     }
 }
 
-/// Crisp model `EventsMessageRemoved`.
+/// The payload of the `message:removed` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "fingerprint": 163408415737326,
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -6999,7 +7007,7 @@ impl serde::Serialize for EventsMessageRemoved {
     }
 }
 
-/// Crisp model `EventsMessageSend`.
+/// The payload of the `message:send` event: with `website_id`, `session_id` and 17 more.
 ///
 /// One of several shapes (EventsMessageSendText, EventsMessageSendFile, EventsMessageSendAnimation, EventsMessageSendAudio, EventsMessageSendPicker, EventsMessageSendField, EventsMessageSendCarousel), told apart by their `type`: this struct has the fields of all of them.
 ///
@@ -7012,20 +7020,20 @@ impl serde::Serialize for EventsMessageRemoved {
    "edited": false,
    "fingerprint": 163408415737326,
    "from": "user",
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "mentions": [
      "mentions"
    ],
    "origin": "chat",
    "original": {
-     "original_id": "original-0001"
+     "original_id": "26674eba-0700-4d40-a7cb-085e78cf78d2"
    },
    "properties": {},
    "references": [
      {
        "name": "Jane Doe",
-       "target": "target",
-       "type": "type"
+       "target": "jane.doe@example.com",
+       "type": "text"
      }
    ],
    "routing_ids": [
@@ -7037,9 +7045,9 @@ impl serde::Serialize for EventsMessageRemoved {
    "translated": false,
    "type": "text",
    "user": {
-     "avatar": "https://example.com/",
+     "avatar": "https://example.com/images/avatar.png",
      "nickname": "Jane Doe",
-     "type": "type",
+     "type": "text",
      "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
    },
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
@@ -7194,7 +7202,7 @@ impl serde::Serialize for EventsMessageSend {
     }
 }
 
-/// Crisp model `EventsMessageUpdated`.
+/// The payload of the `message:updated` event: with `website_id`, `session_id` and 4 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -7202,7 +7210,7 @@ impl serde::Serialize for EventsMessageSend {
  {
    "content": {},
    "fingerprint": 163408415737326,
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -7281,13 +7289,13 @@ impl serde::Serialize for EventsMessageUpdated {
     }
 }
 
-/// Crisp model `EventsOperator`.
+/// The `operator` field of [`EventsSessionSetClosed`] and the `operator` field of [`EventsSessionSetOpened`]: with `user_id`, `avatar` and `nickname`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "avatar": "https://example.com/",
+   "avatar": "https://example.com/images/avatar.png",
    "nickname": "Jane Doe",
    "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
  }
@@ -7345,13 +7353,13 @@ impl serde::Serialize for EventsOperator {
     }
 }
 
-/// Crisp model `EventsPeopleBindSession`.
+/// The payload of the `people:bind:session` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
    "routing_ids": [
      "routing ids"
@@ -7425,24 +7433,24 @@ impl serde::Serialize for EventsPeopleBindSession {
     }
 }
 
-/// Crisp model `EventsPeopleCompany`.
+/// The `company` field of [`EventsPeopleSyncProfileIdentity`]: with `description`, `domain` and 4 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "description": "description",
+   "description": "Asked how to change the delivery address of an order.",
    "domain": "example.com",
    "geolocation": {
-     "city": "city",
+     "city": "Paris",
      "coordinates": {
        "latitude": 1.5,
        "longitude": 1.5
      },
      "country": "FR",
-     "region": "region"
+     "region": "Ile-de-France"
    },
-   "legal_name": "legal name",
+   "legal_name": "Example SAS",
    "name": "Jane Doe",
    "url": "https://example.com/"
  }
@@ -7518,7 +7526,7 @@ impl serde::Serialize for EventsPeopleCompany {
     }
 }
 
-/// Crisp model `EventsPeopleEmployment`.
+/// The `employment` field of [`EventsPeoplePerson`]: with `domain`, `name` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -7526,8 +7534,8 @@ impl serde::Serialize for EventsPeopleCompany {
  {
    "domain": "example.com",
    "name": "Jane Doe",
-   "role": "role",
-   "title": "title"
+   "role": "owner",
+   "title": "Question about my order"
  }
  ```"##]
 #[cfg(feature = "events")]
@@ -7589,14 +7597,14 @@ impl serde::Serialize for EventsPeopleEmployment {
     }
 }
 
-/// Crisp model `EventsPeopleImportDone`.
+/// The payload of the `people:import:done` event: with `website_id`, `people_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "error": false,
-   "import_id": "import-0001",
+   "import_id": "b51cb76b-8805-485a-a16e-35a0dc435674",
    "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
    "routing_ids": [
      "routing ids"
@@ -7669,7 +7677,7 @@ impl serde::Serialize for EventsPeopleImportDone {
     }
 }
 
-/// Crisp model `EventsPeopleImportProgress`.
+/// The payload of the `people:import:progress` event: with `website_id`, `people_id` and 5 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -7680,12 +7688,12 @@ impl serde::Serialize for EventsPeopleImportDone {
      "skipped": 3,
      "total": 42
    },
-   "import_id": "import-0001",
+   "import_id": "b51cb76b-8805-485a-a16e-35a0dc435674",
    "items": {
      "skipped": [
        {
-         "identifier": "identifier",
-         "reason": "reason"
+         "identifier": "jane.doe@example.com",
+         "reason": "spam"
        }
      ]
    },
@@ -7774,7 +7782,7 @@ impl serde::Serialize for EventsPeopleImportProgress {
     }
 }
 
-/// Crisp model `EventsPeopleImportProgressCount`.
+/// The `count` field of [`EventsPeopleImportProgress`]: with `skipped`, `remaining` and `total`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -7838,7 +7846,7 @@ impl serde::Serialize for EventsPeopleImportProgressCount {
     }
 }
 
-/// Crisp model `EventsPeopleImportProgressItems`.
+/// The `items` field of [`EventsPeopleImportProgress`]: with `skipped`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -7846,8 +7854,8 @@ impl serde::Serialize for EventsPeopleImportProgressCount {
  {
    "skipped": [
      {
-       "identifier": "identifier",
-       "reason": "reason"
+       "identifier": "jane.doe@example.com",
+       "reason": "spam"
      }
    ]
  }
@@ -7893,14 +7901,14 @@ impl serde::Serialize for EventsPeopleImportProgressItems {
     }
 }
 
-/// Crisp model `EventsPeopleImportProgressItemsSkipped`.
+/// An item of the `skipped` list of [`EventsPeopleImportProgressItems`]: with `identifier` and `reason`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "identifier": "identifier",
-   "reason": "reason"
+   "identifier": "jane.doe@example.com",
+   "reason": "spam"
  }
  ```"##]
 #[cfg(feature = "events")]
@@ -7950,35 +7958,35 @@ impl serde::Serialize for EventsPeopleImportProgressItemsSkipped {
     }
 }
 
-/// Crisp model `EventsPeoplePerson`.
+/// The `person` field of [`EventsPeopleProfileUpdatedUpdate`] and the `person` field of [`EventsPeopleSyncProfileIdentity`]: with `geolocation`, `locales` and 8 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "address": "address",
-   "avatar": "https://example.com/",
+   "address": "10 Rue de Rivoli, 75004 Paris, France",
+   "avatar": "https://example.com/images/avatar.png",
    "employment": {
      "domain": "example.com",
      "name": "Jane Doe",
-     "role": "role",
-     "title": "title"
+     "role": "owner",
+     "title": "Question about my order"
    },
-   "gender": "gender",
+   "gender": "female",
    "geolocation": {
-     "city": "city",
+     "city": "Paris",
      "coordinates": {
        "latitude": 1.5,
        "longitude": 1.5
      },
      "country": "FR",
-     "region": "region"
+     "region": "Ile-de-France"
    },
    "locales": [
      "locales"
    ],
    "nickname": "Jane Doe",
-   "phone": "+33600000000",
+   "phone": "+33612345678",
    "timezone": -120,
    "website": "https://example.com/"
  }
@@ -8078,7 +8086,7 @@ impl serde::Serialize for EventsPeoplePerson {
     }
 }
 
-/// Crisp model `EventsPeopleProfileCreated`.
+/// The payload of the `people:profile:created` event: with `website_id`, `people_id` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -8151,7 +8159,7 @@ impl serde::Serialize for EventsPeopleProfileCreated {
     }
 }
 
-/// Crisp model `EventsPeopleProfileRemoved`.
+/// The payload of the `people:profile:removed` event: with `website_id`, `people_id` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -8224,7 +8232,7 @@ impl serde::Serialize for EventsPeopleProfileRemoved {
     }
 }
 
-/// Crisp model `EventsPeopleProfileUpdated`.
+/// The payload of the `people:profile:updated` event: with `website_id`, `people_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -8237,29 +8245,29 @@ impl serde::Serialize for EventsPeopleProfileRemoved {
    ],
    "update": {
      "person": {
-       "address": "address",
-       "avatar": "https://example.com/",
+       "address": "10 Rue de Rivoli, 75004 Paris, France",
+       "avatar": "https://example.com/images/avatar.png",
        "employment": {
          "domain": "example.com",
          "name": "Jane Doe",
-         "role": "role",
-         "title": "title"
+         "role": "owner",
+         "title": "Question about my order"
        },
-       "gender": "gender",
+       "gender": "female",
        "geolocation": {
-         "city": "city",
+         "city": "Paris",
          "coordinates": {
            "latitude": 1.5,
            "longitude": 1.5
          },
          "country": "FR",
-         "region": "region"
+         "region": "Ile-de-France"
        },
        "locales": [
          "locales"
        ],
        "nickname": "Jane Doe",
-       "phone": "+33600000000",
+       "phone": "+33612345678",
        "timezone": -120,
        "website": "https://example.com/"
      },
@@ -8333,36 +8341,36 @@ impl serde::Serialize for EventsPeopleProfileUpdated {
     }
 }
 
-/// Crisp model `EventsPeopleProfileUpdatedUpdate`.
+/// The `update` field of [`EventsPeopleProfileUpdated`]: with `updated_at` and `person`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "person": {
-     "address": "address",
-     "avatar": "https://example.com/",
+     "address": "10 Rue de Rivoli, 75004 Paris, France",
+     "avatar": "https://example.com/images/avatar.png",
      "employment": {
        "domain": "example.com",
        "name": "Jane Doe",
-       "role": "role",
-       "title": "title"
+       "role": "owner",
+       "title": "Question about my order"
      },
-     "gender": "gender",
+     "gender": "female",
      "geolocation": {
-       "city": "city",
+       "city": "Paris",
        "coordinates": {
          "latitude": 1.5,
          "longitude": 1.5
        },
        "country": "FR",
-       "region": "region"
+       "region": "Ile-de-France"
      },
      "locales": [
        "locales"
      ],
      "nickname": "Jane Doe",
-     "phone": "+33600000000",
+     "phone": "+33612345678",
      "timezone": -120,
      "website": "https://example.com/"
    },
@@ -8416,7 +8424,7 @@ impl serde::Serialize for EventsPeopleProfileUpdatedUpdate {
     }
 }
 
-/// Crisp model `EventsPeopleSyncProfile`.
+/// The payload of the `people:sync:profile` event: with `website_id`, `session_id` and 4 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -8424,50 +8432,50 @@ impl serde::Serialize for EventsPeopleProfileUpdatedUpdate {
  {
    "identity": {
      "company": {
-       "description": "description",
+       "description": "Asked how to change the delivery address of an order.",
        "domain": "example.com",
        "geolocation": {
-         "city": "city",
+         "city": "Paris",
          "coordinates": {
            "latitude": 1.5,
            "longitude": 1.5
          },
          "country": "FR",
-         "region": "region"
+         "region": "Ile-de-France"
        },
-       "legal_name": "legal name",
+       "legal_name": "Example SAS",
        "name": "Jane Doe",
        "url": "https://example.com/"
      },
      "person": {
-       "address": "address",
-       "avatar": "https://example.com/",
+       "address": "10 Rue de Rivoli, 75004 Paris, France",
+       "avatar": "https://example.com/images/avatar.png",
        "employment": {
          "domain": "example.com",
          "name": "Jane Doe",
-         "role": "role",
-         "title": "title"
+         "role": "owner",
+         "title": "Question about my order"
        },
-       "gender": "gender",
+       "gender": "female",
        "geolocation": {
-         "city": "city",
+         "city": "Paris",
          "coordinates": {
            "latitude": 1.5,
            "longitude": 1.5
          },
          "country": "FR",
-         "region": "region"
+         "region": "Ile-de-France"
        },
        "locales": [
          "locales"
        ],
        "nickname": "Jane Doe",
-       "phone": "+33600000000",
+       "phone": "+33612345678",
        "timezone": -120,
        "website": "https://example.com/"
      }
    },
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
    "routing_ids": [
      "routing ids"
@@ -8547,52 +8555,52 @@ impl serde::Serialize for EventsPeopleSyncProfile {
     }
 }
 
-/// Crisp model `EventsPeopleSyncProfileIdentity`.
+/// The `identity` field of [`EventsPeopleSyncProfile`]: with `person` and `company`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "company": {
-     "description": "description",
+     "description": "Asked how to change the delivery address of an order.",
      "domain": "example.com",
      "geolocation": {
-       "city": "city",
+       "city": "Paris",
        "coordinates": {
          "latitude": 1.5,
          "longitude": 1.5
        },
        "country": "FR",
-       "region": "region"
+       "region": "Ile-de-France"
      },
-     "legal_name": "legal name",
+     "legal_name": "Example SAS",
      "name": "Jane Doe",
      "url": "https://example.com/"
    },
    "person": {
-     "address": "address",
-     "avatar": "https://example.com/",
+     "address": "10 Rue de Rivoli, 75004 Paris, France",
+     "avatar": "https://example.com/images/avatar.png",
      "employment": {
        "domain": "example.com",
        "name": "Jane Doe",
-       "role": "role",
-       "title": "title"
+       "role": "owner",
+       "title": "Question about my order"
      },
-     "gender": "gender",
+     "gender": "female",
      "geolocation": {
-       "city": "city",
+       "city": "Paris",
        "coordinates": {
          "latitude": 1.5,
          "longitude": 1.5
        },
        "country": "FR",
-       "region": "region"
+       "region": "Ile-de-France"
      },
      "locales": [
        "locales"
      ],
      "nickname": "Jane Doe",
-     "phone": "+33600000000",
+     "phone": "+33612345678",
      "timezone": -120,
      "website": "https://example.com/"
    }
@@ -8645,14 +8653,14 @@ impl serde::Serialize for EventsPeopleSyncProfileIdentity {
     }
 }
 
-/// Crisp model `EventsPlanSubscriptionUpdated`.
+/// The payload of the `plan:subscription:updated` event: with `website_id`, `plan` and `routing_ids`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "plan": {
-     "id": "id-0001",
+     "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
      "name": "Jane Doe",
      "price": 3,
      "trialing": false
@@ -8716,13 +8724,13 @@ impl serde::Serialize for EventsPlanSubscriptionUpdated {
     }
 }
 
-/// Crisp model `EventsPlanSubscriptionUpdatedPlan`.
+/// The `plan` field of [`EventsPlanSubscriptionUpdated`]: with `id`, `name` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "id": "id-0001",
+   "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
    "name": "Jane Doe",
    "price": 3,
    "trialing": false
@@ -8787,20 +8795,20 @@ impl serde::Serialize for EventsPlanSubscriptionUpdatedPlan {
     }
 }
 
-/// Crisp model `EventsPluginChannel`.
+/// The payload of the `plugin:channel` event: with `website_id`, `type` and 5 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "identifier": "identifier",
-   "namespace": "namespace",
+   "identifier": "jane.doe@example.com",
+   "namespace": "urn:example:plugin",
    "payload": {},
-   "plugin_id": "plugin-0001",
+   "plugin_id": "b774667a-3306-475d-ae25-df6a277bd7aa",
    "routing_ids": [
      "routing ids"
    ],
-   "type": "type",
+   "type": "text",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
  ```"##]
@@ -8881,7 +8889,7 @@ impl serde::Serialize for EventsPluginChannel {
     }
 }
 
-/// Crisp model `EventsPluginEvent`.
+/// The payload of the `plugin:event` event: with `website_id`, `plugin_id` and 4 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -8891,11 +8899,11 @@ impl serde::Serialize for EventsPluginChannel {
      "key": "value"
    },
    "name": "Jane Doe",
-   "plugin_id": "plugin-0001",
+   "plugin_id": "b774667a-3306-475d-ae25-df6a277bd7aa",
    "routing_ids": [
      "routing ids"
    ],
-   "urn": "urn",
+   "urn": "urn:example:plugin",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
  ```"##]
@@ -8970,13 +8978,13 @@ impl serde::Serialize for EventsPluginEvent {
     }
 }
 
-/// Crisp model `EventsPluginSettingsSaved`.
+/// The payload of the `plugin:settings:saved` event: with `website_id`, `plugin_id` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "plugin_id": "plugin-0001",
+   "plugin_id": "b774667a-3306-475d-ae25-df6a277bd7aa",
    "routing_ids": [
      "routing ids"
    ],
@@ -9045,18 +9053,18 @@ impl serde::Serialize for EventsPluginSettingsSaved {
     }
 }
 
-/// Crisp model `EventsPluginSubscriptionUpdated`.
+/// The payload of the `plugin:subscription:updated` event: with `website_id`, `plugin_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "bound": false,
-   "plugin_id": "plugin-0001",
+   "plugin_id": "b774667a-3306-475d-ae25-df6a277bd7aa",
    "routing_ids": [
      "routing ids"
    ],
-   "target": "target",
+   "target": "jane.doe@example.com",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
  ```"##]
@@ -9125,13 +9133,13 @@ impl serde::Serialize for EventsPluginSubscriptionUpdated {
     }
 }
 
-/// Crisp model `EventsReceiveCommonMessageOriginal`.
+/// The `original` field of [`EventsMessageReceived`] and the `original` field of [`EventsMessageSend`]: with `original_id`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "original_id": "original-0001"
+   "original_id": "26674eba-0700-4d40-a7cb-085e78cf78d2"
  }
  ```"##]
 #[cfg(feature = "events")]
@@ -9175,15 +9183,15 @@ impl serde::Serialize for EventsReceiveCommonMessageOriginal {
     }
 }
 
-/// Crisp model `EventsReceiveCommonMessageReference`.
+/// An item of the `references` list of [`EventsMessageReceived`] and an item of the `references` list of [`EventsMessageSend`]: with `type`, `name` and `target`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "name": "Jane Doe",
-   "target": "target",
-   "type": "type"
+   "target": "jane.doe@example.com",
+   "type": "text"
  }
  ```"##]
 #[cfg(feature = "events")]
@@ -9239,14 +9247,14 @@ impl serde::Serialize for EventsReceiveCommonMessageReference {
     }
 }
 
-/// Crisp model `EventsReceiveMessageAcknowledgeDetails`.
+/// The `details` field of [`EventsMessageAcknowledge`]: with `type` and `reason`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "reason": "reason",
-   "type": "type"
+   "reason": "spam",
+   "type": "text"
  }
  ```"##]
 #[cfg(feature = "events")]
@@ -9296,20 +9304,20 @@ impl serde::Serialize for EventsReceiveMessageAcknowledgeDetails {
     }
 }
 
-/// Crisp model `EventsSessionError`.
+/// The payload of the `session:error` event: with `website_id`, `session_id` and 5 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "previous_value": "previous value",
    "routing_ids": [
      "routing ids"
    ],
    "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-   "type": "type",
-   "value": "value",
+   "type": "text",
+   "value": "premium",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
  ```"##]
@@ -9390,17 +9398,17 @@ impl serde::Serialize for EventsSessionError {
     }
 }
 
-/// Crisp model `EventsSessionEvent`.
+/// An item of the `events` list of [`EventsSessionSyncEvents`]: with `text`, `data` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "color": "color",
+   "color": "blue",
    "data": {
      "key": "value"
    },
-   "text": "Hello!",
+   "text": "Hello! How can I help you?",
    "timestamp": 1700000000000
  }
  ```"##]
@@ -9463,13 +9471,13 @@ impl serde::Serialize for EventsSessionEvent {
     }
 }
 
-/// Crisp model `EventsSessionGeneric`.
+/// The shape of [`EventsBrowsingRequestRejected`], [`EventsMessageNotifyUnread`] and 2 more: with `website_id`, `session_id` and `inbox_id`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
@@ -9527,15 +9535,15 @@ impl serde::Serialize for EventsSessionGeneric {
     }
 }
 
-/// Crisp model `EventsSessionPage`.
+/// An item of the `pages` list of [`EventsSessionSyncPages`]: with `page_url`, `page_title` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "page_referrer": "page referrer",
-   "page_title": "page title",
-   "page_url": "page url",
+   "page_referrer": "https://www.google.com/",
+   "page_title": "Question about my order",
+   "page_url": "https://example.com/",
    "timestamp": 1700000000000
  }
  ```"##]
@@ -9598,14 +9606,14 @@ impl serde::Serialize for EventsSessionPage {
     }
 }
 
-/// Crisp model `EventsSessionParticipant`.
+/// An item of the `participants` list of [`EventsSessionSetParticipants`]: with `target` and `type`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "target": "target",
-   "type": "type"
+   "target": "jane.doe@example.com",
+   "type": "text"
  }
  ```"##]
 #[cfg(feature = "events")]
@@ -9655,13 +9663,13 @@ impl serde::Serialize for EventsSessionParticipant {
     }
 }
 
-/// Crisp model `EventsSessionRating`.
+/// The `rating` field of [`EventsSessionSyncRating`]: with `stars` and `comment`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "comment": "comment",
+   "comment": "Asked how to change the delivery address of an order.",
    "stars": 3
  }
  ```"##]
@@ -9712,7 +9720,9 @@ impl serde::Serialize for EventsSessionRating {
     }
 }
 
-/// Crisp model `EventsSessionRemoved`: the same shape as `EventsSessionGeneric`.
+/// The payload of the `session:removed` event.
+///
+/// The same shape as `EventsSessionGeneric`.
 ///
 /// ```
 /// let value: crisp_api::models::EventsSessionRemoved = serde_json::from_str("{}").unwrap();
@@ -9721,7 +9731,9 @@ impl serde::Serialize for EventsSessionRating {
 #[cfg(feature = "events")]
 pub type EventsSessionRemoved = EventsSessionGeneric;
 
-/// Crisp model `EventsSessionRequestInitiated`: the same shape as `EventsSessionGeneric`.
+/// The payload of the `session:request:initiated` event.
+///
+/// The same shape as `EventsSessionGeneric`.
 ///
 /// ```
 /// let value: crisp_api::models::EventsSessionRequestInitiated = serde_json::from_str("{}").unwrap();
@@ -9730,14 +9742,14 @@ pub type EventsSessionRemoved = EventsSessionGeneric;
 #[cfg(feature = "events")]
 pub type EventsSessionRequestInitiated = EventsSessionGeneric;
 
-/// Crisp model `EventsSessionSetAddress`.
+/// The payload of the `session:set_address` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "address": "address",
-   "inbox_id": "inbox-0001",
+   "address": "10 Rue de Rivoli, 75004 Paris, France",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -9810,14 +9822,14 @@ impl serde::Serialize for EventsSessionSetAddress {
     }
 }
 
-/// Crisp model `EventsSessionSetAvatar`.
+/// The payload of the `session:set_avatar` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "avatar": "https://example.com/",
-   "inbox_id": "inbox-0001",
+   "avatar": "https://example.com/images/avatar.png",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -9890,13 +9902,13 @@ impl serde::Serialize for EventsSessionSetAvatar {
     }
 }
 
-/// Crisp model `EventsSessionSetBlock`.
+/// The payload of the `session:set_block` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "is_blocked": false,
    "routing_ids": [
      "routing ids"
@@ -9970,15 +9982,15 @@ impl serde::Serialize for EventsSessionSetBlock {
     }
 }
 
-/// Crisp model `EventsSessionSetClosed`.
+/// The payload of the `session:set_closed` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "operator": {
-     "avatar": "https://example.com/",
+     "avatar": "https://example.com/images/avatar.png",
      "nickname": "Jane Doe",
      "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
    },
@@ -10054,7 +10066,7 @@ impl serde::Serialize for EventsSessionSetClosed {
     }
 }
 
-/// Crisp model `EventsSessionSetData`.
+/// The payload of the `session:set_data` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -10063,7 +10075,7 @@ impl serde::Serialize for EventsSessionSetClosed {
    "data": {
      "key": "value"
    },
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -10136,14 +10148,14 @@ impl serde::Serialize for EventsSessionSetData {
     }
 }
 
-/// Crisp model `EventsSessionSetEmail`.
+/// The payload of the `session:set_email` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "email": "jane.doe@example.com",
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -10216,14 +10228,14 @@ impl serde::Serialize for EventsSessionSetEmail {
     }
 }
 
-/// Crisp model `EventsSessionSetInbox`.
+/// The payload of the `session:set_inbox` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
-   "previous_inbox_id": "previous_inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
+   "previous_inbox_id": "8473296b-4bfb-4372-a7ae-7b9b81a97921",
    "routing_ids": [
      "routing ids"
    ],
@@ -10296,13 +10308,13 @@ impl serde::Serialize for EventsSessionSetInbox {
     }
 }
 
-/// Crisp model `EventsSessionSetMentions`.
+/// The payload of the `session:set_mentions` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "mentions": [
      "mentions"
    ],
@@ -10378,13 +10390,13 @@ impl serde::Serialize for EventsSessionSetMentions {
     }
 }
 
-/// Crisp model `EventsSessionSetNickname`.
+/// The payload of the `session:set_nickname` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "nickname": "Jane Doe",
    "routing_ids": [
      "routing ids"
@@ -10458,15 +10470,15 @@ impl serde::Serialize for EventsSessionSetNickname {
     }
 }
 
-/// Crisp model `EventsSessionSetOpened`.
+/// The payload of the `session:set_opened` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "operator": {
-     "avatar": "https://example.com/",
+     "avatar": "https://example.com/images/avatar.png",
      "nickname": "Jane Doe",
      "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
    },
@@ -10542,14 +10554,14 @@ impl serde::Serialize for EventsSessionSetOpened {
     }
 }
 
-/// Crisp model `EventsSessionSetOrigin`.
+/// The payload of the `session:set_origin` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
-   "origin": "origin",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
+   "origin": "chat",
    "routing_ids": [
      "routing ids"
    ],
@@ -10622,17 +10634,17 @@ impl serde::Serialize for EventsSessionSetOrigin {
     }
 }
 
-/// Crisp model `EventsSessionSetParticipants`.
+/// The payload of the `session:set_participants` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "participants": [
      {
-       "target": "target",
-       "type": "type"
+       "target": "jane.doe@example.com",
+       "type": "text"
      }
    ],
    "routing_ids": [
@@ -10707,14 +10719,14 @@ impl serde::Serialize for EventsSessionSetParticipants {
     }
 }
 
-/// Crisp model `EventsSessionSetPhone`.
+/// The payload of the `session:set_phone` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
-   "phone": "+33600000000",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
+   "phone": "+33612345678",
    "routing_ids": [
      "routing ids"
    ],
@@ -10787,15 +10799,15 @@ impl serde::Serialize for EventsSessionSetPhone {
     }
 }
 
-/// Crisp model `EventsSessionSetRouting`.
+/// The payload of the `session:set_routing` event: with `website_id`, `session_id` and 4 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
-   "previous_routing_id": "previous_routing-0001",
-   "routing_id": "routing-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
+   "previous_routing_id": "fa35c1e7-19cb-4e85-a0fb-04fc1982691f",
+   "routing_id": "09577075-0318-4683-a846-3edb5993ec57",
    "routing_ids": [
      "routing ids"
    ],
@@ -10874,13 +10886,13 @@ impl serde::Serialize for EventsSessionSetRouting {
     }
 }
 
-/// Crisp model `EventsSessionSetSegments`.
+/// The payload of the `session:set_segments` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -10956,13 +10968,13 @@ impl serde::Serialize for EventsSessionSetSegments {
     }
 }
 
-/// Crisp model `EventsSessionSetState`.
+/// The payload of the `session:set_state` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -11036,18 +11048,18 @@ impl serde::Serialize for EventsSessionSetState {
     }
 }
 
-/// Crisp model `EventsSessionSetSubject`.
+/// The payload of the `session:set_subject` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
    "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-   "subject": "subject",
+   "subject": "Question about my order",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
  ```"##]
@@ -11116,7 +11128,7 @@ impl serde::Serialize for EventsSessionSetSubject {
     }
 }
 
-/// Crisp model `EventsSessionSyncCapabilities`.
+/// The payload of the `session:sync:capabilities` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -11125,7 +11137,7 @@ impl serde::Serialize for EventsSessionSetSubject {
    "capabilities": [
      "capabilities"
    ],
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -11198,7 +11210,7 @@ impl serde::Serialize for EventsSessionSyncCapabilities {
     }
 }
 
-/// Crisp model `EventsSessionSyncEvents`.
+/// The payload of the `session:sync:events` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -11206,15 +11218,15 @@ impl serde::Serialize for EventsSessionSyncCapabilities {
  {
    "events": [
      {
-       "color": "color",
+       "color": "blue",
        "data": {
          "key": "value"
        },
-       "text": "Hello!",
+       "text": "Hello! How can I help you?",
        "timestamp": 1700000000000
      }
    ],
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -11287,22 +11299,22 @@ impl serde::Serialize for EventsSessionSyncEvents {
     }
 }
 
-/// Crisp model `EventsSessionSyncGeolocation`.
+/// The payload of the `session:sync:geolocation` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "geolocation": {
-     "city": "city",
+     "city": "Paris",
      "coordinates": {
        "latitude": 1.5,
        "longitude": 1.5
      },
      "country": "FR",
-     "region": "region"
+     "region": "Ile-de-France"
    },
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -11375,13 +11387,13 @@ impl serde::Serialize for EventsSessionSyncGeolocation {
     }
 }
 
-/// Crisp model `EventsSessionSyncLocales`.
+/// The payload of the `session:sync:locales` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "locales": {
      "locales": [
        "locales"
@@ -11459,7 +11471,7 @@ impl serde::Serialize for EventsSessionSyncLocales {
     }
 }
 
-/// Crisp model `EventsSessionSyncLocalesLocales`.
+/// The `locales` field of [`EventsSessionSyncLocales`]: with `locales`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -11511,19 +11523,19 @@ impl serde::Serialize for EventsSessionSyncLocalesLocales {
     }
 }
 
-/// Crisp model `EventsSessionSyncNetwork`.
+/// The payload of the `session:sync:network` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "network": {
      "connection": {
-       "asn": "asn",
-       "isp": "isp"
+       "asn": "AS3215",
+       "isp": "Orange"
      },
-     "ip": "ip"
+     "ip": "203.0.113.42"
    },
    "routing_ids": [
      "routing ids"
@@ -11597,17 +11609,17 @@ impl serde::Serialize for EventsSessionSyncNetwork {
     }
 }
 
-/// Crisp model `EventsSessionSyncNetworkInfo`.
+/// The `network` field of [`EventsSessionSyncNetwork`]: with `ip` and `connection`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "connection": {
-     "asn": "asn",
-     "isp": "isp"
+     "asn": "AS3215",
+     "isp": "Orange"
    },
-   "ip": "ip"
+   "ip": "203.0.113.42"
  }
  ```"##]
 #[cfg(feature = "events")]
@@ -11657,18 +11669,18 @@ impl serde::Serialize for EventsSessionSyncNetworkInfo {
     }
 }
 
-/// Crisp model `EventsSessionSyncPages`.
+/// The payload of the `session:sync:pages` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "pages": [
      {
-       "page_referrer": "page referrer",
-       "page_title": "page title",
-       "page_url": "page url",
+       "page_referrer": "https://www.google.com/",
+       "page_title": "Question about my order",
+       "page_url": "https://example.com/",
        "timestamp": 1700000000000
      }
    ],
@@ -11744,15 +11756,15 @@ impl serde::Serialize for EventsSessionSyncPages {
     }
 }
 
-/// Crisp model `EventsSessionSyncRating`.
+/// The payload of the `session:sync:rating` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "rating": {
-     "comment": "comment",
+     "comment": "Asked how to change the delivery address of an order.",
      "stars": 3
    },
    "routing_ids": [
@@ -11827,32 +11839,32 @@ impl serde::Serialize for EventsSessionSyncRating {
     }
 }
 
-/// Crisp model `EventsSessionSyncSystem`.
+/// The payload of the `session:sync:system` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
    "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
    "system": {
      "browser": {
-       "major": "major",
-       "name": "Jane Doe",
-       "version": "version"
+       "major": "120",
+       "name": "Chrome",
+       "version": "120.0.6099.129"
      },
      "engine": {
-       "name": "Jane Doe",
-       "version": "version"
+       "name": "Blink",
+       "version": "120.0.6099.129"
      },
      "os": {
-       "name": "Jane Doe",
-       "version": "version"
+       "name": "Mac OS",
+       "version": "14.2"
      },
-     "useragent": "useragent"
+     "useragent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
    },
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
@@ -11922,13 +11934,13 @@ impl serde::Serialize for EventsSessionSyncSystem {
     }
 }
 
-/// Crisp model `EventsSessionSyncTimezone`.
+/// The payload of the `session:sync:timezone` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -12004,7 +12016,7 @@ impl serde::Serialize for EventsSessionSyncTimezone {
     }
 }
 
-/// Crisp model `EventsSessionSyncTimezoneTimezone`.
+/// The `timezone` field of [`EventsSessionSyncTimezone`]: with `offset`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -12054,18 +12066,18 @@ impl serde::Serialize for EventsSessionSyncTimezoneTimezone {
     }
 }
 
-/// Crisp model `EventsSessionSyncTopic`.
+/// The payload of the `session:sync:topic` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
    "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
-   "topic": "topic",
+   "topic": "billing",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
  ```"##]
@@ -12134,14 +12146,14 @@ impl serde::Serialize for EventsSessionSyncTopic {
     }
 }
 
-/// Crisp model `EventsSessionUpdateAvailability`.
+/// The payload of the `session:update_availability` event: with `website_id`, `session_id` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "availability": "online",
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "routing_ids": [
      "routing ids"
    ],
@@ -12214,14 +12226,14 @@ impl serde::Serialize for EventsSessionUpdateAvailability {
     }
 }
 
-/// Crisp model `EventsSessionUpdateVerify`.
+/// The payload of the `session:update_verify` event: with `website_id`, `session_id` and 5 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "error": "error",
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "is_verified": false,
    "routing_ids": [
      "routing ids"
@@ -12229,9 +12241,9 @@ impl serde::Serialize for EventsSessionUpdateAvailability {
    "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
    "verifications": [
      {
-       "annotation": "annotation",
-       "identity": "identity",
-       "method": "method"
+       "annotation": "Asked how to change the delivery address of an order.",
+       "identity": "jane.doe@example.com",
+       "method": "email"
      }
    ],
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
@@ -12314,15 +12326,15 @@ impl serde::Serialize for EventsSessionUpdateVerify {
     }
 }
 
-/// Crisp model `EventsSessionVerification`.
+/// An item of the `verifications` list of [`EventsSessionUpdateVerify`]: with `identity`, `method` and `annotation`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "annotation": "annotation",
-   "identity": "identity",
-   "method": "method"
+   "annotation": "Asked how to change the delivery address of an order.",
+   "identity": "jane.doe@example.com",
+   "method": "email"
  }
  ```"##]
 #[cfg(feature = "events")]
@@ -12378,7 +12390,7 @@ impl serde::Serialize for EventsSessionVerification {
     }
 }
 
-/// Crisp model `EventsSpamDecision`.
+/// The payload of the `spam:decision` event: with `website_id`, `spam_id` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -12388,7 +12400,7 @@ impl serde::Serialize for EventsSessionVerification {
    "routing_ids": [
      "routing ids"
    ],
-   "spam_id": "spam-0001",
+   "spam_id": "21e27bf1-744f-478d-a786-0ec4da3b18e8",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
  ```"##]
@@ -12451,7 +12463,7 @@ impl serde::Serialize for EventsSpamDecision {
     }
 }
 
-/// Crisp model `EventsSpamMessage`.
+/// The payload of the `spam:message` event: with `website_id`, `spam_id` and 6 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -12463,13 +12475,13 @@ impl serde::Serialize for EventsSpamDecision {
    "metadata": {
      "key": "value"
    },
-   "reason": "reason",
+   "reason": "spam",
    "routing_ids": [
      "routing ids"
    ],
-   "spam_id": "spam-0001",
+   "spam_id": "21e27bf1-744f-478d-a786-0ec4da3b18e8",
    "timestamp": 1700000000000,
-   "type": "type",
+   "type": "text",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
  ```"##]
@@ -12558,7 +12570,7 @@ impl serde::Serialize for EventsSpamMessage {
 
 #[cfg(feature = "events")]
 crate::support::open_enum! {
-/// Crisp enumeration `EventsStatusHealth`.
+/// The `health` field of [`EventsStatusHealthChanged`]: one of `healthy`, `sick` and `dead`.
 ///
 /// Values: `healthy`, `sick`, `dead`; a value this version does not know is kept in `Other`.
 EventsStatusHealth {
@@ -12571,7 +12583,7 @@ Dead => "dead",
 }
 }
 
-/// Crisp model `EventsStatusHealthChanged`.
+/// The payload of the `status:health:changed` event: with `website_id`, `health` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -12580,7 +12592,7 @@ Dead => "dead",
    "health": "healthy",
    "nodes": [
      {
-       "label": "label",
+       "label": "vip",
        "replica": "replica"
      }
    ],
@@ -12649,13 +12661,13 @@ impl serde::Serialize for EventsStatusHealthChanged {
     }
 }
 
-/// Crisp model `EventsStatusNode`.
+/// An item of the `nodes` list of [`EventsStatusHealthChanged`]: with `label` and `replica`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "label": "label",
+   "label": "vip",
    "replica": "replica"
  }
  ```"##]
@@ -12706,7 +12718,7 @@ impl serde::Serialize for EventsStatusNode {
     }
 }
 
-/// Crisp model `EventsWebsiteUpdateOperatorsAvailability`.
+/// The payload of the `website:update_operators_availability` event: with `website_id`, `user_id` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -12781,7 +12793,7 @@ impl serde::Serialize for EventsWebsiteUpdateOperatorsAvailability {
     }
 }
 
-/// Crisp model `EventsWebsiteUpdateOperatorsAvailabilityAvailability`.
+/// The `availability` field of [`EventsWebsiteUpdateOperatorsAvailability`]: with `type`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -12831,7 +12843,7 @@ impl serde::Serialize for EventsWebsiteUpdateOperatorsAvailabilityAvailability {
     }
 }
 
-/// Crisp model `EventsWebsiteUpdateVisitorsCount`.
+/// The payload of the `website:update_visitors_count` event: with `website_id`, `visitors_count` and `routing_ids`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -12897,7 +12909,7 @@ impl serde::Serialize for EventsWebsiteUpdateVisitorsCount {
     }
 }
 
-/// Crisp model `EventsWebsiteUsersAvailable`.
+/// The payload of the `website:users:available` event: with `website_id`, `available` and `routing_ids`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -12963,16 +12975,16 @@ impl serde::Serialize for EventsWebsiteUsersAvailable {
     }
 }
 
-/// Crisp model `EventsWidgetActionProcessed`.
+/// The payload of the `widget:action:processed` event: with `website_id`, `session_id` and 6 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "correlation_id": "correlation-0001",
-   "inbox_id": "inbox-0001",
+   "correlation_id": "3ae6c561-b969-4f6e-a4e9-a28a7f1033bd",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "outcome": "success",
-   "plugin_id": "plugin-0001",
+   "plugin_id": "b774667a-3306-475d-ae25-df6a277bd7aa",
    "result": {
      "key": "value"
    },
@@ -13068,7 +13080,7 @@ impl serde::Serialize for EventsWidgetActionProcessed {
 
 #[cfg(feature = "events")]
 crate::support::open_enum! {
-/// Crisp enumeration `EventsWidgetActionProcessedOutcome`.
+/// The `outcome` field of [`EventsWidgetActionProcessed`]: one of `success` and `failure`.
 ///
 /// Values: `success`, `failure`; a value this version does not know is kept in `Other`.
 EventsWidgetActionProcessedOutcome {
@@ -13079,19 +13091,19 @@ Failure => "failure",
 }
 }
 
-/// Crisp model `GeolocationInfo`.
+/// The `geolocation` field of `DeviceInfo`, the `geolocation` field of `EventsPeopleCompany` and 2 more: with `country`, `region` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "city": "city",
+   "city": "Paris",
    "coordinates": {
      "latitude": 1.5,
      "longitude": 1.5
    },
    "country": "FR",
-   "region": "region"
+   "region": "Ile-de-France"
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
@@ -13153,7 +13165,7 @@ impl serde::Serialize for GeolocationInfo {
     }
 }
 
-/// Crisp model `Helpdesk`.
+/// What Resolve Helpdesk returns: with `name` and `url`.
 ///
 /// Used by `website::resolve_helpdesk`.
 ///
@@ -13214,7 +13226,7 @@ impl serde::Serialize for Helpdesk {
 
 #[cfg(feature = "website")]
 crate::support::open_enum! {
-/// Crisp enumeration `HelpdeskContentType`.
+/// The parameter `content_type` of List Helpdesk Pages, `content_type` of Resolve Helpdesk Page Entity and 15 more: one of `articles`, `guides` and 2 more.
 ///
 /// Values: `articles`, `guides`, `references`, `news`; a value this version does not know is kept in `Other`.
 HelpdeskContentType {
@@ -13229,7 +13241,7 @@ News => "news",
 }
 }
 
-/// Crisp model `HelpdeskDomain`.
+/// What Resolve Helpdesk Domain returns: with `root`, `basic` and 2 more.
 ///
 /// Used by `website::resolve_helpdesk_domain`.
 ///
@@ -13302,7 +13314,7 @@ impl serde::Serialize for HelpdeskDomain {
     }
 }
 
-/// Crisp model `HelpdeskDomainSetupFlow`.
+/// What Generate Helpdesk Domain Setup Flow returns: with `custom` and `setup`.
 ///
 /// Used by `website::generate_helpdesk_domain_setup_flow`.
 ///
@@ -13315,9 +13327,9 @@ impl serde::Serialize for HelpdeskDomain {
      "records": [
        {
          "name": "Jane Doe",
-         "query": "query",
-         "type": "type",
-         "value": "value"
+         "query": "delivery",
+         "type": "text",
+         "value": "premium"
        }
      ]
    }
@@ -13370,7 +13382,7 @@ impl serde::Serialize for HelpdeskDomainSetupFlow {
     }
 }
 
-/// Crisp model `HelpdeskDomainSetupFlowSetup`.
+/// The `setup` field of [`HelpdeskDomainSetupFlow`]: with `records`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -13379,9 +13391,9 @@ impl serde::Serialize for HelpdeskDomainSetupFlow {
    "records": [
      {
        "name": "Jane Doe",
-       "query": "query",
-       "type": "type",
-       "value": "value"
+       "query": "delivery",
+       "type": "text",
+       "value": "premium"
      }
    ]
  }
@@ -13427,16 +13439,16 @@ impl serde::Serialize for HelpdeskDomainSetupFlowSetup {
     }
 }
 
-/// Crisp model `HelpdeskDomainSetupFlowSetupRecord`.
+/// An item of the `records` list of [`HelpdeskDomainSetupFlowSetup`]: with `type`, `query` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "name": "Jane Doe",
-   "query": "query",
-   "type": "type",
-   "value": "value"
+   "query": "delivery",
+   "type": "text",
+   "value": "premium"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -13498,7 +13510,7 @@ impl serde::Serialize for HelpdeskDomainSetupFlowSetupRecord {
     }
 }
 
-/// Crisp model `HelpdeskHistoryChange`.
+/// What Resolve Helpdesk History Change returns; an item of the list List Helpdesk History Changes returns: with `change_id`, `message` and 4 more.
 ///
 /// Used by `website::list_helpdesk_history_changes`, `website::resolve_helpdesk_history_change`.
 ///
@@ -13510,7 +13522,7 @@ impl serde::Serialize for HelpdeskDomainSetupFlowSetupRecord {
      "email": "jane.doe@example.com",
      "name": "Jane Doe"
    },
-   "change_id": "change-0001",
+   "change_id": "42fa8e35-a806-4675-a33d-c41d35237f7b",
    "created_at": 1700000000000,
    "edits": {
      "deletions": 3,
@@ -13519,26 +13531,26 @@ impl serde::Serialize for HelpdeskDomainSetupFlowSetupRecord {
    "files": [
      {
        "change": "change",
-       "content": "Hello!",
+       "content": "Hello! How can I help you?",
        "metadata": {
          "author": {
            "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
          },
-         "color": "color",
-         "description": "description",
-         "format": "format",
-         "image": "image",
+         "color": "blue",
+         "description": "Asked how to change the delivery address of an order.",
+         "format": "markdown",
+         "image": "https://example.com/images/avatar.png",
          "state": {
            "featured": false,
            "hidden": false,
            "published": false
          },
-         "title": "title"
+         "title": "Question about my order"
        },
-       "path": "path"
+       "path": "guides/getting-started"
      }
    ],
-   "message": "message"
+   "message": "Hello! How can I help you?"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -13612,7 +13624,7 @@ impl serde::Serialize for HelpdeskHistoryChange {
     }
 }
 
-/// Crisp model `HelpdeskHistoryChangeAuthor`.
+/// The `author` field of [`HelpdeskHistoryChange`]: with `email` and `name`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -13669,7 +13681,7 @@ impl serde::Serialize for HelpdeskHistoryChangeAuthor {
     }
 }
 
-/// Crisp model `HelpdeskHistoryChangeEdits`.
+/// The `edits` field of [`HelpdeskHistoryChange`]: with `insertions` and `deletions`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -13726,30 +13738,30 @@ impl serde::Serialize for HelpdeskHistoryChangeEdits {
     }
 }
 
-/// Crisp model `HelpdeskHistoryChangeFile`.
+/// An item of the `files` list of [`HelpdeskHistoryChange`]: with `change`, `path` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "change": "change",
-   "content": "Hello!",
+   "content": "Hello! How can I help you?",
    "metadata": {
      "author": {
        "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
      },
-     "color": "color",
-     "description": "description",
-     "format": "format",
-     "image": "image",
+     "color": "blue",
+     "description": "Asked how to change the delivery address of an order.",
+     "format": "markdown",
+     "image": "https://example.com/images/avatar.png",
      "state": {
        "featured": false,
        "hidden": false,
        "published": false
      },
-     "title": "title"
+     "title": "Question about my order"
    },
-   "path": "path"
+   "path": "guides/getting-started"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -13811,7 +13823,7 @@ impl serde::Serialize for HelpdeskHistoryChangeFile {
     }
 }
 
-/// Crisp model `HelpdeskLocale`.
+/// What Resolve Helpdesk Locale returns; an item of the list List Helpdesk Locales returns: with `locale_id`, `locale` and 4 more.
 ///
 /// Used by `website::list_helpdesk_locales`, `website::resolve_helpdesk_locale`.
 ///
@@ -13822,7 +13834,7 @@ impl serde::Serialize for HelpdeskHistoryChangeFile {
    "articles": 3,
    "categories": 3,
    "locale": "en",
-   "locale_id": "locale-0001",
+   "locale_id": "b9571646-4205-4268-a53a-ef7b8bf97b45",
    "statistics": {
      "articles": {
        "entries": 3,
@@ -13915,7 +13927,7 @@ impl serde::Serialize for HelpdeskLocale {
     }
 }
 
-/// Crisp model `HelpdeskLocaleExternalImport`.
+/// The body sent to Import External Helpdesk To Locale: with `helpdesk_url`, `detect_locales` and `other_locales`.
 ///
 /// Used by `website::import_external_helpdesk_to_locale`.
 ///
@@ -13924,7 +13936,7 @@ impl serde::Serialize for HelpdeskLocale {
  ```json
  {
    "detect_locales": false,
-   "helpdesk_url": "helpdesk url",
+   "helpdesk_url": "https://example.com/",
    "other_locales": [
      "other locales"
    ]
@@ -13983,7 +13995,7 @@ impl serde::Serialize for HelpdeskLocaleExternalImport {
     }
 }
 
-/// Crisp model `HelpdeskLocaleFeedbackItem`.
+/// An item of the list List Helpdesk Locale Feedbacks returns: with `rating`, `comment` and 3 more.
 ///
 /// Used by `website::list_helpdesk_locale_feedbacks`.
 ///
@@ -13992,27 +14004,27 @@ impl serde::Serialize for HelpdeskLocaleExternalImport {
  ```json
  {
    "article": {
-     "article_id": "article-0001",
-     "title": "title",
+     "article_id": "6cbd8351-0e80-4296-ac08-f9aeb8180757",
+     "title": "Question about my order",
      "url": "https://example.com/"
    },
-   "comment": "comment",
+   "comment": "Asked how to change the delivery address of an order.",
    "created_at": 1700000000000,
    "rating": "rating",
    "session": {
      "assigned": {
        "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
      },
-     "avatar": "https://example.com/",
+     "avatar": "https://example.com/images/avatar.png",
      "email": "jane.doe@example.com",
      "geolocation": {
-       "city": "city",
+       "city": "Paris",
        "coordinates": {
          "latitude": 1.5,
          "longitude": 1.5
        },
        "country": "FR",
-       "region": "region"
+       "region": "Ile-de-France"
      },
      "nickname": "Jane Doe",
      "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
@@ -14084,14 +14096,14 @@ impl serde::Serialize for HelpdeskLocaleFeedbackItem {
     }
 }
 
-/// Crisp model `HelpdeskLocaleFeedbackItemArticle`.
+/// The `article` field of [`HelpdeskLocaleFeedbackItem`]: with `article_id`, `title` and `url`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "article_id": "article-0001",
-   "title": "title",
+   "article_id": "6cbd8351-0e80-4296-ac08-f9aeb8180757",
+   "title": "Question about my order",
    "url": "https://example.com/"
  }
  ```"##]
@@ -14148,7 +14160,7 @@ impl serde::Serialize for HelpdeskLocaleFeedbackItemArticle {
     }
 }
 
-/// Crisp model `HelpdeskLocaleFeedbackItemSession`.
+/// The `session` field of [`HelpdeskLocaleFeedbackItem`]: with `session_id`, `nickname` and 4 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -14157,16 +14169,16 @@ impl serde::Serialize for HelpdeskLocaleFeedbackItemArticle {
    "assigned": {
      "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
    },
-   "avatar": "https://example.com/",
+   "avatar": "https://example.com/images/avatar.png",
    "email": "jane.doe@example.com",
    "geolocation": {
-     "city": "city",
+     "city": "Paris",
      "coordinates": {
        "latitude": 1.5,
        "longitude": 1.5
      },
      "country": "FR",
-     "region": "region"
+     "region": "Ile-de-France"
    },
    "nickname": "Jane Doe",
    "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"
@@ -14243,7 +14255,7 @@ impl serde::Serialize for HelpdeskLocaleFeedbackItemSession {
     }
 }
 
-/// Crisp model `HelpdeskLocaleFeedbackItemSessionAssigned`.
+/// The `assigned` field of [`HelpdeskLocaleFeedbackItemSession`]: with `user_id`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -14293,19 +14305,19 @@ impl serde::Serialize for HelpdeskLocaleFeedbackItemSessionAssigned {
     }
 }
 
-/// Crisp model `HelpdeskLocaleFeedbackItemSessionGeolocation`.
+/// The `geolocation` field of [`HelpdeskLocaleFeedbackItemSession`]: with `country`, `region` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "city": "city",
+   "city": "Paris",
    "coordinates": {
      "latitude": 1.5,
      "longitude": 1.5
    },
    "country": "FR",
-   "region": "region"
+   "region": "Ile-de-France"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -14367,7 +14379,7 @@ impl serde::Serialize for HelpdeskLocaleFeedbackItemSessionGeolocation {
     }
 }
 
-/// Crisp model `HelpdeskLocaleFeedbackItemSessionGeolocationCoordinates`.
+/// The `coordinates` field of [`HelpdeskLocaleFeedbackItemSessionGeolocation`]: with `latitude` and `longitude`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -14424,7 +14436,7 @@ impl serde::Serialize for HelpdeskLocaleFeedbackItemSessionGeolocationCoordinate
     }
 }
 
-/// Crisp model `HelpdeskLocaleFeedbackRatings`.
+/// What Map Helpdesk Locale Feedback Ratings returns: with `ratings`.
 ///
 /// Used by `website::map_helpdesk_locale_feedback_ratings`.
 ///
@@ -14479,7 +14491,7 @@ impl serde::Serialize for HelpdeskLocaleFeedbackRatings {
     }
 }
 
-/// Crisp model `HelpdeskLocaleFeedbackRatingsRatings`.
+/// The `ratings` field of [`HelpdeskLocaleFeedbackRatings`]: with `helpful` and `unhelpful`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -14536,7 +14548,7 @@ impl serde::Serialize for HelpdeskLocaleFeedbackRatingsRatings {
     }
 }
 
-/// Crisp model `HelpdeskLocaleStatistics`.
+/// The `statistics` field of [`HelpdeskLocale`]: with `articles`, `guides` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -14619,7 +14631,7 @@ impl serde::Serialize for HelpdeskLocaleStatistics {
     }
 }
 
-/// Crisp model `HelpdeskLocaleStatisticsContent`.
+/// The `articles` field of [`HelpdeskLocaleStatistics`], the `guides` field of [`HelpdeskLocaleStatistics`] and 2 more: with `entries` and `groups`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -14676,7 +14688,7 @@ impl serde::Serialize for HelpdeskLocaleStatisticsContent {
     }
 }
 
-/// Crisp model `HelpdeskPage`.
+/// What Resolve Helpdesk Page Entity returns; an item of the list List Helpdesk Pages returns: with `entity_id`, `title` and 2 more.
 ///
 /// Used by `website::list_helpdesk_pages`, `website::resolve_helpdesk_page_entity`.
 ///
@@ -14684,9 +14696,9 @@ impl serde::Serialize for HelpdeskLocaleStatisticsContent {
 #[doc = r##"
  ```json
  {
-   "entity_id": "entity-0001",
-   "title": "title",
-   "tree_path": "tree path",
+   "entity_id": "89a9bbd7-1605-4e78-afc1-ddb710e14572",
+   "title": "Question about my order",
+   "tree_path": "guides/getting-started",
    "url": "https://example.com/"
  }
  ```"##]
@@ -14749,7 +14761,7 @@ impl serde::Serialize for HelpdeskPage {
     }
 }
 
-/// Crisp model `HelpdeskRedirection`.
+/// What Resolve Helpdesk Redirection returns; an item of the list List Helpdesk Redirections returns: with `redirection_id`, `path` and 3 more.
 ///
 /// Used by `website::list_helpdesk_redirections`, `website::resolve_helpdesk_redirection`.
 ///
@@ -14758,9 +14770,9 @@ impl serde::Serialize for HelpdeskPage {
  ```json
  {
    "created_at": 1700000000000,
-   "path": "path",
-   "redirection_id": "redirection-0001",
-   "target": "target",
+   "path": "guides/getting-started",
+   "redirection_id": "3cb8d766-5eea-4bba-a224-8dbc7e1129a7",
+   "target": "jane.doe@example.com",
    "updated_at": 1700000000000
  }
  ```"##]
@@ -14829,7 +14841,7 @@ impl serde::Serialize for HelpdeskRedirection {
     }
 }
 
-/// Crisp model `HelpdeskRedirectionNew`.
+/// What Add Helpdesk Redirection returns: with `redirection_id`.
 ///
 /// Used by `website::add_helpdesk_redirection`.
 ///
@@ -14837,7 +14849,7 @@ impl serde::Serialize for HelpdeskRedirection {
 #[doc = r##"
  ```json
  {
-   "redirection_id": "redirection-0001"
+   "redirection_id": "3cb8d766-5eea-4bba-a224-8dbc7e1129a7"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -14881,14 +14893,14 @@ impl serde::Serialize for HelpdeskRedirectionNew {
     }
 }
 
-/// Crisp model `HelpdeskRemoveVerify`.
+/// The parameter `verify` of Delete Helpdesk: with `method` and `secret`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "method": "method",
-   "secret": "secret"
+   "method": "email",
+   "secret": "5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -14938,7 +14950,7 @@ impl serde::Serialize for HelpdeskRemoveVerify {
     }
 }
 
-/// Crisp model `HelpdeskSettings`.
+/// What Resolve Helpdesk Settings returns; the body sent to Save Helpdesk Settings: with `name`, `appearance` and 6 more.
 ///
 /// Used by `website::resolve_helpdesk_settings`, `website::save_helpdesk_settings`.
 ///
@@ -14947,20 +14959,20 @@ impl serde::Serialize for HelpdeskRemoveVerify {
  ```json
  {
    "access": {
-     "jwt_secret": "jwt secret",
-     "password": "password",
+     "jwt_secret": "5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d",
+     "password": "5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d",
      "restrict_mode": "restrict mode"
    },
    "appearance": {
-     "banner": "banner",
+     "banner": "https://example.com/images/avatar.png",
      "color": {
        "mode": "mode",
        "mode_changeable": false
      },
      "logos": {
-       "favicon": "favicon",
-       "footer": "footer",
-       "header": "header"
+       "favicon": "https://example.com/images/avatar.png",
+       "footer": "<p>Hello!</p>",
+       "header": "<p>Hello!</p>"
      }
    },
    "behavior": {
@@ -14979,12 +14991,12 @@ impl serde::Serialize for HelpdeskRemoveVerify {
      "table_of_contents": false
    },
    "include": {
-     "html": "html"
+     "html": "<p>Hello!</p>"
    },
    "localization": {
      "translated_automatic": false,
      "translated_locales_readonly": false,
-     "writing_locale": "writing locale"
+     "writing_locale": "en"
    },
    "name": "Jane Doe",
    "section": {
@@ -15081,14 +15093,14 @@ impl serde::Serialize for HelpdeskSettings {
     }
 }
 
-/// Crisp model `HelpdeskSettingsAccess`.
+/// The `access` field of [`HelpdeskSettings`]: with `restrict_mode`, `password` and `jwt_secret`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "jwt_secret": "jwt secret",
-   "password": "password",
+   "jwt_secret": "5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d",
+   "password": "5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d",
    "restrict_mode": "restrict mode"
  }
  ```"##]
@@ -15145,21 +15157,21 @@ impl serde::Serialize for HelpdeskSettingsAccess {
     }
 }
 
-/// Crisp model `HelpdeskSettingsAppearance`.
+/// The `appearance` field of [`HelpdeskSettings`]: with `color`, `logos` and `banner`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "banner": "banner",
+   "banner": "https://example.com/images/avatar.png",
    "color": {
      "mode": "mode",
      "mode_changeable": false
    },
    "logos": {
-     "favicon": "favicon",
-     "footer": "footer",
-     "header": "header"
+     "favicon": "https://example.com/images/avatar.png",
+     "footer": "<p>Hello!</p>",
+     "header": "<p>Hello!</p>"
    }
  }
  ```"##]
@@ -15216,7 +15228,7 @@ impl serde::Serialize for HelpdeskSettingsAppearance {
     }
 }
 
-/// Crisp model `HelpdeskSettingsAppearanceColor`.
+/// The `color` field of [`HelpdeskSettingsAppearance`]: with `mode` and `mode_changeable`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -15273,15 +15285,15 @@ impl serde::Serialize for HelpdeskSettingsAppearanceColor {
     }
 }
 
-/// Crisp model `HelpdeskSettingsAppearanceLogos`.
+/// The `logos` field of [`HelpdeskSettingsAppearance`]: with `favicon`, `header` and `footer`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "favicon": "favicon",
-   "footer": "footer",
-   "header": "header"
+   "favicon": "https://example.com/images/avatar.png",
+   "footer": "<p>Hello!</p>",
+   "header": "<p>Hello!</p>"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -15337,7 +15349,7 @@ impl serde::Serialize for HelpdeskSettingsAppearanceLogos {
     }
 }
 
-/// Crisp model `HelpdeskSettingsBehavior`.
+/// The `behavior` field of [`HelpdeskSettings`]: with `frequently_read`, `show_category_images` and 11 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -15471,13 +15483,13 @@ impl serde::Serialize for HelpdeskSettingsBehavior {
     }
 }
 
-/// Crisp model `HelpdeskSettingsInclude`.
+/// The `include` field of [`HelpdeskSettings`]: with `html`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "html": "html"
+   "html": "<p>Hello!</p>"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -15521,7 +15533,7 @@ impl serde::Serialize for HelpdeskSettingsInclude {
     }
 }
 
-/// Crisp model `HelpdeskSettingsLocalization`.
+/// The `localization` field of [`HelpdeskSettings`]: with `writing_locale`, `translated_automatic` and `translated_locales_readonly`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -15529,7 +15541,7 @@ impl serde::Serialize for HelpdeskSettingsInclude {
  {
    "translated_automatic": false,
    "translated_locales_readonly": false,
-   "writing_locale": "writing locale"
+   "writing_locale": "en"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -15585,7 +15597,7 @@ impl serde::Serialize for HelpdeskSettingsLocalization {
     }
 }
 
-/// Crisp model `HelpdeskSettingsSection`.
+/// The `section` field of [`HelpdeskSettings`]: with `articles`, `guides` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -15656,7 +15668,7 @@ impl serde::Serialize for HelpdeskSettingsSection {
     }
 }
 
-/// Crisp model `HelpdeskSettingsService`.
+/// The `service` field of [`HelpdeskSettings`]: with `mcp_server`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -15706,7 +15718,7 @@ impl serde::Serialize for HelpdeskSettingsService {
     }
 }
 
-/// Crisp model `HelpdeskTreeContent`.
+/// What Resolve Helpdesk Tree Content returns: with `content`.
 ///
 /// Used by `website::resolve_helpdesk_tree_content`.
 ///
@@ -15714,7 +15726,7 @@ impl serde::Serialize for HelpdeskSettingsService {
 #[doc = r##"
  ```json
  {
-   "content": "Hello!"
+   "content": "Hello! How can I help you?"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -15758,7 +15770,7 @@ impl serde::Serialize for HelpdeskTreeContent {
     }
 }
 
-/// Crisp model `HelpdeskTreeEntry`.
+/// What Resolve Helpdesk Tree Path returns; an item of the list List Helpdesk Tree returns; an item of the `children` list of [`HelpdeskTreeEntry`]: with `type`, `slug` and 3 more.
 ///
 /// Used by `website::list_helpdesk_tree`, `website::resolve_helpdesk_tree_path`.
 ///
@@ -15769,14 +15781,14 @@ impl serde::Serialize for HelpdeskTreeContent {
    "children": [
      {}
    ],
-   "slug": "slug",
+   "slug": "getting-started",
    "state": {
      "featured": false,
      "hidden": false,
      "published": false
    },
-   "title": "title",
-   "type": "type"
+   "title": "Question about my order",
+   "type": "text"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -15844,7 +15856,7 @@ impl serde::Serialize for HelpdeskTreeEntry {
     }
 }
 
-/// Crisp model `HelpdeskTreeMetadata`.
+/// What Resolve Helpdesk Tree Metadata returns; the body sent to Update Helpdesk Tree Metadata; the `metadata` field of [`HelpdeskHistoryChangeFile`]: with `format`, `title` and 5 more.
 ///
 /// Used by `website::resolve_helpdesk_tree_metadata`, `website::update_helpdesk_tree_metadata`.
 ///
@@ -15855,16 +15867,16 @@ impl serde::Serialize for HelpdeskTreeEntry {
    "author": {
      "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
    },
-   "color": "color",
-   "description": "description",
-   "format": "format",
-   "image": "image",
+   "color": "blue",
+   "description": "Asked how to change the delivery address of an order.",
+   "format": "markdown",
+   "image": "https://example.com/images/avatar.png",
    "state": {
      "featured": false,
      "hidden": false,
      "published": false
    },
-   "title": "title"
+   "title": "Question about my order"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -15944,7 +15956,7 @@ impl serde::Serialize for HelpdeskTreeMetadata {
     }
 }
 
-/// Crisp model `HelpdeskTreeMetadataAuthor`.
+/// The `author` field of [`HelpdeskTreeMetadata`]: with `user_id`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -15994,7 +16006,7 @@ impl serde::Serialize for HelpdeskTreeMetadataAuthor {
     }
 }
 
-/// Crisp model `HelpdeskTreePage`.
+/// What Resolve Helpdesk Tree Page returns: with `title` and `url`.
 ///
 /// Used by `website::resolve_helpdesk_tree_page`.
 ///
@@ -16002,7 +16014,7 @@ impl serde::Serialize for HelpdeskTreeMetadataAuthor {
 #[doc = r##"
  ```json
  {
-   "title": "title",
+   "title": "Question about my order",
    "url": "https://example.com/"
  }
  ```"##]
@@ -16053,7 +16065,7 @@ impl serde::Serialize for HelpdeskTreePage {
     }
 }
 
-/// Crisp model `HelpdeskTreePathUpdate`.
+/// The body sent to Update Helpdesk Tree Path: with `action`, `path` and `position`.
 ///
 /// Used by `website::update_helpdesk_tree_path`.
 ///
@@ -16063,7 +16075,7 @@ impl serde::Serialize for HelpdeskTreePage {
  {
    "action": "action",
    "path": {
-     "to": "to"
+     "to": "jane.doe@example.com"
    },
    "position": 3
  }
@@ -16121,13 +16133,13 @@ impl serde::Serialize for HelpdeskTreePathUpdate {
     }
 }
 
-/// Crisp model `HelpdeskTreePathUpdatePath`.
+/// The `path` field of [`HelpdeskTreePathUpdate`]: with `to`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "to": "to"
+   "to": "jane.doe@example.com"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -16171,7 +16183,7 @@ impl serde::Serialize for HelpdeskTreePathUpdatePath {
     }
 }
 
-/// Crisp model `HelpdeskTreeState`.
+/// The `state` field of [`HelpdeskTreeEntry`] and the `state` field of [`HelpdeskTreeMetadata`]: with `published`, `hidden` and `featured`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -16261,14 +16273,14 @@ Email => "email",
 }
 }
 
-/// Crisp model `OSInfo`.
+/// The `os` field of [`SystemInfo`]: with `version` and `name`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "name": "Jane Doe",
-   "version": "version"
+   "name": "Mac OS",
+   "version": "14.2"
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
@@ -16318,7 +16330,7 @@ impl serde::Serialize for OSInfo {
     }
 }
 
-/// Crisp model `PeopleCampaign`.
+/// An item of the list List People Campaigns returns: with `campaign_id`, `type` and 6 more.
 ///
 /// Used by `website::list_people_campaigns`.
 ///
@@ -16326,7 +16338,7 @@ impl serde::Serialize for OSInfo {
 #[doc = r##"
  ```json
  {
-   "campaign_id": "campaign-0001",
+   "campaign_id": "f19d5173-dd17-4475-ae73-13d22446ed31",
    "created_at": 1700000000000,
    "dispatched_at": 1700000000000,
    "name": "Jane Doe",
@@ -16334,7 +16346,7 @@ impl serde::Serialize for OSInfo {
    "statistics": [
      "statistics"
    ],
-   "type": "type",
+   "type": "text",
    "updated_at": 1700000000000
  }
  ```"##]
@@ -16421,7 +16433,7 @@ impl serde::Serialize for PeopleCampaign {
     }
 }
 
-/// Crisp model `PeopleData`.
+/// What Get People Data returns: with `data`.
 ///
 /// Used by `website::get_people_data`.
 ///
@@ -16475,7 +16487,7 @@ impl serde::Serialize for PeopleData {
     }
 }
 
-/// Crisp model `PeopleEvent`.
+/// An item of the list List People Events returns; the body sent to Add A People Event: with `text`, `data` and 2 more.
 ///
 /// Used by `website::add_people_event`, `website::list_people_events`.
 ///
@@ -16483,9 +16495,9 @@ impl serde::Serialize for PeopleData {
 #[doc = r##"
  ```json
  {
-   "color": "color",
+   "color": "blue",
    "data": {},
-   "text": "Hello!",
+   "text": "Hello! How can I help you?",
    "timestamp": 1700000000000
  }
  ```"##]
@@ -16548,7 +16560,7 @@ impl serde::Serialize for PeopleEvent {
     }
 }
 
-/// Crisp model `PeopleProfile`.
+/// What Get People Profile returns; an item of the list List People Profiles returns: with `email`, `person` and 8 more.
 ///
 /// Used by `website::list_people_profiles`, `website::get_people_profile`.
 ///
@@ -16561,21 +16573,21 @@ impl serde::Serialize for PeopleEvent {
      "now": false
    },
    "company": {
-     "description": "description",
+     "description": "Asked how to change the delivery address of an order.",
      "domain": "example.com",
      "emails": [
        "emails"
      ],
      "geolocation": {
-       "city": "city",
+       "city": "Paris",
        "coordinates": {
          "latitude": 1.5,
          "longitude": 1.5
        },
        "country": "FR",
-       "region": "region"
+       "region": "Ile-de-France"
      },
-     "legal_name": "legal name",
+     "legal_name": "Example SAS",
      "metrics": {
        "arr": 3,
        "employees": 3,
@@ -16594,38 +16606,38 @@ impl serde::Serialize for PeopleEvent {
    },
    "created_at": 1700000000000,
    "email": "jane.doe@example.com",
-   "notepad": "notepad",
+   "notepad": "Asked how to change the delivery address of an order.",
    "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
    "person": {
-     "address": "address",
-     "avatar": "https://example.com/",
-     "description": "description",
+     "address": "10 Rue de Rivoli, 75004 Paris, France",
+     "avatar": "https://example.com/images/avatar.png",
+     "description": "Asked how to change the delivery address of an order.",
      "employment": {
        "domain": "example.com",
        "name": "Jane Doe",
-       "role": "role",
-       "seniority": "seniority",
-       "title": "title"
+       "role": "owner",
+       "seniority": "senior",
+       "title": "Question about my order"
      },
-     "gender": "gender",
+     "gender": "female",
      "geolocation": {
-       "city": "city",
+       "city": "Paris",
        "coordinates": {
          "latitude": 1.5,
          "longitude": 1.5
        },
        "country": "FR",
-       "region": "region"
+       "region": "Ile-de-France"
      },
      "locales": [
        "locales"
      ],
      "nickname": "Jane Doe",
-     "phone": "+33600000000",
+     "phone": "+33612345678",
      "profiles": [
        {
-         "handle": "handle",
-         "type": "type",
+         "handle": "@janedoe",
+         "type": "text",
          "url": "https://example.com/"
        }
      ],
@@ -16734,7 +16746,7 @@ impl serde::Serialize for PeopleProfile {
     }
 }
 
-/// Crisp model `PeopleProfileCardActive`.
+/// The `active` field of [`PeopleProfile`]: with `now` and `last`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -16791,27 +16803,27 @@ impl serde::Serialize for PeopleProfileCardActive {
     }
 }
 
-/// Crisp model `PeopleProfileCardCompany`.
+/// The `company` field of [`PeopleProfile`] and the `company` field of [`PeopleProfileUpdateCard`]: with `name`, `legal_name` and 9 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "description": "description",
+   "description": "Asked how to change the delivery address of an order.",
    "domain": "example.com",
    "emails": [
      "emails"
    ],
    "geolocation": {
-     "city": "city",
+     "city": "Paris",
      "coordinates": {
        "latitude": 1.5,
        "longitude": 1.5
      },
      "country": "FR",
-     "region": "region"
+     "region": "Ile-de-France"
    },
-   "legal_name": "legal name",
+   "legal_name": "Example SAS",
    "metrics": {
      "arr": 3,
      "employees": 3,
@@ -16930,7 +16942,7 @@ impl serde::Serialize for PeopleProfileCardCompany {
     }
 }
 
-/// Crisp model `PeopleProfileCardCompanyMetrics`.
+/// The `metrics` field of [`PeopleProfileCardCompany`]: with `employees`, `market_cap` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -17001,19 +17013,19 @@ impl serde::Serialize for PeopleProfileCardCompanyMetrics {
     }
 }
 
-/// Crisp model `PeopleProfileCardGeolocation`.
+/// The `geolocation` field of [`PeopleProfileCardCompany`] and the `geolocation` field of [`PeopleProfileCardPerson`]: with `country`, `region` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "city": "city",
+   "city": "Paris",
    "coordinates": {
      "latitude": 1.5,
      "longitude": 1.5
    },
    "country": "FR",
-   "region": "region"
+   "region": "Ile-de-France"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -17075,7 +17087,7 @@ impl serde::Serialize for PeopleProfileCardGeolocation {
     }
 }
 
-/// Crisp model `PeopleProfileCardGeolocationCoordinates`.
+/// The `coordinates` field of [`PeopleProfileCardGeolocation`]: with `latitude` and `longitude`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -17132,41 +17144,41 @@ impl serde::Serialize for PeopleProfileCardGeolocationCoordinates {
     }
 }
 
-/// Crisp model `PeopleProfileCardPerson`.
+/// The `person` field of [`PeopleProfile`] and the `person` field of [`PeopleProfileUpdateCard`]: with `nickname`, `avatar` and 10 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "address": "address",
-   "avatar": "https://example.com/",
-   "description": "description",
+   "address": "10 Rue de Rivoli, 75004 Paris, France",
+   "avatar": "https://example.com/images/avatar.png",
+   "description": "Asked how to change the delivery address of an order.",
    "employment": {
      "domain": "example.com",
      "name": "Jane Doe",
-     "role": "role",
-     "seniority": "seniority",
-     "title": "title"
+     "role": "owner",
+     "seniority": "senior",
+     "title": "Question about my order"
    },
-   "gender": "gender",
+   "gender": "female",
    "geolocation": {
-     "city": "city",
+     "city": "Paris",
      "coordinates": {
        "latitude": 1.5,
        "longitude": 1.5
      },
      "country": "FR",
-     "region": "region"
+     "region": "Ile-de-France"
    },
    "locales": [
      "locales"
    ],
    "nickname": "Jane Doe",
-   "phone": "+33600000000",
+   "phone": "+33612345678",
    "profiles": [
      {
-       "handle": "handle",
-       "type": "type",
+       "handle": "@janedoe",
+       "type": "text",
        "url": "https://example.com/"
      }
    ],
@@ -17281,7 +17293,7 @@ impl serde::Serialize for PeopleProfileCardPerson {
     }
 }
 
-/// Crisp model `PeopleProfileCardPersonEmployment`.
+/// The `employment` field of [`PeopleProfileCardPerson`]: with `name`, `domain` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -17289,9 +17301,9 @@ impl serde::Serialize for PeopleProfileCardPerson {
  {
    "domain": "example.com",
    "name": "Jane Doe",
-   "role": "role",
-   "seniority": "seniority",
-   "title": "title"
+   "role": "owner",
+   "seniority": "senior",
+   "title": "Question about my order"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -17359,14 +17371,14 @@ impl serde::Serialize for PeopleProfileCardPersonEmployment {
     }
 }
 
-/// Crisp model `PeopleProfileCardPersonProfile`.
+/// An item of the `profiles` list of [`PeopleProfileCardPerson`]: with `type`, `handle` and `url`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "handle": "handle",
-   "type": "type",
+   "handle": "@janedoe",
+   "type": "text",
    "url": "https://example.com/"
  }
  ```"##]
@@ -17423,7 +17435,7 @@ impl serde::Serialize for PeopleProfileCardPersonProfile {
     }
 }
 
-/// Crisp model `PeopleProfileImport`.
+/// What Import People Profiles returns: with `import_id`.
 ///
 /// Used by `website::import_people_profiles`.
 ///
@@ -17431,7 +17443,7 @@ impl serde::Serialize for PeopleProfileCardPersonProfile {
 #[doc = r##"
  ```json
  {
-   "import_id": "import-0001"
+   "import_id": "b51cb76b-8805-485a-a16e-35a0dc435674"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -17475,7 +17487,7 @@ impl serde::Serialize for PeopleProfileImport {
     }
 }
 
-/// Crisp model `PeopleProfileImportSetup`.
+/// The body sent to Import People Profiles: with `url`, `mapping` and `options`.
 ///
 /// Used by `website::import_people_profiles`.
 ///
@@ -17486,7 +17498,7 @@ impl serde::Serialize for PeopleProfileImport {
    "mapping": [
      {
        "column": 3,
-       "field": "field"
+       "field": "plan"
      }
    ],
    "options": {
@@ -17549,14 +17561,14 @@ impl serde::Serialize for PeopleProfileImportSetup {
     }
 }
 
-/// Crisp model `PeopleProfileImportSetupMapping`.
+/// An item of the `mapping` list of [`PeopleProfileImportSetup`]: with `column` and `field`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "column": 3,
-   "field": "field"
+   "field": "plan"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -17606,7 +17618,7 @@ impl serde::Serialize for PeopleProfileImportSetupMapping {
     }
 }
 
-/// Crisp model `PeopleProfileImportSetupOptions`.
+/// The `options` field of [`PeopleProfileImportSetup`]: with `column_separator` and `skip_header`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -17663,7 +17675,7 @@ impl serde::Serialize for PeopleProfileImportSetupOptions {
     }
 }
 
-/// Crisp model `PeopleProfileNew`.
+/// What Add New People Profile returns: with `people_id`.
 ///
 /// Used by `website::add_new_people_profile`.
 ///
@@ -17715,7 +17727,7 @@ impl serde::Serialize for PeopleProfileNew {
     }
 }
 
-/// Crisp model `PeopleProfileUpdateCard`.
+/// The body sent to Add New People Profile, Save People Profile and Update People Profile: with `email`, `person` and 4 more.
 ///
 /// Used by `website::add_new_people_profile`, `website::save_people_profile`, `website::update_people_profile`.
 ///
@@ -17725,21 +17737,21 @@ impl serde::Serialize for PeopleProfileNew {
  {
    "active": 3,
    "company": {
-     "description": "description",
+     "description": "Asked how to change the delivery address of an order.",
      "domain": "example.com",
      "emails": [
        "emails"
      ],
      "geolocation": {
-       "city": "city",
+       "city": "Paris",
        "coordinates": {
          "latitude": 1.5,
          "longitude": 1.5
        },
        "country": "FR",
-       "region": "region"
+       "region": "Ile-de-France"
      },
-     "legal_name": "legal name",
+     "legal_name": "Example SAS",
      "metrics": {
        "arr": 3,
        "employees": 3,
@@ -17757,37 +17769,37 @@ impl serde::Serialize for PeopleProfileNew {
      "url": "https://example.com/"
    },
    "email": "jane.doe@example.com",
-   "notepad": "notepad",
+   "notepad": "Asked how to change the delivery address of an order.",
    "person": {
-     "address": "address",
-     "avatar": "https://example.com/",
-     "description": "description",
+     "address": "10 Rue de Rivoli, 75004 Paris, France",
+     "avatar": "https://example.com/images/avatar.png",
+     "description": "Asked how to change the delivery address of an order.",
      "employment": {
        "domain": "example.com",
        "name": "Jane Doe",
-       "role": "role",
-       "seniority": "seniority",
-       "title": "title"
+       "role": "owner",
+       "seniority": "senior",
+       "title": "Question about my order"
      },
-     "gender": "gender",
+     "gender": "female",
      "geolocation": {
-       "city": "city",
+       "city": "Paris",
        "coordinates": {
          "latitude": 1.5,
          "longitude": 1.5
        },
        "country": "FR",
-       "region": "region"
+       "region": "Ile-de-France"
      },
      "locales": [
        "locales"
      ],
      "nickname": "Jane Doe",
-     "phone": "+33600000000",
+     "phone": "+33612345678",
      "profiles": [
        {
-         "handle": "handle",
-         "type": "type",
+         "handle": "@janedoe",
+         "type": "text",
          "url": "https://example.com/"
        }
      ],
@@ -17870,7 +17882,7 @@ impl serde::Serialize for PeopleProfileUpdateCard {
     }
 }
 
-/// Crisp model `PeopleStatistics`.
+/// What Get People Statistics returns: with `total`.
 ///
 /// Used by `website::get_people_statistics`.
 ///
@@ -17922,7 +17934,7 @@ impl serde::Serialize for PeopleStatistics {
     }
 }
 
-/// Crisp model `PeopleSubscription`.
+/// What Get People Subscription Status returns: with `email`.
 ///
 /// Used by `website::get_people_subscription_status`.
 ///
@@ -17974,7 +17986,7 @@ impl serde::Serialize for PeopleSubscription {
     }
 }
 
-/// Crisp model `PeopleSubscriptionUpdate`.
+/// The body sent to Update People Subscription Status: with `email`.
 ///
 /// Used by `website::update_people_subscription_status`.
 ///
@@ -18026,7 +18038,7 @@ impl serde::Serialize for PeopleSubscriptionUpdate {
     }
 }
 
-/// Crisp model `PeopleSuggestedDataKey`.
+/// An item of the list List Suggested People Data Keys returns: with `key` and `count`.
 ///
 /// Used by `website::list_suggested_people_data_keys`.
 ///
@@ -18035,7 +18047,7 @@ impl serde::Serialize for PeopleSubscriptionUpdate {
  ```json
  {
    "count": 42,
-   "key": "key"
+   "key": "plan"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -18085,7 +18097,7 @@ impl serde::Serialize for PeopleSuggestedDataKey {
     }
 }
 
-/// Crisp model `PeopleSuggestedEvent`.
+/// An item of the list List Suggested People Events returns: with `text` and `count`.
 ///
 /// Used by `website::list_suggested_people_events`.
 ///
@@ -18094,7 +18106,7 @@ impl serde::Serialize for PeopleSuggestedDataKey {
  ```json
  {
    "count": 42,
-   "text": "Hello!"
+   "text": "Hello! How can I help you?"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -18144,7 +18156,7 @@ impl serde::Serialize for PeopleSuggestedEvent {
     }
 }
 
-/// Crisp model `PeopleSuggestedSegment`.
+/// An item of the list List Suggested People Segments returns: with `segment` and `count`.
 ///
 /// Used by `website::list_suggested_people_segments`.
 ///
@@ -18153,7 +18165,7 @@ impl serde::Serialize for PeopleSuggestedEvent {
  ```json
  {
    "count": 42,
-   "segment": "segment"
+   "segment": "vip"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -18203,7 +18215,7 @@ impl serde::Serialize for PeopleSuggestedSegment {
     }
 }
 
-/// Crisp model `PlanSubscription`.
+/// What Get Plan Subscription For A Website returns; an item of the list List All Active Plan Subscriptions returns: with `id`, `name` and 13 more.
 ///
 /// Used by `plan::list_all_active_plan_subscriptions`, `plan::get_plan_subscription_for_website`.
 ///
@@ -18213,10 +18225,10 @@ impl serde::Serialize for PeopleSuggestedSegment {
  {
    "active": false,
    "bill_period": "monthly",
-   "bill_valid_until": "bill valid until",
-   "card_id": "card-0001",
+   "bill_valid_until": "2026-01-15T10:00:00.000Z",
+   "card_id": "f0ab5615-d14f-478d-a140-fd3d40b8f62d",
    "coupon_redeemed": false,
-   "id": "id-0001",
+   "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
    "name": "Jane Doe",
    "owner": {
      "email": "jane.doe@example.com",
@@ -18226,14 +18238,14 @@ impl serde::Serialize for PeopleSuggestedSegment {
    },
    "price": 3,
    "sandbox": false,
-   "since": "since",
-   "trial_end": "trial end",
-   "trial_end_date": "trial end date",
+   "since": "2026-01-15T10:00:00.000Z",
+   "trial_end": "2026-01-15T10:00:00.000Z",
+   "trial_end_date": "2026-01-15T10:00:00.000Z",
    "trialing": false,
    "website": {
      "domain": "example.com",
-     "id": "id-0001",
-     "logo": "logo",
+     "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
+     "logo": "https://example.com/images/avatar.png",
      "name": "Jane Doe"
    }
  }
@@ -18365,7 +18377,7 @@ impl serde::Serialize for PlanSubscription {
 
 #[cfg(feature = "plan")]
 crate::support::open_enum! {
-/// Crisp enumeration `PlanSubscriptionBillPeriod`.
+/// The `bill_period` field of [`PlanSubscription`]; the parameter `period` of Change Bill Period For Website Plan Subscription: one of `monthly` and `yearly`.
 ///
 /// Values: `monthly`, `yearly`; a value this version does not know is kept in `Other`.
 PlanSubscriptionBillPeriod {
@@ -18376,7 +18388,7 @@ Yearly => "yearly",
 }
 }
 
-/// Crisp model `PlanSubscriptionCoupon`.
+/// What Check Coupon Availability For Website Plan Subscription returns: with `code`, `policy` and 2 more.
 ///
 /// Used by `plan::check_coupon_availability_for_website_plan_subscription`.
 ///
@@ -18384,8 +18396,8 @@ Yearly => "yearly",
 #[doc = r##"
  ```json
  {
-   "code": "code",
-   "expire_at": "expire at",
+   "code": "WELCOME10",
+   "expire_at": "2026-01-15T10:00:00.000Z",
    "policy": {
      "rebate_percent": 1.5,
      "trial_days": 3
@@ -18452,7 +18464,7 @@ impl serde::Serialize for PlanSubscriptionCoupon {
     }
 }
 
-/// Crisp model `PlanSubscriptionCouponPolicy`.
+/// The `policy` field of [`PlanSubscriptionCoupon`]: with `rebate_percent` and `trial_days`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -18509,7 +18521,7 @@ impl serde::Serialize for PlanSubscriptionCouponPolicy {
     }
 }
 
-/// Crisp model `PlanSubscriptionOwner`.
+/// The `owner` field of [`PlanSubscription`]: with `user_id`, `email` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -18580,15 +18592,15 @@ impl serde::Serialize for PlanSubscriptionOwner {
     }
 }
 
-/// Crisp model `PlanSubscriptionWebsite`.
+/// The `website` field of [`PlanSubscription`]: with `id`, `name` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "domain": "example.com",
-   "id": "id-0001",
-   "logo": "logo",
+   "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
+   "logo": "https://example.com/images/avatar.png",
    "name": "Jane Doe"
  }
  ```"##]
@@ -18651,7 +18663,7 @@ impl serde::Serialize for PlanSubscriptionWebsite {
     }
 }
 
-/// Crisp model `PluginAttestProvenance`.
+/// What Get Plugin Attest Provenance returns: with `payload`, `signed` and `expire_at`.
 ///
 /// Used by `plugin::get_plugin_attest_provenance`.
 ///
@@ -18662,17 +18674,17 @@ impl serde::Serialize for PlanSubscriptionWebsite {
    "expire_at": 1700000000000,
    "payload": {
      "plugin": {
-       "plugin_id": "plugin-0001"
+       "plugin_id": "b774667a-3306-475d-ae25-df6a277bd7aa"
      },
      "user": {
-       "role": "role",
+       "role": "owner",
        "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
      },
      "website": {
        "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
      }
    },
-   "signed": "signed"
+   "signed": "5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"
  }
  ```"##]
 #[cfg(feature = "plugin")]
@@ -18728,17 +18740,17 @@ impl serde::Serialize for PluginAttestProvenance {
     }
 }
 
-/// Crisp model `PluginAttestProvenancePayload`.
+/// The `payload` field of [`PluginAttestProvenance`]: with `website`, `user` and `plugin`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "plugin": {
-     "plugin_id": "plugin-0001"
+     "plugin_id": "b774667a-3306-475d-ae25-df6a277bd7aa"
    },
    "user": {
-     "role": "role",
+     "role": "owner",
      "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
    },
    "website": {
@@ -18799,13 +18811,13 @@ impl serde::Serialize for PluginAttestProvenancePayload {
     }
 }
 
-/// Crisp model `PluginAttestProvenancePayloadPlugin`.
+/// The `plugin` field of [`PluginAttestProvenancePayload`]: with `plugin_id`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "plugin_id": "plugin-0001"
+   "plugin_id": "b774667a-3306-475d-ae25-df6a277bd7aa"
  }
  ```"##]
 #[cfg(feature = "plugin")]
@@ -18849,13 +18861,13 @@ impl serde::Serialize for PluginAttestProvenancePayloadPlugin {
     }
 }
 
-/// Crisp model `PluginAttestProvenancePayloadUser`.
+/// The `user` field of [`PluginAttestProvenancePayload`]: with `user_id` and `role`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "role": "role",
+   "role": "owner",
    "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
  }
  ```"##]
@@ -18906,7 +18918,7 @@ impl serde::Serialize for PluginAttestProvenancePayloadUser {
     }
 }
 
-/// Crisp model `PluginAttestProvenancePayloadWebsite`.
+/// The `website` field of [`PluginAttestProvenancePayload`]: with `website_id`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -18956,7 +18968,7 @@ impl serde::Serialize for PluginAttestProvenancePayloadWebsite {
     }
 }
 
-/// Crisp model `PluginBillUsage`.
+/// An item of the list Get Plugin Usage Bills returns: with `name`, `units` and `price`.
 ///
 /// Used by `plugin::get_plugin_usage_bills`.
 ///
@@ -19022,7 +19034,7 @@ impl serde::Serialize for PluginBillUsage {
     }
 }
 
-/// Crisp model `PluginConnectAccount`.
+/// What Get Connect Account returns: with `plugin_id`.
 ///
 /// Used by `plugin::get_connect_account`.
 ///
@@ -19030,7 +19042,7 @@ impl serde::Serialize for PluginBillUsage {
 #[doc = r##"
  ```json
  {
-   "plugin_id": "plugin-0001"
+   "plugin_id": "b774667a-3306-475d-ae25-df6a277bd7aa"
  }
  ```"##]
 #[cfg(feature = "plugin")]
@@ -19074,7 +19086,7 @@ impl serde::Serialize for PluginConnectAccount {
     }
 }
 
-/// Crisp model `PluginConnectEndpoints`.
+/// What Get Connect Endpoints returns: with `socket` and `rescue`.
 ///
 /// Used by `plugin::get_connect_endpoints`.
 ///
@@ -19142,7 +19154,7 @@ impl serde::Serialize for PluginConnectEndpoints {
     }
 }
 
-/// Crisp model `PluginConnectEndpointsRescue`.
+/// The `rescue` field of [`PluginConnectEndpoints`]: with `socket` and `app`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -19203,7 +19215,7 @@ impl serde::Serialize for PluginConnectEndpointsRescue {
     }
 }
 
-/// Crisp model `PluginConnectEndpointsSocket`.
+/// The `socket` field of [`PluginConnectEndpoints`], the `socket` field of [`PluginConnectEndpointsRescue`] and the `app` field of [`PluginConnectEndpointsRescue`]: with `app`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -19253,7 +19265,7 @@ impl serde::Serialize for PluginConnectEndpointsSocket {
     }
 }
 
-/// Crisp model `PluginConnectWebsite`.
+/// An item of the list List All Connect Websites and List Connect Websites Since return: with `website_id`, `price` and 4 more.
 ///
 /// Used by `plugin::list_all_connect_websites`, `plugin::list_connect_websites_since`.
 ///
@@ -19263,13 +19275,13 @@ impl serde::Serialize for PluginConnectEndpointsSocket {
  {
    "difference": "difference",
    "plan": {
-     "id": "id-0001",
+     "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
      "name": "Jane Doe",
      "trialing": false
    },
    "price": 3,
    "settings": {},
-   "token": "token",
+   "token": "5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
  ```"##]
@@ -19344,13 +19356,13 @@ impl serde::Serialize for PluginConnectWebsite {
     }
 }
 
-/// Crisp model `PluginConnectWebsitePlan`.
+/// The `plan` field of [`PluginConnectWebsite`]: with `id`, `name` and `trialing`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "id": "id-0001",
+   "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
    "name": "Jane Doe",
    "trialing": false
  }
@@ -19408,7 +19420,7 @@ impl serde::Serialize for PluginConnectWebsitePlan {
     }
 }
 
-/// Crisp model `PluginSubscription`.
+/// What Get Subscription Details returns; an item of the list List All Active Subscriptions and List Subscriptions For A Website return: with `id`, `urn` and 20 more.
 ///
 /// Used by `plugin::list_all_active_subscriptions`, `plugin::list_subscriptions_for_website`, `plugin::get_subscription_details`.
 ///
@@ -19417,33 +19429,33 @@ impl serde::Serialize for PluginConnectWebsitePlan {
  ```json
  {
    "active": false,
-   "bill_period": "bill period",
-   "bill_valid_until": "bill valid until",
-   "card_id": "card-0001",
+   "bill_period": "monthly",
+   "bill_valid_until": "2026-01-15T10:00:00.000Z",
+   "card_id": "f0ab5615-d14f-478d-a140-fd3d40b8f62d",
    "category": "category",
    "configurable": false,
-   "contact_url": "contact url",
-   "help_url": "help url",
-   "icon": "icon",
-   "id": "id-0001",
+   "contact_url": "https://example.com/",
+   "help_url": "https://example.com/",
+   "icon": "https://example.com/images/avatar.png",
+   "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
    "name": "Jane Doe",
    "plans": [
      {
-       "id": "id-0001",
+       "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
        "name": "Jane Doe",
        "price": 3
      }
    ],
    "price": 3,
-   "privacy_url": "privacy url",
-   "since": "since",
-   "summary": "summary",
-   "terms_url": "terms url",
-   "type": "type",
-   "urn": "urn",
-   "video_url": "video url",
+   "privacy_url": "https://example.com/",
+   "since": "2026-01-15T10:00:00.000Z",
+   "summary": "Question about my order",
+   "terms_url": "https://example.com/",
+   "type": "text",
+   "urn": "urn:example:plugin",
+   "video_url": "https://example.com/",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc",
-   "website_url": "website url"
+   "website_url": "https://example.com/"
  }
  ```"##]
 #[cfg(feature = "plugin")]
@@ -19613,7 +19625,7 @@ impl serde::Serialize for PluginSubscription {
     }
 }
 
-/// Crisp model `PluginSubscriptionChannelForward`.
+/// The body sent to Forward Plugin Payload To Channel: with `namespace`, `identifier` and `payload`.
 ///
 /// Used by `plugin::forward_plugin_payload_to_channel`.
 ///
@@ -19621,8 +19633,8 @@ impl serde::Serialize for PluginSubscription {
 #[doc = r##"
  ```json
  {
-   "identifier": "identifier",
-   "namespace": "namespace",
+   "identifier": "jane.doe@example.com",
+   "namespace": "urn:example:plugin",
    "payload": {}
  }
  ```"##]
@@ -19679,7 +19691,7 @@ impl serde::Serialize for PluginSubscriptionChannelForward {
     }
 }
 
-/// Crisp model `PluginSubscriptionEventDispatch`.
+/// The body sent to Dispatch Plugin Event: with `name` and `data`.
 ///
 /// Used by `plugin::dispatch_plugin_event`.
 ///
@@ -19738,13 +19750,13 @@ impl serde::Serialize for PluginSubscriptionEventDispatch {
     }
 }
 
-/// Crisp model `PluginSubscriptionPlan`.
+/// An item of the `plans` list of [`PluginSubscription`]: with `id`, `name` and `price`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "id": "id-0001",
+   "id": "08809531-c5ab-4be9-aaa0-733055ab6278",
    "name": "Jane Doe",
    "price": 3
  }
@@ -19802,7 +19814,7 @@ impl serde::Serialize for PluginSubscriptionPlan {
     }
 }
 
-/// Crisp model `PluginSubscriptionSettings`.
+/// What Get Subscription Settings returns: with `plugin_id`, `website_id` and 5 more.
 ///
 /// Used by `plugin::get_subscription_settings`.
 ///
@@ -19810,12 +19822,12 @@ impl serde::Serialize for PluginSubscriptionPlan {
 #[doc = r##"
  ```json
  {
-   "callback_url": "callback url",
-   "plugin_id": "plugin-0001",
+   "callback_url": "https://example.com/",
+   "plugin_id": "b774667a-3306-475d-ae25-df6a277bd7aa",
    "schema": {},
    "settings": {},
-   "settings_form_url": "settings form url",
-   "token": "token",
+   "settings_form_url": "https://example.com/",
+   "token": "5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
  ```"##]
@@ -19904,26 +19916,26 @@ crate::support::id_type! {
 SessionId, AsSessionId, as_session_id
 }
 
-/// Crisp model `SystemInfo`.
+/// The `system` field of `DeviceInfo` and the `system` field of `EventsSessionSyncSystem`: with `os`, `engine` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "browser": {
-     "major": "major",
-     "name": "Jane Doe",
-     "version": "version"
+     "major": "120",
+     "name": "Chrome",
+     "version": "120.0.6099.129"
    },
    "engine": {
-     "name": "Jane Doe",
-     "version": "version"
+     "name": "Blink",
+     "version": "120.0.6099.129"
    },
    "os": {
-     "name": "Jane Doe",
-     "version": "version"
+     "name": "Mac OS",
+     "version": "14.2"
    },
-   "useragent": "useragent"
+   "useragent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
  }
  ```"##]
 #[cfg(any(feature = "events", feature = "website"))]
@@ -19985,7 +19997,7 @@ impl serde::Serialize for SystemInfo {
     }
 }
 
-/// Crisp model `Website`.
+/// What Create Website and Get A Website return: with `website_id`, `name` and 4 more.
 ///
 /// Used by `website::create_website`, `website::get_website`.
 ///
@@ -19995,7 +20007,7 @@ impl serde::Serialize for SystemInfo {
  {
    "domain": "example.com",
    "institutional": false,
-   "logo": "logo",
+   "logo": "https://example.com/images/avatar.png",
    "name": "Jane Doe",
    "verified": false,
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
@@ -20072,7 +20084,7 @@ impl serde::Serialize for Website {
     }
 }
 
-/// Crisp model `WebsiteAnalyticsGeneratePoint`.
+/// An item of the list Generate Analytics returns: with `period`, `value` and 5 more.
 ///
 /// Used by `website::generate_analytics`.
 ///
@@ -20081,7 +20093,7 @@ impl serde::Serialize for Website {
  ```json
  {
    "hits": 42,
-   "period": "period",
+   "period": "monthly",
    "split_by": "split by",
    "sum_hits": 42,
    "sum_value": 3,
@@ -20166,7 +20178,7 @@ impl serde::Serialize for WebsiteAnalyticsGeneratePoint {
     }
 }
 
-/// Crisp model `WebsiteAvailabilityOperator`.
+/// An item of the list List Website Operator Availabilities returns: with `user_id`, `type` and `time`.
 ///
 /// Used by `website::list_website_operator_availabilities`.
 ///
@@ -20178,7 +20190,7 @@ impl serde::Serialize for WebsiteAnalyticsGeneratePoint {
      "for": 3,
      "since": 1700000000000
    },
-   "type": "type",
+   "type": "text",
    "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
  }
  ```"##]
@@ -20235,7 +20247,7 @@ impl serde::Serialize for WebsiteAvailabilityOperator {
     }
 }
 
-/// Crisp model `WebsiteAvailabilityOperatorTime`.
+/// The `time` field of [`WebsiteAvailabilityOperator`]: with `for` and `since`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -20292,7 +20304,7 @@ impl serde::Serialize for WebsiteAvailabilityOperatorTime {
     }
 }
 
-/// Crisp model `WebsiteAvailabilityStatus`.
+/// What Get Website Availability Status returns: with `status` and `since`.
 ///
 /// Used by `website::get_website_availability_status`.
 ///
@@ -20351,7 +20363,7 @@ impl serde::Serialize for WebsiteAvailabilityStatus {
     }
 }
 
-/// Crisp model `WebsiteBatchBlockOperation`.
+/// The body sent to Batch Block Conversations: with `sessions` and `blocked`.
 ///
 /// Used by `website::batch_block_conversations`.
 ///
@@ -20412,7 +20424,7 @@ impl serde::Serialize for WebsiteBatchBlockOperation {
     }
 }
 
-/// Crisp model `WebsiteBatchConversationsDataOperation`.
+/// The body sent to Batch Update Conversations Data: with `sessions` and `data`.
 ///
 /// Used by `website::batch_update_conversations_data`.
 ///
@@ -20475,7 +20487,7 @@ impl serde::Serialize for WebsiteBatchConversationsDataOperation {
     }
 }
 
-/// Crisp model `WebsiteBatchConversationsOperation`.
+/// The body sent to Batch Resolve Conversations, Batch Unresolve Conversations and 3 more: with `inbox_id` and `sessions`.
 ///
 /// Used by `website::batch_resolve_conversations`, `website::batch_unresolve_conversations`, `website::batch_read_conversations`, `website::batch_unread_conversations`, `website::batch_remove_conversations`.
 ///
@@ -20483,7 +20495,7 @@ impl serde::Serialize for WebsiteBatchConversationsDataOperation {
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "sessions": [
      "sessions"
    ]
@@ -20536,7 +20548,7 @@ impl serde::Serialize for WebsiteBatchConversationsOperation {
     }
 }
 
-/// Crisp model `WebsiteBatchConversationsSegmentsOperation`.
+/// The body sent to Batch Update Conversations Segments: with `sessions` and `segments`.
 ///
 /// Used by `website::batch_update_conversations_segments`.
 ///
@@ -20599,7 +20611,9 @@ impl serde::Serialize for WebsiteBatchConversationsSegmentsOperation {
     }
 }
 
-/// Crisp model `WebsiteBatchDataPayload`: the same shape as `map`.
+/// The `data` field of [`WebsiteBatchConversationsDataOperation`]; the parameter `data` of Batch Update People Data.
+///
+/// The same shape as `map`.
 ///
 /// ```
 /// let value: crisp_api::models::WebsiteBatchDataPayload = serde_json::from_str("{}").unwrap();
@@ -20608,7 +20622,7 @@ impl serde::Serialize for WebsiteBatchConversationsSegmentsOperation {
 #[cfg(feature = "website")]
 pub type WebsiteBatchDataPayload = serde_json::Map<String, serde_json::Value>;
 
-/// Crisp model `WebsiteBatchInboxOperation`.
+/// The body sent to Batch Inbox Conversations: with `sessions` and `inbox_id`.
 ///
 /// Used by `website::batch_inbox_conversations`.
 ///
@@ -20616,7 +20630,7 @@ pub type WebsiteBatchDataPayload = serde_json::Map<String, serde_json::Value>;
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "sessions": [
      "sessions"
    ]
@@ -20671,7 +20685,7 @@ impl serde::Serialize for WebsiteBatchInboxOperation {
     }
 }
 
-/// Crisp model `WebsiteBatchPeopleOperationInner`.
+/// The parameter `people` of Batch Remove People, `people` of Batch Update People Data and `people` of Batch Update People Segments: with `profiles` and `search`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -20680,7 +20694,7 @@ impl serde::Serialize for WebsiteBatchInboxOperation {
    "profiles": [
      "profiles"
    ],
-   "search": "search"
+   "search": "delivery"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -20730,7 +20744,7 @@ impl serde::Serialize for WebsiteBatchPeopleOperationInner {
     }
 }
 
-/// Crisp model `WebsiteBatchReportOperation`.
+/// The body sent to Batch Report Conversations: with `sessions` and `flag`.
 ///
 /// Used by `website::batch_report_conversations`.
 ///
@@ -20791,7 +20805,7 @@ impl serde::Serialize for WebsiteBatchReportOperation {
     }
 }
 
-/// Crisp model `WebsiteBatchRoutingOperation`.
+/// The body sent to Batch Routing Conversations: with `sessions` and `assigned`.
 ///
 /// Used by `website::batch_routing_conversations`.
 ///
@@ -20856,7 +20870,7 @@ impl serde::Serialize for WebsiteBatchRoutingOperation {
     }
 }
 
-/// Crisp model `WebsiteBatchRoutingOperationAssigned`.
+/// The `assigned` field of [`WebsiteBatchRoutingOperation`]: with `user_id`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -20906,7 +20920,7 @@ impl serde::Serialize for WebsiteBatchRoutingOperationAssigned {
     }
 }
 
-/// Crisp model `WebsiteCampaignExcerpt`.
+/// An item of the list List Campaigns returns: with `campaign_id`, `type` and 13 more.
 ///
 /// Used by `website::list_campaigns`.
 ///
@@ -20914,20 +20928,20 @@ impl serde::Serialize for WebsiteBatchRoutingOperationAssigned {
 #[doc = r##"
  ```json
  {
-   "campaign_id": "campaign-0001",
+   "campaign_id": "f19d5173-dd17-4475-ae73-13d22446ed31",
    "created_at": 1700000000000,
    "dispatched": false,
    "dispatched_at": 1700000000000,
-   "format": "format",
+   "format": "markdown",
    "name": "Jane Doe",
    "progress": 50,
    "reached": 3,
    "ready": false,
    "running": false,
-   "subject": "subject",
-   "tag": "tag",
+   "subject": "Question about my order",
+   "tag": "vip",
    "targets": 3,
-   "type": "type",
+   "type": "text",
    "updated_at": 1700000000000
  }
  ```"##]
@@ -21056,7 +21070,7 @@ impl serde::Serialize for WebsiteCampaignExcerpt {
     }
 }
 
-/// Crisp model `WebsiteCampaignItem`.
+/// What Get A Campaign returns; the body sent to Save A Campaign and Update A Campaign: with `campaign_id`, `type` and 19 more.
 ///
 /// Used by `website::get_campaign`, `website::save_campaign`, `website::update_campaign`.
 ///
@@ -21064,7 +21078,7 @@ impl serde::Serialize for WebsiteCampaignExcerpt {
 #[doc = r##"
  ```json
  {
-   "campaign_id": "campaign-0001",
+   "campaign_id": "f19d5173-dd17-4475-ae73-13d22446ed31",
    "created_at": 1700000000000,
    "dispatched": false,
    "dispatched_at": 1700000000000,
@@ -21072,9 +21086,9 @@ impl serde::Serialize for WebsiteCampaignExcerpt {
      "assert_delay": 3,
      "assert_filter": [
        {
-         "criterion": "criterion",
+         "criterion": "delivery",
          "model": "model",
-         "operator": "operator",
+         "operator": "Jane Doe",
          "query": {
            "key": "value"
          }
@@ -21084,8 +21098,8 @@ impl serde::Serialize for WebsiteCampaignExcerpt {
      "deliver_once": false,
      "launch_event": "launch event"
    },
-   "format": "format",
-   "message": "message",
+   "format": "markdown",
+   "message": "Hello! How can I help you?",
    "name": "Jane Doe",
    "options": {
      "deliver_to_chatbox": false,
@@ -21100,9 +21114,9 @@ impl serde::Serialize for WebsiteCampaignExcerpt {
    "recipients": {
      "filter": [
        {
-         "criterion": "criterion",
+         "criterion": "delivery",
          "model": "model",
-         "operator": "operator",
+         "operator": "Jane Doe",
          "query": {
            "key": "value"
          }
@@ -21114,7 +21128,7 @@ impl serde::Serialize for WebsiteCampaignExcerpt {
      "segments": [
        "segments"
      ],
-     "type": "type"
+     "type": "text"
    },
    "running": false,
    "sender": {
@@ -21125,10 +21139,10 @@ impl serde::Serialize for WebsiteCampaignExcerpt {
      "opened": 3,
      "unsubscribed": 3
    },
-   "subject": "subject",
-   "tag": "tag",
+   "subject": "Question about my order",
+   "tag": "vip",
    "targets": 3,
-   "type": "type",
+   "type": "text",
    "updated_at": 1700000000000
  }
  ```"##]
@@ -21293,7 +21307,7 @@ impl serde::Serialize for WebsiteCampaignItem {
     }
 }
 
-/// Crisp model `WebsiteCampaignItemFlow`.
+/// The `flow` field of [`WebsiteCampaignItem`]: with `launch_event`, `assert_filter` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -21302,9 +21316,9 @@ impl serde::Serialize for WebsiteCampaignItem {
    "assert_delay": 3,
    "assert_filter": [
      {
-       "criterion": "criterion",
+       "criterion": "delivery",
        "model": "model",
-       "operator": "operator",
+       "operator": "Jane Doe",
        "query": {
          "key": "value"
        }
@@ -21380,7 +21394,7 @@ impl serde::Serialize for WebsiteCampaignItemFlow {
     }
 }
 
-/// Crisp model `WebsiteCampaignItemOptions`.
+/// The `options` field of [`WebsiteCampaignItem`]: with `deliver_to_chatbox`, `deliver_to_email` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -21458,7 +21472,7 @@ impl serde::Serialize for WebsiteCampaignItemOptions {
     }
 }
 
-/// Crisp model `WebsiteCampaignItemRecipients`.
+/// The `recipients` field of [`WebsiteCampaignItem`]: with `type`, `segments` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -21466,9 +21480,9 @@ impl serde::Serialize for WebsiteCampaignItemOptions {
  {
    "filter": [
      {
-       "criterion": "criterion",
+       "criterion": "delivery",
        "model": "model",
-       "operator": "operator",
+       "operator": "Jane Doe",
        "query": {
          "key": "value"
        }
@@ -21480,7 +21494,7 @@ impl serde::Serialize for WebsiteCampaignItemOptions {
    "segments": [
      "segments"
    ],
-   "type": "type"
+   "type": "text"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -21542,7 +21556,7 @@ impl serde::Serialize for WebsiteCampaignItemRecipients {
     }
 }
 
-/// Crisp model `WebsiteCampaignItemSender`.
+/// The `sender` field of [`WebsiteCampaignItem`]: with `user_id`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -21592,7 +21606,7 @@ impl serde::Serialize for WebsiteCampaignItemSender {
     }
 }
 
-/// Crisp model `WebsiteCampaignItemStatistics`.
+/// The `statistics` field of [`WebsiteCampaignItem`]: with `opened`, `clicked` and `unsubscribed`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -21656,7 +21670,7 @@ impl serde::Serialize for WebsiteCampaignItemStatistics {
     }
 }
 
-/// Crisp model `WebsiteCampaignNew`.
+/// What Create A New Campaign returns: with `campaign_id`.
 ///
 /// Used by `website::create_new_campaign`.
 ///
@@ -21664,7 +21678,7 @@ impl serde::Serialize for WebsiteCampaignItemStatistics {
 #[doc = r##"
  ```json
  {
-   "campaign_id": "campaign-0001"
+   "campaign_id": "f19d5173-dd17-4475-ae73-13d22446ed31"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -21708,7 +21722,7 @@ impl serde::Serialize for WebsiteCampaignNew {
     }
 }
 
-/// Crisp model `WebsiteCampaignRecipient`.
+/// An item of the list List Campaign Recipients returns: with `people_id`, `email` and 2 more.
 ///
 /// Used by `website::list_campaign_recipients`.
 ///
@@ -21719,7 +21733,7 @@ impl serde::Serialize for WebsiteCampaignNew {
    "email": "jane.doe@example.com",
    "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
    "person": {
-     "avatar": "https://example.com/",
+     "avatar": "https://example.com/images/avatar.png",
      "nickname": "Jane Doe"
    },
    "subscribed": false
@@ -21784,13 +21798,13 @@ impl serde::Serialize for WebsiteCampaignRecipient {
     }
 }
 
-/// Crisp model `WebsiteCampaignRecipientPerson`.
+/// The `person` field of [`WebsiteCampaignRecipient`]: with `nickname` and `avatar`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "avatar": "https://example.com/",
+   "avatar": "https://example.com/images/avatar.png",
    "nickname": "Jane Doe"
  }
  ```"##]
@@ -21841,7 +21855,7 @@ impl serde::Serialize for WebsiteCampaignRecipientPerson {
     }
 }
 
-/// Crisp model `WebsiteCampaignStatistic`.
+/// An item of the list List Campaign Statistics returns: with `type`, `profile` and 3 more.
 ///
 /// Used by `website::list_campaign_statistics`.
 ///
@@ -21857,20 +21871,20 @@ impl serde::Serialize for WebsiteCampaignRecipientPerson {
      "email": "jane.doe@example.com",
      "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
      "person": {
-       "avatar": "https://example.com/",
+       "avatar": "https://example.com/images/avatar.png",
        "geolocation": {
-         "city": "city",
+         "city": "Paris",
          "coordinates": {
            "latitude": 1.5,
            "longitude": 1.5
          },
          "country": "FR",
-         "region": "region"
+         "region": "Ile-de-France"
        },
        "nickname": "Jane Doe"
      }
    },
-   "type": "type",
+   "type": "text",
    "updated_at": 1700000000000
  }
  ```"##]
@@ -21939,7 +21953,7 @@ impl serde::Serialize for WebsiteCampaignStatistic {
     }
 }
 
-/// Crisp model `WebsiteCampaignStatisticProfile`.
+/// The `profile` field of [`WebsiteCampaignStatistic`]: with `people_id`, `email` and `person`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -21948,15 +21962,15 @@ impl serde::Serialize for WebsiteCampaignStatistic {
    "email": "jane.doe@example.com",
    "people_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0",
    "person": {
-     "avatar": "https://example.com/",
+     "avatar": "https://example.com/images/avatar.png",
      "geolocation": {
-       "city": "city",
+       "city": "Paris",
        "coordinates": {
          "latitude": 1.5,
          "longitude": 1.5
        },
        "country": "FR",
-       "region": "region"
+       "region": "Ile-de-France"
      },
      "nickname": "Jane Doe"
    }
@@ -22015,21 +22029,21 @@ impl serde::Serialize for WebsiteCampaignStatisticProfile {
     }
 }
 
-/// Crisp model `WebsiteCampaignStatisticProfilePerson`.
+/// The `person` field of [`WebsiteCampaignStatisticProfile`]: with `nickname`, `avatar` and `geolocation`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "avatar": "https://example.com/",
+   "avatar": "https://example.com/images/avatar.png",
    "geolocation": {
-     "city": "city",
+     "city": "Paris",
      "coordinates": {
        "latitude": 1.5,
        "longitude": 1.5
      },
      "country": "FR",
-     "region": "region"
+     "region": "Ile-de-France"
    },
    "nickname": "Jane Doe"
  }
@@ -22087,19 +22101,19 @@ impl serde::Serialize for WebsiteCampaignStatisticProfilePerson {
     }
 }
 
-/// Crisp model `WebsiteCampaignStatisticProfilePersonGeolocation`.
+/// The `geolocation` field of [`WebsiteCampaignStatisticProfilePerson`]: with `country`, `region` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "city": "city",
+   "city": "Paris",
    "coordinates": {
      "latitude": 1.5,
      "longitude": 1.5
    },
    "country": "FR",
-   "region": "region"
+   "region": "Ile-de-France"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -22161,7 +22175,7 @@ impl serde::Serialize for WebsiteCampaignStatisticProfilePersonGeolocation {
     }
 }
 
-/// Crisp model `WebsiteCampaignStatisticProfilePersonGeolocationCoordinates`.
+/// The `coordinates` field of [`WebsiteCampaignStatisticProfilePersonGeolocation`]: with `latitude` and `longitude`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -22218,7 +22232,7 @@ impl serde::Serialize for WebsiteCampaignStatisticProfilePersonGeolocationCoordi
     }
 }
 
-/// Crisp model `WebsiteCampaignTemplateExcerpt`.
+/// An item of the list List Campaign Templates returns: with `template_id`, `type` and 4 more.
 ///
 /// Used by `website::list_campaign_templates`.
 ///
@@ -22227,10 +22241,10 @@ impl serde::Serialize for WebsiteCampaignStatisticProfilePersonGeolocationCoordi
  ```json
  {
    "created_at": 1700000000000,
-   "format": "format",
+   "format": "markdown",
    "name": "Jane Doe",
-   "template_id": "template-0001",
-   "type": "type",
+   "template_id": "3292fcc5-4bd6-42ab-a1af-e6a63174b871",
+   "type": "text",
    "updated_at": 1700000000000
  }
  ```"##]
@@ -22305,7 +22319,7 @@ impl serde::Serialize for WebsiteCampaignTemplateExcerpt {
     }
 }
 
-/// Crisp model `WebsiteCampaignTemplateItem`.
+/// What Get A Campaign Template returns; the body sent to Save A Campaign Template and Update A Campaign Template: with `template_id`, `type` and 5 more.
 ///
 /// Used by `website::get_campaign_template`, `website::save_campaign_template`, `website::update_campaign_template`.
 ///
@@ -22313,12 +22327,12 @@ impl serde::Serialize for WebsiteCampaignTemplateExcerpt {
 #[doc = r##"
  ```json
  {
-   "content": "Hello!",
+   "content": "Hello! How can I help you?",
    "created_at": 1700000000000,
-   "format": "format",
+   "format": "markdown",
    "name": "Jane Doe",
-   "template_id": "template-0001",
-   "type": "type",
+   "template_id": "3292fcc5-4bd6-42ab-a1af-e6a63174b871",
+   "type": "text",
    "updated_at": 1700000000000
  }
  ```"##]
@@ -22399,7 +22413,7 @@ impl serde::Serialize for WebsiteCampaignTemplateItem {
     }
 }
 
-/// Crisp model `WebsiteCampaignTemplateNew`.
+/// What Create A New Campaign Template returns: with `template_id`.
 ///
 /// Used by `website::create_new_campaign_template`.
 ///
@@ -22407,7 +22421,7 @@ impl serde::Serialize for WebsiteCampaignTemplateItem {
 #[doc = r##"
  ```json
  {
-   "template_id": "template-0001"
+   "template_id": "3292fcc5-4bd6-42ab-a1af-e6a63174b871"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -22451,7 +22465,7 @@ impl serde::Serialize for WebsiteCampaignTemplateNew {
     }
 }
 
-/// Crisp model `WebsiteConnectEndpoints`.
+/// What Get Connect Endpoints returns: with `socket` and `rescue`.
 ///
 /// Used by `website::get_connect_endpoints`.
 ///
@@ -22522,7 +22536,7 @@ impl serde::Serialize for WebsiteConnectEndpoints {
     }
 }
 
-/// Crisp model `WebsiteConnectEndpointsRescue`.
+/// The `rescue` field of [`WebsiteConnectEndpoints`]: with `socket` and `app`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -22585,7 +22599,7 @@ impl serde::Serialize for WebsiteConnectEndpointsRescue {
     }
 }
 
-/// Crisp model `WebsiteConnectEndpointsSocket`.
+/// The `socket` field of [`WebsiteConnectEndpoints`], the `socket` field of [`WebsiteConnectEndpointsRescue`] and the `app` field of [`WebsiteConnectEndpointsRescue`]: with `app` and `stream`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -22642,7 +22656,7 @@ impl serde::Serialize for WebsiteConnectEndpointsSocket {
     }
 }
 
-/// Crisp model `WebsiteCreate`.
+/// The body sent to Create Website: with `name` and `domain`.
 ///
 /// Used by `website::create_website`.
 ///
@@ -22701,15 +22715,15 @@ impl serde::Serialize for WebsiteCreate {
     }
 }
 
-/// Crisp model `WebsiteFilter`.
+/// An item of the `assert_filter` list of [`WebsiteCampaignItemFlow`] and an item of the `filter` list of [`WebsiteCampaignItemRecipients`]: with `model`, `criterion` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "criterion": "criterion",
+   "criterion": "delivery",
    "model": "model",
-   "operator": "operator",
+   "operator": "Jane Doe",
    "query": {
      "key": "value"
    }
@@ -22782,7 +22796,7 @@ crate::support::id_type! {
 WebsiteId, AsWebsiteId, as_website_id
 }
 
-/// Crisp model `WebsiteInbox`.
+/// What Get Inbox returns; an item of the list List Inboxes returns; the body sent to Create A New Inbox and Save Inbox: with `inbox_id`, `name` and 9 more.
 ///
 /// Used by `website::list_inboxes`, `website::create_new_inbox`, `website::get_inbox`, `website::save_inbox`.
 ///
@@ -22792,19 +22806,19 @@ WebsiteId, AsWebsiteId, as_website_id
  {
    "conditions": [
      {
-       "criterion": "criterion",
+       "criterion": "delivery",
        "model": "model",
        "operator": "eq",
        "query": [
-         "query"
+         "delivery"
        ]
      }
    ],
    "created_at": 1700000000000,
-   "emoji": "emoji",
-   "inbox_id": "inbox-0001",
+   "emoji": "👍",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "name": "Jane Doe",
-   "operator": "operator",
+   "operator": "Jane Doe",
    "operators": [
      "operators"
    ],
@@ -22919,17 +22933,17 @@ impl serde::Serialize for WebsiteInbox {
     }
 }
 
-/// Crisp model `WebsiteInboxCondition`.
+/// An item of the `conditions` list of [`WebsiteInbox`]: with `model`, `criterion` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "criterion": "criterion",
+   "criterion": "delivery",
    "model": "model",
    "operator": "eq",
    "query": [
-     "query"
+     "delivery"
    ]
  }
  ```"##]
@@ -22994,7 +23008,7 @@ impl serde::Serialize for WebsiteInboxCondition {
 
 #[cfg(feature = "website")]
 crate::support::open_enum! {
-/// Crisp enumeration `WebsiteInboxConditionOperator`.
+/// The `operator` field of [`WebsiteInboxCondition`]: one of `eq`, `neq` and 4 more.
 ///
 /// Values: `eq`, `neq`, `gte`, `lte`, `gt`, `lt`; a value this version does not know is kept in `Other`.
 WebsiteInboxConditionOperator {
@@ -23013,7 +23027,7 @@ Lt => "lt",
 }
 }
 
-/// Crisp model `WebsiteInboxNew`.
+/// What Create A New Inbox returns: with `inbox_id`.
 ///
 /// Used by `website::create_new_inbox`.
 ///
@@ -23021,7 +23035,7 @@ Lt => "lt",
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001"
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -23065,13 +23079,13 @@ impl serde::Serialize for WebsiteInboxNew {
     }
 }
 
-/// Crisp model `WebsiteInboxOrder`.
+/// An item of the `orders` list of [`WebsiteInboxOrders`]: with `inbox_id` and `order`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "order": 3
  }
  ```"##]
@@ -23122,7 +23136,7 @@ impl serde::Serialize for WebsiteInboxOrder {
     }
 }
 
-/// Crisp model `WebsiteInboxOrders`.
+/// The body sent to Batch Order Inboxes: with `orders`.
 ///
 /// Used by `website::batch_order_inboxes`.
 ///
@@ -23132,7 +23146,7 @@ impl serde::Serialize for WebsiteInboxOrder {
  {
    "orders": [
      {
-       "inbox_id": "inbox-0001",
+       "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
        "order": 3
      }
    ]
@@ -23179,7 +23193,7 @@ impl serde::Serialize for WebsiteInboxOrders {
     }
 }
 
-/// Crisp model `WebsiteOperator`.
+/// What Get A Website Operator returns; the `details` field of [`WebsiteOperatorListOne`]: with `user_id`, `email` and 9 more.
 ///
 /// Used by `website::get_website_operator`.
 ///
@@ -23188,15 +23202,15 @@ impl serde::Serialize for WebsiteInboxOrders {
  ```json
  {
    "availability": "online",
-   "avatar": "https://example.com/",
+   "avatar": "https://example.com/images/avatar.png",
    "email": "jane.doe@example.com",
    "first_name": "Jane",
    "has_token": false,
-   "identifier": "identifier",
-   "key": "key",
+   "identifier": "jane.doe@example.com",
+   "key": "plan",
    "last_name": "Doe",
-   "role": "role",
-   "title": "title",
+   "role": "owner",
+   "title": "Question about my order",
    "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
  }
  ```"##]
@@ -23301,7 +23315,7 @@ impl serde::Serialize for WebsiteOperator {
     }
 }
 
-/// Crisp model `WebsiteOperatorEmail`.
+/// The body sent to Send Email To Website Operators: with `recipient`, `user_id` and 3 more.
 ///
 /// Used by `website::send_email_to_website_operators`.
 ///
@@ -23309,11 +23323,11 @@ impl serde::Serialize for WebsiteOperator {
 #[doc = r##"
  ```json
  {
-   "message": "message",
-   "recipient": "recipient",
-   "subject": "subject",
+   "message": "Hello! How can I help you?",
+   "recipient": "jane.doe@example.com",
+   "subject": "Question about my order",
    "target": {
-     "label": "label",
+     "label": "vip",
      "url": "https://example.com/"
    },
    "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
@@ -23384,13 +23398,13 @@ impl serde::Serialize for WebsiteOperatorEmail {
     }
 }
 
-/// Crisp model `WebsiteOperatorEmailTarget`.
+/// The `target` field of [`WebsiteOperatorEmail`]: with `label` and `url`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "label": "label",
+   "label": "vip",
    "url": "https://example.com/"
  }
  ```"##]
@@ -23441,7 +23455,7 @@ impl serde::Serialize for WebsiteOperatorEmailTarget {
     }
 }
 
-/// Crisp model `WebsiteOperatorListOne`.
+/// An item of the list List Website Operators returns: with `type` and `details`.
 ///
 /// Used by `website::list_website_operators`.
 ///
@@ -23451,18 +23465,18 @@ impl serde::Serialize for WebsiteOperatorEmailTarget {
  {
    "details": {
      "availability": "online",
-     "avatar": "https://example.com/",
+     "avatar": "https://example.com/images/avatar.png",
      "email": "jane.doe@example.com",
      "first_name": "Jane",
      "has_token": false,
-     "identifier": "identifier",
-     "key": "key",
+     "identifier": "jane.doe@example.com",
+     "key": "plan",
      "last_name": "Doe",
-     "role": "role",
-     "title": "title",
+     "role": "owner",
+     "title": "Question about my order",
      "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
    },
-   "type": "type"
+   "type": "text"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -23512,7 +23526,7 @@ impl serde::Serialize for WebsiteOperatorListOne {
     }
 }
 
-/// Crisp model `WebsiteOperatorsLastActiveListOne`.
+/// An item of the list List Last Active Website Operators returns: with `user_id`, `avatar` and 2 more.
 ///
 /// Used by `website::list_last_active_website_operators`.
 ///
@@ -23520,7 +23534,7 @@ impl serde::Serialize for WebsiteOperatorListOne {
 #[doc = r##"
  ```json
  {
-   "avatar": "https://example.com/",
+   "avatar": "https://example.com/images/avatar.png",
    "nickname": "Jane Doe",
    "timestamp": 1700000000000,
    "user_id": "aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"
@@ -23585,14 +23599,14 @@ impl serde::Serialize for WebsiteOperatorsLastActiveListOne {
     }
 }
 
-/// Crisp model `WebsiteRemoveVerify`.
+/// The parameter `verify` of Delete A Website: with `method` and `secret`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "method": "method",
-   "secret": "secret"
+   "method": "email",
+   "secret": "5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -23642,7 +23656,7 @@ impl serde::Serialize for WebsiteRemoveVerify {
     }
 }
 
-/// Crisp model `WebsiteSettings`.
+/// What Get Website Settings returns: with `website_id`, `name` and 8 more.
 ///
 /// Used by `website::get_website_settings`.
 ///
@@ -23674,7 +23688,7 @@ impl serde::Serialize for WebsiteRemoveVerify {
      ],
      "check_domain": false,
      "color_mode": "color mode",
-     "color_theme": "color theme",
+     "color_theme": "blue",
      "conversations": false,
      "email_visitors": false,
      "file_transfer": false,
@@ -23705,16 +23719,16 @@ impl serde::Serialize for WebsiteRemoveVerify {
      "visitor_privacy": false,
      "wait_game": false,
      "website_logo": false,
-     "welcome_message": "welcome message"
+     "welcome_message": "Hello! How can I help you?"
    },
    "contact": {
      "email": "jane.doe@example.com",
-     "instagram": "instagram",
-     "messenger": "messenger",
-     "phone": "+33600000000",
-     "telegram": "telegram",
-     "twitter": "twitter",
-     "whatsapp": "whatsapp"
+     "instagram": "@janedoe",
+     "messenger": "jane.doe",
+     "phone": "+33612345678",
+     "telegram": "+33612345678",
+     "twitter": "@janedoe",
+     "whatsapp": "+33612345678"
    },
    "domain": "example.com",
    "domain_alternates": [
@@ -23732,7 +23746,7 @@ impl serde::Serialize for WebsiteRemoveVerify {
      "locale": "en",
      "lock_removal": false
    },
-   "logo": "logo",
+   "logo": "https://example.com/images/avatar.png",
    "name": "Jane Doe",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
@@ -23832,7 +23846,7 @@ impl serde::Serialize for WebsiteSettings {
     }
 }
 
-/// Crisp model `WebsiteSettingsAudit`.
+/// The `audit` field of [`WebsiteSettings`]: with `log`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -23882,7 +23896,7 @@ impl serde::Serialize for WebsiteSettingsAudit {
     }
 }
 
-/// Crisp model `WebsiteSettingsChatbox`.
+/// The `chatbox` field of [`WebsiteSettings`]: with `tile`, `conversations` and 40 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -23908,7 +23922,7 @@ impl serde::Serialize for WebsiteSettingsAudit {
    ],
    "check_domain": false,
    "color_mode": "color mode",
-   "color_theme": "color theme",
+   "color_theme": "blue",
    "conversations": false,
    "email_visitors": false,
    "file_transfer": false,
@@ -23939,7 +23953,7 @@ impl serde::Serialize for WebsiteSettingsAudit {
    "visitor_privacy": false,
    "wait_game": false,
    "website_logo": false,
-   "welcome_message": "welcome message"
+   "welcome_message": "Hello! How can I help you?"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -24229,19 +24243,19 @@ impl serde::Serialize for WebsiteSettingsChatbox {
     }
 }
 
-/// Crisp model `WebsiteSettingsContact`.
+/// The `contact` field of [`WebsiteSettings`]: with `email`, `phone` and 5 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "email": "jane.doe@example.com",
-   "instagram": "instagram",
-   "messenger": "messenger",
-   "phone": "+33600000000",
-   "telegram": "telegram",
-   "twitter": "twitter",
-   "whatsapp": "whatsapp"
+   "instagram": "@janedoe",
+   "messenger": "jane.doe",
+   "phone": "+33612345678",
+   "telegram": "+33612345678",
+   "twitter": "@janedoe",
+   "whatsapp": "+33612345678"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -24321,7 +24335,7 @@ impl serde::Serialize for WebsiteSettingsContact {
     }
 }
 
-/// Crisp model `WebsiteSettingsEmails`.
+/// The `emails` field of [`WebsiteSettings`]: with `rating`, `transcript` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -24399,7 +24413,7 @@ impl serde::Serialize for WebsiteSettingsEmails {
     }
 }
 
-/// Crisp model `WebsiteSettingsInbox`.
+/// The `inbox` field of [`WebsiteSettings`]: with `lock_removal`, `force_operator_token` and `locale`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -24463,7 +24477,7 @@ impl serde::Serialize for WebsiteSettingsInbox {
     }
 }
 
-/// Crisp model `WebsiteSettingsUpdate`.
+/// The body sent to Update Website Settings: with `website_id`, `name` and 8 more.
 ///
 /// Used by `website::update_website_settings`.
 ///
@@ -24495,7 +24509,7 @@ impl serde::Serialize for WebsiteSettingsInbox {
      ],
      "check_domain": false,
      "color_mode": "color mode",
-     "color_theme": "color theme",
+     "color_theme": "blue",
      "conversations": false,
      "email_visitors": false,
      "file_transfer": false,
@@ -24526,16 +24540,16 @@ impl serde::Serialize for WebsiteSettingsInbox {
      "visitor_privacy": false,
      "wait_game": false,
      "website_logo": false,
-     "welcome_message": "welcome message"
+     "welcome_message": "Hello! How can I help you?"
    },
    "contact": {
      "email": "jane.doe@example.com",
-     "instagram": "instagram",
-     "messenger": "messenger",
-     "phone": "+33600000000",
-     "telegram": "telegram",
-     "twitter": "twitter",
-     "whatsapp": "whatsapp"
+     "instagram": "@janedoe",
+     "messenger": "jane.doe",
+     "phone": "+33612345678",
+     "telegram": "+33612345678",
+     "twitter": "@janedoe",
+     "whatsapp": "+33612345678"
    },
    "domain": "example.com",
    "domain_alternates": [
@@ -24553,7 +24567,7 @@ impl serde::Serialize for WebsiteSettingsInbox {
      "locale": "en",
      "lock_removal": false
    },
-   "logo": "logo",
+   "logo": "https://example.com/images/avatar.png",
    "name": "Jane Doe",
    "website_id": "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
  }
@@ -24653,7 +24667,7 @@ impl serde::Serialize for WebsiteSettingsUpdate {
     }
 }
 
-/// Crisp model `WebsiteSettingsUpdateAudit`.
+/// The `audit` field of [`WebsiteSettingsUpdate`]: with `log`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -24703,7 +24717,7 @@ impl serde::Serialize for WebsiteSettingsUpdateAudit {
     }
 }
 
-/// Crisp model `WebsiteSettingsUpdateChatbox`.
+/// The `chatbox` field of [`WebsiteSettingsUpdate`]: with `tile`, `conversations` and 40 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -24729,7 +24743,7 @@ impl serde::Serialize for WebsiteSettingsUpdateAudit {
    ],
    "check_domain": false,
    "color_mode": "color mode",
-   "color_theme": "color theme",
+   "color_theme": "blue",
    "conversations": false,
    "email_visitors": false,
    "file_transfer": false,
@@ -24760,7 +24774,7 @@ impl serde::Serialize for WebsiteSettingsUpdateAudit {
    "visitor_privacy": false,
    "wait_game": false,
    "website_logo": false,
-   "welcome_message": "welcome message"
+   "welcome_message": "Hello! How can I help you?"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -25050,19 +25064,19 @@ impl serde::Serialize for WebsiteSettingsUpdateChatbox {
     }
 }
 
-/// Crisp model `WebsiteSettingsUpdateContact`.
+/// The `contact` field of [`WebsiteSettingsUpdate`]: with `email`, `phone` and 5 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "email": "jane.doe@example.com",
-   "instagram": "instagram",
-   "messenger": "messenger",
-   "phone": "+33600000000",
-   "telegram": "telegram",
-   "twitter": "twitter",
-   "whatsapp": "whatsapp"
+   "instagram": "@janedoe",
+   "messenger": "jane.doe",
+   "phone": "+33612345678",
+   "telegram": "+33612345678",
+   "twitter": "@janedoe",
+   "whatsapp": "+33612345678"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -25142,7 +25156,7 @@ impl serde::Serialize for WebsiteSettingsUpdateContact {
     }
 }
 
-/// Crisp model `WebsiteSettingsUpdateEmails`.
+/// The `emails` field of [`WebsiteSettingsUpdate`]: with `rating`, `transcript` and 3 more.
 ///
 /// An example payload:
 #[doc = r##"
@@ -25220,7 +25234,7 @@ impl serde::Serialize for WebsiteSettingsUpdateEmails {
     }
 }
 
-/// Crisp model `WebsiteSettingsUpdateInbox`.
+/// The `inbox` field of [`WebsiteSettingsUpdate`]: with `lock_removal`, `force_operator_token` and `locale`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -25284,7 +25298,7 @@ impl serde::Serialize for WebsiteSettingsUpdateInbox {
     }
 }
 
-/// Crisp model `WebsiteTeam`.
+/// What Get Team returns; an item of the list List Teams returns; the body sent to Create A New Team and Save Team: with `team_id`, `name` and 4 more.
 ///
 /// Used by `website::list_teams`, `website::create_new_team`, `website::get_team`, `website::save_team`.
 ///
@@ -25293,12 +25307,12 @@ impl serde::Serialize for WebsiteSettingsUpdateInbox {
  ```json
  {
    "created_at": 1700000000000,
-   "emoji": "emoji",
+   "emoji": "👍",
    "name": "Jane Doe",
    "operators": [
      "operators"
    ],
-   "team_id": "team-0001",
+   "team_id": "2e3bb892-df4f-478d-af62-01c2ee0ea7cc",
    "updated_at": 1700000000000
  }
  ```"##]
@@ -25373,7 +25387,7 @@ impl serde::Serialize for WebsiteTeam {
     }
 }
 
-/// Crisp model `WebsiteTeamNew`.
+/// What Create A New Team returns: with `team_id`.
 ///
 /// Used by `website::create_new_team`.
 ///
@@ -25381,7 +25395,7 @@ impl serde::Serialize for WebsiteTeam {
 #[doc = r##"
  ```json
  {
-   "team_id": "team-0001"
+   "team_id": "2e3bb892-df4f-478d-af62-01c2ee0ea7cc"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -25425,7 +25439,7 @@ impl serde::Serialize for WebsiteTeamNew {
     }
 }
 
-/// Crisp model `WebsiteVerifyKey`.
+/// What Get Verify Key returns: with `secret`.
 ///
 /// Used by `website::get_verify_key`.
 ///
@@ -25433,7 +25447,7 @@ impl serde::Serialize for WebsiteTeamNew {
 #[doc = r##"
  ```json
  {
-   "secret": "secret"
+   "secret": "5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -25477,7 +25491,7 @@ impl serde::Serialize for WebsiteVerifyKey {
     }
 }
 
-/// Crisp model `WebsiteVerifySettings`.
+/// What Get Verify Settings returns: with `enabled`.
 ///
 /// Used by `website::get_verify_settings`.
 ///
@@ -25529,7 +25543,7 @@ impl serde::Serialize for WebsiteVerifySettings {
     }
 }
 
-/// Crisp model `WebsiteVerifySettingsUpdate`.
+/// The body sent to Update Verify Settings: with `enabled`.
 ///
 /// Used by `website::update_verify_settings`.
 ///
@@ -25581,7 +25595,7 @@ impl serde::Serialize for WebsiteVerifySettingsUpdate {
     }
 }
 
-/// Crisp model `WebsiteVisitor`.
+/// An item of the list List Visitors returns: with `session_id`, `inbox_id` and 11 more.
 ///
 /// Used by `website::list_visitors`.
 ///
@@ -25590,25 +25604,25 @@ impl serde::Serialize for WebsiteVerifySettingsUpdate {
  ```json
  {
    "active": false,
-   "avatar": "https://example.com/",
+   "avatar": "https://example.com/images/avatar.png",
    "capabilities": [
      "capabilities"
    ],
    "email": "jane.doe@example.com",
    "geolocation": {
-     "city": "city",
+     "city": "Paris",
      "coordinates": {
        "latitude": 1.5,
        "longitude": 1.5
      },
      "country": "FR",
-     "region": "region"
+     "region": "Ile-de-France"
    },
-   "inbox_id": "inbox-0001",
+   "inbox_id": "e8cf734d-0a65-4b26-a23e-65c1c84fdd89",
    "initiated": false,
    "last_page": {
-     "page_title": "page title",
-     "page_url": "page url"
+     "page_title": "Question about my order",
+     "page_url": "https://example.com/"
    },
    "locales": [
      "locales"
@@ -25616,7 +25630,7 @@ impl serde::Serialize for WebsiteVerifySettingsUpdate {
    "nickname": "Jane Doe",
    "session_id": "session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881",
    "timezone": -120,
-   "useragent": "useragent"
+   "useragent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -25732,7 +25746,7 @@ impl serde::Serialize for WebsiteVisitor {
     }
 }
 
-/// Crisp model `WebsiteVisitorCount`.
+/// What Count Visitors returns: with `count`, `active` and `limited`.
 ///
 /// Used by `website::count_visitors`.
 ///
@@ -25798,19 +25812,19 @@ impl serde::Serialize for WebsiteVisitorCount {
     }
 }
 
-/// Crisp model `WebsiteVisitorGeolocation`.
+/// The `geolocation` field of [`WebsiteVisitor`]: with `coordinates`, `city` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "city": "city",
+   "city": "Paris",
    "coordinates": {
      "latitude": 1.5,
      "longitude": 1.5
    },
    "country": "FR",
-   "region": "region"
+   "region": "Ile-de-France"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -25872,7 +25886,7 @@ impl serde::Serialize for WebsiteVisitorGeolocation {
     }
 }
 
-/// Crisp model `WebsiteVisitorGeolocationCoordinates`.
+/// The `coordinates` field of [`WebsiteVisitorGeolocation`]: with `latitude` and `longitude`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -25929,14 +25943,14 @@ impl serde::Serialize for WebsiteVisitorGeolocationCoordinates {
     }
 }
 
-/// Crisp model `WebsiteVisitorLastPage`.
+/// The `last_page` field of [`WebsiteVisitor`] and the `last_page` field of [`WebsiteVisitorsMapPointVisitorsSession`]: with `page_title` and `page_url`.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "page_title": "page title",
-   "page_url": "page url"
+   "page_title": "Question about my order",
+   "page_url": "https://example.com/"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -25986,7 +26000,7 @@ impl serde::Serialize for WebsiteVisitorLastPage {
     }
 }
 
-/// Crisp model `WebsiteVisitorsBlocked`.
+/// What Count Blocked Visitors returns: with `rule` and `blocked`.
 ///
 /// Used by `website::count_blocked_visitors`.
 ///
@@ -26047,7 +26061,7 @@ impl serde::Serialize for WebsiteVisitorsBlocked {
     }
 }
 
-/// Crisp model `WebsiteVisitorsMapPoint`.
+/// An item of the list Pinpoint Visitors On A Map returns: with `visitors` and `geolocation`.
 ///
 /// Used by `website::pinpoint_visitors_on_map`.
 ///
@@ -26056,28 +26070,28 @@ impl serde::Serialize for WebsiteVisitorsBlocked {
  ```json
  {
    "geolocation": {
-     "city": "city",
+     "city": "Paris",
      "coordinates": {
        "latitude": 1.5,
        "longitude": 1.5
      },
      "country": "FR",
-     "region": "region"
+     "region": "Ile-de-France"
    },
    "visitors": {
      "count": 42,
      "sessions": [
        {
          "active": false,
-         "avatar": "https://example.com/",
+         "avatar": "https://example.com/images/avatar.png",
          "capabilities": [
            "capabilities"
          ],
          "email": "jane.doe@example.com",
          "initiated": false,
          "last_page": {
-           "page_title": "page title",
-           "page_url": "page url"
+           "page_title": "Question about my order",
+           "page_url": "https://example.com/"
          },
          "locales": [
            "locales"
@@ -26138,19 +26152,19 @@ impl serde::Serialize for WebsiteVisitorsMapPoint {
     }
 }
 
-/// Crisp model `WebsiteVisitorsMapPointGeolocation`.
+/// The `geolocation` field of [`WebsiteVisitorsMapPoint`]: with `coordinates`, `city` and 2 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
-   "city": "city",
+   "city": "Paris",
    "coordinates": {
      "latitude": 1.5,
      "longitude": 1.5
    },
    "country": "FR",
-   "region": "region"
+   "region": "Ile-de-France"
  }
  ```"##]
 #[cfg(feature = "website")]
@@ -26212,7 +26226,7 @@ impl serde::Serialize for WebsiteVisitorsMapPointGeolocation {
     }
 }
 
-/// Crisp model `WebsiteVisitorsMapPointGeolocationCoordinates`.
+/// The `coordinates` field of [`WebsiteVisitorsMapPointGeolocation`]: with `latitude` and `longitude`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -26269,7 +26283,7 @@ impl serde::Serialize for WebsiteVisitorsMapPointGeolocationCoordinates {
     }
 }
 
-/// Crisp model `WebsiteVisitorsMapPointVisitors`.
+/// The `visitors` field of [`WebsiteVisitorsMapPoint`]: with `count`, `threshold` and `sessions`.
 ///
 /// An example payload:
 #[doc = r##"
@@ -26279,15 +26293,15 @@ impl serde::Serialize for WebsiteVisitorsMapPointGeolocationCoordinates {
    "sessions": [
      {
        "active": false,
-       "avatar": "https://example.com/",
+       "avatar": "https://example.com/images/avatar.png",
        "capabilities": [
          "capabilities"
        ],
        "email": "jane.doe@example.com",
        "initiated": false,
        "last_page": {
-         "page_title": "page title",
-         "page_url": "page url"
+         "page_title": "Question about my order",
+         "page_url": "https://example.com/"
        },
        "locales": [
          "locales"
@@ -26353,22 +26367,22 @@ impl serde::Serialize for WebsiteVisitorsMapPointVisitors {
     }
 }
 
-/// Crisp model `WebsiteVisitorsMapPointVisitorsSession`.
+/// An item of the `sessions` list of [`WebsiteVisitorsMapPointVisitors`]: with `session_id`, `nickname` and 8 more.
 ///
 /// An example payload:
 #[doc = r##"
  ```json
  {
    "active": false,
-   "avatar": "https://example.com/",
+   "avatar": "https://example.com/images/avatar.png",
    "capabilities": [
      "capabilities"
    ],
    "email": "jane.doe@example.com",
    "initiated": false,
    "last_page": {
-     "page_title": "page title",
-     "page_url": "page url"
+     "page_title": "Question about my order",
+     "page_url": "https://example.com/"
    },
    "locales": [
      "locales"
@@ -26473,7 +26487,7 @@ impl serde::Serialize for WebsiteVisitorsMapPointVisitorsSession {
     }
 }
 
-/// Crisp model `WebsiteVisitorsToken`.
+/// What Get Session Identifier From Token returns: with `session_id`.
 ///
 /// Used by `website::get_session_identifier_from_token`.
 ///

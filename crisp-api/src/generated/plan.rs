@@ -7,6 +7,7 @@ use http::Method;
 
 use crate::call::endpoint;
 use crate::call::{Call, Segment};
+use crate::generated::{IDEMPOTENT, NOT_IDEMPOTENT};
 use crate::models;
 
 /// The `plan` endpoints (7 of them). Get it with [`Crisp::plan`](crate::Crisp::plan).
@@ -37,7 +38,7 @@ impl PlanService {
     /// ```
     #[doc(alias = "List All Active Plan Subscriptions")]
     pub fn list_all_active_plan_subscriptions(&self) -> ListAllActivePlanSubscriptions {
-        let call = Call::new(&self.client, Method::GET, "plans/subscription", &[], true);
+        let call = Call::new(&self.client, Method::GET, "plans/subscription", &[], IDEMPOTENT);
 
         ListAllActivePlanSubscriptions(call)
     }
@@ -53,7 +54,7 @@ impl PlanService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plan().get_plan_subscription_for_website("website-id").await?;
+    /// let result = client.plan().get_plan_subscription_for_website("8c842203-7ed8-4e29-a608-7cf78a7d2fcc").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -67,7 +68,7 @@ impl PlanService {
             Method::GET,
             "plans/subscription/{website_id}",
             &[Segment::One(website_id.as_website_id())],
-            true,
+            IDEMPOTENT,
         );
 
         GetPlanSubscriptionForWebsite(call)
@@ -85,7 +86,7 @@ impl PlanService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plan().subscribe_website_to_plan("website-id", "value").await?;
+    /// let result = client.plan().subscribe_website_to_plan("8c842203-7ed8-4e29-a608-7cf78a7d2fcc", "4e592228-334f-478d-a123-4fe1445bf69a").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -100,13 +101,11 @@ impl PlanService {
             Method::POST,
             "plans/subscription/{website_id}",
             &[Segment::One(website_id.as_website_id())],
-            false,
+            NOT_IDEMPOTENT,
         );
         call.body_empty();
-        {
-            let plan_id: String = plan_id.into();
-            call.body_field("plan_id", plan_id);
-        }
+        let plan_id: String = plan_id.into();
+        call.body_field("plan_id", plan_id);
         SubscribeWebsiteToPlan(call)
     }
 
@@ -121,7 +120,7 @@ impl PlanService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plan().unsubscribe_plan_from_website("website-id").await?;
+    /// let result = client.plan().unsubscribe_plan_from_website("8c842203-7ed8-4e29-a608-7cf78a7d2fcc").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -132,7 +131,7 @@ impl PlanService {
             Method::DELETE,
             "plans/subscription/{website_id}",
             &[Segment::One(website_id.as_website_id())],
-            true,
+            IDEMPOTENT,
         );
 
         UnsubscribePlanFromWebsite(call)
@@ -150,7 +149,7 @@ impl PlanService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plan().change_bill_period_for_website_plan_subscription("website-id", crisp_api::models::PlanSubscriptionBillPeriod::Monthly).await?;
+    /// let result = client.plan().change_bill_period_for_website_plan_subscription("8c842203-7ed8-4e29-a608-7cf78a7d2fcc", crisp_api::models::PlanSubscriptionBillPeriod::Monthly).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -165,12 +164,10 @@ impl PlanService {
             Method::PATCH,
             "plans/subscription/{website_id}/bill/period",
             &[Segment::One(website_id.as_website_id())],
-            false,
+            NOT_IDEMPOTENT,
         );
         call.body_empty();
-        {
-            call.body_field("period", period);
-        }
+        call.body_field("period", period);
         ChangeBillPeriodForWebsitePlanSubscription(call)
     }
 
@@ -186,7 +183,7 @@ impl PlanService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plan().check_coupon_availability_for_website_plan_subscription("website-id", "value").await?;
+    /// let result = client.plan().check_coupon_availability_for_website_plan_subscription("8c842203-7ed8-4e29-a608-7cf78a7d2fcc", "WELCOME10").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -201,11 +198,9 @@ impl PlanService {
             Method::GET,
             "plans/subscription/{website_id}/coupon",
             &[Segment::One(website_id.as_website_id())],
-            true,
+            IDEMPOTENT,
         );
-        {
-            call.query("code", code.as_ref());
-        }
+        call.query("code", code.as_ref());
         CheckCouponAvailabilityForWebsitePlanSubscription(call)
     }
 
@@ -221,7 +216,7 @@ impl PlanService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plan().redeem_coupon_for_website_plan_subscription("website-id", "value").await?;
+    /// let result = client.plan().redeem_coupon_for_website_plan_subscription("8c842203-7ed8-4e29-a608-7cf78a7d2fcc", "WELCOME10").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -236,13 +231,11 @@ impl PlanService {
             Method::PATCH,
             "plans/subscription/{website_id}/coupon",
             &[Segment::One(website_id.as_website_id())],
-            false,
+            NOT_IDEMPOTENT,
         );
         call.body_empty();
-        {
-            let code: String = code.into();
-            call.body_field("code", code);
-        }
+        let code: String = code.into();
+        call.body_field("code", code);
         RedeemCouponForWebsitePlanSubscription(call)
     }
 }
@@ -264,12 +257,6 @@ SubscribeWebsiteToPlan => serde_json::Value
 
 impl SubscribeWebsiteToPlan {
     /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.plan().subscribe_website_to_plan("website-id", "value").idempotent().await?;
-    /// # Ok(()) }
-    /// ```
     pub fn idempotent(mut self) -> Self {
         self.0.mark_idempotent();
         self
@@ -288,12 +275,6 @@ ChangeBillPeriodForWebsitePlanSubscription => serde_json::Value
 
 impl ChangeBillPeriodForWebsitePlanSubscription {
     /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.plan().change_bill_period_for_website_plan_subscription("website-id", crisp_api::models::PlanSubscriptionBillPeriod::Monthly).idempotent().await?;
-    /// # Ok(()) }
-    /// ```
     pub fn idempotent(mut self) -> Self {
         self.0.mark_idempotent();
         self
@@ -312,12 +293,6 @@ RedeemCouponForWebsitePlanSubscription => serde_json::Value
 
 impl RedeemCouponForWebsitePlanSubscription {
     /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.plan().redeem_coupon_for_website_plan_subscription("website-id", "value").idempotent().await?;
-    /// # Ok(()) }
-    /// ```
     pub fn idempotent(mut self) -> Self {
         self.0.mark_idempotent();
         self

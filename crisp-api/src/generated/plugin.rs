@@ -7,6 +7,7 @@ use http::Method;
 
 use crate::call::{Call, Segment};
 use crate::call::{endpoint, exists_endpoint};
+use crate::generated::{IDEMPOTENT, NOT_IDEMPOTENT};
 use crate::models;
 
 /// The `plugin` endpoints (18 of them). Get it with [`Crisp::plugin`](crate::Crisp::plugin).
@@ -37,7 +38,7 @@ impl PluginService {
     /// ```
     #[doc(alias = "Get Connect Account")]
     pub fn get_connect_account(&self) -> GetConnectAccount {
-        let call = Call::new(&self.client, Method::GET, "plugin/connect/account", &[], true);
+        let call = Call::new(&self.client, Method::GET, "plugin/connect/account", &[], IDEMPOTENT);
 
         GetConnectAccount(call)
     }
@@ -56,7 +57,7 @@ impl PluginService {
     /// ```
     #[doc(alias = "Check Connect Session Validity")]
     pub fn check_connect_session_validity(&self) -> CheckConnectSessionValidity {
-        let call = Call::new(&self.client, Method::HEAD, "plugin/connect/session", &[], true);
+        let call = Call::new(&self.client, Method::HEAD, "plugin/connect/session", &[], IDEMPOTENT);
 
         CheckConnectSessionValidity(call)
     }
@@ -68,7 +69,9 @@ impl PluginService {
     /// Arguments:
     /// - `page_number`: Page to read, starting at 1.
     ///
-    /// Optional: [`filter_configured`](ListAllConnectWebsites::filter_configured), [`include_plan`](ListAllConnectWebsites::include_plan).
+    /// Optional, set on the returned builder:
+    /// - [`filter_configured`](ListAllConnectWebsites::filter_configured) (query parameter): Only websites where the plugin has been configured. `0` or `1`.
+    /// - [`include_plan`](ListAllConnectWebsites::include_plan) (query parameter): Also return the plan each website is subscribed to. `0` or `1`.
     ///
     /// Returns `Vec<PluginConnectWebsite>`.
     ///
@@ -88,7 +91,7 @@ impl PluginService {
             Method::GET,
             "plugin/connect/websites/all/{page_number}",
             &[Segment::One(&page_number)],
-            true,
+            IDEMPOTENT,
         );
 
         ListAllConnectWebsites(call)
@@ -101,22 +104,22 @@ impl PluginService {
     /// Arguments:
     /// - `date_since`: Start of the window, as an ISO 8601 date: websites connected since then are listed.
     ///
-    /// Optional: [`filter_configured`](ListConnectWebsitesSince::filter_configured), [`include_plan`](ListConnectWebsitesSince::include_plan).
+    /// Optional, set on the returned builder:
+    /// - [`filter_configured`](ListConnectWebsitesSince::filter_configured) (query parameter): Only websites where the plugin has been configured. `0` or `1`.
+    /// - [`include_plan`](ListConnectWebsitesSince::include_plan) (query parameter): Also return the plan each website is subscribed to. `0` or `1`.
     ///
     /// Returns `Vec<PluginConnectWebsite>`.
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plugin().list_connect_websites_since("value").await?;
+    /// let result = client.plugin().list_connect_websites_since("date since").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
     #[doc(alias = "List Connect Websites Since")]
     pub fn list_connect_websites_since(&self, date_since: impl AsRef<str>) -> ListConnectWebsitesSince {
-        let mut call = Call::new(&self.client, Method::GET, "plugin/connect/websites/since", &[], true);
-        {
-            call.query("date_since", date_since.as_ref());
-        }
+        let mut call = Call::new(&self.client, Method::GET, "plugin/connect/websites/since", &[], IDEMPOTENT);
+        call.query("date_since", date_since.as_ref());
         ListConnectWebsitesSince(call)
     }
 
@@ -134,7 +137,7 @@ impl PluginService {
     /// ```
     #[doc(alias = "Get Connect Endpoints")]
     pub fn get_connect_endpoints(&self) -> GetConnectEndpoints {
-        let call = Call::new(&self.client, Method::GET, "plugin/connect/endpoints", &[], true);
+        let call = Call::new(&self.client, Method::GET, "plugin/connect/endpoints", &[], IDEMPOTENT);
 
         GetConnectEndpoints(call)
     }
@@ -153,7 +156,7 @@ impl PluginService {
     /// ```
     #[doc(alias = "List All Active Subscriptions")]
     pub fn list_all_active_subscriptions(&self) -> ListAllActiveSubscriptions {
-        let call = Call::new(&self.client, Method::GET, "plugins/subscription", &[], true);
+        let call = Call::new(&self.client, Method::GET, "plugins/subscription", &[], IDEMPOTENT);
 
         ListAllActiveSubscriptions(call)
     }
@@ -169,7 +172,7 @@ impl PluginService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plugin().list_subscriptions_for_website("website-id").await?;
+    /// let result = client.plugin().list_subscriptions_for_website("8c842203-7ed8-4e29-a608-7cf78a7d2fcc").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -180,7 +183,7 @@ impl PluginService {
             Method::GET,
             "plugins/subscription/{website_id}",
             &[Segment::One(website_id.as_website_id())],
-            true,
+            IDEMPOTENT,
         );
 
         ListSubscriptionsForWebsite(call)
@@ -198,7 +201,7 @@ impl PluginService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plugin().get_subscription_details("website-id", "plugin-id").await?;
+    /// let result = client.plugin().get_subscription_details("8c842203-7ed8-4e29-a608-7cf78a7d2fcc", "b774667a-3306-475d-ae25-df6a277bd7aa").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -213,7 +216,7 @@ impl PluginService {
             Method::GET,
             "plugins/subscription/{website_id}/{plugin_id}",
             &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
-            true,
+            IDEMPOTENT,
         );
 
         GetSubscriptionDetails(call)
@@ -231,7 +234,7 @@ impl PluginService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plugin().subscribe_website_to_plugin("website-id", "value").await?;
+    /// let result = client.plugin().subscribe_website_to_plugin("8c842203-7ed8-4e29-a608-7cf78a7d2fcc", "b774667a-3306-475d-ae25-df6a277bd7aa").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -246,13 +249,11 @@ impl PluginService {
             Method::POST,
             "plugins/subscription/{website_id}",
             &[Segment::One(website_id.as_website_id())],
-            false,
+            NOT_IDEMPOTENT,
         );
         call.body_empty();
-        {
-            let plugin_id: String = plugin_id.into();
-            call.body_field("plugin_id", plugin_id);
-        }
+        let plugin_id: String = plugin_id.into();
+        call.body_field("plugin_id", plugin_id);
         SubscribeWebsiteToPlugin(call)
     }
 
@@ -268,7 +269,7 @@ impl PluginService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plugin().unsubscribe_plugin_from_website("website-id", "plugin-id").await?;
+    /// let result = client.plugin().unsubscribe_plugin_from_website("8c842203-7ed8-4e29-a608-7cf78a7d2fcc", "b774667a-3306-475d-ae25-df6a277bd7aa").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -283,7 +284,7 @@ impl PluginService {
             Method::DELETE,
             "plugins/subscription/{website_id}/{plugin_id}",
             &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
-            true,
+            IDEMPOTENT,
         );
 
         UnsubscribePluginFromWebsite(call)
@@ -301,7 +302,7 @@ impl PluginService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plugin().get_subscription_settings("website-id", "plugin-id").await?;
+    /// let result = client.plugin().get_subscription_settings("8c842203-7ed8-4e29-a608-7cf78a7d2fcc", "b774667a-3306-475d-ae25-df6a277bd7aa").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -316,7 +317,7 @@ impl PluginService {
             Method::GET,
             "plugins/subscription/{website_id}/{plugin_id}/settings",
             &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
-            true,
+            IDEMPOTENT,
         );
 
         GetSubscriptionSettings(call)
@@ -334,7 +335,7 @@ impl PluginService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plugin().save_subscription_settings("website-id", "plugin-id", serde_json::json!({})).await?;
+    /// let result = client.plugin().save_subscription_settings("8c842203-7ed8-4e29-a608-7cf78a7d2fcc", "b774667a-3306-475d-ae25-df6a277bd7aa", serde_json::json!({})).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -350,7 +351,7 @@ impl PluginService {
             Method::PUT,
             "plugins/subscription/{website_id}/{plugin_id}/settings",
             &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
-            true,
+            IDEMPOTENT,
         );
         call.body_json(&body);
         SaveSubscriptionSettings(call)
@@ -368,7 +369,7 @@ impl PluginService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plugin().update_subscription_settings("website-id", "plugin-id", serde_json::json!({})).await?;
+    /// let result = client.plugin().update_subscription_settings("8c842203-7ed8-4e29-a608-7cf78a7d2fcc", "b774667a-3306-475d-ae25-df6a277bd7aa", serde_json::json!({})).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -384,7 +385,7 @@ impl PluginService {
             Method::PATCH,
             "plugins/subscription/{website_id}/{plugin_id}/settings",
             &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
-            false,
+            NOT_IDEMPOTENT,
         );
         call.body_json(&body);
         UpdateSubscriptionSettings(call)
@@ -402,7 +403,7 @@ impl PluginService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plugin().get_plugin_usage_bills("website-id", "plugin-id").await?;
+    /// let result = client.plugin().get_plugin_usage_bills("8c842203-7ed8-4e29-a608-7cf78a7d2fcc", "b774667a-3306-475d-ae25-df6a277bd7aa").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -417,7 +418,7 @@ impl PluginService {
             Method::GET,
             "plugins/subscription/{website_id}/{plugin_id}/bill/usage",
             &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
-            true,
+            IDEMPOTENT,
         );
 
         GetPluginUsageBills(call)
@@ -435,7 +436,7 @@ impl PluginService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plugin().report_plugin_usage_to_bill("website-id", "plugin-id", serde_json::json!({})).await?;
+    /// let result = client.plugin().report_plugin_usage_to_bill("8c842203-7ed8-4e29-a608-7cf78a7d2fcc", "b774667a-3306-475d-ae25-df6a277bd7aa", serde_json::json!({})).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -451,7 +452,7 @@ impl PluginService {
             Method::POST,
             "plugins/subscription/{website_id}/{plugin_id}/bill/usage",
             &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
-            false,
+            NOT_IDEMPOTENT,
         );
         call.body_json(&body);
         ReportPluginUsageToBill(call)
@@ -469,7 +470,7 @@ impl PluginService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plugin().get_plugin_attest_provenance("website-id", "plugin-id").await?;
+    /// let result = client.plugin().get_plugin_attest_provenance("8c842203-7ed8-4e29-a608-7cf78a7d2fcc", "b774667a-3306-475d-ae25-df6a277bd7aa").await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -484,7 +485,7 @@ impl PluginService {
             Method::GET,
             "plugins/subscription/{website_id}/{plugin_id}/attest/provenance",
             &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
-            true,
+            IDEMPOTENT,
         );
 
         GetPluginAttestProvenance(call)
@@ -502,7 +503,7 @@ impl PluginService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plugin().forward_plugin_payload_to_channel("website-id", "plugin-id", crisp_api::models::PluginSubscriptionChannelForward::default()).await?;
+    /// let result = client.plugin().forward_plugin_payload_to_channel("8c842203-7ed8-4e29-a608-7cf78a7d2fcc", "b774667a-3306-475d-ae25-df6a277bd7aa", crisp_api::models::PluginSubscriptionChannelForward::default()).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -518,7 +519,7 @@ impl PluginService {
             Method::POST,
             "plugins/subscription/{website_id}/{plugin_id}/channel",
             &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
-            false,
+            NOT_IDEMPOTENT,
         );
         call.body_json(body.borrow());
         ForwardPluginPayloadToChannel(call)
@@ -536,7 +537,7 @@ impl PluginService {
     ///
     /// ```no_run
     /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let result = client.plugin().dispatch_plugin_event("website-id", "plugin-id", crisp_api::models::PluginSubscriptionEventDispatch::default()).await?;
+    /// let result = client.plugin().dispatch_plugin_event("8c842203-7ed8-4e29-a608-7cf78a7d2fcc", "b774667a-3306-475d-ae25-df6a277bd7aa", crisp_api::models::PluginSubscriptionEventDispatch::default()).await?;
     /// # let _ = result;
     /// # Ok(()) }
     /// ```
@@ -552,7 +553,7 @@ impl PluginService {
             Method::POST,
             "plugins/subscription/{website_id}/{plugin_id}/event",
             &[Segment::One(website_id.as_website_id()), Segment::One(plugin_id.as_ref())],
-            false,
+            NOT_IDEMPOTENT,
         );
         call.body_json(body.borrow());
         DispatchPluginEvent(call)
@@ -575,37 +576,15 @@ ListAllConnectWebsites => Vec<models::PluginConnectWebsite>
 }
 
 impl ListAllConnectWebsites {
-    /// Only websites where the plugin has been configured. `0` or `1`.
-    ///
-    /// Sets the `filter_configured` query parameter.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.plugin().list_all_connect_websites(1).filter_configured(true).await?;
-    /// # Ok(()) }
-    /// ```
+    /// Sets the `filter_configured` query parameter. Only websites where the plugin has been configured. `0` or `1`.
     pub fn filter_configured(mut self, filter_configured: bool) -> Self {
-        let call = &mut self.0;
-        {
-            call.query_flag("filter_configured", filter_configured);
-        }
+        self.0.query_flag("filter_configured", filter_configured);
         self
     }
 
-    /// Also return the plan each website is subscribed to. `0` or `1`.
-    ///
-    /// Sets the `include_plan` query parameter.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.plugin().list_all_connect_websites(1).include_plan(true).await?;
-    /// # Ok(()) }
-    /// ```
+    /// Sets the `include_plan` query parameter. Also return the plan each website is subscribed to. `0` or `1`.
     pub fn include_plan(mut self, include_plan: bool) -> Self {
-        let call = &mut self.0;
-        {
-            call.query_flag("include_plan", include_plan);
-        }
+        self.0.query_flag("include_plan", include_plan);
         self
     }
 
@@ -630,37 +609,15 @@ ListConnectWebsitesSince => Vec<models::PluginConnectWebsite>
 }
 
 impl ListConnectWebsitesSince {
-    /// Only websites where the plugin has been configured. `0` or `1`.
-    ///
-    /// Sets the `filter_configured` query parameter.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.plugin().list_connect_websites_since("value").filter_configured(true).await?;
-    /// # Ok(()) }
-    /// ```
+    /// Sets the `filter_configured` query parameter. Only websites where the plugin has been configured. `0` or `1`.
     pub fn filter_configured(mut self, filter_configured: bool) -> Self {
-        let call = &mut self.0;
-        {
-            call.query_flag("filter_configured", filter_configured);
-        }
+        self.0.query_flag("filter_configured", filter_configured);
         self
     }
 
-    /// Also return the plan each website is subscribed to. `0` or `1`.
-    ///
-    /// Sets the `include_plan` query parameter.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.plugin().list_connect_websites_since("value").include_plan(true).await?;
-    /// # Ok(()) }
-    /// ```
+    /// Sets the `include_plan` query parameter. Also return the plan each website is subscribed to. `0` or `1`.
     pub fn include_plan(mut self, include_plan: bool) -> Self {
-        let call = &mut self.0;
-        {
-            call.query_flag("include_plan", include_plan);
-        }
+        self.0.query_flag("include_plan", include_plan);
         self
     }
 }
@@ -692,12 +649,6 @@ SubscribeWebsiteToPlugin => serde_json::Value
 
 impl SubscribeWebsiteToPlugin {
     /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.plugin().subscribe_website_to_plugin("website-id", "value").idempotent().await?;
-    /// # Ok(()) }
-    /// ```
     pub fn idempotent(mut self) -> Self {
         self.0.mark_idempotent();
         self
@@ -726,12 +677,6 @@ UpdateSubscriptionSettings => serde_json::Value
 
 impl UpdateSubscriptionSettings {
     /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.plugin().update_subscription_settings("website-id", "plugin-id", serde_json::json!({})).idempotent().await?;
-    /// # Ok(()) }
-    /// ```
     pub fn idempotent(mut self) -> Self {
         self.0.mark_idempotent();
         self
@@ -750,12 +695,6 @@ ReportPluginUsageToBill => serde_json::Value
 
 impl ReportPluginUsageToBill {
     /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.plugin().report_plugin_usage_to_bill("website-id", "plugin-id", serde_json::json!({})).idempotent().await?;
-    /// # Ok(()) }
-    /// ```
     pub fn idempotent(mut self) -> Self {
         self.0.mark_idempotent();
         self
@@ -774,12 +713,6 @@ ForwardPluginPayloadToChannel => serde_json::Value
 
 impl ForwardPluginPayloadToChannel {
     /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.plugin().forward_plugin_payload_to_channel("website-id", "plugin-id", crisp_api::models::PluginSubscriptionChannelForward::default()).idempotent().await?;
-    /// # Ok(()) }
-    /// ```
     pub fn idempotent(mut self) -> Self {
         self.0.mark_idempotent();
         self
@@ -793,12 +726,6 @@ DispatchPluginEvent => serde_json::Value
 
 impl DispatchPluginEvent {
     /// Lets the retry policy retry this write like a read: use it only when applying it twice is harmless.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// client.plugin().dispatch_plugin_event("website-id", "plugin-id", crisp_api::models::PluginSubscriptionEventDispatch::default()).idempotent().await?;
-    /// # Ok(()) }
-    /// ```
     pub fn idempotent(mut self) -> Self {
         self.0.mark_idempotent();
         self

@@ -16,7 +16,7 @@ pub type StartCall = fn(crisp_api::Crisp) -> Pending;
 pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     ("bucket.generate_bucket_url", |client| {
         Box::pin(async move {
-            client.bucket().generate_bucket_url(serde_json::from_str::<crisp_api::models::BucketURLRequest>(r##"{"file":{"name":"Jane Doe","type":"type"},"id":"id-0001","namespace":"namespace","resource":{"id":"id-0001","type":"type"}}"##).expect("example body")).send().await.map(drop)
+            client.bucket().generate_bucket_url(serde_json::from_str::<crisp_api::models::BucketURLRequest>(r##"{"file":{"name":"Jane Doe","type":"text"},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","namespace":"urn:example:plugin","resource":{"id":"08809531-c5ab-4be9-aaa0-733055ab6278","type":"text"}}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("media.list_animation_medias", |client| {
@@ -179,7 +179,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                     "website_id-1",
                     "plugin_id-1",
                     serde_json::from_str::<crisp_api::models::PluginSubscriptionChannelForward>(
-                        r##"{"identifier":"identifier","namespace":"namespace","payload":{}}"##,
+                        r##"{"identifier":"jane.doe@example.com","namespace":"urn:example:plugin","payload":{}}"##,
                     )
                     .expect("example body"),
                 )
@@ -259,7 +259,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                 .batch_resolve_conversations(
                     "website_id-1",
                     serde_json::from_str::<crisp_api::models::WebsiteBatchConversationsOperation>(
-                        r##"{"inbox_id":"inbox-0001","sessions":["sessions"]}"##,
+                        r##"{"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","sessions":["sessions"]}"##,
                     )
                     .expect("example body"),
                 )
@@ -275,7 +275,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                 .batch_unresolve_conversations(
                     "website_id-1",
                     serde_json::from_str::<crisp_api::models::WebsiteBatchConversationsOperation>(
-                        r##"{"inbox_id":"inbox-0001","sessions":["sessions"]}"##,
+                        r##"{"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","sessions":["sessions"]}"##,
                     )
                     .expect("example body"),
                 )
@@ -291,7 +291,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                 .batch_read_conversations(
                     "website_id-1",
                     serde_json::from_str::<crisp_api::models::WebsiteBatchConversationsOperation>(
-                        r##"{"inbox_id":"inbox-0001","sessions":["sessions"]}"##,
+                        r##"{"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","sessions":["sessions"]}"##,
                     )
                     .expect("example body"),
                 )
@@ -307,7 +307,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                 .batch_unread_conversations(
                     "website_id-1",
                     serde_json::from_str::<crisp_api::models::WebsiteBatchConversationsOperation>(
-                        r##"{"inbox_id":"inbox-0001","sessions":["sessions"]}"##,
+                        r##"{"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","sessions":["sessions"]}"##,
                     )
                     .expect("example body"),
                 )
@@ -323,7 +323,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                 .batch_remove_conversations(
                     "website_id-1",
                     serde_json::from_str::<crisp_api::models::WebsiteBatchConversationsOperation>(
-                        r##"{"inbox_id":"inbox-0001","sessions":["sessions"]}"##,
+                        r##"{"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","sessions":["sessions"]}"##,
                     )
                     .expect("example body"),
                 )
@@ -397,7 +397,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                 .batch_inbox_conversations(
                     "website_id-1",
                     serde_json::from_str::<crisp_api::models::WebsiteBatchInboxOperation>(
-                        r##"{"inbox_id":"inbox-0001","sessions":["sessions"]}"##,
+                        r##"{"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","sessions":["sessions"]}"##,
                     )
                     .expect("example body"),
                 )
@@ -492,12 +492,12 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.save_campaign_template", |client| {
         Box::pin(async move {
-            client.website().save_campaign_template("website_id-1", "template_id-1", serde_json::from_str::<crisp_api::models::WebsiteCampaignTemplateItem>(r##"{"content":"Hello!","created_at":1700000000000,"format":"format","name":"Jane Doe","template_id":"template-0001","type":"type","updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
+            client.website().save_campaign_template("website_id-1", "template_id-1", serde_json::from_str::<crisp_api::models::WebsiteCampaignTemplateItem>(r##"{"content":"Hello! How can I help you?","created_at":1700000000000,"format":"markdown","name":"Jane Doe","template_id":"3292fcc5-4bd6-42ab-a1af-e6a63174b871","type":"text","updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.update_campaign_template", |client| {
         Box::pin(async move {
-            client.website().update_campaign_template("website_id-1", "template_id-1", serde_json::from_str::<crisp_api::models::WebsiteCampaignTemplateItem>(r##"{"content":"Hello!","created_at":1700000000000,"format":"format","name":"Jane Doe","template_id":"template-0001","type":"type","updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
+            client.website().update_campaign_template("website_id-1", "template_id-1", serde_json::from_str::<crisp_api::models::WebsiteCampaignTemplateItem>(r##"{"content":"Hello! How can I help you?","created_at":1700000000000,"format":"markdown","name":"Jane Doe","template_id":"3292fcc5-4bd6-42ab-a1af-e6a63174b871","type":"text","updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.remove_campaign_template", |client| {
@@ -520,12 +520,12 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.save_campaign", |client| {
         Box::pin(async move {
-            client.website().save_campaign("website_id-1", "campaign_id-1", serde_json::from_str::<crisp_api::models::WebsiteCampaignItem>(r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":3,"assert_filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"opened":3,"unsubscribed":3},"subject":"subject","tag":"tag","targets":3,"type":"type","updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
+            client.website().save_campaign("website_id-1", "campaign_id-1", serde_json::from_str::<crisp_api::models::WebsiteCampaignItem>(r##"{"campaign_id":"f19d5173-dd17-4475-ae73-13d22446ed31","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":3,"assert_filter":[{"criterion":"delivery","model":"model","operator":"Jane Doe","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"launch_event":"launch event"},"format":"markdown","message":"Hello! How can I help you?","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"filter":[{"criterion":"delivery","model":"model","operator":"Jane Doe","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"text"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"opened":3,"unsubscribed":3},"subject":"Question about my order","tag":"vip","targets":3,"type":"text","updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.update_campaign", |client| {
         Box::pin(async move {
-            client.website().update_campaign("website_id-1", "campaign_id-1", serde_json::from_str::<crisp_api::models::WebsiteCampaignItem>(r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":3,"assert_filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"opened":3,"unsubscribed":3},"subject":"subject","tag":"tag","targets":3,"type":"type","updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
+            client.website().update_campaign("website_id-1", "campaign_id-1", serde_json::from_str::<crisp_api::models::WebsiteCampaignItem>(r##"{"campaign_id":"f19d5173-dd17-4475-ae73-13d22446ed31","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":3,"assert_filter":[{"criterion":"delivery","model":"model","operator":"Jane Doe","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"launch_event":"launch event"},"format":"markdown","message":"Hello! How can I help you?","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"filter":[{"criterion":"delivery","model":"model","operator":"Jane Doe","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"text"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"opened":3,"unsubscribed":3},"subject":"Question about my order","tag":"vip","targets":3,"type":"text","updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.remove_campaign", |client| {
@@ -675,7 +675,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.send_message_in_conversation", |client| {
         Box::pin(async move {
-            client.website().send_message_in_conversation("website_id-1", "session_id-1", serde_json::from_str::<crisp_api::models::ConversationMessageNew>(r##"{"automated":false,"content":{},"fingerprint":163408415737326,"from":"user","mentions":["mentions"],"origin":"chat","original":{"original_id":"original-0001"},"properties":{"key":"value"},"references":[{"name":"Jane Doe","target":"target","type":"type"}],"stealth":false,"timestamp":1700000000000,"translated":false,"type":"text","user":{"avatar":"https://example.com/","nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}"##).expect("example body")).send().await.map(drop)
+            client.website().send_message_in_conversation("website_id-1", "session_id-1", serde_json::from_str::<crisp_api::models::ConversationMessageNew>(r##"{"automated":false,"content":{},"fingerprint":163408415737326,"from":"user","mentions":["mentions"],"origin":"chat","original":{"original_id":"26674eba-0700-4d40-a7cb-085e78cf78d2"},"properties":{"key":"value"},"references":[{"name":"Jane Doe","target":"jane.doe@example.com","type":"text"}],"stealth":false,"timestamp":1700000000000,"translated":false,"type":"text","user":{"avatar":"https://example.com/images/avatar.png","nickname":"Jane Doe","type":"text","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.get_message_in_conversation", |client| {
@@ -700,19 +700,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.compose_message_in_conversation", |client| {
         Box::pin(async move {
-            client
-                .website()
-                .compose_message_in_conversation(
-                    "website_id-1",
-                    "session_id-1",
-                    serde_json::from_str::<crisp_api::models::ConversationComposeMessageNew>(
-                        r##"{"automated":false,"excerpt":"excerpt","from":"user","stealth":false,"type":"start"}"##,
-                    )
-                    .expect("example body"),
-                )
-                .send()
-                .await
-                .map(drop)
+            client.website().compose_message_in_conversation("website_id-1", "session_id-1", serde_json::from_str::<crisp_api::models::ConversationComposeMessageNew>(r##"{"automated":false,"excerpt":"Asked how to change the delivery address of an order.","from":"user","stealth":false,"type":"start"}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.mark_messages_as_read_in_conversation", |client| {
@@ -808,7 +796,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.update_conversation_metas", |client| {
         Box::pin(async move {
-            client.website().update_conversation_metas("website_id-1", "session_id-1", serde_json::from_str::<crisp_api::models::ConversationMeta>(r##"{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"system":{"browser":{"major":"major","name":"Jane Doe","version":"version"},"engine":{"name":"Jane Doe","version":"version"},"os":{"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":-120},"email":"jane.doe@example.com","ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"}"##).expect("example body")).send().await.map(drop)
+            client.website().update_conversation_metas("website_id-1", "session_id-1", serde_json::from_str::<crisp_api::models::ConversationMeta>(r##"{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","connection":{"asn":"AS3215","isp":"Orange"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"locales":["locales"],"system":{"browser":{"major":"120","name":"Chrome","version":"120.0.6099.129"},"engine":{"name":"Blink","version":"120.0.6099.129"},"os":{"name":"Mac OS","version":"14.2"},"useragent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"},"timezone":-120},"email":"jane.doe@example.com","ip":"203.0.113.42","nickname":"Jane Doe","origin":"chat","phone":"+33612345678","segments":["segments"],"subject":"Question about my order"}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.get_original_message_in_conversation", |client| {
@@ -869,7 +857,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.save_conversation_participants", |client| {
         Box::pin(async move {
-            client.website().save_conversation_participants("website_id-1", "session_id-1", serde_json::from_str::<crisp_api::models::ConversationParticipantsSave>(r##"{"origin":"origin","participants":[{"target":"target","type":"type"}],"user":{"avatar":"https://example.com/","nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}"##).expect("example body")).send().await.map(drop)
+            client.website().save_conversation_participants("website_id-1", "session_id-1", serde_json::from_str::<crisp_api::models::ConversationParticipantsSave>(r##"{"origin":"chat","participants":[{"target":"jane.doe@example.com","type":"text"}],"user":{"avatar":"https://example.com/images/avatar.png","nickname":"Jane Doe","type":"text","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.get_block_status_for_conversation", |client| {
@@ -912,7 +900,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                     "website_id-1",
                     "session_id-1",
                     serde_json::from_str::<crisp_api::models::ConversationVerifyIdentityRequest>(
-                        r##"{"identity":"email","method":"method","recipient":"recipient"}"##,
+                        r##"{"identity":"email","method":"email","recipient":"jane.doe@example.com"}"##,
                     )
                     .expect("example body"),
                 )
@@ -923,19 +911,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.redeem_identity_verification_link_for_conversation", |client| {
         Box::pin(async move {
-            client
-                .website()
-                .redeem_identity_verification_link_for_conversation(
-                    "website_id-1",
-                    "session_id-1",
-                    serde_json::from_str::<crisp_api::models::ConversationVerifyIdentityRedeem>(
-                        r##"{"identity":"email","recipient":"recipient","token":"token"}"##,
-                    )
-                    .expect("example body"),
-                )
-                .send()
-                .await
-                .map(drop)
+            client.website().redeem_identity_verification_link_for_conversation("website_id-1", "session_id-1", serde_json::from_str::<crisp_api::models::ConversationVerifyIdentityRedeem>(r##"{"identity":"email","recipient":"jane.doe@example.com","token":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.request_email_transcript_for_conversation", |client| {
@@ -1264,7 +1240,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                     crisp_api::models::HelpdeskContentType::Articles,
                     "tree_path-1",
                     serde_json::from_str::<crisp_api::models::HelpdeskTreePathUpdate>(
-                        r##"{"action":"action","path":{"to":"to"},"position":3}"##,
+                        r##"{"action":"action","path":{"to":"jane.doe@example.com"},"position":3}"##,
                     )
                     .expect("example body"),
                 )
@@ -1336,7 +1312,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.update_helpdesk_tree_metadata", |client| {
         Box::pin(async move {
-            client.website().update_helpdesk_tree_metadata("website_id-1", "locale-1", crisp_api::models::HelpdeskContentType::Articles, "tree_path-1", serde_json::from_str::<crisp_api::models::HelpdeskTreeMetadata>(r##"{"author":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"color","description":"description","format":"format","image":"image","state":{"featured":false,"hidden":false,"published":false},"title":"title"}"##).expect("example body")).send().await.map(drop)
+            client.website().update_helpdesk_tree_metadata("website_id-1", "locale-1", crisp_api::models::HelpdeskContentType::Articles, "tree_path-1", serde_json::from_str::<crisp_api::models::HelpdeskTreeMetadata>(r##"{"author":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"blue","description":"Asked how to change the delivery address of an order.","format":"markdown","image":"https://example.com/images/avatar.png","state":{"featured":false,"hidden":false,"published":false},"title":"Question about my order"}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.resolve_helpdesk_tree_page", |client| {
@@ -1431,20 +1407,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.import_external_helpdesk_to_locale", |client| {
         Box::pin(async move {
-            client
-                .website()
-                .import_external_helpdesk_to_locale(
-                    "website_id-1",
-                    "locale-1",
-                    crisp_api::models::HelpdeskContentType::Articles,
-                    serde_json::from_str::<crisp_api::models::HelpdeskLocaleExternalImport>(
-                        r##"{"detect_locales":false,"helpdesk_url":"helpdesk url","other_locales":["other locales"]}"##,
-                    )
-                    .expect("example body"),
-                )
-                .send()
-                .await
-                .map(drop)
+            client.website().import_external_helpdesk_to_locale("website_id-1", "locale-1", crisp_api::models::HelpdeskContentType::Articles, serde_json::from_str::<crisp_api::models::HelpdeskLocaleExternalImport>(r##"{"detect_locales":false,"helpdesk_url":"https://example.com/","other_locales":["other locales"]}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.export_helpdesk_locale_articles", |client| {
@@ -1494,7 +1457,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.save_helpdesk_settings", |client| {
         Box::pin(async move {
-            client.website().save_helpdesk_settings("website_id-1", serde_json::from_str::<crisp_api::models::HelpdeskSettings>(r##"{"access":{"jwt_secret":"jwt secret","password":"password","restrict_mode":"restrict mode"},"appearance":{"banner":"banner","color":{"mode":"mode","mode_changeable":false},"logos":{"favicon":"favicon","footer":"footer","header":"header"}},"behavior":{"agent_chat_bar":false,"agent_copy_button":false,"ask_feedback":false,"forbid_indexing":false,"frequently_read":false,"locale_picker":false,"refer_link":false,"report_incorrect":false,"serve_markdown":false,"show_category_images":false,"show_chatbox":false,"status_health_dead":false,"table_of_contents":false},"include":{"html":"html"},"localization":{"translated_automatic":false,"translated_locales_readonly":false,"writing_locale":"writing locale"},"name":"Jane Doe","section":{"articles":"articles","guides":"guides","news":"news","references":"references"},"service":{"mcp_server":false}}"##).expect("example body")).send().await.map(drop)
+            client.website().save_helpdesk_settings("website_id-1", serde_json::from_str::<crisp_api::models::HelpdeskSettings>(r##"{"access":{"jwt_secret":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","password":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","restrict_mode":"restrict mode"},"appearance":{"banner":"https://example.com/images/avatar.png","color":{"mode":"mode","mode_changeable":false},"logos":{"favicon":"https://example.com/images/avatar.png","footer":"<p>Hello!</p>","header":"<p>Hello!</p>"}},"behavior":{"agent_chat_bar":false,"agent_copy_button":false,"ask_feedback":false,"forbid_indexing":false,"frequently_read":false,"locale_picker":false,"refer_link":false,"report_incorrect":false,"serve_markdown":false,"show_category_images":false,"show_chatbox":false,"status_health_dead":false,"table_of_contents":false},"include":{"html":"<p>Hello!</p>"},"localization":{"translated_automatic":false,"translated_locales_readonly":false,"writing_locale":"en"},"name":"Jane Doe","section":{"articles":"articles","guides":"guides","news":"news","references":"references"},"service":{"mcp_server":false}}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.resolve_helpdesk_domain", |client| {
@@ -1533,7 +1496,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                 .batch_order_inboxes(
                     "website_id-1",
                     serde_json::from_str::<crisp_api::models::WebsiteInboxOrders>(
-                        r##"{"orders":[{"inbox_id":"inbox-0001","order":3}]}"##,
+                        r##"{"orders":[{"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","order":3}]}"##,
                     )
                     .expect("example body"),
                 )
@@ -1544,7 +1507,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.create_new_inbox", |client| {
         Box::pin(async move {
-            client.website().create_new_inbox("website_id-1", serde_json::from_str::<crisp_api::models::WebsiteInbox>(r##"{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
+            client.website().create_new_inbox("website_id-1", serde_json::from_str::<crisp_api::models::WebsiteInbox>(r##"{"conditions":[{"criterion":"delivery","model":"model","operator":"eq","query":["delivery"]}],"created_at":1700000000000,"emoji":"👍","inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","name":"Jane Doe","operator":"Jane Doe","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.check_if_inbox_exists", |client| {
@@ -1557,7 +1520,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.save_inbox", |client| {
         Box::pin(async move {
-            client.website().save_inbox("website_id-1", "inbox_id-1", serde_json::from_str::<crisp_api::models::WebsiteInbox>(r##"{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
+            client.website().save_inbox("website_id-1", "inbox_id-1", serde_json::from_str::<crisp_api::models::WebsiteInbox>(r##"{"conditions":[{"criterion":"delivery","model":"model","operator":"eq","query":["delivery"]}],"created_at":1700000000000,"emoji":"👍","inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","name":"Jane Doe","operator":"Jane Doe","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.delete_inbox", |client| {
@@ -1578,7 +1541,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.send_email_to_website_operators", |client| {
         Box::pin(async move {
-            client.website().send_email_to_website_operators("website_id-1", serde_json::from_str::<crisp_api::models::WebsiteOperatorEmail>(r##"{"message":"message","recipient":"recipient","subject":"subject","target":{"label":"label","url":"https://example.com/"},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}"##).expect("example body")).send().await.map(drop)
+            client.website().send_email_to_website_operators("website_id-1", serde_json::from_str::<crisp_api::models::WebsiteOperatorEmail>(r##"{"message":"Hello! How can I help you?","recipient":"jane.doe@example.com","subject":"Question about my order","target":{"label":"vip","url":"https://example.com/"},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.get_website_operator", |client| {
@@ -1654,7 +1617,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.add_new_people_profile", |client| {
         Box::pin(async move {
-            client.website().add_new_people_profile("website_id-1", serde_json::from_str::<crisp_api::models::PeopleProfileUpdateCard>(r##"{"active":3,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##).expect("example body")).send().await.map(drop)
+            client.website().add_new_people_profile("website_id-1", serde_json::from_str::<crisp_api::models::PeopleProfileUpdateCard>(r##"{"active":3,"company":{"description":"Asked how to change the delivery address of an order.","domain":"example.com","emails":["emails"],"geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"legal_name":"Example SAS","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"Asked how to change the delivery address of an order.","person":{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","description":"Asked how to change the delivery address of an order.","employment":{"domain":"example.com","name":"Jane Doe","role":"owner","seniority":"senior","title":"Question about my order"},"gender":"female","geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33612345678","profiles":[{"handle":"@janedoe","type":"text","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.check_if_people_profile_exists", |client| {
@@ -1669,12 +1632,12 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.save_people_profile", |client| {
         Box::pin(async move {
-            client.website().save_people_profile("website_id-1", "people_id-1", serde_json::from_str::<crisp_api::models::PeopleProfileUpdateCard>(r##"{"active":3,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##).expect("example body")).send().await.map(drop)
+            client.website().save_people_profile("website_id-1", "people_id-1", serde_json::from_str::<crisp_api::models::PeopleProfileUpdateCard>(r##"{"active":3,"company":{"description":"Asked how to change the delivery address of an order.","domain":"example.com","emails":["emails"],"geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"legal_name":"Example SAS","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"Asked how to change the delivery address of an order.","person":{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","description":"Asked how to change the delivery address of an order.","employment":{"domain":"example.com","name":"Jane Doe","role":"owner","seniority":"senior","title":"Question about my order"},"gender":"female","geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33612345678","profiles":[{"handle":"@janedoe","type":"text","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.update_people_profile", |client| {
         Box::pin(async move {
-            client.website().update_people_profile("website_id-1", "people_id-1", serde_json::from_str::<crisp_api::models::PeopleProfileUpdateCard>(r##"{"active":3,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##).expect("example body")).send().await.map(drop)
+            client.website().update_people_profile("website_id-1", "people_id-1", serde_json::from_str::<crisp_api::models::PeopleProfileUpdateCard>(r##"{"active":3,"company":{"description":"Asked how to change the delivery address of an order.","domain":"example.com","emails":["emails"],"geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"legal_name":"Example SAS","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"Asked how to change the delivery address of an order.","person":{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","description":"Asked how to change the delivery address of an order.","employment":{"domain":"example.com","name":"Jane Doe","role":"owner","seniority":"senior","title":"Question about my order"},"gender":"female","geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33612345678","profiles":[{"handle":"@janedoe","type":"text","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.remove_people_profile", |client| {
@@ -1700,7 +1663,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
                     "website_id-1",
                     "people_id-1",
                     serde_json::from_str::<crisp_api::models::PeopleEvent>(
-                        r##"{"color":"color","data":{},"text":"Hello!","timestamp":1700000000000}"##,
+                        r##"{"color":"blue","data":{},"text":"Hello! How can I help you?","timestamp":1700000000000}"##,
                     )
                     .expect("example body"),
                 )
@@ -1762,7 +1725,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.import_people_profiles", |client| {
         Box::pin(async move {
-            client.website().import_people_profiles("website_id-1", serde_json::from_str::<crisp_api::models::PeopleProfileImportSetup>(r##"{"mapping":[{"column":3,"field":"field"}],"options":{"column_separator":"column separator","skip_header":false},"url":"https://example.com/"}"##).expect("example body")).send().await.map(drop)
+            client.website().import_people_profiles("website_id-1", serde_json::from_str::<crisp_api::models::PeopleProfileImportSetup>(r##"{"mapping":[{"column":3,"field":"plan"}],"options":{"column_separator":"column separator","skip_header":false},"url":"https://example.com/"}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.get_website_settings", |client| {
@@ -1770,7 +1733,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.update_website_settings", |client| {
         Box::pin(async move {
-            client.website().update_website_settings("website_id-1", serde_json::from_str::<crisp_api::models::WebsiteSettingsUpdate>(r##"{"audit":{"log":false},"chatbox":{"activity_metrics":false,"allowed_pages":["allowed pages"],"audio_record":false,"availability_tooltip":false,"blocked_countries":["blocked countries"],"blocked_ips":["blocked ips"],"blocked_locales":["blocked locales"],"blocked_pages":["blocked pages"],"check_domain":false,"color_mode":"color mode","color_theme":"color theme","conversations":false,"email_visitors":false,"file_transfer":false,"force_identify":false,"guard_level":"guard level","helpdesk_link":false,"helpdesk_navigate":"helpdesk navigate","helpdesk_only":false,"hide_on_away":false,"hide_on_mobile":false,"hide_vacation":false,"home":false,"ignore_privacy":false,"last_operator_face":false,"layout_theme":"layout theme","locale":"en","mode_initial":"mode initial","ongoing_operator_face":false,"operator_privacy":false,"overlay_mode":false,"overlay_search":false,"phone_visitors":false,"position_reverse":false,"status_health_dead":false,"text_theme":"text theme","tile":"tile","visitor_compose":false,"visitor_privacy":false,"wait_game":false,"website_logo":false,"welcome_message":"welcome message"},"contact":{"email":"jane.doe@example.com","instagram":"instagram","messenger":"messenger","phone":"+33600000000","telegram":"telegram","twitter":"twitter","whatsapp":"whatsapp"},"domain":"example.com","domain_alternates":["domain alternates"],"emails":{"enrich":false,"junk_filter":false,"rating":false,"trackers":false,"transcript":false},"inbox":{"force_operator_token":false,"locale":"en","lock_removal":false},"logo":"logo","name":"Jane Doe","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##).expect("example body")).send().await.map(drop)
+            client.website().update_website_settings("website_id-1", serde_json::from_str::<crisp_api::models::WebsiteSettingsUpdate>(r##"{"audit":{"log":false},"chatbox":{"activity_metrics":false,"allowed_pages":["allowed pages"],"audio_record":false,"availability_tooltip":false,"blocked_countries":["blocked countries"],"blocked_ips":["blocked ips"],"blocked_locales":["blocked locales"],"blocked_pages":["blocked pages"],"check_domain":false,"color_mode":"color mode","color_theme":"blue","conversations":false,"email_visitors":false,"file_transfer":false,"force_identify":false,"guard_level":"guard level","helpdesk_link":false,"helpdesk_navigate":"helpdesk navigate","helpdesk_only":false,"hide_on_away":false,"hide_on_mobile":false,"hide_vacation":false,"home":false,"ignore_privacy":false,"last_operator_face":false,"layout_theme":"layout theme","locale":"en","mode_initial":"mode initial","ongoing_operator_face":false,"operator_privacy":false,"overlay_mode":false,"overlay_search":false,"phone_visitors":false,"position_reverse":false,"status_health_dead":false,"text_theme":"text theme","tile":"tile","visitor_compose":false,"visitor_privacy":false,"wait_game":false,"website_logo":false,"welcome_message":"Hello! How can I help you?"},"contact":{"email":"jane.doe@example.com","instagram":"@janedoe","messenger":"jane.doe","phone":"+33612345678","telegram":"+33612345678","twitter":"@janedoe","whatsapp":"+33612345678"},"domain":"example.com","domain_alternates":["domain alternates"],"emails":{"enrich":false,"junk_filter":false,"rating":false,"trackers":false,"transcript":false},"inbox":{"force_operator_token":false,"locale":"en","lock_removal":false},"logo":"https://example.com/images/avatar.png","name":"Jane Doe","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.list_teams", |client| {
@@ -1778,7 +1741,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.create_new_team", |client| {
         Box::pin(async move {
-            client.website().create_new_team("website_id-1", serde_json::from_str::<crisp_api::models::WebsiteTeam>(r##"{"created_at":1700000000000,"emoji":"emoji","name":"Jane Doe","operators":["operators"],"team_id":"team-0001","updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
+            client.website().create_new_team("website_id-1", serde_json::from_str::<crisp_api::models::WebsiteTeam>(r##"{"created_at":1700000000000,"emoji":"👍","name":"Jane Doe","operators":["operators"],"team_id":"2e3bb892-df4f-478d-af62-01c2ee0ea7cc","updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.check_if_team_exists", |client| {
@@ -1791,7 +1754,7 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
     }),
     ("website.save_team", |client| {
         Box::pin(async move {
-            client.website().save_team("website_id-1", "team_id-1", serde_json::from_str::<crisp_api::models::WebsiteTeam>(r##"{"created_at":1700000000000,"emoji":"emoji","name":"Jane Doe","operators":["operators"],"team_id":"team-0001","updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
+            client.website().save_team("website_id-1", "team_id-1", serde_json::from_str::<crisp_api::models::WebsiteTeam>(r##"{"created_at":1700000000000,"emoji":"👍","name":"Jane Doe","operators":["operators"],"team_id":"2e3bb892-df4f-478d-af62-01c2ee0ea7cc","updated_at":1700000000000}"##).expect("example body")).send().await.map(drop)
         })
     }),
     ("website.delete_team", |client| {
@@ -1863,51 +1826,69 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
 pub static TYPED_BODIES: &[(&str, &str)] = &[
     (
         "bucket.generate_bucket_url",
-        r##"{"file":{"name":"Jane Doe","type":"type"},"id":"id-0001","namespace":"namespace","resource":{"id":"id-0001","type":"type"}}"##,
+        r##"{"file":{"name":"Jane Doe","type":"text"},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","namespace":"urn:example:plugin","resource":{"id":"08809531-c5ab-4be9-aaa0-733055ab6278","type":"text"}}"##,
     ),
     (
         "plugin.forward_plugin_payload_to_channel",
-        r##"{"identifier":"identifier","namespace":"namespace","payload":{}}"##,
+        r##"{"identifier":"jane.doe@example.com","namespace":"urn:example:plugin","payload":{}}"##,
     ),
     ("plugin.dispatch_plugin_event", r##"{"data":{},"name":"Jane Doe"}"##),
     ("website.create_website", r##"{"domain":"example.com","name":"Jane Doe"}"##),
-    ("website.batch_resolve_conversations", r##"{"inbox_id":"inbox-0001","sessions":["sessions"]}"##),
-    ("website.batch_unresolve_conversations", r##"{"inbox_id":"inbox-0001","sessions":["sessions"]}"##),
-    ("website.batch_read_conversations", r##"{"inbox_id":"inbox-0001","sessions":["sessions"]}"##),
-    ("website.batch_unread_conversations", r##"{"inbox_id":"inbox-0001","sessions":["sessions"]}"##),
-    ("website.batch_remove_conversations", r##"{"inbox_id":"inbox-0001","sessions":["sessions"]}"##),
+    (
+        "website.batch_resolve_conversations",
+        r##"{"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","sessions":["sessions"]}"##,
+    ),
+    (
+        "website.batch_unresolve_conversations",
+        r##"{"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","sessions":["sessions"]}"##,
+    ),
+    (
+        "website.batch_read_conversations",
+        r##"{"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","sessions":["sessions"]}"##,
+    ),
+    (
+        "website.batch_unread_conversations",
+        r##"{"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","sessions":["sessions"]}"##,
+    ),
+    (
+        "website.batch_remove_conversations",
+        r##"{"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","sessions":["sessions"]}"##,
+    ),
     ("website.batch_report_conversations", r##"{"flag":"flag","sessions":["sessions"]}"##),
     ("website.batch_block_conversations", r##"{"blocked":false,"sessions":["sessions"]}"##),
     (
         "website.batch_routing_conversations",
         r##"{"assigned":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"sessions":["sessions"]}"##,
     ),
-    ("website.batch_inbox_conversations", r##"{"inbox_id":"inbox-0001","sessions":["sessions"]}"##),
+    (
+        "website.batch_inbox_conversations",
+        r##"{"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","sessions":["sessions"]}"##,
+    ),
     ("website.batch_update_conversations_data", r##"{"data":{"key":"value"},"sessions":["sessions"]}"##),
     ("website.batch_update_conversations_segments", r##"{"segments":["segments"],"sessions":["sessions"]}"##),
     (
         "website.save_campaign_template",
-        r##"{"content":"Hello!","created_at":1700000000000,"format":"format","name":"Jane Doe","template_id":"template-0001","type":"type","updated_at":1700000000000}"##,
+        r##"{"content":"Hello! How can I help you?","created_at":1700000000000,"format":"markdown","name":"Jane Doe","template_id":"3292fcc5-4bd6-42ab-a1af-e6a63174b871","type":"text","updated_at":1700000000000}"##,
     ),
     (
         "website.update_campaign_template",
-        r##"{"content":"Hello!","created_at":1700000000000,"format":"format","name":"Jane Doe","template_id":"template-0001","type":"type","updated_at":1700000000000}"##,
+        r##"{"content":"Hello! How can I help you?","created_at":1700000000000,"format":"markdown","name":"Jane Doe","template_id":"3292fcc5-4bd6-42ab-a1af-e6a63174b871","type":"text","updated_at":1700000000000}"##,
     ),
     (
         "website.save_campaign",
-        r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":3,"assert_filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"opened":3,"unsubscribed":3},"subject":"subject","tag":"tag","targets":3,"type":"type","updated_at":1700000000000}"##,
+        r##"{"campaign_id":"f19d5173-dd17-4475-ae73-13d22446ed31","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":3,"assert_filter":[{"criterion":"delivery","model":"model","operator":"Jane Doe","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"launch_event":"launch event"},"format":"markdown","message":"Hello! How can I help you?","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"filter":[{"criterion":"delivery","model":"model","operator":"Jane Doe","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"text"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"opened":3,"unsubscribed":3},"subject":"Question about my order","tag":"vip","targets":3,"type":"text","updated_at":1700000000000}"##,
     ),
     (
         "website.update_campaign",
-        r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":3,"assert_filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"opened":3,"unsubscribed":3},"subject":"subject","tag":"tag","targets":3,"type":"type","updated_at":1700000000000}"##,
+        r##"{"campaign_id":"f19d5173-dd17-4475-ae73-13d22446ed31","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":3,"assert_filter":[{"criterion":"delivery","model":"model","operator":"Jane Doe","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"launch_event":"launch event"},"format":"markdown","message":"Hello! How can I help you?","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"filter":[{"criterion":"delivery","model":"model","operator":"Jane Doe","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"text"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"opened":3,"unsubscribed":3},"subject":"Question about my order","tag":"vip","targets":3,"type":"text","updated_at":1700000000000}"##,
     ),
     (
         "website.send_message_in_conversation",
-        r##"{"automated":false,"content":{},"fingerprint":163408415737326,"from":"user","mentions":["mentions"],"origin":"chat","original":{"original_id":"original-0001"},"properties":{"key":"value"},"references":[{"name":"Jane Doe","target":"target","type":"type"}],"stealth":false,"timestamp":1700000000000,"translated":false,"type":"text","user":{"avatar":"https://example.com/","nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}"##,
+        r##"{"automated":false,"content":{},"fingerprint":163408415737326,"from":"user","mentions":["mentions"],"origin":"chat","original":{"original_id":"26674eba-0700-4d40-a7cb-085e78cf78d2"},"properties":{"key":"value"},"references":[{"name":"Jane Doe","target":"jane.doe@example.com","type":"text"}],"stealth":false,"timestamp":1700000000000,"translated":false,"type":"text","user":{"avatar":"https://example.com/images/avatar.png","nickname":"Jane Doe","type":"text","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}"##,
     ),
     (
         "website.compose_message_in_conversation",
-        r##"{"automated":false,"excerpt":"excerpt","from":"user","stealth":false,"type":"start"}"##,
+        r##"{"automated":false,"excerpt":"Asked how to change the delivery address of an order.","from":"user","stealth":false,"type":"start"}"##,
     ),
     (
         "website.mark_messages_as_read_in_conversation",
@@ -1924,75 +1905,78 @@ pub static TYPED_BODIES: &[(&str, &str)] = &[
     ),
     (
         "website.update_conversation_metas",
-        r##"{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"system":{"browser":{"major":"major","name":"Jane Doe","version":"version"},"engine":{"name":"Jane Doe","version":"version"},"os":{"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":-120},"email":"jane.doe@example.com","ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"}"##,
+        r##"{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","connection":{"asn":"AS3215","isp":"Orange"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"locales":["locales"],"system":{"browser":{"major":"120","name":"Chrome","version":"120.0.6099.129"},"engine":{"name":"Blink","version":"120.0.6099.129"},"os":{"name":"Mac OS","version":"14.2"},"useragent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"},"timezone":-120},"email":"jane.doe@example.com","ip":"203.0.113.42","nickname":"Jane Doe","origin":"chat","phone":"+33612345678","segments":["segments"],"subject":"Question about my order"}"##,
     ),
     (
         "website.save_conversation_participants",
-        r##"{"origin":"origin","participants":[{"target":"target","type":"type"}],"user":{"avatar":"https://example.com/","nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}"##,
+        r##"{"origin":"chat","participants":[{"target":"jane.doe@example.com","type":"text"}],"user":{"avatar":"https://example.com/images/avatar.png","nickname":"Jane Doe","type":"text","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}"##,
     ),
     (
         "website.request_identity_verification_for_conversation",
-        r##"{"identity":"email","method":"method","recipient":"recipient"}"##,
+        r##"{"identity":"email","method":"email","recipient":"jane.doe@example.com"}"##,
     ),
     (
         "website.redeem_identity_verification_link_for_conversation",
-        r##"{"identity":"email","recipient":"recipient","token":"token"}"##,
+        r##"{"identity":"email","recipient":"jane.doe@example.com","token":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"}"##,
     ),
-    ("website.update_helpdesk_tree_path", r##"{"action":"action","path":{"to":"to"},"position":3}"##),
+    ("website.update_helpdesk_tree_path", r##"{"action":"action","path":{"to":"jane.doe@example.com"},"position":3}"##),
     (
         "website.update_helpdesk_tree_metadata",
-        r##"{"author":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"color","description":"description","format":"format","image":"image","state":{"featured":false,"hidden":false,"published":false},"title":"title"}"##,
+        r##"{"author":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"blue","description":"Asked how to change the delivery address of an order.","format":"markdown","image":"https://example.com/images/avatar.png","state":{"featured":false,"hidden":false,"published":false},"title":"Question about my order"}"##,
     ),
     (
         "website.import_external_helpdesk_to_locale",
-        r##"{"detect_locales":false,"helpdesk_url":"helpdesk url","other_locales":["other locales"]}"##,
+        r##"{"detect_locales":false,"helpdesk_url":"https://example.com/","other_locales":["other locales"]}"##,
     ),
     (
         "website.save_helpdesk_settings",
-        r##"{"access":{"jwt_secret":"jwt secret","password":"password","restrict_mode":"restrict mode"},"appearance":{"banner":"banner","color":{"mode":"mode","mode_changeable":false},"logos":{"favicon":"favicon","footer":"footer","header":"header"}},"behavior":{"agent_chat_bar":false,"agent_copy_button":false,"ask_feedback":false,"forbid_indexing":false,"frequently_read":false,"locale_picker":false,"refer_link":false,"report_incorrect":false,"serve_markdown":false,"show_category_images":false,"show_chatbox":false,"status_health_dead":false,"table_of_contents":false},"include":{"html":"html"},"localization":{"translated_automatic":false,"translated_locales_readonly":false,"writing_locale":"writing locale"},"name":"Jane Doe","section":{"articles":"articles","guides":"guides","news":"news","references":"references"},"service":{"mcp_server":false}}"##,
+        r##"{"access":{"jwt_secret":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","password":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","restrict_mode":"restrict mode"},"appearance":{"banner":"https://example.com/images/avatar.png","color":{"mode":"mode","mode_changeable":false},"logos":{"favicon":"https://example.com/images/avatar.png","footer":"<p>Hello!</p>","header":"<p>Hello!</p>"}},"behavior":{"agent_chat_bar":false,"agent_copy_button":false,"ask_feedback":false,"forbid_indexing":false,"frequently_read":false,"locale_picker":false,"refer_link":false,"report_incorrect":false,"serve_markdown":false,"show_category_images":false,"show_chatbox":false,"status_health_dead":false,"table_of_contents":false},"include":{"html":"<p>Hello!</p>"},"localization":{"translated_automatic":false,"translated_locales_readonly":false,"writing_locale":"en"},"name":"Jane Doe","section":{"articles":"articles","guides":"guides","news":"news","references":"references"},"service":{"mcp_server":false}}"##,
     ),
-    ("website.batch_order_inboxes", r##"{"orders":[{"inbox_id":"inbox-0001","order":3}]}"##),
+    ("website.batch_order_inboxes", r##"{"orders":[{"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","order":3}]}"##),
     (
         "website.create_new_inbox",
-        r##"{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##,
+        r##"{"conditions":[{"criterion":"delivery","model":"model","operator":"eq","query":["delivery"]}],"created_at":1700000000000,"emoji":"👍","inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","name":"Jane Doe","operator":"Jane Doe","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##,
     ),
     (
         "website.save_inbox",
-        r##"{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##,
+        r##"{"conditions":[{"criterion":"delivery","model":"model","operator":"eq","query":["delivery"]}],"created_at":1700000000000,"emoji":"👍","inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","name":"Jane Doe","operator":"Jane Doe","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##,
     ),
     (
         "website.send_email_to_website_operators",
-        r##"{"message":"message","recipient":"recipient","subject":"subject","target":{"label":"label","url":"https://example.com/"},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}"##,
+        r##"{"message":"Hello! How can I help you?","recipient":"jane.doe@example.com","subject":"Question about my order","target":{"label":"vip","url":"https://example.com/"},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}"##,
     ),
     (
         "website.add_new_people_profile",
-        r##"{"active":3,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##,
+        r##"{"active":3,"company":{"description":"Asked how to change the delivery address of an order.","domain":"example.com","emails":["emails"],"geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"legal_name":"Example SAS","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"Asked how to change the delivery address of an order.","person":{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","description":"Asked how to change the delivery address of an order.","employment":{"domain":"example.com","name":"Jane Doe","role":"owner","seniority":"senior","title":"Question about my order"},"gender":"female","geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33612345678","profiles":[{"handle":"@janedoe","type":"text","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##,
     ),
     (
         "website.save_people_profile",
-        r##"{"active":3,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##,
+        r##"{"active":3,"company":{"description":"Asked how to change the delivery address of an order.","domain":"example.com","emails":["emails"],"geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"legal_name":"Example SAS","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"Asked how to change the delivery address of an order.","person":{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","description":"Asked how to change the delivery address of an order.","employment":{"domain":"example.com","name":"Jane Doe","role":"owner","seniority":"senior","title":"Question about my order"},"gender":"female","geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33612345678","profiles":[{"handle":"@janedoe","type":"text","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##,
     ),
     (
         "website.update_people_profile",
-        r##"{"active":3,"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"notepad","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##,
+        r##"{"active":3,"company":{"description":"Asked how to change the delivery address of an order.","domain":"example.com","emails":["emails"],"geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"legal_name":"Example SAS","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"email":"jane.doe@example.com","notepad":"Asked how to change the delivery address of an order.","person":{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","description":"Asked how to change the delivery address of an order.","employment":{"domain":"example.com","name":"Jane Doe","role":"owner","seniority":"senior","title":"Question about my order"},"gender":"female","geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33612345678","profiles":[{"handle":"@janedoe","type":"text","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"segments":["segments"]}"##,
     ),
-    ("website.add_people_event", r##"{"color":"color","data":{},"text":"Hello!","timestamp":1700000000000}"##),
+    (
+        "website.add_people_event",
+        r##"{"color":"blue","data":{},"text":"Hello! How can I help you?","timestamp":1700000000000}"##,
+    ),
     ("website.update_people_subscription_status", r##"{"email":false}"##),
     (
         "website.import_people_profiles",
-        r##"{"mapping":[{"column":3,"field":"field"}],"options":{"column_separator":"column separator","skip_header":false},"url":"https://example.com/"}"##,
+        r##"{"mapping":[{"column":3,"field":"plan"}],"options":{"column_separator":"column separator","skip_header":false},"url":"https://example.com/"}"##,
     ),
     (
         "website.update_website_settings",
-        r##"{"audit":{"log":false},"chatbox":{"activity_metrics":false,"allowed_pages":["allowed pages"],"audio_record":false,"availability_tooltip":false,"blocked_countries":["blocked countries"],"blocked_ips":["blocked ips"],"blocked_locales":["blocked locales"],"blocked_pages":["blocked pages"],"check_domain":false,"color_mode":"color mode","color_theme":"color theme","conversations":false,"email_visitors":false,"file_transfer":false,"force_identify":false,"guard_level":"guard level","helpdesk_link":false,"helpdesk_navigate":"helpdesk navigate","helpdesk_only":false,"hide_on_away":false,"hide_on_mobile":false,"hide_vacation":false,"home":false,"ignore_privacy":false,"last_operator_face":false,"layout_theme":"layout theme","locale":"en","mode_initial":"mode initial","ongoing_operator_face":false,"operator_privacy":false,"overlay_mode":false,"overlay_search":false,"phone_visitors":false,"position_reverse":false,"status_health_dead":false,"text_theme":"text theme","tile":"tile","visitor_compose":false,"visitor_privacy":false,"wait_game":false,"website_logo":false,"welcome_message":"welcome message"},"contact":{"email":"jane.doe@example.com","instagram":"instagram","messenger":"messenger","phone":"+33600000000","telegram":"telegram","twitter":"twitter","whatsapp":"whatsapp"},"domain":"example.com","domain_alternates":["domain alternates"],"emails":{"enrich":false,"junk_filter":false,"rating":false,"trackers":false,"transcript":false},"inbox":{"force_operator_token":false,"locale":"en","lock_removal":false},"logo":"logo","name":"Jane Doe","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"audit":{"log":false},"chatbox":{"activity_metrics":false,"allowed_pages":["allowed pages"],"audio_record":false,"availability_tooltip":false,"blocked_countries":["blocked countries"],"blocked_ips":["blocked ips"],"blocked_locales":["blocked locales"],"blocked_pages":["blocked pages"],"check_domain":false,"color_mode":"color mode","color_theme":"blue","conversations":false,"email_visitors":false,"file_transfer":false,"force_identify":false,"guard_level":"guard level","helpdesk_link":false,"helpdesk_navigate":"helpdesk navigate","helpdesk_only":false,"hide_on_away":false,"hide_on_mobile":false,"hide_vacation":false,"home":false,"ignore_privacy":false,"last_operator_face":false,"layout_theme":"layout theme","locale":"en","mode_initial":"mode initial","ongoing_operator_face":false,"operator_privacy":false,"overlay_mode":false,"overlay_search":false,"phone_visitors":false,"position_reverse":false,"status_health_dead":false,"text_theme":"text theme","tile":"tile","visitor_compose":false,"visitor_privacy":false,"wait_game":false,"website_logo":false,"welcome_message":"Hello! How can I help you?"},"contact":{"email":"jane.doe@example.com","instagram":"@janedoe","messenger":"jane.doe","phone":"+33612345678","telegram":"+33612345678","twitter":"@janedoe","whatsapp":"+33612345678"},"domain":"example.com","domain_alternates":["domain alternates"],"emails":{"enrich":false,"junk_filter":false,"rating":false,"trackers":false,"transcript":false},"inbox":{"force_operator_token":false,"locale":"en","lock_removal":false},"logo":"https://example.com/images/avatar.png","name":"Jane Doe","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "website.create_new_team",
-        r##"{"created_at":1700000000000,"emoji":"emoji","name":"Jane Doe","operators":["operators"],"team_id":"team-0001","updated_at":1700000000000}"##,
+        r##"{"created_at":1700000000000,"emoji":"👍","name":"Jane Doe","operators":["operators"],"team_id":"2e3bb892-df4f-478d-af62-01c2ee0ea7cc","updated_at":1700000000000}"##,
     ),
     (
         "website.save_team",
-        r##"{"created_at":1700000000000,"emoji":"emoji","name":"Jane Doe","operators":["operators"],"team_id":"team-0001","updated_at":1700000000000}"##,
+        r##"{"created_at":1700000000000,"emoji":"👍","name":"Jane Doe","operators":["operators"],"team_id":"2e3bb892-df4f-478d-af62-01c2ee0ea7cc","updated_at":1700000000000}"##,
     ),
     ("website.update_verify_settings", r##"{"enabled":false}"##),
 ];

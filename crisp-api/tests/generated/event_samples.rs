@@ -6,191 +6,191 @@
 pub static EVENT_SAMPLES: &[(&str, &str)] = &[
     (
         "session:update_availability",
-        r##"{"availability":"value-added-later","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"availability":"value-added-later","field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:update_verify",
-        r##"{"error":"error","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","is_verified":false,"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","verifications":[{"annotation":"annotation","field_added_later":{"nested":[1,"two",null]},"identity":"identity","method":"method"}],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"error":"error","field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","is_verified":false,"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","verifications":[{"annotation":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"identity":"jane.doe@example.com","method":"email"}],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:request:initiated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_email",
-        r##"{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_phone",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","phone":"+33600000000","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","phone":"+33612345678","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_address",
-        r##"{"address":"address","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"address":"10 Rue de Rivoli, 75004 Paris, France","field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_subject",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","subject":"subject","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","subject":"Question about my order","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_avatar",
-        r##"{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"avatar":"https://example.com/images/avatar.png","field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_nickname",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","nickname":"Jane Doe","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","nickname":"Jane Doe","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_origin",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","origin":"origin","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","origin":"chat","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_data",
-        r##"{"data":{"key":"value"},"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"data":{"key":"value"},"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:sync:pages",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","pages":[{"field_added_later":{"nested":[1,"two",null]},"page_referrer":"page referrer","page_title":"page title","page_url":"page url","timestamp":1700000000000}],"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","pages":[{"field_added_later":{"nested":[1,"two",null]},"page_referrer":"https://www.google.com/","page_title":"Question about my order","page_url":"https://example.com/","timestamp":1700000000000}],"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:sync:events",
-        r##"{"events":[{"color":"color","data":{"key":"value"},"field_added_later":{"nested":[1,"two",null]},"text":"Hello!","timestamp":1700000000000}],"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"events":[{"color":"blue","data":{"key":"value"},"field_added_later":{"nested":[1,"two",null]},"text":"Hello! How can I help you?","timestamp":1700000000000}],"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:sync:capabilities",
-        r##"{"capabilities":["capabilities"],"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"capabilities":["capabilities"],"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:sync:geolocation",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"Paris","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"Ile-de-France"},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:sync:system",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","system":{"browser":{"field_added_later":{"nested":[1,"two",null]},"major":"major","name":"Jane Doe","version":"version"},"engine":{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","version":"version"},"field_added_later":{"nested":[1,"two",null]},"os":{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","version":"version"},"useragent":"useragent"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","system":{"browser":{"field_added_later":{"nested":[1,"two",null]},"major":"120","name":"Chrome","version":"120.0.6099.129"},"engine":{"field_added_later":{"nested":[1,"two",null]},"name":"Blink","version":"120.0.6099.129"},"field_added_later":{"nested":[1,"two",null]},"os":{"field_added_later":{"nested":[1,"two",null]},"name":"Mac OS","version":"14.2"},"useragent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:sync:network",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","network":{"connection":{"asn":"asn","field_added_later":{"nested":[1,"two",null]},"isp":"isp"},"field_added_later":{"nested":[1,"two",null]},"ip":"ip"},"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","network":{"connection":{"asn":"AS3215","field_added_later":{"nested":[1,"two",null]},"isp":"Orange"},"field_added_later":{"nested":[1,"two",null]},"ip":"203.0.113.42"},"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:sync:timezone",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":{"field_added_later":{"nested":[1,"two",null]},"offset":-120},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":{"field_added_later":{"nested":[1,"two",null]},"offset":-120},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:sync:locales",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","locales":{"field_added_later":{"nested":[1,"two",null]},"locales":["locales"]},"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","locales":{"field_added_later":{"nested":[1,"two",null]},"locales":["locales"]},"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:sync:rating",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","rating":{"comment":"comment","field_added_later":{"nested":[1,"two",null]},"stars":3},"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","rating":{"comment":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"stars":3},"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:sync:topic",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","topic":"topic","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","topic":"billing","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_state",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"value-added-later","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"value-added-later","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_block",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","is_blocked":false,"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","is_blocked":false,"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_segments",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"segments":["segments"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"segments":["segments"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_opened",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","operator":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","operator":{"avatar":"https://example.com/images/avatar.png","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_closed",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","operator":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","operator":{"avatar":"https://example.com/images/avatar.png","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_participants",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","participants":[{"field_added_later":{"nested":[1,"two",null]},"target":"target","type":"type"}],"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","participants":[{"field_added_later":{"nested":[1,"two",null]},"target":"jane.doe@example.com","type":"text"}],"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_mentions",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","mentions":["mentions"],"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","mentions":["mentions"],"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_routing",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","previous_routing_id":"previous_routing-0001","routing_id":"routing-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","previous_routing_id":"fa35c1e7-19cb-4e85-a0fb-04fc1982691f","routing_id":"09577075-0318-4683-a846-3edb5993ec57","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:set_inbox",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","previous_inbox_id":"previous_inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","previous_inbox_id":"8473296b-4bfb-4372-a7ae-7b9b81a97921","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:removed",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "session:error",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","previous_value":"previous value","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","type":"type","value":"value","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","previous_value":"previous value","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","type":"text","value":"premium","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:updated",
-        r##"{"content":{},"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"content":{},"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:send",
-        r##"{"automated":false,"content":{},"edited":false,"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","inbox_id":"inbox-0001","mentions":["mentions"],"origin":"value-added-later","original":{"field_added_later":{"nested":[1,"two",null]},"original_id":"original-0001"},"properties":{},"references":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","target":"target","type":"type"}],"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"value-added-later","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"automated":false,"content":{},"edited":false,"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","mentions":["mentions"],"origin":"value-added-later","original":{"field_added_later":{"nested":[1,"two",null]},"original_id":"26674eba-0700-4d40-a7cb-085e78cf78d2"},"properties":{},"references":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","target":"jane.doe@example.com","type":"text"}],"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"value-added-later","user":{"avatar":"https://example.com/images/avatar.png","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"text","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:received",
-        r##"{"automated":false,"content":{},"edited":false,"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","inbox_id":"inbox-0001","mentions":["mentions"],"origin":"value-added-later","original":{"field_added_later":{"nested":[1,"two",null]},"original_id":"original-0001"},"properties":{},"references":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","target":"target","type":"type"}],"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"value-added-later","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"automated":false,"content":{},"edited":false,"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","mentions":["mentions"],"origin":"value-added-later","original":{"field_added_later":{"nested":[1,"two",null]},"original_id":"26674eba-0700-4d40-a7cb-085e78cf78d2"},"properties":{},"references":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","target":"jane.doe@example.com","type":"text"}],"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"value-added-later","user":{"avatar":"https://example.com/images/avatar.png","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"text","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:removed",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:compose:send",
-        r##"{"automated":false,"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timestamp":1700000000000,"type":"value-added-later","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"automated":false,"excerpt":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timestamp":1700000000000,"type":"value-added-later","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:compose:receive",
-        r##"{"automated":false,"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timestamp":1700000000000,"type":"value-added-later","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"automated":false,"excerpt":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timestamp":1700000000000,"type":"value-added-later","user":{"avatar":"https://example.com/images/avatar.png","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"text","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:acknowledge:read:send",
-        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"reason","type":"type"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[163408415737326],"inbox_id":"inbox-0001","origin":"value-added-later","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"spam","type":"text"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[163408415737326],"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","origin":"value-added-later","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:acknowledge:read:received",
-        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"reason","type":"type"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[163408415737326],"inbox_id":"inbox-0001","origin":"value-added-later","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"spam","type":"text"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[163408415737326],"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","origin":"value-added-later","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:acknowledge:unread:send",
-        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"reason","type":"type"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[163408415737326],"inbox_id":"inbox-0001","origin":"value-added-later","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"spam","type":"text"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[163408415737326],"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","origin":"value-added-later","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:acknowledge:delivered",
-        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"reason","type":"type"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[163408415737326],"inbox_id":"inbox-0001","origin":"value-added-later","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"spam","type":"text"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[163408415737326],"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","origin":"value-added-later","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:acknowledge:ignored",
-        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"reason","type":"type"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[163408415737326],"inbox_id":"inbox-0001","origin":"value-added-later","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"details":{"field_added_later":{"nested":[1,"two",null]},"reason":"spam","type":"text"},"field_added_later":{"nested":[1,"two",null]},"fingerprints":[163408415737326],"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","origin":"value-added-later","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:notify:unread:send",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "message:notify:unread:received",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "spam:message",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"headers":{"key":"value"},"metadata":{"key":"value"},"reason":"reason","routing_ids":["routing ids"],"spam_id":"spam-0001","timestamp":1700000000000,"type":"type","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"headers":{"key":"value"},"metadata":{"key":"value"},"reason":"spam","routing_ids":["routing ids"],"spam_id":"21e27bf1-744f-478d-a786-0ec4da3b18e8","timestamp":1700000000000,"type":"text","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "spam:decision",
-        r##"{"action":"action","field_added_later":{"nested":[1,"two",null]},"routing_ids":["routing ids"],"spam_id":"spam-0001","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"action":"action","field_added_later":{"nested":[1,"two",null]},"routing_ids":["routing ids"],"spam_id":"21e27bf1-744f-478d-a786-0ec4da3b18e8","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "people:profile:created",
@@ -198,7 +198,7 @@ pub static EVENT_SAMPLES: &[(&str, &str)] = &[
     ),
     (
         "people:profile:updated",
-        r##"{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","routing_ids":["routing ids"],"update":{"field_added_later":{"nested":[1,"two",null]},"person":{"address":"address","avatar":"https://example.com/","employment":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","role":"role","title":"title"},"field_added_later":{"nested":[1,"two",null]},"gender":"gender","geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","timezone":-120,"website":"https://example.com/"},"updated_at":1700000000000},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","routing_ids":["routing ids"],"update":{"field_added_later":{"nested":[1,"two",null]},"person":{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","employment":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","role":"owner","title":"Question about my order"},"field_added_later":{"nested":[1,"two",null]},"gender":"female","geolocation":{"city":"Paris","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"Ile-de-France"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33612345678","timezone":-120,"website":"https://example.com/"},"updated_at":1700000000000},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "people:profile:removed",
@@ -206,55 +206,55 @@ pub static EVENT_SAMPLES: &[(&str, &str)] = &[
     ),
     (
         "people:bind:session",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "people:sync:profile",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"identity":{"company":{"description":"description","domain":"example.com","field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"legal_name":"legal name","name":"Jane Doe","url":"https://example.com/"},"field_added_later":{"nested":[1,"two",null]},"person":{"address":"address","avatar":"https://example.com/","employment":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","role":"role","title":"title"},"field_added_later":{"nested":[1,"two",null]},"gender":"gender","geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","timezone":-120,"website":"https://example.com/"}},"inbox_id":"inbox-0001","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"identity":{"company":{"description":"Asked how to change the delivery address of an order.","domain":"example.com","field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"Paris","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"Ile-de-France"},"legal_name":"Example SAS","name":"Jane Doe","url":"https://example.com/"},"field_added_later":{"nested":[1,"two",null]},"person":{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","employment":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","role":"owner","title":"Question about my order"},"field_added_later":{"nested":[1,"two",null]},"gender":"female","geolocation":{"city":"Paris","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"Ile-de-France"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33612345678","timezone":-120,"website":"https://example.com/"}},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "people:import:progress",
-        r##"{"count":{"field_added_later":{"nested":[1,"two",null]},"remaining":3,"skipped":3,"total":42},"field_added_later":{"nested":[1,"two",null]},"import_id":"import-0001","items":{"field_added_later":{"nested":[1,"two",null]},"skipped":[{"field_added_later":{"nested":[1,"two",null]},"identifier":"identifier","reason":"reason"}]},"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","progress":50,"routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"count":{"field_added_later":{"nested":[1,"two",null]},"remaining":3,"skipped":3,"total":42},"field_added_later":{"nested":[1,"two",null]},"import_id":"b51cb76b-8805-485a-a16e-35a0dc435674","items":{"field_added_later":{"nested":[1,"two",null]},"skipped":[{"field_added_later":{"nested":[1,"two",null]},"identifier":"jane.doe@example.com","reason":"spam"}]},"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","progress":50,"routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "people:import:done",
-        r##"{"error":false,"field_added_later":{"nested":[1,"two",null]},"import_id":"import-0001","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"error":false,"field_added_later":{"nested":[1,"two",null]},"import_id":"b51cb76b-8805-485a-a16e-35a0dc435674","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "campaign:progress",
-        r##"{"campaign_id":"campaign-0001","field_added_later":{"nested":[1,"two",null]},"progress":50,"routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"campaign_id":"f19d5173-dd17-4475-ae73-13d22446ed31","field_added_later":{"nested":[1,"two",null]},"progress":50,"routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "campaign:dispatched",
-        r##"{"campaign_id":"campaign-0001","field_added_later":{"nested":[1,"two",null]},"routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"campaign_id":"f19d5173-dd17-4475-ae73-13d22446ed31","field_added_later":{"nested":[1,"two",null]},"routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "campaign:running",
-        r##"{"campaign_id":"campaign-0001","field_added_later":{"nested":[1,"two",null]},"routing_ids":["routing ids"],"running":false,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"campaign_id":"f19d5173-dd17-4475-ae73-13d22446ed31","field_added_later":{"nested":[1,"two",null]},"routing_ids":["routing ids"],"running":false,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "browsing:request:initiated",
-        r##"{"browsing_id":"browsing-0001","browsing_token":"browsing token","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"browsing_id":"ac2065a1-5262-4f10-a5bd-4753953dbd10","browsing_token":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "browsing:request:rejected",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "call:request:initiated",
-        r##"{"call_id":"call-0001","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"call_id":"5f8fdfd7-274f-478d-a141-184cd8996e3f","field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "call:request:rejected",
-        r##"{"call_id":"call-0001","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"call_id":"5f8fdfd7-274f-478d-a141-184cd8996e3f","field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "identity:verify:request",
-        r##"{"code":"code","confirm_url":"confirm url","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","plugin_id":"plugin-0001","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","target":"target","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"code":"WELCOME10","confirm_url":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","plugin_id":"b774667a-3306-475d-ae25-df6a277bd7aa","routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","target":"jane.doe@example.com","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "status:health:changed",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"health":"value-added-later","nodes":[{"field_added_later":{"nested":[1,"two",null]},"label":"label","replica":"replica"}],"routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"health":"value-added-later","nodes":[{"field_added_later":{"nested":[1,"two",null]},"label":"vip","replica":"replica"}],"routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "website:update_visitors_count",
@@ -270,35 +270,35 @@ pub static EVENT_SAMPLES: &[(&str, &str)] = &[
     ),
     (
         "bucket:url:upload:generated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"jane.doe@example.com","id":"08809531-c5ab-4be9-aaa0-733055ab6278","identifier":"jane.doe@example.com","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","type":"text"},"routing_ids":["routing ids"],"type":"text","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"}}"##,
     ),
     (
         "bucket:url:avatar:generated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"jane.doe@example.com","id":"08809531-c5ab-4be9-aaa0-733055ab6278","identifier":"jane.doe@example.com","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","type":"text"},"routing_ids":["routing ids"],"type":"text","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"}}"##,
     ),
     (
         "bucket:url:website:generated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"jane.doe@example.com","id":"08809531-c5ab-4be9-aaa0-733055ab6278","identifier":"jane.doe@example.com","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","type":"text"},"routing_ids":["routing ids"],"type":"text","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"}}"##,
     ),
     (
         "bucket:url:campaign:generated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"jane.doe@example.com","id":"08809531-c5ab-4be9-aaa0-733055ab6278","identifier":"jane.doe@example.com","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","type":"text"},"routing_ids":["routing ids"],"type":"text","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"}}"##,
     ),
     (
         "bucket:url:helpdesk:generated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"jane.doe@example.com","id":"08809531-c5ab-4be9-aaa0-733055ab6278","identifier":"jane.doe@example.com","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","type":"text"},"routing_ids":["routing ids"],"type":"text","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"}}"##,
     ),
     (
         "bucket:url:status:generated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"jane.doe@example.com","id":"08809531-c5ab-4be9-aaa0-733055ab6278","identifier":"jane.doe@example.com","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","type":"text"},"routing_ids":["routing ids"],"type":"text","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"}}"##,
     ),
     (
         "bucket:url:processing:generated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"from","id":"id-0001","identifier":"identifier","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","type":"type"},"routing_ids":["routing ids"],"type":"type","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"signed"}}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"from":"jane.doe@example.com","id":"08809531-c5ab-4be9-aaa0-733055ab6278","identifier":"jane.doe@example.com","policy":{"field_added_later":{"nested":[1,"two",null]},"size_limit":1048576},"resource":{"field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","type":"text"},"routing_ids":["routing ids"],"type":"text","url":{"field_added_later":{"nested":[1,"two",null]},"resource":"resource","signed":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"}}"##,
     ),
     (
         "media:animation:listed",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"id":3,"identifier":"identifier","results":[{"field_added_later":{"nested":[1,"two",null]},"type":"type","url":"https://example.com/"}],"routing_ids":["routing ids"]}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"id":3,"identifier":"jane.doe@example.com","results":[{"field_added_later":{"nested":[1,"two",null]},"type":"text","url":"https://example.com/"}],"routing_ids":["routing ids"]}"##,
     ),
     (
         "email:subscribe",
@@ -306,30 +306,30 @@ pub static EVENT_SAMPLES: &[(&str, &str)] = &[
     ),
     (
         "email:track:view",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"identifier":"identifier","mode":"mode","routing_ids":["routing ids"],"type":"type","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"identifier":"jane.doe@example.com","mode":"mode","routing_ids":["routing ids"],"type":"text","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "plugin:channel",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"identifier":"identifier","namespace":"namespace","payload":{},"plugin_id":"plugin-0001","routing_ids":["routing ids"],"type":"type","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"identifier":"jane.doe@example.com","namespace":"urn:example:plugin","payload":{},"plugin_id":"b774667a-3306-475d-ae25-df6a277bd7aa","routing_ids":["routing ids"],"type":"text","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "plugin:event",
-        r##"{"data":{"key":"value"},"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","plugin_id":"plugin-0001","routing_ids":["routing ids"],"urn":"urn","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"data":{"key":"value"},"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","plugin_id":"b774667a-3306-475d-ae25-df6a277bd7aa","routing_ids":["routing ids"],"urn":"urn:example:plugin","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "plugin:subscription:updated",
-        r##"{"bound":false,"field_added_later":{"nested":[1,"two",null]},"plugin_id":"plugin-0001","routing_ids":["routing ids"],"target":"target","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"bound":false,"field_added_later":{"nested":[1,"two",null]},"plugin_id":"b774667a-3306-475d-ae25-df6a277bd7aa","routing_ids":["routing ids"],"target":"jane.doe@example.com","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "plugin:settings:saved",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"plugin_id":"plugin-0001","routing_ids":["routing ids"],"settings":{"key":"value"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"plugin_id":"b774667a-3306-475d-ae25-df6a277bd7aa","routing_ids":["routing ids"],"settings":{"key":"value"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "plan:subscription:updated",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"plan":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","price":3,"trialing":false},"routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"plan":{"field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","price":3,"trialing":false},"routing_ids":["routing ids"],"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "widget:action:processed",
-        r##"{"correlation_id":"correlation-0001","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","outcome":"value-added-later","plugin_id":"plugin-0001","result":{"key":"value"},"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"correlation_id":"3ae6c561-b969-4f6e-a4e9-a28a7f1033bd","field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","outcome":"value-added-later","plugin_id":"b774667a-3306-475d-ae25-df6a277bd7aa","result":{"key":"value"},"routing_ids":["routing ids"],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
 ];

@@ -8,29 +8,32 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("media.list_animation_medias", r##"{}"##),
     (
         "plan.list_all_active_plan_subscriptions",
-        r##"[{"active":false,"bill_period":"value-added-later","bill_valid_until":"bill valid until","card_id":"card-0001","coupon_redeemed":false,"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","owner":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"first_name":"Jane","last_name":"Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"price":3,"sandbox":false,"since":"since","trial_end":"trial end","trial_end_date":"trial end date","trialing":false,"website":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"id":"id-0001","logo":"logo","name":"Jane Doe"}}]"##,
+        r##"[{"active":false,"bill_period":"value-added-later","bill_valid_until":"2026-01-15T10:00:00.000Z","card_id":"f0ab5615-d14f-478d-a140-fd3d40b8f62d","coupon_redeemed":false,"field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","owner":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"first_name":"Jane","last_name":"Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"price":3,"sandbox":false,"since":"2026-01-15T10:00:00.000Z","trial_end":"2026-01-15T10:00:00.000Z","trial_end_date":"2026-01-15T10:00:00.000Z","trialing":false,"website":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","logo":"https://example.com/images/avatar.png","name":"Jane Doe"}}]"##,
     ),
     (
         "plan.get_plan_subscription_for_website",
-        r##"{"active":false,"bill_period":"value-added-later","bill_valid_until":"bill valid until","card_id":"card-0001","coupon_redeemed":false,"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","owner":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"first_name":"Jane","last_name":"Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"price":3,"sandbox":false,"since":"since","trial_end":"trial end","trial_end_date":"trial end date","trialing":false,"website":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"id":"id-0001","logo":"logo","name":"Jane Doe"}}"##,
+        r##"{"active":false,"bill_period":"value-added-later","bill_valid_until":"2026-01-15T10:00:00.000Z","card_id":"f0ab5615-d14f-478d-a140-fd3d40b8f62d","coupon_redeemed":false,"field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","owner":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"first_name":"Jane","last_name":"Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"price":3,"sandbox":false,"since":"2026-01-15T10:00:00.000Z","trial_end":"2026-01-15T10:00:00.000Z","trial_end_date":"2026-01-15T10:00:00.000Z","trialing":false,"website":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","logo":"https://example.com/images/avatar.png","name":"Jane Doe"}}"##,
     ),
     ("plan.subscribe_website_to_plan", r##"{}"##),
     ("plan.unsubscribe_plan_from_website", r##"{}"##),
     ("plan.change_bill_period_for_website_plan_subscription", r##"{}"##),
     (
         "plan.check_coupon_availability_for_website_plan_subscription",
-        r##"{"code":"code","expire_at":"expire at","field_added_later":{"nested":[1,"two",null]},"policy":{"field_added_later":{"nested":[1,"two",null]},"rebate_percent":1.5,"trial_days":3},"redeem_limit":3}"##,
+        r##"{"code":"WELCOME10","expire_at":"2026-01-15T10:00:00.000Z","field_added_later":{"nested":[1,"two",null]},"policy":{"field_added_later":{"nested":[1,"two",null]},"rebate_percent":1.5,"trial_days":3},"redeem_limit":3}"##,
     ),
     ("plan.redeem_coupon_for_website_plan_subscription", r##"{}"##),
-    ("plugin.get_connect_account", r##"{"field_added_later":{"nested":[1,"two",null]},"plugin_id":"plugin-0001"}"##),
+    (
+        "plugin.get_connect_account",
+        r##"{"field_added_later":{"nested":[1,"two",null]},"plugin_id":"b774667a-3306-475d-ae25-df6a277bd7aa"}"##,
+    ),
     ("plugin.check_connect_session_validity", r##"null"##),
     (
         "plugin.list_all_connect_websites",
-        r##"[{"difference":"difference","field_added_later":{"nested":[1,"two",null]},"plan":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","trialing":false},"price":3,"settings":{},"token":"token","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
+        r##"[{"difference":"difference","field_added_later":{"nested":[1,"two",null]},"plan":{"field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","trialing":false},"price":3,"settings":{},"token":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
     ),
     (
         "plugin.list_connect_websites_since",
-        r##"[{"difference":"difference","field_added_later":{"nested":[1,"two",null]},"plan":{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","trialing":false},"price":3,"settings":{},"token":"token","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
+        r##"[{"difference":"difference","field_added_later":{"nested":[1,"two",null]},"plan":{"field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","trialing":false},"price":3,"settings":{},"token":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
     ),
     (
         "plugin.get_connect_endpoints",
@@ -38,21 +41,21 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ),
     (
         "plugin.list_all_active_subscriptions",
-        r##"[{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","field_added_later":{"nested":[1,"two",null]},"help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","price":3}],"price":3,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}]"##,
+        r##"[{"active":false,"bill_period":"monthly","bill_valid_until":"2026-01-15T10:00:00.000Z","card_id":"f0ab5615-d14f-478d-a140-fd3d40b8f62d","category":"category","configurable":false,"contact_url":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"help_url":"https://example.com/","icon":"https://example.com/images/avatar.png","id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","plans":[{"field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","price":3}],"price":3,"privacy_url":"https://example.com/","since":"2026-01-15T10:00:00.000Z","summary":"Question about my order","terms_url":"https://example.com/","type":"text","urn":"urn:example:plugin","video_url":"https://example.com/","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"https://example.com/"}]"##,
     ),
     (
         "plugin.list_subscriptions_for_website",
-        r##"[{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","field_added_later":{"nested":[1,"two",null]},"help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","price":3}],"price":3,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}]"##,
+        r##"[{"active":false,"bill_period":"monthly","bill_valid_until":"2026-01-15T10:00:00.000Z","card_id":"f0ab5615-d14f-478d-a140-fd3d40b8f62d","category":"category","configurable":false,"contact_url":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"help_url":"https://example.com/","icon":"https://example.com/images/avatar.png","id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","plans":[{"field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","price":3}],"price":3,"privacy_url":"https://example.com/","since":"2026-01-15T10:00:00.000Z","summary":"Question about my order","terms_url":"https://example.com/","type":"text","urn":"urn:example:plugin","video_url":"https://example.com/","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"https://example.com/"}]"##,
     ),
     (
         "plugin.get_subscription_details",
-        r##"{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","field_added_later":{"nested":[1,"two",null]},"help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"field_added_later":{"nested":[1,"two",null]},"id":"id-0001","name":"Jane Doe","price":3}],"price":3,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}"##,
+        r##"{"active":false,"bill_period":"monthly","bill_valid_until":"2026-01-15T10:00:00.000Z","card_id":"f0ab5615-d14f-478d-a140-fd3d40b8f62d","category":"category","configurable":false,"contact_url":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"help_url":"https://example.com/","icon":"https://example.com/images/avatar.png","id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","plans":[{"field_added_later":{"nested":[1,"two",null]},"id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","price":3}],"price":3,"privacy_url":"https://example.com/","since":"2026-01-15T10:00:00.000Z","summary":"Question about my order","terms_url":"https://example.com/","type":"text","urn":"urn:example:plugin","video_url":"https://example.com/","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"https://example.com/"}"##,
     ),
     ("plugin.subscribe_website_to_plugin", r##"{}"##),
     ("plugin.unsubscribe_plugin_from_website", r##"{}"##),
     (
         "plugin.get_subscription_settings",
-        r##"{"callback_url":"callback url","field_added_later":{"nested":[1,"two",null]},"plugin_id":"plugin-0001","schema":{},"settings":{},"settings_form_url":"settings form url","token":"token","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"callback_url":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"plugin_id":"b774667a-3306-475d-ae25-df6a277bd7aa","schema":{},"settings":{},"settings_form_url":"https://example.com/","token":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     ("plugin.save_subscription_settings", r##"{}"##),
     ("plugin.update_subscription_settings", r##"{}"##),
@@ -63,13 +66,13 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("plugin.report_plugin_usage_to_bill", r##"{}"##),
     (
         "plugin.get_plugin_attest_provenance",
-        r##"{"expire_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"payload":{"field_added_later":{"nested":[1,"two",null]},"plugin":{"field_added_later":{"nested":[1,"two",null]},"plugin_id":"plugin-0001"},"user":{"field_added_later":{"nested":[1,"two",null]},"role":"role","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website":{"field_added_later":{"nested":[1,"two",null]},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}},"signed":"signed"}"##,
+        r##"{"expire_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"payload":{"field_added_later":{"nested":[1,"two",null]},"plugin":{"field_added_later":{"nested":[1,"two",null]},"plugin_id":"b774667a-3306-475d-ae25-df6a277bd7aa"},"user":{"field_added_later":{"nested":[1,"two",null]},"role":"owner","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website":{"field_added_later":{"nested":[1,"two",null]},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}},"signed":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"}"##,
     ),
     ("plugin.forward_plugin_payload_to_channel", r##"{}"##),
     ("plugin.dispatch_plugin_event", r##"{}"##),
     (
         "website.generate_analytics",
-        r##"[{"field_added_later":{"nested":[1,"two",null]},"hits":42,"period":"period","split_by":"split by","sum_hits":42,"sum_value":3,"unique_hits":42,"value":3}]"##,
+        r##"[{"field_added_later":{"nested":[1,"two",null]},"hits":42,"period":"monthly","split_by":"split by","sum_hits":42,"sum_value":3,"unique_hits":42,"value":3}]"##,
     ),
     (
         "website.get_website_availability_status",
@@ -77,16 +80,16 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ),
     (
         "website.list_website_operator_availabilities",
-        r##"[{"field_added_later":{"nested":[1,"two",null]},"time":{"field_added_later":{"nested":[1,"two",null]},"for":3,"since":1700000000000},"type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}]"##,
+        r##"[{"field_added_later":{"nested":[1,"two",null]},"time":{"field_added_later":{"nested":[1,"two",null]},"for":3,"since":1700000000000},"type":"text","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}]"##,
     ),
     ("website.check_if_website_exists", r##"null"##),
     (
         "website.create_website",
-        r##"{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"institutional":false,"logo":"logo","name":"Jane Doe","verified":false,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"institutional":false,"logo":"https://example.com/images/avatar.png","name":"Jane Doe","verified":false,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "website.get_website",
-        r##"{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"institutional":false,"logo":"logo","name":"Jane Doe","verified":false,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"institutional":false,"logo":"https://example.com/images/avatar.png","name":"Jane Doe","verified":false,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     ("website.delete_website", r##"{}"##),
     ("website.abort_website_deletion", r##"{}"##),
@@ -106,33 +109,33 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.batch_update_people_segments", r##"{}"##),
     (
         "website.list_campaigns",
-        r##"[{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"format":"format","name":"Jane Doe","progress":50,"reached":3,"ready":false,"running":false,"subject":"subject","tag":"tag","targets":3,"type":"type","updated_at":1700000000000}]"##,
+        r##"[{"campaign_id":"f19d5173-dd17-4475-ae73-13d22446ed31","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"format":"markdown","name":"Jane Doe","progress":50,"reached":3,"ready":false,"running":false,"subject":"Question about my order","tag":"vip","targets":3,"type":"text","updated_at":1700000000000}]"##,
     ),
     ("website.list_campaign_tags", r##"[""]"##),
     (
         "website.list_campaign_templates",
-        r##"[{"created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"format":"format","name":"Jane Doe","template_id":"template-0001","type":"type","updated_at":1700000000000}]"##,
+        r##"[{"created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"format":"markdown","name":"Jane Doe","template_id":"3292fcc5-4bd6-42ab-a1af-e6a63174b871","type":"text","updated_at":1700000000000}]"##,
     ),
     (
         "website.create_new_campaign_template",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"template_id":"template-0001"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"template_id":"3292fcc5-4bd6-42ab-a1af-e6a63174b871"}"##,
     ),
     ("website.check_if_campaign_template_exists", r##"null"##),
     (
         "website.get_campaign_template",
-        r##"{"content":"Hello!","created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"format":"format","name":"Jane Doe","template_id":"template-0001","type":"type","updated_at":1700000000000}"##,
+        r##"{"content":"Hello! How can I help you?","created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"format":"markdown","name":"Jane Doe","template_id":"3292fcc5-4bd6-42ab-a1af-e6a63174b871","type":"text","updated_at":1700000000000}"##,
     ),
     ("website.save_campaign_template", r##"{}"##),
     ("website.update_campaign_template", r##"{}"##),
     ("website.remove_campaign_template", r##"{}"##),
     (
         "website.create_new_campaign",
-        r##"{"campaign_id":"campaign-0001","field_added_later":{"nested":[1,"two",null]}}"##,
+        r##"{"campaign_id":"f19d5173-dd17-4475-ae73-13d22446ed31","field_added_later":{"nested":[1,"two",null]}}"##,
     ),
     ("website.check_if_campaign_exists", r##"null"##),
     (
         "website.get_campaign",
-        r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"flow":{"assert_delay":3,"assert_filter":[{"criterion":"criterion","field_added_later":{"nested":[1,"two",null]},"model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"field_added_later":{"nested":[1,"two",null]},"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"field_added_later":{"nested":[1,"two",null]},"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"field_added_later":{"nested":[1,"two",null]},"filter":[{"criterion":"criterion","field_added_later":{"nested":[1,"two",null]},"model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"field_added_later":{"nested":[1,"two",null]},"opened":3,"unsubscribed":3},"subject":"subject","tag":"tag","targets":3,"type":"type","updated_at":1700000000000}"##,
+        r##"{"campaign_id":"f19d5173-dd17-4475-ae73-13d22446ed31","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"flow":{"assert_delay":3,"assert_filter":[{"criterion":"delivery","field_added_later":{"nested":[1,"two",null]},"model":"model","operator":"Jane Doe","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"field_added_later":{"nested":[1,"two",null]},"launch_event":"launch event"},"format":"markdown","message":"Hello! How can I help you?","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"field_added_later":{"nested":[1,"two",null]},"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"field_added_later":{"nested":[1,"two",null]},"filter":[{"criterion":"delivery","field_added_later":{"nested":[1,"two",null]},"model":"model","operator":"Jane Doe","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"text"},"running":false,"sender":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"field_added_later":{"nested":[1,"two",null]},"opened":3,"unsubscribed":3},"subject":"Question about my order","tag":"vip","targets":3,"type":"text","updated_at":1700000000000}"##,
     ),
     ("website.save_campaign", r##"{}"##),
     ("website.update_campaign", r##"{}"##),
@@ -143,11 +146,11 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.test_campaign", r##"{}"##),
     (
         "website.list_campaign_recipients",
-        r##"[{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe"},"subscribed":false}]"##,
+        r##"[{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"avatar":"https://example.com/images/avatar.png","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe"},"subscribed":false}]"##,
     ),
     (
         "website.list_campaign_statistics",
-        r##"[{"created_at":1700000000000,"data":{"key":"value"},"field_added_later":{"nested":[1,"two",null]},"profile":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"nickname":"Jane Doe"}},"type":"type","updated_at":1700000000000}]"##,
+        r##"[{"created_at":1700000000000,"data":{"key":"value"},"field_added_later":{"nested":[1,"two",null]},"profile":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"avatar":"https://example.com/images/avatar.png","field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"Paris","coordinates":{},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"Ile-de-France"},"nickname":"Jane Doe"}},"type":"text","updated_at":1700000000000}]"##,
     ),
     (
         "website.get_connect_endpoints",
@@ -155,25 +158,25 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ),
     (
         "website.list_conversations",
-        r##"[{"active":{"field_added_later":{"nested":[1,"two",null]},"last":3,"now":false},"assigned":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"availability":"value-added-later","compose":{"field_added_later":{"nested":[1,"two",null]},"operator":{"automated":false,"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}},"visitor":{"automated":false,"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}},"created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","is_blocked":false,"is_verified":false,"last_message":"last message","mentions":["mentions"],"meta":{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","field_added_later":{"nested":[1,"two",null]},"isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"system":{"browser":{},"engine":{},"field_added_later":{"nested":[1,"two",null]},"os":{},"useragent":"useragent"},"timezone":-120},"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"},"participants":[{"field_added_later":{"nested":[1,"two",null]},"target":"target","type":"type"}],"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","preview_message":{"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","type":"value-added-later"},"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"value-added-later","status":3,"topic":"topic","unread":{"field_added_later":{"nested":[1,"two",null]},"operator":3,"visitor":3},"updated_at":1700000000000,"verifications":[{"annotation":"annotation","field_added_later":{"nested":[1,"two",null]},"identity":"identity","method":"method"}],"waiting_since":1700000000000,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
+        r##"[{"active":{"field_added_later":{"nested":[1,"two",null]},"last":3,"now":false},"assigned":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"availability":"value-added-later","compose":{"field_added_later":{"nested":[1,"two",null]},"operator":{"automated":false,"excerpt":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"timestamp":1700000000000,"type":"text","user":{"avatar":"https://example.com/images/avatar.png","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}},"visitor":{"automated":false,"excerpt":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"timestamp":1700000000000,"type":"text","user":{"avatar":"https://example.com/images/avatar.png","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}},"created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","is_blocked":false,"is_verified":false,"last_message":"Hello! How can I help you?","mentions":["mentions"],"meta":{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","connection":{"asn":"AS3215","field_added_later":{"nested":[1,"two",null]},"isp":"Orange"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"Paris","coordinates":{},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"Ile-de-France"},"locales":["locales"],"system":{"browser":{},"engine":{},"field_added_later":{"nested":[1,"two",null]},"os":{},"useragent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"},"timezone":-120},"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"ip":"203.0.113.42","nickname":"Jane Doe","origin":"chat","phone":"+33612345678","segments":["segments"],"subject":"Question about my order"},"participants":[{"field_added_later":{"nested":[1,"two",null]},"target":"jane.doe@example.com","type":"text"}],"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","preview_message":{"excerpt":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","type":"value-added-later"},"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"value-added-later","status":3,"topic":"billing","unread":{"field_added_later":{"nested":[1,"two",null]},"operator":3,"visitor":3},"updated_at":1700000000000,"verifications":[{"annotation":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"identity":"jane.doe@example.com","method":"email"}],"waiting_since":1700000000000,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
     ),
     (
         "website.list_suggested_conversation_segments",
-        r##"[{"count":42,"field_added_later":{"nested":[1,"two",null]},"segment":"segment"}]"##,
+        r##"[{"count":42,"field_added_later":{"nested":[1,"two",null]},"segment":"vip"}]"##,
     ),
     ("website.delete_suggested_conversation_segment", r##"{}"##),
     (
         "website.list_suggested_conversation_data_keys",
-        r##"[{"count":42,"field_added_later":{"nested":[1,"two",null]},"key":"key"}]"##,
+        r##"[{"count":42,"field_added_later":{"nested":[1,"two",null]},"key":"plan"}]"##,
     ),
     ("website.delete_suggested_conversation_data_key", r##"{}"##),
     (
         "website.list_spam_conversations",
-        r##"[{"field_added_later":{"nested":[1,"two",null]},"headers":{"key":"value"},"metadata":{"key":"value"},"reason":"reason","spam_id":"spam-0001","timestamp":1700000000000,"type":"type"}]"##,
+        r##"[{"field_added_later":{"nested":[1,"two",null]},"headers":{"key":"value"},"metadata":{"key":"value"},"reason":"spam","spam_id":"21e27bf1-744f-478d-a786-0ec4da3b18e8","timestamp":1700000000000,"type":"text"}]"##,
     ),
     (
         "website.resolve_spam_conversation_content",
-        r##"{"content":{"key":"value"},"field_added_later":{"nested":[1,"two",null]},"headers":{"key":"value"},"metadata":{"key":"value"},"reason":"reason","spam_id":"spam-0001","timestamp":1700000000000,"type":"type"}"##,
+        r##"{"content":{"key":"value"},"field_added_later":{"nested":[1,"two",null]},"headers":{"key":"value"},"metadata":{"key":"value"},"reason":"spam","spam_id":"21e27bf1-744f-478d-a786-0ec4da3b18e8","timestamp":1700000000000,"type":"text"}"##,
     ),
     ("website.submit_spam_conversation_decision", r##"{}"##),
     (
@@ -183,13 +186,13 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.check_if_conversation_exists", r##"null"##),
     (
         "website.get_conversation",
-        r##"{"active":{"field_added_later":{"nested":[1,"two",null]},"last":3,"now":false},"assigned":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"availability":"value-added-later","compose":{"field_added_later":{"nested":[1,"two",null]},"operator":{"automated":false,"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}},"visitor":{"automated":false,"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}},"created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","is_blocked":false,"is_verified":false,"last_message":"last message","mentions":["mentions"],"meta":{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","field_added_later":{"nested":[1,"two",null]},"isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"system":{"browser":{"field_added_later":{"nested":[1,"two",null]},"major":"major","name":"Jane Doe","version":"version"},"engine":{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","version":"version"},"field_added_later":{"nested":[1,"two",null]},"os":{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":-120},"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"},"participants":[{"field_added_later":{"nested":[1,"two",null]},"target":"target","type":"type"}],"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","preview_message":{"excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","type":"value-added-later"},"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"value-added-later","status":3,"topic":"topic","unread":{"field_added_later":{"nested":[1,"two",null]},"operator":3,"visitor":3},"updated_at":1700000000000,"verifications":[{"annotation":"annotation","field_added_later":{"nested":[1,"two",null]},"identity":"identity","method":"method"}],"waiting_since":1700000000000,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"active":{"field_added_later":{"nested":[1,"two",null]},"last":3,"now":false},"assigned":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"availability":"value-added-later","compose":{"field_added_later":{"nested":[1,"two",null]},"operator":{"automated":false,"excerpt":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"timestamp":1700000000000,"type":"text","user":{"avatar":"https://example.com/images/avatar.png","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}},"visitor":{"automated":false,"excerpt":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"timestamp":1700000000000,"type":"text","user":{"avatar":"https://example.com/images/avatar.png","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}},"created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","is_blocked":false,"is_verified":false,"last_message":"Hello! How can I help you?","mentions":["mentions"],"meta":{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","connection":{"asn":"AS3215","field_added_later":{"nested":[1,"two",null]},"isp":"Orange"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"Paris","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"Ile-de-France"},"locales":["locales"],"system":{"browser":{"field_added_later":{"nested":[1,"two",null]},"major":"120","name":"Chrome","version":"120.0.6099.129"},"engine":{"field_added_later":{"nested":[1,"two",null]},"name":"Blink","version":"120.0.6099.129"},"field_added_later":{"nested":[1,"two",null]},"os":{"field_added_later":{"nested":[1,"two",null]},"name":"Mac OS","version":"14.2"},"useragent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"},"timezone":-120},"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"ip":"203.0.113.42","nickname":"Jane Doe","origin":"chat","phone":"+33612345678","segments":["segments"],"subject":"Question about my order"},"participants":[{"field_added_later":{"nested":[1,"two",null]},"target":"jane.doe@example.com","type":"text"}],"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","preview_message":{"excerpt":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","type":"value-added-later"},"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"value-added-later","status":3,"topic":"billing","unread":{"field_added_later":{"nested":[1,"two",null]},"operator":3,"visitor":3},"updated_at":1700000000000,"verifications":[{"annotation":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"identity":"jane.doe@example.com","method":"email"}],"waiting_since":1700000000000,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     ("website.remove_conversation", r##"{}"##),
     ("website.initiate_conversation_with_existing_session", r##"{}"##),
     (
         "website.get_messages_in_conversation",
-        r##"[{"automated":false,"content":{},"delivered":"delivered","edited":false,"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","ignored":{"key":"value"},"mentions":["mentions"],"origin":"value-added-later","original":{"field_added_later":{"nested":[1,"two",null]},"original_id":"original-0001"},"preview":[{"field_added_later":{"nested":[1,"two",null]},"preview":{"embed":"embed","excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"image":"image"},"stamped":false,"title":"title","url":"https://example.com/","website":"https://example.com/"}],"properties":{"key":"value"},"read":"read","references":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","target":"target","type":"type"}],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"value-added-later","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
+        r##"[{"automated":false,"content":{},"delivered":"delivered","edited":false,"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","ignored":{"key":"value"},"mentions":["mentions"],"origin":"value-added-later","original":{"field_added_later":{"nested":[1,"two",null]},"original_id":"26674eba-0700-4d40-a7cb-085e78cf78d2"},"preview":[{"field_added_later":{"nested":[1,"two",null]},"preview":{"embed":"embed","excerpt":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"image":"https://example.com/images/avatar.png"},"stamped":false,"title":"Question about my order","url":"https://example.com/","website":"https://example.com/"}],"properties":{"key":"value"},"read":"read","references":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","target":"jane.doe@example.com","type":"text"}],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"value-added-later","user":{"avatar":"https://example.com/images/avatar.png","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"text","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
     ),
     (
         "website.send_message_in_conversation",
@@ -197,7 +200,7 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ),
     (
         "website.get_message_in_conversation",
-        r##"{"automated":false,"content":{},"delivered":"delivered","edited":false,"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","ignored":{"key":"value"},"mentions":["mentions"],"origin":"value-added-later","original":{"field_added_later":{"nested":[1,"two",null]},"original_id":"original-0001"},"preview":[{"field_added_later":{"nested":[1,"two",null]},"preview":{"embed":"embed","excerpt":"excerpt","field_added_later":{"nested":[1,"two",null]},"image":"image"},"stamped":false,"title":"title","url":"https://example.com/","website":"https://example.com/"}],"properties":{"key":"value"},"read":"read","references":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","target":"target","type":"type"}],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"value-added-later","user":{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"automated":false,"content":{},"delivered":"delivered","edited":false,"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"from":"value-added-later","ignored":{"key":"value"},"mentions":["mentions"],"origin":"value-added-later","original":{"field_added_later":{"nested":[1,"two",null]},"original_id":"26674eba-0700-4d40-a7cb-085e78cf78d2"},"preview":[{"field_added_later":{"nested":[1,"two",null]},"preview":{"embed":"embed","excerpt":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"image":"https://example.com/images/avatar.png"},"stamped":false,"title":"Question about my order","url":"https://example.com/","website":"https://example.com/"}],"properties":{"key":"value"},"read":"read","references":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","target":"jane.doe@example.com","type":"text"}],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"value-added-later","user":{"avatar":"https://example.com/images/avatar.png","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","type":"text","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     ("website.update_message_in_conversation", r##"{}"##),
     ("website.remove_message_in_conversation", r##"{}"##),
@@ -214,24 +217,24 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.update_conversation_inbox", r##"{}"##),
     (
         "website.get_conversation_metas",
-        r##"{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","field_added_later":{"nested":[1,"two",null]},"isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"system":{"browser":{"field_added_later":{"nested":[1,"two",null]},"major":"major","name":"Jane Doe","version":"version"},"engine":{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","version":"version"},"field_added_later":{"nested":[1,"two",null]},"os":{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":-120},"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"}"##,
+        r##"{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","connection":{"asn":"AS3215","field_added_later":{"nested":[1,"two",null]},"isp":"Orange"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"Paris","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"Ile-de-France"},"locales":["locales"],"system":{"browser":{"field_added_later":{"nested":[1,"two",null]},"major":"120","name":"Chrome","version":"120.0.6099.129"},"engine":{"field_added_later":{"nested":[1,"two",null]},"name":"Blink","version":"120.0.6099.129"},"field_added_later":{"nested":[1,"two",null]},"os":{"field_added_later":{"nested":[1,"two",null]},"name":"Mac OS","version":"14.2"},"useragent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"},"timezone":-120},"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"ip":"203.0.113.42","nickname":"Jane Doe","origin":"chat","phone":"+33612345678","segments":["segments"],"subject":"Question about my order"}"##,
     ),
     ("website.update_conversation_metas", r##"{}"##),
     (
         "website.get_original_message_in_conversation",
-        r##"{"content":"Hello!","field_added_later":{"nested":[1,"two",null]},"headers":{"key":"value"},"original_id":"original-0001","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timestamp":1700000000000,"type":"type","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"content":"Hello! How can I help you?","field_added_later":{"nested":[1,"two",null]},"headers":{"key":"value"},"original_id":"26674eba-0700-4d40-a7cb-085e78cf78d2","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timestamp":1700000000000,"type":"text","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     (
         "website.list_conversation_pages",
-        r##"[{"field_added_later":{"nested":[1,"two",null]},"page_referrer":"page referrer","page_title":"page title","page_url":"page url","timestamp":1700000000000}]"##,
+        r##"[{"field_added_later":{"nested":[1,"two",null]},"page_referrer":"https://www.google.com/","page_title":"Question about my order","page_url":"https://example.com/","timestamp":1700000000000}]"##,
     ),
     (
         "website.list_conversation_events",
-        r##"[{"color":"color","data":{"key":"value"},"field_added_later":{"nested":[1,"two",null]},"text":"Hello!","timestamp":1700000000000}]"##,
+        r##"[{"color":"blue","data":{"key":"value"},"field_added_later":{"nested":[1,"two",null]},"text":"Hello! How can I help you?","timestamp":1700000000000}]"##,
     ),
     (
         "website.list_conversation_files",
-        r##"[{"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"name":"Jane Doe","timestamp":1700000000000,"type":"type","url":"https://example.com/"}]"##,
+        r##"[{"field_added_later":{"nested":[1,"two",null]},"fingerprint":163408415737326,"name":"Jane Doe","timestamp":1700000000000,"type":"text","url":"https://example.com/"}]"##,
     ),
     (
         "website.get_conversation_state",
@@ -244,7 +247,7 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ),
     (
         "website.get_conversation_participants",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"participants":[{"field_added_later":{"nested":[1,"two",null]},"target":"target","type":"type"}]}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"participants":[{"field_added_later":{"nested":[1,"two",null]},"target":"jane.doe@example.com","type":"text"}]}"##,
     ),
     ("website.save_conversation_participants", r##"{}"##),
     (
@@ -254,7 +257,7 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.block_incoming_messages_for_conversation", r##"{}"##),
     (
         "website.get_verify_status_for_conversation",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"verifications":[{"annotation":"annotation","field_added_later":{"nested":[1,"two",null]},"identity":"identity","method":"method"}],"verified":false}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"verifications":[{"annotation":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"identity":"jane.doe@example.com","method":"email"}],"verified":false}"##,
     ),
     ("website.update_verify_status_for_conversation", r##"{}"##),
     ("website.request_identity_verification_for_conversation", r##"{}"##),
@@ -264,33 +267,33 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.request_user_feedback_for_conversation", r##"{}"##),
     (
         "website.list_browsing_sessions_for_conversation",
-        r##"[{"browsing_id":"browsing-0001","browsing_token":"browsing token","field_added_later":{"nested":[1,"two",null]},"useragent":"useragent"}]"##,
+        r##"[{"browsing_id":"ac2065a1-5262-4f10-a5bd-4753953dbd10","browsing_token":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","field_added_later":{"nested":[1,"two",null]},"useragent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}]"##,
     ),
     ("website.initiate_browsing_session_for_conversation", r##"{}"##),
     ("website.send_action_to_existing_browsing_session", r##"{}"##),
     ("website.assist_existing_browsing_session", r##"{}"##),
     (
         "website.initiate_new_call_session_for_conversation",
-        r##"{"call_id":"call-0001","field_added_later":{"nested":[1,"two",null]}}"##,
+        r##"{"call_id":"5f8fdfd7-274f-478d-a141-184cd8996e3f","field_added_later":{"nested":[1,"two",null]}}"##,
     ),
     (
         "website.get_ongoing_call_session_for_conversation",
-        r##"{"call_id":"call-0001","field_added_later":{"nested":[1,"two",null]}}"##,
+        r##"{"call_id":"5f8fdfd7-274f-478d-a141-184cd8996e3f","field_added_later":{"nested":[1,"two",null]}}"##,
     ),
     ("website.abort_ongoing_call_session_for_conversation", r##"{}"##),
     ("website.transmit_signaling_on_ongoing_call_session", r##"{}"##),
     ("website.request_tool_call_for_conversation", r##"{}"##),
     (
         "website.deliver_widget_button_action_for_conversation",
-        r##"{"correlation_id":"correlation-0001","field_added_later":{"nested":[1,"two",null]},"strategy":{"attempts":3,"exhaustion":3,"field_added_later":{"nested":[1,"two",null]}}}"##,
+        r##"{"correlation_id":"3ae6c561-b969-4f6e-a4e9-a28a7f1033bd","field_added_later":{"nested":[1,"two",null]},"strategy":{"attempts":3,"exhaustion":3,"field_added_later":{"nested":[1,"two",null]}}}"##,
     ),
     (
         "website.deliver_widget_data_fetch_action_for_conversation",
-        r##"{"correlation_id":"correlation-0001","field_added_later":{"nested":[1,"two",null]},"strategy":{"attempts":3,"exhaustion":3,"field_added_later":{"nested":[1,"two",null]}}}"##,
+        r##"{"correlation_id":"3ae6c561-b969-4f6e-a4e9-a28a7f1033bd","field_added_later":{"nested":[1,"two",null]},"strategy":{"attempts":3,"exhaustion":3,"field_added_later":{"nested":[1,"two",null]}}}"##,
     ),
     (
         "website.deliver_widget_data_edit_action_for_conversation",
-        r##"{"correlation_id":"correlation-0001","field_added_later":{"nested":[1,"two",null]},"strategy":{"attempts":3,"exhaustion":3,"field_added_later":{"nested":[1,"two",null]}}}"##,
+        r##"{"correlation_id":"3ae6c561-b969-4f6e-a4e9-a28a7f1033bd","field_added_later":{"nested":[1,"two",null]},"strategy":{"attempts":3,"exhaustion":3,"field_added_later":{"nested":[1,"two",null]}}}"##,
     ),
     ("website.schedule_reminder_for_conversation", r##"{}"##),
     ("website.report_conversation", r##"{}"##),
@@ -303,55 +306,55 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.delete_helpdesk", r##"{}"##),
     (
         "website.list_helpdesk_locales",
-        r##"[{"articles":3,"categories":3,"field_added_later":{"nested":[1,"two",null]},"locale":"en","locale_id":"locale-0001","statistics":{"articles":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"field_added_later":{"nested":[1,"two",null]},"guides":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"news":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"references":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3}},"url":"https://example.com/"}]"##,
+        r##"[{"articles":3,"categories":3,"field_added_later":{"nested":[1,"two",null]},"locale":"en","locale_id":"b9571646-4205-4268-a53a-ef7b8bf97b45","statistics":{"articles":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"field_added_later":{"nested":[1,"two",null]},"guides":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"news":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"references":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3}},"url":"https://example.com/"}]"##,
     ),
     ("website.add_helpdesk_locale", r##"{}"##),
     ("website.check_if_helpdesk_locale_exists", r##"null"##),
     (
         "website.resolve_helpdesk_locale",
-        r##"{"articles":3,"categories":3,"field_added_later":{"nested":[1,"two",null]},"locale":"en","locale_id":"locale-0001","statistics":{"articles":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"field_added_later":{"nested":[1,"two",null]},"guides":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"news":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"references":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3}},"url":"https://example.com/"}"##,
+        r##"{"articles":3,"categories":3,"field_added_later":{"nested":[1,"two",null]},"locale":"en","locale_id":"b9571646-4205-4268-a53a-ef7b8bf97b45","statistics":{"articles":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"field_added_later":{"nested":[1,"two",null]},"guides":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"news":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3},"references":{"entries":3,"field_added_later":{"nested":[1,"two",null]},"groups":3}},"url":"https://example.com/"}"##,
     ),
     ("website.delete_helpdesk_locale", r##"{}"##),
     (
         "website.list_helpdesk_pages",
-        r##"[{"entity_id":"entity-0001","field_added_later":{"nested":[1,"two",null]},"title":"title","tree_path":"tree path","url":"https://example.com/"}]"##,
+        r##"[{"entity_id":"89a9bbd7-1605-4e78-afc1-ddb710e14572","field_added_later":{"nested":[1,"two",null]},"title":"Question about my order","tree_path":"guides/getting-started","url":"https://example.com/"}]"##,
     ),
     (
         "website.resolve_helpdesk_page_entity",
-        r##"{"entity_id":"entity-0001","field_added_later":{"nested":[1,"two",null]},"title":"title","tree_path":"tree path","url":"https://example.com/"}"##,
+        r##"{"entity_id":"89a9bbd7-1605-4e78-afc1-ddb710e14572","field_added_later":{"nested":[1,"two",null]},"title":"Question about my order","tree_path":"guides/getting-started","url":"https://example.com/"}"##,
     ),
     (
         "website.list_helpdesk_tree",
-        r##"[{"children":[{}],"field_added_later":{"nested":[1,"two",null]},"slug":"slug","state":{"featured":false,"field_added_later":{"nested":[1,"two",null]},"hidden":false,"published":false},"title":"title","type":"type"}]"##,
+        r##"[{"children":[{}],"field_added_later":{"nested":[1,"two",null]},"slug":"getting-started","state":{"featured":false,"field_added_later":{"nested":[1,"two",null]},"hidden":false,"published":false},"title":"Question about my order","type":"text"}]"##,
     ),
     ("website.create_helpdesk_tree_path", r##"{}"##),
     (
         "website.resolve_helpdesk_tree_path",
-        r##"{"children":[{}],"field_added_later":{"nested":[1,"two",null]},"slug":"slug","state":{"featured":false,"field_added_later":{"nested":[1,"two",null]},"hidden":false,"published":false},"title":"title","type":"type"}"##,
+        r##"{"children":[{}],"field_added_later":{"nested":[1,"two",null]},"slug":"getting-started","state":{"featured":false,"field_added_later":{"nested":[1,"two",null]},"hidden":false,"published":false},"title":"Question about my order","type":"text"}"##,
     ),
     ("website.update_helpdesk_tree_path", r##"{}"##),
     ("website.delete_helpdesk_tree_path", r##"{}"##),
     (
         "website.resolve_helpdesk_tree_content",
-        r##"{"content":"Hello!","field_added_later":{"nested":[1,"two",null]}}"##,
+        r##"{"content":"Hello! How can I help you?","field_added_later":{"nested":[1,"two",null]}}"##,
     ),
     ("website.save_helpdesk_tree_content", r##"{}"##),
     (
         "website.resolve_helpdesk_tree_metadata",
-        r##"{"author":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"color","description":"description","field_added_later":{"nested":[1,"two",null]},"format":"format","image":"image","state":{"featured":false,"field_added_later":{"nested":[1,"two",null]},"hidden":false,"published":false},"title":"title"}"##,
+        r##"{"author":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"blue","description":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"format":"markdown","image":"https://example.com/images/avatar.png","state":{"featured":false,"field_added_later":{"nested":[1,"two",null]},"hidden":false,"published":false},"title":"Question about my order"}"##,
     ),
     ("website.update_helpdesk_tree_metadata", r##"{}"##),
     (
         "website.resolve_helpdesk_tree_page",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"title":"title","url":"https://example.com/"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"title":"Question about my order","url":"https://example.com/"}"##,
     ),
     (
         "website.list_helpdesk_history_changes",
-        r##"[{"author":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe"},"change_id":"change-0001","created_at":1700000000000,"edits":{"deletions":3,"field_added_later":{"nested":[1,"two",null]},"insertions":3},"field_added_later":{"nested":[1,"two",null]},"files":[{"change":"change","content":"Hello!","field_added_later":{"nested":[1,"two",null]},"metadata":{"author":{},"color":"color","description":"description","field_added_later":{"nested":[1,"two",null]},"format":"format","image":"image","state":{},"title":"title"},"path":"path"}],"message":"message"}]"##,
+        r##"[{"author":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe"},"change_id":"42fa8e35-a806-4675-a33d-c41d35237f7b","created_at":1700000000000,"edits":{"deletions":3,"field_added_later":{"nested":[1,"two",null]},"insertions":3},"field_added_later":{"nested":[1,"two",null]},"files":[{"change":"change","content":"Hello! How can I help you?","field_added_later":{"nested":[1,"two",null]},"metadata":{"author":{},"color":"blue","description":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"format":"markdown","image":"https://example.com/images/avatar.png","state":{},"title":"Question about my order"},"path":"guides/getting-started"}],"message":"Hello! How can I help you?"}]"##,
     ),
     (
         "website.resolve_helpdesk_history_change",
-        r##"{"author":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe"},"change_id":"change-0001","created_at":1700000000000,"edits":{"deletions":3,"field_added_later":{"nested":[1,"two",null]},"insertions":3},"field_added_later":{"nested":[1,"two",null]},"files":[{"change":"change","content":"Hello!","field_added_later":{"nested":[1,"two",null]},"metadata":{"author":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"color","description":"description","field_added_later":{"nested":[1,"two",null]},"format":"format","image":"image","state":{"featured":false,"field_added_later":{"nested":[1,"two",null]},"hidden":false,"published":false},"title":"title"},"path":"path"}],"message":"message"}"##,
+        r##"{"author":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe"},"change_id":"42fa8e35-a806-4675-a33d-c41d35237f7b","created_at":1700000000000,"edits":{"deletions":3,"field_added_later":{"nested":[1,"two",null]},"insertions":3},"field_added_later":{"nested":[1,"two",null]},"files":[{"change":"change","content":"Hello! How can I help you?","field_added_later":{"nested":[1,"two",null]},"metadata":{"author":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"blue","description":"Asked how to change the delivery address of an order.","field_added_later":{"nested":[1,"two",null]},"format":"markdown","image":"https://example.com/images/avatar.png","state":{"featured":false,"field_added_later":{"nested":[1,"two",null]},"hidden":false,"published":false},"title":"Question about my order"},"path":"guides/getting-started"}],"message":"Hello! How can I help you?"}"##,
     ),
     ("website.cancel_helpdesk_history_change", r##"{}"##),
     ("website.request_helpdesk_content_refresh", r##"{}"##),
@@ -361,27 +364,27 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ),
     (
         "website.list_helpdesk_locale_feedbacks",
-        r##"[{"article":{"article_id":"article-0001","field_added_later":{"nested":[1,"two",null]},"title":"title","url":"https://example.com/"},"comment":"comment","created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"rating":"rating","session":{"assigned":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"avatar":"https://example.com/","email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"}}]"##,
+        r##"[{"article":{"article_id":"6cbd8351-0e80-4296-ac08-f9aeb8180757","field_added_later":{"nested":[1,"two",null]},"title":"Question about my order","url":"https://example.com/"},"comment":"Asked how to change the delivery address of an order.","created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"rating":"rating","session":{"assigned":{"field_added_later":{"nested":[1,"two",null]},"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"avatar":"https://example.com/images/avatar.png","email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"Paris","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"Ile-de-France"},"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"}}]"##,
     ),
     ("website.import_external_helpdesk_to_locale", r##"{}"##),
     ("website.export_helpdesk_locale_articles", r##"{}"##),
     (
         "website.list_helpdesk_redirections",
-        r##"[{"created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"path":"path","redirection_id":"redirection-0001","target":"target","updated_at":1700000000000}]"##,
+        r##"[{"created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"path":"guides/getting-started","redirection_id":"3cb8d766-5eea-4bba-a224-8dbc7e1129a7","target":"jane.doe@example.com","updated_at":1700000000000}]"##,
     ),
     (
         "website.add_helpdesk_redirection",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"redirection_id":"redirection-0001"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"redirection_id":"3cb8d766-5eea-4bba-a224-8dbc7e1129a7"}"##,
     ),
     ("website.check_if_helpdesk_redirection_exists", r##"null"##),
     (
         "website.resolve_helpdesk_redirection",
-        r##"{"created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"path":"path","redirection_id":"redirection-0001","target":"target","updated_at":1700000000000}"##,
+        r##"{"created_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"path":"guides/getting-started","redirection_id":"3cb8d766-5eea-4bba-a224-8dbc7e1129a7","target":"jane.doe@example.com","updated_at":1700000000000}"##,
     ),
     ("website.delete_helpdesk_redirection", r##"{}"##),
     (
         "website.resolve_helpdesk_settings",
-        r##"{"access":{"field_added_later":{"nested":[1,"two",null]},"jwt_secret":"jwt secret","password":"password","restrict_mode":"restrict mode"},"appearance":{"banner":"banner","color":{"field_added_later":{"nested":[1,"two",null]},"mode":"mode","mode_changeable":false},"field_added_later":{"nested":[1,"two",null]},"logos":{"favicon":"favicon","field_added_later":{"nested":[1,"two",null]},"footer":"footer","header":"header"}},"behavior":{"agent_chat_bar":false,"agent_copy_button":false,"ask_feedback":false,"field_added_later":{"nested":[1,"two",null]},"forbid_indexing":false,"frequently_read":false,"locale_picker":false,"refer_link":false,"report_incorrect":false,"serve_markdown":false,"show_category_images":false,"show_chatbox":false,"status_health_dead":false,"table_of_contents":false},"field_added_later":{"nested":[1,"two",null]},"include":{"field_added_later":{"nested":[1,"two",null]},"html":"html"},"localization":{"field_added_later":{"nested":[1,"two",null]},"translated_automatic":false,"translated_locales_readonly":false,"writing_locale":"writing locale"},"name":"Jane Doe","section":{"articles":"articles","field_added_later":{"nested":[1,"two",null]},"guides":"guides","news":"news","references":"references"},"service":{"field_added_later":{"nested":[1,"two",null]},"mcp_server":false}}"##,
+        r##"{"access":{"field_added_later":{"nested":[1,"two",null]},"jwt_secret":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","password":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","restrict_mode":"restrict mode"},"appearance":{"banner":"https://example.com/images/avatar.png","color":{"field_added_later":{"nested":[1,"two",null]},"mode":"mode","mode_changeable":false},"field_added_later":{"nested":[1,"two",null]},"logos":{"favicon":"https://example.com/images/avatar.png","field_added_later":{"nested":[1,"two",null]},"footer":"<p>Hello!</p>","header":"<p>Hello!</p>"}},"behavior":{"agent_chat_bar":false,"agent_copy_button":false,"ask_feedback":false,"field_added_later":{"nested":[1,"two",null]},"forbid_indexing":false,"frequently_read":false,"locale_picker":false,"refer_link":false,"report_incorrect":false,"serve_markdown":false,"show_category_images":false,"show_chatbox":false,"status_health_dead":false,"table_of_contents":false},"field_added_later":{"nested":[1,"two",null]},"include":{"field_added_later":{"nested":[1,"two",null]},"html":"<p>Hello!</p>"},"localization":{"field_added_later":{"nested":[1,"two",null]},"translated_automatic":false,"translated_locales_readonly":false,"writing_locale":"en"},"name":"Jane Doe","section":{"articles":"articles","field_added_later":{"nested":[1,"two",null]},"guides":"guides","news":"news","references":"references"},"service":{"field_added_later":{"nested":[1,"two",null]},"mcp_server":false}}"##,
     ),
     ("website.save_helpdesk_settings", r##"{}"##),
     (
@@ -391,34 +394,37 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.request_helpdesk_domain_change", r##"{}"##),
     (
         "website.generate_helpdesk_domain_setup_flow",
-        r##"{"custom":"custom","field_added_later":{"nested":[1,"two",null]},"setup":{"field_added_later":{"nested":[1,"two",null]},"records":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","query":"query","type":"type","value":"value"}]}}"##,
+        r##"{"custom":"custom","field_added_later":{"nested":[1,"two",null]},"setup":{"field_added_later":{"nested":[1,"two",null]},"records":[{"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","query":"delivery","type":"text","value":"premium"}]}}"##,
     ),
     (
         "website.list_inboxes",
-        r##"[{"conditions":[{"criterion":"criterion","field_added_later":{"nested":[1,"two",null]},"model":"model","operator":"value-added-later","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}]"##,
+        r##"[{"conditions":[{"criterion":"delivery","field_added_later":{"nested":[1,"two",null]},"model":"model","operator":"value-added-later","query":["delivery"]}],"created_at":1700000000000,"emoji":"👍","field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","name":"Jane Doe","operator":"Jane Doe","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}]"##,
     ),
     ("website.batch_order_inboxes", r##"{}"##),
-    ("website.create_new_inbox", r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001"}"##),
+    (
+        "website.create_new_inbox",
+        r##"{"field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89"}"##,
+    ),
     ("website.check_if_inbox_exists", r##"null"##),
     (
         "website.get_inbox",
-        r##"{"conditions":[{"criterion":"criterion","field_added_later":{"nested":[1,"two",null]},"model":"model","operator":"value-added-later","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","field_added_later":{"nested":[1,"two",null]},"inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##,
+        r##"{"conditions":[{"criterion":"delivery","field_added_later":{"nested":[1,"two",null]},"model":"model","operator":"value-added-later","query":["delivery"]}],"created_at":1700000000000,"emoji":"👍","field_added_later":{"nested":[1,"two",null]},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","name":"Jane Doe","operator":"Jane Doe","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##,
     ),
     ("website.save_inbox", r##"{}"##),
     ("website.delete_inbox", r##"{}"##),
     (
         "website.list_website_operators",
-        r##"[{"details":{"availability":"value-added-later","avatar":"https://example.com/","email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"first_name":"Jane","has_token":false,"identifier":"identifier","key":"key","last_name":"Doe","role":"role","title":"title","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"field_added_later":{"nested":[1,"two",null]},"type":"type"}]"##,
+        r##"[{"details":{"availability":"value-added-later","avatar":"https://example.com/images/avatar.png","email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"first_name":"Jane","has_token":false,"identifier":"jane.doe@example.com","key":"plan","last_name":"Doe","role":"owner","title":"Question about my order","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"field_added_later":{"nested":[1,"two",null]},"type":"text"}]"##,
     ),
     (
         "website.list_last_active_website_operators",
-        r##"[{"avatar":"https://example.com/","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","timestamp":1700000000000,"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}]"##,
+        r##"[{"avatar":"https://example.com/images/avatar.png","field_added_later":{"nested":[1,"two",null]},"nickname":"Jane Doe","timestamp":1700000000000,"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}]"##,
     ),
     ("website.flush_last_active_website_operators", r##"{}"##),
     ("website.send_email_to_website_operators", r##"{}"##),
     (
         "website.get_website_operator",
-        r##"{"availability":"value-added-later","avatar":"https://example.com/","email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"first_name":"Jane","has_token":false,"identifier":"identifier","key":"key","last_name":"Doe","role":"role","title":"title","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}"##,
+        r##"{"availability":"value-added-later","avatar":"https://example.com/images/avatar.png","email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"first_name":"Jane","has_token":false,"identifier":"jane.doe@example.com","key":"plan","last_name":"Doe","role":"owner","title":"Question about my order","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}"##,
     ),
     ("website.invite_website_operator", r##"{}"##),
     ("website.change_operator_membership", r##"{}"##),
@@ -426,22 +432,22 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.get_people_statistics", r##"{"field_added_later":{"nested":[1,"two",null]},"total":42}"##),
     (
         "website.list_suggested_people_segments",
-        r##"[{"count":42,"field_added_later":{"nested":[1,"two",null]},"segment":"segment"}]"##,
+        r##"[{"count":42,"field_added_later":{"nested":[1,"two",null]},"segment":"vip"}]"##,
     ),
     ("website.delete_suggested_people_segment", r##"{}"##),
     (
         "website.list_suggested_people_data_keys",
-        r##"[{"count":42,"field_added_later":{"nested":[1,"two",null]},"key":"key"}]"##,
+        r##"[{"count":42,"field_added_later":{"nested":[1,"two",null]},"key":"plan"}]"##,
     ),
     ("website.delete_suggested_people_data_key", r##"{}"##),
     (
         "website.list_suggested_people_events",
-        r##"[{"count":42,"field_added_later":{"nested":[1,"two",null]},"text":"Hello!"}]"##,
+        r##"[{"count":42,"field_added_later":{"nested":[1,"two",null]},"text":"Hello! How can I help you?"}]"##,
     ),
     ("website.delete_suggested_people_event", r##"{}"##),
     (
         "website.list_people_profiles",
-        r##"[{"active":{"field_added_later":{"nested":[1,"two",null]},"last":3,"now":false},"company":{"description":"description","domain":"example.com","emails":["emails"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"field_added_later":{"nested":[1,"two",null]},"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"created_at":1700000000000,"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"notepad":"notepad","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"field_added_later":{"nested":[1,"two",null]},"gender":"gender","geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"field_added_later":{"nested":[1,"two",null]},"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"score":3,"segments":["segments"],"updated_at":1700000000000}]"##,
+        r##"[{"active":{"field_added_later":{"nested":[1,"two",null]},"last":3,"now":false},"company":{"description":"Asked how to change the delivery address of an order.","domain":"example.com","emails":["emails"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"Paris","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"Ile-de-France"},"legal_name":"Example SAS","metrics":{"arr":3,"employees":3,"field_added_later":{"nested":[1,"two",null]},"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"created_at":1700000000000,"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"notepad":"Asked how to change the delivery address of an order.","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","description":"Asked how to change the delivery address of an order.","employment":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","role":"owner","seniority":"senior","title":"Question about my order"},"field_added_later":{"nested":[1,"two",null]},"gender":"female","geolocation":{"city":"Paris","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"Ile-de-France"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33612345678","profiles":[{"field_added_later":{"nested":[1,"two",null]},"handle":"@janedoe","type":"text","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"score":3,"segments":["segments"],"updated_at":1700000000000}]"##,
     ),
     (
         "website.add_new_people_profile",
@@ -450,7 +456,7 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.check_if_people_profile_exists", r##"null"##),
     (
         "website.get_people_profile",
-        r##"{"active":{"field_added_later":{"nested":[1,"two",null]},"last":3,"now":false},"company":{"description":"description","domain":"example.com","emails":["emails"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"field_added_later":{"nested":[1,"two",null]},"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"created_at":1700000000000,"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"notepad":"notepad","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"field_added_later":{"nested":[1,"two",null]},"gender":"gender","geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"field_added_later":{"nested":[1,"two",null]},"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"score":3,"segments":["segments"],"updated_at":1700000000000}"##,
+        r##"{"active":{"field_added_later":{"nested":[1,"two",null]},"last":3,"now":false},"company":{"description":"Asked how to change the delivery address of an order.","domain":"example.com","emails":["emails"],"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"Paris","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"Ile-de-France"},"legal_name":"Example SAS","metrics":{"arr":3,"employees":3,"field_added_later":{"nested":[1,"two",null]},"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"created_at":1700000000000,"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"notepad":"Asked how to change the delivery address of an order.","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","description":"Asked how to change the delivery address of an order.","employment":{"domain":"example.com","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","role":"owner","seniority":"senior","title":"Question about my order"},"field_added_later":{"nested":[1,"two",null]},"gender":"female","geolocation":{"city":"Paris","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"Ile-de-France"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33612345678","profiles":[{"field_added_later":{"nested":[1,"two",null]},"handle":"@janedoe","type":"text","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"score":3,"segments":["segments"],"updated_at":1700000000000}"##,
     ),
     ("website.save_people_profile", r##"{}"##),
     ("website.update_people_profile", r##"{}"##),
@@ -458,12 +464,12 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.list_people_conversations", r##"[""]"##),
     (
         "website.list_people_campaigns",
-        r##"[{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","occurred_at":1700000000000,"statistics":["statistics"],"type":"type","updated_at":1700000000000}]"##,
+        r##"[{"campaign_id":"f19d5173-dd17-4475-ae73-13d22446ed31","created_at":1700000000000,"dispatched_at":1700000000000,"field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","occurred_at":1700000000000,"statistics":["statistics"],"type":"text","updated_at":1700000000000}]"##,
     ),
     ("website.add_people_event", r##"{}"##),
     (
         "website.list_people_events",
-        r##"[{"color":"color","data":{},"field_added_later":{"nested":[1,"two",null]},"text":"Hello!","timestamp":1700000000000}]"##,
+        r##"[{"color":"blue","data":{},"field_added_later":{"nested":[1,"two",null]},"text":"Hello! How can I help you?","timestamp":1700000000000}]"##,
     ),
     ("website.get_people_data", r##"{"data":{"key":"value"},"field_added_later":{"nested":[1,"two",null]}}"##),
     ("website.save_people_data", r##"{}"##),
@@ -473,28 +479,34 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ("website.export_people_profiles", r##"{}"##),
     (
         "website.import_people_profiles",
-        r##"{"field_added_later":{"nested":[1,"two",null]},"import_id":"import-0001"}"##,
+        r##"{"field_added_later":{"nested":[1,"two",null]},"import_id":"b51cb76b-8805-485a-a16e-35a0dc435674"}"##,
     ),
     (
         "website.get_website_settings",
-        r##"{"audit":{"field_added_later":{"nested":[1,"two",null]},"log":false},"chatbox":{"activity_metrics":false,"allowed_pages":["allowed pages"],"audio_record":false,"availability_tooltip":false,"blocked_countries":["blocked countries"],"blocked_ips":["blocked ips"],"blocked_locales":["blocked locales"],"blocked_pages":["blocked pages"],"check_domain":false,"color_mode":"color mode","color_theme":"color theme","conversations":false,"email_visitors":false,"field_added_later":{"nested":[1,"two",null]},"file_transfer":false,"force_identify":false,"guard_level":"guard level","helpdesk_link":false,"helpdesk_navigate":"helpdesk navigate","helpdesk_only":false,"hide_on_away":false,"hide_on_mobile":false,"hide_vacation":false,"home":false,"ignore_privacy":false,"last_operator_face":false,"layout_theme":"layout theme","locale":"en","mode_initial":"mode initial","ongoing_operator_face":false,"operator_privacy":false,"overlay_mode":false,"overlay_search":false,"phone_visitors":false,"position_reverse":false,"status_health_dead":false,"text_theme":"text theme","tile":"tile","visitor_compose":false,"visitor_privacy":false,"wait_game":false,"website_logo":false,"welcome_message":"welcome message"},"contact":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"instagram":"instagram","messenger":"messenger","phone":"+33600000000","telegram":"telegram","twitter":"twitter","whatsapp":"whatsapp"},"domain":"example.com","domain_alternates":["domain alternates"],"emails":{"enrich":false,"field_added_later":{"nested":[1,"two",null]},"junk_filter":false,"rating":false,"trackers":false,"transcript":false},"field_added_later":{"nested":[1,"two",null]},"inbox":{"field_added_later":{"nested":[1,"two",null]},"force_operator_token":false,"locale":"en","lock_removal":false},"logo":"logo","name":"Jane Doe","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        r##"{"audit":{"field_added_later":{"nested":[1,"two",null]},"log":false},"chatbox":{"activity_metrics":false,"allowed_pages":["allowed pages"],"audio_record":false,"availability_tooltip":false,"blocked_countries":["blocked countries"],"blocked_ips":["blocked ips"],"blocked_locales":["blocked locales"],"blocked_pages":["blocked pages"],"check_domain":false,"color_mode":"color mode","color_theme":"blue","conversations":false,"email_visitors":false,"field_added_later":{"nested":[1,"two",null]},"file_transfer":false,"force_identify":false,"guard_level":"guard level","helpdesk_link":false,"helpdesk_navigate":"helpdesk navigate","helpdesk_only":false,"hide_on_away":false,"hide_on_mobile":false,"hide_vacation":false,"home":false,"ignore_privacy":false,"last_operator_face":false,"layout_theme":"layout theme","locale":"en","mode_initial":"mode initial","ongoing_operator_face":false,"operator_privacy":false,"overlay_mode":false,"overlay_search":false,"phone_visitors":false,"position_reverse":false,"status_health_dead":false,"text_theme":"text theme","tile":"tile","visitor_compose":false,"visitor_privacy":false,"wait_game":false,"website_logo":false,"welcome_message":"Hello! How can I help you?"},"contact":{"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"instagram":"@janedoe","messenger":"jane.doe","phone":"+33612345678","telegram":"+33612345678","twitter":"@janedoe","whatsapp":"+33612345678"},"domain":"example.com","domain_alternates":["domain alternates"],"emails":{"enrich":false,"field_added_later":{"nested":[1,"two",null]},"junk_filter":false,"rating":false,"trackers":false,"transcript":false},"field_added_later":{"nested":[1,"two",null]},"inbox":{"field_added_later":{"nested":[1,"two",null]},"force_operator_token":false,"locale":"en","lock_removal":false},"logo":"https://example.com/images/avatar.png","name":"Jane Doe","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     ),
     ("website.update_website_settings", r##"{}"##),
     (
         "website.list_teams",
-        r##"[{"created_at":1700000000000,"emoji":"emoji","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","operators":["operators"],"team_id":"team-0001","updated_at":1700000000000}]"##,
+        r##"[{"created_at":1700000000000,"emoji":"👍","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","operators":["operators"],"team_id":"2e3bb892-df4f-478d-af62-01c2ee0ea7cc","updated_at":1700000000000}]"##,
     ),
-    ("website.create_new_team", r##"{"field_added_later":{"nested":[1,"two",null]},"team_id":"team-0001"}"##),
+    (
+        "website.create_new_team",
+        r##"{"field_added_later":{"nested":[1,"two",null]},"team_id":"2e3bb892-df4f-478d-af62-01c2ee0ea7cc"}"##,
+    ),
     ("website.check_if_team_exists", r##"null"##),
     (
         "website.get_team",
-        r##"{"created_at":1700000000000,"emoji":"emoji","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","operators":["operators"],"team_id":"team-0001","updated_at":1700000000000}"##,
+        r##"{"created_at":1700000000000,"emoji":"👍","field_added_later":{"nested":[1,"two",null]},"name":"Jane Doe","operators":["operators"],"team_id":"2e3bb892-df4f-478d-af62-01c2ee0ea7cc","updated_at":1700000000000}"##,
     ),
     ("website.save_team", r##"{}"##),
     ("website.delete_team", r##"{}"##),
     ("website.get_verify_settings", r##"{"enabled":false,"field_added_later":{"nested":[1,"two",null]}}"##),
     ("website.update_verify_settings", r##"{}"##),
-    ("website.get_verify_key", r##"{"field_added_later":{"nested":[1,"two",null]},"secret":"secret"}"##),
+    (
+        "website.get_verify_key",
+        r##"{"field_added_later":{"nested":[1,"two",null]},"secret":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"}"##,
+    ),
     ("website.roll_verify_key", r##"{}"##),
     (
         "website.count_visitors",
@@ -502,11 +514,11 @@ pub static FUTURE_ANSWERS: &[(&str, &str)] = &[
     ),
     (
         "website.list_visitors",
-        r##"[{"active":false,"avatar":"https://example.com/","capabilities":["capabilities"],"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"inbox_id":"inbox-0001","initiated":false,"last_page":{"field_added_later":{"nested":[1,"two",null]},"page_title":"page title","page_url":"page url"},"locales":["locales"],"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":-120,"useragent":"useragent"}]"##,
+        r##"[{"active":false,"avatar":"https://example.com/images/avatar.png","capabilities":["capabilities"],"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"Paris","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"Ile-de-France"},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","initiated":false,"last_page":{"field_added_later":{"nested":[1,"two",null]},"page_title":"Question about my order","page_url":"https://example.com/"},"locales":["locales"],"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":-120,"useragent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}]"##,
     ),
     (
         "website.pinpoint_visitors_on_map",
-        r##"[{"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"city","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"region"},"visitors":{"count":42,"field_added_later":{"nested":[1,"two",null]},"sessions":[{"active":false,"avatar":"https://example.com/","capabilities":[],"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"initiated":false,"last_page":{},"locales":[],"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":-120}],"threshold":3}}]"##,
+        r##"[{"field_added_later":{"nested":[1,"two",null]},"geolocation":{"city":"Paris","coordinates":{"field_added_later":{"nested":[1,"two",null]},"latitude":1.5,"longitude":1.5},"country":"FR","field_added_later":{"nested":[1,"two",null]},"region":"Ile-de-France"},"visitors":{"count":42,"field_added_later":{"nested":[1,"two",null]},"sessions":[{"active":false,"avatar":"https://example.com/images/avatar.png","capabilities":[],"email":"jane.doe@example.com","field_added_later":{"nested":[1,"two",null]},"initiated":false,"last_page":{},"locales":[],"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":-120}],"threshold":3}}]"##,
     ),
     (
         "website.get_session_identifier_from_token",

@@ -42,7 +42,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: false,
-        example: r##"[{"active":false,"bill_period":"monthly","bill_valid_until":"bill valid until","card_id":"card-0001","coupon_redeemed":false,"id":"id-0001","name":"Jane Doe","owner":{"email":"jane.doe@example.com","first_name":"Jane","last_name":"Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"price":3,"sandbox":false,"since":"since","trial_end":"trial end","trial_end_date":"trial end date","trialing":false,"website":{"domain":"example.com","id":"id-0001","logo":"logo","name":"Jane Doe"}}]"##,
+        example: r##"[{"active":false,"bill_period":"monthly","bill_valid_until":"2026-01-15T10:00:00.000Z","card_id":"f0ab5615-d14f-478d-a140-fd3d40b8f62d","coupon_redeemed":false,"id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","owner":{"email":"jane.doe@example.com","first_name":"Jane","last_name":"Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"price":3,"sandbox":false,"since":"2026-01-15T10:00:00.000Z","trial_end":"2026-01-15T10:00:00.000Z","trial_end_date":"2026-01-15T10:00:00.000Z","trialing":false,"website":{"domain":"example.com","id":"08809531-c5ab-4be9-aaa0-733055ab6278","logo":"https://example.com/images/avatar.png","name":"Jane Doe"}}]"##,
     },
     RouteSpec {
         service: "plan",
@@ -55,7 +55,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"active":false,"bill_period":"monthly","bill_valid_until":"bill valid until","card_id":"card-0001","coupon_redeemed":false,"id":"id-0001","name":"Jane Doe","owner":{"email":"jane.doe@example.com","first_name":"Jane","last_name":"Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"price":3,"sandbox":false,"since":"since","trial_end":"trial end","trial_end_date":"trial end date","trialing":false,"website":{"domain":"example.com","id":"id-0001","logo":"logo","name":"Jane Doe"}}"##,
+        example: r##"{"active":false,"bill_period":"monthly","bill_valid_until":"2026-01-15T10:00:00.000Z","card_id":"f0ab5615-d14f-478d-a140-fd3d40b8f62d","coupon_redeemed":false,"id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","owner":{"email":"jane.doe@example.com","first_name":"Jane","last_name":"Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"price":3,"sandbox":false,"since":"2026-01-15T10:00:00.000Z","trial_end":"2026-01-15T10:00:00.000Z","trial_end_date":"2026-01-15T10:00:00.000Z","trialing":false,"website":{"domain":"example.com","id":"08809531-c5ab-4be9-aaa0-733055ab6278","logo":"https://example.com/images/avatar.png","name":"Jane Doe"}}"##,
     },
     RouteSpec {
         service: "plan",
@@ -107,7 +107,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: false,
-        example: r##"{"code":"code","expire_at":"expire at","policy":{"rebate_percent":1.5,"trial_days":3},"redeem_limit":3}"##,
+        example: r##"{"code":"WELCOME10","expire_at":"2026-01-15T10:00:00.000Z","policy":{"rebate_percent":1.5,"trial_days":3},"redeem_limit":3}"##,
     },
     RouteSpec {
         service: "plan",
@@ -133,7 +133,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"plugin_id":"plugin-0001"}"##,
+        example: r##"{"plugin_id":"b774667a-3306-475d-ae25-df6a277bd7aa"}"##,
     },
     RouteSpec {
         service: "plugin",
@@ -159,7 +159,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"difference":"difference","plan":{"id":"id-0001","name":"Jane Doe","trialing":false},"price":3,"settings":{},"token":"token","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
+        example: r##"[{"difference":"difference","plan":{"id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","trialing":false},"price":3,"settings":{},"token":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
     },
     RouteSpec {
         service: "plugin",
@@ -172,7 +172,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["plugin"],
         idempotent: true,
         paged: false,
-        example: r##"[{"difference":"difference","plan":{"id":"id-0001","name":"Jane Doe","trialing":false},"price":3,"settings":{},"token":"token","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
+        example: r##"[{"difference":"difference","plan":{"id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","trialing":false},"price":3,"settings":{},"token":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
     },
     RouteSpec {
         service: "plugin",
@@ -198,7 +198,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: false,
-        example: r##"[{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"id":"id-0001","name":"Jane Doe","price":3}],"price":3,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}]"##,
+        example: r##"[{"active":false,"bill_period":"monthly","bill_valid_until":"2026-01-15T10:00:00.000Z","card_id":"f0ab5615-d14f-478d-a140-fd3d40b8f62d","category":"category","configurable":false,"contact_url":"https://example.com/","help_url":"https://example.com/","icon":"https://example.com/images/avatar.png","id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","plans":[{"id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","price":3}],"price":3,"privacy_url":"https://example.com/","since":"2026-01-15T10:00:00.000Z","summary":"Question about my order","terms_url":"https://example.com/","type":"text","urn":"urn:example:plugin","video_url":"https://example.com/","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"https://example.com/"}]"##,
     },
     RouteSpec {
         service: "plugin",
@@ -211,7 +211,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: false,
-        example: r##"[{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"id":"id-0001","name":"Jane Doe","price":3}],"price":3,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}]"##,
+        example: r##"[{"active":false,"bill_period":"monthly","bill_valid_until":"2026-01-15T10:00:00.000Z","card_id":"f0ab5615-d14f-478d-a140-fd3d40b8f62d","category":"category","configurable":false,"contact_url":"https://example.com/","help_url":"https://example.com/","icon":"https://example.com/images/avatar.png","id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","plans":[{"id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","price":3}],"price":3,"privacy_url":"https://example.com/","since":"2026-01-15T10:00:00.000Z","summary":"Question about my order","terms_url":"https://example.com/","type":"text","urn":"urn:example:plugin","video_url":"https://example.com/","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"https://example.com/"}]"##,
     },
     RouteSpec {
         service: "plugin",
@@ -224,7 +224,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"active":false,"bill_period":"bill period","bill_valid_until":"bill valid until","card_id":"card-0001","category":"category","configurable":false,"contact_url":"contact url","help_url":"help url","icon":"icon","id":"id-0001","name":"Jane Doe","plans":[{"id":"id-0001","name":"Jane Doe","price":3}],"price":3,"privacy_url":"privacy url","since":"since","summary":"summary","terms_url":"terms url","type":"type","urn":"urn","video_url":"video url","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"website url"}"##,
+        example: r##"{"active":false,"bill_period":"monthly","bill_valid_until":"2026-01-15T10:00:00.000Z","card_id":"f0ab5615-d14f-478d-a140-fd3d40b8f62d","category":"category","configurable":false,"contact_url":"https://example.com/","help_url":"https://example.com/","icon":"https://example.com/images/avatar.png","id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","plans":[{"id":"08809531-c5ab-4be9-aaa0-733055ab6278","name":"Jane Doe","price":3}],"price":3,"privacy_url":"https://example.com/","since":"2026-01-15T10:00:00.000Z","summary":"Question about my order","terms_url":"https://example.com/","type":"text","urn":"urn:example:plugin","video_url":"https://example.com/","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc","website_url":"https://example.com/"}"##,
     },
     RouteSpec {
         service: "plugin",
@@ -263,7 +263,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"callback_url":"callback url","plugin_id":"plugin-0001","schema":{},"settings":{},"settings_form_url":"settings form url","token":"token","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        example: r##"{"callback_url":"https://example.com/","plugin_id":"b774667a-3306-475d-ae25-df6a277bd7aa","schema":{},"settings":{},"settings_form_url":"https://example.com/","token":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     },
     RouteSpec {
         service: "plugin",
@@ -328,7 +328,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"expire_at":1700000000000,"payload":{"plugin":{"plugin_id":"plugin-0001"},"user":{"role":"role","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website":{"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}},"signed":"signed"}"##,
+        example: r##"{"expire_at":1700000000000,"payload":{"plugin":{"plugin_id":"b774667a-3306-475d-ae25-df6a277bd7aa"},"user":{"role":"owner","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website":{"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}},"signed":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"}"##,
     },
     RouteSpec {
         service: "plugin",
@@ -367,7 +367,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: false,
         paged: false,
-        example: r##"[{"hits":42,"period":"period","split_by":"split by","sum_hits":42,"sum_value":3,"unique_hits":42,"value":3}]"##,
+        example: r##"[{"hits":42,"period":"monthly","split_by":"split by","sum_hits":42,"sum_value":3,"unique_hits":42,"value":3}]"##,
     },
     RouteSpec {
         service: "website",
@@ -393,7 +393,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"[{"time":{"for":3,"since":1700000000000},"type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}]"##,
+        example: r##"[{"time":{"for":3,"since":1700000000000},"type":"text","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -419,7 +419,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: false,
         paged: false,
-        example: r##"{"domain":"example.com","institutional":false,"logo":"logo","name":"Jane Doe","verified":false,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        example: r##"{"domain":"example.com","institutional":false,"logo":"https://example.com/images/avatar.png","name":"Jane Doe","verified":false,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     },
     RouteSpec {
         service: "website",
@@ -432,7 +432,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"domain":"example.com","institutional":false,"logo":"logo","name":"Jane Doe","verified":false,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        example: r##"{"domain":"example.com","institutional":false,"logo":"https://example.com/images/avatar.png","name":"Jane Doe","verified":false,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     },
     RouteSpec {
         service: "website",
@@ -653,7 +653,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: true,
-        example: r##"[{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"format":"format","name":"Jane Doe","progress":50,"reached":3,"ready":false,"running":false,"subject":"subject","tag":"tag","targets":3,"type":"type","updated_at":1700000000000}]"##,
+        example: r##"[{"campaign_id":"f19d5173-dd17-4475-ae73-13d22446ed31","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"format":"markdown","name":"Jane Doe","progress":50,"reached":3,"ready":false,"running":false,"subject":"Question about my order","tag":"vip","targets":3,"type":"text","updated_at":1700000000000}]"##,
     },
     RouteSpec {
         service: "website",
@@ -679,7 +679,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"created_at":1700000000000,"format":"format","name":"Jane Doe","template_id":"template-0001","type":"type","updated_at":1700000000000}]"##,
+        example: r##"[{"created_at":1700000000000,"format":"markdown","name":"Jane Doe","template_id":"3292fcc5-4bd6-42ab-a1af-e6a63174b871","type":"text","updated_at":1700000000000}]"##,
     },
     RouteSpec {
         service: "website",
@@ -692,7 +692,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: false,
         paged: false,
-        example: r##"{"template_id":"template-0001"}"##,
+        example: r##"{"template_id":"3292fcc5-4bd6-42ab-a1af-e6a63174b871"}"##,
     },
     RouteSpec {
         service: "website",
@@ -718,7 +718,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"content":"Hello!","created_at":1700000000000,"format":"format","name":"Jane Doe","template_id":"template-0001","type":"type","updated_at":1700000000000}"##,
+        example: r##"{"content":"Hello! How can I help you?","created_at":1700000000000,"format":"markdown","name":"Jane Doe","template_id":"3292fcc5-4bd6-42ab-a1af-e6a63174b871","type":"text","updated_at":1700000000000}"##,
     },
     RouteSpec {
         service: "website",
@@ -770,7 +770,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: false,
         paged: false,
-        example: r##"{"campaign_id":"campaign-0001"}"##,
+        example: r##"{"campaign_id":"f19d5173-dd17-4475-ae73-13d22446ed31"}"##,
     },
     RouteSpec {
         service: "website",
@@ -796,7 +796,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: false,
-        example: r##"{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":3,"assert_filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"launch_event":"launch event"},"format":"format","message":"message","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"filter":[{"criterion":"criterion","model":"model","operator":"operator","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"type"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"opened":3,"unsubscribed":3},"subject":"subject","tag":"tag","targets":3,"type":"type","updated_at":1700000000000}"##,
+        example: r##"{"campaign_id":"f19d5173-dd17-4475-ae73-13d22446ed31","created_at":1700000000000,"dispatched":false,"dispatched_at":1700000000000,"flow":{"assert_delay":3,"assert_filter":[{"criterion":"delivery","model":"model","operator":"Jane Doe","query":{"key":"value"}}],"deliver_delay":3,"deliver_once":false,"launch_event":"launch event"},"format":"markdown","message":"Hello! How can I help you?","name":"Jane Doe","options":{"deliver_to_chatbox":false,"deliver_to_email":false,"sender_email_reply":false,"sender_name_website":false,"tracking":false},"progress":50,"reached":3,"ready":false,"recipients":{"filter":[{"criterion":"delivery","model":"model","operator":"Jane Doe","query":{"key":"value"}}],"people":["people"],"segments":["segments"],"type":"text"},"running":false,"sender":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"statistics":{"clicked":3,"opened":3,"unsubscribed":3},"subject":"Question about my order","tag":"vip","targets":3,"type":"text","updated_at":1700000000000}"##,
     },
     RouteSpec {
         service: "website",
@@ -900,7 +900,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: true,
-        example: r##"[{"email":"jane.doe@example.com","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"avatar":"https://example.com/","nickname":"Jane Doe"},"subscribed":false}]"##,
+        example: r##"[{"email":"jane.doe@example.com","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"avatar":"https://example.com/images/avatar.png","nickname":"Jane Doe"},"subscribed":false}]"##,
     },
     RouteSpec {
         service: "website",
@@ -913,7 +913,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: true,
-        example: r##"[{"created_at":1700000000000,"data":{"key":"value"},"profile":{"email":"jane.doe@example.com","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"avatar":"https://example.com/","geolocation":{"city":"city","coordinates":{},"country":"FR","region":"region"},"nickname":"Jane Doe"}},"type":"type","updated_at":1700000000000}]"##,
+        example: r##"[{"created_at":1700000000000,"data":{"key":"value"},"profile":{"email":"jane.doe@example.com","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"avatar":"https://example.com/images/avatar.png","geolocation":{"city":"Paris","coordinates":{},"country":"FR","region":"Ile-de-France"},"nickname":"Jane Doe"}},"type":"text","updated_at":1700000000000}]"##,
     },
     RouteSpec {
         service: "website",
@@ -939,7 +939,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"active":{"last":3,"now":false},"assigned":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"availability":"online","compose":{"operator":{"automated":false,"excerpt":"excerpt","timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}},"visitor":{"automated":false,"excerpt":"excerpt","timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}},"created_at":1700000000000,"inbox_id":"inbox-0001","is_blocked":false,"is_verified":false,"last_message":"last message","mentions":["mentions"],"meta":{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"city","coordinates":{},"country":"FR","region":"region"},"locales":["locales"],"system":{"browser":{},"engine":{},"os":{},"useragent":"useragent"},"timezone":-120},"email":"jane.doe@example.com","ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"},"participants":[{"target":"target","type":"type"}],"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","preview_message":{"excerpt":"excerpt","fingerprint":163408415737326,"from":"user","type":"text"},"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"pending","status":3,"topic":"topic","unread":{"operator":3,"visitor":3},"updated_at":1700000000000,"verifications":[{"annotation":"annotation","identity":"identity","method":"method"}],"waiting_since":1700000000000,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
+        example: r##"[{"active":{"last":3,"now":false},"assigned":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"availability":"online","compose":{"operator":{"automated":false,"excerpt":"Asked how to change the delivery address of an order.","timestamp":1700000000000,"type":"text","user":{"avatar":"https://example.com/images/avatar.png","nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}},"visitor":{"automated":false,"excerpt":"Asked how to change the delivery address of an order.","timestamp":1700000000000,"type":"text","user":{"avatar":"https://example.com/images/avatar.png","nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}},"created_at":1700000000000,"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","is_blocked":false,"is_verified":false,"last_message":"Hello! How can I help you?","mentions":["mentions"],"meta":{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","connection":{"asn":"AS3215","isp":"Orange"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"Paris","coordinates":{},"country":"FR","region":"Ile-de-France"},"locales":["locales"],"system":{"browser":{},"engine":{},"os":{},"useragent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"},"timezone":-120},"email":"jane.doe@example.com","ip":"203.0.113.42","nickname":"Jane Doe","origin":"chat","phone":"+33612345678","segments":["segments"],"subject":"Question about my order"},"participants":[{"target":"jane.doe@example.com","type":"text"}],"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","preview_message":{"excerpt":"Asked how to change the delivery address of an order.","fingerprint":163408415737326,"from":"user","type":"text"},"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"pending","status":3,"topic":"billing","unread":{"operator":3,"visitor":3},"updated_at":1700000000000,"verifications":[{"annotation":"Asked how to change the delivery address of an order.","identity":"jane.doe@example.com","method":"email"}],"waiting_since":1700000000000,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -952,7 +952,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"count":42,"segment":"segment"}]"##,
+        example: r##"[{"count":42,"segment":"vip"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -978,7 +978,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"count":42,"key":"key"}]"##,
+        example: r##"[{"count":42,"key":"plan"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -1004,7 +1004,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: true,
-        example: r##"[{"headers":{"key":"value"},"metadata":{"key":"value"},"reason":"reason","spam_id":"spam-0001","timestamp":1700000000000,"type":"type"}]"##,
+        example: r##"[{"headers":{"key":"value"},"metadata":{"key":"value"},"reason":"spam","spam_id":"21e27bf1-744f-478d-a786-0ec4da3b18e8","timestamp":1700000000000,"type":"text"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -1017,7 +1017,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: false,
-        example: r##"{"content":{"key":"value"},"headers":{"key":"value"},"metadata":{"key":"value"},"reason":"reason","spam_id":"spam-0001","timestamp":1700000000000,"type":"type"}"##,
+        example: r##"{"content":{"key":"value"},"headers":{"key":"value"},"metadata":{"key":"value"},"reason":"spam","spam_id":"21e27bf1-744f-478d-a786-0ec4da3b18e8","timestamp":1700000000000,"type":"text"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1069,7 +1069,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"active":{"last":3,"now":false},"assigned":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"availability":"online","compose":{"operator":{"automated":false,"excerpt":"excerpt","timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}},"visitor":{"automated":false,"excerpt":"excerpt","timestamp":1700000000000,"type":"type","user":{"avatar":"https://example.com/","nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}},"created_at":1700000000000,"inbox_id":"inbox-0001","is_blocked":false,"is_verified":false,"last_message":"last message","mentions":["mentions"],"meta":{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"system":{"browser":{"major":"major","name":"Jane Doe","version":"version"},"engine":{"name":"Jane Doe","version":"version"},"os":{"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":-120},"email":"jane.doe@example.com","ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"},"participants":[{"target":"target","type":"type"}],"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","preview_message":{"excerpt":"excerpt","fingerprint":163408415737326,"from":"user","type":"text"},"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"pending","status":3,"topic":"topic","unread":{"operator":3,"visitor":3},"updated_at":1700000000000,"verifications":[{"annotation":"annotation","identity":"identity","method":"method"}],"waiting_since":1700000000000,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        example: r##"{"active":{"last":3,"now":false},"assigned":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"availability":"online","compose":{"operator":{"automated":false,"excerpt":"Asked how to change the delivery address of an order.","timestamp":1700000000000,"type":"text","user":{"avatar":"https://example.com/images/avatar.png","nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}},"visitor":{"automated":false,"excerpt":"Asked how to change the delivery address of an order.","timestamp":1700000000000,"type":"text","user":{"avatar":"https://example.com/images/avatar.png","nickname":"Jane Doe","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}}},"created_at":1700000000000,"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","is_blocked":false,"is_verified":false,"last_message":"Hello! How can I help you?","mentions":["mentions"],"meta":{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","connection":{"asn":"AS3215","isp":"Orange"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"locales":["locales"],"system":{"browser":{"major":"120","name":"Chrome","version":"120.0.6099.129"},"engine":{"name":"Blink","version":"120.0.6099.129"},"os":{"name":"Mac OS","version":"14.2"},"useragent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"},"timezone":-120},"email":"jane.doe@example.com","ip":"203.0.113.42","nickname":"Jane Doe","origin":"chat","phone":"+33612345678","segments":["segments"],"subject":"Question about my order"},"participants":[{"target":"jane.doe@example.com","type":"text"}],"people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","preview_message":{"excerpt":"Asked how to change the delivery address of an order.","fingerprint":163408415737326,"from":"user","type":"text"},"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","state":"pending","status":3,"topic":"billing","unread":{"operator":3,"visitor":3},"updated_at":1700000000000,"verifications":[{"annotation":"Asked how to change the delivery address of an order.","identity":"jane.doe@example.com","method":"email"}],"waiting_since":1700000000000,"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1108,7 +1108,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"[{"automated":false,"content":{},"delivered":"delivered","edited":false,"fingerprint":163408415737326,"from":"user","ignored":{"key":"value"},"mentions":["mentions"],"origin":"chat","original":{"original_id":"original-0001"},"preview":[{"preview":{"embed":"embed","excerpt":"excerpt","image":"image"},"stamped":false,"title":"title","url":"https://example.com/","website":"https://example.com/"}],"properties":{"key":"value"},"read":"read","references":[{"name":"Jane Doe","target":"target","type":"type"}],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"text","user":{"avatar":"https://example.com/","nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
+        example: r##"[{"automated":false,"content":{},"delivered":"delivered","edited":false,"fingerprint":163408415737326,"from":"user","ignored":{"key":"value"},"mentions":["mentions"],"origin":"chat","original":{"original_id":"26674eba-0700-4d40-a7cb-085e78cf78d2"},"preview":[{"preview":{"embed":"embed","excerpt":"Asked how to change the delivery address of an order.","image":"https://example.com/images/avatar.png"},"stamped":false,"title":"Question about my order","url":"https://example.com/","website":"https://example.com/"}],"properties":{"key":"value"},"read":"read","references":[{"name":"Jane Doe","target":"jane.doe@example.com","type":"text"}],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"text","user":{"avatar":"https://example.com/images/avatar.png","nickname":"Jane Doe","type":"text","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -1134,7 +1134,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"automated":false,"content":{},"delivered":"delivered","edited":false,"fingerprint":163408415737326,"from":"user","ignored":{"key":"value"},"mentions":["mentions"],"origin":"chat","original":{"original_id":"original-0001"},"preview":[{"preview":{"embed":"embed","excerpt":"excerpt","image":"image"},"stamped":false,"title":"title","url":"https://example.com/","website":"https://example.com/"}],"properties":{"key":"value"},"read":"read","references":[{"name":"Jane Doe","target":"target","type":"type"}],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"text","user":{"avatar":"https://example.com/","nickname":"Jane Doe","type":"type","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        example: r##"{"automated":false,"content":{},"delivered":"delivered","edited":false,"fingerprint":163408415737326,"from":"user","ignored":{"key":"value"},"mentions":["mentions"],"origin":"chat","original":{"original_id":"26674eba-0700-4d40-a7cb-085e78cf78d2"},"preview":[{"preview":{"embed":"embed","excerpt":"Asked how to change the delivery address of an order.","image":"https://example.com/images/avatar.png"},"stamped":false,"title":"Question about my order","url":"https://example.com/","website":"https://example.com/"}],"properties":{"key":"value"},"read":"read","references":[{"name":"Jane Doe","target":"jane.doe@example.com","type":"text"}],"session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","stamped":false,"timestamp":1700000000000,"translated":false,"type":"text","user":{"avatar":"https://example.com/images/avatar.png","nickname":"Jane Doe","type":"text","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1277,7 +1277,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"address":"address","avatar":"https://example.com/","connection":{"asn":"asn","isp":"isp"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"system":{"browser":{"major":"major","name":"Jane Doe","version":"version"},"engine":{"name":"Jane Doe","version":"version"},"os":{"name":"Jane Doe","version":"version"},"useragent":"useragent"},"timezone":-120},"email":"jane.doe@example.com","ip":"ip","nickname":"Jane Doe","origin":"origin","phone":"+33600000000","segments":["segments"],"subject":"subject"}"##,
+        example: r##"{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","connection":{"asn":"AS3215","isp":"Orange"},"data":{"key":"value"},"device":{"capabilities":["capabilities"],"geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"locales":["locales"],"system":{"browser":{"major":"120","name":"Chrome","version":"120.0.6099.129"},"engine":{"name":"Blink","version":"120.0.6099.129"},"os":{"name":"Mac OS","version":"14.2"},"useragent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"},"timezone":-120},"email":"jane.doe@example.com","ip":"203.0.113.42","nickname":"Jane Doe","origin":"chat","phone":"+33612345678","segments":["segments"],"subject":"Question about my order"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1303,7 +1303,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"content":"Hello!","headers":{"key":"value"},"original_id":"original-0001","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timestamp":1700000000000,"type":"type","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        example: r##"{"content":"Hello! How can I help you?","headers":{"key":"value"},"original_id":"26674eba-0700-4d40-a7cb-085e78cf78d2","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timestamp":1700000000000,"type":"text","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1316,7 +1316,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"page_referrer":"page referrer","page_title":"page title","page_url":"page url","timestamp":1700000000000}]"##,
+        example: r##"[{"page_referrer":"https://www.google.com/","page_title":"Question about my order","page_url":"https://example.com/","timestamp":1700000000000}]"##,
     },
     RouteSpec {
         service: "website",
@@ -1329,7 +1329,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"color":"color","data":{"key":"value"},"text":"Hello!","timestamp":1700000000000}]"##,
+        example: r##"[{"color":"blue","data":{"key":"value"},"text":"Hello! How can I help you?","timestamp":1700000000000}]"##,
     },
     RouteSpec {
         service: "website",
@@ -1342,7 +1342,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"fingerprint":163408415737326,"name":"Jane Doe","timestamp":1700000000000,"type":"type","url":"https://example.com/"}]"##,
+        example: r##"[{"fingerprint":163408415737326,"name":"Jane Doe","timestamp":1700000000000,"type":"text","url":"https://example.com/"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -1394,7 +1394,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"participants":[{"target":"target","type":"type"}]}"##,
+        example: r##"{"participants":[{"target":"jane.doe@example.com","type":"text"}]}"##,
     },
     RouteSpec {
         service: "website",
@@ -1446,7 +1446,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"verifications":[{"annotation":"annotation","identity":"identity","method":"method"}],"verified":false}"##,
+        example: r##"{"verifications":[{"annotation":"Asked how to change the delivery address of an order.","identity":"jane.doe@example.com","method":"email"}],"verified":false}"##,
     },
     RouteSpec {
         service: "website",
@@ -1537,7 +1537,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"[{"browsing_id":"browsing-0001","browsing_token":"browsing token","useragent":"useragent"}]"##,
+        example: r##"[{"browsing_id":"ac2065a1-5262-4f10-a5bd-4753953dbd10","browsing_token":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","useragent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -1589,7 +1589,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: false,
         paged: false,
-        example: r##"{"call_id":"call-0001"}"##,
+        example: r##"{"call_id":"5f8fdfd7-274f-478d-a141-184cd8996e3f"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1602,7 +1602,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"call_id":"call-0001"}"##,
+        example: r##"{"call_id":"5f8fdfd7-274f-478d-a141-184cd8996e3f"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1654,7 +1654,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: false,
         paged: false,
-        example: r##"{"correlation_id":"correlation-0001","strategy":{"attempts":3,"exhaustion":3}}"##,
+        example: r##"{"correlation_id":"3ae6c561-b969-4f6e-a4e9-a28a7f1033bd","strategy":{"attempts":3,"exhaustion":3}}"##,
     },
     RouteSpec {
         service: "website",
@@ -1667,7 +1667,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: false,
         paged: false,
-        example: r##"{"correlation_id":"correlation-0001","strategy":{"attempts":3,"exhaustion":3}}"##,
+        example: r##"{"correlation_id":"3ae6c561-b969-4f6e-a4e9-a28a7f1033bd","strategy":{"attempts":3,"exhaustion":3}}"##,
     },
     RouteSpec {
         service: "website",
@@ -1680,7 +1680,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: false,
         paged: false,
-        example: r##"{"correlation_id":"correlation-0001","strategy":{"attempts":3,"exhaustion":3}}"##,
+        example: r##"{"correlation_id":"3ae6c561-b969-4f6e-a4e9-a28a7f1033bd","strategy":{"attempts":3,"exhaustion":3}}"##,
     },
     RouteSpec {
         service: "website",
@@ -1771,7 +1771,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"articles":3,"categories":3,"locale":"en","locale_id":"locale-0001","statistics":{"articles":{"entries":3,"groups":3},"guides":{"entries":3,"groups":3},"news":{"entries":3,"groups":3},"references":{"entries":3,"groups":3}},"url":"https://example.com/"}]"##,
+        example: r##"[{"articles":3,"categories":3,"locale":"en","locale_id":"b9571646-4205-4268-a53a-ef7b8bf97b45","statistics":{"articles":{"entries":3,"groups":3},"guides":{"entries":3,"groups":3},"news":{"entries":3,"groups":3},"references":{"entries":3,"groups":3}},"url":"https://example.com/"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -1810,7 +1810,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"articles":3,"categories":3,"locale":"en","locale_id":"locale-0001","statistics":{"articles":{"entries":3,"groups":3},"guides":{"entries":3,"groups":3},"news":{"entries":3,"groups":3},"references":{"entries":3,"groups":3}},"url":"https://example.com/"}"##,
+        example: r##"{"articles":3,"categories":3,"locale":"en","locale_id":"b9571646-4205-4268-a53a-ef7b8bf97b45","statistics":{"articles":{"entries":3,"groups":3},"guides":{"entries":3,"groups":3},"news":{"entries":3,"groups":3},"references":{"entries":3,"groups":3}},"url":"https://example.com/"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1836,7 +1836,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &[],
         idempotent: true,
         paged: true,
-        example: r##"[{"entity_id":"entity-0001","title":"title","tree_path":"tree path","url":"https://example.com/"}]"##,
+        example: r##"[{"entity_id":"89a9bbd7-1605-4e78-afc1-ddb710e14572","title":"Question about my order","tree_path":"guides/getting-started","url":"https://example.com/"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -1849,7 +1849,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &[],
         idempotent: true,
         paged: false,
-        example: r##"{"entity_id":"entity-0001","title":"title","tree_path":"tree path","url":"https://example.com/"}"##,
+        example: r##"{"entity_id":"89a9bbd7-1605-4e78-afc1-ddb710e14572","title":"Question about my order","tree_path":"guides/getting-started","url":"https://example.com/"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1862,7 +1862,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &[],
         idempotent: true,
         paged: true,
-        example: r##"[{"children":[{}],"slug":"slug","state":{"featured":false,"hidden":false,"published":false},"title":"title","type":"type"}]"##,
+        example: r##"[{"children":[{}],"slug":"getting-started","state":{"featured":false,"hidden":false,"published":false},"title":"Question about my order","type":"text"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -1888,7 +1888,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &[],
         idempotent: true,
         paged: false,
-        example: r##"{"children":[{}],"slug":"slug","state":{"featured":false,"hidden":false,"published":false},"title":"title","type":"type"}"##,
+        example: r##"{"children":[{}],"slug":"getting-started","state":{"featured":false,"hidden":false,"published":false},"title":"Question about my order","type":"text"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1927,7 +1927,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &[],
         idempotent: true,
         paged: false,
-        example: r##"{"content":"Hello!"}"##,
+        example: r##"{"content":"Hello! How can I help you?"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1953,7 +1953,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &[],
         idempotent: true,
         paged: false,
-        example: r##"{"author":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"color","description":"description","format":"format","image":"image","state":{"featured":false,"hidden":false,"published":false},"title":"title"}"##,
+        example: r##"{"author":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"blue","description":"Asked how to change the delivery address of an order.","format":"markdown","image":"https://example.com/images/avatar.png","state":{"featured":false,"hidden":false,"published":false},"title":"Question about my order"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1979,7 +1979,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &[],
         idempotent: true,
         paged: false,
-        example: r##"{"title":"title","url":"https://example.com/"}"##,
+        example: r##"{"title":"Question about my order","url":"https://example.com/"}"##,
     },
     RouteSpec {
         service: "website",
@@ -1992,7 +1992,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &[],
         idempotent: true,
         paged: true,
-        example: r##"[{"author":{"email":"jane.doe@example.com","name":"Jane Doe"},"change_id":"change-0001","created_at":1700000000000,"edits":{"deletions":3,"insertions":3},"files":[{"change":"change","content":"Hello!","metadata":{"author":{},"color":"color","description":"description","format":"format","image":"image","state":{},"title":"title"},"path":"path"}],"message":"message"}]"##,
+        example: r##"[{"author":{"email":"jane.doe@example.com","name":"Jane Doe"},"change_id":"42fa8e35-a806-4675-a33d-c41d35237f7b","created_at":1700000000000,"edits":{"deletions":3,"insertions":3},"files":[{"change":"change","content":"Hello! How can I help you?","metadata":{"author":{},"color":"blue","description":"Asked how to change the delivery address of an order.","format":"markdown","image":"https://example.com/images/avatar.png","state":{},"title":"Question about my order"},"path":"guides/getting-started"}],"message":"Hello! How can I help you?"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2005,7 +2005,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &[],
         idempotent: true,
         paged: false,
-        example: r##"{"author":{"email":"jane.doe@example.com","name":"Jane Doe"},"change_id":"change-0001","created_at":1700000000000,"edits":{"deletions":3,"insertions":3},"files":[{"change":"change","content":"Hello!","metadata":{"author":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"color","description":"description","format":"format","image":"image","state":{"featured":false,"hidden":false,"published":false},"title":"title"},"path":"path"}],"message":"message"}"##,
+        example: r##"{"author":{"email":"jane.doe@example.com","name":"Jane Doe"},"change_id":"42fa8e35-a806-4675-a33d-c41d35237f7b","created_at":1700000000000,"edits":{"deletions":3,"insertions":3},"files":[{"change":"change","content":"Hello! How can I help you?","metadata":{"author":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"color":"blue","description":"Asked how to change the delivery address of an order.","format":"markdown","image":"https://example.com/images/avatar.png","state":{"featured":false,"hidden":false,"published":false},"title":"Question about my order"},"path":"guides/getting-started"}],"message":"Hello! How can I help you?"}"##,
     },
     RouteSpec {
         service: "website",
@@ -2057,7 +2057,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"article":{"article_id":"article-0001","title":"title","url":"https://example.com/"},"comment":"comment","created_at":1700000000000,"rating":"rating","session":{"assigned":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"avatar":"https://example.com/","email":"jane.doe@example.com","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"}}]"##,
+        example: r##"[{"article":{"article_id":"6cbd8351-0e80-4296-ac08-f9aeb8180757","title":"Question about my order","url":"https://example.com/"},"comment":"Asked how to change the delivery address of an order.","created_at":1700000000000,"rating":"rating","session":{"assigned":{"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"avatar":"https://example.com/images/avatar.png","email":"jane.doe@example.com","geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881"}}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2096,7 +2096,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"created_at":1700000000000,"path":"path","redirection_id":"redirection-0001","target":"target","updated_at":1700000000000}]"##,
+        example: r##"[{"created_at":1700000000000,"path":"guides/getting-started","redirection_id":"3cb8d766-5eea-4bba-a224-8dbc7e1129a7","target":"jane.doe@example.com","updated_at":1700000000000}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2109,7 +2109,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: false,
         paged: false,
-        example: r##"{"redirection_id":"redirection-0001"}"##,
+        example: r##"{"redirection_id":"3cb8d766-5eea-4bba-a224-8dbc7e1129a7"}"##,
     },
     RouteSpec {
         service: "website",
@@ -2135,7 +2135,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"created_at":1700000000000,"path":"path","redirection_id":"redirection-0001","target":"target","updated_at":1700000000000}"##,
+        example: r##"{"created_at":1700000000000,"path":"guides/getting-started","redirection_id":"3cb8d766-5eea-4bba-a224-8dbc7e1129a7","target":"jane.doe@example.com","updated_at":1700000000000}"##,
     },
     RouteSpec {
         service: "website",
@@ -2161,7 +2161,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"access":{"jwt_secret":"jwt secret","password":"password","restrict_mode":"restrict mode"},"appearance":{"banner":"banner","color":{"mode":"mode","mode_changeable":false},"logos":{"favicon":"favicon","footer":"footer","header":"header"}},"behavior":{"agent_chat_bar":false,"agent_copy_button":false,"ask_feedback":false,"forbid_indexing":false,"frequently_read":false,"locale_picker":false,"refer_link":false,"report_incorrect":false,"serve_markdown":false,"show_category_images":false,"show_chatbox":false,"status_health_dead":false,"table_of_contents":false},"include":{"html":"html"},"localization":{"translated_automatic":false,"translated_locales_readonly":false,"writing_locale":"writing locale"},"name":"Jane Doe","section":{"articles":"articles","guides":"guides","news":"news","references":"references"},"service":{"mcp_server":false}}"##,
+        example: r##"{"access":{"jwt_secret":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","password":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d","restrict_mode":"restrict mode"},"appearance":{"banner":"https://example.com/images/avatar.png","color":{"mode":"mode","mode_changeable":false},"logos":{"favicon":"https://example.com/images/avatar.png","footer":"<p>Hello!</p>","header":"<p>Hello!</p>"}},"behavior":{"agent_chat_bar":false,"agent_copy_button":false,"ask_feedback":false,"forbid_indexing":false,"frequently_read":false,"locale_picker":false,"refer_link":false,"report_incorrect":false,"serve_markdown":false,"show_category_images":false,"show_chatbox":false,"status_health_dead":false,"table_of_contents":false},"include":{"html":"<p>Hello!</p>"},"localization":{"translated_automatic":false,"translated_locales_readonly":false,"writing_locale":"en"},"name":"Jane Doe","section":{"articles":"articles","guides":"guides","news":"news","references":"references"},"service":{"mcp_server":false}}"##,
     },
     RouteSpec {
         service: "website",
@@ -2213,7 +2213,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: false,
-        example: r##"{"custom":"custom","setup":{"records":[{"name":"Jane Doe","query":"query","type":"type","value":"value"}]}}"##,
+        example: r##"{"custom":"custom","setup":{"records":[{"name":"Jane Doe","query":"delivery","type":"text","value":"premium"}]}}"##,
     },
     RouteSpec {
         service: "website",
@@ -2226,7 +2226,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}]"##,
+        example: r##"[{"conditions":[{"criterion":"delivery","model":"model","operator":"eq","query":["delivery"]}],"created_at":1700000000000,"emoji":"👍","inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","name":"Jane Doe","operator":"Jane Doe","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2252,7 +2252,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: false,
         paged: false,
-        example: r##"{"inbox_id":"inbox-0001"}"##,
+        example: r##"{"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89"}"##,
     },
     RouteSpec {
         service: "website",
@@ -2278,7 +2278,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"conditions":[{"criterion":"criterion","model":"model","operator":"eq","query":["query"]}],"created_at":1700000000000,"emoji":"emoji","inbox_id":"inbox-0001","name":"Jane Doe","operator":"operator","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##,
+        example: r##"{"conditions":[{"criterion":"delivery","model":"model","operator":"eq","query":["delivery"]}],"created_at":1700000000000,"emoji":"👍","inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","name":"Jane Doe","operator":"Jane Doe","operators":["operators"],"order":3,"team_operators":["team operators"],"teams":["teams"],"updated_at":1700000000000}"##,
     },
     RouteSpec {
         service: "website",
@@ -2317,7 +2317,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"[{"details":{"availability":"online","avatar":"https://example.com/","email":"jane.doe@example.com","first_name":"Jane","has_token":false,"identifier":"identifier","key":"key","last_name":"Doe","role":"role","title":"title","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"type":"type"}]"##,
+        example: r##"[{"details":{"availability":"online","avatar":"https://example.com/images/avatar.png","email":"jane.doe@example.com","first_name":"Jane","has_token":false,"identifier":"jane.doe@example.com","key":"plan","last_name":"Doe","role":"owner","title":"Question about my order","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"},"type":"text"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2330,7 +2330,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"[{"avatar":"https://example.com/","nickname":"Jane Doe","timestamp":1700000000000,"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}]"##,
+        example: r##"[{"avatar":"https://example.com/images/avatar.png","nickname":"Jane Doe","timestamp":1700000000000,"user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2369,7 +2369,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"availability":"online","avatar":"https://example.com/","email":"jane.doe@example.com","first_name":"Jane","has_token":false,"identifier":"identifier","key":"key","last_name":"Doe","role":"role","title":"title","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}"##,
+        example: r##"{"availability":"online","avatar":"https://example.com/images/avatar.png","email":"jane.doe@example.com","first_name":"Jane","has_token":false,"identifier":"jane.doe@example.com","key":"plan","last_name":"Doe","role":"owner","title":"Question about my order","user_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0"}"##,
     },
     RouteSpec {
         service: "website",
@@ -2434,7 +2434,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"count":42,"segment":"segment"}]"##,
+        example: r##"[{"count":42,"segment":"vip"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2460,7 +2460,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"count":42,"key":"key"}]"##,
+        example: r##"[{"count":42,"key":"plan"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2486,7 +2486,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"count":42,"text":"Hello!"}]"##,
+        example: r##"[{"count":42,"text":"Hello! How can I help you?"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2512,7 +2512,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"active":{"last":3,"now":false},"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"created_at":1700000000000,"email":"jane.doe@example.com","notepad":"notepad","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"score":3,"segments":["segments"],"updated_at":1700000000000}]"##,
+        example: r##"[{"active":{"last":3,"now":false},"company":{"description":"Asked how to change the delivery address of an order.","domain":"example.com","emails":["emails"],"geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"legal_name":"Example SAS","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"created_at":1700000000000,"email":"jane.doe@example.com","notepad":"Asked how to change the delivery address of an order.","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","description":"Asked how to change the delivery address of an order.","employment":{"domain":"example.com","name":"Jane Doe","role":"owner","seniority":"senior","title":"Question about my order"},"gender":"female","geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33612345678","profiles":[{"handle":"@janedoe","type":"text","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"score":3,"segments":["segments"],"updated_at":1700000000000}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2551,7 +2551,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"active":{"last":3,"now":false},"company":{"description":"description","domain":"example.com","emails":["emails"],"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"legal_name":"legal name","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"created_at":1700000000000,"email":"jane.doe@example.com","notepad":"notepad","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"address":"address","avatar":"https://example.com/","description":"description","employment":{"domain":"example.com","name":"Jane Doe","role":"role","seniority":"seniority","title":"title"},"gender":"gender","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33600000000","profiles":[{"handle":"handle","type":"type","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"score":3,"segments":["segments"],"updated_at":1700000000000}"##,
+        example: r##"{"active":{"last":3,"now":false},"company":{"description":"Asked how to change the delivery address of an order.","domain":"example.com","emails":["emails"],"geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"legal_name":"Example SAS","metrics":{"arr":3,"employees":3,"market_cap":3,"raised":3},"name":"Jane Doe","phones":["phones"],"tags":["tags"],"timezone":-120,"url":"https://example.com/"},"created_at":1700000000000,"email":"jane.doe@example.com","notepad":"Asked how to change the delivery address of an order.","people_id":"aa0b6f6e-3d6f-4b52-8d2d-8ad1c6b4a1f0","person":{"address":"10 Rue de Rivoli, 75004 Paris, France","avatar":"https://example.com/images/avatar.png","description":"Asked how to change the delivery address of an order.","employment":{"domain":"example.com","name":"Jane Doe","role":"owner","seniority":"senior","title":"Question about my order"},"gender":"female","geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"locales":["locales"],"nickname":"Jane Doe","phone":"+33612345678","profiles":[{"handle":"@janedoe","type":"text","url":"https://example.com/"}],"timezone":-120,"website":"https://example.com/"},"score":3,"segments":["segments"],"updated_at":1700000000000}"##,
     },
     RouteSpec {
         service: "website",
@@ -2616,7 +2616,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: true,
         paged: true,
-        example: r##"[{"campaign_id":"campaign-0001","created_at":1700000000000,"dispatched_at":1700000000000,"name":"Jane Doe","occurred_at":1700000000000,"statistics":["statistics"],"type":"type","updated_at":1700000000000}]"##,
+        example: r##"[{"campaign_id":"f19d5173-dd17-4475-ae73-13d22446ed31","created_at":1700000000000,"dispatched_at":1700000000000,"name":"Jane Doe","occurred_at":1700000000000,"statistics":["statistics"],"type":"text","updated_at":1700000000000}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2642,7 +2642,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"color":"color","data":{},"text":"Hello!","timestamp":1700000000000}]"##,
+        example: r##"[{"color":"blue","data":{},"text":"Hello! How can I help you?","timestamp":1700000000000}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2733,7 +2733,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user"],
         idempotent: false,
         paged: false,
-        example: r##"{"import_id":"import-0001"}"##,
+        example: r##"{"import_id":"b51cb76b-8805-485a-a16e-35a0dc435674"}"##,
     },
     RouteSpec {
         service: "website",
@@ -2746,7 +2746,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"audit":{"log":false},"chatbox":{"activity_metrics":false,"allowed_pages":["allowed pages"],"audio_record":false,"availability_tooltip":false,"blocked_countries":["blocked countries"],"blocked_ips":["blocked ips"],"blocked_locales":["blocked locales"],"blocked_pages":["blocked pages"],"check_domain":false,"color_mode":"color mode","color_theme":"color theme","conversations":false,"email_visitors":false,"file_transfer":false,"force_identify":false,"guard_level":"guard level","helpdesk_link":false,"helpdesk_navigate":"helpdesk navigate","helpdesk_only":false,"hide_on_away":false,"hide_on_mobile":false,"hide_vacation":false,"home":false,"ignore_privacy":false,"last_operator_face":false,"layout_theme":"layout theme","locale":"en","mode_initial":"mode initial","ongoing_operator_face":false,"operator_privacy":false,"overlay_mode":false,"overlay_search":false,"phone_visitors":false,"position_reverse":false,"status_health_dead":false,"text_theme":"text theme","tile":"tile","visitor_compose":false,"visitor_privacy":false,"wait_game":false,"website_logo":false,"welcome_message":"welcome message"},"contact":{"email":"jane.doe@example.com","instagram":"instagram","messenger":"messenger","phone":"+33600000000","telegram":"telegram","twitter":"twitter","whatsapp":"whatsapp"},"domain":"example.com","domain_alternates":["domain alternates"],"emails":{"enrich":false,"junk_filter":false,"rating":false,"trackers":false,"transcript":false},"inbox":{"force_operator_token":false,"locale":"en","lock_removal":false},"logo":"logo","name":"Jane Doe","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
+        example: r##"{"audit":{"log":false},"chatbox":{"activity_metrics":false,"allowed_pages":["allowed pages"],"audio_record":false,"availability_tooltip":false,"blocked_countries":["blocked countries"],"blocked_ips":["blocked ips"],"blocked_locales":["blocked locales"],"blocked_pages":["blocked pages"],"check_domain":false,"color_mode":"color mode","color_theme":"blue","conversations":false,"email_visitors":false,"file_transfer":false,"force_identify":false,"guard_level":"guard level","helpdesk_link":false,"helpdesk_navigate":"helpdesk navigate","helpdesk_only":false,"hide_on_away":false,"hide_on_mobile":false,"hide_vacation":false,"home":false,"ignore_privacy":false,"last_operator_face":false,"layout_theme":"layout theme","locale":"en","mode_initial":"mode initial","ongoing_operator_face":false,"operator_privacy":false,"overlay_mode":false,"overlay_search":false,"phone_visitors":false,"position_reverse":false,"status_health_dead":false,"text_theme":"text theme","tile":"tile","visitor_compose":false,"visitor_privacy":false,"wait_game":false,"website_logo":false,"welcome_message":"Hello! How can I help you?"},"contact":{"email":"jane.doe@example.com","instagram":"@janedoe","messenger":"jane.doe","phone":"+33612345678","telegram":"+33612345678","twitter":"@janedoe","whatsapp":"+33612345678"},"domain":"example.com","domain_alternates":["domain alternates"],"emails":{"enrich":false,"junk_filter":false,"rating":false,"trackers":false,"transcript":false},"inbox":{"force_operator_token":false,"locale":"en","lock_removal":false},"logo":"https://example.com/images/avatar.png","name":"Jane Doe","website_id":"8c842203-7ed8-4e29-a608-7cf78a7d2fcc"}"##,
     },
     RouteSpec {
         service: "website",
@@ -2772,7 +2772,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &[],
         idempotent: true,
         paged: true,
-        example: r##"[{"created_at":1700000000000,"emoji":"emoji","name":"Jane Doe","operators":["operators"],"team_id":"team-0001","updated_at":1700000000000}]"##,
+        example: r##"[{"created_at":1700000000000,"emoji":"👍","name":"Jane Doe","operators":["operators"],"team_id":"2e3bb892-df4f-478d-af62-01c2ee0ea7cc","updated_at":1700000000000}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2785,7 +2785,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &[],
         idempotent: false,
         paged: false,
-        example: r##"{"team_id":"team-0001"}"##,
+        example: r##"{"team_id":"2e3bb892-df4f-478d-af62-01c2ee0ea7cc"}"##,
     },
     RouteSpec {
         service: "website",
@@ -2811,7 +2811,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &[],
         idempotent: true,
         paged: false,
-        example: r##"{"created_at":1700000000000,"emoji":"emoji","name":"Jane Doe","operators":["operators"],"team_id":"team-0001","updated_at":1700000000000}"##,
+        example: r##"{"created_at":1700000000000,"emoji":"👍","name":"Jane Doe","operators":["operators"],"team_id":"2e3bb892-df4f-478d-af62-01c2ee0ea7cc","updated_at":1700000000000}"##,
     },
     RouteSpec {
         service: "website",
@@ -2876,7 +2876,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"{"secret":"secret"}"##,
+        example: r##"{"secret":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"}"##,
     },
     RouteSpec {
         service: "website",
@@ -2915,7 +2915,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: true,
-        example: r##"[{"active":false,"avatar":"https://example.com/","capabilities":["capabilities"],"email":"jane.doe@example.com","geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"inbox_id":"inbox-0001","initiated":false,"last_page":{"page_title":"page title","page_url":"page url"},"locales":["locales"],"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":-120,"useragent":"useragent"}]"##,
+        example: r##"[{"active":false,"avatar":"https://example.com/images/avatar.png","capabilities":["capabilities"],"email":"jane.doe@example.com","geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"inbox_id":"e8cf734d-0a65-4b26-a23e-65c1c84fdd89","initiated":false,"last_page":{"page_title":"Question about my order","page_url":"https://example.com/"},"locales":["locales"],"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":-120,"useragent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}]"##,
     },
     RouteSpec {
         service: "website",
@@ -2928,7 +2928,7 @@ pub static ROUTES: &[RouteSpec] = &[
         tiers: &["user", "plugin"],
         idempotent: true,
         paged: false,
-        example: r##"[{"geolocation":{"city":"city","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"region"},"visitors":{"count":42,"sessions":[{"active":false,"avatar":"https://example.com/","capabilities":[],"email":"jane.doe@example.com","initiated":false,"last_page":{},"locales":[],"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":-120}],"threshold":3}}]"##,
+        example: r##"[{"geolocation":{"city":"Paris","coordinates":{"latitude":1.5,"longitude":1.5},"country":"FR","region":"Ile-de-France"},"visitors":{"count":42,"sessions":[{"active":false,"avatar":"https://example.com/images/avatar.png","capabilities":[],"email":"jane.doe@example.com","initiated":false,"last_page":{},"locales":[],"nickname":"Jane Doe","session_id":"session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881","timezone":-120}],"threshold":3}}]"##,
     },
     RouteSpec {
         service: "website",
