@@ -493,10 +493,15 @@ pub(crate) fn document(spec: &Spec) -> Value {
     })
 }
 
-/// The generated file: pretty JSON with a trailing newline.
+/// The simulator's embedded copy, compact (the packaged crate cannot reach `openapi/`).
+pub(crate) const MOCK_COPY_PATH: &str = "crisp-mock/src/generated/openapi.json";
+
+/// The generated files: the document as pretty JSON, and the same document
+/// compact for the simulator to serve.
 pub(crate) fn files(spec: &Spec) -> Vec<(PathBuf, String)> {
-    let text = serde_json::to_string_pretty(&document(spec)).expect("a JSON value serializes");
-    vec![(PathBuf::from(DOCUMENT_PATH), text + "\n")]
+    let document = document(spec);
+    let pretty = serde_json::to_string_pretty(&document).expect("a JSON value serializes");
+    vec![(PathBuf::from(DOCUMENT_PATH), pretty + "\n"), (PathBuf::from(MOCK_COPY_PATH), document.to_string() + "\n")]
 }
 
 #[cfg(test)]
