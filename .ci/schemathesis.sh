@@ -41,5 +41,6 @@ fi
   --max-time "${SCHEMATHESIS_MAX_TIME:-120}" \
   --request-timeout 10 \
   --seed 1 \
+  --generation-database none \
   --report junit --report-dir "$cache/schemathesis" \
   "${selection[@]}"

@@ -152,8 +152,9 @@ fn component_schemas(spec: &Spec) -> Map<String, Value> {
         };
         schemas.insert(name.clone(), component);
     }
-    schemas.insert(
-        "ErrorEnvelope".into(),
+    // The spec's own `ErrorEnvelope` keeps `error` a plain boolean; the refused answer pins it to `true`.
+    let previous = schemas.insert(
+        "RefusedAnswer".into(),
         json!({
             "type": "object",
             "description": "Crisp's answer to a refused request.",
@@ -165,6 +166,7 @@ fn component_schemas(spec: &Spec) -> Map<String, Value> {
             }
         }),
     );
+    debug_assert!(previous.is_none(), "the spec has its own `RefusedAnswer`");
     schemas
 }
 
@@ -188,7 +190,7 @@ fn envelope(data: Value) -> Value {
 fn error_response(description: &str) -> Value {
     json!({
         "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RefusedAnswer"}}}
     })
 }
 
@@ -519,6 +521,11 @@ mod tests {
         document(&load(root).unwrap_or_else(|err| panic!("spec error: {err}")))
     }
 
+    fn spec_models() -> usize {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace");
+        load(root).map(|spec| spec.types.len()).unwrap_or_default()
+    }
+
     fn operations(document: &Value) -> Vec<&Value> {
         let methods = ["get", "head", "post", "put", "patch", "delete"];
         let paths = document["paths"].as_object().expect("paths");
@@ -551,6 +558,8 @@ mod tests {
         assert!(ids.contains("website_get_connect_endpoints") && ids.contains("plugin_get_connect_endpoints"));
         assert_eq!(document["webhooks"].as_object().map(|w| w.len()), Some(82));
         assert_eq!(document["openapi"], "3.1.0");
+        let schemas = document["components"]["schemas"].as_object().map_or(0, |s| s.len());
+        assert_eq!(schemas, spec_models() + 1, "every model, and the refused answer");
     }
 
     #[test]
