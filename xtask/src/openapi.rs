@@ -271,6 +271,7 @@ fn responses(endpoint: &Endpoint) -> Value {
         Response::Exists => {
             let mut responses = error_refs(true);
             responses.insert("200".into(), json!({"description": "It exists."}));
+            responses.insert("400".into(), json!({"description": "A parameter or `X-Crisp-Tier` is invalid."}));
             responses.insert("401".into(), json!({"description": "The identifier and key are wrong or missing."}));
             responses.insert("403".into(), json!({"description": "The token's tier does not reach this route."}));
             responses.insert("404".into(), json!({"description": "It does not exist."}));
