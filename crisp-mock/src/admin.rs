@@ -5,6 +5,7 @@
 //! | route | what it does |
 //! |---|---|
 //! | `GET /` | the playground: a visitor chat, an operator inbox, live events and requests |
+//! | `GET /openapi.json` | the OpenAPI document of the API (`openapi/crisp-rest-v1.json`), its server this simulator |
 //! | `POST /mock/trigger` | raises an event: `{"event", "website_id"?, "session_id"?, "data"?}` |
 //! | `GET /mock/events` | the event names `trigger` accepts |
 //! | `POST /mock/visitor/message` | a visitor writes: `{"content", "website_id"?, "session_id"?}` |
@@ -34,9 +35,13 @@ use crate::{events, fixtures, rtm};
 
 const PLAYGROUND_HTML: &str = include_str!("playground/index.html");
 
+/// The OpenAPI document, the compact copy `cargo xtask codegen` writes of `openapi/crisp-rest-v1.json`.
+const OPENAPI_JSON: &str = include_str!("generated/openapi.json");
+
 pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/", get(playground))
+        .route("/openapi.json", get(openapi_document))
         .route("/mock/trigger", post(trigger))
         .route("/mock/events", get(event_names))
         .route("/mock/visitor/message", post(visitor))
@@ -47,6 +52,18 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/mock/playground/session", get(playground_session))
         .route("/mock/conversations", get(recent_conversations))
         .route("/mock/conversations/{session_id}", get(conversation_messages))
+}
+
+/// `GET /openapi.json`: the document, with this simulator as its only server.
+async fn openapi_document(AxumState(shared): AxumState<Arc<Shared>>) -> Response {
+    let Ok(mut document) = serde_json::from_str::<Value>(OPENAPI_JSON) else {
+        return envelope(500, "internal_error", json!({"message": "the embedded OpenAPI document does not parse"}));
+    };
+    // The RTM URL is `http://{addr}/rtm/`: its origin is this simulator's.
+    let origin = shared.rtm_url.strip_suffix('/').unwrap_or(&shared.rtm_url);
+    let origin = origin.strip_suffix(rtm::RTM_PATH).unwrap_or(origin);
+    document["servers"] = json!([{"url": format!("{origin}/v1"), "description": "This simulator"}]);
+    axum::Json(document).into_response()
 }
 
 async fn playground() -> Response {

@@ -1,7 +1,8 @@
 //! `cargo xtask codegen [--check]`: regenerates everything derived from
 //! `spec/` — the client's endpoint builders and models, the runtime endpoint
 //! catalog, the mock's route table, the CLI's and the MCP server's tables,
-//! the endpoint-coverage test calls and the endpoint table in the docs.
+//! the endpoint-coverage test calls, the endpoint table in the docs and the
+//! OpenAPI document (`openapi/crisp-rest-v1.json`).
 //! With `--check` it writes nothing and fails when a generated file is stale.
 //!
 //! The spec is read once: `load` resolves every type expression into a
@@ -15,6 +16,7 @@ mod cli;
 mod mcp;
 mod model;
 mod names;
+mod openapi;
 mod rust;
 #[cfg(test)]
 mod tests;
@@ -142,5 +144,6 @@ fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
     files.push((PathBuf::from("docs/endpoints.md"), rust::endpoint_table(spec)));
     files.extend(catalog::files(spec));
     files.extend(mcp::generate(spec));
+    files.extend(openapi::files(spec));
     files
 }

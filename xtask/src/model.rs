@@ -307,6 +307,9 @@ pub(crate) struct Field {
     pub(crate) kind: Kind,
     #[serde(default)]
     pub(crate) aliases: Vec<String>,
+    /// Present in every answer (and every body Crisp accepts).
+    #[serde(default)]
+    pub(crate) required: bool,
     #[serde(default)]
     pub(crate) nullable: bool,
     #[serde(default)]

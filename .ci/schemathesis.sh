@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Contract tests: schemathesis (pinned, cached under the target dir) against a running simulator, bounded (a few
+# examples per operation, a time budget), with its conformance checks. By default a few core operations;
+# `SCHEMATHESIS_OPERATIONS=all` runs every one. Prints the failures schemathesis found; exits with its status.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCHEMATHESIS_VERSION=4.32.0
+target="${CARGO_TARGET_DIR:-target}"
+cache="$target/openapi-tools"
+venv="$cache/venv-schemathesis-$SCHEMATHESIS_VERSION"
+if [ ! -x "$venv/bin/schemathesis" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
+cargo build --quiet -p crisp-mock --bin crisp-mock
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+identifier=schemathesis
+key=contract-test-key
+"$target/debug/crisp-mock" --listen "127.0.0.1:$port" --identifier "$identifier" --key "$key" >"$cache/mock.log" 2>&1 &
+mock=$!
+trap 'kill "$mock" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$port/openapi.json" && break
+  sleep 0.2
+done
+
+selection=()
+if [ "${SCHEMATHESIS_OPERATIONS:-core}" != all ]; then
+  for id in ${SCHEMATHESIS_OPERATIONS:-list_conversations get_conversation get_messages_in_conversation \
+    send_message_in_conversation create_new_conversation list_people_profiles get_website}; do
+    selection+=(--include-operation-id "$id")
+  done
+fi
+
+"$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
+  --auth "$identifier:$key" \
+  --checks all \
+  --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-2}" \
+  --max-time "${SCHEMATHESIS_MAX_TIME:-120}" \
+  --request-timeout 10 \
+  --seed 1 \
+  --generation-database none \
+  --report junit --report-dir "$cache/schemathesis" \
+  "${selection[@]}"
