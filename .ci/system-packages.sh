@@ -9,6 +9,9 @@ need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v jq >/dev/null || need+=(jq)
+# .ci/openapi.sh installs its pinned validator into a venv.
+python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+command -v npm >/dev/null || need+=(npm)
 # Debian keeps the server binaries off PATH, under /usr/lib/postgresql/VERSION/bin.
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 if [ "${#need[@]}" -gt 0 ]; then
