@@ -792,7 +792,7 @@ fn service_types(service: &str, count: usize, groups: &str, scoped: bool) -> Str
              /// The `website` endpoints bound to one website; get it with\n\
              /// [`Crisp::for_website`](crate::Crisp::for_website). Each method is documented, with its example,\n\
              /// on [`WebsiteService`].\n\
-             #[derive(Clone, Debug)]\npub struct WebsiteScope {\n    service: WebsiteService,\n    website_id: models::WebsiteId,\n}\n\n\
+             #[derive(Clone, Debug)]\npub struct WebsiteScope {\n    pub(super) service: WebsiteService,\n    pub(super) website_id: models::WebsiteId,\n}\n\n\
              impl WebsiteScope {\n\
              /// The website these calls are about.\n\
              pub fn website_id(&self) -> &models::WebsiteId {\n&self.website_id\n}\n}\n\n",
@@ -870,17 +870,22 @@ pub fn service_files(spec: &Spec, service: &str, endpoints: &[&Endpoint]) -> Vec
             "The {group} endpoints of [`{service_type}`] ({count}), with their builders: one method per\nreference entry, named after its label.",
             count = members.len()
         ));
-        out = out.replacen("{IMPORTS}", &format!("use super::{shared};\n{{IMPORTS}}"), 1);
+        out = out.replacen("{IMPORTS}", &format!("use super::service::{shared};\n{{IMPORTS}}"), 1);
         out.push_str(&service_impls(service, &parts));
         files.push((format!("{service}/{module}.rs"), with_imports(&out)));
     }
+    // The service types sit in a module of their own beside the groups, so that no group file
+    // imports the parent that re-exports it.
+    let groups_doc = format!("\n///\n/// By reference group: {}.", group_list.join(", "));
+    let mut types =
+        file_start(&format!("The `{service}` service types, whose methods the group files beside this one define."));
+    types.push_str(&service_types(service, endpoints.len(), &groups_doc, scoped));
+    files.insert(0, (format!("{service}/service.rs"), with_imports(&types)));
     let mut root = file_start(&format!(
         "The `{service}` endpoints: one method per reference entry, named after its label, written one\nfile per reference group; every item is reachable from here."
     ));
+    root.push_str("mod service;\npub use service::*;\n");
     root.push_str(&modules);
-    root.push('\n');
-    let groups_doc = format!("\n///\n/// By reference group: {}.", group_list.join(", "));
-    root.push_str(&service_types(service, endpoints.len(), &groups_doc, scoped));
     files.insert(0, (format!("{service}.rs"), with_imports(&root)));
     files
 }

@@ -4,8 +4,8 @@
 
 #![allow(clippy::doc_markdown, clippy::too_many_arguments)]
 
-use crate::models;
-
+mod service;
+pub use service::*;
 mod analytics;
 pub use analytics::*;
 mod availability;
@@ -40,51 +40,3 @@ mod verify;
 pub use verify::*;
 mod visitors;
 pub use visitors::*;
-
-/// The `website` endpoints (202 of them). Get it with [`Crisp::website`](crate::Crisp::website).
-///
-/// By reference group: Website Analytics (1), Website Availability (2), Website Base (5), Website Batch (14), Website Campaigns (9), Website Campaign (12), Website Connect (1), Website Conversations (8), Website Conversation (52), Website Helpdesk (39), Website Inbox (7), Website Operator (8), Website People (25), Website Settings (2), Website Teams (6), Website Verify (4), Website Visitors (7).
-///
-/// ```no_run
-/// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-/// let website = client.website();
-/// # let _ = website;
-/// # Ok(()) }
-/// ```
-#[derive(Clone, Debug)]
-pub struct WebsiteService {
-    pub(crate) client: crate::Crisp,
-}
-
-impl crate::Crisp {
-    /// The `website` endpoints for one website, so its id is not repeated on every call; the
-    /// methods are those of [`WebsiteService`] that start with a `website_id`, without it.
-    ///
-    /// ```no_run
-    /// # async fn run(client: crisp_api::Crisp) -> crisp_api::Result<()> {
-    /// let site = client.for_website("8c842203-7ed8-4e29-a608-7cf78a7d2fcc");
-    /// let conversations = site.list_conversations(1).await?;
-    /// let website = site.get_website().await?;
-    /// # let _ = (conversations, website);
-    /// # Ok(()) }
-    /// ```
-    pub fn for_website(&self, website_id: impl models::AsWebsiteId) -> WebsiteScope {
-        WebsiteScope { service: self.website(), website_id: models::WebsiteId::new(website_id.as_website_id()) }
-    }
-}
-
-/// The `website` endpoints bound to one website; get it with
-/// [`Crisp::for_website`](crate::Crisp::for_website). Each method is documented, with its example,
-/// on [`WebsiteService`].
-#[derive(Clone, Debug)]
-pub struct WebsiteScope {
-    service: WebsiteService,
-    website_id: models::WebsiteId,
-}
-
-impl WebsiteScope {
-    /// The website these calls are about.
-    pub fn website_id(&self) -> &models::WebsiteId {
-        &self.website_id
-    }
-}

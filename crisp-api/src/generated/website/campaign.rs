@@ -4,7 +4,7 @@
 
 #![allow(clippy::doc_markdown, clippy::too_many_arguments)]
 
-use super::{WebsiteScope, WebsiteService};
+use super::service::{WebsiteScope, WebsiteService};
 use http::Method;
 
 use crate::call::{Call, Segment};
