@@ -48,6 +48,19 @@ async fn start_app(verifier: WebhookVerifier, refuse_first: usize) -> (String, A
     (url, app, server)
 }
 
+/// The simulator's record of its deliveries once it holds `count` of them
+/// (it records a delivery when the answer is back, after the app saw it).
+async fn deliveries(mock: &MockServer, count: usize) -> Vec<Option<u16>> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let statuses: Vec<Option<u16>> = mock.webhook_deliveries().iter().map(|d| d.status).collect();
+        if statuses.len() >= count || tokio::time::Instant::now() > deadline {
+            return statuses;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 async fn wait_for(app: &App, count: usize) -> Vec<Event> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
@@ -108,8 +121,7 @@ async fn failed_deliveries_are_retried() {
     mock.visitor_says(None, "Retry me");
     let events = wait_for(&app, 1).await;
     assert_eq!(events.len(), 1);
-    let statuses: Vec<Option<u16>> = mock.webhook_deliveries().iter().map(|d| d.status).collect();
-    assert_eq!(statuses, [Some(503), Some(503), Some(200)]);
+    assert_eq!(deliveries(&mock, 3).await, [Some(503), Some(503), Some(200)]);
     server.abort();
 }
 
