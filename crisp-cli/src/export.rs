@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{CliError, Result};
-use crate::pace::Pacer;
+use crate::pace::{PaceArgs, Pacer};
 
 #[derive(Subcommand, Debug)]
 pub enum ExportKind {
@@ -48,15 +48,8 @@ pub struct ExportArgs {
     /// Carry on an interrupted export from its checkpoint
     #[arg(long, requires = "out")]
     resume: bool,
-    /// Requests in flight at once
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=32))]
-    concurrency: u32,
-    /// Requests per second at most (the pace starts here and adapts down on 429/420)
-    #[arg(long, default_value_t = 10.0)]
-    max_rate: f64,
-    /// Conversations per listing page
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=50))]
-    per_page: u32,
+    #[command(flatten)]
+    pace: PaceArgs,
 }
 
 #[derive(Serialize, Deserialize, Default, Debug)]
@@ -188,7 +181,7 @@ pub async fn run(ctx: &crate::context::Context, kind: ExportKind) -> Result<()> 
         }
     };
 
-    let pacer = Pacer::new(args.max_rate);
+    let pacer = Pacer::new(args.pace.max_rate);
     let started = Instant::now();
     let progress = progress_bar(kind_name);
     // People have a total, which gives the bar a length and an ETA; Crisp
@@ -213,7 +206,7 @@ pub async fn run(ctx: &crate::context::Context, kind: ExportKind) -> Result<()> 
     let mut filtered_pages = 0;
     loop {
         let page = checkpoint.page;
-        let list = list_call(&client, kind_name, &website_id, page, args.per_page);
+        let list = list_call(&client, kind_name, &website_id, page, args.pace.per_page);
         let items = match pacer.send(&list).await? {
             Value::Array(items) => items,
             _ => Vec::new(),
@@ -247,7 +240,7 @@ pub async fn run(ctx: &crate::context::Context, kind: ExportKind) -> Result<()> 
                     Ok(item)
                 }
             })
-            .buffered(args.concurrency as usize);
+            .buffered(args.pace.concurrency as usize);
         let mut page_ids = Vec::new();
         while let Some(item) = full.next().await {
             let item = item?;

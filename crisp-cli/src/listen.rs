@@ -156,7 +156,7 @@ pub async fn run(ctx: &crate::context::Context, args: ListenArgs) -> Result<()> 
     }
 }
 
-fn give_up_if_fatal(err: &RtmError) -> Result<()> {
+pub(crate) fn give_up_if_fatal(err: &RtmError) -> Result<()> {
     if err.is_fatal() {
         let exit = if matches!(err, RtmError::Unauthorized { .. }) { Exit::Auth } else { Exit::Failure };
         return Err(CliError::new(exit, err.to_string()));

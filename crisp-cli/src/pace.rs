@@ -6,10 +6,25 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use clap::Args;
 use crisp_api::Call;
 use serde_json::Value;
 
 use crate::error::Result;
+
+/// The pacing flags the bulk commands share.
+#[derive(Args, Debug, Clone)]
+pub struct PaceArgs {
+    /// Requests in flight at once
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=32))]
+    pub concurrency: u32,
+    /// Requests per second at most (the pace starts here and adapts down on 429/420)
+    #[arg(long, default_value_t = 10.0)]
+    pub max_rate: f64,
+    /// Conversations per listing page
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub per_page: u32,
+}
 
 /// How long the rate stays under the one the server last refused.
 const HOLD: Duration = Duration::from_secs(30);

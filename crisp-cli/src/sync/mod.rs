@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{CliError, Exit, Result};
-use crate::pace::Pacer;
+use crate::pace::{PaceArgs, Pacer};
 use db::{Batch, Counts, Database, Delete, Table, Target};
 
 /// `crisp sync`'s options (`crisp sync --database sqlite://crisp.db --follow`).
@@ -57,15 +57,8 @@ pub struct SyncArgs {
     /// Walk everything again, ignoring the last run's high-water marks (rows are upserted)
     #[arg(long)]
     full: bool,
-    /// Requests in flight at once
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=32))]
-    concurrency: u32,
-    /// Requests per second at most (the pace starts here and adapts down on 429/420)
-    #[arg(long, default_value_t = 10.0)]
-    max_rate: f64,
-    /// Conversations per listing page
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=50))]
-    per_page: u32,
+    #[command(flatten)]
+    pace: PaceArgs,
     /// The RTM URL for --follow, skipping discovery through the REST API
     #[arg(long, value_name = "URL")]
     rtm_url: Option<String>,
@@ -176,11 +169,11 @@ pub async fn run(ctx: &crate::context::Context, args: SyncArgs) -> Result<()> {
         client: resolved.client,
         website_id,
         db,
-        pacer: Pacer::new(args.max_rate),
+        pacer: Pacer::new(args.pace.max_rate),
         checkpoint,
         counts: Counts::default(),
-        concurrency: args.concurrency as usize,
-        per_page: args.per_page,
+        concurrency: args.pace.concurrency as usize,
+        per_page: args.pace.per_page,
         progress: progress_bar(),
         fetched: [0; 4],
     };
@@ -547,14 +540,7 @@ impl Syncer {
             let mut rtm = match connected {
                 Ok(rtm) => rtm,
                 Err(err) => {
-                    if err.is_fatal() {
-                        let exit = if matches!(err, crisp_api::rtm::RtmError::Unauthorized { .. }) {
-                            Exit::Auth
-                        } else {
-                            Exit::Failure
-                        };
-                        return Err(CliError::new(exit, err.to_string()));
-                    }
+                    crate::listen::give_up_if_fatal(&err)?;
                     eprintln!("cannot connect for events ({err}); trying again in {:.1} s", delay.as_secs_f64());
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(30));
