@@ -13,6 +13,8 @@
 //! `cargo bench -p crisp-cli --bench export`; `BENCH_RATE` (default 100)
 //! and `BENCH_CONVERSATIONS` (default 10000) change the sizes.
 
+mod measure;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -132,7 +134,7 @@ async fn export(base_url: &str, mock: &crisp_mock::MockServer, max_rate: f64, co
     let out = config.join("export.jsonl");
     let _ = std::fs::remove_file(&out);
     let started = Instant::now();
-    let mut child = std::process::Command::new(BIN)
+    let child = std::process::Command::new(BIN)
         .env("CRISP_CONFIG_DIR", config)
         .env("CRISP_NO_KEYRING", "1")
         .env("CRISP_BASE_URL", base_url)
@@ -145,20 +147,7 @@ async fn export(base_url: &str, mock: &crisp_mock::MockServer, max_rate: f64, co
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let status_path = format!("/proc/{}/status", child.id());
-    let mut peak_kib = 0;
-    loop {
-        if let Ok(text) = std::fs::read_to_string(&status_path)
-            && let Some(line) = text.lines().find(|l| l.starts_with("VmHWM:"))
-        {
-            peak_kib = peak_kib.max(line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0));
-        }
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let output = child.wait_with_output().unwrap();
+    let (output, peak_kib) = measure::wait_measuring_peak(child).await;
     let seconds = started.elapsed().as_secs_f64();
     let summary = String::from_utf8_lossy(&output.stderr).trim().to_owned();
     assert!(output.status.success(), "export failed: {summary}");

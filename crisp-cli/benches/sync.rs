@@ -14,6 +14,7 @@
 //! `cargo bench -p crisp-cli --bench sync`; `BENCH_CONVERSATIONS` (default
 //! 10000) and `BENCH_RATE` (default 100) change the sizes.
 
+mod measure;
 #[path = "../tests/support/mod.rs"]
 mod support;
 #[path = "../tests/sync_support/mod.rs"]
@@ -34,7 +35,7 @@ struct Run {
 /// Runs one sync and samples the child's peak resident memory.
 async fn sync(env: &Env, database: &str, max_rate: f64) -> Run {
     let started = Instant::now();
-    let mut child = std::process::Command::new(BIN)
+    let child = std::process::Command::new(BIN)
         .env("CRISP_CONFIG_DIR", env.config.path())
         .env("CRISP_NO_KEYRING", "1")
         .env("CRISP_BASE_URL", env.mock.base_url())
@@ -46,20 +47,7 @@ async fn sync(env: &Env, database: &str, max_rate: f64) -> Run {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let status_path = format!("/proc/{}/status", child.id());
-    let mut peak_kib = 0;
-    loop {
-        if let Ok(text) = std::fs::read_to_string(&status_path)
-            && let Some(line) = text.lines().find(|l| l.starts_with("VmHWM:"))
-        {
-            peak_kib = peak_kib.max(line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0));
-        }
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let output = child.wait_with_output().unwrap();
+    let (output, peak_kib) = measure::wait_measuring_peak(child).await;
     let seconds = started.elapsed().as_secs_f64();
     let summary = String::from_utf8_lossy(&output.stderr).trim().to_owned();
     assert!(output.status.success(), "sync failed: {summary}");
