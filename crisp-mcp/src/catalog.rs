@@ -27,6 +27,8 @@ pub(crate) struct ToolDef {
     pub(crate) description: &'static str,
     /// The input JSON schema, serialized: the endpoint's parameters as the argument reader accepts them.
     pub(crate) input_schema: &'static str,
+    /// The output JSON schema of a read, serialized: the compact shape its results take.
+    pub(crate) output_schema: Option<&'static str>,
 }
 
 impl ToolDef {

@@ -53,9 +53,16 @@ fn size(value: &Value) -> usize {
 
 /// Renders `value` as compact JSON within the limits.
 pub(crate) fn render(value: Value, limits: Limits) -> String {
+    shape(value, limits).to_string()
+}
+
+/// The value a model reads: nulls dropped, texts trimmed, and list items left out (with a `truncated`
+/// note) until it fits the byte budget; a value that still does not fit becomes
+/// `{"truncated": .., "start": ..}`, the start of its JSON.
+pub(crate) fn shape(value: Value, limits: Limits) -> Value {
     let mut value = tidy(value, limits.max_text_chars);
     if size(&value) <= limits.max_bytes {
-        return value.to_string();
+        return value;
     }
     // A list: keep the items that fit, and tell the model how many were left out.
     if let Some(Value::Array(items)) = value.get_mut("items") {
@@ -86,14 +93,14 @@ pub(crate) fn render(value: Value, limits: Limits) -> String {
             );
         }
         if size(&value) <= limits.max_bytes {
-            return value.to_string();
+            return value;
         }
     }
     // Anything else: trim texts harder, then cut.
     let value = tidy(value, (limits.max_text_chars / 8).max(40));
     let text = value.to_string();
     if text.len() <= limits.max_bytes {
-        return text;
+        return value;
     }
     // Half the budget: the quotes of the cut JSON are escaped once more inside the note.
     let mut cut = limits.max_bytes / 2;
@@ -103,7 +110,16 @@ pub(crate) fn render(value: Value, limits: Limits) -> String {
     let mut note = Map::new();
     note.insert("truncated".into(), json!(format!("the answer was {} bytes; only its start is shown", text.len())));
     note.insert("start".into(), json!(&text[..cut]));
-    Value::Object(note).to_string()
+    Value::Object(note)
+}
+
+/// `value` as an object, the root MCP wants for `structuredContent`: objects as they are, anything else
+/// as `{"value": ..}` (what the generated output schemas describe).
+pub(crate) fn as_object(value: Value) -> Value {
+    match value {
+        Value::Object(_) => value,
+        other => json!({ "value": other }),
+    }
 }
 
 #[cfg(test)]

@@ -9,9 +9,13 @@
 //!   change data; destructive ones (DELETE, remove, batch, …) also need [`McpOptions::allow_destructive`].
 //! - **Compact results**: JSON without nulls, long texts trimmed, lists as `{"items": [..], "next_cursor":
 //!   "page:N"}` within a byte budget. Errors are one sentence; the key never appears in them.
-//! - **One prompt**, `triage_unresolved`, because triage is a recipe over several tools that a user starts on
-//!   purpose. No resources: every read an assistant needs is a tool it can call by itself, and a resource
-//!   (picked by the user from a list) would only duplicate `get_messages_in_conversation`.
+//! - **Structured output**: every read tool publishes an `outputSchema` (the compact shape: lists as
+//!   `{"items", "next_cursor"}`, other non-objects as `{"value": ..}`) and answers `structuredContent` beside the
+//!   same JSON as text.
+//! - **Workflow tools** in the default set: `list_conversations_awaiting_reply`, `get_conversation_context`,
+//!   `find_people_by_email`, `get_person_context` and, with writes, `draft_reply_as_note`.
+//! - **Resources** (the unresolved and awaiting-reply lists, a conversation transcript as a template) and
+//!   **prompts** (`triage_unresolved`, `draft_reply`, `weekly_summary`).
 //!
 //! Requests go through the [`crisp_api::Crisp`] client given, so its retries, pacing on rate limits
 //! (`Retry-After`), timeouts and secret handling apply.
@@ -32,7 +36,10 @@ mod catalog;
 mod compact;
 mod generated;
 mod options;
+mod prompts;
+mod resources;
 mod server;
+mod workflow;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -22,6 +22,9 @@ const MAX_SCHEMA_DEPTH: usize = 3;
 const MAX_TOOL_NAME: usize = 64;
 /// How many fields a description names for a returned model.
 const RETURNED_FIELDS: usize = 12;
+/// Nesting depth at which output schemas stop describing fields: every read tool's `outputSchema` rides in
+/// `tools/list`, so it says what the top levels hold and leaves the deeper ones open.
+const MAX_OUTPUT_DEPTH: usize = 2;
 
 #[derive(Deserialize)]
 struct McpFile {
@@ -174,6 +177,36 @@ impl Schemas<'_> {
         object
     }
 
+    /// The JSON schema of an answered value of this kind, as the compact rendering leaves it: fields are
+    /// never required (Crisp leaves many out and the rendering drops nulls), enums are plain strings (Crisp
+    /// adds values before the spec knows them), texts may be trimmed, and unknown members are allowed.
+    fn output_of(&self, kind: &Kind, depth: usize) -> Value {
+        match kind {
+            Kind::Text | Kind::Id { .. } | Kind::Enum { .. } | Kind::TreePath => json!({"type": "string"}),
+            Kind::Boolean => json!({"type": "boolean"}),
+            Kind::Number => json!({"type": "number"}),
+            Kind::Integer | Kind::Page => json!({"type": "integer"}),
+            Kind::Timestamp => json!({"type": "integer", "description": "epoch milliseconds"}),
+            Kind::Flag => json!({"type": ["integer", "boolean"]}),
+            Kind::Map => json!({"type": "object"}),
+            Kind::Json => json!({}),
+            Kind::List(item) => json!({"type": "array", "items": self.output_of(item, depth + 1)}),
+            Kind::Alias { target, .. } => self.output_of(target, depth),
+            Kind::Model { name } => {
+                let fields = &self.types[name].fields;
+                if depth < MAX_OUTPUT_DEPTH && !fields.is_empty() {
+                    let mut properties = Map::new();
+                    for field in fields {
+                        properties.insert(field.name.clone(), self.output_of(&field.kind, depth + 1));
+                    }
+                    json!({"type": "object", "properties": properties})
+                } else {
+                    json!({"type": "object"})
+                }
+            }
+        }
+    }
+
     /// Field names of a returned model, for the description.
     fn field_names(&self, kind: &Kind) -> Vec<String> {
         match kind.unaliased() {
@@ -241,6 +274,55 @@ fn input_schema(schemas: &Schemas<'_>, endpoint: &Endpoint) -> Value {
         schema["required"] = json!(required);
     }
     schema
+}
+
+/// The `outputSchema` of a read tool: the compact shape the server returns. MCP wants an object at the root,
+/// so lists come as `{"items": [..], "next_cursor": "page:N"}`, HEAD as `{"exists": ..}`, and any other
+/// answer that is not an object as `{"value": ..}` (the server wraps it the same way).
+fn output_schema(schemas: &Schemas<'_>, endpoint: &Endpoint) -> Value {
+    let Response::Data(kind) = &endpoint.response_kind else {
+        return json!({"type": "object", "properties": {"exists": {"type": "boolean"}}, "required": ["exists"]});
+    };
+    let list = |item: Value, required: bool| {
+        let mut schema = json!({
+            "type": "object",
+            "properties": {
+                "items": {"type": "array", "items": item},
+                "next_cursor": {"type": "string", "description": "pass as cursor to read the next page"},
+                "truncated": {"type": "string", "description": "set when items were left out to keep the answer short"},
+            },
+        });
+        if required {
+            schema["required"] = json!(["items"]);
+        }
+        schema
+    };
+    match kind.unaliased() {
+        // A paged answer of no declared type is a list when Crisp answers an array, itself otherwise.
+        Kind::Json if endpoint.paged => list(json!({}), false),
+        Kind::Json => json!({
+            "type": "object",
+            "description": "Crisp's answer; an answer that is not an object comes as {\"value\": ..}",
+        }),
+        Kind::List(item) => list(schemas.output_of(item, 1), true),
+        Kind::Map => json!({"type": "object"}),
+        model @ Kind::Model { .. } => schemas.output_of(model, 0),
+        scalar @ (Kind::Text
+        | Kind::Integer
+        | Kind::Timestamp
+        | Kind::Number
+        | Kind::Boolean
+        | Kind::Flag
+        | Kind::Id { .. }
+        | Kind::Enum { .. }
+        | Kind::TreePath
+        | Kind::Page
+        | Kind::Alias { .. }) => json!({
+            "type": "object",
+            "properties": {"value": schemas.output_of(scalar, 1)},
+            "required": ["value"],
+        }),
+    }
 }
 
 fn returns(schemas: &Schemas<'_>, endpoint: &Endpoint) -> String {
@@ -315,8 +397,12 @@ pub(crate) fn tool_summary(spec: &Spec, endpoint: &Endpoint) -> String {
     let name = tool_name(endpoint);
     let access = access(&file, endpoint, &name);
     let schema = serde_json::to_string_pretty(&input_schema(&schemas, endpoint)).expect("schema serializes");
+    let output = match access {
+        Access::Read => serde_json::to_string_pretty(&output_schema(&schemas, endpoint)).expect("schema serializes"),
+        Access::Write | Access::Destructive => "none (a write)".to_owned(),
+    };
     format!(
-        "tool: {name}\ntoolset: {}\naccess: {}\ndescription: {}\ninput schema:\n{schema}\n",
+        "tool: {name}\ntoolset: {}\naccess: {}\ndescription: {}\ninput schema:\n{schema}\noutput schema:\n{output}\n",
         toolset(&file, endpoint),
         match access {
             Access::Read => "read",
@@ -374,11 +460,19 @@ pub(crate) fn generate(spec: &Spec) -> Vec<(PathBuf, String)> {
         };
         let schema = serde_json::to_string(&input_schema(&schemas, endpoint)).expect("schema serializes");
         let description = description(&file, endpoint, &name, access, &schemas);
+        // Reads publish what they return; a write's answer is an acknowledgement, left as text.
+        let output_schema = match access {
+            Access::Read => {
+                let schema = serde_json::to_string(&output_schema(&schemas, endpoint)).expect("schema serializes");
+                format!("Some({schema:?})")
+            }
+            Access::Write | Access::Destructive => "None".to_owned(),
+        };
         let _ = writeln!(
             out,
             "ToolDef {{ name: {name:?}, endpoint: &catalog::{service}::{endpoint_static}, toolset: {toolset:?}, \
              access: Access::{access_variant}, default: {default}, \
-             description: {description:?}, input_schema: {schema:?} }},",
+             description: {description:?}, input_schema: {schema:?}, output_schema: {output_schema} }},",
             service = endpoint.service,
             endpoint_static = crate::catalog::static_name(endpoint),
         );
@@ -418,7 +512,10 @@ fn tools_markdown(file: &McpFile, rows: &[ToolRow], toolsets: &BTreeSet<&str>) -
     let mut md = String::from(
         "<!-- @generated by `cargo xtask codegen` from spec/. Do not edit. -->\n\n# MCP tools\n\n\
          Every endpoint of the spec is one tool. Reads are always available; writes need `--allow-writes`; \
-         destructive writes also need `--allow-destructive`.\n\n| toolset | tools | reads | writes | destructive | in the default set |\n|---|---|---|---|---|---|\n",
+         destructive writes also need `--allow-destructive`. Every read publishes an `outputSchema` (the compact \
+         shape it returns: lists as `{\"items\", \"next_cursor\"}`, HEAD as `{\"exists\"}`, other non-objects as \
+         `{\"value\"}`) and answers `structuredContent` beside the text. The workflow tools (awaiting reply, \
+         conversation context, people by email, …), resources and prompts are described in the README.\n\n| toolset | tools | reads | writes | destructive | in the default set |\n|---|---|---|---|---|---|\n",
     );
     for toolset in toolsets {
         let of: Vec<&ToolRow> = rows.iter().filter(|r| r.toolset == *toolset).collect();

@@ -14,6 +14,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Requests a signed upload URL for a file in a bucket namespace; the URL itself arrives asynchronously in the matching `bucket:url:<namespace>:generated` real-time event, correlated by `id`. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"file\":{\"properties\":{\"name\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"}},\"type\":\"object\"},\"id\":{\"type\":\"string\"},\"namespace\":{\"type\":\"string\"},\"resource\":{\"properties\":{\"id\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"}},\"type\":\"object\"}},\"type\":\"object\"}},\"required\":[\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "media_list_animation_medias",
@@ -23,6 +24,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Searches the animation (GIF) library, one page (1-based) at a time, for a list identifier and a JSON search query; the results arrive asynchronously in the `media:animation:listed` real-time event. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [...], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"list_id\":{\"type\":\"string\"},\"search_query\":{\"description\":\"JSON, sent JSON-encoded\"}},\"required\":[\"list_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "plan_list_all_active_plan_subscriptions",
@@ -32,6 +36,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists every active plan subscription of the websites the account owns, with plan, price, billing period and trial state. Returns {\"items\": [PlanSubscription (id, name, price, since, trialing, trial_end, trial_end_date, bill_period, bill_valid_until, active, sandbox, website, …)]}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{},\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"active\":{\"type\":\"boolean\"},\"bill_period\":{\"type\":\"string\"},\"bill_valid_until\":{\"type\":\"string\"},\"card_id\":{\"type\":\"string\"},\"coupon_redeemed\":{\"type\":\"boolean\"},\"id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"owner\":{\"type\":\"object\"},\"price\":{\"type\":\"integer\"},\"sandbox\":{\"type\":\"boolean\"},\"since\":{\"type\":\"string\"},\"trial_end\":{\"type\":\"string\"},\"trial_end_date\":{\"type\":\"string\"},\"trialing\":{\"type\":\"boolean\"},\"website\":{\"type\":\"object\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "plan_get_plan_subscription_for_website",
@@ -41,6 +48,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns the plan subscription of one website: plan, price, billing period, trial state, coupon state and owner. Returns a PlanSubscription (id, name, price, since, trialing, trial_end, trial_end_date, bill_period, bill_valid_until, active, sandbox, website, …).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"active\":{\"type\":\"boolean\"},\"bill_period\":{\"type\":\"string\"},\"bill_valid_until\":{\"type\":\"string\"},\"card_id\":{\"type\":\"string\"},\"coupon_redeemed\":{\"type\":\"boolean\"},\"id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"owner\":{\"properties\":{\"email\":{\"type\":\"string\"},\"first_name\":{\"type\":\"string\"},\"last_name\":{\"type\":\"string\"},\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"price\":{\"type\":\"integer\"},\"sandbox\":{\"type\":\"boolean\"},\"since\":{\"type\":\"string\"},\"trial_end\":{\"type\":\"string\"},\"trial_end_date\":{\"type\":\"string\"},\"trialing\":{\"type\":\"boolean\"},\"website\":{\"properties\":{\"domain\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"logo\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"}},\"type\":\"object\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "plan_subscribe_website_to_plan",
@@ -50,6 +60,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Subscribes a website to the plan with the given identifier. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"plan_id\":{\"type\":\"string\"}},\"required\":[\"plan_id\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "plan_unsubscribe_plan_from_website",
@@ -59,6 +70,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Ends the paid plan subscription of a website. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "plan_change_bill_period_for_website_plan_subscription",
@@ -68,6 +80,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Switches the billing period of a website's plan subscription to `monthly` or `yearly`. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"period\":{\"enum\":[\"monthly\",\"yearly\"],\"type\":\"string\"}},\"required\":[\"period\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "plan_check_coupon_availability_for_website_plan_subscription",
@@ -77,6 +90,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Looks up a coupon code for a website's plan subscription and returns its policy (rebate percentage, trial days), redeem limit and expiry without redeeming it. Returns a PlanSubscriptionCoupon (code, policy, redeem_limit, expire_at).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"code\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"code\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"code\":{\"type\":\"string\"},\"expire_at\":{\"type\":\"string\"},\"policy\":{\"properties\":{\"rebate_percent\":{\"type\":\"number\"},\"trial_days\":{\"type\":\"integer\"}},\"type\":\"object\"},\"redeem_limit\":{\"type\":\"integer\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "plan_redeem_coupon_for_website_plan_subscription",
@@ -86,6 +102,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Redeems a coupon code on a website's plan subscription. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"code\":{\"type\":\"string\"}},\"required\":[\"code\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "plugin_get_connect_account",
@@ -95,6 +112,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Returns the plugin account behind the current credentials, that is the plugin identifier the token belongs to. Returns a PluginConnectAccount (plugin_id).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{},\"type\":\"object\"}",
+        output_schema: Some("{\"properties\":{\"plugin_id\":{\"type\":\"string\"}},\"type\":\"object\"}"),
     },
     ToolDef {
         name: "plugin_check_connect_session_validity",
@@ -104,6 +122,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Checks whether the current plugin credentials are valid (HEAD request); returns `true` when they are accepted. Returns {\"exists\": true|false}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{},\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"exists\":{\"type\":\"boolean\"}},\"required\":[\"exists\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "plugin_list_all_connect_websites",
@@ -113,6 +134,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Lists one page (1-based) of the websites that have the plugin installed, with each subscription's token, settings, price and optionally plan; can be limited to configured subscriptions. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [PluginConnectWebsite (website_id, price, token, settings, plan, difference)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"filter_configured\":{\"type\":\"boolean\"},\"include_plan\":{\"type\":\"boolean\"}},\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"difference\":{\"type\":\"string\"},\"plan\":{\"type\":\"object\"},\"price\":{\"type\":\"integer\"},\"settings\":{},\"token\":{\"type\":\"string\"},\"website_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "plugin_list_connect_websites_since",
@@ -122,6 +146,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Lists the websites where the plugin was installed, removed or reconfigured since a given date, each with a `difference` telling what changed. Returns {\"items\": [PluginConnectWebsite (website_id, price, token, settings, plan, difference)]}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"date_since\":{\"type\":\"string\"},\"filter_configured\":{\"type\":\"boolean\"},\"include_plan\":{\"type\":\"boolean\"}},\"required\":[\"date_since\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"difference\":{\"type\":\"string\"},\"plan\":{\"type\":\"object\"},\"price\":{\"type\":\"integer\"},\"settings\":{},\"token\":{\"type\":\"string\"},\"website_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "plugin_get_connect_endpoints",
@@ -131,6 +158,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Returns the real-time (RTM) socket endpoints a plugin connects to, with rescue endpoints to fall back on. Returns a PluginConnectEndpoints (socket, rescue).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{},\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"rescue\":{\"properties\":{\"app\":{\"type\":\"object\"},\"socket\":{\"type\":\"object\"}},\"type\":\"object\"},\"socket\":{\"properties\":{\"app\":{\"type\":\"string\"}},\"type\":\"object\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "plugin_list_all_active_subscriptions",
@@ -140,6 +170,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists every active plugin subscription across the websites the account can access. Returns {\"items\": [PluginSubscription (id, urn, type, category, name, summary, price, plans, icon, website_url, contact_url, terms_url, …)]}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{},\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"active\":{\"type\":\"boolean\"},\"bill_period\":{\"type\":\"string\"},\"bill_valid_until\":{\"type\":\"string\"},\"card_id\":{\"type\":\"string\"},\"category\":{\"type\":\"string\"},\"configurable\":{\"type\":\"boolean\"},\"contact_url\":{\"type\":\"string\"},\"help_url\":{\"type\":\"string\"},\"icon\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"plans\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"price\":{\"type\":\"integer\"},\"privacy_url\":{\"type\":\"string\"},\"since\":{\"type\":\"string\"},\"summary\":{\"type\":\"string\"},\"terms_url\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"urn\":{\"type\":\"string\"},\"video_url\":{\"type\":\"string\"},\"website_id\":{\"type\":\"string\"},\"website_url\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "plugin_list_subscriptions_for_website",
@@ -149,6 +182,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists the plugins a website is subscribed to, with their description, links, plans and billing state. Returns {\"items\": [PluginSubscription (id, urn, type, category, name, summary, price, plans, icon, website_url, contact_url, terms_url, …)]}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"active\":{\"type\":\"boolean\"},\"bill_period\":{\"type\":\"string\"},\"bill_valid_until\":{\"type\":\"string\"},\"card_id\":{\"type\":\"string\"},\"category\":{\"type\":\"string\"},\"configurable\":{\"type\":\"boolean\"},\"contact_url\":{\"type\":\"string\"},\"help_url\":{\"type\":\"string\"},\"icon\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"plans\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"price\":{\"type\":\"integer\"},\"privacy_url\":{\"type\":\"string\"},\"since\":{\"type\":\"string\"},\"summary\":{\"type\":\"string\"},\"terms_url\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"urn\":{\"type\":\"string\"},\"video_url\":{\"type\":\"string\"},\"website_id\":{\"type\":\"string\"},\"website_url\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "plugin_get_subscription_details",
@@ -158,6 +194,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns one plugin subscription of a website: plugin description, links, price, plans and billing state. Returns a PluginSubscription (id, urn, type, category, name, summary, price, plans, icon, website_url, contact_url, terms_url, …).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"plugin_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"plugin_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"active\":{\"type\":\"boolean\"},\"bill_period\":{\"type\":\"string\"},\"bill_valid_until\":{\"type\":\"string\"},\"card_id\":{\"type\":\"string\"},\"category\":{\"type\":\"string\"},\"configurable\":{\"type\":\"boolean\"},\"contact_url\":{\"type\":\"string\"},\"help_url\":{\"type\":\"string\"},\"icon\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"plans\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"price\":{\"type\":\"integer\"},\"privacy_url\":{\"type\":\"string\"},\"since\":{\"type\":\"string\"},\"summary\":{\"type\":\"string\"},\"terms_url\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"urn\":{\"type\":\"string\"},\"video_url\":{\"type\":\"string\"},\"website_id\":{\"type\":\"string\"},\"website_url\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "plugin_subscribe_website_to_plugin",
@@ -167,6 +206,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Installs a plugin on a website by subscribing the website to the given plugin identifier. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"plugin_id\":{\"type\":\"string\"}},\"required\":[\"plugin_id\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "plugin_unsubscribe_plugin_from_website",
@@ -176,6 +216,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Uninstalls a plugin from a website by ending its subscription. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"plugin_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"plugin_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "plugin_get_subscription_settings",
@@ -185,6 +226,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns the settings a plugin keeps for one website, with their schema, the plugin token and the settings form and callback URLs. Returns a PluginSubscriptionSettings (plugin_id, website_id, token, schema, settings, settings_form_url, callback_url).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"plugin_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"plugin_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"callback_url\":{\"type\":\"string\"},\"plugin_id\":{\"type\":\"string\"},\"schema\":{},\"settings\":{},\"settings_form_url\":{\"type\":\"string\"},\"token\":{\"type\":\"string\"},\"website_id\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "plugin_save_subscription_settings",
@@ -194,6 +238,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Replaces the whole settings object a plugin keeps for one website with the given map. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"type\":\"object\"},\"plugin_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"plugin_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "plugin_update_subscription_settings",
@@ -203,6 +248,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Merges the given keys into the settings object a plugin keeps for one website, leaving the other keys unchanged. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"type\":\"object\"},\"plugin_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"plugin_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "plugin_get_plugin_usage_bills",
@@ -212,6 +258,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists the usage items reported for billing on a plugin subscription, each with its name, units and price. Returns {\"items\": [PluginBillUsage (name, units, price)]}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"plugin_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"plugin_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"name\":{\"type\":\"string\"},\"price\":{\"type\":\"number\"},\"units\":{\"type\":\"integer\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "plugin_report_plugin_usage_to_bill",
@@ -221,6 +270,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Reports metered usage of a plugin on a website so that it is added to the website owner's next bill. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"type\":\"object\"},\"plugin_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"plugin_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "plugin_get_plugin_attest_provenance",
@@ -230,6 +280,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns a signed statement that a request really comes from this plugin for this website and user, with its expiry (epoch ms). Returns a PluginAttestProvenance (payload, signed, expire_at).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"plugin_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"plugin_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"expire_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"payload\":{\"properties\":{\"plugin\":{\"type\":\"object\"},\"user\":{\"type\":\"object\"},\"website\":{\"type\":\"object\"}},\"type\":\"object\"},\"signed\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "plugin_forward_plugin_payload_to_channel",
@@ -239,6 +292,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Forwards a payload from the plugin to a channel namespace of the website; subscribers receive it as a `plugin:channel` real-time event. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"identifier\":{\"type\":\"string\"},\"namespace\":{\"type\":\"string\"},\"payload\":{}},\"type\":\"object\"},\"plugin_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"plugin_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "plugin_dispatch_plugin_event",
@@ -248,6 +302,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Emits a named custom event with a data payload on behalf of the plugin for a website; subscribers receive it as a `plugin:event` real-time event. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"data\":{},\"name\":{\"type\":\"string\"}},\"type\":\"object\"},\"plugin_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"plugin_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "generate_analytics",
@@ -257,6 +312,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Computes analytics for a website from a free-form query map and returns the data points, one per period or split value, with values and hit counts. Changes data in Crisp. Returns {\"items\": [WebsiteAnalyticsGeneratePoint (period, value, split_by, hits, unique_hits, sum_value, sum_hits)]}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "get_website_availability_status",
@@ -266,6 +322,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns whether the website's support team is currently `online` or `offline`, and since when (epoch ms). Returns a WebsiteAvailabilityStatus (status, since).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"since\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"status\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "list_website_operator_availabilities",
@@ -275,6 +334,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists the availability of each operator of a website: their availability type and since when it holds (epoch ms). Returns {\"items\": [WebsiteAvailabilityOperator (user_id, type, time)]}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"time\":{\"type\":\"object\"},\"type\":{\"type\":\"string\"},\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "check_if_website_exists",
@@ -284,6 +346,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Checks whether a website is registered for the given domain (HEAD request); returns `true` when it exists. Returns {\"exists\": true|false}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"domain\":{\"type\":\"string\"}},\"required\":[\"domain\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"exists\":{\"type\":\"boolean\"}},\"required\":[\"exists\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "create_website",
@@ -293,6 +358,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Creates a new website with a name and domain and returns it with its new `website_id`. Changes data in Crisp. Returns a Website (website_id, name, domain, logo, verified, institutional).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"domain\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"}},\"type\":\"object\"}},\"required\":[\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "get_website",
@@ -302,6 +368,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns the base record of a website: identifier, name, domain, logo URL and verification state. Returns a Website (website_id, name, domain, logo, verified, institutional).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"domain\":{\"type\":\"string\"},\"institutional\":{\"type\":\"boolean\"},\"logo\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"verified\":{\"type\":\"boolean\"},\"website_id\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "delete_website",
@@ -311,6 +380,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Schedules the permanent deletion of a website and all its data, confirmed by a verification (method `password`, `token` or `google`, and its secret); the deletion is not immediate and can be aborted until it runs. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"verify\":{\"properties\":{\"method\":{\"type\":\"string\"},\"secret\":{\"type\":\"string\"}},\"type\":\"object\"}},\"required\":[\"verify\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "abort_website_deletion",
@@ -320,6 +390,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Cancels a pending deletion of a website, keeping the website and its data. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "batch_resolve_conversations",
@@ -329,6 +400,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Marks many conversations as resolved in one call: the listed sessions, or every conversation of an inbox. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"inbox_id\":{\"type\":\"string\"},\"sessions\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "batch_unresolve_conversations",
@@ -338,6 +410,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Marks many conversations as unresolved in one call: the listed sessions, or every conversation of an inbox. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"inbox_id\":{\"type\":\"string\"},\"sessions\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "batch_read_conversations",
@@ -347,6 +420,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Marks all messages of many conversations as read in one call: the listed sessions, or every conversation of an inbox. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"inbox_id\":{\"type\":\"string\"},\"sessions\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "batch_unread_conversations",
@@ -356,6 +430,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Marks many conversations as unread in one call: the listed sessions, or every conversation of an inbox. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"inbox_id\":{\"type\":\"string\"},\"sessions\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "batch_remove_conversations",
@@ -365,6 +440,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Permanently removes many conversations and their messages in one call: the listed sessions, or every conversation of an inbox. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"inbox_id\":{\"type\":\"string\"},\"sessions\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "batch_remove_people",
@@ -374,6 +450,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Permanently removes many contact profiles in one call, selected by a list of people identifiers or a search. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"people\":{\"properties\":{\"profiles\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"search\":{\"type\":\"string\"}},\"type\":\"object\"}},\"required\":[\"people\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "batch_report_conversations",
@@ -383,6 +460,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Reports many conversations with the same flag (for example spam or abuse) in one call. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"flag\":{\"type\":\"string\"},\"sessions\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "batch_block_conversations",
@@ -392,6 +470,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Blocks or unblocks incoming messages for many conversations in one call. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"blocked\":{\"type\":\"boolean\"},\"sessions\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "batch_routing_conversations",
@@ -401,6 +480,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Assigns many conversations to the same operator in one call. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"assigned\":{\"properties\":{\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"sessions\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "batch_inbox_conversations",
@@ -410,6 +490,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Moves many conversations to the same inbox in one call. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"inbox_id\":{\"type\":\"string\"},\"sessions\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "batch_update_conversations_data",
@@ -419,6 +500,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Merges the same custom data map into many conversations in one call. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"data\":{\"type\":\"object\"},\"sessions\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "batch_update_people_data",
@@ -428,6 +510,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Merges the same custom data map into many contact profiles in one call, selected by people identifiers or a search. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"data\":{\"type\":\"object\"},\"people\":{\"properties\":{\"profiles\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"search\":{\"type\":\"string\"}},\"type\":\"object\"}},\"required\":[\"people\",\"data\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "batch_update_conversations_segments",
@@ -437,6 +520,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Applies the same segments (tags) to many conversations in one call. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"segments\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"sessions\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "batch_update_people_segments",
@@ -446,6 +530,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Applies the same segments (tags) to many contact profiles in one call, selected by people identifiers or a search. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"people\":{\"properties\":{\"profiles\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"search\":{\"type\":\"string\"}},\"type\":\"object\"},\"segments\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"people\",\"segments\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "list_campaigns",
@@ -455,6 +540,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the website's campaigns, each with its type, state, progress and counts of targeted and reached recipients. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [WebsiteCampaignExcerpt (campaign_id, type, format, name, subject, tag, ready, dispatched, running, progress, targets, reached, …)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"campaign_id\":{\"type\":\"string\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"dispatched\":{\"type\":\"boolean\"},\"dispatched_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"format\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"progress\":{\"type\":\"integer\"},\"reached\":{\"type\":\"integer\"},\"ready\":{\"type\":\"boolean\"},\"running\":{\"type\":\"boolean\"},\"subject\":{\"type\":\"string\"},\"tag\":{\"type\":\"string\"},\"targets\":{\"type\":\"integer\"},\"type\":{\"type\":\"string\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "list_campaign_tags",
@@ -464,6 +552,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists the tags used to group the website's campaigns, as strings. Returns {\"items\": [string]}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "list_campaign_templates",
@@ -473,6 +564,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the website's campaign templates, without their content. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [WebsiteCampaignTemplateExcerpt (template_id, type, name, format, created_at, updated_at)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"format\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"template_id\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "create_new_campaign_template",
@@ -482,6 +576,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Creates an empty campaign template with a name and content format, and returns its `template_id`. Changes data in Crisp. Returns a WebsiteCampaignTemplateNew (template_id).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"format\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"}},\"required\":[\"format\",\"name\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "check_if_campaign_template_exists",
@@ -491,6 +586,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Checks whether a campaign template exists (HEAD request); returns `true` when it does. Returns {\"exists\": true|false}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"template_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"template_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"exists\":{\"type\":\"boolean\"}},\"required\":[\"exists\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "get_campaign_template",
@@ -500,6 +598,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns one campaign template with its content. Returns a WebsiteCampaignTemplateItem (template_id, type, name, format, created_at, updated_at, content).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"template_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"template_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"content\":{\"type\":\"string\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"format\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"template_id\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "save_campaign_template",
@@ -509,6 +610,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Replaces a campaign template with the given one. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"content\":{\"type\":\"string\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"},\"format\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"template_id\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"}},\"type\":\"object\"},\"template_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"template_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "update_campaign_template",
@@ -518,6 +620,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Changes the given fields of a campaign template, leaving the others unchanged. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"content\":{\"type\":\"string\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"},\"format\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"template_id\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"}},\"type\":\"object\"},\"template_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"template_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "remove_campaign_template",
@@ -527,6 +630,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Permanently removes a campaign template. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"template_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"template_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "create_new_campaign",
@@ -536,6 +640,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Creates a draft campaign of the given type with a name, and returns its `campaign_id`. Changes data in Crisp. Returns a WebsiteCampaignNew (campaign_id).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"name\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"}},\"required\":[\"type\",\"name\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "check_if_campaign_exists",
@@ -545,6 +650,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Checks whether a campaign exists (HEAD request); returns `true` when it does. Returns {\"exists\": true|false}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"campaign_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"campaign_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"exists\":{\"type\":\"boolean\"}},\"required\":[\"exists\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "get_campaign",
@@ -554,6 +662,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns one campaign in full: sender, recipients, automation flow, message, delivery options and statistics. Returns a WebsiteCampaignItem (campaign_id, type, format, name, subject, tag, ready, dispatched, running, progress, targets, reached, …).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"campaign_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"campaign_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"campaign_id\":{\"type\":\"string\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"dispatched\":{\"type\":\"boolean\"},\"dispatched_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"flow\":{\"properties\":{\"assert_delay\":{\"type\":\"integer\"},\"assert_filter\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"deliver_delay\":{\"type\":\"integer\"},\"deliver_once\":{\"type\":\"boolean\"},\"launch_event\":{\"type\":\"string\"}},\"type\":\"object\"},\"format\":{\"type\":\"string\"},\"message\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"options\":{\"properties\":{\"deliver_to_chatbox\":{\"type\":\"boolean\"},\"deliver_to_email\":{\"type\":\"boolean\"},\"sender_email_reply\":{\"type\":\"boolean\"},\"sender_name_website\":{\"type\":\"boolean\"},\"tracking\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"progress\":{\"type\":\"integer\"},\"reached\":{\"type\":\"integer\"},\"ready\":{\"type\":\"boolean\"},\"recipients\":{\"properties\":{\"filter\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"people\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"segments\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"type\":{\"type\":\"string\"}},\"type\":\"object\"},\"running\":{\"type\":\"boolean\"},\"sender\":{\"properties\":{\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"statistics\":{\"properties\":{\"clicked\":{\"type\":\"integer\"},\"opened\":{\"type\":\"integer\"},\"unsubscribed\":{\"type\":\"integer\"}},\"type\":\"object\"},\"subject\":{\"type\":\"string\"},\"tag\":{\"type\":\"string\"},\"targets\":{\"type\":\"integer\"},\"type\":{\"type\":\"string\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "save_campaign",
@@ -563,6 +674,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Replaces a campaign with the given one. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"campaign_id\":{\"type\":\"string\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"},\"dispatched\":{\"type\":\"boolean\"},\"dispatched_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"},\"flow\":{\"properties\":{\"assert_delay\":{\"type\":\"integer\"},\"assert_filter\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"deliver_delay\":{\"type\":\"integer\"},\"deliver_once\":{\"type\":\"boolean\"},\"launch_event\":{\"type\":\"string\"}},\"type\":\"object\"},\"format\":{\"type\":\"string\"},\"message\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"options\":{\"properties\":{\"deliver_to_chatbox\":{\"type\":\"boolean\"},\"deliver_to_email\":{\"type\":\"boolean\"},\"sender_email_reply\":{\"type\":\"boolean\"},\"sender_name_website\":{\"type\":\"boolean\"},\"tracking\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"progress\":{\"type\":\"integer\"},\"reached\":{\"type\":\"integer\"},\"ready\":{\"type\":\"boolean\"},\"recipients\":{\"properties\":{\"filter\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"people\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"segments\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"type\":{\"type\":\"string\"}},\"type\":\"object\"},\"running\":{\"type\":\"boolean\"},\"sender\":{\"properties\":{\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"statistics\":{\"properties\":{\"clicked\":{\"type\":\"integer\"},\"opened\":{\"type\":\"integer\"},\"unsubscribed\":{\"type\":\"integer\"}},\"type\":\"object\"},\"subject\":{\"type\":\"string\"},\"tag\":{\"type\":\"string\"},\"targets\":{\"type\":\"integer\"},\"type\":{\"type\":\"string\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"}},\"type\":\"object\"},\"campaign_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"campaign_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "update_campaign",
@@ -572,6 +684,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Changes the given fields of a campaign, leaving the others unchanged. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"campaign_id\":{\"type\":\"string\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"},\"dispatched\":{\"type\":\"boolean\"},\"dispatched_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"},\"flow\":{\"properties\":{\"assert_delay\":{\"type\":\"integer\"},\"assert_filter\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"deliver_delay\":{\"type\":\"integer\"},\"deliver_once\":{\"type\":\"boolean\"},\"launch_event\":{\"type\":\"string\"}},\"type\":\"object\"},\"format\":{\"type\":\"string\"},\"message\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"options\":{\"properties\":{\"deliver_to_chatbox\":{\"type\":\"boolean\"},\"deliver_to_email\":{\"type\":\"boolean\"},\"sender_email_reply\":{\"type\":\"boolean\"},\"sender_name_website\":{\"type\":\"boolean\"},\"tracking\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"progress\":{\"type\":\"integer\"},\"reached\":{\"type\":\"integer\"},\"ready\":{\"type\":\"boolean\"},\"recipients\":{\"properties\":{\"filter\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"people\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"segments\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"type\":{\"type\":\"string\"}},\"type\":\"object\"},\"running\":{\"type\":\"boolean\"},\"sender\":{\"properties\":{\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"statistics\":{\"properties\":{\"clicked\":{\"type\":\"integer\"},\"opened\":{\"type\":\"integer\"},\"unsubscribed\":{\"type\":\"integer\"}},\"type\":\"object\"},\"subject\":{\"type\":\"string\"},\"tag\":{\"type\":\"string\"},\"targets\":{\"type\":\"integer\"},\"type\":{\"type\":\"string\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"}},\"type\":\"object\"},\"campaign_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"campaign_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "remove_campaign",
@@ -581,6 +694,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Permanently removes a campaign. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"campaign_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"campaign_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "dispatch_campaign",
@@ -590,6 +704,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Dispatches a campaign: starts sending it to its recipients; progress is reported by `campaign:progress` real-time events. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"campaign_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"campaign_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "resume_campaign",
@@ -599,6 +714,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Resumes sending a campaign that was paused. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"campaign_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"campaign_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "pause_campaign",
@@ -608,6 +724,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Pauses a campaign that is being sent; it can be resumed later. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"campaign_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"campaign_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "test_campaign",
@@ -617,6 +734,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Sends a test copy of a campaign without sending it to its recipients. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"campaign_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"campaign_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "list_campaign_recipients",
@@ -626,6 +744,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the contacts a campaign targets, with their email, name and subscription state. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [WebsiteCampaignRecipient (people_id, email, person, subscribed)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"campaign_id\":{\"type\":\"string\"},\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"campaign_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"email\":{\"type\":\"string\"},\"people_id\":{\"type\":\"string\"},\"person\":{\"type\":\"object\"},\"subscribed\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "list_campaign_statistics",
@@ -635,6 +756,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the recipients who performed one action on a campaign (for example opened or clicked), with the time of each record (epoch ms). Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [WebsiteCampaignStatistic (type, profile, data, created_at, updated_at)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"action\":{\"type\":\"string\"},\"campaign_id\":{\"type\":\"string\"},\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"campaign_id\",\"action\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"data\":{\"type\":\"object\"},\"profile\":{\"type\":\"object\"},\"type\":{\"type\":\"string\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "get_connect_endpoints",
@@ -644,6 +768,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns the real-time (RTM) socket endpoints to connect to for this website, with rescue endpoints to fall back on. Returns a WebsiteConnectEndpoints (socket, rescue).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"rescue\":{\"properties\":{\"app\":{\"type\":\"object\"},\"socket\":{\"type\":\"object\"}},\"type\":\"object\"},\"socket\":{\"properties\":{\"app\":{\"type\":\"string\"},\"stream\":{\"type\":\"string\"}},\"type\":\"object\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "list_conversations",
@@ -653,6 +780,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Lists one page (1-based) of the website's conversations, with optional filters (inbox, unread, resolved, mention, assignee, dates), ordering and a text, segment or filter search; `per_page` sets the page size (20 to 50, default 20). Start here to triage or search the inbox: filter_not_resolved=true lists open conversations, filter_unread=true unread ones, search_query searches text (search_type: text, segment or filter). Then read one with get_messages_in_conversation. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [Conversation (session_id, website_id, inbox_id, people_id, state, status, is_verified, is_blocked, availability, active, last_message, preview_message, …)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"filter_assigned\":{\"type\":\"string\"},\"filter_date_end\":{\"type\":\"string\"},\"filter_date_start\":{\"type\":\"string\"},\"filter_inbox_id\":{\"type\":\"string\"},\"filter_mention\":{\"type\":\"boolean\"},\"filter_not_resolved\":{\"type\":\"boolean\"},\"filter_resolved\":{\"type\":\"boolean\"},\"filter_unassigned\":{\"type\":\"boolean\"},\"filter_unread\":{\"type\":\"boolean\"},\"include_empty\":{\"type\":\"boolean\"},\"order_date_created\":{\"type\":\"boolean\"},\"order_date_updated\":{\"type\":\"boolean\"},\"order_date_waiting\":{\"type\":\"boolean\"},\"per_page\":{\"type\":\"integer\"},\"search_operator\":{\"type\":\"string\"},\"search_query\":{\"type\":\"string\"},\"search_type\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"active\":{\"type\":\"object\"},\"assigned\":{\"type\":\"object\"},\"availability\":{\"type\":\"string\"},\"compose\":{\"type\":\"object\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"inbox_id\":{\"type\":\"string\"},\"is_blocked\":{\"type\":\"boolean\"},\"is_verified\":{\"type\":\"boolean\"},\"last_message\":{\"type\":\"string\"},\"mentions\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"meta\":{\"type\":\"object\"},\"participants\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"people_id\":{\"type\":\"string\"},\"preview_message\":{\"type\":\"object\"},\"session_id\":{\"type\":\"string\"},\"state\":{\"type\":\"string\"},\"status\":{\"type\":\"integer\"},\"topic\":{\"type\":\"string\"},\"unread\":{\"type\":\"object\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"verifications\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"waiting_since\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"website_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "list_suggested_conversation_segments",
@@ -662,6 +792,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Lists one page (1-based) of the segments used on conversations, each with how many conversations carry it. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [ConversationSuggestedSegment (segment, count)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"count\":{\"type\":\"integer\"},\"segment\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "delete_suggested_conversation_segment",
@@ -671,6 +804,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Removes a segment from the suggestions offered for conversations. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"segment\":{\"type\":\"string\"}},\"required\":[\"segment\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "list_suggested_conversation_data_keys",
@@ -680,6 +814,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Lists one page (1-based) of the custom data keys used on conversations, each with how many conversations carry it. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [ConversationSuggestedData (key, count)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"count\":{\"type\":\"integer\"},\"key\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "delete_suggested_conversation_data_key",
@@ -689,6 +826,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Removes a custom data key from the suggestions offered for conversations. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"key\":{\"type\":\"string\"}},\"required\":[\"key\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "list_spam_conversations",
@@ -698,6 +836,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Lists one page (1-based) of the conversations held back as spam, with the reason and the time they were caught (epoch ms). Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [ConversationSpam (spam_id, type, reason, metadata, headers, timestamp)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"headers\":{\"type\":\"object\"},\"metadata\":{\"type\":\"object\"},\"reason\":{\"type\":\"string\"},\"spam_id\":{\"type\":\"string\"},\"timestamp\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"type\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "resolve_spam_conversation_content",
@@ -707,6 +848,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Returns one spam item with the content that was held back. Returns a ConversationSpamContent (spam_id, type, reason, metadata, headers, timestamp, content).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"spam_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"spam_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"content\":{\"type\":\"object\"},\"headers\":{\"type\":\"object\"},\"metadata\":{\"type\":\"object\"},\"reason\":{\"type\":\"string\"},\"spam_id\":{\"type\":\"string\"},\"timestamp\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"type\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "submit_spam_conversation_decision",
@@ -716,6 +860,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Decides on a spam item: deliver it as a normal conversation or confirm it as spam. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"action\":{\"type\":\"string\"}},\"required\":[\"action\"],\"type\":\"object\"},\"spam_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"spam_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "create_new_conversation",
@@ -725,6 +870,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Creates an empty conversation on the website and returns its new `session_id`. Changes data in Crisp. Returns a ConversationNew (session_id).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "check_if_conversation_exists",
@@ -734,6 +880,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Checks whether a conversation exists (HEAD request); returns `true` when it does. Returns {\"exists\": true|false}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"exists\":{\"type\":\"boolean\"}},\"required\":[\"exists\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "get_conversation",
@@ -743,6 +892,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Returns one conversation: state, assignee, unread counts, last message, participants and the visitor's metas. Use to see one conversation's state, assignee, metas (visitor nickname, email) and last message. Returns a Conversation (session_id, website_id, inbox_id, people_id, state, status, is_verified, is_blocked, availability, active, last_message, preview_message, …).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"active\":{\"properties\":{\"last\":{\"type\":\"integer\"},\"now\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"assigned\":{\"properties\":{\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"availability\":{\"type\":\"string\"},\"compose\":{\"properties\":{\"operator\":{\"type\":\"object\"},\"visitor\":{\"type\":\"object\"}},\"type\":\"object\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"inbox_id\":{\"type\":\"string\"},\"is_blocked\":{\"type\":\"boolean\"},\"is_verified\":{\"type\":\"boolean\"},\"last_message\":{\"type\":\"string\"},\"mentions\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"meta\":{\"properties\":{\"address\":{\"type\":\"string\"},\"avatar\":{\"type\":\"string\"},\"connection\":{\"type\":\"object\"},\"data\":{\"type\":\"object\"},\"device\":{\"type\":\"object\"},\"email\":{\"type\":\"string\"},\"ip\":{\"type\":\"string\"},\"nickname\":{\"type\":\"string\"},\"origin\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"segments\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"subject\":{\"type\":\"string\"}},\"type\":\"object\"},\"participants\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"people_id\":{\"type\":\"string\"},\"preview_message\":{\"properties\":{\"excerpt\":{\"type\":\"string\"},\"fingerprint\":{\"type\":\"integer\"},\"from\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"}},\"type\":\"object\"},\"session_id\":{\"type\":\"string\"},\"state\":{\"type\":\"string\"},\"status\":{\"type\":\"integer\"},\"topic\":{\"type\":\"string\"},\"unread\":{\"properties\":{\"operator\":{\"type\":\"integer\"},\"visitor\":{\"type\":\"integer\"}},\"type\":\"object\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"verifications\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"waiting_since\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"website_id\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "remove_conversation",
@@ -752,6 +904,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Permanently removes a conversation and all its messages. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "initiate_conversation_with_existing_session",
@@ -761,6 +914,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Initiates the conversation of an existing session, for example to write to a visitor before they have written. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "get_messages_in_conversation",
@@ -770,6 +924,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Returns one batch of messages of a conversation; pass `timestamp_before` (epoch ms) to page back to older messages. Use to read what was said in a conversation. It returns the latest messages; pass timestamp_before (the oldest message's timestamp) to read further back. Returns {\"items\": [ConversationMessage (session_id, website_id, type, from, origin, content, preview, mentions, read, delivered, ignored, edited, …)]}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"timestamp_after\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"},\"timestamp_around\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"},\"timestamp_before\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"automated\":{\"type\":\"boolean\"},\"content\":{},\"delivered\":{\"type\":\"string\"},\"edited\":{\"type\":\"boolean\"},\"fingerprint\":{\"type\":\"integer\"},\"from\":{\"type\":\"string\"},\"ignored\":{\"type\":\"object\"},\"mentions\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"origin\":{\"type\":\"string\"},\"original\":{\"type\":\"object\"},\"preview\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"properties\":{\"type\":\"object\"},\"read\":{\"type\":\"string\"},\"references\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"session_id\":{\"type\":\"string\"},\"stamped\":{\"type\":\"boolean\"},\"timestamp\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"translated\":{\"type\":\"boolean\"},\"type\":{\"type\":\"string\"},\"user\":{\"type\":\"object\"},\"website_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "send_message_in_conversation",
@@ -779,6 +936,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Sends a message (text, note, file, animation, audio, picker, field, carousel or event) in a conversation and returns its fingerprint. Use to reply in a conversation. body: {\"type\":\"text\",\"from\":\"operator\",\"origin\":\"chat\",\"content\":\"...\"}; type \"note\" writes a private note instead of a reply. Changes data in Crisp. Returns a ConversationMessageDispatched (fingerprint).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"automated\":{\"type\":\"boolean\"},\"content\":{},\"fingerprint\":{\"type\":\"integer\"},\"from\":{\"enum\":[\"user\",\"operator\"],\"type\":\"string\"},\"mentions\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"origin\":{\"enum\":[\"chat\",\"email\"],\"type\":\"string\"},\"original\":{\"properties\":{\"original_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"properties\":{\"type\":\"object\"},\"references\":{\"items\":{\"properties\":{\"name\":{\"type\":\"string\"},\"target\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"stealth\":{\"type\":\"boolean\"},\"timestamp\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"},\"translated\":{\"type\":\"boolean\"},\"type\":{\"enum\":[\"text\",\"file\",\"animation\",\"audio\",\"carousel\",\"note\",\"picker\",\"field\",\"event\"],\"type\":\"string\"},\"user\":{\"properties\":{\"avatar\":{\"type\":\"string\"},\"nickname\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"}},\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "get_message_in_conversation",
@@ -788,6 +946,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Returns one message of a conversation, identified by its fingerprint. Returns a ConversationMessage (session_id, website_id, type, from, origin, content, preview, mentions, read, delivered, ignored, edited, …).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"fingerprint\":{\"type\":\"integer\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"fingerprint\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"automated\":{\"type\":\"boolean\"},\"content\":{},\"delivered\":{\"type\":\"string\"},\"edited\":{\"type\":\"boolean\"},\"fingerprint\":{\"type\":\"integer\"},\"from\":{\"type\":\"string\"},\"ignored\":{\"type\":\"object\"},\"mentions\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"origin\":{\"type\":\"string\"},\"original\":{\"properties\":{\"original_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"preview\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"properties\":{\"type\":\"object\"},\"read\":{\"type\":\"string\"},\"references\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"session_id\":{\"type\":\"string\"},\"stamped\":{\"type\":\"boolean\"},\"timestamp\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"translated\":{\"type\":\"boolean\"},\"type\":{\"type\":\"string\"},\"user\":{\"properties\":{\"avatar\":{\"type\":\"string\"},\"nickname\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"website_id\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "update_message_in_conversation",
@@ -797,6 +958,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Replaces the content of a message already sent in a conversation; the message is then marked as edited. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"content\":{}},\"required\":[\"content\"],\"type\":\"object\"},\"fingerprint\":{\"type\":\"integer\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"fingerprint\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "remove_message_in_conversation",
@@ -806,6 +968,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Permanently removes one message from a conversation. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"fingerprint\":{\"type\":\"integer\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"fingerprint\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "compose_message_in_conversation",
@@ -815,6 +978,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Shows or hides the typing indicator in a conversation (`start` or `stop`), optionally with an excerpt of the text being typed. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"automated\":{\"type\":\"boolean\"},\"excerpt\":{\"type\":\"string\"},\"from\":{\"enum\":[\"user\",\"operator\"],\"type\":\"string\"},\"stealth\":{\"type\":\"boolean\"},\"type\":{\"enum\":[\"start\",\"stop\"],\"type\":\"string\"}},\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "mark_messages_as_read_in_conversation",
@@ -824,6 +988,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Marks messages of a conversation as read for the operator or visitor side, all of them or the given fingerprints. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"fingerprints\":{\"items\":{\"type\":\"integer\"},\"type\":\"array\"},\"from\":{\"enum\":[\"user\",\"operator\"],\"type\":\"string\"},\"origin\":{\"enum\":[\"chat\",\"email\"],\"type\":\"string\"}},\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "mark_conversation_as_unread",
@@ -833,6 +998,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Marks a conversation as unread again for the operator or visitor side. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"from\":{\"enum\":[\"user\",\"operator\"],\"type\":\"string\"}},\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "mark_messages_as_delivered_in_conversation",
@@ -842,6 +1008,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Marks messages of a conversation as delivered to the operator or visitor side, all of them or the given fingerprints. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"fingerprints\":{\"items\":{\"type\":\"integer\"},\"type\":\"array\"},\"from\":{\"enum\":[\"user\",\"operator\"],\"type\":\"string\"},\"origin\":{\"enum\":[\"chat\",\"email\"],\"type\":\"string\"}},\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "update_conversation_open_state",
@@ -851,6 +1018,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Records whether the conversation is currently open (being viewed) or closed. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"opened\":{\"type\":\"boolean\"}},\"required\":[\"opened\"],\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "get_conversation_routing_assign",
@@ -860,6 +1028,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Returns the operator a conversation is assigned to, if any. Returns a ConversationRoutingAssign (assigned).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"assigned\":{\"properties\":{\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "assign_conversation_routing",
@@ -869,6 +1040,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Assigns a conversation to an operator (by `user_id`), optionally silently, that is without notifying. Use to assign a conversation to an operator: body {\"assigned\":{\"user_id\":\"...\"}}. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"assigned\":{\"properties\":{\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"silent\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "update_conversation_inbox",
@@ -878,6 +1050,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Moves a conversation to another inbox. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"inbox_id\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}]}},\"required\":[\"inbox_id\"],\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "get_conversation_metas",
@@ -887,6 +1060,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Returns the visitor details of a conversation: name, email, phone, address, avatar, subject, segments, custom data, device and network. Returns a ConversationMeta (nickname, email, phone, ip, avatar, data, connection, device, segments, address, subject, origin).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"address\":{\"type\":\"string\"},\"avatar\":{\"type\":\"string\"},\"connection\":{\"properties\":{\"asn\":{\"type\":\"string\"},\"isp\":{\"type\":\"string\"}},\"type\":\"object\"},\"data\":{\"type\":\"object\"},\"device\":{\"properties\":{\"capabilities\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"geolocation\":{\"type\":\"object\"},\"locales\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"system\":{\"type\":\"object\"},\"timezone\":{\"type\":\"integer\"}},\"type\":\"object\"},\"email\":{\"type\":\"string\"},\"ip\":{\"type\":\"string\"},\"nickname\":{\"type\":\"string\"},\"origin\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"segments\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"subject\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "update_conversation_metas",
@@ -896,6 +1072,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Changes the given visitor details of a conversation (name, email, phone, segments, custom data...), leaving the others unchanged. Use to set the visitor's nickname, email, phone, segments or custom data: body {\"email\": \"...\", \"segments\": [\"...\"]}. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"address\":{\"type\":\"string\"},\"avatar\":{\"type\":\"string\"},\"connection\":{\"properties\":{\"asn\":{\"type\":\"string\"},\"isp\":{\"type\":\"string\"}},\"type\":\"object\"},\"data\":{\"type\":\"object\"},\"device\":{\"properties\":{\"capabilities\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"geolocation\":{\"properties\":{\"city\":{\"type\":\"string\"},\"coordinates\":{\"type\":\"object\"},\"country\":{\"type\":\"string\"},\"region\":{\"type\":\"string\"}},\"type\":\"object\"},\"locales\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"system\":{\"properties\":{\"browser\":{\"type\":\"object\"},\"engine\":{\"type\":\"object\"},\"os\":{\"type\":\"object\"},\"useragent\":{\"type\":\"string\"}},\"type\":\"object\"},\"timezone\":{\"type\":\"integer\"}},\"type\":\"object\"},\"email\":{\"type\":\"string\"},\"ip\":{\"type\":\"string\"},\"nickname\":{\"type\":\"string\"},\"origin\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"segments\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"subject\":{\"type\":\"string\"}},\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "get_original_message_in_conversation",
@@ -905,6 +1082,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Returns the original form of a message as it was received (for an email, its headers and raw content). Returns a ConversationOriginal (website_id, session_id, original_id, type, headers, content, timestamp).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"original_id\":{\"type\":\"string\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"original_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"content\":{\"type\":\"string\"},\"headers\":{\"type\":\"object\"},\"original_id\":{\"type\":\"string\"},\"session_id\":{\"type\":\"string\"},\"timestamp\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"type\":{\"type\":\"string\"},\"website_id\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "list_conversation_pages",
@@ -914,6 +1094,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Lists one page (1-based) of the web pages the visitor browsed during the conversation, with title, URL, referrer and time (epoch ms). Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [ConversationPage (page_title, page_url, page_referrer, timestamp)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"page_referrer\":{\"type\":\"string\"},\"page_title\":{\"type\":\"string\"},\"page_url\":{\"type\":\"string\"},\"timestamp\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "list_conversation_events",
@@ -923,6 +1106,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Lists one page (1-based) of the custom events recorded in the conversation, with their text, data, colour and time (epoch ms). Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [ConversationEvent (text, data, color, timestamp)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"color\":{\"type\":\"string\"},\"data\":{\"type\":\"object\"},\"text\":{\"type\":\"string\"},\"timestamp\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "list_conversation_files",
@@ -932,6 +1118,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Lists one page (1-based) of the files exchanged in the conversation, with name, MIME type, URL and time (epoch ms). Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [ConversationFile (name, type, url, fingerprint, timestamp)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"fingerprint\":{\"type\":\"integer\"},\"name\":{\"type\":\"string\"},\"timestamp\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"type\":{\"type\":\"string\"},\"url\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "get_conversation_state",
@@ -941,6 +1130,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Returns the state of a conversation: `pending`, `unresolved` or `resolved`. Returns a ConversationStateData (state).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: Some("{\"properties\":{\"state\":{\"type\":\"string\"}},\"type\":\"object\"}"),
     },
     ToolDef {
         name: "change_conversation_state",
@@ -950,6 +1140,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Sets the state of a conversation to `pending`, `unresolved` or `resolved`. Use to resolve, reopen or set a conversation pending: body {\"state\": \"resolved\"} (or \"unresolved\", \"pending\"). Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"origin\":{\"type\":\"string\"},\"state\":{\"enum\":[\"pending\",\"unresolved\",\"resolved\"],\"type\":\"string\"},\"user\":{\"properties\":{\"avatar\":{\"type\":\"string\"},\"nickname\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"}},\"required\":[\"state\"],\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "get_conversation_relations",
@@ -959,6 +1150,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Returns the conversations linked to this one: its parent conversation and its child conversations. Returns a ConversationRelations (conversations).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"conversations\":{\"properties\":{\"children\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"parent\":{\"type\":\"string\"}},\"type\":\"object\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "get_conversation_participants",
@@ -968,6 +1162,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Returns the external participants of a conversation, such as extra email recipients. Returns a ConversationParticipants (participants).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"participants\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "save_conversation_participants",
@@ -977,6 +1174,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Replaces the list of external participants of a conversation. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"origin\":{\"type\":\"string\"},\"participants\":{\"items\":{\"properties\":{\"target\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"user\":{\"properties\":{\"avatar\":{\"type\":\"string\"},\"nickname\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"}},\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "get_block_status_for_conversation",
@@ -986,6 +1184,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Returns whether incoming messages from the visitor of this conversation are blocked. Returns a ConversationBlock (blocked).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: Some("{\"properties\":{\"blocked\":{\"type\":\"boolean\"}},\"type\":\"object\"}"),
     },
     ToolDef {
         name: "block_incoming_messages_for_conversation",
@@ -995,6 +1194,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Blocks or unblocks incoming messages from the visitor of this conversation. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"blocked\":{\"type\":\"boolean\"},\"origin\":{\"type\":\"string\"},\"user\":{\"properties\":{\"avatar\":{\"type\":\"string\"},\"nickname\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"}},\"required\":[\"blocked\"],\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "get_verify_status_for_conversation",
@@ -1004,6 +1204,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Returns whether the visitor's identity is verified in this conversation, with each verification that was done. Returns a ConversationVerify (verified, verifications).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"verifications\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"verified\":{\"type\":\"boolean\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "update_verify_status_for_conversation",
@@ -1013,6 +1216,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Marks the visitor's identity in this conversation as verified or not verified. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"verified\":{\"type\":\"boolean\"}},\"required\":[\"verified\"],\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "request_identity_verification_for_conversation",
@@ -1022,6 +1226,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Asks the visitor to prove their email address or phone number, by sending a verification to the given recipient. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"identity\":{\"enum\":[\"email\",\"phone\"],\"type\":\"string\"},\"method\":{\"type\":\"string\"},\"recipient\":{\"type\":\"string\"}},\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "redeem_identity_verification_link_for_conversation",
@@ -1031,6 +1236,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Completes an identity verification in a conversation with the token the visitor received. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"identity\":{\"enum\":[\"email\",\"phone\"],\"type\":\"string\"},\"recipient\":{\"type\":\"string\"},\"token\":{\"type\":\"string\"}},\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "request_email_transcript_for_conversation",
@@ -1040,6 +1246,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Emails a transcript of the conversation to the visitor or operator, or to a given address. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"email\":{\"type\":\"string\"},\"to\":{\"type\":\"string\"}},\"required\":[\"to\"],\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "request_chatbox_binding_purge_for_conversation",
@@ -1049,6 +1256,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Requests a purge of the chat box binding of this conversation, detaching the conversation from the visitor's browser. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "request_user_feedback_for_conversation",
@@ -1058,6 +1266,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Asks the visitor to rate the support they received in this conversation. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "list_browsing_sessions_for_conversation",
@@ -1067,6 +1276,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Lists the live co-browsing sessions available for the visitor of this conversation. Returns {\"items\": [ConversationBrowsing (browsing_id, browsing_token, useragent)]}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"browsing_id\":{\"type\":\"string\"},\"browsing_token\":{\"type\":\"string\"},\"useragent\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "initiate_browsing_session_for_conversation",
@@ -1076,6 +1288,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Asks the visitor's browser to start a co-browsing session (screen sharing of the page they are on). Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "send_action_to_existing_browsing_session",
@@ -1085,6 +1298,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Sends a control action (a string command) to a running co-browsing session. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"action\":{\"type\":\"string\"}},\"required\":[\"action\"],\"type\":\"object\"},\"browsing_id\":{\"type\":\"string\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"browsing_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "assist_existing_browsing_session",
@@ -1094,6 +1308,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Sends an assistance payload (free-form map) to a running co-browsing session, for an operator guiding the visitor. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"type\":\"object\"},\"browsing_id\":{\"type\":\"string\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"browsing_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "initiate_new_call_session_for_conversation",
@@ -1103,6 +1318,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Starts a call with the visitor of a conversation in the given mode (the Node client defaults to `audio`) and returns the new `call_id`. Changes data in Crisp. Returns a ConversationCall (call_id).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"mode\":{\"type\":\"string\"},\"origin\":{\"type\":\"string\"},\"user\":{\"properties\":{\"avatar\":{\"type\":\"string\"},\"nickname\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"}},\"required\":[\"mode\"],\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "get_ongoing_call_session_for_conversation",
@@ -1112,6 +1328,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Returns the call currently running in a conversation, if any. Returns a ConversationCall (call_id).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\"],\"type\":\"object\"}",
+        output_schema: Some("{\"properties\":{\"call_id\":{\"type\":\"string\"}},\"type\":\"object\"}"),
     },
     ToolDef {
         name: "abort_ongoing_call_session_for_conversation",
@@ -1121,6 +1338,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Hangs up a call running in a conversation. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"origin\":{\"type\":\"string\"},\"user\":{\"properties\":{\"avatar\":{\"type\":\"string\"},\"nickname\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"}},\"type\":\"object\"},\"call_id\":{\"type\":\"string\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"call_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "transmit_signaling_on_ongoing_call_session",
@@ -1130,6 +1348,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Passes a WebRTC signaling payload to the other side of a call running in a conversation. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"type\":\"object\"},\"call_id\":{\"type\":\"string\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"call_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "request_tool_call_for_conversation",
@@ -1139,6 +1358,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Requests that a tool command be run for this conversation, with an optional JSON payload. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"command\":{\"type\":\"string\"},\"payload\":{}},\"required\":[\"command\"],\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "deliver_widget_button_action_for_conversation",
@@ -1148,6 +1368,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Tells a plugin widget that a button was clicked in this conversation, and returns a correlation identifier and the retry strategy; the plugin's answer comes as a `widget:action:processed` event. Changes data in Crisp. Returns a ConversationWidgetAction (correlation_id, strategy).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"data\":{},\"item_id\":{\"type\":\"string\"},\"section_id\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"section_id\",\"item_id\",\"data\"],\"type\":\"object\"},\"plugin_id\":{\"type\":\"string\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"plugin_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "deliver_widget_data_fetch_action_for_conversation",
@@ -1157,6 +1378,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Asks a plugin widget to fetch the data of one widget item for this conversation, and returns a correlation identifier and the retry strategy. Changes data in Crisp. Returns a ConversationWidgetAction (correlation_id, strategy).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"data\":{},\"item_id\":{\"type\":\"string\"},\"section_id\":{\"type\":\"string\"}},\"required\":[\"section_id\",\"item_id\",\"data\"],\"type\":\"object\"},\"plugin_id\":{\"type\":\"string\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"plugin_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "deliver_widget_data_edit_action_for_conversation",
@@ -1166,6 +1388,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Sends a new value typed into an editable plugin widget item for this conversation, and returns a correlation identifier and the retry strategy. Changes data in Crisp. Returns a ConversationWidgetAction (correlation_id, strategy).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"item_id\":{\"type\":\"string\"},\"section_id\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"section_id\",\"item_id\",\"value\"],\"type\":\"object\"},\"plugin_id\":{\"type\":\"string\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"plugin_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "schedule_reminder_for_conversation",
@@ -1175,6 +1398,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Schedules a reminder with a note on this conversation for a given date. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"date\":{\"type\":\"string\"},\"note\":{\"type\":\"string\"},\"origin\":{\"type\":\"string\"},\"user\":{\"properties\":{\"avatar\":{\"type\":\"string\"},\"nickname\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"}},\"required\":[\"date\",\"note\"],\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "report_conversation",
@@ -1184,6 +1408,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Reports a conversation with a flag (for example spam or abuse). Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"flag\":{\"type\":\"string\"}},\"required\":[\"flag\"],\"type\":\"object\"},\"session_id\":{\"minLength\":1,\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"session_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "check_if_helpdesk_exists",
@@ -1193,6 +1418,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Checks whether the website has a helpdesk (knowledge base) (HEAD request); returns `true` when it does. Returns {\"exists\": true|false}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"exists\":{\"type\":\"boolean\"}},\"required\":[\"exists\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "resolve_helpdesk",
@@ -1202,6 +1430,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns the website's helpdesk: its name and public URL. Returns a Helpdesk (name, url).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"name\":{\"type\":\"string\"},\"url\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "initialize_helpdesk",
@@ -1211,6 +1442,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Creates the website's helpdesk with a name and a basic subdomain. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"domain_basic\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"}},\"required\":[\"name\",\"domain_basic\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "delete_helpdesk",
@@ -1220,6 +1452,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Permanently deletes the website's helpdesk with all its locales and content; needs the owner's verification method and secret. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"verify\":{\"properties\":{\"method\":{\"type\":\"string\"},\"secret\":{\"type\":\"string\"}},\"type\":\"object\"}},\"required\":[\"verify\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "list_helpdesk_locales",
@@ -1229,6 +1462,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the helpdesk's languages, each with its URL and how many entries and groups each content type holds. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [HelpdeskLocale (locale_id, locale, url, statistics, articles, categories)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"articles\":{\"type\":\"integer\"},\"categories\":{\"type\":\"integer\"},\"locale\":{\"type\":\"string\"},\"locale_id\":{\"type\":\"string\"},\"statistics\":{\"type\":\"object\"},\"url\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "add_helpdesk_locale",
@@ -1238,6 +1474,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Adds a language, given as a locale code such as `fr`, to the helpdesk. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"locale\":{\"type\":\"string\"}},\"required\":[\"locale\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "check_if_helpdesk_locale_exists",
@@ -1247,6 +1484,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Checks whether the helpdesk has a given language (HEAD request); returns `true` when it does. Returns {\"exists\": true|false}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"locale\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"exists\":{\"type\":\"boolean\"}},\"required\":[\"exists\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "resolve_helpdesk_locale",
@@ -1256,6 +1496,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns one helpdesk language with its URL and content counts. Returns a HelpdeskLocale (locale_id, locale, url, statistics, articles, categories).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"locale\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"articles\":{\"type\":\"integer\"},\"categories\":{\"type\":\"integer\"},\"locale\":{\"type\":\"string\"},\"locale_id\":{\"type\":\"string\"},\"statistics\":{\"properties\":{\"articles\":{\"type\":\"object\"},\"guides\":{\"type\":\"object\"},\"news\":{\"type\":\"object\"},\"references\":{\"type\":\"object\"}},\"type\":\"object\"},\"url\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "delete_helpdesk_locale",
@@ -1265,6 +1508,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Permanently removes a language from the helpdesk with all its content. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"locale\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "list_helpdesk_pages",
@@ -1274,6 +1518,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the published pages of one language and content type (`articles`, `guides`, `references` or `news`), with title, tree path and URL. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [HelpdeskPage (entity_id, title, tree_path, url)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"entity_id\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},\"tree_path\":{\"type\":\"string\"},\"url\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "resolve_helpdesk_page_entity",
@@ -1283,6 +1530,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns one helpdesk page, found by its entity identifier within a language and content type. Returns a HelpdeskPage (entity_id, title, tree_path, url).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"entity_id\":{\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\",\"entity_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"entity_id\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},\"tree_path\":{\"type\":\"string\"},\"url\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "list_helpdesk_tree",
@@ -1292,6 +1542,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the content tree of one language and content type, optionally under a sub-path, filtered by title or dates. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [HelpdeskTreeEntry (type, slug, title, state, children)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"filter_date_end\":{\"type\":\"string\"},\"filter_date_start\":{\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"search_title\":{\"type\":\"string\"},\"sub_path\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"children\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"slug\":{\"type\":\"string\"},\"state\":{\"type\":\"object\"},\"title\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "create_helpdesk_tree_path",
@@ -1301,6 +1554,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Creates an entry (page or folder) at the given tree path of one language and content type. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"tree_path\":{\"description\":\"a path in the helpdesk tree; may contain /\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\",\"tree_path\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "resolve_helpdesk_tree_path",
@@ -1310,6 +1564,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns the tree entry at a path: its type, slug, title, publication state and children. Returns a HelpdeskTreeEntry (type, slug, title, state, children).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"tree_path\":{\"description\":\"a path in the helpdesk tree; may contain /\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\",\"tree_path\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"children\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"slug\":{\"type\":\"string\"},\"state\":{\"properties\":{\"featured\":{\"type\":\"boolean\"},\"hidden\":{\"type\":\"boolean\"},\"published\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"title\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "update_helpdesk_tree_path",
@@ -1319,6 +1576,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Moves or reorders the tree entry at a path (new path and position). Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"action\":{\"type\":\"string\"},\"path\":{\"properties\":{\"to\":{\"type\":\"string\"}},\"type\":\"object\"},\"position\":{\"type\":\"integer\"}},\"type\":\"object\"},\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"tree_path\":{\"description\":\"a path in the helpdesk tree; may contain /\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\",\"tree_path\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "delete_helpdesk_tree_path",
@@ -1328,6 +1586,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Permanently removes the tree entry at a path, with everything under it. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"tree_path\":{\"description\":\"a path in the helpdesk tree; may contain /\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\",\"tree_path\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "resolve_helpdesk_tree_content",
@@ -1337,6 +1596,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns the content (body text) of the helpdesk page at a tree path. Returns a HelpdeskTreeContent (content).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"tree_path\":{\"description\":\"a path in the helpdesk tree; may contain /\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\",\"tree_path\"],\"type\":\"object\"}",
+        output_schema: Some("{\"properties\":{\"content\":{\"type\":\"string\"}},\"type\":\"object\"}"),
     },
     ToolDef {
         name: "save_helpdesk_tree_content",
@@ -1346,6 +1606,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Replaces the content (body text) of the helpdesk page at a tree path. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"content\":{\"type\":\"string\"}},\"required\":[\"content\"],\"type\":\"object\"},\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"tree_path\":{\"description\":\"a path in the helpdesk tree; may contain /\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\",\"tree_path\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "resolve_helpdesk_tree_metadata",
@@ -1355,6 +1616,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns the metadata of the helpdesk page at a tree path: format, title, description, state, author, colour and image. Returns a HelpdeskTreeMetadata (format, title, description, state, author, color, image).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"tree_path\":{\"description\":\"a path in the helpdesk tree; may contain /\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\",\"tree_path\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"author\":{\"properties\":{\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"color\":{\"type\":\"string\"},\"description\":{\"type\":\"string\"},\"format\":{\"type\":\"string\"},\"image\":{\"type\":\"string\"},\"state\":{\"properties\":{\"featured\":{\"type\":\"boolean\"},\"hidden\":{\"type\":\"boolean\"},\"published\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"title\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "update_helpdesk_tree_metadata",
@@ -1364,6 +1628,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Changes the given metadata of the helpdesk page at a tree path (title, description, state...). Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"author\":{\"properties\":{\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"color\":{\"type\":\"string\"},\"description\":{\"type\":\"string\"},\"format\":{\"type\":\"string\"},\"image\":{\"type\":\"string\"},\"state\":{\"properties\":{\"featured\":{\"type\":\"boolean\"},\"hidden\":{\"type\":\"boolean\"},\"published\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"title\":{\"type\":\"string\"}},\"type\":\"object\"},\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"tree_path\":{\"description\":\"a path in the helpdesk tree; may contain /\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\",\"tree_path\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "resolve_helpdesk_tree_page",
@@ -1373,6 +1638,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns the title and public URL of the helpdesk page at a tree path. Returns a HelpdeskTreePage (title, url).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"tree_path\":{\"description\":\"a path in the helpdesk tree; may contain /\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\",\"tree_path\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"title\":{\"type\":\"string\"},\"url\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "list_helpdesk_history_changes",
@@ -1382,6 +1650,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the helpdesk change history, optionally filtered by language, content type or tree path. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [HelpdeskHistoryChange (change_id, message, author, edits, created_at, files)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"filter_locale\":{\"type\":\"string\"},\"filter_tree_path\":{\"type\":\"string\"},\"filter_type\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"author\":{\"type\":\"object\"},\"change_id\":{\"type\":\"string\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"edits\":{\"type\":\"object\"},\"files\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"message\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "resolve_helpdesk_history_change",
@@ -1391,6 +1662,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns one change of the helpdesk history: message, author, insertion and deletion counts, the files touched and the time (epoch ms). Returns a HelpdeskHistoryChange (change_id, message, author, edits, created_at, files).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"change_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"change_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"author\":{\"properties\":{\"email\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"}},\"type\":\"object\"},\"change_id\":{\"type\":\"string\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"edits\":{\"properties\":{\"deletions\":{\"type\":\"integer\"},\"insertions\":{\"type\":\"integer\"}},\"type\":\"object\"},\"files\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"message\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "cancel_helpdesk_history_change",
@@ -1400,6 +1674,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Reverts or cancels one change of the helpdesk history. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"action\":{\"type\":\"string\"}},\"required\":[\"action\"],\"type\":\"object\"},\"change_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"change_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "request_helpdesk_content_refresh",
@@ -1409,6 +1684,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Asks the helpdesk to refresh its published content for one language and content type. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "map_helpdesk_locale_feedback_ratings",
@@ -1418,6 +1694,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns how many readers rated the pages of one language and content type helpful or unhelpful, optionally within a date range. Returns a HelpdeskLocaleFeedbackRatings (ratings).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"filter_date_end\":{\"type\":\"string\"},\"filter_date_start\":{\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"ratings\":{\"properties\":{\"helpful\":{\"type\":\"integer\"},\"unhelpful\":{\"type\":\"integer\"}},\"type\":\"object\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "list_helpdesk_locale_feedbacks",
@@ -1427,6 +1706,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of reader feedback for one language and content type, with rating, comment, page and reader, optionally within a date range. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [HelpdeskLocaleFeedbackItem (rating, comment, article, session, created_at)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"filter_date_end\":{\"type\":\"string\"},\"filter_date_start\":{\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"article\":{\"type\":\"object\"},\"comment\":{\"type\":\"string\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"rating\":{\"type\":\"string\"},\"session\":{\"type\":\"object\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "import_external_helpdesk_to_locale",
@@ -1436,6 +1718,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Starts importing the content of an external helpdesk, found by its URL, into one language and content type. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"detect_locales\":{\"type\":\"boolean\"},\"helpdesk_url\":{\"type\":\"string\"},\"other_locales\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "export_helpdesk_locale_articles",
@@ -1445,6 +1728,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Starts an export of the pages of one language and content type. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"content_type\":{\"enum\":[\"articles\",\"guides\",\"references\",\"news\"],\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"locale\",\"content_type\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "list_helpdesk_redirections",
@@ -1454,6 +1738,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the helpdesk's URL redirections. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [HelpdeskRedirection (redirection_id, path, target, created_at, updated_at)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"path\":{\"type\":\"string\"},\"redirection_id\":{\"type\":\"string\"},\"target\":{\"type\":\"string\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "add_helpdesk_redirection",
@@ -1463,6 +1750,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Adds a redirection from a helpdesk path to a target URL and returns its `redirection_id`. Changes data in Crisp. Returns a HelpdeskRedirectionNew (redirection_id).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"path\":{\"type\":\"string\"},\"target\":{\"type\":\"string\"}},\"required\":[\"path\",\"target\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "check_if_helpdesk_redirection_exists",
@@ -1472,6 +1760,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Checks whether a helpdesk redirection exists (HEAD request); returns `true` when it does. Returns {\"exists\": true|false}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"redirection_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"redirection_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"exists\":{\"type\":\"boolean\"}},\"required\":[\"exists\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "resolve_helpdesk_redirection",
@@ -1481,6 +1772,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns one helpdesk redirection: source path, target and times (epoch ms). Returns a HelpdeskRedirection (redirection_id, path, target, created_at, updated_at).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"redirection_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"redirection_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"path\":{\"type\":\"string\"},\"redirection_id\":{\"type\":\"string\"},\"target\":{\"type\":\"string\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "delete_helpdesk_redirection",
@@ -1490,6 +1784,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Permanently removes a helpdesk redirection. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"redirection_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"redirection_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "resolve_helpdesk_settings",
@@ -1499,6 +1794,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns the helpdesk settings: name, appearance, localization, section names, behaviour, services, custom HTML and access restriction. Returns a HelpdeskSettings (name, appearance, localization, section, behavior, service, include, access).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"access\":{\"properties\":{\"jwt_secret\":{\"type\":\"string\"},\"password\":{\"type\":\"string\"},\"restrict_mode\":{\"type\":\"string\"}},\"type\":\"object\"},\"appearance\":{\"properties\":{\"banner\":{\"type\":\"string\"},\"color\":{\"type\":\"object\"},\"logos\":{\"type\":\"object\"}},\"type\":\"object\"},\"behavior\":{\"properties\":{\"agent_chat_bar\":{\"type\":\"boolean\"},\"agent_copy_button\":{\"type\":\"boolean\"},\"ask_feedback\":{\"type\":\"boolean\"},\"forbid_indexing\":{\"type\":\"boolean\"},\"frequently_read\":{\"type\":\"boolean\"},\"locale_picker\":{\"type\":\"boolean\"},\"refer_link\":{\"type\":\"boolean\"},\"report_incorrect\":{\"type\":\"boolean\"},\"serve_markdown\":{\"type\":\"boolean\"},\"show_category_images\":{\"type\":\"boolean\"},\"show_chatbox\":{\"type\":\"boolean\"},\"status_health_dead\":{\"type\":\"boolean\"},\"table_of_contents\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"include\":{\"properties\":{\"html\":{\"type\":\"string\"}},\"type\":\"object\"},\"localization\":{\"properties\":{\"translated_automatic\":{\"type\":\"boolean\"},\"translated_locales_readonly\":{\"type\":\"boolean\"},\"writing_locale\":{\"type\":\"string\"}},\"type\":\"object\"},\"name\":{\"type\":\"string\"},\"section\":{\"properties\":{\"articles\":{\"type\":\"string\"},\"guides\":{\"type\":\"string\"},\"news\":{\"type\":\"string\"},\"references\":{\"type\":\"string\"}},\"type\":\"object\"},\"service\":{\"properties\":{\"mcp_server\":{\"type\":\"boolean\"}},\"type\":\"object\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "save_helpdesk_settings",
@@ -1508,6 +1806,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Changes the given helpdesk settings, leaving the others unchanged. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"access\":{\"properties\":{\"jwt_secret\":{\"type\":\"string\"},\"password\":{\"type\":\"string\"},\"restrict_mode\":{\"type\":\"string\"}},\"type\":\"object\"},\"appearance\":{\"properties\":{\"banner\":{\"type\":\"string\"},\"color\":{\"properties\":{\"mode\":{\"type\":\"string\"},\"mode_changeable\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"logos\":{\"properties\":{\"favicon\":{\"type\":\"string\"},\"footer\":{\"type\":\"string\"},\"header\":{\"type\":\"string\"}},\"type\":\"object\"}},\"type\":\"object\"},\"behavior\":{\"properties\":{\"agent_chat_bar\":{\"type\":\"boolean\"},\"agent_copy_button\":{\"type\":\"boolean\"},\"ask_feedback\":{\"type\":\"boolean\"},\"forbid_indexing\":{\"type\":\"boolean\"},\"frequently_read\":{\"type\":\"boolean\"},\"locale_picker\":{\"type\":\"boolean\"},\"refer_link\":{\"type\":\"boolean\"},\"report_incorrect\":{\"type\":\"boolean\"},\"serve_markdown\":{\"type\":\"boolean\"},\"show_category_images\":{\"type\":\"boolean\"},\"show_chatbox\":{\"type\":\"boolean\"},\"status_health_dead\":{\"type\":\"boolean\"},\"table_of_contents\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"include\":{\"properties\":{\"html\":{\"type\":\"string\"}},\"type\":\"object\"},\"localization\":{\"properties\":{\"translated_automatic\":{\"type\":\"boolean\"},\"translated_locales_readonly\":{\"type\":\"boolean\"},\"writing_locale\":{\"type\":\"string\"}},\"type\":\"object\"},\"name\":{\"type\":\"string\"},\"section\":{\"properties\":{\"articles\":{\"type\":\"string\"},\"guides\":{\"type\":\"string\"},\"news\":{\"type\":\"string\"},\"references\":{\"type\":\"string\"}},\"type\":\"object\"},\"service\":{\"properties\":{\"mcp_server\":{\"type\":\"boolean\"}},\"type\":\"object\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "resolve_helpdesk_domain",
@@ -1517,6 +1816,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns the helpdesk's domains: the root domain, the basic subdomain, the custom domain and whether the custom domain is verified. Returns a HelpdeskDomain (root, basic, custom, verified).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"basic\":{\"type\":\"string\"},\"custom\":{\"type\":\"string\"},\"root\":{\"type\":\"string\"},\"verified\":{\"type\":\"boolean\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "request_helpdesk_domain_change",
@@ -1526,6 +1828,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Changes the helpdesk's basic subdomain or custom domain. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"basic\":{\"type\":\"string\"},\"custom\":{\"type\":\"string\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "generate_helpdesk_domain_setup_flow",
@@ -1535,6 +1838,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns the DNS records to create so that a custom domain serves the helpdesk. Returns a HelpdeskDomainSetupFlow (custom, setup).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"custom\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"custom\":{\"type\":\"string\"},\"setup\":{\"properties\":{\"records\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"}},\"type\":\"object\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "list_inboxes",
@@ -1544,6 +1850,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the website's inboxes, with their members, routing conditions and order. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [WebsiteInbox (inbox_id, name, emoji, order, operators, teams, team_operators, conditions, operator, created_at, updated_at)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"conditions\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"emoji\":{\"type\":\"string\"},\"inbox_id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"operator\":{\"type\":\"string\"},\"operators\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"order\":{\"type\":\"integer\"},\"team_operators\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"teams\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "batch_order_inboxes",
@@ -1553,6 +1862,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Sets the display order of several inboxes in one call. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"orders\":{\"items\":{\"properties\":{\"inbox_id\":{\"type\":\"string\"},\"order\":{\"type\":\"integer\"}},\"type\":\"object\"},\"type\":\"array\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "create_new_inbox",
@@ -1562,6 +1872,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Creates an inbox with a name, emoji, members and routing conditions, and returns its `inbox_id`. Changes data in Crisp. Returns a WebsiteInboxNew (inbox_id).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"conditions\":{\"items\":{\"properties\":{\"criterion\":{\"type\":\"string\"},\"model\":{\"type\":\"string\"},\"operator\":{\"enum\":[\"eq\",\"neq\",\"gte\",\"lte\",\"gt\",\"lt\"],\"type\":\"string\"},\"query\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"type\":\"array\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"},\"emoji\":{\"type\":\"string\"},\"inbox_id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"operator\":{\"type\":\"string\"},\"operators\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"order\":{\"type\":\"integer\"},\"team_operators\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"teams\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "check_if_inbox_exists",
@@ -1571,6 +1882,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Checks whether an inbox exists (HEAD request); returns `true` when it does. Returns {\"exists\": true|false}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"inbox_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"inbox_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"exists\":{\"type\":\"boolean\"}},\"required\":[\"exists\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "get_inbox",
@@ -1580,6 +1894,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns one inbox with its members, routing conditions, order and times (epoch ms). Returns a WebsiteInbox (inbox_id, name, emoji, order, operators, teams, team_operators, conditions, operator, created_at, updated_at).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"inbox_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"inbox_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"conditions\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"emoji\":{\"type\":\"string\"},\"inbox_id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"operator\":{\"type\":\"string\"},\"operators\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"order\":{\"type\":\"integer\"},\"team_operators\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"teams\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "save_inbox",
@@ -1589,6 +1906,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Replaces an inbox with the given one. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"conditions\":{\"items\":{\"properties\":{\"criterion\":{\"type\":\"string\"},\"model\":{\"type\":\"string\"},\"operator\":{\"enum\":[\"eq\",\"neq\",\"gte\",\"lte\",\"gt\",\"lt\"],\"type\":\"string\"},\"query\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"type\":\"array\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"},\"emoji\":{\"type\":\"string\"},\"inbox_id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"operator\":{\"type\":\"string\"},\"operators\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"order\":{\"type\":\"integer\"},\"team_operators\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"teams\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"}},\"type\":\"object\"},\"inbox_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"inbox_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "delete_inbox",
@@ -1598,6 +1916,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Permanently removes an inbox. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"inbox_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"inbox_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "list_website_operators",
@@ -1607,6 +1926,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists the members of the website's team, each as an entry type with the member's details (name, email, role, title, availability). Returns {\"items\": [WebsiteOperatorListOne (type, details)]}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"details\":{\"type\":\"object\"},\"type\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "list_last_active_website_operators",
@@ -1616,6 +1938,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists the operators who were active most recently, with their name, avatar and last activity time (epoch ms). Returns {\"items\": [WebsiteOperatorsLastActiveListOne (user_id, avatar, nickname, timestamp)]}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"avatar\":{\"type\":\"string\"},\"nickname\":{\"type\":\"string\"},\"timestamp\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "flush_last_active_website_operators",
@@ -1625,6 +1950,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Clears the list of recently active operators of the website. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "send_email_to_website_operators",
@@ -1634,6 +1960,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Sends an email to the website's operators, or to one of them, with a subject, message and optional link button. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"message\":{\"type\":\"string\"},\"recipient\":{\"type\":\"string\"},\"subject\":{\"type\":\"string\"},\"target\":{\"properties\":{\"label\":{\"type\":\"string\"},\"url\":{\"type\":\"string\"}},\"type\":\"object\"},\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "get_website_operator",
@@ -1643,6 +1970,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns one member of the website's team: name, email, avatar, role, title and availability. Returns a WebsiteOperator (user_id, email, avatar, first_name, last_name, role, title, availability, has_token, identifier, key).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"user_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"user_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"availability\":{\"type\":\"string\"},\"avatar\":{\"type\":\"string\"},\"email\":{\"type\":\"string\"},\"first_name\":{\"type\":\"string\"},\"has_token\":{\"type\":\"boolean\"},\"identifier\":{\"type\":\"string\"},\"key\":{\"type\":\"string\"},\"last_name\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},\"user_id\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "invite_website_operator",
@@ -1652,6 +1982,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Invites someone by email to join the website's team with a given role; `verify` is a required boolean. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"email\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"},\"verify\":{\"type\":\"boolean\"}},\"required\":[\"email\",\"role\",\"verify\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "change_operator_membership",
@@ -1661,6 +1992,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Changes the role and title of a member of the website's team. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"role\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"}},\"required\":[\"role\",\"title\"],\"type\":\"object\"},\"user_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"user_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "unlink_operator_from_website",
@@ -1670,6 +2002,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Removes a member from the website's team, revoking their access. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"user_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"user_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "get_people_statistics",
@@ -1679,6 +2012,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns how many contact profiles the website has in total. Returns a PeopleStatistics (total).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some("{\"properties\":{\"total\":{\"type\":\"integer\"}},\"type\":\"object\"}"),
     },
     ToolDef {
         name: "list_suggested_people_segments",
@@ -1688,6 +2022,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the segments used on contact profiles, each with how many profiles carry it. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [PeopleSuggestedSegment (segment, count)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"count\":{\"type\":\"integer\"},\"segment\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "delete_suggested_people_segment",
@@ -1697,6 +2034,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Removes a segment from the suggestions offered for contact profiles. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"segment\":{\"type\":\"string\"}},\"required\":[\"segment\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "list_suggested_people_data_keys",
@@ -1706,6 +2044,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the custom data keys used on contact profiles, each with how many profiles carry it. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [PeopleSuggestedDataKey (key, count)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"count\":{\"type\":\"integer\"},\"key\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "delete_suggested_people_data_key",
@@ -1715,6 +2056,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Removes a custom data key from the suggestions offered for contact profiles. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"key\":{\"type\":\"string\"}},\"required\":[\"key\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "list_suggested_people_events",
@@ -1724,6 +2066,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the event names recorded on contact profiles, each with how many times it occurs. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [PeopleSuggestedEvent (text, count)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"count\":{\"type\":\"integer\"},\"text\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "delete_suggested_people_event",
@@ -1733,6 +2078,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Removes an event name from the suggestions offered for contact profiles. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"text\":{\"type\":\"string\"}},\"required\":[\"text\"],\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "list_people_profiles",
@@ -1742,6 +2088,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Lists one page (1-based) of the website's contact profiles, optionally sorted and searched by text or by filters. Use to find a contact: search_text matches name, email and more; search_filter takes a JSON filter. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [PeopleProfile (email, person, company, segments, notepad, active, score, created_at, updated_at, people_id)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"search_filter\":{\"type\":\"string\"},\"search_operator\":{\"type\":\"string\"},\"search_text\":{\"type\":\"string\"},\"sort_field\":{\"type\":\"string\"},\"sort_order\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"active\":{\"type\":\"object\"},\"company\":{\"type\":\"object\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"email\":{\"type\":\"string\"},\"notepad\":{\"type\":\"string\"},\"people_id\":{\"type\":\"string\"},\"person\":{\"type\":\"object\"},\"score\":{\"type\":\"integer\"},\"segments\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "add_new_people_profile",
@@ -1751,6 +2100,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Creates a contact profile (email, person, company, segments, notepad) and returns its `people_id`. Changes data in Crisp. Returns a PeopleProfileNew (people_id).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"active\":{\"type\":\"integer\"},\"company\":{\"properties\":{\"description\":{\"type\":\"string\"},\"domain\":{\"type\":\"string\"},\"emails\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"geolocation\":{\"properties\":{\"city\":{\"type\":\"string\"},\"coordinates\":{\"type\":\"object\"},\"country\":{\"type\":\"string\"},\"region\":{\"type\":\"string\"}},\"type\":\"object\"},\"legal_name\":{\"type\":\"string\"},\"metrics\":{\"properties\":{\"arr\":{\"type\":\"integer\"},\"employees\":{\"type\":\"integer\"},\"market_cap\":{\"type\":\"integer\"},\"raised\":{\"type\":\"integer\"}},\"type\":\"object\"},\"name\":{\"type\":\"string\"},\"phones\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"tags\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"timezone\":{\"type\":\"integer\"},\"url\":{\"type\":\"string\"}},\"type\":\"object\"},\"email\":{\"type\":\"string\"},\"notepad\":{\"type\":\"string\"},\"person\":{\"properties\":{\"address\":{\"type\":\"string\"},\"avatar\":{\"type\":\"string\"},\"description\":{\"type\":\"string\"},\"employment\":{\"properties\":{\"domain\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"},\"seniority\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"}},\"type\":\"object\"},\"gender\":{\"type\":\"string\"},\"geolocation\":{\"properties\":{\"city\":{\"type\":\"string\"},\"coordinates\":{\"type\":\"object\"},\"country\":{\"type\":\"string\"},\"region\":{\"type\":\"string\"}},\"type\":\"object\"},\"locales\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"nickname\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"profiles\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"timezone\":{\"type\":\"integer\"},\"website\":{\"type\":\"string\"}},\"type\":\"object\"},\"segments\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "check_if_people_profile_exists",
@@ -1760,6 +2110,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Checks whether a contact profile exists (HEAD request); returns `true` when it does. Returns {\"exists\": true|false}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"people_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"people_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"exists\":{\"type\":\"boolean\"}},\"required\":[\"exists\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "get_people_profile",
@@ -1769,6 +2122,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Returns one contact profile: email, person and company details, segments, notepad, activity, score and times (epoch ms). Use to read a contact's profile (name, email, company, segments, notes) by its people_id. Returns a PeopleProfile (email, person, company, segments, notepad, active, score, created_at, updated_at, people_id).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"people_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"people_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"active\":{\"properties\":{\"last\":{\"type\":\"integer\"},\"now\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"company\":{\"properties\":{\"description\":{\"type\":\"string\"},\"domain\":{\"type\":\"string\"},\"emails\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"geolocation\":{\"type\":\"object\"},\"legal_name\":{\"type\":\"string\"},\"metrics\":{\"type\":\"object\"},\"name\":{\"type\":\"string\"},\"phones\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"tags\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"timezone\":{\"type\":\"integer\"},\"url\":{\"type\":\"string\"}},\"type\":\"object\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"email\":{\"type\":\"string\"},\"notepad\":{\"type\":\"string\"},\"people_id\":{\"type\":\"string\"},\"person\":{\"properties\":{\"address\":{\"type\":\"string\"},\"avatar\":{\"type\":\"string\"},\"description\":{\"type\":\"string\"},\"employment\":{\"type\":\"object\"},\"gender\":{\"type\":\"string\"},\"geolocation\":{\"type\":\"object\"},\"locales\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"nickname\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"profiles\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"timezone\":{\"type\":\"integer\"},\"website\":{\"type\":\"string\"}},\"type\":\"object\"},\"score\":{\"type\":\"integer\"},\"segments\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "save_people_profile",
@@ -1778,6 +2134,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Replaces a contact profile with the given one. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"active\":{\"type\":\"integer\"},\"company\":{\"properties\":{\"description\":{\"type\":\"string\"},\"domain\":{\"type\":\"string\"},\"emails\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"geolocation\":{\"properties\":{\"city\":{\"type\":\"string\"},\"coordinates\":{\"type\":\"object\"},\"country\":{\"type\":\"string\"},\"region\":{\"type\":\"string\"}},\"type\":\"object\"},\"legal_name\":{\"type\":\"string\"},\"metrics\":{\"properties\":{\"arr\":{\"type\":\"integer\"},\"employees\":{\"type\":\"integer\"},\"market_cap\":{\"type\":\"integer\"},\"raised\":{\"type\":\"integer\"}},\"type\":\"object\"},\"name\":{\"type\":\"string\"},\"phones\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"tags\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"timezone\":{\"type\":\"integer\"},\"url\":{\"type\":\"string\"}},\"type\":\"object\"},\"email\":{\"type\":\"string\"},\"notepad\":{\"type\":\"string\"},\"person\":{\"properties\":{\"address\":{\"type\":\"string\"},\"avatar\":{\"type\":\"string\"},\"description\":{\"type\":\"string\"},\"employment\":{\"properties\":{\"domain\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"},\"seniority\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"}},\"type\":\"object\"},\"gender\":{\"type\":\"string\"},\"geolocation\":{\"properties\":{\"city\":{\"type\":\"string\"},\"coordinates\":{\"type\":\"object\"},\"country\":{\"type\":\"string\"},\"region\":{\"type\":\"string\"}},\"type\":\"object\"},\"locales\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"nickname\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"profiles\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"timezone\":{\"type\":\"integer\"},\"website\":{\"type\":\"string\"}},\"type\":\"object\"},\"segments\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"people_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"people_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "update_people_profile",
@@ -1787,6 +2144,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Changes the given fields of a contact profile, leaving the others unchanged. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"active\":{\"type\":\"integer\"},\"company\":{\"properties\":{\"description\":{\"type\":\"string\"},\"domain\":{\"type\":\"string\"},\"emails\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"geolocation\":{\"properties\":{\"city\":{\"type\":\"string\"},\"coordinates\":{\"type\":\"object\"},\"country\":{\"type\":\"string\"},\"region\":{\"type\":\"string\"}},\"type\":\"object\"},\"legal_name\":{\"type\":\"string\"},\"metrics\":{\"properties\":{\"arr\":{\"type\":\"integer\"},\"employees\":{\"type\":\"integer\"},\"market_cap\":{\"type\":\"integer\"},\"raised\":{\"type\":\"integer\"}},\"type\":\"object\"},\"name\":{\"type\":\"string\"},\"phones\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"tags\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"timezone\":{\"type\":\"integer\"},\"url\":{\"type\":\"string\"}},\"type\":\"object\"},\"email\":{\"type\":\"string\"},\"notepad\":{\"type\":\"string\"},\"person\":{\"properties\":{\"address\":{\"type\":\"string\"},\"avatar\":{\"type\":\"string\"},\"description\":{\"type\":\"string\"},\"employment\":{\"properties\":{\"domain\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"role\":{\"type\":\"string\"},\"seniority\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"}},\"type\":\"object\"},\"gender\":{\"type\":\"string\"},\"geolocation\":{\"properties\":{\"city\":{\"type\":\"string\"},\"coordinates\":{\"type\":\"object\"},\"country\":{\"type\":\"string\"},\"region\":{\"type\":\"string\"}},\"type\":\"object\"},\"locales\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"nickname\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"profiles\":{\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"timezone\":{\"type\":\"integer\"},\"website\":{\"type\":\"string\"}},\"type\":\"object\"},\"segments\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"people_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"people_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "remove_people_profile",
@@ -1796,6 +2154,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: true,
         description: "Permanently removes a contact profile. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"people_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"people_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "list_people_conversations",
@@ -1805,6 +2164,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the conversations of a contact, as session identifiers. Use to find a contact's conversations (answers session ids). Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [string], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"people_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"people_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "list_people_campaigns",
@@ -1814,6 +2176,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the campaigns a contact received, with what the contact did with each. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [PeopleCampaign (campaign_id, type, name, created_at, updated_at, dispatched_at, occurred_at, statistics)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"people_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"people_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"campaign_id\":{\"type\":\"string\"},\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"dispatched_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"name\":{\"type\":\"string\"},\"occurred_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"statistics\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"type\":{\"type\":\"string\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "add_people_event",
@@ -1823,6 +2188,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Records a custom event (text, data, colour) on a contact profile. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"color\":{\"type\":\"string\"},\"data\":{},\"text\":{\"type\":\"string\"},\"timestamp\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"}},\"type\":\"object\"},\"people_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"people_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "list_people_events",
@@ -1832,6 +2198,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the custom events recorded on a contact profile, with their time (epoch ms). Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [PeopleEvent (text, data, color, timestamp)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"people_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"people_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"color\":{\"type\":\"string\"},\"data\":{},\"text\":{\"type\":\"string\"},\"timestamp\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "get_people_data",
@@ -1841,6 +2210,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns the custom data map stored on a contact profile. Returns a PeopleData (data).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"people_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"people_id\"],\"type\":\"object\"}",
+        output_schema: Some("{\"properties\":{\"data\":{\"type\":\"object\"}},\"type\":\"object\"}"),
     },
     ToolDef {
         name: "save_people_data",
@@ -1850,6 +2220,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Replaces the whole custom data map of a contact profile with the given map. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"type\":\"object\"},\"people_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"people_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "update_people_data",
@@ -1859,6 +2230,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Merges the given keys into the custom data map of a contact profile, leaving the other keys unchanged. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"type\":\"object\"},\"people_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"people_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "get_people_subscription_status",
@@ -1868,6 +2240,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns whether a contact is subscribed to emails (campaigns) from the website. Returns a PeopleSubscription (email).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"people_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"people_id\"],\"type\":\"object\"}",
+        output_schema: Some("{\"properties\":{\"email\":{\"type\":\"boolean\"}},\"type\":\"object\"}"),
     },
     ToolDef {
         name: "update_people_subscription_status",
@@ -1877,6 +2250,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Subscribes a contact to, or unsubscribes them from, emails (campaigns) from the website. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"email\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"people_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"people_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "export_people_profiles",
@@ -1886,6 +2260,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Starts an export of all the website's contact profiles, which runs in the background. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "import_people_profiles",
@@ -1895,6 +2270,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Starts importing contact profiles from a CSV file at a URL with a column mapping, and returns the `import_id`; progress comes as `people:import:progress` events. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns a PeopleProfileImport (import_id).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"mapping\":{\"items\":{\"properties\":{\"column\":{\"type\":\"integer\"},\"field\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"options\":{\"properties\":{\"column_separator\":{\"type\":\"string\"},\"skip_header\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"url\":{\"type\":\"string\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "get_website_settings",
@@ -1904,6 +2280,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns the website's settings: name, domains, logo, contact channels, audit, inbox, email and chat box options. Returns a WebsiteSettings (website_id, name, domain, domain_alternates, logo, audit, contact, inbox, emails, chatbox).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"audit\":{\"properties\":{\"log\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"chatbox\":{\"properties\":{\"activity_metrics\":{\"type\":\"boolean\"},\"allowed_pages\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"audio_record\":{\"type\":\"boolean\"},\"availability_tooltip\":{\"type\":\"boolean\"},\"blocked_countries\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"blocked_ips\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"blocked_locales\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"blocked_pages\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"check_domain\":{\"type\":\"boolean\"},\"color_mode\":{\"type\":\"string\"},\"color_theme\":{\"type\":\"string\"},\"conversations\":{\"type\":\"boolean\"},\"email_visitors\":{\"type\":\"boolean\"},\"file_transfer\":{\"type\":\"boolean\"},\"force_identify\":{\"type\":\"boolean\"},\"guard_level\":{\"type\":\"string\"},\"helpdesk_link\":{\"type\":\"boolean\"},\"helpdesk_navigate\":{\"type\":\"string\"},\"helpdesk_only\":{\"type\":\"boolean\"},\"hide_on_away\":{\"type\":\"boolean\"},\"hide_on_mobile\":{\"type\":\"boolean\"},\"hide_vacation\":{\"type\":\"boolean\"},\"home\":{\"type\":\"boolean\"},\"ignore_privacy\":{\"type\":\"boolean\"},\"last_operator_face\":{\"type\":\"boolean\"},\"layout_theme\":{\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"mode_initial\":{\"type\":\"string\"},\"ongoing_operator_face\":{\"type\":\"boolean\"},\"operator_privacy\":{\"type\":\"boolean\"},\"overlay_mode\":{\"type\":\"boolean\"},\"overlay_search\":{\"type\":\"boolean\"},\"phone_visitors\":{\"type\":\"boolean\"},\"position_reverse\":{\"type\":\"boolean\"},\"status_health_dead\":{\"type\":\"boolean\"},\"text_theme\":{\"type\":\"string\"},\"tile\":{\"type\":\"string\"},\"visitor_compose\":{\"type\":\"boolean\"},\"visitor_privacy\":{\"type\":\"boolean\"},\"wait_game\":{\"type\":\"boolean\"},\"website_logo\":{\"type\":\"boolean\"},\"welcome_message\":{\"type\":\"string\"}},\"type\":\"object\"},\"contact\":{\"properties\":{\"email\":{\"type\":\"string\"},\"instagram\":{\"type\":\"string\"},\"messenger\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"telegram\":{\"type\":\"string\"},\"twitter\":{\"type\":\"string\"},\"whatsapp\":{\"type\":\"string\"}},\"type\":\"object\"},\"domain\":{\"type\":\"string\"},\"domain_alternates\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"emails\":{\"properties\":{\"enrich\":{\"type\":\"boolean\"},\"junk_filter\":{\"type\":\"boolean\"},\"rating\":{\"type\":\"boolean\"},\"trackers\":{\"type\":\"boolean\"},\"transcript\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"inbox\":{\"properties\":{\"force_operator_token\":{\"type\":\"boolean\"},\"locale\":{\"type\":\"string\"},\"lock_removal\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"logo\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"website_id\":{\"type\":\"string\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "update_website_settings",
@@ -1913,6 +2292,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Changes the given website settings, leaving the others unchanged. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"audit\":{\"properties\":{\"log\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"chatbox\":{\"properties\":{\"activity_metrics\":{\"type\":\"boolean\"},\"allowed_pages\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"audio_record\":{\"type\":\"boolean\"},\"availability_tooltip\":{\"type\":\"boolean\"},\"blocked_countries\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"blocked_ips\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"blocked_locales\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"blocked_pages\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"check_domain\":{\"type\":\"boolean\"},\"color_mode\":{\"type\":\"string\"},\"color_theme\":{\"type\":\"string\"},\"conversations\":{\"type\":\"boolean\"},\"email_visitors\":{\"type\":\"boolean\"},\"file_transfer\":{\"type\":\"boolean\"},\"force_identify\":{\"type\":\"boolean\"},\"guard_level\":{\"type\":\"string\"},\"helpdesk_link\":{\"type\":\"boolean\"},\"helpdesk_navigate\":{\"type\":\"string\"},\"helpdesk_only\":{\"type\":\"boolean\"},\"hide_on_away\":{\"type\":\"boolean\"},\"hide_on_mobile\":{\"type\":\"boolean\"},\"hide_vacation\":{\"type\":\"boolean\"},\"home\":{\"type\":\"boolean\"},\"ignore_privacy\":{\"type\":\"boolean\"},\"last_operator_face\":{\"type\":\"boolean\"},\"layout_theme\":{\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"mode_initial\":{\"type\":\"string\"},\"ongoing_operator_face\":{\"type\":\"boolean\"},\"operator_privacy\":{\"type\":\"boolean\"},\"overlay_mode\":{\"type\":\"boolean\"},\"overlay_search\":{\"type\":\"boolean\"},\"phone_visitors\":{\"type\":\"boolean\"},\"position_reverse\":{\"type\":\"boolean\"},\"status_health_dead\":{\"type\":\"boolean\"},\"text_theme\":{\"type\":\"string\"},\"tile\":{\"type\":\"string\"},\"visitor_compose\":{\"type\":\"boolean\"},\"visitor_privacy\":{\"type\":\"boolean\"},\"wait_game\":{\"type\":\"boolean\"},\"website_logo\":{\"type\":\"boolean\"},\"welcome_message\":{\"type\":\"string\"}},\"type\":\"object\"},\"contact\":{\"properties\":{\"email\":{\"type\":\"string\"},\"instagram\":{\"type\":\"string\"},\"messenger\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"telegram\":{\"type\":\"string\"},\"twitter\":{\"type\":\"string\"},\"whatsapp\":{\"type\":\"string\"}},\"type\":\"object\"},\"domain\":{\"type\":\"string\"},\"domain_alternates\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"emails\":{\"properties\":{\"enrich\":{\"type\":\"boolean\"},\"junk_filter\":{\"type\":\"boolean\"},\"rating\":{\"type\":\"boolean\"},\"trackers\":{\"type\":\"boolean\"},\"transcript\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"inbox\":{\"properties\":{\"force_operator_token\":{\"type\":\"boolean\"},\"locale\":{\"type\":\"string\"},\"lock_removal\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"logo\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "list_teams",
@@ -1922,6 +2302,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the website's operator teams, with their members. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [WebsiteTeam (team_id, name, emoji, operators, created_at, updated_at)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"emoji\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"operators\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"team_id\":{\"type\":\"string\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "create_new_team",
@@ -1931,6 +2314,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Creates an operator team with a name, emoji and members, and returns its `team_id`. Changes data in Crisp. Returns a WebsiteTeamNew (team_id).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"created_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"},\"emoji\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"operators\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"team_id\":{\"type\":\"string\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "check_if_team_exists",
@@ -1940,6 +2324,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Checks whether an operator team exists (HEAD request); returns `true` when it does. Returns {\"exists\": true|false}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"team_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"team_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"exists\":{\"type\":\"boolean\"}},\"required\":[\"exists\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "get_team",
@@ -1949,6 +2336,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns one operator team with its members and times (epoch ms). Returns a WebsiteTeam (team_id, name, emoji, operators, created_at, updated_at).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"team_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"team_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"created_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"},\"emoji\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"operators\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"team_id\":{\"type\":\"string\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"type\":\"integer\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "save_team",
@@ -1958,6 +2348,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Replaces an operator team with the given one. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"created_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"},\"emoji\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"operators\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"team_id\":{\"type\":\"string\"},\"updated_at\":{\"description\":\"epoch milliseconds\",\"minimum\":0,\"type\":\"integer\"}},\"type\":\"object\"},\"team_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"team_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "delete_team",
@@ -1967,6 +2358,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Permanently removes an operator team; its members stay on the website. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"team_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"team_id\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "get_verify_settings",
@@ -1976,6 +2368,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns whether identity verification of chat box users (signed emails) is enabled on the website. Returns a WebsiteVerifySettings (enabled).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some("{\"properties\":{\"enabled\":{\"type\":\"boolean\"}},\"type\":\"object\"}"),
     },
     ToolDef {
         name: "update_verify_settings",
@@ -1985,6 +2378,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Enables or disables identity verification of chat box users on the website. Changes data in Crisp. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"body\":{\"description\":\"the JSON body of the request\",\"properties\":{\"enabled\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
     },
     ToolDef {
         name: "count_visitors",
@@ -1994,6 +2388,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns how many visitors are on the website now, how many are active, and whether the count is limited. Returns a WebsiteVisitorCount (count, active, limited).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"active\":{\"type\":\"integer\"},\"count\":{\"type\":\"integer\"},\"limited\":{\"type\":\"boolean\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "list_visitors",
@@ -2003,6 +2400,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Lists one page (1-based) of the visitors now on the website, with their identity, last page, location and device details. Answers one page; pass next_cursor as cursor to read the next. Returns {\"items\": [WebsiteVisitor (session_id, inbox_id, nickname, email, avatar, useragent, initiated, active, last_page, geolocation, timezone, capabilities, …)], \"next_cursor\": \"page:N\" while more may follow}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"cursor\":{\"description\":\"next_cursor of the previous page; omit for the first page\",\"pattern\":\"^(page:)?[1-9][0-9]*$\",\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"active\":{\"type\":\"boolean\"},\"avatar\":{\"type\":\"string\"},\"capabilities\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"email\":{\"type\":\"string\"},\"geolocation\":{\"type\":\"object\"},\"inbox_id\":{\"type\":\"string\"},\"initiated\":{\"type\":\"boolean\"},\"last_page\":{\"type\":\"object\"},\"locales\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"nickname\":{\"type\":\"string\"},\"session_id\":{\"type\":\"string\"},\"timezone\":{\"type\":\"integer\"},\"useragent\":{\"type\":\"string\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "pinpoint_visitors_on_map",
@@ -2012,6 +2412,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Groups the current visitors by location around an optional centre point and radius, returning one map point per place with its visitors. Returns {\"items\": [WebsiteVisitorsMapPoint (visitors, geolocation)]}.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"center_latitude\":{\"type\":\"number\"},\"center_longitude\":{\"type\":\"number\"},\"center_radius\":{\"type\":\"number\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"geolocation\":{\"type\":\"object\"},\"visitors\":{\"type\":\"object\"}},\"type\":\"object\"},\"type\":\"array\"},\"next_cursor\":{\"description\":\"pass as cursor to read the next page\",\"type\":\"string\"},\"truncated\":{\"description\":\"set when items were left out to keep the answer short\",\"type\":\"string\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "get_session_identifier_from_token",
@@ -2021,6 +2424,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns the session identifier bound to a chat box token. Returns a WebsiteVisitorsToken (session_id).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"token_id\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"token_id\"],\"type\":\"object\"}",
+        output_schema: Some("{\"properties\":{\"session_id\":{\"type\":\"string\"}},\"type\":\"object\"}"),
     },
     ToolDef {
         name: "count_blocked_visitors",
@@ -2030,6 +2434,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns how many visitors are blocked, with the blocking rules concerned. Returns a WebsiteVisitorsBlocked (rule, blocked).",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"blocked\":{\"type\":\"integer\"},\"rule\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "count_blocked_visitors_in_rule",
@@ -2039,6 +2446,9 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Returns how many visitors one blocking rule has blocked, as a bare number. Returns a number.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"rule\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"rule\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"value\":{\"type\":\"number\"}},\"required\":[\"value\"],\"type\":\"object\"}",
+        ),
     },
     ToolDef {
         name: "clear_blocked_visitors_in_rule",
@@ -2048,6 +2458,7 @@ pub(crate) static TOOLS: &[ToolDef] = &[
         default: false,
         description: "Clears the visitors blocked by one rule, unblocking them. Destructive: removes data, touches many records or cannot be undone; confirm with the user first. Returns Crisp's answer as compact JSON.",
         input_schema: "{\"additionalProperties\":false,\"properties\":{\"rule\":{\"type\":\"string\"},\"website_id\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"website_id\",\"rule\"],\"type\":\"object\"}",
+        output_schema: None,
     },
 ];
 
