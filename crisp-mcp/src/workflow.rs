@@ -83,8 +83,8 @@ pub(crate) static WORKFLOWS: &[WorkflowDef] = &[
         toolset: "people",
         access: Access::Read,
         idempotent: true,
-        description: "Returns a contact's profile and their latest conversations (state, last message, link), by \
-            people_id or by email, with the profile's link in the Crisp app.",
+        description: "Returns a contact's profile and their latest conversations (state, last message, link), with the \
+            profile's link in the Crisp app; `person` is the contact's people_id or their email.",
         input_schema: person_input,
         output_schema: person_output,
     },
@@ -157,10 +157,9 @@ pub(crate) async fn run(
         }
         "get_person_context" => {
             let website = reader.website(website_id)?;
-            let people_id = reader.text("people_id")?;
-            let email = reader.email("email")?;
+            let person = reader.text("person")?.ok_or_else(|| reader.missing("person"))?;
             let conversations = reader.integer("conversations", 0, 10, 5)?;
-            person_context(client, &website, people_id, email, conversations).await
+            person_context(client, &website, &person, conversations).await
         }
         "draft_reply_as_note" => {
             let website = reader.website(website_id)?;
@@ -595,24 +594,20 @@ async fn find_people_by_email(client: &Crisp, website_id: &str, email: &str) -> 
 async fn person_context(
     client: &Crisp,
     website_id: &str,
-    people_id: Option<String>,
-    email: Option<String>,
+    person: &str,
     conversation_count: u64,
 ) -> Result<Value, WorkflowError> {
-    let profile = match (people_id, email) {
-        (Some(people_id), _) => {
-            route(client, "get_people_profile", json!({"website_id": website_id, "people_id": people_id})).await?
-        }
-        (None, Some(email)) => match profile_by_email(client, website_id, &email).await? {
+    // An email has an `@`; a people_id never does.
+    let profile = if person.contains('@') {
+        match profile_by_email(client, website_id, person).await? {
             Some(profile) => profile,
-            None => return Err(WorkflowError::Argument(format!("no contact profile has the email {email}"))),
-        },
-        (None, None) => {
-            return Err(WorkflowError::Argument("`get_person_context` needs `people_id` or `email`".into()));
+            None => return Err(WorkflowError::Argument(format!("no contact profile has the email {person}"))),
         }
+    } else {
+        route(client, "get_people_profile", json!({"website_id": website_id, "people_id": person})).await?
     };
     let mut notes = Vec::new();
-    let people_id = profile["people_id"].as_str().unwrap_or_default().to_owned();
+    let people_id = profile["people_id"].as_str().unwrap_or(person).to_owned();
     let conversations =
         conversations_of(client, website_id, &people_id, None, conversation_count, &mut notes).await;
     Ok(json!({
@@ -649,14 +644,14 @@ fn website_property() -> Value {
 }
 
 fn session_property() -> Value {
-    json!({"type": "string", "minLength": 1, "description": "the conversation (session_…); defaults to the request's conversation"})
+    json!({"type": "string", "minLength": 1, "description": "the conversation (session_…)"})
 }
 
+/// An input schema: `website_id` is required (the server lifts that when it has a default website).
 fn object(properties: Value, required: &[&str]) -> Value {
+    let required: Vec<&str> = std::iter::once("website_id").chain(required.iter().copied()).collect();
     let mut schema = json!({"type": "object", "properties": properties, "additionalProperties": false});
-    if !required.is_empty() {
-        schema["required"] = json!(required);
-    }
+    schema["required"] = json!(required);
     schema
 }
 
@@ -707,7 +702,7 @@ fn context_input() -> Value {
             "messages": {"type": "integer", "minimum": 1, "maximum": 40, "description": "how many of the latest messages (default 20)"},
             "other_conversations": {"type": "integer", "minimum": 0, "maximum": 10, "description": "how many of the contact's other conversations (default 5)"},
         }),
-        &[],
+        &["session_id"],
     )
 }
 
@@ -737,7 +732,7 @@ fn context_output() -> Value {
 }
 
 fn find_people_input() -> Value {
-    object(json!({"website_id": website_property(), "email": {"type": "string", "minLength": 3}}), &["email"])
+    object(json!({"website_id": website_property(), "email": {"type": "string", "format": "email"}}), &["email"])
 }
 
 fn person_schema() -> Value {
@@ -762,11 +757,10 @@ fn person_input() -> Value {
     object(
         json!({
             "website_id": website_property(),
-            "people_id": {"type": "string", "minLength": 1},
-            "email": {"type": "string", "minLength": 3, "description": "used when people_id is not given"},
+            "person": {"type": "string", "minLength": 1, "description": "the contact's people_id, or their email"},
             "conversations": {"type": "integer", "minimum": 0, "maximum": 10, "description": "how many of the latest conversations (default 5)"},
         }),
-        &[],
+        &["person"],
     )
 }
 
@@ -789,7 +783,7 @@ fn draft_input() -> Value {
             "session_id": session_property(),
             "text": {"type": "string", "minLength": 1, "maxLength": 10000, "description": "the proposed reply"},
         }),
-        &["text"],
+        &["session_id", "text"],
     )
 }
 

@@ -53,6 +53,7 @@ fn value_for(name: &str, schema: &Value, known: &Known) -> Value {
             "website_id" => json!(known.website_id),
             "session_id" => json!(known.session_id),
             _ if schema["pattern"].as_str().is_some_and(|p| p.contains("page:")) => json!("page:1"),
+            _ if schema["format"] == "email" => json!("jane.doe@example.com"),
             _ => json!(format!("{name}-1")),
         },
         "integer" => json!(schema["minimum"].as_i64().unwrap_or(1).max(1)),
@@ -113,7 +114,9 @@ async fn every_tool_accepts_the_arguments_its_schema_describes() {
     };
     let server = CrispMcp::new(client_for(&mock), everything());
     let tools = in_safe_order(server.tools());
-    assert_eq!(tools.len(), catalog::ENDPOINTS.len() - 2, "every endpoint but the two hidden ones is a tool");
+    let workflows = tools.iter().filter(|t| !catalog::ENDPOINTS.iter().any(|e| tool_name(e) == t.name)).count();
+    assert_eq!(tools.len() - workflows, catalog::ENDPOINTS.len() - 2, "every endpoint but the two hidden ones is a tool");
+    assert_eq!(workflows, 5, "and the five workflow tools");
     let mut refused = Vec::new();
     let mut calls = 0;
     for tool in &tools {
@@ -230,7 +233,9 @@ async fn working_arguments_validate_against_every_published_schema() {
         }
         checked += 1;
     }
-    assert_eq!(checked, tools.len(), "every tool is checked");
+    let route_tools = tools.keys().filter(|name| catalog::ENDPOINTS.iter().any(|e| &tool_name(e) == *name)).count();
+    assert_eq!(checked, route_tools, "every route tool is checked");
+    assert_eq!(route_tools + 5, tools.len(), "beside the five workflow tools");
     assert!(invalid.is_empty(), "{} of {checked} tools:\n{}", invalid.len(), invalid.join("\n"));
 }
 
@@ -255,4 +260,70 @@ async fn no_identifier_is_published_as_anything_but_a_string() {
         }
     }
     assert!(ids > 250, "the ids were found ({ids})");
+}
+
+/// Every read tool, called against the simulator with arguments built from its input schema: each success
+/// carries `structuredContent` that validates against the tool's `outputSchema`, and its text is the same JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_read_result_validates_against_its_output_schema() {
+    let mock = MockServer::start().await.unwrap();
+    let known = Known {
+        website_id: mock.website_id().to_owned(),
+        session_id: mock
+            .with_state(|state| state.websites[mock.website_id()].conversations.keys().next().cloned())
+            .expect("the simulator seeds one conversation"),
+    };
+    let server = CrispMcp::new(client_for(&mock), everything());
+    let reads: Vec<Tool> = server
+        .tools()
+        .into_iter()
+        .filter(|tool| tool.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true))
+        .collect();
+    assert!(reads.len() > 100, "the read tools are found ({})", reads.len());
+    let mut problems = Vec::new();
+    let (mut validated, mut structured_tools) = (0, std::collections::BTreeSet::new());
+    let mut failed = Vec::new();
+    for tool in &reads {
+        let Some(output) = tool.output_schema.as_ref() else {
+            problems.push(format!("{} publishes no outputSchema", tool.name));
+            continue;
+        };
+        let output = Value::Object((**output).clone());
+        assert_eq!(output["type"], "object", "{}: MCP wants an object at the root", tool.name);
+        let validator = jsonschema::validator_for(&output)
+            .unwrap_or_else(|err| panic!("{}: the outputSchema is not a valid JSON Schema: {err}", tool.name));
+        for every in [false, true] {
+            let arguments = arguments_from_schema(tool, &known, every);
+            let result = server.call(&tool.name, Some(arguments.clone())).await.expect("no protocol error");
+            if result.is_error == Some(true) {
+                failed.push(format!("{}: {}", tool.name, text(&result)));
+                // Not found and the like: an error result carries no structured content.
+                assert!(result.structured_content.is_none(), "{}: an error with structured content", tool.name);
+                continue;
+            }
+            let Some(structured) = result.structured_content.as_ref() else {
+                problems.push(format!("{}: a success without structuredContent", tool.name));
+                continue;
+            };
+            let errors: Vec<String> =
+                validator.iter_errors(structured).map(|e| format!("{e} at {}", e.instance_path())).collect();
+            if !errors.is_empty() {
+                problems.push(format!("{} {}: {}", tool.name, Value::Object(arguments), errors.join("; ")));
+            }
+            let as_text: Value = serde_json::from_str(&text(&result)).expect("the text is JSON");
+            assert_eq!(&as_text, structured, "{}: the text and the structured content differ", tool.name);
+            validated += 1;
+            structured_tools.insert(tool.name.to_string());
+        }
+    }
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    // Most reads succeed against the seeded simulator; a handful answer not-found for made-up ids.
+    assert!(
+        structured_tools.len() * 4 >= reads.len() * 3,
+        "{} of {} reads succeeded; the failures:\n{}",
+        structured_tools.len(),
+        reads.len(),
+        failed.join("\n")
+    );
+    assert!(validated > reads.len(), "{validated} results validated");
 }
