@@ -45,7 +45,9 @@ pub(crate) enum ResourceUri {
 
 /// An identifier in a URI: no separators, no empty text.
 fn segment(text: &str) -> Option<String> {
-    let fine = !text.is_empty() && text.len() <= 128 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let fine = !text.is_empty()
+        && text.len() <= 128
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     fine.then(|| text.to_owned())
 }
 
@@ -56,9 +58,7 @@ impl ResourceUri {
         let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
         match parts.as_slice() {
             [website, "conversations", "unresolved"] => Some(Self::Unresolved { website_id: segment(website)? }),
-            [website, "conversations", "awaiting-reply"] => {
-                Some(Self::AwaitingReply { website_id: segment(website)? })
-            }
+            [website, "conversations", "awaiting-reply"] => Some(Self::AwaitingReply { website_id: segment(website)? }),
             [website, "conversation", session, "transcript"] => {
                 Some(Self::Transcript { website_id: segment(website)?, session_id: segment(session)? })
             }

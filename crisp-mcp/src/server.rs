@@ -12,9 +12,9 @@ use crisp_api::Crisp;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams, GetPromptResponse,
     GetPromptResult, Implementation, JsonObject, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
-    ListToolsResult, MetaObject, PaginatedRequestParams, Prompt, PromptArgument, PromptMessage, ReadResourceRequestParams,
-    ReadResourceResponse, ReadResourceResult, Resource, ResourceContents, ResourceTemplate, Role, ServerCapabilities,
-    ServerConfig, Tool, ToolAnnotations,
+    ListToolsResult, MetaObject, PaginatedRequestParams, Prompt, PromptArgument, PromptMessage,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource, ResourceContents, ResourceTemplate,
+    Role, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -251,12 +251,10 @@ impl CrispMcp {
                     Err(err) => error_result(err.to_string()),
                 }
             }
-            Entry::Workflow(def) => {
-                match crate::workflow::run(def, &self.client, website_id, None, &arguments).await {
-                    Ok(value) => success(value, self.limits(), true),
-                    Err(err) => error_result(err.to_string()),
-                }
-            }
+            Entry::Workflow(def) => match crate::workflow::run(def, &self.client, website_id, None, &arguments).await {
+                Ok(value) => success(value, self.limits(), true),
+                Err(err) => error_result(err.to_string()),
+            },
         }
     }
 
@@ -414,9 +412,8 @@ impl ServerHandler for CrispMcp {
                 other => Some((name, other.to_string())),
             })
             .collect();
-        let (text, title) =
-            crate::prompts::render(&request.name, &arguments, self.options.website_id.as_deref(), None)
-                .map_err(|problem| ErrorData::invalid_params(problem.0, None))?;
+        let (text, title) = crate::prompts::render(&request.name, &arguments, self.options.website_id.as_deref(), None)
+            .map_err(|problem| ErrorData::invalid_params(problem.0, None))?;
         Ok(GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)]).with_description(title).into())
     }
 }

@@ -457,8 +457,7 @@ fn conversation_summary(website_id: &str, conversation: &Value) -> Value {
 
 /// The first profile whose email is `email`, case aside.
 async fn profile_by_email(client: &Crisp, website_id: &str, email: &str) -> Result<Option<Value>, WorkflowError> {
-    let list =
-        route(client, "list_people_profiles", json!({"website_id": website_id, "search_text": email})).await?;
+    let list = route(client, "list_people_profiles", json!({"website_id": website_id, "search_text": email})).await?;
     Ok(items(&list).into_iter().find(|p| p["email"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(email))))
 }
 
@@ -580,11 +579,9 @@ fn person_view(website_id: &str, profile: &Value) -> Value {
 }
 
 async fn find_people_by_email(client: &Crisp, website_id: &str, email: &str) -> Result<Value, WorkflowError> {
-    let list =
-        route(client, "list_people_profiles", json!({"website_id": website_id, "search_text": email})).await?;
-    let (exact, similar): (Vec<Value>, Vec<Value>) = items(&list)
-        .into_iter()
-        .partition(|p| p["email"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(email)));
+    let list = route(client, "list_people_profiles", json!({"website_id": website_id, "search_text": email})).await?;
+    let (exact, similar): (Vec<Value>, Vec<Value>) =
+        items(&list).into_iter().partition(|p| p["email"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(email)));
     Ok(json!({
         "items": exact.iter().map(|p| person_view(website_id, p)).collect::<Vec<_>>(),
         "similar": similar.iter().take(5).map(|p| person_view(website_id, p)).collect::<Vec<_>>(),
@@ -608,8 +605,7 @@ async fn person_context(
     };
     let mut notes = Vec::new();
     let people_id = profile["people_id"].as_str().unwrap_or(person).to_owned();
-    let conversations =
-        conversations_of(client, website_id, &people_id, None, conversation_count, &mut notes).await;
+    let conversations = conversations_of(client, website_id, &people_id, None, conversation_count, &mut notes).await;
     Ok(json!({
         "link": profile_link(website_id, &people_id),
         "profile": profile,

@@ -115,7 +115,11 @@ async fn every_tool_accepts_the_arguments_its_schema_describes() {
     let server = CrispMcp::new(client_for(&mock), everything());
     let tools = in_safe_order(server.tools());
     let workflows = tools.iter().filter(|t| !catalog::ENDPOINTS.iter().any(|e| tool_name(e) == t.name)).count();
-    assert_eq!(tools.len() - workflows, catalog::ENDPOINTS.len() - 2, "every endpoint but the two hidden ones is a tool");
+    assert_eq!(
+        tools.len() - workflows,
+        catalog::ENDPOINTS.len() - 2,
+        "every endpoint but the two hidden ones is a tool"
+    );
     assert_eq!(workflows, 5, "and the five workflow tools");
     let mut refused = Vec::new();
     let mut calls = 0;
