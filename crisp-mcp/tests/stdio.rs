@@ -49,6 +49,11 @@ async fn the_default_server_lists_the_curated_reads_only() {
         "plugin_list_all_connect_websites",
         "plugin_list_connect_websites_since",
         "plugin_get_connect_endpoints",
+        // the workflow tools that only read
+        "list_conversations_awaiting_reply",
+        "get_conversation_context",
+        "find_people_by_email",
+        "get_person_context",
     ]
     .into();
     assert_eq!(names, expected);
@@ -57,11 +62,15 @@ async fn the_default_server_lists_the_curated_reads_only() {
         assert_eq!(annotations.read_only_hint, Some(true), "{} is listed by a read-only server", tool.name);
         assert_eq!(annotations.destructive_hint, Some(false));
         assert!(
-            tool.description.as_deref().is_some_and(|d| d.contains("Returns")),
+            tool.description
+                .as_deref()
+                .is_some_and(|d| d.contains("Returns") || d.contains("Lists") || d.contains("Finds")),
             "{} says what it returns",
             tool.name
         );
         assert_eq!(tool.input_schema["type"], "object");
+        let output = tool.output_schema.as_ref().expect("every read publishes an outputSchema");
+        assert_eq!(output["type"], "object");
         let toolset = &tool.meta.as_ref().expect("every tool names its toolset").0[crisp_mcp::TOOLSET_META];
         assert!(["conversations", "messages", "people", "plugin"].contains(&toolset.as_str().unwrap()));
     }
@@ -72,7 +81,10 @@ async fn the_default_server_lists_the_curated_reads_only() {
     assert!(list.input_schema["properties"].get("page_number").is_none());
 
     let prompts = server.client.list_all_prompts().await.unwrap();
-    assert_eq!(prompts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["triage_unresolved"]);
+    assert_eq!(
+        prompts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["triage_unresolved", "draft_reply", "weekly_summary"]
+    );
     server.stop().await;
 }
 
