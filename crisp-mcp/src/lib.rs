@@ -15,7 +15,8 @@
 //! - **Workflow tools** in the default set: `list_conversations_awaiting_reply`, `get_conversation_context`,
 //!   `find_people_by_email`, `get_person_context` and, with writes, `draft_reply_as_note`.
 //! - **Resources** (the unresolved and awaiting-reply lists, a conversation transcript as a template) and
-//!   **prompts** (`triage_unresolved`, `draft_reply`, `weekly_summary`).
+//!   **prompts** (`triage_unresolved`, `draft_reply`, `weekly_summary`). On the session-based revisions a client
+//!   may subscribe to a resource: RTM events that change it send `notifications/resources/updated`.
 //!
 //! Requests go through the [`crisp_api::Crisp`] client given, so its retries, pacing on rate limits
 //! (`Retry-After`), timeouts and secret handling apply.
@@ -39,6 +40,7 @@ mod options;
 mod prompts;
 mod resources;
 mod server;
+mod subscriptions;
 mod workflow;
 
 use std::future::Future;

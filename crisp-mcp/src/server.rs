@@ -26,7 +26,9 @@ use crate::generated::tools::TOOLS;
 use crate::options::McpOptions;
 use crate::prompts::{Defaulted, PROMPTS};
 use crate::resources::{ResourceBody, ResourceUri, TEMPLATES};
+use crate::subscriptions::Subscriptions;
 use crate::workflow::{WORKFLOWS, WorkflowDef, WorkflowError};
+use rmcp::model::{SubscribeRequestParams, UnsubscribeRequestParams};
 
 /// The `_meta` key telling a client which toolset a tool belongs to.
 pub const TOOLSET_META: &str = "crisp/toolset";
@@ -77,13 +79,26 @@ impl Entry {
     }
 }
 
-/// An MCP server over one Crisp client. Cheap to clone: the HTTP transport makes one per session.
-#[derive(Clone)]
+/// An MCP server over one Crisp client. Cheap to clone: the HTTP transport makes one per session, and each
+/// clone starts with no resource subscriptions of its own.
 pub struct CrispMcp {
     client: Crisp,
     options: Arc<McpOptions>,
     /// The tools this server exposes, built once.
     tools: Arc<Vec<(Entry, Tool)>>,
+    /// This session's resource subscriptions.
+    subscriptions: Subscriptions,
+}
+
+impl Clone for CrispMcp {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            options: Arc::clone(&self.options),
+            tools: Arc::clone(&self.tools),
+            subscriptions: Subscriptions::default(),
+        }
+    }
 }
 
 impl std::fmt::Debug for CrispMcp {
@@ -205,7 +220,7 @@ impl CrispMcp {
             .filter(|entry| refusal(*entry, &options).is_none())
             .map(|entry| (entry, tool_of(entry, website_id)))
             .collect();
-        Self { client, options: Arc::new(options), tools: Arc::new(tools) }
+        Self { client, options: Arc::new(options), tools: Arc::new(tools), subscriptions: Subscriptions::default() }
     }
 
     /// The tools this server exposes, as `tools/list` answers them.
@@ -274,15 +289,22 @@ impl ServerHandler for CrispMcp {
             (true, false) => "writes allowed, destructive tools off",
             (true, true) => "writes and destructive tools allowed",
         };
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_prompts().enable_resources().build())
-            .with_server_info(Implementation::new("crisp-mcp", env!("CARGO_PKG_VERSION")))
-            .with_instructions(format!(
-                "Tools over the Crisp customer-messaging API ({mode}; toolsets: {}). Conversations are identified by \
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_prompts()
+                .enable_resources()
+                .enable_resources_subscribe()
+                .build(),
+        )
+        .with_server_info(Implementation::new("crisp-mcp", env!("CARGO_PKG_VERSION")))
+        .with_instructions(format!(
+            "Tools over the Crisp customer-messaging API ({mode}; toolsets: {}). Conversations are identified by \
                  session_id, contacts by people_id; most tools need the website_id. Lists are paged: pass next_cursor \
                  back as cursor. Start with list_conversations_awaiting_reply or list_conversations, and read one \
                  conversation with get_conversation_context.",
-                self.options.toolsets
-            ))
+            self.options.toolsets
+        ))
     }
 
     async fn list_tools(
@@ -367,6 +389,37 @@ impl ServerHandler for CrispMcp {
         };
         let contents = ResourceContents::text(text, resource.uri()).with_mime_type(resource.mime_type());
         Ok(ReadResourceResult::new(vec![contents]).into())
+    }
+
+    // `resources/subscribe` is what the session-based revisions have; the 2026-07-28 `subscriptions/listen` is
+    // not served.
+    #[allow(deprecated)]
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        if ResourceUri::parse(&request.uri).is_none() {
+            return Err(ErrorData::resource_not_found(format!("there is no resource `{}`", request.uri), None));
+        }
+        if !self.resources_allowed() {
+            return Err(ErrorData::invalid_params(
+                "this server's toolsets do not expose the conversation reads its resources use",
+                None,
+            ));
+        }
+        self.subscriptions.subscribe(request.uri, context.peer.clone(), &self.client);
+        Ok(())
+    }
+
+    #[allow(deprecated)]
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.subscriptions.unsubscribe(&request.uri);
+        Ok(())
     }
 
     async fn list_prompts(

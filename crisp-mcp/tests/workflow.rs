@@ -6,7 +6,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crisp_mcp::{CrispMcp, McpOptions, Toolsets};
 use crisp_mock::MockServer;
 use rmcp::ServiceExt as _;
-use rmcp::model::{CallToolResult, GetPromptRequestParams, ReadResourceRequestParams, ResourceContents};
+use std::sync::{Arc, Mutex};
+
+use rmcp::model::{
+    CallToolResult, GetPromptRequestParams, ReadResourceRequestParams, ResourceContents,
+    ResourceUpdatedNotificationParam, SubscribeRequestParams,
+};
+use rmcp::service::NotificationContext;
 use serde_json::{Value, json};
 
 const WEBSITE: &str = "8c842203-7ed8-4e29-a608-7cf78a7d2fcc";
@@ -304,5 +310,60 @@ async fn resources_and_prompts_are_listed_and_readable_over_mcp() {
     assert!(text.contains("last 3 days") && text.contains(WEBSITE), "{text}");
     let missing = client.get_prompt(GetPromptRequestParams::new("draft_reply")).await;
     assert!(missing.is_err(), "draft_reply without a conversation is refused");
+    client.cancel().await.expect("the client closes");
+}
+
+/// A client that keeps the URIs of the resource updates it gets.
+#[derive(Clone, Default)]
+struct Updates(Arc<Mutex<Vec<String>>>);
+
+impl rmcp::ClientHandler for Updates {
+    async fn on_resource_updated(
+        &self,
+        params: ResourceUpdatedNotificationParam,
+        _context: NotificationContext<rmcp::RoleClient>,
+    ) {
+        self.0.lock().unwrap().push(params.uri);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribed_resources_are_updated_when_rtm_events_change_them() {
+    let mock = seeded().await;
+    let (client_side, server_side) = tokio::io::duplex(1 << 16);
+    let server = server(&mock, McpOptions::new());
+    tokio::spawn(async move {
+        if let Ok(running) = server.serve(tokio::io::split(server_side)).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let updates = Updates::default();
+    let client = updates.clone().serve(tokio::io::split(client_side)).await.expect("the handshake succeeds");
+    let transcript = format!("crisp://website/{WEBSITE}/conversation/session_waits_30_min/transcript");
+    let other = format!("crisp://website/{WEBSITE}/conversation/session_answered/transcript");
+    let awaiting = format!("crisp://website/{WEBSITE}/conversations/awaiting-reply");
+    #[allow(deprecated)]
+    for uri in [&transcript, &other, &awaiting] {
+        client.subscribe(SubscribeRequestParams::new(uri.clone())).await.expect("resources/subscribe");
+    }
+    // The listener's RTM connection is up once the simulator has seen it authenticate.
+    for _ in 0..200 {
+        if !mock.rtm_authentications().is_empty() && !mock.rtm_subscription_changes().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(!mock.rtm_authentications().is_empty(), "the server opened an RTM connection");
+    mock.visitor_says(Some("session_waits_30_min"), "Still there?");
+    let mut got = Vec::new();
+    for _ in 0..400 {
+        got = updates.0.lock().unwrap().clone();
+        if got.contains(&transcript) && got.contains(&awaiting) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(got.contains(&transcript) && got.contains(&awaiting), "updates: {got:?}");
+    assert!(!got.contains(&other), "another conversation's transcript did not change: {got:?}");
     client.cancel().await.expect("the client closes");
 }
