@@ -89,10 +89,10 @@ impl Subscriptions {
     pub(crate) fn unsubscribe(&self, uri: &str) {
         let Ok(mut inner) = self.inner.lock() else { return };
         inner.uris.remove(uri);
-        if inner.uris.is_empty() {
-            if let Some(listener) = inner.listener.take() {
-                listener.abort();
-            }
+        if inner.uris.is_empty()
+            && let Some(listener) = inner.listener.take()
+        {
+            listener.abort();
         }
     }
 }
