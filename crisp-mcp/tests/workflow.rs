@@ -348,7 +348,8 @@ async fn subscribed_resources_are_updated_when_rtm_events_change_them() {
     }
     // The listener's RTM connection is up once the simulator has seen it authenticate.
     for _ in 0..200 {
-        if !mock.rtm_authentications().is_empty() && !mock.rtm_subscription_changes().is_empty() {
+        // It authenticates with the events it listens to.
+        if mock.rtm_authentications().iter().any(|events| events.iter().any(|e| e == "message:send")) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
