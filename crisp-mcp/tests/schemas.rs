@@ -270,7 +270,8 @@ async fn no_identifier_is_published_as_anything_but_a_string() {
 /// carries `structuredContent` that validates against the tool's `outputSchema`, and its text is the same JSON.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_read_result_validates_against_its_output_schema() {
-    let mock = MockServer::start().await.unwrap();
+    // Every tier reaches every route, so reads the plugin tier may not make are checked too.
+    let mock = MockServer::builder().any_tier().start().await.unwrap();
     let known = Known {
         website_id: mock.website_id().to_owned(),
         session_id: mock
@@ -321,9 +322,9 @@ async fn every_read_result_validates_against_its_output_schema() {
         }
     }
     assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
-    // Most reads succeed against the seeded simulator; a handful answer not-found for made-up ids.
+    // Nearly every read succeeds against the seeded simulator; a few answer not-found for made-up ids.
     assert!(
-        structured_tools.len() * 4 >= reads.len() * 3,
+        structured_tools.len() * 10 >= reads.len() * 9,
         "{} of {} reads succeeded; the failures:\n{}",
         structured_tools.len(),
         reads.len(),
