@@ -19,6 +19,7 @@ use crate::catalog::{Access, ToolDef};
 use crate::compact::{Limits, render};
 use crate::generated::tools::TOOLS;
 use crate::options::McpOptions;
+use crate::scope::{self, RequestScope};
 
 const TRIAGE_PROMPT: &str = "triage_unresolved";
 /// The `_meta` key telling a client which toolset a tool belongs to.
@@ -112,7 +113,7 @@ impl CrispMcp {
         let tools = TOOLS
             .iter()
             .filter(|def| refusal(def, &options).is_none())
-            .map(|def| (def, tool_of(def, options.website_id.as_deref())))
+            .map(|def| (def, scope::with_request_defaults(tool_of(def, options.website_id.as_deref()), &options)))
             .collect();
         Self { client, options: Arc::new(options), tools: Arc::new(tools) }
     }
@@ -132,19 +133,28 @@ impl CrispMcp {
         let Some(def) = TOOLS.iter().find(|def| def.name == name) else {
             return Err(ErrorData::invalid_params(format!("there is no tool `{name}`"), None));
         };
-        let response = self.call_def(def, arguments.unwrap_or_default()).await;
+        let scope = RequestScope::of_server(&self.client, &self.options);
+        let response = self.call_def(def, arguments.unwrap_or_default(), &scope).await;
         match response {
             CallToolResponse::Complete(result) => Ok(result),
             _ => Err(ErrorData::internal_error("unexpected tool response", None)),
         }
     }
 
-    async fn call_def(&self, def: &'static ToolDef, arguments: JsonObject) -> CallToolResponse {
+    async fn call_def(
+        &self,
+        def: &'static ToolDef,
+        mut arguments: JsonObject,
+        scope: &RequestScope,
+    ) -> CallToolResponse {
         if let Some(refused) = refusal(def, &self.options) {
             tracing::info!(tool = def.name, "refused a tool call the options do not allow");
             return error_result(refused);
         }
-        let call = match crate::call::build(&self.client, def, &arguments, self.options.website_id.as_deref()) {
+        if let Err(refused) = scope.fill(def, &mut arguments) {
+            return error_result(refused);
+        }
+        let call = match crate::call::build(&scope.client, def, &arguments, scope.website_id.as_deref()) {
             Ok(call) => call,
             Err(err) => return error_result(format!("Bad arguments: {}", err.0)),
         };
@@ -209,12 +219,15 @@ impl ServerHandler for CrispMcp {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let Some(def) = TOOLS.iter().find(|def| def.name == request.name) else {
             return Err(ErrorData::invalid_params(format!("there is no tool `{}`", request.name), None));
         };
-        Ok(self.call_def(def, request.arguments.unwrap_or_default()).await)
+        // Over HTTP, the request's own keypair and defaults; over stdio, the server's.
+        let scope =
+            RequestScope::of_request(&context).unwrap_or_else(|| RequestScope::of_server(&self.client, &self.options));
+        Ok(self.call_def(def, request.arguments.unwrap_or_default(), &scope).await)
     }
 
     async fn list_prompts(
