@@ -112,10 +112,22 @@ async fn main() -> ExitCode {
     }
     let served = match args.http {
         Some(addr) => {
+            let listener = match tokio::net::TcpListener::bind(addr).await {
+                Ok(listener) => listener,
+                Err(err) => {
+                    eprintln!("crisp-mcp: cannot listen on {addr}: {err}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            // The bound address, so `--http 127.0.0.1:0` says which port it got.
+            let addr = listener.local_addr().unwrap_or(addr);
             let whose =
                 if has_key { "its own key, or each request's" } else { "each request's keypair (it holds none)" };
             eprintln!("crisp-mcp: serving MCP at http://{addr}/mcp, acting with {whose}");
-            crisp_mcp::serve_http(client, options, addr).await
+            crisp_mcp::serve_http_on(listener, client, options, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
         }
         None => crisp_mcp::serve_stdio(client, options).await,
     };
