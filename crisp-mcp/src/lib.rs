@@ -18,6 +18,10 @@
 //!
 //! Transports: [`serve_stdio`] (what desktop assistants launch) and Streamable HTTP ([`serve_http`], or
 //! [`http_router`] to mount it in your own axum app). rmcp (the official Rust SDK) speaks the protocol.
+//! Over HTTP, each request stands alone and may bring its own Crisp token as Crisp's hosted MCP server takes
+//! it (`Authorization: Basic`, `X-Crisp-Tier`), a server may hold no token of its own, Hugo's signed requests
+//! are checked when a signing secret is set, and bodies, requests, connections and slow clients are bounded
+//! ([`HttpLimits`]).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
