@@ -191,6 +191,26 @@ impl Crisp {
         self
     }
 
+    /// A client acting with another token: the same configuration and the
+    /// same connection pool (no new TLS setup or connections), with
+    /// `identifier`, `key` and `tier` in place of this client's. For a
+    /// multi-tenant service that receives a keypair with each request.
+    ///
+    /// ```
+    /// let shared = crisp_api::Crisp::builder().base_url("http://127.0.0.1:8080/v1/").build()?;
+    /// let tenant = shared.with_credentials("identifier", "key", crisp_api::Tier::Plugin);
+    /// assert_eq!((tenant.identifier(), tenant.tier()), (Some("identifier"), crisp_api::Tier::Plugin));
+    /// assert_eq!(tenant.base_url(), shared.base_url());
+    /// assert_eq!(shared.identifier(), None);
+    /// # Ok::<(), crisp_api::Error>(())
+    /// ```
+    pub fn with_credentials(&self, identifier: impl Into<String>, key: impl Into<String>, tier: Tier) -> Self {
+        let mut tenant = self.clone();
+        // Copies the settings once; the HTTP client inside is a handle on the shared pool.
+        tenant.authenticate(identifier, key).set_tier(tier);
+        tenant
+    }
+
     /// The tier sent with every request.
     ///
     /// ```

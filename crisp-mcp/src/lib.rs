@@ -23,6 +23,10 @@
 //!
 //! Transports: [`serve_stdio`] (what desktop assistants launch) and Streamable HTTP ([`serve_http`], or
 //! [`http_router`] to mount it in your own axum app). rmcp (the official Rust SDK) speaks the protocol.
+//! Over HTTP, each request stands alone and may bring its own Crisp token as Crisp's hosted MCP server takes
+//! it (`Authorization: Basic`, `X-Crisp-Tier`), a server may hold no token of its own, Hugo's signed requests
+//! are checked when a signing secret is set, and bodies, requests, connections and slow clients are bounded
+//! ([`HttpLimits`]).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -35,25 +39,28 @@
 mod call;
 mod catalog;
 mod compact;
+mod gate;
 mod generated;
+mod hugo;
+mod limits;
 mod options;
 mod prompts;
 mod resources;
+mod scope;
 mod server;
+mod streamable;
 mod subscriptions;
+mod tenant;
 mod workflow;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use crisp_api::Crisp;
 use rmcp::ServiceExt as _;
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
-use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
-use secrecy::{ExposeSecret as _, SecretString};
 use tokio_util::sync::CancellationToken;
 
+pub use limits::HttpLimits;
 pub use options::{McpOptions, Toolsets, UnknownToolset};
 pub use server::{CrispMcp, TOOLSET_META};
 
@@ -84,62 +91,34 @@ pub async fn serve_stdio(client: Crisp, options: McpOptions) -> Result<(), Serve
 /// By default it accepts only loopback `Host` headers (DNS-rebinding protection) and no authentication:
 /// whoever reaches it acts with the client's credentials. Before exposing it further, set
 /// [`McpOptions::http_token`] (or put your own authentication in front) and [`McpOptions::http_allowed_hosts`].
+///
+/// Each request may carry its own Crisp keypair, as Crisp's hosted MCP server takes it
+/// (`Authorization: Basic base64(identifier:key)` and `X-Crisp-Tier`); it then acts with that keypair, over
+/// the client's connections. A `client` without credentials requires one on every request (401 without).
+/// With [`McpOptions::hugo_secret`], every request must be signed by Hugo. Request bodies and concurrent
+/// requests are bounded by [`McpOptions::http_limits`]; [`serve_http`] also bounds connections and closes
+/// slow and silent ones.
+///
+/// ```no_run
+/// # async fn run() -> std::io::Result<()> {
+/// // No key of its own: each request brings its keypair.
+/// let router = crisp_mcp::http_router(crisp_api::Crisp::new(), crisp_mcp::McpOptions::new());
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8765").await?;
+/// axum::serve(listener, router).await
+/// # }
+/// ```
 pub fn http_router(client: Crisp, options: McpOptions) -> axum::Router {
-    router_with(client, options, CancellationToken::new())
-}
-
-fn router_with(client: Crisp, options: McpOptions, stop: CancellationToken) -> axum::Router {
-    let mut config = StreamableHttpServerConfig::default().with_cancellation_token(stop);
-    if !options.http_allowed_hosts.is_empty() {
-        config = config.with_allowed_hosts(options.http_allowed_hosts.clone());
-    }
-    let token = options.http_token.clone();
-    let server = CrispMcp::new(client, options);
-    let service =
-        StreamableHttpService::new(move || Ok(server.clone()), Arc::new(LocalSessionManager::default()), config);
-    let router = axum::Router::new().nest_service("/mcp", service);
-    match token {
-        Some(token) => {
-            let token = Arc::new(token);
-            router.layer(axum::middleware::from_fn(
-                move |request: axum::extract::Request, next: axum::middleware::Next| {
-                    let token = Arc::clone(&token);
-                    async move {
-                        if bearer_matches(&request, &token) {
-                            next.run(request).await
-                        } else {
-                            let mut refused =
-                                axum::response::Response::new(axum::body::Body::from("a bearer token is required"));
-                            *refused.status_mut() = http::StatusCode::UNAUTHORIZED;
-                            refused
-                                .headers_mut()
-                                .insert(http::header::WWW_AUTHENTICATE, http::HeaderValue::from_static("Bearer"));
-                            refused
-                        }
-                    }
-                },
-            ))
-        }
-        None => router,
-    }
-}
-
-/// Whether the request carries `Authorization: Bearer {token}`, compared in constant time for equal lengths.
-fn bearer_matches(request: &axum::extract::Request, token: &SecretString) -> bool {
-    let expected = token.expose_secret().as_bytes();
-    let Some(given) = request
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-    else {
-        return false;
-    };
-    let given = given.trim().as_bytes();
-    given.len() == expected.len() && given.iter().zip(expected).fold(0u8, |diff, (a, b)| diff | (a ^ b)) == 0
+    streamable::router(client, options, CancellationToken::new())
 }
 
 /// Serves MCP over Streamable HTTP at `http://{addr}/mcp` until Ctrl-C.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), crisp_mcp::ServeError> {
+/// let client = crisp_api::Crisp::from_env().unwrap_or_default();
+/// crisp_mcp::serve_http(client, crisp_mcp::McpOptions::new(), "127.0.0.1:8765".parse().unwrap()).await
+/// # }
+/// ```
 pub async fn serve_http(client: Crisp, options: McpOptions, addr: SocketAddr) -> Result<(), ServeError> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     serve_http_on(listener, client, options, async {
@@ -148,7 +127,20 @@ pub async fn serve_http(client: Crisp, options: McpOptions, addr: SocketAddr) ->
     .await
 }
 
-/// Serves MCP over Streamable HTTP on a bound listener until `shutdown` completes.
+/// Serves MCP over Streamable HTTP on a bound listener until `shutdown` completes, then lets open
+/// requests finish (within 30 s).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), crisp_mcp::ServeError> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+/// let served = crisp_mcp::serve_http_on(listener, crisp_api::Crisp::new(), crisp_mcp::McpOptions::new(), async {
+///     let _ = stopped.await;
+/// });
+/// # drop(stop);
+/// served.await
+/// # }
+/// ```
 pub async fn serve_http_on(
     listener: tokio::net::TcpListener,
     client: Crisp,
@@ -157,12 +149,7 @@ pub async fn serve_http_on(
 ) -> Result<(), ServeError> {
     // Open event streams would hold a graceful shutdown forever: cancelling the token ends them.
     let stop = CancellationToken::new();
-    let router = router_with(client, options, stop.clone());
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            stop.cancel();
-        })
-        .await?;
+    let router = streamable::router(client, options.clone(), stop.clone());
+    streamable::serve(listener, router, &options, stop, shutdown).await?;
     Ok(())
 }

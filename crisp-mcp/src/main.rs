@@ -1,6 +1,8 @@
 //! `crisp-mcp`: the MCP server as a program. Credentials come from the environment (`CRISP_IDENTIFIER`,
-//! `CRISP_KEY`, `CRISP_TIER`, `CRISP_BASE_URL`, as for the library and the `crisp` command), never from flags, so they stay out of process listings;
-//! so does the HTTP bearer token (`CRISP_MCP_HTTP_TOKEN`).
+//! `CRISP_KEY`, `CRISP_TIER`, `CRISP_BASE_URL`, as for the library and the `crisp` command), never from flags,
+//! so they stay out of process listings; so do the HTTP bearer token (`CRISP_MCP_HTTP_TOKEN`) and Hugo's
+//! signing secret (`CRISP_MCP_HUGO_SECRET`). Over HTTP the server may hold no key: each request then brings
+//! its own keypair.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -52,12 +54,34 @@ async fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let has_key = std::env::var("CRISP_KEY").is_ok_and(|key| !key.trim().is_empty());
-    if !args.list_tools && !has_key {
+    let http_token = std::env::var("CRISP_MCP_HTTP_TOKEN").ok().filter(|t| !t.trim().is_empty());
+    if !args.list_tools && !has_key && args.http.is_none() {
         eprintln!("crisp-mcp: set CRISP_IDENTIFIER and CRISP_KEY (and CRISP_TIER) to the token to act with");
         return ExitCode::from(2);
     }
-    // Listing calls nothing, so it needs no credentials.
-    let client = if args.list_tools && !has_key { Ok(crisp_api::Crisp::new()) } else { crisp_api::Crisp::from_env() };
+    if !args.list_tools && !has_key && http_token.is_some() {
+        // Both would need the Authorization header.
+        eprintln!(
+            "crisp-mcp: a server without CRISP_KEY takes each request's keypair in `Authorization: Basic`, which \
+             CRISP_MCP_HTTP_TOKEN would hold instead: set CRISP_KEY, or unset CRISP_MCP_HTTP_TOKEN"
+        );
+        return ExitCode::from(2);
+    }
+    let hugo_secret = match std::env::var("CRISP_MCP_HUGO_SECRET") {
+        Ok(secret) if secret.trim().is_empty() => {
+            eprintln!(
+                "crisp-mcp: CRISP_MCP_HUGO_SECRET is set but empty: set it to Hugo's signing secret, or unset it"
+            );
+            return ExitCode::from(2);
+        }
+        Ok(secret) => Some(secret),
+        Err(_) => None,
+    };
+    if hugo_secret.is_some() && args.http.is_none() && !args.list_tools {
+        eprintln!("crisp-mcp: CRISP_MCP_HUGO_SECRET applies to --http only; stdio requests are not signed");
+    }
+    // Listing calls nothing, so it needs no credentials; over HTTP, requests may bring their own.
+    let client = if has_key { crisp_api::Crisp::from_env() } else { keyless_client() };
     let client = match client {
         Ok(client) => client,
         Err(err) => {
@@ -72,9 +96,12 @@ async fn main() -> ExitCode {
     if let Some(website_id) = args.website_id {
         options = options.website_id(website_id);
     }
-    // Read from the environment only, like the key, so it never shows in a process listing.
-    if let Some(token) = std::env::var("CRISP_MCP_HTTP_TOKEN").ok().filter(|t| !t.trim().is_empty()) {
+    // Read from the environment only, like the key, so they never show in a process listing.
+    if let Some(token) = http_token {
         options = options.http_token(token);
+    }
+    if let Some(secret) = hugo_secret {
+        options = options.hugo_secret(secret);
     }
     options = options.http_also_allowed_hosts(args.allowed_host);
     if args.list_tools {
@@ -85,8 +112,22 @@ async fn main() -> ExitCode {
     }
     let served = match args.http {
         Some(addr) => {
-            eprintln!("crisp-mcp: serving MCP at http://{addr}/mcp");
-            crisp_mcp::serve_http(client, options, addr).await
+            let listener = match tokio::net::TcpListener::bind(addr).await {
+                Ok(listener) => listener,
+                Err(err) => {
+                    eprintln!("crisp-mcp: cannot listen on {addr}: {err}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            // The bound address, so `--http 127.0.0.1:0` says which port it got.
+            let addr = listener.local_addr().unwrap_or(addr);
+            let whose =
+                if has_key { "its own key, or each request's" } else { "each request's keypair (it holds none)" };
+            eprintln!("crisp-mcp: serving MCP at http://{addr}/mcp, acting with {whose}");
+            crisp_mcp::serve_http_on(listener, client, options, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
         }
         None => crisp_mcp::serve_stdio(client, options).await,
     };
@@ -96,5 +137,14 @@ async fn main() -> ExitCode {
             eprintln!("crisp-mcp: {err}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A client with no credentials, pointed at `CRISP_BASE_URL` when it is set.
+fn keyless_client() -> crisp_api::Result<crisp_api::Crisp> {
+    let builder = crisp_api::Crisp::builder();
+    match std::env::var("CRISP_BASE_URL").ok().filter(|url| !url.trim().is_empty()) {
+        Some(url) => builder.base_url(url).build(),
+        None => builder.build(),
     }
 }

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use secrecy::SecretString;
 
 use crate::generated::tools::TOOLSETS;
+use crate::limits::HttpLimits;
 
 /// Which toolsets are on.
 ///
@@ -132,6 +133,14 @@ pub struct McpOptions {
     /// Streamable HTTP only: the `Host` values accepted, e.g. `mcp.example.com`. Empty means loopback names
     /// only, which protects a local server from DNS rebinding.
     pub http_allowed_hosts: Vec<String>,
+    /// Streamable HTTP only: Hugo's signing secret. With it, every request must carry a valid Hugo signature,
+    /// and the signed website (and `X-Crisp-Session-Id`) become the request's defaults.
+    pub hugo_secret: Option<SecretString>,
+    /// Streamable HTTP only: bounds on bodies, concurrent requests, connections and slow clients.
+    pub http_limits: HttpLimits,
+    /// Streamable HTTP only: keep a session per client that starts one with the `initialize` handshake, as
+    /// MCP revisions before 2026-07-28 allow (off by default: each request stands alone, and nothing is kept).
+    pub http_sessions: bool,
 }
 
 impl fmt::Debug for McpOptions {
@@ -145,6 +154,9 @@ impl fmt::Debug for McpOptions {
             .field("max_text_chars", &self.max_text_chars)
             .field("http_token", &self.http_token.as_ref().map(|_| "[redacted]"))
             .field("http_allowed_hosts", &self.http_allowed_hosts)
+            .field("hugo_secret", &self.hugo_secret.as_ref().map(|_| "[redacted]"))
+            .field("http_limits", &self.http_limits)
+            .field("http_sessions", &self.http_sessions)
             .finish()
     }
 }
@@ -160,6 +172,9 @@ impl Default for McpOptions {
             max_text_chars: 2000,
             http_token: None,
             http_allowed_hosts: Vec::new(),
+            hugo_secret: None,
+            http_limits: HttpLimits::default(),
+            http_sessions: false,
         }
     }
 }
@@ -215,6 +230,41 @@ impl McpOptions {
         self.http_allowed_hosts(
             ["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()].into_iter().chain(extra),
         )
+    }
+
+    /// Requires a valid Hugo signature on every HTTP request, made with this secret (see the crate's README).
+    /// Read it from the environment or a secret store, never from a command line.
+    ///
+    /// ```
+    /// let options = crisp_mcp::McpOptions::new().hugo_secret("from-the-environment");
+    /// assert!(options.hugo_secret.is_some());
+    /// assert!(!format!("{options:?}").contains("from-the-environment"));
+    /// ```
+    pub fn hugo_secret(mut self, secret: impl Into<String>) -> Self {
+        self.hugo_secret = Some(SecretString::from(secret.into()));
+        self
+    }
+
+    /// Sets the bounds on HTTP clients.
+    ///
+    /// ```
+    /// let options = crisp_mcp::McpOptions::new().http_limits(crisp_mcp::HttpLimits::default().max_body_bytes(4096));
+    /// assert_eq!(options.http_limits.max_body_bytes, 4096);
+    /// ```
+    pub fn http_limits(mut self, limits: HttpLimits) -> Self {
+        self.http_limits = limits;
+        self
+    }
+
+    /// Keeps a session for each HTTP client that starts one with the `initialize` handshake (revisions before
+    /// 2026-07-28), for clients that need the server to send them notifications between requests.
+    ///
+    /// ```
+    /// assert!(crisp_mcp::McpOptions::new().http_sessions(true).http_sessions);
+    /// ```
+    pub fn http_sessions(mut self, keep: bool) -> Self {
+        self.http_sessions = keep;
+        self
     }
 
     /// Sets the website used when a call leaves out `website_id`.

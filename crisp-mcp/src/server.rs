@@ -26,6 +26,7 @@ use crate::generated::tools::TOOLS;
 use crate::options::McpOptions;
 use crate::prompts::{Defaulted, PROMPTS};
 use crate::resources::{ResourceBody, ResourceUri, TEMPLATES};
+use crate::scope::{self, RequestScope};
 use crate::subscriptions::Subscriptions;
 use crate::workflow::{WORKFLOWS, WorkflowDef, WorkflowError};
 use rmcp::model::{SubscribeRequestParams, UnsubscribeRequestParams};
@@ -218,7 +219,7 @@ impl CrispMcp {
         let entries = TOOLS.iter().map(Entry::Route).chain(WORKFLOWS.iter().map(Entry::Workflow));
         let tools = entries
             .filter(|entry| refusal(*entry, &options).is_none())
-            .map(|entry| (entry, tool_of(entry, website_id)))
+            .map(|entry| (entry, scope::with_request_defaults(tool_of(entry, website_id), &options)))
             .collect();
         Self { client, options: Arc::new(options), tools: Arc::new(tools), subscriptions: Subscriptions::default() }
     }
@@ -238,7 +239,8 @@ impl CrispMcp {
         let Some(entry) = Entry::find(name) else {
             return Err(ErrorData::invalid_params(format!("there is no tool `{name}`"), None));
         };
-        match self.call_entry(entry, arguments.unwrap_or_default()).await {
+        let scope = RequestScope::of_server(&self.client, &self.options);
+        match self.call_entry(entry, arguments.unwrap_or_default(), &scope).await {
             CallToolResponse::Complete(result) => Ok(result),
             _ => Err(ErrorData::internal_error("unexpected tool response", None)),
         }
@@ -248,15 +250,18 @@ impl CrispMcp {
         Limits { max_bytes: self.options.max_result_bytes, max_text_chars: self.options.max_text_chars }
     }
 
-    async fn call_entry(&self, entry: Entry, arguments: JsonObject) -> CallToolResponse {
+    async fn call_entry(&self, entry: Entry, mut arguments: JsonObject, scope: &RequestScope) -> CallToolResponse {
         if let Some(refused) = refusal(entry, &self.options) {
             tracing::info!(tool = entry.name(), "refused a tool call the options do not allow");
             return error_result(refused);
         }
-        let website_id = self.options.website_id.as_deref();
+        let website_id = scope.website_id.as_deref();
         match entry {
             Entry::Route(def) => {
-                let call = match crate::call::build(&self.client, def, &arguments, website_id) {
+                if let Err(refused) = scope.fill(def, &mut arguments) {
+                    return error_result(refused);
+                }
+                let call = match crate::call::build(&scope.client, def, &arguments, website_id) {
                     Ok(call) => call,
                     Err(err) => return error_result(format!("Bad arguments: {}", err.0)),
                 };
@@ -266,11 +271,22 @@ impl CrispMcp {
                     Err(err) => error_result(err.to_string()),
                 }
             }
-            Entry::Workflow(def) => match crate::workflow::run(def, &self.client, website_id, None, &arguments).await {
-                Ok(value) => success(value, self.limits(), true),
-                Err(err) => error_result(err.to_string()),
-            },
+            Entry::Workflow(def) => {
+                if let Err(refused) = scope.check_website(&arguments) {
+                    return error_result(refused);
+                }
+                let session_id = scope.session_id.as_deref();
+                match crate::workflow::run(def, &scope.client, website_id, session_id, &arguments).await {
+                    Ok(value) => success(value, self.limits(), true),
+                    Err(err) => error_result(err.to_string()),
+                }
+            }
         }
+    }
+
+    /// What a request acts with: over HTTP, the keypair and defaults its gate attached; over stdio, the server's.
+    fn scope_of(&self, context: &RequestContext<RoleServer>) -> RequestScope {
+        RequestScope::of_request(context).unwrap_or_else(|| RequestScope::of_server(&self.client, &self.options))
     }
 
     /// Whether the resources may be read: they use the conversation and message reads, so the toolsets must
@@ -322,12 +338,14 @@ impl ServerHandler for CrispMcp {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let Some(entry) = Entry::find(&request.name) else {
             return Err(ErrorData::invalid_params(format!("there is no tool `{}`", request.name), None));
         };
-        Ok(self.call_entry(entry, request.arguments.unwrap_or_default()).await)
+        // Over HTTP, the request's own keypair and defaults; over stdio, the server's.
+        let scope = self.scope_of(&context);
+        Ok(self.call_entry(entry, request.arguments.unwrap_or_default(), &scope).await)
     }
 
     async fn list_resources(
@@ -367,7 +385,7 @@ impl ServerHandler for CrispMcp {
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
         let Some(resource) = ResourceUri::parse(&request.uri) else {
             return Err(ErrorData::resource_not_found(format!("there is no resource `{}`", request.uri), None));
@@ -378,11 +396,12 @@ impl ServerHandler for CrispMcp {
                 None,
             ));
         }
-        let body = crate::resources::read(&self.client, &resource).await.map_err(|err| match err {
-            WorkflowError::Argument(problem) => ErrorData::invalid_params(problem, None),
-            // One sentence, never the key.
-            WorkflowError::Crisp(err) => ErrorData::internal_error(err.to_string(), None),
-        })?;
+        let body =
+            crate::resources::read(&self.scope_of(&context).client, &resource).await.map_err(|err| match err {
+                WorkflowError::Argument(problem) => ErrorData::invalid_params(problem, None),
+                // One sentence, never the key.
+                WorkflowError::Crisp(err) => ErrorData::internal_error(err.to_string(), None),
+            })?;
         let text = match body {
             ResourceBody::Json(value) => shape(value, self.limits()).to_string(),
             ResourceBody::Markdown(text) => text,
@@ -408,7 +427,8 @@ impl ServerHandler for CrispMcp {
                 None,
             ));
         }
-        self.subscriptions.subscribe(request.uri, context.peer.clone(), &self.client);
+        let client = self.scope_of(&context).client;
+        self.subscriptions.subscribe(request.uri, context.peer.clone(), &client);
         Ok(())
     }
 

@@ -62,6 +62,7 @@
 mod connection;
 mod draw;
 mod events;
+mod hugo;
 mod rate_limit;
 pub mod routes;
 mod sync;
@@ -107,6 +108,7 @@ pub use clock::Clock;
 pub use config::{DEFAULT_IDENTIFIER, DEFAULT_KEY, DEFAULT_WEBSITE_ID, MockConfig};
 pub use fault::{Fault, FaultKind};
 pub use fixtures::{FixtureError, Fixtures};
+pub use hugo::{HugoClient, HugoResponse, hugo_signature};
 pub use mock_server::MockServer;
 pub use rate_limit::RateLimit;
 pub use request_log::RecordedRequest;
