@@ -167,6 +167,13 @@ async fn a_keyless_server_acts_with_each_requests_keypair_within_its_start_up_fl
     assert_eq!(sent.path, format!("/v1/website/{website_id}/conversation/{session_id}"));
     assert_eq!(sent.headers["authorization"], keypair.as_str());
     assert_eq!(sent.headers["x-crisp-tier"], "plugin");
+    // Workflow tools act with the request's keypair too.
+    let before = mock.requests().len();
+    let context = json(&call(&client, "get_conversation_context", json!({"session_id": session_id})).await);
+    assert_eq!(context["conversation"]["session_id"], session_id.as_str(), "{context}");
+    let workflow_requests = &mock.requests()[before..];
+    assert!(!workflow_requests.is_empty());
+    assert!(workflow_requests.iter().all(|r| r.headers["authorization"] == keypair.as_str()));
 
     // The request's keypair may do what the server allows, no more.
     let resolve = json!({"session_id": session_id, "body": {"state": "resolved"}});
@@ -275,6 +282,15 @@ async fn hugo_signed_requests_are_accepted_and_act_on_the_signed_website() {
     let conversation: Value = serde_json::from_str(&tool_text(&message)).unwrap();
     assert_eq!(conversation["session_id"], session_id.as_str());
     assert_eq!(mock.requests().pop().unwrap().path, format!("/v1/website/{website_id}/conversation/{session_id}"));
+
+    // A workflow tool defaults to the signed website and the request's conversation as well.
+    let context = hugo.call_tool(6, "get_conversation_context", json!({})).await.unwrap().message().unwrap();
+    assert_eq!(context["result"]["isError"], false, "{context}");
+    assert_eq!(context["result"]["structuredContent"]["conversation"]["session_id"], session_id.as_str());
+    let elsewhere_context =
+        hugo.call_tool(7, "find_people_by_email", json!({"website_id": "another-website", "email": "a@b.c"})).await;
+    let elsewhere_context = elsewhere_context.unwrap().message().unwrap();
+    assert_eq!(elsewhere_context["result"]["isError"], true, "{elsewhere_context}");
 
     let elsewhere = hugo.call_tool(3, "list_conversations", json!({"website_id": "another-website"})).await.unwrap();
     let refused = elsewhere.message().unwrap();
