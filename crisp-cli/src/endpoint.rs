@@ -246,7 +246,7 @@ pub async fn run(ctx: &crate::context::Context, service: &str, command: &str, ma
     let mut printer = ctx.printer()?;
     let all = matches.try_get_one::<bool>("all").ok().flatten().copied().unwrap_or(false);
     if all {
-        let slurp = matches.get_flag("slurp") || ctx.global.output == crate::output::Format::Table;
+        let slurp = matches.get_flag("slurp") || ctx.output() == crate::output::Format::Table;
         return walk_pages(prepared, slurp, &mut printer, ctx.global.verbose).await;
     }
     if endpoint.response == Response::Exists {

@@ -11,6 +11,7 @@
 mod api;
 mod auth;
 mod body;
+mod columns;
 mod config;
 mod context;
 mod dryrun;
@@ -27,6 +28,8 @@ mod pace;
 mod spec;
 #[cfg(feature = "sync")]
 mod sync;
+mod table;
+mod terminal;
 mod trigger;
 
 use std::process::ExitCode;
@@ -100,7 +103,7 @@ fn first_command(args: &[String]) -> Option<&str> {
         if arg == "--" {
             return None;
         }
-        if ["--profile", "--output", "-o", "--jq", "-q"].contains(&arg.as_str()) {
+        if ["--profile", "--output", "-o", "--jq", "-q", "--columns"].contains(&arg.as_str()) {
             skip_value = true;
             continue;
         }
