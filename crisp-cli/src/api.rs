@@ -63,7 +63,7 @@ pub async fn run(ctx: &crate::context::Context, args: ApiArgs) -> Result<()> {
         call.mark_idempotent();
     }
     if ctx.global.dry_run {
-        let prepared = crate::endpoint::Prepared { call, method, body, page: 1 };
+        let prepared = crate::endpoint::Prepared { call, method, body, page: 1, defaulted: None };
         return crate::dryrun::print(&resolved, &prepared);
     }
     let mut printer = ctx.printer()?;

@@ -19,6 +19,7 @@ mod endpoint;
 mod error;
 mod export;
 mod generated;
+mod help;
 mod jq;
 mod listen;
 mod mcp;

@@ -47,38 +47,48 @@ pub fn draw(value: &Value, options: &TableOptions) -> Drawn {
                 options.model.and_then(columns::curated).unwrap_or_else(|| columns::default_columns(items))
             };
             let headers: Vec<String> = columns.iter().map(|c| c.header.clone()).collect();
+            let keep: Vec<bool> = columns.iter().map(|c| c.format == CellFormat::Time || is_id(&c.paths[0])).collect();
             let rows: Vec<Vec<String>> = items
                 .iter()
                 .map(|item| columns.iter().map(|c| cell(c.value(item), c.format, c.paths[0].as_str())).collect())
                 .collect();
-            grid(headers, rows, options.width)
+            grid(headers, rows, &keep, options.width)
         }
         Value::Object(map) if !options.picked.is_empty() => {
             let columns: Vec<Column> = options.picked.iter().map(|path| Column::path(path)).collect();
             let headers = columns.iter().map(|c| c.header.clone()).collect();
             let row = columns.iter().map(|c| cell(c.value(value), c.format, &c.header)).collect();
-            grid(headers, vec![row], options.width)
+            grid(headers, vec![row], &[], options.width)
         }
         Value::Object(map) => {
             let rows = map.iter().map(|(key, v)| vec![key.clone(), cell(Some(v), CellFormat::Plain, key)]).collect();
-            grid(vec!["field".into(), "value".into()], rows, options.width)
+            grid(vec!["field".into(), "value".into()], rows, &[], options.width)
         }
         Value::Array(items) => {
             let rows = items.iter().map(|v| vec![cell(Some(v), CellFormat::Plain, "")]).collect();
-            grid(vec!["value".into()], rows, options.width)
+            grid(vec!["value".into()], rows, &[], options.width)
         }
-        other => grid(vec!["value".into()], vec![vec![cell(Some(other), CellFormat::Plain, "")]], options.width),
+        other => grid(vec!["value".into()], vec![vec![cell(Some(other), CellFormat::Plain, "")]], &[], options.width),
     }
 }
 
 /// Lays out headers and rows in `width` columns of display width.
-fn grid(mut headers: Vec<String>, mut rows: Vec<Vec<String>>, width: usize) -> Drawn {
+/// Whether a column holds identifiers, which are cut last: a cut id cannot be copied into the next
+/// command.
+fn is_id(path: &str) -> bool {
+    let name = path.rsplit('.').next().unwrap_or(path);
+    name == "id" || name.ends_with("_id")
+}
+
+/// Lays out headers and rows in `width` columns of display width; `keep` marks the columns cut
+/// only when cutting the others is not enough.
+fn grid(mut headers: Vec<String>, mut rows: Vec<Vec<String>>, keep: &[bool], width: usize) -> Drawn {
     let mut left_out = Vec::new();
     let widths = loop {
         let natural: Vec<usize> = (0..headers.len())
             .map(|i| rows.iter().map(|row| row[i].width()).chain([headers[i].width()]).max().unwrap_or(0))
             .collect();
-        if let Some(widths) = fit(&natural, width) {
+        if let Some(widths) = fit_keeping(&natural, keep, width).or_else(|| fit(&natural, width)) {
             break widths;
         }
         // Even cut to the minimum the columns do not fit: the last one goes.
@@ -100,6 +110,21 @@ fn grid(mut headers: Vec<String>, mut rows: Vec<Vec<String>>, width: usize) -> D
         line(&mut row.into_iter());
     }
     Drawn { text, left_out }
+}
+
+/// [`fit`] with the kept columns at their natural width, the others sharing what is left.
+fn fit_keeping(natural: &[usize], keep: &[bool], width: usize) -> Option<Vec<usize>> {
+    let kept = |i: usize| keep.get(i).copied().unwrap_or(false);
+    if !(0..natural.len()).any(kept) {
+        return None;
+    }
+    let fixed: usize = (0..natural.len()).filter(|i| kept(*i)).map(|i| natural[i]).sum();
+    let others: Vec<usize> = (0..natural.len()).filter(|i| !kept(*i)).map(|i| natural[i]).collect();
+    let fixed_gaps = GAP.len() * (natural.len() - others.len());
+    let room = width.checked_sub(fixed + fixed_gaps)?;
+    let mut fitted = if others.is_empty() { Vec::new() } else { fit(&others, room)?.into_iter().collect() };
+    fitted.reverse();
+    Some((0..natural.len()).map(|i| if kept(i) { natural[i] } else { fitted.pop().unwrap_or(0) }).collect())
 }
 
 /// Column widths that fit `width`: every column at its natural width if they fit, else the widest
