@@ -33,7 +33,7 @@ pub fn print(resolved: &Resolved, prepared: &Prepared) -> Result<()> {
     let mut headers = serde_json::Map::new();
     headers.insert("authorization".into(), json!(format!("Basic <{}:redacted>", resolved.identifier)));
     headers.insert("x-crisp-tier".into(), json!(resolved.tier.as_str()));
-    headers.insert("user-agent".into(), json!(concat!("crisp-cli/", env!("CARGO_PKG_VERSION"))));
+    headers.insert("user-agent".into(), json!(concat!("crisp-api-cli/", env!("CARGO_PKG_VERSION"))));
     if prepared.body.is_some() {
         headers.insert("content-type".into(), json!("application/json"));
     }

@@ -87,6 +87,13 @@ enum Hand {
         /// The shell
         shell: clap_complete::Shell,
     },
+    /// Write man pages (crisp.1, crisp-website.1, ...) into a folder
+    #[command(hide = true)]
+    Man {
+        /// The folder (created if missing)
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+    },
     /// Serve the Crisp API to AI assistants over the Model Context Protocol (stdio, or HTTP with --http)
     Mcp(mcp::McpArgs),
 }
@@ -130,7 +137,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let first = first_command(&args).map(str::to_owned);
     // Completions and `crisp help ...` need the whole tree.
-    let all = matches!(first.as_deref(), Some("completion" | "help"));
+    let all = matches!(first.as_deref(), Some("completion" | "help" | "man"));
     let matches = match command_tree(first.as_deref(), all).try_get_matches_from(&args) {
         Ok(matches) => matches,
         Err(err) => {
@@ -151,7 +158,7 @@ fn main() -> ExitCode {
         // (which carry the authentication) are never enabled.
         let filter = tracing_subscriber::filter::Targets::new()
             .with_target("crisp_api", tracing::Level::DEBUG)
-            .with_target("crisp_cli", tracing::Level::DEBUG);
+            .with_target("crisp", tracing::Level::DEBUG);
         use tracing_subscriber::prelude::*;
         let _ = tracing_subscriber::registry()
             .with(
@@ -210,6 +217,12 @@ async fn dispatch(ctx: &Context, matches: &clap::ArgMatches) -> Result<()> {
         Hand::Mock(args) => mock::run(args).await,
         Hand::Trigger(args) => trigger::run(ctx, args).await,
         Hand::Mcp(args) => mcp::run(ctx, args).await,
+        Hand::Man { out } => {
+            std::fs::create_dir_all(&out)?;
+            clap_mangen::generate_to(command_tree(None, true), &out)?;
+            eprintln!("man pages written to {}", out.display());
+            Ok(())
+        }
         Hand::Completion { shell } => {
             let mut command = command_tree(None, true);
             clap_complete::generate(shell, &mut command, "crisp", &mut std::io::stdout());
