@@ -284,7 +284,13 @@ fn path_arguments(
                 .hint("give it, set CRISP_WEBSITE_ID, or `crisp login --website-id ID`"));
         }
     }
-    let missing: Vec<String> = params[given.len()..].iter().map(|p| format!("<{}>", p.name.to_uppercase())).collect();
+    // With a default website, the given values are the other ids.
+    let expected: Vec<&Param> = match (website_at, &resolved.website_id) {
+        (Some(_), Some(_)) => params.iter().copied().filter(|p| p.name != WEBSITE_ID).collect(),
+        _ => params.clone(),
+    };
+    let missing: Vec<String> =
+        expected.iter().skip(given.len()).map(|p| format!("<{}>", p.name.to_uppercase())).collect();
     Err(CliError::usage(format!("missing {}", missing.join(" "))))
 }
 
