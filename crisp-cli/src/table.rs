@@ -261,7 +261,7 @@ mod tests {
 
     #[test]
     fn timestamps_read_as_dates_and_counts_stay_numbers() {
-        assert_eq!(cell(Some(&json!(1795438880117u64)), CellFormat::Plain, "updated_at"), "2026-11-23 08:21");
+        assert_eq!(cell(Some(&json!(1795438880117u64)), CellFormat::Plain, "updated_at"), "2026-11-23 13:01");
         assert_eq!(cell(Some(&json!(3)), CellFormat::Time, "x"), "3");
         assert_eq!(cell(Some(&json!(17954388801174u64)), CellFormat::Plain, "fingerprint"), "17954388801174");
         assert_eq!(cell(Some(&json!({"operator": 1, "visitor": 0})), CellFormat::Plain, ""), "operator=1 visitor=0");
