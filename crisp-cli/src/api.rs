@@ -135,7 +135,7 @@ async fn paginate(
             eprintln!("crisp: stopped after {read} pages (--max-pages); more may follow from page {page}");
             break;
         }
-        let mut call = resolved.client.raw(http::Method::GET, &format!("{}/{page}", pages.base));
+        let mut call = resolved.client.raw(http::Method::GET, format!("{}/{page}", pages.base));
         for (name, value) in query {
             call.query(name.clone(), value);
         }

@@ -246,12 +246,15 @@ pub fn find(service: &str, command: &str) -> Option<&'static EndpointSpec> {
 struct FlagArguments<'a> {
     matches: &'a ArgMatches,
     /// The path ids, after the website default.
-    path: Vec<(&'static str, String)>,
+    path: PathValues,
     body: Option<Value>,
 }
 
 /// The path parameter filled in from the profile or the environment when left out.
 const WEBSITE_ID: &str = "website_id";
+
+/// Path parameter names and their values, in route order.
+type PathValues = Vec<(&'static str, String)>;
 
 /// The path ids as given; with one fewer than the route needs and a website id in the route, the
 /// given ones are the others and the website id is the resolved default.
@@ -259,7 +262,7 @@ fn path_arguments(
     endpoint: &'static crisp_api::catalog::Endpoint,
     matches: &ArgMatches,
     resolved: &crate::config::Resolved,
-) -> Result<(Vec<(&'static str, String)>, Option<Defaulted>)> {
+) -> Result<(PathValues, Option<Defaulted>)> {
     let params: Vec<&'static Param> = positional_params(endpoint).collect();
     // clap fills positionals from the left, so the given values are the first ones.
     let given: Vec<String> = params
