@@ -24,16 +24,20 @@ pub const SERVICES: [(&str, &str); 5] = [
 ];
 
 /// The group command; with `full` its endpoint subcommands too.
-pub fn group_command(service: &'static str, about: &'static str, full: bool) -> Command {
+/// With `listing`, the group's help lists its commands by section (drawn only when that help may be
+/// shown: the listing is a long template clap would otherwise process on every run).
+pub fn group_command(service: &'static str, about: &'static str, full: bool, listing: bool) -> Command {
     let mut group = Command::new(service).about(about).subcommand_required(true).arg_required_else_help(true);
     if full {
         let specs: Vec<&'static EndpointSpec> = ENDPOINTS.iter().filter(|e| e.endpoint.service == service).collect();
-        let listing = crate::help::grouped_list(&specs, crate::terminal::width());
-        // The grouped list replaces clap's single one; `{options}` keeps clap's own option help.
-        group = group
-            .help_template(format!(
+        if listing {
+            let listing = crate::help::grouped_list(&specs, crate::terminal::width());
+            // The grouped list replaces clap's single one; `{options}` keeps clap's own option help.
+            group = group.help_template(format!(
                 "{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{listing}Options:\n{{options}}{{after-help}}"
-            ))
+            ));
+        }
+        group = group
             .after_help(format!(
                 "Each command's --help has its flags, route and reference; e.g. `crisp {service} {} --help`.",
                 specs.first().map(|s| s.command).unwrap_or("COMMAND")

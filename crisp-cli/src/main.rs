@@ -123,12 +123,19 @@ fn first_command(args: &[String]) -> Option<&str> {
     None
 }
 
+/// Whether no command follows `group` (`crisp website --help`, `crisp website`).
+fn names_no_command_after(args: &[String], group: &str) -> bool {
+    let after = args.iter().skip_while(|a| *a != group).skip(1);
+    after.filter(|a| !a.starts_with('-')).all(|a| a == "help")
+}
+
 /// The whole command tree; `full_group` names the group built in full
 /// (`None` with `all` for completions).
-fn command_tree(full_group: Option<&str>, all: bool) -> clap::Command {
+fn command_tree(full_group: Option<&str>, all: bool, listing: bool) -> clap::Command {
     let mut command = Cli::command();
     for (service, about) in endpoint::SERVICES {
-        command = command.subcommand(endpoint::group_command(service, about, all || full_group == Some(service)));
+        let full = all || full_group == Some(service);
+        command = command.subcommand(endpoint::group_command(service, about, full, full && listing));
     }
     command
 }
@@ -138,7 +145,9 @@ fn main() -> ExitCode {
     let first = first_command(&args).map(str::to_owned);
     // Completions and `crisp help ...` need the whole tree.
     let all = matches!(first.as_deref(), Some("completion" | "help" | "man"));
-    let matches = match command_tree(first.as_deref(), all).try_get_matches_from(&args) {
+    // The group's own help (no endpoint command named after it) shows the sectioned list.
+    let listing = all || first.as_deref().is_some_and(|group| names_no_command_after(&args, group));
+    let matches = match command_tree(first.as_deref(), all, listing).try_get_matches_from(&args) {
         Ok(matches) => matches,
         Err(err) => {
             let code = if err.use_stderr() { Exit::Usage } else { Exit::Success } as u8;
@@ -219,12 +228,12 @@ async fn dispatch(ctx: &Context, matches: &clap::ArgMatches) -> Result<()> {
         Hand::Mcp(args) => mcp::run(ctx, args).await,
         Hand::Man { out } => {
             std::fs::create_dir_all(&out)?;
-            clap_mangen::generate_to(command_tree(None, true), &out)?;
+            clap_mangen::generate_to(command_tree(None, true, true), &out)?;
             eprintln!("man pages written to {}", out.display());
             Ok(())
         }
         Hand::Completion { shell } => {
-            let mut command = command_tree(None, true);
+            let mut command = command_tree(None, true, true);
             clap_complete::generate(shell, &mut command, "crisp", &mut std::io::stdout());
             Ok(())
         }
@@ -237,7 +246,7 @@ mod tests {
 
     #[test]
     fn the_command_tree_is_valid() {
-        command_tree(None, true).debug_assert();
+        command_tree(None, true, true).debug_assert();
     }
 
     #[test]
