@@ -10,7 +10,7 @@
 //! 3. peak memory (VmHWM, Linux) of an export of 1,000 and of 10,000
 //!    conversations: flat means the same.
 //!
-//! `cargo bench -p crisp-cli --bench export`; `BENCH_RATE` (default 100)
+//! `cargo bench -p crisp-api-cli --bench export`; `BENCH_RATE` (default 100)
 //! and `BENCH_CONVERSATIONS` (default 10000) change the sizes.
 
 mod measure;

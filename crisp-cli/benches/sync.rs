@@ -11,7 +11,7 @@
 //!    `--max-rate R` (the limit known) and `--max-rate 2R` (found from the
 //!    429s).
 //!
-//! `cargo bench -p crisp-cli --bench sync`; `BENCH_CONVERSATIONS` (default
+//! `cargo bench -p crisp-api-cli --bench sync`; `BENCH_CONVERSATIONS` (default
 //! 10000) and `BENCH_RATE` (default 100) change the sizes.
 
 mod measure;

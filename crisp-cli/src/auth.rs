@@ -30,6 +30,9 @@ pub struct LoginArgs {
     /// Make this profile the default
     #[arg(long)]
     default: bool,
+    /// The website the endpoint commands use when their WEBSITE_ID is left out
+    #[arg(long, value_name = "ID")]
+    website_id: Option<String>,
 }
 
 fn ask(question: &str) -> Result<String> {
@@ -93,7 +96,7 @@ pub async fn login(ctx: &crate::context::Context, args: LoginArgs) -> Result<()>
             tier: parsed_tier.as_str().to_owned(),
             base_url: args.base_url,
             key_store,
-            website_id: previous.and_then(|p| p.website_id),
+            website_id: args.website_id.or_else(|| previous.and_then(|p| p.website_id)),
         },
     );
     if args.default || file.default_profile.is_none() {

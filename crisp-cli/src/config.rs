@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CliError, Exit, Result};
 
-/// The keychain service name the keys are stored under.
+/// The keychain service name the keys are stored under. It keeps the package's former name:
+/// renaming it would lose the keys already saved.
 const KEYRING_SERVICE: &str = "crisp-cli";
 /// How long a keychain gets to answer before the file is used instead.
 const KEYRING_TIMEOUT: Duration = Duration::from_secs(3);
@@ -358,7 +359,7 @@ pub fn resolve_with(
     let mut builder = crisp_api::Crisp::builder()
         .credentials(identifier.clone(), key)
         .tier(tier)
-        .user_agent(concat!("crisp-cli/", env!("CARGO_PKG_VERSION")));
+        .user_agent(concat!("crisp-api-cli/", env!("CARGO_PKG_VERSION")));
     if let Some(url) = &base_url {
         builder = builder.base_url(url.clone());
     }

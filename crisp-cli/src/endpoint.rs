@@ -9,7 +9,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use crisp_api::catalog::{Argument, ArgumentError, Arguments, Body, Kind, Param, Response};
 use serde_json::Value;
 
-pub use crate::dryrun::Prepared;
+pub use crate::dryrun::{Defaulted, Prepared};
 use crate::error::{CliError, Result};
 use crate::generated::endpoints::ENDPOINTS;
 use crate::spec::EndpointSpec;
@@ -24,10 +24,25 @@ pub const SERVICES: [(&str, &str); 5] = [
 ];
 
 /// The group command; with `full` its endpoint subcommands too.
-pub fn group_command(service: &'static str, about: &'static str, full: bool) -> Command {
+/// With `listing`, the group's help lists its commands by section (drawn only when that help may be
+/// shown: the listing is a long template clap would otherwise process on every run).
+pub fn group_command(service: &'static str, about: &'static str, full: bool, listing: bool) -> Command {
     let mut group = Command::new(service).about(about).subcommand_required(true).arg_required_else_help(true);
     if full {
-        group = group.subcommands(ENDPOINTS.iter().filter(|e| e.endpoint.service == service).map(endpoint_command));
+        let specs: Vec<&'static EndpointSpec> = ENDPOINTS.iter().filter(|e| e.endpoint.service == service).collect();
+        if listing {
+            let listing = crate::help::grouped_list(&specs, crate::terminal::width());
+            // The grouped list replaces clap's single one; `{options}` keeps clap's own option help.
+            group = group.help_template(format!(
+                "{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{listing}Options:\n{{options}}{{after-help}}"
+            ));
+        }
+        group = group
+            .after_help(format!(
+                "Each command's --help has its flags, route and reference; e.g. `crisp {service} {} --help`.",
+                specs.first().map(|s| s.command).unwrap_or("COMMAND")
+            ))
+            .subcommands(specs.into_iter().map(endpoint_command));
     }
     group
 }
@@ -58,6 +73,9 @@ fn kind_name(kind: &Kind) -> String {
 /// reader reads it).
 fn query_arg(param: &'static Param) -> Arg {
     let arg = Arg::new(param.name).long(arg_id(param.name)).required(param.required);
+    if !param.doc.is_empty() {
+        return documented_query_arg(arg, param);
+    }
     match param.kind {
         Kind::Flag | Kind::Boolean => arg
             .num_args(0..=1)
@@ -82,6 +100,33 @@ fn query_arg(param: &'static Param) -> Arg {
             arg.value_name("TEXT").help(format!("`{}`", param.name))
         }
     }
+}
+
+/// A query flag whose help is the spec's documentation of the field.
+fn documented_query_arg(arg: Arg, param: &'static Param) -> Arg {
+    let doc = param.doc;
+    match param.kind {
+        Kind::Flag | Kind::Boolean => arg
+            .num_args(0..=1)
+            .require_equals(true)
+            .default_missing_value("true")
+            .value_parser(clap::builder::BoolishValueParser::new())
+            .value_name("BOOL")
+            .help(format!("{doc} (`--{}=false` sends 0)", arg_id(param.name))),
+        Kind::Integer => arg.value_parser(clap::value_parser!(i64)).value_name("N").help(doc),
+        Kind::Timestamp => arg.value_parser(clap::value_parser!(u64)).value_name("MS").help(doc),
+        Kind::Number => arg.value_name("X").help(doc),
+        Kind::Json | Kind::Map | Kind::List(_) | Kind::Model(_) => {
+            arg.value_name("JSON").help(format!("{doc} (JSON, sent encoded)"))
+        }
+        Kind::Enum { values, .. } => arg.value_name("TEXT").help(format!("{doc} [values: {}]", values.join(", "))),
+        Kind::Text | Kind::Id(_) | Kind::TreePath | Kind::Page => arg.value_name("TEXT").help(doc),
+    }
+}
+
+/// The positional ids of an endpoint (its path parameters but the page, which is `--page`).
+fn positional_params(endpoint: &'static crisp_api::catalog::Endpoint) -> impl Iterator<Item = &'static Param> {
+    endpoint.path_params.iter().filter(|p| p.kind != Kind::Page)
 }
 
 fn endpoint_command(spec: &'static EndpointSpec) -> Command {
@@ -112,14 +157,31 @@ fn endpoint_command(spec: &'static EndpointSpec) -> Command {
             );
             continue;
         }
-        let mut help = format!("`{}` ({})", param.name, kind_name(&param.kind));
+        let mut help = if param.doc.is_empty() {
+            format!("`{}` ({})", param.name, kind_name(&param.kind))
+        } else {
+            param.doc.to_owned()
+        };
         if let Kind::Enum { values, .. } = param.kind {
             help.push_str(&format!(": {}", values.join(", ")));
         }
         if param.kind == Kind::TreePath {
             help.push_str("; may hold `/`");
         }
-        command = command.arg(Arg::new(param.name).value_name(param.name.to_uppercase()).required(true).help(help));
+        if param.name == WEBSITE_ID {
+            help.push_str(" Left out: the profile's website_id, or CRISP_WEBSITE_ID.");
+        }
+        // Not required for clap: a left-out website id is filled in from the profile, and the
+        // others are checked when the values are read (see `path_arguments`).
+        command = command.arg(Arg::new(param.name).value_name(param.name.to_uppercase()).help(help));
+    }
+    let usage: Vec<String> = positional_params(endpoint)
+        .map(|p| if p.name == WEBSITE_ID { "[WEBSITE_ID]".to_owned() } else { format!("<{}>", p.name.to_uppercase()) })
+        .collect();
+    command =
+        command.override_usage(format!("crisp {} {} [OPTIONS] {}", endpoint.service, spec.command, usage.join(" ")));
+    if let Some(examples) = crate::help::examples(endpoint.service, spec.command) {
+        command = command.after_long_help(examples);
     }
     for param in endpoint.query {
         command = command.arg(query_arg(param));
@@ -187,13 +249,65 @@ pub fn find(service: &str, command: &str) -> Option<&'static EndpointSpec> {
 /// the page from `--page`, the body from `--data`/`--field`.
 struct FlagArguments<'a> {
     matches: &'a ArgMatches,
+    /// The path ids, after the website default.
+    path: PathValues,
     body: Option<Value>,
+}
+
+/// The path parameter filled in from the profile or the environment when left out.
+const WEBSITE_ID: &str = "website_id";
+
+/// Path parameter names and their values, in route order.
+type PathValues = Vec<(&'static str, String)>;
+
+/// The path ids as given; with one fewer than the route needs and a website id in the route, the
+/// given ones are the others and the website id is the resolved default.
+fn path_arguments(
+    endpoint: &'static crisp_api::catalog::Endpoint,
+    matches: &ArgMatches,
+    resolved: &crate::config::Resolved,
+) -> Result<(PathValues, Option<Defaulted>)> {
+    let params: Vec<&'static Param> = positional_params(endpoint).collect();
+    // clap fills positionals from the left, so the given values are the first ones.
+    let given: Vec<String> = params
+        .iter()
+        .map_while(|p| matches.try_get_raw(p.name).ok().flatten().and_then(|mut v| v.next()))
+        .map(|raw| raw.to_string_lossy().into_owned())
+        .collect();
+    if given.len() == params.len() {
+        return Ok((params.iter().map(|p| p.name).zip(given).collect(), None));
+    }
+    let website_at = params.iter().position(|p| p.name == WEBSITE_ID);
+    if let (Some(at), true) = (website_at, given.len() + 1 == params.len()) {
+        if let Some(value) = &resolved.website_id {
+            let source = resolved.sources.get(WEBSITE_ID).cloned().unwrap_or_else(|| "the profile".into());
+            let mut values = given;
+            values.insert(at, value.clone());
+            let defaulted = Defaulted { name: WEBSITE_ID, value: value.clone(), source };
+            return Ok((params.iter().map(|p| p.name).zip(values).collect(), Some(defaulted)));
+        }
+        if given.len() == at {
+            return Err(CliError::usage("WEBSITE_ID is required: no profile or environment gives one")
+                .hint("give it, set CRISP_WEBSITE_ID, or `crisp login --website-id ID`"));
+        }
+    }
+    // With a default website, the given values are the other ids.
+    let expected: Vec<&Param> = match (website_at, &resolved.website_id) {
+        (Some(_), Some(_)) => params.iter().copied().filter(|p| p.name != WEBSITE_ID).collect(),
+        _ => params.clone(),
+    };
+    let missing: Vec<String> =
+        expected.iter().skip(given.len()).map(|p| format!("<{}>", p.name.to_uppercase())).collect();
+    Err(CliError::usage(format!("missing {}", missing.join(" "))))
 }
 
 impl Arguments for FlagArguments<'_> {
     fn argument(&self, name: &str) -> std::result::Result<Option<Argument>, ArgumentError> {
         if name == "body" {
             return Ok(self.body.clone().map(Argument::Json));
+        }
+        if let Some((_, value)) = self.path.iter().find(|(param, _)| *param == name) {
+            return Ok(Some(Argument::Text(value.clone())));
         }
         let id = if name == "page_number" { "page" } else { name };
         let value = self.matches.try_get_raw(id).ok().flatten().and_then(|mut values| values.next());
@@ -212,18 +326,20 @@ fn usage_error(err: ArgumentError) -> CliError {
 }
 
 /// Builds the call from the parsed arguments.
-pub fn prepare(client: &crisp_api::Crisp, spec: &EndpointSpec, matches: &ArgMatches) -> Result<Prepared> {
+pub fn prepare(resolved: &crate::config::Resolved, spec: &EndpointSpec, matches: &ArgMatches) -> Result<Prepared> {
     let endpoint = spec.endpoint;
+    let client = &resolved.client;
+    let (path, defaulted) = path_arguments(endpoint, matches, resolved)?;
     let method: http::Method =
         endpoint.method.parse().map_err(|_| CliError::failure(format!("unknown method {}", endpoint.method)))?;
     let page = matches.try_get_one::<u32>("page").ok().flatten().copied().unwrap_or(1);
     let body = if endpoint.body == Body::None { None } else { body_from(matches)? };
-    let request = endpoint.request(&FlagArguments { matches, body }).map_err(usage_error)?;
+    let request = endpoint.request(&FlagArguments { matches, path, body }).map_err(usage_error)?;
     let mut call = request.call(client);
     if matches.try_get_one::<bool>("idempotent").ok().flatten().copied().unwrap_or(false) {
         call.mark_idempotent();
     }
-    Ok(Prepared { call, method, body: request.body().cloned(), page })
+    Ok(Prepared { call, method, body: request.body().cloned(), page, defaulted })
 }
 
 /// Runs one endpoint command.
@@ -239,14 +355,20 @@ pub async fn run(ctx: &crate::context::Context, service: &str, command: &str, ma
             endpoint.tiers.join(", ")
         );
     }
-    let prepared = prepare(&resolved.client, spec, matches)?;
+    let prepared = prepare(&resolved, spec, matches)?;
+    if let Some(d) = &prepared.defaulted
+        && (ctx.global.dry_run || ctx.global.verbose)
+    {
+        eprintln!("{} = {} (from {})", d.name, d.value, d.source);
+    }
     if ctx.global.dry_run {
         return crate::dryrun::print(&resolved, &prepared);
     }
     let mut printer = ctx.printer()?;
+    printer.set_model(answer_model(endpoint));
     let all = matches.try_get_one::<bool>("all").ok().flatten().copied().unwrap_or(false);
     if all {
-        let slurp = matches.get_flag("slurp") || ctx.global.output == crate::output::Format::Table;
+        let slurp = matches.get_flag("slurp") || ctx.output() == crate::output::Format::Table;
         return walk_pages(prepared, slurp, &mut printer, ctx.global.verbose).await;
     }
     if endpoint.response == Response::Exists {
@@ -261,6 +383,15 @@ pub async fn run(ctx: &crate::context::Context, service: &str, command: &str, ma
     }
     printer.document(&response.data)?;
     printer.flush()
+}
+
+/// The spec model the answer is (a list of), for the table's columns.
+fn answer_model(endpoint: &crisp_api::catalog::Endpoint) -> Option<&'static str> {
+    match endpoint.response {
+        Response::Data(Kind::Model(name)) => Some(name),
+        Response::Data(Kind::List(Kind::Model(name))) => Some(name),
+        _ => None,
+    }
 }
 
 /// `--all`: every page from the first asked for, items streamed one by one
@@ -308,4 +439,25 @@ async fn walk_pages(
         printer.document(&Value::Array(gathered))?;
     }
     printer.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_curated_model_is_the_answer_of_some_endpoint() {
+        for model in crate::columns::curated_models() {
+            assert!(ENDPOINTS.iter().any(|e| answer_model(e.endpoint) == Some(model)), "{model} answers nothing");
+        }
+    }
+
+    #[test]
+    fn query_flags_are_documented_by_the_spec() {
+        let spec = find("website", "list-conversations").unwrap();
+        let command = endpoint_command(spec);
+        let per_page = command.get_arguments().find(|a| a.get_id() == "per_page").unwrap();
+        let help = per_page.get_help().unwrap().to_string();
+        assert!(help.contains("per page") && !help.contains("(integer)"), "{help}");
+    }
 }

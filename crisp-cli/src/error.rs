@@ -102,16 +102,13 @@ impl From<crisp_api::Error> for CliError {
         use crisp_api::ErrorKind;
         // The client's messages never hold the key; they are safe to print as they are.
         let message = err.to_string();
+        // The client's sentence already ends with its own hint for the statuses it knows (400, 401, 403,
+        // 404, 5xx) and says how long to wait when rate limited: one hint is enough, so the command line
+        // adds one only where the sentence has none.
         let (exit, hint) = match err.kind() {
-            ErrorKind::Api { status: 401, .. } => {
-                (Exit::Auth, Some("check the identifier and key: `crisp whoami`, or `crisp login` again"))
-            }
-            ErrorKind::Api { status: 403, .. } => {
-                (Exit::Auth, Some("the token's tier or scopes do not allow this route: check `--profile` and its tier"))
-            }
-            ErrorKind::Api { status: 404, .. } => (Exit::Api, Some("check the ids in the path")),
+            ErrorKind::Api { status: 401 | 403, .. } => (Exit::Auth, None),
             ErrorKind::Api { .. } | ErrorKind::Decode { .. } => (Exit::Api, None),
-            ErrorKind::RateLimited { .. } => (Exit::RateLimited, Some("wait a little, or lower the request rate")),
+            ErrorKind::RateLimited { .. } => (Exit::RateLimited, None),
             ErrorKind::Timeout { .. } | ErrorKind::Transport { .. } => {
                 (Exit::Transport, Some("check the network and the base URL (`CRISP_BASE_URL`)"))
             }

@@ -11,6 +11,7 @@
 mod api;
 mod auth;
 mod body;
+mod columns;
 mod config;
 mod context;
 mod dryrun;
@@ -18,6 +19,7 @@ mod endpoint;
 mod error;
 mod export;
 mod generated;
+mod help;
 mod jq;
 mod listen;
 mod mcp;
@@ -27,6 +29,8 @@ mod pace;
 mod spec;
 #[cfg(feature = "sync")]
 mod sync;
+mod table;
+mod terminal;
 mod trigger;
 
 use std::process::ExitCode;
@@ -83,6 +87,13 @@ enum Hand {
         /// The shell
         shell: clap_complete::Shell,
     },
+    /// Write man pages (crisp.1, crisp-website.1, ...) into a folder
+    #[command(hide = true)]
+    Man {
+        /// The folder (created if missing)
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+    },
     /// Serve the Crisp API to AI assistants over the Model Context Protocol (stdio, or HTTP with --http)
     Mcp(mcp::McpArgs),
 }
@@ -100,7 +111,7 @@ fn first_command(args: &[String]) -> Option<&str> {
         if arg == "--" {
             return None;
         }
-        if ["--profile", "--output", "-o", "--jq", "-q"].contains(&arg.as_str()) {
+        if ["--profile", "--output", "-o", "--jq", "-q", "--columns"].contains(&arg.as_str()) {
             skip_value = true;
             continue;
         }
@@ -112,12 +123,19 @@ fn first_command(args: &[String]) -> Option<&str> {
     None
 }
 
+/// Whether no command follows `group` (`crisp website --help`, `crisp website`).
+fn names_no_command_after(args: &[String], group: &str) -> bool {
+    let after = args.iter().skip_while(|a| *a != group).skip(1);
+    after.filter(|a| !a.starts_with('-')).all(|a| a == "help")
+}
+
 /// The whole command tree; `full_group` names the group built in full
 /// (`None` with `all` for completions).
-fn command_tree(full_group: Option<&str>, all: bool) -> clap::Command {
+fn command_tree(full_group: Option<&str>, all: bool, listing: bool) -> clap::Command {
     let mut command = Cli::command();
     for (service, about) in endpoint::SERVICES {
-        command = command.subcommand(endpoint::group_command(service, about, all || full_group == Some(service)));
+        let full = all || full_group == Some(service);
+        command = command.subcommand(endpoint::group_command(service, about, full, full && listing));
     }
     command
 }
@@ -126,8 +144,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let first = first_command(&args).map(str::to_owned);
     // Completions and `crisp help ...` need the whole tree.
-    let all = matches!(first.as_deref(), Some("completion" | "help"));
-    let matches = match command_tree(first.as_deref(), all).try_get_matches_from(&args) {
+    let all = matches!(first.as_deref(), Some("completion" | "help" | "man"));
+    // The group's own help (no endpoint command named after it) shows the sectioned list.
+    let listing = all || first.as_deref().is_some_and(|group| names_no_command_after(&args, group));
+    let matches = match command_tree(first.as_deref(), all, listing).try_get_matches_from(&args) {
         Ok(matches) => matches,
         Err(err) => {
             let code = if err.use_stderr() { Exit::Usage } else { Exit::Success } as u8;
@@ -147,7 +167,7 @@ fn main() -> ExitCode {
         // (which carry the authentication) are never enabled.
         let filter = tracing_subscriber::filter::Targets::new()
             .with_target("crisp_api", tracing::Level::DEBUG)
-            .with_target("crisp_cli", tracing::Level::DEBUG);
+            .with_target("crisp", tracing::Level::DEBUG);
         use tracing_subscriber::prelude::*;
         let _ = tracing_subscriber::registry()
             .with(
@@ -206,8 +226,14 @@ async fn dispatch(ctx: &Context, matches: &clap::ArgMatches) -> Result<()> {
         Hand::Mock(args) => mock::run(args).await,
         Hand::Trigger(args) => trigger::run(ctx, args).await,
         Hand::Mcp(args) => mcp::run(ctx, args).await,
+        Hand::Man { out } => {
+            std::fs::create_dir_all(&out)?;
+            clap_mangen::generate_to(command_tree(None, true, true), &out)?;
+            eprintln!("man pages written to {}", out.display());
+            Ok(())
+        }
         Hand::Completion { shell } => {
-            let mut command = command_tree(None, true);
+            let mut command = command_tree(None, true, true);
             clap_complete::generate(shell, &mut command, "crisp", &mut std::io::stdout());
             Ok(())
         }
@@ -220,7 +246,7 @@ mod tests {
 
     #[test]
     fn the_command_tree_is_valid() {
-        command_tree(None, true).debug_assert();
+        command_tree(None, true, true).debug_assert();
     }
 
     #[test]

@@ -28,6 +28,12 @@ pub struct Printer {
     jq: Option<Jq>,
     pretty: bool,
     color: bool,
+    /// `--columns`.
+    columns: Vec<String>,
+    /// The spec model of the answer, for its curated table columns.
+    model: Option<&'static str>,
+    /// Whether the left-out columns were already reported (once per command).
+    told_left_out: bool,
     out: std::io::BufWriter<std::io::Stdout>,
 }
 
@@ -49,8 +55,23 @@ impl Printer {
             jq: jq.map(Jq::compile).transpose()?,
             pretty,
             color: color_allowed(terminal),
+            columns: Vec::new(),
+            model: None,
+            told_left_out: false,
             out: std::io::BufWriter::new(std::io::stdout()),
         })
+    }
+
+    /// `--columns`: the table's columns, as dotted paths.
+    pub fn with_columns(mut self, columns: Vec<String>) -> Self {
+        self.columns = columns;
+        self
+    }
+
+    /// The spec model the documents are (lists of), so tables show its curated columns. Ignored
+    /// after `--jq`, which may reshape the documents.
+    pub fn set_model(&mut self, model: Option<&'static str>) {
+        self.model = model;
     }
 
     /// Prints one document (after `--jq`, which may turn it into several).
@@ -68,8 +89,21 @@ impl Printer {
 
     fn write(&mut self, value: &Value) -> Result<()> {
         if self.format == Format::Table {
-            let table = table(value);
-            writeln!(self.out, "{table}").map_err(broken_pipe)?;
+            let options = crate::table::TableOptions {
+                model: if self.jq.is_some() { None } else { self.model },
+                picked: &self.columns,
+                width: crate::terminal::width(),
+            };
+            let drawn = crate::table::draw(value, &options);
+            self.out.write_all(drawn.text.as_bytes()).map_err(broken_pipe)?;
+            if !drawn.left_out.is_empty() && !self.told_left_out {
+                self.told_left_out = true;
+                eprintln!(
+                    "crisp: {} more column(s) did not fit the width: {} (pick with --columns)",
+                    drawn.left_out.len(),
+                    drawn.left_out.join(", ")
+                );
+            }
             return Ok(());
         }
         // A bare string from `--jq` prints raw, like `jq -r`, which is what a shell pipeline wants.
@@ -151,52 +185,4 @@ fn split_key(line: &str) -> Option<(&str, &str)> {
         }
     }
     None
-}
-
-/// A table for a list of objects (columns: the keys of the first items),
-/// or a two-column key/value table for one object.
-pub fn table(value: &Value) -> comfy_table::Table {
-    use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-    let mut table = Table::new();
-    table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
-    // Server text is data: control characters (terminal escapes) are shown, not run.
-    let cell = |v: &Value| match v {
-        Value::String(s) => {
-            s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.into() }).collect()
-        }
-        Value::Null => String::new(),
-        other => other.to_string(),
-    };
-    match value {
-        Value::Array(items) if items.iter().all(Value::is_object) && !items.is_empty() => {
-            let mut columns: Vec<String> = Vec::new();
-            for item in items.iter().take(20) {
-                for key in item.as_object().into_iter().flat_map(|o| o.keys()) {
-                    if !columns.contains(key) && columns.len() < 12 {
-                        columns.push(key.clone());
-                    }
-                }
-            }
-            table.set_header(columns.clone());
-            for item in items {
-                table.add_row(columns.iter().map(|c| cell(item.get(c).unwrap_or(&Value::Null))));
-            }
-        }
-        Value::Array(items) => {
-            table.set_header(vec!["value"]);
-            for item in items {
-                table.add_row(vec![cell(item)]);
-            }
-        }
-        Value::Object(map) => {
-            table.set_header(vec!["field", "value"]);
-            for (key, v) in map {
-                table.add_row(vec![key.clone(), cell(v)]);
-            }
-        }
-        other => {
-            table.add_row(vec![cell(other)]);
-        }
-    }
-    table
 }
