@@ -40,7 +40,7 @@ fi
   --auth "$identifier:$key" \
   --checks all \
   --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-2}" \
-  --max-time "${SCHEMATHESIS_MAX_TIME:-120}" \
+  --max-time "${SCHEMATHESIS_MAX_TIME:-240}" \
   --request-timeout 10 \
   --seed 1 \
   --generation-database none \

@@ -127,7 +127,7 @@ pub(crate) fn body_required(method: &str, path: &str) -> bool {
 /// A parameter's text as the JSON value its schema's type reads it as.
 fn coerce(validator: &Validator<'_>, schema: &Value, raw: &str) -> Value {
     let types = validator.types(schema, 0);
-    if types.iter().any(|t| *t == "integer") {
+    if types.contains(&"integer") {
         if let Ok(number) = raw.parse::<i64>() {
             return Value::from(number);
         }
@@ -139,13 +139,13 @@ fn coerce(validator: &Validator<'_>, schema: &Value, raw: &str) -> Value {
             return Value::Number(number);
         }
     }
-    if types.iter().any(|t| *t == "number")
+    if types.contains(&"number")
         && let Ok(number) = raw.parse::<f64>()
         && let Some(number) = serde_json::Number::from_f64(number)
     {
         return Value::Number(number);
     }
-    if types.iter().any(|t| *t == "boolean")
+    if types.contains(&"boolean")
         && let Ok(flag) = raw.parse::<bool>()
     {
         return Value::Bool(flag);

@@ -68,6 +68,10 @@ fn described(mut schema: Value, doc: Option<&str>) -> Value {
 }
 
 fn nullable(schema: Value) -> Value {
+    // Any JSON value (`{}`) already takes `null`.
+    if schema.as_object().is_some_and(Map::is_empty) {
+        return schema;
+    }
     json!({"anyOf": [schema, {"type": "null"}]})
 }
 
