@@ -14,7 +14,7 @@ use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 
-use crate::auth::authenticate;
+use crate::auth::{authenticate, credentials_match};
 use crate::route_match::{Lookup, lookup};
 use crate::route_table::ROUTES;
 use crate::routes::{BodyKind, RouteSpec};
@@ -30,6 +30,13 @@ pub(crate) async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: R
     let Some(path) = parts.uri.path().strip_prefix("/v1/") else {
         return envelope(404, "route_not_found", json!({}));
     };
+    let looked_up = lookup(parts.method.as_str(), path);
+    // A method the path does not have is 405 whatever the tier says (the credentials still come first).
+    if let Lookup::MethodNotAllowed(allowed) = &looked_up
+        && credentials_match(&shared.config, &parts.headers)
+    {
+        return method_not_allowed(allowed);
+    }
     let tier = match authenticate(&shared.config, &parts.headers) {
         Ok(tier) => tier,
         Err(response) => return *response,
@@ -38,16 +45,9 @@ pub(crate) async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: R
         // The RTM discovery routes of the user and website tiers.
         return envelope(200, "resolved", stateful::connect_endpoints(&shared.rtm_url));
     }
-    let matched = match lookup(parts.method.as_str(), path) {
+    let matched = match looked_up {
         Lookup::Found(matched) => matched,
-        Lookup::MethodNotAllowed(allowed) => {
-            // RFC 9110: a 405 says which methods the path has.
-            let mut response = envelope(405, "method_not_allowed", json!({}));
-            if let Ok(value) = http::HeaderValue::from_str(&allowed.join(", ")) {
-                response.headers_mut().insert(http::header::ALLOW, value);
-            }
-            return response;
-        }
+        Lookup::MethodNotAllowed(allowed) => return method_not_allowed(&allowed),
         Lookup::NotFound => return envelope(404, "route_not_found", json!({})),
     };
     let mut matched = matched;
@@ -115,9 +115,12 @@ pub(crate) async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: R
             if website_id.is_some_and(|id| !state.websites.contains_key(id)) {
                 // Every route of a website Crisp does not know answers alike.
                 (404, "website_not_found", json!({}))
-            } else if let Err(message) = checked {
-                // What the OpenAPI document calls invalid, Crisp refuses.
-                (400, "invalid_data", json!({"message": message}))
+            } else if let Err(refusal) = checked {
+                match refusal {
+                    // What the OpenAPI document calls invalid, Crisp refuses.
+                    contract::Refusal::Invalid(message) => (400, "invalid_data", json!({"message": message})),
+                    contract::Refusal::NotFound(reason) => (404, not_found_reason(&reason), json!({})),
+                }
             } else {
                 let answer = stateful::answer(&mut state, &matched, page, &query, &json_body, &shared.rtm_url)
                     .unwrap_or_else(|| documents::answer(&mut state, &matched, path, page, &parts.method, &json_body));
@@ -130,6 +133,23 @@ pub(crate) async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: R
         return StatusCode::from_u16(status).unwrap_or(StatusCode::OK).into_response();
     }
     envelope(status, reason, data)
+}
+
+/// The reasons a path identifier that names nothing is answered with.
+fn not_found_reason(reason: &str) -> &'static str {
+    match reason {
+        "session_not_found" => "session_not_found",
+        _ => "not_found",
+    }
+}
+
+/// RFC 9110: a 405 says which methods the path has.
+fn method_not_allowed(allowed: &[&str]) -> Response {
+    let mut response = envelope(405, "method_not_allowed", json!({}));
+    if let Ok(value) = http::HeaderValue::from_str(&allowed.join(", ")) {
+        response.headers_mut().insert(http::header::ALLOW, value);
+    }
+    response
 }
 
 fn has_required_fields(route: &RouteSpec, body: &Value) -> bool {

@@ -17,6 +17,9 @@ use serde_json::Value;
 /// The OpenAPI document, the compact copy `cargo xtask codegen` writes of `openapi/crisp-rest-v1.json`.
 pub(crate) const OPENAPI_JSON: &str = include_str!("generated/openapi.json");
 
+/// Marks a path identifier that names nothing, in `check_members`' errors.
+const NOT_FOUND_MARK: &str = "\u{0}not-found:";
+
 /// How deep schemas may nest before a value is refused (bounds the recursion on hostile bodies).
 const MAX_DEPTH: usize = 64;
 
@@ -57,20 +60,48 @@ pub(crate) struct RequestParts<'a> {
     pub(crate) body: Option<&'a Value>,
 }
 
-/// Checks a request against its operation in the document: `Err` says what is invalid.
+/// Why a request is refused.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Refusal {
+    /// `400 invalid_data`, with what is wrong.
+    Invalid(String),
+    /// An identifier in the path that cannot name anything (a session id without `session_`): `404`, with the
+    /// reason Crisp gives for that kind of object (`session_not_found`).
+    NotFound(String),
+}
+
+/// Checks a request against its operation in the document: `Err` says why it is refused.
 /// An operation the document does not have is not checked.
-pub(crate) fn check(request: &RequestParts<'_>) -> Result<(), String> {
+pub(crate) fn check(request: &RequestParts<'_>) -> Result<(), Refusal> {
+    check_members(request).map_err(|message| match message.strip_prefix(NOT_FOUND_MARK) {
+        Some(name) => Refusal::NotFound(format!("{}_not_found", name.trim_end_matches("_id"))),
+        None => Refusal::Invalid(message),
+    })
+}
+
+fn check_members(request: &RequestParts<'_>) -> Result<(), String> {
     let Some(contract) = contract() else { return Ok(()) };
     let key = (request.method.to_owned(), format!("/{}", request.path));
     let Some(operation) = contract.operations.get(&key).and_then(|p| contract.document.pointer(p)) else {
         return Ok(());
     };
-    let validator = Validator { document: &contract.document, formats: false };
+    let validator = Validator { document: &contract.document, formats: false, inside: false };
     for parameter in operation["parameters"].as_array().into_iter().flatten() {
         let parameter = validator.resolve(parameter);
         let Some(name) = parameter["name"].as_str() else { continue };
         let raw = match parameter["in"].as_str() {
-            Some("path") => request.params.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str()),
+            Some("path") => {
+                let raw = request.params.iter().find(|(n, _)| *n == name).map_or("", |(_, v)| v.as_str());
+                if validator
+                    .validate(&parameter["schema"], &coerce(&validator, &parameter["schema"], raw), name, 0)
+                    .is_err()
+                    && validator.resolve(&parameter["schema"]).get("pattern").is_some()
+                {
+                    // Handled by `check`: not found rather than invalid.
+                    return Err(format!("{NOT_FOUND_MARK}{name}"));
+                }
+                Some(raw)
+            }
             Some("query") => request.query.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()),
             // Headers (the tier) are checked with the credentials.
             _ => continue,
@@ -110,7 +141,7 @@ pub(crate) fn answer_fits(method: &str, path: &str, data: &Value) -> bool {
     else {
         return true;
     };
-    let validator = Validator { document: &contract.document, formats: true };
+    let validator = Validator { document: &contract.document, formats: true, inside: false };
     validator.validate(&schema["properties"]["data"], data, "data", 0).is_ok()
 }
 
@@ -158,6 +189,10 @@ struct Validator<'a> {
     document: &'a Value,
     /// Whether `uuid` formats are checked.
     formats: bool,
+    /// Whether the value checked is a member (or item) of the one given: the `required` of nested models is
+    /// not enforced, since the client's models default every member (the spec's rule: no model member is
+    /// required); the body's own required members are.
+    inside: bool,
 }
 
 impl<'a> Validator<'a> {
@@ -246,7 +281,8 @@ impl<'a> Validator<'a> {
             }
         }
         if let Value::Object(members) = value {
-            for name in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            let required = if self.inside { None } else { schema["required"].as_array() };
+            for name in required.into_iter().flatten().filter_map(Value::as_str) {
                 if !members.contains_key(name) {
                     return Err(format!("`{name}` is required"));
                 }
@@ -254,14 +290,14 @@ impl<'a> Validator<'a> {
             if let Some(properties) = schema["properties"].as_object() {
                 for (name, member) in members {
                     if let Some(member_schema) = properties.get(name) {
-                        self.validate(member_schema, member, name, depth + 1)?;
+                        Validator { inside: true, ..*self }.validate(member_schema, member, name, depth + 1)?;
                     }
                 }
             }
         }
         if let (Value::Array(items), Some(item_schema)) = (value, schema.get("items")) {
             for item in items {
-                self.validate(item_schema, item, at, depth + 1)?;
+                Validator { inside: true, ..*self }.validate(item_schema, item, at, depth + 1)?;
             }
         }
         Ok(())
@@ -312,7 +348,7 @@ mod tests {
 
     use super::*;
 
-    fn send(body: Value) -> Result<(), String> {
+    fn send(body: Value) -> Result<(), Refusal> {
         let params = [("website_id", "w".to_owned()), ("session_id", "session_1".to_owned())];
         check(&RequestParts {
             method: "POST",
@@ -352,6 +388,6 @@ mod tests {
             query: &[],
             body: None,
         });
-        assert!(participants.is_err());
+        assert_eq!(participants, Err(Refusal::NotFound("session_not_found".into())));
     }
 }
