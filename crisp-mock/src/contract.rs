@@ -85,7 +85,7 @@ fn check_members(request: &RequestParts<'_>) -> Result<(), String> {
     let Some(operation) = contract.operations.get(&key).and_then(|p| contract.document.pointer(p)) else {
         return Ok(());
     };
-    let validator = Validator { document: &contract.document, formats: false, inside: false };
+    let validator = Validator { document: &contract.document, formats: false };
     for parameter in operation["parameters"].as_array().into_iter().flatten() {
         let parameter = validator.resolve(parameter);
         let Some(name) = parameter["name"].as_str() else { continue };
@@ -141,7 +141,7 @@ pub(crate) fn answer_fits(method: &str, path: &str, data: &Value) -> bool {
     else {
         return true;
     };
-    let validator = Validator { document: &contract.document, formats: true, inside: false };
+    let validator = Validator { document: &contract.document, formats: true };
     validator.validate(&schema["properties"]["data"], data, "data", 0).is_ok()
 }
 
@@ -189,10 +189,6 @@ struct Validator<'a> {
     document: &'a Value,
     /// Whether `uuid` formats are checked.
     formats: bool,
-    /// Whether the value checked is a member (or item) of the one given: the `required` of nested models is
-    /// not enforced, since the client's models default every member (the spec's rule: no model member is
-    /// required); the body's own required members are.
-    inside: bool,
 }
 
 impl<'a> Validator<'a> {
@@ -281,8 +277,7 @@ impl<'a> Validator<'a> {
             }
         }
         if let Value::Object(members) = value {
-            let required = if self.inside { None } else { schema["required"].as_array() };
-            for name in required.into_iter().flatten().filter_map(Value::as_str) {
+            for name in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
                 if !members.contains_key(name) {
                     return Err(format!("`{name}` is required"));
                 }
@@ -290,14 +285,14 @@ impl<'a> Validator<'a> {
             if let Some(properties) = schema["properties"].as_object() {
                 for (name, member) in members {
                     if let Some(member_schema) = properties.get(name) {
-                        Validator { inside: true, ..*self }.validate(member_schema, member, name, depth + 1)?;
+                        self.validate(member_schema, member, name, depth + 1)?;
                     }
                 }
             }
         }
         if let (Value::Array(items), Some(item_schema)) = (value, schema.get("items")) {
             for item in items {
-                Validator { inside: true, ..*self }.validate(item_schema, item, at, depth + 1)?;
+                self.validate(item_schema, item, at, depth + 1)?;
             }
         }
         Ok(())
