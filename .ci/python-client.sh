@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The OpenAPI document is useful from another language: openapi-python-client (pinned, in a venv cached under the
 # target dir) generates a Python client from openapi/crisp-rest-v1.json, and a short program using it lists the
-# conversations of a simulator started here on 127.0.0.1 and sends a message. Fails if the generator reports
-# anything beyond missing formatters, or if a call does not do what it should.
+# conversations of a simulator started here on 127.0.0.1 and sends a message. Fails if the generator warns
+# about the document (a sign other generators would choke too), or if a call does not do what it should.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
