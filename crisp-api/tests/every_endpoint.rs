@@ -84,7 +84,14 @@ fn expected_body(endpoint: &Value, types: &Value, key: &str) -> Option<Value> {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|f| (f["name"].as_str().unwrap().to_owned(), sample_body_field(f, types)))
+                .map(|f| {
+                    let name = f["name"].as_str().unwrap();
+                    // A model member sent whole, from its example (see `calls::TYPED_BODIES`).
+                    let whole = calls::TYPED_BODIES.iter().find(|(member, _)| *member == format!("{key}/{name}"));
+                    let value = whole
+                        .map_or_else(|| sample_body_field(f, types), |(_, text)| serde_json::from_str(text).unwrap());
+                    (name.to_owned(), value)
+                })
                 .collect(),
         ),
     })

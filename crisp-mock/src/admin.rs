@@ -5,6 +5,7 @@
 //! | route | what it does |
 //! |---|---|
 //! | `GET /` | the playground: a visitor chat, an operator inbox, live events and requests |
+//! | `GET /reference` | a browsable reference of the API, rendered in the page from `/openapi.json` (offline) |
 //! | `GET /openapi.json` | the OpenAPI document of the API (`openapi/crisp-rest-v1.json`), its server this simulator |
 //! | `POST /mock/trigger` | raises an event: `{"event", "website_id"?, "session_id"?, "data"?}` |
 //! | `GET /mock/events` | the event names `trigger` accepts |
@@ -27,6 +28,7 @@ use axum::routing::{get, post};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use crate::contract::OPENAPI_JSON;
 use crate::shared::Shared;
 use crate::state::{Conversation, field};
 use crate::sync::lock;
@@ -35,12 +37,13 @@ use crate::{events, fixtures, rtm};
 
 const PLAYGROUND_HTML: &str = include_str!("playground/index.html");
 
-/// The OpenAPI document, the compact copy `cargo xtask codegen` writes of `openapi/crisp-rest-v1.json`.
-const OPENAPI_JSON: &str = include_str!("generated/openapi.json");
+/// The reference page: a small renderer of `/openapi.json`, self-contained.
+const REFERENCE_HTML: &str = include_str!("playground/reference.html");
 
 pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/", get(playground))
+        .route("/reference", get(reference))
         .route("/openapi.json", get(openapi_document))
         .route("/mock/trigger", post(trigger))
         .route("/mock/events", get(event_names))
@@ -67,7 +70,15 @@ async fn openapi_document(AxumState(shared): AxumState<Arc<Shared>>) -> Response
 }
 
 async fn playground() -> Response {
-    let mut response = Html(PLAYGROUND_HTML).into_response();
+    same_origin_page(PLAYGROUND_HTML)
+}
+
+async fn reference() -> Response {
+    same_origin_page(REFERENCE_HTML)
+}
+
+fn same_origin_page(html: &'static str) -> Response {
+    let mut response = Html(html).into_response();
     // The page talks only to its own origin.
     response.headers_mut().insert(
         http::header::CONTENT_SECURITY_POLICY,

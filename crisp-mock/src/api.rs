@@ -14,14 +14,14 @@ use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 
-use crate::auth::authenticate;
+use crate::auth::{authenticate, credentials_match};
 use crate::route_match::{Lookup, lookup};
 use crate::route_table::ROUTES;
 use crate::routes::{BodyKind, RouteSpec};
 use crate::shared::Shared;
 use crate::sync::lock;
 use crate::wire::{envelope, parse_query};
-use crate::{documents, stateful};
+use crate::{contract, documents, stateful};
 
 /// Answers one API request (its body already read and bounded by the server).
 pub(crate) async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: Request<Body>) -> Response {
@@ -30,6 +30,13 @@ pub(crate) async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: R
     let Some(path) = parts.uri.path().strip_prefix("/v1/") else {
         return envelope(404, "route_not_found", json!({}));
     };
+    let looked_up = lookup(parts.method.as_str(), path);
+    // A method the path does not have is 405 whatever the tier says (the credentials still come first).
+    if let Lookup::MethodNotAllowed(allowed) = &looked_up
+        && credentials_match(&shared.config, &parts.headers)
+    {
+        return method_not_allowed(allowed);
+    }
     let tier = match authenticate(&shared.config, &parts.headers) {
         Ok(tier) => tier,
         Err(response) => return *response,
@@ -38,9 +45,9 @@ pub(crate) async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: R
         // The RTM discovery routes of the user and website tiers.
         return envelope(200, "resolved", stateful::connect_endpoints(&shared.rtm_url));
     }
-    let matched = match lookup(parts.method.as_str(), path) {
+    let matched = match looked_up {
         Lookup::Found(matched) => matched,
-        Lookup::MethodNotAllowed => return envelope(405, "method_not_allowed", json!({})),
+        Lookup::MethodNotAllowed(allowed) => return method_not_allowed(&allowed),
         Lookup::NotFound => return envelope(404, "route_not_found", json!({})),
     };
     let mut matched = matched;
@@ -63,23 +70,41 @@ pub(crate) async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: R
         return envelope(403, "not_allowed", json!({"message": format!("the {tier} tier cannot use this route")}));
     }
     let page = match matched.params.iter().find(|(name, _)| *name == "page_number") {
-        Some((_, value)) => match value.parse::<u32>() {
-            Ok(page) if page >= 1 => page as usize,
-            _ => return envelope(400, "invalid_data", json!({"message": "page_number must be a positive integer"})),
-        },
+        // Any positive integer is a page; one past the data (however large) is an empty page.
+        Some((_, value)) if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+            match value.trim_start_matches('0') {
+                "" => {
+                    return envelope(400, "invalid_data", json!({"message": "page_number must be a positive integer"}));
+                }
+                digits => digits.parse::<usize>().unwrap_or(usize::MAX),
+            }
+        }
+        Some(_) => return envelope(400, "invalid_data", json!({"message": "page_number must be a positive integer"})),
         None => 1,
     };
     let json_body = match route.body {
         BodyKind::None => Value::Null,
+        // A body the document says may be left out reads as `{}`.
+        BodyKind::Empty | BodyKind::Object if body.is_empty() && !contract::body_required(route.method, route.path) => {
+            json!({})
+        }
         BodyKind::Empty | BodyKind::Object => match parsed_body {
             Some(value @ Value::Object(_)) => value,
             _ => return envelope(400, "invalid_data", json!({"message": "the body must be a JSON object"})),
         },
     };
+    let query_pairs = parse_query(parts.uri.query().unwrap_or(""));
+    let checked = contract::check(&contract::RequestParts {
+        method: route.method,
+        path: route.path,
+        params: &matched.params,
+        query: &query_pairs,
+        body: (route.body != BodyKind::None).then_some(&json_body),
+    });
     if let Some(missing) = route.required_body_fields.iter().find(|f| json_body.get(**f).is_none()) {
         return envelope(400, "invalid_data", json!({"message": format!("`{missing}` is required")}));
     }
-    let query: BTreeMap<String, String> = parse_query(parts.uri.query().unwrap_or("")).into_iter().collect();
+    let query: BTreeMap<String, String> = query_pairs.into_iter().collect();
     let key = format!("{}.{}", route.service, route.name);
     let custom = lock(&shared.answers).get(&key).cloned();
     let (status, reason, data) = match custom {
@@ -90,6 +115,12 @@ pub(crate) async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: R
             if website_id.is_some_and(|id| !state.websites.contains_key(id)) {
                 // Every route of a website Crisp does not know answers alike.
                 (404, "website_not_found", json!({}))
+            } else if let Err(refusal) = checked {
+                match refusal {
+                    // What the OpenAPI document calls invalid, Crisp refuses.
+                    contract::Refusal::Invalid(message) => (400, "invalid_data", json!({"message": message})),
+                    contract::Refusal::NotFound(reason) => (404, not_found_reason(&reason), json!({})),
+                }
             } else {
                 let answer = stateful::answer(&mut state, &matched, page, &query, &json_body, &shared.rtm_url)
                     .unwrap_or_else(|| documents::answer(&mut state, &matched, path, page, &parts.method, &json_body));
@@ -102,6 +133,23 @@ pub(crate) async fn answer(AxumState(shared): AxumState<Arc<Shared>>, request: R
         return StatusCode::from_u16(status).unwrap_or(StatusCode::OK).into_response();
     }
     envelope(status, reason, data)
+}
+
+/// The reasons a path identifier that names nothing is answered with.
+fn not_found_reason(reason: &str) -> &'static str {
+    match reason {
+        "session_not_found" => "session_not_found",
+        _ => "not_found",
+    }
+}
+
+/// RFC 9110: a 405 says which methods the path has.
+fn method_not_allowed(allowed: &[&str]) -> Response {
+    let mut response = envelope(405, "method_not_allowed", json!({}));
+    if let Ok(value) = http::HeaderValue::from_str(&allowed.join(", ")) {
+        response.headers_mut().insert(http::header::ALLOW, value);
+    }
+    response
 }
 
 fn has_required_fields(route: &RouteSpec, body: &Value) -> bool {

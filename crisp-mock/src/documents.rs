@@ -8,6 +8,7 @@
 use http::Method;
 use serde_json::{Value, json};
 
+use crate::contract;
 use crate::route_match::Matched;
 use crate::route_table::ROUTES;
 use crate::routes::RouteSpec;
@@ -49,7 +50,10 @@ pub(crate) fn answer(
                     (404, "not_found", json!({}))
                 }
             }
-            Some(stored) if !(route.paged && page > 1) => (200, "resolved", stored.clone()),
+            // What another route wrote is read back only when it has the shape this route answers with.
+            Some(stored) if !(route.paged && page > 1) && contract::answer_fits(route.method, route.path, stored) => {
+                (200, "resolved", stored.clone())
+            }
             _ => example_answer(route, page, method),
         },
         Method::PUT if read_route(route).is_some() => {

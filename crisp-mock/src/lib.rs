@@ -68,8 +68,10 @@ pub mod routes;
 mod sync;
 mod wire;
 
-// 1: the clock, faults, the request log, the generated route table.
+// 1: the clock, the OpenAPI document and its request checks, faults, the
+// request log, the generated route table.
 mod clock;
+mod contract;
 mod fault;
 mod request_log;
 #[path = "generated/routes.rs"]

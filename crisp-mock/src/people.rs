@@ -53,7 +53,7 @@ impl State {
         linked.sort_by_key(|c| std::cmp::Reverse(c.fields.get("updated_at").and_then(Value::as_u64).unwrap_or(0)));
         let ids: Vec<Value> = linked
             .iter()
-            .skip(page.saturating_sub(1) * 20)
+            .skip(page.saturating_sub(1).saturating_mul(20))
             .take(20)
             .map(|c| field(&c.fields, "session_id").clone())
             .collect();
@@ -62,6 +62,7 @@ impl State {
 
     /// Adds a people profile; answers `{people_id}`.
     pub(crate) fn add_profile(&mut self, website_id: &str, body: &Value) -> Answer {
+        let body = &stored_card(body);
         if body["email"].as_str().is_none_or(str::is_empty) {
             return (400, "invalid_data", json!({"message": "`email` is required"}));
         }
@@ -98,6 +99,7 @@ impl State {
 
     /// Replaces (`replace`) or merges a people profile.
     pub(crate) fn update_profile(&mut self, website_id: &str, people_id: &str, body: &Value, replace: bool) -> Answer {
+        let body = &stored_card(body);
         let now = self.now();
         match self.website_mut(website_id) {
             Ok(website) => match website.people.get_mut(people_id) {
@@ -184,4 +186,23 @@ fn compare_json(a: &Value, b: &Value) -> std::cmp::Ordering {
         (_, Value::Null) => std::cmp::Ordering::Less,
         _ => std::cmp::Ordering::Equal,
     }
+}
+
+/// A profile card as a profile keeps it: the card sends `active` as the time last active, the profile reads it
+/// as `{last}`.
+fn stored_card(body: &Value) -> Value {
+    let mut card = body.clone();
+    if let Some(members) = card.as_object_mut() {
+        match members.get("active") {
+            Some(Value::Number(last)) => {
+                let active = json!({"last": last});
+                members.insert("active".into(), active);
+            }
+            Some(Value::Null) => {
+                members.remove("active");
+            }
+            _ => {}
+        }
+    }
+    card
 }

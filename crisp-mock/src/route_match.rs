@@ -26,8 +26,8 @@ impl Matched {
 pub(crate) enum Lookup {
     /// A route with this method and path.
     Found(Matched),
-    /// The path exists, but not for this method.
-    MethodNotAllowed,
+    /// The path exists, but not for this method: the methods it has, for `Allow`.
+    MethodNotAllowed(Vec<&'static str>),
     /// No route has this path.
     NotFound,
 }
@@ -39,10 +39,12 @@ pub(crate) enum Lookup {
 pub(crate) fn lookup(method: &str, path: &str) -> Lookup {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     let mut best: Option<(usize, Matched)> = None;
-    let mut path_known = false;
+    let mut allowed: Vec<&'static str> = Vec::new();
     for route in ROUTES {
         let Some((literals, params)) = match_path(route.path, &segments) else { continue };
-        path_known = true;
+        if !allowed.contains(&route.method) {
+            allowed.push(route.method);
+        }
         if route.method != method {
             continue;
         }
@@ -52,7 +54,7 @@ pub(crate) fn lookup(method: &str, path: &str) -> Lookup {
     }
     match best {
         Some((_, matched)) => Lookup::Found(matched),
-        None if path_known => Lookup::MethodNotAllowed,
+        None if !allowed.is_empty() => Lookup::MethodNotAllowed(allowed),
         None => Lookup::NotFound,
     }
 }
@@ -111,7 +113,10 @@ mod tests {
     #[test]
     fn unknown_paths_and_methods_are_told_apart() {
         assert!(matches!(lookup("GET", "website/w/nothing-here"), Lookup::NotFound));
-        assert!(matches!(lookup("PUT", "website/w/conversations/1"), Lookup::MethodNotAllowed));
+        match lookup("PUT", "website/w/conversations/1") {
+            Lookup::MethodNotAllowed(allowed) => assert_eq!(allowed, ["GET"]),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

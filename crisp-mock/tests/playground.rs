@@ -43,6 +43,43 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
+/// Starts chromedriver on a free port and opens a headless Chromium session.
+async fn start_browser(chromedriver: &std::path::Path, chromium: &std::path::Path) -> (Driver, fantoccini::Client) {
+    let port = free_port();
+    let driver = Driver(
+        Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    let mut ready = false;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "chromedriver did not listen on {port}");
+
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,860"],
+        }),
+    );
+    let browser = fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a browser session");
+    (driver, browser)
+}
+
 /// The bot of `crisp-api/examples/bot.rs`: answers each visitor message.
 async fn run_bot(client: Crisp) {
     let mut rtm = client.rtm().events([EventName::MessageSend]).connect().await.expect("bot RTM");
@@ -81,38 +118,7 @@ async fn a_visitor_talks_to_the_bot_in_the_playground() {
         .expect("client");
     let bot = tokio::spawn(run_bot(client));
 
-    let port = free_port();
-    let _driver = Driver(
-        Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-    );
-    let mut ready = false;
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "chromedriver did not listen on {port}");
-
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,860"],
-        }),
-    );
-    let browser = fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a browser session");
+    let (_driver, browser) = start_browser(&chromedriver, &chromium).await;
 
     let outcome = async {
         browser.goto(&mock.playground_url()).await?;
@@ -184,4 +190,59 @@ async fn a_visitor_talks_to_the_bot_in_the_playground() {
             .collect::<Vec<_>>()
     });
     assert!(messages.iter().any(|m| m == "Do you ship to Canada?"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_page_renders_the_served_document() {
+    let chromedriver = find_program(&["chromedriver", "chromium-driver"]);
+    let chromium = find_program(&["chromium", "chromium-browser", "google-chrome"]);
+    let (Some(chromedriver), Some(chromium)) = (chromedriver, chromium) else {
+        let why = "chromium and chromedriver are not installed (run .ci/system-packages.sh)";
+        assert!(!in_ci(), "{why}");
+        eprintln!("SKIPPED the_reference_page_renders_the_served_document: {why}");
+        return;
+    };
+    let mock = crisp_mock::MockServer::start().await.expect("mock");
+    let (_driver, browser) = start_browser(&chromedriver, &chromium).await;
+    let outcome = async {
+        // Reached from the playground, as a user would.
+        browser.goto(&mock.playground_url()).await?;
+        browser.find(Locator::Id("reference-link")).await?.click().await?;
+        let mut counts = String::new();
+        for _ in 0..100 {
+            counts = browser.find(Locator::Id("counts")).await?.text().await?;
+            if !counts.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(counts.starts_with("225 operations · 82 webhooks"), "the page did not render the document: {counts}");
+        assert!(counts.contains(&mock.addr().to_string()), "the server is not this simulator: {counts}");
+        // Find an operation by name: the search leaves it shown, opened, with its parameters.
+        browser.find(Locator::Id("search")).await?.send_keys("send message in conversation").await?;
+        let operation = browser.find(Locator::Id("op-send_message_in_conversation")).await?;
+        let shown_operations =
+            browser.execute("return document.querySelectorAll('details.op:not(.hidden)').length;", vec![]).await?;
+        let text = operation.text().await?;
+        // A schema link leads to its component.
+        operation.find(Locator::Css("a[href='#schema-ConversationMessageNew']")).await?.click().await?;
+        let schema = browser.find(Locator::Id("schema-ConversationMessageNew")).await?.text().await?;
+        browser.find(Locator::Id("search")).await?.clear().await?;
+        browser.find(Locator::Id("search")).await?.send_keys("send message in conversation").await?;
+        let png = browser.screenshot().await?;
+        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("reference.png");
+        std::fs::write(&path, &png).unwrap_or_else(|err| panic!("write the screenshot to {}: {err}", path.display()));
+        eprintln!("screenshot: {}", path.display());
+        assert_eq!(shown_operations, serde_json::json!(1), "the search should leave one operation");
+        assert!(
+            text.contains("POST") && text.contains("/website/{website_id}/conversation/{session_id}/message"),
+            "{text}"
+        );
+        assert!(text.contains("session_id") && text.contains("required"), "parameters missing: {text}");
+        assert!(schema.contains("fingerprint") && schema.contains("content"), "the schema is not rendered: {schema}");
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = browser.close().await;
+    outcome.expect("browser commands");
 }

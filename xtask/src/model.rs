@@ -278,6 +278,9 @@ pub(crate) struct Body {
     pub(crate) shape: BodyShape,
     #[serde(default)]
     pub(crate) fields: Vec<Param>,
+    /// For a `type` body: the members Crisp refuses the request without.
+    #[serde(default)]
+    pub(crate) required: Vec<String>,
 }
 
 #[derive(Deserialize, Clone)]

@@ -68,6 +68,10 @@ fn described(mut schema: Value, doc: Option<&str>) -> Value {
 }
 
 fn nullable(schema: Value) -> Value {
+    // Any JSON value (`{}`) already takes `null`.
+    if schema.as_object().is_some_and(Map::is_empty) {
+        return schema;
+    }
     json!({"anyOf": [schema, {"type": "null"}]})
 }
 
@@ -124,8 +128,12 @@ fn component_schemas(spec: &Spec) -> Map<String, Value> {
             }
             Kind::Alias { target, .. } => described(schema(target), doc),
             Kind::Model { .. } => {
-                let members =
-                    def.fields.iter().map(|f| (f.name.as_str(), &f.kind, f.required, f.nullable, f.doc.as_deref()));
+                // Crisp sends `null` for a member it has no value for, as it leaves others out: an
+                // optional member may be null (the client reads both as absent).
+                let members = def
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.as_str(), &f.kind, f.required, f.nullable || !f.required, f.doc.as_deref()));
                 let mut object = described(object_of(members), doc);
                 let aliased: Vec<String> = def
                     .fields
@@ -213,13 +221,15 @@ fn component_responses() -> Value {
         "PaymentRequired": error_response("The website's plan does not include this feature."),
         "Forbidden": error_response("`not_allowed`: the token's tier or scopes do not reach this route."),
         "NotFound": error_response(&not_found),
+        "Conflict": error_response("What the request creates exists already (`people_exists` for a contact's email)."),
         "PayloadTooLarge": error_response("The body is too large."),
         "TooManyRequests": limited("Rate-limited: wait `Retry-After` seconds."),
         "EnhanceYourCalm": limited("Rate-limited by Crisp's older limiter: wait `Retry-After` seconds."),
     })
 }
 
-fn error_refs(head: bool) -> Map<String, Value> {
+/// The error answers; `creates` (a POST) adds 409 for what exists already.
+fn error_refs(head: bool, creates: bool) -> Map<String, Value> {
     let mut responses = Map::new();
     let mut add = |status: &str, name: &str| {
         responses.insert(status.into(), json!({"$ref": format!("#/components/responses/{name}")}));
@@ -233,6 +243,9 @@ fn error_refs(head: bool) -> Map<String, Value> {
     add("402", "PaymentRequired");
     add("403", "Forbidden");
     add("404", "NotFound");
+    if creates {
+        add("409", "Conflict");
+    }
     add("413", "PayloadTooLarge");
     add("420", "EnhanceYourCalm");
     add("429", "TooManyRequests");
@@ -245,10 +258,33 @@ fn body_schema(endpoint: &Endpoint) -> Option<(Value, bool)> {
         BodyShape::None => None,
         BodyShape::Empty => Some((json!({"type": "object", "description": "Sent as `{}`."}), true)),
         BodyShape::Map => Some((json!({"type": "object"}), false)),
-        BodyShape::Model(kind) => Some((schema(kind), true)),
+        BodyShape::Model(kind) => {
+            let mut body = schema(kind);
+            let required = endpoint.body.as_ref().map(|b| b.required.as_slice()).unwrap_or_default();
+            if !required.is_empty() {
+                // Crisp refuses the request without these members, and takes none of them `null` or empty.
+                let not_null: Map<String, Value> = required
+                    .iter()
+                    .map(|name| (name.clone(), json!({"not": {"type": "null"}, "minLength": 1})))
+                    .collect();
+                body["required"] = json!(required);
+                body["properties"] = Value::Object(not_null);
+            }
+            Some((body, true))
+        }
         BodyShape::Fields => {
             let fields = endpoint.body.as_ref().map(|b| b.fields.as_slice()).unwrap_or_default();
-            Some((object_of(param_members(fields)), fields.iter().any(|f| f.required)))
+            let mut object = object_of(param_members(fields));
+            // A value sent must be one Crisp knows: the enums of the body's own members are closed.
+            for field in fields {
+                if let Kind::Enum { values, .. } = &field.kind
+                    && let Some(member) = object["properties"].get_mut(&field.name)
+                {
+                    let closed = json!({"type": "string", "enum": values});
+                    *member = described(if field.nullable { nullable(closed) } else { closed }, field.doc.as_deref());
+                }
+            }
+            Some((object, fields.iter().any(|f| f.required)))
         }
     }
 }
@@ -269,7 +305,7 @@ fn parameter(place: &str, param: &Param, required: bool) -> Value {
 fn responses(endpoint: &Endpoint) -> Value {
     match &endpoint.response_kind {
         Response::Exists => {
-            let mut responses = error_refs(true);
+            let mut responses = error_refs(true, false);
             responses.insert("200".into(), json!({"description": "It exists."}));
             responses.insert("400".into(), json!({"description": "A parameter or `X-Crisp-Tier` is invalid."}));
             responses.insert("401".into(), json!({"description": "The identifier and key are wrong or missing."}));
@@ -278,7 +314,7 @@ fn responses(endpoint: &Endpoint) -> Value {
             Value::Object(responses)
         }
         Response::Data(kind) => {
-            let mut responses = error_refs(false);
+            let mut responses = error_refs(false, endpoint.method == "POST");
             responses.insert(
                 "200".into(),
                 json!({

@@ -1356,10 +1356,28 @@ pub fn test_calls(spec: &Spec) -> String {
             }
             BodyShape::Fields => {
                 for field in endpoint.body.iter().flat_map(|b| &b.fields) {
+                    // A model member whose own members Crisp requires is sent whole, from the spec example
+                    // (a default model would be refused); the test reads the same example back.
+                    let literal = match &field.kind {
+                        Kind::Model { name } if spec.types[name].fields.iter().any(|f| f.required) => {
+                            let example =
+                                serde_json::to_string(&example_value(spec, &field.kind, "", 0, &mut Vec::new(), false))
+                                    .expect("json");
+                            typed.push((
+                                format!("{}.{}/{}", endpoint.service, endpoint.name, field.name),
+                                example.clone(),
+                            ));
+                            let literal = format!(
+                                "serde_json::from_str::<crisp_api::models::{name}>(r##\"{example}\"##).expect(\"example member\")"
+                            );
+                            if field.nullable { format!("Some({literal})") } else { literal }
+                        }
+                        _ => sample_body_literal(field),
+                    };
                     if field.required {
-                        args.push(sample_body_literal(field));
+                        args.push(literal);
                     } else {
-                        let _ = write!(chain, ".{}({})", ident(&field.name), sample_body_literal(field));
+                        let _ = write!(chain, ".{}({})", ident(&field.name), literal);
                     }
                 }
             }

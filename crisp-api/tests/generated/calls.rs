@@ -1134,7 +1134,13 @@ pub static EVERY_ENDPOINT_CALL: &[(&str, StartCall)] = &[
         Box::pin(async move {
             client
                 .website()
-                .delete_helpdesk("website_id-1", crisp_api::models::HelpdeskRemoveVerify::default())
+                .delete_helpdesk(
+                    "website_id-1",
+                    serde_json::from_str::<crisp_api::models::HelpdeskRemoveVerify>(
+                        r##"{"method":"email","secret":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"}"##,
+                    )
+                    .expect("example member"),
+                )
                 .send()
                 .await
                 .map(drop)
@@ -1919,6 +1925,7 @@ pub static TYPED_BODIES: &[(&str, &str)] = &[
         "website.redeem_identity_verification_link_for_conversation",
         r##"{"identity":"email","recipient":"jane.doe@example.com","token":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"}"##,
     ),
+    ("website.delete_helpdesk/verify", r##"{"method":"email","secret":"5a1b3c7d9e2f4a6b8c0d1e3f5a7b9c2d"}"##),
     ("website.update_helpdesk_tree_path", r##"{"action":"action","path":{"to":"jane.doe@example.com"},"position":3}"##),
     (
         "website.update_helpdesk_tree_metadata",
