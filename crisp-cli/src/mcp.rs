@@ -20,7 +20,8 @@ pub struct McpArgs {
     /// Also expose destructive tools (delete, remove, batch, ...)
     #[arg(long, requires = "allow_writes")]
     allow_destructive: bool,
-    /// Serve Streamable HTTP at http://ADDR/mcp instead of stdio (bearer token from CRISP_MCP_HTTP_TOKEN)
+    /// Serve Streamable HTTP at http://ADDR/mcp instead of stdio (bearer token from CRISP_MCP_HTTP_TOKEN, Hugo's
+    /// signing secret from CRISP_MCP_HUGO_SECRET)
     #[arg(long, value_name = "ADDR")]
     http: Option<SocketAddr>,
     /// With --http: a `Host` value to accept besides loopback names (repeatable), for a server reached by name
@@ -55,10 +56,31 @@ pub async fn run(ctx: &Context, args: McpArgs) -> Result<()> {
     if let Some(token) = std::env::var("CRISP_MCP_HTTP_TOKEN").ok().filter(|t| !t.trim().is_empty()) {
         options = options.http_token(token);
     }
+    match std::env::var("CRISP_MCP_HUGO_SECRET") {
+        Ok(secret) if secret.trim().is_empty() => {
+            return Err(CliError::new(
+                Exit::Usage,
+                "CRISP_MCP_HUGO_SECRET is set but empty: set it to Hugo's signing secret, or unset it",
+            ));
+        }
+        Ok(_) if args.http.is_none() => {
+            eprintln!("crisp mcp: CRISP_MCP_HUGO_SECRET applies to --http only; stdio requests are not signed");
+        }
+        Ok(secret) => options = options.hugo_secret(secret),
+        Err(_) => {}
+    }
     let served = match args.http {
         Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|err| CliError::new(Exit::Failure, format!("cannot listen on {addr}: {err}")))?;
+            // The bound address, so `--http 127.0.0.1:0` says which port it got.
+            let addr = listener.local_addr().unwrap_or(addr);
             eprintln!("crisp mcp: serving MCP at http://{addr}/mcp");
-            crisp_mcp::serve_http(resolved.client, options, addr).await
+            crisp_mcp::serve_http_on(listener, resolved.client, options, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
         }
         None => crisp_mcp::serve_stdio(resolved.client, options).await,
     };

@@ -167,3 +167,41 @@ async fn crisp_mcp_serves_the_profile_with_the_flags_it_is_given() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("nope"), "{}", stderr(&unknown));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crisp_mcp_over_http_takes_only_requests_signed_with_the_hugo_secret_of_its_environment() {
+    const SECRET: &str = "hugo-secret-from-the-environment";
+    let env = Env::start().await;
+    let mut command = env.crisp("plugin");
+    command
+        .args(["mcp", "--http", "127.0.0.1:0"])
+        .env("CRISP_MCP_HUGO_SECRET", SECRET)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let server = Running(child);
+    let url = stderr
+        .lines()
+        .map_while(Result::ok)
+        .take(20)
+        .find_map(|line| line.split("serving MCP at ").nth(1).map(str::to_owned))
+        .expect("crisp mcp says where it serves");
+    assert!(!url.ends_with(":0/mcp"), "the bound port is printed: {url}");
+
+    let website_id = env.mock.website_id();
+    let signed = crisp_mock::HugoClient::new(&url, SECRET, website_id);
+    let listed = signed.request(1, "tools/list", serde_json::json!({})).await.unwrap();
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    let answer = signed.call_tool(2, "list_conversations", serde_json::json!({})).await.unwrap();
+    let message = answer.message().unwrap();
+    assert_eq!(message["result"]["isError"], false, "the signed website is the default: {message}");
+    let sent = env.mock.requests().pop().expect("the call reached the simulator");
+    assert!(sent.path.starts_with(&format!("/v1/website/{website_id}/conversations/")), "{}", sent.path);
+
+    let forged = crisp_mock::HugoClient::new(&url, "not-the-secret", website_id);
+    let refused = forged.request(3, "tools/list", serde_json::json!({})).await.unwrap();
+    assert_eq!(refused.status, 401, "{}", refused.text());
+    assert!(!refused.text().contains(SECRET));
+    drop(server);
+}
