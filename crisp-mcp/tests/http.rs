@@ -20,12 +20,7 @@ struct HttpServer {
 
 impl HttpServer {
     async fn start(mock: &MockServer, options: McpOptions) -> Self {
-        let client = crisp_api::Crisp::builder()
-            .credentials(mock.identifier(), mock.key())
-            .tier(crisp_api::Tier::Plugin)
-            .base_url(mock.base_url())
-            .build()
-            .unwrap();
+        let client = common::simulator_client(mock);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/mcp", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel();

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
-use common::{Client, call, error, json, seeded_session};
+use common::{Client, call, error, json, seeded_session, simulator_client};
 use crisp_mcp::{HttpLimits, McpOptions};
 use crisp_mock::{HugoClient, MockServer};
 use http_body_util::{BodyExt as _, Full};
@@ -61,15 +61,6 @@ impl Drop for Served {
     fn drop(&mut self) {
         self.task.abort();
     }
-}
-
-fn server_client(mock: &MockServer) -> crisp_api::Crisp {
-    crisp_api::Crisp::builder()
-        .credentials(mock.identifier(), mock.key())
-        .tier(crisp_api::Tier::Plugin)
-        .base_url(mock.base_url())
-        .build()
-        .unwrap()
 }
 
 fn keyless_client(mock: &MockServer) -> crisp_api::Crisp {
@@ -246,7 +237,7 @@ async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Out
 async fn a_requests_keypair_takes_precedence_over_the_servers_own() {
     let mock = MockServer::start().await.unwrap();
     let session_id = seeded_session(&mock);
-    let server = Served::start(server_client(&mock), McpOptions::new().website_id(mock.website_id())).await;
+    let server = Served::start(simulator_client(&mock), McpOptions::new().website_id(mock.website_id())).await;
     let own = server.connect(&[]).await.unwrap();
     json(&call(&own, "get_conversation", json!({"session_id": session_id})).await);
     assert_eq!(mock.requests().pop().unwrap().headers["authorization"], basic(mock.identifier(), mock.key()).as_str());
@@ -267,7 +258,7 @@ async fn hugo_signed_requests_are_accepted_and_act_on_the_signed_website() {
     let session_id = seeded_session(&mock);
     let website_id = mock.website_id().to_owned();
     // No website of its own: the signed one is each request's.
-    let server = Served::start(server_client(&mock), McpOptions::new().hugo_secret(HUGO_SECRET)).await;
+    let server = Served::start(simulator_client(&mock), McpOptions::new().hugo_secret(HUGO_SECRET)).await;
     let hugo = HugoClient::new(&server.url, HUGO_SECRET, &website_id).session_id(&session_id);
 
     let listed = hugo.request(1, "tools/list", json!({})).await.unwrap();
@@ -311,7 +302,7 @@ async fn hugo_signed_requests_are_accepted_and_act_on_the_signed_website() {
 async fn unsigned_wrongly_signed_and_stale_requests_are_refused() {
     let mock = MockServer::start().await.unwrap();
     let website_id = mock.website_id().to_owned();
-    let server = Served::start(server_client(&mock), McpOptions::new().hugo_secret(HUGO_SECRET)).await;
+    let server = Served::start(simulator_client(&mock), McpOptions::new().hugo_secret(HUGO_SECRET)).await;
     let list = br#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}"#;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
 
@@ -347,7 +338,7 @@ async fn unsigned_wrongly_signed_and_stale_requests_are_refused() {
 async fn oversized_bodies_are_refused_with_413() {
     let mock = MockServer::start().await.unwrap();
     let limits = HttpLimits::default().max_body_bytes(64 * 1024);
-    let server = Served::start(server_client(&mock), McpOptions::new().http_limits(limits)).await;
+    let server = Served::start(simulator_client(&mock), McpOptions::new().http_limits(limits)).await;
     let huge =
         format!(r#"{{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{{"pad":"{}"}}}}"#, "x".repeat(70_000));
     let declared = post(&server.url, &[], &huge).await;
@@ -382,7 +373,7 @@ async fn read_some(stream: &mut tokio::net::TcpStream) -> String {
 async fn requests_beyond_the_bound_are_shed_and_stalled_bodies_time_out() {
     let mock = MockServer::start().await.unwrap();
     let limits = HttpLimits::default().max_concurrent_requests(1).read_timeout(Duration::from_secs(1));
-    let server = Served::start(server_client(&mock), McpOptions::new().http_limits(limits)).await;
+    let server = Served::start(simulator_client(&mock), McpOptions::new().http_limits(limits)).await;
 
     // A request whose body never comes holds the one slot…
     let mut stalled = tokio::net::TcpStream::connect(server.addr).await.unwrap();
@@ -405,7 +396,7 @@ async fn requests_beyond_the_bound_are_shed_and_stalled_bodies_time_out() {
 async fn silent_and_slow_header_connections_are_closed() {
     let mock = MockServer::start().await.unwrap();
     let limits = HttpLimits::default().read_timeout(Duration::from_secs(1)).idle_timeout(Duration::from_secs(1));
-    let server = Served::start(server_client(&mock), McpOptions::new().http_limits(limits)).await;
+    let server = Served::start(simulator_client(&mock), McpOptions::new().http_limits(limits)).await;
     let mut silent = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     slow.write_all(b"POST /mcp HTTP/1.1\r\nhost: 12").await.unwrap();
@@ -425,7 +416,7 @@ async fn invalid_arguments_are_tool_errors_naming_the_argument() {
     let mock = MockServer::start().await.unwrap();
     let session_id = seeded_session(&mock);
     let options = McpOptions::new().website_id(mock.website_id()).allow_writes(true);
-    let server = Served::start(server_client(&mock), options).await;
+    let server = Served::start(simulator_client(&mock), options).await;
     let client = server.connect(&[]).await.unwrap();
     let cases = [
         ("get_conversation", json!({}), "`session_id`"),

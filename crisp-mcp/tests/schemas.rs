@@ -2,8 +2,11 @@
 //! publishes. And the arguments that work (ids as strings, real values), checked against that schema with a
 //! JSON Schema validator, so what the server accepts and what it publishes cannot drift apart.
 
+mod common;
+
 use std::collections::BTreeMap;
 
+use common::simulator_client;
 use crisp_api::catalog::{self, Body, Endpoint, Kind};
 use crisp_mcp::{CrispMcp, McpOptions, Toolsets};
 use crisp_mock::MockServer;
@@ -16,15 +19,6 @@ const REFUSED: &str = "Bad arguments";
 /// Every toolset, writes and destructive tools included.
 fn everything() -> McpOptions {
     McpOptions::new().toolsets(Toolsets::all()).allow_writes(true).allow_destructive(true)
-}
-
-fn client_for(mock: &MockServer) -> crisp_api::Crisp {
-    crisp_api::Crisp::builder()
-        .credentials(mock.identifier(), mock.key())
-        .tier(crisp_api::Tier::Plugin)
-        .base_url(mock.base_url())
-        .build()
-        .expect("a client for the simulator")
 }
 
 /// The ids a schema-following client would fill in from what it already knows.
@@ -112,7 +106,7 @@ async fn every_tool_accepts_the_arguments_its_schema_describes() {
             .with_state(|state| state.websites[mock.website_id()].conversations.keys().next().cloned())
             .expect("the simulator seeds one conversation"),
     };
-    let server = CrispMcp::new(client_for(&mock), everything());
+    let server = CrispMcp::new(simulator_client(&mock), everything());
     let tools = in_safe_order(server.tools());
     let workflows = tools.iter().filter(|t| !catalog::ENDPOINTS.iter().any(|e| tool_name(e) == t.name)).count();
     assert_eq!(
@@ -214,7 +208,7 @@ fn working_arguments(endpoint: &Endpoint) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn working_arguments_validate_against_every_published_schema() {
     let mock = MockServer::start().await.unwrap();
-    let server = CrispMcp::new(client_for(&mock), everything());
+    let server = CrispMcp::new(simulator_client(&mock), everything());
     let tools: BTreeMap<String, Tool> = server.tools().into_iter().map(|t| (t.name.to_string(), t)).collect();
     let mut invalid = Vec::new();
     let mut checked = 0;
@@ -246,7 +240,7 @@ async fn working_arguments_validate_against_every_published_schema() {
 #[tokio::test]
 async fn no_identifier_is_published_as_anything_but_a_string() {
     let mock = MockServer::start().await.unwrap();
-    let server = CrispMcp::new(client_for(&mock), everything());
+    let server = CrispMcp::new(simulator_client(&mock), everything());
     let tools: BTreeMap<String, Tool> = server.tools().into_iter().map(|t| (t.name.to_string(), t)).collect();
     let mut ids = 0;
     for endpoint in catalog::ENDPOINTS {
@@ -278,7 +272,7 @@ async fn every_read_result_validates_against_its_output_schema() {
             .with_state(|state| state.websites[mock.website_id()].conversations.keys().next().cloned())
             .expect("the simulator seeds one conversation"),
     };
-    let server = CrispMcp::new(client_for(&mock), everything());
+    let server = CrispMcp::new(simulator_client(&mock), everything());
     let reads: Vec<Tool> = server
         .tools()
         .into_iter()

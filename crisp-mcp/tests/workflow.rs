@@ -1,8 +1,11 @@
 //! The workflow tools, resources and prompts against a simulator seeded with conversations where the visitor
 //! wrote last, where an operator did, and where only a private note followed the visitor.
 
+mod common;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use common::simulator_client;
 use crisp_mcp::{CrispMcp, McpOptions, Toolsets};
 use crisp_mock::MockServer;
 use rmcp::ServiceExt as _;
@@ -57,19 +60,10 @@ async fn seeded() -> MockServer {
     MockServer::builder().fixtures(fixtures).start().await.expect("the simulator starts")
 }
 
-fn client_for(mock: &MockServer) -> crisp_api::Crisp {
-    crisp_api::Crisp::builder()
-        .credentials(mock.identifier(), mock.key())
-        .tier(crisp_api::Tier::Plugin)
-        .base_url(mock.base_url())
-        .build()
-        .expect("a client for the simulator")
-}
-
 fn server(mock: &MockServer, options: McpOptions) -> CrispMcp {
     let mut options = options;
     options.website_id = Some(WEBSITE.to_owned());
-    CrispMcp::new(client_for(mock), options)
+    CrispMcp::new(simulator_client(mock), options)
 }
 
 fn text(result: &CallToolResult) -> String {

@@ -147,3 +147,13 @@ pub fn seeded_session(mock: &MockServer) -> String {
     mock.with_state(|state| state.websites[mock.website_id()].conversations.keys().next().cloned())
         .expect("the simulator seeds one conversation")
 }
+
+/// A client of the simulator with its own plugin keypair.
+pub fn simulator_client(mock: &MockServer) -> crisp_api::Crisp {
+    crisp_api::Crisp::builder()
+        .credentials(mock.identifier(), mock.key())
+        .tier(crisp_api::Tier::Plugin)
+        .base_url(mock.base_url())
+        .build()
+        .expect("a client for the simulator")
+}
