@@ -7,14 +7,8 @@ cd "$(dirname "$0")/.."
 OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
 REDOCLY_CLI_VERSION=2.77.0
 DOCUMENT=openapi/crisp-rest-v1.json
-cache="${CARGO_TARGET_DIR:-target}/openapi-tools"
-mkdir -p "$cache"
-
-venv="$cache/venv-$OPENAPI_SPEC_VALIDATOR_VERSION"
-if [ ! -x "$venv/bin/openapi-spec-validator" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
-fi
+source .ci/lib.sh
+venv_with openapi-spec-validator "$OPENAPI_SPEC_VALIDATOR_VERSION"
 npm_prefix="$cache/npm-redocly-$REDOCLY_CLI_VERSION"
 if [ ! -x "$npm_prefix/node_modules/.bin/redocly" ]; then
   npm install --silent --no-audit --no-fund --prefix "$npm_prefix" "@redocly/cli@$REDOCLY_CLI_VERSION"

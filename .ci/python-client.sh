@@ -7,14 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OPENAPI_PYTHON_CLIENT_VERSION=0.29.1
-target="${CARGO_TARGET_DIR:-target}"
-cache="$target/openapi-tools"
-mkdir -p "$cache"
-venv="$cache/venv-openapi-python-client-$OPENAPI_PYTHON_CLIENT_VERSION"
-if [ ! -x "$venv/bin/openapi-python-client" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet "openapi-python-client==$OPENAPI_PYTHON_CLIENT_VERSION"
-fi
+source .ci/lib.sh
+venv_with openapi-python-client "$OPENAPI_PYTHON_CLIENT_VERSION"
 
 out="$cache/python-client"
 rm -rf "$out"
@@ -33,16 +27,8 @@ if grep -q "Warning" "$out/generate.log"; then
 fi
 echo "openapi-python-client $OPENAPI_PYTHON_CLIENT_VERSION generated $(find "$out/crisp_rest_client" -name '*.py' | wc -l) files"
 
-cargo build --quiet -p crisp-mock --bin crisp-mock
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 identifier=python-client
 key=python-client-key
-"$target/debug/crisp-mock" --listen "127.0.0.1:$port" --identifier "$identifier" --key "$key" >"$out/mock.log" 2>&1 &
-mock=$!
-trap 'kill "$mock" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$port/openapi.json" && break
-  sleep 0.2
-done
+start_mock "$identifier" "$key" "$out/mock.log"
 
 PYTHONPATH="$out" "$venv/bin/python" .ci/python-client/use_client.py "http://127.0.0.1:$port/v1" "$identifier" "$key"

@@ -8,25 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCHEMATHESIS_VERSION=4.32.0
-target="${CARGO_TARGET_DIR:-target}"
-cache="$target/openapi-tools"
-venv="$cache/venv-schemathesis-$SCHEMATHESIS_VERSION"
-if [ ! -x "$venv/bin/schemathesis" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
-fi
+source .ci/lib.sh
+venv_with schemathesis "$SCHEMATHESIS_VERSION"
 
-cargo build --quiet -p crisp-mock --bin crisp-mock
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 identifier=schemathesis
 key=contract-test-key
-"$target/debug/crisp-mock" --listen "127.0.0.1:$port" --identifier "$identifier" --key "$key" >"$cache/mock.log" 2>&1 &
-mock=$!
-trap 'kill "$mock" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$port/openapi.json" && break
-  sleep 0.2
-done
+start_mock "$identifier" "$key" "$cache/mock.log"
 
 selection=()
 if [ "${SCHEMATHESIS_OPERATIONS:-core}" != all ]; then
