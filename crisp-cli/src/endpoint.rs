@@ -70,12 +70,14 @@ fn kind_name(kind: &Kind) -> String {
 }
 
 /// The flag of a query parameter, typed after its kind (clap checks the value; the catalog
-/// reader reads it).
+/// reader reads it). Its help is the spec's documentation of the field, or, where the spec has
+/// none, the field's name and kind.
 fn query_arg(param: &'static Param) -> Arg {
     let arg = Arg::new(param.name).long(arg_id(param.name)).required(param.required);
-    if !param.doc.is_empty() {
-        return documented_query_arg(arg, param);
-    }
+    let name = param.name;
+    let doc = (!param.doc.is_empty()).then_some(param.doc);
+    // The documentation, or the name followed by what the kind says.
+    let help = |undocumented: &str| doc.map_or_else(|| format!("`{name}`{undocumented}"), str::to_owned);
     match param.kind {
         Kind::Flag | Kind::Boolean => arg
             .num_args(0..=1)
@@ -83,44 +85,23 @@ fn query_arg(param: &'static Param) -> Arg {
             .default_missing_value("true")
             .value_parser(clap::builder::BoolishValueParser::new())
             .value_name("BOOL")
-            .help(format!("`{}` (sent 1; `=false` sends 0)", param.name)),
-        Kind::Integer => {
-            arg.value_parser(clap::value_parser!(i64)).value_name("N").help(format!("`{}` (integer)", param.name))
+            .help(match doc {
+                Some(doc) => format!("{doc} (`--{}=false` sends 0)", arg_id(name)),
+                None => format!("`{name}` (sent 1; `=false` sends 0)"),
+            }),
+        Kind::Integer => arg.value_parser(clap::value_parser!(i64)).value_name("N").help(help(" (integer)")),
+        Kind::Timestamp => {
+            arg.value_parser(clap::value_parser!(u64)).value_name("MS").help(help(" (epoch milliseconds)"))
         }
-        Kind::Timestamp => arg
-            .value_parser(clap::value_parser!(u64))
-            .value_name("MS")
-            .help(format!("`{}` (epoch milliseconds)", param.name)),
-        Kind::Number => arg.value_name("X").help(format!("`{}` (number)", param.name)),
-        Kind::Json | Kind::Map | Kind::List(_) | Kind::Model(_) => {
-            arg.value_name("JSON").help(format!("`{}` (JSON, sent encoded)", param.name))
-        }
-        Kind::Enum { values, .. } => arg.value_name("TEXT").help(format!("`{}`: {}", param.name, values.join(", "))),
-        Kind::Text | Kind::Id(_) | Kind::TreePath | Kind::Page => {
-            arg.value_name("TEXT").help(format!("`{}`", param.name))
-        }
-    }
-}
-
-/// A query flag whose help is the spec's documentation of the field.
-fn documented_query_arg(arg: Arg, param: &'static Param) -> Arg {
-    let doc = param.doc;
-    match param.kind {
-        Kind::Flag | Kind::Boolean => arg
-            .num_args(0..=1)
-            .require_equals(true)
-            .default_missing_value("true")
-            .value_parser(clap::builder::BoolishValueParser::new())
-            .value_name("BOOL")
-            .help(format!("{doc} (`--{}=false` sends 0)", arg_id(param.name))),
-        Kind::Integer => arg.value_parser(clap::value_parser!(i64)).value_name("N").help(doc),
-        Kind::Timestamp => arg.value_parser(clap::value_parser!(u64)).value_name("MS").help(doc),
-        Kind::Number => arg.value_name("X").help(doc),
-        Kind::Json | Kind::Map | Kind::List(_) | Kind::Model(_) => {
-            arg.value_name("JSON").help(format!("{doc} (JSON, sent encoded)"))
-        }
-        Kind::Enum { values, .. } => arg.value_name("TEXT").help(format!("{doc} [values: {}]", values.join(", "))),
-        Kind::Text | Kind::Id(_) | Kind::TreePath | Kind::Page => arg.value_name("TEXT").help(doc),
+        Kind::Number => arg.value_name("X").help(help(" (number)")),
+        Kind::Json | Kind::Map | Kind::List(_) | Kind::Model(_) => arg
+            .value_name("JSON")
+            .help(format!("{} (JSON, sent encoded)", doc.map_or_else(|| format!("`{name}`"), str::to_owned))),
+        Kind::Enum { values, .. } => arg.value_name("TEXT").help(match doc {
+            Some(doc) => format!("{doc} [values: {}]", values.join(", ")),
+            None => format!("`{name}`: {}", values.join(", ")),
+        }),
+        Kind::Text | Kind::Id(_) | Kind::TreePath | Kind::Page => arg.value_name("TEXT").help(help("")),
     }
 }
 
