@@ -53,9 +53,7 @@ impl RequestScope {
         }
         Ok(())
     }
-}
 
-impl RequestScope {
     /// Refuses a `website_id` other than the one the request is signed for.
     pub(crate) fn check_website(&self, arguments: &JsonObject) -> Result<(), String> {
         if self.website_signed

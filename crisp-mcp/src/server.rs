@@ -296,6 +296,20 @@ impl CrispMcp {
             .iter()
             .all(|name| Entry::find(name).is_some_and(|entry| refusal(entry, &self.options).is_none()))
     }
+
+    /// The resource a URI names, if it is one and this server's toolsets let its resources be read.
+    fn resource(&self, uri: &str) -> Result<ResourceUri, ErrorData> {
+        let Some(resource) = ResourceUri::parse(uri) else {
+            return Err(ErrorData::resource_not_found(format!("there is no resource `{uri}`"), None));
+        };
+        if !self.resources_allowed() {
+            return Err(ErrorData::invalid_params(
+                "this server's toolsets do not expose the conversation reads its resources use",
+                None,
+            ));
+        }
+        Ok(resource)
+    }
 }
 
 impl ServerHandler for CrispMcp {
@@ -387,15 +401,7 @@ impl ServerHandler for CrispMcp {
         request: ReadResourceRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        let Some(resource) = ResourceUri::parse(&request.uri) else {
-            return Err(ErrorData::resource_not_found(format!("there is no resource `{}`", request.uri), None));
-        };
-        if !self.resources_allowed() {
-            return Err(ErrorData::invalid_params(
-                "this server's toolsets do not expose the conversation reads its resources use",
-                None,
-            ));
-        }
+        let resource = self.resource(&request.uri)?;
         let body =
             crate::resources::read(&self.scope_of(&context).client, &resource).await.map_err(|err| match err {
                 WorkflowError::Argument(problem) => ErrorData::invalid_params(problem, None),
@@ -418,15 +424,7 @@ impl ServerHandler for CrispMcp {
         request: SubscribeRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        if ResourceUri::parse(&request.uri).is_none() {
-            return Err(ErrorData::resource_not_found(format!("there is no resource `{}`", request.uri), None));
-        }
-        if !self.resources_allowed() {
-            return Err(ErrorData::invalid_params(
-                "this server's toolsets do not expose the conversation reads its resources use",
-                None,
-            ));
-        }
+        self.resource(&request.uri)?;
         let client = self.scope_of(&context).client;
         self.subscriptions.subscribe(request.uri, context.peer.clone(), &client);
         Ok(())
